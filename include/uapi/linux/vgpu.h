@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vgpu: per-guest accounting of GPU contexts, device memory, long-term pinned
+ * host memory and GPU time.
+ *
+ * Two interfaces:
+ *  - ioctls on an open /dev/vgpu (the data plane, used by hypervisor
+ *    processes through libvgpu): one open file is one session, attached to
+ *    one guest;
+ *  - the generic netlink family "vgpu" (the control plane, used by
+ *    administrators through vgpuctl): guests, quotas, statistics, events.
+ *
+ * Conventions: every ioctl argument starts with @size and @flags. The kernel
+ * copies min(@size, sizeof(its struct)) bytes; a @size shorter than the last
+ * mandatory field is EINVAL, trailing bytes past the kernel's struct must be
+ * zero (else E2BIG). Unknown @flags bits and non-zero reserved fields are
+ * EINVAL. New features come as new commands, never as versioned structs.
+ */
+#ifndef _UAPI_LINUX_VGPU_H
+#define _UAPI_LINUX_VGPU_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/** VGPU_API_VERSION - version reported by VGPU_IOC_VERSION */
+#define VGPU_API_VERSION	1
+
+/** VGPU_NAME_MAX - size of a guest name buffer, NUL included */
+#define VGPU_NAME_MAX		32
+
+/** VGPU_LIMIT_UNLIMITED - a limit value meaning "no limit" */
+#define VGPU_LIMIT_UNLIMITED	(~(__u64)0)
+
+/**
+ * enum vgpu_resource - the resources of the ledger
+ * @VGPU_RES_MEMORY: device memory, bytes
+ * @VGPU_RES_PINNED: long-term pinned host memory, bytes
+ * @VGPU_RES_CONTEXTS: GPU contexts, count
+ * @VGPU_RES_COMPUTE: GPU (or CPU fallback) time. The limit is a share of each
+ *	period in percent (1..100); usage is nanoseconds consumed. Reserved for
+ *	the compute-lease commands; no ioctl of API version 1 charges it.
+ * @VGPU_RES_NR: number of resources known to this header
+ */
+enum vgpu_resource {
+	VGPU_RES_MEMORY = 0,
+	VGPU_RES_PINNED = 1,
+	VGPU_RES_CONTEXTS = 2,
+	VGPU_RES_COMPUTE = 3,
+	VGPU_RES_NR,
+};
+
+/** VGPU_RES_SLOTS - room for resources in struct vgpu_usage */
+#define VGPU_RES_SLOTS		8
+
+/* ------------------------------------------------------------------------ */
+/* ioctls                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define VGPU_TYPE		0xE8
+#define VGPU_CMD_BASE		0x80
+
+enum {
+	VGPU_CMD_VERSION = VGPU_CMD_BASE,
+	VGPU_CMD_ATTACH,
+	VGPU_CMD_CTX_CREATE,
+	VGPU_CMD_CTX_DESTROY,
+	VGPU_CMD_MEM_CHARGE,
+	VGPU_CMD_MEM_UNCHARGE,
+	VGPU_CMD_PIN,
+	VGPU_CMD_UNPIN,
+	VGPU_CMD_USAGE,
+	/* reserved for the compute-time lease commands */
+	VGPU_CMD_COMPUTE_LEASE_RESERVED,
+	VGPU_CMD_COMPUTE_RETURN_RESERVED,
+};
+
+/**
+ * VGPU_CAP_* - capability bits reported by VGPU_IOC_VERSION
+ * @VGPU_CAP_CONTEXTS: VGPU_IOC_CTX_CREATE / VGPU_IOC_CTX_DESTROY
+ * @VGPU_CAP_MEMORY: VGPU_IOC_MEM_CHARGE / VGPU_IOC_MEM_UNCHARGE
+ * @VGPU_CAP_PIN: VGPU_IOC_PIN / VGPU_IOC_UNPIN
+ * @VGPU_CAP_USAGE: VGPU_IOC_USAGE
+ * @VGPU_CAP_NETLINK: the generic netlink family "vgpu" is registered
+ */
+#define VGPU_CAP_CONTEXTS	(1ULL << 0)
+#define VGPU_CAP_MEMORY		(1ULL << 1)
+#define VGPU_CAP_PIN		(1ULL << 2)
+#define VGPU_CAP_USAGE		(1ULL << 3)
+#define VGPU_CAP_NETLINK	(1ULL << 4)
+
+/**
+ * struct vgpu_version - VGPU_IOC_VERSION: what the module supports
+ * @size: sizeof(struct vgpu_version)
+ * @flags: must be 0
+ * @api_version: out: VGPU_API_VERSION of the module
+ * @nr_resources: out: number of resources the module keeps (VGPU_RES_NR)
+ * @caps: out: VGPU_CAP_* bits
+ * @max_contexts: out: per-session cap on contexts (module parameter)
+ * @max_charges: out: per-session cap on memory charges (module parameter)
+ * @max_pins: out: per-session cap on pins (module parameter)
+ * @__reserved: must be 0
+ *
+ * Works on any session, attached or not.
+ */
+struct vgpu_version {
+	__u32 size;
+	__u32 flags;
+	__u32 api_version;
+	__u32 nr_resources;
+	__aligned_u64 caps;
+	__u32 max_contexts;
+	__u32 max_charges;
+	__u32 max_pins;
+	__u32 __reserved;
+};
+#define VGPU_IOC_VERSION	_IOWR(VGPU_TYPE, VGPU_CMD_VERSION, struct vgpu_version)
+
+/**
+ * VGPU_ATTACH_BY_NAME - struct vgpu_attach: look the guest up by @name
+ */
+#define VGPU_ATTACH_BY_NAME	(1U << 0)
+
+/**
+ * struct vgpu_attach - VGPU_IOC_ATTACH: attach this session to a guest
+ * @size: sizeof(struct vgpu_attach)
+ * @flags: 0 or VGPU_ATTACH_BY_NAME
+ * @guest_id: in: guest id (when not by name); out: the attached guest's id
+ * @__reserved: must be 0
+ * @name: in: NUL-terminated guest name when VGPU_ATTACH_BY_NAME, else all 0
+ *
+ * Only the guest's owner uid (or a caller with CAP_SYS_ADMIN) may attach.
+ * A session attaches once: a second attach is EALREADY. ENOENT: no such guest.
+ * EACCES: caller is not the owner. EINVAL: name not terminated or empty.
+ */
+struct vgpu_attach {
+	__u32 size;
+	__u32 flags;
+	__u32 guest_id;
+	__u32 __reserved;
+	char name[VGPU_NAME_MAX];
+};
+#define VGPU_IOC_ATTACH		_IOWR(VGPU_TYPE, VGPU_CMD_ATTACH, struct vgpu_attach)
+
+/**
+ * struct vgpu_ctx_create - VGPU_IOC_CTX_CREATE: account a GPU context
+ * @size: sizeof(struct vgpu_ctx_create)
+ * @flags: must be 0
+ * @device: in: device index the context lives on
+ * @ctx_id: out: handle of the context in this session
+ * @mem_bytes: in: device memory the context itself costs (measured by the
+ *	caller); charged to VGPU_RES_MEMORY together with the context, released
+ *	with it. May be 0.
+ *
+ * Charges one VGPU_RES_CONTEXTS and @mem_bytes of VGPU_RES_MEMORY, both or
+ * neither. EDQUOT: either limit would be passed. ENOSPC: the session already
+ * holds max_contexts contexts. ENOTCONN: session not attached.
+ */
+struct vgpu_ctx_create {
+	__u32 size;
+	__u32 flags;
+	__u32 device;
+	__u32 ctx_id;
+	__aligned_u64 mem_bytes;
+};
+#define VGPU_IOC_CTX_CREATE	_IOWR(VGPU_TYPE, VGPU_CMD_CTX_CREATE, struct vgpu_ctx_create)
+
+/**
+ * struct vgpu_handle_op - argument of the commands that release a handle
+ * @size: sizeof(struct vgpu_handle_op)
+ * @flags: must be 0
+ * @handle: in: the handle (context id, charge handle or pin handle)
+ * @__reserved: must be 0
+ *
+ * ENOENT: no object of that kind with that handle in this session (never
+ * created, already released, or another session's).
+ */
+struct vgpu_handle_op {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+};
+#define VGPU_IOC_CTX_DESTROY	_IOW(VGPU_TYPE, VGPU_CMD_CTX_DESTROY, struct vgpu_handle_op)
+#define VGPU_IOC_MEM_UNCHARGE	_IOW(VGPU_TYPE, VGPU_CMD_MEM_UNCHARGE, struct vgpu_handle_op)
+#define VGPU_IOC_UNPIN		_IOW(VGPU_TYPE, VGPU_CMD_UNPIN, struct vgpu_handle_op)
+
+/**
+ * struct vgpu_mem_charge - VGPU_IOC_MEM_CHARGE: reserve device memory
+ * @size: sizeof(struct vgpu_mem_charge)
+ * @flags: must be 0
+ * @device: in: device index
+ * @handle: out: charge handle, for VGPU_IOC_MEM_UNCHARGE
+ * @bytes: in: bytes to reserve, > 0
+ *
+ * Reserve before the backend allocates, release after it frees. EDQUOT: the
+ * guest's memory limit would be passed (nothing is charged; the refusal is
+ * counted). ENOSPC: the session holds max_charges charges.
+ */
+struct vgpu_mem_charge {
+	__u32 size;
+	__u32 flags;
+	__u32 device;
+	__u32 handle;
+	__aligned_u64 bytes;
+};
+#define VGPU_IOC_MEM_CHARGE	_IOWR(VGPU_TYPE, VGPU_CMD_MEM_CHARGE, struct vgpu_mem_charge)
+
+/** VGPU_PIN_WRITE - struct vgpu_pin: the device will write to the range */
+#define VGPU_PIN_WRITE		(1U << 0)
+
+/**
+ * struct vgpu_pin - VGPU_IOC_PIN: pin a range of the caller's memory long-term
+ * @size: sizeof(struct vgpu_pin)
+ * @flags: 0 or VGPU_PIN_WRITE
+ * @handle: out: pin handle, for VGPU_IOC_UNPIN
+ * @__reserved: must be 0
+ * @addr: in: start, page aligned
+ * @length: in: bytes, > 0, page aligned, no wrap-around
+ *
+ * Pins with FOLL_LONGTERM and charges @length to VGPU_RES_PINNED and to the
+ * process's RLIMIT_MEMLOCK (unless CAP_IPC_LOCK). EDQUOT: the guest's pinned
+ * limit. ENOMEM: RLIMIT_MEMLOCK would be passed. EFAULT: part of the range is
+ * not mapped or not pinnable. EINVAL: zero, unaligned or wrapping range.
+ * ENOSPC: the session holds max_pins pins.
+ */
+struct vgpu_pin {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+};
+#define VGPU_IOC_PIN		_IOWR(VGPU_TYPE, VGPU_CMD_PIN, struct vgpu_pin)
+
+/**
+ * struct vgpu_counter - one resource of one guest
+ * @used: in use now
+ * @peak: highest @used seen since the guest was created
+ * @limit: the limit, VGPU_LIMIT_UNLIMITED for none
+ * @limit_hits: charges refused because of @limit
+ */
+struct vgpu_counter {
+	__aligned_u64 used;
+	__aligned_u64 peak;
+	__aligned_u64 limit;
+	__aligned_u64 limit_hits;
+};
+
+/**
+ * struct vgpu_usage - VGPU_IOC_USAGE: the books of the attached guest
+ * @size: sizeof(struct vgpu_usage)
+ * @flags: must be 0
+ * @guest_id: out: the attached guest
+ * @nr_resources: out: entries of @res filled (VGPU_RES_NR)
+ * @sessions: out: sessions attached to the guest
+ * @__reserved: must be 0
+ * @res: out: indexed by enum vgpu_resource
+ *
+ * ENOTCONN: session not attached.
+ */
+struct vgpu_usage {
+	__u32 size;
+	__u32 flags;
+	__u32 guest_id;
+	__u32 nr_resources;
+	__u32 sessions;
+	__u32 __reserved;
+	struct vgpu_counter res[VGPU_RES_SLOTS];
+};
+#define VGPU_IOC_USAGE		_IOWR(VGPU_TYPE, VGPU_CMD_USAGE, struct vgpu_usage)
+
+/* ------------------------------------------------------------------------ */
+/* generic netlink family "vgpu" (Documentation/netlink/specs/vgpu.yaml)    */
+/* ------------------------------------------------------------------------ */
+
+#define VGPU_GENL_NAME		"vgpu"
+#define VGPU_GENL_VERSION	1
+#define VGPU_MCGRP_EVENTS	"events"
+
+/**
+ * enum vgpu_nl_cmd - commands of the "vgpu" family
+ * @VGPU_NL_CMD_GUEST_NEW: create a guest (admin). Needs NAME; UID, GID and the
+ *	LIMIT_* attributes are optional (unlimited when absent). Replies with
+ *	the guest (GUEST_GET format). EEXIST: name taken.
+ * @VGPU_NL_CMD_GUEST_DEL: destroy a guest by ID or NAME (admin). EBUSY while
+ *	sessions are attached.
+ * @VGPU_NL_CMD_GUEST_GET: do: one guest by ID or NAME; dump: all guests.
+ * @VGPU_NL_CMD_GUEST_SET: set any subset of LIMIT_* of a guest given by ID or
+ *	NAME (admin); VGPU_LIMIT_UNLIMITED removes a limit.
+ * @VGPU_NL_CMD_STATS_GET: module-wide statistics (STATS_* attributes).
+ * @VGPU_NL_CMD_GUEST_CREATED_NTF: event: a guest was created (guest attrs).
+ * @VGPU_NL_CMD_GUEST_DESTROYED_NTF: event: a guest was destroyed (ID, NAME).
+ * @VGPU_NL_CMD_LIMIT_HIT_NTF: event: a charge was refused (EV_* attrs).
+ */
+enum vgpu_nl_cmd {
+	VGPU_NL_CMD_UNSPEC,
+	VGPU_NL_CMD_GUEST_NEW,
+	VGPU_NL_CMD_GUEST_DEL,
+	VGPU_NL_CMD_GUEST_GET,
+	VGPU_NL_CMD_GUEST_SET,
+	VGPU_NL_CMD_STATS_GET,
+	VGPU_NL_CMD_GUEST_CREATED_NTF,
+	VGPU_NL_CMD_GUEST_DESTROYED_NTF,
+	VGPU_NL_CMD_LIMIT_HIT_NTF,
+
+	__VGPU_NL_CMD_MAX,
+	VGPU_NL_CMD_MAX = __VGPU_NL_CMD_MAX - 1,
+};
+
+/**
+ * enum vgpu_nl_attr - attributes of the "vgpu" family (one attribute space)
+ * @VGPU_A_GUEST_ID: u32, guest id
+ * @VGPU_A_GUEST_NAME: string, 1..VGPU_NAME_MAX-1 bytes, [A-Za-z0-9_.-]
+ * @VGPU_A_GUEST_UID: u32, owner uid (default: the creator's)
+ * @VGPU_A_GUEST_GID: u32, owner gid (default: the creator's)
+ * @VGPU_A_GUEST_SESSIONS: u32, sessions attached now
+ * @VGPU_A_LIMIT_MEMORY: u64, device memory limit, bytes
+ * @VGPU_A_LIMIT_PINNED: u64, pinned host memory limit, bytes
+ * @VGPU_A_LIMIT_CONTEXTS: u64, context limit
+ * @VGPU_A_LIMIT_COMPUTE: u64, compute share limit, percent 1..100
+ * @VGPU_A_GUEST_RES: nest (VGPU_A_RES_*), one per resource, in GET replies
+ * @VGPU_A_EV_RESOURCE: u32, enum vgpu_resource of a limit-hit event
+ * @VGPU_A_EV_CURRENT: u64, usage when the charge was refused
+ * @VGPU_A_EV_REQUESTED: u64, the amount asked for
+ * @VGPU_A_EV_LIMIT: u64, the limit in force
+ * @VGPU_A_STATS_GUESTS: u32, guests now
+ * @VGPU_A_STATS_SESSIONS: u32, open sessions now (attached or not)
+ * @VGPU_A_STATS_LIMIT_HITS: u64, refusals since load, all guests
+ * @VGPU_A_STATS_EVENTS: u64, events sent since load
+ * @VGPU_A_PAD: padding for 64-bit attributes
+ */
+enum vgpu_nl_attr {
+	VGPU_A_UNSPEC,
+	VGPU_A_GUEST_ID,
+	VGPU_A_GUEST_NAME,
+	VGPU_A_GUEST_UID,
+	VGPU_A_GUEST_GID,
+	VGPU_A_GUEST_SESSIONS,
+	VGPU_A_LIMIT_MEMORY,
+	VGPU_A_LIMIT_PINNED,
+	VGPU_A_LIMIT_CONTEXTS,
+	VGPU_A_LIMIT_COMPUTE,
+	VGPU_A_GUEST_RES,
+	VGPU_A_EV_RESOURCE,
+	VGPU_A_EV_CURRENT,
+	VGPU_A_EV_REQUESTED,
+	VGPU_A_EV_LIMIT,
+	VGPU_A_STATS_GUESTS,
+	VGPU_A_STATS_SESSIONS,
+	VGPU_A_STATS_LIMIT_HITS,
+	VGPU_A_STATS_EVENTS,
+	VGPU_A_PAD,
+
+	__VGPU_A_MAX,
+	VGPU_A_MAX = __VGPU_A_MAX - 1,
+};
+
+/**
+ * enum vgpu_nl_res_attr - attributes inside a VGPU_A_GUEST_RES nest
+ * @VGPU_A_RES_TYPE: u32, enum vgpu_resource
+ * @VGPU_A_RES_CURRENT: u64, in use now
+ * @VGPU_A_RES_PEAK: u64, highest use seen
+ * @VGPU_A_RES_LIMIT: u64, limit (VGPU_LIMIT_UNLIMITED: none)
+ * @VGPU_A_RES_LIMIT_HITS: u64, refused charges
+ * @VGPU_A_RES_PAD: padding
+ */
+enum vgpu_nl_res_attr {
+	VGPU_A_RES_UNSPEC,
+	VGPU_A_RES_TYPE,
+	VGPU_A_RES_CURRENT,
+	VGPU_A_RES_PEAK,
+	VGPU_A_RES_LIMIT,
+	VGPU_A_RES_LIMIT_HITS,
+	VGPU_A_RES_PAD,
+
+	__VGPU_A_RES_MAX,
+	VGPU_A_RES_MAX = __VGPU_A_RES_MAX - 1,
+};
+
+#endif /* _UAPI_LINUX_VGPU_H */
