@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - compile CUDA-dialect kernels, cache them, and run them on CUDA,
+ * HIP or the CPU under per-guest quotas kept by /dev/vgpu (or an in-process
+ * ledger with the same semantics).
+ *
+ * Conventions
+ *  - Every handle is opaque. Every call returns 0 (or a count) on success and
+ *    a negative errno on failure; nothing is printed. Details of the last
+ *    failure of a session (a compiler log, which limit refused) are kept in
+ *    vgpu_last_error().
+ *  - Structs passed in start with a @size field (set it to sizeof) so that
+ *    they can grow: the library reads min(size, its sizeof) bytes; a size
+ *    smaller than the first version of the struct is -EINVAL. Unknown flag
+ *    bits are -EINVAL.
+ *  - A session may be used from several threads; its calls are serialised.
+ *
+ * Errnos used everywhere (a call's comment lists the ones specific to it):
+ *  -EINVAL  NULL handle or pointer, zero size where a size is needed, unknown
+ *           flags, a range outside a buffer, argument count or type mismatch
+ *  -ENOMEM  the library or the backend ran out of host memory
+ *  -EDQUOT  the guest's quota refused a charge (memory, pinned, contexts)
+ *  -ENODEV  no usable device/backend for what was asked
+ *  -ENOENT  unknown kernel name or device index
+ *  -ENOEXEC a compile failed (the log is in vgpu_last_error())
+ *  -ETIME   a synchronize or launch timed out
+ *  -EIO     the backend failed (its text is in vgpu_last_error())
+ *  -EXDEV   a copy between buffers of two sessions
+ */
+#ifndef VGPU_LIBVGPU_H
+#define VGPU_LIBVGPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VGPU_LIB_VERSION_MAJOR	0
+#define VGPU_LIB_VERSION_MINOR	1
+#define VGPU_LIB_VERSION_PATCH	0
+
+/** vgpu_lib_version - (major << 16) | (minor << 8) | patch of the library */
+int vgpu_lib_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* handles                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct vgpu_session vgpu_session;	/* one guest's view of the library */
+typedef struct vgpu_buffer vgpu_buffer;		/* device memory */
+typedef struct vgpu_stream vgpu_stream;		/* an ordered queue of work */
+typedef struct vgpu_module vgpu_module;		/* compiled or loaded code */
+typedef struct vgpu_kernel vgpu_kernel;		/* a kernel of a module */
+typedef struct vgpu_batch vgpu_batch;		/* a size-routed work queue */
+
+/* ------------------------------------------------------------------------ */
+/* sessions                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * enum vgpu_backend_kind - where work runs
+ * @VGPU_BACKEND_AUTO: CUDA if it has a device, else HIP, else the CPU
+ * @VGPU_BACKEND_CUDA: libcuda + NVRTC, loaded at run time
+ * @VGPU_BACKEND_HIP: libamdhip64 + hiprtc, loaded at run time
+ * @VGPU_BACKEND_CPU: the system C++ compiler and a thread pool
+ *
+ * The environment variable VGPU_BACKEND (auto, cuda, hip, cpu) overrides the
+ * session option.
+ */
+enum vgpu_backend_kind {
+	VGPU_BACKEND_AUTO = 0,
+	VGPU_BACKEND_CUDA = 1,
+	VGPU_BACKEND_HIP = 2,
+	VGPU_BACKEND_CPU = 3,
+	VGPU_BACKEND_NR
+};
+
+/** vgpu_backend_name - "auto", "cuda", "hip", "cpu"; "?" for others */
+const char *vgpu_backend_name(int kind);
+
+/**
+ * enum vgpu_fallback_reason - why work went to the CPU instead of the GPU
+ * @VGPU_FB_NO_GPU: the chosen GPU backend has no device or no library
+ * @VGPU_FB_COMPILE: the GPU compiler refused the source
+ * @VGPU_FB_LAUNCH: a GPU launch (or its synchronize) failed
+ * @VGPU_FB_QUOTA: the guest's GPU quota refused a charge
+ * @VGPU_FB_NR: number of reasons
+ */
+enum vgpu_fallback_reason {
+	VGPU_FB_NO_GPU = 0,
+	VGPU_FB_COMPILE = 1,
+	VGPU_FB_LAUNCH = 2,
+	VGPU_FB_QUOTA = 3,
+	VGPU_FB_NR
+};
+
+/* Fallback policy bits (struct vgpu_session_opts.fallback): allow each reason. */
+#define VGPU_FALLBACK_NO_GPU	(1U << VGPU_FB_NO_GPU)
+#define VGPU_FALLBACK_COMPILE	(1U << VGPU_FB_COMPILE)
+#define VGPU_FALLBACK_LAUNCH	(1U << VGPU_FB_LAUNCH)
+#define VGPU_FALLBACK_QUOTA	(1U << VGPU_FB_QUOTA)
+#define VGPU_FALLBACK_ALL	((1U << VGPU_FB_NR) - 1)
+
+/* Session flags (struct vgpu_session_opts.flags) */
+/** VGPU_SESSION_NO_DEVICE_LEDGER: use the in-process ledger even if /dev/vgpu exists */
+#define VGPU_SESSION_NO_DEVICE_LEDGER	(1U << 0)
+/** VGPU_SESSION_DEVICE_LEDGER: require /dev/vgpu (-ENODEV without it) */
+#define VGPU_SESSION_DEVICE_LEDGER	(1U << 1)
+/** VGPU_SESSION_LIMITS: the *_limit fields are set (else environment) */
+#define VGPU_SESSION_LIMITS		(1U << 2)
+/** VGPU_SESSION_NO_CACHE: do not use the compile cache */
+#define VGPU_SESSION_NO_CACHE		(1U << 3)
+
+/** VGPU_UNLIMITED - a limit value meaning "no limit" */
+#define VGPU_UNLIMITED	(~(uint64_t)0)
+
+/**
+ * struct vgpu_session_opts - options of vgpu_session_open()
+ * @size: sizeof(struct vgpu_session_opts)
+ * @flags: VGPU_SESSION_* bits
+ * @guest: guest name (at most 31 bytes); NULL: env VGPU_GUEST, else "default"
+ * @backend: enum vgpu_backend_kind (env VGPU_BACKEND overrides)
+ * @fallback: VGPU_FALLBACK_* bits; env VGPU_FALLBACK ("all", "none", or a
+ *	comma list of no-gpu,compile,launch,quota) overrides
+ * @device: device index on the backend (env VGPU_DEVICE overrides)
+ * @cpu_threads: CPU backend worker threads; 0: env VGPU_CPU_THREADS, else cores
+ * @mem_limit: in-process ledger, device memory bytes (VGPU_SESSION_LIMITS;
+ *	else env VGPU_MEM_LIMIT, e.g. "2G"; else unlimited)
+ * @pinned_limit: in-process ledger, pinned host bytes (env VGPU_PINNED_LIMIT)
+ * @context_limit: in-process ledger, contexts (env VGPU_CONTEXT_LIMIT)
+ * @cache_dir: compile cache directory; NULL: env VGPU_CACHE_DIR, else
+ *	$XDG_CACHE_HOME/vgpu or ~/.cache/vgpu. Env VGPU_CACHE=0 disables it.
+ * @cache_mem_bytes: in-memory cache bound; 0: default (64 MiB)
+ * @cache_disk_bytes: on-disk cache bound; 0: default (1 GiB)
+ *
+ * With /dev/vgpu the limits are the kernel's (set by the administrator) and
+ * the *_limit fields are ignored.
+ */
+struct vgpu_session_opts {
+	uint32_t size;
+	uint32_t flags;
+	const char *guest;
+	uint32_t backend;
+	uint32_t fallback;
+	uint32_t device;
+	uint32_t cpu_threads;
+	uint64_t mem_limit;
+	uint64_t pinned_limit;
+	uint64_t context_limit;
+	const char *cache_dir;
+	uint64_t cache_mem_bytes;
+	uint64_t cache_disk_bytes;
+};
+
+/**
+ * vgpu_session_open - open a session for a guest
+ * @out: the session
+ * @opts: options; NULL means all defaults (auto backend, no fallback)
+ *
+ * Picks the backend, attaches to the guest in the ledger and creates the
+ * backend context (charged as one context plus its measured device-memory
+ * overhead). If the GPU backend asked for (or auto) has no device and the
+ * policy allows VGPU_FALLBACK_NO_GPU, the session uses the CPU backend and
+ * counts the fallback. -ENODEV: no usable backend. -ENOENT: no such guest in
+ * /dev/vgpu. -EACCES: not the guest's owner. -EDQUOT: the context quota.
+ */
+int vgpu_session_open(vgpu_session **out, const struct vgpu_session_opts *opts);
+
+/**
+ * vgpu_session_close - free everything the session still holds, uncharge it
+ * and close the ledger. NULL is a no-op. Returns 0.
+ */
+int vgpu_session_close(vgpu_session *sess);
+
+/** vgpu_session_backend - the session's backend (enum vgpu_backend_kind) */
+int vgpu_session_backend(vgpu_session *sess);
+
+/**
+ * vgpu_last_error - text about the session's last failure ("" if none).
+ * The string stays valid until the next call on the session. For a compile
+ * failure it holds the compiler's log. Never NULL.
+ */
+const char *vgpu_last_error(vgpu_session *sess);
+
+/* ------------------------------------------------------------------------ */
+/* devices                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct vgpu_device_props - properties of a device
+ * @size: sizeof(struct vgpu_device_props), set by the caller
+ * @backend: enum vgpu_backend_kind of the device
+ * @index: device index on its backend
+ * @name: device name, NUL-terminated
+ * @total_mem: device memory, bytes (CPU: physical memory)
+ * @cc_major: compute capability major (HIP: gfx major; CPU: 0)
+ * @cc_minor: compute capability minor
+ * @multiprocessors: SMs / CUs (CPU: worker threads)
+ * @max_threads_per_block: largest block (CPU: 1024)
+ * @max_shared_per_block: shared memory per block, bytes
+ * @warp_size: 32 (CUDA), 64 (most AMD), 1 (CPU)
+ */
+struct vgpu_device_props {
+	uint32_t size;
+	uint32_t backend;
+	uint32_t index;
+	char name[128];
+	uint64_t total_mem;
+	uint32_t cc_major;
+	uint32_t cc_minor;
+	uint32_t multiprocessors;
+	uint32_t max_threads_per_block;
+	uint64_t max_shared_per_block;
+	uint32_t warp_size;
+};
+
+/** vgpu_device_count - devices of the session's backend (count >= 1) */
+int vgpu_device_count(vgpu_session *sess);
+
+/** vgpu_device_props - properties of device @index; -ENOENT: no such index */
+int vgpu_device_props(vgpu_session *sess, int index, struct vgpu_device_props *props);
+
+/* ------------------------------------------------------------------------ */
+/* buffers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * vgpu_buffer_alloc - allocate @bytes of device memory
+ *
+ * The bytes are charged to the guest before the backend allocates them and
+ * uncharged after it frees them. CPU-backend buffers are charged the same way
+ * (the CPU is the session's device: quotas behave alike everywhere). When the
+ * charge is refused and the policy has VGPU_FALLBACK_QUOTA, the buffer is
+ * placed in host memory instead, NOT charged as device memory, and the
+ * fallback is counted; kernels using it then run on the CPU.
+ * -EINVAL: @bytes 0. -EDQUOT: refused and no fallback.
+ */
+int vgpu_buffer_alloc(vgpu_session *sess, size_t bytes, vgpu_buffer **out);
+
+/** vgpu_buffer_free - free and uncharge; NULL is a no-op */
+int vgpu_buffer_free(vgpu_buffer *buf);
+
+/** vgpu_buffer_size - size in bytes, in *@bytes */
+int vgpu_buffer_size(vgpu_buffer *buf, size_t *bytes);
+
+/**
+ * vgpu_buffer_on_host - 1 if the buffer fell back to host memory (quota
+ * fallback, or the session is on the CPU backend), 0 if in GPU memory
+ */
+int vgpu_buffer_on_host(vgpu_buffer *buf);
+
+/**
+ * vgpu_buffer_write/read - copy between host memory and a buffer, synchronous.
+ * -EINVAL: range outside the buffer (offset + bytes > size, or wraps), NULL
+ * pointer, or @bytes 0.
+ */
+int vgpu_buffer_write(vgpu_buffer *dst, size_t offset, const void *src, size_t bytes);
+int vgpu_buffer_read(vgpu_buffer *src, size_t offset, void *dst, size_t bytes);
+
+/** vgpu_buffer_copy - device-to-device copy; ranges as above; -EXDEV: two sessions */
+int vgpu_buffer_copy(vgpu_buffer *dst, size_t dst_off, vgpu_buffer *src, size_t src_off,
+		     size_t bytes);
+
+/**
+ * The same, ordered on @stream (NULL: the default stream). The host memory
+ * must stay valid until the stream is synchronized; pinned host memory
+ * (vgpu_host_alloc) makes them truly asynchronous on GPU backends.
+ */
+int vgpu_buffer_write_async(vgpu_buffer *dst, size_t offset, const void *src, size_t bytes,
+			    vgpu_stream *stream);
+int vgpu_buffer_read_async(vgpu_buffer *src, size_t offset, void *dst, size_t bytes,
+			   vgpu_stream *stream);
+int vgpu_buffer_copy_async(vgpu_buffer *dst, size_t dst_off, vgpu_buffer *src, size_t src_off,
+			   size_t bytes, vgpu_stream *stream);
+
+/**
+ * vgpu_host_alloc - page-aligned pinned host memory, charged to the guest's
+ * pinned quota (through VGPU_IOC_PIN with /dev/vgpu, which also counts it
+ * against RLIMIT_MEMLOCK; in-process: mlock() plus the ledger) and registered
+ * with the GPU backend. -EDQUOT: pinned quota. -ENOMEM: RLIMIT_MEMLOCK.
+ */
+int vgpu_host_alloc(vgpu_session *sess, size_t bytes, void **ptr);
+
+/** vgpu_host_free - unpin, uncharge and free; -EINVAL: not from vgpu_host_alloc */
+int vgpu_host_free(vgpu_session *sess, void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/* streams                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** vgpu_stream_create - a new stream of the session */
+int vgpu_stream_create(vgpu_session *sess, vgpu_stream **out);
+
+/** vgpu_stream_destroy - synchronize and destroy; NULL is a no-op */
+int vgpu_stream_destroy(vgpu_stream *stream);
+
+/**
+ * vgpu_stream_sync - wait until all work on @stream is done
+ * @timeout_ms: < 0 waits forever; -ETIME when it passes first
+ * A failure of earlier asynchronous work is reported here (-EIO with text).
+ */
+int vgpu_stream_sync(vgpu_stream *stream, int timeout_ms);
+
+/** vgpu_session_sync - wait for all streams of the session */
+int vgpu_session_sync(vgpu_session *sess, int timeout_ms);
+
+/* ------------------------------------------------------------------------ */
+/* modules and kernels                                                      */
+/* ------------------------------------------------------------------------ */
+
+/** VGPU_COMPILE_NO_CACHE: neither read nor write the compile cache */
+#define VGPU_COMPILE_NO_CACHE	(1U << 0)
+
+/**
+ * struct vgpu_compile_opts - options of vgpu_module_compile()
+ * @size: sizeof(struct vgpu_compile_opts)
+ * @flags: VGPU_COMPILE_* bits
+ * @options: compiler options (NVRTC/hiprtc style: "-DN=4", "-I dir",
+ *	"--use_fast_math"); the CPU backend honours -D, -U, -I, -O and
+ *	--use_fast_math and ignores (logs) the others
+ * @nr_options: entries in @options
+ * @name: a name for logs (e.g. "saxpy.cu"); may be NULL
+ */
+struct vgpu_compile_opts {
+	uint32_t size;
+	uint32_t flags;
+	const char *const *options;
+	uint32_t nr_options;
+	uint32_t __reserved;
+	const char *name;
+};
+
+/**
+ * vgpu_module_compile - compile CUDA-dialect source for the session's backend
+ * @src: the source; kernels are `extern "C" __global__ void name(params)`
+ * @len: bytes of @src, 0 for strlen(@src)
+ * @opts: may be NULL
+ *
+ * The compiled image is cached (key: source, options, backend, target and
+ * compiler identity). Kernel signatures are parsed from the source so that
+ * launches are type-checked. If the GPU compile fails and the policy has
+ * VGPU_FALLBACK_COMPILE, the module is compiled for the CPU instead
+ * (counted). -ENOEXEC: compile error; the compiler log is in
+ * vgpu_last_error() and no module is returned.
+ */
+int vgpu_module_compile(vgpu_session *sess, const char *src, size_t len,
+			const struct vgpu_compile_opts *opts, vgpu_module **out);
+
+/**
+ * enum vgpu_image_format - formats of vgpu_module_load()
+ * @VGPU_IMAGE_AUTO: guess from the contents
+ * @VGPU_IMAGE_PTX: PTX text (CUDA)
+ * @VGPU_IMAGE_CUBIN: cubin / fatbin (CUDA)
+ * @VGPU_IMAGE_HSACO: code object (HIP)
+ * @VGPU_IMAGE_NATIVE: a CPU-backend image (as vgpu_module_image() returns)
+ */
+enum vgpu_image_format {
+	VGPU_IMAGE_AUTO = 0,
+	VGPU_IMAGE_PTX = 1,
+	VGPU_IMAGE_CUBIN = 2,
+	VGPU_IMAGE_HSACO = 3,
+	VGPU_IMAGE_NATIVE = 4,
+};
+
+/**
+ * vgpu_module_load - load a binary or PTX image on the session's backend.
+ * Kernel signatures are known for CPU images (they carry them); for PTX/cubin
+ * only what the backend can tell is checked. -ENOEXEC: the backend refused
+ * the image (text in vgpu_last_error()). -EINVAL: format of another backend.
+ */
+int vgpu_module_load(vgpu_session *sess, const void *image, size_t len, int format,
+		     vgpu_module **out);
+
+/**
+ * vgpu_module_image - copy the module's loadable image into @buf
+ * Returns the image size; copies only if @len is large enough (else copies
+ * nothing), so call with @buf NULL to learn the size.
+ */
+long vgpu_module_image(vgpu_module *mod, void *buf, size_t len);
+
+/** vgpu_module_unload - unload; its kernels become invalid; NULL is a no-op */
+int vgpu_module_unload(vgpu_module *mod);
+
+/**
+ * vgpu_module_backend - backend the module runs on (differs from the
+ * session's after a compile fallback)
+ */
+int vgpu_module_backend(vgpu_module *mod);
+
+/**
+ * vgpu_kernel_get - look up a kernel by name. The handle belongs to the
+ * module (no free). -ENOENT: no such kernel (text names it).
+ */
+int vgpu_kernel_get(vgpu_module *mod, const char *name, vgpu_kernel **out);
+
+/**
+ * enum vgpu_arg_type - types of kernel arguments
+ * @VGPU_ARG_BUFFER: a vgpu_buffer (plus a byte offset); pointer parameters
+ * @VGPU_ARG_I32: int, int32_t
+ * @VGPU_ARG_U32: unsigned, uint32_t
+ * @VGPU_ARG_I64: long, long long, int64_t, ptrdiff_t
+ * @VGPU_ARG_U64: unsigned long (long), uint64_t, size_t
+ * @VGPU_ARG_F32: float
+ * @VGPU_ARG_F64: double
+ */
+enum vgpu_arg_type {
+	VGPU_ARG_NONE = 0,
+	VGPU_ARG_BUFFER = 1,
+	VGPU_ARG_I32 = 2,
+	VGPU_ARG_U32 = 3,
+	VGPU_ARG_I64 = 4,
+	VGPU_ARG_U64 = 5,
+	VGPU_ARG_F32 = 6,
+	VGPU_ARG_F64 = 7,
+};
+
+/** struct vgpu_arg - one kernel argument: a type and its value */
+struct vgpu_arg {
+	uint32_t type;
+	uint32_t __reserved;
+	union {
+		struct {
+			vgpu_buffer *buf;
+			uint64_t offset;
+		} b;
+		int32_t i32;
+		uint32_t u32;
+		int64_t i64;
+		uint64_t u64;
+		float f32;
+		double f64;
+	} v;
+};
+
+static inline struct vgpu_arg vgpu_arg_buf(vgpu_buffer *b)
+{ struct vgpu_arg a = { VGPU_ARG_BUFFER, 0, { { 0, 0 } } }; a.v.b.buf = b; return a; }
+static inline struct vgpu_arg vgpu_arg_buf_off(vgpu_buffer *b, uint64_t off)
+{ struct vgpu_arg a = vgpu_arg_buf(b); a.v.b.offset = off; return a; }
+static inline struct vgpu_arg vgpu_arg_i32(int32_t x)
+{ struct vgpu_arg a = { VGPU_ARG_I32, 0, { { 0, 0 } } }; a.v.i32 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_u32(uint32_t x)
+{ struct vgpu_arg a = { VGPU_ARG_U32, 0, { { 0, 0 } } }; a.v.u32 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_i64(int64_t x)
+{ struct vgpu_arg a = { VGPU_ARG_I64, 0, { { 0, 0 } } }; a.v.i64 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_u64(uint64_t x)
+{ struct vgpu_arg a = { VGPU_ARG_U64, 0, { { 0, 0 } } }; a.v.u64 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_f32(float x)
+{ struct vgpu_arg a = { VGPU_ARG_F32, 0, { { 0, 0 } } }; a.v.f32 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_f64(double x)
+{ struct vgpu_arg a = { VGPU_ARG_F64, 0, { { 0, 0 } } }; a.v.f64 = x; return a; }
+
+/**
+ * struct vgpu_kernel_info - what is known about a kernel
+ * @size: sizeof(struct vgpu_kernel_info), set by the caller
+ * @nr_params: parameters; -1 if unknown (image without signatures)
+ * @uses_barrier: 1 if the kernel (or a helper of its module) calls __syncthreads
+ * @param_types: enum vgpu_arg_type of the first 32 parameters
+ *	(VGPU_ARG_NONE: a type libvgpu cannot pass)
+ */
+struct vgpu_kernel_info {
+	uint32_t size;
+	int32_t nr_params;
+	uint32_t uses_barrier;
+	uint32_t param_types[32];
+};
+
+/** vgpu_kernel_info - signature of a kernel as parsed from its source */
+int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info);
+
+/** struct vgpu_dim3 - grid or block dimensions; 0 is taken as 1 */
+struct vgpu_dim3 {
+	uint32_t x, y, z;
+};
+
+/* Launch flags */
+/** VGPU_LAUNCH_ASYNC: return once queued (GPU backends); default waits */
+#define VGPU_LAUNCH_ASYNC	(1U << 0)
+/** VGPU_LAUNCH_CPU: run on the CPU backend (counted as a CPU launch) */
+#define VGPU_LAUNCH_CPU		(1U << 1)
+
+/**
+ * struct vgpu_launch_cfg - how to launch
+ * @size: sizeof(struct vgpu_launch_cfg)
+ * @flags: VGPU_LAUNCH_* bits
+ * @grid: blocks in x, y, z
+ * @block: threads per block in x, y, z
+ * @shared_bytes: dynamic shared memory per block (extern __shared__)
+ * @stream: NULL for the default stream
+ * @timeout_ms: < 0 or 0: none; else a synchronous launch returns -ETIME when
+ *	it takes longer (the CPU backend stops starting new blocks; the output
+ *	is then partial)
+ */
+struct vgpu_launch_cfg {
+	uint32_t size;
+	uint32_t flags;
+	struct vgpu_dim3 grid;
+	struct vgpu_dim3 block;
+	uint32_t shared_bytes;
+	int32_t timeout_ms;
+	vgpu_stream *stream;
+};
+
+/**
+ * vgpu_launch - run a kernel
+ * @args: @nr_args typed arguments
+ *
+ * Arguments are checked against the signature parsed from the source:
+ * -EINVAL with text on a count or type mismatch (pointer parameters take
+ * VGPU_ARG_BUFFER only; integer and float types must match exactly), on a
+ * buffer offset past its end, on zero or too large dimensions. A GPU launch
+ * failure with VGPU_FALLBACK_LAUNCH reruns the kernel on the CPU (counted).
+ */
+int vgpu_launch(vgpu_kernel *k, const struct vgpu_launch_cfg *cfg,
+		const struct vgpu_arg *args, unsigned int nr_args);
+
+/* ------------------------------------------------------------------------ */
+/* ledger, statistics                                                       */
+/* ------------------------------------------------------------------------ */
+
+/** enum vgpu_lib_resource - resources of the ledger (same order as the uAPI) */
+enum vgpu_lib_resource {
+	VGPU_LIB_RES_MEMORY = 0,
+	VGPU_LIB_RES_PINNED = 1,
+	VGPU_LIB_RES_CONTEXTS = 2,
+	VGPU_LIB_RES_NR = 3,
+};
+
+/**
+ * struct vgpu_ledger_usage - the guest's books
+ * @size: sizeof(struct vgpu_ledger_usage), set by the caller
+ * @kernel: 1 when the books are /dev/vgpu's (whole guest, all its sessions),
+ *	0 when they are the in-process ledger's (this session)
+ * @guest_id: the kernel's guest id (0 in-process)
+ * @used, @peak, @limit, @limit_hits: per enum vgpu_lib_resource;
+ *	@limit is VGPU_UNLIMITED for none
+ */
+struct vgpu_ledger_usage {
+	uint32_t size;
+	uint32_t kernel;
+	uint32_t guest_id;
+	uint32_t __reserved;
+	uint64_t used[VGPU_LIB_RES_NR];
+	uint64_t peak[VGPU_LIB_RES_NR];
+	uint64_t limit[VGPU_LIB_RES_NR];
+	uint64_t limit_hits[VGPU_LIB_RES_NR];
+};
+
+/** vgpu_ledger_usage - read the guest's books */
+int vgpu_ledger_usage(vgpu_session *sess, struct vgpu_ledger_usage *u);
+
+/**
+ * vgpu_ledger_set_limit - change an in-process ledger limit at run time
+ * (lowering below usage blocks new charges, takes nothing away).
+ * -EOPNOTSUPP with /dev/vgpu (limits belong to the administrator there).
+ */
+int vgpu_ledger_set_limit(vgpu_session *sess, int resource, uint64_t limit);
+
+/**
+ * struct vgpu_stats - per-session counters
+ * @size: sizeof(struct vgpu_stats), set by the caller
+ * @backend: the session's backend
+ * @launches: kernel launches asked for
+ * @launches_gpu: launches run on a GPU backend
+ * @launches_gpu_ok: of those, succeeded
+ * @launches_cpu: launches run on the CPU backend (any reason)
+ * @launch_errors: launches that returned an error to the caller
+ * @launch_ns: time spent in synchronous launches, ns
+ * @compiles: compiles asked for
+ * @compile_errors: compiles that failed (after any fallback)
+ * @compile_ns: time spent compiling (cache misses), ns
+ * @cache_hits: compiled images found in the cache (memory or disk)
+ * @cache_misses: compiled images not found
+ * @fallbacks: per enum vgpu_fallback_reason
+ * @quota_refusals: charges the ledger refused
+ * @mem_used: bytes of device memory held by the session's buffers now
+ * @mem_peak: highest @mem_used
+ * @bytes_h2d, @bytes_d2h, @bytes_d2d: bytes copied
+ * @batch_gpu, @batch_cpu: batch items routed each way
+ * @batch_threshold: the last batch's current threshold (work-size units)
+ */
+struct vgpu_stats {
+	uint32_t size;
+	uint32_t backend;
+	uint64_t launches;
+	uint64_t launches_gpu;
+	uint64_t launches_gpu_ok;
+	uint64_t launches_cpu;
+	uint64_t launch_errors;
+	uint64_t launch_ns;
+	uint64_t compiles;
+	uint64_t compile_errors;
+	uint64_t compile_ns;
+	uint64_t cache_hits;
+	uint64_t cache_misses;
+	uint64_t fallbacks[VGPU_FB_NR];
+	uint64_t quota_refusals;
+	uint64_t mem_used;
+	uint64_t mem_peak;
+	uint64_t bytes_h2d;
+	uint64_t bytes_d2h;
+	uint64_t bytes_d2d;
+	uint64_t batch_gpu;
+	uint64_t batch_cpu;
+	uint64_t batch_threshold;
+};
+
+/** vgpu_stats_get - copy the session's counters */
+int vgpu_stats_get(vgpu_session *sess, struct vgpu_stats *st);
+
+/**
+ * vgpu_fallback_text - the text of the last fallback of @reason into @buf
+ * (NUL-terminated, truncated). Returns its full length (0: none yet).
+ */
+int vgpu_fallback_text(vgpu_session *sess, int reason, char *buf, size_t len);
+
+/**
+ * vgpu_stats_prometheus - the counters and the books in Prometheus text
+ * exposition format (metrics vgpu_lib_*, labelled guest="..." and
+ * backend="..."). Writes at most @len bytes, NUL-terminated, and returns the
+ * length the full text needs (like snprintf): a return >= @len means
+ * truncated. @buf may be NULL when @len is 0.
+ */
+int vgpu_stats_prometheus(vgpu_session *sess, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* compile cache                                                            */
+/* ------------------------------------------------------------------------ */
+
+/** vgpu_cache_enable - turn the session's use of the compile cache on (1) or off (0) */
+int vgpu_cache_enable(vgpu_session *sess, int on);
+
+/* ------------------------------------------------------------------------ */
+/* batch scheduling                                                         */
+/* ------------------------------------------------------------------------ */
+
+/** enum vgpu_route - where a batch item goes */
+enum vgpu_route {
+	VGPU_ROUTE_GPU = 0,
+	VGPU_ROUTE_CPU = 1,
+};
+
+/** VGPU_BATCH_FIXED: keep the threshold fixed (no adaptation) */
+#define VGPU_BATCH_FIXED	(1U << 0)
+
+/**
+ * struct vgpu_batch_opts - options of vgpu_batch_create()
+ * @size: sizeof(struct vgpu_batch_opts)
+ * @flags: VGPU_BATCH_* bits
+ * @threshold: initial threshold: items of work size >= threshold go to the
+ *	GPU, smaller ones to the CPU; 0: 65536
+ * @explore_every: every Nth item goes the other way to keep measuring both
+ *	sides; 0: 16
+ *
+ * Adaptation: each side keeps a least-squares fit t = a + b * size over its
+ * recent measurements (exponentially weighted); once both sides have two
+ * distinct sizes, the threshold moves to where the two lines cross (clamped
+ * to [1, 2^40]); if the GPU is faster at every size the threshold is 1, if
+ * slower at every size it is 2^40.
+ */
+struct vgpu_batch_opts {
+	uint32_t size;
+	uint32_t flags;
+	uint64_t threshold;
+	uint32_t explore_every;
+	uint32_t __reserved;
+};
+
+/** vgpu_batch_create - a batch scheduler of the session; @opts may be NULL */
+int vgpu_batch_create(vgpu_session *sess, const struct vgpu_batch_opts *opts, vgpu_batch **out);
+
+/** vgpu_batch_destroy - NULL is a no-op */
+int vgpu_batch_destroy(vgpu_batch *b);
+
+/** vgpu_batch_route - the route for an item of @work_size (enum vgpu_route) */
+int vgpu_batch_route(vgpu_batch *b, uint64_t work_size);
+
+/** vgpu_batch_record - feed a measured time of an item back; adapts the threshold */
+int vgpu_batch_record(vgpu_batch *b, int route, uint64_t work_size, uint64_t elapsed_ns);
+
+/**
+ * vgpu_batch_launch - route by @work_size, launch (synchronously) on the GPU
+ * backend or with VGPU_LAUNCH_CPU, measure, record. Returns the route used
+ * (>= 0) or a negative errno. On a CPU-only session both routes run on the
+ * CPU backend (the CPU stands in for the GPU).
+ */
+int vgpu_batch_launch(vgpu_batch *b, uint64_t work_size, vgpu_kernel *k,
+		      const struct vgpu_launch_cfg *cfg, const struct vgpu_arg *args,
+		      unsigned int nr_args);
+
+/** vgpu_batch_threshold - the current threshold into *@threshold */
+int vgpu_batch_threshold(vgpu_batch *b, uint64_t *threshold);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VGPU_LIBVGPU_H */

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu internal backend interface.
+ *
+ * A backend is one `const struct vgpu_backend_ops`. The core (core.c) keeps a
+ * table indexed by enum vgpu_backend_kind:
+ *
+ *	[VGPU_BACKEND_CUDA] = &vgpu_backend_cuda	(backend_cuda.c, gpu helper)
+ *	[VGPU_BACKEND_HIP]  = &vgpu_backend_hip		(backend_hip.c, gpu helper)
+ *	[VGPU_BACKEND_CPU]  = &vgpu_backend_cpu		(backend_cpu.c)
+ *
+ * The GPU backends are declared weak: the Makefile compiles every
+ * src/backend_*.c present, and where backend_cuda.c or backend_hip.c does not
+ * exist (yet) the symbol stays undefined-weak, &vgpu_backend_cuda is NULL,
+ * and the core treats that backend as "not built" (a clean -ENODEV /
+ * VGPU_FB_NO_GPU reason "backend not built"). A backend file only has to
+ * define the object, e.g.
+ *
+ *	const struct vgpu_backend_ops vgpu_backend_cuda = { .name = "cuda", ... };
+ *
+ * and it slots in with no change to the core, the Makefile or the public API.
+ * Backends load their vendor libraries with dlopen() at probe time, never
+ * link them.
+ *
+ * Rules for every op
+ *  - return 0 / a count or a negative errno; never print;
+ *  - on failure write a human-readable reason with vgpu_bk_seterr() (a
+ *    thread-local buffer); the core copies it into the session's last error.
+ *    (@last_error is the op form of the same thing, for backends that keep
+ *    their own text; it may be NULL and then the thread-local text is used.)
+ *  - errnos: -ENODEV no device/library, -ENOMEM out of (device) memory,
+ *    -ENOEXEC compile/load refused, -EIO other backend failure, -ETIME timeout,
+ *    -EINVAL bad launch configuration, -ENOENT unknown function name.
+ *  - ops may be called from several threads but never concurrently for the
+ *    same context (the core serialises per session).
+ *
+ * Device addresses are uint64_t (CUdeviceptr / hipDeviceptr_t; the CPU
+ * backend's are host pointers). Kernel arguments reach @launch the CUDA way:
+ * an array of pointers, one per parameter, each pointing at the value (a
+ * device address as uint64_t for pointer parameters; int32/uint32/int64/
+ * uint64/float/double otherwise) with its size in @arg_sizes.
+ *
+ * Ledger: the core charges, not the backend. Order for a context: the backend
+ * creates it and reports the device memory it cost (@ctx_create's
+ * *mem_overhead, measured as free memory before minus after, 0 for the CPU);
+ * the core then charges one context + that overhead and destroys the context
+ * if the charge is refused (the overhead cannot be known before it exists).
+ * Order for memory: the core charges, then calls @mem_alloc; after
+ * @mem_free it uncharges. Pinned host memory: the core pins it through the
+ * ledger, then calls @host_register (optional).
+ *
+ * ------------------------------------------------------------------------
+ * Compile cache interface (implemented by src/cache.c, owned by the cache
+ * helper; prototypes in src/cache.h). The core uses exactly this:
+ *
+ *	int  vgpu_cache_open(struct vgpu_cache **c, const char *dir, size_t mem_bytes,
+ *			     size_t disk_bytes);
+ *		dir NULL: env VGPU_CACHE_DIR, else $XDG_CACHE_HOME/vgpu, else
+ *		~/.cache/vgpu; env VGPU_CACHE=0 disables the disk part. A missing or
+ *		read-only directory is not an error (memory only). 0 means default.
+ *	void vgpu_cache_close(struct vgpu_cache *c);		(NULL ok)
+ *	int  vgpu_cache_get(struct vgpu_cache *c, const uint8_t key[32], void **blob,
+ *			    size_t *len);
+ *		0 and a malloc()ed copy the caller free()s; -ENOENT miss (also for
+ *		a corrupted entry, which is dropped); other -errno failure.
+ *	int  vgpu_cache_put(struct vgpu_cache *c, const uint8_t key[32], const void *blob,
+ *			    size_t len);
+ *		0, or -errno (the core ignores put failures); atomic on disk.
+ *	void vgpu_cache_key(uint8_t out[32], const char *const parts[], const size_t lens[],
+ *			    int nparts);
+ *		a collision-resistant hash (e.g. SHA-256) of the parts, each part
+ *		length-prefixed so that ("ab","c") != ("a","bc").
+ *	void vgpu_cache_stats(struct vgpu_cache *c, struct vgpu_cache_stats *st);
+ *		struct vgpu_cache_stats (cache.h) has at least: uint64_t hits,
+ *		misses, mem_hits, disk_hits, puts, evictions, corrupt, mem_bytes,
+ *		disk_bytes.
+ *
+ * The core's key parts, in order: "libvgpu-cache-1", backend name, the
+ * backend's @target_id string (target + compiler identity), each compile
+ * option, the source. A blob is whatever @compile produced; the core feeds a
+ * cached blob straight to @module_load and recompiles if that fails.
+ * Until src/cache.c exists the Makefile builds src/stub_nocache.c (every get
+ * misses, every put is dropped); it is not a feature.
+ * ------------------------------------------------------------------------
+ */
+#ifndef VGPU_BACKEND_H
+#define VGPU_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "vgpu/libvgpu.h"
+
+#define VGPU_INTERNAL __attribute__((visibility("hidden")))
+
+/* ---- kernel signatures, parsed from source by the core (parse.c) ------- */
+
+#define VGPU_MAX_PARAMS		64
+#define VGPU_KNAME_MAX		128
+
+/** struct vgpu_kparam - one parameter: enum vgpu_arg_type and its size */
+struct vgpu_kparam {
+	uint8_t type;		/* VGPU_ARG_BUFFER for any pointer, VGPU_ARG_NONE unknown */
+	uint8_t size;		/* bytes of the value passed (8 for pointers) */
+};
+
+/** struct vgpu_kinfo - one `__global__` kernel found in a source */
+struct vgpu_kinfo {
+	char name[VGPU_KNAME_MAX];
+	int nparams;				/* -1: unknown */
+	struct vgpu_kparam params[VGPU_MAX_PARAMS];
+	bool uses_barrier;			/* body (or a helper) calls __syncthreads */
+	bool extern_c;				/* declared extern "C" */
+};
+
+/** struct vgpu_ksig - all kernels of a source */
+struct vgpu_ksig {
+	int nkernels;
+	struct vgpu_kinfo *kernels;		/* malloc()ed */
+	bool helpers_use_barrier;		/* __syncthreads outside kernel bodies */
+	bool helpers_use_builtins;		/* threadIdx etc. outside kernel bodies */
+};
+
+/* ---- what the ops take ------------------------------------------------- */
+
+/** struct vgpu_bk_source - input of @compile */
+struct vgpu_bk_source {
+	const char *name;			/* for logs, may be NULL */
+	const char *src;
+	size_t len;
+	const char *const *options;
+	int nr_options;
+	const struct vgpu_ksig *sig;		/* parsed by the core */
+};
+
+/** struct vgpu_bk_launch - input of @launch */
+struct vgpu_bk_launch {
+	uint32_t grid[3];
+	uint32_t block[3];
+	uint32_t shared_bytes;
+	void *stream;				/* backend stream, NULL = default */
+	void **args;				/* CUDA style: pointers to values */
+	const size_t *arg_sizes;
+	int nr_args;
+	int64_t timeout_ns;			/* <= 0: none (synchronous CPU only) */
+	bool async;				/* may return before completion */
+};
+
+/** struct vgpu_bk_devprops - device properties (filled by @device_props) */
+struct vgpu_bk_devprops {
+	char name[128];
+	uint64_t total_mem;
+	uint32_t cc_major, cc_minor;
+	uint32_t multiprocessors;
+	uint32_t max_threads_per_block;
+	uint64_t max_shared_per_block;
+	uint32_t warp_size;
+};
+
+/** struct vgpu_bk_init - session parameters given to @ctx_create */
+struct vgpu_bk_init {
+	int device;
+	unsigned int cpu_threads;		/* CPU backend; 0 = cores */
+};
+
+struct vgpu_backend_ops {
+	const char *name;		/* "cuda", "hip", "cpu": also part of cache keys */
+	int kind;			/* enum vgpu_backend_kind */
+
+	/* Load libraries, count devices: count (may be 0) or -errno + text.
+	 * Called once per process (the core caches the result). */
+	int (*probe)(void);
+
+	int (*device_props)(int index, struct vgpu_bk_devprops *p);
+
+	/* Context on init->device; *mem_overhead = device bytes it consumed. */
+	int (*ctx_create)(const struct vgpu_bk_init *init, void **ctx, uint64_t *mem_overhead);
+	void (*ctx_destroy)(void *ctx);
+
+	/* Optional: free/total device memory of the context's device. */
+	int (*mem_info)(void *ctx, uint64_t *free_bytes, uint64_t *total_bytes);
+
+	int (*mem_alloc)(void *ctx, size_t bytes, uint64_t *dptr);
+	int (*mem_free)(void *ctx, uint64_t dptr);
+	/* stream NULL: synchronous w.r.t. the host. */
+	int (*memcpy_htod)(void *ctx, uint64_t dst, const void *src, size_t n, void *stream);
+	int (*memcpy_dtoh)(void *ctx, void *dst, uint64_t src, size_t n, void *stream);
+	int (*memcpy_dtod)(void *ctx, uint64_t dst, uint64_t src, size_t n, void *stream);
+
+	/* Optional (NULL: not needed): page-locked registration of host memory. */
+	int (*host_register)(void *ctx, void *p, size_t n);
+	int (*host_unregister)(void *ctx, void *p);
+
+	int (*stream_create)(void *ctx, void **stream);
+	int (*stream_destroy)(void *ctx, void *stream);
+	/* timeout_ns < 0: forever; -ETIME when passed. */
+	int (*stream_sync)(void *ctx, void *stream, int64_t timeout_ns);
+	int (*synchronize)(void *ctx, int64_t timeout_ns);
+
+	/* Target + compiler identity for cache keys, e.g. "sm_90 nvrtc-13.0" or
+	 * "x86_64 g++-12.2.0 -O3 -march=native <cpu flags>". Returns length. */
+	int (*target_id)(void *ctx, char *buf, size_t len);
+
+	/* Source -> loadable blob (malloc()ed) and log (malloc()ed NUL-terminated,
+	 * may be NULL). On -ENOEXEC *log should hold the compiler's messages. */
+	int (*compile)(void *ctx, const struct vgpu_bk_source *src, void **blob, size_t *len,
+		       char **log);
+
+	/* format: enum vgpu_image_format. On success *sig may be set to a
+	 * malloc()ed signature table the image carried (CPU images), else NULL. */
+	int (*module_load)(void *ctx, const void *blob, size_t len, int format, void **mod,
+			   struct vgpu_ksig **sig);
+	void (*module_unload)(void *ctx, void *mod);
+	int (*function_get)(void *ctx, void *mod, const char *name, void **fn);
+	int (*launch)(void *ctx, void *fn, const struct vgpu_bk_launch *l);
+
+	/* Optional: text of the last failure in this context (else thread-local). */
+	const char *(*last_error)(void *ctx);
+};
+
+/* Backends. The GPU ones may be missing from the link: see the top comment. */
+extern const struct vgpu_backend_ops vgpu_backend_cpu VGPU_INTERNAL;
+extern const struct vgpu_backend_ops vgpu_backend_cuda __attribute__((weak)) VGPU_INTERNAL;
+extern const struct vgpu_backend_ops vgpu_backend_hip __attribute__((weak)) VGPU_INTERNAL;
+
+/* ---- helpers the core provides to backends ----------------------------- */
+
+/** vgpu_bk_seterr - set the thread-local backend error text (printf style) */
+void vgpu_bk_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2))) VGPU_INTERNAL;
+/** vgpu_bk_errtext - the thread-local text ("" if none) */
+const char *vgpu_bk_errtext(void) VGPU_INTERNAL;
+/** vgpu_now_ns - CLOCK_MONOTONIC in ns */
+uint64_t vgpu_now_ns(void) VGPU_INTERNAL;
+
+/** vgpu_parse_source - find the kernels of a CUDA-dialect source (parse.c) */
+int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig) VGPU_INTERNAL;
+void vgpu_ksig_free(struct vgpu_ksig *sig) VGPU_INTERNAL;
+const struct vgpu_kinfo *vgpu_ksig_find(const struct vgpu_ksig *sig, const char *name) VGPU_INTERNAL;
+
+#endif /* VGPU_BACKEND_H */
