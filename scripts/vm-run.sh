@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-run.sh KVER SCRIPT [ARGS...]
+#
+# Boot the installed Debian kernel KVER under QEMU (TCG, through virtme-ng)
+# with the host's filesystem visible read-only, run SCRIPT ARGS there from the
+# repository root with VGPU_ROOT, BUILD and KVER set, print its output and exit
+# with its exit status. The VM is killed after VGPU_VM_TIMEOUT seconds (default
+# 1500; exit status 124 then).
+#
+# Env: BUILD (default <repo>/build), VGPU_VM_TIMEOUT, VGPU_VM_MEMORY (3G),
+#      VGPU_VM_CPUS (2), VGPU_VM_ENV (extra NAME=value words passed to SCRIPT).
+set -euo pipefail
+
+if [ $# -lt 2 ]; then
+	echo "usage: $0 KVER SCRIPT [ARGS...]" >&2
+	exit 2
+fi
+KVER=$1
+SCRIPT=$2
+shift 2
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+TMO=${VGPU_VM_TIMEOUT:-1500}
+
+KIMG=/boot/vmlinuz-$KVER
+if [ ! -r "$KIMG" ]; then
+	echo "vm-run: $KIMG missing or unreadable (run scripts/deps.sh)" >&2
+	exit 2
+fi
+if ! command -v vng >/dev/null; then
+	echo "vm-run: vng (virtme-ng) not found (run scripts/deps.sh)" >&2
+	exit 2
+fi
+case "$SCRIPT" in /*) ;; *) SCRIPT=$ROOT/$SCRIPT ;; esac
+
+# The command line the guest runs; every word quoted for its shell.
+cmd="cd $(printf %q "$ROOT") && env VGPU_ROOT=$(printf %q "$ROOT") BUILD=$(printf %q "$BUILD")"
+cmd+=" KVER=$(printf %q "$KVER") ${VGPU_VM_ENV:-} bash $(printf %q "$SCRIPT")"
+for a in "$@"; do
+	cmd+=" $(printf %q "$a")"
+done
+
+# --disable-kvm: KVM guests hang at boot on these machines (TESTING-NOTES.md).
+# setsid + kill of the group: a timeout must not leave qemu behind.
+rc=0
+timeout --kill-after=30 "$TMO" \
+	vng --run "$KIMG" --disable-kvm \
+	    --memory "${VGPU_VM_MEMORY:-3G}" --cpus "${VGPU_VM_CPUS:-2}" \
+	    --exec "$cmd" </dev/null || rc=$?
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	echo "vm-run: VM on $KVER killed after ${TMO}s" >&2
+fi
+exit "$rc"
