@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Human sizes and counts for the vgpu tools: parse "512M", "1.5G", "4096",
+ * "unlimited"; format bytes back for people.
+ */
+#ifndef VGPU_TOOLS_SIZE_H
+#define VGPU_TOOLS_SIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse results, 0 on success. */
+enum vgpu_parse_err {
+	VGPU_PARSE_OK = 0,
+	VGPU_PARSE_BAD,		/* not a number of the expected form */
+	VGPU_PARSE_NEGATIVE,	/* starts with '-' */
+	VGPU_PARSE_RANGE,	/* too large (or outside the allowed range) */
+};
+
+/*
+ * vgpu_parse_size - bytes: DIGITS[.DIGITS][K|M|G|T][i][B] (binary units,
+ * case-insensitive), or "unlimited" (VGPU_LIMIT_UNLIMITED). A fraction needs
+ * a unit; the result is rounded down to whole bytes. ~0 is reserved for
+ * "unlimited" and so is out of range as a number.
+ */
+int vgpu_parse_size(const char *s, uint64_t *out);
+
+/* vgpu_parse_count - decimal count without units, or "unlimited". */
+int vgpu_parse_count(const char *s, uint64_t *out);
+
+/* vgpu_parse_percent - 1..100 with an optional trailing '%', or "unlimited". */
+int vgpu_parse_percent(const char *s, uint64_t *out);
+
+/* vgpu_parse_u32 - plain decimal u32 (ids, uids). */
+int vgpu_parse_u32(const char *s, uint32_t *out);
+
+/* vgpu_parse_strerror - a short reason for a vgpu_parse_err. */
+const char *vgpu_parse_strerror(int err);
+
+/*
+ * vgpu_format_size - bytes for people: "0", "4096", "512M", "1.5G",
+ * "unlimited". Exact multiples print without a fraction.
+ */
+char *vgpu_format_size(uint64_t v, char *buf, size_t len);
+
+/* vgpu_format_count - "%llu" or "unlimited". */
+char *vgpu_format_count(uint64_t v, char *buf, size_t len);
+
+#endif
