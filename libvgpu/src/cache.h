@@ -42,7 +42,7 @@
 #endif
 
 #define VGPU_CACHE_DEFAULT_MEM  (64ull << 20)
-#define VGPU_CACHE_DEFAULT_DISK (256ull << 20)
+#define VGPU_CACHE_DEFAULT_DISK (1ull << 30)	/* as vgpu_session_opts says */
 
 struct vgpu_cache;
 
