@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vgpu: per-guest accounting of GPU contexts, device memory, long-term pinned
+ * host memory and GPU time. Module setup: /dev/vgpu and the "vgpu" generic
+ * netlink family. See Documentation/userspace-api/vgpu.rst.
+ */
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "vgpu.h"
+
+unsigned int vgpu_max_contexts = 64;
+module_param_named(max_contexts, vgpu_max_contexts, uint, 0444);
+MODULE_PARM_DESC(max_contexts, "contexts one session may hold (default 64)");
+
+unsigned int vgpu_max_charges = 4096;
+module_param_named(max_charges, vgpu_max_charges, uint, 0444);
+MODULE_PARM_DESC(max_charges,
+		 "memory charges one session may hold (default 4096)");
+
+unsigned int vgpu_max_pins = 1024;
+module_param_named(max_pins, vgpu_max_pins, uint, 0444);
+MODULE_PARM_DESC(max_pins, "pins one session may hold (default 1024)");
+
+atomic_t vgpu_nr_sessions = ATOMIC_INIT(0);
+atomic64_t vgpu_nr_limit_hits = ATOMIC64_INIT(0);
+atomic64_t vgpu_nr_events = ATOMIC64_INIT(0);
+
+/* Everyone may open it; access is checked per guest at attach. */
+static struct miscdevice vgpu_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "vgpu",
+	.fops = &vgpu_fops,
+	.mode = 0666,
+};
+
+static int __init vgpu_init(void)
+{
+	int ret;
+
+	ret = vgpu_session_cache_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&vgpu_misc);
+	if (ret)
+		goto destroy_cache;
+	ret = vgpu_nl_register();
+	if (ret)
+		goto deregister_misc;
+	return 0;
+
+deregister_misc:
+	misc_deregister(&vgpu_misc);
+destroy_cache:
+	vgpu_session_cache_exit();
+	return ret;
+}
+
+static void __exit vgpu_exit(void)
+{
+	vgpu_nl_unregister();
+	misc_deregister(&vgpu_misc);
+	/* open files pin the module: no session is left */
+	vgpu_guests_free_all();
+	vgpu_session_cache_exit();
+}
+
+module_init(vgpu_init);
+module_exit(vgpu_exit);
+
+MODULE_DESCRIPTION("vgpu: per-guest GPU resource accounting");
+MODULE_AUTHOR("vgpu developers");
+MODULE_LICENSE("GPL");

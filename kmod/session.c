@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vgpu: sessions, the ioctls of an open /dev/vgpu.
+ *
+ * One open file is one session. It attaches to one guest, then creates
+ * objects - contexts, memory charges, pins - each charged to the guest and
+ * named by a handle in the session's object table. Each object remembers
+ * exactly what it charged; releasing it (or closing the file) gives exactly
+ * that back.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vgpu.h"
+#include "vgpu_trace.h"
+
+enum vgpu_obj_type {
+	VGPU_OBJ_CTX,
+	VGPU_OBJ_CHARGE,
+	VGPU_OBJ_PIN,
+	VGPU_OBJ_NR,
+};
+
+/*
+ * The pages array of a pin is one kvmalloc() allocation, which is limited
+ * to INT_MAX bytes; this also keeps nr_pages within pin_user_pages_fast()'s
+ * int. 2^28 - 1 pages: just under 1 TiB with 4 KiB pages.
+ */
+#define VGPU_PIN_MAX_PAGES	(INT_MAX / sizeof(struct page *))
+
+/**
+ * struct vgpu_obj - a context, memory charge or pin of a session
+ * @type: enum vgpu_obj_type
+ * @handle: its handle in the session
+ * @device: device index (contexts and charges)
+ * @charge: what it charged to the guest
+ * @nr_charge: entries of @charge
+ * @pages: pinned pages (pins)
+ * @npages: entries of @pages
+ * @addr: start of the pinned range
+ * @mm: the mm whose locked_vm was charged, held by mmgrab()
+ * @write: pinned for writing: dirty the pages at unpin
+ */
+struct vgpu_obj {
+	enum vgpu_obj_type type;
+	u32 handle;
+	u32 device;
+	unsigned int nr_charge;
+	struct vgpu_amount charge[2];
+	struct page **pages;
+	unsigned long npages;
+	u64 addr;
+	struct mm_struct *mm;
+	bool write;
+};
+
+/**
+ * struct vgpu_session - the state of one open /dev/vgpu
+ * @guest: the attached guest, or NULL. Set once, under vgpu_lock, with
+ *	release semantics; holds a reference to the guest.
+ * @objs: handle -> struct vgpu_obj
+ * @next_handle: cursor of the cyclic handle allocation, so that a stale
+ *	handle does not name a new object soon
+ * @nr: objects per type, capped by the max_* module parameters
+ */
+struct vgpu_session {
+	struct vgpu_guest *guest;
+	struct xarray objs;
+	u32 next_handle;
+	atomic_t nr[VGPU_OBJ_NR];
+};
+
+static struct kmem_cache *vgpu_obj_cache;
+
+static const unsigned int *const vgpu_obj_max[VGPU_OBJ_NR] = {
+	[VGPU_OBJ_CTX] = &vgpu_max_contexts,
+	[VGPU_OBJ_CHARGE] = &vgpu_max_charges,
+	[VGPU_OBJ_PIN] = &vgpu_max_pins,
+};
+
+int vgpu_session_cache_init(void)
+{
+	vgpu_obj_cache = KMEM_CACHE(vgpu_obj, SLAB_ACCOUNT);
+	return vgpu_obj_cache ? 0 : -ENOMEM;
+}
+
+void vgpu_session_cache_exit(void)
+{
+	kmem_cache_destroy(vgpu_obj_cache);
+}
+
+static struct vgpu_guest *vgpu_session_guest(struct vgpu_session *s)
+{
+	return smp_load_acquire(&s->guest);
+}
+
+/* Allocate an object, counted against the session's cap of its type. */
+static struct vgpu_obj *vgpu_obj_alloc(struct vgpu_session *s,
+				       enum vgpu_obj_type type)
+{
+	struct vgpu_obj *o;
+
+	if (atomic_inc_return(&s->nr[type]) > READ_ONCE(*vgpu_obj_max[type])) {
+		atomic_dec(&s->nr[type]);
+		return ERR_PTR(-ENOSPC);
+	}
+	o = kmem_cache_zalloc(vgpu_obj_cache, GFP_KERNEL_ACCOUNT);
+	if (!o) {
+		atomic_dec(&s->nr[type]);
+		return ERR_PTR(-ENOMEM);
+	}
+	o->type = type;
+	return o;
+}
+
+static void vgpu_obj_free(struct vgpu_session *s, struct vgpu_obj *o)
+{
+	atomic_dec(&s->nr[o->type]);
+	kmem_cache_free(vgpu_obj_cache, o);
+}
+
+/* Publish a fully set up object under a new handle. */
+static int vgpu_obj_insert(struct vgpu_session *s, struct vgpu_obj *o)
+{
+	int ret;
+
+	ret = xa_alloc_cyclic(&s->objs, &o->handle, o, xa_limit_32b,
+			      &s->next_handle, GFP_KERNEL_ACCOUNT);
+	return ret < 0 ? ret : 0;
+}
+
+/* Unpublish the object @handle of @type; NULL if there is none. */
+static struct vgpu_obj *vgpu_obj_take(struct vgpu_session *s, u32 handle,
+				      enum vgpu_obj_type type)
+{
+	struct vgpu_obj *o;
+
+	xa_lock(&s->objs);
+	o = xa_load(&s->objs, handle);
+	if (o && o->type == type)
+		__xa_erase(&s->objs, handle);
+	else
+		o = NULL;
+	xa_unlock(&s->objs);
+	return o;
+}
+
+static void vgpu_pin_release(struct vgpu_guest *g, struct vgpu_obj *o)
+{
+	trace_vgpu_unpin(g->id, o->handle, o->addr, o->npages, o->write);
+	unpin_user_pages_dirty_lock(o->pages, o->npages, o->write);
+	account_locked_vm(o->mm, o->npages, false);
+	mmdrop(o->mm);
+	kvfree(o->pages);
+}
+
+/* Give back everything @o holds, then free it. */
+static void vgpu_obj_release(struct vgpu_session *s, struct vgpu_guest *g,
+			     struct vgpu_obj *o)
+{
+	if (o->type == VGPU_OBJ_PIN)
+		vgpu_pin_release(g, o);
+	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
+	vgpu_obj_free(s, o);
+}
+
+static int vgpu_release_handle(struct vgpu_session *s,
+			       const struct vgpu_handle_op *op,
+			       enum vgpu_obj_type type)
+{
+	struct vgpu_guest *g;
+	struct vgpu_obj *o;
+
+	if (op->flags || op->__reserved)
+		return -EINVAL;
+	g = vgpu_session_guest(s);
+	if (!g)
+		return -ENOTCONN;
+	o = vgpu_obj_take(s, op->handle, type);
+	if (!o)
+		return -ENOENT;
+	vgpu_obj_release(s, g, o);
+	return 0;
+}
+
+/* Undo an object creation whose result could not be copied to the user. */
+static void vgpu_undo_handle(struct vgpu_session *s, u32 handle,
+			     enum vgpu_obj_type type)
+{
+	struct vgpu_guest *g = vgpu_session_guest(s);
+	struct vgpu_obj *o = vgpu_obj_take(s, handle, type);
+
+	if (o)
+		vgpu_obj_release(s, g, o);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int vgpu_ioctl_version(struct vgpu_session *s, void *arg)
+{
+	struct vgpu_version *v = arg;
+
+	if (v->flags || v->__reserved)
+		return -EINVAL;
+	v->api_version = VGPU_API_VERSION;
+	v->nr_resources = VGPU_RES_NR;
+	v->caps = VGPU_CAP_CONTEXTS | VGPU_CAP_MEMORY | VGPU_CAP_PIN |
+		  VGPU_CAP_USAGE | VGPU_CAP_NETLINK;
+	v->max_contexts = READ_ONCE(vgpu_max_contexts);
+	v->max_charges = READ_ONCE(vgpu_max_charges);
+	v->max_pins = READ_ONCE(vgpu_max_pins);
+	return 0;
+}
+
+static int vgpu_ioctl_attach(struct vgpu_session *s, void *arg)
+{
+	struct vgpu_attach *at = arg;
+	struct vgpu_guest *g;
+	int ret;
+
+	if (at->flags & ~VGPU_ATTACH_BY_NAME || at->__reserved)
+		return -EINVAL;
+	if (at->flags & VGPU_ATTACH_BY_NAME) {
+		size_t len = strnlen(at->name, sizeof(at->name));
+
+		if (!len || len == sizeof(at->name))
+			return -EINVAL;
+	} else if (memchr_inv(at->name, 0, sizeof(at->name))) {
+		return -EINVAL;
+	}
+
+	mutex_lock(&vgpu_lock);
+	if (s->guest) {
+		ret = -EALREADY;
+		goto unlock;
+	}
+	if (at->flags & VGPU_ATTACH_BY_NAME)
+		g = vgpu_guest_find_by_name(at->name);
+	else
+		g = vgpu_guest_find(at->guest_id);
+	if (!g) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	if (!uid_eq(g->uid, current_euid()) && !capable(CAP_SYS_ADMIN)) {
+		ret = -EACCES;
+		goto unlock;
+	}
+	kref_get(&g->ref);
+	g->sessions++;
+	smp_store_release(&s->guest, g);
+	at->guest_id = g->id;
+	ret = 0;
+unlock:
+	mutex_unlock(&vgpu_lock);
+	return ret;
+}
+
+static int vgpu_ioctl_ctx_create(struct vgpu_session *s, void *arg)
+{
+	struct vgpu_ctx_create *cc = arg;
+	struct vgpu_guest *g;
+	struct vgpu_obj *o;
+	int ret;
+
+	if (cc->flags)
+		return -EINVAL;
+	g = vgpu_session_guest(s);
+	if (!g)
+		return -ENOTCONN;
+
+	o = vgpu_obj_alloc(s, VGPU_OBJ_CTX);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	o->device = cc->device;
+	o->charge[0] = (struct vgpu_amount){ VGPU_RES_CONTEXTS, 1 };
+	o->charge[1] = (struct vgpu_amount){ VGPU_RES_MEMORY, cc->mem_bytes };
+	o->nr_charge = 2;
+	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
+	if (ret)
+		goto free_obj;
+	ret = vgpu_obj_insert(s, o);
+	if (ret)
+		goto uncharge;
+	cc->ctx_id = o->handle;
+	return 0;
+
+uncharge:
+	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
+free_obj:
+	vgpu_obj_free(s, o);
+	return ret;
+}
+
+static void vgpu_undo_ctx_create(struct vgpu_session *s, void *arg)
+{
+	vgpu_undo_handle(s, ((struct vgpu_ctx_create *)arg)->ctx_id,
+			 VGPU_OBJ_CTX);
+}
+
+static int vgpu_ioctl_ctx_destroy(struct vgpu_session *s, void *arg)
+{
+	return vgpu_release_handle(s, arg, VGPU_OBJ_CTX);
+}
+
+static int vgpu_ioctl_mem_charge(struct vgpu_session *s, void *arg)
+{
+	struct vgpu_mem_charge *mc = arg;
+	struct vgpu_guest *g;
+	struct vgpu_obj *o;
+	int ret;
+
+	if (mc->flags || !mc->bytes)
+		return -EINVAL;
+	g = vgpu_session_guest(s);
+	if (!g)
+		return -ENOTCONN;
+
+	o = vgpu_obj_alloc(s, VGPU_OBJ_CHARGE);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	o->device = mc->device;
+	o->charge[0] = (struct vgpu_amount){ VGPU_RES_MEMORY, mc->bytes };
+	o->nr_charge = 1;
+	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
+	if (ret)
+		goto free_obj;
+	ret = vgpu_obj_insert(s, o);
+	if (ret)
+		goto uncharge;
+	mc->handle = o->handle;
+	return 0;
+
+uncharge:
+	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
+free_obj:
+	vgpu_obj_free(s, o);
+	return ret;
+}
+
+static void vgpu_undo_mem_charge(struct vgpu_session *s, void *arg)
+{
+	vgpu_undo_handle(s, ((struct vgpu_mem_charge *)arg)->handle,
+			 VGPU_OBJ_CHARGE);
+}
+
+static int vgpu_ioctl_mem_uncharge(struct vgpu_session *s, void *arg)
+{
+	return vgpu_release_handle(s, arg, VGPU_OBJ_CHARGE);
+}
+
+static int vgpu_ioctl_pin(struct vgpu_session *s, void *arg)
+{
+	struct vgpu_pin *p = arg;
+	unsigned int gup_flags = FOLL_LONGTERM;
+	struct vgpu_guest *g;
+	unsigned long npages;
+	struct vgpu_obj *o;
+	int pinned, ret;
+
+	if (p->flags & ~VGPU_PIN_WRITE || p->__reserved)
+		return -EINVAL;
+	if (!p->length || !PAGE_ALIGNED(p->addr) || !PAGE_ALIGNED(p->length) ||
+	    p->addr + p->length - 1 < p->addr)
+		return -EINVAL;
+	if ((p->length >> PAGE_SHIFT) > VGPU_PIN_MAX_PAGES)
+		return -EINVAL;
+	npages = p->length >> PAGE_SHIFT;
+	if (p->flags & VGPU_PIN_WRITE)
+		gup_flags |= FOLL_WRITE;
+	g = vgpu_session_guest(s);
+	if (!g)
+		return -ENOTCONN;
+
+	o = vgpu_obj_alloc(s, VGPU_OBJ_PIN);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	o->addr = p->addr;
+	o->npages = npages;
+	o->write = p->flags & VGPU_PIN_WRITE;
+	o->charge[0] = (struct vgpu_amount){ VGPU_RES_PINNED, p->length };
+	o->nr_charge = 1;
+
+	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
+	if (ret)
+		goto free_obj;
+	/* RLIMIT_MEMLOCK of the caller, unless CAP_IPC_LOCK: -ENOMEM */
+	ret = account_locked_vm(current->mm, npages, true);
+	if (ret)
+		goto uncharge;
+	o->pages = kvmalloc_array(npages, sizeof(*o->pages),
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!o->pages) {
+		ret = -ENOMEM;
+		goto unaccount;
+	}
+	pinned = pin_user_pages_fast(p->addr, npages, gup_flags, o->pages);
+	if (pinned != npages) {
+		if (pinned > 0)
+			unpin_user_pages(o->pages, pinned);
+		/* a fatal signal or no memory stay what they are */
+		if (pinned == -ENOMEM || pinned == -EINTR ||
+		    pinned == -ERESTARTSYS)
+			ret = pinned;
+		else
+			ret = -EFAULT;
+		goto free_pages;
+	}
+	mmgrab(current->mm);
+	o->mm = current->mm;
+	ret = vgpu_obj_insert(s, o);
+	if (ret)
+		goto unpin;
+	p->handle = o->handle;
+	trace_vgpu_pin(g->id, o->handle, o->addr, o->npages, o->write);
+	return 0;
+
+unpin:
+	mmdrop(o->mm);
+	unpin_user_pages(o->pages, npages);
+free_pages:
+	kvfree(o->pages);
+unaccount:
+	account_locked_vm(current->mm, npages, false);
+uncharge:
+	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
+free_obj:
+	vgpu_obj_free(s, o);
+	return ret;
+}
+
+static void vgpu_undo_pin(struct vgpu_session *s, void *arg)
+{
+	vgpu_undo_handle(s, ((struct vgpu_pin *)arg)->handle, VGPU_OBJ_PIN);
+}
+
+static int vgpu_ioctl_unpin(struct vgpu_session *s, void *arg)
+{
+	return vgpu_release_handle(s, arg, VGPU_OBJ_PIN);
+}
+
+static int vgpu_ioctl_usage(struct vgpu_session *s, void *arg)
+{
+	struct vgpu_ledger res[VGPU_RES_NR];
+	struct vgpu_usage *u = arg;
+	struct vgpu_guest *g;
+	unsigned int i;
+
+	if (u->flags || u->__reserved)
+		return -EINVAL;
+	g = vgpu_session_guest(s);
+	if (!g)
+		return -ENOTCONN;
+
+	vgpu_guest_snapshot(g, res);
+	u->guest_id = g->id;
+	u->nr_resources = VGPU_RES_NR;
+	u->sessions = READ_ONCE(g->sessions);
+	memset(u->res, 0, sizeof(u->res));
+	for (i = 0; i < VGPU_RES_NR; i++) {
+		u->res[i].used = res[i].used;
+		u->res[i].peak = res[i].peak;
+		u->res[i].limit = res[i].limit;
+		u->res[i].limit_hits = res[i].limit_hits;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct vgpu_ioctl_op - one entry of the dispatch table
+ * @cmd: the full ioctl number
+ * @size: sizeof() of its argument in this module
+ * @min_size: offsetofend() of the last mandatory field
+ * @fn: the handler; gets a zero-extended copy of the argument
+ * @undo: when set, the result is copied back to the user, and @undo is
+ *	called if that copy fails after @fn succeeded (to release the handle
+ *	the user will never learn); vgpu_no_undo when nothing is to undo
+ */
+struct vgpu_ioctl_op {
+	unsigned int cmd;
+	unsigned int size;
+	unsigned int min_size;
+	int (*fn)(struct vgpu_session *s, void *arg);
+	void (*undo)(struct vgpu_session *s, void *arg);
+};
+
+static void vgpu_no_undo(struct vgpu_session *s, void *arg)
+{
+}
+
+#define VGPU_IOCTL_OP(_ioctl, _fn, _undo, _struct, _last)		\
+	[_IOC_NR(_ioctl) - VGPU_CMD_BASE] = {				\
+		.cmd = _ioctl,						\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.fn = _fn,						\
+		.undo = _undo,						\
+	}
+
+static const struct vgpu_ioctl_op vgpu_ioctl_ops[] = {
+	VGPU_IOCTL_OP(VGPU_IOC_VERSION, vgpu_ioctl_version, vgpu_no_undo,
+		      struct vgpu_version, __reserved),
+	VGPU_IOCTL_OP(VGPU_IOC_ATTACH, vgpu_ioctl_attach, vgpu_no_undo,
+		      struct vgpu_attach, name),
+	VGPU_IOCTL_OP(VGPU_IOC_CTX_CREATE, vgpu_ioctl_ctx_create,
+		      vgpu_undo_ctx_create, struct vgpu_ctx_create, mem_bytes),
+	VGPU_IOCTL_OP(VGPU_IOC_CTX_DESTROY, vgpu_ioctl_ctx_destroy, NULL,
+		      struct vgpu_handle_op, __reserved),
+	VGPU_IOCTL_OP(VGPU_IOC_MEM_CHARGE, vgpu_ioctl_mem_charge,
+		      vgpu_undo_mem_charge, struct vgpu_mem_charge, bytes),
+	VGPU_IOCTL_OP(VGPU_IOC_MEM_UNCHARGE, vgpu_ioctl_mem_uncharge, NULL,
+		      struct vgpu_handle_op, __reserved),
+	VGPU_IOCTL_OP(VGPU_IOC_PIN, vgpu_ioctl_pin, vgpu_undo_pin,
+		      struct vgpu_pin, length),
+	VGPU_IOCTL_OP(VGPU_IOC_UNPIN, vgpu_ioctl_unpin, NULL,
+		      struct vgpu_handle_op, __reserved),
+	VGPU_IOCTL_OP(VGPU_IOC_USAGE, vgpu_ioctl_usage, vgpu_no_undo,
+		      struct vgpu_usage, res),
+	/* VGPU_CMD_COMPUTE_*_RESERVED: no entry, ENOTTY until implemented */
+};
+
+union vgpu_ioctl_buffer {
+	struct vgpu_version version;
+	struct vgpu_attach attach;
+	struct vgpu_ctx_create ctx_create;
+	struct vgpu_handle_op handle_op;
+	struct vgpu_mem_charge mem_charge;
+	struct vgpu_pin pin;
+	struct vgpu_usage usage;
+};
+
+static long vgpu_fops_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct vgpu_session *s = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	const struct vgpu_ioctl_op *op;
+	union vgpu_ioctl_buffer buf;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 usize;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != VGPU_TYPE || nr < VGPU_CMD_BASE ||
+	    nr - VGPU_CMD_BASE >= ARRAY_SIZE(vgpu_ioctl_ops))
+		return -ENOTTY;
+	op = &vgpu_ioctl_ops[nr - VGPU_CMD_BASE];
+	if (!op->fn || op->cmd != cmd)
+		return -ENOTTY;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
+	if (ret)
+		return ret;
+
+	ret = op->fn(s, &buf);
+	if (ret || !op->undo)
+		return ret;
+	if (copy_to_user(uarg, &buf, min_t(u32, usize, op->size))) {
+		op->undo(s, &buf);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int vgpu_fops_open(struct inode *inode, struct file *file)
+{
+	struct vgpu_session *s;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	xa_init_flags(&s->objs, XA_FLAGS_ALLOC1);
+	file->private_data = s;
+	atomic_inc(&vgpu_nr_sessions);
+	return 0;
+}
+
+static int vgpu_fops_release(struct inode *inode, struct file *file)
+{
+	struct vgpu_session *s = file->private_data;
+	struct vgpu_guest *g = s->guest;
+	struct vgpu_obj *o;
+	unsigned long handle;
+
+	/* No ioctl can run any more: the objects are ours alone. */
+	xa_for_each(&s->objs, handle, o)
+		vgpu_obj_release(s, g, o);
+	xa_destroy(&s->objs);
+
+	if (g) {
+		mutex_lock(&vgpu_lock);
+		g->sessions--;
+		mutex_unlock(&vgpu_lock);
+		vgpu_guest_put(g);
+	}
+	atomic_dec(&vgpu_nr_sessions);
+	kfree(s);
+	return 0;
+}
+
+const struct file_operations vgpu_fops = {
+	.owner = THIS_MODULE,
+	.open = vgpu_fops_open,
+	.release = vgpu_fops_release,
+	.unlocked_ioctl = vgpu_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
