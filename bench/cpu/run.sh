@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# CPU benchmarks of libvgpu: ratios against baselines measured in the same
+# run on the same machine (never pass/fail on time):
+#   bench_vec     CPU backend vs hand-written OpenMP C: saxpy, vadd, reduction
+#   bench_matmul  tiled matmul (__shared__ + __syncthreads) vs PoCL (OpenCL)
+#   bench_cache   compile-cache hit vs cold compile
+# Env: BUILD (default <repo>/build), BENCH_REPS, BENCH_LOG2N (24),
+#      BENCH_MM_N (512), BENCH_CACHE_SOURCES (5), BENCH_ONLY (vec|matmul|cache).
+# Exit status: 0 when every benchmark ran and computed right answers; a ratio
+# below its target is printed as such and does not change the status.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${BUILD:-$root/build}
+out=$build/bench/cpu
+lib=$build/libvgpu
+mkdir -p "$out"
+
+if [ ! -e "$lib/libvgpu.so" ]; then
+	echo "# bench/cpu: building libvgpu"
+	make -s -C "$root" lib BUILD="$build" >"$out/lib.log" 2>&1 ||
+		{ sed 's/^/# /' "$out/lib.log" | tail -20; echo "bench/cpu: libvgpu does not build"; exit 2; }
+fi
+
+cflags="-Wall -Wextra -Werror -O2 -I$root/libvgpu/include"
+ldvgpu="-L$lib -Wl,-rpath,$lib -lvgpu"
+build_one() { # name, extra objects and libs...
+	local name=$1; shift
+	gcc $cflags "$here/$name.c" "$@" -o "$out/$name" 2>"$out/$name.log" ||
+		{ sed 's/^/# /' "$out/$name.log" | tail -20; echo "bench/cpu: $name does not build"; return 1; }
+}
+gcc -O3 -fopenmp -march=native -Wall -Wextra -Werror -c "$here/omp.c" -o "$out/omp.o" || exit 2
+build_one bench_vec "$out/omp.o" -fopenmp $ldvgpu -lm || exit 2
+build_one bench_matmul $ldvgpu -lOpenCL -lm || exit 2
+build_one bench_cache $ldvgpu || exit 2
+
+# Kernels compiled by the benchmarks go to a scratch cache, not ~/.cache.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-bench-cpu.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export VGPU_CACHE_DIR=$scratch/cache VGPU_BACKEND=cpu
+# OpenMP threads sleep between loops instead of spinning, so they do not
+# steal the cores from libvgpu's pool while libvgpu's half of a repeat runs.
+export OMP_WAIT_POLICY=passive
+export POCL_CACHE_DIR=$scratch/pocl
+
+echo "# bench/cpu on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+status=0
+results=()
+run() { # name, timeout
+	local name=$1 t=$2 rc
+	timeout "$t" "$out/$name" >"$out/$name.out" 2>&1
+	rc=$?
+	cat "$out/$name.out"
+	if [ $rc -ne 0 ]; then
+		echo "# $name: exit status $rc$([ $rc -eq 124 ] && echo ' (timed out)')"
+		status=1
+	fi
+	results+=("$(grep -E '^(saxpy|vadd|reduction|matmul|cache):' "$out/$name.out")")
+}
+only=${BENCH_ONLY:-}
+[ -z "$only" ] || [ "$only" = vec ] && run bench_vec 600
+[ -z "$only" ] || [ "$only" = matmul ] && run bench_matmul 600
+[ -z "$only" ] || [ "$only" = cache ] && run bench_cache 600
+
+echo "# bench/cpu summary (ratio = baseline time / libvgpu time; cache: hit time / compile time)"
+for r in "${results[@]}"; do
+	[ -n "$r" ] && printf '%s\n' "$r" | sed 's/^/bench\/cpu: /'
+done
+exit $status
