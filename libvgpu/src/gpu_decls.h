@@ -199,6 +199,29 @@ typedef CUresult (*vg_cuEventQuery_t)(CUevent e);                             /*
 typedef CUresult (*vg_cuEventSynchronize_t)(CUevent e);                       /* cuEventSynchronize */
 typedef CUresult (*vg_cuEventElapsedTime_t)(float *ms, CUevent a, CUevent b); /* cuEventElapsedTime */
 
+/* ------------------------------------------------------------------ NVML */
+/* Only used to read device-wide free memory before a context exists, so that
+ * a new context's device-memory overhead can be measured (libnvidia-ml.so.1). */
+
+typedef int nvmlReturn_t;
+typedef struct nvmlDevice_st *nvmlDevice_t;
+typedef struct {
+	unsigned long long total;
+	unsigned long long free;
+	unsigned long long used;
+} nvmlMemory_t;                          /* nvmlMemory_t (v1) */
+
+#define NVML_SUCCESS 0
+
+typedef nvmlReturn_t (*vg_nvmlInit_t)(void);                                  /* nvmlInit_v2 */
+typedef nvmlReturn_t (*vg_nvmlShutdown_t)(void);                              /* nvmlShutdown */
+typedef nvmlReturn_t (*vg_nvmlDeviceGetHandleByPciBusId_t)(const char *bus_id,
+							   nvmlDevice_t *dev);/* nvmlDeviceGetHandleByPciBusId_v2 */
+typedef nvmlReturn_t (*vg_nvmlDeviceGetMemoryInfo_t)(nvmlDevice_t dev,
+						     nvmlMemory_t *mem);      /* nvmlDeviceGetMemoryInfo */
+/* CUDA side of the mapping: cuDeviceGetPCIBusId */
+typedef CUresult (*vg_cuDeviceGetPCIBusId_t)(char *bus_id, int len, CUdevice dev);
+
 /* ----------------------------------------------------------------- NVRTC */
 
 typedef int nvrtcResult;

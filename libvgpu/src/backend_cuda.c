@@ -1,0 +1,1536 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * backend_cuda.c - libvgpu's CUDA backend: the driver API (libcuda.so.1) and
+ * NVRTC (the newest libnvrtc.so.N found), both loaded with dlopen() at probe
+ * time, so that libvgpu builds and runs where CUDA is absent ("no CUDA" is
+ * then a clean -ENODEV with its reason).
+ *
+ * Contexts. Each libvgpu context is its own CUcontext (cuCtxCreate_v2), made
+ * current on the calling thread by every op that needs it. Its device-memory
+ * overhead is measured as the device's free memory before minus after
+ * creating it, warm-up included (a tiny module is loaded and launched so that
+ * the driver's lazily allocated per-context memory is counted too). "Before"
+ * comes from NVML when libnvidia-ml.so.1 is there (device-wide, needs no
+ * context), else from cuMemGetInfo in a context already current on the
+ * thread, else from a temporary second context.
+ *
+ * Copies. Synchronous host<->device copies of pageable memory of at least
+ * VGPU_CUDA_STAGING_MIN bytes are staged through pinned bounce buffers by a
+ * small pool of threads (one CUDA stream and two pinned slots each, chunks
+ * handed out dynamically), which overlaps the CPU's copy into pinned memory
+ * with DMA and spreads that copy over several cores: the driver's own pageable
+ * path is single-threaded. Host memory registered through @host_register
+ * (vgpu_host_alloc) is copied directly. Staged copies first wait for work
+ * queued earlier on the legacy default stream (hence on every blocking
+ * stream), as cuMemcpyHtoD would. Environment VGPU_CUDA_STAGING=
+ * "threads,chunk_kib,min_kib" tunes it; "0" turns it off.
+ *
+ * Compile. NVRTC compiles for the device's real architecture
+ * (--gpu-arch=sm_XY) and returns a cubin; if NVRTC does not know the device
+ * (a GPU newer than the toolkit), it compiles PTX for its newest virtual
+ * architecture and the driver JIT-compiles it at load. -default-device lets
+ * unannotated helpers be device functions, as on the CPU backend; a small
+ * pre-included header supplies the fixed-width integer types. The target id
+ * (part of every cache key) names the architecture, the output kind, NVRTC's
+ * version and the driver's CUDA version.
+ *
+ * Waiting. Synchronize without a timeout uses the blocking CUDA call; with a
+ * timeout it polls cuStreamQuery/cuEventQuery, spinning briefly and then
+ * sleeping with exponential backoff (at most 1 ms), and returns -ETIME.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "gpu_decls.h"
+
+#define CU_PRELUDE_NAME "vgpu_cuda_prelude.h"
+#define CU_PRELUDE_VERSION 1
+static const char cu_prelude[] =
+	"#pragma once\n"
+	"#define VGPU_BACKEND_CUDA 1\n"
+	"typedef signed char int8_t;\n"
+	"typedef unsigned char uint8_t;\n"
+	"typedef short int16_t;\n"
+	"typedef unsigned short uint16_t;\n"
+	"typedef int int32_t;\n"
+	"typedef unsigned int uint32_t;\n"
+	"typedef long int64_t;\n"
+	"typedef unsigned long uint64_t;\n"
+	"typedef unsigned long size_t;\n"
+	"typedef long ptrdiff_t;\n";
+
+/* ---------------------------------------------------------------- loading */
+
+static struct {
+	void *lib;
+	vg_cuInit_t Init;
+	vg_cuDriverGetVersion_t DriverGetVersion;
+	vg_cuGetErrorString_t GetErrorString;
+	vg_cuGetErrorName_t GetErrorName;
+	vg_cuDeviceGetCount_t DeviceGetCount;
+	vg_cuDeviceGet_t DeviceGet;
+	vg_cuDeviceGetName_t DeviceGetName;
+	vg_cuDeviceGetAttribute_t DeviceGetAttribute;
+	vg_cuDeviceTotalMem_t DeviceTotalMem;
+	vg_cuDeviceGetPCIBusId_t DeviceGetPCIBusId;
+	vg_cuCtxCreate_t CtxCreate;
+	vg_cuCtxDestroy_t CtxDestroy;
+	vg_cuCtxSetCurrent_t CtxSetCurrent;
+	vg_cuCtxGetCurrent_t CtxGetCurrent;
+	vg_cuCtxSynchronize_t CtxSynchronize;
+	vg_cuMemGetInfo_t MemGetInfo;
+	vg_cuMemAlloc_t MemAlloc;
+	vg_cuMemFree_t MemFree;
+	vg_cuMemAllocHost_t MemAllocHost;
+	vg_cuMemFreeHost_t MemFreeHost;
+	vg_cuMemHostRegister_t MemHostRegister;
+	vg_cuMemHostUnregister_t MemHostUnregister;
+	vg_cuMemcpyHtoD_t MemcpyHtoD;
+	vg_cuMemcpyDtoH_t MemcpyDtoH;
+	vg_cuMemcpyDtoD_t MemcpyDtoD;
+	vg_cuMemcpyHtoDAsync_t MemcpyHtoDAsync;
+	vg_cuMemcpyDtoHAsync_t MemcpyDtoHAsync;
+	vg_cuMemcpyDtoDAsync_t MemcpyDtoDAsync;
+	vg_cuModuleLoadDataEx_t ModuleLoadDataEx;
+	vg_cuModuleUnload_t ModuleUnload;
+	vg_cuModuleGetFunction_t ModuleGetFunction;
+	vg_cuFuncGetAttribute_t FuncGetAttribute;
+	vg_cuFuncSetAttribute_t FuncSetAttribute;
+	vg_cuLaunchKernel_t LaunchKernel;
+	vg_cuStreamCreate_t StreamCreate;
+	vg_cuStreamDestroy_t StreamDestroy;
+	vg_cuStreamSynchronize_t StreamSynchronize;
+	vg_cuStreamQuery_t StreamQuery;
+	vg_cuStreamWaitEvent_t StreamWaitEvent;
+	vg_cuEventCreate_t EventCreate;
+	vg_cuEventDestroy_t EventDestroy;
+	vg_cuEventRecord_t EventRecord;
+	vg_cuEventQuery_t EventQuery;
+	vg_cuEventSynchronize_t EventSynchronize;
+	int driver_version;		/* e.g. 13000 */
+	int ndev;
+} cu;
+
+static struct {
+	void *lib;
+	char path[64];
+	int major, minor;
+	vg_nvrtcGetErrorString_t GetErrorString;
+	vg_nvrtcVersion_t Version;
+	vg_nvrtcGetNumSupportedArchs_t GetNumSupportedArchs;
+	vg_nvrtcGetSupportedArchs_t GetSupportedArchs;
+	vg_nvrtcCreateProgram_t CreateProgram;
+	vg_nvrtcDestroyProgram_t DestroyProgram;
+	vg_nvrtcCompileProgram_t CompileProgram;
+	vg_nvrtcGetSize_t GetPTXSize, GetCUBINSize, GetProgramLogSize;
+	vg_nvrtcGetData_t GetPTX, GetCUBIN, GetProgramLog;
+	int max_arch;			/* newest sm NVRTC supports, e.g. 120 */
+	int min_arch;
+	char why[256];			/* why it is not loaded */
+} nvrtc;
+
+static struct {
+	void *lib;
+	bool tried, ok;
+	vg_nvmlDeviceGetHandleByPciBusId_t GetHandleByPciBusId;
+	vg_nvmlDeviceGetMemoryInfo_t GetMemoryInfo;
+} nvml;
+
+static pthread_mutex_t cu_load_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *cu_errname(CUresult r)
+{
+	const char *s = NULL;
+
+	if (cu.GetErrorName && cu.GetErrorName(r, &s) == CUDA_SUCCESS && s)
+		return s;
+	return "CUDA_ERROR_?";
+}
+
+static const char *cu_errstr(CUresult r)
+{
+	const char *s = NULL;
+
+	if (cu.GetErrorString && cu.GetErrorString(r, &s) == CUDA_SUCCESS && s)
+		return s;
+	return "unknown error";
+}
+
+/* Map a CUresult to a negative errno and set the backend error text. */
+static int cu_fail(CUresult r, const char *what)
+{
+	int e;
+
+	switch (r) {
+	case CUDA_ERROR_OUT_OF_MEMORY:
+		e = -ENOMEM;
+		break;
+	case CUDA_ERROR_INVALID_VALUE:
+	case CUDA_ERROR_INVALID_HANDLE:
+	case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES:
+		e = -EINVAL;
+		break;
+	case CUDA_ERROR_NO_DEVICE:
+	case CUDA_ERROR_INVALID_DEVICE:
+	case CUDA_ERROR_STUB_LIBRARY:
+	case CUDA_ERROR_INSUFFICIENT_DRIVER:
+	case CUDA_ERROR_SYSTEM_DRIVER_MISMATCH:
+	case CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE:
+	case CUDA_ERROR_DEVICE_UNAVAILABLE:
+	case CUDA_ERROR_SYSTEM_NOT_READY:
+	case CUDA_ERROR_NOT_INITIALIZED:
+	case CUDA_ERROR_DEINITIALIZED:
+		e = -ENODEV;
+		break;
+	case CUDA_ERROR_INVALID_IMAGE:
+	case CUDA_ERROR_INVALID_PTX:
+	case CUDA_ERROR_NO_BINARY_FOR_GPU:
+	case CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
+	case CUDA_ERROR_INVALID_SOURCE:
+		e = -ENOEXEC;
+		break;
+	case CUDA_ERROR_NOT_FOUND:
+		e = -ENOENT;
+		break;
+	case CUDA_ERROR_TIMEOUT:
+	case CUDA_ERROR_LAUNCH_TIMEOUT:
+		e = -ETIME;
+		break;
+	default:
+		e = -EIO;
+		break;
+	}
+	vgpu_bk_seterr("cuda: %s: %s (%s)%s", what, cu_errname(r), cu_errstr(r),
+		       (r == CUDA_ERROR_ILLEGAL_ADDRESS || r == CUDA_ERROR_LAUNCH_FAILED ||
+			r == CUDA_ERROR_ILLEGAL_INSTRUCTION || r == CUDA_ERROR_MISALIGNED_ADDRESS ||
+			r == CUDA_ERROR_HARDWARE_STACK_ERROR || r == CUDA_ERROR_INVALID_PC ||
+			r == CUDA_ERROR_ASSERT || r == CUDA_ERROR_INVALID_ADDRESS_SPACE) ?
+		       "; the context is unusable from now on" : "");
+	return e;
+}
+
+static void *sym(void *lib, const char *name, const char **missing)
+{
+	void *p = dlsym(lib, name);
+
+	if (!p && !*missing)
+		*missing = name;
+	return p;
+}
+
+static int nvrtc_try(const char *path)
+{
+	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+	int major = 0, minor = 0;
+
+	if (!lib)
+		return -ENOENT;
+#define NS(f, s) nvrtc.f = (__typeof__(nvrtc.f))sym(lib, s, &missing)
+	NS(GetErrorString, "nvrtcGetErrorString");
+	NS(Version, "nvrtcVersion");
+	NS(CreateProgram, "nvrtcCreateProgram");
+	NS(DestroyProgram, "nvrtcDestroyProgram");
+	NS(CompileProgram, "nvrtcCompileProgram");
+	NS(GetPTXSize, "nvrtcGetPTXSize");
+	NS(GetPTX, "nvrtcGetPTX");
+	NS(GetProgramLogSize, "nvrtcGetProgramLogSize");
+	NS(GetProgramLog, "nvrtcGetProgramLog");
+#undef NS
+	/* optional: CUBIN since CUDA 11.1, supported-arch list since 11.2 */
+	nvrtc.GetCUBINSize = (vg_nvrtcGetSize_t)dlsym(lib, "nvrtcGetCUBINSize");
+	nvrtc.GetCUBIN = (vg_nvrtcGetData_t)dlsym(lib, "nvrtcGetCUBIN");
+	nvrtc.GetNumSupportedArchs = (vg_nvrtcGetNumSupportedArchs_t)dlsym(lib, "nvrtcGetNumSupportedArchs");
+	nvrtc.GetSupportedArchs = (vg_nvrtcGetSupportedArchs_t)dlsym(lib, "nvrtcGetSupportedArchs");
+	if (missing || nvrtc.Version(&major, &minor) != NVRTC_SUCCESS) {
+		dlclose(lib);
+		return -ENOENT;
+	}
+	nvrtc.lib = lib;
+	nvrtc.major = major;
+	nvrtc.minor = minor;
+	snprintf(nvrtc.path, sizeof(nvrtc.path), "%s", path);
+	nvrtc.min_arch = 0;
+	nvrtc.max_arch = 0;
+	if (nvrtc.GetNumSupportedArchs && nvrtc.GetSupportedArchs) {
+		int n = 0;
+
+		if (nvrtc.GetNumSupportedArchs(&n) == NVRTC_SUCCESS && n > 0 && n < 1024) {
+			int *a = calloc(n, sizeof(*a));
+
+			if (a && nvrtc.GetSupportedArchs(a) == NVRTC_SUCCESS) {
+				nvrtc.min_arch = a[0];
+				for (int i = 0; i < n; i++) {
+					if (a[i] > nvrtc.max_arch)
+						nvrtc.max_arch = a[i];
+					if (a[i] < nvrtc.min_arch)
+						nvrtc.min_arch = a[i];
+				}
+			}
+			free(a);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The newest NVRTC whose major version the driver supports (a cubin or PTX
+ * from a newer toolkit may not load); if none qualifies, the newest found.
+ * VGPU_NVRTC_LIBRARY names one explicitly.
+ */
+static void nvrtc_load(void)
+{
+	const char *env = getenv("VGPU_NVRTC_LIBRARY");
+	static const char *const dirs[] = { "", "/usr/local/cuda/lib64/", "/usr/local/cuda/lib/",
+					    "/usr/lib/x86_64-linux-gnu/", NULL };
+	int driver_major = cu.driver_version / 1000;
+	char path[64];
+
+	if (env && *env) {
+		if (nvrtc_try(env))
+			snprintf(nvrtc.why, sizeof(nvrtc.why), "NVRTC: cannot load %s (VGPU_NVRTC_LIBRARY)", env);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (int v = 20; v >= 10; v--) {
+			if (pass == 0 && driver_major && v > driver_major)
+				continue;
+			for (int d = 0; dirs[d]; d++) {
+				snprintf(path, sizeof(path), "%slibnvrtc.so.%d", dirs[d], v);
+				if (nvrtc_try(path) == 0)
+					return;
+			}
+		}
+	}
+	if (nvrtc_try("libnvrtc.so") == 0)
+		return;
+	snprintf(nvrtc.why, sizeof(nvrtc.why),
+		 "NVRTC not found (libnvrtc.so.20 ... .10 on the loader path or /usr/local/cuda/lib64; "
+		 "set VGPU_NVRTC_LIBRARY)");
+}
+
+static int cu_load(void)
+{
+	const char *env = getenv("VGPU_CUDA_LIBRARY");
+	const char *path = env && *env ? env : "libcuda.so.1";
+	const char *missing = NULL;
+	CUresult r;
+	void *lib;
+
+	lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		const char *e = dlerror();
+
+		vgpu_bk_seterr("no CUDA: cannot load %s: %s", path, e ? e : "?");
+		return -ENODEV;
+	}
+#define CS(f, s) cu.f = (__typeof__(cu.f))sym(lib, s, &missing)
+	CS(Init, "cuInit");
+	CS(DriverGetVersion, "cuDriverGetVersion");
+	CS(GetErrorString, "cuGetErrorString");
+	CS(GetErrorName, "cuGetErrorName");
+	CS(DeviceGetCount, "cuDeviceGetCount");
+	CS(DeviceGet, "cuDeviceGet");
+	CS(DeviceGetName, "cuDeviceGetName");
+	CS(DeviceGetAttribute, "cuDeviceGetAttribute");
+	CS(DeviceTotalMem, "cuDeviceTotalMem_v2");
+	CS(DeviceGetPCIBusId, "cuDeviceGetPCIBusId");
+	CS(CtxCreate, "cuCtxCreate_v2");
+	CS(CtxDestroy, "cuCtxDestroy_v2");
+	CS(CtxSetCurrent, "cuCtxSetCurrent");
+	CS(CtxGetCurrent, "cuCtxGetCurrent");
+	CS(CtxSynchronize, "cuCtxSynchronize");
+	CS(MemGetInfo, "cuMemGetInfo_v2");
+	CS(MemAlloc, "cuMemAlloc_v2");
+	CS(MemFree, "cuMemFree_v2");
+	CS(MemAllocHost, "cuMemAllocHost_v2");
+	CS(MemFreeHost, "cuMemFreeHost");
+	CS(MemHostRegister, "cuMemHostRegister_v2");
+	CS(MemHostUnregister, "cuMemHostUnregister");
+	CS(MemcpyHtoD, "cuMemcpyHtoD_v2");
+	CS(MemcpyDtoH, "cuMemcpyDtoH_v2");
+	CS(MemcpyDtoD, "cuMemcpyDtoD_v2");
+	CS(MemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+	CS(MemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+	CS(MemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
+	CS(ModuleLoadDataEx, "cuModuleLoadDataEx");
+	CS(ModuleUnload, "cuModuleUnload");
+	CS(ModuleGetFunction, "cuModuleGetFunction");
+	CS(FuncGetAttribute, "cuFuncGetAttribute");
+	CS(FuncSetAttribute, "cuFuncSetAttribute");
+	CS(LaunchKernel, "cuLaunchKernel");
+	CS(StreamCreate, "cuStreamCreate");
+	CS(StreamDestroy, "cuStreamDestroy_v2");
+	CS(StreamSynchronize, "cuStreamSynchronize");
+	CS(StreamQuery, "cuStreamQuery");
+	CS(StreamWaitEvent, "cuStreamWaitEvent");
+	CS(EventCreate, "cuEventCreate");
+	CS(EventDestroy, "cuEventDestroy_v2");
+	CS(EventRecord, "cuEventRecord");
+	CS(EventQuery, "cuEventQuery");
+	CS(EventSynchronize, "cuEventSynchronize");
+#undef CS
+	if (missing) {
+		vgpu_bk_seterr("no CUDA: %s lacks %s (driver too old?)", path, missing);
+		dlclose(lib);
+		memset(&cu, 0, sizeof(cu));
+		return -ENODEV;
+	}
+	cu.lib = lib;
+	r = cu.Init(0);
+	if (r != CUDA_SUCCESS) {
+		cu_fail(r, "cuInit");
+		vgpu_bk_seterr("no CUDA device: cuInit: %s (%s)", cu_errname(r), cu_errstr(r));
+		return -ENODEV;
+	}
+	if (cu.DriverGetVersion(&cu.driver_version) != CUDA_SUCCESS)
+		cu.driver_version = 0;
+	r = cu.DeviceGetCount(&cu.ndev);
+	if (r != CUDA_SUCCESS) {
+		vgpu_bk_seterr("no CUDA device: cuDeviceGetCount: %s (%s)", cu_errname(r), cu_errstr(r));
+		return -ENODEV;
+	}
+	nvrtc_load();
+	if (cu.ndev == 0)
+		vgpu_bk_seterr("no CUDA device: the driver reports 0 devices");
+	return cu.ndev;
+}
+
+static int cu_probe(void)
+{
+	static int result;
+	static bool done;
+	static char why[512];
+	int ret;
+
+	pthread_mutex_lock(&cu_load_lock);
+	if (!done) {
+		result = cu_load();
+		snprintf(why, sizeof(why), "%s", result > 0 ? "" : vgpu_bk_errtext());
+		done = true;
+	}
+	ret = result;
+	if (ret <= 0)
+		vgpu_bk_seterr("%s", why);
+	pthread_mutex_unlock(&cu_load_lock);
+	return ret;
+}
+
+static void nvml_load(void)
+{
+	const char *missing = NULL;
+	vg_nvmlInit_t init;
+
+	pthread_mutex_lock(&cu_load_lock);
+	if (nvml.tried)
+		goto out;
+	nvml.tried = true;
+	if (getenv("VGPU_CUDA_NO_NVML"))
+		goto out;
+	nvml.lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!nvml.lib)
+		goto out;
+	init = (vg_nvmlInit_t)sym(nvml.lib, "nvmlInit_v2", &missing);
+	nvml.GetHandleByPciBusId = (vg_nvmlDeviceGetHandleByPciBusId_t)
+		sym(nvml.lib, "nvmlDeviceGetHandleByPciBusId_v2", &missing);
+	nvml.GetMemoryInfo = (vg_nvmlDeviceGetMemoryInfo_t)sym(nvml.lib, "nvmlDeviceGetMemoryInfo", &missing);
+	if (missing || init() != NVML_SUCCESS) {
+		dlclose(nvml.lib);
+		nvml.lib = NULL;
+		goto out;
+	}
+	nvml.ok = true;
+out:
+	pthread_mutex_unlock(&cu_load_lock);
+}
+
+/* ---------------------------------------------------------------- devices */
+
+static int cu_attr(CUdevice d, int attr)
+{
+	int v = 0;
+
+	if (cu.DeviceGetAttribute(&v, attr, d) != CUDA_SUCCESS)
+		return 0;
+	return v;
+}
+
+static int cu_device_props(int index, struct vgpu_bk_devprops *p)
+{
+	CUdevice d;
+	size_t total = 0;
+	CUresult r;
+	int v;
+
+	if (cu_probe() <= 0)
+		return -ENODEV;
+	if (index < 0 || index >= cu.ndev) {
+		vgpu_bk_seterr("cuda: no device %d (%d present)", index, cu.ndev);
+		return -ENOENT;
+	}
+	r = cu.DeviceGet(&d, index);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuDeviceGet");
+	memset(p, 0, sizeof(*p));
+	r = cu.DeviceGetName(p->name, sizeof(p->name) - 1, d);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuDeviceGetName");
+	r = cu.DeviceTotalMem(&total, d);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuDeviceTotalMem");
+	p->total_mem = total;
+	p->cc_major = cu_attr(d, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+	p->cc_minor = cu_attr(d, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+	p->multiprocessors = cu_attr(d, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+	p->max_threads_per_block = cu_attr(d, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK);
+	/* launches raise the dynamic shared limit as needed: report the opt-in maximum */
+	v = cu_attr(d, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+	if (v <= 0)
+		v = cu_attr(d, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK);
+	p->max_shared_per_block = v;
+	p->warp_size = cu_attr(d, CU_DEVICE_ATTRIBUTE_WARP_SIZE);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- context */
+
+struct cu_range {
+	uintptr_t start, end;
+};
+
+struct cu_staging;
+
+struct cu_ctx {
+	CUcontext ctx;
+	CUdevice dev;
+	int ordinal;
+	int cc_major, cc_minor;
+	bool cubin;			/* NVRTC knows the real arch */
+	int arch;			/* sm number compiled for */
+	CUmodule warm;			/* warm-up module, kept loaded */
+	pthread_mutex_t lock;		/* ranges, staging creation */
+	struct cu_range *ranges;	/* registered host memory */
+	int nranges, cap_ranges;
+	struct cu_staging *stg;
+	bool stg_failed;
+	char target[160];
+};
+
+static inline int ctx_enter(struct cu_ctx *c)
+{
+	CUcontext cur = NULL;
+	CUresult r;
+
+	if (cu.CtxGetCurrent(&cur) == CUDA_SUCCESS && cur == c->ctx)
+		return 0;
+	r = cu.CtxSetCurrent(c->ctx);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuCtxSetCurrent");
+	return 0;
+}
+
+/* Device-wide free memory without needing a context, or -1. */
+static long long nvml_free(CUdevice d)
+{
+	char bus[32];
+	nvmlDevice_t h;
+	nvmlMemory_t m;
+
+	nvml_load();
+	if (!nvml.ok)
+		return -1;
+	if (cu.DeviceGetPCIBusId(bus, sizeof(bus), d) != CUDA_SUCCESS)
+		return -1;
+	if (nvml.GetHandleByPciBusId(bus, &h) != NVML_SUCCESS)
+		return -1;
+	if (nvml.GetMemoryInfo(h, &m) != NVML_SUCCESS)
+		return -1;
+	return (long long)m.free;
+}
+
+/* Free memory seen from the current context, or -1. */
+static long long cur_free(void)
+{
+	size_t f = 0, t = 0;
+
+	if (cu.MemGetInfo(&f, &t) != CUDA_SUCCESS)
+		return -1;
+	return (long long)f;
+}
+
+/* A kernel that touches nothing, as PTX for any architecture the driver JITs. */
+static const char warm_ptx[] =
+	".version 6.0\n"
+	".target sm_50\n"
+	".address_size 64\n"
+	".visible .entry vgpu_warm()\n"
+	"{\n"
+	"	ret;\n"
+	"}\n";
+
+static int ctx_warm_up(struct cu_ctx *c)
+{
+	CUfunction f;
+	CUresult r;
+
+	r = cu.ModuleLoadDataEx(&c->warm, warm_ptx, 0, NULL, NULL);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "loading the warm-up module");
+	r = cu.ModuleGetFunction(&f, c->warm, "vgpu_warm");
+	if (r == CUDA_SUCCESS)
+		r = cu.LaunchKernel(f, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL);
+	if (r == CUDA_SUCCESS)
+		r = cu.CtxSynchronize();
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "warm-up launch");
+	return 0;
+}
+
+static void cu_target(struct cu_ctx *c)
+{
+	int sm = c->cc_major * 10 + c->cc_minor;
+
+	c->cubin = nvrtc.lib && nvrtc.GetCUBIN &&
+		   (nvrtc.max_arch == 0 || (sm <= nvrtc.max_arch && sm >= nvrtc.min_arch));
+	c->arch = c->cubin || !nvrtc.max_arch ? sm : nvrtc.max_arch;
+	snprintf(c->target, sizeof(c->target), "%s_%d %s nvrtc-%d.%d cuda-%d prelude-%d",
+		 c->cubin ? "sm" : "compute", c->arch, c->cubin ? "cubin" : "ptx",
+		 nvrtc.major, nvrtc.minor, cu.driver_version, CU_PRELUDE_VERSION);
+}
+
+static void stg_destroy(struct cu_ctx *c);
+
+static int cu_ctx_create(const struct vgpu_bk_init *init, void **out, uint64_t *mem_overhead)
+{
+	struct cu_ctx *c;
+	CUcontext prev = NULL, tmp = NULL;
+	long long before, after;
+	bool use_nvml;
+	CUresult r;
+	int ret;
+
+	ret = cu_probe();
+	if (ret <= 0)
+		return ret ? ret : -ENODEV;
+	if (init->device < 0 || init->device >= cu.ndev) {
+		vgpu_bk_seterr("cuda: no device %d (%d present)", init->device, cu.ndev);
+		return -ENODEV;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	c->ordinal = init->device;
+	r = cu.DeviceGet(&c->dev, init->device);
+	if (r != CUDA_SUCCESS) {
+		ret = cu_fail(r, "cuDeviceGet");
+		goto err_free;
+	}
+	c->cc_major = cu_attr(c->dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+	c->cc_minor = cu_attr(c->dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+	cu_target(c);
+
+	cu.CtxGetCurrent(&prev);
+	/* free memory before: NVML, else a current context, else a temporary one */
+	before = nvml_free(c->dev);
+	use_nvml = before >= 0;
+	if (!use_nvml) {
+		before = prev ? cur_free() : -1;
+		if (before < 0) {
+			r = cu.CtxCreate(&tmp, CU_CTX_SCHED_AUTO, c->dev);
+			if (r == CUDA_SUCCESS)
+				before = cur_free();
+		}
+	}
+
+	r = cu.CtxCreate(&c->ctx, CU_CTX_SCHED_AUTO, c->dev);
+	if (r != CUDA_SUCCESS) {
+		ret = cu_fail(r, "cuCtxCreate");
+		goto err_tmp;
+	}
+	/* cuCtxCreate makes it current */
+	ret = ctx_warm_up(c);
+	if (ret)
+		goto err_ctx;
+	after = use_nvml ? nvml_free(c->dev) : cur_free();
+	*mem_overhead = (before >= 0 && after >= 0 && before > after) ? (uint64_t)(before - after) : 0;
+	if (tmp)
+		cu.CtxDestroy(tmp);
+	cu.CtxSetCurrent(c->ctx);
+	*out = c;
+	return 0;
+
+err_ctx:
+	cu.CtxDestroy(c->ctx);
+err_tmp:
+	if (tmp)
+		cu.CtxDestroy(tmp);
+	cu.CtxSetCurrent(prev);
+err_free:
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	return ret;
+}
+
+static void cu_ctx_destroy(void *ctx)
+{
+	struct cu_ctx *c = ctx;
+	CUcontext cur = NULL;
+
+	if (!c)
+		return;
+	ctx_enter(c);
+	stg_destroy(c);
+	if (c->warm)
+		cu.ModuleUnload(c->warm);
+	cu.CtxDestroy(c->ctx);
+	/* never leave a destroyed context current on this thread */
+	if (cu.CtxGetCurrent(&cur) == CUDA_SUCCESS && cur == c->ctx)
+		cu.CtxSetCurrent(NULL);
+	free(c->ranges);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static int cu_mem_info(void *ctx, uint64_t *free_bytes, uint64_t *total_bytes)
+{
+	struct cu_ctx *c = ctx;
+	size_t f, t;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	r = cu.MemGetInfo(&f, &t);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuMemGetInfo");
+	*free_bytes = f;
+	*total_bytes = t;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- memory */
+
+static int cu_mem_alloc(void *ctx, size_t bytes, uint64_t *dptr)
+{
+	struct cu_ctx *c = ctx;
+	CUdeviceptr p;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	r = cu.MemAlloc(&p, bytes);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuMemAlloc");
+	*dptr = p;
+	return 0;
+}
+
+static int cu_mem_free(void *ctx, uint64_t dptr)
+{
+	struct cu_ctx *c = ctx;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	r = cu.MemFree((CUdeviceptr)dptr);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuMemFree");
+	return 0;
+}
+
+static int cu_host_register(void *ctx, void *p, size_t n)
+{
+	struct cu_ctx *c = ctx;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&c->lock);
+	if (c->nranges == c->cap_ranges) {
+		int cap = c->cap_ranges ? 2 * c->cap_ranges : 16;
+		struct cu_range *nr = realloc(c->ranges, cap * sizeof(*nr));
+
+		if (!nr) {
+			pthread_mutex_unlock(&c->lock);
+			return -ENOMEM;
+		}
+		c->ranges = nr;
+		c->cap_ranges = cap;
+	}
+	r = cu.MemHostRegister(p, n, CU_MEMHOSTREGISTER_PORTABLE);
+	if (r != CUDA_SUCCESS && r != CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED) {
+		pthread_mutex_unlock(&c->lock);
+		return cu_fail(r, "cuMemHostRegister");
+	}
+	c->ranges[c->nranges].start = (uintptr_t)p;
+	c->ranges[c->nranges].end = (uintptr_t)p + n;
+	c->nranges++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static int cu_host_unregister(void *ctx, void *p)
+{
+	struct cu_ctx *c = ctx;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->nranges; i++) {
+		if (c->ranges[i].start == (uintptr_t)p) {
+			c->ranges[i] = c->ranges[--c->nranges];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	r = cu.MemHostUnregister(p);
+	if (r != CUDA_SUCCESS && r != CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED)
+		return cu_fail(r, "cuMemHostUnregister");
+	return 0;
+}
+
+static bool is_registered(struct cu_ctx *c, const void *p, size_t n)
+{
+	uintptr_t s = (uintptr_t)p, e = s + n;
+	bool found = false;
+
+	if (!c->nranges)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->nranges && !found; i++)
+		found = s >= c->ranges[i].start && e <= c->ranges[i].end;
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+/* ---------------------------------------------------------------- staging */
+
+enum { STG_H2D, STG_D2H };
+
+struct cu_worker {
+	struct cu_staging *s;
+	pthread_t th;
+	bool started;
+	CUstream stream;
+	void *slot[2];
+	CUevent ev[2];
+	bool used[2];
+};
+
+struct cu_staging {
+	struct cu_ctx *c;
+	int nthreads;			/* workers, the caller's thread included */
+	size_t chunk;
+	size_t min;
+	pthread_mutex_t m;
+	pthread_cond_t go, done;
+	uint64_t gen;
+	bool stop;
+	int busy;			/* helper threads still working on gen */
+	/* the job */
+	int dir;
+	char *host;
+	CUdeviceptr dev;
+	size_t n, nchunks;
+	CUevent dep;			/* recorded on the legacy stream */
+	atomic_size_t next;
+	atomic_int err;			/* first failure (CUresult) */
+	struct cu_worker w[];
+};
+
+static void worker_run(struct cu_staging *s, struct cu_worker *w)
+{
+	size_t i;
+	int k = 0, pend = -1;
+	size_t poff = 0, plen = 0;
+	CUresult r;
+
+	r = cu.StreamWaitEvent(w->stream, s->dep, 0);
+	while (r == CUDA_SUCCESS && (i = atomic_fetch_add(&s->next, 1)) < s->nchunks) {
+		size_t off = i * s->chunk;
+		size_t len = s->n - off < s->chunk ? s->n - off : s->chunk;
+		int sl = k & 1;
+
+		if (atomic_load_explicit(&s->err, memory_order_relaxed))
+			break;
+		if (s->dir == STG_H2D) {
+			if (w->used[sl] && (r = cu.EventSynchronize(w->ev[sl])) != CUDA_SUCCESS)
+				break;
+			memcpy(w->slot[sl], s->host + off, len);
+			r = cu.MemcpyHtoDAsync(s->dev + off, w->slot[sl], len, w->stream);
+			if (r == CUDA_SUCCESS)
+				r = cu.EventRecord(w->ev[sl], w->stream);
+			w->used[sl] = true;
+		} else {
+			r = cu.MemcpyDtoHAsync(w->slot[sl], s->dev + off, len, w->stream);
+			if (r == CUDA_SUCCESS)
+				r = cu.EventRecord(w->ev[sl], w->stream);
+			if (r == CUDA_SUCCESS && pend >= 0) {
+				r = cu.EventSynchronize(w->ev[pend]);
+				if (r == CUDA_SUCCESS)
+					memcpy(s->host + poff, w->slot[pend], plen);
+			}
+			pend = sl;
+			poff = off;
+			plen = len;
+		}
+		k++;
+	}
+	if (r == CUDA_SUCCESS && s->dir == STG_D2H && pend >= 0) {
+		r = cu.EventSynchronize(w->ev[pend]);
+		if (r == CUDA_SUCCESS)
+			memcpy(s->host + poff, w->slot[pend], plen);
+	}
+	if (r == CUDA_SUCCESS)
+		r = cu.StreamSynchronize(w->stream);
+	if (r != CUDA_SUCCESS) {
+		int zero = 0;
+
+		atomic_compare_exchange_strong(&s->err, &zero, (int)r);
+	}
+	w->used[0] = w->used[1] = false;
+}
+
+static void *worker_main(void *arg)
+{
+	struct cu_worker *w = arg;
+	struct cu_staging *s = w->s;
+	uint64_t seen = 0;
+
+	cu.CtxSetCurrent(s->c->ctx);
+	pthread_mutex_lock(&s->m);
+	for (;;) {
+		while (!s->stop && s->gen == seen)
+			pthread_cond_wait(&s->go, &s->m);
+		if (s->stop)
+			break;
+		seen = s->gen;
+		pthread_mutex_unlock(&s->m);
+		worker_run(s, w);
+		pthread_mutex_lock(&s->m);
+		if (--s->busy == 0)
+			pthread_cond_signal(&s->done);
+	}
+	pthread_mutex_unlock(&s->m);
+	return NULL;
+}
+
+static void stg_free(struct cu_staging *s)
+{
+	pthread_mutex_lock(&s->m);
+	s->stop = true;
+	pthread_cond_broadcast(&s->go);
+	pthread_mutex_unlock(&s->m);
+	for (int i = 0; i < s->nthreads; i++) {
+		struct cu_worker *w = &s->w[i];
+
+		if (w->started)
+			pthread_join(w->th, NULL);
+		for (int j = 0; j < 2; j++) {
+			if (w->slot[j])
+				cu.MemFreeHost(w->slot[j]);
+			if (w->ev[j])
+				cu.EventDestroy(w->ev[j]);
+		}
+		if (w->stream)
+			cu.StreamDestroy(w->stream);
+	}
+	if (s->dep)
+		cu.EventDestroy(s->dep);
+	pthread_mutex_destroy(&s->m);
+	pthread_cond_destroy(&s->go);
+	pthread_cond_destroy(&s->done);
+	free(s);
+}
+
+static void stg_destroy(struct cu_ctx *c)
+{
+	if (c->stg)
+		stg_free(c->stg);
+	c->stg = NULL;
+}
+
+static void stg_params(int *threads, size_t *chunk, size_t *min)
+{
+	const char *env = getenv("VGPU_CUDA_STAGING");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long t = ncpu / 2, ck = 4096, mn = 4096;
+
+	if (t > 8)
+		t = 8;
+	if (t < 2)
+		t = 2;
+	if (env && *env) {
+		if (sscanf(env, "%ld,%ld,%ld", &t, &ck, &mn) < 1 || t <= 0) {
+			*threads = 0;
+			return;
+		}
+		if (t > 64)
+			t = 64;
+		if (ck < 64)
+			ck = 64;
+	}
+	*threads = (int)t;
+	*chunk = (size_t)ck << 10;
+	*min = (size_t)mn << 10;
+}
+
+/* Called with c->lock held. NULL: staging unavailable (use the driver). */
+static struct cu_staging *stg_get(struct cu_ctx *c)
+{
+	struct cu_staging *s;
+	int threads;
+	size_t chunk = 0, min = 0;
+	CUresult r = CUDA_SUCCESS;
+
+	if (c->stg || c->stg_failed)
+		return c->stg;
+	c->stg_failed = true;
+	stg_params(&threads, &chunk, &min);
+	if (threads <= 0)
+		return NULL;
+	s = calloc(1, sizeof(*s) + threads * sizeof(s->w[0]));
+	if (!s)
+		return NULL;
+	s->c = c;
+	s->nthreads = threads;
+	s->chunk = chunk;
+	s->min = min;
+	pthread_mutex_init(&s->m, NULL);
+	pthread_cond_init(&s->go, NULL);
+	pthread_cond_init(&s->done, NULL);
+	r = cu.EventCreate(&s->dep, CU_EVENT_DISABLE_TIMING);
+	for (int i = 0; i < threads && r == CUDA_SUCCESS; i++) {
+		struct cu_worker *w = &s->w[i];
+
+		w->s = s;
+		r = cu.StreamCreate(&w->stream, CU_STREAM_NON_BLOCKING);
+		for (int j = 0; j < 2 && r == CUDA_SUCCESS; j++) {
+			r = cu.MemAllocHost(&w->slot[j], chunk);
+			if (r == CUDA_SUCCESS)
+				r = cu.EventCreate(&w->ev[j], CU_EVENT_DISABLE_TIMING);
+		}
+	}
+	/* worker 0 is the calling thread; the others are helpers */
+	for (int i = 1; i < threads && r == CUDA_SUCCESS; i++) {
+		if (pthread_create(&s->w[i].th, NULL, worker_main, &s->w[i]))
+			r = CUDA_ERROR_OPERATING_SYSTEM;
+		else
+			s->w[i].started = true;
+	}
+	if (r != CUDA_SUCCESS) {
+		stg_free(s);
+		return NULL;
+	}
+	c->stg = s;
+	c->stg_failed = false;
+	return s;
+}
+
+/* 1: done (ret in *ret); 0: not staged, use the plain copy */
+static int stg_copy(struct cu_ctx *c, int dir, void *host, CUdeviceptr dev, size_t n, int *ret)
+{
+	struct cu_staging *s;
+	CUresult r;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	s = stg_get(c);
+	pthread_mutex_unlock(&c->lock);
+	if (!s || n < s->min)
+		return 0;
+	/* order after work queued earlier on the legacy stream / blocking streams */
+	r = cu.EventRecord(s->dep, NULL);
+	if (r != CUDA_SUCCESS) {
+		*ret = cu_fail(r, "staged copy: cuEventRecord");
+		return 1;
+	}
+	pthread_mutex_lock(&s->m);
+	s->dir = dir;
+	s->host = host;
+	s->dev = dev;
+	s->n = n;
+	s->nchunks = (n + s->chunk - 1) / s->chunk;
+	atomic_store(&s->next, 0);
+	atomic_store(&s->err, 0);
+	s->busy = s->nthreads - 1;
+	if (s->nchunks < 2)
+		s->busy = 0;	/* one chunk: no helper needed */
+	if (s->busy) {
+		s->gen++;
+		pthread_cond_broadcast(&s->go);
+	}
+	pthread_mutex_unlock(&s->m);
+	worker_run(s, &s->w[0]);
+	pthread_mutex_lock(&s->m);
+	while (s->busy)
+		pthread_cond_wait(&s->done, &s->m);
+	pthread_mutex_unlock(&s->m);
+	err = atomic_load(&s->err);
+	*ret = err ? cu_fail((CUresult)err, dir == STG_H2D ? "staged host-to-device copy" :
+				 "staged device-to-host copy") : 0;
+	return 1;
+}
+
+static int cu_memcpy_htod(void *ctx, uint64_t dst, const void *src, size_t n, void *stream)
+{
+	struct cu_ctx *c = ctx;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	if (stream) {
+		r = cu.MemcpyHtoDAsync(dst, src, n, stream);
+		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyHtoDAsync");
+	}
+	if (!is_registered(c, src, n) && stg_copy(c, STG_H2D, (void *)src, dst, n, &ret))
+		return ret;
+	r = cu.MemcpyHtoD(dst, src, n);
+	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyHtoD");
+}
+
+static int cu_memcpy_dtoh(void *ctx, void *dst, uint64_t src, size_t n, void *stream)
+{
+	struct cu_ctx *c = ctx;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	if (stream) {
+		r = cu.MemcpyDtoHAsync(dst, src, n, stream);
+		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoHAsync");
+	}
+	if (!is_registered(c, dst, n) && stg_copy(c, STG_D2H, dst, src, n, &ret))
+		return ret;
+	r = cu.MemcpyDtoH(dst, src, n);
+	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoH");
+}
+
+static int cu_memcpy_dtod(void *ctx, uint64_t dst, uint64_t src, size_t n, void *stream)
+{
+	struct cu_ctx *c = ctx;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	if (stream) {
+		r = cu.MemcpyDtoDAsync(dst, src, n, stream);
+		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoDAsync");
+	}
+	/* cuMemcpyDtoD is asynchronous w.r.t. the host for device memory; the
+	 * op is synchronous, so wait for it */
+	r = cu.MemcpyDtoD(dst, src, n);
+	if (r == CUDA_SUCCESS)
+		r = cu.StreamSynchronize(NULL);
+	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoD");
+}
+
+/* ---------------------------------------------------------------- streams */
+
+static int cu_stream_create(void *ctx, void **stream)
+{
+	struct cu_ctx *c = ctx;
+	CUstream s;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	/* blocking w.r.t. the legacy default stream, as cudaStreamCreate */
+	r = cu.StreamCreate(&s, CU_STREAM_DEFAULT);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuStreamCreate");
+	*stream = s;
+	return 0;
+}
+
+static int cu_stream_destroy(void *ctx, void *stream)
+{
+	struct cu_ctx *c = ctx;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	r = cu.StreamDestroy(stream);
+	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuStreamDestroy");
+}
+
+static void sleep_ns(int64_t ns)
+{
+	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Wait for a stream (ev NULL) or an event. timeout_ns < 0: forever, with the
+ * driver's blocking call. Otherwise poll: spin ~20 us, then sleep from 2 us
+ * doubling up to 1 ms, never past the deadline.
+ */
+static int cu_wait(CUstream s, CUevent ev, int64_t timeout_ns, const char *what)
+{
+	uint64_t start, now, deadline;
+	int64_t nap = 2000;
+	CUresult r;
+
+	if (timeout_ns < 0) {
+		r = ev ? cu.EventSynchronize(ev) : cu.StreamSynchronize(s);
+		return r == CUDA_SUCCESS ? 0 : cu_fail(r, what);
+	}
+	start = vgpu_now_ns();
+	deadline = start + (uint64_t)timeout_ns;
+	for (;;) {
+		r = ev ? cu.EventQuery(ev) : cu.StreamQuery(s);
+		if (r == CUDA_SUCCESS)
+			return 0;
+		if (r != CUDA_ERROR_NOT_READY)
+			return cu_fail(r, what);
+		now = vgpu_now_ns();
+		if (now >= deadline) {
+			vgpu_bk_seterr("cuda: %s: timed out after %.3f ms (work still running)", what,
+				       (now - start) / 1e6);
+			return -ETIME;
+		}
+		if (now - start < 20000)
+			continue;
+		if ((int64_t)(deadline - now) < nap)
+			nap = deadline - now;
+		sleep_ns(nap);
+		if (nap < 1000000)
+			nap *= 2;
+	}
+}
+
+static int cu_stream_sync(void *ctx, void *stream, int64_t timeout_ns)
+{
+	struct cu_ctx *c = ctx;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	return cu_wait(stream, NULL, timeout_ns, "stream synchronize");
+}
+
+static int cu_synchronize(void *ctx, int64_t timeout_ns)
+{
+	struct cu_ctx *c = ctx;
+	CUevent ev;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	if (timeout_ns < 0) {
+		r = cu.CtxSynchronize();
+		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuCtxSynchronize");
+	}
+	/* an event on the legacy stream completes after all blocking streams' work */
+	r = cu.EventCreate(&ev, CU_EVENT_DISABLE_TIMING);
+	if (r != CUDA_SUCCESS)
+		return cu_fail(r, "cuEventCreate");
+	r = cu.EventRecord(ev, NULL);
+	ret = r == CUDA_SUCCESS ? cu_wait(NULL, ev, timeout_ns, "synchronize") :
+				  cu_fail(r, "cuEventRecord");
+	cu.EventDestroy(ev);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- modules */
+
+static int cu_target_id(void *ctx, char *buf, size_t len)
+{
+	struct cu_ctx *c = ctx;
+
+	return snprintf(buf, len, "%s", c->target);
+}
+
+static char *nvrtc_log(nvrtcProgram p)
+{
+	size_t n = 0;
+	char *log;
+
+	if (nvrtc.GetProgramLogSize(p, &n) != NVRTC_SUCCESS || n == 0)
+		return NULL;
+	log = malloc(n + 1);
+	if (!log)
+		return NULL;
+	if (nvrtc.GetProgramLog(p, log) != NVRTC_SUCCESS) {
+		free(log);
+		return NULL;
+	}
+	log[n] = 0;
+	return log;
+}
+
+static char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *strdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static int cu_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, size_t *len,
+		      char **log)
+{
+	struct cu_ctx *c = ctx;
+	const char *hdrs[] = { cu_prelude };
+	const char *hnames[] = { CU_PRELUDE_NAME };
+	const char **opts;
+	char arch[40];
+	char *text = NULL;
+	nvrtcProgram p;
+	nvrtcResult r;
+	size_t n = 0;
+	int nopts = 0, ret = 0;
+	void *out;
+
+	*blob = NULL;
+	*len = 0;
+	*log = NULL;
+	if (!nvrtc.lib) {
+		vgpu_bk_seterr("cuda: %s", nvrtc.why[0] ? nvrtc.why : "NVRTC not loaded");
+		*log = strdupf("%s\n", nvrtc.why[0] ? nvrtc.why : "NVRTC not loaded");
+		return -ENODEV;
+	}
+	opts = calloc(src->nr_options + 4, sizeof(*opts));
+	if (!opts)
+		return -ENOMEM;
+	snprintf(arch, sizeof(arch), "--gpu-arch=%s_%d", c->cubin ? "sm" : "compute", c->arch);
+	opts[nopts++] = arch;
+	opts[nopts++] = "-default-device";
+	opts[nopts++] = "--pre-include=" CU_PRELUDE_NAME;
+	for (int i = 0; i < src->nr_options; i++)
+		opts[nopts++] = src->options[i];
+
+	/* NVRTC wants a NUL-terminated source */
+	text = malloc(src->len + 1);
+	if (!text) {
+		free(opts);
+		return -ENOMEM;
+	}
+	memcpy(text, src->src, src->len);
+	text[src->len] = 0;
+	r = nvrtc.CreateProgram(&p, text, src->name ? src->name : "kernel.cu", 1,
+				hdrs, hnames);
+	if (r != NVRTC_SUCCESS) {
+		vgpu_bk_seterr("cuda: nvrtcCreateProgram: %s", nvrtc.GetErrorString(r));
+		ret = r == NVRTC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+		goto out;
+	}
+	r = nvrtc.CompileProgram(p, nopts, opts);
+	*log = nvrtc_log(p);
+	if (r != NVRTC_SUCCESS) {
+		vgpu_bk_seterr("cuda: NVRTC %d.%d (%s): %s", nvrtc.major, nvrtc.minor, arch,
+			       nvrtc.GetErrorString(r));
+		if (!*log || !**log) {
+			free(*log);
+			*log = strdupf("nvrtc: %s\n", nvrtc.GetErrorString(r));
+		}
+		ret = r == NVRTC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -ENOEXEC;
+		goto destroy;
+	}
+	r = c->cubin ? nvrtc.GetCUBINSize(p, &n) : nvrtc.GetPTXSize(p, &n);
+	if (r != NVRTC_SUCCESS || n == 0) {
+		vgpu_bk_seterr("cuda: NVRTC produced no %s", c->cubin ? "cubin" : "PTX");
+		ret = -EIO;
+		goto destroy;
+	}
+	out = malloc(n + 1);
+	if (!out) {
+		ret = -ENOMEM;
+		goto destroy;
+	}
+	r = c->cubin ? nvrtc.GetCUBIN(p, out) : nvrtc.GetPTX(p, out);
+	if (r != NVRTC_SUCCESS) {
+		free(out);
+		vgpu_bk_seterr("cuda: nvrtcGet%s: %s", c->cubin ? "CUBIN" : "PTX", nvrtc.GetErrorString(r));
+		ret = -EIO;
+		goto destroy;
+	}
+	((char *)out)[n] = 0;	/* PTX: n includes the NUL already; harmless */
+	*blob = out;
+	*len = n;
+destroy:
+	nvrtc.DestroyProgram(&p);
+out:
+	free(text);
+	free(opts);
+	return ret;
+}
+
+/* e_machine of a CUDA ELF (cubin) */
+#define EM_CUDA_VALUE 190
+
+static int image_kind(const unsigned char *b, size_t len)
+{
+	if (len >= 20 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F')
+		return (b[18] | b[19] << 8) == EM_CUDA_VALUE ? VGPU_IMAGE_CUBIN : -1;
+	if (len >= 4 && b[0] == 0x50 && b[1] == 0xed && b[2] == 0x55 && b[3] == 0xba)
+		return VGPU_IMAGE_CUBIN;	/* fatbin */
+	if (memmem(b, len, ".version", 8) || memmem(b, len, ".entry", 6))
+		return VGPU_IMAGE_PTX;
+	return -1;
+}
+
+static int cu_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
+			  struct vgpu_ksig **sig)
+{
+	struct cu_ctx *c = ctx;
+	char errlog[8192] = "";
+	int opt[2] = { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
+	void *val[2] = { errlog, (void *)(uintptr_t)sizeof(errlog) };
+	int kind = image_kind(blob, len);
+	char *copy = NULL;
+	CUmodule m;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (sig)
+		*sig = NULL;
+	if (ret)
+		return ret;
+	if (format == VGPU_IMAGE_HSACO || format == VGPU_IMAGE_NATIVE ||
+	    (format == VGPU_IMAGE_AUTO && kind < 0)) {
+		vgpu_bk_seterr("cuda: not a CUDA image (PTX, cubin or fatbin expected)");
+		return -EINVAL;
+	}
+	if ((format == VGPU_IMAGE_PTX || kind == VGPU_IMAGE_PTX) && ((const char *)blob)[len - 1]) {
+		copy = malloc(len + 1);	/* the driver wants PTX NUL-terminated */
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, blob, len);
+		copy[len] = 0;
+		blob = copy;
+	}
+	r = cu.ModuleLoadDataEx(&m, blob, 2, opt, val);
+	free(copy);
+	if (r != CUDA_SUCCESS) {
+		ret = cu_fail(r, "cuModuleLoadData");
+		if (errlog[0])
+			vgpu_bk_seterr("cuda: cuModuleLoadData: %s (%s): %s", cu_errname(r), cu_errstr(r),
+				       errlog);
+		return ret == -EINVAL ? -ENOEXEC : ret;
+	}
+	*mod = m;
+	return 0;
+}
+
+static void cu_module_unload(void *ctx, void *mod)
+{
+	struct cu_ctx *c = ctx;
+
+	if (ctx_enter(c) == 0)
+		cu.ModuleUnload(mod);
+}
+
+static int cu_function_get(void *ctx, void *mod, const char *name, void **fn)
+{
+	struct cu_ctx *c = ctx;
+	CUfunction f;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	r = cu.ModuleGetFunction(&f, mod, name);
+	if (r != CUDA_SUCCESS) {
+		ret = cu_fail(r, "cuModuleGetFunction");
+		if (r == CUDA_ERROR_NOT_FOUND || r == CUDA_ERROR_INVALID_VALUE) {
+			vgpu_bk_seterr("cuda: no kernel named '%s' in the module", name);
+			return -ENOENT;
+		}
+		return ret;
+	}
+	*fn = f;
+	return 0;
+}
+
+static int cu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l)
+{
+	struct cu_ctx *c = ctx;
+	CUfunction f = fn;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	r = cu.LaunchKernel(f, l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
+			    l->block[2], l->shared_bytes, l->stream, l->args, NULL);
+	if (r == CUDA_ERROR_INVALID_VALUE && l->shared_bytes > 48 * 1024) {
+		/* dynamic shared memory above 48 KiB must be opted into per function */
+		CUresult r2 = cu.FuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+						  (int)l->shared_bytes);
+
+		if (r2 == CUDA_SUCCESS)
+			r = cu.LaunchKernel(f, l->grid[0], l->grid[1], l->grid[2], l->block[0],
+					    l->block[1], l->block[2], l->shared_bytes, l->stream,
+					    l->args, NULL);
+	}
+	if (r != CUDA_SUCCESS) {
+		ret = cu_fail(r, "cuLaunchKernel");
+		if (ret == -EINVAL)
+			vgpu_bk_seterr("cuda: cuLaunchKernel: %s (%s): grid %ux%ux%u, block %ux%ux%u, "
+				       "%u bytes of dynamic shared memory", cu_errname(r), cu_errstr(r),
+				       l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
+				       l->block[2], l->shared_bytes);
+		return ret;
+	}
+	if (l->async)
+		return 0;
+	return cu_wait(l->stream, NULL, l->timeout_ns > 0 ? l->timeout_ns : -1, "kernel");
+}
+
+const struct vgpu_backend_ops vgpu_backend_cuda = {
+	.name = "cuda",
+	.kind = VGPU_BACKEND_CUDA,
+	.probe = cu_probe,
+	.device_props = cu_device_props,
+	.ctx_create = cu_ctx_create,
+	.ctx_destroy = cu_ctx_destroy,
+	.mem_info = cu_mem_info,
+	.mem_alloc = cu_mem_alloc,
+	.mem_free = cu_mem_free,
+	.memcpy_htod = cu_memcpy_htod,
+	.memcpy_dtoh = cu_memcpy_dtoh,
+	.memcpy_dtod = cu_memcpy_dtod,
+	.host_register = cu_host_register,
+	.host_unregister = cu_host_unregister,
+	.stream_create = cu_stream_create,
+	.stream_destroy = cu_stream_destroy,
+	.stream_sync = cu_stream_sync,
+	.synchronize = cu_synchronize,
+	.target_id = cu_target_id,
+	.compile = cu_compile,
+	.module_load = cu_module_load,
+	.module_unload = cu_module_unload,
+	.function_get = cu_function_get,
+	.launch = cu_launch,
+	.last_error = NULL,
+};
