@@ -7,6 +7,7 @@
 #   make module KVER=v   the module for kernel v, in build/kmod/v/vgpu.ko
 #   make lib             libvgpu (build/libvgpu)
 #   make tools           vgpuctl, vgpu-exporter (build/tools)
+#   make examples        examples/vgpu-demo (build/examples)
 #   make check           every test: host suites + VM suites on each kernel
 #   make demo            the main job: VM, guests with quotas, work, the books
 #   make check-gpu       libvgpu on a real GPU (tests/gpu/run.sh)
@@ -17,7 +18,7 @@ KVER  ?= $(shell uname -r)
 KDIR  ?= /lib/modules/$(KVER)/build
 export BUILD
 
-.PHONY: all module lib tools selftests check demo check-gpu bench deps clean
+.PHONY: all module lib tools examples selftests check demo check-gpu bench deps clean
 
 all: module lib tools
 
@@ -34,6 +35,9 @@ lib:
 
 tools: lib
 	$(MAKE) -C tools BUILD=$(BUILD)/tools
+
+examples: lib
+	$(MAKE) -C examples BUILD=$(BUILD)/examples
 
 selftests:
 	$(MAKE) -C tests/selftests/vgpu BUILD=$(BUILD)/selftests
