@@ -67,8 +67,8 @@ static const char cu_prelude[] =
 	"typedef unsigned int uint32_t;\n"
 	"typedef long int64_t;\n"
 	"typedef unsigned long uint64_t;\n"
-	"typedef unsigned long size_t;\n"
-	"typedef long ptrdiff_t;\n";
+	"typedef decltype(sizeof(0)) size_t;\n"
+	"typedef decltype((char *)0 - (char *)0) ptrdiff_t;\n";
 
 /* ---------------------------------------------------------------- loading */
 
