@@ -114,12 +114,35 @@ struct vgpu_kinfo {
 	bool extern_c;				/* declared extern "C" */
 };
 
+/** struct vgpu_ksite - where a kernel is declared (for source rewriting) */
+struct vgpu_ksite {
+	size_t begin;		/* first byte of `extern "C"` or of `__global__` */
+	size_t lparen;		/* the '(' of the parameter list */
+	size_t rparen;		/* the matching ')' */
+	int kernel;		/* index in kernels[] */
+	bool void_params;	/* () or (void) */
+};
+
+/** struct vgpu_xshared - an `extern __shared__ T name[];` declaration */
+struct vgpu_xshared {
+	size_t begin, end;	/* from `extern` to the ';' included */
+	char type[96];		/* T, without __align__() / alignas() */
+	char name[64];
+	int line_after;		/* line number of the byte after ';' (1-based) */
+	int depth;		/* brace depth: 0 at file scope */
+};
+
 /** struct vgpu_ksig - all kernels of a source */
 struct vgpu_ksig {
 	int nkernels;
 	struct vgpu_kinfo *kernels;		/* malloc()ed */
 	bool helpers_use_barrier;		/* __syncthreads outside kernel bodies */
 	bool helpers_use_builtins;		/* threadIdx etc. outside kernel bodies */
+	/* filled only by a parse of source text (not by images): */
+	int nsites;
+	struct vgpu_ksite *sites;
+	int nxshared;
+	struct vgpu_xshared *xshared;
 };
 
 /* ---- what the ops take ------------------------------------------------- */

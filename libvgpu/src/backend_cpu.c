@@ -1,0 +1,1211 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * CPU backend: CUDA-dialect source -> C++ (prelude + rewrite + wrappers) ->
+ * system C++ compiler -> shared object, dlopen()ed from a memfd. Blocks run
+ * on a per-context thread pool; kernels with __syncthreads run each CUDA
+ * thread of a block as a fiber on the worker's OS thread.
+ *
+ * Image ("blob") format: struct cpu_blob_hdr, nkernels struct vgpu_kinfo,
+ * then the shared object. The signatures travel with the image so a cached or
+ * saved image launches type-checked.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+extern char **environ;
+
+/* The prelude, embedded by cpu_prelude.S. */
+extern const char vgpu_cpu_prelude[] VGPU_INTERNAL;
+
+#define CPU_MAX_BLOCK	1024
+#define CPU_MAX_SHARED	(1u << 20)
+
+/* Must match struct __vgpu_exec of cpu_prelude.hpp. */
+struct vgpu_cpu_exec {
+	unsigned int grid[3];
+	unsigned int block[3];
+	void *const *args;
+	void (*barrier)(void);
+};
+
+typedef void (*blocks_fn)(const struct vgpu_cpu_exec *, void *, uint64_t, uint64_t);
+typedef void (*thread_fn)(const struct vgpu_cpu_exec *, void *, uint64_t, unsigned, unsigned,
+			  unsigned);
+
+#define CPU_BLOB_MAGIC "VGPUCPU1"
+struct cpu_blob_hdr {
+	char magic[8];
+	uint32_t kinfo_size;
+	uint32_t nkernels;
+	uint8_t helpers_use_barrier;
+	uint8_t helpers_use_builtins;
+	uint8_t __pad[6];
+	uint64_t so_len;
+};
+
+struct cpu_fn {
+	struct cpu_fn *next;
+	blocks_fn blocks;
+	thread_fn thread;
+	char name[VGPU_KNAME_MAX];
+};
+
+struct cpu_module {
+	void *dl;
+	struct cpu_fn *fns;
+};
+
+/* ---- fibers ------------------------------------------------------------- */
+
+struct fiber {
+	void *sp;
+	unsigned tx, ty, tz;
+	bool done;
+};
+
+#if defined(__x86_64__)
+void vgpu_fiber_switch(void **save_sp, void *new_sp) VGPU_INTERNAL;
+void vgpu_fiber_start(void) VGPU_INTERNAL;
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl vgpu_fiber_switch\n"
+	".hidden vgpu_fiber_switch\n"
+	".type vgpu_fiber_switch,@function\n"
+	"vgpu_fiber_switch:\n"
+	"	pushq %rbp\n"
+	"	pushq %rbx\n"
+	"	pushq %r12\n"
+	"	pushq %r13\n"
+	"	pushq %r14\n"
+	"	pushq %r15\n"
+	"	subq $8, %rsp\n"
+	"	stmxcsr (%rsp)\n"
+	"	fnstcw 4(%rsp)\n"
+	"	movq %rsp, (%rdi)\n"
+	"	movq %rsi, %rsp\n"
+	"	ldmxcsr (%rsp)\n"
+	"	fldcw 4(%rsp)\n"
+	"	addq $8, %rsp\n"
+	"	popq %r15\n"
+	"	popq %r14\n"
+	"	popq %r13\n"
+	"	popq %r12\n"
+	"	popq %rbx\n"
+	"	popq %rbp\n"
+	"	ret\n"
+	".size vgpu_fiber_switch, .-vgpu_fiber_switch\n"
+	".p2align 4\n"
+	".globl vgpu_fiber_start\n"
+	".hidden vgpu_fiber_start\n"
+	".type vgpu_fiber_start,@function\n"
+	"vgpu_fiber_start:\n"
+	"	movq %r12, %rdi\n"
+	"	callq *%r13\n"
+	"	ud2\n"
+	".size vgpu_fiber_start, .-vgpu_fiber_start\n");
+
+static void *fiber_init(char *stack, size_t size, void (*fn)(void *), void *arg)
+{
+	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
+	uint64_t *sp = (uint64_t *)(top - 8);
+	uint32_t csr[2];
+
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(csr[0]), "=m"(csr[1]));
+	sp[0] = (uint64_t)(uintptr_t)vgpu_fiber_start;
+	sp[-1] = 0;				/* rbp */
+	sp[-2] = 0;				/* rbx */
+	sp[-3] = (uint64_t)(uintptr_t)arg;	/* r12 */
+	sp[-4] = (uint64_t)(uintptr_t)fn;	/* r13 */
+	sp[-5] = 0;				/* r14 */
+	sp[-6] = 0;				/* r15 */
+	memcpy(&sp[-7], csr, 8);		/* mxcsr, x87 cw */
+	return &sp[-7];
+}
+#define FIBER_SWITCH(save, to) vgpu_fiber_switch((save), (to))
+#define HAVE_FIBERS 1
+#else
+/* No fiber switch for this architecture yet: barrier kernels are refused. */
+#define HAVE_FIBERS 0
+static void *fiber_init(char *stack, size_t size, void (*fn)(void *), void *arg)
+{
+	(void)stack; (void)size; (void)fn; (void)arg;
+	return NULL;
+}
+#define FIBER_SWITCH(save, to) abort()
+#endif
+
+/* ---- thread pool -------------------------------------------------------- */
+
+struct cpu_job;
+
+struct cpu_worker {
+	struct cpu_job *job;
+	void *dsm;
+	size_t dsm_cap;
+	/* fibers */
+	struct fiber *fib;
+	char *stacks;
+	size_t nfib_cap;
+	size_t stack_size;
+	void *sched_sp;
+	unsigned cur, nthreads, alive;
+	uint64_t block;
+};
+
+struct cpu_job {
+	struct vgpu_cpu_exec E;
+	struct cpu_fn *fn;
+	bool barrier;
+	uint64_t nblocks, chunk;
+	_Atomic uint64_t next;
+	size_t dsm_bytes;
+	uint64_t deadline;
+	_Atomic int timed_out;
+	_Atomic int error;
+};
+
+struct cpu_ctx {
+	pthread_mutex_t mu;
+	pthread_cond_t start, done;
+	uint64_t gen;
+	unsigned running;
+	bool stop;
+	struct cpu_job *job;
+	unsigned nworkers;		/* including the caller */
+	pthread_t *threads;
+	struct cpu_worker *w;
+	size_t stack_size;
+};
+
+static __thread struct cpu_worker *tls_w;
+
+static void fiber_next(struct cpu_worker *w, struct fiber *self)
+{
+	unsigned j = w->cur + 1;
+
+	while (j < w->nthreads && w->fib[j].done)
+		j++;
+	if (j < w->nthreads) {
+		w->cur = j;
+		FIBER_SWITCH(&self->sp, w->fib[j].sp);
+	} else {
+		FIBER_SWITCH(&self->sp, w->sched_sp);
+	}
+}
+
+static void cpu_barrier(void)
+{
+	struct cpu_worker *w = tls_w;
+
+	fiber_next(w, &w->fib[w->cur]);
+}
+
+static void fiber_entry(void *arg)
+{
+	struct cpu_worker *w = arg;
+	struct fiber *f = &w->fib[w->cur];
+
+	w->job->fn->thread(&w->job->E, w->dsm, w->block, f->tx, f->ty, f->tz);
+	f = &w->fib[w->cur];
+	f->done = true;
+	w->alive--;
+	fiber_next(w, f);
+	abort();		/* never resumed */
+}
+
+static int worker_fibers(struct cpu_worker *w, unsigned n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t each = w->stack_size + page;
+	char *st;
+
+	if (n <= w->nfib_cap)
+		return 0;
+	if (w->stacks)
+		munmap(w->stacks, w->nfib_cap * each);
+	free(w->fib);
+	w->stacks = NULL;
+	w->nfib_cap = 0;
+	w->fib = calloc(n, sizeof(*w->fib));
+	if (!w->fib)
+		return -ENOMEM;
+	st = mmap(NULL, n * each, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (st == MAP_FAILED) {
+		free(w->fib);
+		w->fib = NULL;
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++)	/* guard page below each stack */
+		mprotect(st + i * each, page, PROT_NONE);
+	w->stacks = st;
+	w->nfib_cap = n;
+	return 0;
+}
+
+static int run_block_fibers(struct cpu_worker *w, uint64_t b)
+{
+	const struct vgpu_cpu_exec *E = &w->job->E;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t each = w->stack_size + page;
+	unsigned n = E->block[0] * E->block[1] * E->block[2], i = 0;
+	int ret = worker_fibers(w, n);
+
+	if (ret)
+		return ret;
+	for (unsigned z = 0; z < E->block[2]; z++)
+		for (unsigned y = 0; y < E->block[1]; y++)
+			for (unsigned x = 0; x < E->block[0]; x++, i++) {
+				struct fiber *f = &w->fib[i];
+
+				f->tx = x;
+				f->ty = y;
+				f->tz = z;
+				f->done = false;
+				f->sp = fiber_init(w->stacks + i * each + page, w->stack_size,
+						   fiber_entry, w);
+			}
+	w->nthreads = n;
+	w->alive = n;
+	w->block = b;
+	while (w->alive) {
+		unsigned j = 0;
+
+		while (w->fib[j].done)
+			j++;
+		w->cur = j;
+		FIBER_SWITCH(&w->sched_sp, w->fib[j].sp);
+	}
+	return 0;
+}
+
+static void work(struct cpu_ctx *c, struct cpu_worker *w, struct cpu_job *job)
+{
+	w->job = job;
+	tls_w = w;
+	if (job->dsm_bytes > w->dsm_cap) {
+		void *p = NULL;
+
+		if (posix_memalign(&p, 64, job->dsm_bytes)) {
+			atomic_store(&job->error, -ENOMEM);
+			return;
+		}
+		free(w->dsm);
+		w->dsm = p;
+		w->dsm_cap = job->dsm_bytes;
+	}
+	(void)c;
+	for (;;) {
+		uint64_t first = atomic_fetch_add(&job->next, job->chunk);
+		uint64_t count;
+
+		if (first >= job->nblocks || atomic_load(&job->error))
+			break;
+		if (job->deadline && vgpu_now_ns() > job->deadline) {
+			atomic_store(&job->timed_out, 1);
+			break;
+		}
+		count = job->nblocks - first < job->chunk ? job->nblocks - first : job->chunk;
+		if (!job->barrier) {
+			job->fn->blocks(&job->E, w->dsm, first, count);
+			continue;
+		}
+		for (uint64_t b = first; b < first + count; b++) {
+			int ret = run_block_fibers(w, b);
+
+			if (ret) {
+				atomic_store(&job->error, ret);
+				break;
+			}
+		}
+	}
+}
+
+struct worker_arg {
+	struct cpu_ctx *c;
+	unsigned idx;
+};
+
+static void *worker_main(void *arg)
+{
+	struct cpu_ctx *c = ((struct worker_arg *)arg)->c;
+	unsigned idx = ((struct worker_arg *)arg)->idx;
+	uint64_t seen = 0;
+
+	free(arg);
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->stop && c->gen == seen)
+			pthread_cond_wait(&c->start, &c->mu);
+		if (c->stop)
+			break;
+		seen = c->gen;
+		pthread_mutex_unlock(&c->mu);
+		work(c, &c->w[idx], c->job);
+		pthread_mutex_lock(&c->mu);
+		if (--c->running == 0)
+			pthread_cond_signal(&c->done);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* ---- identity ----------------------------------------------------------- */
+
+static const char *cxx(void)
+{
+	const char *e = getenv("VGPU_CXX");
+
+	return e && *e ? e : "g++";
+}
+
+static const char *march(void)
+{
+	const char *e = getenv("VGPU_CPU_MARCH");
+
+	return e && *e ? e : "native";
+}
+
+/* Run argv, capture stdout+stderr (malloc()ed, NUL-terminated). Exit status or -errno. */
+static int run_capture(char *const argv[], char **out)
+{
+	char path[] = "/tmp/vgpu-run-XXXXXX";
+	posix_spawn_file_actions_t fa;
+	int fd, status = 0, ret;
+	pid_t pid;
+	struct stat st;
+
+	*out = NULL;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, fd, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	ret = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (ret) {
+		close(fd);
+		return -ret;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -errno;
+		}
+	if (!fstat(fd, &st)) {
+		*out = calloc(1, (size_t)st.st_size + 1);
+		if (*out && st.st_size && pread(fd, *out, (size_t)st.st_size, 0) < 0)
+			(*out)[0] = 0;
+	}
+	close(fd);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
+static char ident[4096];
+
+static void ident_init(void)
+{
+	char *ver = NULL, *mach = NULL;
+	char *const a1[] = { (char *)cxx(), "-dumpfullversion", "-dumpversion", NULL };
+	char *const a2[] = { (char *)cxx(), "-dumpmachine", NULL };
+	char cpu[256] = "", flags[2048] = "";
+	FILE *f;
+
+	if (run_capture(a1, &ver) != 0) {
+		free(ver);
+		ver = NULL;
+	}
+	if (run_capture(a2, &mach) != 0) {
+		free(mach);
+		mach = NULL;
+	}
+	if (ver)
+		ver[strcspn(ver, "\n")] = 0;
+	if (mach)
+		mach[strcspn(mach, "\n")] = 0;
+	if (!strcmp(march(), "native") && (f = fopen("/proc/cpuinfo", "r"))) {
+		char line[4096];
+
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			if (!cpu[0] && !strncmp(line, "model name", 10))
+				snprintf(cpu, sizeof(cpu), "%s", strchr(line, ':') ? strchr(line, ':') + 1 : "");
+			if (!flags[0] && (!strncmp(line, "flags", 5) || !strncmp(line, "Features", 8)))
+				snprintf(flags, sizeof(flags), "%s", strchr(line, ':') ? strchr(line, ':') + 1 : "");
+		}
+		fclose(f);
+	}
+	snprintf(ident, sizeof(ident), "%s %s-%s -O3 -march=%s cpu:%s flags:%s",
+		 mach ? mach : "?", cxx(), ver ? ver : "?", march(), cpu, flags);
+	free(ver);
+	free(mach);
+}
+
+/* ---- ops ------------------------------------------------------------------ */
+
+static int cpu_probe(void)
+{
+	return 1;
+}
+
+static unsigned ncores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
+		n = CPU_COUNT(&set);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static int cpu_device_props(int index, struct vgpu_bk_devprops *p)
+{
+	FILE *f;
+
+	if (index != 0)
+		return -ENOENT;
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "CPU");
+	f = fopen("/proc/cpuinfo", "r");
+	if (f) {
+		char line[512];
+
+		while (fgets(line, sizeof(line), f)) {
+			char *c = strchr(line, ':');
+
+			if (!strncmp(line, "model name", 10) && c) {
+				line[strcspn(line, "\n")] = 0;
+				snprintf(p->name, sizeof(p->name), "CPU:%s", c + 1);
+				break;
+			}
+		}
+		fclose(f);
+	}
+	p->total_mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	p->multiprocessors = ncores();
+	p->max_threads_per_block = CPU_MAX_BLOCK;
+	p->max_shared_per_block = CPU_MAX_SHARED;
+	p->warp_size = 1;
+	return 0;
+}
+
+static void cpu_ctx_destroy(void *ctx)
+{
+	struct cpu_ctx *c = ctx;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_broadcast(&c->start);
+	pthread_mutex_unlock(&c->mu);
+	for (unsigned i = 1; i < c->nworkers; i++)
+		if (c->threads[i])
+			pthread_join(c->threads[i], NULL);
+	for (unsigned i = 0; i < c->nworkers; i++) {
+		struct cpu_worker *w = &c->w[i];
+
+		free(w->dsm);
+		free(w->fib);
+		if (w->stacks)
+			munmap(w->stacks, w->nfib_cap * (w->stack_size + page));
+	}
+	free(c->threads);
+	free(c->w);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->start);
+	pthread_cond_destroy(&c->done);
+	free(c);
+}
+
+static int cpu_ctx_create(const struct vgpu_bk_init *init, void **ctx, uint64_t *overhead)
+{
+	struct cpu_ctx *c = calloc(1, sizeof(*c));
+	const char *e = getenv("VGPU_CPU_STACK_KB");
+	unsigned n = init->cpu_threads;
+
+	if (!c)
+		return -ENOMEM;
+	if (init->device != 0) {
+		free(c);
+		vgpu_bk_seterr("cpu: no device %d (the CPU backend has one device, 0)", init->device);
+		return -ENOENT;
+	}
+	if (!n) {
+		const char *t = getenv("VGPU_CPU_THREADS");
+
+		n = t && atoi(t) > 0 ? (unsigned)atoi(t) : ncores();
+	}
+	if (n > 1024)
+		n = 1024;
+	c->stack_size = (e && atoi(e) >= 16 ? (size_t)atoi(e) : 64) * 1024;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->start, NULL);
+	pthread_cond_init(&c->done, NULL);
+	c->nworkers = n;
+	c->threads = calloc(n, sizeof(*c->threads));
+	c->w = calloc(n, sizeof(*c->w));
+	if (!c->threads || !c->w) {
+		cpu_ctx_destroy(c);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++)
+		c->w[i].stack_size = c->stack_size;
+	for (unsigned i = 1; i < n; i++) {
+		struct worker_arg *a = malloc(sizeof(*a));
+		int ret;
+
+		if (!a) {
+			c->nworkers = i;
+			cpu_ctx_destroy(c);
+			return -ENOMEM;
+		}
+		a->c = c;
+		a->idx = i;
+		ret = pthread_create(&c->threads[i], NULL, worker_main, a);
+		if (ret) {
+			free(a);
+			c->nworkers = i;
+			cpu_ctx_destroy(c);
+			vgpu_bk_seterr("cpu: cannot start worker threads");
+			return -ret;
+		}
+	}
+	*ctx = c;
+	*overhead = 0;
+	return 0;
+}
+
+static int cpu_mem_info(void *ctx, uint64_t *free_bytes, uint64_t *total)
+{
+	(void)ctx;
+	*total = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	*free_bytes = (uint64_t)sysconf(_SC_AVPHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+static int cpu_mem_alloc(void *ctx, size_t bytes, uint64_t *dptr)
+{
+	void *p = NULL;
+
+	(void)ctx;
+	if (posix_memalign(&p, 256, bytes)) {
+		vgpu_bk_seterr("cpu: out of memory allocating %zu bytes", bytes);
+		return -ENOMEM;
+	}
+	*dptr = (uint64_t)(uintptr_t)p;
+	return 0;
+}
+
+static int cpu_mem_free(void *ctx, uint64_t dptr)
+{
+	(void)ctx;
+	free((void *)(uintptr_t)dptr);
+	return 0;
+}
+
+static int cpu_htod(void *ctx, uint64_t dst, const void *src, size_t n, void *stream)
+{
+	(void)ctx;
+	(void)stream;
+	memmove((void *)(uintptr_t)dst, src, n);
+	return 0;
+}
+
+static int cpu_dtoh(void *ctx, void *dst, uint64_t src, size_t n, void *stream)
+{
+	(void)ctx;
+	(void)stream;
+	memmove(dst, (const void *)(uintptr_t)src, n);
+	return 0;
+}
+
+static int cpu_dtod(void *ctx, uint64_t dst, uint64_t src, size_t n, void *stream)
+{
+	(void)ctx;
+	(void)stream;
+	memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+	return 0;
+}
+
+/* CPU streams complete work before the call returns: a token is enough. */
+static int cpu_stream_create(void *ctx, void **s)
+{
+	(void)ctx;
+	*s = malloc(1);
+	return *s ? 0 : -ENOMEM;
+}
+
+static int cpu_stream_destroy(void *ctx, void *s)
+{
+	(void)ctx;
+	free(s);
+	return 0;
+}
+
+static int cpu_stream_sync(void *ctx, void *s, int64_t timeout_ns)
+{
+	(void)ctx;
+	(void)s;
+	(void)timeout_ns;
+	return 0;
+}
+
+static int cpu_synchronize(void *ctx, int64_t timeout_ns)
+{
+	(void)ctx;
+	(void)timeout_ns;
+	return 0;
+}
+
+static int cpu_target_id(void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	pthread_once(&ident_once, ident_init);
+	return snprintf(buf, len, "%s", ident);
+}
+
+/* growable string */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *s, const char *p, size_t n)
+{
+	if (s->oom)
+		return;
+	if (s->n + n + 1 > s->cap) {
+		size_t cap = (s->n + n + 1) * 2;
+		char *q = realloc(s->p, cap);
+
+		if (!q) {
+			s->oom = true;
+			return;
+		}
+		s->p = q;
+		s->cap = cap;
+	}
+	memcpy(s->p + s->n, p, n);
+	s->n += n;
+	s->p[s->n] = 0;
+}
+
+static void sb_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *s, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_add(s, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static bool has_body(const char *src, size_t len, size_t rp)
+{
+	size_t i = rp + 1;
+
+	while (i < len && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r'))
+		i++;
+	return i < len && src[i] == '{';
+}
+
+/* Build the C++ translation unit. */
+static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu)
+{
+	const struct vgpu_ksig *sig = s->sig;
+	const char *fname = s->name ? s->name : "kernel.cu";
+	bool *defined = calloc(sig->nkernels ? sig->nkernels : 1, sizeof(bool));
+	size_t pos = 0;
+	int si = 0, xi = 0;
+
+	if (!defined)
+		return -ENOMEM;
+	sb_add(tu, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
+	sb_printf(tu, "\n#line 1 \"%s\"\n", fname);
+	/* sites and xshared are each sorted by position; merge them */
+	while (si < sig->nsites || xi < sig->nxshared) {
+		bool take_site = xi >= sig->nxshared ||
+			(si < sig->nsites && sig->sites[si].begin < sig->xshared[xi].begin);
+
+		if (take_site) {
+			const struct vgpu_ksite *st = &sig->sites[si++];
+			const struct vgpu_kinfo *k = &sig->kernels[st->kernel];
+			int nl = 0;
+
+			if (st->begin < pos)
+				continue;
+			sb_add(tu, s->src + pos, st->begin - pos);
+			for (size_t i = st->begin; i < st->lparen; i++)
+				nl += s->src[i] == '\n';
+			sb_printf(tu, "__VGPU_KHEAD __vgpu_k_%s(__VGPU_KPARAMS", k->name);
+			while (nl--)
+				sb_add(tu, "\n", 1);
+			if (!st->void_params) {
+				sb_add(tu, ", ", 2);
+				sb_add(tu, s->src + st->lparen + 1, st->rparen - st->lparen - 1);
+			} else {
+				for (size_t i = st->lparen; i < st->rparen; i++)
+					if (s->src[i] == '\n')
+						sb_add(tu, "\n", 1);
+			}
+			sb_add(tu, ")", 1);
+			pos = st->rparen + 1;
+			if (has_body(s->src, s->len, st->rparen))
+				defined[st->kernel] = true;
+		} else {
+			const struct vgpu_xshared *x = &sig->xshared[xi++];
+
+			if (x->begin < pos)
+				continue;
+			sb_add(tu, s->src + pos, x->begin - pos);
+			if (x->depth > 0) {
+				int nl = 0;
+
+				for (size_t i = x->begin; i < x->end; i++)
+					nl += s->src[i] == '\n';
+				sb_printf(tu, "%s *const %s = (%s *)__vgpu_dsmem;", x->type, x->name,
+					  x->type);
+				while (nl--)
+					sb_add(tu, "\n", 1);
+			} else {
+				sb_printf(tu, "\n#undef %s\n#define %s ((%s *)__vgpu_dsmem)\n#line %d \"%s\"\n",
+					  x->name, x->name, x->type, x->line_after, fname);
+			}
+			pos = x->end;
+		}
+	}
+	sb_add(tu, s->src + pos, s->len - pos);
+	sb_add(tu, "\n\n/* libvgpu wrappers */\n", 24);
+	for (int k = 0; k < sig->nkernels; k++) {
+		const struct vgpu_kinfo *ki = &sig->kernels[k];
+
+		if (!defined[k])
+			continue;
+		if (ki->uses_barrier)
+			sb_printf(tu, "__VGPU_KERNEL_THREAD(%s, %s)\n", ki->name,
+				  sig->helpers_use_builtins ? "true" : "false");
+		else
+			sb_printf(tu, "__VGPU_KERNEL_BLOCKS(%s, %s)\n", ki->name,
+				  sig->helpers_use_builtins ? "true" : "false");
+	}
+	free(defined);
+	return tu->oom ? -ENOMEM : 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, void **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *p;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !(p = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (size_t got = 0; got < (size_t)st.st_size;) {
+		ssize_t r = read(fd, p + got, (size_t)st.st_size - got);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			free(p);
+			close(fd);
+			return -EIO;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	*out = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+static int cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
+		       char **log)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], cpp[4200], so[4200], mflag[128];
+	const char *argv[64 + 2 * 64];
+	struct sbuf tu = { 0 }, ign = { 0 };
+	int argc = 0, ret, fd;
+	void *sobytes = NULL;
+	size_t solen = 0;
+	char *out = NULL;
+
+	(void)ctx;
+	*blob = NULL;
+	*log = NULL;
+	snprintf(dir, sizeof(dir), "%s/vgpu-cc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		ret = -errno;
+		vgpu_bk_seterr("cpu: cannot create a temporary directory: %s", strerror(errno));
+		return ret;
+	}
+	snprintf(cpp, sizeof(cpp), "%s/k.cpp", dir);
+	snprintf(so, sizeof(so), "%s/k.so", dir);
+	ret = make_tu(s, &tu);
+	if (ret)
+		goto out;
+	fd = open(cpp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = write_all(fd, tu.p, tu.n);
+	close(fd);
+	if (ret)
+		goto out;
+
+	snprintf(mflag, sizeof(mflag), "-march=%s", march());
+	argv[argc++] = cxx();
+	argv[argc++] = "-std=c++17";
+	argv[argc++] = "-O3";
+	argv[argc++] = mflag;
+	argv[argc++] = "-fPIC";
+	argv[argc++] = "-shared";
+	argv[argc++] = "-fvisibility=hidden";
+	argv[argc++] = "-fno-exceptions";
+	argv[argc++] = "-fno-rtti";
+	argv[argc++] = "-fno-math-errno";
+	argv[argc++] = "-fno-plt";
+	for (int i = 0; i < s->nr_options && argc < 120; i++) {
+		const char *o = s->options[i];
+
+		if (!o)
+			continue;
+		if (!strncmp(o, "-D", 2) || !strncmp(o, "-U", 2) || !strncmp(o, "-I", 2) ||
+		    !strncmp(o, "-O", 2)) {
+			argv[argc++] = o;
+			if ((!strcmp(o, "-D") || !strcmp(o, "-I") || !strcmp(o, "-U")) &&
+			    i + 1 < s->nr_options)
+				argv[argc++] = s->options[++i];
+		} else if (!strcmp(o, "--use_fast_math") || !strcmp(o, "-use_fast_math")) {
+			argv[argc++] = "-ffast-math";
+		} else {
+			sb_printf(&ign, "cpu: ignored option %s\n", o);
+		}
+	}
+	argv[argc++] = "-o";
+	argv[argc++] = so;
+	argv[argc++] = cpp;
+	argv[argc] = NULL;
+	ret = run_capture((char *const *)argv, &out);
+	if (ret < 0) {
+		vgpu_bk_seterr("cpu: cannot run the C++ compiler %s: %s", cxx(), strerror(-ret));
+		ret = -ENODEV;
+		goto out;
+	}
+	{
+		struct sbuf l = { 0 };
+
+		if (ign.p)
+			sb_add(&l, ign.p, ign.n);
+		if (out)
+			sb_add(&l, out, strlen(out));
+		*log = l.p;
+	}
+	if (ret != 0) {
+		vgpu_bk_seterr("cpu: %s failed (exit %d)", cxx(), ret);
+		ret = -ENOEXEC;
+		goto out;
+	}
+	ret = read_file(so, &sobytes, &solen);
+	if (ret)
+		goto out;
+	{
+		const struct vgpu_ksig *sig = s->sig;
+		size_t kbytes = (size_t)sig->nkernels * sizeof(struct vgpu_kinfo);
+		struct cpu_blob_hdr h = { 0 };
+		char *b = malloc(sizeof(h) + kbytes + solen);
+
+		if (!b) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(h.magic, CPU_BLOB_MAGIC, 8);
+		h.kinfo_size = sizeof(struct vgpu_kinfo);
+		h.nkernels = (uint32_t)sig->nkernels;
+		h.helpers_use_barrier = sig->helpers_use_barrier;
+		h.helpers_use_builtins = sig->helpers_use_builtins;
+		h.so_len = solen;
+		memcpy(b, &h, sizeof(h));
+		if (kbytes)
+			memcpy(b + sizeof(h), sig->kernels, kbytes);
+		memcpy(b + sizeof(h) + kbytes, sobytes, solen);
+		*blob = b;
+		*blob_len = sizeof(h) + kbytes + solen;
+	}
+	ret = 0;
+out:
+	free(out);
+	free(ign.p);
+	free(tu.p);
+	free(sobytes);
+	unlink(cpp);
+	unlink(so);
+	rmdir(dir);
+	return ret;
+}
+
+static int cpu_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
+			   struct vgpu_ksig **sigp)
+{
+	const struct cpu_blob_hdr *h = blob;
+	struct cpu_module *m;
+	struct vgpu_ksig *sig;
+	size_t kbytes;
+	char path[64];
+	int fd, ret;
+
+	(void)ctx;
+	*sigp = NULL;
+	if (format != VGPU_IMAGE_AUTO && format != VGPU_IMAGE_NATIVE) {
+		vgpu_bk_seterr("cpu: image format %d is not a CPU image", format);
+		return -EINVAL;
+	}
+	if (len < sizeof(*h) || memcmp(h->magic, CPU_BLOB_MAGIC, 8) ||
+	    h->kinfo_size != sizeof(struct vgpu_kinfo) || h->nkernels > 100000) {
+		vgpu_bk_seterr("cpu: not a CPU image of this libvgpu version");
+		return -ENOEXEC;
+	}
+	kbytes = (size_t)h->nkernels * sizeof(struct vgpu_kinfo);
+	if (len - sizeof(*h) < kbytes || len - sizeof(*h) - kbytes != h->so_len) {
+		vgpu_bk_seterr("cpu: truncated CPU image");
+		return -ENOEXEC;
+	}
+	fd = memfd_create("vgpu-kernel", MFD_CLOEXEC);
+	if (fd < 0) {
+		vgpu_bk_seterr("cpu: memfd_create: %s", strerror(errno));
+		return -errno;
+	}
+	ret = write_all(fd, (const char *)blob + sizeof(*h) + kbytes, h->so_len);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	m = calloc(1, sizeof(*m));
+	sig = calloc(1, sizeof(*sig));
+	if (!m || !sig || (kbytes && !(sig->kernels = malloc(kbytes)))) {
+		free(m);
+		if (sig)
+			free(sig->kernels);
+		free(sig);
+		close(fd);
+		return -ENOMEM;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	close(fd);
+	if (!m->dl) {
+		vgpu_bk_seterr("cpu: cannot load the image: %s", dlerror());
+		free(sig->kernels);
+		free(sig);
+		free(m);
+		return -ENOEXEC;
+	}
+	if (kbytes)
+		memcpy(sig->kernels, (const char *)blob + sizeof(*h), kbytes);
+	sig->nkernels = (int)h->nkernels;
+	sig->helpers_use_barrier = h->helpers_use_barrier;
+	sig->helpers_use_builtins = h->helpers_use_builtins;
+	for (int k = 0; k < sig->nkernels; k++)
+		sig->kernels[k].name[VGPU_KNAME_MAX - 1] = 0;
+	*mod = m;
+	*sigp = sig;
+	return 0;
+}
+
+static void cpu_module_unload(void *ctx, void *mod)
+{
+	struct cpu_module *m = mod;
+
+	(void)ctx;
+	if (!m)
+		return;
+	while (m->fns) {
+		struct cpu_fn *f = m->fns;
+
+		m->fns = f->next;
+		free(f);
+	}
+	dlclose(m->dl);
+	free(m);
+}
+
+static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
+{
+	struct cpu_module *m = mod;
+	struct cpu_fn *f;
+	char sym[VGPU_KNAME_MAX + 32];
+
+	(void)ctx;
+	for (f = m->fns; f; f = f->next)
+		if (!strcmp(f->name, name)) {
+			*fnp = f;
+			return 0;
+		}
+	if (strlen(name) >= VGPU_KNAME_MAX)
+		return -ENOENT;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	snprintf(sym, sizeof(sym), "__vgpu_blocks_%s", name);
+	*(void **)&f->blocks = dlsym(m->dl, sym);
+	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", name);
+	*(void **)&f->thread = dlsym(m->dl, sym);
+	if (!f->blocks && !f->thread) {
+		free(f);
+		vgpu_bk_seterr("cpu: no kernel named '%s' in the module", name);
+		return -ENOENT;
+	}
+	strcpy(f->name, name);
+	f->next = m->fns;
+	m->fns = f;
+	*fnp = f;
+	return 0;
+}
+
+static int cpu_launch(void *ctx, void *fnp, const struct vgpu_bk_launch *l)
+{
+	struct cpu_ctx *c = ctx;
+	struct cpu_fn *fn = fnp;
+	struct cpu_job job;
+	uint64_t threads = (uint64_t)l->block[0] * l->block[1] * l->block[2];
+	unsigned use;
+
+	if (!threads || threads > CPU_MAX_BLOCK) {
+		vgpu_bk_seterr("cpu: block of %llu threads (1..%u)", (unsigned long long)threads,
+			       CPU_MAX_BLOCK);
+		return -EINVAL;
+	}
+	if (l->shared_bytes > CPU_MAX_SHARED) {
+		vgpu_bk_seterr("cpu: %u bytes of dynamic shared memory (at most %u)",
+			       l->shared_bytes, CPU_MAX_SHARED);
+		return -EINVAL;
+	}
+	memset(&job, 0, sizeof(job));
+	memcpy(job.E.grid, l->grid, sizeof(job.E.grid));
+	memcpy(job.E.block, l->block, sizeof(job.E.block));
+	job.E.args = l->args;
+	job.E.barrier = cpu_barrier;
+	job.fn = fn;
+	job.barrier = fn->thread != NULL;
+	job.nblocks = (uint64_t)l->grid[0] * l->grid[1] * l->grid[2];
+	job.dsm_bytes = l->shared_bytes ? l->shared_bytes : 0;
+	job.deadline = l->timeout_ns > 0 ? vgpu_now_ns() + (uint64_t)l->timeout_ns : 0;
+	use = job.nblocks < c->nworkers ? (unsigned)job.nblocks : c->nworkers;
+	job.chunk = job.nblocks / ((uint64_t)use * 8);
+	if (!job.barrier) {
+		/* small blocks: bigger chunks, but keep every worker busy */
+		uint64_t want = (1024 + threads - 1) / threads, most = job.nblocks / use;
+
+		if (job.chunk < want)
+			job.chunk = want < most ? want : most;
+	}
+	if (!job.chunk)
+		job.chunk = 1;
+	if (job.barrier && !HAVE_FIBERS) {
+		vgpu_bk_seterr("cpu: __syncthreads is not supported on this architecture");
+		return -EOPNOTSUPP;
+	}
+	atomic_store(&job.next, 0);
+
+	if (use > 1) {
+		pthread_mutex_lock(&c->mu);
+		c->job = &job;
+		c->running = c->nworkers - 1;
+		c->gen++;
+		pthread_cond_broadcast(&c->start);
+		pthread_mutex_unlock(&c->mu);
+	}
+	work(c, &c->w[0], &job);
+	if (use > 1) {
+		pthread_mutex_lock(&c->mu);
+		while (c->running)
+			pthread_cond_wait(&c->done, &c->mu);
+		c->job = NULL;
+		pthread_mutex_unlock(&c->mu);
+	}
+	if (atomic_load(&job.error)) {
+		vgpu_bk_seterr("cpu: launch failed: %s", strerror(-atomic_load(&job.error)));
+		return atomic_load(&job.error);
+	}
+	if (atomic_load(&job.timed_out)) {
+		vgpu_bk_seterr("cpu: launch timed out; blocks not started were skipped");
+		return -ETIME;
+	}
+	return 0;
+}
+
+const struct vgpu_backend_ops vgpu_backend_cpu = {
+	.name = "cpu",
+	.kind = VGPU_BACKEND_CPU,
+	.probe = cpu_probe,
+	.device_props = cpu_device_props,
+	.ctx_create = cpu_ctx_create,
+	.ctx_destroy = cpu_ctx_destroy,
+	.mem_info = cpu_mem_info,
+	.mem_alloc = cpu_mem_alloc,
+	.mem_free = cpu_mem_free,
+	.memcpy_htod = cpu_htod,
+	.memcpy_dtoh = cpu_dtoh,
+	.memcpy_dtod = cpu_dtod,
+	.stream_create = cpu_stream_create,
+	.stream_destroy = cpu_stream_destroy,
+	.stream_sync = cpu_stream_sync,
+	.synchronize = cpu_synchronize,
+	.target_id = cpu_target_id,
+	.compile = cpu_compile,
+	.module_load = cpu_module_load,
+	.module_unload = cpu_module_unload,
+	.function_get = cpu_function_get,
+	.launch = cpu_launch,
+};

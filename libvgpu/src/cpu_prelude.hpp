@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// libvgpu CPU backend prelude: the CUDA C dialect on the host compiler.
+// Embedded into libvgpu (cpu_prelude.S) and put in front of every source.
+//
+// Execution model: a kernel becomes an always-inline function taking its
+// threadIdx/blockIdx/blockDim/gridDim as parameters (the libvgpu source
+// rewrite). Kernels without __syncthreads run as a plain loop over the
+// threads of a block (vectorizable); kernels with barriers run each CUDA
+// thread of a block as a fiber on one OS thread, and __syncthreads switches
+// fibers. __shared__ is per OS thread, which is per block.
+#include <math.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#include <limits.h>
+#include <float.h>
+#include <cmath>
+#include <utility>
+#include <tuple>
+#include <type_traits>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline __attribute__((always_inline))
+#define __noinline__ __attribute__((noinline))
+#define __restrict__ __restrict
+#define __launch_bounds__(...)
+#define __align__(n) alignas(n)
+#define __shared__ static thread_local
+#define __constant__ static
+#define __managed__
+#define __VGPU_CPU__ 1
+#define warpSize 1
+
+struct uint3 { unsigned int x, y, z; };
+struct dim3 {
+	unsigned int x, y, z;
+	constexpr dim3(unsigned int a = 1, unsigned int b = 1, unsigned int c = 1) : x(a), y(b), z(c) {}
+	constexpr dim3(uint3 u) : x(u.x), y(u.y), z(u.z) {}
+};
+struct alignas(8) float2 { float x, y; };
+struct float3 { float x, y, z; };
+struct alignas(16) float4 { float x, y, z, w; };
+struct alignas(8) int2 { int x, y; };
+struct int3 { int x, y, z; };
+struct alignas(16) int4 { int x, y, z, w; };
+struct alignas(16) double2 { double x, y; };
+static inline float2 make_float2(float x, float y) { return float2{x, y}; }
+static inline float3 make_float3(float x, float y, float z) { return float3{x, y, z}; }
+static inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+static inline int2 make_int2(int x, int y) { return int2{x, y}; }
+static inline int3 make_int3(int x, int y, int z) { return int3{x, y, z}; }
+static inline int4 make_int4(int x, int y, int z, int w) { return int4{x, y, z, w}; }
+static inline uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return uint3{x, y, z}; }
+static inline double2 make_double2(double x, double y) { return double2{x, y}; }
+
+// Launch description shared with libvgpu (backend_cpu.c: struct vgpu_cpu_exec).
+extern "C" struct __vgpu_exec {
+	unsigned int grid[3];
+	unsigned int block[3];
+	void *const *args;
+	void (*barrier)(void);
+};
+
+// What device helpers see (kernels see their parameters of the same names).
+static thread_local uint3 threadIdx;
+static thread_local uint3 blockIdx;
+static thread_local dim3 blockDim;
+static thread_local dim3 gridDim;
+static thread_local void *__vgpu_dsmem;
+static thread_local void (*__vgpu_barrier_fn)(void);
+
+static inline void __syncthreads(void)
+{
+	uint3 t = ::threadIdx;	// fibers share the OS thread's copy
+	__vgpu_barrier_fn();
+	::threadIdx = t;
+}
+static inline void __threadfence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static inline void __threadfence_block(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
+// ---- atomics (relaxed, like CUDA's) ---------------------------------------
+#define __VGPU_AT_INT(T)								\
+static inline T atomicAdd(T *p, T v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }	\
+static inline T atomicSub(T *p, T v) { return __atomic_fetch_sub(p, v, __ATOMIC_RELAXED); }	\
+static inline T atomicAnd(T *p, T v) { return __atomic_fetch_and(p, v, __ATOMIC_RELAXED); }	\
+static inline T atomicOr(T *p, T v) { return __atomic_fetch_or(p, v, __ATOMIC_RELAXED); }	\
+static inline T atomicXor(T *p, T v) { return __atomic_fetch_xor(p, v, __ATOMIC_RELAXED); }	\
+static inline T atomicExch(T *p, T v) { return __atomic_exchange_n(p, v, __ATOMIC_RELAXED); }	\
+static inline T atomicCAS(T *p, T cmp, T v)					\
+{ __atomic_compare_exchange_n(p, &cmp, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED); return cmp; } \
+static inline T atomicMin(T *p, T v)						\
+{ T o = __atomic_load_n(p, __ATOMIC_RELAXED);					\
+  while (v < o && !__atomic_compare_exchange_n(p, &o, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) ; \
+  return o; }									\
+static inline T atomicMax(T *p, T v)						\
+{ T o = __atomic_load_n(p, __ATOMIC_RELAXED);					\
+  while (v > o && !__atomic_compare_exchange_n(p, &o, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) ; \
+  return o; }
+__VGPU_AT_INT(int)
+__VGPU_AT_INT(unsigned int)
+__VGPU_AT_INT(long long)
+__VGPU_AT_INT(unsigned long long)
+#undef __VGPU_AT_INT
+
+template <typename F, typename U>
+static inline F __vgpu_atomic_fp(F *p, F v, int op)
+{
+	static_assert(sizeof(F) == sizeof(U), "size");
+	U *q = reinterpret_cast<U *>(p);
+	U o = __atomic_load_n(q, __ATOMIC_RELAXED), n;
+	F of, nf;
+	do {
+		memcpy(&of, &o, sizeof(F));
+		nf = op == 0 ? of + v : op == 1 ? of - v : op == 2 ? (v < of ? v : of) : (v > of ? v : of);
+		memcpy(&n, &nf, sizeof(F));
+	} while (!__atomic_compare_exchange_n(q, &o, n, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return of;
+}
+static inline float atomicAdd(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 0); }
+static inline float atomicSub(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 1); }
+static inline float atomicMin(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 2); }
+static inline float atomicMax(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 3); }
+static inline double atomicAdd(double *p, double v) { return __vgpu_atomic_fp<double, uint64_t>(p, v, 0); }
+static inline float atomicExch(float *p, float v)
+{
+	uint32_t n, o;
+	float r;
+	memcpy(&n, &v, 4);
+	o = __atomic_exchange_n(reinterpret_cast<uint32_t *>(p), n, __ATOMIC_RELAXED);
+	memcpy(&r, &o, 4);
+	return r;
+}
+static inline unsigned int atomicInc(unsigned int *p, unsigned int lim)
+{
+	unsigned int o = __atomic_load_n(p, __ATOMIC_RELAXED), n;
+	do { n = o >= lim ? 0 : o + 1; }
+	while (!__atomic_compare_exchange_n(p, &o, n, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return o;
+}
+
+// ---- math -------------------------------------------------------------------
+template <typename A, typename B>
+static inline auto min(A a, B b) -> typename std::common_type<A, B>::type { return b < a ? b : a; }
+template <typename A, typename B>
+static inline auto max(A a, B b) -> typename std::common_type<A, B>::type { return a < b ? b : a; }
+static inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+static inline double rsqrt(double x) { return 1.0 / sqrt(x); }
+static inline float __fdividef(float a, float b) { return a / b; }
+static inline float __saturatef(float x) { return x < 0.f ? 0.f : x > 1.f ? 1.f : x; }
+static inline float saturatef(float x) { return __saturatef(x); }
+static inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
+static inline int __float_as_int(float f) { int i; memcpy(&i, &f, 4); return i; }
+static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
+static inline unsigned __float_as_uint(float f) { unsigned i; memcpy(&i, &f, 4); return i; }
+static inline float __uint_as_float(unsigned i) { float f; memcpy(&f, &i, 4); return f; }
+static inline int __float2int_rn(float f) { return (int)nearbyintf(f); }
+static inline int __float2int_rz(float f) { return (int)f; }
+static inline int __popc(unsigned x) { return __builtin_popcount(x); }
+static inline int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
+static inline int __clz(int x) { return x ? __builtin_clz((unsigned)x) : 32; }
+static inline int __ffs(int x) { return __builtin_ffs(x); }
+static inline unsigned __brev(unsigned x)
+{
+	x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+	x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+	x = ((x >> 4) & 0x0f0f0f0fu) | ((x & 0x0f0f0f0fu) << 4);
+	return __builtin_bswap32(x);
+}
+template <typename T> static inline T __ldg(const T *p) { return *p; }
+static inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((uint64_t)a * b) >> 32); }
+static inline int __mulhi(int a, int b) { return (int)(((int64_t)a * b) >> 32); }
+
+// ---- launch wrappers (instantiated per kernel by __VGPU_KERNEL) -------------
+template <typename... P> struct __vgpu_kt {
+	typedef void (*fn_t)(uint3, uint3, dim3, dim3, P...);
+
+	static inline uint3 bidx(uint64_t b, const dim3 &gd)
+	{
+		return uint3{ (unsigned)(b % gd.x), (unsigned)((b / gd.x) % gd.y),
+			      (unsigned)(b / ((uint64_t)gd.x * gd.y)) };
+	}
+
+	template <fn_t F, bool G, size_t... I>
+	static inline void blocks(const __vgpu_exec *E, void *dsm, uint64_t first, uint64_t count,
+				  std::index_sequence<I...>)
+	{
+		std::tuple<typename std::decay<P>::type...> a{
+			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
+		const dim3 bd(E->block[0], E->block[1], E->block[2]);
+		const dim3 gd(E->grid[0], E->grid[1], E->grid[2]);
+
+		__vgpu_dsmem = dsm;
+		for (uint64_t b = first; b < first + count; b++) {
+			const uint3 bi = bidx(b, gd);
+
+			if (G) {
+				::blockIdx = bi;
+				::blockDim = bd;
+				::gridDim = gd;
+			}
+			for (unsigned tz = 0; tz < bd.z; tz++)
+				for (unsigned ty = 0; ty < bd.y; ty++) {
+					if (G) {
+						for (unsigned tx = 0; tx < bd.x; tx++) {
+							::threadIdx = uint3{tx, ty, tz};
+							F(uint3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
+						}
+						continue;
+					}
+#pragma GCC ivdep
+					for (unsigned tx = 0; tx < bd.x; tx++)
+						F(uint3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
+				}
+		}
+	}
+
+	template <fn_t F, bool G, size_t... I>
+	static inline void thread(const __vgpu_exec *E, void *dsm, uint64_t b, unsigned tx,
+				  unsigned ty, unsigned tz, std::index_sequence<I...>)
+	{
+		std::tuple<typename std::decay<P>::type...> a{
+			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
+		const dim3 bd(E->block[0], E->block[1], E->block[2]);
+		const dim3 gd(E->grid[0], E->grid[1], E->grid[2]);
+		const uint3 bi = bidx(b, gd);
+
+		__vgpu_dsmem = dsm;
+		__vgpu_barrier_fn = E->barrier;
+		if (G) {
+			::blockIdx = bi;
+			::blockDim = bd;
+			::gridDim = gd;
+			::threadIdx = uint3{tx, ty, tz};
+		}
+		F(uint3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
+	}
+
+	template <fn_t F, bool G>
+	static void run_blocks(const __vgpu_exec *E, void *dsm, uint64_t first, uint64_t count)
+	{
+		blocks<F, G>(E, dsm, first, count, std::index_sequence_for<P...>{});
+	}
+	template <fn_t F, bool G>
+	static void run_thread(const __vgpu_exec *E, void *dsm, uint64_t b, unsigned tx,
+			       unsigned ty, unsigned tz)
+	{
+		thread<F, G>(E, dsm, b, tx, ty, tz, std::index_sequence_for<P...>{});
+	}
+};
+template <typename... P> static __vgpu_kt<P...> __vgpu_kt_of(void (*)(uint3, uint3, dim3, dim3, P...));
+
+#define __VGPU_EXPORT extern "C" __attribute__((visibility("default")))
+#define __VGPU_KERNEL_BLOCKS(name, G)							\
+__VGPU_EXPORT void __vgpu_blocks_##name(const __vgpu_exec *E, void *dsm, uint64_t first,	\
+					uint64_t count)					\
+{ decltype(__vgpu_kt_of(&__vgpu_k_##name))::template run_blocks<&__vgpu_k_##name, G>(E, dsm, first, count); }
+#define __VGPU_KERNEL_THREAD(name, G)							\
+__VGPU_EXPORT void __vgpu_thread_##name(const __vgpu_exec *E, void *dsm, uint64_t b,	\
+					unsigned tx, unsigned ty, unsigned tz)		\
+{ decltype(__vgpu_kt_of(&__vgpu_k_##name))::template run_thread<&__vgpu_k_##name, G>(E, dsm, b, tx, ty, tz); }
+
+#define __VGPU_KHEAD __attribute__((always_inline)) static inline void
+#define __VGPU_KPARAMS const uint3 threadIdx, const uint3 blockIdx, const dim3 blockDim, const dim3 gridDim

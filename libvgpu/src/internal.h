@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libvgpu core internals: sessions, objects, the ledger. */
+#ifndef VGPU_INTERNAL_H
+#define VGPU_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "cache.h"
+
+#define VGPU_EXPORT __attribute__((visibility("default")))
+
+/* ---- ledger (ledger.c) --------------------------------------------------- */
+struct vgpu_ledger;
+
+struct vgpu_ledger_limits {
+	uint64_t limit[VGPU_LIB_RES_NR];	/* VGPU_UNLIMITED = none */
+	bool set;				/* apply even to an existing guest */
+};
+
+/* mode: 0 auto, 1 in-process only, 2 device only */
+int vgpu_ledger_open(struct vgpu_ledger **l, const char *guest, int mode,
+		     const struct vgpu_ledger_limits *lim, char *why, size_t whylen) VGPU_INTERNAL;
+void vgpu_ledger_close(struct vgpu_ledger *l) VGPU_INTERNAL;
+bool vgpu_ledger_is_kernel(struct vgpu_ledger *l) VGPU_INTERNAL;
+int vgpu_ledger_ctx_create(struct vgpu_ledger *l, int device, uint64_t mem, uint32_t *h) VGPU_INTERNAL;
+int vgpu_ledger_ctx_destroy(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
+int vgpu_ledger_mem_charge(struct vgpu_ledger *l, int device, uint64_t bytes, uint32_t *h) VGPU_INTERNAL;
+int vgpu_ledger_mem_uncharge(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
+int vgpu_ledger_pin(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h) VGPU_INTERNAL;
+int vgpu_ledger_unpin(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
+int vgpu_ledger_get_usage(struct vgpu_ledger *l, struct vgpu_ledger_usage *u) VGPU_INTERNAL;
+int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit) VGPU_INTERNAL;
+
+/* "2G", "512m", "4096", "unlimited" -> bytes; -EINVAL if malformed */
+int vgpu_parse_limit(const char *s, uint64_t *out) VGPU_INTERNAL;
+
+/* ---- objects ------------------------------------------------------------- */
+struct vgpu_list {
+	struct vgpu_list *prev, *next;
+};
+
+struct vgpu_bk {
+	const struct vgpu_backend_ops *ops;
+	void *ctx;
+	uint32_t ledger_ctx;		/* context handle in the ledger */
+	bool charged;			/* the ledger holds a context for it */
+};
+
+struct vgpu_session {
+	uint32_t magic;
+	pthread_mutex_t lock;
+	char guest[32];
+	int device;
+	unsigned int cpu_threads;
+	uint32_t fallback;
+	struct vgpu_bk gpu;		/* the session's backend (may be the CPU) */
+	struct vgpu_bk cpu;		/* CPU backend for fallback, created lazily */
+	bool primary_is_cpu;
+	struct vgpu_ledger *ledger;
+	struct vgpu_cache *cache;
+	bool cache_on;
+	char *err;			/* last error text */
+	size_t errcap;
+	struct vgpu_stats st;
+	char fbtext[VGPU_FB_NR][256];
+	struct vgpu_list buffers, streams, modules, pins, batches;
+};
+
+struct vgpu_buffer {
+	uint32_t magic;
+	struct vgpu_list node;
+	vgpu_session *sess;
+	struct vgpu_bk *bk;		/* &sess->gpu or &sess->cpu */
+	uint64_t dptr;
+	size_t size;
+	uint32_t charge;
+	bool charged;
+	bool on_host;			/* quota fallback or CPU session */
+};
+
+struct vgpu_stream {
+	uint32_t magic;
+	struct vgpu_list node;
+	vgpu_session *sess;
+	void *bks;			/* stream of sess->gpu */
+};
+
+struct vgpu_kernel {
+	uint32_t magic;
+	vgpu_module *mod;
+	struct vgpu_kernel *next;
+	char name[VGPU_KNAME_MAX];
+	const struct vgpu_kinfo *info;	/* NULL: unknown signature */
+	void *fn;			/* on mod->bk */
+	void *cpufn;			/* on the CPU module, lazily */
+};
+
+struct vgpu_module {
+	uint32_t magic;
+	struct vgpu_list node;
+	vgpu_session *sess;
+	struct vgpu_bk *bk;		/* where it is loaded */
+	void *bkmod;
+	struct vgpu_ksig sig;		/* parsed from source */
+	struct vgpu_ksig *imgsig;	/* carried by the image (CPU) */
+	char *src;			/* kept for a CPU compile on fallback */
+	size_t srclen;
+	char **options;
+	int nr_options;
+	char *name;
+	void *image;
+	size_t image_len;
+	void *cpumod;			/* CPU copy for fallback/batch routes */
+	struct vgpu_ksig *cpusig;
+	struct vgpu_kernel *kernels;
+};
+
+struct vgpu_pin_rec {
+	struct vgpu_list node;
+	void *ptr;
+	size_t len;
+	uint32_t handle;
+	bool registered;
+};
+
+struct vgpu_batch {
+	uint32_t magic;
+	struct vgpu_list node;
+	vgpu_session *sess;
+	uint32_t flags;
+	uint64_t threshold;
+	uint32_t explore_every;
+	uint64_t decisions;
+	struct {
+		double s0, sx, sy, sxx, sxy;
+		double xmin, xmax;
+		uint64_t n;
+	} fit[2];
+};
+
+#define VGPU_MAGIC_SESSION	0x76736573u
+#define VGPU_MAGIC_BUFFER	0x76627566u
+#define VGPU_MAGIC_STREAM	0x76737472u
+#define VGPU_MAGIC_MODULE	0x766d6f64u
+#define VGPU_MAGIC_KERNEL	0x766b726eu
+#define VGPU_MAGIC_BATCH	0x76626174u
+
+int vgpu_seterr(vgpu_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4))) VGPU_INTERNAL;
+void vgpu_list_init(struct vgpu_list *l) VGPU_INTERNAL;
+void vgpu_list_add(struct vgpu_list *head, struct vgpu_list *n) VGPU_INTERNAL;
+void vgpu_list_del(struct vgpu_list *n) VGPU_INTERNAL;
+
+#define vgpu_container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
+
+#endif /* VGPU_INTERNAL_H */

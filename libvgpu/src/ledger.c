@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The ledger: /dev/vgpu when present, else an in-process ledger with the same
+ * semantics (charge-or-refuse with no overshoot, EDQUOT, current/peak/limit/
+ * limit-hit counters, everything released at close).
+ *
+ * The in-process books are per guest name per process: two sessions of one
+ * guest in one process share them, as two sessions of one guest share the
+ * kernel's books.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/vgpu.h>
+
+#include "internal.h"
+
+_Static_assert((int)VGPU_LIB_RES_MEMORY == (int)VGPU_RES_MEMORY, "resource order");
+_Static_assert((int)VGPU_LIB_RES_PINNED == (int)VGPU_RES_PINNED, "resource order");
+_Static_assert((int)VGPU_LIB_RES_CONTEXTS == (int)VGPU_RES_CONTEXTS, "resource order");
+
+struct charge {
+	uint64_t amount[VGPU_LIB_RES_NR];
+	bool used;
+	void *pin_addr;
+	size_t pin_len;
+};
+
+struct book {
+	struct book *next;
+	char name[VGPU_NAME_MAX];
+	int refs;
+	uint64_t used[VGPU_LIB_RES_NR], peak[VGPU_LIB_RES_NR];
+	uint64_t limit[VGPU_LIB_RES_NR], hits[VGPU_LIB_RES_NR];
+};
+
+struct vgpu_ledger {
+	int fd;				/* /dev/vgpu, or -1 */
+	uint32_t guest_id;
+	struct book *book;		/* in-process */
+	struct charge *ch;		/* in-process handles: index + 1 */
+	uint32_t nch;
+};
+
+static pthread_mutex_t books_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct book *books;
+
+static uint64_t env_limit(const char *name)
+{
+	const char *e = getenv(name);
+	uint64_t v;
+
+	if (e && *e && !vgpu_parse_limit(e, &v))
+		return v;
+	return VGPU_UNLIMITED;
+}
+
+static int kernel_open(struct vgpu_ledger *l, const char *guest, char *why, size_t whylen)
+{
+	const char *path = getenv("VGPU_DEVICE_PATH");
+	struct vgpu_version ver = { .size = sizeof(ver) };
+	struct vgpu_attach at = { .size = sizeof(at), .flags = VGPU_ATTACH_BY_NAME };
+	int fd, err;
+
+	fd = open(path && *path ? path : "/dev/vgpu", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		snprintf(why, whylen, "cannot open %s: %s", path && *path ? path : "/dev/vgpu",
+			 strerror(err));
+		/* 1: no module here (not an error: the in-process ledger serves) */
+		return err == ENOENT || err == ENODEV || err == ENXIO ? 1 : -err;
+	}
+	if (ioctl(fd, VGPU_IOC_VERSION, &ver) < 0) {
+		err = -errno;
+		snprintf(why, whylen, "/dev/vgpu: VERSION: %s", strerror(errno));
+		close(fd);
+		return err == -ENOTTY ? -ENODEV : err;
+	}
+	if ((ver.caps & (VGPU_CAP_CONTEXTS | VGPU_CAP_MEMORY)) !=
+	    (VGPU_CAP_CONTEXTS | VGPU_CAP_MEMORY)) {
+		snprintf(why, whylen, "/dev/vgpu lacks context/memory accounting (caps %#llx)",
+			 (unsigned long long)ver.caps);
+		close(fd);
+		return -EOPNOTSUPP;
+	}
+	snprintf(at.name, sizeof(at.name), "%s", guest);
+	if (ioctl(fd, VGPU_IOC_ATTACH, &at) < 0) {
+		err = -errno;
+		snprintf(why, whylen, "/dev/vgpu: attach to guest '%s': %s", guest, strerror(errno));
+		close(fd);
+		return err;
+	}
+	l->fd = fd;
+	l->guest_id = at.guest_id;
+	return 0;
+}
+
+int vgpu_ledger_open(struct vgpu_ledger **lp, const char *guest, int mode,
+		     const struct vgpu_ledger_limits *lim, char *why, size_t whylen)
+{
+	struct vgpu_ledger *l = calloc(1, sizeof(*l));
+	const char *em = getenv("VGPU_LEDGER");
+	struct book *b;
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	l->fd = -1;
+	why[0] = 0;
+	if (em && !strcmp(em, "inprocess"))
+		mode = 1;
+	else if (em && !strcmp(em, "device"))
+		mode = 2;
+	if (mode != 1) {
+		ret = kernel_open(l, guest, why, whylen);
+		if (!ret) {
+			*lp = l;
+			return 0;
+		}
+		/* a module that is there but refuses (no guest, not owner) is an answer */
+		if (ret < 0 || mode == 2) {
+			free(l);
+			return ret < 0 ? ret : -ENODEV;
+		}
+	}
+	pthread_mutex_lock(&books_lock);
+	for (b = books; b; b = b->next)
+		if (!strcmp(b->name, guest))
+			break;
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b) {
+			pthread_mutex_unlock(&books_lock);
+			free(l);
+			return -ENOMEM;
+		}
+		snprintf(b->name, sizeof(b->name), "%s", guest);
+		b->limit[VGPU_LIB_RES_MEMORY] = env_limit("VGPU_MEM_LIMIT");
+		b->limit[VGPU_LIB_RES_PINNED] = env_limit("VGPU_PINNED_LIMIT");
+		b->limit[VGPU_LIB_RES_CONTEXTS] = env_limit("VGPU_CONTEXT_LIMIT");
+		b->next = books;
+		books = b;
+		if (lim && lim->set)
+			memcpy(b->limit, lim->limit, sizeof(b->limit));
+	} else if (lim && lim->set) {
+		memcpy(b->limit, lim->limit, sizeof(b->limit));
+	}
+	b->refs++;
+	pthread_mutex_unlock(&books_lock);
+	l->book = b;
+	*lp = l;
+	return 0;
+}
+
+bool vgpu_ledger_is_kernel(struct vgpu_ledger *l)
+{
+	return l->fd >= 0;
+}
+
+/* in-process: charge all of amount[] or nothing */
+static int ip_charge(struct vgpu_ledger *l, const uint64_t amount[VGPU_LIB_RES_NR], uint32_t *h)
+{
+	struct book *b = l->book;
+	struct charge *c = NULL;
+	uint32_t i;
+
+	pthread_mutex_lock(&books_lock);
+	for (int r = 0; r < VGPU_LIB_RES_NR; r++) {
+		if (!amount[r])
+			continue;
+		if (b->used[r] + amount[r] < b->used[r] ||
+		    (b->limit[r] != VGPU_UNLIMITED && b->used[r] + amount[r] > b->limit[r])) {
+			b->hits[r]++;
+			pthread_mutex_unlock(&books_lock);
+			return -EDQUOT;
+		}
+	}
+	for (i = 0; i < l->nch; i++)
+		if (!l->ch[i].used) {
+			c = &l->ch[i];
+			break;
+		}
+	if (!c) {
+		struct charge *n = realloc(l->ch, (l->nch + 16) * sizeof(*n));
+
+		if (!n) {
+			pthread_mutex_unlock(&books_lock);
+			return -ENOMEM;
+		}
+		memset(n + l->nch, 0, 16 * sizeof(*n));
+		l->ch = n;
+		c = &n[l->nch];
+		i = l->nch;
+		l->nch += 16;
+	}
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	for (int r = 0; r < VGPU_LIB_RES_NR; r++) {
+		c->amount[r] = amount[r];
+		b->used[r] += amount[r];
+		if (b->used[r] > b->peak[r])
+			b->peak[r] = b->used[r];
+	}
+	pthread_mutex_unlock(&books_lock);
+	*h = i + 1;
+	return 0;
+}
+
+static int ip_release(struct vgpu_ledger *l, uint32_t h, int kind_res)
+{
+	struct charge *c;
+
+	pthread_mutex_lock(&books_lock);
+	if (!h || h > l->nch || !l->ch[h - 1].used || !l->ch[h - 1].amount[kind_res]) {
+		pthread_mutex_unlock(&books_lock);
+		return -ENOENT;
+	}
+	c = &l->ch[h - 1];
+	for (int r = 0; r < VGPU_LIB_RES_NR; r++)
+		l->book->used[r] -= c->amount[r];
+	if (c->pin_addr)
+		munlock(c->pin_addr, c->pin_len);
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_unlock(&books_lock);
+	return 0;
+}
+
+void vgpu_ledger_close(struct vgpu_ledger *l)
+{
+	if (!l)
+		return;
+	if (l->fd >= 0) {
+		close(l->fd);		/* the kernel releases everything */
+	} else {
+		for (uint32_t i = 0; i < l->nch; i++)
+			if (l->ch[i].used) {
+				for (int r = 0; r < VGPU_LIB_RES_NR; r++)
+					if (l->ch[i].amount[r]) {
+						ip_release(l, i + 1, r);
+						break;
+					}
+			}
+		pthread_mutex_lock(&books_lock);
+		l->book->refs--;	/* books persist for the process, like the guest */
+		pthread_mutex_unlock(&books_lock);
+	}
+	free(l->ch);
+	free(l);
+}
+
+int vgpu_ledger_ctx_create(struct vgpu_ledger *l, int device, uint64_t mem, uint32_t *h)
+{
+	if (l->fd >= 0) {
+		struct vgpu_ctx_create a = { .size = sizeof(a), .device = (uint32_t)device,
+					     .mem_bytes = mem };
+
+		if (ioctl(l->fd, VGPU_IOC_CTX_CREATE, &a) < 0)
+			return -errno;
+		*h = a.ctx_id;
+		return 0;
+	}
+	uint64_t amt[VGPU_LIB_RES_NR] = { [VGPU_LIB_RES_MEMORY] = mem, [VGPU_LIB_RES_CONTEXTS] = 1 };
+
+	return ip_charge(l, amt, h);
+}
+
+int vgpu_ledger_ctx_destroy(struct vgpu_ledger *l, uint32_t h)
+{
+	if (l->fd >= 0) {
+		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
+
+		return ioctl(l->fd, VGPU_IOC_CTX_DESTROY, &a) < 0 ? -errno : 0;
+	}
+	return ip_release(l, h, VGPU_LIB_RES_CONTEXTS);
+}
+
+int vgpu_ledger_mem_charge(struct vgpu_ledger *l, int device, uint64_t bytes, uint32_t *h)
+{
+	if (!bytes)
+		return -EINVAL;
+	if (l->fd >= 0) {
+		struct vgpu_mem_charge a = { .size = sizeof(a), .device = (uint32_t)device,
+					     .bytes = bytes };
+
+		if (ioctl(l->fd, VGPU_IOC_MEM_CHARGE, &a) < 0)
+			return -errno;
+		*h = a.handle;
+		return 0;
+	}
+	uint64_t amt[VGPU_LIB_RES_NR] = { [VGPU_LIB_RES_MEMORY] = bytes };
+
+	return ip_charge(l, amt, h);
+}
+
+int vgpu_ledger_mem_uncharge(struct vgpu_ledger *l, uint32_t h)
+{
+	if (l->fd >= 0) {
+		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
+
+		return ioctl(l->fd, VGPU_IOC_MEM_UNCHARGE, &a) < 0 ? -errno : 0;
+	}
+	return ip_release(l, h, VGPU_LIB_RES_MEMORY);
+}
+
+int vgpu_ledger_pin(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h)
+{
+	int ret;
+
+	if (l->fd >= 0) {
+		struct vgpu_pin a = { .size = sizeof(a), .flags = VGPU_PIN_WRITE,
+				      .addr = (uint64_t)(uintptr_t)addr, .length = len };
+
+		if (ioctl(l->fd, VGPU_IOC_PIN, &a) < 0)
+			return -errno;
+		*h = a.handle;
+		return 0;
+	}
+	uint64_t amt[VGPU_LIB_RES_NR] = { [VGPU_LIB_RES_PINNED] = len };
+
+	ret = ip_charge(l, amt, h);
+	if (ret)
+		return ret;
+	if (mlock(addr, len)) {
+		ret = errno == EPERM || errno == EAGAIN ? -ENOMEM : -errno;
+		ip_release(l, *h, VGPU_LIB_RES_PINNED);
+		return ret;
+	}
+	pthread_mutex_lock(&books_lock);
+	l->ch[*h - 1].pin_addr = addr;
+	l->ch[*h - 1].pin_len = len;
+	pthread_mutex_unlock(&books_lock);
+	return 0;
+}
+
+int vgpu_ledger_unpin(struct vgpu_ledger *l, uint32_t h)
+{
+	if (l->fd >= 0) {
+		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
+
+		return ioctl(l->fd, VGPU_IOC_UNPIN, &a) < 0 ? -errno : 0;
+	}
+	return ip_release(l, h, VGPU_LIB_RES_PINNED);
+}
+
+int vgpu_ledger_get_usage(struct vgpu_ledger *l, struct vgpu_ledger_usage *u)
+{
+	if (l->fd >= 0) {
+		struct vgpu_usage k;
+
+		memset(&k, 0, sizeof(k));
+		k.size = sizeof(k);
+		if (ioctl(l->fd, VGPU_IOC_USAGE, &k) < 0)
+			return -errno;
+		u->kernel = 1;
+		u->guest_id = k.guest_id;
+		for (int r = 0; r < VGPU_LIB_RES_NR; r++) {
+			u->used[r] = k.res[r].used;
+			u->peak[r] = k.res[r].peak;
+			u->limit[r] = k.res[r].limit;
+			u->limit_hits[r] = k.res[r].limit_hits;
+		}
+		return 0;
+	}
+	pthread_mutex_lock(&books_lock);
+	u->kernel = 0;
+	u->guest_id = 0;
+	for (int r = 0; r < VGPU_LIB_RES_NR; r++) {
+		u->used[r] = l->book->used[r];
+		u->peak[r] = l->book->peak[r];
+		u->limit[r] = l->book->limit[r];
+		u->limit_hits[r] = l->book->hits[r];
+	}
+	pthread_mutex_unlock(&books_lock);
+	return 0;
+}
+
+int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit)
+{
+	if (l->fd >= 0)
+		return -EOPNOTSUPP;
+	if (res < 0 || res >= VGPU_LIB_RES_NR)
+		return -EINVAL;
+	pthread_mutex_lock(&books_lock);
+	l->book->limit[res] = limit;
+	pthread_mutex_unlock(&books_lock);
+	return 0;
+}

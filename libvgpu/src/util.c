@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static __thread char bk_err[4096];
+
+void vgpu_bk_seterr(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(bk_err, sizeof(bk_err), fmt, ap);
+	va_end(ap);
+}
+
+const char *vgpu_bk_errtext(void)
+{
+	return bk_err;
+}
+
+uint64_t vgpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int vgpu_parse_limit(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (!strcasecmp(s, "unlimited") || !strcasecmp(s, "max") || !strcasecmp(s, "none")) {
+		*out = VGPU_UNLIMITED;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (tolower((unsigned char)*end)) {
+	case 0: break;
+	case 'k': shift = 10; end++; break;
+	case 'm': shift = 20; end++; break;
+	case 'g': shift = 30; end++; break;
+	case 't': shift = 40; end++; break;
+	default: return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (~0ull >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+void vgpu_list_init(struct vgpu_list *l)
+{
+	l->prev = l->next = l;
+}
+
+void vgpu_list_add(struct vgpu_list *head, struct vgpu_list *n)
+{
+	n->next = head->next;
+	n->prev = head;
+	head->next->prev = n;
+	head->next = n;
+}
+
+void vgpu_list_del(struct vgpu_list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = n;
+}
+
+int vgpu_seterr(vgpu_session *s, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!s)
+		return err;
+	va_start(ap, fmt);
+	n = vsnprintf(s->err, s->errcap, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= s->errcap && s->errcap < (1u << 20)) {
+		size_t cap = (size_t)n + 1 > (1u << 20) ? (1u << 20) : (size_t)n + 1;
+		char *p = realloc(s->err, cap);
+
+		if (p) {
+			s->err = p;
+			s->errcap = cap;
+			va_start(ap, fmt);
+			vsnprintf(s->err, s->errcap, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return err;
+}
