@@ -402,8 +402,10 @@ static int cu_load(void)
 		return -ENODEV;
 	}
 	nvrtc_load();
-	if (cu.ndev == 0)
-		vgpu_bk_seterr("no CUDA device: the driver reports 0 devices");
+	if (cu.ndev == 0) {
+		vgpu_bk_seterr("no CUDA device: the driver (CUDA %d) reports 0 devices", cu.driver_version);
+		return -ENODEV;
+	}
 	return cu.ndev;
 }
 
@@ -516,6 +518,7 @@ struct cu_ctx {
 	CUdevice dev;
 	int ordinal;
 	int cc_major, cc_minor;
+	int shared_optin;		/* largest dynamic shared memory per block */
 	bool cubin;			/* NVRTC knows the real arch */
 	int arch;			/* sm number compiled for */
 	CUmodule warm;			/* warm-up module, kept loaded */
@@ -639,6 +642,7 @@ static int cu_ctx_create(const struct vgpu_bk_init *init, void **out, uint64_t *
 	}
 	c->cc_major = cu_attr(c->dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
 	c->cc_minor = cu_attr(c->dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+	c->shared_optin = cu_attr(c->dev, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
 	cu_target(c);
 
 	cu.CtxGetCurrent(&prev);
@@ -1495,6 +1499,20 @@ static int cu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l)
 	}
 	if (r != CUDA_SUCCESS) {
 		ret = cu_fail(r, "cuLaunchKernel");
+		/*
+		 * More shared memory (or registers) than this device has is a
+		 * shortage of the device, not a malformed request: -ENOMEM, so
+		 * that the core's launch fallback can run it on the CPU.
+		 */
+		if (r == CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES ||
+		    (r == CUDA_ERROR_INVALID_VALUE && l->shared_bytes > 48 * 1024 &&
+		     (int64_t)l->shared_bytes > c->shared_optin)) {
+			vgpu_bk_seterr("cuda: cuLaunchKernel: %s (%s): the device cannot run this block "
+				       "(%u bytes of dynamic shared memory, at most %d per block; block "
+				       "%ux%ux%u)", cu_errname(r), cu_errstr(r), l->shared_bytes,
+				       c->shared_optin, l->block[0], l->block[1], l->block[2]);
+			return -ENOMEM;
+		}
 		if (ret == -EINVAL)
 			vgpu_bk_seterr("cuda: cuLaunchKernel: %s (%s): grid %ux%ux%u, block %ux%ux%u, "
 				       "%u bytes of dynamic shared memory", cu_errname(r), cu_errstr(r),

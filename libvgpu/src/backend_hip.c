@@ -280,7 +280,7 @@ static int hip_load(void)
 		vgpu_bk_seterr("no HIP device: %s (HIP runtime %d) reports none: hipInit: %s, "
 			       "hipGetDeviceCount: %s (%s)", hip.libpath, hip.runtime_version,
 			       hip_errname(e), hip_errname(e2), hip_errstr(e2));
-		return 0;
+		return -ENODEV;
 	}
 	hiprtc_load();
 	return hip.ndev;

@@ -59,10 +59,19 @@ sed 's/^/# /' "$OUTDIR/machine.txt"
 
 # ---------------------------------------------------------------- build
 if ! make -s -C "$ROOT" lib BUILD="$BUILD" >"$OUTDIR/build.log" 2>&1; then
-	cat "$OUTDIR/build.log"
-	say "not ok - building libvgpu failed (log above)"
-	exit 1
+	# another compiler may warn where ours did not: retry without -Werror, say so
+	if make -s -C "$ROOT/libvgpu" ROOT="$ROOT" BUILD="$BUILD/libvgpu" \
+		XCFLAGS="-std=gnu11 -Wall -Wextra -fPIC -fvisibility=hidden -Iinclude -Isrc -I$ROOT/include/uapi" \
+		lib >>"$OUTDIR/build.log" 2>&1; then
+		say "# note: libvgpu built only without -Werror on this machine; warnings in build.log:"
+		grep -i 'warning' "$OUTDIR/build.log" | head -20 | sed 's/^/#   /' | tee -a "$SUMMARY"
+	else
+		cat "$OUTDIR/build.log"
+		say "not ok - building libvgpu failed (log above)"
+		exit 1
+	fi
 fi
+export VGPU_CACHE_DIR=${VGPU_CACHE_DIR:-$(mktemp -d /tmp/vgpu-gpu-cache.XXXXXX)}
 LIBDIR=$BUILD/libvgpu
 SO=$(ls "$LIBDIR"/libvgpu.so 2>/dev/null || ls "$LIBDIR"/libvgpu.so.* 2>/dev/null | head -1)
 if [ -z "$SO" ]; then
