@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/json.h"
 #include "lib/size.h"
@@ -83,10 +84,13 @@ static const char *errno_reason(int err, int cmd)
 /* A refusal by the kernel (or a transport failure): one line, exit 1. */
 static int kernel_err(struct vnl *v, const char *obj, int err, int cmd)
 {
-	if (v->ext_msg[0])
-		errmsg("%s: %s (%s)", obj, errno_reason(-err, cmd), v->ext_msg);
+	const char *reason = errno_reason(-err, cmd);
+
+	/* the kernel's extended ACK text, unless it only repeats the reason */
+	if (v->ext_msg[0] && strcasecmp(v->ext_msg, reason))
+		errmsg("%s: %s (%s)", obj, reason, v->ext_msg);
 	else
-		errmsg("%s: %s", obj, errno_reason(-err, cmd));
+		errmsg("%s: %s", obj, reason);
 	return EXIT_KERNEL;
 }
 
