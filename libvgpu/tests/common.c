@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdarg.h>
+
+#include "common.h"
+
+int t_num, t_failed;
+
+void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d ", cond ? "ok" : "not ok", ++t_num);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!cond)
+		t_failed++;
+}
+
+void skip(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d ", ++t_num);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", why);
+	fflush(stdout);
+}
+
+void t_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+int t_done(void)
+{
+	printf("1..%d\n", t_num);
+	return t_failed ? 1 : 0;
+}
+
+vgpu_session *t_session_limits(const char *guest, uint32_t fallback, uint64_t mem,
+			       uint64_t pinned, uint64_t ctx)
+{
+	struct vgpu_session_opts o = {
+		.size = sizeof(o),
+		.flags = VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_LIMITS,
+		.guest = guest,
+		.backend = VGPU_BACKEND_CPU,
+		.fallback = fallback,
+		.mem_limit = mem,
+		.pinned_limit = pinned,
+		.context_limit = ctx,
+	};
+	vgpu_session *s = NULL;
+	int ret = vgpu_session_open(&s, &o);
+
+	if (ret) {
+		t_diag("session_open(%s): %s", guest, strerror(-ret));
+		return NULL;
+	}
+	return s;
+}
+
+vgpu_session *t_session(const char *guest, uint32_t fallback)
+{
+	return t_session_limits(guest, fallback, VGPU_UNLIMITED, VGPU_UNLIMITED, VGPU_UNLIMITED);
+}
+
+static uint64_t rs = 0x9e3779b97f4a7c15ull;
+
+uint32_t t_rand(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (uint32_t)(rs >> 11);
+}
+
+float t_frand(void)
+{
+	return (float)(t_rand() % 2000000) / 1000000.0f - 1.0f;
+}
+
+int t_quick(void)
+{
+	const char *e = getenv("VGPU_TEST_QUICK");
+
+	return e && *e && *e != '0';
+}
