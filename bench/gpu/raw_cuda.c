@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 
 	/* NVRTC: compile the bench kernel to a cubin for this device */
 	char arch[64];
-	snprintf(arch, sizeof(arch), "--gpu-arch=sm_%d%d", major, minor);
+	snprintf(arch, sizeof(arch), "--gpu-architecture=sm_%d%d", major, minor);
 	const char *opts[] = { arch, "-default-device" };
 	double t0 = bench_now();
 	nvrtcProgram prog;

@@ -1326,7 +1326,7 @@ static int cu_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, 
 	opts = calloc(src->nr_options + 4, sizeof(*opts));
 	if (!opts)
 		return -ENOMEM;
-	snprintf(arch, sizeof(arch), "--gpu-arch=%s_%d", c->cubin ? "sm" : "compute", c->arch);
+	snprintf(arch, sizeof(arch), "--gpu-architecture=%s_%d", c->cubin ? "sm" : "compute", c->arch);
 	opts[nopts++] = arch;
 	opts[nopts++] = "-default-device";
 	opts[nopts++] = "--pre-include=" CU_PRELUDE_NAME;

@@ -75,13 +75,15 @@ static void diag(const char *fmt, ...)
 
 /* ------------------------------------------------------------- helpers */
 
+static const char *guest_name = "gputest";
+
 static int open_sess(vgpu_session **s, int backend, unsigned fallback, uint64_t mem_limit,
 		     unsigned extra_flags)
 {
 	struct vgpu_session_opts o = { .size = sizeof(o) };
 
 	o.flags = VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_LIMITS | extra_flags;
-	o.guest = "gputest";
+	o.guest = guest_name;
 	o.backend = backend;
 	o.fallback = fallback;
 	o.mem_limit = mem_limit;
@@ -154,9 +156,12 @@ static int run_open(struct run *r, int backend)
 		return ret;
 	}
 	ret = vgpu_module_compile(r->s, CORPUS_SRC, 0, NULL, &r->m);
-	if (ret)
+	if (ret) {
 		snprintf(r->err, sizeof(r->err), "compile(%s): %s: %.400s", vgpu_backend_name(backend),
 			 strerror(-ret), vgpu_last_error(r->s));
+		vgpu_session_close(r->s);
+		r->s = NULL;
+	}
 	return ret;
 }
 
@@ -958,7 +963,9 @@ static void test_quota_and_books(void)
 		return;
 	}
 	used0 = raw_used();
+	guest_name = "gpubooks";	/* a guest of its own: its books hold only this session */
 	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
+	guest_name = "gputest";
 	if (ret) {
 		result(false, "%s: session_open %s", n1, strerror(-ret));
 		return;
