@@ -1142,14 +1142,8 @@ static int cpu_launch(void *ctx, void *fnp, const struct vgpu_bk_launch *l)
 	job.dsm_bytes = l->shared_bytes ? l->shared_bytes : 0;
 	job.deadline = l->timeout_ns > 0 ? vgpu_now_ns() + (uint64_t)l->timeout_ns : 0;
 	use = job.nblocks < c->nworkers ? (unsigned)job.nblocks : c->nworkers;
-	job.chunk = job.nblocks / ((uint64_t)use * 8);
-	if (!job.barrier) {
-		/* small blocks: bigger chunks, but keep every worker busy */
-		uint64_t want = (1024 + threads - 1) / threads, most = job.nblocks / use;
-
-		if (job.chunk < want)
-			job.chunk = want < most ? want : most;
-	}
+	/* ~16 chunks per worker: balance, and a timeout can stop between chunks */
+	job.chunk = job.nblocks / ((uint64_t)use * 16);
 	if (!job.chunk)
 		job.chunk = 1;
 	if (job.barrier && !HAVE_FIBERS) {
