@@ -60,19 +60,32 @@ struct vgpu_obj {
 	bool write;
 };
 
+/*
+ * Handles: the low VGPU_HANDLE_INDEX_BITS are the index of the object in
+ * the session's table (lowest free first, so the table stays dense and the
+ * charge fast path allocates no table node); the high bits are a generation
+ * counted per session, so that a stale handle does not name the object that
+ * reuses its index. Index 1 is kept reserved for the session's life: it
+ * keeps the table's first leaf node allocated even when the session holds
+ * no object. Handles are never 0.
+ */
+#define VGPU_HANDLE_INDEX_BITS	20
+#define VGPU_HANDLE_INDEX_MASK	((1U << VGPU_HANDLE_INDEX_BITS) - 1)
+#define VGPU_HANDLE_PINNED_IDX	1
+#define VGPU_HANDLE_LIMIT	XA_LIMIT(2, VGPU_HANDLE_INDEX_MASK)
+
 /**
  * struct vgpu_session - the state of one open /dev/vgpu
  * @guest: the attached guest, or NULL. Set once, under vgpu_lock, with
  *	release semantics; holds a reference to the guest.
- * @objs: handle -> struct vgpu_obj
- * @next_handle: cursor of the cyclic handle allocation, so that a stale
- *	handle does not name a new object soon
+ * @objs: handle index -> struct vgpu_obj
+ * @generation: high bits of the next handle
  * @nr: objects per type, capped by the max_* module parameters
  */
 struct vgpu_session {
 	struct vgpu_guest *guest;
 	struct xarray objs;
-	u32 next_handle;
+	atomic_t generation;
 	atomic_t nr[VGPU_OBJ_NR];
 };
 
@@ -128,23 +141,31 @@ static void vgpu_obj_free(struct vgpu_session *s, struct vgpu_obj *o)
 /* Publish a fully set up object under a new handle. */
 static int vgpu_obj_insert(struct vgpu_session *s, struct vgpu_obj *o)
 {
+	u32 gen = atomic_inc_return(&s->generation);
+	u32 index;
 	int ret;
 
-	ret = xa_alloc_cyclic(&s->objs, &o->handle, o, xa_limit_32b,
-			      &s->next_handle, GFP_KERNEL_ACCOUNT);
-	return ret < 0 ? ret : 0;
+	/* lookups hold xa_lock too: none sees @o before its handle is set */
+	xa_lock(&s->objs);
+	ret = __xa_alloc(&s->objs, &index, o, VGPU_HANDLE_LIMIT,
+			 GFP_KERNEL_ACCOUNT);
+	if (!ret)
+		o->handle = gen << VGPU_HANDLE_INDEX_BITS | index;
+	xa_unlock(&s->objs);
+	return ret == -EBUSY ? -ENOSPC : ret;
 }
 
 /* Unpublish the object @handle of @type; NULL if there is none. */
 static struct vgpu_obj *vgpu_obj_take(struct vgpu_session *s, u32 handle,
 				      enum vgpu_obj_type type)
 {
+	unsigned long index = handle & VGPU_HANDLE_INDEX_MASK;
 	struct vgpu_obj *o;
 
 	xa_lock(&s->objs);
-	o = xa_load(&s->objs, handle);
-	if (o && o->type == type)
-		__xa_erase(&s->objs, handle);
+	o = xa_load(&s->objs, index);
+	if (o && o->handle == handle && o->type == type)
+		__xa_erase(&s->objs, index);
 	else
 		o = NULL;
 	xa_unlock(&s->objs);
@@ -581,6 +602,10 @@ static int vgpu_fops_open(struct inode *inode, struct file *file)
 	if (!s)
 		return -ENOMEM;
 	xa_init_flags(&s->objs, XA_FLAGS_ALLOC1);
+	if (xa_reserve(&s->objs, VGPU_HANDLE_PINNED_IDX, GFP_KERNEL_ACCOUNT)) {
+		kfree(s);
+		return -ENOMEM;
+	}
 	file->private_data = s;
 	atomic_inc(&vgpu_nr_sessions);
 	return 0;
