@@ -15,7 +15,8 @@
 	"		p[0] = 1.0f;\n" \
 	"}\n"
 
-#define BENCH_LAUNCHES   100000
+#define BENCH_LAUNCHES   256	/* per batch: below the launch queue's depth */
+#define BENCH_BATCHES    100	/* batches per repetition, each then synchronized */
 #define BENCH_H2D_BYTES  ((size_t)256 << 20)
 
 static inline double bench_now(void)

@@ -15,7 +15,7 @@
  * thread, else from a temporary second context.
  *
  * Copies. Synchronous host<->device copies of pageable memory of at least
- * VGPU_CUDA_STAGING_MIN bytes are staged through pinned bounce buffers by a
+ * 4 MiB are staged through pinned bounce buffers (2 MiB chunks) by a
  * small pool of threads (one CUDA stream and two pinned slots each, chunks
  * handed out dynamically), which overlaps the CPU's copy into pinned memory
  * with DMA and spreads that copy over several cores: the driver's own pageable
@@ -216,7 +216,8 @@ static int cu_fail(CUresult r, const char *what)
 			r == CUDA_ERROR_ILLEGAL_INSTRUCTION || r == CUDA_ERROR_MISALIGNED_ADDRESS ||
 			r == CUDA_ERROR_HARDWARE_STACK_ERROR || r == CUDA_ERROR_INVALID_PC ||
 			r == CUDA_ERROR_ASSERT || r == CUDA_ERROR_INVALID_ADDRESS_SPACE) ?
-		       "; the context is unusable from now on" : "");
+		       "; a device fault: this context, and with current drivers CUDA in this whole "
+		       "process, is unusable from now on" : "");
 	return e;
 }
 
@@ -660,7 +661,10 @@ static int cu_ctx_create(const struct vgpu_bk_init *init, void **out, uint64_t *
 
 	r = cu.CtxCreate(&c->ctx, CU_CTX_SCHED_AUTO, c->dev);
 	if (r != CUDA_SUCCESS) {
+		/* no context, no CUDA for this session: a clean "no GPU" for the core */
 		ret = cu_fail(r, "cuCtxCreate");
+		vgpu_bk_seterr("no usable CUDA device: cuCtxCreate: %s (%s)", cu_errname(r), cu_errstr(r));
+		ret = ret == -ENOMEM ? ret : -ENODEV;
 		goto err_tmp;
 	}
 	/* cuCtxCreate makes it current */
@@ -975,10 +979,12 @@ static void stg_params(int *threads, size_t *chunk, size_t *min)
 {
 	const char *env = getenv("VGPU_CUDA_STAGING");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	long t = ncpu / 2, ck = 4096, mn = 4096;
+	long t = ncpu * 3 / 4, ck = 2048, mn = 4096;
 
-	if (t > 8)
-		t = 8;
+	/* measured on a 16-vCPU H100 host: one thread copies ~5 GB/s into
+	 * pinned memory, 12 threads with 2 MiB chunks ~40 GB/s (bench/gpu) */
+	if (t > 12)
+		t = 12;
 	if (t < 2)
 		t = 2;
 	if (env && *env) {
