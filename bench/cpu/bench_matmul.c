@@ -37,6 +37,21 @@ static const char cuda_src[] =
 	"		__syncthreads();\n"
 	"	}\n"
 	"	C[row * n + col] = acc;\n"
+	"}\n"
+	"\n"
+	"/* diagnostic: cost of a barrier, nothing else */\n"
+	"extern \"C\" __global__ void barriers(int iters, int *out)\n"
+	"{\n"
+	"	__shared__ int s[256];\n"
+	"	int v = threadIdx.x;\n"
+	"	for (int i = 0; i < iters; i++) {\n"
+	"		s[threadIdx.x] = v;\n"
+	"		__syncthreads();\n"
+	"		v += s[(threadIdx.x + 1) % blockDim.x];\n"
+	"		__syncthreads();\n"
+	"	}\n"
+	"	if (threadIdx.x == 0)\n"
+	"		out[blockIdx.x] = v;\n"
 	"}\n";
 
 static const char cl_src[] =
@@ -221,6 +236,34 @@ int main(void)
 		}
 	}
 	CLTRY(clEnqueueReadBuffer(q, dc, CL_TRUE, 0, bytes, C1, 0, NULL, NULL));
+
+	/* diagnostic: what one thread's __syncthreads costs on the CPU backend */
+	{
+		vgpu_kernel *kb;
+		vgpu_buffer *bo;
+		struct vgpu_launch_cfg bc = { .size = sizeof(bc), .grid = { 64, 1, 1 },
+					      .block = { 256, 1, 1 } };
+		int iters = 64;
+		double tb[5];
+
+		TRY(s, vgpu_kernel_get(mod, "barriers", &kb));
+		TRY(s, vgpu_buffer_alloc(s, 64 * sizeof(int), &bo));
+		struct vgpu_arg ba2[] = { vgpu_arg_i32(iters), vgpu_arg_buf(bo) };
+
+		for (int r = -1; r < 5; r++) {
+			double t0 = now_s();
+
+			TRY(s, vgpu_launch(kb, &bc, ba2, 2));
+			if (r >= 0)
+				tb[r] = now_s() - t0;
+		}
+		double per = median(tb, 5) / (64.0 * 256 * 2 * iters) * 1e9;
+		double mm_barriers = (double)(n / TILE) * (n / TILE) * TILE * TILE * 2.0 * (n / TILE);
+
+		printf("barrier: %.1f ns of wall time per thread per __syncthreads with %u workers; matmul %d passes %.3g thread-barriers: ~%.0f ms of its time\n",
+		       per, props.multiprocessors, n, mm_barriers, per * mm_barriers * 1e-6);
+		vgpu_buffer_free(bo);
+	}
 	TRY(s, vgpu_buffer_read(bc, 0, C2, bytes));
 	bad |= check("PoCL", C1, ref, n);
 	bad |= check("libvgpu", C2, ref, n);

@@ -54,6 +54,27 @@ static const char src[] =
 	"	}\n"
 	"	if (threadIdx.x == 0)\n"
 	"		partial[blockIdx.x] = s[0];\n"
+	"}\n"
+	"\n"
+	"/* the same, each block summing one contiguous chunk (better locality\n"
+	"   when a block's threads run one after another) */\n"
+	"extern \"C\" __global__ void chunk_sum(int n, const float *x, float *partial)\n"
+	"{\n"
+	"	__shared__ float s[256];\n"
+	"	int per = (n + gridDim.x - 1) / gridDim.x;\n"
+	"	int begin = blockIdx.x * per, end = min(n, begin + per);\n"
+	"	float acc = 0.0f;\n"
+	"	for (int i = begin + threadIdx.x; i < end; i += blockDim.x)\n"
+	"		acc += x[i];\n"
+	"	s[threadIdx.x] = acc;\n"
+	"	__syncthreads();\n"
+	"	for (unsigned int k = blockDim.x / 2; k > 0; k >>= 1) {\n"
+	"		if (threadIdx.x < k)\n"
+	"			s[threadIdx.x] += s[threadIdx.x + k];\n"
+	"		__syncthreads();\n"
+	"	}\n"
+	"	if (threadIdx.x == 0)\n"
+	"		partial[blockIdx.x] = s[0];\n"
 	"}\n";
 
 #define RED_BLOCKS 256
@@ -69,12 +90,12 @@ int main(void)
 	struct vgpu_device_props props = { .size = sizeof(props) };
 	vgpu_session *s = NULL;
 	vgpu_module *mod;
-	vgpu_kernel *k_saxpy, *k_vadd, *k_sum;
+	vgpu_kernel *k_saxpy, *k_vadd, *k_sum, *k_chunk;
 	vgpu_buffer *bx, *by, *bz, *bp;
 	float *x, *y, *z, *tmp, partial[RED_BLOCKS];
 	double *t_omp = calloc((size_t)reps, sizeof(double));
 	double *t_vg = calloc((size_t)reps, sizeof(double));
-	double r_saxpy, r_vadd, r_sum;
+	double r_saxpy, r_vadd, r_sum, r_chunk;
 	int bad = 0;
 
 	if (!t_omp || !t_vg || reps < 1)
@@ -85,6 +106,7 @@ int main(void)
 	TRY(s, vgpu_kernel_get(mod, "saxpy", &k_saxpy));
 	TRY(s, vgpu_kernel_get(mod, "vadd", &k_vadd));
 	TRY(s, vgpu_kernel_get(mod, "block_sum", &k_sum));
+	TRY(s, vgpu_kernel_get(mod, "chunk_sum", &k_chunk));
 	TRY(s, vgpu_buffer_alloc(s, bytes, &bx));
 	TRY(s, vgpu_buffer_alloc(s, bytes, &by));
 	TRY(s, vgpu_buffer_alloc(s, bytes, &bz));
@@ -176,42 +198,54 @@ int main(void)
 	       m_omp * 1e3, m_vg * 1e3, r_vadd, verdict(r_vadd, 0.8));
 
 	/* reduction: sum of x; libvgpu = kernel + reading 256 partials + host sum */
-	double ref = 0.0, got_omp = 0.0, got_vg = 0.0;
+	double ref = 0.0;
 
 	for (size_t i = 0; i < n; i++)
 		ref += x[i];
 	cfg.grid.x = RED_BLOCKS;
-	for (int r = -warm; r < reps; r++) {
-		struct vgpu_arg args[] = { vgpu_arg_i32((int32_t)n), vgpu_arg_buf(bx),
-					   vgpu_arg_buf(bp) };
-		double t0 = now_s();
+	for (int variant = 0; variant < 2; variant++) {
+		vgpu_kernel *kk = variant ? k_chunk : k_sum;
+		double got_omp = 0.0, got_vg = 0.0;
 
-		got_omp = omp_sum(n, x);
-		double t1 = now_s();
+		for (int r = -warm; r < reps; r++) {
+			struct vgpu_arg args[] = { vgpu_arg_i32((int32_t)n), vgpu_arg_buf(bx),
+						   vgpu_arg_buf(bp) };
+			double t0 = now_s();
 
-		TRY(s, vgpu_launch(k_sum, &cfg, args, 3));
-		TRY(s, vgpu_buffer_read(bp, 0, partial, sizeof(partial)));
-		float acc = 0.0f;
+			got_omp = omp_sum(n, x);
+			double t1 = now_s();
 
-		for (int b = 0; b < RED_BLOCKS; b++)
-			acc += partial[b];
-		got_vg = acc;
-		double t2 = now_s();
+			TRY(s, vgpu_launch(kk, &cfg, args, 3));
+			TRY(s, vgpu_buffer_read(bp, 0, partial, sizeof(partial)));
+			float acc = 0.0f;
 
-		if (r >= 0) {
-			t_omp[r] = t1 - t0;
-			t_vg[r] = t2 - t1;
+			for (int b = 0; b < RED_BLOCKS; b++)
+				acc += partial[b];
+			got_vg = acc;
+			double t2 = now_s();
+
+			if (r >= 0) {
+				t_omp[r] = t1 - t0;
+				t_vg[r] = t2 - t1;
+			}
+		}
+		if (fabs(got_vg - ref) > 1e-3 * fabs(ref) || fabs(got_omp - ref) > 1e-3 * fabs(ref)) {
+			printf("# %s: WRONG: reference %.6g, OpenMP %.6g, libvgpu %.6g\n",
+			       variant ? "chunk_sum" : "block_sum", ref, got_omp, got_vg);
+			bad = 1;
+		}
+		m_omp = median(t_omp, reps);
+		m_vg = median(t_vg, reps);
+		if (!variant) {
+			r_sum = m_omp / m_vg;
+			printf("reduction: openmp %.3f ms, libvgpu %.3f ms, ratio %.2fx (target >= 0.5x: %s) [grid-stride block_sum]\n",
+			       m_omp * 1e3, m_vg * 1e3, r_sum, verdict(r_sum, 0.5));
+		} else {
+			r_chunk = m_omp / m_vg;
+			printf("reduction-chunked: openmp %.3f ms, libvgpu %.3f ms, ratio %.2fx (target >= 0.5x: %s) [block-contiguous chunk_sum, for comparison]\n",
+			       m_omp * 1e3, m_vg * 1e3, r_chunk, verdict(r_chunk, 0.5));
 		}
 	}
-	if (fabs(got_vg - ref) > 1e-3 * fabs(ref) || fabs(got_omp - ref) > 1e-3 * fabs(ref)) {
-		printf("# sum: WRONG: reference %.6g, OpenMP %.6g, libvgpu %.6g\n", ref, got_omp, got_vg);
-		bad = 1;
-	}
-	m_omp = median(t_omp, reps);
-	m_vg = median(t_vg, reps);
-	r_sum = m_omp / m_vg;
-	printf("reduction: openmp %.3f ms, libvgpu %.3f ms, ratio %.2fx (target >= 0.5x: %s)\n",
-	       m_omp * 1e3, m_vg * 1e3, r_sum, verdict(r_sum, 0.5));
 
 	vgpu_buffer_free(bx);
 	vgpu_buffer_free(by);

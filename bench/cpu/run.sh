@@ -45,7 +45,7 @@ export VGPU_CACHE_DIR=$scratch/cache VGPU_BACKEND=cpu
 export OMP_WAIT_POLICY=passive
 export POCL_CACHE_DIR=$scratch/pocl
 
-echo "# bench/cpu on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "# bench/cpu on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews ratios: both sides of a ratio run interleaved to share it)"
 status=0
 results=()
 run() { # name, timeout
@@ -57,14 +57,14 @@ run() { # name, timeout
 		echo "# $name: exit status $rc$([ $rc -eq 124 ] && echo ' (timed out)')"
 		status=1
 	fi
-	results+=("$(grep -E '^(saxpy|vadd|reduction|matmul|cache):' "$out/$name.out")")
+	results+=("$(grep -E '^(saxpy|vadd|reduction|reduction-chunked|matmul|barrier|cache)[: ]' "$out/$name.out")")
 }
 only=${BENCH_ONLY:-}
 [ -z "$only" ] || [ "$only" = vec ] && run bench_vec 600
 [ -z "$only" ] || [ "$only" = matmul ] && run bench_matmul 600
 [ -z "$only" ] || [ "$only" = cache ] && run bench_cache 600
 
-echo "# bench/cpu summary (ratio = baseline time / libvgpu time; cache: hit time / compile time)"
+echo "# bench/cpu summary (ratio = baseline time / libvgpu time; cache: hit time / compile time); load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in "${results[@]}"; do
 	[ -n "$r" ] && printf '%s\n' "$r" | sed 's/^/bench\/cpu: /'
 done
