@@ -500,6 +500,13 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 int vnl_event_wait(struct vnl *nl, int cmd, __u32 guest_id, int timeout_ms,
 		   struct vnl_event *ev)
 {
@@ -513,6 +520,8 @@ int vnl_event_wait(struct vnl *nl, int cmd, __u32 guest_id, int timeout_ms,
 
 	if (!cb)
 		return -ENOMEM;
+	/* notifications carry sequence number 0 */
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	while (!ctx.found) {
 		struct pollfd pfd = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
 		long long left = deadline - now_ms();

@@ -330,10 +330,14 @@ TEST_F(contract, straddling_page_efault)
 	ASSERT_EQ(0, books(self, &before));
 
 	/* struct's last 4 bytes inaccessible */
-	arg = two + self->ps - variant->size + 4;
-	build(self, variant, arg, variant->size - 4);
-	*(__u32 *)arg = variant->size;
-	EXPECT_EQ(-EFAULT, call(self, variant, arg));
+	{
+		char full[512];
+
+		build(self, variant, full, variant->size);
+		arg = two + self->ps - variant->size + 4;
+		memcpy(arg, full, variant->size - 4);
+		EXPECT_EQ(-EFAULT, call(self, variant, arg));
+	}
 
 	/* struct readable, the zero tail past it is not */
 	arg = two + self->ps - variant->size;

@@ -9,13 +9,14 @@
  * SIGKILLed leaves nothing behind.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include "vgpu_test.h"
 
 #define UNIT		4096ULL
 #define MEM_LIMIT	(10 * UNIT)
 #define CTX_LIMIT	3
-#define HOLD		2	/* charges a worker holds at most */
+#define HOLD		4	/* charges a worker holds at most (up to 12 units) */
 
 struct tally {
 	unsigned long attempts, ok, refused, released, other;
@@ -27,7 +28,8 @@ FIXTURE(stress) {
 	struct vnl nl;
 	long long id;
 	int shared_fd;
-	struct tally *tally;	/* MAP_SHARED: one per worker */
+	struct tally *tally;	/* MAP_SHARED: one per worker, then the start flag */
+	atomic_int *go;
 	atomic_int stop;
 	atomic_ulong over_limit; /* usage samples above a limit */
 	atomic_ulong samples;
@@ -75,6 +77,8 @@ static int work(FIXTURE_DATA(stress) *self, const FIXTURE_VARIANT(stress) *varia
 	fd = variant->share_fd ? self->shared_fd : session_open(self->id);
 	if (fd < 0)
 		return fd;
+	while (!atomic_load(self->go))
+		sched_yield();
 	for (i = 0; i < variant->iters; i++) {
 		if (variant->ctx_every && i % variant->ctx_every == 0) {
 			if (has_ctx) {
@@ -170,9 +174,10 @@ FIXTURE_SETUP(stress)
 	vnl_req_limit(&req, VGPU_RES_CONTEXTS, CTX_LIMIT);
 	self->id = guest_new(&self->nl, "stress", &req, NULL);
 	ASSERT_LE(0, self->id);
-	self->tally = mmap(NULL, n * sizeof(struct tally), PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	self->tally = mmap(NULL, n * sizeof(struct tally) + sizeof(atomic_int),
+			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->tally);
+	self->go = (atomic_int *)(self->tally + n);
 	if (variant->share_fd) {
 		self->shared_fd = session_open(self->id);
 		ASSERT_LE(0, self->shared_fd);
@@ -210,6 +215,7 @@ TEST_F_TIMEOUT(stress, charge_release_race, 300)
 		w[i] = (struct worker){ self, variant, i };
 		ASSERT_EQ(0, pthread_create(&tids[i], NULL, thread_fn, &w[i]));
 	}
+	atomic_store(self->go, 1);	/* all start together */
 	for (i = 0; i < variant->threads; i++) {
 		ASSERT_EQ(0, pthread_join(tids[i], &res));
 		EXPECT_EQ(0, (intptr_t)res);
