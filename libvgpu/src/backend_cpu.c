@@ -27,6 +27,18 @@
 
 #include "backend.h"
 
+/* Tell valgrind about fiber stacks, when its header is there (no-op outside it). */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_VALGRIND 1
+#endif
+#endif
+#ifndef HAVE_VALGRIND
+#define VALGRIND_STACK_REGISTER(a, b) 0
+#define VALGRIND_STACK_DEREGISTER(id) do { } while (0)
+#endif
+
 extern char **environ;
 
 /* The prelude, embedded by cpu_prelude.S. */
@@ -162,6 +174,7 @@ struct cpu_worker {
 	char *stacks;
 	size_t nfib_cap;
 	size_t stack_size;
+	unsigned *vg_ids;		/* valgrind stack ids */
 	void *sched_sp;
 	unsigned cur, nthreads, alive;
 	uint64_t block;
@@ -236,6 +249,10 @@ static int worker_fibers(struct cpu_worker *w, unsigned n)
 
 	if (n <= w->nfib_cap)
 		return 0;
+	for (size_t i = 0; w->vg_ids && i < w->nfib_cap; i++)
+		VALGRIND_STACK_DEREGISTER(w->vg_ids[i]);
+	free(w->vg_ids);
+	w->vg_ids = NULL;
 	if (w->stacks)
 		munmap(w->stacks, w->nfib_cap * each);
 	free(w->fib);
@@ -251,8 +268,12 @@ static int worker_fibers(struct cpu_worker *w, unsigned n)
 		w->fib = NULL;
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < n; i++)	/* guard page below each stack */
+	w->vg_ids = calloc(n, sizeof(*w->vg_ids));
+	for (unsigned i = 0; i < n; i++) {	/* guard page below each stack */
 		mprotect(st + i * each, page, PROT_NONE);
+		if (w->vg_ids)
+			w->vg_ids[i] = VALGRIND_STACK_REGISTER(st + i * each + page, st + (i + 1) * each);
+	}
 	w->stacks = st;
 	w->nfib_cap = n;
 	return 0;
@@ -529,6 +550,9 @@ static void cpu_ctx_destroy(void *ctx)
 
 		free(w->dsm);
 		free(w->fib);
+		for (size_t k = 0; w->vg_ids && k < w->nfib_cap; k++)
+			VALGRIND_STACK_DEREGISTER(w->vg_ids[k]);
+		free(w->vg_ids);
 		if (w->stacks)
 			munmap(w->stacks, w->nfib_cap * (w->stack_size + page));
 	}
