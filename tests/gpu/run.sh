@@ -121,7 +121,7 @@ if [ $mode != tests ]; then
 		say "benchmarks: SKIP (no NVIDIA GPU)"
 	else
 		sweep=${VGPU_GPU_BENCH_SWEEP:-"4,2048,4096 8,2048,4096 12,1024,4096 12,4096,4096 16,2048,4096"}
-		for round in 1 2 3; do
+		for round in 1 2 3 4 5; do
 			echo "round $round" >>"$BL"
 			timeout 300 "$GB/raw_cuda" 9 2>&1 | sed "s/^/r$round /" >>"$BL"
 			if [ $round = 1 ]; then
@@ -132,7 +132,7 @@ if [ $mode != tests ]; then
 			fi
 		done
 		say ""
-		say "== benchmarks (bench/gpu; median of 3 interleaved rounds, each the median of 9) =="
+		say "== benchmarks (bench/gpu; median of 5 interleaved rounds, each the median of 9) =="
 		awk '
 		function med(k,   n, i, j, t, a) {
 			n = cnt[k]; if (!n) return -1
@@ -172,6 +172,10 @@ if [ $mode != tests ]; then
 				printf "%-58s %7.2f GB/s %7.2f GB/s %8.3fx  >=0.7x: %s\n", \
 					"H2D 256 MiB: libvgpu from pageable vs raw from pinned", vp, rp, vp / rp, ok ? "MET" : "MISSED"
 			}
+			mx = 0; for (i = 1; i <= cnt["raw.h2d_pinned_GBs"]; i++) if (v["raw.h2d_pinned_GBs", i] > mx) mx = v["raw.h2d_pinned_GBs", i]
+			if (mx > 0 && vp > 0)
+				printf "%-58s %7.2f GB/s %7.2f GB/s %8.3fx  >=0.7x: %s (against the best raw round)\n", \
+					"H2D 256 MiB: libvgpu pageable vs BEST raw pinned round", vp, mx, vp / mx, vp / mx >= 0.7 ? "MET" : "MISSED"
 			if (rq > 0) printf "%-58s %7.2f GB/s %7.2f GB/s %8.3fx  (info)\n", "H2D 256 MiB: raw cuMemcpyHtoD from pageable vs pinned", rq, rp, rq / rp
 			if (vq > 0) printf "%-58s %7.2f GB/s %7.2f GB/s %8.3fx  (info)\n", "H2D 256 MiB: libvgpu from vgpu_host_alloc memory vs raw pinned", vq, rp, vq / rp
 			if (vd > 0) printf "%-58s %7.2f GB/s %12s %9s  (info)\n", "D2H 256 MiB: libvgpu into pageable", vd, "", ""
