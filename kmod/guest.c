@@ -80,7 +80,7 @@ struct vgpu_guest *vgpu_guest_find_by_name(const char *name)
  *
  * Context: vgpu_lock held.
  * Return: the guest, ERR_PTR(-EINVAL) for a bad name, -EEXIST when the name
- * is taken, -ENOMEM or -EBUSY (no id left).
+ * is taken, -ENOMEM, or -ENOSPC when no id is left.
  */
 struct vgpu_guest *vgpu_guest_create(const char *name, kuid_t uid, kgid_t gid,
 				     const u64 limits[VGPU_RES_NR])
@@ -111,7 +111,7 @@ struct vgpu_guest *vgpu_guest_create(const char *name, kuid_t uid, kgid_t gid,
 		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		kfree(g);
-		return ERR_PTR(ret);
+		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
 	}
 	g->id = id;
 	vgpu_nr_guests++;

@@ -298,7 +298,7 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 		if (ret == -EEXIST)
 			NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_NAME],
 					    "guest name exists");
-		else if (ret == -EBUSY)
+		else if (ret == -ENOSPC)
 			NL_SET_ERR_MSG(info->extack, "no guest id left");
 		goto unlock;
 	}
