@@ -74,18 +74,17 @@ enum {
 	VGPU_CMD_COMPUTE_RETURN_RESERVED,
 };
 
-/**
- * VGPU_CAP_* - capability bits reported by VGPU_IOC_VERSION
- * @VGPU_CAP_CONTEXTS: VGPU_IOC_CTX_CREATE / VGPU_IOC_CTX_DESTROY
- * @VGPU_CAP_MEMORY: VGPU_IOC_MEM_CHARGE / VGPU_IOC_MEM_UNCHARGE
- * @VGPU_CAP_PIN: VGPU_IOC_PIN / VGPU_IOC_UNPIN
- * @VGPU_CAP_USAGE: VGPU_IOC_USAGE
- * @VGPU_CAP_NETLINK: the generic netlink family "vgpu" is registered
- */
+/* VGPU_CAP_* - capability bits reported by VGPU_IOC_VERSION */
+
+/** VGPU_CAP_CONTEXTS - VGPU_IOC_CTX_CREATE / VGPU_IOC_CTX_DESTROY */
 #define VGPU_CAP_CONTEXTS	(1ULL << 0)
+/** VGPU_CAP_MEMORY - VGPU_IOC_MEM_CHARGE / VGPU_IOC_MEM_UNCHARGE */
 #define VGPU_CAP_MEMORY		(1ULL << 1)
+/** VGPU_CAP_PIN - VGPU_IOC_PIN / VGPU_IOC_UNPIN */
 #define VGPU_CAP_PIN		(1ULL << 2)
+/** VGPU_CAP_USAGE - VGPU_IOC_USAGE */
 #define VGPU_CAP_USAGE		(1ULL << 3)
+/** VGPU_CAP_NETLINK - the generic netlink family "vgpu" is registered */
 #define VGPU_CAP_NETLINK	(1ULL << 4)
 
 /**
@@ -220,7 +219,8 @@ struct vgpu_mem_charge {
  * Pins with FOLL_LONGTERM and charges @length to VGPU_RES_PINNED and to the
  * process's RLIMIT_MEMLOCK (unless CAP_IPC_LOCK). EDQUOT: the guest's pinned
  * limit. ENOMEM: RLIMIT_MEMLOCK would be passed. EFAULT: part of the range is
- * not mapped or not pinnable. EINVAL: zero, unaligned or wrapping range.
+ * not mapped or not pinnable. EINVAL: zero, unaligned or wrapping range, or
+ * one of 1 TiB or more (the module keeps one page array per pin).
  * ENOSPC: the session holds max_pins pins.
  */
 struct vgpu_pin {
@@ -280,6 +280,7 @@ struct vgpu_usage {
 
 /**
  * enum vgpu_nl_cmd - commands of the "vgpu" family
+ * @VGPU_NL_CMD_UNSPEC: not a command
  * @VGPU_NL_CMD_GUEST_NEW: create a guest (admin). Needs NAME; UID, GID and the
  *	LIMIT_* attributes are optional (unlimited when absent). Replies with
  *	the guest (GUEST_GET format). EEXIST: name taken.
@@ -292,6 +293,8 @@ struct vgpu_usage {
  * @VGPU_NL_CMD_GUEST_CREATED_NTF: event: a guest was created (guest attrs).
  * @VGPU_NL_CMD_GUEST_DESTROYED_NTF: event: a guest was destroyed (ID, NAME).
  * @VGPU_NL_CMD_LIMIT_HIT_NTF: event: a charge was refused (EV_* attrs).
+ * @__VGPU_NL_CMD_MAX: number of commands
+ * @VGPU_NL_CMD_MAX: highest command
  */
 enum vgpu_nl_cmd {
 	VGPU_NL_CMD_UNSPEC,
@@ -310,6 +313,7 @@ enum vgpu_nl_cmd {
 
 /**
  * enum vgpu_nl_attr - attributes of the "vgpu" family (one attribute space)
+ * @VGPU_A_UNSPEC: not an attribute
  * @VGPU_A_GUEST_ID: u32, guest id
  * @VGPU_A_GUEST_NAME: string, 1..VGPU_NAME_MAX-1 bytes, [A-Za-z0-9_.-]
  * @VGPU_A_GUEST_UID: u32, owner uid (default: the creator's)
@@ -329,6 +333,8 @@ enum vgpu_nl_cmd {
  * @VGPU_A_STATS_LIMIT_HITS: u64, refusals since load, all guests
  * @VGPU_A_STATS_EVENTS: u64, events sent since load
  * @VGPU_A_PAD: padding for 64-bit attributes
+ * @__VGPU_A_MAX: number of attributes
+ * @VGPU_A_MAX: highest attribute
  */
 enum vgpu_nl_attr {
 	VGPU_A_UNSPEC,
@@ -358,12 +364,15 @@ enum vgpu_nl_attr {
 
 /**
  * enum vgpu_nl_res_attr - attributes inside a VGPU_A_GUEST_RES nest
+ * @VGPU_A_RES_UNSPEC: not an attribute
  * @VGPU_A_RES_TYPE: u32, enum vgpu_resource
  * @VGPU_A_RES_CURRENT: u64, in use now
  * @VGPU_A_RES_PEAK: u64, highest use seen
  * @VGPU_A_RES_LIMIT: u64, limit (VGPU_LIMIT_UNLIMITED: none)
  * @VGPU_A_RES_LIMIT_HITS: u64, refused charges
  * @VGPU_A_RES_PAD: padding
+ * @__VGPU_A_RES_MAX: number of attributes
+ * @VGPU_A_RES_MAX: highest attribute
  */
 enum vgpu_nl_res_attr {
 	VGPU_A_RES_UNSPEC,
