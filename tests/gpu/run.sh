@@ -85,6 +85,7 @@ $CC "${CFLAGS[@]}" -I"$ROOT/tests/gpu" "$ROOT/tests/gpu/test_gpu.c" -o "$GB/test
 	>>"$OUTDIR/build.log" 2>&1 || { cat "$OUTDIR/build.log"; say "not ok - building test_gpu failed"; exit 1; }
 $CC "${CFLAGS[@]}" -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/vgpu_bench.c" -o "$GB/vgpu_bench" "${LINK[@]}" \
 	>>"$OUTDIR/build.log" 2>&1 || { cat "$OUTDIR/build.log"; say "not ok - building vgpu_bench failed"; exit 1; }
+$CC -O2 -Wall -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/micro.c" -o "$GB/micro" -ldl -lpthread >>"$OUTDIR/build.log" 2>&1
 have_raw=0
 if [ -f "$CUDA_HOME/include/cuda.h" ] && [ -f "$CUDA_HOME/include/nvrtc.h" ]; then
 	# link against the toolkit's libcuda stub; the driver's libcuda.so.1 is loaded at run time
@@ -187,6 +188,8 @@ if [ $mode != tests ]; then
 			}
 		}' "$BL" | tee -a "$SUMMARY"
 		grep -v '^r[0-9] [a-z0-9_.\[\],]* [0-9.]*$' "$BL" | grep -v '^round' | sed 's/^/# /'
+		# what the pieces of a libvgpu launch cost on this machine
+		[ -x "$GB/micro" ] && "$GB/micro" 2>&1 | tee -a "$SUMMARY"
 	fi
 fi
 echo ""
