@@ -492,7 +492,12 @@ TEST_F(attached, usage_visible_in_netlink)
 	ASSERT_EQ(0, v_charge(self->fd, 12345, NULL));
 	ASSERT_EQ(0, v_ctx_create(self->fd, 0, 1000, NULL));
 	ASSERT_EQ(0, v_pin(self->fd, self->buf, 2 * ps, 0, NULL));
+	/* a limit and a refusal, so that limit and limit_hits are not trivial */
+	ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, VGPU_RES_MEMORY, 20000));
+	ASSERT_EQ(-EDQUOT, v_charge(self->fd, 10000, NULL));
 	ASSERT_EQ(0, v_usage(self->fd, &u));
+	EXPECT_EQ(20000, u.res[VGPU_RES_MEMORY].limit);
+	EXPECT_EQ(1, u.res[VGPU_RES_MEMORY].limit_hits);
 	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(1, g.sessions);
 	for (r = 0; r < VGPU_RES_NR; r++) {
@@ -505,6 +510,33 @@ TEST_F(attached, usage_visible_in_netlink)
 	EXPECT_EQ(13345, g.res[VGPU_RES_MEMORY].current);
 	EXPECT_EQ(1, g.res[VGPU_RES_CONTEXTS].current);
 	EXPECT_EQ(2 * (__u64)ps, g.res[VGPU_RES_PINNED].current);
+}
+
+TEST_F(attached, guests_are_separate)
+{
+	long long other = guest_new_limit(&self->nl, "sep", VGPU_RES_MEMORY, 100);
+	struct vgpu_usage u;
+	int fd;
+
+	ASSERT_LE(0, other);
+	fd = session_open(other);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, v_charge(self->fd, 1000, NULL));
+	ASSERT_EQ(0, v_ctx_create(self->fd, 0, 0, NULL));
+	/* the other guest's books and limit are its own */
+	ASSERT_EQ(0, v_usage(fd, &u));
+	EXPECT_EQ(other, u.guest_id);
+	EXPECT_EQ(1, u.sessions);
+	EXPECT_EQ(0, u.res[VGPU_RES_MEMORY].used);
+	EXPECT_EQ(0, u.res[VGPU_RES_CONTEXTS].used);
+	EXPECT_EQ(0, v_charge(fd, 100, NULL));
+	EXPECT_EQ(-EDQUOT, v_charge(fd, 1, NULL));
+	ASSERT_EQ(0, v_usage(self->fd, &u));
+	EXPECT_EQ(1000, u.res[VGPU_RES_MEMORY].used);
+	EXPECT_EQ(0, u.res[VGPU_RES_MEMORY].limit_hits);
+	EXPECT_EQ(1, u.sessions);
+	close(fd);
+	EXPECT_EQ(0, vnl_del_id(&self->nl, other));
 }
 
 /* ---- per-session object caps (module parameters) --------------------------- */
