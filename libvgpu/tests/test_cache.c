@@ -2,6 +2,7 @@
 /*
  * Unit tests of the libvgpu compile cache (src/cache.c), TAP output.
  * Build: gcc -Wall -Wextra -Werror -O2 -pthread -Isrc tests/test_cache.c src/cache.c
+ * With -DTEST_CACHE_API -Iinclude ... -lvgpu: also end to end through libvgpu.
  * Scratch files go under $TMPDIR (default /tmp) and are removed at the end.
  */
 #define _GNU_SOURCE
@@ -773,6 +774,173 @@ static int t_env(void)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* End to end through libvgpu's public API (built with -DTEST_CACHE_API
+ * and linked with libvgpu.so; the cache functions above are hidden in the
+ * library, so the test links cache.c itself as well).                  */
+#ifdef TEST_CACHE_API
+#include <vgpu/libvgpu.h>
+
+static const char api_src[] =
+	"extern \"C\" __global__ void twice(int n, const float *x, float *y)\n"
+	"{\n"
+	"	int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+	"	if (i < n)\n"
+	"		y[i] = 2.0f * x[i] + 1.0f;\n"
+	"}\n";
+
+/* Open a CPU session on dir, compile api_src, run it on 1000 floats and
+ * check the output. Returns 0, or the step that failed (> 0). Cache hits
+ * and misses of the session in *hits / *misses. */
+static int api_round(const char *dir, uint64_t *hits, uint64_t *misses)
+{
+	struct vgpu_session_opts so = { .size = sizeof(so), .backend = VGPU_BACKEND_CPU,
+					.cache_dir = dir };
+	struct vgpu_launch_cfg cfg = { .size = sizeof(cfg), .grid = { 4, 1, 1 },
+				       .block = { 256, 1, 1 } };
+	struct vgpu_stats st = { .size = sizeof(st) };
+	vgpu_session *s = NULL;
+	vgpu_module *m = NULL;
+	vgpu_kernel *k;
+	vgpu_buffer *bx = NULL, *by = NULL;
+	float x[1000], y[1000];
+	int step = 1;
+
+	for (int i = 0; i < 1000; i++)
+		x[i] = (float)i;
+	if (vgpu_session_open(&s, &so))
+		return step;
+	step++;
+	if (vgpu_module_compile(s, api_src, 0, NULL, &m) || vgpu_kernel_get(m, "twice", &k))
+		goto out;
+	step++;
+	if (vgpu_buffer_alloc(s, sizeof(x), &bx) || vgpu_buffer_alloc(s, sizeof(y), &by) ||
+	    vgpu_buffer_write(bx, 0, x, sizeof(x)))
+		goto out;
+	step++;
+	struct vgpu_arg args[] = { vgpu_arg_i32(1000), vgpu_arg_buf(bx), vgpu_arg_buf(by) };
+
+	if (vgpu_launch(k, &cfg, args, 3) || vgpu_buffer_read(by, 0, y, sizeof(y)))
+		goto out;
+	step++;
+	for (int i = 0; i < 1000; i++)
+		if (y[i] != 2.0f * x[i] + 1.0f)
+			goto out;
+	step++;
+	if (vgpu_stats_get(s, &st))
+		goto out;
+	*hits = st.cache_hits;
+	*misses = st.cache_misses;
+	step = 0;
+out:
+	vgpu_buffer_free(bx);
+	vgpu_buffer_free(by);
+	vgpu_module_unload(m);
+	vgpu_session_close(s);
+	return step;
+}
+
+/* The one entry file of a cache directory. */
+static int find_bin(const char *dir, char *path, size_t size)
+{
+	DIR *top = opendir(dir), *sub;
+	struct dirent *d, *f;
+	char sp[PATH_MAX];
+	int n = 0;
+
+	if (!top)
+		return 0;
+	while ((d = readdir(top))) {
+		if (d->d_name[0] == '.' || strlen(d->d_name) != 2)
+			continue;
+		snprintf(sp, sizeof(sp), "%.*s/%s", PATH_MAX - 8, dir, d->d_name);
+		sub = opendir(sp);
+		if (!sub)
+			continue;
+		while ((f = readdir(sub)))
+			if (strstr(f->d_name, ".bin")) {
+				snprintf(path, size, "%.*s/%.*s", PATH_MAX - 80, sp, 70, f->d_name);
+				n++;
+			}
+		closedir(sub);
+	}
+	closedir(top);
+	return n;
+}
+
+/* Two processes compile and run the same kernel at once, 10 sessions each,
+ * on one empty cache directory. Runs before any session of this process
+ * (no library threads exist when we fork). */
+static int t_api_two_processes(void)
+{
+	const char *dir = subdir("api-procs");
+	char path[PATH_MAX];
+	pid_t pid[2];
+	int status, bad = 0, cnt;
+
+	for (int p = 0; p < 2; p++) {
+		pid[p] = fork();
+		CHECK(pid[p] >= 0);
+		if (pid[p] == 0) {
+			uint64_t h, m, hits = 0;
+
+			for (int i = 0; i < 10; i++) {
+				int step = api_round(dir, &h, &m);
+
+				if (step) {
+					printf("#   process %d round %d: failed at step %d\n", p, i, step);
+					_exit(1);
+				}
+				hits += h;
+			}
+			printf("#   process %d: 10 sessions, %llu cache hits\n", p,
+			       (unsigned long long)hits);
+			_exit(hits >= 8 ? 0 : 1);
+		}
+	}
+	for (int p = 0; p < 2; p++) {
+		CHECK(waitpid(pid[p], &status, 0) == pid[p]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	}
+	CHECK(!bad);
+	CHECK(find_bin(dir, path, sizeof(path)) == 1);
+	du_bins(dir, &cnt);
+	CHECK(cnt == 1);	/* one entry, no temporaries */
+	return 0;
+}
+
+static int t_api_hit_and_corrupt(void)
+{
+	const char *dir = subdir("api");
+	char path[PATH_MAX];
+	uint64_t h, m;
+	struct stat sb;
+
+	CHECK(api_round(dir, &h, &m) == 0 && h == 0 && m == 1);	/* cold */
+	CHECK(api_round(dir, &h, &m) == 0 && h == 1 && m == 0);	/* new session: disk */
+	CHECK(find_bin(dir, path, sizeof(path)) == 1);
+	CHECK(!stat(path, &sb));
+	flip_at(path, sb.st_size / 2);
+	CHECK(api_round(dir, &h, &m) == 0 && h == 0 && m == 1);	/* corrupt: recompiled */
+	CHECK(api_round(dir, &h, &m) == 0 && h == 1 && m == 0);	/* and stored again */
+	CHECK(!stat(path, &sb));
+	CHECK(truncate(path, sb.st_size - 100) == 0);
+	CHECK(api_round(dir, &h, &m) == 0 && h == 0 && m == 1);	/* truncated: recompiled */
+	return 0;
+}
+
+static int t_api_unusable_dir(void)
+{
+	uint64_t h, m;
+
+	/* parent is a regular file: no disk, the library still compiles and runs */
+	CHECK(api_round(subdir("file/api"), &h, &m) == 0 && m == 1);
+	CHECK(api_round("/proc/vgpu-x", &h, &m) == 0 && m == 1);
+	return 0;
+}
+#endif /* TEST_CACHE_API */
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -782,12 +950,21 @@ int main(void)
 	unsetenv("VGPU_CACHE_DIR");
 	unsetenv("VGPU_CACHE_MAX");
 	unsetenv("VGPU_CACHE_MEM_MAX");
+	unsetenv("VGPU_BACKEND");
+	unsetenv("XDG_CACHE_HOME");
 	snprintf(root, sizeof(root), "%s/vgpu-test-cache.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(root)) {
 		printf("Bail out! mkdtemp %s: %s\n", root, strerror(errno));
 		return 1;
 	}
-	printf("TAP version 13\n1..15\n");
+#ifdef TEST_CACHE_API
+	printf("TAP version 13\n1..18\n");
+	/* first: no library threads may exist when it forks */
+	report(t_api_two_processes(), "libvgpu: two processes compile the same kernel at once");
+#else
+	printf("TAP version 13\n1..18\n");
+	skip("libvgpu: two processes compile the same kernel at once", "built without libvgpu");
+#endif
 	report(t_sha256(), "sha256 FIPS 180-4 vectors");
 	report(t_key(), "key from length-prefixed parts");
 	report(t_parse_size(), "human sizes");
@@ -806,6 +983,13 @@ int main(void)
 	report(t_two_processes(), "two processes x 200 put/get/remove of one key");
 	report(t_threads(), "four threads share one cache");
 	report(t_env(), "VGPU_CACHE, VGPU_CACHE_DIR, VGPU_CACHE_MAX");
+#ifdef TEST_CACHE_API
+	report(t_api_hit_and_corrupt(), "libvgpu: disk hit in a new session; corrupt entry recompiled");
+	report(t_api_unusable_dir(), "libvgpu: compiles with an unusable cache directory");
+#else
+	skip("libvgpu: disk hit in a new session; corrupt entry recompiled", "built without libvgpu");
+	skip("libvgpu: compiles with an unusable cache directory", "built without libvgpu");
+#endif
 	rm_rf(root);
 	printf("# %d tests, %d failed\n", ntest, nfail);
 	return nfail ? 1 : 0;
