@@ -105,14 +105,8 @@ __asm__(".text\n"
 	"	pushq %r13\n"
 	"	pushq %r14\n"
 	"	pushq %r15\n"
-	"	subq $8, %rsp\n"
-	"	stmxcsr (%rsp)\n"
-	"	fnstcw 4(%rsp)\n"
 	"	movq %rsp, (%rdi)\n"
 	"	movq %rsi, %rsp\n"
-	"	ldmxcsr (%rsp)\n"
-	"	fldcw 4(%rsp)\n"
-	"	addq $8, %rsp\n"
 	"	popq %r15\n"
 	"	popq %r14\n"
 	"	popq %r13\n"
@@ -135,9 +129,8 @@ static void *fiber_init(char *stack, size_t size, void (*fn)(void *), void *arg)
 {
 	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
 	uint64_t *sp = (uint64_t *)(top - 8);
-	uint32_t csr[2];
 
-	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(csr[0]), "=m"(csr[1]));
+	/* FP control words are not switched: all fibers of a block share them */
 	sp[0] = (uint64_t)(uintptr_t)vgpu_fiber_start;
 	sp[-1] = 0;				/* rbp */
 	sp[-2] = 0;				/* rbx */
@@ -145,8 +138,7 @@ static void *fiber_init(char *stack, size_t size, void (*fn)(void *), void *arg)
 	sp[-4] = (uint64_t)(uintptr_t)fn;	/* r13 */
 	sp[-5] = 0;				/* r14 */
 	sp[-6] = 0;				/* r15 */
-	memcpy(&sp[-7], csr, 8);		/* mxcsr, x87 cw */
-	return &sp[-7];
+	return &sp[-6];
 }
 #define FIBER_SWITCH(save, to) vgpu_fiber_switch((save), (to))
 #define HAVE_FIBERS 1
@@ -442,6 +434,15 @@ static int run_capture(char *const argv[], char **out)
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+static unsigned long long prelude_hash(void)
+{
+	unsigned long long h = 0xcbf29ce484222325ull;
+
+	for (const char *p = vgpu_cpu_prelude; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return h;
+}
+
 static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
 static char ident[4096];
 
@@ -477,8 +478,10 @@ static void ident_init(void)
 		}
 		fclose(f);
 	}
-	snprintf(ident, sizeof(ident), "%s %s-%s -O3 -march=%s cpu:%s flags:%s",
-		 mach ? mach : "?", cxx(), ver ? ver : "?", march(), cpu, flags);
+	snprintf(ident, sizeof(ident), "%s %s-%s -O3 -fno-trapping-math -march=%s extra:%s cpu:%s flags:%s prelude:%016llx",
+		 mach ? mach : "?", cxx(), ver ? ver : "?", march(),
+		 getenv("VGPU_CXXFLAGS") ? getenv("VGPU_CXXFLAGS") : "", cpu, flags,
+		 prelude_hash());
 	free(ver);
 	free(mach);
 }
@@ -584,7 +587,7 @@ static int cpu_ctx_create(const struct vgpu_bk_init *init, void **ctx, uint64_t 
 	}
 	if (n > 1024)
 		n = 1024;
-	c->stack_size = (e && atoi(e) >= 16 ? (size_t)atoi(e) : 64) * 1024;
+	c->stack_size = (e && atoi(e) >= 8 ? (size_t)atoi(e) : 32) * 1024;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->start, NULL);
 	pthread_cond_init(&c->done, NULL);
@@ -939,7 +942,18 @@ static int cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, s
 	argv[argc++] = "-fno-exceptions";
 	argv[argc++] = "-fno-rtti";
 	argv[argc++] = "-fno-math-errno";
+	argv[argc++] = "-fno-trapping-math";	/* GPUs do not trap: lets if-conversion vectorize */
 	argv[argc++] = "-fno-plt";
+	{	/* extra flags from the environment (part of the cache key) */
+		static __thread char extra[1024];
+		const char *e = getenv("VGPU_CXXFLAGS");
+		char *save = NULL, *tok;
+
+		snprintf(extra, sizeof(extra), "%s", e ? e : "");
+		for (tok = strtok_r(extra, " \t", &save); tok && argc < 40;
+		     tok = strtok_r(NULL, " \t", &save))
+			argv[argc++] = tok;
+	}
 	for (int i = 0; i < s->nr_options && argc < 120; i++) {
 		const char *o = s->options[i];
 
@@ -1013,9 +1027,11 @@ out:
 	free(ign.p);
 	free(tu.p);
 	free(sobytes);
-	unlink(cpp);
-	unlink(so);
-	rmdir(dir);
+	if (!getenv("VGPU_CPU_KEEP_TMP")) {	/* debugging: keep k.cpp and k.so */
+		unlink(cpp);
+		unlink(so);
+		rmdir(dir);
+	}
 	return ret;
 }
 

@@ -63,17 +63,29 @@ extern "C" struct __vgpu_exec {
 	void (*barrier)(void);
 };
 
+// The builtins' components are int here (CUDA: unsigned) so that the host
+// compiler can treat `blockIdx.x * blockDim.x + threadIdx.x` as an affine,
+// non-wrapping index and vectorize the loop over threads. Differences show
+// only for indices >= 2^31 and for unsigned wrap-around (threadIdx.x - 1 at
+// 0); compile with -D__VGPU_UNSIGNED_IDX for CUDA's exact types.
+#ifdef __VGPU_UNSIGNED_IDX
+typedef unsigned int __vgpu_ix;
+#else
+typedef int __vgpu_ix;
+#endif
+struct __vgpu_idx3 { __vgpu_ix x, y, z; };
+
 // What device helpers see (kernels see their parameters of the same names).
-static thread_local uint3 threadIdx;
-static thread_local uint3 blockIdx;
-static thread_local dim3 blockDim;
-static thread_local dim3 gridDim;
+static thread_local __vgpu_idx3 threadIdx;
+static thread_local __vgpu_idx3 blockIdx;
+static thread_local __vgpu_idx3 blockDim;
+static thread_local __vgpu_idx3 gridDim;
 static thread_local void *__vgpu_dsmem;
 static thread_local void (*__vgpu_barrier_fn)(void);
 
 static inline void __syncthreads(void)
 {
-	uint3 t = ::threadIdx;	// fibers share the OS thread's copy
+	__vgpu_idx3 t = ::threadIdx;	// fibers share the OS thread's copy
 	__vgpu_barrier_fn();
 	::threadIdx = t;
 }
@@ -174,12 +186,13 @@ static inline int __mulhi(int a, int b) { return (int)(((int64_t)a * b) >> 32); 
 
 // ---- launch wrappers (instantiated per kernel by __VGPU_KERNEL) -------------
 template <typename... P> struct __vgpu_kt {
-	typedef void (*fn_t)(uint3, uint3, dim3, dim3, P...);
+	typedef __vgpu_idx3 I3;
+	typedef void (*fn_t)(I3, I3, I3, I3, P...);
 
-	static inline uint3 bidx(uint64_t b, const dim3 &gd)
+	static inline I3 bidx(uint64_t b, const I3 &gd)
 	{
-		return uint3{ (unsigned)(b % gd.x), (unsigned)((b / gd.x) % gd.y),
-			      (unsigned)(b / ((uint64_t)gd.x * gd.y)) };
+		return I3{ (__vgpu_ix)(b % (unsigned)gd.x), (__vgpu_ix)((b / (unsigned)gd.x) % (unsigned)gd.y),
+			   (__vgpu_ix)(b / ((uint64_t)(unsigned)gd.x * (unsigned)gd.y)) };
 	}
 
 	template <fn_t F, bool G, size_t... I>
@@ -188,30 +201,30 @@ template <typename... P> struct __vgpu_kt {
 	{
 		std::tuple<typename std::decay<P>::type...> a{
 			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
-		const dim3 bd(E->block[0], E->block[1], E->block[2]);
-		const dim3 gd(E->grid[0], E->grid[1], E->grid[2]);
+		const I3 bd{ (__vgpu_ix)E->block[0], (__vgpu_ix)E->block[1], (__vgpu_ix)E->block[2] };
+		const I3 gd{ (__vgpu_ix)E->grid[0], (__vgpu_ix)E->grid[1], (__vgpu_ix)E->grid[2] };
 
 		__vgpu_dsmem = dsm;
 		for (uint64_t b = first; b < first + count; b++) {
-			const uint3 bi = bidx(b, gd);
+			const I3 bi = bidx(b, gd);
 
 			if (G) {
 				::blockIdx = bi;
 				::blockDim = bd;
 				::gridDim = gd;
 			}
-			for (unsigned tz = 0; tz < bd.z; tz++)
-				for (unsigned ty = 0; ty < bd.y; ty++) {
+			for (__vgpu_ix tz = 0; tz < bd.z; tz++)
+				for (__vgpu_ix ty = 0; ty < bd.y; ty++) {
 					if (G) {
-						for (unsigned tx = 0; tx < bd.x; tx++) {
-							::threadIdx = uint3{tx, ty, tz};
-							F(uint3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
+						for (__vgpu_ix tx = 0; tx < bd.x; tx++) {
+							::threadIdx = I3{tx, ty, tz};
+							F(I3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
 						}
 						continue;
 					}
 #pragma GCC ivdep
-					for (unsigned tx = 0; tx < bd.x; tx++)
-						F(uint3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
+					for (__vgpu_ix tx = 0; tx < bd.x; tx++)
+						F(I3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
 				}
 		}
 	}
@@ -222,9 +235,10 @@ template <typename... P> struct __vgpu_kt {
 	{
 		std::tuple<typename std::decay<P>::type...> a{
 			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
-		const dim3 bd(E->block[0], E->block[1], E->block[2]);
-		const dim3 gd(E->grid[0], E->grid[1], E->grid[2]);
-		const uint3 bi = bidx(b, gd);
+		const I3 bd{ (__vgpu_ix)E->block[0], (__vgpu_ix)E->block[1], (__vgpu_ix)E->block[2] };
+		const I3 gd{ (__vgpu_ix)E->grid[0], (__vgpu_ix)E->grid[1], (__vgpu_ix)E->grid[2] };
+		const I3 bi = bidx(b, gd);
+		const I3 ti{ (__vgpu_ix)tx, (__vgpu_ix)ty, (__vgpu_ix)tz };
 
 		__vgpu_dsmem = dsm;
 		__vgpu_barrier_fn = E->barrier;
@@ -232,9 +246,9 @@ template <typename... P> struct __vgpu_kt {
 			::blockIdx = bi;
 			::blockDim = bd;
 			::gridDim = gd;
-			::threadIdx = uint3{tx, ty, tz};
+			::threadIdx = ti;
 		}
-		F(uint3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
+		F(ti, bi, bd, gd, std::get<I>(a)...);
 	}
 
 	template <fn_t F, bool G>
@@ -249,7 +263,8 @@ template <typename... P> struct __vgpu_kt {
 		thread<F, G>(E, dsm, b, tx, ty, tz, std::index_sequence_for<P...>{});
 	}
 };
-template <typename... P> static __vgpu_kt<P...> __vgpu_kt_of(void (*)(uint3, uint3, dim3, dim3, P...));
+template <typename... P>
+static __vgpu_kt<P...> __vgpu_kt_of(void (*)(__vgpu_idx3, __vgpu_idx3, __vgpu_idx3, __vgpu_idx3, P...));
 
 #define __VGPU_EXPORT extern "C" __attribute__((visibility("default")))
 #define __VGPU_KERNEL_BLOCKS(name, G)							\
@@ -262,4 +277,5 @@ __VGPU_EXPORT void __vgpu_thread_##name(const __vgpu_exec *E, void *dsm, uint64_
 { decltype(__vgpu_kt_of(&__vgpu_k_##name))::template run_thread<&__vgpu_k_##name, G>(E, dsm, b, tx, ty, tz); }
 
 #define __VGPU_KHEAD __attribute__((always_inline)) static inline void
-#define __VGPU_KPARAMS const uint3 threadIdx, const uint3 blockIdx, const dim3 blockDim, const dim3 gridDim
+#define __VGPU_KPARAMS const __vgpu_idx3 threadIdx, const __vgpu_idx3 blockIdx, const __vgpu_idx3 blockDim, \
+	const __vgpu_idx3 gridDim
