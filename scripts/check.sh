@@ -70,7 +70,7 @@ count_suite() {
 		/^not ok [0-9]+/ { f++; next }
 		/^ok [0-9]+/ { if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) s++; else p++ }
 		END { print p + 0, f + 0, s + 0 }')
-	while read -r l; do FAILED_LIST+=("$name: $l"); done < <(tr -d '\r' < "$log" | grep -E '^not ok [0-9]+')
+	while read -r l; do FAILED_LIST+=("$name: $l"); done < <(tr -d '\r' < "$log" | grep -aE '^not ok [0-9]+')
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		f=1
 		FAILED_LIST+=("$name: exited with status $rc without a 'not ok' line (crash or timeout?)")
@@ -172,7 +172,7 @@ count_vm_output() {	# count_vm_output KVER VMLOG VMRC
 		fi
 		count_suite "$kver ${name/_//}" "$dir/$name.log" "$rc"
 	done < "$dir/suites"
-	if ! grep -q '^=== vgpu vm done ===' "$vmlog"; then
+	if ! grep -aq '^=== vgpu vm done ===' "$vmlog"; then
 		runner_test "$kver vm/run" fail "VM run did not complete (status $vmrc), log: $vmlog"
 	fi
 }
@@ -185,7 +185,7 @@ for kver in "${KERNELS[@]}"; do
 	if [ ! -f kmod/Makefile ] && [ ! -f kmod/Kbuild ]; then
 		runner_test "$kver build/module" skip "kmod/ does not exist yet"
 	elif make module KVER="$kver" > "$mlog" 2>&1; then
-		warn=$(grep -E ': warning:|^WARNING:' "$mlog" | grep -Ev '^make(\[[0-9]+\])?: ' || true)
+		warn=$(grep -aE ': warning:|^WARNING:' "$mlog" | grep -Ev '^make(\[[0-9]+\])?: ' || true)
 		if [ -n "$warn" ]; then
 			echo "$warn"
 			runner_test "$kver build/module" fail "$(echo "$warn" | wc -l) warning(s), log: $mlog"

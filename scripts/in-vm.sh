@@ -104,8 +104,8 @@ else
 	tap 1 not-ok "rmmod vgpu # module not loaded"
 fi
 dmesg > /tmp/vgpu/dmesg.txt 2>&1
-if grep -Eq "$DMESG_BAD" /tmp/vgpu/dmesg.txt; then
-	grep -E -A 25 "$DMESG_BAD" /tmp/vgpu/dmesg.txt | head -n 200 | sed 's/^/# dmesg: /'
+if grep -aEq "$DMESG_BAD" /tmp/vgpu/dmesg.txt; then
+	grep -aE -A 25 "$DMESG_BAD" /tmp/vgpu/dmesg.txt | head -n 200 | sed 's/^/# dmesg: /'
 	tap 2 not-ok "dmesg has no BUG/WARNING/lockdep/leak/Call Trace lines"
 else
 	tap 2 ok "dmesg has no BUG/WARNING/lockdep/leak/Call Trace lines"

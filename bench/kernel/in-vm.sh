@@ -11,7 +11,7 @@ rc=0
 "$BUILD/bench/kernel/bench_charge" || rc=1
 "$BUILD/bench/kernel/bench_pin" "${1:-5}" || rc=1
 rmmod vgpu || { echo "bench: rmmod vgpu failed"; rc=1; }
-if dmesg | grep -Eq 'BUG:|WARNING:|Call Trace'; then
+if dmesg | grep -aEq 'BUG:|WARNING:|Call Trace'; then
 	dmesg | tail -n 60
 	echo "bench: kernel log has BUG/WARNING lines"
 	rc=1
