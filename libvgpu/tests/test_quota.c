@@ -130,7 +130,7 @@ static void fallback(void)
 	struct vgpu_stats st = { .size = sizeof(st) };
 	vgpu_module *m;
 	vgpu_kernel *k;
-	char why[256];
+	char why[256] = "";
 	int v[2000];
 
 	ok(s && vgpu_buffer_alloc(s, 4096, &a) == 0 && vgpu_buffer_on_host(a) == 1,
