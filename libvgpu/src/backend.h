@@ -251,6 +251,8 @@ extern const struct vgpu_backend_ops vgpu_backend_hip __attribute__((weak)) VGPU
 
 /** vgpu_bk_seterr - set the thread-local backend error text (printf style) */
 void vgpu_bk_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2))) VGPU_INTERNAL;
+/** vgpu_bk_clearerr - empty the thread-local text (cheap: no formatting) */
+void vgpu_bk_clearerr(void) VGPU_INTERNAL;
 /** vgpu_bk_errtext - the thread-local text ("" if none) */
 const char *vgpu_bk_errtext(void) VGPU_INTERNAL;
 /** vgpu_now_ns - CLOCK_MONOTONIC in ns */

@@ -49,7 +49,7 @@ static int probe(int kind, const char **why)
 			snprintf(probe_why[kind], sizeof(probe_why[kind]),
 				 "%s backend not built into this libvgpu", vgpu_backend_name(kind));
 		} else {
-			vgpu_bk_seterr("%s", "");
+			vgpu_bk_clearerr();
 			probe_ret[kind] = ops->probe();
 			if (probe_ret[kind] < 0)
 				snprintf(probe_why[kind], sizeof(probe_why[kind]), "%s: %s",
@@ -157,7 +157,7 @@ static int bk_open(vgpu_session *s, struct vgpu_bk *bk, const struct vgpu_backen
 	int ret;
 
 	memset(bk, 0, sizeof(*bk));
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = ops->ctx_create(&init, &bk->ctx, &overhead);
 	if (ret)
 		return vgpu_seterr(s, ret, "%s: cannot create a context: %s", ops->name,
@@ -493,7 +493,7 @@ VGPU_EXPORT int vgpu_buffer_alloc(vgpu_session *s, size_t bytes, vgpu_buffer **o
 	} else {
 		b->charged = true;
 	}
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = bk->ops->mem_alloc(bk->ctx, bytes, &b->dptr);
 	if (ret) {
 		vgpu_seterr(s, ret, "%s: alloc %zu bytes: %s", bk->ops->name, bytes, bk_err(bk));
@@ -602,7 +602,7 @@ static int do_write(vgpu_buffer *b, size_t off, const void *src, size_t n, vgpu_
 		return ret;
 	CHECK_STREAM_OF(st, s);
 	pthread_mutex_lock(&s->lock);
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr + off, src, n, bk_stream(b, st));
 	if (ret)
 		vgpu_seterr(s, ret, "%s: write: %s", b->bk->ops->name, bk_err(b->bk));
@@ -626,7 +626,7 @@ static int do_read(vgpu_buffer *b, size_t off, void *dst, size_t n, vgpu_stream 
 		return ret;
 	CHECK_STREAM_OF(st, s);
 	pthread_mutex_lock(&s->lock);
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = b->bk->ops->memcpy_dtoh(b->bk->ctx, dst, b->dptr + off, n, bk_stream(b, st));
 	if (ret)
 		vgpu_seterr(s, ret, "%s: read: %s", b->bk->ops->name, bk_err(b->bk));
@@ -654,7 +654,7 @@ static int do_copy(vgpu_buffer *d, size_t doff, vgpu_buffer *sb, size_t soff, si
 		return ret;
 	CHECK_STREAM_OF(st, s);
 	pthread_mutex_lock(&s->lock);
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	if (d->bk == sb->bk)
 		ret = d->bk->ops->memcpy_dtod(d->bk->ctx, d->dptr + doff, sb->dptr + soff, n,
 					      bk_stream(d, st));
@@ -738,7 +738,7 @@ VGPU_EXPORT int vgpu_host_alloc(vgpu_session *s, size_t bytes, void **ptr)
 		goto fail;
 	}
 	if (s->gpu.ops->host_register && !s->primary_is_cpu) {
-		vgpu_bk_seterr("%s", "");
+		vgpu_bk_clearerr();
 		ret = s->gpu.ops->host_register(s->gpu.ctx, p->ptr, len);
 		if (ret) {
 			vgpu_seterr(s, ret, "%s: register host memory: %s", s->gpu.ops->name,
@@ -799,7 +799,7 @@ VGPU_EXPORT int vgpu_stream_create(vgpu_session *s, vgpu_stream **out)
 	if (!st)
 		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = s->gpu.ops->stream_create(s->gpu.ctx, &st->bks);
 	if (ret) {
 		vgpu_seterr(s, ret, "stream: %s", bk_err(&s->gpu));
@@ -829,7 +829,7 @@ VGPU_EXPORT int vgpu_stream_sync(vgpu_stream *st, int timeout_ms)
 		return -EINVAL;
 	s = st->sess;
 	pthread_mutex_lock(&s->lock);
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = s->gpu.ops->stream_sync(s->gpu.ctx, st->bks, ms_to_ns(timeout_ms));
 	if (ret)
 		vgpu_seterr(s, ret, "stream sync: %s", ret == -ETIME ? "timed out" : bk_err(&s->gpu));
@@ -862,7 +862,7 @@ VGPU_EXPORT int vgpu_session_sync(vgpu_session *s, int timeout_ms)
 
 	CHECK_SESSION(s);
 	pthread_mutex_lock(&s->lock);
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = s->gpu.ops->synchronize(s->gpu.ctx, ms_to_ns(timeout_ms));
 	if (ret)
 		vgpu_seterr(s, ret, "synchronize: %s", ret == -ETIME ? "timed out" : bk_err(&s->gpu));
@@ -908,7 +908,7 @@ static int build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool use_c
 		lens[np++] = m->srclen;
 		vgpu_cache_key(key, parts, lens, np);
 		if (!vgpu_cache_get(s->cache, key, &blob, &blen)) {
-			vgpu_bk_seterr("%s", "");
+			vgpu_bk_clearerr();
 			if (!bk->ops->module_load(bk->ctx, blob, blen, VGPU_IMAGE_AUTO, bkmod, imgsig)) {
 				s->st.cache_hits++;
 				*image = blob;
@@ -921,7 +921,7 @@ static int build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool use_c
 		s->st.cache_misses++;
 	}
 	t0 = vgpu_now_ns();
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = bk->ops->compile(bk->ctx, &src, &blob, &blen, &log);
 	s->st.compile_ns += vgpu_now_ns() - t0;
 	if (ret) {
@@ -933,7 +933,7 @@ static int build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool use_c
 	free(log);
 	if (use_cache)
 		vgpu_cache_put(s->cache, key, blob, blen);
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = bk->ops->module_load(bk->ctx, blob, blen, VGPU_IMAGE_AUTO, bkmod, imgsig);
 	if (ret) {
 		vgpu_seterr(s, ret, "%s: load of the compiled image failed: %s", bk->ops->name,
@@ -1102,7 +1102,7 @@ VGPU_EXPORT int vgpu_module_load(vgpu_session *s, const void *image, size_t len,
 	m->image_len = len;
 	pthread_mutex_lock(&s->lock);
 	m->bk = &s->gpu;
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = m->bk->ops->module_load(m->bk->ctx, image, len, format, &m->bkmod, &m->imgsig);
 	if (ret) {
 		vgpu_seterr(s, ret == -EINVAL ? -EINVAL : -ENOEXEC, "%s: image refused: %s",
@@ -1189,7 +1189,7 @@ VGPU_EXPORT int vgpu_kernel_get(vgpu_module *m, const char *name, vgpu_kernel **
 		pthread_mutex_unlock(&s->lock);
 		return -ENOMEM;
 	}
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = m->bk->ops->function_get(m->bk->ctx, m->bkmod, name, &k->fn);
 	if (ret) {
 		vgpu_seterr(s, ret == -ENOMEM ? ret : -ENOENT, "no kernel named '%s' in %s: %s",
@@ -1263,7 +1263,7 @@ static int cpu_fn(vgpu_session *s, vgpu_kernel *k, void **fn)
 		if (ret)
 			return ret;
 	}
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = cpu->ops->function_get(cpu->ctx, m->cpumod, k->name, &k->cpufn);
 	if (ret)
 		return vgpu_seterr(s, ret, "cpu: %s", bk_err(cpu));
@@ -1337,7 +1337,8 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	}
 	on_cpu = want_cpu || is_cpu(s, k->mod->bk);
 	s->st.launches++;
-	t0 = vgpu_now_ns();
+	/* asynchronous GPU launches are not timed: keep their path short */
+	t0 = on_cpu || !(c->flags & VGPU_LAUNCH_ASYNC) ? vgpu_now_ns() : 0;
 	if (!on_cpu) {
 		for (unsigned i = 0; i < n; i++) {
 			const struct vgpu_arg *a = &args[i];
@@ -1354,14 +1355,15 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 		L.stream = c->stream ? c->stream->bks : NULL;
 		L.async = c->flags & VGPU_LAUNCH_ASYNC;
 		s->st.launches_gpu++;
-		vgpu_bk_seterr("%s", "");
+		vgpu_bk_clearerr();
 		ret = s->gpu.ops->launch(s->gpu.ctx, k->fn, &L);
 		if (!ret && !L.async)
 			ret = L.stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L.stream, -1) :
 					 s->gpu.ops->synchronize(s->gpu.ctx, -1);
 		if (!ret) {
 			s->st.launches_gpu_ok++;
-			s->st.launch_ns += vgpu_now_ns() - t0;
+			if (!L.async)
+				s->st.launch_ns += vgpu_now_ns() - t0;
 			return 0;
 		}
 		if (ret == -EINVAL || ret == -ETIME || !(s->fallback & VGPU_FALLBACK_LAUNCH)) {
@@ -1373,6 +1375,8 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 			       k->name, bk_err(&s->gpu));
 	}
 	/* on the CPU */
+	if (!t0)
+		t0 = vgpu_now_ns();
 	ret = cpu_fn(s, k, &fn);
 	if (ret) {
 		s->st.launch_errors++;
@@ -1424,7 +1428,7 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	L.stream = NULL;
 	L.async = false;
 	s->st.launches_cpu++;
-	vgpu_bk_seterr("%s", "");
+	vgpu_bk_clearerr();
 	ret = cpu->ops->launch(cpu->ctx, fn, &L);
 	if (ret)
 		vgpu_seterr(s, ret, "cpu: launch of %s: %s", k->name, bk_err(cpu));

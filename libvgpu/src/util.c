@@ -21,6 +21,11 @@ void vgpu_bk_seterr(const char *fmt, ...)
 	va_end(ap);
 }
 
+void vgpu_bk_clearerr(void)
+{
+	bk_err[0] = 0;
+}
+
 const char *vgpu_bk_errtext(void)
 {
 	return bk_err;
