@@ -263,6 +263,12 @@ static int render(char **buf, size_t *len)
 	if (!f)
 		return -ENOMEM;
 	err = vnl_open(&v);
+	if (!err && ev_open && v.family != evsock.family) {
+		/* the module was reloaded: its family and group ids changed */
+		vnl_close(&evsock);
+		ev_open = 0;
+		events_try_open();
+	}
 	if (!err) {
 		err = vnl_stats(&v, &s);
 		if (!err)
