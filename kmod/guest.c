@@ -33,7 +33,9 @@ bool vgpu_name_valid(const char *name)
 	for (i = 0; i < len; i++) {
 		char c = name[i];
 
-		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
+		/* isalnum() alone would take Latin-1 letters too */
+		if (!(isascii(c) && isalnum(c)) && c != '_' && c != '.' &&
+		    c != '-')
 			return false;
 	}
 	return true;

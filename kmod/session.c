@@ -223,7 +223,8 @@ static void vgpu_undo_handle(struct vgpu_session *s, u32 handle,
 
 /* ------------------------------------------------------------------------ */
 
-static int vgpu_ioctl_version(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_version(struct vgpu_session *s, void *arg,
+			      void __user *uarg)
 {
 	struct vgpu_version *v = arg;
 
@@ -239,8 +240,10 @@ static int vgpu_ioctl_version(struct vgpu_session *s, void *arg)
 	return 0;
 }
 
-static int vgpu_ioctl_attach(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_attach(struct vgpu_session *s, void *arg,
+			     void __user *uarg)
 {
+	struct vgpu_attach __user *uat = uarg;
 	struct vgpu_attach *at = arg;
 	struct vgpu_guest *g;
 	int ret;
@@ -256,8 +259,13 @@ static int vgpu_ioctl_attach(struct vgpu_session *s, void *arg)
 		return -EINVAL;
 	}
 
+	/*
+	 * Reserve the guest (a reference and a session count, so that it
+	 * cannot be destroyed), tell the caller its id, and only then attach:
+	 * a caller that cannot be told (EFAULT) is left unattached.
+	 */
 	mutex_lock(&vgpu_lock);
-	if (s->guest) {
+	if (vgpu_session_guest(s)) {
 		ret = -EALREADY;
 		goto unlock;
 	}
@@ -275,15 +283,32 @@ static int vgpu_ioctl_attach(struct vgpu_session *s, void *arg)
 	}
 	kref_get(&g->ref);
 	g->sessions++;
-	smp_store_release(&s->guest, g);
-	at->guest_id = g->id;
-	ret = 0;
+	mutex_unlock(&vgpu_lock);
+
+	if (put_user(g->id, &uat->guest_id)) {
+		ret = -EFAULT;
+		goto unreserve;
+	}
+	/* Another thread of this session may have attached meanwhile. */
+	if (cmpxchg_release(&s->guest, NULL, g)) {
+		ret = -EALREADY;
+		goto unreserve;
+	}
+	return 0;
+
+unreserve:
+	mutex_lock(&vgpu_lock);
+	g->sessions--;
+	mutex_unlock(&vgpu_lock);
+	vgpu_guest_put(g);
+	return ret;
 unlock:
 	mutex_unlock(&vgpu_lock);
 	return ret;
 }
 
-static int vgpu_ioctl_ctx_create(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_ctx_create(struct vgpu_session *s, void *arg,
+				 void __user *uarg)
 {
 	struct vgpu_ctx_create *cc = arg;
 	struct vgpu_guest *g;
@@ -325,12 +350,14 @@ static void vgpu_undo_ctx_create(struct vgpu_session *s, void *arg)
 			 VGPU_OBJ_CTX);
 }
 
-static int vgpu_ioctl_ctx_destroy(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_ctx_destroy(struct vgpu_session *s, void *arg,
+				  void __user *uarg)
 {
 	return vgpu_release_handle(s, arg, VGPU_OBJ_CTX);
 }
 
-static int vgpu_ioctl_mem_charge(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_mem_charge(struct vgpu_session *s, void *arg,
+				 void __user *uarg)
 {
 	struct vgpu_mem_charge *mc = arg;
 	struct vgpu_guest *g;
@@ -371,12 +398,14 @@ static void vgpu_undo_mem_charge(struct vgpu_session *s, void *arg)
 			 VGPU_OBJ_CHARGE);
 }
 
-static int vgpu_ioctl_mem_uncharge(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_mem_uncharge(struct vgpu_session *s, void *arg,
+				   void __user *uarg)
 {
 	return vgpu_release_handle(s, arg, VGPU_OBJ_CHARGE);
 }
 
-static int vgpu_ioctl_pin(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_pin(struct vgpu_session *s, void *arg,
+			  void __user *uarg)
 {
 	struct vgpu_pin *p = arg;
 	unsigned int gup_flags = FOLL_LONGTERM;
@@ -461,12 +490,14 @@ static void vgpu_undo_pin(struct vgpu_session *s, void *arg)
 	vgpu_undo_handle(s, ((struct vgpu_pin *)arg)->handle, VGPU_OBJ_PIN);
 }
 
-static int vgpu_ioctl_unpin(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_unpin(struct vgpu_session *s, void *arg,
+			    void __user *uarg)
 {
 	return vgpu_release_handle(s, arg, VGPU_OBJ_PIN);
 }
 
-static int vgpu_ioctl_usage(struct vgpu_session *s, void *arg)
+static int vgpu_ioctl_usage(struct vgpu_session *s, void *arg,
+			    void __user *uarg)
 {
 	struct vgpu_ledger res[VGPU_RES_NR];
 	struct vgpu_usage *u = arg;
@@ -500,16 +531,18 @@ static int vgpu_ioctl_usage(struct vgpu_session *s, void *arg)
  * @cmd: the full ioctl number
  * @size: sizeof() of its argument in this module
  * @min_size: offsetofend() of the last mandatory field
- * @fn: the handler; gets a zero-extended copy of the argument
+ * @fn: the handler; gets a zero-extended copy of the argument (and the
+ *	user's pointer, for a handler that must tell the user before it acts)
  * @undo: when set, the result is copied back to the user, and @undo is
  *	called if that copy fails after @fn succeeded (to release the handle
- *	the user will never learn); vgpu_no_undo when nothing is to undo
+ *	the user will never learn); vgpu_no_undo when nothing is to undo;
+ *	NULL when the handler writes its result itself
  */
 struct vgpu_ioctl_op {
 	unsigned int cmd;
 	unsigned int size;
 	unsigned int min_size;
-	int (*fn)(struct vgpu_session *s, void *arg);
+	int (*fn)(struct vgpu_session *s, void *arg, void __user *uarg);
 	void (*undo)(struct vgpu_session *s, void *arg);
 };
 
@@ -529,7 +562,7 @@ static void vgpu_no_undo(struct vgpu_session *s, void *arg)
 static const struct vgpu_ioctl_op vgpu_ioctl_ops[] = {
 	VGPU_IOCTL_OP(VGPU_IOC_VERSION, vgpu_ioctl_version, vgpu_no_undo,
 		      struct vgpu_version, __reserved),
-	VGPU_IOCTL_OP(VGPU_IOC_ATTACH, vgpu_ioctl_attach, vgpu_no_undo,
+	VGPU_IOCTL_OP(VGPU_IOC_ATTACH, vgpu_ioctl_attach, NULL,
 		      struct vgpu_attach, name),
 	VGPU_IOCTL_OP(VGPU_IOC_CTX_CREATE, vgpu_ioctl_ctx_create,
 		      vgpu_undo_ctx_create, struct vgpu_ctx_create, mem_bytes),
@@ -584,7 +617,7 @@ static long vgpu_fops_ioctl(struct file *file, unsigned int cmd,
 	if (ret)
 		return ret;
 
-	ret = op->fn(s, &buf);
+	ret = op->fn(s, &buf, uarg);
 	if (ret || !op->undo)
 		return ret;
 	if (copy_to_user(uarg, &buf, min_t(u32, usize, op->size))) {
