@@ -23,12 +23,15 @@ export BUILD
 all: module lib tools
 
 # The module is built from a copy per kernel version so that two kernels'
-# objects never mix in the source tree.
+# objects never mix in the source tree; the copy is private to this build
+# and renamed into place when done, so concurrent builds never collide.
 module:
-	@rm -rf $(BUILD)/kmod/$(KVER) && mkdir -p $(BUILD)/kmod/$(KVER)
-	@cp -r Kbuild kmod include $(BUILD)/kmod/$(KVER)/
-	$(MAKE) -C $(KDIR) M=$(BUILD)/kmod/$(KVER) W=1 modules
-	@cp $(BUILD)/kmod/$(KVER)/kmod/vgpu.ko $(BUILD)/kmod/$(KVER)/vgpu.ko
+	@mkdir -p $(BUILD)/kmod
+	@d=$$(mktemp -d "$(BUILD)/kmod/.$(KVER).XXXXXX") && chmod 755 "$$d" && \
+	cp -r Kbuild kmod include "$$d/" && \
+	{ $(MAKE) -C $(KDIR) M="$$d" W=1 modules || { rm -rf "$$d"; exit 1; }; } && \
+	cp "$$d/kmod/vgpu.ko" "$$d/vgpu.ko" && \
+	rm -rf "$(BUILD)/kmod/$(KVER)" && mv "$$d" "$(BUILD)/kmod/$(KVER)"
 
 lib:
 	$(MAKE) -C libvgpu BUILD=$(BUILD)/libvgpu
