@@ -36,7 +36,7 @@ module:
 lib:
 	$(MAKE) -C libvgpu BUILD=$(BUILD)/libvgpu
 
-tools: lib
+tools:
 	$(MAKE) -C tools BUILD=$(BUILD)/tools
 
 examples: lib

@@ -331,7 +331,8 @@ enum vgpu_nl_cmd {
  * @VGPU_A_STATS_GUESTS: u32, guests now
  * @VGPU_A_STATS_SESSIONS: u32, open sessions now (attached or not)
  * @VGPU_A_STATS_LIMIT_HITS: u64, refusals since load, all guests
- * @VGPU_A_STATS_EVENTS: u64, events sent since load
+ * @VGPU_A_STATS_EVENTS: u64, events sent since load (events are only built
+ *	and sent while someone listens on the "events" group)
  * @VGPU_A_PAD: padding for 64-bit attributes
  * @__VGPU_A_MAX: number of attributes
  * @VGPU_A_MAX: highest attribute
