@@ -102,11 +102,9 @@ wanted_pkgs() {
 	fi
 }
 
-APT_UPDATED=0
 apt_update() {
 	log "apt-get update"
 	as_root apt-get update -qq
-	APT_UPDATED=1
 }
 
 # Debian: a trixie source pinned at 100, only for virtme-ng.
@@ -121,7 +119,6 @@ ensure_trixie() {
 		Components: main
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 		EOF
-		APT_UPDATED=0
 	fi
 	# Pin even when someone else added the source: trixie must never win.
 	if ! grep -qs 'n=trixie' /etc/apt/preferences.d/* 2>/dev/null; then
@@ -161,7 +158,7 @@ ensure_backports() {
 install_all() {
 	if [ "$DISTRO" = debian ]; then
 		ensure_trixie
-		[ "$APT_UPDATED" = 1 ] || apt_update
+		apt_update
 		choose_kernels
 		if [ ${#KERNELS[@]} -lt 2 ]; then
 			ensure_backports
@@ -184,7 +181,7 @@ install_all() {
 			as_root apt-get install -y -q --no-install-recommends virtme-ng/trixie
 		fi
 	else
-		[ "$APT_UPDATED" = 1 ] || apt_update
+		apt_update
 		choose_kernels
 		# shellcheck disable=SC2046
 		as_root apt-get install -y -q --no-install-recommends $(missing_pkgs $(wanted_pkgs))
