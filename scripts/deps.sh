@@ -35,7 +35,7 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=()
 elif command -v sudo >/dev/null 2>&1; then
-	SUDO=(sudo)
+	SUDO=(sudo env DEBIAN_FRONTEND=noninteractive)	# sudo resets the environment
 else
 	SUDO=()	# we will fail on the first command that needs root, saying why
 fi
