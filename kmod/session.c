@@ -307,6 +307,30 @@ unlock:
 	return ret;
 }
 
+/*
+ * Charge what @o says it costs, then publish it; on failure nothing is
+ * charged and @o is freed.
+ */
+static int vgpu_obj_charge_insert(struct vgpu_session *s, struct vgpu_guest *g,
+				  struct vgpu_obj *o)
+{
+	int ret;
+
+	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
+	if (ret)
+		goto free_obj;
+	ret = vgpu_obj_insert(s, o);
+	if (ret)
+		goto uncharge;
+	return 0;
+
+uncharge:
+	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
+free_obj:
+	vgpu_obj_free(s, o);
+	return ret;
+}
+
 static int vgpu_ioctl_ctx_create(struct vgpu_session *s, void *arg,
 				 void __user *uarg)
 {
@@ -328,20 +352,11 @@ static int vgpu_ioctl_ctx_create(struct vgpu_session *s, void *arg,
 	o->charge[0] = (struct vgpu_amount){ VGPU_RES_CONTEXTS, 1 };
 	o->charge[1] = (struct vgpu_amount){ VGPU_RES_MEMORY, cc->mem_bytes };
 	o->nr_charge = 2;
-	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
+	ret = vgpu_obj_charge_insert(s, g, o);
 	if (ret)
-		goto free_obj;
-	ret = vgpu_obj_insert(s, o);
-	if (ret)
-		goto uncharge;
+		return ret;
 	cc->ctx_id = o->handle;
 	return 0;
-
-uncharge:
-	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
-free_obj:
-	vgpu_obj_free(s, o);
-	return ret;
 }
 
 static void vgpu_undo_ctx_create(struct vgpu_session *s, void *arg)
@@ -376,20 +391,11 @@ static int vgpu_ioctl_mem_charge(struct vgpu_session *s, void *arg,
 	o->device = mc->device;
 	o->charge[0] = (struct vgpu_amount){ VGPU_RES_MEMORY, mc->bytes };
 	o->nr_charge = 1;
-	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
+	ret = vgpu_obj_charge_insert(s, g, o);
 	if (ret)
-		goto free_obj;
-	ret = vgpu_obj_insert(s, o);
-	if (ret)
-		goto uncharge;
+		return ret;
 	mc->handle = o->handle;
 	return 0;
-
-uncharge:
-	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
-free_obj:
-	vgpu_obj_free(s, o);
-	return ret;
 }
 
 static void vgpu_undo_mem_charge(struct vgpu_session *s, void *arg)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "cache.h"
 
 static __thread char bk_err[4096];
 
@@ -39,42 +40,15 @@ uint64_t vgpu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A size as vgpu_parse_size() reads it (cache.c), or "unlimited"/"max"/"none". */
 int vgpu_parse_limit(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (!strcasecmp(s, "unlimited") || !strcasecmp(s, "max") || !strcasecmp(s, "none")) {
+	if (s && (!strcasecmp(s, "unlimited") || !strcasecmp(s, "max") ||
+		  !strcasecmp(s, "none"))) {
 		*out = VGPU_UNLIMITED;
 		return 0;
 	}
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (tolower((unsigned char)*end)) {
-	case 0: break;
-	case 'k': shift = 10; end++; break;
-	case 'm': shift = 20; end++; break;
-	case 'g': shift = 30; end++; break;
-	case 't': shift = 40; end++; break;
-	default: return -EINVAL;
-	}
-	if (*end == 'i' || *end == 'I')
-		end++;
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (*end)
-		return -EINVAL;
-	if (shift && v > (~0ull >> shift))
-		return -EINVAL;
-	*out = v << shift;
-	return 0;
+	return vgpu_parse_size(s, out);
 }
 
 void vgpu_list_init(struct vgpu_list *l)
