@@ -64,6 +64,29 @@ static int vgpu_once(int fd, void *p, size_t len, double *t_pin, double *t_unpin
 	return 0;
 }
 
+/* Pin, check the books show @len pinned, unpin. */
+static int vgpu_check(int fd, void *p, size_t len)
+{
+	struct vgpu_pin pin = {
+		.size = sizeof(pin), .flags = VGPU_PIN_WRITE,
+		.addr = (uintptr_t)p, .length = len,
+	};
+	struct vgpu_usage u = { .size = sizeof(u) };
+	struct vgpu_handle_op op = { .size = sizeof(op) };
+	int err = 0;
+
+	if (ioctl(fd, VGPU_IOC_PIN, &pin))
+		return -errno;
+	if (ioctl(fd, VGPU_IOC_USAGE, &u))
+		err = -errno;
+	else if (u.res[VGPU_RES_PINNED].used != len)
+		err = -EPROTO;
+	op.handle = pin.handle;
+	if (ioctl(fd, VGPU_IOC_UNPIN, &op) && !err)
+		err = -errno;
+	return err;
+}
+
 static int uring_once(struct io_uring *ring, struct iovec *iov, unsigned int nr,
 		      double *t_reg, double *t_unreg)
 {
@@ -111,10 +134,10 @@ static int run_mode(const char *mode, int huge, int fd, struct io_uring *ring,
 	}
 	printf("pin[%s]: %.2f GiB, AnonHugePages %ld kB\n", mode, gib, anon_huge_kb());
 
-	/* one warm-up of each */
-	err = vgpu_once(fd, p, len, &vp[0], &vu[0]);
+	/* one warm-up of each; the vgpu one checks that the pin is charged */
+	err = vgpu_check(fd, p, len);
 	if (err) {
-		fprintf(stderr, "bench_pin: VGPU_IOC_PIN/UNPIN: %s\n", strerror(-err));
+		fprintf(stderr, "bench_pin: VGPU_IOC_PIN/USAGE/UNPIN: %s\n", strerror(-err));
 		return 1;
 	}
 	err = uring_once(ring, iov, nr, &up[0], &uu[0]);
