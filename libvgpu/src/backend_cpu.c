@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fission.h"
 
 /* Tell valgrind about fiber stacks, when its header is there (no-op outside it). */
 #if defined(__has_include)
@@ -434,6 +435,23 @@ static int run_capture(char *const argv[], char **out)
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+/*
+ * Barrier fission (parse.c) on by default; VGPU_CPU_FISSION=0 turns it off
+ * (read once: it is part of the target identity, hence of cache keys), and
+ * the option -D__VGPU_NO_FISSION turns it off for one module. Bump
+ * FISSION_VERSION when the transformation changes what it emits.
+ */
+#define FISSION_VERSION 1
+
+static bool fission_on;		/* set by ident_init */
+
+static bool fission_env(void)
+{
+	const char *e = getenv("VGPU_CPU_FISSION");
+
+	return !(e && !strcmp(e, "0"));
+}
+
 static unsigned long long prelude_hash(void)
 {
 	unsigned long long h = 0xcbf29ce484222325ull;
@@ -454,6 +472,7 @@ static void ident_init(void)
 	char cpu[256] = "", flags[2048] = "";
 	FILE *f;
 
+	fission_on = fission_env();
 	if (run_capture(a1, &ver) != 0) {
 		free(ver);
 		ver = NULL;
@@ -478,10 +497,10 @@ static void ident_init(void)
 		}
 		fclose(f);
 	}
-	snprintf(ident, sizeof(ident), "%s %s-%s -O3 -fno-trapping-math -march=%s extra:%s cpu:%s flags:%s prelude:%016llx",
+	snprintf(ident, sizeof(ident), "%s %s-%s -O3 -fno-trapping-math -march=%s extra:%s cpu:%s flags:%s prelude:%016llx fission:%d",
 		 mach ? mach : "?", cxx(), ver ? ver : "?", march(),
 		 getenv("VGPU_CXXFLAGS") ? getenv("VGPU_CXXFLAGS") : "", cpu, flags,
-		 prelude_hash());
+		 prelude_hash(), fission_on ? FISSION_VERSION : 0);
 	free(ver);
 	free(mach);
 }
@@ -764,15 +783,30 @@ static bool has_body(const char *src, size_t len, size_t rp)
 	return i < len && src[i] == '{';
 }
 
-/* Build the C++ translation unit. */
-static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu)
+static int line_at(const char *src, size_t pos)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < pos; i++)
+		line += src[i] == '\n';
+	return line;
+}
+
+/*
+ * Build the C++ translation unit. With @fission, kernels with barriers in
+ * structured positions are rewritten into loops over threads (parse.c);
+ * *@nsplit counts them.
+ */
+static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu, bool fission, int *nsplit)
 {
 	const struct vgpu_ksig *sig = s->sig;
 	const char *fname = s->name ? s->name : "kernel.cu";
-	bool *defined = calloc(sig->nkernels ? sig->nkernels : 1, sizeof(bool));
+	bool *defined = calloc(sig->nkernels ? sig->nkernels : 1, 2 * sizeof(bool));
+	bool *split = defined + (sig->nkernels ? sig->nkernels : 1);
 	size_t pos = 0;
 	int si = 0, xi = 0;
 
+	*nsplit = 0;
 	if (!defined)
 		return -ENOMEM;
 	sb_add(tu, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
@@ -805,8 +839,35 @@ static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu)
 			}
 			sb_add(tu, ")", 1);
 			pos = st->rparen + 1;
-			if (has_body(s->src, s->len, st->rparen))
+			if (has_body(s->src, s->len, st->rparen)) {
+				char *body = NULL;
+				const char *why = NULL;
+				size_t end = 0;
+				int r = 1;
+
 				defined[st->kernel] = true;
+				if (fission && k->uses_barrier && !split[st->kernel])
+					r = vgpu_fission(s->src, s->len, sig, st, fname, &body, &end, &why);
+				if (r < 0) {
+					free(defined);
+					return r;
+				}
+				if (r == 1 && why)	/* for VGPU_CPU_KEEP_TMP readers */
+					sb_printf(tu, " /* libvgpu: %s runs on fibers: %s */", k->name, why);
+				if (r == 0) {
+					size_t lb = pos;
+
+					while (s->src[lb] != '{')
+						lb++;
+					sb_add(tu, s->src + pos, lb - pos);
+					sb_add(tu, body, strlen(body));
+					sb_printf(tu, "\n#line %d \"%s\"\n", line_at(s->src, end), fname);
+					free(body);
+					pos = end + 1;
+					split[st->kernel] = true;
+					(*nsplit)++;
+				}
+			}
 		} else {
 			const struct vgpu_xshared *x = &sig->xshared[xi++];
 
@@ -836,7 +897,10 @@ static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu)
 
 		if (!defined[k])
 			continue;
-		if (ki->uses_barrier)
+		if (split[k])
+			sb_printf(tu, "__VGPU_KERNEL_SPLIT(%s, %s)\n", ki->name,
+				  sig->helpers_use_builtins ? "true" : "false");
+		else if (ki->uses_barrier)
 			sb_printf(tu, "__VGPU_KERNEL_THREAD(%s, %s)\n", ki->name,
 				  sig->helpers_use_builtins ? "true" : "false");
 		else
@@ -902,7 +966,8 @@ static int cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, s
 	char dir[4096], cpp[4200], so[4200], mflag[128];
 	const char *argv[64 + 2 * 64];
 	struct sbuf tu = { 0 }, ign = { 0 };
-	int argc = 0, ret, fd;
+	int argc = 0, ret, fd, nsplit = 0;
+	bool fission;
 	void *sobytes = NULL;
 	size_t solen = 0;
 	char *out = NULL;
@@ -918,7 +983,16 @@ static int cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, s
 	}
 	snprintf(cpp, sizeof(cpp), "%s/k.cpp", dir);
 	snprintf(so, sizeof(so), "%s/k.so", dir);
-	ret = make_tu(s, &tu);
+	pthread_once(&ident_once, ident_init);
+	fission = fission_on;
+	for (int i = 0; i < s->nr_options; i++)
+		if (s->options[i] && (!strcmp(s->options[i], "-D__VGPU_NO_FISSION") ||
+				      (!strcmp(s->options[i], "-D") && i + 1 < s->nr_options &&
+				       s->options[i + 1] && !strcmp(s->options[i + 1], "__VGPU_NO_FISSION"))))
+			fission = false;
+again:
+	tu.n = 0;
+	ret = make_tu(s, &tu, fission, &nsplit);
 	if (ret)
 		goto out;
 	fd = open(cpp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -931,6 +1005,8 @@ static int cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, s
 	if (ret)
 		goto out;
 
+	argc = 0;
+	ign.n = 0;
 	snprintf(mflag, sizeof(mflag), "-march=%s", march());
 	argv[argc++] = cxx();
 	argv[argc++] = "-std=c++17";
@@ -989,6 +1065,15 @@ static int cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, s
 		if (out)
 			sb_add(&l, out, strlen(out));
 		*log = l.p;
+	}
+	if (ret != 0 && nsplit) {
+		/* a rewrite the compiler refused: the kernels as written, on fibers */
+		free(out);
+		out = NULL;
+		free(*log);
+		*log = NULL;
+		fission = false;
+		goto again;
 	}
 	if (ret != 0) {
 		vgpu_bk_seterr("cpu: %s failed (exit %d)", cxx(), ret);

@@ -5,9 +5,11 @@
 // Execution model: a kernel becomes an always-inline function taking its
 // threadIdx/blockIdx/blockDim/gridDim as parameters (the libvgpu source
 // rewrite). Kernels without __syncthreads run as a plain loop over the
-// threads of a block (vectorizable); kernels with barriers run each CUDA
-// thread of a block as a fiber on one OS thread, and __syncthreads switches
-// fibers. __shared__ is per OS thread, which is per block.
+// threads of a block (vectorizable); kernels whose barriers are in
+// structured positions are cut at them into such loops (barrier fission,
+// __VGPU_KERNEL_SPLIT); other kernels with barriers run each CUDA thread of a
+// block as a fiber on one OS thread, and __syncthreads switches fibers.
+// __shared__ is per OS thread, which is per block.
 #include <math.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -251,6 +253,35 @@ template <typename... P> struct __vgpu_kt {
 		F(ti, bi, bd, gd, std::get<I>(a)...);
 	}
 
+	// A kernel rewritten by barrier fission (libvgpu parse.c): called once per
+	// block, it loops over its threads itself, region by region.
+	template <fn_t F, bool G, size_t... I>
+	static inline void split(const __vgpu_exec *E, void *dsm, uint64_t first, uint64_t count,
+				 std::index_sequence<I...>)
+	{
+		std::tuple<typename std::decay<P>::type...> a{
+			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
+		const I3 bd{ (__vgpu_ix)E->block[0], (__vgpu_ix)E->block[1], (__vgpu_ix)E->block[2] };
+		const I3 gd{ (__vgpu_ix)E->grid[0], (__vgpu_ix)E->grid[1], (__vgpu_ix)E->grid[2] };
+
+		__vgpu_dsmem = dsm;
+		for (uint64_t b = first; b < first + count; b++) {
+			const I3 bi = bidx(b, gd);
+
+			if (G) {
+				::blockIdx = bi;
+				::blockDim = bd;
+				::gridDim = gd;
+			}
+			F(I3{0, 0, 0}, bi, bd, gd, std::get<I>(a)...);
+		}
+	}
+
+	template <fn_t F, bool G>
+	static void run_split(const __vgpu_exec *E, void *dsm, uint64_t first, uint64_t count)
+	{
+		split<F, G>(E, dsm, first, count, std::index_sequence_for<P...>{});
+	}
 	template <fn_t F, bool G>
 	static void run_blocks(const __vgpu_exec *E, void *dsm, uint64_t first, uint64_t count)
 	{
@@ -271,6 +302,11 @@ static __vgpu_kt<P...> __vgpu_kt_of(void (*)(__vgpu_idx3, __vgpu_idx3, __vgpu_id
 __VGPU_EXPORT void __vgpu_blocks_##name(const __vgpu_exec *E, void *dsm, uint64_t first,	\
 					uint64_t count)					\
 { decltype(__vgpu_kt_of(&__vgpu_k_##name))::template run_blocks<&__vgpu_k_##name, G>(E, dsm, first, count); }
+#define __VGPU_KERNEL_SPLIT(name, G)							\
+__VGPU_EXPORT const int __vgpu_split_##name = 1;					\
+__VGPU_EXPORT void __vgpu_blocks_##name(const __vgpu_exec *E, void *dsm, uint64_t first,	\
+					uint64_t count)					\
+{ decltype(__vgpu_kt_of(&__vgpu_k_##name))::template run_split<&__vgpu_k_##name, G>(E, dsm, first, count); }
 #define __VGPU_KERNEL_THREAD(name, G)							\
 __VGPU_EXPORT void __vgpu_thread_##name(const __vgpu_exec *E, void *dsm, uint64_t b,	\
 					unsigned tx, unsigned ty, unsigned tz)		\

@@ -473,3 +473,1173 @@ const struct vgpu_kinfo *vgpu_ksig_find(const struct vgpu_ksig *sig, const char 
 			return &sig->kernels[k];
 	return NULL;
 }
+
+/* ---- barrier fission ------------------------------------------------------ */
+/*
+ * A kernel whose barriers all sit at the top level of its body, or at the top
+ * level of the body of block-uniform `for`/`while` loops that are themselves
+ * at such a top level, is cut at the barriers into regions; each region runs
+ * as a loop over the threads of the block (threadIdx.x innermost, contiguous),
+ * uniform loop headers stay outside as plain loops. Locals declared at the top
+ * level of a region and used in a later one are either recomputed in the later
+ * regions ("rematerialised": never modified, initialiser made of builtins,
+ * parameters, literals, uniform loop variables and other such locals) or
+ * promoted to one instance per thread (`T name__v[1024]`, bound by a reference
+ * `T &name = name__v[thread]` in each region). Anything not understood makes
+ * vgpu_fission() answer 1 and the kernel runs on fibers as before.
+ */
+#include "fission.h"
+
+#include <stdio.h>
+
+enum { FT_ID, FT_NUM, FT_STR, FT_PUNCT, FT_PP };
+
+struct ftok {
+	size_t a, b;		/* [a, b) in the source */
+	int kind, line;
+};
+
+struct fmacro {
+	size_t na, nb;		/* name */
+	size_t ra, rb;		/* replacement */
+	bool func, bad;		/* function-like; defined twice or #undef-ed */
+};
+
+struct fdecl {
+	int name;		/* token of the name */
+	int sa, se;		/* specifier tokens [sa, se) */
+	int da, de;		/* declarator tokens [da, de): pointers, name, init */
+	int pa, pe;		/* pointer tokens before the name */
+	int ia, ie;		/* initialiser after '=' [ia, ie); ia == ie: none */
+	bool array, ref, ctor, brace;
+	bool used_later, remat, promoted;
+};
+
+struct fbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+struct fx {
+	const char *src, *b;	/* source, blanked copy */
+	size_t len;
+	const struct vgpu_ksig *sig;
+	const char *fname;
+	struct ftok *t;
+	int nt, cap;
+	int body_end;		/* token index of the body's closing brace */
+	int np;
+	int params[VGPU_MAX_PARAMS];	/* tokens of the parameter names */
+	struct fmacro *mac;
+	int nmac;
+	struct fdecl *d;	/* tracked declarations (all scopes) */
+	int nd, dcap;
+	int *vis;		/* visible tracked declarations, in order */
+	int nvis;
+	int *loopv;		/* tokens of uniform loop variables in scope */
+	int nloopv;
+	bool no_remat;
+	bool set_tls;		/* helpers read ::threadIdx */
+	int label;
+	struct fbuf o;
+	const char *why;
+};
+
+static void fb_add(struct fbuf *s, const char *p, size_t n)
+{
+	if (s->oom)
+		return;
+	if (s->n + n + 1 > s->cap) {
+		size_t cap = (s->n + n + 1) * 2;
+		char *q = realloc(s->p, cap);
+
+		if (!q) {
+			s->oom = true;
+			return;
+		}
+		s->p = q;
+		s->cap = cap;
+	}
+	memcpy(s->p + s->n, p, n);
+	s->n += n;
+	s->p[s->n] = 0;
+}
+
+static void fb_str(struct fbuf *s, const char *p)
+{
+	fb_add(s, p, strlen(p));
+}
+
+static void fb_printf(struct fbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void fb_printf(struct fbuf *s, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		fb_add(s, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static int fx_fail(struct fx *x, const char *why)
+{
+	if (!x->why)
+		x->why = why;
+	return -1;
+}
+
+/* Tokenize b[a, e) onto x->t; returns the index of the first token. */
+static int fx_tokenize(struct fx *x, size_t a, size_t e)
+{
+	static const char *const p3[] = { ">>=", "<<=", "...", "->*", NULL };
+	static const char *const p2[] = { "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=",
+					  "&&", "||", "+=", "-=", "*=", "/=", "%=", "&=", "|=",
+					  "^=", "::", ".*", NULL };
+	const char *b = x->b;
+	int first = x->nt, line = line_of(b, a);
+	size_t i = a;
+
+	while (i < e) {
+		struct ftok tk = { .a = i, .line = line };
+		char c = b[i];
+
+		if (c == '\n') {
+			line++;
+			i++;
+			continue;
+		}
+		if (isspace((unsigned char)c)) {
+			i++;
+			continue;
+		}
+		if (c == '#') {
+			while (i < e && b[i] != '\n') {
+				if (b[i] == '\\' && i + 1 < e && b[i + 1] == '\n') {
+					line++;
+					i++;
+				}
+				i++;
+			}
+			tk.kind = FT_PP;
+		} else if (isalpha((unsigned char)c) || c == '_') {
+			while (i < e && is_id(b[i]))
+				i++;
+			tk.kind = FT_ID;
+		} else if (isdigit((unsigned char)c) || (c == '.' && i + 1 < e && isdigit((unsigned char)b[i + 1]))) {
+			i++;
+			while (i < e && (is_id(b[i]) || b[i] == '.' ||
+					 ((b[i] == '+' || b[i] == '-') && strchr("eEpP", b[i - 1]))))
+				i++;
+			tk.kind = FT_NUM;
+		} else if (c == '"' || c == '\'') {
+			i++;
+			while (i < e && b[i] != c && b[i] != '\n')
+				i++;
+			if (i < e && b[i] == c)
+				i++;
+			tk.kind = FT_STR;
+		} else {
+			int k;
+
+			tk.kind = FT_PUNCT;
+			for (k = 0; p3[k]; k++)
+				if (i + 3 <= e && !memcmp(b + i, p3[k], 3))
+					break;
+			if (p3[k]) {
+				i += 3;
+			} else {
+				for (k = 0; p2[k]; k++)
+					if (i + 2 <= e && !memcmp(b + i, p2[k], 2))
+						break;
+				i += p2[k] ? 2 : 1;
+			}
+		}
+		tk.b = i;
+		if (x->nt == x->cap) {
+			int cap = x->cap ? x->cap * 2 : 1024;
+			struct ftok *t = realloc(x->t, (size_t)cap * sizeof(*t));
+
+			if (!t)
+				return -ENOMEM;
+			x->t = t;
+			x->cap = cap;
+		}
+		x->t[x->nt++] = tk;
+	}
+	return first;
+}
+
+static bool tis(const struct fx *x, int i, const char *s)
+{
+	size_t n = strlen(s);
+
+	return i >= 0 && i < x->nt && x->t[i].b - x->t[i].a == n && !memcmp(x->b + x->t[i].a, s, n);
+}
+
+static bool tid(const struct fx *x, int i)
+{
+	return i >= 0 && i < x->nt && x->t[i].kind == FT_ID;
+}
+
+static bool tsame(const struct fx *x, int i, int j)
+{
+	size_t n = x->t[i].b - x->t[i].a;
+
+	return x->t[j].b - x->t[j].a == n && !memcmp(x->b + x->t[i].a, x->b + x->t[j].a, n);
+}
+
+static bool topen(const struct fx *x, int i)
+{
+	return tis(x, i, "(") || tis(x, i, "[") || tis(x, i, "{");
+}
+
+static bool tclose(const struct fx *x, int i)
+{
+	return tis(x, i, ")") || tis(x, i, "]") || tis(x, i, "}");
+}
+
+/* Index of the token closing the bracket at @i (before @e), or -1. */
+static int tmatch(const struct fx *x, int i, int e)
+{
+	int depth = 0;
+
+	for (; i < e; i++) {
+		if (topen(x, i))
+			depth++;
+		else if (tclose(x, i) && --depth == 0)
+			return i;
+	}
+	return -1;
+}
+
+static bool tassign(const struct fx *x, int i)
+{
+	static const char *const ops[] = { "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+					   "<<=", ">>=", "++", "--", NULL };
+
+	for (int k = 0; ops[k]; k++)
+		if (tis(x, i, ops[k]))
+			return true;
+	return false;
+}
+
+/* Is the identifier at @n (a token anywhere) modified, or its address taken, in [a, e)?
+ * Conservative: `a & name` counts as taking the address. */
+static bool fx_modified(const struct fx *x, int n, int a, int e, int except)
+{
+	for (int i = a; i < e; i++) {
+		if (i == except || x->t[i].kind != FT_ID || !tsame(x, i, n))
+			continue;
+		if (tis(x, i - 1, ".") || tis(x, i - 1, "->") || tis(x, i - 1, "::"))
+			continue;
+		if (tassign(x, i + 1) || tis(x, i - 1, "++") || tis(x, i - 1, "--") ||
+		    (tis(x, i - 1, "&") && !tis(x, i + 1, "[") && !tis(x, i + 1, "->")))
+			return true;
+	}
+	return false;
+}
+
+/* Does identifier @n occur (not as a member) in [a, e)? */
+static bool fx_uses(const struct fx *x, int n, int a, int e)
+{
+	for (int i = a; i < e; i++)
+		if (x->t[i].kind == FT_ID && tsame(x, i, n) && !tis(x, i - 1, ".") &&
+		    !tis(x, i - 1, "->"))
+			return true;
+	return false;
+}
+
+static bool fx_word_in(const struct fx *x, int i, const char *const *ws)
+{
+	for (int k = 0; ws[k]; k++)
+		if (tis(x, i, ws[k]))
+			return true;
+	return false;
+}
+
+static int fx_param(const struct fx *x, int i)
+{
+	for (int k = 0; k < x->np; k++)
+		if (tsame(x, x->params[k], i))
+			return k;
+	return -1;
+}
+
+static int fx_macro(const struct fx *x, int i)
+{
+	size_t n = x->t[i].b - x->t[i].a;
+
+	for (int k = 0; k < x->nmac; k++)
+		if (x->mac[k].nb - x->mac[k].na == n && !memcmp(x->b + x->mac[k].na, x->b + x->t[i].a, n))
+			return k;
+	return -1;
+}
+
+static int fx_vis(const struct fx *x, int i)
+{
+	for (int k = x->nvis - 1; k >= 0; k--)
+		if (tsame(x, x->d[x->vis[k]].name, i))
+			return x->vis[k];
+	return -1;
+}
+
+static bool fx_loopv(const struct fx *x, int i)
+{
+	for (int k = 0; k < x->nloopv; k++)
+		if (tsame(x, x->loopv[k], i))
+			return true;
+	return false;
+}
+
+/*
+ * Is [a, e) block-uniform: literals, operators, parameters, blockIdx/blockDim/
+ * gridDim, uniform loop variables, object-like macros that are themselves
+ * uniform; with @thread also threadIdx and rematerialisable locals. Calls
+ * only to min/max and functional casts; no memory reads ([], ->).
+ */
+#define FX_ASSIGN 100	/* @depth flag: assignments allowed (a for increment) */
+static bool fx_uniform(struct fx *x, int a, int e, bool thread, int depth)
+{
+	bool assign = depth >= FX_ASSIGN;
+
+	static const char *const kw[] = { "int", "unsigned", "long", "short", "char", "float",
+					  "double", "signed", "const", "sizeof", "true", "false",
+					  "bool", "size_t", "int64_t", "uint64_t", "int32_t",
+					  "uint32_t", "min", "max", NULL };
+	static const char *const bad[] = { "[", "]", "->", "{", "}", ";", "=", "+=", "-=", "*=",
+					   "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "++", "--",
+					   ".*", "->*", "::", NULL };
+
+	if (assign)
+		depth -= FX_ASSIGN;
+	if (depth > 8)
+		return false;
+	for (int i = a; i < e; i++) {
+		const struct ftok *t = &x->t[i];
+
+		if (t->kind == FT_NUM || (assign && (tassign(x, i) || tis(x, i, ","))))
+			continue;
+		if (t->kind == FT_STR || t->kind == FT_PP)
+			return false;
+		if (t->kind == FT_PUNCT) {
+			if (fx_word_in(x, i, bad))
+				return false;
+			if (tis(x, i, ".")) {
+				if (!(tis(x, i + 1, "x") || tis(x, i + 1, "y") || tis(x, i + 1, "z")))
+					return false;
+				i++;
+			}
+			continue;
+		}
+		if (tis(x, i, "blockIdx") || tis(x, i, "blockDim") || tis(x, i, "gridDim") ||
+		    (thread && tis(x, i, "threadIdx"))) {
+			if (!tis(x, i + 1, "."))
+				return false;
+			continue;
+		}
+		if (fx_word_in(x, i, kw))
+			continue;
+		if (tis(x, i + 1, "("))		/* a call */
+			return false;
+		if (fx_param(x, i) >= 0 || fx_loopv(x, i))
+			continue;
+		if (thread) {
+			int d = fx_vis(x, i);
+
+			if (d >= 0 && x->d[d].remat)
+				continue;
+		}
+		{
+			int m = fx_macro(x, i), ma;
+
+			if (m < 0 || x->mac[m].func || x->mac[m].bad)
+				return false;
+			ma = fx_tokenize(x, x->mac[m].ra, x->mac[m].rb);
+			if (ma < 0)
+				return false;
+			{
+				int me = x->nt;
+				bool u = fx_uniform(x, ma, me, thread, depth + 1);
+
+				x->nt = ma;	/* drop the macro's tokens again */
+				if (!u)
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+struct sflags {
+	bool barrier, ret, stray;
+};
+
+/* A simple statement (expression or declaration) from @i to its ';'. */
+static int fx_simple(struct fx *x, int i, int e, struct sflags *f)
+{
+	static const char *const no[] = { "goto", "asm", "__asm__", "__asm", "try", "throw",
+					  "typedef", "using", "template", "namespace", "class",
+					  "struct", "union", "enum", "static", "extern", "case",
+					  "default", "else", NULL };
+	int depth = 0;
+
+	for (int j = i; j < e; j++) {
+		if (x->t[j].kind == FT_PP)
+			return fx_fail(x, "a preprocessor directive inside a statement");
+		if (topen(x, j)) {
+			if (tis(x, j, "[") && !(tid(x, j - 1) || tis(x, j - 1, "]") || tis(x, j - 1, ")")))
+				return fx_fail(x, "a lambda");
+			depth++;
+		} else if (tclose(x, j)) {
+			if (--depth < 0)
+				return fx_fail(x, "unbalanced brackets");
+		} else if (depth == 0 && tis(x, j, ";")) {
+			return j + 1;
+		} else if (tis(x, j, "__syncthreads")) {
+			f->barrier = true;
+		} else if (tis(x, j, "return")) {
+			if (j != i)
+				return fx_fail(x, "return inside an expression");
+			f->ret = true;
+		} else if (fx_word_in(x, j, no)) {
+			return fx_fail(x, "a construct fission does not handle (goto, asm, static, types...)");
+		} else if (tid(x, j) && j == i && tis(x, j + 1, ":")) {
+			return fx_fail(x, "a label");
+		}
+	}
+	return fx_fail(x, "a statement without ';'");
+}
+
+/* Any statement from @i; returns the index after it or -1. */
+static int fx_stmt(struct fx *x, int i, int e, bool loop, bool sw, struct sflags *f)
+{
+	int j, k;
+
+	if (i >= e)
+		return fx_fail(x, "a statement runs past its block");
+	if (x->t[i].kind == FT_PP) {
+		if (x->t[i].b - x->t[i].a >= 7 && !memcmp(x->b + x->t[i].a, "#pragma", 7))
+			return i + 1;
+		return fx_fail(x, "a preprocessor conditional or definition inside the kernel");
+	}
+	if (tis(x, i, ";"))
+		return i + 1;
+	if (tis(x, i, "{")) {
+		for (j = i + 1; j < e && !tis(x, j, "}");)
+			if ((j = fx_stmt(x, j, e, loop, sw, f)) < 0)
+				return -1;
+		return j < e ? j + 1 : fx_fail(x, "unbalanced braces");
+	}
+	if (tis(x, i, "if") || tis(x, i, "for") || tis(x, i, "while") || tis(x, i, "switch")) {
+		bool isloop = tis(x, i, "for") || tis(x, i, "while");
+
+		if (!tis(x, i + 1, "(") || (k = tmatch(x, i + 1, e)) < 0)
+			return fx_fail(x, "a statement header without parentheses");
+		for (j = i + 2; j < k; j++) {
+			if (tis(x, j, "__syncthreads"))
+				f->barrier = true;
+			if (tis(x, j, "[") && !(tid(x, j - 1) || tis(x, j - 1, "]") || tis(x, j - 1, ")")))
+				return fx_fail(x, "a lambda");
+		}
+		j = fx_stmt(x, k + 1, e, loop || isloop, sw || tis(x, i, "switch"), f);
+		if (j >= 0 && tis(x, i, "if") && tis(x, j, "else"))
+			j = fx_stmt(x, j + 1, e, loop, sw, f);
+		return j;
+	}
+	if (tis(x, i, "do")) {
+		j = fx_stmt(x, i + 1, e, true, sw, f);
+		if (j < 0 || !tis(x, j, "while") || !tis(x, j + 1, "(") || (k = tmatch(x, j + 1, e)) < 0 ||
+		    !tis(x, k + 1, ";"))
+			return fx_fail(x, "a do-while statement");
+		return k + 2;
+	}
+	if (tis(x, i, "case") || tis(x, i, "default")) {
+		for (j = i + 1; j < e && !tis(x, j, ":"); j++)
+			if (tis(x, j, ";") || tis(x, j, "{"))
+				return fx_fail(x, "a case label");
+		return j < e && sw ? j + 1 : fx_fail(x, "a case label");
+	}
+	if (tis(x, i, "break") || tis(x, i, "continue")) {
+		if (!loop && !(sw && tis(x, i, "break")))
+			f->stray = true;
+		return tis(x, i + 1, ";") ? i + 2 : fx_fail(x, "break/continue");
+	}
+	return fx_simple(x, i, e, f);
+}
+
+/* Parse a declaration statement [a, e) (e: its ';'); false if it is not one. */
+static bool fx_decl(struct fx *x, int a, int e, struct fdecl *out, int max, int *n)
+{
+	static const char *const quals[] = { "const", "volatile", "__restrict__", "__restrict",
+					     "restrict", NULL };
+	static const char *const notype[] = { "return", "delete", "new", "sizeof", "break",
+					      "continue", "else", "do", "throw", NULL };
+	int i = a, k, sa = a, se, j;
+
+	while (i < e && (tid(x, i) || (tis(x, i, "::") && tid(x, i + 1))))
+		i++;
+	if (i == a || fx_word_in(x, a, notype))
+		return false;
+	if (tis(x, i, "*") || tis(x, i, "&")) {
+		se = i;
+		j = i;
+	} else if (tis(x, i, "=") || tis(x, i, ";") || tis(x, i, ",") || tis(x, i, "[") ||
+		   tis(x, i, "(") || tis(x, i, "{")) {
+		if (i - a < 2 || tis(x, i - 2, "::"))
+			return false;
+		se = i - 1;
+		j = i - 1;
+	} else {
+		return false;
+	}
+	*n = 0;
+	for (;;) {
+		struct fdecl d;
+
+		memset(&d, 0, sizeof(d));
+		d.sa = sa;
+		d.se = se;
+		d.da = d.pa = j;
+		while (j < e && (tis(x, j, "*") || tis(x, j, "&") || (fx_word_in(x, j, quals) && j > d.da))) {
+			if (tis(x, j, "&"))
+				d.ref = true;
+			j++;
+		}
+		d.pe = j;
+		if (!tid(x, j))
+			return false;
+		d.name = j++;
+		while (tis(x, j, "[")) {
+			d.array = true;
+			if ((k = tmatch(x, j, e)) < 0)
+				return false;
+			j = k + 1;
+		}
+		d.ia = d.ie = j;
+		if (tis(x, j, "=")) {
+			int depth = 0;
+
+			d.ia = ++j;
+			d.brace = tis(x, j, "{");
+			for (; j < e; j++) {
+				if (topen(x, j))
+					depth++;
+				else if (tclose(x, j))
+					depth--;
+				else if (depth == 0 && tis(x, j, ","))
+					break;
+			}
+			d.ie = j;
+		} else if (tis(x, j, "(") || tis(x, j, "{")) {
+			d.ctor = true;
+			if ((k = tmatch(x, j, e)) < 0)
+				return false;
+			j = k + 1;
+		}
+		d.de = j;
+		if (*n < max)
+			out[*n] = d;
+		(*n)++;
+		if (j == e)
+			return *n <= max;
+		if (!tis(x, j, ","))
+			return false;
+		j++;
+	}
+}
+
+static void fx_text(struct fx *x, int a, int e)
+{
+	if (a < e)
+		fb_add(&x->o, x->src + x->t[a].a, x->t[e - 1].b - x->t[a].a);
+}
+
+/* Tokens [a, e) without `const` (specifiers of a promoted variable). */
+static void fx_text_noconst(struct fx *x, int a, int e)
+{
+	for (int i = a; i < e; i++) {
+		if (tis(x, i, "const") || fx_word_in(x, i, (const char *const[]){ "__restrict__",
+				"__restrict", "restrict", NULL }))
+			continue;
+		fx_text(x, i, i + 1);
+		fb_str(&x->o, " ");
+	}
+}
+
+static void fx_line(struct fx *x, int tok)
+{
+	fb_printf(&x->o, "\n#line %d \"%s\"\n", x->t[tok].line, x->fname);
+}
+
+/* T *&name = name__v[__vgpu_t]; */
+static void fx_bind(struct fx *x, const struct fdecl *d)
+{
+	fx_text_noconst(x, d->sa, d->se);
+	for (int i = d->pa; i < d->pe; i++)
+		if (tis(x, i, "*"))
+			fb_str(&x->o, "*");
+	fb_str(&x->o, "&");
+	fx_text(x, d->name, d->name + 1);
+	fb_str(&x->o, " = ");
+	fx_text(x, d->name, d->name + 1);
+	fb_str(&x->o, "__v[__vgpu_t]; ");
+}
+
+/* The locals visible in a later region: references or recomputations. */
+static void fx_prologue(struct fx *x)
+{
+	for (int k = 0; k < x->nvis; k++) {
+		const struct fdecl *d = &x->d[x->vis[k]];
+
+		if (d->promoted) {
+			fx_bind(x, d);
+		} else {
+			fx_text(x, d->sa, d->se);
+			fb_str(&x->o, " ");
+			fx_text(x, d->da, d->de);
+			fb_str(&x->o, "; ");
+		}
+	}
+}
+
+enum { FI_STMT, FI_BAR, FI_SHARED, FI_LOOP, FI_PP };
+
+struct fitem {
+	int kind, a, e;		/* tokens [a, e) */
+	int region;		/* FI_STMT: index of its region */
+	int hdr;		/* FI_LOOP: '(' of the header; body '{' is at e - ... */
+	int body;		/* FI_LOOP: token of the body's '{' */
+	bool ret;
+	int d0, nd;		/* FI_STMT: its tracked declarations */
+};
+
+static int fx_scope(struct fx *x, int a, int e, bool top);
+
+/* Check the header of a loop that contains barriers; pushes its variables. */
+static int fx_uloop(struct fx *x, int i, int *body, int *bend)
+{
+	int lp = i + 1, rp = tmatch(x, lp, x->body_end), s1 = -1, s2 = -1;
+
+	if (rp < 0 || !tis(x, rp + 1, "{") || (*bend = tmatch(x, rp + 1, x->body_end)) < 0)
+		return fx_fail(x, "a loop with barriers and no braced body");
+	*body = rp + 1;
+	if (tis(x, i, "while")) {
+		if (!fx_uniform(x, lp + 1, rp, false, 0))
+			return fx_fail(x, "a barrier inside a while loop whose condition is not block-uniform");
+		return 0;
+	}
+	for (int j = lp + 1, depth = 0; j < rp; j++) {
+		if (topen(x, j))
+			depth++;
+		else if (tclose(x, j))
+			depth--;
+		else if (depth == 0 && tis(x, j, ";"))
+			s1 < 0 ? (s1 = j) : (s2 = j);
+	}
+	if (s1 < 0 || s2 < 0)
+		return fx_fail(x, "a for header fission does not understand");
+	if (s1 > lp + 1) {	/* init: a declaration with uniform initialisers */
+		struct fdecl d[8];
+		int n;
+
+		if (!fx_decl(x, lp + 1, s1, d, 8, &n))
+			return fx_fail(x, "a for loop with barriers whose init is not a declaration");
+		for (int k = 0; k < n; k++) {
+			if (d[k].array || d[k].ref || d[k].ctor || d[k].ia == d[k].ie ||
+			    !fx_uniform(x, d[k].ia, d[k].ie, false, 0))
+				return fx_fail(x, "a barrier inside a for loop whose variable is not block-uniform");
+			if (fx_modified(x, d[k].name, *body, *bend, -1))
+				return fx_fail(x, "a uniform loop variable modified in the loop body");
+			x->loopv[x->nloopv++] = d[k].name;
+		}
+	}
+	if (s2 == s1 + 1 || !fx_uniform(x, s1 + 1, s2, false, 0))
+		return fx_fail(x, "a barrier inside a for loop whose condition is not block-uniform");
+	/* increment: uniform tokens, assignments allowed to loop variables only */
+	for (int j = s2 + 1; j < rp; j++)
+		if (tid(x, j) && !tis(x, j - 1, ".") && (tassign(x, j + 1) || tis(x, j - 1, "++") ||
+							  tis(x, j - 1, "--")) && !fx_loopv(x, j))
+			return fx_fail(x, "a for increment that modifies something else than its variable");
+	if (!fx_uniform(x, s2 + 1, rp, false, FX_ASSIGN))
+		return fx_fail(x, "a barrier inside a for loop whose increment is not block-uniform");
+	return 0;
+}
+
+static void fx_region_open(struct fx *x)
+{
+	fb_str(&x->o, "\n{ for (__vgpu_ix __vgpu_z = 0; __vgpu_z < blockDim.z; __vgpu_z++)"
+		      " for (__vgpu_ix __vgpu_y = 0; __vgpu_y < blockDim.y; __vgpu_y++) {"
+		      " const __vgpu_ix __vgpu_row = (__vgpu_z * blockDim.y + __vgpu_y) * blockDim.x;\n"
+		      "#pragma GCC ivdep\n"
+		      " for (__vgpu_ix __vgpu_x = 0; __vgpu_x < blockDim.x; __vgpu_x++) {"
+		      " const __vgpu_idx3 threadIdx{__vgpu_x, __vgpu_y, __vgpu_z};"
+		      " const int __vgpu_t = __vgpu_row + __vgpu_x; (void)__vgpu_t; ");
+	if (x->set_tls)
+		fb_str(&x->o, "::threadIdx = threadIdx; ");
+}
+
+/* Emit one statement of a region (a tracked declaration becomes bindings). */
+static void fx_emit_stmt(struct fx *x, const struct fitem *it, int label)
+{
+	fx_line(x, it->a);
+	if (it->nd) {
+		for (int k = it->d0; k < it->d0 + it->nd; k++) {
+			const struct fdecl *d = &x->d[k];
+
+			if (d->promoted) {
+				fx_bind(x, d);
+				if (d->ia < d->ie) {
+					fx_text(x, d->name, d->name + 1);
+					fb_str(&x->o, " = ");
+					fx_text(x, d->ia, d->ie);
+					fb_str(&x->o, "; ");
+				}
+			} else {
+				fx_text(x, d->sa, d->se);
+				fb_str(&x->o, " ");
+				fx_text(x, d->da, d->de);
+				fb_str(&x->o, "; ");
+			}
+		}
+		return;
+	}
+	if (!it->ret) {
+		fx_text(x, it->a, it->e);
+		return;
+	}
+	for (int i = it->a; i < it->e; i++) {	/* return -> leave this thread's region */
+		if (i > it->a)
+			fb_add(&x->o, x->src + x->t[i - 1].b, x->t[i].a - x->t[i - 1].b);
+		if (tis(x, i, "return"))
+			fb_printf(&x->o, "goto __vgpu_next%d", label);
+		else
+			fx_text(x, i, i + 1);
+	}
+}
+
+/*
+ * One scope: the kernel body (top) or a uniform loop's body, tokens [a, e)
+ * between its braces. Emits `{ ... }`.
+ */
+static int fx_scope(struct fx *x, int a, int e, bool top)
+{
+	struct fitem *it = NULL;
+	int n = 0, cap = 0, region = 0, ret = -1, nvis0 = x->nvis, nloopv0 = x->nloopv;
+	int last_region = -1, d_first = x->nd;
+	bool cur = false;
+
+	for (int i = a; i < e;) {
+		struct fitem f = { .a = i };
+		struct sflags fl = { 0 };
+
+		if (x->t[i].kind == FT_PP) {
+			if (!(x->t[i].b - x->t[i].a >= 7 && !memcmp(x->b + x->t[i].a, "#pragma", 7)))
+				{ fx_fail(x, "a preprocessor directive inside the kernel"); goto out; }
+			f.kind = FI_PP;
+			f.e = i + 1;
+		} else if (tis(x, i, "__syncthreads")) {
+			if (!tis(x, i + 1, "(") || !tis(x, i + 2, ")") || !tis(x, i + 3, ";"))
+				{ fx_fail(x, "__syncthreads inside an expression"); goto out; }
+			f.kind = FI_BAR;
+			f.e = i + 4;
+		} else if (tis(x, i, "__shared__") || (tis(x, i, "extern") && tis(x, i + 1, "__shared__"))) {
+			int j = i;
+
+			while (j < e && !tis(x, j, ";")) {
+				if (tis(x, j, "__syncthreads") || tis(x, j, "{") || tis(x, j, "threadIdx"))
+					{ fx_fail(x, "a __shared__ declaration fission does not understand"); goto out; }
+				j++;
+			}
+			if (j == e)
+				{ fx_fail(x, "a __shared__ declaration without ';'"); goto out; }
+			f.kind = FI_SHARED;
+			f.e = j + 1;
+		} else {
+			int j = fx_stmt(x, i, e, false, false, &fl);
+
+			if (j < 0)
+				goto out;
+			f.e = j;
+			if (fl.barrier) {
+				if (!tis(x, i, "for") && !tis(x, i, "while"))
+					{ fx_fail(x, "a barrier inside a conditional or nested block"); goto out; }
+				f.kind = FI_LOOP;
+			} else {
+				f.kind = FI_STMT;
+				if (fl.stray)
+					{ fx_fail(x, "break/continue at the top level of a region"); goto out; }
+				f.ret = fl.ret;
+			}
+		}
+		if (f.kind == FI_STMT || f.kind == FI_PP) {
+			if (!cur && f.kind == FI_STMT)
+				cur = true;
+			f.region = region;
+		} else if (f.kind == FI_BAR || f.kind == FI_LOOP) {
+			if (cur)
+				region++;
+			cur = false;
+		}
+		if (n == cap) {
+			struct fitem *ni = realloc(it, (size_t)(cap = cap ? cap * 2 : 32) * sizeof(*ni));
+
+			if (!ni) { ret = -ENOMEM; goto out; }
+			it = ni;
+		}
+		it[n++] = f;
+		i = f.e;
+	}
+	/* the final region: STMTs after the last barrier/loop of the top scope */
+	if (top && n && cur)
+		last_region = region;
+	/* returns: only in the final region of the kernel body */
+	for (int k = 0; k < n; k++)
+		if (it[k].kind == FI_STMT && it[k].ret && it[k].region != last_region)
+			{ fx_fail(x, "return before a barrier"); goto out; }
+	/* declarations at the top level of regions */
+	for (int k = 0; k < n; k++) {
+		struct fdecl ds[16];
+		int nd = 0, rend = e;
+
+		if (it[k].kind != FI_STMT || !fx_decl(x, it[k].a, it[k].e - 1, ds, 16, &nd))
+			continue;
+		if (nd > 16)
+			{ fx_fail(x, "too many declarators"); goto out; }
+		for (int q = k + 1; q < n; q++)
+			if (it[q].kind == FI_BAR || it[q].kind == FI_LOOP) {
+				rend = it[q].a;
+				break;
+			}
+		if (x->nd + nd > x->dcap) {
+			int dcap = (x->nd + nd) * 2;
+			struct fdecl *nd2 = realloc(x->d, (size_t)dcap * sizeof(*nd2));
+			int *nv = realloc(x->vis, (size_t)dcap * sizeof(*nv));
+
+			if (nd2)
+				x->d = nd2;
+			if (nv)
+				x->vis = nv;
+			if (!nd2 || !nv) { ret = -ENOMEM; goto out; }
+			x->dcap = dcap;
+		}
+		it[k].d0 = x->nd;
+		it[k].nd = nd;
+		for (int q = 0; q < nd; q++) {
+			struct fdecl *d = &ds[q];
+
+			d->used_later = fx_uses(x, d->name, rend, e);
+			if (fx_param(x, d->name) >= 0 || fx_loopv(x, d->name) || fx_vis(x, d->name) >= 0)
+				{ fx_fail(x, "a local shadows a parameter, loop variable or another local"); goto out; }
+			for (int r = d_first; r < x->nd; r++)
+				if (tsame(x, x->d[r].name, d->name))
+					{ fx_fail(x, "a local declared twice in one scope"); goto out; }
+			if (d->used_later) {
+				bool isauto = false, isstatic = false;
+
+				for (int s = d->sa; s < d->se; s++) {
+					isauto |= tis(x, s, "auto");
+					isstatic |= tis(x, s, "static") || tis(x, s, "extern");
+				}
+				if (isstatic)
+					{ fx_fail(x, "a static local"); goto out; }
+				d->remat = !x->no_remat && !d->array && !d->ref && !d->ctor && !d->brace &&
+					   d->ia < d->ie && !fx_modified(x, d->name, d->name, e, d->name) &&
+					   fx_uniform(x, d->ia, d->ie, true, 0);
+				if (!d->remat) {
+					if (d->array || d->ref || isauto || d->ctor || d->brace)
+						{ fx_fail(x, "a local live across a barrier that cannot be promoted (array, reference, auto, constructor)"); goto out; }
+					d->promoted = true;
+				}
+			}
+			x->d[x->nd++] = *d;
+			/* visible to the initialisers of later declarations (remat check) */
+			if (d->used_later)
+				x->vis[x->nvis++] = x->nd - 1;
+		}
+	}
+	x->nvis = nvis0;
+
+	/* emit */
+	fb_str(&x->o, "{");
+	for (int k = 0; k < n; k++)
+		if (it[k].kind == FI_SHARED) {
+			const struct vgpu_xshared *xs = NULL;
+
+			for (int q = 0; q < x->sig->nxshared; q++)
+				if (x->sig->xshared[q].begin == x->t[it[k].a].a)
+					xs = &x->sig->xshared[q];
+			fx_line(x, it[k].a);
+			if (tis(x, it[k].a, "extern")) {
+				if (!xs)
+					{ fx_fail(x, "an extern __shared__ declaration not understood"); goto out; }
+				fb_printf(&x->o, "%s *const %s = (%s *)__vgpu_dsmem; ", xs->type, xs->name, xs->type);
+			} else {
+				fx_text(x, it[k].a, it[k].e);
+			}
+		}
+	for (int k = d_first; k < x->nd; k++)
+		if (x->d[k].promoted) {
+			fx_text_noconst(x, x->d[k].sa, x->d[k].se);
+			for (int i = x->d[k].pa; i < x->d[k].pe; i++)
+				if (tis(x, i, "*"))
+					fb_str(&x->o, "*");
+			fx_text(x, x->d[k].name, x->d[k].name + 1);
+			fb_str(&x->o, "__v[1024]; ");
+		}
+	for (int k = 0; k < n;) {
+		if (it[k].kind == FI_BAR || it[k].kind == FI_SHARED) {
+			k++;
+			continue;
+		}
+		if (it[k].kind == FI_PP && k + 1 < n && it[k + 1].kind == FI_LOOP) {
+			fx_line(x, it[k].a);
+			fx_text(x, it[k].a, it[k].e);
+			fb_str(&x->o, "\n");
+			k++;
+			continue;
+		}
+		if (it[k].kind == FI_LOOP) {
+			int body, bend, nl = x->nloopv;
+
+			if (fx_uloop(x, it[k].a, &body, &bend))
+				goto out;
+			fx_line(x, it[k].a);
+			fx_text(x, it[k].a, body);
+			fb_str(&x->o, "\n");
+			ret = fx_scope(x, body + 1, bend, false);
+			if (ret)
+				goto out;
+			ret = -1;
+			x->nloopv = nl;
+			k++;
+			continue;
+		}
+		/* a region: items k.. up to the next barrier or loop */
+		{
+			int q = k, label = ++x->label;
+			bool anyret = false, anystmt = false;
+
+			while (q < n && it[q].kind != FI_BAR && it[q].kind != FI_LOOP &&
+			       !(it[q].kind == FI_PP && q + 1 < n && it[q + 1].kind == FI_LOOP)) {
+				anyret |= it[q].kind == FI_STMT && it[q].ret;
+				anystmt |= it[q].kind == FI_STMT;
+				q++;
+			}
+			if (anystmt) {
+				fx_region_open(x);
+				fx_prologue(x);
+				fb_str(&x->o, "{");
+				for (int r = k; r < q; r++) {
+					if (it[r].kind == FI_PP) {
+						if (r + 1 < q) {	/* a pragma before a statement */
+							fx_line(x, it[r].a);
+							fx_text(x, it[r].a, it[r].e);
+							fb_str(&x->o, "\n");
+						}
+						continue;
+					}
+					if (it[r].kind == FI_SHARED)
+						continue;
+					fx_emit_stmt(x, &it[r], label);
+				}
+				fb_str(&x->o, "\n}");
+				if (anyret)
+					fb_printf(&x->o, " __vgpu_next%d: ;", label);
+				fb_str(&x->o, " } } }\n");
+				/* its used-later locals become visible to what follows */
+				for (int r = k; r < q; r++)
+					for (int dd = it[r].d0; it[r].kind == FI_STMT && dd < it[r].d0 + it[r].nd; dd++)
+						if (x->d[dd].used_later)
+							x->vis[x->nvis++] = dd;
+			}
+			k = q;
+		}
+	}
+	fb_str(&x->o, "}");
+	ret = 0;
+out:
+	x->nvis = nvis0;
+	x->nloopv = nloopv0;
+	free(it);
+	return ret;
+}
+
+static void fx_macros(struct fx *x)
+{
+	const char *b = x->b;
+
+	for (size_t i = 0; i < x->len; i++) {
+		size_t j, ns, ne;
+		bool undef;
+
+		if (b[i] != '#' || (i > 0 && b[i - 1] != '\n' && !isspace((unsigned char)b[i - 1])))
+			continue;
+		j = i + 1;
+		while (j < x->len && (b[j] == ' ' || b[j] == '\t'))
+			j++;
+		undef = word_at(b, x->len, j, "undef");
+		if (!word_at(b, x->len, j, "define") && !undef)
+			continue;
+		j += undef ? 5 : 6;
+		while (j < x->len && (b[j] == ' ' || b[j] == '\t'))
+			j++;
+		ns = j;
+		while (j < x->len && is_id(b[j]))
+			j++;
+		ne = j;
+		if (ne == ns)
+			continue;
+		{
+			struct fmacro m = { .na = ns, .nb = ne, .func = j < x->len && b[j] == '(' };
+			int k;
+
+			m.ra = j;
+			while (j < x->len && b[j] != '\n') {
+				if (b[j] == '\\' && j + 1 < x->len && b[j + 1] == '\n')
+					j++;
+				j++;
+			}
+			m.rb = j;
+			for (k = 0; k < x->nmac; k++)
+				if (x->mac[k].nb - x->mac[k].na == ne - ns &&
+				    !memcmp(b + x->mac[k].na, b + ns, ne - ns))
+					break;
+			if (k < x->nmac) {
+				x->mac[k].bad = true;
+				continue;
+			}
+			if (undef)
+				m.bad = true;
+			{
+				struct fmacro *nm = realloc(x->mac, (size_t)(x->nmac + 1) * sizeof(*nm));
+
+				if (!nm)
+					return;
+				x->mac = nm;
+				x->mac[x->nmac++] = m;
+			}
+		}
+		i = j;
+	}
+}
+
+int vgpu_fission(const char *src, size_t len, const struct vgpu_ksig *sig,
+		 const struct vgpu_ksite *site, const char *fname, char **out,
+		 size_t *body_end, const char **why)
+{
+	static const char *const danger[] = { "__syncthreads", "return", "break", "continue", "goto",
+					      NULL };
+	struct fx x;
+	size_t lb, rb;
+	int ret = 1, body, pa;
+
+	*out = NULL;
+	*why = NULL;
+	memset(&x, 0, sizeof(x));
+	x.src = src;
+	x.len = len;
+	x.sig = sig;
+	x.fname = fname;
+	x.set_tls = sig->helpers_use_builtins;
+	if (sig->helpers_use_barrier) {
+		*why = "a helper function calls __syncthreads";
+		return 1;
+	}
+	x.b = blank(src, len);
+	if (!x.b)
+		return -ENOMEM;
+	lb = skip_ws(x.b, len, site->rparen + 1);
+	if (lb >= len || x.b[lb] != '{' || (rb = match(x.b, len, lb)) >= len) {
+		x.why = "no body";
+		goto out;
+	}
+	fx_macros(&x);
+	/* parameter names: the last identifier of each parameter */
+	pa = fx_tokenize(&x, site->lparen + 1, site->rparen);
+	if (pa < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	{
+		int last = -1, depth = 0;
+
+		for (int i = pa; i <= x.nt; i++) {
+			if (i < x.nt && (topen(&x, i) || tis(&x, i, "<")))
+				depth++;
+			else if (i < x.nt && (tclose(&x, i) || tis(&x, i, ">")))
+				depth--;
+			else if (i < x.nt && tid(&x, i) && depth == 0)
+				last = i;
+			if (i == x.nt || (depth == 0 && tis(&x, i, ","))) {
+				if (last >= 0 && x.np < VGPU_MAX_PARAMS)
+					x.params[x.np++] = last;
+				last = -1;
+			}
+		}
+	}
+	body = fx_tokenize(&x, lb, rb + 1);
+	if (body < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	x.body_end = x.nt - 1;
+	x.loopv = calloc((size_t)(x.nt + 1), sizeof(int));
+	if (!x.loopv) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* parameters are shared by the threads of a block here: none may change */
+	for (int k = 0; k < x.np; k++)
+		if (!tis(&x, x.params[k], "void") && fx_modified(&x, x.params[k], body, x.nt, -1)) {
+			x.why = "a parameter is modified in the kernel";
+			goto out;
+		}
+	/* macros that hide control flow or barriers */
+	for (int i = body; i < x.nt; i++) {
+		int m;
+
+		if (!tid(&x, i) || (m = fx_macro(&x, i)) < 0)
+			continue;
+		for (size_t c = x.mac[m].ra; c < x.mac[m].rb; c++)
+			for (int w = 0; danger[w]; w++)
+				if (word_at(x.b, x.mac[m].rb, c, danger[w])) {
+					x.why = "a macro hides a barrier or control flow";
+					goto out;
+				}
+	}
+	/* references could alias a local that would be recomputed */
+	for (int i = body; i + 3 < x.nt; i++)
+		if (tid(&x, i) && tis(&x, i + 1, "&") && tid(&x, i + 2) &&
+		    (tis(&x, i + 3, "=") || tis(&x, i + 3, "(") || tis(&x, i + 3, "{")))
+			x.no_remat = true;
+	{
+		int r = fx_scope(&x, body + 1, x.nt - 1, true);
+
+		if (r == -ENOMEM || x.o.oom) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (r)
+			goto out;
+	}
+	*out = x.o.p;
+	x.o.p = NULL;
+	*body_end = rb;
+	ret = 0;
+out:
+	if (ret == 1)
+		*why = x.why ? x.why : "not understood";
+	free(x.o.p);
+	free(x.t);
+	free(x.mac);
+	free(x.d);
+	free(x.vis);
+	free(x.loopv);
+	free((char *)x.b);
+	return ret;
+}

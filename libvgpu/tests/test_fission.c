@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Barrier fission of the CPU backend: kernels whose barriers are in
+ * structured positions run as loops over threads (split path), the others
+ * on fibers (fallback path). Every kernel runs on both paths (the same source
+ * compiled with -D__VGPU_NO_FISSION gives the fibers) and the outputs must
+ * be identical; the path taken is read from the module image (the symbol
+ * __vgpu_split_<name> of the CPU image), and must be the expected one.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "common.h"
+
+static const char src[] =
+"#define STEPS 4\n"
+"#define TID threadIdx.x\n"
+"/* 2-D block, locals live across barriers (promoted and recomputed), nested uniform loops */\n"
+"extern \"C\" __global__ void live2d(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int sh[4][8];\n"
+"	int tx = threadIdx.x, ty = threadIdx.y;\n"
+"	int gid = (blockIdx.x * blockDim.y + ty) * blockDim.x + tx;\n"
+"	int acc = in[gid % n];\n"
+"	int cnt = 0;\n"
+"	__syncthreads();\n"
+"	for (int i = 0; i < 3; i++) {\n"
+"		for (int j = 0; j < n % 3 + 1; j++) {\n"
+"			sh[ty][tx] = acc + j;\n"
+"			__syncthreads();\n"
+"			int nb = sh[(ty + 1) % blockDim.y][(tx + 1) % blockDim.x];\n"
+"			acc = acc * 3 + nb + i;\n"
+"			cnt++;\n"
+"			__syncthreads();\n"
+"		}\n"
+"	}\n"
+"	out[gid] = acc + cnt;\n"
+"}\n"
+"\n"
+"/* a barrier inside a thread-dependent if: fibers */\n"
+"extern \"C\" __global__ void ifbar(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	int t = threadIdx.x;\n"
+"	if (t < (int)blockDim.x) {\n"
+"		s[t] = in[t % n] * 2;\n"
+"		__syncthreads();\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + t] = s[(t + 1) % blockDim.x];\n"
+"}\n"
+"\n"
+"/* return after the last barrier: split */\n"
+"extern \"C\" __global__ void tailret(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[128];\n"
+"	int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+"	s[threadIdx.x] = i < n ? in[i] : 0;\n"
+"	__syncthreads();\n"
+"	if (i >= n - 5)\n"
+"		return;\n"
+"	for (int k = 0; k < 4; k++) {\n"
+"		if (k == 2) break;\n"
+"		out[i] += s[threadIdx.x] + s[(threadIdx.x + k + 1) % blockDim.x];\n"
+"	}\n"
+"}\n"
+"\n"
+"/* return before a barrier: fibers */\n"
+"extern \"C\" __global__ void headret(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[128];\n"
+"	if (n < 0)\n"
+"		return;\n"
+"	s[threadIdx.x] = in[threadIdx.x % n];\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = s[blockDim.x - 1 - threadIdx.x];\n"
+"}\n"
+"\n"
+"/* a barrier in a loop with a thread-dependent condition (through a macro): fibers */\n"
+"extern \"C\" __global__ void tdloop(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	int v = in[threadIdx.x % n];\n"
+"	for (int k = TID * 0; k < 3; k++) {\n"
+"		s[threadIdx.x] = v;\n"
+"		__syncthreads();\n"
+"		v += s[(threadIdx.x + 1) % blockDim.x];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = v;\n"
+"}\n"
+"\n"
+"/* a parameter modified: fibers */\n"
+"extern \"C\" __global__ void parmod(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	out += blockIdx.x * blockDim.x;\n"
+"	s[threadIdx.x] = in[threadIdx.x % n] + 1;\n"
+"	__syncthreads();\n"
+"	out[threadIdx.x] = s[(threadIdx.x + 5) % blockDim.x];\n"
+"}\n"
+"\n"
+"/* 3-D block, dynamic shared memory, float math, macro bound, pragma, comments */\n"
+"extern \"C\" __global__ void blk3(const int *in, int *out, int n)\n"
+"{\n"
+"	extern __shared__ float dsm[];\n"
+"	int t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);\n"
+"	int nt = blockDim.x * blockDim.y * blockDim.z; // __syncthreads() in a comment\n"
+"	float x = (float)in[(blockIdx.x * nt + t) % n]; /* return; */\n"
+"#pragma unroll\n"
+"	for (int r = 0; r < STEPS; ++r) {\n"
+"		dsm[t] = x;\n"
+"		__syncthreads();\n"
+"		x = 0.5f * (x + dsm[(t + 1) % nt]) + 0.25f;\n"
+"		__syncthreads();\n"
+"	}\n"
+"	out[blockIdx.x * nt + t] = (int)(x * 64.f);\n"
+"}\n"
+"\n"
+"/* a promoted local shadowed in a nested block of a later region; a while loop */\n"
+"extern \"C\" __global__ void shadow(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	int v = in[threadIdx.x % n];\n"
+"	v += 7;\n"
+"	s[threadIdx.x] = v;\n"
+"	__syncthreads();\n"
+"	while (n < 0) {\n"
+"		__syncthreads();\n"
+"	}\n"
+"	{\n"
+"		int v = s[(threadIdx.x + 2) % blockDim.x];\n"
+"		out[blockIdx.x * blockDim.x + threadIdx.x] = v;\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] += v * 1000;\n"
+"}\n"
+"\n"
+"/* the benchmark's reduction: grid-stride partial sums, then a tree */\n"
+"extern \"C\" __global__ void block_sum(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[256];\n"
+"	int acc = 0;\n"
+"	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)\n"
+"		acc += in[i];\n"
+"	s[threadIdx.x] = acc;\n"
+"	__syncthreads();\n"
+"	for (unsigned int k = blockDim.x / 2; k > 0; k >>= 1) {\n"
+"		if (threadIdx.x < k)\n"
+"			s[threadIdx.x] += s[threadIdx.x + k];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	if (threadIdx.x == 0)\n"
+"		out[blockIdx.x] = s[0];\n"
+"}\n"
+"\n"
+"/* a helper-free kernel with a local used across a barrier through its address */\n"
+"extern \"C\" __global__ void addr(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	int v = in[threadIdx.x % n];\n"
+"	int *p = &v;\n"
+"	s[threadIdx.x] = v;\n"
+"	__syncthreads();\n"
+"	*p += s[(threadIdx.x + 1) % blockDim.x];\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = v;\n"
+"}\n";
+
+struct kcase {
+	const char *name;
+	int split;			/* expected path */
+	unsigned grid, bx, by, bz, shm;
+	int n;				/* the int argument */
+	int ref;			/* 1: check block_sum against C */
+};
+
+static const struct kcase cases[] = {
+	{ "live2d", 1, 3, 8, 4, 1, 0, 40, 0 },
+	{ "ifbar", 0, 2, 64, 1, 1, 0, 50, 0 },
+	{ "tailret", 1, 3, 128, 1, 1, 0, 300, 0 },
+	{ "headret", 0, 2, 128, 1, 1, 0, 77, 0 },
+	{ "tdloop", 0, 2, 64, 1, 1, 0, 33, 0 },
+	{ "parmod", 0, 2, 64, 1, 1, 0, 33, 0 },
+	{ "blk3", 1, 2, 4, 3, 2, 24 * 4, 100, 0 },
+	{ "shadow", 1, 2, 64, 1, 1, 0, 20, 0 },
+	{ "block_sum", 1, 8, 256, 1, 1, 0, 100003, 1 },
+	{ "addr", 1, 2, 64, 1, 1, 0, 64, 0 },
+};
+
+static vgpu_session *s;
+
+static int is_split(const void *img, long len, const char *name)
+{
+	char sym[160];
+
+	snprintf(sym, sizeof(sym), "__vgpu_split_%s", name);
+	return memmem(img, (size_t)len, sym, strlen(sym) + 1) != NULL;
+}
+
+static int run(vgpu_module *m, const struct kcase *c, const int *in, int *out, size_t nout)
+{
+	vgpu_kernel *k;
+	vgpu_buffer *I = NULL, *O = NULL;
+	struct vgpu_launch_cfg cfg = { .size = sizeof(cfg), .grid = { c->grid, 1, 1 },
+				       .block = { c->bx, c->by, c->bz }, .shared_bytes = c->shm };
+	int ret = vgpu_kernel_get(m, c->name, &k);
+
+	if (!ret)
+		ret = vgpu_buffer_alloc(s, (size_t)c->n * 4, &I);
+	if (!ret)
+		ret = vgpu_buffer_alloc(s, nout * 4, &O);
+	if (!ret)
+		ret = vgpu_buffer_write(I, 0, in, (size_t)c->n * 4);
+	memset(out, 0, nout * 4);
+	if (!ret)
+		ret = vgpu_buffer_write(O, 0, out, nout * 4);
+	if (!ret) {
+		struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(c->n) };
+
+		ret = vgpu_launch(k, &cfg, a, 3);
+	}
+	if (!ret)
+		ret = vgpu_buffer_read(O, 0, out, nout * 4);
+	if (ret)
+		t_diag("%s: %s", c->name, vgpu_last_error(s));
+	if (I)
+		vgpu_buffer_free(I);
+	if (O)
+		vgpu_buffer_free(O);
+	return ret;
+}
+
+int main(void)
+{
+	struct vgpu_session_opts o = { .size = sizeof(o), .backend = VGPU_BACKEND_CPU,
+				       .flags = VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_NO_CACHE,
+				       .guest = "fission" };
+	const char *nofis[] = { "-D__VGPU_NO_FISSION" };
+	struct vgpu_compile_opts co = { .size = sizeof(co), .name = "fission.cu" };
+	struct vgpu_compile_opts cf = { .size = sizeof(cf), .name = "fission.cu",
+					.options = nofis, .nr_options = 1 };
+	vgpu_module *ms = NULL, *mf = NULL;
+	char *img = NULL, *imgf = NULL;
+	long len = 0, lenf = 0;
+	int ret, fission = !getenv("VGPU_CPU_FISSION") || strcmp(getenv("VGPU_CPU_FISSION"), "0");
+
+	ret = vgpu_session_open(&s, &o);
+	ok(ret == 0, "fission: session open on the CPU backend");
+	if (ret)
+		return t_done();
+	ret = vgpu_module_compile(s, src, 0, &co, &ms);
+	ok(ret == 0, "fission: compile (split where possible)");
+	if (ret)
+		t_diag("%s", vgpu_last_error(s));
+	ret = ret ? ret : vgpu_module_compile(s, src, 0, &cf, &mf);
+	ok(ret == 0, "fission: compile with -D__VGPU_NO_FISSION (fibers)");
+	if (ret) {
+		t_diag("%s", vgpu_last_error(s));
+		vgpu_session_close(s);
+		return t_done();
+	}
+	len = vgpu_module_image(ms, NULL, 0);
+	lenf = vgpu_module_image(mf, NULL, 0);
+	img = len > 0 ? malloc((size_t)len) : NULL;
+	imgf = lenf > 0 ? malloc((size_t)lenf) : NULL;
+	if (!img || !imgf || vgpu_module_image(ms, img, (size_t)len) != len ||
+	    vgpu_module_image(mf, imgf, (size_t)lenf) != lenf) {
+		ok(0, "fission: module images");
+		vgpu_session_close(s);
+		return t_done();
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct kcase *c = &cases[i];
+		size_t nout = (size_t)c->grid * c->bx * c->by * c->bz;
+		int *in = malloc((size_t)c->n * 4), *a = malloc(nout * 4), *b = malloc(nout * 4);
+		int want = c->split && fission, nz = 0;
+
+		for (int k = 0; k < c->n; k++)
+			in[k] = (int)(t_rand() % 2001) - 1000;
+		ok(is_split(img, len, c->name) == want && !is_split(imgf, lenf, c->name),
+		   "fission: %s runs %s", c->name, want ? "split into loops over threads" : "on fibers");
+		ret = run(ms, c, in, a, nout) || run(mf, c, in, b, nout);
+		for (size_t k = 0; k < nout; k++)
+			nz += a[k] != 0;
+		ok(!ret && !memcmp(a, b, nout * 4) && nz > 0,
+		   "fission: %s: same output on both paths (grid %u, block %ux%ux%u)", c->name,
+		   c->grid, c->bx, c->by, c->bz);
+		if (c->ref) {
+			long long want_sum = 0, got = 0;
+
+			for (int k = 0; k < c->n; k++)
+				want_sum += in[k];
+			for (unsigned g = 0; g < c->grid; g++)
+				got += a[g];
+			ok(!ret && got == want_sum, "fission: %s equals the C sum (%lld vs %lld)",
+			   c->name, got, want_sum);
+		}
+		free(in);
+		free(a);
+		free(b);
+	}
+	free(img);
+	free(imgf);
+	vgpu_module_unload(ms);
+	vgpu_module_unload(mf);
+	vgpu_session_close(s);
+	return t_done();
+}
