@@ -54,12 +54,12 @@ stage() {	# stage NAME: start timing a new stage (ends the previous one)
 	[ -z "$STAGE" ] || echo ">>> stage: $STAGE"
 }
 
-# Results: one row per suite, "NAME PASS FAIL SKIP".
+# Results: one row per suite, "NAME|PASS|FAIL|SKIP".
 RESULTS=()
 TOTAL_P=0 TOTAL_F=0 TOTAL_S=0
 FAILED_LIST=()
 record() {	# record NAME PASS FAIL SKIP
-	RESULTS+=("$1 $2 $3 $4")
+	RESULTS+=("$1|$2|$3|$4")
 	TOTAL_P=$((TOTAL_P + $2)) TOTAL_F=$((TOTAL_F + $3)) TOTAL_S=$((TOTAL_S + $4))
 }
 
@@ -185,7 +185,7 @@ for kver in "${KERNELS[@]}"; do
 	if [ ! -f kmod/Makefile ] && [ ! -f kmod/Kbuild ]; then
 		runner_test "$kver build/module" skip "kmod/ does not exist yet"
 	elif make module KVER="$kver" > "$mlog" 2>&1; then
-		warn=$(grep -aE ': warning:|^WARNING:' "$mlog" | grep -Ev '^make(\[[0-9]+\])?: ' || true)
+		warn=$(grep -aE ': warning:|^WARNING:' "$mlog" | grep -aEv '^make(\[[0-9]+\])?: ' || true)
 		if [ -n "$warn" ]; then
 			echo "$warn"
 			runner_test "$kver build/module" fail "$(echo "$warn" | wc -l) warning(s), log: $mlog"
@@ -224,10 +224,8 @@ printf '  %s\n' "${TIMES[@]}"
 printf '  %-34s %4d s\n' "total" $((T_END - T_START))
 echo "suites:"
 for r in "${RESULTS[@]}"; do
-	read -r a b p f s <<< "$r"
-	# Names are "SUITE" or "KVER SUITE".
-	if [ -z "$s" ]; then s=$f f=$p p=$b b=""; fi
-	printf '  %-44s pass=%d fail=%d skip=%d\n' "$a${b:+ $b}" "$p" "$f" "$s"
+	IFS='|' read -r n p f s <<< "$r"
+	printf '  %-44s pass=%d fail=%d skip=%d\n' "$n" "$p" "$f" "$s"
 done
 if [ ${#FAILED_LIST[@]} -gt 0 ]; then
 	echo "failures:"
