@@ -513,6 +513,7 @@ struct fdecl {
 	int ia, ie;		/* initialiser after '=' [ia, ie); ia == ie: none */
 	bool array, ref, ctor, brace;
 	bool used_later, remat, promoted;
+	bool uni;		/* remat and block-uniform: also computable per block */
 };
 
 struct fbuf {
@@ -848,10 +849,10 @@ static bool fx_uniform(struct fx *x, int a, int e, bool thread, int depth)
 			return false;
 		if (fx_param(x, i) >= 0 || fx_loopv(x, i))
 			continue;
-		if (thread) {
+		{
 			int d = fx_vis(x, i);
 
-			if (d >= 0 && x->d[d].remat)
+			if (d >= 0 && (thread ? x->d[d].remat : x->d[d].uni))
 				continue;
 		}
 		{
@@ -1107,7 +1108,7 @@ static void fx_prologue(struct fx *x)
 	}
 }
 
-enum { FI_STMT, FI_BAR, FI_SHARED, FI_LOOP, FI_PP };
+enum { FI_STMT, FI_BAR, FI_SHARED, FI_LOOP, FI_PP, FI_GS };
 
 struct fitem {
 	int kind, a, e;		/* tokens [a, e) */
@@ -1116,7 +1117,79 @@ struct fitem {
 	int body;		/* FI_LOOP: token of the body's '{' */
 	bool ret;
 	int d0, nd;		/* FI_STMT: its tracked declarations */
+	/* FI_GS: `for (T i = U + threadIdx.x; i < N; i += S) body` */
+	int gspec, gname, gtid, gia, gie, gca, gce, gna, gne, gsa, gse, gba, gbe;
 };
+
+/*
+ * A thread-strided loop `for (T i = U + threadIdx.x; i < N; i += S) body`
+ * (the grid-stride loop; U, N, S checked block-uniform when emitted): it can
+ * run with the loop over threads inside (contiguous accesses across threads)
+ * instead of outside.
+ */
+static bool fx_gs(struct fx *x, int a, int e, struct fitem *f)
+{
+	struct fdecl d[2];
+	int rp, s1 = -1, s2 = -1, n = 0, depth = 0;
+	struct sflags fl = { 0 };
+
+	if (!tis(x, a, "for") || !tis(x, a + 1, "(") || (rp = tmatch(x, a + 1, e)) < 0)
+		return false;
+	for (int j = a + 2; j < rp; j++) {
+		if (topen(x, j))
+			depth++;
+		else if (tclose(x, j))
+			depth--;
+		else if (depth == 0 && tis(x, j, ";"))
+			s1 < 0 ? (s1 = j) : (s2 = j);
+	}
+	if (s2 < 0 || !fx_decl(x, a + 2, s1, d, 2, &n) || n != 1 || d[0].pa != d[0].pe ||
+	    d[0].array || d[0].ref || d[0].ctor || d[0].brace || d[0].ia == d[0].ie)
+		return false;
+	f->gspec = d[0].sa;
+	f->gname = d[0].name;
+	f->gia = d[0].ia;
+	f->gie = d[0].ie;
+	/* U + threadIdx.x or threadIdx.x + U, a sum at the top level */
+	f->gtid = -1;
+	depth = 0;
+	for (int j = f->gia; j < f->gie; j++) {
+		static const char *const low[] = { "<<", ">>", "<", ">", "<=", ">=", "==", "!=", "&",
+						   "^", "|", "&&", "||", "?", ":", ",", "=", NULL };
+
+		if (topen(x, j))
+			depth++;
+		else if (tclose(x, j))
+			depth--;
+		if (tis(x, j, "threadIdx")) {
+			if (depth || f->gtid >= 0 || !tis(x, j + 1, ".") || !tis(x, j + 2, "x") ||
+			    !(j == f->gia || tis(x, j - 1, "+")) ||
+			    !(j + 3 == f->gie || tis(x, j + 3, "+") || tis(x, j + 3, "-")))
+				return false;
+			f->gtid = j;
+		}
+		if (depth == 0 && fx_word_in(x, j, low))
+			return false;
+	}
+	if (f->gtid < 0)
+		return false;
+	/* i < N; i += S */
+	if (!tsame(x, s1 + 1, f->gname) || !tis(x, s1 + 2, "<") || s1 + 3 >= s2 ||
+	    !tsame(x, s2 + 1, f->gname) || !tis(x, s2 + 2, "+=") || s2 + 3 >= rp)
+		return false;
+	f->gca = s1 + 1;
+	f->gce = s2;
+	f->gna = s1 + 3;
+	f->gne = s2;
+	f->gsa = s2 + 3;
+	f->gse = rp;
+	f->gba = rp + 1;
+	f->gbe = e;
+	if (fx_stmt(x, f->gba, e, false, false, &fl) != e || fl.barrier || fl.ret || fl.stray ||
+	    fx_modified(x, f->gname, f->gba, f->gbe, -1))
+		return false;
+	return true;
+}
 
 static int fx_scope(struct fx *x, int a, int e, bool top);
 
@@ -1222,6 +1295,127 @@ static void fx_emit_stmt(struct fx *x, const struct fitem *it, int label)
 	}
 }
 
+/* Items [k, q) as one region: a loop over the threads of the block. */
+static void fx_emit_region(struct fx *x, const struct fitem *it, int k, int q)
+{
+	int label = ++x->label;
+	bool anyret = false, anystmt = false;
+
+	for (int r = k; r < q; r++) {
+		anyret |= (it[r].kind == FI_STMT || it[r].kind == FI_GS) && it[r].ret;
+		anystmt |= it[r].kind == FI_STMT || it[r].kind == FI_GS;
+	}
+	if (!anystmt)
+		return;
+	fx_region_open(x);
+	fx_prologue(x);
+	fb_str(&x->o, "{");
+	for (int r = k; r < q; r++) {
+		if (it[r].kind == FI_PP) {
+			if (r + 1 < q) {	/* a pragma before a statement */
+				fx_line(x, it[r].a);
+				fx_text(x, it[r].a, it[r].e);
+				fb_str(&x->o, "\n");
+			}
+			continue;
+		}
+		if (it[r].kind == FI_SHARED)
+			continue;
+		fx_emit_stmt(x, &it[r], label);
+	}
+	fb_str(&x->o, "\n}");
+	if (anyret)
+		fb_printf(&x->o, " __vgpu_next%d: ;", label);
+	fb_str(&x->o, " } } }\n");
+	/* its used-later locals become visible to what follows */
+	for (int r = k; r < q; r++)
+		for (int dd = it[r].d0; it[r].kind == FI_STMT && dd < it[r].d0 + it[r].nd; dd++)
+			if (x->d[dd].used_later)
+				x->vis[x->nvis++] = dd;
+}
+
+/* The visible locals that are block-uniform, declared at block level. */
+static void fx_uni_decls(struct fx *x)
+{
+	for (int k = 0; k < x->nvis; k++) {
+		const struct fdecl *d = &x->d[x->vis[k]];
+
+		if (!d->uni)
+			continue;
+		fx_text(x, d->sa, d->se);
+		fb_str(&x->o, " ");
+		fx_text(x, d->da, d->de);
+		fb_str(&x->o, "; ");
+	}
+}
+
+static void fx_thread_head(struct fx *x)
+{
+	fb_str(&x->o, " const __vgpu_idx3 threadIdx{__vgpu_x, __vgpu_y, __vgpu_z};"
+		      " const int __vgpu_t = __vgpu_row + __vgpu_x; (void)__vgpu_t; ");
+	if (x->set_tls)
+		fb_str(&x->o, "::threadIdx = threadIdx; ");
+}
+
+/*
+ * A thread-strided loop, interchanged: for each step of the loop, the threads
+ * of a row; full rows without the bound check (vectorizable). The loop as
+ * written, per thread, when U, N, S are not block-uniform or at run time when
+ * S <= 0 or U < 0.
+ */
+static void fx_emit_gs(struct fx *x, const struct fitem *it, int k)
+{
+	const struct fitem *g = &it[k];
+	int label = x->label;
+
+	if (!fx_uniform(x, g->gia, g->gtid, false, 0) || !fx_uniform(x, g->gtid + 3, g->gie, false, 0) ||
+	    !fx_uniform(x, g->gna, g->gne, false, 0) || !fx_uniform(x, g->gsa, g->gse, false, 0)) {
+		fx_emit_region(x, it, k, k + 1);
+		return;
+	}
+	(void)label;
+	fx_line(x, g->a);
+	fb_str(&x->o, "{ ");
+	fx_uni_decls(x);
+	fb_str(&x->o, "const long long __vgpu_u = (long long)(");
+	fx_text(x, g->gia, g->gtid);
+	fb_str(&x->o, " 0 ");
+	fx_text(x, g->gtid + 3, g->gie);
+	fb_str(&x->o, "); const long long __vgpu_n = (long long)(");
+	fx_text(x, g->gna, g->gne);
+	fb_str(&x->o, "); const long long __vgpu_s = (long long)(");
+	fx_text(x, g->gsa, g->gse);
+	fb_str(&x->o, ");\nif (__vgpu_s > 0 && __vgpu_u >= 0) {"
+		      " for (__vgpu_ix __vgpu_z = 0; __vgpu_z < blockDim.z; __vgpu_z++)"
+		      " for (__vgpu_ix __vgpu_y = 0; __vgpu_y < blockDim.y; __vgpu_y++) {"
+		      " const __vgpu_ix __vgpu_row = (__vgpu_z * blockDim.y + __vgpu_y) * blockDim.x;"
+		      " for (long long __vgpu_b = __vgpu_u; __vgpu_b < __vgpu_n; __vgpu_b += __vgpu_s) {"
+		      " if (__vgpu_b + blockDim.x <= __vgpu_n) {\n#pragma GCC ivdep\n"
+		      " for (__vgpu_ix __vgpu_x = 0; __vgpu_x < blockDim.x; __vgpu_x++) {");
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			fb_str(&x->o, " } } else { for (__vgpu_ix __vgpu_x = 0; __vgpu_x < blockDim.x; __vgpu_x++) {");
+		fx_thread_head(x);
+		fx_prologue(x);
+		fx_text(x, g->gspec, g->gname + 1);
+		fb_str(&x->o, " = (");		/* in the variable's type: affine for the compiler */
+		fx_text(x, g->gspec, g->gname);
+		fb_str(&x->o, ")__vgpu_b + __vgpu_x; ");
+		if (pass) {
+			fb_str(&x->o, "if (");
+			fx_text(x, g->gca, g->gce);
+			fb_str(&x->o, ") ");
+		}
+		fx_line(x, g->gba);
+		fb_str(&x->o, "{ ");
+		fx_text(x, g->gba, g->gbe);
+		fb_str(&x->o, "\n}");
+	}
+	fb_str(&x->o, " } } } } } else ");
+	fx_emit_region(x, it, k, k + 1);
+	fb_str(&x->o, "}\n");
+}
+
 /*
  * One scope: the kernel body (top) or a uniform loop's body, tokens [a, e)
  * between its braces. Emits `{ ... }`.
@@ -1274,16 +1468,20 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 				if (fl.stray)
 					{ fx_fail(x, "break/continue at the top level of a region"); goto out; }
 				f.ret = fl.ret;
+				if (!fl.ret && fx_gs(x, i, j, &f))
+					f.kind = FI_GS;
 			}
 		}
 		if (f.kind == FI_STMT || f.kind == FI_PP) {
 			if (!cur && f.kind == FI_STMT)
 				cur = true;
 			f.region = region;
-		} else if (f.kind == FI_BAR || f.kind == FI_LOOP) {
+		} else if (f.kind == FI_BAR || f.kind == FI_LOOP || f.kind == FI_GS) {
 			if (cur)
 				region++;
 			cur = false;
+			if (f.kind == FI_GS)
+				f.region = region++;
 		}
 		if (n == cap) {
 			struct fitem *ni = realloc(it, (size_t)(cap = cap ? cap * 2 : 32) * sizeof(*ni));
@@ -1311,7 +1509,7 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 		if (nd > 16)
 			{ fx_fail(x, "too many declarators"); goto out; }
 		for (int q = k + 1; q < n; q++)
-			if (it[q].kind == FI_BAR || it[q].kind == FI_LOOP) {
+			if (it[q].kind == FI_BAR || it[q].kind == FI_LOOP || it[q].kind == FI_GS) {
 				rend = it[q].a;
 				break;
 			}
@@ -1338,29 +1536,37 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 			for (int r = d_first; r < x->nd; r++)
 				if (tsame(x, x->d[r].name, d->name))
 					{ fx_fail(x, "a local declared twice in one scope"); goto out; }
-			if (d->used_later) {
-				bool isauto = false, isstatic = false;
-
-				for (int s = d->sa; s < d->se; s++) {
-					isauto |= tis(x, s, "auto");
-					isstatic |= tis(x, s, "static") || tis(x, s, "extern");
-				}
-				if (isstatic)
-					{ fx_fail(x, "a static local"); goto out; }
-				d->remat = !x->no_remat && !d->array && !d->ref && !d->ctor && !d->brace &&
-					   d->ia < d->ie && !fx_modified(x, d->name, d->name, e, d->name) &&
-					   fx_uniform(x, d->ia, d->ie, true, 0);
-				if (!d->remat) {
-					if (d->array || d->ref || isauto || d->ctor || d->brace)
-						{ fx_fail(x, "a local live across a barrier that cannot be promoted (array, reference, auto, constructor)"); goto out; }
-					d->promoted = true;
-				}
-			}
 			x->d[x->nd++] = *d;
-			/* visible to the initialisers of later declarations (remat check) */
-			if (d->used_later)
-				x->vis[x->nvis++] = x->nd - 1;
 		}
+	}
+	/* a local that a later-used one is initialised from is used later too */
+	for (int j = x->nd - 1; j >= d_first; j--)
+		for (int i = d_first; x->d[j].used_later && i < j; i++)
+			if (fx_uses(x, x->d[i].name, x->d[j].ia, x->d[j].ie))
+				x->d[i].used_later = true;
+	for (int j = d_first; j < x->nd; j++) {
+		struct fdecl *d = &x->d[j];
+		bool isauto = false, isstatic = false;
+
+		if (!d->used_later)
+			continue;
+		for (int q = d->sa; q < d->se; q++) {
+			isauto |= tis(x, q, "auto");
+			isstatic |= tis(x, q, "static") || tis(x, q, "extern");
+		}
+		if (isstatic)
+			{ fx_fail(x, "a static local"); goto out; }
+		d->remat = !x->no_remat && !d->array && !d->ref && !d->ctor && !d->brace &&
+			   d->ia < d->ie && !fx_modified(x, d->name, d->name, e, d->name) &&
+			   fx_uniform(x, d->ia, d->ie, true, 0);
+		d->uni = d->remat && fx_uniform(x, d->ia, d->ie, false, 0);
+		if (!d->remat) {
+			if (d->array || d->ref || isauto || d->ctor || d->brace)
+				{ fx_fail(x, "a local live across a barrier that cannot be promoted (array, reference, auto, constructor)"); goto out; }
+			d->promoted = true;
+		}
+		/* visible to the initialisers of later declarations (remat check) */
+		x->vis[x->nvis++] = j;
 	}
 	x->nvis = nvis0;
 
@@ -1408,55 +1614,33 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 
 			if (fx_uloop(x, it[k].a, &body, &bend))
 				goto out;
+			fb_str(&x->o, "{ ");
+			fx_uni_decls(x);
 			fx_line(x, it[k].a);
 			fx_text(x, it[k].a, body);
 			fb_str(&x->o, "\n");
 			ret = fx_scope(x, body + 1, bend, false);
 			if (ret)
 				goto out;
+			fb_str(&x->o, "}\n");
 			ret = -1;
 			x->nloopv = nl;
 			k++;
 			continue;
 		}
+		if (it[k].kind == FI_GS) {
+			fx_emit_gs(x, it, k);
+			k++;
+			continue;
+		}
 		/* a region: items k.. up to the next barrier or loop */
 		{
-			int q = k, label = ++x->label;
-			bool anyret = false, anystmt = false;
+			int q = k;
 
-			while (q < n && it[q].kind != FI_BAR && it[q].kind != FI_LOOP &&
-			       !(it[q].kind == FI_PP && q + 1 < n && it[q + 1].kind == FI_LOOP)) {
-				anyret |= it[q].kind == FI_STMT && it[q].ret;
-				anystmt |= it[q].kind == FI_STMT;
+			while (q < n && it[q].kind != FI_BAR && it[q].kind != FI_LOOP && it[q].kind != FI_GS &&
+			       !(it[q].kind == FI_PP && q + 1 < n && it[q + 1].kind == FI_LOOP))
 				q++;
-			}
-			if (anystmt) {
-				fx_region_open(x);
-				fx_prologue(x);
-				fb_str(&x->o, "{");
-				for (int r = k; r < q; r++) {
-					if (it[r].kind == FI_PP) {
-						if (r + 1 < q) {	/* a pragma before a statement */
-							fx_line(x, it[r].a);
-							fx_text(x, it[r].a, it[r].e);
-							fb_str(&x->o, "\n");
-						}
-						continue;
-					}
-					if (it[r].kind == FI_SHARED)
-						continue;
-					fx_emit_stmt(x, &it[r], label);
-				}
-				fb_str(&x->o, "\n}");
-				if (anyret)
-					fb_printf(&x->o, " __vgpu_next%d: ;", label);
-				fb_str(&x->o, " } } }\n");
-				/* its used-later locals become visible to what follows */
-				for (int r = k; r < q; r++)
-					for (int dd = it[r].d0; it[r].kind == FI_STMT && dd < it[r].d0 + it[r].nd; dd++)
-						if (x->d[dd].used_later)
-							x->vis[x->nvis++] = dd;
-			}
+			fx_emit_region(x, it, k, q);
 			k = q;
 		}
 	}
