@@ -162,6 +162,56 @@ static const char src[] =
 "	__syncthreads();\n"
 "	*p += s[(threadIdx.x + 1) % blockDim.x];\n"
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = v;\n"
+"}\n"
+"\n"
+"/* block-contiguous chunks: block-uniform locals in a thread-strided loop */\n"
+"extern \"C\" __global__ void chunk(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[256];\n"
+"	int per = (n + gridDim.x - 1) / gridDim.x;\n"
+"	int begin = blockIdx.x * per, end = min(n, begin + per);\n"
+"	int acc = 0;\n"
+"	for (int i = begin + threadIdx.x; i < end; i += blockDim.x)\n"
+"		acc += in[i];\n"
+"	s[threadIdx.x] = acc;\n"
+"	__syncthreads();\n"
+"	for (int k = blockDim.x / 2; k > 0; k /= 2) {\n"
+"		if ((int)threadIdx.x < k)\n"
+"			s[threadIdx.x] += s[threadIdx.x + k];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	if (threadIdx.x == 0)\n"
+"		out[blockIdx.x] = s[0];\n"
+"}\n"
+"\n"
+"/* thread-strided loops: 2-D block, unsigned index, a start below 0 at run time,\n"
+"   a stride smaller than the block, a break (not interchanged); a uniform loop\n"
+"   bounded by a block-uniform local */\n"
+"extern \"C\" __global__ void gsmix(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[16][4];\n"
+"	int a = 0, b = 0, c = 0, d = 0;\n"
+"	int rounds = n % 3 + 2;\n"
+"	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)\n"
+"		a += in[i] * (threadIdx.y + 1);\n"
+"	for (unsigned i = blockIdx.x * 7u + threadIdx.x; i < (unsigned)n; i += 64u)\n"
+"		b ^= in[i] + (int)i;\n"
+"	for (int i = (int)blockIdx.x - 40 + threadIdx.x; i < n; i += 5) {\n"
+"		if (i >= 0)\n"
+"			c += in[i] & 7;\n"
+"	}\n"
+"	for (int i = threadIdx.x; i < n; i += blockDim.x) {\n"
+"		if (in[i] > 990)\n"
+"			break;\n"
+"		d++;\n"
+"	}\n"
+"	for (int r = 0; r < rounds; r++) {\n"
+"		s[threadIdx.x][threadIdx.y] = a + b + c + d + r;\n"
+"		__syncthreads();\n"
+"		a += s[(threadIdx.x + 1) % blockDim.x][(threadIdx.y + 1) % blockDim.y];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	out[(blockIdx.x * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x] = a * 3 + b + c + d;\n"
 "}\n";
 
 struct kcase {
@@ -169,7 +219,7 @@ struct kcase {
 	int split;			/* expected path */
 	unsigned grid, bx, by, bz, shm;
 	int n;				/* the int argument */
-	int ref;			/* 1: check block_sum against C */
+	int ref;			/* 1: one partial sum per block, check against C */
 };
 
 static const struct kcase cases[] = {
@@ -183,6 +233,8 @@ static const struct kcase cases[] = {
 	{ "shadow", 1, 2, 64, 1, 1, 0, 20, 0 },
 	{ "block_sum", 1, 8, 256, 1, 1, 0, 100003, 1 },
 	{ "addr", 1, 2, 64, 1, 1, 0, 64, 0 },
+	{ "chunk", 1, 7, 256, 1, 1, 0, 100003, 1 },
+	{ "gsmix", 1, 3, 16, 4, 1, 0, 1001, 0 },
 };
 
 static vgpu_session *s;
