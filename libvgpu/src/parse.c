@@ -541,6 +541,7 @@ struct fx {
 	int *loopv;		/* tokens of uniform loop variables in scope */
 	int nloopv;
 	bool no_remat;
+	int npromoted;
 	bool set_tls;		/* helpers read ::threadIdx */
 	int label;
 	struct fbuf o;
@@ -1060,11 +1061,18 @@ static void fx_text(struct fx *x, int a, int e)
 		fb_add(&x->o, x->src + x->t[a].a, x->t[e - 1].b - x->t[a].a);
 }
 
-/* Tokens [a, e) without `const` (specifiers of a promoted variable). */
-static void fx_text_noconst(struct fx *x, int a, int e)
+/*
+ * Specifiers of a promoted variable: without `const` (its copies are assigned)
+ * unless it is a pointer (then `const` is the pointee's: kept).
+ */
+static void fx_spec_promoted(struct fx *x, const struct fdecl *d)
 {
-	for (int i = a; i < e; i++) {
-		if (tis(x, i, "const") || fx_word_in(x, i, (const char *const[]){ "__restrict__",
+	bool ptr = false;
+
+	for (int i = d->pa; i < d->pe; i++)
+		ptr |= tis(x, i, "*");
+	for (int i = d->sa; i < d->se; i++) {
+		if ((!ptr && tis(x, i, "const")) || fx_word_in(x, i, (const char *const[]){ "__restrict__",
 				"__restrict", "restrict", NULL }))
 			continue;
 		fx_text(x, i, i + 1);
@@ -1080,7 +1088,7 @@ static void fx_line(struct fx *x, int tok)
 /* T *&name = name__v[__vgpu_t]; */
 static void fx_bind(struct fx *x, const struct fdecl *d)
 {
-	fx_text_noconst(x, d->sa, d->se);
+	fx_spec_promoted(x, d);
 	for (int i = d->pa; i < d->pe; i++)
 		if (tis(x, i, "*"))
 			fb_str(&x->o, "*");
@@ -1564,6 +1572,8 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 			if (d->array || d->ref || isauto || d->ctor || d->brace)
 				{ fx_fail(x, "a local live across a barrier that cannot be promoted (array, reference, auto, constructor)"); goto out; }
 			d->promoted = true;
+			if (++x->npromoted > 24)	/* 1024 copies each, on the stack */
+				{ fx_fail(x, "more than 24 locals live across barriers"); goto out; }
 		}
 		/* visible to the initialisers of later declarations (remat check) */
 		x->vis[x->nvis++] = j;
@@ -1590,7 +1600,7 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 		}
 	for (int k = d_first; k < x->nd; k++)
 		if (x->d[k].promoted) {
-			fx_text_noconst(x, x->d[k].sa, x->d[k].se);
+			fx_spec_promoted(x, &x->d[k]);
 			for (int i = x->d[k].pa; i < x->d[k].pe; i++)
 				if (tis(x, i, "*"))
 					fb_str(&x->o, "*");

@@ -164,6 +164,17 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = v;\n"
 "}\n"
 "\n"
+"/* a promoted pointer to const */\n"
+"extern \"C\" __global__ void cptr(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	const int *p = in + (threadIdx.x % n);\n"
+"	p += 1;\n"
+"	s[threadIdx.x] = *p;\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = s[(threadIdx.x + 1) % blockDim.x] + p[1];\n"
+"}\n"
+"\n"
 "/* block-contiguous chunks: block-uniform locals in a thread-strided loop */\n"
 "extern \"C\" __global__ void chunk(const int *in, int *out, int n)\n"
 "{\n"
@@ -233,6 +244,7 @@ static const struct kcase cases[] = {
 	{ "shadow", 1, 2, 64, 1, 1, 0, 20, 0 },
 	{ "block_sum", 1, 8, 256, 1, 1, 0, 100003, 1 },
 	{ "addr", 1, 2, 64, 1, 1, 0, 64, 0 },
+	{ "cptr", 1, 2, 64, 1, 1, 0, 70, 0 },
 	{ "chunk", 1, 7, 256, 1, 1, 0, 100003, 1 },
 	{ "gsmix", 1, 3, 16, 4, 1, 0, 1001, 0 },
 };
