@@ -746,13 +746,31 @@ static bool fx_modified(const struct fx *x, int n, int a, int e, int except)
 	return false;
 }
 
-/* Does identifier @n occur (not as a member) in [a, e)? */
+static int fx_macro(const struct fx *x, int i);
+
+/* Does identifier @n occur (not as a member) in [a, e), or in the replacement
+ * of a macro used there? */
 static bool fx_uses(const struct fx *x, int n, int a, int e)
 {
-	for (int i = a; i < e; i++)
-		if (x->t[i].kind == FT_ID && tsame(x, i, n) && !tis(x, i - 1, ".") &&
-		    !tis(x, i - 1, "->"))
+	char name[256];
+	size_t len = x->t[n].b - x->t[n].a;
+
+	if (len >= sizeof(name))
+		return true;
+	memcpy(name, x->b + x->t[n].a, len);
+	name[len] = 0;
+	for (int i = a; i < e; i++) {
+		int m;
+
+		if (x->t[i].kind != FT_ID)
+			continue;
+		if (tsame(x, i, n) && !tis(x, i - 1, ".") && !tis(x, i - 1, "->"))
 			return true;
+		if ((m = fx_macro(x, i)) >= 0)
+			for (size_t c = x->mac[m].ra; c < x->mac[m].rb; c++)
+				if (word_at(x->b, x->mac[m].rb, c, name))
+					return true;
+	}
 	return false;
 }
 
@@ -885,6 +903,7 @@ struct sflags {
 static int fx_simple(struct fx *x, int i, int e, struct sflags *f)
 {
 	static const char *const no[] = { "goto", "asm", "__asm__", "__asm", "try", "throw",
+					  "decltype", "typeof", "__typeof__", "__typeof",
 					  "typedef", "using", "template", "namespace", "class",
 					  "struct", "union", "enum", "static", "extern", "case",
 					  "default", "else", NULL };
@@ -1793,18 +1812,33 @@ int vgpu_fission(const char *src, size_t len, const struct vgpu_ksig *sig,
 			x.why = "a parameter is modified in the kernel";
 			goto out;
 		}
-	/* macros that hide control flow or barriers */
+	/* macros that hide control flow, barriers or assignments (which the checks
+	 * for modified parameters and locals would not see) */
 	for (int i = body; i < x.nt; i++) {
 		int m;
 
 		if (!tid(&x, i) || (m = fx_macro(&x, i)) < 0)
 			continue;
-		for (size_t c = x.mac[m].ra; c < x.mac[m].rb; c++)
+		for (size_t c = x.mac[m].ra; c < x.mac[m].rb; c++) {
+			const char *b = x.b;
+			char p = c > x.mac[m].ra ? b[c - 1] : ' ', q = c + 1 < x.mac[m].rb ? b[c + 1] : ' ';
+
 			for (int w = 0; danger[w]; w++)
 				if (word_at(x.b, x.mac[m].rb, c, danger[w])) {
 					x.why = "a macro hides a barrier or control flow";
 					goto out;
 				}
+			char pp = c > x.mac[m].ra + 1 ? b[c - 2] : ' ';
+
+			if ((b[c] == '=' && q != '=' && p != '=' && p != '!' &&
+			     !((p == '<' || p == '>') && pp != p)) ||
+			    (b[c] == '+' && q == '+') || (b[c] == '-' && q == '-')) {
+				x.why = "a macro hides an assignment";
+				goto out;
+			}
+			if (b[c] == '&' && p != '&' && q != '&')
+				x.no_remat = true;	/* maybe an address taken */
+		}
 	}
 	/* references could alias a local that would be recomputed */
 	for (int i = body; i + 3 < x.nt; i++)

@@ -164,6 +164,18 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = v;\n"
 "}\n"
 "\n"
+"/* a macro that assigns: fibers */\n"
+"#define BUMP(v) ((v) <<= 1)\n"
+"extern \"C\" __global__ void macroset(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	int v = threadIdx.x + n;\n"
+"	BUMP(v);\n"
+"	s[threadIdx.x] = in[threadIdx.x % n];\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = s[(threadIdx.x + 1) % blockDim.x] + v;\n"
+"}\n"
+"\n"
 "/* a promoted pointer to const */\n"
 "extern \"C\" __global__ void cptr(const int *in, int *out, int n)\n"
 "{\n"
@@ -245,6 +257,7 @@ static const struct kcase cases[] = {
 	{ "block_sum", 1, 8, 256, 1, 1, 0, 100003, 1 },
 	{ "addr", 1, 2, 64, 1, 1, 0, 64, 0 },
 	{ "cptr", 1, 2, 64, 1, 1, 0, 70, 0 },
+	{ "macroset", 0, 2, 64, 1, 1, 0, 70, 0 },
 	{ "chunk", 1, 7, 256, 1, 1, 0, 100003, 1 },
 	{ "gsmix", 1, 3, 16, 4, 1, 0, 1001, 0 },
 };
