@@ -5,12 +5,13 @@
 #
 # Boot the installed Debian kernel KVER under QEMU (TCG, through virtme-ng)
 # with the host's filesystem visible read-only, run SCRIPT ARGS there from the
-# repository root with VGPU_ROOT, BUILD and KVER set, print its output and exit
-# with its exit status. The VM is killed after VGPU_VM_TIMEOUT seconds (default
+# repository root with VGPU_ROOT, BUILD and KVER set (and every other VGPU_*
+# variable of our environment passed through), print its output and exit with
+# its exit status. The VM is killed after VGPU_VM_TIMEOUT seconds (default
 # 1500; exit status 124 then).
 #
 # Env: BUILD (default <repo>/build), VGPU_VM_TIMEOUT, VGPU_VM_MEMORY (3G),
-#      VGPU_VM_CPUS (2), VGPU_VM_ENV (extra NAME=value words passed to SCRIPT).
+#      VGPU_VM_CPUS (2).
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -37,8 +38,12 @@ fi
 case "$SCRIPT" in /*) ;; *) SCRIPT=$ROOT/$SCRIPT ;; esac
 
 # The command line the guest runs; every word quoted for its shell.
-cmd="cd $(printf %q "$ROOT") && env VGPU_ROOT=$(printf %q "$ROOT") BUILD=$(printf %q "$BUILD")"
-cmd+=" KVER=$(printf %q "$KVER") ${VGPU_VM_ENV:-} bash $(printf %q "$SCRIPT")"
+cmd="cd $(printf %q "$ROOT") && env"
+for v in $(compgen -e | grep '^VGPU_' | grep -v '^VGPU_ROOT$'); do
+	cmd+=" $v=$(printf %q "${!v}")"
+done
+cmd+=" VGPU_ROOT=$(printf %q "$ROOT") BUILD=$(printf %q "$BUILD") KVER=$(printf %q "$KVER")"
+cmd+=" bash $(printf %q "$SCRIPT")"
 for a in "$@"; do
 	cmd+=" $(printf %q "$a")"
 done
