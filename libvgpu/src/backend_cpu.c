@@ -80,6 +80,7 @@ struct cpu_fn {
 
 struct cpu_module {
 	void *dl;
+	int fd;			/* the memfd, open while loaded: see cpu_module_load */
 	struct cpu_fn *fns;
 };
 
@@ -1166,10 +1167,16 @@ static int cpu_module_load(void *ctx, const void *blob, size_t len, int format, 
 		close(fd);
 		return -ENOMEM;
 	}
+	/*
+	 * dlopen() returns an object already loaded under the same name without
+	 * opening the file: the memfd stays open while the module is loaded, so
+	 * that no other module's /proc/self/fd/N can have the same name.
+	 */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	close(fd);
+	m->fd = fd;
 	if (!m->dl) {
+		close(fd);
 		vgpu_bk_seterr("cpu: cannot load the image: %s", dlerror());
 		free(sig->kernels);
 		free(sig);
@@ -1202,6 +1209,7 @@ static void cpu_module_unload(void *ctx, void *mod)
 		free(f);
 	}
 	dlclose(m->dl);
+	close(m->fd);
 	free(m);
 }
 

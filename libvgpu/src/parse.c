@@ -541,6 +541,7 @@ struct fx {
 	int *loopv;		/* tokens of uniform loop variables in scope */
 	int nloopv;
 	bool no_remat;
+	bool refs;		/* fx_ref_params() */
 	int npromoted;
 	bool set_tls;		/* helpers read ::threadIdx */
 	int label;
@@ -731,7 +732,8 @@ static bool tassign(const struct fx *x, int i)
 }
 
 /* Is the identifier at @n (a token anywhere) modified, or its address taken, in [a, e)?
- * Conservative: `a & name` counts as taking the address. */
+ * Conservative: `a & name` counts as taking the address; where the source has
+ * functions with reference parameters, so does passing it as an argument. */
 static bool fx_modified(const struct fx *x, int n, int a, int e, int except)
 {
 	for (int i = a; i < e; i++) {
@@ -741,6 +743,79 @@ static bool fx_modified(const struct fx *x, int n, int a, int e, int except)
 			continue;
 		if (tassign(x, i + 1) || tis(x, i - 1, "++") || tis(x, i - 1, "--") ||
 		    (tis(x, i - 1, "&") && !tis(x, i + 1, "[") && !tis(x, i + 1, "->")))
+			return true;
+		if (x->refs && (tis(x, i - 1, "(") || tis(x, i - 1, ",")) &&
+		    (tis(x, i + 1, ")") || tis(x, i + 1, ",")))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does the source declare a function with a non-const reference parameter
+ * (which could modify an argument behind the checks' back)? Conservative:
+ * any `name(... & ...)` followed by `{`, `;` or `const`, outside `if`/`while`/...
+ */
+static bool fx_ref_params(const char *b, size_t len)
+{
+	static const char *const kw[] = { "if", "while", "for", "switch", "return", "sizeof",
+					  "catch", "__launch_bounds__", "alignas", "__align__",
+					  "decltype", "static_assert", NULL };
+
+	for (size_t i = 0; i < len; i++) {
+		size_t s, e, j;
+		bool amp = false, cst = false, any = false;
+
+		if (b[i] == '#') {		/* preprocessor line */
+			while (i < len && b[i] != '\n') {
+				if (b[i] == '\\' && i + 1 < len)
+					i++;
+				i++;
+			}
+			continue;
+		}
+		if (b[i] != '(')
+			continue;
+		e = i;
+		while (e > 0 && isspace((unsigned char)b[e - 1]))
+			e--;
+		s = e;
+		while (s > 0 && is_id(b[s - 1]))
+			s--;
+		if (s == e || isdigit((unsigned char)b[s]))
+			continue;
+		{
+			bool k = false;
+
+			for (int w = 0; kw[w]; w++)
+				k |= word_at(b, len, s, kw[w]);
+			if (k)
+				continue;
+		}
+		j = match(b, len, i);
+		if (j >= len)
+			return true;
+		for (size_t c = i + 1; c <= j; c++) {	/* parameters, split at commas */
+			if (c == j || b[c] == ',') {
+				any |= amp && !cst;
+				amp = cst = false;
+				continue;
+			}
+			if (b[c] == '&' && b[c + 1] != '&' && b[c - 1] != '&') {
+				size_t q = c;	/* `T &name`, not `f(&v)` (an address) */
+
+				while (q > i + 1 && isspace((unsigned char)b[q - 1]))
+					q--;
+				if (is_id(b[q - 1]) || b[q - 1] == '>')
+					amp = true;
+			}
+			if (word_at(b, j, c, "const"))
+				cst = true;
+		}
+		if (!any)
+			continue;
+		e = skip_ws(b, len, j + 1);
+		if (e < len && (b[e] == '{' || b[e] == ';' || word_at(b, len, e, "const")))
 			return true;
 	}
 	return false;
@@ -1255,6 +1330,8 @@ static int fx_uloop(struct fx *x, int i, int *body, int *bend)
 				return fx_fail(x, "a barrier inside a for loop whose variable is not block-uniform");
 			if (fx_modified(x, d[k].name, *body, *bend, -1))
 				return fx_fail(x, "a uniform loop variable modified in the loop body");
+			if (fx_vis(x, d[k].name) >= 0 || fx_param(x, d[k].name) >= 0)
+				return fx_fail(x, "a uniform loop variable named like a local or parameter");
 			x->loopv[x->nloopv++] = d[k].name;
 		}
 	}
@@ -1395,7 +1472,7 @@ static void fx_emit_gs(struct fx *x, const struct fitem *it, int k)
 	const struct fitem *g = &it[k];
 	int label = x->label;
 
-	if (!fx_uniform(x, g->gia, g->gtid, false, 0) || !fx_uniform(x, g->gtid + 3, g->gie, false, 0) ||
+	if (fx_vis(x, g->gname) >= 0 || !fx_uniform(x, g->gia, g->gtid, false, 0) || !fx_uniform(x, g->gtid + 3, g->gie, false, 0) ||
 	    !fx_uniform(x, g->gna, g->gne, false, 0) || !fx_uniform(x, g->gsa, g->gse, false, 0)) {
 		fx_emit_region(x, it, k, k + 1);
 		return;
@@ -1772,6 +1849,7 @@ int vgpu_fission(const char *src, size_t len, const struct vgpu_ksig *sig,
 		goto out;
 	}
 	fx_macros(&x);
+	x.refs = fx_ref_params(x.b, len);
 	/* parameter names: the last identifier of each parameter */
 	pa = fx_tokenize(&x, site->lparen + 1, site->rparen);
 	if (pa < 0) {

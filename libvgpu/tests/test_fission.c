@@ -164,6 +164,21 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = v;\n"
 "}\n"
 "\n"
+"/* a uniform loop variable named like a local of the body */\n"
+"extern \"C\" __global__ void loopshadow(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	int k = threadIdx.x * 2;\n"
+"	int acc = in[threadIdx.x % n];\n"
+"	for (int k = 0; k < 3; k++) {\n"
+"		s[threadIdx.x] = acc + k;\n"
+"		__syncthreads();\n"
+"		acc += s[(threadIdx.x + k + 1) % blockDim.x];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = acc + k;\n"
+"}\n"
+"\n"
 "/* a macro that assigns: fibers */\n"
 "#define BUMP(v) ((v) <<= 1)\n"
 "extern \"C\" __global__ void macroset(const int *in, int *out, int n)\n"
@@ -257,6 +272,7 @@ static const struct kcase cases[] = {
 	{ "block_sum", 1, 8, 256, 1, 1, 0, 100003, 1 },
 	{ "addr", 1, 2, 64, 1, 1, 0, 64, 0 },
 	{ "cptr", 1, 2, 64, 1, 1, 0, 70, 0 },
+	{ "loopshadow", 0, 2, 64, 1, 1, 0, 70, 0 },
 	{ "macroset", 0, 2, 64, 1, 1, 0, 70, 0 },
 	{ "chunk", 1, 7, 256, 1, 1, 0, 100003, 1 },
 	{ "gsmix", 1, 3, 16, 4, 1, 0, 1001, 0 },
@@ -355,6 +371,8 @@ int main(void)
 		ok(is_split(img, len, c->name) == want && !is_split(imgf, lenf, c->name),
 		   "fission: %s runs %s", c->name, want ? "split into loops over threads" : "on fibers");
 		ret = run(ms, c, in, a, nout) || run(mf, c, in, b, nout);
+		if (getenv("FX_DEBUG"))
+			t_diag("%s: %d %d %d / %d %d %d", c->name, a[0], a[1], a[2], b[0], b[1], b[2]);
 		for (size_t k = 0; k < nout; k++)
 			nz += a[k] != 0;
 		ok(!ret && !memcmp(a, b, nout * 4) && nz > 0,
