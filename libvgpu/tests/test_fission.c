@@ -179,6 +179,39 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = acc + k;\n"
 "}\n"
 "\n"
+"/* control flow inside regions: switch, do-while, continue, nested blocks, a\n"
+"   pragma in a nested loop, return from a nested loop after the last barrier */\n"
+"extern \"C\" __global__ void flow(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[96];\n"
+"	int t = threadIdx.x, v = in[t % n], w = 0;\n"
+"	switch (v & 3) {\n"
+"	case 0: w = 1; break;\n"
+"	case 1: w = v; /* fall through */\n"
+"	default: w += 2;\n"
+"	}\n"
+"	do { w = w * 2 + 1; } while (w < 100);\n"
+"	s[t] = w;\n"
+"	__syncthreads();\n"
+"	{\n"
+"		int q = 0;\n"
+"#pragma unroll\n"
+"		for (int k = 0; k < 8; k++) {\n"
+"			if (k == t % 8) continue;\n"
+"			q += s[(t + k) % blockDim.x];\n"
+"		}\n"
+"		w ^= q;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	s[t] = w;\n"
+"	__syncthreads();\n"
+"	for (int k = 0; k < 4; k++) {\n"
+"		if (t % 5 == k)\n"
+"			return;\n"
+"		out[blockIdx.x * blockDim.x + t] += s[(t + k + 1) % blockDim.x] - k;\n"
+"	}\n"
+"}\n"
+"\n"
 "/* a macro that assigns: fibers */\n"
 "#define BUMP(v) ((v) <<= 1)\n"
 "extern \"C\" __global__ void macroset(const int *in, int *out, int n)\n"
@@ -272,6 +305,7 @@ static const struct kcase cases[] = {
 	{ "block_sum", 1, 8, 256, 1, 1, 0, 100003, 1 },
 	{ "addr", 1, 2, 64, 1, 1, 0, 64, 0 },
 	{ "cptr", 1, 2, 64, 1, 1, 0, 70, 0 },
+	{ "flow", 1, 2, 96, 1, 1, 0, 70, 0 },
 	{ "loopshadow", 0, 2, 64, 1, 1, 0, 70, 0 },
 	{ "macroset", 0, 2, 64, 1, 1, 0, 70, 0 },
 	{ "chunk", 1, 7, 256, 1, 1, 0, 100003, 1 },
@@ -396,6 +430,33 @@ int main(void)
 	free(imgf);
 	vgpu_module_unload(ms);
 	vgpu_module_unload(mf);
+	{	/* two modules loaded at once, a kernel of the same name: each its own code */
+		static const char s1[] = "extern \"C\" __global__ void same(int *o) { o[0] = 1; }\n";
+		static const char s2[] = "extern \"C\" __global__ void same(int *o) { o[0] = 2; }\n";
+		vgpu_module *m1 = NULL, *m2 = NULL;
+		vgpu_kernel *k1 = NULL, *k2 = NULL;
+		vgpu_buffer *B = NULL;
+		struct vgpu_launch_cfg cfg = { .size = sizeof(cfg), .grid = { 1, 1, 1 }, .block = { 1, 1, 1 } };
+		int got1 = 0, got2 = 0;
+
+		if (!vgpu_module_compile(s, s1, 0, NULL, &m1) && !vgpu_module_compile(s, s2, 0, NULL, &m2) &&
+		    !vgpu_kernel_get(m1, "same", &k1) && !vgpu_kernel_get(m2, "same", &k2) &&
+		    !vgpu_buffer_alloc(s, 4, &B)) {
+			struct vgpu_arg a[] = { vgpu_arg_buf(B) };
+
+			if (!vgpu_launch(k1, &cfg, a, 1))
+				vgpu_buffer_read(B, 0, &got1, 4);
+			if (!vgpu_launch(k2, &cfg, a, 1))
+				vgpu_buffer_read(B, 0, &got2, 4);
+		}
+		ok(got1 == 1 && got2 == 2, "cpu: two loaded modules run their own code (%d, %d)", got1, got2);
+		if (B)
+			vgpu_buffer_free(B);
+		if (m1)
+			vgpu_module_unload(m1);
+		if (m2)
+			vgpu_module_unload(m2);
+	}
 	vgpu_session_close(s);
 	return t_done();
 }
