@@ -3,7 +3,9 @@
  * A small, robust scanner for CUDA-dialect sources: finds every
  * `[extern "C"] __global__ [__launch_bounds__(...)] void name(params)`,
  * classifies the parameters, tells which kernels use __syncthreads, and
- * finds `extern __shared__ T name[];` declarations.
+ * finds `extern __shared__ T name[];` declarations. At the end: barrier
+ * fission (vgpu_fission, fission.h), a source-to-source rewrite of kernels
+ * with barriers in structured positions into loops over threads.
  *
  * It is not a C++ parser: comments and literals are blanked first, then
  * tokens are matched. Templates, kernels returning non-void and parameter
@@ -1470,14 +1472,12 @@ static void fx_thread_head(struct fx *x)
 static void fx_emit_gs(struct fx *x, const struct fitem *it, int k)
 {
 	const struct fitem *g = &it[k];
-	int label = x->label;
 
 	if (fx_vis(x, g->gname) >= 0 || !fx_uniform(x, g->gia, g->gtid, false, 0) || !fx_uniform(x, g->gtid + 3, g->gie, false, 0) ||
 	    !fx_uniform(x, g->gna, g->gne, false, 0) || !fx_uniform(x, g->gsa, g->gse, false, 0)) {
 		fx_emit_region(x, it, k, k + 1);
 		return;
 	}
-	(void)label;
 	fx_line(x, g->a);
 	fb_str(&x->o, "{ ");
 	fx_uni_decls(x);
