@@ -513,6 +513,7 @@ struct fdecl {
 	int da, de;		/* declarator tokens [da, de): pointers, name, init */
 	int pa, pe;		/* pointer tokens before the name */
 	int ia, ie;		/* initialiser after '=' [ia, ie); ia == ie: none */
+	int xa, xe;		/* array suffix [xa, xe): `[4][2]` */
 	bool array, ref, ctor, brace;
 	bool used_later, remat, promoted;
 	bool uni;		/* remat and block-uniform: also computable per block */
@@ -1112,12 +1113,14 @@ static bool fx_decl(struct fx *x, int a, int e, struct fdecl *out, int max, int 
 		if (!tid(x, j))
 			return false;
 		d.name = j++;
+		d.xa = j;
 		while (tis(x, j, "[")) {
 			d.array = true;
 			if ((k = tmatch(x, j, e)) < 0)
 				return false;
 			j = k + 1;
 		}
+		d.xe = j;
 		d.ia = d.ie = j;
 		if (tis(x, j, "=")) {
 			int depth = 0;
@@ -1188,8 +1191,12 @@ static void fx_bind(struct fx *x, const struct fdecl *d)
 	for (int i = d->pa; i < d->pe; i++)
 		if (tis(x, i, "*"))
 			fb_str(&x->o, "*");
-	fb_str(&x->o, "&");
+	fb_str(&x->o, d->array ? "(&" : "&");
 	fx_text(x, d->name, d->name + 1);
+	if (d->array) {
+		fb_str(&x->o, ")");
+		fx_text(x, d->xa, d->xe);
+	}
 	fb_str(&x->o, " = ");
 	fx_text(x, d->name, d->name + 1);
 	fb_str(&x->o, "__v[__vgpu_t]; ");
@@ -1372,7 +1379,20 @@ static void fx_emit_stmt(struct fx *x, const struct fitem *it, int label)
 
 			if (d->promoted) {
 				fx_bind(x, d);
-				if (d->ia < d->ie) {
+				if (d->array && d->ia < d->ie) {	/* through a copy */
+					fb_str(&x->o, "{ ");
+					fx_spec_promoted(x, d);
+					for (int i = d->pa; i < d->pe; i++)
+						if (tis(x, i, "*"))
+							fb_str(&x->o, "*");
+					fb_str(&x->o, "__vgpu_init");
+					fx_text(x, d->xa, d->xe);
+					fb_str(&x->o, " = ");
+					fx_text(x, d->ia, d->ie);
+					fb_str(&x->o, "; memcpy(&");
+					fx_text(x, d->name, d->name + 1);
+					fb_str(&x->o, ", &__vgpu_init, sizeof(__vgpu_init)); } ");
+				} else if (d->ia < d->ie) {
 					fx_text(x, d->name, d->name + 1);
 					fb_str(&x->o, " = ");
 					fx_text(x, d->ia, d->ie);
@@ -1665,8 +1685,12 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 			   fx_uniform(x, d->ia, d->ie, true, 0);
 		d->uni = d->remat && fx_uniform(x, d->ia, d->ie, false, 0);
 		if (!d->remat) {
-			if (d->array || d->ref || isauto || d->ctor || d->brace)
-				{ fx_fail(x, "a local live across a barrier that cannot be promoted (array, reference, auto, constructor)"); goto out; }
+			bool open_array = false;
+
+			for (int q = d->xa; q < d->xe; q++)
+				open_array |= tis(x, q, "[") && tis(x, q + 1, "]");
+			if (d->ref || isauto || d->ctor || (d->brace && !d->array) || open_array)
+				{ fx_fail(x, "a local live across a barrier that cannot be promoted (reference, auto, constructor, braces, array of unknown size)"); goto out; }
 			d->promoted = true;
 			if (++x->npromoted > 24)	/* 1024 copies each, on the stack */
 				{ fx_fail(x, "more than 24 locals live across barriers"); goto out; }
@@ -1701,8 +1725,20 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 				if (tis(x, i, "*"))
 					fb_str(&x->o, "*");
 			fx_text(x, x->d[k].name, x->d[k].name + 1);
-			fb_str(&x->o, "__v[1024]; ");
+			fb_str(&x->o, "__v[1024]");
+			if (x->d[k].array)
+				fx_text(x, x->d[k].xa, x->d[k].xe);
+			fb_str(&x->o, "; ");
 		}
+	/* all on the stack: too much and the compiler refuses (then: fibers) */
+	fb_str(&x->o, "static_assert(0");
+	for (int k = d_first; k < x->nd; k++)
+		if (x->d[k].promoted) {
+			fb_str(&x->o, " + sizeof(");
+			fx_text(x, x->d[k].name, x->d[k].name + 1);
+			fb_str(&x->o, "__v)");
+		}
+	fb_str(&x->o, " <= 512 * 1024, \"libvgpu: per-thread state of this scope too large\"); ");
 	for (int k = 0; k < n;) {
 		if (it[k].kind == FI_BAR || it[k].kind == FI_SHARED) {
 			k++;

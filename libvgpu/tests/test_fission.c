@@ -212,6 +212,25 @@ static const char src[] =
 "	}\n"
 "}\n"
 "\n"
+"/* register blocking: local arrays live across barriers (promoted) */\n"
+"extern \"C\" __global__ void regblk(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[32][4];\n"
+"	int acc[4] = { 1, 2 }, hist[2][3];\n"
+"	char tag[4] = \"ab\";\n"
+"	for (int j = 0; j < 3; j++)\n"
+"		hist[1][j] = j;\n"
+"	for (int r = 0; r < 3; r++) {\n"
+"		for (int q = 0; q < 4; q++)\n"
+"			s[threadIdx.x][q] = in[(threadIdx.x * 4 + q + r) % n];\n"
+"		__syncthreads();\n"
+"		for (int q = 0; q < 4; q++)\n"
+"			acc[q] += s[(threadIdx.x + 1) % blockDim.x][q] * (q + 1) + hist[1][r] + tag[1];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = acc[0] - acc[1] + 3 * acc[2] + acc[3];\n"
+"}\n"
+"\n"
 "/* a macro that assigns: fibers */\n"
 "#define BUMP(v) ((v) <<= 1)\n"
 "extern \"C\" __global__ void macroset(const int *in, int *out, int n)\n"
@@ -305,6 +324,7 @@ static const struct kcase cases[] = {
 	{ "block_sum", 1, 8, 256, 1, 1, 0, 100003, 1 },
 	{ "addr", 1, 2, 64, 1, 1, 0, 64, 0 },
 	{ "cptr", 1, 2, 64, 1, 1, 0, 70, 0 },
+	{ "regblk", 1, 2, 32, 1, 1, 0, 70, 0 },
 	{ "flow", 1, 2, 96, 1, 1, 0, 70, 0 },
 	{ "loopshadow", 0, 2, 64, 1, 1, 0, 70, 0 },
 	{ "macroset", 0, 2, 64, 1, 1, 0, 70, 0 },
@@ -430,6 +450,48 @@ int main(void)
 	free(imgf);
 	vgpu_module_unload(ms);
 	vgpu_module_unload(mf);
+	{	/* too much per-thread state for the stack: the compiler refuses the split
+		 * kernel (static_assert), the module is compiled again for fibers */
+		static const char big[] =
+			"extern \"C\" __global__ void bigstate(int *o)\n"
+			"{\n"
+			"	__shared__ int s[64];\n"
+			"	int a[300];\n"
+			"	for (int i = 0; i < 300; i++) a[i] = i * (int)threadIdx.x;\n"
+			"	s[threadIdx.x] = a[299];\n"
+			"	__syncthreads();\n"
+			"	o[threadIdx.x] = s[(threadIdx.x + 1) % blockDim.x] + a[7];\n"
+			"}\n";
+		vgpu_module *mb = NULL;
+		vgpu_kernel *kb = NULL;
+		vgpu_buffer *B = NULL;
+		struct vgpu_launch_cfg cfg = { .size = sizeof(cfg), .grid = { 1, 1, 1 }, .block = { 64, 1, 1 } };
+		int o[64] = { 0 }, good = 1;
+		long il;
+		char *im = NULL;
+
+		ret = vgpu_module_compile(s, big, 0, NULL, &mb);
+		il = ret ? -1 : vgpu_module_image(mb, NULL, 0);
+		im = il > 0 ? malloc((size_t)il) : NULL;
+		if (im && vgpu_module_image(mb, im, (size_t)il) == il && !vgpu_kernel_get(mb, "bigstate", &kb) &&
+		    !vgpu_buffer_alloc(s, sizeof(o), &B)) {
+			struct vgpu_arg a[] = { vgpu_arg_buf(B) };
+
+			if (vgpu_launch(kb, &cfg, a, 1) || vgpu_buffer_read(B, 0, o, sizeof(o)))
+				good = 0;
+			for (int t = 0; t < 64; t++)
+				good &= o[t] == 299 * ((t + 1) % 64) + 7 * t;
+		} else {
+			good = 0;
+		}
+		ok(good && !is_split(im, il, "bigstate"),
+		   "fission: a split kernel the compiler refuses (too much state) runs on fibers, right");
+		free(im);
+		if (B)
+			vgpu_buffer_free(B);
+		if (mb)
+			vgpu_module_unload(mb);
+	}
 	{	/* two modules loaded at once, a kernel of the same name: each its own code */
 		static const char s1[] = "extern \"C\" __global__ void same(int *o) { o[0] = 1; }\n";
 		static const char s2[] = "extern \"C\" __global__ void same(int *o) { o[0] = 2; }\n";
