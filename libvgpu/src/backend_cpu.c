@@ -442,7 +442,7 @@ static int run_capture(char *const argv[], char **out)
  * the option -D__VGPU_NO_FISSION turns it off for one module. Bump
  * FISSION_VERSION when the transformation changes what it emits.
  */
-#define FISSION_VERSION 2
+#define FISSION_VERSION 3
 
 static bool fission_on;		/* set by ident_init */
 
