@@ -224,6 +224,20 @@ template <typename... P> struct __vgpu_kt {
 						}
 						continue;
 					}
+					// The usual guard "if (i < n)", i = blockIdx.x *
+					// blockDim.x + threadIdx.x, is a comparison of this
+					// loop's variable with an invariant when the loop
+					// runs over the global index: GCC then splits the
+					// loop at the guard instead of if-converting it into
+					// masked stores (slow on AMD: 4.8x on saxpy).
+					if ((int64_t)bi.x * bd.x + bd.x <= INT32_MAX) {
+						const __vgpu_ix base = bi.x * bd.x;
+#pragma GCC ivdep
+						for (__vgpu_ix g = base; g < base + bd.x; g++)
+							F(I3{(__vgpu_ix)(g - base), ty, tz}, bi, bd, gd,
+							  std::get<I>(a)...);
+						continue;
+					}
 #pragma GCC ivdep
 					for (__vgpu_ix tx = 0; tx < bd.x; tx++)
 						F(I3{tx, ty, tz}, bi, bd, gd, std::get<I>(a)...);
