@@ -249,6 +249,22 @@ extern const struct vgpu_backend_ops vgpu_backend_hip __attribute__((weak)) VGPU
 
 /* ---- helpers the core provides to backends ----------------------------- */
 
+/**
+ * struct vgpu_sbuf - a growable NUL-terminated string (zero-initialise it;
+ * free @p when done). After an allocation failure @oom is set and further
+ * appends are ignored, so callers check once at the end.
+ */
+struct vgpu_sbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+void vgpu_sb_add(struct vgpu_sbuf *s, const char *p, size_t n) VGPU_INTERNAL;
+void vgpu_sb_str(struct vgpu_sbuf *s, const char *p) VGPU_INTERNAL;
+void vgpu_sb_printf(struct vgpu_sbuf *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3))) VGPU_INTERNAL;
+
 /** vgpu_bk_seterr - set the thread-local backend error text (printf style) */
 void vgpu_bk_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2))) VGPU_INTERNAL;
 /** vgpu_bk_clearerr - empty the thread-local text (cheap: no formatting) */

@@ -735,46 +735,6 @@ static int cpu_target_id(void *ctx, char *buf, size_t len)
 }
 
 /* growable string */
-struct sbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *s, const char *p, size_t n)
-{
-	if (s->oom)
-		return;
-	if (s->n + n + 1 > s->cap) {
-		size_t cap = (s->n + n + 1) * 2;
-		char *q = realloc(s->p, cap);
-
-		if (!q) {
-			s->oom = true;
-			return;
-		}
-		s->p = q;
-		s->cap = cap;
-	}
-	memcpy(s->p + s->n, p, n);
-	s->n += n;
-	s->p[s->n] = 0;
-}
-
-static void sb_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *s, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_add(s, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 static bool has_body(const char *src, size_t len, size_t rp)
 {
 	size_t i = rp + 1;
@@ -798,7 +758,7 @@ static int line_at(const char *src, size_t pos)
  * structured positions are rewritten into loops over threads (parse.c);
  * *@nsplit counts them.
  */
-static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu, bool fission, int *nsplit)
+static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fission, int *nsplit)
 {
 	const struct vgpu_ksig *sig = s->sig;
 	const char *fname = s->name ? s->name : "kernel.cu";
@@ -810,8 +770,8 @@ static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu, bool fission
 	*nsplit = 0;
 	if (!defined)
 		return -ENOMEM;
-	sb_add(tu, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
-	sb_printf(tu, "\n#line 1 \"%s\"\n", fname);
+	vgpu_sb_add(tu, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
+	vgpu_sb_printf(tu, "\n#line 1 \"%s\"\n", fname);
 	/* sites and xshared are each sorted by position; merge them */
 	while (si < sig->nsites || xi < sig->nxshared) {
 		bool take_site = xi >= sig->nxshared ||
@@ -824,21 +784,21 @@ static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu, bool fission
 
 			if (st->begin < pos)
 				continue;
-			sb_add(tu, s->src + pos, st->begin - pos);
+			vgpu_sb_add(tu, s->src + pos, st->begin - pos);
 			for (size_t i = st->begin; i < st->lparen; i++)
 				nl += s->src[i] == '\n';
-			sb_printf(tu, "__VGPU_KHEAD __vgpu_k_%s(__VGPU_KPARAMS", k->name);
+			vgpu_sb_printf(tu, "__VGPU_KHEAD __vgpu_k_%s(__VGPU_KPARAMS", k->name);
 			while (nl--)
-				sb_add(tu, "\n", 1);
+				vgpu_sb_add(tu, "\n", 1);
 			if (!st->void_params) {
-				sb_add(tu, ", ", 2);
-				sb_add(tu, s->src + st->lparen + 1, st->rparen - st->lparen - 1);
+				vgpu_sb_add(tu, ", ", 2);
+				vgpu_sb_add(tu, s->src + st->lparen + 1, st->rparen - st->lparen - 1);
 			} else {
 				for (size_t i = st->lparen; i < st->rparen; i++)
 					if (s->src[i] == '\n')
-						sb_add(tu, "\n", 1);
+						vgpu_sb_add(tu, "\n", 1);
 			}
-			sb_add(tu, ")", 1);
+			vgpu_sb_add(tu, ")", 1);
 			pos = st->rparen + 1;
 			if (has_body(s->src, s->len, st->rparen)) {
 				char *body = NULL;
@@ -854,15 +814,15 @@ static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu, bool fission
 					return r;
 				}
 				if (r == 1 && why)	/* for VGPU_CPU_KEEP_TMP readers */
-					sb_printf(tu, " /* libvgpu: %s runs on fibers: %s */", k->name, why);
+					vgpu_sb_printf(tu, " /* libvgpu: %s runs on fibers: %s */", k->name, why);
 				if (r == 0) {
 					size_t lb = pos;
 
 					while (s->src[lb] != '{')
 						lb++;
-					sb_add(tu, s->src + pos, lb - pos);
-					sb_add(tu, body, strlen(body));
-					sb_printf(tu, "\n#line %d \"%s\"\n", line_at(s->src, end), fname);
+					vgpu_sb_add(tu, s->src + pos, lb - pos);
+					vgpu_sb_add(tu, body, strlen(body));
+					vgpu_sb_printf(tu, "\n#line %d \"%s\"\n", line_at(s->src, end), fname);
 					free(body);
 					pos = end + 1;
 					split[st->kernel] = true;
@@ -874,38 +834,38 @@ static int make_tu(const struct vgpu_bk_source *s, struct sbuf *tu, bool fission
 
 			if (x->begin < pos)
 				continue;
-			sb_add(tu, s->src + pos, x->begin - pos);
+			vgpu_sb_add(tu, s->src + pos, x->begin - pos);
 			if (x->depth > 0) {
 				int nl = 0;
 
 				for (size_t i = x->begin; i < x->end; i++)
 					nl += s->src[i] == '\n';
-				sb_printf(tu, "%s *const %s = (%s *)__vgpu_dsmem;", x->type, x->name,
+				vgpu_sb_printf(tu, "%s *const %s = (%s *)__vgpu_dsmem;", x->type, x->name,
 					  x->type);
 				while (nl--)
-					sb_add(tu, "\n", 1);
+					vgpu_sb_add(tu, "\n", 1);
 			} else {
-				sb_printf(tu, "\n#undef %s\n#define %s ((%s *)__vgpu_dsmem)\n#line %d \"%s\"\n",
+				vgpu_sb_printf(tu, "\n#undef %s\n#define %s ((%s *)__vgpu_dsmem)\n#line %d \"%s\"\n",
 					  x->name, x->name, x->type, x->line_after, fname);
 			}
 			pos = x->end;
 		}
 	}
-	sb_add(tu, s->src + pos, s->len - pos);
-	sb_add(tu, "\n\n/* libvgpu wrappers */\n", 24);
+	vgpu_sb_add(tu, s->src + pos, s->len - pos);
+	vgpu_sb_add(tu, "\n\n/* libvgpu wrappers */\n", 24);
 	for (int k = 0; k < sig->nkernels; k++) {
 		const struct vgpu_kinfo *ki = &sig->kernels[k];
 
 		if (!defined[k])
 			continue;
 		if (split[k])
-			sb_printf(tu, "__VGPU_KERNEL_SPLIT(%s, %s)\n", ki->name,
+			vgpu_sb_printf(tu, "__VGPU_KERNEL_SPLIT(%s, %s)\n", ki->name,
 				  sig->helpers_use_builtins ? "true" : "false");
 		else if (ki->uses_barrier)
-			sb_printf(tu, "__VGPU_KERNEL_THREAD(%s, %s)\n", ki->name,
+			vgpu_sb_printf(tu, "__VGPU_KERNEL_THREAD(%s, %s)\n", ki->name,
 				  sig->helpers_use_builtins ? "true" : "false");
 		else
-			sb_printf(tu, "__VGPU_KERNEL_BLOCKS(%s, %s)\n", ki->name,
+			vgpu_sb_printf(tu, "__VGPU_KERNEL_BLOCKS(%s, %s)\n", ki->name,
 				  sig->helpers_use_builtins ? "true" : "false");
 	}
 	free(defined);
@@ -966,7 +926,7 @@ static int cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, s
 	const char *tmp = getenv("TMPDIR");
 	char dir[4096], cpp[4200], so[4200], mflag[128];
 	const char *argv[64 + 2 * 64];
-	struct sbuf tu = { 0 }, ign = { 0 };
+	struct vgpu_sbuf tu = { 0 }, ign = { 0 };
 	int argc = 0, ret, fd, nsplit = 0;
 	bool fission;
 	void *sobytes = NULL;
@@ -1045,7 +1005,7 @@ again:
 		} else if (!strcmp(o, "--use_fast_math") || !strcmp(o, "-use_fast_math")) {
 			argv[argc++] = "-ffast-math";
 		} else {
-			sb_printf(&ign, "cpu: ignored option %s\n", o);
+			vgpu_sb_printf(&ign, "cpu: ignored option %s\n", o);
 		}
 	}
 	argv[argc++] = "-o";
@@ -1059,12 +1019,12 @@ again:
 		goto out;
 	}
 	{
-		struct sbuf l = { 0 };
+		struct vgpu_sbuf l = { 0 };
 
 		if (ign.p)
-			sb_add(&l, ign.p, ign.n);
+			vgpu_sb_add(&l, ign.p, ign.n);
 		if (out)
-			sb_add(&l, out, strlen(out));
+			vgpu_sb_add(&l, out, strlen(out));
 		*log = l.p;
 	}
 	if (ret != 0 && nsplit) {

@@ -519,12 +519,6 @@ struct fdecl {
 	bool uni;		/* remat and block-uniform: also computable per block */
 };
 
-struct fbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
 struct fx {
 	const char *src, *b;	/* source, blanked copy */
 	size_t len;
@@ -548,49 +542,9 @@ struct fx {
 	int npromoted;
 	bool set_tls;		/* helpers read ::threadIdx */
 	int label;
-	struct fbuf o;
+	struct vgpu_sbuf o;
 	const char *why;
 };
-
-static void fb_add(struct fbuf *s, const char *p, size_t n)
-{
-	if (s->oom)
-		return;
-	if (s->n + n + 1 > s->cap) {
-		size_t cap = (s->n + n + 1) * 2;
-		char *q = realloc(s->p, cap);
-
-		if (!q) {
-			s->oom = true;
-			return;
-		}
-		s->p = q;
-		s->cap = cap;
-	}
-	memcpy(s->p + s->n, p, n);
-	s->n += n;
-	s->p[s->n] = 0;
-}
-
-static void fb_str(struct fbuf *s, const char *p)
-{
-	fb_add(s, p, strlen(p));
-}
-
-static void fb_printf(struct fbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
-static void fb_printf(struct fbuf *s, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		fb_add(s, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
 
 static int fx_fail(struct fx *x, const char *why)
 {
@@ -1157,7 +1111,7 @@ static bool fx_decl(struct fx *x, int a, int e, struct fdecl *out, int max, int 
 static void fx_text(struct fx *x, int a, int e)
 {
 	if (a < e)
-		fb_add(&x->o, x->src + x->t[a].a, x->t[e - 1].b - x->t[a].a);
+		vgpu_sb_add(&x->o, x->src + x->t[a].a, x->t[e - 1].b - x->t[a].a);
 }
 
 /*
@@ -1175,13 +1129,13 @@ static void fx_spec_promoted(struct fx *x, const struct fdecl *d)
 				"__restrict", "restrict", NULL }))
 			continue;
 		fx_text(x, i, i + 1);
-		fb_str(&x->o, " ");
+		vgpu_sb_str(&x->o, " ");
 	}
 }
 
 static void fx_line(struct fx *x, int tok)
 {
-	fb_printf(&x->o, "\n#line %d \"%s\"\n", x->t[tok].line, x->fname);
+	vgpu_sb_printf(&x->o, "\n#line %d \"%s\"\n", x->t[tok].line, x->fname);
 }
 
 /* T *&name = name__v[__vgpu_t]; */
@@ -1190,16 +1144,16 @@ static void fx_bind(struct fx *x, const struct fdecl *d)
 	fx_spec_promoted(x, d);
 	for (int i = d->pa; i < d->pe; i++)
 		if (tis(x, i, "*"))
-			fb_str(&x->o, "*");
-	fb_str(&x->o, d->array ? "(&" : "&");
+			vgpu_sb_str(&x->o, "*");
+	vgpu_sb_str(&x->o, d->array ? "(&" : "&");
 	fx_text(x, d->name, d->name + 1);
 	if (d->array) {
-		fb_str(&x->o, ")");
+		vgpu_sb_str(&x->o, ")");
 		fx_text(x, d->xa, d->xe);
 	}
-	fb_str(&x->o, " = ");
+	vgpu_sb_str(&x->o, " = ");
 	fx_text(x, d->name, d->name + 1);
-	fb_str(&x->o, "__v[__vgpu_t]; ");
+	vgpu_sb_str(&x->o, "__v[__vgpu_t]; ");
 }
 
 /* The locals visible in a later region: references or recomputations. */
@@ -1212,9 +1166,9 @@ static void fx_prologue(struct fx *x)
 			fx_bind(x, d);
 		} else {
 			fx_text(x, d->sa, d->se);
-			fb_str(&x->o, " ");
+			vgpu_sb_str(&x->o, " ");
 			fx_text(x, d->da, d->de);
-			fb_str(&x->o, "; ");
+			vgpu_sb_str(&x->o, "; ");
 		}
 	}
 }
@@ -1358,7 +1312,7 @@ static int fx_uloop(struct fx *x, int i, int *body, int *bend)
 
 static void fx_region_open(struct fx *x)
 {
-	fb_str(&x->o, "\n{ for (__vgpu_ix __vgpu_z = 0; __vgpu_z < blockDim.z; __vgpu_z++)"
+	vgpu_sb_str(&x->o, "\n{ for (__vgpu_ix __vgpu_z = 0; __vgpu_z < blockDim.z; __vgpu_z++)"
 		      " for (__vgpu_ix __vgpu_y = 0; __vgpu_y < blockDim.y; __vgpu_y++) {"
 		      " const __vgpu_ix __vgpu_row = (__vgpu_z * blockDim.y + __vgpu_y) * blockDim.x;\n"
 		      "#pragma GCC ivdep\n"
@@ -1366,7 +1320,7 @@ static void fx_region_open(struct fx *x)
 		      " const __vgpu_idx3 threadIdx{__vgpu_x, __vgpu_y, __vgpu_z};"
 		      " const int __vgpu_t = __vgpu_row + __vgpu_x; (void)__vgpu_t; ");
 	if (x->set_tls)
-		fb_str(&x->o, "::threadIdx = threadIdx; ");
+		vgpu_sb_str(&x->o, "::threadIdx = threadIdx; ");
 }
 
 /* Emit one statement of a region (a tracked declaration becomes bindings). */
@@ -1380,29 +1334,29 @@ static void fx_emit_stmt(struct fx *x, const struct fitem *it, int label)
 			if (d->promoted) {
 				fx_bind(x, d);
 				if (d->array && d->ia < d->ie) {	/* through a copy */
-					fb_str(&x->o, "{ ");
+					vgpu_sb_str(&x->o, "{ ");
 					fx_spec_promoted(x, d);
 					for (int i = d->pa; i < d->pe; i++)
 						if (tis(x, i, "*"))
-							fb_str(&x->o, "*");
-					fb_str(&x->o, "__vgpu_init");
+							vgpu_sb_str(&x->o, "*");
+					vgpu_sb_str(&x->o, "__vgpu_init");
 					fx_text(x, d->xa, d->xe);
-					fb_str(&x->o, " = ");
+					vgpu_sb_str(&x->o, " = ");
 					fx_text(x, d->ia, d->ie);
-					fb_str(&x->o, "; memcpy(&");
+					vgpu_sb_str(&x->o, "; memcpy(&");
 					fx_text(x, d->name, d->name + 1);
-					fb_str(&x->o, ", &__vgpu_init, sizeof(__vgpu_init)); } ");
+					vgpu_sb_str(&x->o, ", &__vgpu_init, sizeof(__vgpu_init)); } ");
 				} else if (d->ia < d->ie) {
 					fx_text(x, d->name, d->name + 1);
-					fb_str(&x->o, " = ");
+					vgpu_sb_str(&x->o, " = ");
 					fx_text(x, d->ia, d->ie);
-					fb_str(&x->o, "; ");
+					vgpu_sb_str(&x->o, "; ");
 				}
 			} else {
 				fx_text(x, d->sa, d->se);
-				fb_str(&x->o, " ");
+				vgpu_sb_str(&x->o, " ");
 				fx_text(x, d->da, d->de);
-				fb_str(&x->o, "; ");
+				vgpu_sb_str(&x->o, "; ");
 			}
 		}
 		return;
@@ -1413,9 +1367,9 @@ static void fx_emit_stmt(struct fx *x, const struct fitem *it, int label)
 	}
 	for (int i = it->a; i < it->e; i++) {	/* return -> leave this thread's region */
 		if (i > it->a)
-			fb_add(&x->o, x->src + x->t[i - 1].b, x->t[i].a - x->t[i - 1].b);
+			vgpu_sb_add(&x->o, x->src + x->t[i - 1].b, x->t[i].a - x->t[i - 1].b);
 		if (tis(x, i, "return"))
-			fb_printf(&x->o, "goto __vgpu_next%d", label);
+			vgpu_sb_printf(&x->o, "goto __vgpu_next%d", label);
 		else
 			fx_text(x, i, i + 1);
 	}
@@ -1435,13 +1389,13 @@ static void fx_emit_region(struct fx *x, const struct fitem *it, int k, int q)
 		return;
 	fx_region_open(x);
 	fx_prologue(x);
-	fb_str(&x->o, "{");
+	vgpu_sb_str(&x->o, "{");
 	for (int r = k; r < q; r++) {
 		if (it[r].kind == FI_PP) {
 			if (r + 1 < q) {	/* a pragma before a statement */
 				fx_line(x, it[r].a);
 				fx_text(x, it[r].a, it[r].e);
-				fb_str(&x->o, "\n");
+				vgpu_sb_str(&x->o, "\n");
 			}
 			continue;
 		}
@@ -1449,10 +1403,10 @@ static void fx_emit_region(struct fx *x, const struct fitem *it, int k, int q)
 			continue;
 		fx_emit_stmt(x, &it[r], label);
 	}
-	fb_str(&x->o, "\n}");
+	vgpu_sb_str(&x->o, "\n}");
 	if (anyret)
-		fb_printf(&x->o, " __vgpu_next%d: ;", label);
-	fb_str(&x->o, " } } }\n");
+		vgpu_sb_printf(&x->o, " __vgpu_next%d: ;", label);
+	vgpu_sb_str(&x->o, " } } }\n");
 	/* its used-later locals become visible to what follows */
 	for (int r = k; r < q; r++)
 		for (int dd = it[r].d0; it[r].kind == FI_STMT && dd < it[r].d0 + it[r].nd; dd++)
@@ -1469,18 +1423,18 @@ static void fx_uni_decls(struct fx *x)
 		if (!d->uni)
 			continue;
 		fx_text(x, d->sa, d->se);
-		fb_str(&x->o, " ");
+		vgpu_sb_str(&x->o, " ");
 		fx_text(x, d->da, d->de);
-		fb_str(&x->o, "; ");
+		vgpu_sb_str(&x->o, "; ");
 	}
 }
 
 static void fx_thread_head(struct fx *x)
 {
-	fb_str(&x->o, " const __vgpu_idx3 threadIdx{__vgpu_x, __vgpu_y, __vgpu_z};"
+	vgpu_sb_str(&x->o, " const __vgpu_idx3 threadIdx{__vgpu_x, __vgpu_y, __vgpu_z};"
 		      " const int __vgpu_t = __vgpu_row + __vgpu_x; (void)__vgpu_t; ");
 	if (x->set_tls)
-		fb_str(&x->o, "::threadIdx = threadIdx; ");
+		vgpu_sb_str(&x->o, "::threadIdx = threadIdx; ");
 }
 
 /*
@@ -1499,17 +1453,17 @@ static void fx_emit_gs(struct fx *x, const struct fitem *it, int k)
 		return;
 	}
 	fx_line(x, g->a);
-	fb_str(&x->o, "{ ");
+	vgpu_sb_str(&x->o, "{ ");
 	fx_uni_decls(x);
-	fb_str(&x->o, "const long long __vgpu_u = (long long)(");
+	vgpu_sb_str(&x->o, "const long long __vgpu_u = (long long)(");
 	fx_text(x, g->gia, g->gtid);
-	fb_str(&x->o, " 0 ");
+	vgpu_sb_str(&x->o, " 0 ");
 	fx_text(x, g->gtid + 3, g->gie);
-	fb_str(&x->o, "); const long long __vgpu_n = (long long)(");
+	vgpu_sb_str(&x->o, "); const long long __vgpu_n = (long long)(");
 	fx_text(x, g->gna, g->gne);
-	fb_str(&x->o, "); const long long __vgpu_s = (long long)(");
+	vgpu_sb_str(&x->o, "); const long long __vgpu_s = (long long)(");
 	fx_text(x, g->gsa, g->gse);
-	fb_str(&x->o, ");\nif (__vgpu_s > 0 && __vgpu_u >= 0) {"
+	vgpu_sb_str(&x->o, ");\nif (__vgpu_s > 0 && __vgpu_u >= 0) {"
 		      " for (__vgpu_ix __vgpu_z = 0; __vgpu_z < blockDim.z; __vgpu_z++)"
 		      " for (__vgpu_ix __vgpu_y = 0; __vgpu_y < blockDim.y; __vgpu_y++) {"
 		      " const __vgpu_ix __vgpu_row = (__vgpu_z * blockDim.y + __vgpu_y) * blockDim.x;"
@@ -1518,26 +1472,26 @@ static void fx_emit_gs(struct fx *x, const struct fitem *it, int k)
 		      " for (__vgpu_ix __vgpu_x = 0; __vgpu_x < blockDim.x; __vgpu_x++) {");
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)
-			fb_str(&x->o, " } } else { for (__vgpu_ix __vgpu_x = 0; __vgpu_x < blockDim.x; __vgpu_x++) {");
+			vgpu_sb_str(&x->o, " } } else { for (__vgpu_ix __vgpu_x = 0; __vgpu_x < blockDim.x; __vgpu_x++) {");
 		fx_thread_head(x);
 		fx_prologue(x);
 		fx_text(x, g->gspec, g->gname + 1);
-		fb_str(&x->o, " = (");		/* in the variable's type: affine for the compiler */
+		vgpu_sb_str(&x->o, " = (");		/* in the variable's type: affine for the compiler */
 		fx_text(x, g->gspec, g->gname);
-		fb_str(&x->o, ")__vgpu_b + __vgpu_x; ");
+		vgpu_sb_str(&x->o, ")__vgpu_b + __vgpu_x; ");
 		if (pass) {
-			fb_str(&x->o, "if (");
+			vgpu_sb_str(&x->o, "if (");
 			fx_text(x, g->gca, g->gce);
-			fb_str(&x->o, ") ");
+			vgpu_sb_str(&x->o, ") ");
 		}
 		fx_line(x, g->gba);
-		fb_str(&x->o, "{ ");
+		vgpu_sb_str(&x->o, "{ ");
 		fx_text(x, g->gba, g->gbe);
-		fb_str(&x->o, "\n}");
+		vgpu_sb_str(&x->o, "\n}");
 	}
-	fb_str(&x->o, " } } } } } else ");
+	vgpu_sb_str(&x->o, " } } } } } else ");
 	fx_emit_region(x, it, k, k + 1);
-	fb_str(&x->o, "}\n");
+	vgpu_sb_str(&x->o, "}\n");
 }
 
 /*
@@ -1701,7 +1655,7 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 	x->nvis = nvis0;
 
 	/* emit */
-	fb_str(&x->o, "{");
+	vgpu_sb_str(&x->o, "{");
 	for (int k = 0; k < n; k++)
 		if (it[k].kind == FI_SHARED) {
 			const struct vgpu_xshared *xs = NULL;
@@ -1713,7 +1667,7 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 			if (tis(x, it[k].a, "extern")) {
 				if (!xs)
 					{ fx_fail(x, "an extern __shared__ declaration not understood"); goto out; }
-				fb_printf(&x->o, "%s *const %s = (%s *)__vgpu_dsmem; ", xs->type, xs->name, xs->type);
+				vgpu_sb_printf(&x->o, "%s *const %s = (%s *)__vgpu_dsmem; ", xs->type, xs->name, xs->type);
 			} else {
 				fx_text(x, it[k].a, it[k].e);
 			}
@@ -1723,22 +1677,22 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 			fx_spec_promoted(x, &x->d[k]);
 			for (int i = x->d[k].pa; i < x->d[k].pe; i++)
 				if (tis(x, i, "*"))
-					fb_str(&x->o, "*");
+					vgpu_sb_str(&x->o, "*");
 			fx_text(x, x->d[k].name, x->d[k].name + 1);
-			fb_str(&x->o, "__v[1024]");
+			vgpu_sb_str(&x->o, "__v[1024]");
 			if (x->d[k].array)
 				fx_text(x, x->d[k].xa, x->d[k].xe);
-			fb_str(&x->o, "; ");
+			vgpu_sb_str(&x->o, "; ");
 		}
 	/* all on the stack: too much and the compiler refuses (then: fibers) */
-	fb_str(&x->o, "static_assert(0");
+	vgpu_sb_str(&x->o, "static_assert(0");
 	for (int k = d_first; k < x->nd; k++)
 		if (x->d[k].promoted) {
-			fb_str(&x->o, " + sizeof(");
+			vgpu_sb_str(&x->o, " + sizeof(");
 			fx_text(x, x->d[k].name, x->d[k].name + 1);
-			fb_str(&x->o, "__v)");
+			vgpu_sb_str(&x->o, "__v)");
 		}
-	fb_str(&x->o, " <= 512 * 1024, \"libvgpu: per-thread state of this scope too large\"); ");
+	vgpu_sb_str(&x->o, " <= 512 * 1024, \"libvgpu: per-thread state of this scope too large\"); ");
 	for (int k = 0; k < n;) {
 		if (it[k].kind == FI_BAR || it[k].kind == FI_SHARED) {
 			k++;
@@ -1747,7 +1701,7 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 		if (it[k].kind == FI_PP && k + 1 < n && it[k + 1].kind == FI_LOOP) {
 			fx_line(x, it[k].a);
 			fx_text(x, it[k].a, it[k].e);
-			fb_str(&x->o, "\n");
+			vgpu_sb_str(&x->o, "\n");
 			k++;
 			continue;
 		}
@@ -1756,15 +1710,15 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 
 			if (fx_uloop(x, it[k].a, &body, &bend))
 				goto out;
-			fb_str(&x->o, "{ ");
+			vgpu_sb_str(&x->o, "{ ");
 			fx_uni_decls(x);
 			fx_line(x, it[k].a);
 			fx_text(x, it[k].a, body);
-			fb_str(&x->o, "\n");
+			vgpu_sb_str(&x->o, "\n");
 			ret = fx_scope(x, body + 1, bend, false);
 			if (ret)
 				goto out;
-			fb_str(&x->o, "}\n");
+			vgpu_sb_str(&x->o, "}\n");
 			ret = -1;
 			x->nloopv = nl;
 			k++;
@@ -1786,7 +1740,7 @@ static int fx_scope(struct fx *x, int a, int e, bool top)
 			k = q;
 		}
 	}
-	fb_str(&x->o, "}");
+	vgpu_sb_str(&x->o, "}");
 	ret = 0;
 out:
 	x->nvis = nvis0;

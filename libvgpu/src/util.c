@@ -95,3 +95,54 @@ int vgpu_seterr(vgpu_session *s, int err, const char *fmt, ...)
 	}
 	return err;
 }
+
+/* Room for @extra more bytes and the NUL; false (and @oom) if none. */
+static bool sb_reserve(struct vgpu_sbuf *s, size_t extra)
+{
+	size_t cap;
+	char *q;
+
+	if (s->oom)
+		return false;
+	if (s->n + extra + 1 <= s->cap)
+		return true;
+	cap = (s->n + extra + 1) * 2;
+	q = realloc(s->p, cap);
+	if (!q) {
+		s->oom = true;
+		return false;
+	}
+	s->p = q;
+	s->cap = cap;
+	return true;
+}
+
+void vgpu_sb_add(struct vgpu_sbuf *s, const char *p, size_t n)
+{
+	if (!sb_reserve(s, n))
+		return;
+	memcpy(s->p + s->n, p, n);
+	s->n += n;
+	s->p[s->n] = 0;
+}
+
+void vgpu_sb_str(struct vgpu_sbuf *s, const char *p)
+{
+	vgpu_sb_add(s, p, strlen(p));
+}
+
+void vgpu_sb_printf(struct vgpu_sbuf *s, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n > 0 && sb_reserve(s, (size_t)n)) {
+		vsnprintf(s->p + s->n, (size_t)n + 1, fmt, ap2);
+		s->n += (size_t)n;
+	}
+	va_end(ap2);
+	va_end(ap);
+}
