@@ -17,6 +17,7 @@
 DEFINE_MUTEX(vgpu_lock);
 DEFINE_XARRAY_ALLOC1(vgpu_guests);
 unsigned int vgpu_nr_guests;
+static u32 vgpu_next_guest_id = 1;
 
 /**
  * vgpu_name_valid - is @name a valid guest name?
@@ -109,9 +110,13 @@ struct vgpu_guest *vgpu_guest_create(const char *name, kuid_t uid, kgid_t gid,
 	for (i = 0; i < VGPU_RES_NR; i++)
 		g->res[i].limit = limits[i];
 
-	ret = xa_alloc(&vgpu_guests, &id, g, XA_LIMIT(1, U32_MAX),
-		       GFP_KERNEL_ACCOUNT);
-	if (ret) {
+	/*
+	 * Cyclic: a deleted guest's id is not handed to the next guest, where
+	 * a stale script or hypervisor configuration would find it.
+	 */
+	ret = xa_alloc_cyclic(&vgpu_guests, &id, g, XA_LIMIT(1, U32_MAX),
+			      &vgpu_next_guest_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
 		kfree(g);
 		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
 	}

@@ -34,6 +34,10 @@ static struct miscdevice vgpu_misc = {
 	.mode = 0666,
 };
 
+/*
+ * The device node comes last: once it exists, a process may open it and
+ * hold the module, so nothing after it may fail.
+ */
 static int __init vgpu_init(void)
 {
 	int ret;
@@ -41,16 +45,16 @@ static int __init vgpu_init(void)
 	ret = vgpu_session_cache_init();
 	if (ret)
 		return ret;
-	ret = misc_register(&vgpu_misc);
-	if (ret)
-		goto destroy_cache;
 	ret = vgpu_nl_register();
 	if (ret)
-		goto deregister_misc;
+		goto destroy_cache;
+	ret = misc_register(&vgpu_misc);
+	if (ret)
+		goto unregister_nl;
 	return 0;
 
-deregister_misc:
-	misc_deregister(&vgpu_misc);
+unregister_nl:
+	vgpu_nl_unregister();
 destroy_cache:
 	vgpu_session_cache_exit();
 	return ret;
@@ -58,8 +62,8 @@ destroy_cache:
 
 static void __exit vgpu_exit(void)
 {
-	vgpu_nl_unregister();
 	misc_deregister(&vgpu_misc);
+	vgpu_nl_unregister();
 	/* open files pin the module: no session is left */
 	vgpu_guests_free_all();
 	vgpu_session_cache_exit();

@@ -245,7 +245,7 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	kuid_t uid = current_euid();
 	kgid_t gid = current_egid();
-	struct sk_buff *reply, *ntf;
+	struct sk_buff *reply;
 	u64 limits[VGPU_RES_NR];
 	struct vgpu_guest *g;
 	unsigned long mask;
@@ -308,10 +308,14 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 		vgpu_guest_destroy(g);
 		goto unlock;
 	}
-	ntf = vgpu_nl_created_ntf(g);
+	/*
+	 * Events are sent under vgpu_lock, so that they leave in the order
+	 * the guests changed: with parallel ops, a CREATED sent after the
+	 * unlock could follow the DESTROYED of a concurrent delete.
+	 */
+	vgpu_nl_multicast(vgpu_nl_created_ntf(g));
 	mutex_unlock(&vgpu_lock);
 
-	vgpu_nl_multicast(ntf);
 	return genlmsg_reply(reply, info);
 
 unlock:
@@ -339,9 +343,8 @@ static int vgpu_nl_guest_del(struct sk_buff *skb, struct genl_info *info)
 	}
 	ntf = vgpu_nl_destroyed_ntf(g);
 	ret = vgpu_guest_destroy(g);
+	vgpu_nl_multicast(ntf);		/* under vgpu_lock, see guest_new */
 	mutex_unlock(&vgpu_lock);
-
-	vgpu_nl_multicast(ntf);
 	return ret;
 
 unlock:

@@ -65,11 +65,14 @@ struct vgpu_obj {
  * the session's table (lowest free first, so the table stays dense and the
  * charge fast path allocates no table node); the high bits are a generation
  * counted per session, so that a stale handle does not name the object that
- * reuses its index. Index 1 is kept reserved for the session's life: it
- * keeps the table's first leaf node allocated even when the session holds
- * no object. Handles are never 0.
+ * reuses its index. With 16 bits of each, a released handle's number comes
+ * back only after 65536 further creations in the session, and a session
+ * holds at most 65534 objects whatever the max_* parameters say (ENOSPC).
+ * Index 1 is kept reserved for the session's life: it keeps the table's
+ * first leaf node allocated even when the session holds no object. Handles
+ * are never 0.
  */
-#define VGPU_HANDLE_INDEX_BITS	20
+#define VGPU_HANDLE_INDEX_BITS	16
 #define VGPU_HANDLE_INDEX_MASK	((1U << VGPU_HANDLE_INDEX_BITS) - 1)
 #define VGPU_HANDLE_PINNED_IDX	1
 #define VGPU_HANDLE_LIMIT	XA_LIMIT(2, VGPU_HANDLE_INDEX_MASK)
@@ -282,7 +285,7 @@ static int vgpu_ioctl_attach(struct vgpu_session *s, void *arg,
 		goto unlock;
 	}
 	kref_get(&g->ref);
-	g->sessions++;
+	WRITE_ONCE(g->sessions, g->sessions + 1);
 	mutex_unlock(&vgpu_lock);
 
 	if (put_user(g->id, &uat->guest_id)) {
@@ -298,7 +301,7 @@ static int vgpu_ioctl_attach(struct vgpu_session *s, void *arg,
 
 unreserve:
 	mutex_lock(&vgpu_lock);
-	g->sessions--;
+	WRITE_ONCE(g->sessions, g->sessions - 1);
 	mutex_unlock(&vgpu_lock);
 	vgpu_guest_put(g);
 	return ret;
@@ -664,7 +667,7 @@ static int vgpu_fops_release(struct inode *inode, struct file *file)
 
 	if (g) {
 		mutex_lock(&vgpu_lock);
-		g->sessions--;
+		WRITE_ONCE(g->sessions, g->sessions - 1);
 		mutex_unlock(&vgpu_lock);
 		vgpu_guest_put(g);
 	}

@@ -171,7 +171,8 @@ struct vgpu_ctx_create {
  * @__reserved: must be 0
  *
  * ENOENT: no object of that kind with that handle in this session (never
- * created, already released, or another session's).
+ * created, already released, or another session's). A released handle's
+ * number is issued again only after 65536 further creations in the session.
  */
 struct vgpu_handle_op {
 	__u32 size;

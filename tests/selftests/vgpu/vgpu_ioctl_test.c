@@ -363,6 +363,30 @@ TEST_F(attached, stale_handles_enoent)
 	EXPECT_EQ(0, v_used(self->fd, VGPU_RES_MEMORY));
 }
 
+/*
+ * A released handle stays stale while its table slot is reused over and over
+ * (the slot's generation once wrapped after 4096 creations: a second release
+ * of the old handle then freed a live object).
+ */
+TEST_F(attached, stale_handle_not_reissued)
+{
+	__u32 h0, h;
+	int i;
+
+	ASSERT_EQ(0, v_charge(self->fd, 100, &h0));
+	ASSERT_EQ(0, v_uncharge(self->fd, h0));
+	for (i = 0; i < 20000; i++) {
+		ASSERT_EQ(0, v_charge(self->fd, 100, &h));
+		ASSERT_NE(h0, h) TH_LOG("handle %#x issued again after %d creations",
+					h0, i + 1);
+		ASSERT_EQ(0, v_uncharge(self->fd, h));
+	}
+	ASSERT_EQ(0, v_charge(self->fd, 100, &h));
+	EXPECT_EQ(-ENOENT, v_uncharge(self->fd, h0));
+	EXPECT_EQ(100, v_used(self->fd, VGPU_RES_MEMORY));
+	EXPECT_EQ(0, v_uncharge(self->fd, h));
+}
+
 /* Each fresh session holds one object of one kind; the other kinds' release
  * commands must not find it. */
 TEST_F(attached, handle_of_other_kind_enoent)

@@ -259,6 +259,23 @@ TEST_F(nl, del_by_id_and_by_name)
 	}
 }
 
+/*
+ * A deleted guest's id is not handed to the next guest: a stale script or
+ * hypervisor configuration naming it must not find someone else's guest.
+ */
+TEST_F(nl, deleted_id_not_reused)
+{
+	long long a = new_guest(self, "reuse", NULL, NULL), b;
+	struct vnl_guest g;
+
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, vnl_del_id(&self->nl, a));
+	b = new_guest(self, "reuse", NULL, NULL);
+	ASSERT_LE(0, b);
+	EXPECT_NE(a, b);
+	EXPECT_EQ(-ENOENT, vnl_get_id(&self->nl, a, &g));
+}
+
 TEST_F(nl, duplicate_name_eexist)
 {
 	char name[VGPU_NAME_MAX];
