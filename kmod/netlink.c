@@ -14,6 +14,7 @@
 #include <linux/cred.h>
 #include <linux/user_namespace.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "vgpu.h"
 
@@ -367,7 +368,8 @@ static int vgpu_nl_guest_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(g))
 		ret = PTR_ERR(g);
 	else
-		ret = vgpu_nl_fill_guest(reply, g, current_user_ns(),
+		ret = vgpu_nl_fill_guest(reply, g,
+					 sk_user_ns(NETLINK_CB(skb).sk),
 					 info->snd_portid, info->snd_seq, 0,
 					 VGPU_NL_CMD_GUEST_GET);
 	mutex_unlock(&vgpu_lock);
@@ -389,7 +391,10 @@ static int vgpu_nl_guest_get_dumpit(struct sk_buff *skb,
 
 	mutex_lock(&vgpu_lock);
 	xa_for_each_start(&vgpu_guests, id, g, cb->args[0]) {
-		ret = vgpu_nl_fill_guest(skb, g, current_user_ns(),
+		/* the requester's user namespace: a dump continues in
+		 * whichever task reads the socket */
+		ret = vgpu_nl_fill_guest(skb, g,
+					 sk_user_ns(NETLINK_CB(cb->skb).sk),
 					 NETLINK_CB(cb->skb).portid,
 					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
 					 VGPU_NL_CMD_GUEST_GET);
