@@ -197,24 +197,39 @@ template <typename... P> struct __vgpu_kt {
 			   (__vgpu_ix)(b / ((uint64_t)(unsigned)gd.x * (unsigned)gd.y)) };
 	}
 
+	typedef std::tuple<typename std::decay<P>::type...> args_t;
+
+	template <size_t... I> static inline args_t args(const __vgpu_exec *E)
+	{
+		return args_t{ *static_cast<typename std::decay<P>::type *>(E->args[I])... };
+	}
+
+	static inline I3 dim3_of(const unsigned int d[3])
+	{
+		return I3{ (__vgpu_ix)d[0], (__vgpu_ix)d[1], (__vgpu_ix)d[2] };
+	}
+
+	// kernels whose helpers read the builtins get them as globals too (G)
+	static inline void set_block_globals(const I3 &bi, const I3 &bd, const I3 &gd)
+	{
+		::blockIdx = bi;
+		::blockDim = bd;
+		::gridDim = gd;
+	}
+
 	template <fn_t F, bool G, size_t... I>
 	static inline void blocks(const __vgpu_exec *E, void *dsm, uint64_t first, uint64_t count,
 				  std::index_sequence<I...>)
 	{
-		std::tuple<typename std::decay<P>::type...> a{
-			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
-		const I3 bd{ (__vgpu_ix)E->block[0], (__vgpu_ix)E->block[1], (__vgpu_ix)E->block[2] };
-		const I3 gd{ (__vgpu_ix)E->grid[0], (__vgpu_ix)E->grid[1], (__vgpu_ix)E->grid[2] };
+		const args_t a = args<I...>(E);
+		const I3 bd = dim3_of(E->block), gd = dim3_of(E->grid);
 
 		__vgpu_dsmem = dsm;
 		for (uint64_t b = first; b < first + count; b++) {
 			const I3 bi = bidx(b, gd);
 
-			if (G) {
-				::blockIdx = bi;
-				::blockDim = bd;
-				::gridDim = gd;
-			}
+			if (G)
+				set_block_globals(bi, bd, gd);
 			for (__vgpu_ix tz = 0; tz < bd.z; tz++)
 				for (__vgpu_ix ty = 0; ty < bd.y; ty++) {
 					if (G) {
@@ -249,19 +264,15 @@ template <typename... P> struct __vgpu_kt {
 	static inline void thread(const __vgpu_exec *E, void *dsm, uint64_t b, unsigned tx,
 				  unsigned ty, unsigned tz, std::index_sequence<I...>)
 	{
-		std::tuple<typename std::decay<P>::type...> a{
-			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
-		const I3 bd{ (__vgpu_ix)E->block[0], (__vgpu_ix)E->block[1], (__vgpu_ix)E->block[2] };
-		const I3 gd{ (__vgpu_ix)E->grid[0], (__vgpu_ix)E->grid[1], (__vgpu_ix)E->grid[2] };
+		const args_t a = args<I...>(E);
+		const I3 bd = dim3_of(E->block), gd = dim3_of(E->grid);
 		const I3 bi = bidx(b, gd);
 		const I3 ti{ (__vgpu_ix)tx, (__vgpu_ix)ty, (__vgpu_ix)tz };
 
 		__vgpu_dsmem = dsm;
 		__vgpu_barrier_fn = E->barrier;
 		if (G) {
-			::blockIdx = bi;
-			::blockDim = bd;
-			::gridDim = gd;
+			set_block_globals(bi, bd, gd);
 			::threadIdx = ti;
 		}
 		F(ti, bi, bd, gd, std::get<I>(a)...);
@@ -273,20 +284,15 @@ template <typename... P> struct __vgpu_kt {
 	static inline void split(const __vgpu_exec *E, void *dsm, uint64_t first, uint64_t count,
 				 std::index_sequence<I...>)
 	{
-		std::tuple<typename std::decay<P>::type...> a{
-			*static_cast<typename std::decay<P>::type *>(E->args[I])... };
-		const I3 bd{ (__vgpu_ix)E->block[0], (__vgpu_ix)E->block[1], (__vgpu_ix)E->block[2] };
-		const I3 gd{ (__vgpu_ix)E->grid[0], (__vgpu_ix)E->grid[1], (__vgpu_ix)E->grid[2] };
+		const args_t a = args<I...>(E);
+		const I3 bd = dim3_of(E->block), gd = dim3_of(E->grid);
 
 		__vgpu_dsmem = dsm;
 		for (uint64_t b = first; b < first + count; b++) {
 			const I3 bi = bidx(b, gd);
 
-			if (G) {
-				::blockIdx = bi;
-				::blockDim = bd;
-				::gridDim = gd;
-			}
+			if (G)
+				set_block_globals(bi, bd, gd);
 			F(I3{0, 0, 0}, bi, bd, gd, std::get<I>(a)...);
 		}
 	}
