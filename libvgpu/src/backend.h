@@ -2,25 +2,16 @@
 /*
  * libvgpu internal backend interface.
  *
- * A backend is one `const struct vgpu_backend_ops`. The core (core.c) keeps a
- * table indexed by enum vgpu_backend_kind:
+ * A backend is one `const struct vgpu_backend_ops`, in its own folder. The
+ * core (core/session.c) picks it by enum vgpu_backend_kind:
  *
- *	[VGPU_BACKEND_CUDA] = &vgpu_backend_cuda	(backend_cuda.c, gpu helper)
- *	[VGPU_BACKEND_HIP]  = &vgpu_backend_hip		(backend_hip.c, gpu helper)
- *	[VGPU_BACKEND_CPU]  = &vgpu_backend_cpu		(backend_cpu.c)
+ *	[VGPU_BACKEND_CUDA] = &vgpu_backend_cuda	(cuda/)
+ *	[VGPU_BACKEND_HIP]  = &vgpu_backend_hip		(hip/)
+ *	[VGPU_BACKEND_CPU]  = &vgpu_backend_cpu		(cpu/)
  *
- * The GPU backends are declared weak: the Makefile compiles every
- * src/backend_*.c present, and where backend_cuda.c or backend_hip.c does not
- * exist (yet) the symbol stays undefined-weak, &vgpu_backend_cuda is NULL,
- * and the core treats that backend as "not built" (a clean -ENODEV /
- * VGPU_FB_NO_GPU reason "backend not built"). A backend file only has to
- * define the object, e.g.
- *
- *	const struct vgpu_backend_ops vgpu_backend_cuda = { .name = "cuda", ... };
- *
- * and it slots in with no change to the core, the Makefile or the public API.
- * Backends load their vendor libraries with dlopen() at probe time, never
- * link them.
+ * Every backend is always built. The GPU backends load their vendor
+ * libraries with dlopen() at probe time, never link them, so a machine
+ * without CUDA or HIP gets a clean -ENODEV from @probe, not a link error.
  *
  * Rules for every op
  *  - return 0 / a count or a negative errno; never print;
@@ -49,39 +40,11 @@
  * @mem_free it uncharges. Pinned host memory: the core pins it through the
  * ledger, then calls @host_register (optional).
  *
- * ------------------------------------------------------------------------
- * Compile cache interface (implemented by src/cache.c, owned by the cache
- * helper; prototypes in src/cache.h). The core uses exactly this:
- *
- *	int  vgpu_cache_open(struct vgpu_cache **c, const char *dir, size_t mem_bytes,
- *			     size_t disk_bytes);
- *		dir NULL: env VGPU_CACHE_DIR, else $XDG_CACHE_HOME/vgpu, else
- *		~/.cache/vgpu; env VGPU_CACHE=0 disables the disk part. A missing or
- *		read-only directory is not an error (memory only). 0 means default.
- *	void vgpu_cache_close(struct vgpu_cache *c);		(NULL ok)
- *	int  vgpu_cache_get(struct vgpu_cache *c, const uint8_t key[32], void **blob,
- *			    size_t *len);
- *		0 and a malloc()ed copy the caller free()s; -ENOENT miss (also for
- *		a corrupted entry, which is dropped); other -errno failure.
- *	int  vgpu_cache_put(struct vgpu_cache *c, const uint8_t key[32], const void *blob,
- *			    size_t len);
- *		0, or -errno (the core ignores put failures); atomic on disk.
- *	void vgpu_cache_key(uint8_t out[32], const char *const parts[], const size_t lens[],
- *			    int nparts);
- *		a collision-resistant hash (e.g. SHA-256) of the parts, each part
- *		length-prefixed so that ("ab","c") != ("a","bc").
- *	void vgpu_cache_stats(struct vgpu_cache *c, struct vgpu_cache_stats *st);
- *		struct vgpu_cache_stats (cache.h) has at least: uint64_t hits,
- *		misses, mem_hits, disk_hits, puts, evictions, corrupt, mem_bytes,
- *		disk_bytes.
- *
- * The core's key parts, in order: "libvgpu-cache-1", backend name, the
- * backend's @target_id string (target + compiler identity), each compile
- * option, the source. A blob is whatever @compile produced; the core feeds a
- * cached blob straight to @module_load and recompiles if that fails.
- * Until src/cache.c exists the Makefile builds src/stub_nocache.c (every get
- * misses, every put is dropped); it is not a feature.
- * ------------------------------------------------------------------------
+ * Compile cache (cache/cache.h): the core's key parts, in order:
+ * "libvgpu-cache-1", backend name, the backend's @target_id string (target +
+ * compiler identity), each compile option, the source. A blob is whatever
+ * @compile produced; the core feeds a cached blob straight to @module_load
+ * and recompiles if that fails.
  */
 #ifndef VGPU_BACKEND_H
 #define VGPU_BACKEND_H
@@ -94,7 +57,7 @@
 
 #define VGPU_INTERNAL __attribute__((visibility("hidden")))
 
-/* ---- kernel signatures, parsed from source by the core (parse.c) ------- */
+/* ---- kernel signatures, parsed from source by the core (cpu/parse.c) ------- */
 
 #define VGPU_MAX_PARAMS		64
 #define VGPU_KNAME_MAX		128
@@ -242,10 +205,9 @@ struct vgpu_backend_ops {
 	const char *(*last_error)(void *ctx);
 };
 
-/* Backends. The GPU ones may be missing from the link: see the top comment. */
 extern const struct vgpu_backend_ops vgpu_backend_cpu VGPU_INTERNAL;
-extern const struct vgpu_backend_ops vgpu_backend_cuda __attribute__((weak)) VGPU_INTERNAL;
-extern const struct vgpu_backend_ops vgpu_backend_hip __attribute__((weak)) VGPU_INTERNAL;
+extern const struct vgpu_backend_ops vgpu_backend_cuda VGPU_INTERNAL;
+extern const struct vgpu_backend_ops vgpu_backend_hip VGPU_INTERNAL;
 
 /* ---- helpers the core provides to backends ----------------------------- */
 
@@ -274,7 +236,7 @@ const char *vgpu_bk_errtext(void) VGPU_INTERNAL;
 /** vgpu_now_ns - CLOCK_MONOTONIC in ns */
 uint64_t vgpu_now_ns(void) VGPU_INTERNAL;
 
-/** vgpu_parse_source - find the kernels of a CUDA-dialect source (parse.c) */
+/** vgpu_parse_source - find the kernels of a CUDA-dialect source (cpu/parse.c) */
 int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig) VGPU_INTERNAL;
 void vgpu_ksig_free(struct vgpu_ksig *sig) VGPU_INTERNAL;
 const struct vgpu_kinfo *vgpu_ksig_find(const struct vgpu_ksig *sig, const char *name) VGPU_INTERNAL;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Unit tests of the libvgpu compile cache (src/cache.c), TAP output.
- * Build: gcc -Wall -Wextra -Werror -O2 -pthread -Isrc tests/test_cache.c src/cache.c
- * With -DTEST_CACHE_API -Iinclude ... -lvgpu: also end to end through libvgpu.
+ * Unit tests of the libvgpu compile cache (src/cache/), TAP output, and end
+ * to end through libvgpu (TEST_CACHE_API). Built by libvgpu/Makefile
+ * (make tests), run by tests/suites/host/21-cache.
  * Scratch files go under $TMPDIR (default /tmp) and are removed at the end.
  */
 #define _GNU_SOURCE
@@ -19,7 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "cache/cache.h"
+#include "cache/sha256.h"
 
 static int ntest;
 static int nfail;

@@ -319,7 +319,7 @@ typedef hipError_t (*vg_hipDeviceComputeCapability_t)(int *major, int *minor, hi
 typedef hipError_t (*vg_hipDeviceGetAttribute_t)(int *v, int attr, int device_id);
 /* hipGetDeviceProperties: struct layout differs between HIP 5 and ROCm 6+;
  * the backend passes a large zeroed buffer and only looks for the
- * "gfx..." architecture name in it (see backend_hip.c). */
+ * "gfx..." architecture name in it (see hip/hip.c). */
 typedef hipError_t (*vg_hipGetDeviceProperties_t)(void *props, int device_id);
 typedef hipError_t (*vg_hipSetDevice_t)(int device_id);
 typedef hipError_t (*vg_hipDeviceSynchronize_t)(void);

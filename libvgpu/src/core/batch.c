@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 #define DECAY		0.9
 #define THRESH_MAX	(1ull << 40)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Embed cpu_prelude.hpp as a NUL-terminated string (hidden). */
+/* Embed prelude.hpp as a NUL-terminated string (hidden). */
 	.section .rodata
 	.globl vgpu_cpu_prelude
 	.hidden vgpu_cpu_prelude

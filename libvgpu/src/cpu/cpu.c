@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "fission.h"
+#include "cpu/fission.h"
 
 /* Tell valgrind about fiber stacks, when its header is there (no-op outside it). */
 #if defined(__has_include)
@@ -42,13 +42,13 @@
 
 extern char **environ;
 
-/* The prelude, embedded by cpu_prelude.S. */
+/* The prelude, embedded by prelude.S. */
 extern const char vgpu_cpu_prelude[] VGPU_INTERNAL;
 
 #define CPU_MAX_BLOCK	1024
 #define CPU_MAX_SHARED	(1u << 20)
 
-/* Must match struct __vgpu_exec of cpu_prelude.hpp. */
+/* Must match struct __vgpu_exec of prelude.hpp. */
 struct vgpu_cpu_exec {
 	unsigned int grid[3];
 	unsigned int block[3];

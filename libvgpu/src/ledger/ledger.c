@@ -20,7 +20,7 @@
 
 #include <linux/vgpu.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 _Static_assert((int)VGPU_LIB_RES_MEMORY == (int)VGPU_RES_MEMORY, "resource order");
 _Static_assert((int)VGPU_LIB_RES_PINNED == (int)VGPU_RES_PINNED, "resource order");
@@ -391,4 +391,34 @@ int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit)
 	l->book->limit[res] = limit;
 	pthread_mutex_unlock(&books_lock);
 	return 0;
+}
+
+/* ---- public calls ---------------------------------------------------------- */
+
+VGPU_EXPORT int vgpu_ledger_usage(vgpu_session *s, struct vgpu_ledger_usage *u)
+{
+	struct vgpu_ledger_usage o;
+	int ret;
+
+	CHECK_SESSION(s);
+	if (!u || u->size < sizeof(o))
+		return -EINVAL;
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	ret = vgpu_ledger_get_usage(s->ledger, &o);
+	if (ret)
+		return vgpu_seterr(s, ret, "ledger: usage: %s", strerror(-ret));
+	memcpy(u, &o, sizeof(o));
+	return 0;
+}
+
+VGPU_EXPORT int vgpu_ledger_set_limit(vgpu_session *s, int res, uint64_t limit)
+{
+	int ret;
+
+	CHECK_SESSION(s);
+	ret = vgpu_ledger_limit(s->ledger, res, limit);
+	if (ret == -EOPNOTSUPP)
+		return vgpu_seterr(s, ret, "limits of /dev/vgpu guests are set by the administrator");
+	return ret;
 }

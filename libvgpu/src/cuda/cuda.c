@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * backend_cuda.c - libvgpu's CUDA backend: the driver API (libcuda.so.1) and
+ * libvgpu's CUDA backend: the driver API (libcuda.so.1) and
  * NVRTC (the newest libnvrtc.so.N found), both loaded with dlopen() at probe
  * time, so that libvgpu builds and runs where CUDA is absent ("no CUDA" is
  * then a clean -ENODEV with its reason).
@@ -52,7 +52,7 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "gpu_decls.h"
+#include "gpu/gpu_decls.h"
 
 #define CU_PRELUDE_NAME "vgpu_cuda_prelude.h"
 #define CU_PRELUDE_VERSION 1

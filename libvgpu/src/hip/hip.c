@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * backend_hip.c - libvgpu's HIP backend: libamdhip64 (the HIP runtime) and
+ * libvgpu's HIP backend: libamdhip64 (the HIP runtime) and
  * hiprtc, loaded with dlopen() at probe time. HIP 5.x ships the hiprtc
  * entry points inside libamdhip64; ROCm 6 and later in libhiprtc.so.N; both
  * are looked for.
@@ -39,7 +39,7 @@
 #include <time.h>
 
 #include "backend.h"
-#include "gpu_decls.h"
+#include "gpu/gpu_decls.h"
 
 static struct {
 	void *lib, *rtc;

@@ -62,7 +62,6 @@ struct vgpu_cache_stats {
 	uint64_t corrupt;	/* disk files that failed verification, dropped */
 	uint64_t mem_bytes;	/* bytes of blobs held in memory now */
 	uint64_t disk_bytes;	/* bytes on disk as of the last scan + own puts */
-	/* added by cache.c's owner: */
 	uint64_t disk_evictions; /* disk files removed by the disk bound */
 	uint64_t disk_errors;	/* disk I/O failures (write, rename, read ...) */
 	uint64_t mem_entries;	/* entries in memory now */
@@ -105,17 +104,5 @@ int vgpu_cache_path(struct vgpu_cache *c, const uint8_t key[32], char *buf,
 
 /* Parse "123", "64k", "256M", "1G", "2GiB" (powers of 1024).  0 or -EINVAL. */
 int vgpu_parse_size(const char *s, uint64_t *out) VGPU_INTERNAL_CACHE;
-
-/* SHA-256 (FIPS 180-4). */
-struct vgpu_sha256 {
-	uint32_t h[8];
-	uint64_t nbytes;
-	uint8_t buf[64];
-	size_t nbuf;
-};
-void vgpu_sha256_init(struct vgpu_sha256 *s) VGPU_INTERNAL_CACHE;
-void vgpu_sha256_update(struct vgpu_sha256 *s, const void *data, size_t len) VGPU_INTERNAL_CACHE;
-void vgpu_sha256_final(struct vgpu_sha256 *s, uint8_t out[32]) VGPU_INTERNAL_CACHE;
-void vgpu_sha256(const void *data, size_t len, uint8_t out[32]) VGPU_INTERNAL_CACHE;
 
 #endif /* VGPU_CACHE_H */

@@ -490,7 +490,7 @@ const struct vgpu_kinfo *vgpu_ksig_find(const struct vgpu_ksig *sig, const char 
  * `T &name = name__v[thread]` in each region). Anything not understood makes
  * vgpu_fission() answer 1 and the kernel runs on fibers as before.
  */
-#include "fission.h"
+#include "cpu/fission.h"
 
 #include <stdio.h>
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
-#include "cache.h"
+#include "core/internal.h"
+#include "cache/cache.h"
 
 static __thread char bk_err[4096];
 
@@ -40,7 +40,7 @@ uint64_t vgpu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A size as vgpu_parse_size() reads it (cache.c), or "unlimited"/"max"/"none". */
+/* A size as vgpu_parse_size() reads it (cache/cache.c), or "unlimited"/"max"/"none". */
 int vgpu_parse_limit(const char *s, uint64_t *out)
 {
 	if (s && (!strcasecmp(s, "unlimited") || !strcasecmp(s, "max") ||

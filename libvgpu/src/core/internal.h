@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "backend.h"
-#include "cache.h"
+#include "cache/cache.h"
 
 #define VGPU_EXPORT __attribute__((visibility("default")))
 
@@ -148,11 +148,32 @@ struct vgpu_batch {
 #define VGPU_MAGIC_KERNEL	0x766b726eu
 #define VGPU_MAGIC_BATCH	0x76626174u
 
+#define CHECK_SESSION(s) do { if (!(s) || (s)->magic != VGPU_MAGIC_SESSION) return -EINVAL; } while (0)
+
 int vgpu_seterr(vgpu_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4))) VGPU_INTERNAL;
 void vgpu_list_init(struct vgpu_list *l) VGPU_INTERNAL;
 void vgpu_list_add(struct vgpu_list *head, struct vgpu_list *n) VGPU_INTERNAL;
 void vgpu_list_del(struct vgpu_list *n) VGPU_INTERNAL;
+
+/* ---- shared by the core's files ----------------------------------------- */
+#define CHECK_STREAM_OF(st, s) do {							\
+	if ((st) && ((st)->magic != VGPU_MAGIC_STREAM || (st)->sess != (s)))		\
+		return vgpu_seterr((s), -EINVAL, "bad stream handle");			\
+} while (0)
+
+/* session.c */
+struct vgpu_bk *vgpu_cpu_bk(vgpu_session *s) VGPU_INTERNAL;	/* opens it lazily; NULL: see last error */
+bool vgpu_is_cpu(vgpu_session *s, struct vgpu_bk *bk) VGPU_INTERNAL;
+const char *vgpu_bk_err(struct vgpu_bk *bk) VGPU_INTERNAL;	/* the backend's text of its last failure */
+void vgpu_count_fallback(vgpu_session *s, int reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4))) VGPU_INTERNAL;
+/* buffer.c, module.c (s->lock held) */
+int vgpu_buffer_free_locked(vgpu_buffer *b) VGPU_INTERNAL;
+int vgpu_module_unload_locked(vgpu_module *m) VGPU_INTERNAL;
+/* module.c: compile @m's source on @bk (through the cache when @use_cache) */
+int vgpu_module_build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool use_cache,
+		      void **bkmod, struct vgpu_ksig **imgsig, void **image, size_t *image_len) VGPU_INTERNAL;
 
 #define vgpu_container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libvgpu core: buffers (device memory, charged to the ledger; on the host
+ * when the quota fallback or a CPU session says so) and pinned host memory.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "core/internal.h"
+
+/* ---- buffers ---------------------------------------------------------------- */
+
+VGPU_EXPORT int vgpu_buffer_alloc(vgpu_session *s, size_t bytes, vgpu_buffer **out)
+{
+	struct vgpu_bk *bk = &s->gpu;
+	vgpu_buffer *b;
+	int ret;
+
+	CHECK_SESSION(s);
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!bytes)
+		return vgpu_seterr(s, -EINVAL, "buffer of 0 bytes");
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	ret = vgpu_ledger_mem_charge(s->ledger, vgpu_is_cpu(s, bk) ? 0 : s->device, bytes, &b->charge);
+	if (ret == -EDQUOT) {
+		s->st.quota_refusals++;
+		if (!(s->fallback & VGPU_FALLBACK_QUOTA)) {
+			vgpu_seterr(s, ret, "guest '%s': memory quota refused %zu bytes", s->guest,
+				    bytes);
+			goto fail;
+		}
+		bk = vgpu_cpu_bk(s);
+		if (!bk) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		vgpu_count_fallback(s, VGPU_FB_QUOTA, "memory quota refused %zu bytes: buffer in host memory",
+			       bytes);
+	} else if (ret) {
+		vgpu_seterr(s, ret, "ledger: memory charge of %zu bytes: %s", bytes, strerror(-ret));
+		goto fail;
+	} else {
+		b->charged = true;
+	}
+	vgpu_bk_clearerr();
+	ret = bk->ops->mem_alloc(bk->ctx, bytes, &b->dptr);
+	if (ret) {
+		vgpu_seterr(s, ret, "%s: alloc %zu bytes: %s", bk->ops->name, bytes, vgpu_bk_err(bk));
+		if (b->charged)
+			vgpu_ledger_mem_uncharge(s->ledger, b->charge);
+		goto fail;
+	}
+	b->magic = VGPU_MAGIC_BUFFER;
+	b->sess = s;
+	b->bk = bk;
+	b->size = bytes;
+	b->on_host = vgpu_is_cpu(s, bk);
+	vgpu_list_add(&s->buffers, &b->node);
+	if (b->charged) {
+		s->st.mem_used += bytes;
+		if (s->st.mem_used > s->st.mem_peak)
+			s->st.mem_peak = s->st.mem_used;
+	}
+	pthread_mutex_unlock(&s->lock);
+	*out = b;
+	return 0;
+fail:
+	pthread_mutex_unlock(&s->lock);
+	free(b);
+	return ret;
+}
+
+int vgpu_buffer_free_locked(vgpu_buffer *b)
+{
+	vgpu_session *s = b->sess;
+
+	b->bk->ops->mem_free(b->bk->ctx, b->dptr);
+	if (b->charged) {
+		vgpu_ledger_mem_uncharge(s->ledger, b->charge);
+		s->st.mem_used -= b->size;
+	}
+	vgpu_list_del(&b->node);
+	b->magic = 0;
+	free(b);
+	return 0;
+}
+
+#define CHECK_BUF(b) do { if (!(b) || (b)->magic != VGPU_MAGIC_BUFFER) return -EINVAL; } while (0)
+
+VGPU_EXPORT int vgpu_buffer_free(vgpu_buffer *b)
+{
+	vgpu_session *s;
+
+	if (!b)
+		return 0;
+	CHECK_BUF(b);
+	s = b->sess;
+	pthread_mutex_lock(&s->lock);
+	vgpu_buffer_free_locked(b);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+VGPU_EXPORT int vgpu_buffer_size(vgpu_buffer *b, size_t *bytes)
+{
+	CHECK_BUF(b);
+	if (!bytes)
+		return -EINVAL;
+	*bytes = b->size;
+	return 0;
+}
+
+VGPU_EXPORT int vgpu_buffer_on_host(vgpu_buffer *b)
+{
+	CHECK_BUF(b);
+	return b->on_host ? 1 : 0;
+}
+
+static int check_range(vgpu_buffer *b, size_t off, size_t n)
+{
+	if (!n)
+		return vgpu_seterr(b->sess, -EINVAL, "copy of 0 bytes");
+	if (off > b->size || n > b->size - off)
+		return vgpu_seterr(b->sess, -EINVAL,
+				   "range [%zu, +%zu) outside the buffer of %zu bytes", off, n,
+				   b->size);
+	return 0;
+}
+
+static void *bk_stream(vgpu_buffer *b, vgpu_stream *st)
+{
+	return st && b->bk == &b->sess->gpu ? st->bks : NULL;
+}
+
+static int do_write(vgpu_buffer *b, size_t off, const void *src, size_t n, vgpu_stream *st)
+{
+	vgpu_session *s;
+	int ret;
+
+	CHECK_BUF(b);
+	s = b->sess;
+	if (!src)
+		return vgpu_seterr(s, -EINVAL, "NULL host pointer");
+	ret = check_range(b, off, n);
+	if (ret)
+		return ret;
+	CHECK_STREAM_OF(st, s);
+	pthread_mutex_lock(&s->lock);
+	vgpu_bk_clearerr();
+	ret = b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr + off, src, n, bk_stream(b, st));
+	if (ret)
+		vgpu_seterr(s, ret, "%s: write: %s", b->bk->ops->name, vgpu_bk_err(b->bk));
+	else
+		s->st.bytes_h2d += n;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int do_read(vgpu_buffer *b, size_t off, void *dst, size_t n, vgpu_stream *st)
+{
+	vgpu_session *s;
+	int ret;
+
+	CHECK_BUF(b);
+	s = b->sess;
+	if (!dst)
+		return vgpu_seterr(s, -EINVAL, "NULL host pointer");
+	ret = check_range(b, off, n);
+	if (ret)
+		return ret;
+	CHECK_STREAM_OF(st, s);
+	pthread_mutex_lock(&s->lock);
+	vgpu_bk_clearerr();
+	ret = b->bk->ops->memcpy_dtoh(b->bk->ctx, dst, b->dptr + off, n, bk_stream(b, st));
+	if (ret)
+		vgpu_seterr(s, ret, "%s: read: %s", b->bk->ops->name, vgpu_bk_err(b->bk));
+	else
+		s->st.bytes_d2h += n;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int do_copy(vgpu_buffer *d, size_t doff, vgpu_buffer *sb, size_t soff, size_t n,
+		   vgpu_stream *st)
+{
+	vgpu_session *s;
+	int ret;
+
+	CHECK_BUF(d);
+	CHECK_BUF(sb);
+	s = d->sess;
+	if (sb->sess != s)
+		return vgpu_seterr(s, -EXDEV, "buffers of two sessions");
+	ret = check_range(d, doff, n);
+	if (!ret)
+		ret = check_range(sb, soff, n);
+	if (ret)
+		return ret;
+	CHECK_STREAM_OF(st, s);
+	pthread_mutex_lock(&s->lock);
+	vgpu_bk_clearerr();
+	if (d->bk == sb->bk)
+		ret = d->bk->ops->memcpy_dtod(d->bk->ctx, d->dptr + doff, sb->dptr + soff, n,
+					      bk_stream(d, st));
+	else if (vgpu_is_cpu(s, sb->bk))	/* host fallback buffer -> GPU */
+		ret = d->bk->ops->memcpy_htod(d->bk->ctx, d->dptr + doff,
+					      (const void *)(uintptr_t)(sb->dptr + soff), n, NULL);
+	else				/* GPU -> host fallback buffer */
+		ret = sb->bk->ops->memcpy_dtoh(sb->bk->ctx, (void *)(uintptr_t)(d->dptr + doff),
+					       sb->dptr + soff, n, NULL);
+	if (ret)
+		vgpu_seterr(s, ret, "copy: %s", vgpu_bk_err(d->bk));
+	else
+		s->st.bytes_d2d += n;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+VGPU_EXPORT int vgpu_buffer_write(vgpu_buffer *d, size_t off, const void *src, size_t n)
+{
+	return do_write(d, off, src, n, NULL);
+}
+
+VGPU_EXPORT int vgpu_buffer_read(vgpu_buffer *b, size_t off, void *dst, size_t n)
+{
+	return do_read(b, off, dst, n, NULL);
+}
+
+VGPU_EXPORT int vgpu_buffer_copy(vgpu_buffer *d, size_t doff, vgpu_buffer *s, size_t soff, size_t n)
+{
+	return do_copy(d, doff, s, soff, n, NULL);
+}
+
+VGPU_EXPORT int vgpu_buffer_write_async(vgpu_buffer *d, size_t off, const void *src, size_t n,
+					vgpu_stream *st)
+{
+	return do_write(d, off, src, n, st);
+}
+
+VGPU_EXPORT int vgpu_buffer_read_async(vgpu_buffer *b, size_t off, void *dst, size_t n,
+				       vgpu_stream *st)
+{
+	return do_read(b, off, dst, n, st);
+}
+
+VGPU_EXPORT int vgpu_buffer_copy_async(vgpu_buffer *d, size_t doff, vgpu_buffer *s, size_t soff,
+				       size_t n, vgpu_stream *st)
+{
+	return do_copy(d, doff, s, soff, n, st);
+}
+
+/* ---- pinned host memory ---------------------------------------------------- */
+
+VGPU_EXPORT int vgpu_host_alloc(vgpu_session *s, size_t bytes, void **ptr)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len;
+	struct vgpu_pin_rec *p;
+	int ret;
+
+	CHECK_SESSION(s);
+	if (!ptr || !bytes)
+		return vgpu_seterr(s, -EINVAL, "host buffer: NULL pointer or 0 bytes");
+	if (bytes > SIZE_MAX - page)
+		return -EINVAL;
+	len = (bytes + page - 1) & ~(page - 1);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->ptr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->ptr == MAP_FAILED) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->len = len;
+	pthread_mutex_lock(&s->lock);
+	ret = vgpu_ledger_pin(s->ledger, p->ptr, len, &p->handle);
+	if (ret) {
+		if (ret == -EDQUOT)
+			s->st.quota_refusals++;
+		vgpu_seterr(s, ret, "guest '%s': pin of %zu bytes refused: %s", s->guest, len,
+			    strerror(-ret));
+		goto fail;
+	}
+	if (s->gpu.ops->host_register && !s->primary_is_cpu) {
+		vgpu_bk_clearerr();
+		ret = s->gpu.ops->host_register(s->gpu.ctx, p->ptr, len);
+		if (ret) {
+			vgpu_seterr(s, ret, "%s: register host memory: %s", s->gpu.ops->name,
+				    vgpu_bk_err(&s->gpu));
+			vgpu_ledger_unpin(s->ledger, p->handle);
+			goto fail;
+		}
+		p->registered = true;
+	}
+	vgpu_list_add(&s->pins, &p->node);
+	pthread_mutex_unlock(&s->lock);
+	*ptr = p->ptr;
+	return 0;
+fail:
+	pthread_mutex_unlock(&s->lock);
+	munmap(p->ptr, len);
+	free(p);
+	return ret;
+}
+
+VGPU_EXPORT int vgpu_host_free(vgpu_session *s, void *ptr)
+{
+	struct vgpu_list *n;
+
+	CHECK_SESSION(s);
+	if (!ptr)
+		return vgpu_seterr(s, -EINVAL, "NULL host pointer");
+	pthread_mutex_lock(&s->lock);
+	for (n = s->pins.next; n != &s->pins; n = n->next) {
+		struct vgpu_pin_rec *p = vgpu_container_of(n, struct vgpu_pin_rec, node);
+
+		if (p->ptr != ptr)
+			continue;
+		if (p->registered)
+			s->gpu.ops->host_unregister(s->gpu.ctx, p->ptr);
+		vgpu_ledger_unpin(s->ledger, p->handle);
+		vgpu_list_del(&p->node);
+		pthread_mutex_unlock(&s->lock);
+		munmap(p->ptr, p->len);
+		free(p);
+		return 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return vgpu_seterr(s, -EINVAL, "%p is not a vgpu_host_alloc() buffer", ptr);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libvgpu core: launches, with the fallback policy (GPU, else the CPU copy
+ * of the module) and the statistics they count.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "core/internal.h"
+
+/* ---- launch ------------------------------------------------------------------ */
+
+static const char *arg_type_name(unsigned t)
+{
+	static const char *const n[] = { "none", "buffer", "i32", "u32", "i64", "u64", "f32", "f64" };
+
+	return t < 8 ? n[t] : "?";
+}
+
+/* The CPU function for @k: its own when the module is on the CPU, else from
+ * a CPU build of the module's source (made once, cached like any compile). */
+static int cpu_fn(vgpu_session *s, vgpu_kernel *k, void **fn)
+{
+	vgpu_module *m = k->mod;
+	struct vgpu_bk *cpu = vgpu_cpu_bk(s);
+	void *img = NULL;
+	size_t ilen = 0;
+	int ret;
+
+	if (!cpu)
+		return -ENOMEM;
+	if (m->bk == cpu) {
+		*fn = k->fn;
+		return 0;
+	}
+	if (k->cpufn) {
+		*fn = k->cpufn;
+		return 0;
+	}
+	if (!m->src)
+		return vgpu_seterr(s, -ENODEV, "kernel %s: module was loaded from an image; no source to run it on the CPU",
+				   k->name);
+	if (!m->cpumod) {
+		ret = vgpu_module_build(s, m, cpu, true, &m->cpumod, &m->cpusig, &img, &ilen);
+		free(img);
+		if (ret)
+			return ret;
+	}
+	vgpu_bk_clearerr();
+	ret = cpu->ops->function_get(cpu->ctx, m->cpumod, k->name, &k->cpufn);
+	if (ret)
+		return vgpu_seterr(s, ret, "cpu: %s", vgpu_bk_err(cpu));
+	*fn = k->cpufn;
+	return 0;
+}
+
+struct stage {
+	vgpu_buffer *b;
+	void *host;
+};
+
+static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_launch_cfg *c,
+			 const struct vgpu_arg *args, unsigned n)
+{
+	uint64_t vals[VGPU_MAX_PARAMS];
+	void *ptrs[VGPU_MAX_PARAMS];
+	size_t sizes[VGPU_MAX_PARAMS];
+	struct stage stage[VGPU_MAX_PARAMS];
+	int nstage = 0, ret;
+	bool on_cpu, want_cpu = c->flags & VGPU_LAUNCH_CPU;
+	struct vgpu_bk_launch L;
+	struct vgpu_bk *cpu;
+	uint64_t t0;
+	void *fn = NULL;
+
+	memset(&L, 0, sizeof(L));
+	L.grid[0] = c->grid.x ? c->grid.x : 1;
+	L.grid[1] = c->grid.y ? c->grid.y : 1;
+	L.grid[2] = c->grid.z ? c->grid.z : 1;
+	L.block[0] = c->block.x ? c->block.x : 1;
+	L.block[1] = c->block.y ? c->block.y : 1;
+	L.block[2] = c->block.z ? c->block.z : 1;
+	L.shared_bytes = c->shared_bytes;
+	L.timeout_ns = c->timeout_ms > 0 ? (int64_t)c->timeout_ms * 1000000 : 0;
+	L.args = ptrs;
+	L.arg_sizes = sizes;
+	L.nr_args = (int)n;
+	if ((uint64_t)L.block[0] * L.block[1] * L.block[2] > 1024)
+		return vgpu_seterr(s, -EINVAL, "block of %llu threads (at most 1024)",
+				   (unsigned long long)L.block[0] * L.block[1] * L.block[2]);
+	if (n > VGPU_MAX_PARAMS)
+		return vgpu_seterr(s, -EINVAL, "%u arguments (at most %d)", n, VGPU_MAX_PARAMS);
+	if (k->info && k->info->nparams >= 0 && (int)n != k->info->nparams)
+		return vgpu_seterr(s, -EINVAL, "kernel %s takes %d arguments, %u given", k->name,
+				   k->info->nparams, n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct vgpu_arg *a = &args[i];
+		unsigned want = k->info ? k->info->params[i].type : a->type;
+
+		if (k->info && want == VGPU_ARG_NONE)
+			return vgpu_seterr(s, -EINVAL, "kernel %s: parameter %u has a type libvgpu cannot pass",
+					   k->name, i);
+		if (a->type != want || a->type == VGPU_ARG_NONE || a->type > VGPU_ARG_F64)
+			return vgpu_seterr(s, -EINVAL, "kernel %s: argument %u is %s, the parameter is %s",
+					   k->name, i, arg_type_name(a->type), arg_type_name(want));
+		if (a->type == VGPU_ARG_BUFFER) {
+			vgpu_buffer *b = a->v.b.buf;
+
+			if (!b || b->magic != VGPU_MAGIC_BUFFER || b->sess != s)
+				return vgpu_seterr(s, -EINVAL, "kernel %s: argument %u: bad buffer handle",
+						   k->name, i);
+			if (a->v.b.offset > b->size)
+				return vgpu_seterr(s, -EINVAL, "kernel %s: argument %u: offset %llu past the buffer's %zu bytes",
+						   k->name, i, (unsigned long long)a->v.b.offset, b->size);
+			if (!vgpu_is_cpu(s, b->bk) && k->mod->bk == &s->gpu && !s->primary_is_cpu)
+				; /* device buffer, GPU module */
+			else if (vgpu_is_cpu(s, b->bk) && !s->primary_is_cpu)
+				want_cpu = true;	/* host-fallback buffer: the CPU runs it */
+		}
+	}
+	on_cpu = want_cpu || vgpu_is_cpu(s, k->mod->bk);
+	s->st.launches++;
+	/* asynchronous GPU launches are not timed: keep their path short */
+	t0 = on_cpu || !(c->flags & VGPU_LAUNCH_ASYNC) ? vgpu_now_ns() : 0;
+	if (!on_cpu) {
+		for (unsigned i = 0; i < n; i++) {
+			const struct vgpu_arg *a = &args[i];
+
+			vals[i] = 0;
+			switch (a->type) {
+			case VGPU_ARG_BUFFER: vals[i] = a->v.b.buf->dptr + a->v.b.offset; sizes[i] = 8; break;
+			case VGPU_ARG_I32: case VGPU_ARG_U32: case VGPU_ARG_F32:
+				memcpy(&vals[i], &a->v, 4); sizes[i] = 4; break;
+			default: memcpy(&vals[i], &a->v, 8); sizes[i] = 8; break;
+			}
+			ptrs[i] = &vals[i];
+		}
+		L.stream = c->stream ? c->stream->bks : NULL;
+		L.async = c->flags & VGPU_LAUNCH_ASYNC;
+		s->st.launches_gpu++;
+		vgpu_bk_clearerr();
+		ret = s->gpu.ops->launch(s->gpu.ctx, k->fn, &L);
+		if (!ret && !L.async)
+			ret = L.stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L.stream, -1) :
+					 s->gpu.ops->synchronize(s->gpu.ctx, -1);
+		if (!ret) {
+			s->st.launches_gpu_ok++;
+			if (!L.async)
+				s->st.launch_ns += vgpu_now_ns() - t0;
+			return 0;
+		}
+		if (ret == -EINVAL || ret == -ETIME || !(s->fallback & VGPU_FALLBACK_LAUNCH)) {
+			s->st.launch_errors++;
+			return vgpu_seterr(s, ret, "%s: launch of %s failed: %s", s->gpu.ops->name,
+					   k->name, vgpu_bk_err(&s->gpu));
+		}
+		vgpu_count_fallback(s, VGPU_FB_LAUNCH, "%s: launch of %s failed: %.160s", s->gpu.ops->name,
+			       k->name, vgpu_bk_err(&s->gpu));
+	}
+	/* on the CPU */
+	if (!t0)
+		t0 = vgpu_now_ns();
+	ret = cpu_fn(s, k, &fn);
+	if (ret) {
+		s->st.launch_errors++;
+		return ret;
+	}
+	cpu = vgpu_cpu_bk(s);
+	if (!s->primary_is_cpu)
+		s->gpu.ops->synchronize(s->gpu.ctx, -1);	/* GPU work before CPU work */
+	for (unsigned i = 0; i < n; i++) {
+		const struct vgpu_arg *a = &args[i];
+
+		vals[i] = 0;
+		sizes[i] = 8;
+		if (a->type == VGPU_ARG_BUFFER) {
+			vgpu_buffer *b = a->v.b.buf;
+			void *host = NULL;
+
+			if (vgpu_is_cpu(s, b->bk)) {
+				vals[i] = b->dptr + a->v.b.offset;
+			} else {
+				/* a GPU buffer: stage it through host memory */
+				for (int j = 0; j < nstage; j++)
+					if (stage[j].b == b)
+						host = stage[j].host;
+				if (!host) {
+					host = malloc(b->size);
+					if (!host) {
+						ret = -ENOMEM;
+						goto unstage;
+					}
+					stage[nstage].b = b;
+					stage[nstage++].host = host;
+					ret = b->bk->ops->memcpy_dtoh(b->bk->ctx, host, b->dptr, b->size, NULL);
+					if (ret) {
+						vgpu_seterr(s, ret, "staging for the CPU: %s", vgpu_bk_err(b->bk));
+						goto unstage;
+					}
+				}
+				vals[i] = (uint64_t)(uintptr_t)host + a->v.b.offset;
+			}
+		} else {
+			memcpy(&vals[i], &a->v, a->type == VGPU_ARG_I32 || a->type == VGPU_ARG_U32 ||
+			       a->type == VGPU_ARG_F32 ? 4 : 8);
+			sizes[i] = a->type == VGPU_ARG_I32 || a->type == VGPU_ARG_U32 ||
+				   a->type == VGPU_ARG_F32 ? 4 : 8;
+		}
+		ptrs[i] = &vals[i];
+	}
+	L.stream = NULL;
+	L.async = false;
+	s->st.launches_cpu++;
+	vgpu_bk_clearerr();
+	ret = cpu->ops->launch(cpu->ctx, fn, &L);
+	if (ret)
+		vgpu_seterr(s, ret, "cpu: launch of %s: %s", k->name, vgpu_bk_err(cpu));
+unstage:
+	for (int j = 0; j < nstage; j++) {
+		vgpu_buffer *b = stage[j].b;
+
+		if (!ret) {
+			ret = b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr, stage[j].host, b->size, NULL);
+			if (ret)
+				vgpu_seterr(s, ret, "unstaging from the CPU: %s", vgpu_bk_err(b->bk));
+		}
+		free(stage[j].host);
+	}
+	if (ret)
+		s->st.launch_errors++;
+	else
+		s->st.launch_ns += vgpu_now_ns() - t0;
+	return ret;
+}
+
+VGPU_EXPORT int vgpu_launch(vgpu_kernel *k, const struct vgpu_launch_cfg *cfg,
+			    const struct vgpu_arg *args, unsigned int nr_args)
+{
+	struct vgpu_launch_cfg c;
+	vgpu_session *s;
+	int ret;
+
+	if (!k || k->magic != VGPU_MAGIC_KERNEL)
+		return -EINVAL;
+	s = k->mod->sess;
+	if (!cfg || cfg->size < sizeof(c))
+		return vgpu_seterr(s, -EINVAL, "launch: missing or short configuration");
+	memcpy(&c, cfg, sizeof(c));
+	if (c.flags & ~(VGPU_LAUNCH_ASYNC | VGPU_LAUNCH_CPU))
+		return vgpu_seterr(s, -EINVAL, "launch: unknown flags %#x", c.flags);
+	if (nr_args && !args)
+		return vgpu_seterr(s, -EINVAL, "launch: NULL arguments");
+	CHECK_STREAM_OF(c.stream, s);
+	pthread_mutex_lock(&s->lock);
+	ret = launch_locked(s, k, &c, args, nr_args);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
