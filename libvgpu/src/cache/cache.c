@@ -22,6 +22,7 @@
 
 #include "cache/cache.h"
 #include "cache/sha256.h"
+#include "core/io.h"
 
 static void put_le64(uint8_t *p, uint64_t v)
 {
@@ -520,23 +521,6 @@ static ssize_t read_full(int fd, void *buf, size_t len, off_t off)
 	return (ssize_t)done;
 }
 
-static int write_full(int fd, const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, (const char *)buf + done, len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 static void stat_add(struct vgpu_cache *c, uint64_t *field)
 {
 	pthread_mutex_lock(&c->lock);
@@ -760,9 +744,9 @@ static int disk_put(struct vgpu_cache *c, const uint8_t key[32], const void *blo
 	put_le64(hdr + 16, (uint64_t)len);
 	memcpy(hdr + 24, key, 32);
 	vgpu_sha256(blob, len, hdr + 56);
-	ret = write_full(fd, hdr, HDR_SIZE);
+	ret = vgpu_write_all(fd, hdr, HDR_SIZE);
 	if (!ret)
-		ret = write_full(fd, blob, len);
+		ret = vgpu_write_all(fd, blob, len);
 	if (!ret && c->do_fsync && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)

@@ -57,7 +57,7 @@ static inline int4 make_int4(int x, int y, int z, int w) { return int4{x, y, z, 
 static inline uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return uint3{x, y, z}; }
 static inline double2 make_double2(double x, double y) { return double2{x, y}; }
 
-// Launch description shared with libvgpu (cpu.c: struct vgpu_cpu_exec).
+// Launch description shared with libvgpu (runtime.c: struct vgpu_cpu_exec).
 extern "C" struct __vgpu_exec {
 	unsigned int grid[3];
 	unsigned int block[3];
