@@ -31,6 +31,7 @@ int vgpu_ledger_mem_charge(struct vgpu_ledger *l, int device, uint64_t bytes, ui
 int vgpu_ledger_mem_uncharge(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
 int vgpu_ledger_pin(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h) VGPU_INTERNAL;
 int vgpu_ledger_unpin(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
+int vgpu_ledger_host_pinned(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h) VGPU_INTERNAL;
 int vgpu_ledger_get_usage(struct vgpu_ledger *l, struct vgpu_ledger_usage *u) VGPU_INTERNAL;
 int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit) VGPU_INTERNAL;
 

@@ -339,6 +339,30 @@ int vgpu_ledger_pin(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h)
 	return 0;
 }
 
+/*
+ * Host memory the GPU driver pins itself (cuMemHostAlloc, cuMemHostRegister:
+ * libvgpu-preload). The kernel ledger pins the pages that cover the range
+ * once more, which charges them to the guest's pinned quota (and the
+ * process's RLIMIT_MEMLOCK) while the charge lives; the in-process ledger
+ * only charges, as the driver holds the pages. Released with
+ * vgpu_ledger_unpin().
+ */
+int vgpu_ledger_host_pinned(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h)
+{
+	if (l->fd >= 0) {
+		uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t start = (uintptr_t)addr & ~(pg - 1);
+		uintptr_t end = ((uintptr_t)addr + len + pg - 1) & ~(pg - 1);
+
+		if (!addr || !len || end <= start)
+			return -EINVAL;
+		return vgpu_ledger_pin(l, (void *)start, end - start, h);
+	}
+	uint64_t amt[VGPU_LIB_RES_NR] = { [VGPU_LIB_RES_PINNED] = len };
+
+	return len ? ip_charge(l, amt, h) : -EINVAL;
+}
+
 int vgpu_ledger_unpin(struct vgpu_ledger *l, uint32_t h)
 {
 	if (l->fd >= 0) {
