@@ -7,6 +7,8 @@
 #   make module KVER=v   the module for kernel v, in build/kmod/v/vgpu.ko
 #   make lib             libvgpu (build/libvgpu)
 #   make tools           vgpuctl, vgpu-exporter (build/tools)
+#   make preload         libvgpu-preload.so, vgpu-run (build/preload; needs the
+#                        CUDA headers at build time: CUDA_INC=/usr/local/cuda/include)
 #   make examples        examples/vgpu-demo (build/examples)
 #   make check           every test: host suites + VM suites on each kernel
 #   make demo            the main job: VM, guests with quotas, work, the books
@@ -18,7 +20,7 @@ KVER  ?= $(shell uname -r)
 KDIR  ?= /lib/modules/$(KVER)/build
 export BUILD
 
-.PHONY: all module lib tools examples selftests check demo check-gpu bench deps clean
+.PHONY: all module lib tools preload examples selftests check demo check-gpu bench deps clean
 
 all: module lib tools
 
@@ -38,6 +40,9 @@ lib:
 
 tools:
 	$(MAKE) -C tools BUILD=$(BUILD)/tools
+
+preload: lib
+	$(MAKE) -C preload BUILD=$(BUILD)/preload LIBBUILD=$(BUILD)/libvgpu
 
 examples: lib
 	$(MAKE) -C examples BUILD=$(BUILD)/examples

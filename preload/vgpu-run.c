@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * vgpu-run - run an unmodified CUDA program under a guest's books.
+ *
+ *   vgpu-run [--guest NAME] [--device-ledger|--in-process] [--mem SIZE]
+ *            [--pinned SIZE] [--contexts N] [--stats FILE] [--log LEVEL]
+ *            [--preload PATH] [--] CMD [ARGS...]
+ *
+ * Checks that the guest's ledger opens (libvgpu's ledger code: /dev/vgpu, or
+ * the in-process ledger), then executes CMD with libvgpu-preload.so in
+ * LD_PRELOAD and the guest in the environment. Exit status: CMD's, or 125
+ * when vgpu-run itself fails, 126 when CMD cannot run, 127 when it is not
+ * found (as env(1) and nice(1) do).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/vgpu.h>
+
+#include "core/internal.h"
+
+static const char usage[] =
+	"usage: vgpu-run [--guest NAME] [--device-ledger|--in-process] [--mem SIZE]\n"
+	"                [--pinned SIZE] [--contexts N] [--stats FILE] [--log LEVEL]\n"
+	"                [--preload PATH] [--] CMD [ARGS...]\n"
+	"Runs CMD with libvgpu-preload.so: its CUDA contexts, device memory and pinned\n"
+	"host memory are charged to guest NAME (default: $VGPU_GUEST).\n"
+	"  --device-ledger  the kernel's books (/dev/vgpu); limits are the guest's,\n"
+	"                   set by the administrator (vgpuctl guest set)\n"
+	"  --in-process     books kept in each process, limits from --mem/--pinned/--contexts\n"
+	"  (neither: /dev/vgpu when present, else in-process; limits imply --in-process)\n"
+	"  --mem SIZE       device memory limit (e.g. 4G, 512M, unlimited)\n"
+	"  --pinned SIZE    pinned host memory limit\n"
+	"  --contexts N     context limit\n"
+	"  --stats FILE     each process writes its guest's books to FILE as JSON at exit\n"
+	"  --log LEVEL      error, info or debug, on stderr (default: nothing)\n"
+	"  --preload PATH   the library (default: next to vgpu-run, or ../lib/vgpu/)\n";
+
+static int die(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "vgpu-run: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 125;
+}
+
+static bool usable(const char *p)
+{
+	return p && p[0] == '/' && !strpbrk(p, ": \t\n") && access(p, R_OK) == 0;
+}
+
+/* the library: --preload, $VGPU_PRELOAD_LIB, next to us, ../lib/vgpu/ */
+static int find_lib(const char *opt, char *out, size_t len)
+{
+	static const char *const rel[] = { "libvgpu-preload.so", "../lib/vgpu/libvgpu-preload.so",
+					   "../lib/libvgpu-preload.so" };
+	char self[PATH_MAX], cand[PATH_MAX + 64], real[PATH_MAX];
+	const char *env = getenv("VGPU_PRELOAD_LIB");
+	ssize_t n;
+
+	if (opt || (env && *env)) {
+		const char *p = opt ? opt : env;
+
+		if (!realpath(p, real) || !usable(real))
+			return -ENOENT;
+		snprintf(out, len, "%s", real);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	self[n] = 0;
+	for (unsigned i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(cand, sizeof(cand), "%s/%s", dirname(self), rel[i]);
+		if (realpath(cand, real) && usable(real)) {
+			snprintf(out, len, "%s", real);
+			return 0;
+		}
+		self[n] = 0;
+	}
+	return -ENOENT;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "guest", required_argument, NULL, 'g' },
+		{ "device-ledger", no_argument, NULL, 'D' },
+		{ "in-process", no_argument, NULL, 'I' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "pinned", required_argument, NULL, 'p' },
+		{ "contexts", required_argument, NULL, 'c' },
+		{ "stats", required_argument, NULL, 's' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "preload", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const lim_env[VGPU_LIB_RES_NR] = {
+		"VGPU_MEM_LIMIT", "VGPU_PINNED_LIMIT", "VGPU_CONTEXT_LIMIT"
+	};
+	const char *guest = getenv("VGPU_GUEST"), *stats = NULL, *log = NULL, *pre = NULL;
+	struct vgpu_ledger_limits lim = { .set = false };
+	struct vgpu_ledger *l;
+	char lib[PATH_MAX], why[256], num[32], *ldp;
+	const char *old;
+	int mode = 0, c, ret;
+
+	for (int r = 0; r < VGPU_LIB_RES_NR; r++)
+		lim.limit[r] = VGPU_UNLIMITED;
+	while ((c = getopt_long(argc, argv, "+g:h", opts, NULL)) != -1) {
+		int res = -1;
+
+		switch (c) {
+		case 'g': guest = optarg; break;
+		case 'D': mode = 2; break;
+		case 'I': mode = 1; break;
+		case 'm': res = VGPU_LIB_RES_MEMORY; break;
+		case 'p': res = VGPU_LIB_RES_PINNED; break;
+		case 'c': res = VGPU_LIB_RES_CONTEXTS; break;
+		case 's': stats = optarg; break;
+		case 'l': log = optarg; break;
+		case 'P': pre = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 125;
+		}
+		if (res >= 0) {
+			if (vgpu_parse_limit(optarg, &lim.limit[res]))
+				return die("%s: not a size or count: '%s'", opts[res + 3].name, optarg);
+			lim.set = true;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return 125;
+	}
+	if (!guest || !*guest)
+		return die("no guest: give --guest NAME or set VGPU_GUEST%s%s", "", "");
+	if (strlen(guest) >= VGPU_NAME_MAX)
+		return die("guest name '%s' is too long%s", guest, "");
+	if (log && strcmp(log, "error") && strcmp(log, "info") && strcmp(log, "debug"))
+		return die("--log: '%s' is not error, info or debug%s", log, "");
+	if (lim.set) {
+		if (mode == 2)
+			return die("limits of a /dev/vgpu guest are the administrator's "
+				   "(vgpuctl guest set %s ...); drop --mem/--pinned/--contexts%s",
+				   guest, "");
+		mode = 1;
+	}
+	if (find_lib(pre, lib, sizeof(lib)))
+		return die("libvgpu-preload.so not found (%s); give --preload PATH",
+			   pre ? pre : "next to vgpu-run or in ../lib/vgpu", "");
+
+	/* the ledger must open now, or every allocation of CMD would be refused */
+	unsetenv("VGPU_LEDGER");
+	ret = vgpu_ledger_open(&l, guest, mode, &lim, why, sizeof(why));
+	if (ret)
+		return die("guest '%s': %s", guest, why[0] ? why : strerror(-ret));
+	setenv("VGPU_LEDGER", vgpu_ledger_is_kernel(l) ? "device" : "inprocess", 1);
+	vgpu_ledger_close(l);
+
+	setenv("VGPU_GUEST", guest, 1);
+	for (int r = 0; r < VGPU_LIB_RES_NR; r++) {
+		if (!lim.set) {
+			unsetenv(lim_env[r]);
+			continue;
+		}
+		if (lim.limit[r] == VGPU_UNLIMITED)
+			snprintf(num, sizeof(num), "unlimited");
+		else
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)lim.limit[r]);
+		setenv(lim_env[r], num, 1);
+	}
+	if (stats)
+		setenv("VGPU_PRELOAD_STATS", stats, 1);
+	if (log)
+		setenv("VGPU_PRELOAD_LOG", log, 1);
+	old = getenv("LD_PRELOAD");
+	if (old && *old) {
+		if (asprintf(&ldp, "%s:%s", lib, old) < 0)
+			return die("out of memory%s%s", "", "");
+		setenv("LD_PRELOAD", ldp, 1);
+		free(ldp);
+	} else {
+		setenv("LD_PRELOAD", lib, 1);
+	}
+	execvp(argv[optind], argv + optind);
+	ret = errno;
+	fprintf(stderr, "vgpu-run: %s: %s\n", argv[optind], strerror(ret));
+	return ret == ENOENT ? 127 : 126;
+}

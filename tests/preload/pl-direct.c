@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * pl-direct: a program linked with -lcuda calling the driver directly, run
+ * under libvgpu-preload over the test-double driver (fakecuda.c). Without
+ * arguments: every allocation path, its charge and its release, on a guest
+ * with limits mem 64M, pinned 8M, contexts 4 (set by the runner: environment
+ * for the in-process ledger, vgpuctl for /dev/vgpu). With arguments, the
+ * pieces the VM suite composes across processes:
+ *   hold BYTES    primary context + BYTES of device memory, "ready", wait
+ *   try BYTES     primary context, allocate BYTES: prints "ok" or "refused N"
+ *   usage         the guest's books: "mem=N pinned=N ctx=N"
+ *   meminfo       primary context, then "free=N total=N" from cuMemGetInfo
+ *   pin BYTES     primary context + BYTES of cuMemHostAlloc, "ready", wait
+ */
+#define _GNU_SOURCE
+#include <cuda.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pltest.h"
+
+static CUcontext primary;
+
+static void expect(uint64_t mem, uint64_t pinned, uint64_t ctx, const char *what)
+{
+	struct books b = books();
+
+	ok(b.used[0] == mem && b.used[1] == pinned && b.used[2] == ctx,
+	   "%s: books mem=%llu pinned=%llu ctx=%llu (want %llu %llu %llu)", what,
+	   (unsigned long long)b.used[0], (unsigned long long)b.used[1],
+	   (unsigned long long)b.used[2], (unsigned long long)mem, (unsigned long long)pinned,
+	   (unsigned long long)ctx);
+}
+
+static int start(void)
+{
+	if (cuInit(0) || cuDevicePrimaryCtxRetain(&primary, 0) || cuCtxSetCurrent(primary)) {
+		printf("no primary context\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int piece(int argc, char **argv)
+{
+	unsigned long long n = argc > 2 ? strtoull(argv[2], NULL, 0) : 0;
+	CUdeviceptr p;
+	CUresult r;
+
+	if (!strcmp(argv[1], "usage")) {
+		struct books b = books();
+
+		printf("mem=%llu pinned=%llu ctx=%llu\n", (unsigned long long)b.used[0],
+		       (unsigned long long)b.used[1], (unsigned long long)b.used[2]);
+		return 0;
+	}
+	if (start())
+		return 1;
+	if (!strcmp(argv[1], "meminfo")) {
+		size_t f, t;
+
+		if (cuMemGetInfo(&f, &t))
+			return 1;
+		printf("free=%zu total=%zu\n", f, t);
+		return 0;
+	}
+	if (!strcmp(argv[1], "try")) {
+		r = cuMemAlloc(&p, n);
+		if (r)
+			printf("refused %d\n", r);
+		else
+			printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(argv[1], "hold") || !strcmp(argv[1], "pin")) {
+		void *h;
+
+		r = argv[1][0] == 'h' ? cuMemAlloc(&p, n) : cuMemHostAlloc(&h, n, 0);
+		printf(r ? "refused %d\n" : "ready\n", r);
+		fflush(stdout);
+		if (!r)
+			pause();
+		return r != 0;
+	}
+	fprintf(stderr, "pl-direct: unknown piece %s\n", argv[1]);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	CUdeviceptr a, b, c, m, as, as2;
+	unsigned int v1;
+	unsigned int pitch1;
+	size_t f, t, pitch;
+	CUcontext ctx2, ctx3, ctx4;
+	CUarray arr, arr3;
+	CUmipmappedArray mip;
+	CUmemoryPool pool, hpool;
+	CUmemGenericAllocationHandle hd, hh;
+	CUmemAllocationProp prop;
+	CUmemPoolProps pp;
+	void *h1, *h2, *reg;
+	struct books bk;
+	uint64_t mem;
+
+	if (argc > 1)
+		return piece(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n");
+	bk = books();
+	ok(bk.limit[0] == 64 * MiB && bk.limit[1] == 8 * MiB && bk.limit[2] == 4,
+	   "guest limits mem 64M pinned 8M contexts 4 (%s ledger)", bk.kernel ? "device" : "in-process");
+	expect(0, 0, 0, "nothing before the first context");
+
+	/* contexts: the primary one with the memory it took (3 MiB in the double) */
+	ok(!start(), "primary context retained");
+	expect(3 * MiB, 0, 1, "primary context counted with its measured memory");
+
+	/* device memory and the view of it */
+	ok(cuMemAlloc(&a, 10 * MiB) == CUDA_SUCCESS, "cuMemAlloc_v2 10 MiB");
+	expect(13 * MiB, 0, 1, "after cuMemAlloc");
+	f = t = 0;
+	cuMemGetInfo(&f, &t);
+	ok(t == 64 * MiB && f == 51 * MiB, "cuMemGetInfo reports (limit - used, limit): free=%zu total=%zu", f, t);
+	bk = books();
+	ok(cuMemAlloc(&b, 60 * MiB) == CUDA_ERROR_OUT_OF_MEMORY, "60 MiB past the limit: CUDA_ERROR_OUT_OF_MEMORY");
+	ok(books().hits[0] == bk.hits[0] + 1, "the refusal is counted as a limit hit");
+	expect(13 * MiB, 0, 1, "a refusal charges nothing");
+	ok(cuMemAlloc(&b, 51 * MiB) == CUDA_SUCCESS, "exactly up to the limit: allowed");
+	ok(cuMemFree(b) == CUDA_SUCCESS, "freed");
+	ok(cuMemFree(b) != CUDA_SUCCESS, "a second free fails in the driver");
+	expect(13 * MiB, 0, 1, "free gives back exactly once");
+
+	ok(((CUresult (*)(unsigned int *, unsigned int))dlsym(RTLD_DEFAULT, "cuMemAlloc"))(&v1, MiB) == 0,
+	   "cuMemAlloc (v1, 32-bit) 1 MiB");
+	expect(14 * MiB, 0, 1, "v1 allocation counted");
+	ok(((CUresult (*)(unsigned int))dlsym(RTLD_DEFAULT, "cuMemFree"))(v1) == 0, "cuMemFree (v1)");
+	ok(((CUresult (*)(unsigned int *, unsigned int *, unsigned int, unsigned int, unsigned int))
+	    dlsym(RTLD_DEFAULT, "cuMemAllocPitch"))(&v1, &pitch1, 1000, 100, 4) == 0 && pitch1 == 1024,
+	   "cuMemAllocPitch (v1): pitch 1024");
+	expect(13 * MiB + 102400, 0, 1, "v1 pitch charged pitch x height");
+	ok(((CUresult (*)(unsigned int))dlsym(RTLD_DEFAULT, "cuMemFree"))(v1) == 0, "freed (v1)");
+
+	ok(cuMemAllocPitch(&c, &pitch, 1000, 100, 4) == 0 && pitch == 1024, "cuMemAllocPitch_v2");
+	expect(13 * MiB + 102400, 0, 1, "pitch charged pitch x height, not width x height");
+	ok(cuMemFree(c) == 0, "pitch freed");
+	ok(cuMemAllocManaged(&m, 2 * MiB, CU_MEM_ATTACH_GLOBAL) == 0, "cuMemAllocManaged 2 MiB");
+	expect(15 * MiB, 0, 1, "managed memory counted whole");
+	ok(cuMemFree(m) == 0, "managed freed");
+
+	/* arrays and mipmapped arrays */
+	{
+		CUDA_ARRAY_DESCRIPTOR d = { .Width = 256, .Height = 256, .Format = CU_AD_FORMAT_FLOAT,
+					    .NumChannels = 4 };
+		CUDA_ARRAY3D_DESCRIPTOR d3 = { .Width = 64, .Height = 64, .Depth = 64,
+					       .Format = CU_AD_FORMAT_UNSIGNED_INT8, .NumChannels = 1 };
+		CUDA_ARRAY3D_DESCRIPTOR dm = { .Width = 512, .Height = 512, .Format = CU_AD_FORMAT_UNSIGNED_INT8,
+					       .NumChannels = 4 };
+
+		ok(cuArrayCreate(&arr, &d) == 0, "cuArrayCreate_v2 256x256 float4");
+		ok(cuArray3DCreate(&arr3, &d3) == 0, "cuArray3DCreate_v2 64^3 u8");
+		expect(14 * MiB + 256 * 1024, 0, 1, "arrays counted by their texels");
+		ok(cuMipmappedArrayCreate(&mip, &dm, 3) == 0, "cuMipmappedArrayCreate 512^2 rgba8, 3 levels");
+		expect(14 * MiB + 256 * 1024 + (1024 + 256 + 64) * 1024, 0, 1, "every level counted");
+		ok(cuArrayDestroy(arr) == 0 && cuArrayDestroy(arr3) == 0 && cuMipmappedArrayDestroy(mip) == 0,
+		   "arrays destroyed");
+		expect(13 * MiB, 0, 1, "arrays released");
+	}
+
+	/* stream-ordered allocations and pools */
+	ok(cuMemAllocAsync(&as, 5 * MiB, 0) == 0, "cuMemAllocAsync 5 MiB");
+	expect(18 * MiB, 0, 1, "async allocation counted at allocation");
+	ok(cuMemGetInfo(&f, &t) == 0, "cuMemGetInfo (measures the driver's memory)");
+	expect(19 * MiB, 0, 1, "the pool's reserve above the allocation (2 MiB steps) is driver memory");
+	ok(cuMemFreeAsync(as, 0) == 0, "cuMemFreeAsync");
+	expect(14 * MiB, 0, 1, "the allocation's charge is given back at the free");
+	cuMemGetInfo(&f, &t);
+	expect(19 * MiB, 0, 1, "memory the pool keeps after the free stays in the books");
+	ok(cuDeviceGetDefaultMemPool(&pool, 0) == 0 && cuMemPoolTrimTo(pool, 0) == 0, "cuMemPoolTrimTo 0");
+	expect(13 * MiB, 0, 1, "a trim gives the pool's memory back");
+	ok(cuMemAllocAsync(&as2, MiB, 0) == 0 && cuMemFree(as2) == 0, "cuMemFree of a stream-ordered allocation");
+	ok(cuMemFreeAsync(as2, 0) != 0, "freeing it again fails in the driver");
+	cuMemPoolTrimTo(pool, 0);
+	expect(13 * MiB, 0, 1, "released once, not twice");
+	ok(cuMemAllocAsync(&as, 60 * MiB, 0) == CUDA_ERROR_OUT_OF_MEMORY, "cuMemAllocAsync past the limit refused");
+
+	/* cuMemCreate: device location is device memory, host location pinned memory */
+	memset(&prop, 0, sizeof(prop));
+	prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+	prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+	ok(cuMemCreate(&hd, 4 * MiB, &prop, 0) == 0, "cuMemCreate device 4 MiB");
+	prop.location.type = CU_MEM_LOCATION_TYPE_HOST;
+	if (bk.kernel) {
+		/* the module charges pinned memory only by pinning an address range */
+		ok(cuMemCreate(&hh, 2 * MiB, &prop, 0) == CUDA_ERROR_OUT_OF_MEMORY,
+		   "cuMemCreate host 2 MiB: refused by the device ledger (no address to pin; documented)");
+		expect(17 * MiB, 0, 1, "device location -> memory, the refused host one charges nothing");
+		prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+		ok(cuMemCreate(&hh, MiB, &prop, 0) == 0 && cuMemRelease(hh) == 0, "(device handle instead)");
+	} else {
+		ok(cuMemCreate(&hh, 2 * MiB, &prop, 0) == 0, "cuMemCreate host 2 MiB");
+		expect(17 * MiB, 2 * MiB, 1, "device location -> memory, host location -> pinned");
+		prop.location.type = CU_MEM_LOCATION_TYPE_HOST_NUMA;
+		ok(cuMemCreate(&hh, 7 * MiB, &prop, 0) == CUDA_ERROR_OUT_OF_MEMORY,
+		   "cuMemCreate host-NUMA past the pinned limit refused");
+	}
+	{
+		CUdeviceptr va;
+		CUmemGenericAllocationHandle again;
+
+		ok(cuMemAddressReserve(&va, 4 * MiB, 0, 0, 0) == 0 && cuMemMap(va, 4 * MiB, 0, hd, 0) == 0,
+		   "mapped");
+		ok(cuMemRelease(hd) == 0, "released while mapped");
+		expect(17 * MiB, bk.kernel ? 0 : 2 * MiB, 1, "still counted while mapped");
+		ok(cuMemRetainAllocationHandle(&again, (void *)va) == 0 && again == hd && cuMemRelease(again) == 0,
+		   "retain + release of the handle");
+		ok(cuMemUnmap(va, 4 * MiB) == 0, "unmapped");
+		expect(13 * MiB, bk.kernel ? 0 : 2 * MiB, 1, "gone with the last mapping");
+		if (!bk.kernel)
+			ok(cuMemRelease(hh) == 0, "host handle released");
+	}
+
+	/* pinned host memory */
+	reg = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(cuMemHostAlloc(&h1, MiB, 0) == 0 && cuMemAllocHost(&h2, MiB) == 0 &&
+	   cuMemHostRegister(reg, MiB, 0) == 0, "cuMemHostAlloc, cuMemAllocHost_v2, cuMemHostRegister_v2");
+	expect(13 * MiB, 3 * MiB, 1, "pinned host memory against the pinned quota");
+	{
+		void *h3;
+
+		ok(cuMemHostAlloc(&h3, 6 * MiB, 0) == CUDA_ERROR_OUT_OF_MEMORY, "past the pinned limit refused");
+	}
+	ok(cuMemFreeHost(h1) == 0 && cuMemFreeHost(h2) == 0 && cuMemHostUnregister(reg) == 0, "freed");
+	ok(cuMemHostUnregister(reg) != 0, "unregistered twice fails in the driver");
+	expect(13 * MiB, 0, 1, "pinned memory released once");
+	munmap(reg, MiB);
+	memset(&pp, 0, sizeof(pp));
+	pp.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+	pp.location.type = CU_MEM_LOCATION_TYPE_HOST;
+	ok(cuMemPoolCreate(&hpool, &pp) == 0, "a pool in host memory");
+	if (bk.kernel) {
+		ok(cuMemAllocFromPoolAsync(&as, MiB, hpool, 0) == CUDA_ERROR_OUT_OF_MEMORY,
+		   "allocation from it: refused by the device ledger (no address to pin; documented)");
+		ok(cuMemPoolDestroy(hpool) == 0, "pool destroyed");
+	} else {
+		ok(cuMemAllocFromPoolAsync(&as, MiB, hpool, 0) == 0, "allocation from it");
+		expect(13 * MiB, MiB, 1, "... is pinned host memory");
+		ok(cuMemFreeAsync(as, 0) == 0 && cuMemPoolDestroy(hpool) == 0, "freed, pool destroyed");
+	}
+
+	/* explicit contexts and what goes with them */
+	ok(cuCtxCreate(&ctx2, NULL, 0, 0) == 0, "cuCtxCreate_v4");
+	expect(16 * MiB, 0, 2, "context counted with its memory");
+	ok(cuMemAlloc(&a, MiB) == 0, "1 MiB in the new context");
+	ok(cuCtxCreate(&ctx3, NULL, 0, 0) == 0 && cuCtxCreate(&ctx4, NULL, 0, 0) == 0, "two more contexts");
+	{
+		CUcontext ctx5;
+
+		ok(cuCtxCreate(&ctx5, NULL, 0, 0) == CUDA_ERROR_OUT_OF_MEMORY, "a fifth context: refused");
+	}
+	ok(cuCtxDestroy(ctx4) == 0 && cuCtxDestroy(ctx3) == 0, "destroyed");
+	mem = books().used[0];
+	ok(cuCtxDestroy(ctx2) == 0, "destroying a context with a live allocation");
+	ok(books().used[0] == mem - 4 * MiB && books().used[2] == 1,
+	   "its memory and its allocation are released with it");
+	ok(cuMemFree(a) != 0, "freeing that allocation afterwards fails in the driver");
+	expect(13 * MiB, 0, 1, "and is not given back twice");
+
+	/* NVML agrees */
+	{
+		struct { unsigned long long total, free, used; } nm;
+		void *nv = dlopen("libnvidia-ml.so.1", RTLD_NOW);
+		int (*init)(void) = nv ? (int (*)(void))dlsym(nv, "nvmlInit_v2") : NULL;
+		int (*byidx)(unsigned, void **) = nv ? (int (*)(unsigned, void **))dlsym(nv, "nvmlDeviceGetHandleByIndex_v2") : NULL;
+		int (*info)(void *, void *) = nv ? (int (*)(void *, void *))dlsym(nv, "nvmlDeviceGetMemoryInfo") : NULL;
+		void *dev;
+
+		ok(init && byidx && info && !init() && !byidx(0, &dev) && !info(dev, &nm) &&
+		   nm.total == 64 * MiB && nm.used == 13 * MiB && nm.free == 51 * MiB,
+		   "nvmlDeviceGetMemoryInfo: total=%llu used=%llu free=%llu", nm.total, nm.used, nm.free);
+	}
+
+	/* the view never underflows and never passes the device */
+	{
+		void (*view)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t *, uint64_t *) =
+			(void (*)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t *, uint64_t *))
+			dlsym(RTLD_DEFAULT, "vgpu_preload_view");
+		uint64_t vf = 1, vt = 1;
+
+		view(1ull << 30, 1ull << 30, 70 * MiB, 64 * MiB, &vf, &vt);
+		ok(vf == 0 && vt == 64 * MiB, "used above the limit: free 0, not an underflow (%llu)",
+		   (unsigned long long)vf);
+		view(5 * MiB, 1ull << 30, 10 * MiB, 64 * MiB, &vf, &vt);
+		ok(vf == 5 * MiB, "free never above what the device has free");
+		view(100 * MiB, 128 * MiB, 0, 1ull << 40, &vf, &vt);
+		ok(vt == 128 * MiB && vf == 100 * MiB, "total never above the device");
+	}
+
+	ok(cuMemFree(a) != 0 || 1, "cleanup");
+	ok(cuDevicePrimaryCtxRelease(0) == 0, "primary context released");
+	bk = books();
+	ok(bk.used[0] == 0 && bk.used[2] == 0, "the books are empty (mem=%llu ctx=%llu)",
+	   (unsigned long long)bk.used[0], (unsigned long long)bk.used[2]);
+	return t_done();
+}
