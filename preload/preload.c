@@ -599,6 +599,8 @@ struct pl_dev {
 	uint32_t ovh_h[PL_OVH_SLOTS];
 	int nr_ovh;
 	int64_t baseline;		/* device-wide used before our first context, or -1 */
+	int64_t pp_offset;		/* device-wide minus per-process, at the first context */
+	bool pp_set;
 	uint64_t last_sync_ns;
 	int primary_refs;
 	uint32_t primary_h;
@@ -691,34 +693,56 @@ static int64_t device_used(void *h)
 	return (int64_t)m[2];
 }
 
-/* This process's device memory: NVML per process, else device-wide minus the baseline. */
+/* this process's memory on @dev as NVML lists it per process, or -1 */
+static int64_t measure_process(int dev)
+{
+	struct nvml_proc p[64];
+	unsigned int n = 64;
+	void *h = nvml_dev(dev);
+
+	if (!h || !nv.procs || nv.procs(h, &n, p))
+		return -1;
+	for (unsigned int i = 0; i < n && i < 64; i++)
+		if (p[i].pid == (unsigned int)getpid() && p[i].used != ~0ull)
+			return (int64_t)p[i].used;
+	return -1;
+}
+
+/* device-wide used memory above the baseline taken before our first context, or -1 */
+static int64_t measure_device(int dev)
+{
+	struct pl_dev *d = dev_of(dev);
+	void *h = nvml_dev(dev);
+	int64_t u;
+
+	if (!h || !d || d->baseline < 0)
+		return -1;
+	u = device_used(h);
+	return u < 0 ? -1 : (u > d->baseline ? u - d->baseline : 0);
+}
+
+/*
+ * This process's device memory: NVML's per-process number plus the offset
+ * between it and the device-wide delta seen when the first context was made
+ * (memory the driver takes for a context that NVML does not list under the
+ * process), else the device-wide delta (NVML lists no process, e.g. in a PID
+ * namespace: then other processes' memory on the device counts too).
+ */
 int64_t pl_measure(int dev)
 {
 	struct pl_dev *d = dev_of(dev);
-	void *h;
+	int64_t v;
 
+	if (!d)
+		return -1;
 	pl_depth++;
-	h = d ? nvml_dev(dev) : NULL;
-	if (h && nv.procs) {
-		struct nvml_proc p[64];
-		unsigned int n = 64;
-
-		if (!nv.procs(h, &n, p)) {
-			for (unsigned int i = 0; i < n && i < 64; i++)
-				if (p[i].pid == (unsigned int)getpid() && p[i].used != ~0ull) {
-					pl_depth--;
-					return (int64_t)p[i].used;
-				}
-		}
-	}
-	if (h && d->baseline >= 0) {
-		int64_t u = device_used(h);
-
-		pl_depth--;
-		return u < 0 ? -1 : (u > d->baseline ? u - d->baseline : 0);
-	}
+	v = measure_process(dev);
+	if (v >= 0)
+		v += d->pp_offset;
+	else
+		v = measure_device(dev);
 	pl_depth--;
-	return -1;
+	return v;
 }
 
 /* before a context is created on @dev: the device-wide baseline */
@@ -830,13 +854,25 @@ int64_t pl_ctx_before(int dev)
 int pl_ctx_created(int dev, uint64_t ctx, int64_t before, bool primary)
 {
 	struct pl_dev *d = dev_of(dev);
-	int64_t after = before >= 0 ? pl_measure(dev) : -1;
-	uint64_t mem = after > before ? (uint64_t)(after - before) : 0;
+	int64_t after;
+	uint64_t mem;
 	uint32_t h;
 	int ret;
 
 	if (!d)
 		return -ENODEV;
+	if (!d->pp_set) {
+		int64_t pp, dw;
+
+		pl_depth++;
+		pp = measure_process(dev);
+		dw = measure_device(dev);
+		pl_depth--;
+		d->pp_offset = pp >= 0 && dw > pp ? dw - pp : 0;
+		d->pp_set = true;
+	}
+	after = before >= 0 ? pl_measure(dev) : -1;
+	mem = after > before ? (uint64_t)(after - before) : 0;
 	ret = pl_ctx_charge(dev, mem, &h);
 	if (ret) {
 		pl_logf(PL_LOG_DEBUG, "device %d: context (%llu bytes) refused (%s)", dev,
@@ -860,8 +896,8 @@ int pl_ctx_created(int dev, uint64_t ctx, int64_t before, bool primary)
 	}
 	d->ctx_mem += mem;
 	pthread_mutex_unlock(&lock);
-	pl_logf(PL_LOG_DEBUG, "device %d: %scontext charged with %llu bytes", dev,
-		primary ? "primary " : "", (unsigned long long)mem);
+	pl_logf(PL_LOG_INFO, "device %d: %scontext charged with %llu bytes (NVML per-process offset %lld)",
+		dev, primary ? "primary " : "", (unsigned long long)mem, (long long)d->pp_offset);
 	return 0;
 }
 

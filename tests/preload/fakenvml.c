@@ -5,7 +5,9 @@
  * fake driver's count (fakecuda.c). The process list holds this process with
  * the memory the fake driver has in use, as the real NVML lists a process
  * with a context; FAKENVML_NO_PROCS=1 empties it (NVML inside a PID
- * namespace), so that the preload falls back to device-wide numbers.
+ * namespace), so that the preload falls back to device-wide numbers;
+ * FAKENVML_HIDDEN=BYTES lists the process with that much less than the
+ * device-wide count (the real NVML leaves a context's driver memory out).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -88,6 +90,7 @@ EXPORT int nvmlDeviceGetComputeRunningProcesses_v3(void *h, unsigned int *n, str
 	*n = 1;
 	memset(p, 0, sizeof(*p));
 	p->pid = (unsigned int)getpid();
-	p->used = u;
+	e = getenv("FAKENVML_HIDDEN");
+	p->used = e && strtoull(e, NULL, 0) < u ? u - strtoull(e, NULL, 0) : u;
 	return 0;
 }

@@ -17,6 +17,7 @@ BUILD=${BUILD:-$ROOT/build}
 OUTDIR=${OUT:-$BUILD/gpu/out}
 STEPS=${PRELOAD_STEPS:-200}
 ROUNDS=${PRELOAD_ROUNDS:-3}
+PARTS=" ${PRELOAD_PARTS:-torch cupy static smi train} "	# which parts to run
 mkdir -p "$OUTDIR"
 J=$OUTDIR/preload.jsonl
 LOG=$OUTDIR/preload.log
@@ -24,6 +25,7 @@ LOG=$OUTDIR/preload.log
 exec > >(tee -a "$LOG") 2>&1
 fail=0
 note() { echo "$1" >>"$J"; echo "$1"; }
+part() { [[ $PARTS == *" $1 "* ]]; }
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 make -s -j"$(nproc)" preload BUILD="$BUILD" >"$OUTDIR/preload-build.txt" 2>&1 ||
@@ -37,17 +39,22 @@ grade() {	# grade FILE: copy the JSON check lines, count failures
 	grep -q '"check"' "$1" || { echo "no checks in $1"; fail=1; }
 }
 
+part torch && {
 echo "== PyTorch under a 4 GiB limit"
 timeout 300 "$RUN" --guest gpu --in-process --mem 4G --log info --stats "$OUTDIR/torch-stats.json" -- \
 	python3 "$HERE/torch_limit.py" $((4 << 30)) >"$OUTDIR/t.out" 2>"$OUTDIR/t.err"
 echo "rc=$?"; cat "$OUTDIR/t.out"; tail -20 "$OUTDIR/t.err"; grade "$OUTDIR/t.out"
 note "{\"stats\":\"torch\",\"books_at_exit\":$(cat "$OUTDIR/torch-stats.json" 2>/dev/null || echo null)}"
 
+}
+part cupy && {
 echo "== CuPy pool and cudaMallocAsync under 2 GiB"
 timeout 300 "$RUN" --guest gpu --in-process --mem 2G -- python3 "$HERE/cupy_pools.py" $((2 << 30)) \
 	>"$OUTDIR/c.out" 2>"$OUTDIR/c.err"
 echo "rc=$?"; cat "$OUTDIR/c.out"; tail -20 "$OUTDIR/c.err"; grade "$OUTDIR/c.out"
 
+}
+part static && {
 echo "== nvcc-built program (static cudart) under 4 GiB, pinned 128 MiB"
 if nvcc -O2 -o "$BUILD/preload/static_cudart" "$HERE/static_cudart.cu" >"$OUTDIR/nvcc.txt" 2>&1; then
 	ldd "$BUILD/preload/static_cudart" | grep -q cudart && echo "warning: cudart linked dynamically"
@@ -76,11 +83,15 @@ else
 	cat "$OUTDIR/nvcc.txt"; fail=1
 fi
 
+}
+part smi && {
 echo "== nvidia-smi inside the tenant"
 timeout 60 "$RUN" --guest gpu --in-process --mem 4G -- nvidia-smi --query-gpu=memory.total,memory.used \
 	--format=csv,noheader,nounits 2>&1 | tee "$OUTDIR/smi.out"
 note "{\"check\":\"nvidia-smi in the tenant reports 4096 MiB total\",\"ok\":$(grep -q '^4096,' "$OUTDIR/smi.out" && echo true || echo false),\"out\":\"$(head -1 "$OUTDIR/smi.out")\"}"
 
+}
+part train && {
 echo "== training step: without / with the preload, interleaved, $ROUNDS rounds of $STEPS steps"
 for r in $(seq "$ROUNDS"); do
 	timeout 300 python3 "$HERE/train.py" "$STEPS" | sed "s/^{/{\"preload\":false,\"round\":$r,/" | tee -a "$J"
@@ -103,6 +114,7 @@ for mode in ("eager", "graph"):
                       "ok": ok, "ratio": round(ratio, 4), "without_ms": a, "with_ms": b}))
 sys.exit(1 if bad else 0)
 PY
+}
 echo "== summary"
 grep '"check"' "$J" | python3 -c 'import json,sys
 for l in sys.stdin:
