@@ -693,19 +693,22 @@ static int64_t device_used(void *h)
 	return (int64_t)m[2];
 }
 
-/* this process's memory on @dev as NVML lists it per process, or -1 */
-static int64_t measure_process(int dev)
+/* this process's memory on @dev as NVML lists it per process, or -1; *alone: no other process listed */
+static int64_t measure_process(int dev, bool *alone)
 {
 	struct nvml_proc p[64];
 	unsigned int n = 64;
 	void *h = nvml_dev(dev);
+	int64_t v = -1;
 
+	*alone = false;
 	if (!h || !nv.procs || nv.procs(h, &n, p))
 		return -1;
 	for (unsigned int i = 0; i < n && i < 64; i++)
 		if (p[i].pid == (unsigned int)getpid() && p[i].used != ~0ull)
-			return (int64_t)p[i].used;
-	return -1;
+			v = (int64_t)p[i].used;
+	*alone = v >= 0 && n == 1;
+	return v;
 }
 
 /* device-wide used memory above the baseline taken before our first context, or -1 */
@@ -722,25 +725,31 @@ static int64_t measure_device(int dev)
 }
 
 /*
- * This process's device memory: NVML's per-process number plus the offset
- * between it and the device-wide delta seen when the first context was made
- * (memory the driver takes for a context that NVML does not list under the
- * process), else the device-wide delta (NVML lists no process, e.g. in a PID
- * namespace: then other processes' memory on the device counts too).
+ * This process's device memory. Alone on the device (NVML lists this process
+ * only): the device-wide delta since before our first context, which counts
+ * the driver memory NVML leaves out of the process's number (~6-9 MiB of a
+ * context on an H200). Sharing it: NVML's per-process number plus the offset
+ * between the two seen when our first context was made. NVML lists no
+ * process (a PID namespace): the device-wide delta, in which other
+ * processes' memory then counts too.
  */
 int64_t pl_measure(int dev)
 {
 	struct pl_dev *d = dev_of(dev);
-	int64_t v;
+	bool alone;
+	int64_t v, w;
 
 	if (!d)
 		return -1;
 	pl_depth++;
-	v = measure_process(dev);
+	v = measure_process(dev, &alone);
 	if (v >= 0)
 		v += d->pp_offset;
-	else
-		v = measure_device(dev);
+	if (v < 0 || alone) {
+		w = measure_device(dev);
+		if (w >= 0)
+			v = w;
+	}
 	pl_depth--;
 	return v;
 }
@@ -864,8 +873,10 @@ int pl_ctx_created(int dev, uint64_t ctx, int64_t before, bool primary)
 	if (!d->pp_set) {
 		int64_t pp, dw;
 
+		bool alone;
+
 		pl_depth++;
-		pp = measure_process(dev);
+		pp = measure_process(dev, &alone);
 		dw = measure_device(dev);
 		pl_depth--;
 		d->pp_offset = pp >= 0 && dw > pp ? dw - pp : 0;

@@ -7,7 +7,8 @@
  * with a context; FAKENVML_NO_PROCS=1 empties it (NVML inside a PID
  * namespace), so that the preload falls back to device-wide numbers;
  * FAKENVML_HIDDEN=BYTES lists the process with that much less than the
- * device-wide count (the real NVML leaves a context's driver memory out).
+ * device-wide count (the real NVML leaves a context's driver memory out);
+ * FAKENVML_SHARED=1 lists a second process holding FAKECUDA_OTHER bytes.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -87,7 +88,19 @@ EXPORT int nvmlDeviceGetComputeRunningProcesses_v3(void *h, unsigned int *n, str
 		*n = 1;
 		return 7;	/* NVML_ERROR_INSUFFICIENT_SIZE */
 	}
-	*n = 1;
+	e = getenv("FAKENVML_SHARED");
+	if (e && *e == '1') {
+		if (*n < 2) {
+			*n = 2;
+			return 7;
+		}
+		memset(&p[1], 0, sizeof(p[1]));
+		p[1].pid = 1;
+		p[1].used = o;
+		*n = 2;
+	} else {
+		*n = 1;
+	}
 	memset(p, 0, sizeof(*p));
 	p->pid = (unsigned int)getpid();
 	e = getenv("FAKENVML_HIDDEN");
