@@ -708,6 +708,13 @@ static int64_t measure_process(int dev, bool *alone)
 		if (p[i].pid == (unsigned int)getpid() && p[i].used != ~0ull)
 			v = (int64_t)p[i].used;
 	*alone = v >= 0 && n == 1;
+	if (pl.log >= PL_LOG_INFO) {
+		static int said;
+
+		if (!said++)
+			pl_logf(PL_LOG_INFO, "NVML lists %u process(es) on device %d, this one %s",
+				n, dev, v >= 0 ? "among them" : "not");
+	}
 	return v;
 }
 
