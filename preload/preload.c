@@ -709,10 +709,10 @@ static int64_t measure_process(int dev, bool *alone)
 			v = (int64_t)p[i].used;
 	*alone = v >= 0 && n == 1;
 	if (pl.log >= PL_LOG_INFO) {
-		static int said;
+		static int last = -1;
 
-		if (!said++)
-			pl_logf(PL_LOG_INFO, "NVML lists %u process(es) on device %d, this one %s",
+		if ((int)n != last && (last = (int)n) >= 0)
+			pl_logf(PL_LOG_INFO, "NVML now lists %u process(es) on device %d, this one %s",
 				n, dev, v >= 0 ? "among them" : "not");
 	}
 	return v;
