@@ -924,6 +924,17 @@ PL_HOOK(cuDevicePrimaryCtxReset_v2, CUresult, (CUdevice dev))
 	return primary_reset(dev, real_cuDevicePrimaryCtxReset_v2);
 }
 
+/* ---- initialisation: the device-wide baseline is taken before it ---------------------- */
+
+PL_HOOK(cuInit, CUresult, (unsigned int Flags))
+{
+	if (!PL_REAL(cuInit))
+		return NOT_FOUND;
+	if (pl_accounting())
+		pl_before_init();
+	return real_cuInit(Flags);
+}
+
 /* ---- what the program is told it has ------------------------------------------------- */
 
 PL_HOOK(cuMemGetInfo_v2, CUresult, (size_t *free, size_t *total))

@@ -111,6 +111,7 @@ uint64_t pl_primary_ctx(int dev);
 /* measured device memory of this process (NVML), for contexts and drift */
 int64_t pl_measure(int dev);
 void pl_measure_begin(int dev);
+void pl_before_init(void);
 void pl_resync(int dev, bool force);
 
 /* the view: memory the program is told it has */

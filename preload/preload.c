@@ -693,6 +693,46 @@ static int64_t device_used(void *h)
 	return (int64_t)m[2];
 }
 
+/*
+ * Device-wide used memory of every NVML device before the driver initialises
+ * (cuInit already takes device memory: ~3 MiB on an H200), the baseline of
+ * the device-wide measurements.
+ */
+static struct {
+	void *h;
+	int64_t used;
+} preinit[PL_MAX_DEV];
+static int nr_preinit;
+
+typedef int (*nvml_count_t)(unsigned int *);
+typedef int (*nvml_by_index_t)(unsigned int, void **);
+
+void pl_before_init(void)
+{
+	static bool done;
+	nvml_count_t count;
+	nvml_by_index_t by_index;
+	unsigned int n = 0;
+
+	if (done)
+		return;
+	done = true;
+	pl_depth++;
+	nvml_dev(-1);	/* loads NVML */
+	count = (nvml_count_t)nvml_sym("nvmlDeviceGetCount_v2");
+	by_index = (nvml_by_index_t)nvml_sym("nvmlDeviceGetHandleByIndex_v2");
+	if (nv.ok && count && by_index && !count(&n))
+		for (unsigned int i = 0; i < n && nr_preinit < PL_MAX_DEV; i++) {
+			void *h;
+
+			if (!by_index(i, &h)) {
+				preinit[nr_preinit].h = h;
+				preinit[nr_preinit++].used = device_used(h);
+			}
+		}
+	pl_depth--;
+}
+
 /* this process's memory on @dev as NVML lists it per process, or -1; *alone: no other process listed */
 static int64_t measure_process(int dev, bool *alone)
 {
@@ -772,6 +812,9 @@ void pl_measure_begin(int dev)
 	pl_depth++;
 	h = nvml_dev(dev);
 	d->baseline = h ? device_used(h) : -1;
+	for (int i = 0; h && i < nr_preinit; i++)
+		if (preinit[i].h == h && preinit[i].used >= 0 && preinit[i].used < d->baseline)
+			d->baseline = preinit[i].used;
 	d->seen = true;
 	pl_depth--;
 }
