@@ -89,8 +89,10 @@ int main(int argc, char **argv)
 	p = lookup(gpa, "cuGetProcAddress", 11030, 0);
 	ok(in_preload(p) && !strcmp(sym_of(p), "cuGetProcAddress"), "at 11030 the v1 wrapper (%s)", sym_of(p));
 
+	p = lookup(gpa, "cuDeviceGetCount", 13000, 0);
+	ok(p && !in_preload(p), "cuDeviceGetCount (not hooked) passes through to the driver");
 	init = lookup(gpa, "cuInit", 13000, 0);
-	ok(init && !in_preload((void *)init), "cuInit (not hooked) passes through to the driver");
+	ok(in_preload((void *)init), "cuInit is wrapped (the device-wide baseline is taken before it)");
 	retain = lookup(gpa, "cuDevicePrimaryCtxRetain", 13000, 0);
 	setcur = lookup(gpa, "cuCtxSetCurrent", 13000, 0);
 	release = lookup(gpa, "cuDevicePrimaryCtxRelease", 13000, 0);
