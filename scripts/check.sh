@@ -11,8 +11,9 @@
 #      compiler/modpost warning is a failed test), boot it in a VM running
 #      scripts/in-vm.sh (load, tests/suites/vm/*, unload, dmesg check)
 #
-# Each suite prints TAP; top-level "ok"/"not ok" lines are counted, "# SKIP"
-# ones as skipped. A suite that exits non-zero without a "not ok" line (crash,
+# Each suite prints TAP (TAP 14 subtests allowed, indented by 4 spaces);
+# every "ok"/"not ok" line is counted at any depth except a subtest's summary
+# line (which follows its indented results), "# SKIP" ones as skipped. A suite that exits non-zero without a "not ok" line (crash,
 # timeout) or prints no test line at all counts as one failure. The last line
 # is "vgpu: N passed, N failed, N skipped"; the exit status is non-zero when
 # anything failed or nothing ran. Logs: build/logs/.
@@ -67,10 +68,21 @@ record() {	# record NAME PASS FAIL SKIP
 count_suite() {
 	local name=$1 log=$2 rc=$3 p f s
 	read -r p f s < <(tr -d '\r' < "$log" | awk '
-		/^not ok [0-9]+/ { f++; next }
-		/^ok [0-9]+/ { if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) s++; else p++ }
+		function depth(l) { match(l, /^ */); return int(RLENGTH / 4) }
+		/^ *(not )?ok [0-9]+/ {
+			d = depth($0)
+			if (last > d) {	# closes a subtest: its summary, not a test
+				if ($0 ~ /^ *not ok/ && !subf[d]) f++	# failed, no failed child
+				subf[d] = 0; last = d; next
+			}
+			if ($0 ~ /^ *not ok/) { f++; for (k = 0; k < d; k++) subf[k]++ }
+			else if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) s++
+			else p++
+			last = d; next
+		}
+		/^ *1\.\.[0-9]+/ { last = depth($0) }
 		END { print p + 0, f + 0, s + 0 }')
-	while read -r l; do FAILED_LIST+=("$name: $l"); done < <(tr -d '\r' < "$log" | grep -aE '^not ok [0-9]+')
+	while read -r l; do FAILED_LIST+=("$name: $l"); done < <(tr -d '\r' < "$log" | grep -aE '^ *not ok [0-9]+')
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		f=1
 		FAILED_LIST+=("$name: exited with status $rc without a 'not ok' line (crash or timeout?)")

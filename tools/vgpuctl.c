@@ -20,7 +20,7 @@
 #include <strings.h>
 
 #include "lib/json.h"
-#include "lib/size.h"
+#include "common/size.h"
 #include "lib/vgpu_nl.h"
 
 #define EXIT_KERNEL	1

@@ -1,53 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include <stdarg.h>
-
 #include "common.h"
-
-int t_num, t_failed;
-
-void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d ", cond ? "ok" : "not ok", ++t_num);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		t_failed++;
-}
-
-void skip(const char *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d ", ++t_num);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" # SKIP %s\n", why);
-	fflush(stdout);
-}
-
-void t_diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-int t_done(void)
-{
-	printf("1..%d\n", t_num);
-	return t_failed ? 1 : 0;
-}
 
 vgpu_session *t_session_limits(const char *guest, uint32_t fallback, uint64_t mem,
 			       uint64_t pinned, uint64_t ctx)
@@ -66,7 +18,7 @@ vgpu_session *t_session_limits(const char *guest, uint32_t fallback, uint64_t me
 	int ret = vgpu_session_open(&s, &o);
 
 	if (ret) {
-		t_diag("session_open(%s): %s", guest, strerror(-ret));
+		tap_diag("session_open(%s): %s", guest, strerror(-ret));
 		return NULL;
 	}
 	return s;

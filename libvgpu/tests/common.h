@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tiny TAP helpers for the libvgpu tests. */
+/* Helpers of the libvgpu tests; TAP output through common/tap.h. */
 #ifndef VGPU_TEST_COMMON_H
 #define VGPU_TEST_COMMON_H
 
@@ -11,13 +11,7 @@
 
 #include <vgpu/libvgpu.h>
 
-extern int t_num, t_failed;
-
-/* ok(cond, fmt...) prints "ok N name" / "not ok N name" */
-void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void skip(const char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int t_done(void);			/* prints the plan; exit code */
-void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "common/tap.h"
 
 /* In-process ledger session on the CPU backend, for tests. */
 vgpu_session *t_session(const char *guest, uint32_t fallback);
@@ -28,6 +22,6 @@ uint32_t t_rand(void);
 float t_frand(void);			/* [-1, 1) */
 int t_quick(void);			/* VGPU_TEST_QUICK: smaller sizes (valgrind) */
 
-#define CHECK_ERR(call, want, ...) ok((call) == (want), __VA_ARGS__)
+#define CHECK_ERR(call, want, ...) tap_ok((call) == (want), __VA_ARGS__)
 
 #endif

@@ -58,22 +58,22 @@ int main(void)
 		o.backend = 77;
 		CHECK_ERR(vgpu_session_open(&s, &o), -EINVAL, "api: unknown backend is EINVAL");
 	}
-	ok(vgpu_session_close(NULL) == 0, "api: session_close(NULL) is a no-op");
-	ok(!strcmp(vgpu_backend_name(VGPU_BACKEND_CPU), "cpu") && !strcmp(vgpu_backend_name(99), "?"),
+	tap_ok(vgpu_session_close(NULL) == 0, "api: session_close(NULL) is a no-op");
+	tap_ok(!strcmp(vgpu_backend_name(VGPU_BACKEND_CPU), "cpu") && !strcmp(vgpu_backend_name(99), "?"),
 	   "api: backend names");
-	ok(vgpu_lib_version() == ((VGPU_LIB_VERSION_MAJOR << 16) | (VGPU_LIB_VERSION_MINOR << 8) |
+	tap_ok(vgpu_lib_version() == ((VGPU_LIB_VERSION_MAJOR << 16) | (VGPU_LIB_VERSION_MINOR << 8) |
 				  VGPU_LIB_VERSION_PATCH), "api: library version");
 
 	s = t_session("api", 0);
 	s2 = t_session("api2", 0);
-	ok(s && s2, "api: two sessions open");
+	tap_ok(s && s2, "api: two sessions open");
 	if (!s || !s2)
-		return t_done();
+		return tap_done();
 
 	/* devices */
-	ok(vgpu_device_count(s) >= 1, "api: device count >= 1");
+	tap_ok(vgpu_device_count(s) >= 1, "api: device count >= 1");
 	ret = vgpu_device_props(s, 0, &props);
-	ok(ret == 0 && props.total_mem > 0 && props.multiprocessors >= 1 && props.name[0] &&
+	tap_ok(ret == 0 && props.total_mem > 0 && props.multiprocessors >= 1 && props.name[0] &&
 	   props.max_threads_per_block == 1024, "api: device props (%s, %u workers)", props.name,
 	   props.multiprocessors);
 	CHECK_ERR(vgpu_device_props(s, 99, &props), -ENOENT, "api: props of device 99 is ENOENT");
@@ -84,20 +84,20 @@ int main(void)
 	CHECK_ERR(vgpu_buffer_alloc(NULL, 16, &b), -EINVAL, "api: alloc on NULL session is EINVAL");
 	CHECK_ERR(vgpu_buffer_alloc(s, 16, NULL), -EINVAL, "api: alloc with NULL out is EINVAL");
 	ret = vgpu_buffer_alloc(s, sizeof(host), &b);
-	ok(ret == 0 && vgpu_buffer_on_host(b) == 1, "api: alloc 1 KiB (CPU: on host)");
+	tap_ok(ret == 0 && vgpu_buffer_on_host(b) == 1, "api: alloc 1 KiB (CPU: on host)");
 	for (int i = 0; i < 256; i++)
 		host[i] = (float)i;
-	ok(vgpu_buffer_write(b, 0, host, sizeof(host)) == 0 &&
+	tap_ok(vgpu_buffer_write(b, 0, host, sizeof(host)) == 0 &&
 	   vgpu_buffer_read(b, 512, z, 512) == 0 && z[0] == 128.f && z[127] == 255.f,
 	   "api: write then read at an offset");
 	CHECK_ERR(vgpu_buffer_write(b, 1, host, sizeof(host)), -EINVAL, "api: write one byte past the end is EINVAL");
-	ok(has(vgpu_last_error(s), "outside the buffer"), "api: ...and says so: %s", vgpu_last_error(s));
+	tap_ok(has(vgpu_last_error(s), "outside the buffer"), "api: ...and says so: %s", vgpu_last_error(s));
 	CHECK_ERR(vgpu_buffer_read(b, sizeof(host) + 1, z, 0), -EINVAL, "api: zero-byte read is EINVAL");
 	CHECK_ERR(vgpu_buffer_read(b, SIZE_MAX, z, 2), -EINVAL, "api: offset near SIZE_MAX (wrap) is EINVAL");
 	CHECK_ERR(vgpu_buffer_read(b, 0, NULL, 4), -EINVAL, "api: NULL host pointer is EINVAL");
 	CHECK_ERR(vgpu_buffer_read(NULL, 0, z, 4), -EINVAL, "api: NULL buffer is EINVAL");
 	ret = vgpu_buffer_alloc(s, sizeof(host), &b2);
-	ok(ret == 0 && vgpu_buffer_copy(b2, 0, b, 512, 512) == 0 &&
+	tap_ok(ret == 0 && vgpu_buffer_copy(b2, 0, b, 512, 512) == 0 &&
 	   vgpu_buffer_read(b2, 0, z, 4) == 0 && z[0] == 128.f, "api: device-to-device copy with offsets");
 	CHECK_ERR(vgpu_buffer_copy(b2, 1024, b, 0, 1), -EINVAL, "api: copy past the destination is EINVAL");
 	ret = vgpu_buffer_alloc(s2, 64, &ob);
@@ -105,28 +105,28 @@ int main(void)
 	{
 		size_t sz = 0;
 
-		ok(vgpu_buffer_size(b, &sz) == 0 && sz == sizeof(host), "api: buffer size");
+		tap_ok(vgpu_buffer_size(b, &sz) == 0 && sz == sizeof(host), "api: buffer size");
 	}
-	ok(vgpu_buffer_free(NULL) == 0, "api: buffer_free(NULL) is a no-op");
+	tap_ok(vgpu_buffer_free(NULL) == 0, "api: buffer_free(NULL) is a no-op");
 
 	/* streams */
 	ret = vgpu_stream_create(s, &st);
-	ok(ret == 0, "api: stream create");
-	ok(vgpu_buffer_write_async(b2, 0, host, 64, st) == 0 &&
+	tap_ok(ret == 0, "api: stream create");
+	tap_ok(vgpu_buffer_write_async(b2, 0, host, 64, st) == 0 &&
 	   vgpu_buffer_read_async(b2, 0, z, 64, st) == 0 && vgpu_stream_sync(st, 1000) == 0 &&
 	   z[15] == 15.f, "api: async write/read on a stream, sync with timeout");
-	ok(vgpu_session_sync(s, -1) == 0, "api: session sync");
+	tap_ok(vgpu_session_sync(s, -1) == 0, "api: session sync");
 	CHECK_ERR(vgpu_buffer_write_async(ob, 0, host, 4, st), -EINVAL,
 		  "api: a stream of another session is EINVAL");
 
 	/* pinned host memory */
 	ret = vgpu_host_alloc(s, 10000, &pin);
-	ok(ret == 0 && pin && ((uintptr_t)pin & 4095) == 0, "api: pinned host buffer, page aligned");
+	tap_ok(ret == 0 && pin && ((uintptr_t)pin & 4095) == 0, "api: pinned host buffer, page aligned");
 	if (!ret) {
 		memset(pin, 1, 10000);
-		ok(vgpu_buffer_write(b, 0, pin, 1024) == 0, "api: write from pinned memory");
+		tap_ok(vgpu_buffer_write(b, 0, pin, 1024) == 0, "api: write from pinned memory");
 		CHECK_ERR(vgpu_host_free(s, host), -EINVAL, "api: host_free of foreign memory is EINVAL");
-		ok(vgpu_host_free(s, pin) == 0, "api: host_free");
+		tap_ok(vgpu_host_free(s, pin) == 0, "api: host_free");
 	}
 	CHECK_ERR(vgpu_host_alloc(s, 0, &pin), -EINVAL, "api: zero-size pinned buffer is EINVAL");
 
@@ -134,8 +134,8 @@ int main(void)
 	CHECK_ERR(vgpu_module_compile(s, NULL, 0, NULL, &m), -EINVAL, "api: compile of NULL source is EINVAL");
 	CHECK_ERR(vgpu_module_compile(s, "", 0, NULL, &m), -EINVAL, "api: compile of empty source is EINVAL");
 	ret = vgpu_module_compile(s, bad_src, 0, NULL, &m);
-	ok(ret == -ENOEXEC && m == NULL, "api: compile error is ENOEXEC, no module");
-	ok(has(vgpu_last_error(s), "undeclared_identifier_xyz") && has(vgpu_last_error(s), "kernel.cu:2"),
+	tap_ok(ret == -ENOEXEC && m == NULL, "api: compile error is ENOEXEC, no module");
+	tap_ok(has(vgpu_last_error(s), "undeclared_identifier_xyz") && has(vgpu_last_error(s), "kernel.cu:2"),
 	   "api: ...and the compiler log names the error and the source line");
 	{
 		const char *opt[] = { "-DVALUE=3", "--gpu-architecture=sm_90" };
@@ -143,22 +143,22 @@ int main(void)
 						.name = "api.cu" };
 
 		ret = vgpu_module_compile(s, good, 0, &co, &m);
-		ok(ret == 0, "api: compile with options (GPU-only options ignored on the CPU)");
+		tap_ok(ret == 0, "api: compile with options (GPU-only options ignored on the CPU)");
 		co.flags = 0x80;
 		CHECK_ERR(vgpu_module_compile(s, good, 0, &co, &m2), -EINVAL, "api: unknown compile flags are EINVAL");
 	}
 	if (!m) {
-		t_diag("%s", vgpu_last_error(s));
-		return t_done();
+		tap_diag("%s", vgpu_last_error(s));
+		return tap_done();
 	}
-	ok(vgpu_module_backend(m) == VGPU_BACKEND_CPU, "api: module backend");
+	tap_ok(vgpu_module_backend(m) == VGPU_BACKEND_CPU, "api: module backend");
 	CHECK_ERR(vgpu_kernel_get(m, "nope", &k), -ENOENT, "api: unknown kernel name is ENOENT");
-	ok(has(vgpu_last_error(s), "nope"), "api: ...and the text names it");
+	tap_ok(has(vgpu_last_error(s), "nope"), "api: ...and the text names it");
 	CHECK_ERR(vgpu_kernel_get(m, NULL, &k), -EINVAL, "api: NULL kernel name is EINVAL");
 	ret = vgpu_kernel_get(m, "fill", &k);
-	ok(ret == 0 && vgpu_kernel_get(m, "fill", &k2) == 0 && k == k2, "api: kernel_get, same handle twice");
+	tap_ok(ret == 0 && vgpu_kernel_get(m, "fill", &k2) == 0 && k == k2, "api: kernel_get, same handle twice");
 	ret = vgpu_kernel_info(k, &ki);
-	ok(ret == 0 && ki.nr_params == 3 && ki.param_types[0] == VGPU_ARG_BUFFER &&
+	tap_ok(ret == 0 && ki.nr_params == 3 && ki.param_types[0] == VGPU_ARG_BUFFER &&
 	   ki.param_types[1] == VGPU_ARG_F32 && ki.param_types[2] == VGPU_ARG_I32 && !ki.uses_barrier,
 	   "api: kernel_info from the parsed signature");
 
@@ -170,12 +170,12 @@ int main(void)
 		struct vgpu_arg off[] = { vgpu_arg_buf_off(b, 4096), vgpu_arg_f32(7.f), vgpu_arg_i32(1) };
 		struct vgpu_launch_cfg big = cfg;
 
-		ok(vgpu_launch(k, &cfg, a, 3) == 0 && vgpu_buffer_read(b, 0, z, sizeof(z)) == 0 &&
+		tap_ok(vgpu_launch(k, &cfg, a, 3) == 0 && vgpu_buffer_read(b, 0, z, sizeof(z)) == 0 &&
 		   z[0] == 7.f && z[255] == 7.f, "api: launch");
 		CHECK_ERR(vgpu_launch(k, &cfg, a, 2), -EINVAL, "api: too few arguments is EINVAL");
-		ok(has(vgpu_last_error(s), "takes 3 arguments"), "api: ...text: %s", vgpu_last_error(s));
+		tap_ok(has(vgpu_last_error(s), "takes 3 arguments"), "api: ...text: %s", vgpu_last_error(s));
 		CHECK_ERR(vgpu_launch(k, &cfg, wrong, 3), -EINVAL, "api: f64 for a float parameter is EINVAL");
-		ok(has(vgpu_last_error(s), "argument 1 is f64"), "api: ...text: %s", vgpu_last_error(s));
+		tap_ok(has(vgpu_last_error(s), "argument 1 is f64"), "api: ...text: %s", vgpu_last_error(s));
 		CHECK_ERR(vgpu_launch(k, &cfg, other, 3), -EINVAL, "api: a buffer of another session is EINVAL");
 		CHECK_ERR(vgpu_launch(k, &cfg, off, 3), -EINVAL, "api: buffer offset past its end is EINVAL");
 		CHECK_ERR(vgpu_launch(k, NULL, a, 3), -EINVAL, "api: NULL launch config is EINVAL");
@@ -188,7 +188,7 @@ int main(void)
 		CHECK_ERR(vgpu_launch(k, &big, a, 3), -EINVAL, "api: unknown launch flags are EINVAL");
 		big = cfg;
 		big.stream = st;
-		ok(vgpu_launch(k, &big, a, 3) == 0 && vgpu_stream_sync(st, -1) == 0, "api: launch on a stream");
+		tap_ok(vgpu_launch(k, &big, a, 3) == 0 && vgpu_stream_sync(st, -1) == 0, "api: launch on a stream");
 	}
 	{
 		vgpu_kernel *ko;
@@ -213,25 +213,25 @@ int main(void)
 			CHECK_ERR(vgpu_launch(ks, &c, a, 2), -ETIME, "api: launch timeout is ETIME");
 			vgpu_buffer_free(sb);
 		} else {
-			ok(0, "api: launch timeout is ETIME (setup %d)", ret);
+			tap_ok(0, "api: launch timeout is ETIME (setup %d)", ret);
 		}
 	}
 
 	/* images */
 	ilen = vgpu_module_image(m, NULL, 0);
-	ok(ilen > 0, "api: module image size %ld", ilen);
+	tap_ok(ilen > 0, "api: module image size %ld", ilen);
 	if (ilen > 0) {
 		void *img = malloc((size_t)ilen);
 		vgpu_kernel *kl;
 
-		ok(vgpu_module_image(m, img, (size_t)ilen) == ilen &&
+		tap_ok(vgpu_module_image(m, img, (size_t)ilen) == ilen &&
 		   vgpu_module_load(s, img, (size_t)ilen, VGPU_IMAGE_NATIVE, &m2) == 0 &&
 		   vgpu_kernel_get(m2, "fill", &kl) == 0, "api: load a saved CPU image");
 		if (m2) {
 			struct vgpu_arg a[] = { vgpu_arg_buf(b), vgpu_arg_f32(9.f), vgpu_arg_i32(256) };
 
 			CHECK_ERR(vgpu_launch(kl, &cfg, a, 2), -EINVAL, "api: image kernels are type-checked too");
-			ok(vgpu_launch(kl, &cfg, a, 3) == 0 && vgpu_buffer_read(b, 40, z, 4) == 0 &&
+			tap_ok(vgpu_launch(kl, &cfg, a, 3) == 0 && vgpu_buffer_read(b, 40, z, 4) == 0 &&
 			   z[0] == 9.f, "api: launch from the loaded image");
 			vgpu_module_unload(m2);
 		}
@@ -256,28 +256,28 @@ int main(void)
 		ret = ret ? ret : vgpu_module_compile(s, good, 0, NULL, &m3);
 		vgpu_stats_get(s, &stats);
 		if (stats.cache_hits + stats.cache_misses == 0)
-			skip("compile cache disabled", "api: recompile hits the cache");
+			tap_skip("compile cache disabled", "api: recompile hits the cache");
 		else
-			ok(ret == 0 && stats.cache_hits == before.cache_hits + 1,
+			tap_ok(ret == 0 && stats.cache_hits == before.cache_hits + 1,
 			   "api: recompile hits the cache (%llu hits)", (unsigned long long)stats.cache_hits);
 		vgpu_module_unload(m3);
 		vgpu_cache_enable(s, 0);
 		vgpu_stats_get(s, &before);
 		ret = vgpu_module_compile(s, good, 0, NULL, &m3);
 		vgpu_stats_get(s, &stats);
-		ok(ret == 0 && stats.cache_hits == before.cache_hits && stats.compiles == before.compiles + 1,
+		tap_ok(ret == 0 && stats.cache_hits == before.cache_hits && stats.compiles == before.compiles + 1,
 		   "api: cache_enable(0): compiles without the cache");
 		vgpu_module_unload(m3);
 		vgpu_cache_enable(s, 1);
 	}
 
 	/* statistics */
-	ok(vgpu_stats_get(s, &stats) == 0 && stats.launches >= 3 && stats.launches_cpu >= 3 &&
+	tap_ok(vgpu_stats_get(s, &stats) == 0 && stats.launches >= 3 && stats.launches_cpu >= 3 &&
 	   stats.compile_errors == 1 && stats.mem_used == 2 * sizeof(host) &&
 	   stats.backend == VGPU_BACKEND_CPU, "api: statistics (%llu launches, %llu compiles)",
 	   (unsigned long long)stats.launches, (unsigned long long)stats.compiles);
 	ret = vgpu_stats_prometheus(s, text, sizeof(text));
-	ok(ret > 0 && ret < (int)sizeof(text) &&
+	tap_ok(ret > 0 && ret < (int)sizeof(text) &&
 	   has(text, "# TYPE vgpu_lib_launches_total counter") &&
 	   has(text, "vgpu_lib_launches_total{guest=\"api\",backend=\"cpu\"}") &&
 	   has(text, "vgpu_lib_fallbacks_total{guest=\"api\",backend=\"cpu\",reason=\"quota\"} 0") &&
@@ -287,9 +287,9 @@ int main(void)
 		char small[16];
 		int n2 = vgpu_stats_prometheus(s, small, sizeof(small));
 
-		ok(n2 == ret && strlen(small) == sizeof(small) - 1,
+		tap_ok(n2 == ret && strlen(small) == sizeof(small) - 1,
 		   "api: Prometheus into a small buffer truncates and returns the full length");
-		ok(vgpu_stats_prometheus(s, NULL, 0) == ret, "api: Prometheus length query");
+		tap_ok(vgpu_stats_prometheus(s, NULL, 0) == ret, "api: Prometheus length query");
 	}
 	CHECK_ERR(vgpu_fallback_text(s, 9, text, 10), -EINVAL, "api: fallback text of an unknown reason is EINVAL");
 
@@ -297,7 +297,7 @@ int main(void)
 	vgpu_buffer_free(b);
 	vgpu_buffer_free(b2);
 	/* module m and buffer ob are left to session_close */
-	ok(vgpu_session_close(s) == 0 && vgpu_session_close(s2) == 0,
+	tap_ok(vgpu_session_close(s) == 0 && vgpu_session_close(s2) == 0,
 	   "api: close sessions that still hold a module, a buffer");
-	return t_done();
+	return tap_done();
 }

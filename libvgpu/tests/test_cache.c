@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Unit tests of the libvgpu compile cache (src/cache/), TAP output, and end
- * to end through libvgpu (TEST_CACHE_API). Built by libvgpu/Makefile
- * (make tests), run by tests/suites/host/21-cache.
+ * to end through libvgpu. Built by libvgpu/Makefile (make tests), run by
+ * tests/suites/host/21-cache.
  * Scratch files go under $TMPDIR (default /tmp) and are removed at the end.
  */
 #define _GNU_SOURCE
@@ -19,37 +19,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vgpu/libvgpu.h>
+
 #include "cache/cache.h"
 #include "cache/sha256.h"
+#include "common/tap.h"
 
-static int ntest;
-static int nfail;
 static char root[PATH_MAX / 2];
 
 #define CHECK(cond)                                                          \
 	do {                                                                 \
 		if (!(cond)) {                                               \
-			printf("#   %s:%d: check failed: %s\n", __FILE__,    \
+			tap_diag("%s:%d: check failed: %s", __FILE__,    \
 			       __LINE__, #cond);                             \
 			return 1;                                            \
 		}                                                            \
 	} while (0)
-
-static void report(int failed, const char *name)
-{
-	ntest++;
-	if (failed)
-		nfail++;
-	printf("%sok %d %s\n", failed ? "not " : "", ntest, name);
-	fflush(stdout);
-}
-
-static void skip(const char *name, const char *why)
-{
-	ntest++;
-	printf("ok %d %s # SKIP %s\n", ntest, name, why);
-	fflush(stdout);
-}
 
 static void tohex(char *out, const uint8_t *d, size_t n)
 {
@@ -65,7 +50,7 @@ static int sha_is(const void *data, size_t len, const char *want)
 	vgpu_sha256(data, len, d);
 	tohex(h, d, 32);
 	if (strcmp(h, want)) {
-		printf("#   sha256 of %zu bytes: got %s want %s\n", len, h, want);
+		tap_diag("sha256 of %zu bytes: got %s want %s", len, h, want);
 		return 0;
 	}
 	return 1;
@@ -178,21 +163,35 @@ static int t_key(void)
 	return 0;
 }
 
+/* The bounds from the environment take the one size grammar (common/size.h);
+ * a value it rejects fails the open (never a silent default bound). */
 static int t_parse_size(void)
 {
-	uint64_t v;
+	static const struct { const char *v; uint64_t want; } good[] = {
+		{ "1048576", 1048576 }, { "64k", 65536 }, { "256M", 256ull << 20 },
+		{ "2GiB", 2ull << 30 }, { "1.5G", 3ull << 29 }, { "10B", 10 },
+	};
+	static const char *const bad[] = { "", " 1 G ", "-1", "12Q", "1.5", "99999999999999999999",
+					   "17179869184T", "0x10" };
+	struct vgpu_cache *c;
+	struct vgpu_cache_stats st;
 
-	CHECK(!vgpu_parse_size("1048576", &v) && v == 1048576);
-	CHECK(!vgpu_parse_size("64k", &v) && v == 65536);
-	CHECK(!vgpu_parse_size("256M", &v) && v == 256ull << 20);
-	CHECK(!vgpu_parse_size("2GiB", &v) && v == 2ull << 30);
-	CHECK(!vgpu_parse_size(" 1 G ", &v) && v == 1ull << 30);
-	CHECK(!vgpu_parse_size("10B", &v) && v == 10);
-	CHECK(vgpu_parse_size("", &v) == -EINVAL);
-	CHECK(vgpu_parse_size("-1", &v) == -EINVAL);
-	CHECK(vgpu_parse_size("12Q", &v) == -EINVAL);
-	CHECK(vgpu_parse_size("99999999999999999999", &v) == -EINVAL);
-	CHECK(vgpu_parse_size("17179869184T", &v) == -EINVAL);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		setenv("VGPU_CACHE_MAX", good[i].v, 1);
+		CHECK(!vgpu_cache_open(&c, subdir("sizes"), 0, 0));
+		vgpu_cache_stats(c, &st);
+		vgpu_cache_close(c);
+		CHECK(st.disk_limit == good[i].want);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("VGPU_CACHE_MAX", bad[i], 1);
+		c = NULL;
+		/* "" is unset: the default bound */
+		CHECK(vgpu_cache_open(&c, subdir("sizes"), 0, 0) == (*bad[i] ? -EINVAL : 0));
+		CHECK(!*bad[i] == !!c);
+		vgpu_cache_close(c);
+	}
+	unsetenv("VGPU_CACHE_MAX");
 	return 0;
 }
 
@@ -432,7 +431,7 @@ static int unusable_case(const char *dir, int want_state)
 	CHECK(!vgpu_cache_open(&c, dir, 1 << 20, 1 << 20));
 	vgpu_cache_stats(c, &st);
 	if (st.disk_state != want_state)
-		printf("#   %s: disk_state %d (errno %d), want %d\n", dir, st.disk_state,
+		tap_diag("%s: disk_state %d (errno %d), want %d", dir, st.disk_state,
 		       st.disk_errno, want_state);
 	CHECK(st.disk_state == want_state && st.disk_errno != 0);
 	CHECK(!get_or_compile(c, "unusable", &b, &l));
@@ -553,7 +552,7 @@ static int t_disk_bound(void)
 		CHECK(!vgpu_cache_put(c, key, b, 1000));
 		total = du_bins(dir, &n);
 		if (total > 20000) {
-			printf("#   after %d puts: %llu bytes in %d files\n", i + 1,
+			tap_diag("after %d puts: %llu bytes in %d files", i + 1,
 			       (unsigned long long)total, n);
 			CHECK(total <= 20000);
 		}
@@ -635,7 +634,7 @@ static int t_two_processes(void)
 					vgpu_cache_remove(c, key);
 			}
 			vgpu_cache_stats(c, &st);
-			printf("#   process %d: %d hits, %llu misses, %llu corrupt, %llu disk errors\n",
+			tap_diag("process %d: %d hits, %llu misses, %llu corrupt, %llu disk errors",
 			       p, hits, (unsigned long long)st.misses,
 			       (unsigned long long)st.corrupt,
 			       (unsigned long long)st.disk_errors);
@@ -776,11 +775,8 @@ static int t_env(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* End to end through libvgpu's public API (built with -DTEST_CACHE_API
- * and linked with libvgpu.so; the cache functions above are hidden in the
- * library, so the test links cache.c itself as well).                  */
-#ifdef TEST_CACHE_API
-#include <vgpu/libvgpu.h>
+/* End to end through libvgpu's public API (the cache functions above are
+ * hidden in the library, so the test links the cache's sources as well). */
 
 static const char api_src[] =
 	"extern \"C\" __global__ void twice(int n, const float *x, float *y)\n"
@@ -889,12 +885,12 @@ static int t_api_two_processes(void)
 				int step = api_round(dir, &h, &m);
 
 				if (step) {
-					printf("#   process %d round %d: failed at step %d\n", p, i, step);
+					tap_diag("process %d round %d: failed at step %d", p, i, step);
 					_exit(1);
 				}
 				hits += h;
 			}
-			printf("#   process %d: 10 sessions, %llu cache hits\n", p,
+			tap_diag("process %d: 10 sessions, %llu cache hits", p,
 			       (unsigned long long)hits);
 			_exit(hits >= 8 ? 0 : 1);
 		}
@@ -940,7 +936,6 @@ static int t_api_unusable_dir(void)
 	CHECK(api_round("/proc/vgpu-x", &h, &m) == 0 && m == 1);
 	return 0;
 }
-#endif /* TEST_CACHE_API */
 
 int main(void)
 {
@@ -958,40 +953,28 @@ int main(void)
 		printf("Bail out! mkdtemp %s: %s\n", root, strerror(errno));
 		return 1;
 	}
-#ifdef TEST_CACHE_API
-	printf("TAP version 13\n1..18\n");
 	/* first: no library threads may exist when it forks */
-	report(t_api_two_processes(), "libvgpu: two processes compile the same kernel at once");
-#else
-	printf("TAP version 13\n1..18\n");
-	skip("libvgpu: two processes compile the same kernel at once", "built without libvgpu");
-#endif
-	report(t_sha256(), "sha256 FIPS 180-4 vectors");
-	report(t_key(), "key from length-prefixed parts");
-	report(t_parse_size(), "human sizes");
-	report(t_dir_under_file(), "directory under a regular file: memory only");
-	report(t_mem_put_get(), "put/get in memory");
-	report(t_lru(), "LRU eviction at the memory bound");
-	report(t_disk_hit(), "disk hit from a new cache instance, recompile avoided");
-	report(t_corrupt(), "corrupt files (truncated, bit flips) detected and recompiled");
-	report(t_dir_proc(), "uncreatable directory (/proc/vgpu-x): memory only");
-	report(t_dir_readonly(), "read-only directory (/proc): memory only");
+	tap_ok(!t_api_two_processes(), "libvgpu: two processes compile the same kernel at once");
+	tap_ok(!t_sha256(), "sha256 FIPS 180-4 vectors");
+	tap_ok(!t_key(), "key from length-prefixed parts");
+	tap_ok(!t_parse_size(), "VGPU_CACHE_MAX in the one size grammar (1.5G yes, ' 1 G ' no)");
+	tap_ok(!t_dir_under_file(), "directory under a regular file: memory only");
+	tap_ok(!t_mem_put_get(), "put/get in memory");
+	tap_ok(!t_lru(), "LRU eviction at the memory bound");
+	tap_ok(!t_disk_hit(), "disk hit from a new cache instance, recompile avoided");
+	tap_ok(!t_corrupt(), "corrupt files (truncated, bit flips) detected and recompiled");
+	tap_ok(!t_dir_proc(), "uncreatable directory (/proc/vgpu-x): memory only");
+	tap_ok(!t_dir_readonly(), "read-only directory (/proc): memory only");
 	if (geteuid() == 0)
-		skip("chmod 0555 directory read but not written", "root ignores permissions");
+		tap_skip("root ignores permissions", "chmod 0555 directory read but not written");
 	else
-		report(t_dir_chmod(), "chmod 0555 directory read but not written");
-	report(t_disk_bound(), "disk bound evicts least recently used");
-	report(t_two_processes(), "two processes x 200 put/get/remove of one key");
-	report(t_threads(), "four threads share one cache");
-	report(t_env(), "VGPU_CACHE, VGPU_CACHE_DIR, VGPU_CACHE_MAX");
-#ifdef TEST_CACHE_API
-	report(t_api_hit_and_corrupt(), "libvgpu: disk hit in a new session; corrupt entry recompiled");
-	report(t_api_unusable_dir(), "libvgpu: compiles with an unusable cache directory");
-#else
-	skip("libvgpu: disk hit in a new session; corrupt entry recompiled", "built without libvgpu");
-	skip("libvgpu: compiles with an unusable cache directory", "built without libvgpu");
-#endif
+		tap_ok(!t_dir_chmod(), "chmod 0555 directory read but not written");
+	tap_ok(!t_disk_bound(), "disk bound evicts least recently used");
+	tap_ok(!t_two_processes(), "two processes x 200 put/get/remove of one key");
+	tap_ok(!t_threads(), "four threads share one cache");
+	tap_ok(!t_env(), "VGPU_CACHE, VGPU_CACHE_DIR, VGPU_CACHE_MAX");
+	tap_ok(!t_api_hit_and_corrupt(), "libvgpu: disk hit in a new session; corrupt entry recompiled");
+	tap_ok(!t_api_unusable_dir(), "libvgpu: compiles with an unusable cache directory");
 	rm_rf(root);
-	printf("# %d tests, %d failed\n", ntest, nfail);
-	return nfail ? 1 : 0;
+	return tap_done();
 }

@@ -161,7 +161,7 @@ static int launch(const char *name, struct vgpu_launch_cfg c, const struct vgpu_
 	if (!ret)
 		ret = vgpu_launch(k, &c, a, n);
 	if (ret)
-		t_diag("%s: %s: %s", name, strerror(-ret), vgpu_last_error(s));
+		tap_diag("%s: %s: %s", name, strerror(-ret), vgpu_last_error(s));
 	return ret;
 }
 
@@ -189,7 +189,7 @@ static void t_vadd(int n)
 			bad += c[i] != a[i] + b[i];
 	else
 		bad = -1;
-	ok(bad == 0, "corpus: vector add, n=%d", n);
+	tap_ok(bad == 0, "corpus: vector add, n=%d", n);
 	vgpu_buffer_free(A);
 	vgpu_buffer_free(B);
 	vgpu_buffer_free(C);
@@ -216,7 +216,7 @@ static void t_saxpy(int n)
 			bad += !close_f(r[i], a * x[i] + y[i], 1e-6f);
 	else
 		bad = -1;
-	ok(bad == 0, "corpus: saxpy (grid-stride), n=%d", n);
+	tap_ok(bad == 0, "corpus: saxpy (grid-stride), n=%d", n);
 	vgpu_buffer_free(X);
 	vgpu_buffer_free(Y);
 	free(x);
@@ -244,7 +244,7 @@ static void t_reduce(unsigned n)
 		ret = vgpu_buffer_read(P, 0, part, blocks * 4);
 	for (unsigned b = 0; !ret && b < blocks; b++)
 		got += part[b];
-	ok(!ret && fabs(got - want) < 1e-3 * (1 + fabs(want)),
+	tap_ok(!ret && fabs(got - want) < 1e-3 * (1 + fabs(want)),
 	   "corpus: reduction with __shared__ + __syncthreads, n=%u (%g vs %g)", n, got, want);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(P);
@@ -280,7 +280,7 @@ static void t_matmul(int n)
 	} else {
 		bad = -1;
 	}
-	ok(bad == 0, "corpus: tiled matrix multiply 16x16 tiles, n=%d (ragged edge)", n);
+	tap_ok(bad == 0, "corpus: tiled matrix multiply 16x16 tiles, n=%d (ragged edge)", n);
 	vgpu_buffer_free(A);
 	vgpu_buffer_free(B);
 	vgpu_buffer_free(C);
@@ -309,7 +309,7 @@ static void t_histogram(int n)
 			bad += got[b] != want[b];
 	else
 		bad = -1;
-	ok(bad == 0, "corpus: histogram with shared and global atomics, n=%d", n);
+	tap_ok(bad == 0, "corpus: histogram with shared and global atomics, n=%d", n);
 	vgpu_buffer_free(D);
 	vgpu_buffer_free(H);
 	free(d);
@@ -347,7 +347,7 @@ static void t_stencil(int w, int h)
 	} else {
 		bad = -1;
 	}
-	ok(bad == 0, "corpus: 2-D stencil with a __device__ helper, %dx%d", w, h);
+	tap_ok(bad == 0, "corpus: 2-D stencil with a __device__ helper, %dx%d", w, h);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 	free(in);
@@ -376,7 +376,7 @@ static void t_scan(int n, int block)
 	} else {
 		bad = -1;
 	}
-	ok(bad == 0, "corpus: block prefix scan (barriers, extern __shared__), n=%d block=%d", n, block);
+	tap_ok(bad == 0, "corpus: block prefix scan (barriers, extern __shared__), n=%d block=%d", n, block);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 	free(in);
@@ -396,7 +396,7 @@ static void t_index3(void)
 			bad += out[i] != (i / 24) * 1000 + i % 24;
 	else
 		bad = -1;
-	ok(bad == 0, "corpus: 3-D grid and block indexing");
+	tap_ok(bad == 0, "corpus: 3-D grid and block indexing");
 	vgpu_buffer_free(O);
 }
 
@@ -420,7 +420,7 @@ static void t_daxpy(void)
 			bad += r[i] != (i % 2 ? y[i] : 0.25 * x[i] + y[i] + 3.0);
 	else
 		bad = -1;
-	ok(bad == 0, "corpus: double, long long, unsigned long long, unsigned arguments");
+	tap_ok(bad == 0, "corpus: double, long long, unsigned long long, unsigned arguments");
 	vgpu_buffer_free(X);
 	vgpu_buffer_free(Y);
 }
@@ -436,15 +436,15 @@ int main(void)
 	if (getenv("VGPU_BACKEND"))
 		o.backend = VGPU_BACKEND_AUTO;	/* the environment decides */
 	ret = vgpu_session_open(&s, &o);
-	ok(ret == 0, "corpus: session open (backend %s)", ret ? "-" : vgpu_backend_name(vgpu_session_backend(s)));
+	tap_ok(ret == 0, "corpus: session open (backend %s)", ret ? "-" : vgpu_backend_name(vgpu_session_backend(s)));
 	if (ret)
-		return t_done();
+		return tap_done();
 	ret = vgpu_module_compile(s, corpus, 0, &co, &m);
-	ok(ret == 0, "corpus: compile the corpus");
+	tap_ok(ret == 0, "corpus: compile the corpus");
 	if (ret) {
-		t_diag("%s", vgpu_last_error(s));
+		tap_diag("%s", vgpu_last_error(s));
 		vgpu_session_close(s);
-		return t_done();
+		return tap_done();
 	}
 	t_vadd(q ? 1000 : 1000003);
 	t_saxpy(q ? 5000 : 1 << 20);
@@ -457,5 +457,5 @@ int main(void)
 	t_index3();
 	t_daxpy();
 	vgpu_session_close(s);
-	return t_done();
+	return tap_done();
 }

@@ -367,7 +367,7 @@ static int run(vgpu_module *m, const struct kcase *c, const int *in, int *out, s
 	if (!ret)
 		ret = vgpu_buffer_read(O, 0, out, nout * 4);
 	if (ret)
-		t_diag("%s: %s", c->name, vgpu_last_error(s));
+		tap_diag("%s: %s", c->name, vgpu_last_error(s));
 	if (I)
 		vgpu_buffer_free(I);
 	if (O)
@@ -390,19 +390,19 @@ int main(void)
 	int ret, fission = !getenv("VGPU_CPU_FISSION") || strcmp(getenv("VGPU_CPU_FISSION"), "0");
 
 	ret = vgpu_session_open(&s, &o);
-	ok(ret == 0, "fission: session open on the CPU backend");
+	tap_ok(ret == 0, "fission: session open on the CPU backend");
 	if (ret)
-		return t_done();
+		return tap_done();
 	ret = vgpu_module_compile(s, src, 0, &co, &ms);
-	ok(ret == 0, "fission: compile (split where possible)");
+	tap_ok(ret == 0, "fission: compile (split where possible)");
 	if (ret)
-		t_diag("%s", vgpu_last_error(s));
+		tap_diag("%s", vgpu_last_error(s));
 	ret = ret ? ret : vgpu_module_compile(s, src, 0, &cf, &mf);
-	ok(ret == 0, "fission: compile with -D__VGPU_NO_FISSION (fibers)");
+	tap_ok(ret == 0, "fission: compile with -D__VGPU_NO_FISSION (fibers)");
 	if (ret) {
-		t_diag("%s", vgpu_last_error(s));
+		tap_diag("%s", vgpu_last_error(s));
 		vgpu_session_close(s);
-		return t_done();
+		return tap_done();
 	}
 	len = vgpu_module_image(ms, NULL, 0);
 	lenf = vgpu_module_image(mf, NULL, 0);
@@ -410,9 +410,9 @@ int main(void)
 	imgf = lenf > 0 ? malloc((size_t)lenf) : NULL;
 	if (!img || !imgf || vgpu_module_image(ms, img, (size_t)len) != len ||
 	    vgpu_module_image(mf, imgf, (size_t)lenf) != lenf) {
-		ok(0, "fission: module images");
+		tap_ok(0, "fission: module images");
 		vgpu_session_close(s);
-		return t_done();
+		return tap_done();
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct kcase *c = &cases[i];
@@ -422,14 +422,14 @@ int main(void)
 
 		for (int k = 0; k < c->n; k++)
 			in[k] = (int)(t_rand() % 2001) - 1000;
-		ok(is_split(img, len, c->name) == want && !is_split(imgf, lenf, c->name),
+		tap_ok(is_split(img, len, c->name) == want && !is_split(imgf, lenf, c->name),
 		   "fission: %s runs %s", c->name, want ? "split into loops over threads" : "on fibers");
 		ret = run(ms, c, in, a, nout) || run(mf, c, in, b, nout);
 		if (getenv("FX_DEBUG"))
-			t_diag("%s: %d %d %d / %d %d %d", c->name, a[0], a[1], a[2], b[0], b[1], b[2]);
+			tap_diag("%s: %d %d %d / %d %d %d", c->name, a[0], a[1], a[2], b[0], b[1], b[2]);
 		for (size_t k = 0; k < nout; k++)
 			nz += a[k] != 0;
-		ok(!ret && !memcmp(a, b, nout * 4) && nz > 0,
+		tap_ok(!ret && !memcmp(a, b, nout * 4) && nz > 0,
 		   "fission: %s: same output on both paths (grid %u, block %ux%ux%u)", c->name,
 		   c->grid, c->bx, c->by, c->bz);
 		if (c->ref) {
@@ -439,7 +439,7 @@ int main(void)
 				want_sum += in[k];
 			for (unsigned g = 0; g < c->grid; g++)
 				got += a[g];
-			ok(!ret && got == want_sum, "fission: %s equals the C sum (%lld vs %lld)",
+			tap_ok(!ret && got == want_sum, "fission: %s equals the C sum (%lld vs %lld)",
 			   c->name, got, want_sum);
 		}
 		free(in);
@@ -484,7 +484,7 @@ int main(void)
 		} else {
 			good = 0;
 		}
-		ok(good && !is_split(im, il, "bigstate"),
+		tap_ok(good && !is_split(im, il, "bigstate"),
 		   "fission: a split kernel the compiler refuses (too much state) runs on fibers, right");
 		free(im);
 		if (B)
@@ -511,7 +511,7 @@ int main(void)
 			if (!vgpu_launch(k2, &cfg, a, 1))
 				vgpu_buffer_read(B, 0, &got2, 4);
 		}
-		ok(got1 == 1 && got2 == 2, "cpu: two loaded modules run their own code (%d, %d)", got1, got2);
+		tap_ok(got1 == 1 && got2 == 2, "cpu: two loaded modules run their own code (%d, %d)", got1, got2);
 		if (B)
 			vgpu_buffer_free(B);
 		if (m1)
@@ -520,5 +520,5 @@ int main(void)
 			vgpu_module_unload(m2);
 	}
 	vgpu_session_close(s);
-	return t_done();
+	return tap_done();
 }

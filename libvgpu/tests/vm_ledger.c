@@ -72,41 +72,41 @@ static int run(const char *guest, const char *fbguest)
 	int err, ret;
 
 	s = open_dev(guest, 0, &err);
-	ok(s != NULL, "vm: session attached to guest %s through /dev/vgpu (%s)", guest,
+	tap_ok(s != NULL, "vm: session attached to guest %s through /dev/vgpu (%s)", guest,
 	   err ? strerror(-err) : "ok");
 	if (!s)
-		return t_done();
+		return tap_done();
 	ret = vgpu_ledger_usage(s, &u);
-	ok(ret == 0 && u.kernel == 1 && u.guest_id > 0 && u.used[VGPU_LIB_RES_CONTEXTS] == 1 &&
+	tap_ok(ret == 0 && u.kernel == 1 && u.guest_id > 0 && u.used[VGPU_LIB_RES_CONTEXTS] == 1 &&
 	   u.limit[VGPU_LIB_RES_MEMORY] == 1024 * KiB, "vm: the kernel's books: 1 context, limit 1 MiB");
-	ok(vgpu_buffer_alloc(s, 1024 * KiB, &a) == 0, "vm: a buffer exactly at the kernel's limit");
+	tap_ok(vgpu_buffer_alloc(s, 1024 * KiB, &a) == 0, "vm: a buffer exactly at the kernel's limit");
 	ret = vgpu_buffer_alloc(s, 1, &b);
-	ok(ret == -EDQUOT, "vm: one byte more: EDQUOT from the kernel (%s)", strerror(-ret));
+	tap_ok(ret == -EDQUOT, "vm: one byte more: EDQUOT from the kernel (%s)", strerror(-ret));
 	vgpu_ledger_usage(s, &u);
-	ok(u.used[VGPU_LIB_RES_MEMORY] == 1024 * KiB && u.limit_hits[VGPU_LIB_RES_MEMORY] >= 1,
+	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == 1024 * KiB && u.limit_hits[VGPU_LIB_RES_MEMORY] >= 1,
 	   "vm: used = limit, the refusal counted by the kernel");
 	vgpu_buffer_free(a);
 	vgpu_ledger_usage(s, &u);
-	ok(u.used[VGPU_LIB_RES_MEMORY] == 0, "vm: free uncharged it");
+	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == 0, "vm: free uncharged it");
 	CHECK_ERR(vgpu_ledger_set_limit(s, VGPU_LIB_RES_MEMORY, 1), -EOPNOTSUPP,
 		  "vm: limits of kernel guests are not the library's to set");
 
 	ret = vgpu_host_alloc(s, 64 * KiB, &pin);
-	ok(ret == 0, "vm: pinned buffer at the pinned limit, pinned by the kernel (%s)",
+	tap_ok(ret == 0, "vm: pinned buffer at the pinned limit, pinned by the kernel (%s)",
 	   ret ? strerror(-ret) : "ok");
 	CHECK_ERR(vgpu_host_alloc(s, 4096, &pin2), -EDQUOT, "vm: one more page: EDQUOT");
 	vgpu_ledger_usage(s, &u);
-	ok(u.used[VGPU_LIB_RES_PINNED] == 64 * KiB, "vm: pinned bytes in the kernel's books");
+	tap_ok(u.used[VGPU_LIB_RES_PINNED] == 64 * KiB, "vm: pinned bytes in the kernel's books");
 	if (pin)
 		vgpu_host_free(s, pin);
 
 	s2 = open_dev(guest, 0, &err);
 	s3 = open_dev(guest, 0, &ret);
-	ok(s2 && !s3 && ret == -EDQUOT, "vm: third context of the guest (limit 2): EDQUOT");
+	tap_ok(s2 && !s3 && ret == -EDQUOT, "vm: third context of the guest (limit 2): EDQUOT");
 	vgpu_session_close(s2);
 
 	ret = compile(s, &k);
-	ok(ret == 0, "vm: compile (or cache hit) of a kernel");
+	tap_ok(ret == 0, "vm: compile (or cache hit) of a kernel");
 	if (!ret) {
 		int v[1000], bad = 0;
 		struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 4, 1, 1 }, .block = { 256, 1, 1 } };
@@ -122,30 +122,30 @@ static int run(const char *guest, const char *fbguest)
 			bad = -1;
 		for (int i = 0; bad >= 0 && i < 1000; i++)
 			bad += v[i] != 2 * i;
-		ok(bad == 0, "vm: launch under the kernel's ledger");
+		tap_ok(bad == 0, "vm: launch under the kernel's ledger");
 	} else {
-		t_diag("%s", vgpu_last_error(s));
+		tap_diag("%s", vgpu_last_error(s));
 	}
 	vgpu_stats_get(s, &st);
-	ok(st.quota_refusals >= 2, "vm: refusals in the session statistics");
+	tap_ok(st.quota_refusals >= 2, "vm: refusals in the session statistics");
 	vgpu_session_close(s);
 	ret = usage_raw(guest, &ku);
-	ok(ret == 0 && ku.res[VGPU_RES_MEMORY].used == 0 && ku.res[VGPU_RES_PINNED].used == 0 &&
+	tap_ok(ret == 0 && ku.res[VGPU_RES_MEMORY].used == 0 && ku.res[VGPU_RES_PINNED].used == 0 &&
 	   ku.res[VGPU_RES_CONTEXTS].used == 0, "vm: after close the guest's usage is zero");
 
 	/* quota fallback: the kernel refuses, the buffer goes to host memory */
 	s = open_dev(fbguest, VGPU_FALLBACK_QUOTA, &err);
-	ok(s != NULL, "vm: session of %s with the quota fallback policy", fbguest);
+	tap_ok(s != NULL, "vm: session of %s with the quota fallback policy", fbguest);
 	if (s) {
 		ret = vgpu_buffer_alloc(s, 128 * KiB, &b);
 		vgpu_stats_get(s, &st);
 		vgpu_ledger_usage(s, &u);
-		ok(ret == 0 && st.fallbacks[VGPU_FB_QUOTA] == 1 && u.used[VGPU_LIB_RES_MEMORY] == 0 &&
+		tap_ok(ret == 0 && st.fallbacks[VGPU_FB_QUOTA] == 1 && u.used[VGPU_LIB_RES_MEMORY] == 0 &&
 		   u.limit_hits[VGPU_LIB_RES_MEMORY] >= 1,
 		   "vm: refused by the kernel, placed in host memory, counted as a fallback");
 		vgpu_session_close(s);
 	}
-	return t_done();
+	return tap_done();
 }
 
 static int hold(const char *guest)

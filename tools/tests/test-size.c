@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the size/count/percent parsers and formatters; TAP output. */
+/* Unit tests of the size/count/percent parsers and formatters (common/size.c)
+ * and the JSON/Prometheus escaping (lib/json.c); TAP output. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,16 +8,12 @@
 #include <linux/vgpu.h>
 
 #include "lib/json.h"
-#include "lib/size.h"
-
-static int n, failed;
+#include "common/size.h"
+#include "common/tap.h"
 
 static void ok(int cond, const char *what, const char *arg)
 {
-	n++;
-	if (!cond)
-		failed++;
-	printf("%sok %d %s '%s'\n", cond ? "" : "not ", n, what, arg);
+	tap_ok(cond, "%s '%s'", what, arg);
 }
 
 static void size_ok(const char *s, uint64_t want)
@@ -26,7 +23,7 @@ static void size_ok(const char *s, uint64_t want)
 
 	ok(!err && v == want, "size parses", s);
 	if (err || v != want)
-		printf("# got err %d value %llu, want %llu\n", err,
+		tap_diag("got err %d value %llu, want %llu", err,
 		       (unsigned long long)v, (unsigned long long)want);
 }
 
@@ -37,7 +34,7 @@ static void size_bad(const char *s, int want)
 
 	ok(err == want && v == 12345, "size rejected", s);
 	if (err != want)
-		printf("# got err %d, want %d\n", err, want);
+		tap_diag("got err %d, want %d", err, want);
 }
 
 static void fmt_ok(uint64_t v, const char *want)
@@ -47,7 +44,7 @@ static void fmt_ok(uint64_t v, const char *want)
 	vgpu_format_size(v, buf, sizeof(buf));
 	ok(!strcmp(buf, want), "size formats as", want);
 	if (strcmp(buf, want))
-		printf("# got '%s'\n", buf);
+		tap_diag("got '%s'", buf);
 }
 
 int main(void)
@@ -138,6 +135,5 @@ int main(void)
 	   "escaping", buf);
 	free(buf);
 
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return tap_done();
 }

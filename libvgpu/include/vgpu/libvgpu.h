@@ -127,7 +127,7 @@ enum vgpu_fallback_reason {
  * @device: device index on the backend (env VGPU_DEVICE overrides)
  * @cpu_threads: CPU backend worker threads; 0: env VGPU_CPU_THREADS, else cores
  * @mem_limit: in-process ledger, device memory bytes (VGPU_SESSION_LIMITS;
- *	else env VGPU_MEM_LIMIT, e.g. "2G"; else unlimited)
+ *	else env VGPU_MEM_LIMIT, e.g. "2G" or "1.5G"; else unlimited)
  * @pinned_limit: in-process ledger, pinned host bytes (env VGPU_PINNED_LIMIT)
  * @context_limit: in-process ledger, contexts (env VGPU_CONTEXT_LIMIT)
  * @cache_dir: compile cache directory; NULL: env VGPU_CACHE_DIR, else
@@ -165,6 +165,8 @@ struct vgpu_session_opts {
  * policy allows VGPU_FALLBACK_NO_GPU, the session uses the CPU backend and
  * counts the fallback. -ENODEV: no usable backend. -ENOENT: no such guest in
  * /dev/vgpu. -EACCES: not the guest's owner. -EDQUOT: the context quota.
+ * -EINVAL: bad options, or a VGPU_* environment variable that does not parse
+ * (libvgpu/README.md lists them). vgpu_last_error(NULL) says why it failed.
  */
 int vgpu_session_open(vgpu_session **out, const struct vgpu_session_opts *opts);
 
@@ -181,6 +183,9 @@ int vgpu_session_backend(vgpu_session *sess);
  * vgpu_last_error - text about the session's last failure ("" if none).
  * The string stays valid until the next call on the session. For a compile
  * failure it holds the compiler's log. Never NULL.
+ * @sess NULL: the text of the calling thread's last vgpu_session_open()
+ * failure (e.g. which environment variable did not parse), "" after a
+ * successful open.
  */
 const char *vgpu_last_error(vgpu_session *sess);
 

@@ -22,6 +22,7 @@
 
 #include "cache/cache.h"
 #include "cache/sha256.h"
+#include "core/env.h"
 #include "core/io.h"
 
 static void put_le64(uint8_t *p, uint64_t v)
@@ -75,46 +76,6 @@ void vgpu_cache_key(uint8_t out[32], const char *const parts[],
 	vgpu_sha256_final(&s, out);
 }
 
-/* ------------------------------------------------------------------ */
-/* sizes                                                               */
-
-int vgpu_parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v, mul = 1;
-	char *end;
-
-	if (!s || !out)
-		return -EINVAL;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	while (isspace((unsigned char)*end))
-		end++;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': mul = 1ull << 10; end++; break;
-	case 'M': mul = 1ull << 20; end++; break;
-	case 'G': mul = 1ull << 30; end++; break;
-	case 'T': mul = 1ull << 40; end++; break;
-	default: break;
-	}
-	if (mul > 1 && (*end == 'i' || *end == 'I'))
-		end++;
-	if (*end == 'b' || *end == 'B')
-		end++;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end)
-		return -EINVAL;
-	if (v > ULLONG_MAX / mul)
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* the cache object                                                    */
@@ -153,12 +114,6 @@ struct vgpu_cache {
 
 	struct vgpu_cache_stats st;
 };
-
-static int env_off(const char *v)
-{
-	return v && (!strcmp(v, "0") || !strcasecmp(v, "off") ||
-		     !strcasecmp(v, "no") || !strcasecmp(v, "false"));
-}
 
 /* mkdir -p with mode 0700 for what we create. 0 or -errno. */
 static int mkdir_p(const char *path)
@@ -267,34 +222,32 @@ static void disk_probe(struct vgpu_cache *c)
 int vgpu_cache_open(struct vgpu_cache **cp, const char *dir, size_t mem_bytes,
 		    size_t disk_bytes)
 {
-	const char *mode = getenv("VGPU_CACHE");
 	const char *v;
 	struct vgpu_cache *c;
-	uint64_t sz;
+	uint64_t mem = mem_bytes ? mem_bytes : VGPU_CACHE_DEFAULT_MEM;
+	uint64_t disk = disk_bytes ? disk_bytes : VGPU_CACHE_DEFAULT_DISK;
+	bool fsync_on = false;
+	int mode;
 
 	if (!cp)
 		return -EINVAL;
 	*cp = NULL;
+	/* the environment (core/env.c): a bad value is -EINVAL, never a default */
+	if (vgpu_env_cache(&mode) < 0 ||
+	    (!mem_bytes && vgpu_env_size("VGPU_CACHE_MEM_MAX", &mem) < 0) ||
+	    (!disk_bytes && vgpu_env_size("VGPU_CACHE_MAX", &disk) < 0) ||
+	    vgpu_env_bool("VGPU_CACHE_FSYNC", &fsync_on) < 0)
+		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->scan_lock, NULL);
-	c->enabled = !env_off(mode);
+	c->enabled = mode != VGPU_ENV_CACHE_OFF;
 	c->disk_state = VGPU_CACHE_DISK_OFF;
-
-	c->mem_limit = VGPU_CACHE_DEFAULT_MEM;
-	if (mem_bytes)
-		c->mem_limit = mem_bytes;
-	else if ((v = getenv("VGPU_CACHE_MEM_MAX")) && !vgpu_parse_size(v, &sz))
-		c->mem_limit = sz;
-	c->disk_limit = VGPU_CACHE_DEFAULT_DISK;
-	if (disk_bytes)
-		c->disk_limit = disk_bytes;
-	else if ((v = getenv("VGPU_CACHE_MAX")) && !vgpu_parse_size(v, &sz))
-		c->disk_limit = sz;
-	v = getenv("VGPU_CACHE_FSYNC");
-	c->do_fsync = v && *v && !env_off(v);
+	c->mem_limit = mem;
+	c->disk_limit = disk;
+	c->do_fsync = fsync_on;
 
 	c->nbuckets = 64;
 	c->table = calloc(c->nbuckets, sizeof(*c->table));
@@ -303,7 +256,7 @@ int vgpu_cache_open(struct vgpu_cache **cp, const char *dir, size_t mem_bytes,
 		return -ENOMEM;
 	}
 
-	if (c->enabled && !(mode && !strcasecmp(mode, "mem")) && c->disk_limit) {
+	if (c->enabled && mode != VGPU_ENV_CACHE_MEM && c->disk_limit) {
 		if (dir && *dir)
 			c->dir = strdup(dir);
 		else if ((v = getenv("VGPU_CACHE_DIR")) && *v)

@@ -14,14 +14,16 @@
  * file or the new complete file; every read verifies length and checksum,
  * and a file that fails is removed and reported as a miss ("corrupt").
  *
- * Environment (read by vgpu_cache_open):
+ * Environment (read by vgpu_cache_open through core/env.h; a value that
+ * does not parse makes it return -EINVAL):
  *   VGPU_CACHE=0|off|no|false   no cache at all (every get misses)
+ *   VGPU_CACHE=1|on|yes|true    memory and disk (the default)
  *   VGPU_CACHE=mem              memory only, no disk
  *   VGPU_CACHE_DIR=path         disk location (default $XDG_CACHE_HOME/vgpu,
  *                               else $HOME/.cache/vgpu)
- *   VGPU_CACHE_MAX=size         disk bound, e.g. 256M, 1G, 1048576
+ *   VGPU_CACHE_MAX=size         disk bound, e.g. 256M, 1.5G, 1048576 (common/size.h)
  *   VGPU_CACHE_MEM_MAX=size     memory bound
- *   VGPU_CACHE_FSYNC=1          fsync each entry before renaming it into place
+ *   VGPU_CACHE_FSYNC=0|1        fsync each entry before renaming it into place
  * Explicit arguments to vgpu_cache_open win over the environment (except
  * VGPU_CACHE, which always applies); 0 / NULL mean "environment or default".
  *
@@ -101,8 +103,5 @@ const char *vgpu_cache_dir(struct vgpu_cache *c) VGPU_INTERNAL_CACHE;
  * -ENOENT when there is no disk. */
 int vgpu_cache_path(struct vgpu_cache *c, const uint8_t key[32], char *buf,
 		    size_t size) VGPU_INTERNAL_CACHE;
-
-/* Parse "123", "64k", "256M", "1G", "2GiB" (powers of 1024).  0 or -EINVAL. */
-int vgpu_parse_size(const char *s, uint64_t *out) VGPU_INTERNAL_CACHE;
 
 #endif /* VGPU_CACHE_H */

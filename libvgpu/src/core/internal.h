@@ -35,9 +35,6 @@ int vgpu_ledger_host_pinned(struct vgpu_ledger *l, void *addr, size_t len, uint3
 int vgpu_ledger_get_usage(struct vgpu_ledger *l, struct vgpu_ledger_usage *u) VGPU_INTERNAL;
 int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit) VGPU_INTERNAL;
 
-/* "2G", "512m", "4096", "unlimited" -> bytes; -EINVAL if malformed */
-int vgpu_parse_limit(const char *s, uint64_t *out) VGPU_INTERNAL;
-
 /* ---- objects ------------------------------------------------------------- */
 struct vgpu_list {
 	struct vgpu_list *prev, *next;

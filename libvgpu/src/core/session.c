@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "core/env.h"
 #include "core/internal.h"
 
 /* ---- backends -------------------------------------------------------------- */
@@ -97,44 +98,18 @@ const char *vgpu_bk_err(struct vgpu_bk *bk)
 
 /* ---- sessions -------------------------------------------------------------- */
 
-static int parse_backend(const char *v, uint32_t *kind)
-{
-	for (int k = 0; k < VGPU_BACKEND_NR; k++)
-		if (!strcasecmp(v, vgpu_backend_name(k))) {
-			*kind = (uint32_t)k;
-			return 0;
-		}
-	return -EINVAL;
-}
+/* The text of this thread's last failed vgpu_session_open() (vgpu_last_error(NULL)). */
+static __thread char open_err[1024];
 
-static int parse_fallback(const char *v, uint32_t *mask)
+static int open_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int open_fail(int err, const char *fmt, ...)
 {
-	char buf[256], *tok, *save = NULL;
-	uint32_t m = 0;
+	va_list ap;
 
-	if (!strcasecmp(v, "all")) {
-		*mask = VGPU_FALLBACK_ALL;
-		return 0;
-	}
-	if (!strcasecmp(v, "none") || !*v) {
-		*mask = 0;
-		return 0;
-	}
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcasecmp(tok, "no-gpu") || !strcasecmp(tok, "no_gpu"))
-			m |= VGPU_FALLBACK_NO_GPU;
-		else if (!strcasecmp(tok, "compile"))
-			m |= VGPU_FALLBACK_COMPILE;
-		else if (!strcasecmp(tok, "launch"))
-			m |= VGPU_FALLBACK_LAUNCH;
-		else if (!strcasecmp(tok, "quota"))
-			m |= VGPU_FALLBACK_QUOTA;
-		else
-			return -EINVAL;
-	}
-	*mask = m;
-	return 0;
+	va_start(ap, fmt);
+	vsnprintf(open_err, sizeof(open_err), fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 /* Create a context on @bk; charge it when @charge. */
@@ -200,39 +175,44 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 	struct vgpu_session_opts o;
 	struct vgpu_ledger_limits lim;
 	const char *e, *why = "";
-	char lwhy[256];
+	char lwhy[256] = "";
 	vgpu_session *s;
 	uint32_t want;
-	int ret, mode;
+	uint64_t dev;
+	int ret, mode, kind;
 
+	open_err[0] = 0;
 	if (!out)
-		return -EINVAL;
+		return open_fail(-EINVAL, "NULL session pointer");
 	*out = NULL;
 	memset(&o, 0, sizeof(o));
 	if (opts) {
 		if (opts->size < sizeof(o))
-			return -EINVAL;
+			return open_fail(-EINVAL, "opts->size %u: at least %zu", opts->size, sizeof(o));
 		memcpy(&o, opts, sizeof(o));
 		if (o.flags & ~(VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_DEVICE_LEDGER |
 				VGPU_SESSION_LIMITS | VGPU_SESSION_NO_CACHE))
-			return -EINVAL;
+			return open_fail(-EINVAL, "opts->flags %#x: unknown bits", o.flags);
 		if ((o.flags & VGPU_SESSION_NO_DEVICE_LEDGER) && (o.flags & VGPU_SESSION_DEVICE_LEDGER))
-			return -EINVAL;
+			return open_fail(-EINVAL, "opts->flags: NO_DEVICE_LEDGER and DEVICE_LEDGER");
 		if (o.backend >= VGPU_BACKEND_NR || (o.fallback & ~VGPU_FALLBACK_ALL))
-			return -EINVAL;
+			return open_fail(-EINVAL, "opts: unknown backend %u or fallback bits %#x",
+					 o.backend, o.fallback);
 	}
+	ret = vgpu_env_check(open_err, sizeof(open_err));
+	if (ret)
+		return ret;
 	if (!o.guest) {
 		e = getenv("VGPU_GUEST");
 		o.guest = e && *e ? e : "default";
 	}
 	if (!*o.guest || strlen(o.guest) >= 32)
-		return -EINVAL;
-	if ((e = getenv("VGPU_BACKEND")) && *e && parse_backend(e, &o.backend))
-		return -EINVAL;
-	if ((e = getenv("VGPU_FALLBACK")) && parse_fallback(e, &o.fallback))
-		return -EINVAL;
-	if ((e = getenv("VGPU_DEVICE")) && *e)
-		o.device = (uint32_t)atoi(e);
+		return open_fail(-EINVAL, "guest name '%s': 1 to 31 bytes", o.guest);
+	if (!vgpu_env_word("VGPU_BACKEND", vgpu_env_backend_words, &kind))
+		o.backend = (uint32_t)kind;
+	vgpu_env_flags("VGPU_FALLBACK", vgpu_env_fallback_words, &o.fallback);
+	if (!vgpu_env_uint("VGPU_DEVICE", 0, 0x7fffffff, &dev))
+		o.device = (uint32_t)dev;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -317,11 +297,9 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 	*out = s;
 	return 0;
 fail:
-	{
-		/* keep no session: the error text cannot be read after a failed
-		 * open, so errors here are plain errnos */
-		session_free(s);
-	}
+	/* keep no session: its last error becomes the thread's open error */
+	open_fail(ret, "%s", s->err[0] ? s->err : lwhy);
+	session_free(s);
 	return ret;
 }
 
@@ -387,7 +365,9 @@ VGPU_EXPORT int vgpu_session_backend(vgpu_session *s)
 
 VGPU_EXPORT const char *vgpu_last_error(vgpu_session *s)
 {
-	if (!s || s->magic != VGPU_MAGIC_SESSION)
+	if (!s)
+		return open_err;
+	if (s->magic != VGPU_MAGIC_SESSION)
 		return "invalid session";
 	return s->err;
 }

@@ -40,17 +40,6 @@ uint64_t vgpu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A size as vgpu_parse_size() reads it (cache/cache.c), or "unlimited"/"max"/"none". */
-int vgpu_parse_limit(const char *s, uint64_t *out)
-{
-	if (s && (!strcasecmp(s, "unlimited") || !strcasecmp(s, "max") ||
-		  !strcasecmp(s, "none"))) {
-		*out = VGPU_UNLIMITED;
-		return 0;
-	}
-	return vgpu_parse_size(s, out);
-}
-
 void vgpu_list_init(struct vgpu_list *l)
 {
 	l->prev = l->next = l;

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/env.h"
 #include "core/io.h"
 #include "cpu/cpu.h"
 #include "cpu/fission.h"
@@ -91,9 +92,9 @@ static bool fission_on;		/* set by ident_init */
 
 static bool fission_env(void)
 {
-	const char *e = getenv("VGPU_CPU_FISSION");
+	bool on;
 
-	return !(e && !strcmp(e, "0"));
+	return vgpu_env_bool("VGPU_CPU_FISSION", &on) ? true : on;
 }
 
 static unsigned long long prelude_hash(void)
@@ -332,7 +333,7 @@ int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, siz
 	const char *argv[64 + 2 * 64];
 	struct vgpu_sbuf tu = { 0 }, ign = { 0 };
 	int argc = 0, ret, fd, nsplit = 0;
-	bool fission;
+	bool fission, keep;
 	void *sobytes = NULL;
 	size_t solen = 0;
 	char *out = NULL;
@@ -477,7 +478,7 @@ out:
 	free(ign.p);
 	free(tu.p);
 	free(sobytes);
-	if (!getenv("VGPU_CPU_KEEP_TMP")) {	/* debugging: keep k.cpp and k.so */
+	if (vgpu_env_bool("VGPU_CPU_KEEP_TMP", &keep) || !keep) {	/* debugging: keep k.cpp and k.so */
 		unlink(cpp);
 		unlink(so);
 		rmdir(dir);

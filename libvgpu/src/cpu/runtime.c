@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/env.h"
 #include "core/io.h"
 #include "cpu/cpu.h"
 
@@ -446,8 +447,8 @@ static void cpu_ctx_destroy(void *ctx)
 static int cpu_ctx_create(const struct vgpu_bk_init *init, void **ctx, uint64_t *overhead)
 {
 	struct cpu_ctx *c = calloc(1, sizeof(*c));
-	const char *e = getenv("VGPU_CPU_STACK_KB");
 	unsigned n = init->cpu_threads;
+	uint64_t v;
 
 	if (!c)
 		return -ENOMEM;
@@ -457,13 +458,12 @@ static int cpu_ctx_create(const struct vgpu_bk_init *init, void **ctx, uint64_t 
 		return -ENOENT;
 	}
 	if (!n) {
-		const char *t = getenv("VGPU_CPU_THREADS");
-
-		n = t && atoi(t) > 0 ? (unsigned)atoi(t) : ncores();
+		/* checked by vgpu_session_open (core/env.c); 0: one per core */
+		n = !vgpu_env_uint("VGPU_CPU_THREADS", 0, 1024, &v) && v ? (unsigned)v : ncores();
 	}
 	if (n > 1024)
 		n = 1024;
-	c->stack_size = (e && atoi(e) >= 8 ? (size_t)atoi(e) : 32) * 1024;
+	c->stack_size = (vgpu_env_uint("VGPU_CPU_STACK_KB", 8, 65536, &v) ? 32 : (size_t)v) * 1024;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->start, NULL);
 	pthread_cond_init(&c->done, NULL);

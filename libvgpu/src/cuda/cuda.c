@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "core/env.h"
 #include "gpu/gpu_decls.h"
 
 #define CU_PRELUDE_NAME "vgpu_cuda_prelude.h"
@@ -434,12 +435,13 @@ static void nvml_load(void)
 {
 	const char *missing = NULL;
 	vg_nvmlInit_t init;
+	bool no_nvml;
 
 	pthread_mutex_lock(&cu_load_lock);
 	if (nvml.tried)
 		goto out;
 	nvml.tried = true;
-	if (getenv("VGPU_CUDA_NO_NVML"))
+	if (!vgpu_env_bool("VGPU_CUDA_NO_NVML", &no_nvml) && no_nvml)
 		goto out;
 	nvml.lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
 	if (!nvml.lib)
@@ -977,9 +979,10 @@ static void stg_destroy(struct cu_ctx *c)
 
 static void stg_params(int *threads, size_t *chunk, size_t *min)
 {
-	const char *env = getenv("VGPU_CUDA_STAGING");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	long t = ncpu * 3 / 4, ck = 2048, mn = 4096;
+	uint64_t v[3];
+	int n;
 
 	/* measured on a 16-vCPU H100 host: one thread copies ~5 GB/s into
 	 * pinned memory, 12 threads with 2 MiB chunks ~40 GB/s (bench/gpu) */
@@ -987,15 +990,17 @@ static void stg_params(int *threads, size_t *chunk, size_t *min)
 		t = 12;
 	if (t < 2)
 		t = 2;
-	if (env && *env) {
-		if (sscanf(env, "%ld,%ld,%ld", &t, &ck, &mn) < 1 || t <= 0) {
+	/* THREADS[,CHUNK_KB[,MIN_KB]], checked by vgpu_session_open (core/env.c) */
+	if (!vgpu_env_uints("VGPU_CUDA_STAGING", v, 3, &n)) {
+		if (!v[0]) {
 			*threads = 0;
 			return;
 		}
-		if (t > 64)
-			t = 64;
-		if (ck < 64)
-			ck = 64;
+		t = v[0] > 64 ? 64 : (long)v[0];
+		if (n > 1)
+			ck = v[1] < 64 ? 64 : v[1] > (1u << 20) ? 1l << 20 : (long)v[1];
+		if (n > 2)
+			mn = v[2] > (1u << 30) ? 1l << 30 : (long)v[2];
 	}
 	*threads = (int)t;
 	*chunk = (size_t)ck << 10;

@@ -20,6 +20,7 @@
 
 #include <linux/vgpu.h>
 
+#include "core/env.h"
 #include "core/internal.h"
 
 _Static_assert((int)VGPU_LIB_RES_MEMORY == (int)VGPU_RES_MEMORY, "resource order");
@@ -52,14 +53,14 @@ struct vgpu_ledger {
 static pthread_mutex_t books_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct book *books;
 
+/* an in-process limit from the environment (checked by vgpu_session_open) */
 static uint64_t env_limit(const char *name)
 {
-	const char *e = getenv(name);
 	uint64_t v;
+	int r = !strcmp(name, "VGPU_CONTEXT_LIMIT") ? vgpu_env_count(name, &v) :
+		vgpu_env_size(name, &v);
 
-	if (e && *e && !vgpu_parse_limit(e, &v))
-		return v;
-	return VGPU_UNLIMITED;
+	return r ? VGPU_UNLIMITED : v;
 }
 
 static int kernel_open(struct vgpu_ledger *l, const char *guest, char *why, size_t whylen)
@@ -106,7 +107,7 @@ int vgpu_ledger_open(struct vgpu_ledger **lp, const char *guest, int mode,
 		     const struct vgpu_ledger_limits *lim, char *why, size_t whylen)
 {
 	struct vgpu_ledger *l = calloc(1, sizeof(*l));
-	const char *em = getenv("VGPU_LEDGER");
+	int em;
 	struct book *b;
 	int ret;
 
@@ -114,10 +115,8 @@ int vgpu_ledger_open(struct vgpu_ledger **lp, const char *guest, int mode,
 		return -ENOMEM;
 	l->fd = -1;
 	why[0] = 0;
-	if (em && !strcmp(em, "inprocess"))
-		mode = 1;
-	else if (em && !strcmp(em, "device"))
-		mode = 2;
+	if (!vgpu_env_word("VGPU_LEDGER", vgpu_env_ledger_words, &em))
+		mode = em + 1;	/* inprocess: 1, device: 2 */
 	if (mode != 1) {
 		ret = kernel_open(l, guest, why, whylen);
 		if (!ret) {

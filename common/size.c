@@ -1,14 +1,15 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Human sizes for the vgpu tools. Integer arithmetic only, overflow checked.
+ * Human sizes and counts (size.h). Integer arithmetic only, overflow checked.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <linux/vgpu.h>
 
-#include "size.h"
+#include "common/size.h"
 
 static int is_digit(char c)
 {
@@ -42,19 +43,29 @@ static int check_sign(const char *s)
 	return VGPU_PARSE_OK;
 }
 
+/* The sign, and "unlimited" (*out set, *done true); a VGPU_PARSE_* error. */
+static int parse_head(const char *s, uint64_t *out, bool *done)
+{
+	int err = check_sign(s);
+
+	*done = false;
+	if (!err && !strcmp(s, "unlimited")) {
+		*out = VGPU_LIMIT_UNLIMITED;
+		*done = true;
+	}
+	return err;
+}
+
 int vgpu_parse_size(const char *s, uint64_t *out)
 {
 	uint64_t ip, frac = 0, scale = 1, mult = 1;
 	unsigned __int128 r;
 	int ndig = 0, err;
+	bool done;
 
-	err = check_sign(s);
-	if (err)
+	err = parse_head(s, out, &done);
+	if (err || done)
 		return err;
-	if (!strcmp(s, "unlimited")) {
-		*out = VGPU_LIMIT_UNLIMITED;
-		return VGPU_PARSE_OK;
-	}
 	err = parse_digits(&s, &ip);
 	if (err)
 		return err;
@@ -95,52 +106,37 @@ int vgpu_parse_size(const char *s, uint64_t *out)
 	return VGPU_PARSE_OK;
 }
 
-int vgpu_parse_count(const char *s, uint64_t *out)
+/* "unlimited", or DIGITS (then '%' when @pct) in [@min, @max] */
+static int parse_plain(const char *s, uint64_t *out, bool pct, uint64_t min, uint64_t max)
 {
 	uint64_t v;
+	bool done;
 	int err;
 
-	err = check_sign(s);
-	if (err)
+	err = parse_head(s, out, &done);
+	if (err || done)
 		return err;
-	if (!strcmp(s, "unlimited")) {
-		*out = VGPU_LIMIT_UNLIMITED;
-		return VGPU_PARSE_OK;
-	}
 	err = parse_digits(&s, &v);
 	if (err)
 		return err;
+	if (pct && *s == '%')
+		s++;
 	if (*s)
 		return VGPU_PARSE_BAD;
-	if (v == VGPU_LIMIT_UNLIMITED)
+	if (v < min || v > max)
 		return VGPU_PARSE_RANGE;
 	*out = v;
 	return VGPU_PARSE_OK;
 }
 
+int vgpu_parse_count(const char *s, uint64_t *out)
+{
+	return parse_plain(s, out, false, 0, VGPU_LIMIT_UNLIMITED - 1);
+}
+
 int vgpu_parse_percent(const char *s, uint64_t *out)
 {
-	uint64_t v;
-	int err;
-
-	err = check_sign(s);
-	if (err)
-		return err;
-	if (!strcmp(s, "unlimited")) {
-		*out = VGPU_LIMIT_UNLIMITED;
-		return VGPU_PARSE_OK;
-	}
-	err = parse_digits(&s, &v);
-	if (err)
-		return err;
-	if (*s == '%')
-		s++;
-	if (*s)
-		return VGPU_PARSE_BAD;
-	if (v < 1 || v > 100)
-		return VGPU_PARSE_RANGE;
-	*out = v;
-	return VGPU_PARSE_OK;
+	return parse_plain(s, out, true, 1, 100);
 }
 
 int vgpu_parse_u32(const char *s, uint32_t *out)

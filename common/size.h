@@ -1,10 +1,12 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Human sizes and counts for the vgpu tools: parse "512M", "1.5G", "4096",
- * "unlimited"; format bytes back for people.
+ * The one grammar of sizes and counts in vgpu: vgpuctl's quotas, the
+ * exporter, and libvgpu's VGPU_*_LIMIT / VGPU_CACHE_*MAX environment all
+ * parse "512M", "1.5G", "4096", "unlimited" here; and format bytes back for
+ * people. LGPL so that libvgpu links it; the GPL tools may too.
  */
-#ifndef VGPU_TOOLS_SIZE_H
-#define VGPU_TOOLS_SIZE_H
+#ifndef VGPU_COMMON_SIZE_H
+#define VGPU_COMMON_SIZE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,4 +48,4 @@ char *vgpu_format_size(uint64_t v, char *buf, size_t len);
 /* vgpu_format_count - "%llu" or "unlimited". */
 char *vgpu_format_count(uint64_t v, char *buf, size_t len);
 
-#endif
+#endif /* VGPU_COMMON_SIZE_H */
