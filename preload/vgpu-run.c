@@ -24,6 +24,7 @@
 
 #include <linux/vgpu.h>
 
+#include "common/size.h"
 #include "core/internal.h"
 
 static const char usage[] =
@@ -132,7 +133,8 @@ int main(int argc, char **argv)
 		default: fputs(usage, stderr); return 125;
 		}
 		if (res >= 0) {
-			if (vgpu_parse_limit(optarg, &lim.limit[res]))
+			if ((res == VGPU_LIB_RES_CONTEXTS ? vgpu_parse_count(optarg, &lim.limit[res]) :
+			     vgpu_parse_size(optarg, &lim.limit[res])) != VGPU_PARSE_OK)
 				return die("%s: not a size or count: '%s'", opts[res + 3].name, optarg);
 			lim.set = true;
 		}

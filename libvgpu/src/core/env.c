@@ -274,16 +274,28 @@ static int check_one(const struct env_var *e)
 	return -EINVAL;
 }
 
+static int check_why(const struct env_var *e, char *why, size_t len)
+{
+	if (check_one(e) >= 0)
+		return 0;
+	snprintf(why, len, "%s='%s': expected %s", e->name, getenv(e->name),
+		 e->what ? e->what : "a value");
+	return -EINVAL;
+}
+
 int vgpu_env_check(char *why, size_t len)
 {
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const struct env_var *e = &vars[i];
-
-		if (check_one(e) < 0) {
-			snprintf(why, len, "%s='%s': expected %s", e->name, getenv(e->name),
-				 e->what ? e->what : "a value");
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (check_why(&vars[i], why, len))
 			return -EINVAL;
-		}
-	}
 	return 0;
+}
+
+int vgpu_env_check_var(const char *name, char *why, size_t len)
+{
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (!strcmp(vars[i].name, name))
+			return check_why(&vars[i], why, len);
+	snprintf(why, len, "%s: not a variable of libvgpu", name);
+	return -ENOENT;
 }

@@ -39,6 +39,8 @@ int vgpu_env_uints(const char *name, uint64_t *out, int max, int *n) VGPU_ENV_AP
  * Return: 0, or -EINVAL with @why = "VGPU_X='value': what it must be".
  */
 int vgpu_env_check(char *why, size_t len) VGPU_ENV_API;
+/* vgpu_env_check_var - the same for one variable of the table (-ENOENT: not in it) */
+int vgpu_env_check_var(const char *name, char *why, size_t len) VGPU_ENV_API;
 
 /* the words of the variables that take words */
 extern const char *const vgpu_env_backend_words[] VGPU_ENV_API;	/* vgpu_backend_name() order */

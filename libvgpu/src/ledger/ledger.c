@@ -106,15 +106,24 @@ static int kernel_open(struct vgpu_ledger *l, const char *guest, char *why, size
 int vgpu_ledger_open(struct vgpu_ledger **lp, const char *guest, int mode,
 		     const struct vgpu_ledger_limits *lim, char *why, size_t whylen)
 {
+	static const char *const env[] = {
+		"VGPU_LEDGER", "VGPU_MEM_LIMIT", "VGPU_PINNED_LIMIT", "VGPU_CONTEXT_LIMIT",
+	};
 	struct vgpu_ledger *l = calloc(1, sizeof(*l));
 	int em;
 	struct book *b;
 	int ret;
 
+	why[0] = 0;
+	/* checked here too for users of the ledger without a session (preload) */
+	for (int i = 0; i < (int)(sizeof(env) / sizeof(env[0])); i++)
+		if (vgpu_env_check_var(env[i], why, whylen)) {
+			free(l);
+			return -EINVAL;
+		}
 	if (!l)
 		return -ENOMEM;
 	l->fd = -1;
-	why[0] = 0;
 	if (!vgpu_env_word("VGPU_LEDGER", vgpu_env_ledger_words, &em))
 		mode = em + 1;	/* inprocess: 1, device: 2 */
 	if (mode != 1) {
