@@ -9,7 +9,8 @@
  *   hold BYTES    primary context + BYTES of device memory, "ready", wait
  *   try BYTES     primary context, allocate BYTES: prints "ok" or "refused N"
  *   usage         the guest's books: "mem=N pinned=N ctx=N"
- *   meminfo       primary context, then "free=N total=N" from cuMemGetInfo
+ *   meminfo [wait] primary context, ("ready" and a line on stdin,) then
+ *                 "free=N total=N" from cuMemGetInfo
  *   pin BYTES     primary context + BYTES of cuMemHostAlloc, "ready", wait
  */
 #define _GNU_SOURCE
@@ -59,6 +60,14 @@ static int piece(int argc, char **argv)
 		return 1;
 	if (!strcmp(argv[1], "meminfo")) {
 		size_t f, t;
+		char line[16];
+
+		if (argc > 2 && !strcmp(argv[2], "wait")) {	/* context first, then a line on stdin */
+			printf("ready\n");
+			fflush(stdout);
+			if (!fgets(line, sizeof(line), stdin))
+				return 1;
+		}
 
 		if (cuMemGetInfo(&f, &t))
 			return 1;
