@@ -645,7 +645,22 @@ static struct {
 	bool dev_tried[PL_MAX_DEV];
 } nv;
 
+static pthread_mutex_t nv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *nvml_dev_locked(int dev);
+
+/* NVML's handle of CUDA device @dev (NULL: none); loads NVML on first use */
 static void *nvml_dev(int dev)
+{
+	void *h;
+
+	pthread_mutex_lock(&nv_lock);
+	h = nvml_dev_locked(dev);
+	pthread_mutex_unlock(&nv_lock);
+	return h;
+}
+
+static void *nvml_dev_locked(int dev)
 {
 	cu_uuid_t uuid_fn;
 	unsigned char u[16];
@@ -707,16 +722,12 @@ static int nr_preinit;
 typedef int (*nvml_count_t)(unsigned int *);
 typedef int (*nvml_by_index_t)(unsigned int, void **);
 
-void pl_before_init(void)
+static void before_init(void)
 {
-	static bool done;
 	nvml_count_t count;
 	nvml_by_index_t by_index;
 	unsigned int n = 0;
 
-	if (done)
-		return;
-	done = true;
 	pl_depth++;
 	nvml_dev(-1);	/* loads NVML */
 	count = (nvml_count_t)nvml_sym("nvmlDeviceGetCount_v2");
@@ -731,6 +742,13 @@ void pl_before_init(void)
 			}
 		}
 	pl_depth--;
+}
+
+void pl_before_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, before_init);
 }
 
 /* this process's memory on @dev as NVML lists it per process, or -1; *alone: no other process listed */

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <cuda.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,11 +24,39 @@
 
 static CUcontext primary;
 
+/* a thread allocating and freeing, to check the books stay exact under concurrency */
+static void *churn(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	CUdeviceptr p[8] = { 0 };
+
+	cuCtxSetCurrent(primary);
+	for (int i = 0; i < 400; i++) {
+		int k = rand_r(&seed) % 8;
+
+		if (p[k]) {
+			if (rand_r(&seed) % 2)
+				cuMemFree(p[k]);
+			else
+				cuMemFreeAsync(p[k], 0);
+			p[k] = 0;
+		} else if (rand_r(&seed) % 2) {
+			cuMemAlloc(&p[k], 4096 + rand_r(&seed) % (256 * 1024));
+		} else {
+			cuMemAllocAsync(&p[k], 4096 + rand_r(&seed) % (256 * 1024), 0);
+		}
+	}
+	for (int k = 0; k < 8; k++)
+		if (p[k])
+			cuMemFree(p[k]);
+	return NULL;
+}
+
 static void expect(uint64_t mem, uint64_t pinned, uint64_t ctx, const char *what)
 {
 	struct books b = books();
 
-	ok(b.used[0] == mem && b.used[1] == pinned && b.used[2] == ctx,
+	tap_ok(b.used[0] == mem && b.used[1] == pinned && b.used[2] == ctx,
 	   "%s: books mem=%llu pinned=%llu ctx=%llu (want %llu %llu %llu)", what,
 	   (unsigned long long)b.used[0], (unsigned long long)b.used[1],
 	   (unsigned long long)b.used[2], (unsigned long long)mem, (unsigned long long)pinned,
@@ -118,45 +147,45 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n");
 	bk = books();
-	ok(bk.limit[0] == 64 * MiB && bk.limit[1] == 8 * MiB && bk.limit[2] == 4,
+	tap_ok(bk.limit[0] == 64 * MiB && bk.limit[1] == 8 * MiB && bk.limit[2] == 4,
 	   "guest limits mem 64M pinned 8M contexts 4 (%s ledger)", bk.kernel ? "device" : "in-process");
 	expect(0, 0, 0, "nothing before the first context");
 
 	/* contexts: the primary one with the memory it took (3 MiB in the double) */
-	ok(!start(), "primary context retained");
+	tap_ok(!start(), "primary context retained");
 	expect(3 * MiB, 0, 1, "primary context counted with its measured memory");
 
 	/* device memory and the view of it */
-	ok(cuMemAlloc(&a, 10 * MiB) == CUDA_SUCCESS, "cuMemAlloc_v2 10 MiB");
+	tap_ok(cuMemAlloc(&a, 10 * MiB) == CUDA_SUCCESS, "cuMemAlloc_v2 10 MiB");
 	expect(13 * MiB, 0, 1, "after cuMemAlloc");
 	f = t = 0;
 	cuMemGetInfo(&f, &t);
-	ok(t == 64 * MiB && f == 51 * MiB, "cuMemGetInfo reports (limit - used, limit): free=%zu total=%zu", f, t);
+	tap_ok(t == 64 * MiB && f == 51 * MiB, "cuMemGetInfo reports (limit - used, limit): free=%zu total=%zu", f, t);
 	bk = books();
-	ok(cuMemAlloc(&b, 60 * MiB) == CUDA_ERROR_OUT_OF_MEMORY, "60 MiB past the limit: CUDA_ERROR_OUT_OF_MEMORY");
-	ok(books().hits[0] == bk.hits[0] + 1, "the refusal is counted as a limit hit");
+	tap_ok(cuMemAlloc(&b, 60 * MiB) == CUDA_ERROR_OUT_OF_MEMORY, "60 MiB past the limit: CUDA_ERROR_OUT_OF_MEMORY");
+	tap_ok(books().hits[0] == bk.hits[0] + 1, "the refusal is counted as a limit hit");
 	expect(13 * MiB, 0, 1, "a refusal charges nothing");
-	ok(cuMemAlloc(&b, 51 * MiB) == CUDA_SUCCESS, "exactly up to the limit: allowed");
-	ok(cuMemFree(b) == CUDA_SUCCESS, "freed");
-	ok(cuMemFree(b) != CUDA_SUCCESS, "a second free fails in the driver");
+	tap_ok(cuMemAlloc(&b, 51 * MiB) == CUDA_SUCCESS, "exactly up to the limit: allowed");
+	tap_ok(cuMemFree(b) == CUDA_SUCCESS, "freed");
+	tap_ok(cuMemFree(b) != CUDA_SUCCESS, "a second free fails in the driver");
 	expect(13 * MiB, 0, 1, "free gives back exactly once");
 
-	ok(((CUresult (*)(unsigned int *, unsigned int))dlsym(RTLD_DEFAULT, "cuMemAlloc"))(&v1, MiB) == 0,
+	tap_ok(((CUresult (*)(unsigned int *, unsigned int))dlsym(RTLD_DEFAULT, "cuMemAlloc"))(&v1, MiB) == 0,
 	   "cuMemAlloc (v1, 32-bit) 1 MiB");
 	expect(14 * MiB, 0, 1, "v1 allocation counted");
-	ok(((CUresult (*)(unsigned int))dlsym(RTLD_DEFAULT, "cuMemFree"))(v1) == 0, "cuMemFree (v1)");
-	ok(((CUresult (*)(unsigned int *, unsigned int *, unsigned int, unsigned int, unsigned int))
+	tap_ok(((CUresult (*)(unsigned int))dlsym(RTLD_DEFAULT, "cuMemFree"))(v1) == 0, "cuMemFree (v1)");
+	tap_ok(((CUresult (*)(unsigned int *, unsigned int *, unsigned int, unsigned int, unsigned int))
 	    dlsym(RTLD_DEFAULT, "cuMemAllocPitch"))(&v1, &pitch1, 1000, 100, 4) == 0 && pitch1 == 1024,
 	   "cuMemAllocPitch (v1): pitch 1024");
 	expect(13 * MiB + 102400, 0, 1, "v1 pitch charged pitch x height");
-	ok(((CUresult (*)(unsigned int))dlsym(RTLD_DEFAULT, "cuMemFree"))(v1) == 0, "freed (v1)");
+	tap_ok(((CUresult (*)(unsigned int))dlsym(RTLD_DEFAULT, "cuMemFree"))(v1) == 0, "freed (v1)");
 
-	ok(cuMemAllocPitch(&c, &pitch, 1000, 100, 4) == 0 && pitch == 1024, "cuMemAllocPitch_v2");
+	tap_ok(cuMemAllocPitch(&c, &pitch, 1000, 100, 4) == 0 && pitch == 1024, "cuMemAllocPitch_v2");
 	expect(13 * MiB + 102400, 0, 1, "pitch charged pitch x height, not width x height");
-	ok(cuMemFree(c) == 0, "pitch freed");
-	ok(cuMemAllocManaged(&m, 2 * MiB, CU_MEM_ATTACH_GLOBAL) == 0, "cuMemAllocManaged 2 MiB");
+	tap_ok(cuMemFree(c) == 0, "pitch freed");
+	tap_ok(cuMemAllocManaged(&m, 2 * MiB, CU_MEM_ATTACH_GLOBAL) == 0, "cuMemAllocManaged 2 MiB");
 	expect(15 * MiB, 0, 1, "managed memory counted whole");
-	ok(cuMemFree(m) == 0, "managed freed");
+	tap_ok(cuMemFree(m) == 0, "managed freed");
 
 	/* arrays and mipmapped arrays */
 	{
@@ -167,114 +196,128 @@ int main(int argc, char **argv)
 		CUDA_ARRAY3D_DESCRIPTOR dm = { .Width = 512, .Height = 512, .Format = CU_AD_FORMAT_UNSIGNED_INT8,
 					       .NumChannels = 4 };
 
-		ok(cuArrayCreate(&arr, &d) == 0, "cuArrayCreate_v2 256x256 float4");
-		ok(cuArray3DCreate(&arr3, &d3) == 0, "cuArray3DCreate_v2 64^3 u8");
+		tap_ok(cuArrayCreate(&arr, &d) == 0, "cuArrayCreate_v2 256x256 float4");
+		tap_ok(cuArray3DCreate(&arr3, &d3) == 0, "cuArray3DCreate_v2 64^3 u8");
 		expect(14 * MiB + 256 * 1024, 0, 1, "arrays counted by their texels");
-		ok(cuMipmappedArrayCreate(&mip, &dm, 3) == 0, "cuMipmappedArrayCreate 512^2 rgba8, 3 levels");
+		tap_ok(cuMipmappedArrayCreate(&mip, &dm, 3) == 0, "cuMipmappedArrayCreate 512^2 rgba8, 3 levels");
 		expect(14 * MiB + 256 * 1024 + (1024 + 256 + 64) * 1024, 0, 1, "every level counted");
-		ok(cuArrayDestroy(arr) == 0 && cuArrayDestroy(arr3) == 0 && cuMipmappedArrayDestroy(mip) == 0,
+		tap_ok(cuArrayDestroy(arr) == 0 && cuArrayDestroy(arr3) == 0 && cuMipmappedArrayDestroy(mip) == 0,
 		   "arrays destroyed");
 		expect(13 * MiB, 0, 1, "arrays released");
 	}
 
 	/* stream-ordered allocations and pools */
-	ok(cuMemAllocAsync(&as, 5 * MiB, 0) == 0, "cuMemAllocAsync 5 MiB");
+	tap_ok(cuMemAllocAsync(&as, 5 * MiB, 0) == 0, "cuMemAllocAsync 5 MiB");
 	expect(18 * MiB, 0, 1, "async allocation counted at allocation");
-	ok(cuMemGetInfo(&f, &t) == 0, "cuMemGetInfo (measures the driver's memory)");
+	tap_ok(cuMemGetInfo(&f, &t) == 0, "cuMemGetInfo (measures the driver's memory)");
 	expect(19 * MiB, 0, 1, "the pool's reserve above the allocation (2 MiB steps) is driver memory");
-	ok(cuMemFreeAsync(as, 0) == 0, "cuMemFreeAsync");
+	tap_ok(cuMemFreeAsync(as, 0) == 0, "cuMemFreeAsync");
 	expect(14 * MiB, 0, 1, "the allocation's charge is given back at the free");
 	cuMemGetInfo(&f, &t);
 	expect(19 * MiB, 0, 1, "memory the pool keeps after the free stays in the books");
-	ok(cuDeviceGetDefaultMemPool(&pool, 0) == 0 && cuMemPoolTrimTo(pool, 0) == 0, "cuMemPoolTrimTo 0");
+	tap_ok(cuDeviceGetDefaultMemPool(&pool, 0) == 0 && cuMemPoolTrimTo(pool, 0) == 0, "cuMemPoolTrimTo 0");
 	expect(13 * MiB, 0, 1, "a trim gives the pool's memory back");
-	ok(cuMemAllocAsync(&as2, MiB, 0) == 0 && cuMemFree(as2) == 0, "cuMemFree of a stream-ordered allocation");
-	ok(cuMemFreeAsync(as2, 0) != 0, "freeing it again fails in the driver");
+	tap_ok(cuMemAllocAsync(&as2, MiB, 0) == 0 && cuMemFree(as2) == 0, "cuMemFree of a stream-ordered allocation");
+	tap_ok(cuMemFreeAsync(as2, 0) != 0, "freeing it again fails in the driver");
 	cuMemPoolTrimTo(pool, 0);
 	expect(13 * MiB, 0, 1, "released once, not twice");
-	ok(cuMemAllocAsync(&as, 60 * MiB, 0) == CUDA_ERROR_OUT_OF_MEMORY, "cuMemAllocAsync past the limit refused");
+	tap_ok(cuMemAllocAsync(&as, 60 * MiB, 0) == CUDA_ERROR_OUT_OF_MEMORY, "cuMemAllocAsync past the limit refused");
 
 	/* cuMemCreate: device location is device memory, host location pinned memory */
 	memset(&prop, 0, sizeof(prop));
 	prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
 	prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-	ok(cuMemCreate(&hd, 4 * MiB, &prop, 0) == 0, "cuMemCreate device 4 MiB");
+	tap_ok(cuMemCreate(&hd, 4 * MiB, &prop, 0) == 0, "cuMemCreate device 4 MiB");
 	prop.location.type = CU_MEM_LOCATION_TYPE_HOST;
 	if (bk.kernel) {
 		/* the module charges pinned memory only by pinning an address range */
-		ok(cuMemCreate(&hh, 2 * MiB, &prop, 0) == CUDA_ERROR_OUT_OF_MEMORY,
+		tap_ok(cuMemCreate(&hh, 2 * MiB, &prop, 0) == CUDA_ERROR_OUT_OF_MEMORY,
 		   "cuMemCreate host 2 MiB: refused by the device ledger (no address to pin; documented)");
 		expect(17 * MiB, 0, 1, "device location -> memory, the refused host one charges nothing");
 		prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-		ok(cuMemCreate(&hh, MiB, &prop, 0) == 0 && cuMemRelease(hh) == 0, "(device handle instead)");
+		tap_ok(cuMemCreate(&hh, MiB, &prop, 0) == 0 && cuMemRelease(hh) == 0, "(device handle instead)");
 	} else {
-		ok(cuMemCreate(&hh, 2 * MiB, &prop, 0) == 0, "cuMemCreate host 2 MiB");
+		tap_ok(cuMemCreate(&hh, 2 * MiB, &prop, 0) == 0, "cuMemCreate host 2 MiB");
 		expect(17 * MiB, 2 * MiB, 1, "device location -> memory, host location -> pinned");
 		prop.location.type = CU_MEM_LOCATION_TYPE_HOST_NUMA;
-		ok(cuMemCreate(&hh, 7 * MiB, &prop, 0) == CUDA_ERROR_OUT_OF_MEMORY,
+		tap_ok(cuMemCreate(&hh, 7 * MiB, &prop, 0) == CUDA_ERROR_OUT_OF_MEMORY,
 		   "cuMemCreate host-NUMA past the pinned limit refused");
 	}
 	{
 		CUdeviceptr va;
 		CUmemGenericAllocationHandle again;
 
-		ok(cuMemAddressReserve(&va, 4 * MiB, 0, 0, 0) == 0 && cuMemMap(va, 4 * MiB, 0, hd, 0) == 0,
+		tap_ok(cuMemAddressReserve(&va, 4 * MiB, 0, 0, 0) == 0 && cuMemMap(va, 4 * MiB, 0, hd, 0) == 0,
 		   "mapped");
-		ok(cuMemRelease(hd) == 0, "released while mapped");
+		tap_ok(cuMemRelease(hd) == 0, "released while mapped");
 		expect(17 * MiB, bk.kernel ? 0 : 2 * MiB, 1, "still counted while mapped");
-		ok(cuMemRetainAllocationHandle(&again, (void *)va) == 0 && again == hd && cuMemRelease(again) == 0,
+		tap_ok(cuMemRetainAllocationHandle(&again, (void *)va) == 0 && again == hd && cuMemRelease(again) == 0,
 		   "retain + release of the handle");
-		ok(cuMemUnmap(va, 4 * MiB) == 0, "unmapped");
+		tap_ok(cuMemUnmap(va, 4 * MiB) == 0, "unmapped");
 		expect(13 * MiB, bk.kernel ? 0 : 2 * MiB, 1, "gone with the last mapping");
 		if (!bk.kernel)
-			ok(cuMemRelease(hh) == 0, "host handle released");
+			tap_ok(cuMemRelease(hh) == 0, "host handle released");
 	}
 
 	/* pinned host memory */
 	reg = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ok(cuMemHostAlloc(&h1, MiB, 0) == 0 && cuMemAllocHost(&h2, MiB) == 0 &&
+	tap_ok(cuMemHostAlloc(&h1, MiB, 0) == 0 && cuMemAllocHost(&h2, MiB) == 0 &&
 	   cuMemHostRegister(reg, MiB, 0) == 0, "cuMemHostAlloc, cuMemAllocHost_v2, cuMemHostRegister_v2");
 	expect(13 * MiB, 3 * MiB, 1, "pinned host memory against the pinned quota");
 	{
 		void *h3;
 
-		ok(cuMemHostAlloc(&h3, 6 * MiB, 0) == CUDA_ERROR_OUT_OF_MEMORY, "past the pinned limit refused");
+		tap_ok(cuMemHostAlloc(&h3, 6 * MiB, 0) == CUDA_ERROR_OUT_OF_MEMORY, "past the pinned limit refused");
 	}
-	ok(cuMemFreeHost(h1) == 0 && cuMemFreeHost(h2) == 0 && cuMemHostUnregister(reg) == 0, "freed");
-	ok(cuMemHostUnregister(reg) != 0, "unregistered twice fails in the driver");
+	tap_ok(cuMemFreeHost(h1) == 0 && cuMemFreeHost(h2) == 0 && cuMemHostUnregister(reg) == 0, "freed");
+	tap_ok(cuMemHostUnregister(reg) != 0, "unregistered twice fails in the driver");
 	expect(13 * MiB, 0, 1, "pinned memory released once");
 	munmap(reg, MiB);
 	memset(&pp, 0, sizeof(pp));
 	pp.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
 	pp.location.type = CU_MEM_LOCATION_TYPE_HOST;
-	ok(cuMemPoolCreate(&hpool, &pp) == 0, "a pool in host memory");
+	tap_ok(cuMemPoolCreate(&hpool, &pp) == 0, "a pool in host memory");
 	if (bk.kernel) {
-		ok(cuMemAllocFromPoolAsync(&as, MiB, hpool, 0) == CUDA_ERROR_OUT_OF_MEMORY,
+		tap_ok(cuMemAllocFromPoolAsync(&as, MiB, hpool, 0) == CUDA_ERROR_OUT_OF_MEMORY,
 		   "allocation from it: refused by the device ledger (no address to pin; documented)");
-		ok(cuMemPoolDestroy(hpool) == 0, "pool destroyed");
+		tap_ok(cuMemPoolDestroy(hpool) == 0, "pool destroyed");
 	} else {
-		ok(cuMemAllocFromPoolAsync(&as, MiB, hpool, 0) == 0, "allocation from it");
+		tap_ok(cuMemAllocFromPoolAsync(&as, MiB, hpool, 0) == 0, "allocation from it");
 		expect(13 * MiB, MiB, 1, "... is pinned host memory");
-		ok(cuMemFreeAsync(as, 0) == 0 && cuMemPoolDestroy(hpool) == 0, "freed, pool destroyed");
+		tap_ok(cuMemFreeAsync(as, 0) == 0 && cuMemPoolDestroy(hpool) == 0, "freed, pool destroyed");
 	}
 
 	/* explicit contexts and what goes with them */
-	ok(cuCtxCreate(&ctx2, NULL, 0, 0) == 0, "cuCtxCreate_v4");
+	tap_ok(cuCtxCreate(&ctx2, NULL, 0, 0) == 0, "cuCtxCreate_v4");
 	expect(16 * MiB, 0, 2, "context counted with its memory");
-	ok(cuMemAlloc(&a, MiB) == 0, "1 MiB in the new context");
-	ok(cuCtxCreate(&ctx3, NULL, 0, 0) == 0 && cuCtxCreate(&ctx4, NULL, 0, 0) == 0, "two more contexts");
+	tap_ok(cuMemAlloc(&a, MiB) == 0, "1 MiB in the new context");
+	tap_ok(cuCtxCreate(&ctx3, NULL, 0, 0) == 0 && cuCtxCreate(&ctx4, NULL, 0, 0) == 0, "two more contexts");
 	{
 		CUcontext ctx5;
 
-		ok(cuCtxCreate(&ctx5, NULL, 0, 0) == CUDA_ERROR_OUT_OF_MEMORY, "a fifth context: refused");
+		tap_ok(cuCtxCreate(&ctx5, NULL, 0, 0) == CUDA_ERROR_OUT_OF_MEMORY, "a fifth context: refused");
 	}
-	ok(cuCtxDestroy(ctx4) == 0 && cuCtxDestroy(ctx3) == 0, "destroyed");
+	tap_ok(cuCtxDestroy(ctx4) == 0 && cuCtxDestroy(ctx3) == 0, "destroyed");
 	mem = books().used[0];
-	ok(cuCtxDestroy(ctx2) == 0, "destroying a context with a live allocation");
-	ok(books().used[0] == mem - 4 * MiB && books().used[2] == 1,
+	tap_ok(cuCtxDestroy(ctx2) == 0, "destroying a context with a live allocation");
+	tap_ok(books().used[0] == mem - 4 * MiB && books().used[2] == 1,
 	   "its memory and its allocation are released with it");
-	ok(cuMemFree(a) != 0, "freeing that allocation afterwards fails in the driver");
+	tap_ok(cuMemFree(a) != 0, "freeing that allocation afterwards fails in the driver");
 	expect(13 * MiB, 0, 1, "and is not given back twice");
+
+	/* eight threads allocating and freeing at once: the books end where they began */
+	{
+		pthread_t th[8];
+		CUmemoryPool dp;
+
+		for (int i = 0; i < 8; i++)
+			pthread_create(&th[i], NULL, churn, (void *)(uintptr_t)(i + 1));
+		for (int i = 0; i < 8; i++)
+			pthread_join(th[i], NULL);
+		cuDeviceGetDefaultMemPool(&dp, 0);
+		cuMemPoolTrimTo(dp, 0);
+		expect(13 * MiB, 0, 1, "8 threads x 400 allocations and frees: the books are exact");
+	}
 
 	/* NVML agrees */
 	{
@@ -285,7 +328,7 @@ int main(int argc, char **argv)
 		int (*info)(void *, void *) = nv ? (int (*)(void *, void *))dlsym(nv, "nvmlDeviceGetMemoryInfo") : NULL;
 		void *dev;
 
-		ok(init && byidx && info && !init() && !byidx(0, &dev) && !info(dev, &nm) &&
+		tap_ok(init && byidx && info && !init() && !byidx(0, &dev) && !info(dev, &nm) &&
 		   nm.total == 64 * MiB && nm.used == 13 * MiB && nm.free == 51 * MiB,
 		   "nvmlDeviceGetMemoryInfo: total=%llu used=%llu free=%llu", nm.total, nm.used, nm.free);
 	}
@@ -298,18 +341,18 @@ int main(int argc, char **argv)
 		uint64_t vf = 1, vt = 1;
 
 		view(1ull << 30, 1ull << 30, 70 * MiB, 64 * MiB, &vf, &vt);
-		ok(vf == 0 && vt == 64 * MiB, "used above the limit: free 0, not an underflow (%llu)",
+		tap_ok(vf == 0 && vt == 64 * MiB, "used above the limit: free 0, not an underflow (%llu)",
 		   (unsigned long long)vf);
 		view(5 * MiB, 1ull << 30, 10 * MiB, 64 * MiB, &vf, &vt);
-		ok(vf == 5 * MiB, "free never above what the device has free");
+		tap_ok(vf == 5 * MiB, "free never above what the device has free");
 		view(100 * MiB, 128 * MiB, 0, 1ull << 40, &vf, &vt);
-		ok(vt == 128 * MiB && vf == 100 * MiB, "total never above the device");
+		tap_ok(vt == 128 * MiB && vf == 100 * MiB, "total never above the device");
 	}
 
-	ok(cuMemFree(a) != 0 || 1, "cleanup");
-	ok(cuDevicePrimaryCtxRelease(0) == 0, "primary context released");
+	tap_ok(cuMemFree(a) != 0 || 1, "cleanup");
+	tap_ok(cuDevicePrimaryCtxRelease(0) == 0, "primary context released");
 	bk = books();
-	ok(bk.used[0] == 0 && bk.used[2] == 0, "the books are empty (mem=%llu ctx=%llu)",
+	tap_ok(bk.used[0] == 0 && bk.used[2] == 0, "the books are empty (mem=%llu ctx=%llu)",
 	   (unsigned long long)bk.used[0], (unsigned long long)bk.used[2]);
-	return t_done();
+	return tap_done();
 }

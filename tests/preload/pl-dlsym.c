@@ -32,11 +32,11 @@ static int off_mode(void *h)
 	void *p = dlsym(h, "cuMemAlloc_v2");
 
 	printf("TAP version 13\n");
-	ok(p && !in_preload(p), "VGPU_PRELOAD=off: dlsym gives the driver's cuMemAlloc_v2 (%s)", lib_of(p));
-	ok(gpa && !in_preload((void *)gpa), "VGPU_PRELOAD=off: cuGetProcAddress_v2 is the driver's");
+	tap_ok(p && !in_preload(p), "VGPU_PRELOAD=off: dlsym gives the driver's cuMemAlloc_v2 (%s)", lib_of(p));
+	tap_ok(gpa && !in_preload((void *)gpa), "VGPU_PRELOAD=off: cuGetProcAddress_v2 is the driver's");
 	p = gpa ? lookup(gpa, "cuMemAlloc", 13000, 0) : NULL;
-	ok(p && !in_preload(p), "VGPU_PRELOAD=off: cuGetProcAddress answers are the driver's");
-	return t_done();
+	tap_ok(p && !in_preload(p), "VGPU_PRELOAD=off: cuGetProcAddress answers are the driver's");
+	return tap_done();
 }
 
 int main(int argc, char **argv)
@@ -72,77 +72,77 @@ int main(int argc, char **argv)
 
 	/* dlsym through the driver's own handle */
 	p = dlsym(h, "cuMemAlloc_v2");
-	ok(in_preload(p) && !strcmp(sym_of(p), "cuMemAlloc_v2"),
+	tap_ok(in_preload(p) && !strcmp(sym_of(p), "cuMemAlloc_v2"),
 	   "dlsym(libcuda, cuMemAlloc_v2) gives the wrapper (%s:%s)", lib_of(p), sym_of(p));
 	/* self-lookup: RTLD_DEFAULT finds the interposer first; it must be the wrapper, callable */
 	q = dlsym(RTLD_DEFAULT, "cuMemAlloc_v2");
-	ok(q == p, "dlsym(RTLD_DEFAULT, cuMemAlloc_v2) finds the same wrapper, not a second one");
+	tap_ok(q == p, "dlsym(RTLD_DEFAULT, cuMemAlloc_v2) finds the same wrapper, not a second one");
 	/* RTLD_NEXT is relative to the caller (the executable): the preload comes next */
 	q = dlsym(RTLD_NEXT, "cuMemAlloc_v2");
-	ok(q == p, "dlsym(RTLD_NEXT) from the program resolves relative to the program (%s)", lib_of(q));
-	ok(dlsym(h, "cuNoSuchEntryPoint") == NULL, "an unknown name is still unknown");
+	tap_ok(q == p, "dlsym(RTLD_NEXT) from the program resolves relative to the program (%s)", lib_of(q));
+	tap_ok(dlsym(h, "cuNoSuchEntryPoint") == NULL, "an unknown name is still unknown");
 
 	gpa = (gpa_v2_t)dlsym(h, "cuGetProcAddress_v2");
-	ok(in_preload((void *)gpa), "dlsym(libcuda, cuGetProcAddress_v2) is wrapped");
+	tap_ok(in_preload((void *)gpa), "dlsym(libcuda, cuGetProcAddress_v2) is wrapped");
 	p = lookup(gpa, "cuGetProcAddress", 13000, 0);
-	ok(p == (void *)gpa, "cuGetProcAddress(cuGetProcAddress, 13000) is the v2 wrapper");
+	tap_ok(p == (void *)gpa, "cuGetProcAddress(cuGetProcAddress, 13000) is the v2 wrapper");
 	p = lookup(gpa, "cuGetProcAddress", 11030, 0);
-	ok(in_preload(p) && !strcmp(sym_of(p), "cuGetProcAddress"), "at 11030 the v1 wrapper (%s)", sym_of(p));
+	tap_ok(in_preload(p) && !strcmp(sym_of(p), "cuGetProcAddress"), "at 11030 the v1 wrapper (%s)", sym_of(p));
 
 	p = lookup(gpa, "cuDeviceGetCount", 13000, 0);
-	ok(p && !in_preload(p), "cuDeviceGetCount (not hooked) passes through to the driver");
+	tap_ok(p && !in_preload(p), "cuDeviceGetCount (not hooked) passes through to the driver");
 	init = lookup(gpa, "cuInit", 13000, 0);
-	ok(in_preload((void *)init), "cuInit is wrapped (the device-wide baseline is taken before it)");
+	tap_ok(in_preload((void *)init), "cuInit is wrapped (the device-wide baseline is taken before it)");
 	retain = lookup(gpa, "cuDevicePrimaryCtxRetain", 13000, 0);
 	setcur = lookup(gpa, "cuCtxSetCurrent", 13000, 0);
 	release = lookup(gpa, "cuDevicePrimaryCtxRelease", 13000, 0);
-	ok(in_preload((void *)release) && !strcmp(sym_of((void *)release), "cuDevicePrimaryCtxRelease_v2"),
+	tap_ok(in_preload((void *)release) && !strcmp(sym_of((void *)release), "cuDevicePrimaryCtxRelease_v2"),
 	   "cuDevicePrimaryCtxRelease at 13000: the _v2 wrapper");
-	ok(init && retain && setcur && !init(0) && !retain(&c, 0) && !setcur(c), "primary context through the runtime path");
+	tap_ok(init && retain && setcur && !init(0) && !retain(&c, 0) && !setcur(c), "primary context through the runtime path");
 	b = books();
-	ok(b.used[2] == 1 && b.used[0] == 3 * MiB, "counted: ctx=%llu mem=%llu",
+	tap_ok(b.used[2] == 1 && b.used[0] == 3 * MiB, "counted: ctx=%llu mem=%llu",
 	   (unsigned long long)b.used[2], (unsigned long long)b.used[0]);
 
 	/* the ABI of the version asked for */
 	alloc2 = lookup(gpa, "cuMemAlloc", 13000, 0);
 	alloc1 = lookup(gpa, "cuMemAlloc", 3000, 0);
-	ok(in_preload((void *)alloc2) && !strcmp(sym_of((void *)alloc2), "cuMemAlloc_v2"),
+	tap_ok(in_preload((void *)alloc2) && !strcmp(sym_of((void *)alloc2), "cuMemAlloc_v2"),
 	   "cuMemAlloc at 13000: the cuMemAlloc_v2 wrapper");
-	ok(in_preload((void *)alloc1) && !strcmp(sym_of((void *)alloc1), "cuMemAlloc"),
+	tap_ok(in_preload((void *)alloc1) && !strcmp(sym_of((void *)alloc1), "cuMemAlloc"),
 	   "cuMemAlloc at 3000: the 32-bit cuMemAlloc wrapper (%s)", sym_of((void *)alloc1));
-	ok(!alloc2(&d, 4 * MiB) && books().used[0] == 7 * MiB, "64-bit ABI call charged 4 MiB");
+	tap_ok(!alloc2(&d, 4 * MiB) && books().used[0] == 7 * MiB, "64-bit ABI call charged 4 MiB");
 	d1 = 0;
-	ok(!alloc1(&d1, 2 * MiB) && d1 != 0 && books().used[0] == 9 * MiB,
+	tap_ok(!alloc1(&d1, 2 * MiB) && d1 != 0 && books().used[0] == 9 * MiB,
 	   "32-bit ABI call (unsigned int size, 32-bit pointer) charged 2 MiB");
 	free2 = lookup(gpa, "cuMemFree", 13000, 0);
-	ok(!free2(d) && !free2(d1) && books().used[0] == 3 * MiB, "both freed through cuMemFree_v2");
+	tap_ok(!free2(d) && !free2(d1) && books().used[0] == 3 * MiB, "both freed through cuMemFree_v2");
 
 	p = lookup(gpa, "cuMemAllocAsync", 13000, CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM);
-	ok(in_preload(p) && !strcmp(sym_of(p), "cuMemAllocAsync_ptsz"),
+	tap_ok(in_preload(p) && !strcmp(sym_of(p), "cuMemAllocAsync_ptsz"),
 	   "per-thread default stream: the _ptsz wrapper (%s)", sym_of(p));
 	p = lookup(gpa, "cuMemAllocAsync", 13000, CU_GET_PROC_ADDRESS_LEGACY_STREAM);
-	ok(in_preload(p) && !strcmp(sym_of(p), "cuMemAllocAsync"), "legacy stream: the plain wrapper");
+	tap_ok(in_preload(p) && !strcmp(sym_of(p), "cuMemAllocAsync"), "legacy stream: the plain wrapper");
 
 	ctx2 = lookup(gpa, "cuCtxCreate", 3020, 0);
 	ctx3 = lookup(gpa, "cuCtxCreate", 11040, 0);
 	ctx4 = lookup(gpa, "cuCtxCreate", 12050, 0);
 	destroy = lookup(gpa, "cuCtxDestroy", 13000, 0);
-	ok(!strcmp(sym_of((void *)ctx2), "cuCtxCreate_v2") && !strcmp(sym_of((void *)ctx3), "cuCtxCreate_v3") &&
+	tap_ok(!strcmp(sym_of((void *)ctx2), "cuCtxCreate_v2") && !strcmp(sym_of((void *)ctx3), "cuCtxCreate_v3") &&
 	   !strcmp(sym_of((void *)ctx4), "cuCtxCreate_v4"), "cuCtxCreate at 3020/11040/12050: _v2/_v3/_v4");
-	ok(!ctx3(&c2, NULL, 0, 0, 0) && books().used[2] == 2, "cuCtxCreate_v3 ABI (affinity params) counted");
-	ok(!destroy(c2) && books().used[2] == 1, "destroyed");
-	ok(!ctx2(&c2, 0, 0) && books().used[2] == 2 && !destroy(c2), "cuCtxCreate_v2 ABI counted and destroyed");
+	tap_ok(!ctx3(&c2, NULL, 0, 0, 0) && books().used[2] == 2, "cuCtxCreate_v3 ABI (affinity params) counted");
+	tap_ok(!destroy(c2) && books().used[2] == 1, "destroyed");
+	tap_ok(!ctx2(&c2, 0, 0) && books().used[2] == 2 && !destroy(c2), "cuCtxCreate_v2 ABI counted and destroyed");
 	setcur(c);
 
 	/* a version newer than the header: the driver's answer, untouched */
 	future = lookup(gpa, "cuMemAlloc", 99000, 0);
-	ok(future && !in_preload((void *)future), "cuMemAlloc at 99000 (unknown ABI) passes through (%s)",
+	tap_ok(future && !in_preload((void *)future), "cuMemAlloc at 99000 (unknown ABI) passes through (%s)",
 	   lib_of((void *)future));
-	ok(future && !future(MiB, 0, &d2) && books().used[0] == 3 * MiB,
+	tap_ok(future && !future(MiB, 0, &d2) && books().used[0] == 3 * MiB,
 	   "calling it works, with its own ABI (and the books cannot see it: documented)");
 	p = lookup(gpa, "cuFutureEntryPoint", 13000, 0);
-	ok(p == NULL, "an entry point the driver lacks stays missing");
+	tap_ok(p == NULL, "an entry point the driver lacks stays missing");
 
-	ok(!release(0) && books().used[2] == 0 && books().used[0] == 0, "primary released: books empty");
-	return t_done();
+	tap_ok(!release(0) && books().used[2] == 0 && books().used[0] == 0, "primary released: books empty");
+	return tap_done();
 }

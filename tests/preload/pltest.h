@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The preload tests' view of the books (vgpu_preload_usage, looked up in the
- * preloaded library) and TAP output. Header-only: the programs are single files.
+ * preloaded library) and where a function lives. TAP: common/tap.h.
  */
 #ifndef PLTEST_H
 #define PLTEST_H
@@ -16,31 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tap.h"
+
 #define MiB (1ull << 20)
 
 #define PLT_UNUSED __attribute__((unused))
-
-static int t_n, t_fail;
-
-__attribute__((format(printf, 2, 3))) static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", cond ? "" : "not ", ++t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		t_fail = 1;
-}
-
-static int t_done(void)
-{
-	printf("1..%d\n", t_n);
-	return t_fail;
-}
 
 struct books {
 	uint64_t used[3], peak[3], limit[3], hits[3];
