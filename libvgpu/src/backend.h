@@ -61,20 +61,46 @@
 
 #define VGPU_MAX_PARAMS		64
 #define VGPU_KNAME_MAX		128
+#define VGPU_MAX_NAMES		64	/* name expressions of one compile (the caller's) */
 
-/** struct vgpu_kparam - one parameter: enum vgpu_arg_type and its size */
+/**
+ * struct vgpu_kparam - one parameter: enum vgpu_arg_type, its size and alignment
+ * @type: the argument type it takes (VGPU_ARG_BUFFER for any pointer,
+ *	VGPU_ARG_BYTES for structs/vectors, VGPU_ARG_NONE unknown)
+ * @align: alignment of the value in bytes (0: unknown)
+ * @size: bytes of the value passed (8 for pointers; 0: unknown)
+ */
 struct vgpu_kparam {
-	uint8_t type;		/* VGPU_ARG_BUFFER for any pointer, VGPU_ARG_NONE unknown */
-	uint8_t size;		/* bytes of the value passed (8 for pointers) */
+	uint8_t type;
+	uint8_t __pad;
+	uint16_t align;
+	uint32_t size;
 };
 
-/** struct vgpu_kinfo - one `__global__` kernel found in a source */
+/**
+ * enum vgpu_kind - parameter kinds of the compiler's descriptor (devsig.c):
+ * what a backend's @function_sig decodes; the core maps kind + size to an
+ * enum vgpu_arg_type (vgpu_kind_to_arg()).
+ */
+enum vgpu_kind {
+	VGPU_KIND_PTR = 1,
+	VGPU_KIND_SINT = 2,
+	VGPU_KIND_UINT = 3,
+	VGPU_KIND_FLOAT = 4,
+	VGPU_KIND_BOOL = 5,
+	VGPU_KIND_BYTES = 6,	/* class, union, vector, long double, ... */
+};
+
+/** struct vgpu_kinfo - one `__global__` kernel found in a source (or its image) */
 struct vgpu_kinfo {
-	char name[VGPU_KNAME_MAX];
+	char name[VGPU_KNAME_MAX];		/* identifier (parse) or name expression */
 	int nparams;				/* -1: unknown */
 	struct vgpu_kparam params[VGPU_MAX_PARAMS];
 	bool uses_barrier;			/* body (or a helper) calls __syncthreads */
 	bool extern_c;				/* declared extern "C" */
+	bool is_template;			/* `template <...>` head: needs a name expression */
+	bool has_body;				/* defined here (not only declared) */
+	char qual[VGPU_KNAME_MAX];		/* namespace-qualified name ("ops::axpy"), parse only */
 };
 
 /** struct vgpu_ksite - where a kernel is declared (for source rewriting) */
@@ -110,7 +136,14 @@ struct vgpu_ksig {
 
 /* ---- what the ops take ------------------------------------------------- */
 
-/** struct vgpu_bk_source - input of @compile */
+/**
+ * struct vgpu_bk_source - input of @compile
+ * @names: canonical name expressions (vgpu_name_canon()) to instantiate and
+ *	make findable by @function_get: every non-template kernel of the source
+ *	by its qualified name plus the caller's list ("reduce<float,256>").
+ *	The backend appends the signature descriptor of each (vgpu_devsig_emit())
+ *	so that @function_sig reports the compiler's types.
+ */
 struct vgpu_bk_source {
 	const char *name;			/* for logs, may be NULL */
 	const char *src;
@@ -118,6 +151,8 @@ struct vgpu_bk_source {
 	const char *const *options;
 	int nr_options;
 	const struct vgpu_ksig *sig;		/* parsed by the core */
+	const char *const *names;
+	int nr_names;
 };
 
 /** struct vgpu_bk_launch - input of @launch */
@@ -198,7 +233,18 @@ struct vgpu_backend_ops {
 	int (*module_load)(void *ctx, const void *blob, size_t len, int format, void **mod,
 			   struct vgpu_ksig **sig);
 	void (*module_unload)(void *ctx, void *mod);
+	/* @name: a name expression of the compile's @names, or a symbol of a
+	 * foreign image. -ENOENT with text when absent. */
 	int (*function_get)(void *ctx, void *mod, const char *name, void **fn);
+	/* Optional: @fn's parameters as the compiler saw them (out->nparams,
+	 * out->params[]: type from vgpu_kind_to_arg(), size, align) and 0; or
+	 * only sizes (type VGPU_ARG_NONE) and 1 (a foreign image: driver info);
+	 * -ENOENT when nothing is known. */
+	int (*function_sig)(void *ctx, void *mod, void *fn, const char *name,
+			    struct vgpu_kinfo *out);
+	/* Optional: a `__device__`/`__constant__` variable: its device address
+	 * (host address on the CPU) and size. -ENOENT when absent. */
+	int (*global_get)(void *ctx, void *mod, const char *name, uint64_t *dptr, size_t *size);
 	int (*launch)(void *ctx, void *fn, const struct vgpu_bk_launch *l);
 
 	/* Optional: text of the last failure in this context (else thread-local). */
@@ -235,6 +281,72 @@ void vgpu_bk_clearerr(void) VGPU_INTERNAL;
 const char *vgpu_bk_errtext(void) VGPU_INTERNAL;
 /** vgpu_now_ns - CLOCK_MONOTONIC in ns */
 uint64_t vgpu_now_ns(void) VGPU_INTERNAL;
+
+/* ---- one kernel source for every backend (core/devsig.c) --------------- */
+
+/**
+ * vgpu_name_canon - canonical form of a name expression into @out (@len
+ * bytes): whitespace dropped except one space between two word characters
+ * ("reduce< float, 256 >" -> "reduce<float,256>"). -EINVAL: empty, too long,
+ * or characters a C++ name expression cannot hold.
+ */
+int vgpu_name_canon(const char *in, char *out, size_t len) VGPU_INTERNAL;
+
+/** vgpu_kind_to_arg - enum vgpu_arg_type for a descriptor kind and size */
+int vgpu_kind_to_arg(int kind, uint32_t size) VGPU_INTERNAL;
+
+/**
+ * vgpu_devsig_prelude - C++ text defining the descriptor machinery
+ * (struct __vgpu_sigd, __vgpu_sigT<F>::make()): compiles as CUDA (NVRTC),
+ * HIP (hiprtc) and host C++ alike. Put it before the source.
+ */
+extern const char vgpu_devsig_prelude[] VGPU_INTERNAL;
+
+/**
+ * vgpu_devsig_emit - append to @sb, for each name i of @names, the variable
+ * extern "C" `__vgpu_sig_<i>` holding the descriptor of that kernel: @qual
+ * is put before the variable ("__device__" on GPUs), @prefix before the
+ * last identifier of the expression (the CPU backend's renamed kernels,
+ * "__vgpu_k_"; "" for none). Layout (struct __vgpu_sigd): uint32 n, then 64
+ * words kind | align << 8 | size << 16.
+ */
+void vgpu_devsig_emit(struct vgpu_sbuf *sb, const char *const *names, int n, const char *qual,
+		      const char *prefix) VGPU_INTERNAL;
+#define VGPU_DEVSIG_WORDS	(1 + VGPU_MAX_PARAMS)
+
+/** vgpu_devsig_decode - a descriptor into @out's nparams/params; -EINVAL if malformed */
+int vgpu_devsig_decode(const uint32_t *words, size_t nwords, struct vgpu_kinfo *out) VGPU_INTERNAL;
+
+/**
+ * struct vgpu_devheader - a host header that device code may include, the
+ * same set on every backend. @gpu: its text for NVRTC/hiprtc (which have no
+ * system headers); @cpu: its text for the CPU backend, NULL where the
+ * system's own header serves.
+ */
+struct vgpu_devheader {
+	const char *name;
+	const char *gpu;
+	const char *cpu;
+};
+extern const struct vgpu_devheader vgpu_devheaders[] VGPU_INTERNAL;	/* NULL-name terminated */
+
+/**
+ * Name tables of GPU images (NVRTC/hiprtc lowered names), so that a cached or
+ * saved image finds its kernels by expression without the compiler:
+ * vgpu_names_pack() writes "VGPUNAM1", the pairs, then the image (malloc()ed
+ * *@out); vgpu_names_unpack() gives the inner image and a malloc()ed array
+ * of pairs pointing into @blob (0 pairs and @blob itself when it has no
+ * table); -ENOEXEC if damaged.
+ */
+struct vgpu_lowered {
+	const char *expr;
+	const char *lowered;
+};
+int vgpu_names_pack(const struct vgpu_lowered *names, int n, const void *image, size_t len,
+		    void **out, size_t *outlen) VGPU_INTERNAL;
+int vgpu_names_unpack(const void *blob, size_t len, struct vgpu_lowered **names, int *n,
+		      const void **image, size_t *imagelen) VGPU_INTERNAL;
+const char *vgpu_names_find(const struct vgpu_lowered *names, int n, const char *expr) VGPU_INTERNAL;
 
 /** vgpu_parse_source - find the kernels of a CUDA-dialect source (cpu/parse.c) */
 int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig) VGPU_INTERNAL;

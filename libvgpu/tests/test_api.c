@@ -175,7 +175,9 @@ int main(void)
 		CHECK_ERR(vgpu_launch(k, &cfg, a, 2), -EINVAL, "api: too few arguments is EINVAL");
 		tap_ok(has(vgpu_last_error(s), "takes 3 arguments"), "api: ...text: %s", vgpu_last_error(s));
 		CHECK_ERR(vgpu_launch(k, &cfg, wrong, 3), -EINVAL, "api: f64 for a float parameter is EINVAL");
-		tap_ok(has(vgpu_last_error(s), "argument 1 is f64"), "api: ...text: %s", vgpu_last_error(s));
+		tap_ok(has(vgpu_last_error(s), "parameter 2 (float v) takes f32") &&
+		   has(vgpu_last_error(s), "argument is f64"), "api: ...text (1-based, names the parameter): %s",
+		   vgpu_last_error(s));
 		CHECK_ERR(vgpu_launch(k, &cfg, other, 3), -EINVAL, "api: a buffer of another session is EINVAL");
 		CHECK_ERR(vgpu_launch(k, &cfg, off, 3), -EINVAL, "api: buffer offset past its end is EINVAL");
 		CHECK_ERR(vgpu_launch(k, NULL, a, 3), -EINVAL, "api: NULL launch config is EINVAL");
@@ -276,6 +278,7 @@ int main(void)
 	   stats.compile_errors == 1 && stats.mem_used == 2 * sizeof(host) &&
 	   stats.backend == VGPU_BACKEND_CPU, "api: statistics (%llu launches, %llu compiles)",
 	   (unsigned long long)stats.launches, (unsigned long long)stats.compiles);
+	vgpu_pool_trim(s, 0);	/* the books then hold the live buffers only */
 	ret = vgpu_stats_prometheus(s, text, sizeof(text));
 	tap_ok(ret > 0 && ret < (int)sizeof(text) &&
 	   has(text, "# TYPE vgpu_lib_launches_total counter") &&

@@ -48,8 +48,11 @@ static void quotas(void)
 	   u.limit_hits[VGPU_LIB_RES_MEMORY] == 1, "quota: used = peak = limit, one limit hit");
 	vgpu_buffer_free(b);
 	u = usage(s);
+	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == MiB, "quota: a freed buffer stays charged while the pool holds its block");
+	vgpu_pool_trim(s, 0);
+	u = usage(s);
 	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == MiB - 4096 && u.peak[VGPU_LIB_RES_MEMORY] == MiB,
-	   "quota: free uncharges, peak stays");
+	   "quota: trimming the pool uncharges it, peak stays");
 	tap_ok(vgpu_ledger_set_limit(s, VGPU_LIB_RES_MEMORY, 4096) == 0 &&
 	   vgpu_buffer_alloc(s, 1, &c) == -EDQUOT && usage(s).used[VGPU_LIB_RES_MEMORY] == MiB - 4096,
 	   "quota: lowering the limit below usage blocks charges, takes nothing away");

@@ -87,7 +87,10 @@ static int run(const char *guest, const char *fbguest)
 	   "vm: used = limit, the refusal counted by the kernel");
 	vgpu_buffer_free(a);
 	vgpu_ledger_usage(s, &u);
-	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == 0, "vm: free uncharged it");
+	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == 1024 * KiB, "vm: a freed buffer's pooled block stays charged");
+	vgpu_pool_trim(s, 0);
+	vgpu_ledger_usage(s, &u);
+	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == 0, "vm: trimming the pool uncharged it in the kernel's books");
 	CHECK_ERR(vgpu_ledger_set_limit(s, VGPU_LIB_RES_MEMORY, 1), -EOPNOTSUPP,
 		  "vm: limits of kernel guests are not the library's to set");
 

@@ -112,6 +112,9 @@ enum vgpu_fallback_reason {
 #define VGPU_SESSION_LIMITS		(1U << 2)
 /** VGPU_SESSION_NO_CACHE: do not use the compile cache */
 #define VGPU_SESSION_NO_CACHE		(1U << 3)
+/** VGPU_SESSION_NO_POOL: no buffer pool: every buffer is its own device
+ * allocation, freed (and uncharged) by vgpu_buffer_free (env VGPU_POOL=0) */
+#define VGPU_SESSION_NO_POOL		(1U << 4)
 
 /** VGPU_UNLIMITED - a limit value meaning "no limit" */
 #define VGPU_UNLIMITED	(~(uint64_t)0)
@@ -235,7 +238,10 @@ int vgpu_device_props(vgpu_session *sess, int index, struct vgpu_device_props *p
  * vgpu_buffer_alloc - allocate @bytes of device memory
  *
  * The bytes are charged to the guest before the backend allocates them and
- * uncharged after it frees them. CPU-backend buffers are charged the same way
+ * uncharged after it frees them. With the session's buffer pool (the default,
+ * see vgpu_pool_stats()) a buffer is carved from a pooled block: a freed
+ * buffer's block stays reserved on the device, and charged to the guest,
+ * until the pool hands it out again or is trimmed. CPU-backend buffers are charged the same way
  * (the CPU is the session's device: quotas behave alike everywhere). When the
  * charge is refused and the policy has VGPU_FALLBACK_QUOTA, the buffer is
  * placed in host memory instead, NOT charged as device memory, and the
@@ -244,7 +250,14 @@ int vgpu_device_props(vgpu_session *sess, int index, struct vgpu_device_props *p
  */
 int vgpu_buffer_alloc(vgpu_session *sess, size_t bytes, vgpu_buffer **out);
 
-/** vgpu_buffer_free - free and uncharge; NULL is a no-op */
+/**
+ * vgpu_buffer_free - free and uncharge; NULL is a no-op. With the pool the
+ * block goes back to the pool instead (still reserved and charged; it is
+ * uncharged when vgpu_pool_trim() or the session's close releases it). If
+ * asynchronous work of the session may still use it, the call waits for the
+ * session's work first (as cuMemFree/cudaFree do), so a reused block is never
+ * still in use.
+ */
 int vgpu_buffer_free(vgpu_buffer *buf);
 
 /** vgpu_buffer_size - size in bytes, in *@bytes */
@@ -291,6 +304,58 @@ int vgpu_host_alloc(vgpu_session *sess, size_t bytes, void **ptr);
 /** vgpu_host_free - unpin, uncharge and free; -EINVAL: not from vgpu_host_alloc */
 int vgpu_host_free(vgpu_session *sess, void *ptr);
 
+
+/*
+ * The buffer pool (per session, on by default; VGPU_SESSION_NO_POOL or env
+ * VGPU_POOL=0 turn it off). Requests are rounded up to 512 bytes; a freed
+ * block is kept and handed out again for a request of its size (or up to 1/8
+ * smaller), without a driver call or a ledger charge. The guest's books show
+ * the pool's reserved bytes - what the device lost - never less. When the
+ * ledger refuses a charge or the device is out of memory, the pool first
+ * releases its idle blocks and retries, so it never causes a refusal that an
+ * unpooled allocation would not get (except across sessions: one session's
+ * idle blocks are not released for another session of the same guest; trim
+ * them). A block rounded up past a limit that its exact size fits is
+ * allocated at its exact size.
+ */
+
+/**
+ * struct vgpu_pool_stats - the session's buffer pool
+ * @size: sizeof(struct vgpu_pool_stats), set by the caller
+ * @enabled: 1 if the session pools buffers
+ * @reserved_bytes: device bytes the pool holds (in use + idle); charged
+ * @in_use_bytes: bytes of blocks backing live buffers (rounded sizes)
+ * @idle_bytes: bytes of free blocks kept for reuse
+ * @peak_reserved_bytes: highest @reserved_bytes
+ * @hits: allocations served from an idle block (no driver call, no charge)
+ * @misses: allocations that needed a new device allocation
+ * @trims: times blocks were released (vgpu_pool_trim, a refusal, close)
+ * @trimmed_bytes: bytes released by those
+ * @blocks: blocks held (in use + idle)
+ */
+struct vgpu_pool_stats {
+	uint32_t size;
+	uint32_t enabled;
+	uint64_t reserved_bytes;
+	uint64_t in_use_bytes;
+	uint64_t idle_bytes;
+	uint64_t peak_reserved_bytes;
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t trims;
+	uint64_t trimmed_bytes;
+	uint64_t blocks;
+};
+
+/** vgpu_pool_stats - read the pool's counters (all 0 with the pool off) */
+int vgpu_pool_stats(vgpu_session *sess, struct vgpu_pool_stats *st);
+
+/**
+ * vgpu_pool_trim - free idle blocks (largest first) until at most @keep_bytes
+ * are idle, and uncharge them. 0 releases every idle block. Returns 0.
+ */
+int vgpu_pool_trim(vgpu_session *sess, uint64_t keep_bytes);
+
 /* ------------------------------------------------------------------------ */
 /* streams                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -320,13 +385,22 @@ int vgpu_session_sync(vgpu_session *sess, int timeout_ms);
 
 /**
  * struct vgpu_compile_opts - options of vgpu_module_compile()
- * @size: sizeof(struct vgpu_compile_opts)
+ * @size: sizeof(struct vgpu_compile_opts); VGPU_COMPILE_OPTS_SIZE_VER0 (the
+ *	struct without @names, @nr_names) is accepted too
  * @flags: VGPU_COMPILE_* bits
  * @options: compiler options (NVRTC/hiprtc style: "-DN=4", "-I dir",
  *	"--use_fast_math"); the CPU backend honours -D, -U, -I, -O and
  *	--use_fast_math and ignores (logs) the others
  * @nr_options: entries in @options
  * @name: a name for logs (e.g. "saxpy.cu"); may be NULL
+ * @names: name expressions (CuPy's name_expressions, NVRTC's
+ *	nvrtcAddNameExpression) of the kernels to instantiate and look up:
+ *	"reduce<float,256>", "ns::scale<int>". Every kernel of the source that
+ *	is not a template (extern "C" or C++, e.g. "vadd") is added by the
+ *	library; template kernels must be listed here. At most 64, each at most
+ *	127 bytes; whitespace in them is insignificant (except between words:
+ *	"reduce<unsigned int,1>").
+ * @nr_names: entries in @names
  */
 struct vgpu_compile_opts {
 	uint32_t size;
@@ -335,17 +409,26 @@ struct vgpu_compile_opts {
 	uint32_t nr_options;
 	uint32_t __reserved;
 	const char *name;
+	const char *const *names;
+	uint32_t nr_names;
+	uint32_t __reserved2;
 };
+#define VGPU_COMPILE_OPTS_SIZE_VER0	32	/* up to and including @name */
 
 /**
  * vgpu_module_compile - compile CUDA-dialect source for the session's backend
- * @src: the source; kernels are `extern "C" __global__ void name(params)`
+ * @src: the source: `__global__` kernels, extern "C" or C++ (plain, templates
+ *	listed in @opts->names, `__launch_bounds__` before or after `void`),
+ *	`__device__` helpers and globals, `__constant__` data; the host headers
+ *	device code may include are the same on every backend (README.md,
+ *	"The dialect")
  * @len: bytes of @src, 0 for strlen(@src)
  * @opts: may be NULL
  *
- * The compiled image is cached (key: source, options, backend, target and
- * compiler identity). Kernel signatures are parsed from the source so that
- * launches are type-checked. If the GPU compile fails and the policy has
+ * The compiled image is cached (key: source, options, name expressions,
+ * backend, target and compiler identity). Kernel signatures come from the
+ * compiler (the parameter types of each kernel as the compiler sees them, on
+ * every backend), so that launches are type-checked whatever the head. If the GPU compile fails and the policy has
  * VGPU_FALLBACK_COMPILE, the module is compiled for the CPU instead
  * (counted). -ENOEXEC: compile error; the compiler log is in
  * vgpu_last_error() and no module is returned.
@@ -371,9 +454,14 @@ enum vgpu_image_format {
 
 /**
  * vgpu_module_load - load a binary or PTX image on the session's backend.
- * Kernel signatures are known for CPU images (they carry them); for PTX/cubin
- * only what the backend can tell is checked. -ENOEXEC: the backend refused
- * the image (text in vgpu_last_error()). -EINVAL: format of another backend.
+ * Images made by libvgpu (vgpu_module_image()) carry their kernels'
+ * signatures and name expressions: launches are checked as after a compile.
+ * A foreign PTX/cubin/code object has no types: kernels are looked up by
+ * their symbol (the mangled name of a C++ kernel), launches are checked for
+ * the count and the size of each argument where the driver tells them
+ * (cuFuncGetParamInfo, CUDA >= 12.4), else not at all; vgpu_kernel_info()
+ * says which (@sig_source). -ENOEXEC: the backend refused the image (text in
+ * vgpu_last_error()). -EINVAL: format of another backend.
  */
 int vgpu_module_load(vgpu_session *sess, const void *image, size_t len, int format,
 		     vgpu_module **out);
@@ -395,20 +483,41 @@ int vgpu_module_unload(vgpu_module *mod);
 int vgpu_module_backend(vgpu_module *mod);
 
 /**
- * vgpu_kernel_get - look up a kernel by name. The handle belongs to the
- * module (no free). -ENOENT: no such kernel (text names it).
+ * vgpu_kernel_get - look up a kernel by name or name expression: "vadd"
+ * (extern "C" or C++), "reduce<float,256>" (a template instantiation listed
+ * in vgpu_compile_opts.names), or a foreign image's symbol. The same on every
+ * backend. The handle belongs to the module (no free). -ENOENT: no such
+ * kernel (text names it, and says when a template expression was not listed
+ * at compile time).
  */
 int vgpu_kernel_get(vgpu_module *mod, const char *name, vgpu_kernel **out);
 
 /**
  * enum vgpu_arg_type - types of kernel arguments
+ *
+ * A parameter's type is what the compiler says it is, after typedefs
+ * (`uint` is unsigned int, `int64_t` is a signed 8-byte integer): integers
+ * take the argument type of their signedness and width, whatever their name
+ * (`char` is signed on every backend libvgpu supports).
+ *
  * @VGPU_ARG_BUFFER: a vgpu_buffer (plus a byte offset); pointer parameters
- * @VGPU_ARG_I32: int, int32_t
- * @VGPU_ARG_U32: unsigned, uint32_t
- * @VGPU_ARG_I64: long, long long, int64_t, ptrdiff_t
- * @VGPU_ARG_U64: unsigned long (long), uint64_t, size_t
+ * @VGPU_ARG_I32: 4-byte signed integers (int, int32_t, an enum of int)
+ * @VGPU_ARG_U32: 4-byte unsigned integers (unsigned, uint32_t, uint)
+ * @VGPU_ARG_I64: 8-byte signed (long, long long, int64_t, ptrdiff_t)
+ * @VGPU_ARG_U64: 8-byte unsigned (unsigned long (long), uint64_t, size_t,
+ *	cudaTextureObject_t and other 64-bit handles)
  * @VGPU_ARG_F32: float
  * @VGPU_ARG_F64: double
+ * @VGPU_ARG_I8: signed char, char, int8_t
+ * @VGPU_ARG_U8: unsigned char, uint8_t
+ * @VGPU_ARG_I16: short, int16_t
+ * @VGPU_ARG_U16: unsigned short, uint16_t
+ * @VGPU_ARG_BOOL: bool
+ * @VGPU_ARG_BYTES: a struct, union or vector (float2, int4, double2, __half,
+ *	user structs) passed by value: @v.bytes points at the value laid out as
+ *	the device compiler lays it out (the same C struct on the host, for the
+ *	usual types), @v.bytes.size must equal the parameter's size. The bytes
+ *	are copied at launch.
  */
 enum vgpu_arg_type {
 	VGPU_ARG_NONE = 0,
@@ -419,6 +528,13 @@ enum vgpu_arg_type {
 	VGPU_ARG_U64 = 5,
 	VGPU_ARG_F32 = 6,
 	VGPU_ARG_F64 = 7,
+	VGPU_ARG_I8 = 8,
+	VGPU_ARG_U8 = 9,
+	VGPU_ARG_I16 = 10,
+	VGPU_ARG_U16 = 11,
+	VGPU_ARG_BOOL = 12,
+	VGPU_ARG_BYTES = 13,
+	VGPU_ARG_NR
 };
 
 /** struct vgpu_arg - one kernel argument: a type and its value */
@@ -430,12 +546,21 @@ struct vgpu_arg {
 			vgpu_buffer *buf;
 			uint64_t offset;
 		} b;
+		int8_t i8;
+		uint8_t u8;
+		int16_t i16;
+		uint16_t u16;
 		int32_t i32;
 		uint32_t u32;
 		int64_t i64;
 		uint64_t u64;
 		float f32;
 		double f64;
+		uint8_t boolean;
+		struct {
+			const void *ptr;
+			uint64_t size;
+		} bytes;
 	} v;
 };
 
@@ -455,24 +580,77 @@ static inline struct vgpu_arg vgpu_arg_f32(float x)
 { struct vgpu_arg a = { VGPU_ARG_F32, 0, { { 0, 0 } } }; a.v.f32 = x; return a; }
 static inline struct vgpu_arg vgpu_arg_f64(double x)
 { struct vgpu_arg a = { VGPU_ARG_F64, 0, { { 0, 0 } } }; a.v.f64 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_i8(int8_t x)
+{ struct vgpu_arg a = { VGPU_ARG_I8, 0, { { 0, 0 } } }; a.v.i8 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_u8(uint8_t x)
+{ struct vgpu_arg a = { VGPU_ARG_U8, 0, { { 0, 0 } } }; a.v.u8 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_i16(int16_t x)
+{ struct vgpu_arg a = { VGPU_ARG_I16, 0, { { 0, 0 } } }; a.v.i16 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_u16(uint16_t x)
+{ struct vgpu_arg a = { VGPU_ARG_U16, 0, { { 0, 0 } } }; a.v.u16 = x; return a; }
+static inline struct vgpu_arg vgpu_arg_bool(int x)
+{ struct vgpu_arg a = { VGPU_ARG_BOOL, 0, { { 0, 0 } } }; a.v.boolean = !!x; return a; }
+/** vgpu_arg_bytes - a struct or vector by value: vgpu_arg_bytes(&v, sizeof(v)) */
+static inline struct vgpu_arg vgpu_arg_bytes(const void *p, size_t size)
+{ struct vgpu_arg a = { VGPU_ARG_BYTES, 0, { { 0, 0 } } }; a.v.bytes.ptr = p; a.v.bytes.size = size; return a; }
+
+/**
+ * enum vgpu_sig_source - where a kernel's signature came from
+ * @VGPU_SIG_NONE: nothing is known: launches are not checked
+ * @VGPU_SIG_SOURCE: parsed from the source text only (types as written)
+ * @VGPU_SIG_COMPILER: the compiler's types (sizes, signedness, structs)
+ * @VGPU_SIG_SIZES: only the count and the size of each parameter (a foreign
+ *	image, from cuFuncGetParamInfo): arguments of the right size pass
+ */
+enum vgpu_sig_source {
+	VGPU_SIG_NONE = 0,
+	VGPU_SIG_SOURCE = 1,
+	VGPU_SIG_COMPILER = 2,
+	VGPU_SIG_SIZES = 3,
+};
 
 /**
  * struct vgpu_kernel_info - what is known about a kernel
- * @size: sizeof(struct vgpu_kernel_info), set by the caller
+ * @size: sizeof(struct vgpu_kernel_info), set by the caller;
+ *	VGPU_KERNEL_INFO_SIZE_VER0 (up to @param_types) is accepted too
  * @nr_params: parameters; -1 if unknown (image without signatures)
  * @uses_barrier: 1 if the kernel (or a helper of its module) calls __syncthreads
  * @param_types: enum vgpu_arg_type of the first 32 parameters
- *	(VGPU_ARG_NONE: a type libvgpu cannot pass)
+ *	(VGPU_ARG_NONE: a type libvgpu cannot pass, or unknown)
+ * @sig_source: enum vgpu_sig_source
+ * @param_sizes: bytes of each of the first 32 parameters (0: unknown)
  */
 struct vgpu_kernel_info {
 	uint32_t size;
 	int32_t nr_params;
 	uint32_t uses_barrier;
 	uint32_t param_types[32];
+	uint32_t sig_source;
+	uint32_t param_sizes[32];
 };
+#define VGPU_KERNEL_INFO_SIZE_VER0	140	/* up to and including @param_types */
 
-/** vgpu_kernel_info - signature of a kernel as parsed from its source */
+/** vgpu_kernel_info - what is known of a kernel's signature */
 int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info);
+
+/**
+ * vgpu_module_global - size of a `__device__` or `__constant__` variable of
+ * the module, in *@bytes. @name is its name in the source (a variable at
+ * namespace scope: "coeffs", "ns::table"). -ENOENT: no such variable.
+ */
+int vgpu_module_global(vgpu_module *mod, const char *name, size_t *bytes);
+
+/**
+ * vgpu_module_global_write/read - copy between host memory and a module's
+ * global (cudaMemcpyToSymbol / cudaMemcpyFromSymbol): synchronous, ordered
+ * after the session's earlier work. -EINVAL: range outside the variable (or
+ * wrapping), NULL pointer, @bytes 0. -ENOENT: no such variable. The module's
+ * CPU copy (launch fallback, batch routes) gets the writes too.
+ */
+int vgpu_module_global_write(vgpu_module *mod, const char *name, size_t offset,
+			     const void *src, size_t bytes);
+int vgpu_module_global_read(vgpu_module *mod, const char *name, size_t offset, void *dst,
+			    size_t bytes);
 
 /** struct vgpu_dim3 - grid or block dimensions; 0 is taken as 1 */
 struct vgpu_dim3 {
@@ -511,9 +689,11 @@ struct vgpu_launch_cfg {
  * vgpu_launch - run a kernel
  * @args: @nr_args typed arguments
  *
- * Arguments are checked against the signature parsed from the source:
+ * Arguments are checked against the kernel's signature (vgpu_kernel_info):
  * -EINVAL with text on a count or type mismatch (pointer parameters take
- * VGPU_ARG_BUFFER only; integer and float types must match exactly), on a
+ * VGPU_ARG_BUFFER only; integers take the type of their width and
+ * signedness; floats F32/F64; structs and vectors VGPU_ARG_BYTES of their
+ * exact size), the text naming the parameter (1-based) and its type; on a
  * buffer offset past its end, on zero or too large dimensions. A GPU launch
  * failure with VGPU_FALLBACK_LAUNCH reruns the kernel on the CPU (counted).
  */

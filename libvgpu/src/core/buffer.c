@@ -16,10 +16,36 @@
 
 /* ---- buffers ---------------------------------------------------------------- */
 
+/*
+ * Charge @want bytes for a new block. With the pool, a refusal first releases
+ * the pool's idle blocks and retries; then the exact @bytes are tried when
+ * only the rounding passed the limit. *@want is what was charged.
+ */
+static int charge_block(vgpu_session *s, int device, size_t bytes, size_t *want, uint32_t *h)
+{
+	struct vgpu_ledger_usage u = { .size = sizeof(u) };
+	int ret = vgpu_ledger_mem_charge(s->ledger, device, *want, h);
+
+	if (ret != -EDQUOT || !s->pool.on)
+		return ret;
+	if (vgpu_pool_trim_locked(s, 0))
+		ret = vgpu_ledger_mem_charge(s->ledger, device, *want, h);
+	if (ret == -EDQUOT && *want != bytes && !vgpu_ledger_get_usage(s->ledger, &u) &&
+	    u.used[VGPU_LIB_RES_MEMORY] <= u.limit[VGPU_LIB_RES_MEMORY] &&
+	    bytes <= u.limit[VGPU_LIB_RES_MEMORY] - u.used[VGPU_LIB_RES_MEMORY]) {
+		ret = vgpu_ledger_mem_charge(s->ledger, device, bytes, h);
+		if (!ret)
+			*want = bytes;
+	}
+	return ret;
+}
+
 VGPU_EXPORT int vgpu_buffer_alloc(vgpu_session *s, size_t bytes, vgpu_buffer **out)
 {
 	struct vgpu_bk *bk = &s->gpu;
+	struct vgpu_pool_block blk;
 	vgpu_buffer *b;
+	size_t want;
 	int ret;
 
 	CHECK_SESSION(s);
@@ -32,7 +58,15 @@ VGPU_EXPORT int vgpu_buffer_alloc(vgpu_session *s, size_t bytes, vgpu_buffer **o
 	if (!b)
 		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
-	ret = vgpu_ledger_mem_charge(s->ledger, vgpu_is_cpu(s, bk) ? 0 : s->device, bytes, &b->charge);
+	want = s->pool.on ? vgpu_pool_round(bytes) : bytes;
+	if (vgpu_pool_take(s, want, &blk)) {	/* no driver call, no charge */
+		b->dptr = blk.dptr;
+		b->block = blk.size;
+		b->charge = blk.charge;
+		b->charged = b->pooled = true;
+		goto done;
+	}
+	ret = charge_block(s, vgpu_is_cpu(s, bk) ? 0 : s->device, bytes, &want, &b->charge);
 	if (ret == -EDQUOT) {
 		s->st.quota_refusals++;
 		if (!(s->fallback & VGPU_FALLBACK_QUOTA)) {
@@ -45,22 +79,33 @@ VGPU_EXPORT int vgpu_buffer_alloc(vgpu_session *s, size_t bytes, vgpu_buffer **o
 			ret = -ENOMEM;
 			goto fail;
 		}
+		want = bytes;
 		vgpu_count_fallback(s, VGPU_FB_QUOTA, "memory quota refused %zu bytes: buffer in host memory",
 			       bytes);
 	} else if (ret) {
-		vgpu_seterr(s, ret, "ledger: memory charge of %zu bytes: %s", bytes, strerror(-ret));
+		vgpu_seterr(s, ret, "ledger: memory charge of %zu bytes: %s", want, strerror(-ret));
 		goto fail;
 	} else {
 		b->charged = true;
 	}
 	vgpu_bk_clearerr();
-	ret = bk->ops->mem_alloc(bk->ctx, bytes, &b->dptr);
+	ret = bk->ops->mem_alloc(bk->ctx, want, &b->dptr);
+	if (ret == -ENOMEM && b->charged && vgpu_pool_trim_locked(s, 0)) {
+		vgpu_bk_clearerr();	/* the pool held device memory: retry without it */
+		ret = bk->ops->mem_alloc(bk->ctx, want, &b->dptr);
+	}
 	if (ret) {
-		vgpu_seterr(s, ret, "%s: alloc %zu bytes: %s", bk->ops->name, bytes, vgpu_bk_err(bk));
+		vgpu_seterr(s, ret, "%s: alloc %zu bytes: %s", bk->ops->name, want, vgpu_bk_err(bk));
 		if (b->charged)
 			vgpu_ledger_mem_uncharge(s->ledger, b->charge);
 		goto fail;
 	}
+	b->block = want;
+	if (b->charged && s->pool.on) {
+		b->pooled = true;
+		vgpu_pool_new_block(s, want);
+	}
+done:
 	b->magic = VGPU_MAGIC_BUFFER;
 	b->sess = s;
 	b->bk = bk;
@@ -85,11 +130,20 @@ int vgpu_buffer_free_locked(vgpu_buffer *b)
 {
 	vgpu_session *s = b->sess;
 
-	b->bk->ops->mem_free(b->bk->ctx, b->dptr);
-	if (b->charged) {
-		vgpu_ledger_mem_uncharge(s->ledger, b->charge);
-		s->st.mem_used -= b->size;
+	if (b->pooled) {
+		struct vgpu_pool_block blk = { b->dptr, b->block, b->charge };
+
+		/* as cuMemFree: queued work that may use it finishes first */
+		if (s->async_pending && s->gpu.ops->synchronize(s->gpu.ctx, -1) == 0)
+			s->async_pending = false;
+		vgpu_pool_put(s, &blk);
+	} else {
+		b->bk->ops->mem_free(b->bk->ctx, b->dptr);
+		if (b->charged)
+			vgpu_ledger_mem_uncharge(s->ledger, b->charge);
 	}
+	if (b->charged)
+		s->st.mem_used -= b->size;
 	vgpu_list_del(&b->node);
 	b->magic = 0;
 	free(b);
@@ -159,6 +213,7 @@ static int do_write(vgpu_buffer *b, size_t off, const void *src, size_t n, vgpu_
 	pthread_mutex_lock(&s->lock);
 	vgpu_bk_clearerr();
 	ret = b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr + off, src, n, bk_stream(b, st));
+	s->async_pending |= bk_stream(b, st) != NULL;
 	if (ret)
 		vgpu_seterr(s, ret, "%s: write: %s", b->bk->ops->name, vgpu_bk_err(b->bk));
 	else
@@ -183,6 +238,7 @@ static int do_read(vgpu_buffer *b, size_t off, void *dst, size_t n, vgpu_stream 
 	pthread_mutex_lock(&s->lock);
 	vgpu_bk_clearerr();
 	ret = b->bk->ops->memcpy_dtoh(b->bk->ctx, dst, b->dptr + off, n, bk_stream(b, st));
+	s->async_pending |= bk_stream(b, st) != NULL;
 	if (ret)
 		vgpu_seterr(s, ret, "%s: read: %s", b->bk->ops->name, vgpu_bk_err(b->bk));
 	else
@@ -211,8 +267,11 @@ static int do_copy(vgpu_buffer *d, size_t doff, vgpu_buffer *sb, size_t soff, si
 	pthread_mutex_lock(&s->lock);
 	vgpu_bk_clearerr();
 	if (d->bk == sb->bk)
+	{
 		ret = d->bk->ops->memcpy_dtod(d->bk->ctx, d->dptr + doff, sb->dptr + soff, n,
 					      bk_stream(d, st));
+		s->async_pending |= bk_stream(d, st) != NULL;
+	}
 	else if (vgpu_is_cpu(s, sb->bk))	/* host fallback buffer -> GPU */
 		ret = d->bk->ops->memcpy_htod(d->bk->ctx, d->dptr + doff,
 					      (const void *)(uintptr_t)(sb->dptr + soff), n, NULL);

@@ -47,6 +47,21 @@ struct vgpu_bk {
 	bool charged;			/* the ledger holds a context for it */
 };
 
+/* pool.c: an idle block of the buffer pool */
+struct vgpu_pool_block {
+	uint64_t dptr;
+	size_t size;
+	uint32_t charge;		/* its ledger charge (of @size bytes) */
+};
+
+struct vgpu_pool {
+	bool on;
+	struct vgpu_pool_block *idle;	/* sorted by size */
+	int nidle, cap;
+	uint64_t reserved, in_use, idle_bytes, peak;
+	uint64_t hits, misses, trims, trimmed, blocks;
+};
+
 struct vgpu_session {
 	uint32_t magic;
 	pthread_mutex_t lock;
@@ -63,6 +78,8 @@ struct vgpu_session {
 	char *err;			/* last error text */
 	size_t errcap;
 	struct vgpu_stats st;
+	struct vgpu_pool pool;
+	bool async_pending;		/* asynchronous work queued since the last session sync */
 	char fbtext[VGPU_FB_NR][256];
 	struct vgpu_list buffers, streams, modules, pins, batches;
 };
@@ -74,8 +91,10 @@ struct vgpu_buffer {
 	struct vgpu_bk *bk;		/* &sess->gpu or &sess->cpu */
 	uint64_t dptr;
 	size_t size;
+	size_t block;			/* bytes allocated and charged for it (>= size) */
 	uint32_t charge;
 	bool charged;
+	bool pooled;			/* its block returns to the session's pool */
 	bool on_host;			/* quota fallback or CPU session */
 };
 
@@ -90,8 +109,10 @@ struct vgpu_kernel {
 	uint32_t magic;
 	vgpu_module *mod;
 	struct vgpu_kernel *next;
-	char name[VGPU_KNAME_MAX];
-	const struct vgpu_kinfo *info;	/* NULL: unknown signature */
+	char name[VGPU_KNAME_MAX];	/* canonical name expression */
+	const struct vgpu_kinfo *info;	/* NULL: unknown signature; else &sig */
+	struct vgpu_kinfo sig;		/* the compiler's, the driver's or the parse's */
+	uint32_t sig_source;		/* enum vgpu_sig_source */
 	void *fn;			/* on mod->bk */
 	void *cpufn;			/* on the CPU module, lazily */
 };
@@ -108,6 +129,8 @@ struct vgpu_module {
 	size_t srclen;
 	char **options;
 	int nr_options;
+	char **names;			/* canonical name expressions compiled for */
+	int nr_names;
 	char *name;
 	void *image;
 	size_t image_len;
@@ -172,6 +195,30 @@ int vgpu_module_unload_locked(vgpu_module *m) VGPU_INTERNAL;
 /* module.c: compile @m's source on @bk (through the cache when @use_cache) */
 int vgpu_module_build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool use_cache,
 		      void **bkmod, struct vgpu_ksig **imgsig, void **image, size_t *image_len) VGPU_INTERNAL;
+
+/* pool.c (s->lock held) */
+size_t vgpu_pool_round(size_t bytes) VGPU_INTERNAL;
+bool vgpu_pool_take(vgpu_session *s, size_t size, struct vgpu_pool_block *out) VGPU_INTERNAL;
+void vgpu_pool_new_block(vgpu_session *s, size_t size) VGPU_INTERNAL;
+void vgpu_pool_put(vgpu_session *s, const struct vgpu_pool_block *blk) VGPU_INTERNAL;
+uint64_t vgpu_pool_trim_locked(vgpu_session *s, uint64_t keep) VGPU_INTERNAL;	/* bytes freed */
+void vgpu_pool_destroy(vgpu_session *s) VGPU_INTERNAL;
+
+/* module.c: @k's parameter @i as written in the source ("" if unknown) */
+void vgpu_param_text(vgpu_kernel *k, unsigned i, char *buf, size_t len) VGPU_INTERNAL;
+
+/* args.c: check arguments against @k's signature, lay them out for a backend */
+struct vgpu_argpack {
+	void *ptrs[VGPU_MAX_PARAMS];
+	size_t sizes[VGPU_MAX_PARAMS];
+	_Alignas(16) unsigned char val[VGPU_MAX_PARAMS][16];
+	void *big[VGPU_MAX_PARAMS];		/* values over 16 bytes */
+};
+int vgpu_args_check(vgpu_session *s, vgpu_kernel *k, const struct vgpu_arg *args, unsigned n,
+		    bool *want_cpu) VGPU_INTERNAL;
+/* value @i from @a (@addr: the device address of a buffer argument) */
+int vgpu_args_set(struct vgpu_argpack *p, unsigned i, const struct vgpu_arg *a, uint64_t addr) VGPU_INTERNAL;
+void vgpu_args_release(struct vgpu_argpack *p, unsigned n) VGPU_INTERNAL;
 
 #define vgpu_container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 

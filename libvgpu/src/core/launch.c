@@ -16,13 +16,6 @@
 
 /* ---- launch ------------------------------------------------------------------ */
 
-static const char *arg_type_name(unsigned t)
-{
-	static const char *const n[] = { "none", "buffer", "i32", "u32", "i64", "u64", "f32", "f64" };
-
-	return t < 8 ? n[t] : "?";
-}
-
 /* The CPU function for @k: its own when the module is on the CPU, else from
  * a CPU build of the module's source (made once, cached like any compile). */
 static int cpu_fn(vgpu_session *s, vgpu_kernel *k, void **fn)
@@ -68,9 +61,7 @@ struct stage {
 static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_launch_cfg *c,
 			 const struct vgpu_arg *args, unsigned n)
 {
-	uint64_t vals[VGPU_MAX_PARAMS];
-	void *ptrs[VGPU_MAX_PARAMS];
-	size_t sizes[VGPU_MAX_PARAMS];
+	struct vgpu_argpack pk;
 	struct stage stage[VGPU_MAX_PARAMS];
 	int nstage = 0, ret;
 	bool on_cpu, want_cpu = c->flags & VGPU_LAUNCH_CPU;
@@ -88,42 +79,16 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	L.block[2] = c->block.z ? c->block.z : 1;
 	L.shared_bytes = c->shared_bytes;
 	L.timeout_ns = c->timeout_ms > 0 ? (int64_t)c->timeout_ms * 1000000 : 0;
-	L.args = ptrs;
-	L.arg_sizes = sizes;
+	L.args = pk.ptrs;
+	L.arg_sizes = pk.sizes;
 	L.nr_args = (int)n;
 	if ((uint64_t)L.block[0] * L.block[1] * L.block[2] > 1024)
 		return vgpu_seterr(s, -EINVAL, "block of %llu threads (at most 1024)",
 				   (unsigned long long)L.block[0] * L.block[1] * L.block[2]);
-	if (n > VGPU_MAX_PARAMS)
-		return vgpu_seterr(s, -EINVAL, "%u arguments (at most %d)", n, VGPU_MAX_PARAMS);
-	if (k->info && k->info->nparams >= 0 && (int)n != k->info->nparams)
-		return vgpu_seterr(s, -EINVAL, "kernel %s takes %d arguments, %u given", k->name,
-				   k->info->nparams, n);
-	for (unsigned i = 0; i < n; i++) {
-		const struct vgpu_arg *a = &args[i];
-		unsigned want = k->info ? k->info->params[i].type : a->type;
-
-		if (k->info && want == VGPU_ARG_NONE)
-			return vgpu_seterr(s, -EINVAL, "kernel %s: parameter %u has a type libvgpu cannot pass",
-					   k->name, i);
-		if (a->type != want || a->type == VGPU_ARG_NONE || a->type > VGPU_ARG_F64)
-			return vgpu_seterr(s, -EINVAL, "kernel %s: argument %u is %s, the parameter is %s",
-					   k->name, i, arg_type_name(a->type), arg_type_name(want));
-		if (a->type == VGPU_ARG_BUFFER) {
-			vgpu_buffer *b = a->v.b.buf;
-
-			if (!b || b->magic != VGPU_MAGIC_BUFFER || b->sess != s)
-				return vgpu_seterr(s, -EINVAL, "kernel %s: argument %u: bad buffer handle",
-						   k->name, i);
-			if (a->v.b.offset > b->size)
-				return vgpu_seterr(s, -EINVAL, "kernel %s: argument %u: offset %llu past the buffer's %zu bytes",
-						   k->name, i, (unsigned long long)a->v.b.offset, b->size);
-			if (!vgpu_is_cpu(s, b->bk) && k->mod->bk == &s->gpu && !s->primary_is_cpu)
-				; /* device buffer, GPU module */
-			else if (vgpu_is_cpu(s, b->bk) && !s->primary_is_cpu)
-				want_cpu = true;	/* host-fallback buffer: the CPU runs it */
-		}
-	}
+	ret = vgpu_args_check(s, k, args, n, &want_cpu);
+	if (ret)
+		return ret;
+	memset(pk.big, 0, sizeof(pk.big));
 	on_cpu = want_cpu || vgpu_is_cpu(s, k->mod->bk);
 	s->st.launches++;
 	/* asynchronous GPU launches are not timed: keep their path short */
@@ -132,20 +97,20 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 		for (unsigned i = 0; i < n; i++) {
 			const struct vgpu_arg *a = &args[i];
 
-			vals[i] = 0;
-			switch (a->type) {
-			case VGPU_ARG_BUFFER: vals[i] = a->v.b.buf->dptr + a->v.b.offset; sizes[i] = 8; break;
-			case VGPU_ARG_I32: case VGPU_ARG_U32: case VGPU_ARG_F32:
-				memcpy(&vals[i], &a->v, 4); sizes[i] = 4; break;
-			default: memcpy(&vals[i], &a->v, 8); sizes[i] = 8; break;
+			ret = vgpu_args_set(&pk, i, a, a->type == VGPU_ARG_BUFFER ?
+					    a->v.b.buf->dptr + a->v.b.offset : 0);
+			if (ret) {
+				vgpu_args_release(&pk, n);
+				return ret;
 			}
-			ptrs[i] = &vals[i];
 		}
 		L.stream = c->stream ? c->stream->bks : NULL;
 		L.async = c->flags & VGPU_LAUNCH_ASYNC;
 		s->st.launches_gpu++;
 		vgpu_bk_clearerr();
 		ret = s->gpu.ops->launch(s->gpu.ctx, k->fn, &L);
+		vgpu_args_release(&pk, n);	/* the driver copied the values */
+		s->async_pending |= L.async;
 		if (!ret && !L.async)
 			ret = L.stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L.stream, -1) :
 					 s->gpu.ops->synchronize(s->gpu.ctx, -1);
@@ -176,15 +141,14 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 		s->gpu.ops->synchronize(s->gpu.ctx, -1);	/* GPU work before CPU work */
 	for (unsigned i = 0; i < n; i++) {
 		const struct vgpu_arg *a = &args[i];
+		uint64_t addr = 0;
 
-		vals[i] = 0;
-		sizes[i] = 8;
 		if (a->type == VGPU_ARG_BUFFER) {
 			vgpu_buffer *b = a->v.b.buf;
 			void *host = NULL;
 
 			if (vgpu_is_cpu(s, b->bk)) {
-				vals[i] = b->dptr + a->v.b.offset;
+				addr = b->dptr + a->v.b.offset;
 			} else {
 				/* a GPU buffer: stage it through host memory */
 				for (int j = 0; j < nstage; j++)
@@ -204,15 +168,12 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 						goto unstage;
 					}
 				}
-				vals[i] = (uint64_t)(uintptr_t)host + a->v.b.offset;
+				addr = (uint64_t)(uintptr_t)host + a->v.b.offset;
 			}
-		} else {
-			memcpy(&vals[i], &a->v, a->type == VGPU_ARG_I32 || a->type == VGPU_ARG_U32 ||
-			       a->type == VGPU_ARG_F32 ? 4 : 8);
-			sizes[i] = a->type == VGPU_ARG_I32 || a->type == VGPU_ARG_U32 ||
-				   a->type == VGPU_ARG_F32 ? 4 : 8;
 		}
-		ptrs[i] = &vals[i];
+		ret = vgpu_args_set(&pk, i, a, addr);
+		if (ret)
+			goto unstage;
 	}
 	L.stream = NULL;
 	L.async = false;
@@ -222,6 +183,7 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	if (ret)
 		vgpu_seterr(s, ret, "cpu: launch of %s: %s", k->name, vgpu_bk_err(cpu));
 unstage:
+	vgpu_args_release(&pk, n);
 	for (int j = 0; j < nstage; j++) {
 		vgpu_buffer *b = stage[j].b;
 

@@ -4,6 +4,7 @@
  * for fallback) and kernels.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,8 +22,8 @@ int vgpu_module_build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool 
 		      void **bkmod, struct vgpu_ksig **imgsig, void **image, size_t *image_len)
 {
 	char target[4096];
-	const char *parts[4 + 64];
-	size_t lens[4 + 64];
+	const char *parts[4 + 64 + 1 + VGPU_MAX_NAMES];
+	size_t lens[4 + 64 + 1 + VGPU_MAX_NAMES];
 	int np = 0, ret;
 	uint8_t key[32];
 	void *blob = NULL;
@@ -32,6 +33,7 @@ int vgpu_module_build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool 
 		.name = m->name, .src = m->src, .len = m->srclen,
 		.options = (const char *const *)m->options, .nr_options = m->nr_options,
 		.sig = &m->sig,
+		.names = (const char *const *)m->names, .nr_names = m->nr_names,
 	};
 	uint64_t t0;
 
@@ -41,11 +43,14 @@ int vgpu_module_build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool 
 	if (use_cache) {
 		target[0] = 0;
 		bk->ops->target_id(bk->ctx, target, sizeof(target));
-		parts[np++] = "libvgpu-cache-1";
+		parts[np++] = "libvgpu-cache-2";
 		parts[np++] = bk->ops->name;
 		parts[np++] = target;
 		for (int i = 0; i < m->nr_options && np < 4 + 63; i++)
 			parts[np++] = m->options[i];
+		parts[np++] = "names:";		/* the name expressions compiled for */
+		for (int i = 0; i < m->nr_names; i++)
+			parts[np++] = m->names[i];
 		for (int i = 0; i < np; i++)
 			lens[i] = strlen(parts[i]);
 		parts[np] = m->src;
@@ -129,11 +134,57 @@ static void module_free(vgpu_module *m)
 	for (int i = 0; i < m->nr_options; i++)
 		free(m->options[i]);
 	free(m->options);
+	for (int i = 0; i < m->nr_names; i++)
+		free(m->names[i]);
+	free(m->names);
 	free(m->src);
 	free(m->name);
 	free(m->image);
 	m->magic = 0;
 	free(m);
+}
+
+static bool has_name(vgpu_module *m, const char *c)
+{
+	for (int i = 0; i < m->nr_names; i++)
+		if (!strcmp(m->names[i], c))
+			return true;
+	return false;
+}
+
+/*
+ * The name expressions to compile for: the caller's, then every kernel of the
+ * source that is defined, not a template and not overloaded, by its
+ * namespace-qualified name (a plain C++ kernel is then found as "vadd").
+ */
+static int module_names(vgpu_module *m, const char *const *names, uint32_t n)
+{
+	char c[VGPU_KNAME_MAX];
+
+	m->names = calloc(n + m->sig.nkernels + 1, sizeof(char *));
+	if (!m->names)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		if (vgpu_name_canon(names[i], c, sizeof(c)) || has_name(m, c))
+			continue;
+		if (!(m->names[m->nr_names] = strdup(c)))
+			return -ENOMEM;
+		m->nr_names++;
+	}
+	for (int k = 0; k < m->sig.nkernels; k++) {
+		const struct vgpu_kinfo *ki = &m->sig.kernels[k];
+		int sites = 0;
+
+		for (int i = 0; i < m->sig.nsites; i++)
+			sites += m->sig.sites[i].kernel == k;
+		if (!ki->has_body || ki->is_template || sites > 1 || m->nr_names >= VGPU_MAX_NAMES ||
+		    vgpu_name_canon(ki->qual[0] ? ki->qual : ki->name, c, sizeof(c)) || has_name(m, c))
+			continue;
+		if (!(m->names[m->nr_names] = strdup(c)))
+			return -ENOMEM;
+		m->nr_names++;
+	}
+	return 0;
 }
 
 VGPU_EXPORT int vgpu_module_compile(vgpu_session *s, const char *src, size_t len,
@@ -151,9 +202,9 @@ VGPU_EXPORT int vgpu_module_compile(vgpu_session *s, const char *src, size_t len
 		return vgpu_seterr(s, -EINVAL, "NULL source");
 	memset(&o, 0, sizeof(o));
 	if (opts) {
-		if (opts->size < sizeof(o))
+		if (opts->size < VGPU_COMPILE_OPTS_SIZE_VER0)
 			return vgpu_seterr(s, -EINVAL, "compile options: size %u too small", opts->size);
-		memcpy(&o, opts, sizeof(o));
+		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
 		if (o.flags & ~VGPU_COMPILE_NO_CACHE)
 			return vgpu_seterr(s, -EINVAL, "compile options: unknown flags %#x", o.flags);
 		if (o.nr_options > 64 || (o.nr_options && !o.options))
@@ -161,6 +212,18 @@ VGPU_EXPORT int vgpu_module_compile(vgpu_session *s, const char *src, size_t len
 		for (uint32_t i = 0; i < o.nr_options; i++)
 			if (!o.options[i])
 				return vgpu_seterr(s, -EINVAL, "compile option %u is NULL", i);
+		if (o.nr_names > VGPU_MAX_NAMES || (o.nr_names && !o.names))
+			return vgpu_seterr(s, -EINVAL, "compile options: %u name expressions (at most %d)",
+					   o.nr_names, VGPU_MAX_NAMES);
+		for (uint32_t i = 0; i < o.nr_names; i++) {
+			char c[VGPU_KNAME_MAX];
+
+			if (!o.names[i] || vgpu_name_canon(o.names[i], c, sizeof(c)))
+				return vgpu_seterr(s, -EINVAL, "name expression %u %s%.140s%s: not a "
+						   "kernel name (at most %d bytes)", i + 1,
+						   o.names[i] ? "'" : "", o.names[i] ? o.names[i] : "is NULL",
+						   o.names[i] ? "'" : "", VGPU_KNAME_MAX - 1);
+		}
 	}
 	if (!len)
 		len = strlen(src);
@@ -191,6 +254,11 @@ VGPU_EXPORT int vgpu_module_compile(vgpu_session *s, const char *src, size_t len
 	if (ret) {
 		module_free(m);
 		return vgpu_seterr(s, ret, "cannot parse the source (unbalanced brackets?)");
+	}
+	ret = module_names(m, o.names, o.nr_names);
+	if (ret) {
+		module_free(m);
+		return ret;
 	}
 
 	pthread_mutex_lock(&s->lock);
@@ -300,15 +368,61 @@ VGPU_EXPORT int vgpu_module_backend(vgpu_module *m)
 	return m->bk->ops->kind;
 }
 
-static const struct vgpu_kinfo *find_info(vgpu_module *m, const char *name)
+/* The parse's entry for a name expression: "ns::k<...>" -> the kernel "k". */
+static const struct vgpu_kinfo *parsed(const struct vgpu_ksig *sig, const char *expr)
 {
-	const struct vgpu_kinfo *ki = vgpu_ksig_find(m->imgsig, name);
+	size_t lt = strcspn(expr, "<"), id = lt;
+	char base[VGPU_KNAME_MAX];
 
-	return ki ? ki : vgpu_ksig_find(&m->sig, name);
+	while (id > 0 && (isalnum((unsigned char)expr[id - 1]) || expr[id - 1] == '_'))
+		id--;
+	if (lt - id >= sizeof(base))
+		return NULL;
+	memcpy(base, expr + id, lt - id);
+	base[lt - id] = 0;
+	return vgpu_ksig_find(sig, base);
+}
+
+/*
+ * @k's signature: the compiler's (the descriptor the backend compiled in),
+ * else the driver's sizes (a foreign image), else the source's parse for a
+ * plain kernel (types as written), else nothing.
+ */
+static void kernel_sig(vgpu_module *m, vgpu_kernel *k)
+{
+	const struct vgpu_kinfo *p = parsed(&m->sig, k->name), *img = NULL;
+	int r = -ENOENT;
+
+	memset(&k->sig, 0, sizeof(k->sig));
+	k->sig.nparams = -1;
+	k->info = NULL;
+	k->sig_source = VGPU_SIG_NONE;
+	if (m->bk->ops->function_sig) {
+		vgpu_bk_clearerr();
+		r = m->bk->ops->function_sig(m->bk->ctx, m->bkmod, k->fn, k->name, &k->sig);
+	}
+	if (r == 0 || r == 1) {
+		k->sig_source = r == 0 ? VGPU_SIG_COMPILER : VGPU_SIG_SIZES;
+	} else {
+		if (!strchr(k->name, '<'))	/* a CPU image of an older libvgpu carries the parse */
+			img = vgpu_ksig_find(m->imgsig, k->name);
+		if (!img && p && !p->is_template && !strchr(k->name, '<'))
+			img = p;
+		if (!img || img->nparams < 0)
+			return;
+		memcpy(k->sig.params, img->params, sizeof(k->sig.params));
+		k->sig.nparams = img->nparams;
+		k->sig_source = VGPU_SIG_SOURCE;
+	}
+	snprintf(k->sig.name, sizeof(k->sig.name), "%s", k->name);
+	k->sig.uses_barrier = p ? p->uses_barrier : img ? img->uses_barrier : false;
+	k->info = &k->sig;
 }
 
 VGPU_EXPORT int vgpu_kernel_get(vgpu_module *m, const char *name, vgpu_kernel **out)
 {
+	char c[VGPU_KNAME_MAX];
+	const struct vgpu_kinfo *p;
 	vgpu_session *s;
 	vgpu_kernel *k;
 	int ret;
@@ -319,11 +433,13 @@ VGPU_EXPORT int vgpu_kernel_get(vgpu_module *m, const char *name, vgpu_kernel **
 	*out = NULL;
 	if (!name || !*name)
 		return vgpu_seterr(s, -EINVAL, "empty kernel name");
-	if (strlen(name) >= VGPU_KNAME_MAX)
-		return vgpu_seterr(s, -ENOENT, "no kernel named '%.64s...'", name);
+	if (vgpu_name_canon(name, c, sizeof(c)))
+		return vgpu_seterr(s, -ENOENT, "no kernel named '%.64s%s' (not a name expression of "
+				   "at most %d bytes)", name, strlen(name) > 64 ? "..." : "",
+				   VGPU_KNAME_MAX - 1);
 	pthread_mutex_lock(&s->lock);
 	for (k = m->kernels; k; k = k->next)
-		if (!strcmp(k->name, name)) {
+		if (!strcmp(k->name, c)) {
 			pthread_mutex_unlock(&s->lock);
 			*out = k;
 			return 0;
@@ -334,18 +450,26 @@ VGPU_EXPORT int vgpu_kernel_get(vgpu_module *m, const char *name, vgpu_kernel **
 		return -ENOMEM;
 	}
 	vgpu_bk_clearerr();
-	ret = m->bk->ops->function_get(m->bk->ctx, m->bkmod, name, &k->fn);
+	ret = m->bk->ops->function_get(m->bk->ctx, m->bkmod, c, &k->fn);
 	if (ret) {
-		vgpu_seterr(s, ret == -ENOMEM ? ret : -ENOENT, "no kernel named '%s' in %s: %s",
-			    name, m->name ? m->name : "the module", vgpu_bk_err(m->bk));
+		p = parsed(&m->sig, c);
+		if (ret == -ENOMEM)
+			vgpu_seterr(s, ret, "kernel '%s': %s", c, vgpu_bk_err(m->bk));
+		else if (m->src && p && p->is_template && !has_name(m, c))
+			vgpu_seterr(s, -ENOENT, "no kernel named '%s' in %s: %s is a template; name its "
+				    "instantiation (e.g. \"%s<float>\") in vgpu_compile_opts.names when "
+				    "compiling", c, m->name ? m->name : "the module", p->name, p->name);
+		else
+			vgpu_seterr(s, -ENOENT, "no kernel named '%s' in %s: %s", c,
+				    m->name ? m->name : "the module", vgpu_bk_err(m->bk));
 		pthread_mutex_unlock(&s->lock);
 		free(k);
 		return ret == -ENOMEM ? ret : -ENOENT;
 	}
 	k->magic = VGPU_MAGIC_KERNEL;
 	k->mod = m;
-	strcpy(k->name, name);
-	k->info = find_info(m, name);
+	strcpy(k->name, c);
+	kernel_sig(m, k);
 	k->next = m->kernels;
 	m->kernels = k;
 	pthread_mutex_unlock(&s->lock);
@@ -357,16 +481,106 @@ VGPU_EXPORT int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info)
 {
 	struct vgpu_kernel_info o;
 
-	if (!k || k->magic != VGPU_MAGIC_KERNEL || !info || info->size < sizeof(o))
+	if (!k || k->magic != VGPU_MAGIC_KERNEL || !info || info->size < VGPU_KERNEL_INFO_SIZE_VER0)
 		return -EINVAL;
 	memset(&o, 0, sizeof(o));
-	o.size = sizeof(o);
+	o.size = info->size < sizeof(o) ? info->size : sizeof(o);
 	o.nr_params = k->info ? k->info->nparams : -1;
 	o.uses_barrier = k->info ? k->info->uses_barrier : 0;
-	for (int i = 0; k->info && i < k->info->nparams && i < 32; i++)
+	o.sig_source = k->sig_source;
+	for (int i = 0; k->info && i < k->info->nparams && i < 32; i++) {
 		o.param_types[i] = k->info->params[i].type;
-	memcpy(info, &o, sizeof(o));
+		o.param_sizes[i] = k->info->params[i].size;
+	}
+	memcpy(info, &o, o.size);
 	return 0;
+}
+
+/* ---- __device__ / __constant__ variables ------------------------------------- */
+
+static int global_find(vgpu_module *m, struct vgpu_bk *bk, void *bkmod, const char *name,
+		       uint64_t *dptr, size_t *size)
+{
+	vgpu_session *s = m->sess;
+	int ret;
+
+	if (!bk->ops->global_get)
+		return vgpu_seterr(s, -EOPNOTSUPP, "%s: module globals are not supported", bk->ops->name);
+	vgpu_bk_clearerr();
+	ret = bk->ops->global_get(bk->ctx, bkmod, name, dptr, size);
+	if (ret)
+		return vgpu_seterr(s, ret == -ENOMEM ? ret : -ENOENT, "no __device__ or __constant__ "
+				   "variable '%s' in %s: %s", name, m->name ? m->name : "the module",
+				   vgpu_bk_err(bk));
+	return 0;
+}
+
+VGPU_EXPORT int vgpu_module_global(vgpu_module *m, const char *name, size_t *bytes)
+{
+	uint64_t dptr;
+	int ret;
+
+	if (!m || m->magic != VGPU_MAGIC_MODULE || !bytes)
+		return -EINVAL;
+	if (!name || !*name)
+		return vgpu_seterr(m->sess, -EINVAL, "empty variable name");
+	pthread_mutex_lock(&m->sess->lock);
+	ret = global_find(m, m->bk, m->bkmod, name, &dptr, bytes);
+	pthread_mutex_unlock(&m->sess->lock);
+	return ret;
+}
+
+/* Copy between host memory and a module global; @write: host -> variable. */
+static int global_copy(vgpu_module *m, const char *name, size_t off, void *host, size_t n,
+		       bool write)
+{
+	vgpu_session *s;
+	struct vgpu_bk *cpu;
+	uint64_t dptr;
+	size_t size;
+	int ret;
+
+	if (!m || m->magic != VGPU_MAGIC_MODULE)
+		return -EINVAL;
+	s = m->sess;
+	if (!name || !*name || !host || !n)
+		return vgpu_seterr(s, -EINVAL, "module global: %s", !name || !*name ? "empty name" :
+				   !host ? "NULL pointer" : "0 bytes");
+	pthread_mutex_lock(&s->lock);
+	ret = global_find(m, m->bk, m->bkmod, name, &dptr, &size);
+	if (ret)
+		goto out;
+	if (off > size || n > size - off) {
+		ret = vgpu_seterr(s, -EINVAL, "module global '%s': bytes [%zu, %zu + %zu) outside its %zu",
+				  name, off, off, n, size);
+		goto out;
+	}
+	vgpu_bk_clearerr();
+	ret = write ? m->bk->ops->memcpy_htod(m->bk->ctx, dptr + off, host, n, NULL) :
+		      m->bk->ops->memcpy_dtoh(m->bk->ctx, host, dptr + off, n, NULL);
+	if (ret) {
+		vgpu_seterr(s, ret, "module global '%s': %s", name, vgpu_bk_err(m->bk));
+		goto out;
+	}
+	/* the CPU copy of a GPU module (launch fallback, batch routes) sees the writes too */
+	cpu = m->cpumod && m->bk != &s->cpu ? vgpu_cpu_bk(s) : NULL;
+	if (write && cpu && !global_find(m, cpu, m->cpumod, name, &dptr, &size) && off + n <= size)
+		cpu->ops->memcpy_htod(cpu->ctx, dptr + off, host, n, NULL);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+VGPU_EXPORT int vgpu_module_global_write(vgpu_module *m, const char *name, size_t off,
+					 const void *src, size_t n)
+{
+	return global_copy(m, name, off, (void *)src, n, true);
+}
+
+VGPU_EXPORT int vgpu_module_global_read(vgpu_module *m, const char *name, size_t off, void *dst,
+					size_t n)
+{
+	return global_copy(m, name, off, dst, n, false);
 }
 
 VGPU_EXPORT int vgpu_cache_enable(vgpu_session *s, int on)
@@ -378,4 +592,55 @@ VGPU_EXPORT int vgpu_cache_enable(vgpu_session *s, int on)
 		s->cache = NULL;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+/* The text of @k's parameter @i as written in the source ("" if unknown). */
+void vgpu_param_text(vgpu_kernel *k, unsigned i, char *buf, size_t len)
+{
+	const struct vgpu_ksig *sig = &k->mod->sig;
+	const struct vgpu_kinfo *p = parsed(sig, k->name);
+	const char *src = k->mod->src;
+	size_t a = 0, e = 0, n = 0;
+	unsigned idx = 0;
+	int depth = 0;
+
+	buf[0] = 0;
+	if (!p || !src || !len)
+		return;
+	for (int j = 0; j < sig->nsites; j++) {
+		const struct vgpu_ksite *st = &sig->sites[j];
+
+		if (&sig->kernels[st->kernel] != p || st->void_params)
+			continue;
+		a = st->lparen + 1;
+		for (size_t q = a; q <= st->rparen; q++) {
+			char ch = src[q];
+
+			if (ch == '(' || ch == '<' || ch == '[')
+				depth++;
+			else if ((ch == ')' || ch == '>' || ch == ']') && q < st->rparen)
+				depth--;
+			if ((ch == ',' && depth == 0) || q == st->rparen) {
+				if (idx++ == i) {
+					e = q;
+					break;
+				}
+				a = q + 1;
+			}
+		}
+		break;
+	}
+	/* copy with whitespace collapsed */
+	for (size_t q = a; q < e && n + 1 < len; q++) {
+		char ch = src[q];
+
+		if (ch == '\n' || ch == '\t' || ch == '\r')
+			ch = ' ';
+		if (ch == ' ' && (n == 0 || buf[n - 1] == ' '))
+			continue;
+		buf[n++] = ch;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = 0;
 }

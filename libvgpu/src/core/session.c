@@ -191,7 +191,7 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 			return open_fail(-EINVAL, "opts->size %u: at least %zu", opts->size, sizeof(o));
 		memcpy(&o, opts, sizeof(o));
 		if (o.flags & ~(VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_DEVICE_LEDGER |
-				VGPU_SESSION_LIMITS | VGPU_SESSION_NO_CACHE))
+				VGPU_SESSION_LIMITS | VGPU_SESSION_NO_CACHE | VGPU_SESSION_NO_POOL))
 			return open_fail(-EINVAL, "opts->flags %#x: unknown bits", o.flags);
 		if ((o.flags & VGPU_SESSION_NO_DEVICE_LEDGER) && (o.flags & VGPU_SESSION_DEVICE_LEDGER))
 			return open_fail(-EINVAL, "opts->flags: NO_DEVICE_LEDGER and DEVICE_LEDGER");
@@ -291,6 +291,11 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 	s->st.backend = (uint32_t)s->gpu.ops->kind;
 
 	s->cache_on = !(o.flags & VGPU_SESSION_NO_CACHE);
+	{
+		const char *e = getenv("VGPU_POOL");
+
+		s->pool.on = !(o.flags & VGPU_SESSION_NO_POOL) && !(e && !strcmp(e, "0"));
+	}
 	if (s->cache_on && vgpu_cache_open(&s->cache, o.cache_dir, o.cache_mem_bytes,
 					   o.cache_disk_bytes))
 		s->cache = NULL;	/* compile without a cache */
@@ -325,6 +330,7 @@ static int session_free(vgpu_session *s)
 	}
 	while (s->buffers.next != &s->buffers)
 		vgpu_buffer_free_locked(vgpu_container_of(s->buffers.next, vgpu_buffer, node));
+	vgpu_pool_destroy(s);		/* every block back to the device, uncharged */
 	while (s->pins.next != &s->pins) {
 		struct vgpu_pin_rec *p = vgpu_container_of(s->pins.next, struct vgpu_pin_rec, node);
 

@@ -92,6 +92,8 @@ VGPU_EXPORT int vgpu_session_sync(vgpu_session *s, int timeout_ms)
 	pthread_mutex_lock(&s->lock);
 	vgpu_bk_clearerr();
 	ret = s->gpu.ops->synchronize(s->gpu.ctx, ms_to_ns(timeout_ms));
+	if (!ret)
+		s->async_pending = false;
 	if (ret)
 		vgpu_seterr(s, ret, "synchronize: %s", ret == -ETIME ? "timed out" : vgpu_bk_err(&s->gpu));
 	pthread_mutex_unlock(&s->lock);

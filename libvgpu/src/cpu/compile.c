@@ -5,6 +5,7 @@
  * -> the system C++ compiler -> an image (cpu.h) that runtime.c loads.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -103,6 +104,11 @@ static unsigned long long prelude_hash(void)
 
 	for (const char *p = vgpu_cpu_prelude; *p; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	for (const char *p = vgpu_devsig_prelude; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	for (int i = 0; vgpu_devheaders[i].name; i++)
+		for (const char *p = vgpu_devheaders[i].cpu; p && *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
 	return h;
 }
 
@@ -194,6 +200,10 @@ static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fi
 	if (!defined)
 		return -ENOMEM;
 	vgpu_sb_add(tu, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
+	/* the compiler's signatures (core/devsig.c); kernels here take the builtins first */
+	vgpu_sb_str(tu, vgpu_devsig_prelude);
+	vgpu_sb_str(tu, "template <class... A> struct __vgpu_sigT<void (*)(__vgpu_idx3, __vgpu_idx3, "
+		    "__vgpu_idx3, __vgpu_idx3, A...)> : __vgpu_sigT<void (*)(A...)> {};\n");
 	vgpu_sb_printf(tu, "\n#line 1 \"%s\"\n", fname);
 	/* sites and xshared are each sorted by position; merge them */
 	while (si < sig->nsites || xi < sig->nxshared) {
@@ -279,7 +289,8 @@ static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fi
 	for (int k = 0; k < sig->nkernels; k++) {
 		const struct vgpu_kinfo *ki = &sig->kernels[k];
 
-		if (!defined[k])
+		/* templates and kernels in namespaces: by name expression below */
+		if (!defined[k] || ki->is_template || (ki->qual[0] && strcmp(ki->qual, ki->name)))
 			continue;
 		if (split[k])
 			vgpu_sb_printf(tu, "__VGPU_KERNEL_SPLIT(%s, %s)\n", ki->name,
@@ -291,6 +302,26 @@ static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fi
 			vgpu_sb_printf(tu, "__VGPU_KERNEL_BLOCKS(%s, %s)\n", ki->name,
 				  sig->helpers_use_builtins ? "true" : "false");
 	}
+	/* every name expression (core: kernels by qualified name, the caller's
+	 * template instantiations): wrappers numbered like s->names */
+	for (int i = 0; i < s->nr_names; i++) {
+		const char *e = s->names[i];
+		size_t lt = strcspn(e, "<"), id = lt;
+		const struct vgpu_kinfo *ki;
+		char base[VGPU_KNAME_MAX];
+		int k;
+
+		while (id > 0 && (isalnum((unsigned char)e[id - 1]) || e[id - 1] == '_'))
+			id--;
+		snprintf(base, sizeof(base), "%.*s", (int)(lt - id), e + id);
+		ki = vgpu_ksig_find(sig, base);
+		k = ki ? (int)(ki - sig->kernels) : -1;
+		vgpu_sb_printf(tu, "__VGPU_KERNEL_%s_X(%d, %s, %.*s__vgpu_k_%s)\n",
+			       k >= 0 && split[k] ? "SPLIT" : ki && ki->uses_barrier ? "THREAD" : "BLOCKS",
+			       i, sig->helpers_use_builtins ? "true" : "false", (int)id, e, e + id);
+	}
+	vgpu_devsig_emit(tu, s->names, s->nr_names, "__attribute__((visibility(\"default\")))",
+			 "__vgpu_k_");
 	free(defined);
 	return tu->oom ? -ENOMEM : 0;
 }
@@ -325,11 +356,35 @@ static int read_file(const char *path, void **out, size_t *len)
 	return 0;
 }
 
+/* The device headers the system does not have (<cuda_runtime.h>, ...) into @dir. */
+static int write_headers(const char *dir)
+{
+	if (mkdir(dir, 0700))
+		return -errno;
+	for (int i = 0; vgpu_devheaders[i].name; i++) {
+		const struct vgpu_devheader *h = &vgpu_devheaders[i];
+		char path[4400];
+		int fd, ret;
+
+		if (!h->cpu)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, h->name);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		ret = vgpu_write_all(fd, h->cpu, strlen(h->cpu));
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
 		       char **log)
 {
 	const char *tmp = getenv("TMPDIR");
-	char dir[4096], cpp[4200], so[4200], mflag[128];
+	char dir[4096], cpp[4200], so[4200], inc[4200], mflag[128];
 	const char *argv[64 + 2 * 64];
 	struct vgpu_sbuf tu = { 0 }, ign = { 0 };
 	int argc = 0, ret, fd, nsplit = 0;
@@ -349,6 +404,12 @@ int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, siz
 	}
 	snprintf(cpp, sizeof(cpp), "%s/k.cpp", dir);
 	snprintf(so, sizeof(so), "%s/k.so", dir);
+	snprintf(inc, sizeof(inc), "%s/inc", dir);
+	ret = write_headers(inc);
+	if (ret) {
+		vgpu_bk_seterr("cpu: cannot write the device headers into %s: %s", inc, strerror(-ret));
+		goto out;
+	}
 	pthread_once(&ident_once, ident_init);
 	fission = fission_on;
 	for (int i = 0; i < s->nr_options; i++)
@@ -413,6 +474,8 @@ again:
 			vgpu_sb_printf(&ign, "cpu: ignored option %s\n", o);
 		}
 	}
+	argv[argc++] = "-I";		/* the device headers every backend has (devsig.c) */
+	argv[argc++] = inc;
 	argv[argc++] = "-o";
 	argv[argc++] = so;
 	argv[argc++] = cpp;
@@ -472,6 +535,27 @@ again:
 		*blob = b;
 		*blob_len = sizeof(h) + kbytes + solen;
 	}
+	if (s->nr_names) {	/* the name expressions travel with the image */
+		struct vgpu_lowered *t = calloc(s->nr_names, sizeof(*t));
+		char (*ids)[16] = calloc(s->nr_names, sizeof(*ids));
+		void *packed = NULL;
+		size_t plen = 0;
+
+		ret = t && ids ? 0 : -ENOMEM;
+		for (int i = 0; !ret && i < s->nr_names; i++) {
+			snprintf(ids[i], sizeof(ids[i]), "x%d", i);
+			t[i].expr = s->names[i];
+			t[i].lowered = ids[i];
+		}
+		ret = ret ?: vgpu_names_pack(t, s->nr_names, *blob, *blob_len, &packed, &plen);
+		free(t);
+		free(ids);
+		free(*blob);
+		*blob = packed;
+		*blob_len = plen;
+		if (ret)
+			goto out;
+	}
 	ret = 0;
 out:
 	free(out);
@@ -481,6 +565,13 @@ out:
 	if (vgpu_env_bool("VGPU_CPU_KEEP_TMP", &keep) || !keep) {	/* debugging: keep k.cpp and k.so */
 		unlink(cpp);
 		unlink(so);
+		for (int i = 0; vgpu_devheaders[i].name; i++) {
+			char h[4400];
+
+			snprintf(h, sizeof(h), "%s/%s", inc, vgpu_devheaders[i].name);
+			unlink(h);
+		}
+		rmdir(inc);
 		rmdir(dir);
 	}
 	return ret;

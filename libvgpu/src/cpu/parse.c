@@ -8,8 +8,10 @@
  * with barriers in structured positions into loops over threads.
  *
  * It is not a C++ parser: comments and literals are blanked first, then
- * tokens are matched. Templates, kernels returning non-void and parameter
- * types it does not know are reported as such (VGPU_ARG_NONE), never guessed.
+ * tokens are matched. Kernels returning non-void and parameter types it does
+ * not know are reported as such (VGPU_ARG_NONE), never guessed; template
+ * kernels and the namespaces around a kernel are noted (the core makes name
+ * expressions of them; the compiler gives the types).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -127,11 +129,13 @@ static void classify(const char *p, size_t n, struct vgpu_kparam *kp)
 	}
 	kp->type = VGPU_ARG_NONE;
 	kp->size = 0;
+	kp->align = 0;
 	if (nw < 2 && !(nw == 1 && ptr))
 		return;			/* need a type and a name */
 	if (ptr) {
 		kp->type = VGPU_ARG_BUFFER;
 		kp->size = sizeof(uint64_t);
+		kp->align = sizeof(uint64_t);
 		return;
 	}
 	/* the last word is the name; drop qualifiers */
@@ -165,6 +169,7 @@ static void classify(const char *p, size_t n, struct vgpu_kparam *kp)
 		if (!strcmp(base, map[i].n)) {
 			kp->type = map[i].t;
 			kp->size = map[i].s;
+			kp->align = map[i].s;
 			return;
 		}
 	}
@@ -187,6 +192,77 @@ static int count_words(const char *b, size_t from, size_t to, const char *const 
 struct range {
 	size_t a, b;
 };
+
+/* Is the declaration starting at @pos preceded by `template <...>`? */
+static bool after_template(const char *b, size_t pos)
+{
+	size_t j = pos;
+	int depth = 0;
+
+	for (;;) {	/* step back over static / inline / __forceinline__ */
+		while (j > 0 && isspace((unsigned char)b[j - 1]))
+			j--;
+		if (j >= 6 && !memcmp(b + j - 6, "static", 6) && (j == 6 || !is_id(b[j - 7])))
+			j -= 6;
+		else if (j >= 6 && !memcmp(b + j - 6, "inline", 6) && (j == 6 || !is_id(b[j - 7])))
+			j -= 6;
+		else
+			break;
+	}
+	if (j == 0 || b[j - 1] != '>')
+		return false;
+	while (j > 0) {
+		j--;
+		if (b[j] == '>')
+			depth++;
+		else if (b[j] == '<' && --depth == 0)
+			break;
+	}
+	while (j > 0 && isspace((unsigned char)b[j - 1]))
+		j--;
+	return j >= 8 && !memcmp(b + j - 8, "template", 8) && (j == 8 || !is_id(b[j - 9]));
+}
+
+/* "ns::inner::" for a declaration at @pos: the named namespaces enclosing it. */
+static void ns_prefix(const char *b, size_t pos, char *out, size_t len)
+{
+	size_t stack[32];	/* length of out at each open brace; ~0: not a namespace */
+	int depth = 0;
+	size_t n = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < pos; i++) {
+		if (b[i] == '{') {
+			size_t j = i, e, st;
+
+			while (j > 0 && isspace((unsigned char)b[j - 1]))
+				j--;
+			e = j;
+			while (j > 0 && is_id(b[j - 1]))
+				j--;
+			st = j;
+			while (j > 0 && isspace((unsigned char)b[j - 1]))
+				j--;
+			if (depth < 32)
+				stack[depth] = (size_t)-1;
+			if (e > st && j >= 9 && !memcmp(b + j - 9, "namespace", 9) &&
+			    (j == 9 || !is_id(b[j - 10])) && depth < 32 && n + (e - st) + 3 < len) {
+				stack[depth] = n;
+				memcpy(out + n, b + st, e - st);
+				n += e - st;
+				memcpy(out + n, "::", 3);
+				n += 2;
+			}
+			depth++;
+		} else if (b[i] == '}' && depth > 0) {
+			depth--;
+			if (depth < 32 && stack[depth] != (size_t)-1) {
+				n = stack[depth];
+				out[n] = 0;
+			}
+		}
+	}
+}
 
 static int line_of(const char *b, size_t pos)
 {
@@ -334,6 +410,11 @@ int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig)
 			continue;		/* not something we can launch */
 		}
 		name_s = skip_ws(b, len, j + 4);
+		if (word_at(b, len, name_s, "__launch_bounds__")) {	/* after void */
+			name_s = skip_ws(b, len, name_s + 17);
+			if (name_s < len && b[name_s] == '(')
+				name_s = skip_ws(b, len, match(b, len, name_s) + 1);
+		}
 		name_e = name_s;
 		while (name_e < len && is_id(b[name_e]))
 			name_e++;
@@ -367,6 +448,16 @@ int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig)
 		}
 		k = (int)(ki - sig->kernels);
 		ki->extern_c |= extc;
+		ki->is_template |= after_template(b, begin);
+		if (!ki->qual[0]) {
+			char q[VGPU_KNAME_MAX];
+
+			ns_prefix(b, begin, q, sizeof(q));
+			if (strlen(q) + strlen(ki->name) < sizeof(ki->qual)) {
+				strcpy(ki->qual, q);
+				strcat(ki->qual, ki->name);
+			}
+		}
 		/* parameters: split at top-level commas */
 		{
 			size_t s = lp + 1, p;
@@ -421,6 +512,7 @@ int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig)
 			nbodies++;
 			if (count_words(b, after, end, bar))
 				ki->uses_barrier = true;
+			ki->has_body = true;
 			i = end;
 		} else {
 			i = rp;

@@ -30,7 +30,8 @@
 #define __launch_bounds__(...)
 #define __align__(n) alignas(n)
 #define __shared__ static thread_local
-#define __constant__ static
+// not static: the host sets them (vgpu_module_global_write); hidden, found in .symtab
+#define __constant__
 #define __managed__
 #define __VGPU_CPU__ 1
 #define warpSize 1
@@ -132,10 +133,9 @@ static inline F __vgpu_atomic_fp(F *p, F v, int op)
 	} while (!__atomic_compare_exchange_n(q, &o, n, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return of;
 }
+// CUDA has atomicAdd for float and double, not atomicSub/Min/Max (NVRTC refuses
+// them): neither does the CPU, so that code tested here compiles on the GPU.
 static inline float atomicAdd(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 0); }
-static inline float atomicSub(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 1); }
-static inline float atomicMin(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 2); }
-static inline float atomicMax(float *p, float v) { return __vgpu_atomic_fp<float, uint32_t>(p, v, 3); }
 static inline double atomicAdd(double *p, double v) { return __vgpu_atomic_fp<double, uint64_t>(p, v, 0); }
 static inline float atomicExch(float *p, float v)
 {
@@ -331,6 +331,22 @@ __VGPU_EXPORT void __vgpu_blocks_##name(const __vgpu_exec *E, void *dsm, uint64_
 __VGPU_EXPORT void __vgpu_thread_##name(const __vgpu_exec *E, void *dsm, uint64_t b,	\
 					unsigned tx, unsigned ty, unsigned tz)		\
 { decltype(__vgpu_kt_of(&__vgpu_k_##name))::template run_thread<&__vgpu_k_##name, G>(E, dsm, b, tx, ty, tz); }
+
+// The same for a name expression (a template instantiation, a kernel in a
+// namespace): numbered wrappers, the function given last (it may hold commas).
+#define __VGPU_KERNEL_BLOCKS_X(id, G, ...)						\
+__VGPU_EXPORT void __vgpu_blocks_x##id(const __vgpu_exec *E, void *dsm, uint64_t first,	\
+				       uint64_t count)					\
+{ decltype(__vgpu_kt_of(&__VA_ARGS__))::template run_blocks<&__VA_ARGS__, G>(E, dsm, first, count); }
+#define __VGPU_KERNEL_SPLIT_X(id, G, ...)						\
+__VGPU_EXPORT const int __vgpu_split_x##id = 1;						\
+__VGPU_EXPORT void __vgpu_blocks_x##id(const __vgpu_exec *E, void *dsm, uint64_t first,	\
+				       uint64_t count)					\
+{ decltype(__vgpu_kt_of(&__VA_ARGS__))::template run_split<&__VA_ARGS__, G>(E, dsm, first, count); }
+#define __VGPU_KERNEL_THREAD_X(id, G, ...)						\
+__VGPU_EXPORT void __vgpu_thread_x##id(const __vgpu_exec *E, void *dsm, uint64_t b,	\
+				       unsigned tx, unsigned ty, unsigned tz)		\
+{ decltype(__vgpu_kt_of(&__VA_ARGS__))::template run_thread<&__VA_ARGS__, G>(E, dsm, b, tx, ty, tz); }
 
 #define __VGPU_KHEAD __attribute__((always_inline)) static inline void
 #define __VGPU_KPARAMS const __vgpu_idx3 threadIdx, const __vgpu_idx3 blockIdx, const __vgpu_idx3 blockDim, \

@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -65,6 +67,8 @@ struct cpu_module {
 	void *dl;
 	int fd;			/* the memfd, open while loaded: see cpu_module_load */
 	struct cpu_fn *fns;
+	char **names;		/* name expressions: wrappers __vgpu_*_x<i>, __vgpu_sig_<i> */
+	int nnames;
 };
 
 /* ---- fibers ------------------------------------------------------------- */
@@ -583,22 +587,55 @@ static int cpu_synchronize(void *ctx, int64_t timeout_ns)
 	return 0;
 }
 
-static int cpu_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
-			   struct vgpu_ksig **sigp)
+static void free_names(char **names, int n)
 {
-	const struct cpu_blob_hdr *h = blob;
+	for (int i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The image's name expressions (vgpu_names_pack around the CPU image). */
+static int load_names(const void **blob, size_t *len, char ***names, int *n)
+{
+	struct vgpu_lowered *t = NULL;
+	int nt = 0, ret = vgpu_names_unpack(*blob, *len, &t, &nt, blob, len);
+
+	*names = NULL;
+	*n = 0;
+	if (ret) {
+		vgpu_bk_seterr("cpu: damaged name table in the image");
+		return ret;
+	}
+	if (nt && !(*names = calloc(nt, sizeof(char *))))
+		ret = -ENOMEM;
+	for (int i = 0; !ret && i < nt; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "x%d", i);
+		if (strcmp(t[i].lowered, want))
+			ret = -ENOEXEC;
+		else if (!((*names)[i] = strdup(t[i].expr)))
+			ret = -ENOMEM;
+		*n = i + 1;
+	}
+	free(t);
+	if (ret) {
+		free_names(*names, *n);
+		*names = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+static int cpu_image_load(const void *blob, size_t len, const struct cpu_blob_hdr *h, void **mod,
+			  struct vgpu_ksig **sigp)
+{
 	struct cpu_module *m;
 	struct vgpu_ksig *sig;
 	size_t kbytes;
 	char path[64];
 	int fd, ret;
 
-	(void)ctx;
-	*sigp = NULL;
-	if (format != VGPU_IMAGE_AUTO && format != VGPU_IMAGE_NATIVE) {
-		vgpu_bk_seterr("cpu: image format %d is not a CPU image", format);
-		return -EINVAL;
-	}
 	if (len < sizeof(*h) || memcmp(h->magic, CPU_BLOB_MAGIC, 8) ||
 	    h->kinfo_size != sizeof(struct vgpu_kinfo) || h->nkernels > 100000) {
 		vgpu_bk_seterr("cpu: not a CPU image of this libvgpu version");
@@ -657,6 +694,33 @@ static int cpu_module_load(void *ctx, const void *blob, size_t len, int format, 
 	return 0;
 }
 
+static int cpu_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
+			   struct vgpu_ksig **sigp)
+{
+	struct cpu_module *m;
+	char **names;
+	int ret, nnames;
+
+	(void)ctx;
+	*sigp = NULL;
+	if (format != VGPU_IMAGE_AUTO && format != VGPU_IMAGE_NATIVE) {
+		vgpu_bk_seterr("cpu: image format %d is not a CPU image", format);
+		return -EINVAL;
+	}
+	ret = load_names(&blob, &len, &names, &nnames);
+	if (ret)
+		return ret;
+	ret = cpu_image_load(blob, len, blob, mod, sigp);
+	if (ret) {
+		free_names(names, nnames);
+		return ret;
+	}
+	m = *mod;
+	m->names = names;
+	m->nnames = nnames;
+	return 0;
+}
+
 static void cpu_module_unload(void *ctx, void *mod)
 {
 	struct cpu_module *m = mod;
@@ -672,14 +736,24 @@ static void cpu_module_unload(void *ctx, void *mod)
 	}
 	dlclose(m->dl);
 	close(m->fd);
+	free_names(m->names, m->nnames);
 	free(m);
+}
+
+static int name_index(const struct cpu_module *m, const char *name)
+{
+	for (int i = 0; i < m->nnames; i++)
+		if (!strcmp(m->names[i], name))
+			return i;
+	return -1;
 }
 
 static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 {
 	struct cpu_module *m = mod;
 	struct cpu_fn *f;
-	char sym[VGPU_KNAME_MAX + 32];
+	char sym[VGPU_KNAME_MAX + 32], x[16];
+	int idx;
 
 	(void)ctx;
 	for (f = m->fns; f; f = f->next)
@@ -692,9 +766,12 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	snprintf(sym, sizeof(sym), "__vgpu_blocks_%s", name);
+	idx = name_index(m, name);
+	if (idx >= 0)
+		snprintf(x, sizeof(x), "x%d", idx);
+	snprintf(sym, sizeof(sym), "__vgpu_blocks_%s", idx >= 0 ? x : name);
 	*(void **)&f->blocks = dlsym(m->dl, sym);
-	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", name);
+	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", idx >= 0 ? x : name);
 	*(void **)&f->thread = dlsym(m->dl, sym);
 	if (!f->blocks && !f->thread) {
 		free(f);
@@ -706,6 +783,90 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	m->fns = f;
 	*fnp = f;
 	return 0;
+}
+
+/* The compiler's signature of a name expression: the exported __vgpu_sig_<i>. */
+static int cpu_function_sig(void *ctx, void *mod, void *fn, const char *name,
+			    struct vgpu_kinfo *out)
+{
+	struct cpu_module *m = mod;
+	int idx = name_index(m, name);
+	const uint32_t *w;
+	char sym[32];
+
+	(void)ctx;
+	(void)fn;
+	if (idx < 0)
+		return -ENOENT;
+	snprintf(sym, sizeof(sym), "__vgpu_sig_%d", idx);
+	w = dlsym(m->dl, sym);
+	if (!w)
+		return -ENOENT;
+	return vgpu_devsig_decode(w, VGPU_DEVSIG_WORDS, out);
+}
+
+/*
+ * A __device__/__constant__ variable: hidden in the shared object (it is
+ * compiled with -fvisibility=hidden), so looked up in its .symtab, read from
+ * the memfd, relative to where the object was loaded.
+ */
+static int cpu_global_get(void *ctx, void *mod, const char *name, uint64_t *dptr, size_t *size)
+{
+	struct cpu_module *m = mod;
+	struct link_map *lm = NULL;
+	Elf64_Ehdr eh;
+	Elf64_Shdr *sh = NULL;
+	int ret = -ENOENT;
+
+	(void)ctx;
+	if (dlinfo(m->dl, RTLD_DI_LINKMAP, &lm) || !lm ||
+	    pread(m->fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_shentsize != sizeof(Elf64_Shdr) || !eh.e_shnum || eh.e_shnum > 4096) {
+		vgpu_bk_seterr("cpu: cannot read the image's symbols");
+		return -EIO;
+	}
+	sh = calloc(eh.e_shnum, sizeof(*sh));
+	if (!sh)
+		return -ENOMEM;
+	if (pread(m->fd, sh, eh.e_shnum * sizeof(*sh), eh.e_shoff) != (ssize_t)(eh.e_shnum * sizeof(*sh))) {
+		free(sh);
+		return -EIO;
+	}
+	for (int i = 0; i < eh.e_shnum && ret == -ENOENT; i++) {
+		Elf64_Sym *syms;
+		char *str;
+		size_t nsym;
+
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh.e_shnum ||
+		    sh[i].sh_entsize != sizeof(Elf64_Sym) || sh[i].sh_size > (64u << 20) ||
+		    sh[sh[i].sh_link].sh_size > (64u << 20))
+			continue;
+		nsym = sh[i].sh_size / sizeof(Elf64_Sym);
+		syms = malloc(sh[i].sh_size);
+		str = malloc(sh[sh[i].sh_link].sh_size + 1);
+		if (syms && str &&
+		    pread(m->fd, syms, sh[i].sh_size, sh[i].sh_offset) == (ssize_t)sh[i].sh_size &&
+		    pread(m->fd, str, sh[sh[i].sh_link].sh_size, sh[sh[i].sh_link].sh_offset) ==
+		    (ssize_t)sh[sh[i].sh_link].sh_size) {
+			str[sh[sh[i].sh_link].sh_size] = 0;
+			for (size_t k = 0; k < nsym; k++) {
+				if (ELF64_ST_TYPE(syms[k].st_info) != STT_OBJECT ||
+				    syms[k].st_name >= sh[sh[i].sh_link].sh_size ||
+				    strcmp(str + syms[k].st_name, name) || !syms[k].st_size)
+					continue;
+				*dptr = (uint64_t)lm->l_addr + syms[k].st_value;
+				*size = syms[k].st_size;
+				ret = 0;
+				break;
+			}
+		}
+		free(syms);
+		free(str);
+	}
+	free(sh);
+	if (ret)
+		vgpu_bk_seterr("cpu: no variable '%s' in the image", name);
+	return ret;
 }
 
 static int cpu_launch(void *ctx, void *fnp, const struct vgpu_bk_launch *l)
@@ -796,5 +957,7 @@ const struct vgpu_backend_ops vgpu_backend_cpu = {
 	.module_load = cpu_module_load,
 	.module_unload = cpu_module_unload,
 	.function_get = cpu_function_get,
+	.function_sig = cpu_function_sig,
+	.global_get = cpu_global_get,
 	.launch = cpu_launch,
 };

@@ -56,8 +56,14 @@
 #include "gpu/gpu_decls.h"
 
 #define CU_PRELUDE_NAME "vgpu_cuda_prelude.h"
-#define CU_PRELUDE_VERSION 1
-static const char cu_prelude[] =
+#define CU_PRELUDE_VERSION 2
+/*
+ * The fixed-width types as CCCL/libcu++ declares them (<cuda/std/cstdint>:
+ * 64-bit types are long long), so that a source including the toolkit's
+ * headers redeclares the same types, which C++ allows. The signature
+ * descriptor (core/devsig.c) follows.
+ */
+static const char cu_prelude_types[] =
 	"#pragma once\n"
 	"#define VGPU_BACKEND_CUDA 1\n"
 	"typedef signed char int8_t;\n"
@@ -66,10 +72,12 @@ static const char cu_prelude[] =
 	"typedef unsigned short uint16_t;\n"
 	"typedef int int32_t;\n"
 	"typedef unsigned int uint32_t;\n"
-	"typedef long int64_t;\n"
-	"typedef unsigned long uint64_t;\n"
+	"typedef long long int64_t;\n"
+	"typedef unsigned long long uint64_t;\n"
 	"typedef decltype(sizeof(0)) size_t;\n"
-	"typedef decltype((char *)0 - (char *)0) ptrdiff_t;\n";
+	"typedef decltype((char *)0 - (char *)0) ptrdiff_t;\n"
+	"typedef long long intptr_t;\n"
+	"typedef unsigned long long uintptr_t;\n";
 
 /* ---------------------------------------------------------------- loading */
 
@@ -106,6 +114,8 @@ static struct {
 	vg_cuModuleLoadDataEx_t ModuleLoadDataEx;
 	vg_cuModuleUnload_t ModuleUnload;
 	vg_cuModuleGetFunction_t ModuleGetFunction;
+	vg_cuModuleGetGlobal_t ModuleGetGlobal;
+	vg_cuFuncGetParamInfo_t FuncGetParamInfo;	/* CUDA >= 12.4, else NULL */
 	vg_cuFuncGetAttribute_t FuncGetAttribute;
 	vg_cuFuncSetAttribute_t FuncSetAttribute;
 	vg_cuLaunchKernel_t LaunchKernel;
@@ -136,6 +146,9 @@ static struct {
 	vg_nvrtcCompileProgram_t CompileProgram;
 	vg_nvrtcGetSize_t GetPTXSize, GetCUBINSize, GetProgramLogSize;
 	vg_nvrtcGetData_t GetPTX, GetCUBIN, GetProgramLog;
+	vg_nvrtcAddNameExpression_t AddNameExpression;
+	vg_nvrtcGetLoweredName_t GetLoweredName;
+	char include[3][1024];		/* the toolkit's headers, for -I (may be empty) */
 	int max_arch;			/* newest sm NVRTC supports, e.g. 120 */
 	int min_arch;
 	char why[256];			/* why it is not loaded */
@@ -231,6 +244,66 @@ static void *sym(void *lib, const char *name, const char **missing)
 	return p;
 }
 
+static bool is_dir_with(const char *dir, const char *file)
+{
+	char p[1200];
+
+	snprintf(p, sizeof(p), "%.1000s/%.150s", dir, file);
+	return access(p, R_OK) == 0;
+}
+
+/*
+ * The toolkit's headers (<cooperative_groups.h>, <cuda/std/...>, <cuda_fp16.h>)
+ * for NVRTC, which has no include path of its own: env VGPU_CUDA_INCLUDE (a
+ * directory; "none": no path), else $CUDA_HOME/include, $CUDA_PATH/include,
+ * the include directory next to the loaded libnvrtc, /usr/local/cuda/include.
+ * CUDA 13 keeps CCCL (libcu++, CUB, Thrust) in include/cccl: added too.
+ */
+static void nvrtc_find_include(void)
+{
+	const char *env = getenv("VGPU_CUDA_INCLUDE");
+	char cand[4][1024];
+	int n = 0;
+	Dl_info di;
+
+	memset(nvrtc.include, 0, sizeof(nvrtc.include));
+	if (env && !strcmp(env, "none"))
+		return;
+	if (env && *env) {
+		snprintf(cand[n++], sizeof(cand[0]), "%.1000s", env);
+	} else {
+		const char *h = getenv("CUDA_HOME"), *p = getenv("CUDA_PATH");
+
+		if (h && *h)
+			snprintf(cand[n++], sizeof(cand[0]), "%.1000s/include", h);
+		if (p && *p)
+			snprintf(cand[n++], sizeof(cand[0]), "%.1000s/include", p);
+		if (dladdr((void *)nvrtc.Version, &di) && di.dli_fname) {
+			char lib[1000], *slash;
+
+			snprintf(lib, sizeof(lib), "%s", di.dli_fname);
+			slash = strrchr(lib, '/');
+			if (slash) {
+				*slash = 0;		/* .../lib64 */
+				slash = strrchr(lib, '/');
+				if (slash) {
+					*slash = 0;	/* the toolkit's root */
+					snprintf(cand[n++], sizeof(cand[0]), "%.1000s/include", lib);
+				}
+			}
+		}
+		snprintf(cand[n++], sizeof(cand[0]), "/usr/local/cuda/include");
+	}
+	for (int i = 0; i < n; i++) {
+		if (!is_dir_with(cand[i], "cuda_runtime.h") && !is_dir_with(cand[i], "cooperative_groups.h"))
+			continue;
+		snprintf(nvrtc.include[0], sizeof(nvrtc.include[0]), "%.1000s", cand[i]);
+		if (is_dir_with(cand[i], "cccl/cuda/std/cstdint"))
+			snprintf(nvrtc.include[1], sizeof(nvrtc.include[1]), "%.1000s/cccl", cand[i]);
+		return;
+	}
+}
+
 static int nvrtc_try(const char *path)
 {
 	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -249,6 +322,8 @@ static int nvrtc_try(const char *path)
 	NS(GetPTX, "nvrtcGetPTX");
 	NS(GetProgramLogSize, "nvrtcGetProgramLogSize");
 	NS(GetProgramLog, "nvrtcGetProgramLog");
+	NS(AddNameExpression, "nvrtcAddNameExpression");
+	NS(GetLoweredName, "nvrtcGetLoweredName");
 #undef NS
 	/* optional: CUBIN since CUDA 11.1, supported-arch list since 11.2 */
 	nvrtc.GetCUBINSize = (vg_nvrtcGetSize_t)dlsym(lib, "nvrtcGetCUBINSize");
@@ -263,6 +338,7 @@ static int nvrtc_try(const char *path)
 	nvrtc.major = major;
 	nvrtc.minor = minor;
 	snprintf(nvrtc.path, sizeof(nvrtc.path), "%s", path);
+	nvrtc_find_include();
 	nvrtc.min_arch = 0;
 	nvrtc.max_arch = 0;
 	if (nvrtc.GetNumSupportedArchs && nvrtc.GetSupportedArchs) {
@@ -369,6 +445,7 @@ static int cu_load(void)
 	CS(ModuleLoadDataEx, "cuModuleLoadDataEx");
 	CS(ModuleUnload, "cuModuleUnload");
 	CS(ModuleGetFunction, "cuModuleGetFunction");
+	CS(ModuleGetGlobal, "cuModuleGetGlobal_v2");
 	CS(FuncGetAttribute, "cuFuncGetAttribute");
 	CS(FuncSetAttribute, "cuFuncSetAttribute");
 	CS(LaunchKernel, "cuLaunchKernel");
@@ -383,6 +460,7 @@ static int cu_load(void)
 	CS(EventQuery, "cuEventQuery");
 	CS(EventSynchronize, "cuEventSynchronize");
 #undef CS
+	cu.FuncGetParamInfo = (vg_cuFuncGetParamInfo_t)dlsym(lib, "cuFuncGetParamInfo");
 	if (missing) {
 		vgpu_bk_seterr("no CUDA: %s lacks %s (driver too old?)", path, missing);
 		dlclose(lib);
@@ -530,7 +608,7 @@ struct cu_ctx {
 	int nranges, cap_ranges;
 	struct cu_staging *stg;
 	bool stg_failed;
-	char target[160];
+	char target[512];
 };
 
 static inline int ctx_enter(struct cu_ctx *c)
@@ -610,9 +688,9 @@ static void cu_target(struct cu_ctx *c)
 	c->cubin = nvrtc.lib && nvrtc.GetCUBIN &&
 		   (nvrtc.max_arch == 0 || (sm <= nvrtc.max_arch && sm >= nvrtc.min_arch));
 	c->arch = c->cubin || !nvrtc.max_arch ? sm : nvrtc.max_arch;
-	snprintf(c->target, sizeof(c->target), "%s_%d %s nvrtc-%d.%d cuda-%d prelude-%d",
+	snprintf(c->target, sizeof(c->target), "%s_%d %s nvrtc-%d.%d cuda-%d prelude-%d inc=%.100s",
 		 c->cubin ? "sm" : "compute", c->arch, c->cubin ? "cubin" : "ptx",
-		 nvrtc.major, nvrtc.minor, cu.driver_version, CU_PRELUDE_VERSION);
+		 nvrtc.major, nvrtc.minor, cu.driver_version, CU_PRELUDE_VERSION, nvrtc.include[0]);
 }
 
 static void stg_destroy(struct cu_ctx *c);
@@ -1315,15 +1393,15 @@ static int cu_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, 
 		      char **log)
 {
 	struct cu_ctx *c = ctx;
-	const char *hdrs[] = { cu_prelude };
-	const char *hnames[] = { CU_PRELUDE_NAME };
+	const char *hdrs[64], *hnames[64];
+	struct vgpu_lowered *low = NULL;
+	struct vgpu_sbuf pre = { 0 }, text = { 0 };
+	char arch[40], inc[2][1100];
 	const char **opts;
-	char arch[40];
-	char *text = NULL;
 	nvrtcProgram p;
 	nvrtcResult r;
 	size_t n = 0;
-	int nopts = 0, ret = 0;
+	int nopts = 0, nh = 0, ret = 0;
 	void *out;
 
 	*blob = NULL;
@@ -1334,30 +1412,57 @@ static int cu_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, 
 		*log = strdupf("%s\n", nvrtc.why[0] ? nvrtc.why : "NVRTC not loaded");
 		return -ENODEV;
 	}
-	opts = calloc(src->nr_options + 4, sizeof(*opts));
-	if (!opts)
+	opts = calloc(src->nr_options + 6, sizeof(*opts));
+	low = calloc(src->nr_names + 1, sizeof(*low));
+	if (!opts || !low) {
+		free(opts);
+		free(low);
 		return -ENOMEM;
+	}
 	snprintf(arch, sizeof(arch), "--gpu-architecture=%s_%d", c->cubin ? "sm" : "compute", c->arch);
 	opts[nopts++] = arch;
 	opts[nopts++] = "-default-device";
 	opts[nopts++] = "--pre-include=" CU_PRELUDE_NAME;
+	for (int i = 0; i < 2; i++)
+		if (nvrtc.include[i][0]) {
+			snprintf(inc[i], sizeof(inc[i]), "--include-path=%s", nvrtc.include[i]);
+			opts[nopts++] = inc[i];
+		}
 	for (int i = 0; i < src->nr_options; i++)
 		opts[nopts++] = src->options[i];
 
-	/* NVRTC wants a NUL-terminated source */
-	text = malloc(src->len + 1);
-	if (!text) {
-		free(opts);
-		return -ENOMEM;
+	/* the prelude, then the host headers device code may include (devsig.c) */
+	vgpu_sb_str(&pre, cu_prelude_types);
+	vgpu_sb_str(&pre, vgpu_devsig_prelude);
+	hdrs[nh] = NULL;		/* set once pre is complete */
+	hnames[nh++] = CU_PRELUDE_NAME;
+	for (int i = 0; vgpu_devheaders[i].name && nh < 64; i++) {
+		hdrs[nh] = vgpu_devheaders[i].gpu;
+		hnames[nh++] = vgpu_devheaders[i].name;
 	}
-	memcpy(text, src->src, src->len);
-	text[src->len] = 0;
-	r = nvrtc.CreateProgram(&p, text, src->name ? src->name : "kernel.cu", 1,
-				hdrs, hnames);
+	/* NVRTC wants a NUL-terminated source; the signatures follow it */
+	vgpu_sb_add(&text, src->src, src->len);
+	vgpu_devsig_emit(&text, src->names, src->nr_names, "__device__", "");
+	if (pre.oom || text.oom) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hdrs[0] = pre.p;
+	r = nvrtc.CreateProgram(&p, text.p, src->name ? src->name : "kernel.cu", nh, hdrs, hnames);
 	if (r != NVRTC_SUCCESS) {
 		vgpu_bk_seterr("cuda: nvrtcCreateProgram: %s", nvrtc.GetErrorString(r));
 		ret = r == NVRTC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -EIO;
 		goto out;
+	}
+	for (int i = 0; i < src->nr_names; i++) {
+		r = nvrtc.AddNameExpression(p, src->names[i]);
+		if (r != NVRTC_SUCCESS) {
+			vgpu_bk_seterr("cuda: nvrtcAddNameExpression(%s): %s", src->names[i],
+				       nvrtc.GetErrorString(r));
+			*log = strdupf("name expression '%s': %s\n", src->names[i], nvrtc.GetErrorString(r));
+			ret = -ENOEXEC;
+			goto destroy;
+		}
 	}
 	r = nvrtc.CompileProgram(p, nopts, opts);
 	*log = nvrtc_log(p);
@@ -1370,6 +1475,16 @@ static int cu_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, 
 		}
 		ret = r == NVRTC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -ENOEXEC;
 		goto destroy;
+	}
+	for (int i = 0; i < src->nr_names; i++) {
+		r = nvrtc.GetLoweredName(p, src->names[i], &low[i].lowered);
+		if (r != NVRTC_SUCCESS || !low[i].lowered) {
+			vgpu_bk_seterr("cuda: nvrtcGetLoweredName(%s): %s", src->names[i],
+				       nvrtc.GetErrorString(r));
+			ret = -ENOEXEC;
+			goto destroy;
+		}
+		low[i].expr = src->names[i];
 	}
 	r = c->cubin ? nvrtc.GetCUBINSize(p, &n) : nvrtc.GetPTXSize(p, &n);
 	if (r != NVRTC_SUCCESS || n == 0) {
@@ -1390,12 +1505,15 @@ static int cu_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, 
 		goto destroy;
 	}
 	((char *)out)[n] = 0;	/* PTX: n includes the NUL already; harmless */
-	*blob = out;
-	*len = n;
+	/* the name table travels with the image (cache, vgpu_module_image) */
+	ret = vgpu_names_pack(low, src->nr_names, out, n + 1, blob, len);
+	free(out);
 destroy:
 	nvrtc.DestroyProgram(&p);
 out:
-	free(text);
+	free(pre.p);
+	free(text.p);
+	free(low);
 	free(opts);
 	return ret;
 }
@@ -1414,6 +1532,24 @@ static int image_kind(const unsigned char *b, size_t len)
 	return -1;
 }
 
+/* A loaded module: the driver's, and the name table the image carried. */
+struct cu_module {
+	CUmodule m;
+	int n;
+	char **expr, **lowered;
+};
+
+static void cu_module_free(struct cu_module *cm)
+{
+	for (int i = 0; i < cm->n; i++) {
+		free(cm->expr[i]);
+		free(cm->lowered[i]);
+	}
+	free(cm->expr);
+	free(cm->lowered);
+	free(cm);
+}
+
 static int cu_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
 			  struct vgpu_ksig **sig)
 {
@@ -1421,9 +1557,10 @@ static int cu_module_load(void *ctx, const void *blob, size_t len, int format, v
 	char errlog[8192] = "";
 	int opt[2] = { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
 	void *val[2] = { errlog, (void *)(uintptr_t)sizeof(errlog) };
-	int kind = image_kind(blob, len);
+	struct vgpu_lowered *names = NULL;
+	struct cu_module *cm;
 	char *copy = NULL;
-	CUmodule m;
+	int kind, nnames = 0;
 	CUresult r;
 	int ret = ctx_enter(c);
 
@@ -1431,59 +1568,172 @@ static int cu_module_load(void *ctx, const void *blob, size_t len, int format, v
 		*sig = NULL;
 	if (ret)
 		return ret;
+	ret = vgpu_names_unpack(blob, len, &names, &nnames, &blob, &len);
+	if (ret) {
+		vgpu_bk_seterr("cuda: damaged name table in the image");
+		return ret;
+	}
+	kind = image_kind(blob, len);
 	if (format == VGPU_IMAGE_HSACO || format == VGPU_IMAGE_NATIVE ||
 	    (format == VGPU_IMAGE_AUTO && kind < 0)) {
+		free(names);
 		vgpu_bk_seterr("cuda: not a CUDA image (PTX, cubin or fatbin expected)");
 		return -EINVAL;
 	}
+	cm = calloc(1, sizeof(*cm));
+	if (cm && nnames) {
+		cm->expr = calloc(nnames, sizeof(char *));
+		cm->lowered = calloc(nnames, sizeof(char *));
+		for (int i = 0; cm->expr && cm->lowered && i < nnames; i++, cm->n++)
+			if (!(cm->expr[i] = strdup(names[i].expr)) ||
+			    !(cm->lowered[i] = strdup(names[i].lowered)))
+				break;
+	}
+	free(names);
+	if (!cm || cm->n != nnames) {
+		if (cm)
+			cu_module_free(cm);
+		return -ENOMEM;
+	}
 	if ((format == VGPU_IMAGE_PTX || kind == VGPU_IMAGE_PTX) && ((const char *)blob)[len - 1]) {
 		copy = malloc(len + 1);	/* the driver wants PTX NUL-terminated */
-		if (!copy)
+		if (!copy) {
+			cu_module_free(cm);
 			return -ENOMEM;
+		}
 		memcpy(copy, blob, len);
 		copy[len] = 0;
 		blob = copy;
 	}
-	r = cu.ModuleLoadDataEx(&m, blob, 2, opt, val);
+	r = cu.ModuleLoadDataEx(&cm->m, blob, 2, opt, val);
 	free(copy);
 	if (r != CUDA_SUCCESS) {
+		cu_module_free(cm);
 		ret = cu_fail(r, "cuModuleLoadData");
 		if (errlog[0])
 			vgpu_bk_seterr("cuda: cuModuleLoadData: %s (%s): %s", cu_errname(r), cu_errstr(r),
 				       errlog);
 		return ret == -EINVAL ? -ENOEXEC : ret;
 	}
-	*mod = m;
+	*mod = cm;
 	return 0;
 }
 
 static void cu_module_unload(void *ctx, void *mod)
 {
 	struct cu_ctx *c = ctx;
+	struct cu_module *cm = mod;
 
 	if (ctx_enter(c) == 0)
-		cu.ModuleUnload(mod);
+		cu.ModuleUnload(cm->m);
+	cu_module_free(cm);
+}
+
+static int name_index(const struct cu_module *cm, const char *name)
+{
+	for (int i = 0; i < cm->n; i++)
+		if (!strcmp(cm->expr[i], name))
+			return i;
+	return -1;
 }
 
 static int cu_function_get(void *ctx, void *mod, const char *name, void **fn)
 {
 	struct cu_ctx *c = ctx;
+	struct cu_module *cm = mod;
+	int i = name_index(cm, name);
+	const char *sym = i >= 0 ? cm->lowered[i] : name;	/* else a foreign image's symbol */
 	CUfunction f;
 	CUresult r;
 	int ret = ctx_enter(c);
 
 	if (ret)
 		return ret;
-	r = cu.ModuleGetFunction(&f, mod, name);
+	r = cu.ModuleGetFunction(&f, cm->m, sym);
 	if (r != CUDA_SUCCESS) {
 		ret = cu_fail(r, "cuModuleGetFunction");
 		if (r == CUDA_ERROR_NOT_FOUND || r == CUDA_ERROR_INVALID_VALUE) {
-			vgpu_bk_seterr("cuda: no kernel named '%s' in the module", name);
+			vgpu_bk_seterr("cuda: no kernel named '%s' in the module%s", name,
+				       cm->n ? "" : " (an image without libvgpu's name table: C++ kernels "
+				       "go by their mangled symbol)");
 			return -ENOENT;
 		}
 		return ret;
 	}
 	*fn = f;
+	return 0;
+}
+
+/*
+ * The compiler's signature: the descriptor compiled into the module as
+ * __vgpu_sig_<i> (core/devsig.c), read back from device memory. A foreign
+ * image has none: the driver's parameter sizes (cuFuncGetParamInfo, CUDA
+ * 12.4+) are the next best thing (return 1).
+ */
+static int cu_function_sig(void *ctx, void *mod, void *fn, const char *name,
+			   struct vgpu_kinfo *out)
+{
+	struct cu_ctx *c = ctx;
+	struct cu_module *cm = mod;
+	uint32_t w[VGPU_DEVSIG_WORDS];
+	int i = name_index(cm, name);
+	CUdeviceptr d;
+	size_t bytes = 0;
+	char sym[32];
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	if (i >= 0) {
+		snprintf(sym, sizeof(sym), "__vgpu_sig_%d", i);
+		r = cu.ModuleGetGlobal(&d, &bytes, cm->m, sym);
+		if (r == CUDA_SUCCESS && bytes >= sizeof(w)) {
+			r = cu.MemcpyDtoH(w, d, sizeof(w));
+			if (r != CUDA_SUCCESS)
+				return cu_fail(r, "reading a kernel signature");
+			return vgpu_devsig_decode(w, VGPU_DEVSIG_WORDS, out);
+		}
+	}
+	if (!cu.FuncGetParamInfo)
+		return -ENOENT;
+	for (size_t k = 0; k <= VGPU_MAX_PARAMS; k++) {
+		size_t off = 0, size = 0;
+
+		r = cu.FuncGetParamInfo(fn, k, &off, &size);
+		if (r != CUDA_SUCCESS) {
+			out->nparams = (int)k;
+			return k || r == CUDA_ERROR_INVALID_VALUE ? 1 : -ENOENT;
+		}
+		if (k == VGPU_MAX_PARAMS)
+			break;
+		out->params[k].type = VGPU_ARG_NONE;
+		out->params[k].size = (uint32_t)size;
+		out->params[k].align = 0;
+	}
+	return -ENOENT;
+}
+
+static int cu_global_get(void *ctx, void *mod, const char *name, uint64_t *dptr, size_t *size)
+{
+	struct cu_ctx *c = ctx;
+	struct cu_module *cm = mod;
+	CUdeviceptr d;
+	CUresult r;
+	int ret = ctx_enter(c);
+
+	if (ret)
+		return ret;
+	r = cu.ModuleGetGlobal(&d, size, cm->m, name);
+	if (r != CUDA_SUCCESS) {
+		ret = cu_fail(r, "cuModuleGetGlobal");
+		if (r == CUDA_ERROR_NOT_FOUND || r == CUDA_ERROR_INVALID_VALUE) {
+			vgpu_bk_seterr("cuda: no variable '%s' in the module", name);
+			return -ENOENT;
+		}
+		return ret;
+	}
+	*dptr = d;
 	return 0;
 }
 
@@ -1560,6 +1810,8 @@ const struct vgpu_backend_ops vgpu_backend_cuda = {
 	.module_load = cu_module_load,
 	.module_unload = cu_module_unload,
 	.function_get = cu_function_get,
+	.function_sig = cu_function_sig,
+	.global_get = cu_global_get,
 	.launch = cu_launch,
 	.last_error = NULL,
 };

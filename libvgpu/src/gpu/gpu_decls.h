@@ -180,6 +180,10 @@ typedef CUresult (*vg_cuModuleLoadDataEx_t)(CUmodule *m, const void *image, unsi
 					    int *options, void **values);     /* cuModuleLoadDataEx */
 typedef CUresult (*vg_cuModuleUnload_t)(CUmodule m);                          /* cuModuleUnload */
 typedef CUresult (*vg_cuModuleGetFunction_t)(CUfunction *f, CUmodule m, const char *name); /* cuModuleGetFunction */
+typedef CUresult (*vg_cuModuleGetGlobal_t)(CUdeviceptr *dptr, size_t *bytes, CUmodule m,
+					   const char *name);                 /* cuModuleGetGlobal_v2 */
+typedef CUresult (*vg_cuFuncGetParamInfo_t)(CUfunction f, size_t index, size_t *offset,
+					    size_t *size);                    /* cuFuncGetParamInfo (12.4) */
 typedef CUresult (*vg_cuFuncGetAttribute_t)(int *v, int attr, CUfunction f);  /* cuFuncGetAttribute */
 typedef CUresult (*vg_cuFuncSetAttribute_t)(CUfunction f, int attr, int v);   /* cuFuncSetAttribute */
 typedef CUresult (*vg_cuLaunchKernel_t)(CUfunction f,
@@ -250,6 +254,9 @@ typedef nvrtcResult (*vg_nvrtcCompileProgram_t)(nvrtcProgram p, int nopts,
 						const char *const *opts);
 typedef nvrtcResult (*vg_nvrtcGetSize_t)(nvrtcProgram p, size_t *size);  /* Get{PTX,CUBIN,ProgramLog}Size */
 typedef nvrtcResult (*vg_nvrtcGetData_t)(nvrtcProgram p, char *out);     /* Get{PTX,CUBIN,ProgramLog} */
+typedef nvrtcResult (*vg_nvrtcAddNameExpression_t)(nvrtcProgram p, const char *expr);
+typedef nvrtcResult (*vg_nvrtcGetLoweredName_t)(nvrtcProgram p, const char *expr,
+						const char **lowered);
 
 /* ------------------------------------------------------------------- HIP */
 
