@@ -131,6 +131,24 @@ int main(int argc, char **argv)
 	free(pageable);
 	CK(cuMemFreeHost(pinned));
 	CK(cuMemFree(big));
+
+	/* the baseline of the buffer pool: 1 MiB cuMemAlloc + cuMemFree, per pair */
+	{
+		double *pr = calloc(reps, sizeof(*pr));
+		const int n = 2000;
+		CUdeviceptr p1;
+
+		for (int r = 0; r < reps; r++) {
+			t0 = bench_now();
+			for (int i = 0; i < n; i++) {
+				CK(cuMemAlloc(&p1, 1 << 20));
+				CK(cuMemFree(p1));
+			}
+			pr[r] = (bench_now() - t0) / n * 1e6;
+		}
+		printf("raw.alloc1m_us %.4f\n", bench_median(pr, reps));
+		free(pr);
+	}
 	CK(cuMemFree(d));
 	CK(cuStreamDestroy(st));
 	CK(cuModuleUnload(mod));

@@ -229,6 +229,31 @@ int main(int argc, char **argv)
 	vgpu_module_unload(m);
 	vgpu_session_close(s);
 
+	/* the buffer pool: 1 MiB vgpu_buffer_alloc + free, pooled and not */
+	for (int pooled = 1; pooled >= 0; pooled--) {
+		double *pr = calloc(reps, sizeof(*pr));
+		const int n = 2000;
+		vgpu_buffer *x;
+
+		if (!pooled)
+			setenv("VGPU_POOL", "0", 1);
+		s = open_cuda(cache_dir);
+		unsetenv("VGPU_POOL");
+		for (int r = 0; r < reps; r++) {
+			double t0 = bench_now();
+
+			for (int i = 0; i < n; i++) {
+				if (vgpu_buffer_alloc(s, 1 << 20, &x))
+					DIE("alloc: %s", vgpu_last_error(s));
+				vgpu_buffer_free(x);
+			}
+			pr[r] = (bench_now() - t0) / n * 1e6;
+		}
+		printf("vgpu.alloc1m_%s_us %.4f\n", pooled ? "pool" : "nopool", bench_median(pr, reps));
+		vgpu_session_close(s);
+		free(pr);
+	}
+
 	/* staging sweep: each setting in a fresh session (the pool reads it at creation) */
 	for (int i = 2; i < argc; i++) {
 		setenv("VGPU_CUDA_STAGING", argv[i], 1);

@@ -331,22 +331,28 @@ struct vgpu_devheader {
 extern const struct vgpu_devheader vgpu_devheaders[] VGPU_INTERNAL;	/* NULL-name terminated */
 
 /**
- * Name tables of GPU images (NVRTC/hiprtc lowered names), so that a cached or
- * saved image finds its kernels by expression without the compiler:
- * vgpu_names_pack() writes "VGPUNAM1", the pairs, then the image (malloc()ed
- * *@out); vgpu_names_unpack() gives the inner image and a malloc()ed array
- * of pairs pointing into @blob (0 pairs and @blob itself when it has no
- * table); -ENOEXEC if damaged.
+ * Name tables of images (NVRTC/hiprtc lowered names; the CPU backend's
+ * wrapper ids), so that a cached or saved image finds its kernels by
+ * expression without the compiler: vgpu_names_pack() writes "VGPUNAM1", the
+ * pairs, then the image (malloc()ed *@out); vgpu_names_unpack() gives the
+ * inner image and an owned copy of the pairs (none, and @blob itself, when it
+ * has no table); -ENOEXEC if damaged. Entry i is the compile's names[i]: its
+ * descriptor is __vgpu_sig_<i>.
  */
 struct vgpu_lowered {
 	const char *expr;
 	const char *lowered;
 };
+struct vgpu_names {
+	int n;
+	char **expr, **lowered;
+};
 int vgpu_names_pack(const struct vgpu_lowered *names, int n, const void *image, size_t len,
 		    void **out, size_t *outlen) VGPU_INTERNAL;
-int vgpu_names_unpack(const void *blob, size_t len, struct vgpu_lowered **names, int *n,
-		      const void **image, size_t *imagelen) VGPU_INTERNAL;
-const char *vgpu_names_find(const struct vgpu_lowered *names, int n, const char *expr) VGPU_INTERNAL;
+int vgpu_names_unpack(const void *blob, size_t len, struct vgpu_names *t, const void **image,
+		      size_t *imagelen) VGPU_INTERNAL;
+void vgpu_names_free(struct vgpu_names *t) VGPU_INTERNAL;
+int vgpu_names_index(const struct vgpu_names *t, const char *expr) VGPU_INTERNAL;	/* -1: none */
 
 /** vgpu_parse_source - find the kernels of a CUDA-dialect source (cpu/parse.c) */
 int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig) VGPU_INTERNAL;

@@ -77,6 +77,7 @@ int main(void)
 		{ "VGPU_CACHE_MAX", "lots" },
 		{ "VGPU_CACHE_MEM_MAX", "64kk" },
 		{ "VGPU_CACHE_FSYNC", "2" },
+		{ "VGPU_POOL", "sometimes" },
 		{ "VGPU_CPU_THREADS", "many" },
 		{ "VGPU_CPU_THREADS", "2000" },
 		{ "VGPU_CPU_STACK_KB", "4" },

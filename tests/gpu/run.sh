@@ -179,6 +179,14 @@ if [ $mode != tests ]; then
 				printf "%-58s %7.2f GB/s %7.2f GB/s %8.3fx  >=0.7x: %s (against the best raw round)\n", \
 					"H2D 256 MiB: libvgpu pageable vs BEST raw pinned round", vp, mx, vp / mx, ok ? "MET" : "MISSED"
 			}
+			ra = med("raw.alloc1m_us"); pa = med("vgpu.alloc1m_pool_us"); na = med("vgpu.alloc1m_nopool_us")
+			if (ra > 0 && pa > 0) {
+				ok = (ra / pa >= 10)
+				printf "%-58s %9.3f us %9.3f us %8.1fx  >=10x faster: %s\n", \
+					"pool: 1 MiB alloc+free pooled vs raw cuMemAlloc+cuMemFree", pa, ra, ra / pa, ok ? "MET" : "MISSED"
+			}
+			if (na > 0 && pa > 0)
+				printf "%-58s %9.3f us %9.3f us %8.1fx  (info)\n", "pool: 1 MiB alloc+free through libvgpu, pooled vs unpooled", pa, na, na / pa
 			if (rq > 0) printf "%-58s %7.2f GB/s %7.2f GB/s %8.3fx  (info)\n", "H2D 256 MiB: raw cuMemcpyHtoD from pageable vs pinned", rq, rp, rq / rp
 			if (vq > 0) printf "%-58s %7.2f GB/s %7.2f GB/s %8.3fx  (info)\n", "H2D 256 MiB: libvgpu from vgpu_host_alloc memory vs raw pinned", vq, rp, vq / rp
 			if (vd > 0) printf "%-58s %7.2f GB/s %12s %9s  (info)\n", "D2H 256 MiB: libvgpu into pageable", vd, "", ""

@@ -990,6 +990,136 @@ static void test_launch_fallback(void)
 	free(out); free(ref);
 }
 
+/* ------------------------------------------------- one source, every backend */
+
+#define DIALECT_OK(cond, ...) result(cond, __VA_ARGS__)
+#include "dialect.h"
+
+
+static void test_dialect(void)
+{
+	static const char *const names[] = {
+		"cuda dialect: the corpus of tests/gpu/dialect.h on CUDA, against plain C",
+		"cuda: template kernel's signature from the compiler (reduce<float,256>)",
+		"cuda: foreign PTX: parameter count and sizes from the driver, wrong size refused",
+		"cuda: module globals: size, write, read back on the device",
+		"cuda: pool: freed 64 MiB stays reserved on the device and in the books; trim returns both",
+	};
+	const char *const nm[] = { "reduce<float,256>" };
+	struct vgpu_compile_opts o = { .size = sizeof(o), .names = nm, .nr_names = 1 };
+	struct vgpu_kernel_info ki = { .size = sizeof(ki) };
+	vgpu_session *s = NULL;
+	vgpu_module *m = NULL;
+	vgpu_kernel *k = NULL;
+	int ret;
+
+	if (cuda_skip[0]) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			skip(names[i], cuda_skip);
+		return;
+	}
+	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
+	if (ret) {
+		result(false, "%s: session_open: %s", names[0], strerror(-ret));
+		return;
+	}
+	result(dialect_run(s, "cuda") == 0, "%s", names[0]);
+
+	ret = vgpu_module_compile(s, dialect_src, 0, &o, &m);
+	ret = ret ?: vgpu_kernel_get(m, "reduce<float, 256>", &k);
+	ret = ret ?: vgpu_kernel_info(k, &ki);
+	result(!ret && ki.sig_source == VGPU_SIG_COMPILER && ki.nr_params == 3 &&
+	       ki.param_types[0] == VGPU_ARG_BUFFER && ki.param_types[2] == VGPU_ARG_I32,
+	       "%s (source %u, %d params) %s", names[1], ki.sig_source, ki.nr_params,
+	       ret ? vgpu_last_error(s) : "");
+	vgpu_module_unload(m);
+	m = NULL;
+
+	/* a PTX of our own, not made by libvgpu: no name table, no descriptor */
+	ret = vgpu_module_load(s, PTX_SET42, strlen(PTX_SET42), VGPU_IMAGE_PTX, &m);
+	ret = ret ?: vgpu_kernel_get(m, "set42", &k);
+	ret = ret ?: vgpu_kernel_info(k, &ki);
+	if (!ret && ki.sig_source == VGPU_SIG_SIZES) {
+		struct vgpu_launch_cfg c = cfg1(1, 1, 0);
+		struct vgpu_arg a = vgpu_arg_i32(1);
+		int r2 = vgpu_launch(k, &c, &a, 1);
+
+		result(ki.nr_params == 1 && ki.param_sizes[0] == 8 && r2 == -EINVAL &&
+		       strstr(vgpu_last_error(s), "parameter 1"), "%s: %s", names[2], vgpu_last_error(s));
+	} else if (!ret && ki.sig_source == VGPU_SIG_NONE) {
+		skip(names[2], "this driver has no cuFuncGetParamInfo (CUDA < 12.4): launches of foreign images are unchecked");
+	} else {
+		result(false, "%s: %s (source %u)", names[2], ret ? vgpu_last_error(s) : "", ki.sig_source);
+	}
+	vgpu_module_unload(m);
+	m = NULL;
+
+	{
+		static const char src[] = "__constant__ float c4[4];\n__device__ int dv = 7;\n"
+			"extern \"C\" __global__ void g(float *o) { o[threadIdx.x] = c4[threadIdx.x] + dv; }\n";
+		float cv[4] = { 1, 2, 3, 4 }, out[4] = { 0 };
+		int dv = 0;
+		size_t n = 0;
+		vgpu_buffer *b = NULL;
+
+		ret = vgpu_module_compile(s, src, 0, NULL, &m);
+		ret = ret ?: vgpu_module_global(m, "c4", &n);
+		ret = ret ?: vgpu_module_global_write(m, "c4", 0, cv, sizeof(cv));
+		ret = ret ?: vgpu_module_global_read(m, "dv", 0, &dv, sizeof(dv));
+		ret = ret ?: vgpu_buffer_alloc(s, sizeof(out), &b);
+		ret = ret ?: vgpu_kernel_get(m, "g", &k);
+		if (!ret) {
+			struct vgpu_launch_cfg c = cfg1(1, 4, 0);
+			struct vgpu_arg a = vgpu_arg_buf(b);
+
+			ret = vgpu_launch(k, &c, &a, 1);
+			ret = ret ?: vgpu_buffer_read(b, 0, out, sizeof(out));
+		}
+		result(!ret && n == sizeof(cv) && dv == 7 && out[0] == 8 && out[3] == 11,
+		       "%s %s", names[3], ret ? vgpu_last_error(s) : "");
+		vgpu_buffer_free(b);
+		vgpu_module_unload(m);
+		m = NULL;
+	}
+	vgpu_session_close(s);
+
+	/* the pool against the device's own count */
+	if (raw_open()) {
+		result(false, "%s (cannot open libcuda for the reference count)", names[4]);
+		return;
+	}
+	guest_name = "gpupool";
+	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
+	guest_name = "gputest";
+	if (!ret) {
+		struct vgpu_ledger_usage u0 = { .size = sizeof(u0) }, u1 = { .size = sizeof(u1) },
+					 u2 = { .size = sizeof(u2) };
+		struct vgpu_pool_stats p = { .size = sizeof(p) };
+		long long d0, d1, d2;
+		vgpu_buffer *b = NULL;
+
+		vgpu_ledger_usage(s, &u0);
+		d0 = raw_used();
+		ret = vgpu_buffer_alloc(s, 64 * MiB, &b);
+		vgpu_buffer_free(b);
+		vgpu_ledger_usage(s, &u1);
+		vgpu_pool_stats(s, &p);
+		d1 = raw_used();
+		vgpu_pool_trim(s, 0);
+		vgpu_ledger_usage(s, &u2);
+		d2 = raw_used();
+		diag("pool: idle %.1f MiB; books +%.1f MiB, device +%.1f MiB; after trim books +%.1f, device +%.1f",
+		     p.idle_bytes / (double)MiB, (u1.used[0] - u0.used[0]) / (double)MiB, (d1 - d0) / (double)MiB,
+		     (u2.used[0] - u0.used[0]) / (double)MiB, (d2 - d0) / (double)MiB);
+		result(!ret && p.idle_bytes == 64 * MiB && u1.used[0] - u0.used[0] == 64 * MiB &&
+		       d1 - d0 >= (long long)(62 * MiB) && u2.used[0] == u0.used[0] && llabs(d2 - d0) <= (long long)(2 * MiB),
+		       "%s", names[4]);
+		vgpu_session_close(s);
+	} else {
+		result(false, "%s: session_open %s", names[4], strerror(-ret));
+	}
+}
+
 static void test_quota_and_books(void)
 {
 	const char *n1 = "cuda: quota: a charge exactly at the limit succeeds, one byte more is -EDQUOT";
@@ -1068,6 +1198,7 @@ static void test_quota_and_books(void)
 	for (int i = 0; i < 8; i++)
 		vgpu_buffer_free(bufs[i]);
 	vgpu_module_unload(m);
+	vgpu_pool_trim(s, 0);	/* the pool's idle blocks back to the device */
 	vgpu_ledger_usage(s, &u2);
 	vgpu_session_close(s);
 	used3 = raw_used();
@@ -1108,6 +1239,7 @@ int main(int argc, char **argv)
 	test_launch_errors();
 	test_launch_fallback();
 	test_quota_and_books();
+	test_dialect();
 	test_fault();
 	test_hip();
 

@@ -635,8 +635,9 @@ int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info);
 
 /**
  * vgpu_module_global - size of a `__device__` or `__constant__` variable of
- * the module, in *@bytes. @name is its name in the source (a variable at
- * namespace scope: "coeffs", "ns::table"). -ENOENT: no such variable.
+ * the module, in *@bytes. @name is its name in the source; variables at
+ * global namespace scope (in a namespace: its mangled symbol). -ENOENT: no
+ * such variable. -EOPNOTSUPP: the backend has no module globals.
  */
 int vgpu_module_global(vgpu_module *mod, const char *name, size_t *bytes);
 

@@ -247,16 +247,25 @@ int vgpu_names_pack(const struct vgpu_lowered *names, int n, const void *image, 
 	return 0;
 }
 
-int vgpu_names_unpack(const void *blob, size_t len, struct vgpu_lowered **names, int *n,
-		      const void **image, size_t *imagelen)
+void vgpu_names_free(struct vgpu_names *t)
 {
-	const char *b = blob;
-	struct names_hdr h;
-	struct vgpu_lowered *v;
-	size_t pos;
+	for (int i = 0; i < t->n; i++) {
+		free(t->expr[i]);
+		free(t->lowered[i]);
+	}
+	free(t->expr);
+	free(t->lowered);
+	memset(t, 0, sizeof(*t));
+}
 
-	*names = NULL;
-	*n = 0;
+int vgpu_names_unpack(const void *blob, size_t len, struct vgpu_names *t, const void **image,
+		      size_t *imagelen)
+{
+	const char *b = blob, *end;
+	struct names_hdr h;
+	size_t pos, lim;
+
+	memset(t, 0, sizeof(*t));
 	if (len < sizeof(h) || memcmp(b, NAMES_MAGIC, 8)) {
 		*image = blob;
 		*imagelen = len;
@@ -265,38 +274,43 @@ int vgpu_names_unpack(const void *blob, size_t len, struct vgpu_lowered **names,
 	memcpy(&h, b, sizeof(h));
 	if (h.n > 4096 || h.table_bytes > len - sizeof(h))
 		return -ENOEXEC;
-	v = calloc(h.n ? h.n : 1, sizeof(*v));
-	if (!v)
+	lim = sizeof(h) + h.table_bytes;
+	t->expr = calloc(h.n ? h.n : 1, sizeof(char *));
+	t->lowered = calloc(h.n ? h.n : 1, sizeof(char *));
+	if (!t->expr || !t->lowered) {
+		vgpu_names_free(t);
 		return -ENOMEM;
+	}
 	pos = sizeof(h);
 	for (uint32_t i = 0; i < h.n; i++) {
-		const char *end = sizeof(h) + h.table_bytes > pos ?
-				  memchr(b + pos, 0, sizeof(h) + h.table_bytes - pos) : NULL;
+		for (int k = 0; k < 2; k++) {
+			char **dst = k ? &t->lowered[i] : &t->expr[i];
 
-		if (!end)
-			goto bad;
-		v[i].expr = b + pos;
-		pos = end - b + 1;
-		end = sizeof(h) + h.table_bytes > pos ? memchr(b + pos, 0, sizeof(h) + h.table_bytes - pos) : NULL;
-		if (!end)
-			goto bad;
-		v[i].lowered = b + pos;
-		pos = end - b + 1;
+			end = pos < lim ? memchr(b + pos, 0, lim - pos) : NULL;
+			if (!end) {
+				t->n = (int)i + 1;
+				vgpu_names_free(t);
+				return -ENOEXEC;
+			}
+			*dst = strdup(b + pos);
+			t->n = (int)i + 1;
+			if (!*dst) {
+				vgpu_names_free(t);
+				return -ENOMEM;
+			}
+			pos = end - b + 1;
+		}
 	}
-	*names = v;
-	*n = (int)h.n;
-	*image = b + sizeof(h) + h.table_bytes;
-	*imagelen = len - sizeof(h) - h.table_bytes;
+	t->n = (int)h.n;
+	*image = b + lim;
+	*imagelen = len - lim;
 	return 0;
-bad:
-	free(v);
-	return -ENOEXEC;
 }
 
-const char *vgpu_names_find(const struct vgpu_lowered *names, int n, const char *expr)
+int vgpu_names_index(const struct vgpu_names *t, const char *expr)
 {
-	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i].expr, expr))
-			return names[i].lowered;
-	return NULL;
+	for (int i = 0; i < t->n; i++)
+		if (!strcmp(t->expr[i], expr))
+			return i;
+	return -1;
 }

@@ -56,6 +56,8 @@ static const struct env_var vars[] = {
 	{ .name = "VGPU_PINNED_LIMIT", .kind = ENV_SIZE, .what = SIZE_WHAT },
 	{ .name = "VGPU_CONTEXT_LIMIT", .kind = ENV_COUNT,
 	  .what = "a count such as 4, or unlimited" },
+	/* the buffer pool (core/pool.c) */
+	{ .name = "VGPU_POOL", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	/* the compile cache (cache/cache.c) */
 	{ .name = "VGPU_CACHE", .kind = ENV_WORD, .words = cache_words,
 	  .what = "0, off, 1, on or mem" },
@@ -76,6 +78,7 @@ static const struct env_var vars[] = {
 	/* the GPU backends (cuda/, hip/) */
 	{ .name = "VGPU_CUDA_LIBRARY", .kind = ENV_STRING },
 	{ .name = "VGPU_NVRTC_LIBRARY", .kind = ENV_STRING },
+	{ .name = "VGPU_CUDA_INCLUDE", .kind = ENV_STRING },
 	{ .name = "VGPU_CUDA_NO_NVML", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	{ .name = "VGPU_CUDA_STAGING", .kind = ENV_UINTS, .min = 1, .max = 3,
 	  .what = "THREADS[,CHUNK_KB[,MIN_KB]] (0 threads: no staging)" },

@@ -292,9 +292,10 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 
 	s->cache_on = !(o.flags & VGPU_SESSION_NO_CACHE);
 	{
-		const char *e = getenv("VGPU_POOL");
+		bool pool = true;	/* VGPU_POOL was checked at open (core/env.c) */
 
-		s->pool.on = !(o.flags & VGPU_SESSION_NO_POOL) && !(e && !strcmp(e, "0"));
+		vgpu_env_bool("VGPU_POOL", &pool);
+		s->pool.on = !(o.flags & VGPU_SESSION_NO_POOL) && pool;
 	}
 	if (s->cache_on && vgpu_cache_open(&s->cache, o.cache_dir, o.cache_mem_bytes,
 					   o.cache_disk_bytes))

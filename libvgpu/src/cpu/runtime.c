@@ -67,8 +67,7 @@ struct cpu_module {
 	void *dl;
 	int fd;			/* the memfd, open while loaded: see cpu_module_load */
 	struct cpu_fn *fns;
-	char **names;		/* name expressions: wrappers __vgpu_*_x<i>, __vgpu_sig_<i> */
-	int nnames;
+	struct vgpu_names names;	/* expression -> wrapper id x<i>; descriptor __vgpu_sig_<i> */
 };
 
 /* ---- fibers ------------------------------------------------------------- */
@@ -587,46 +586,6 @@ static int cpu_synchronize(void *ctx, int64_t timeout_ns)
 	return 0;
 }
 
-static void free_names(char **names, int n)
-{
-	for (int i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* The image's name expressions (vgpu_names_pack around the CPU image). */
-static int load_names(const void **blob, size_t *len, char ***names, int *n)
-{
-	struct vgpu_lowered *t = NULL;
-	int nt = 0, ret = vgpu_names_unpack(*blob, *len, &t, &nt, blob, len);
-
-	*names = NULL;
-	*n = 0;
-	if (ret) {
-		vgpu_bk_seterr("cpu: damaged name table in the image");
-		return ret;
-	}
-	if (nt && !(*names = calloc(nt, sizeof(char *))))
-		ret = -ENOMEM;
-	for (int i = 0; !ret && i < nt; i++) {
-		char want[16];
-
-		snprintf(want, sizeof(want), "x%d", i);
-		if (strcmp(t[i].lowered, want))
-			ret = -ENOEXEC;
-		else if (!((*names)[i] = strdup(t[i].expr)))
-			ret = -ENOMEM;
-		*n = i + 1;
-	}
-	free(t);
-	if (ret) {
-		free_names(*names, *n);
-		*names = NULL;
-		*n = 0;
-	}
-	return ret;
-}
-
 static int cpu_image_load(const void *blob, size_t len, const struct cpu_blob_hdr *h, void **mod,
 			  struct vgpu_ksig **sigp)
 {
@@ -697,9 +656,8 @@ static int cpu_image_load(const void *blob, size_t len, const struct cpu_blob_hd
 static int cpu_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
 			   struct vgpu_ksig **sigp)
 {
-	struct cpu_module *m;
-	char **names;
-	int ret, nnames;
+	struct vgpu_names names;
+	int ret;
 
 	(void)ctx;
 	*sigp = NULL;
@@ -707,17 +665,17 @@ static int cpu_module_load(void *ctx, const void *blob, size_t len, int format, 
 		vgpu_bk_seterr("cpu: image format %d is not a CPU image", format);
 		return -EINVAL;
 	}
-	ret = load_names(&blob, &len, &names, &nnames);
-	if (ret)
-		return ret;
-	ret = cpu_image_load(blob, len, blob, mod, sigp);
+	ret = vgpu_names_unpack(blob, len, &names, &blob, &len);
 	if (ret) {
-		free_names(names, nnames);
+		vgpu_bk_seterr("cpu: damaged name table in the image");
 		return ret;
 	}
-	m = *mod;
-	m->names = names;
-	m->nnames = nnames;
+	ret = cpu_image_load(blob, len, blob, mod, sigp);
+	if (ret) {
+		vgpu_names_free(&names);
+		return ret;
+	}
+	((struct cpu_module *)*mod)->names = names;
 	return 0;
 }
 
@@ -736,23 +694,15 @@ static void cpu_module_unload(void *ctx, void *mod)
 	}
 	dlclose(m->dl);
 	close(m->fd);
-	free_names(m->names, m->nnames);
+	vgpu_names_free(&m->names);
 	free(m);
-}
-
-static int name_index(const struct cpu_module *m, const char *name)
-{
-	for (int i = 0; i < m->nnames; i++)
-		if (!strcmp(m->names[i], name))
-			return i;
-	return -1;
 }
 
 static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 {
 	struct cpu_module *m = mod;
 	struct cpu_fn *f;
-	char sym[VGPU_KNAME_MAX + 32], x[16];
+	char sym[VGPU_KNAME_MAX + 32];
 	int idx;
 
 	(void)ctx;
@@ -766,12 +716,10 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	idx = name_index(m, name);
-	if (idx >= 0)
-		snprintf(x, sizeof(x), "x%d", idx);
-	snprintf(sym, sizeof(sym), "__vgpu_blocks_%s", idx >= 0 ? x : name);
+	idx = vgpu_names_index(&m->names, name);	/* else an extern "C" kernel's own name */
+	snprintf(sym, sizeof(sym), "__vgpu_blocks_%s", idx >= 0 ? m->names.lowered[idx] : name);
 	*(void **)&f->blocks = dlsym(m->dl, sym);
-	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", idx >= 0 ? x : name);
+	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", idx >= 0 ? m->names.lowered[idx] : name);
 	*(void **)&f->thread = dlsym(m->dl, sym);
 	if (!f->blocks && !f->thread) {
 		free(f);
@@ -790,7 +738,7 @@ static int cpu_function_sig(void *ctx, void *mod, void *fn, const char *name,
 			    struct vgpu_kinfo *out)
 {
 	struct cpu_module *m = mod;
-	int idx = name_index(m, name);
+	int idx = vgpu_names_index(&m->names, name);
 	const uint32_t *w;
 	char sym[32];
 

@@ -1535,18 +1535,12 @@ static int image_kind(const unsigned char *b, size_t len)
 /* A loaded module: the driver's, and the name table the image carried. */
 struct cu_module {
 	CUmodule m;
-	int n;
-	char **expr, **lowered;
+	struct vgpu_names names;
 };
 
 static void cu_module_free(struct cu_module *cm)
 {
-	for (int i = 0; i < cm->n; i++) {
-		free(cm->expr[i]);
-		free(cm->lowered[i]);
-	}
-	free(cm->expr);
-	free(cm->lowered);
+	vgpu_names_free(&cm->names);
 	free(cm);
 }
 
@@ -1557,10 +1551,9 @@ static int cu_module_load(void *ctx, const void *blob, size_t len, int format, v
 	char errlog[8192] = "";
 	int opt[2] = { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
 	void *val[2] = { errlog, (void *)(uintptr_t)sizeof(errlog) };
-	struct vgpu_lowered *names = NULL;
 	struct cu_module *cm;
 	char *copy = NULL;
-	int kind, nnames = 0;
+	int kind;
 	CUresult r;
 	int ret = ctx_enter(c);
 
@@ -1568,32 +1561,21 @@ static int cu_module_load(void *ctx, const void *blob, size_t len, int format, v
 		*sig = NULL;
 	if (ret)
 		return ret;
-	ret = vgpu_names_unpack(blob, len, &names, &nnames, &blob, &len);
+	cm = calloc(1, sizeof(*cm));
+	if (!cm)
+		return -ENOMEM;
+	ret = vgpu_names_unpack(blob, len, &cm->names, &blob, &len);
 	if (ret) {
+		free(cm);
 		vgpu_bk_seterr("cuda: damaged name table in the image");
 		return ret;
 	}
 	kind = image_kind(blob, len);
 	if (format == VGPU_IMAGE_HSACO || format == VGPU_IMAGE_NATIVE ||
 	    (format == VGPU_IMAGE_AUTO && kind < 0)) {
-		free(names);
+		cu_module_free(cm);
 		vgpu_bk_seterr("cuda: not a CUDA image (PTX, cubin or fatbin expected)");
 		return -EINVAL;
-	}
-	cm = calloc(1, sizeof(*cm));
-	if (cm && nnames) {
-		cm->expr = calloc(nnames, sizeof(char *));
-		cm->lowered = calloc(nnames, sizeof(char *));
-		for (int i = 0; cm->expr && cm->lowered && i < nnames; i++, cm->n++)
-			if (!(cm->expr[i] = strdup(names[i].expr)) ||
-			    !(cm->lowered[i] = strdup(names[i].lowered)))
-				break;
-	}
-	free(names);
-	if (!cm || cm->n != nnames) {
-		if (cm)
-			cu_module_free(cm);
-		return -ENOMEM;
 	}
 	if ((format == VGPU_IMAGE_PTX || kind == VGPU_IMAGE_PTX) && ((const char *)blob)[len - 1]) {
 		copy = malloc(len + 1);	/* the driver wants PTX NUL-terminated */
@@ -1629,20 +1611,12 @@ static void cu_module_unload(void *ctx, void *mod)
 	cu_module_free(cm);
 }
 
-static int name_index(const struct cu_module *cm, const char *name)
-{
-	for (int i = 0; i < cm->n; i++)
-		if (!strcmp(cm->expr[i], name))
-			return i;
-	return -1;
-}
-
 static int cu_function_get(void *ctx, void *mod, const char *name, void **fn)
 {
 	struct cu_ctx *c = ctx;
 	struct cu_module *cm = mod;
-	int i = name_index(cm, name);
-	const char *sym = i >= 0 ? cm->lowered[i] : name;	/* else a foreign image's symbol */
+	int i = vgpu_names_index(&cm->names, name);
+	const char *sym = i >= 0 ? cm->names.lowered[i] : name;	/* else a foreign image's symbol */
 	CUfunction f;
 	CUresult r;
 	int ret = ctx_enter(c);
@@ -1654,7 +1628,7 @@ static int cu_function_get(void *ctx, void *mod, const char *name, void **fn)
 		ret = cu_fail(r, "cuModuleGetFunction");
 		if (r == CUDA_ERROR_NOT_FOUND || r == CUDA_ERROR_INVALID_VALUE) {
 			vgpu_bk_seterr("cuda: no kernel named '%s' in the module%s", name,
-				       cm->n ? "" : " (an image without libvgpu's name table: C++ kernels "
+				       cm->names.n ? "" : " (an image without libvgpu's name table: C++ kernels "
 				       "go by their mangled symbol)");
 			return -ENOENT;
 		}
@@ -1676,7 +1650,7 @@ static int cu_function_sig(void *ctx, void *mod, void *fn, const char *name,
 	struct cu_ctx *c = ctx;
 	struct cu_module *cm = mod;
 	uint32_t w[VGPU_DEVSIG_WORDS];
-	int i = name_index(cm, name);
+	int i = vgpu_names_index(&cm->names, name);
 	CUdeviceptr d;
 	size_t bytes = 0;
 	char sym[32];

@@ -344,6 +344,8 @@ typedef hipError_t (*vg_hipMemcpyDtoDAsync_t)(hipDeviceptr_t dst, hipDeviceptr_t
 typedef hipError_t (*vg_hipModuleLoadData_t)(hipModule_t *m, const void *image);
 typedef hipError_t (*vg_hipModuleUnload_t)(hipModule_t m);
 typedef hipError_t (*vg_hipModuleGetFunction_t)(hipFunction_t *f, hipModule_t m, const char *name);
+typedef hipError_t (*vg_hipModuleGetGlobal_t)(hipDeviceptr_t *dptr, size_t *bytes, hipModule_t m,
+					      const char *name);
 typedef hipError_t (*vg_hipModuleLaunchKernel_t)(hipFunction_t f,
 						 unsigned int gx, unsigned int gy, unsigned int gz,
 						 unsigned int bx, unsigned int by, unsigned int bz,
@@ -380,5 +382,8 @@ typedef hiprtcResult (*vg_hiprtcDestroyProgram_t)(hiprtcProgram *p);
 typedef hiprtcResult (*vg_hiprtcCompileProgram_t)(hiprtcProgram p, int nopts, const char **opts);
 typedef hiprtcResult (*vg_hiprtcGetSize_t)(hiprtcProgram p, size_t *size); /* GetCodeSize, GetProgramLogSize */
 typedef hiprtcResult (*vg_hiprtcGetData_t)(hiprtcProgram p, char *out);    /* GetCode, GetProgramLog */
+typedef hiprtcResult (*vg_hiprtcAddNameExpression_t)(hiprtcProgram p, const char *expr);
+typedef hiprtcResult (*vg_hiprtcGetLoweredName_t)(hiprtcProgram p, const char *expr,
+						  const char **lowered);
 
 #endif /* VGPU_GPU_DECLS_H */

@@ -71,6 +71,7 @@ static struct {
 	vg_hipModuleLoadData_t ModuleLoadData;
 	vg_hipModuleUnload_t ModuleUnload;
 	vg_hipModuleGetFunction_t ModuleGetFunction;
+	vg_hipModuleGetGlobal_t ModuleGetGlobal;
 	vg_hipModuleLaunchKernel_t ModuleLaunchKernel;
 	vg_hipStreamCreateWithFlags_t StreamCreateWithFlags;
 	vg_hipStreamDestroy_t StreamDestroy;
@@ -88,6 +89,8 @@ static struct {
 	vg_hiprtcCompileProgram_t rtcCompileProgram;
 	vg_hiprtcGetSize_t rtcGetCodeSize, rtcGetProgramLogSize;
 	vg_hiprtcGetData_t rtcGetCode, rtcGetProgramLog;
+	vg_hiprtcAddNameExpression_t rtcAddNameExpression;	/* optional (older HIP: NULL) */
+	vg_hiprtcGetLoweredName_t rtcGetLoweredName;
 	int rtc_major, rtc_minor;
 	int runtime_version;
 	int ndev;
@@ -192,6 +195,8 @@ static void hiprtc_load(void)
 	RS(rtcGetProgramLogSize, "hiprtcGetProgramLogSize");
 	RS(rtcGetProgramLog, "hiprtcGetProgramLog");
 #undef RS
+	hip.rtcAddNameExpression = (vg_hiprtcAddNameExpression_t)dlsym(lib, "hiprtcAddNameExpression");
+	hip.rtcGetLoweredName = (vg_hiprtcGetLoweredName_t)dlsym(lib, "hiprtcGetLoweredName");
 	if (missing || hip.rtcVersion(&hip.rtc_major, &hip.rtc_minor) != HIPRTC_SUCCESS) {
 		hip.rtcCompileProgram = NULL;
 		if (lib != hip.lib)
@@ -249,6 +254,7 @@ static int hip_load(void)
 	HS(ModuleLoadData, "hipModuleLoadData");
 	HS(ModuleUnload, "hipModuleUnload");
 	HS(ModuleGetFunction, "hipModuleGetFunction");
+	HS(ModuleGetGlobal, "hipModuleGetGlobal");
 	HS(ModuleLaunchKernel, "hipModuleLaunchKernel");
 	HS(StreamCreateWithFlags, "hipStreamCreateWithFlags");
 	HS(StreamDestroy, "hipStreamDestroy");
@@ -665,17 +671,25 @@ static char *rtc_log(hiprtcProgram p)
 	return log;
 }
 
+/*
+ * hiprtc takes the same source as NVRTC: the descriptor machinery in front
+ * (the user's lines keep their numbers), the host headers device code may
+ * include as in-memory headers, the name expressions (lowered names travel
+ * with the code object, as on CUDA) and their descriptors after the source.
+ */
 static int hip_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, size_t *len,
 		       char **log)
 {
 	struct hip_ctx *c = ctx;
+	const char *hdrs[64], *hnames[64];
+	struct vgpu_lowered *low = NULL;
+	struct vgpu_sbuf text = { 0 };
 	const char **opts;
 	char arch[96];
-	char *text;
 	hiprtcProgram p;
 	hiprtcResult r;
 	size_t n = 0;
-	int nopts = 0, ret = 0;
+	int nopts = 0, nh = 0, ret = 0;
 	void *out;
 
 	*blob = NULL;
@@ -685,26 +699,50 @@ static int hip_compile(void *ctx, const struct vgpu_bk_source *src, void **blob,
 		vgpu_bk_seterr("hip: hiprtc not found (libhiprtc.so.N or hiprtc in %s)", hip.libpath);
 		return -ENODEV;
 	}
+	if (src->nr_names && (!hip.rtcAddNameExpression || !hip.rtcGetLoweredName)) {
+		vgpu_bk_seterr("hip: this hiprtc has no hiprtcAddNameExpression: kernels by name "
+			       "expression need ROCm 5.3 or newer");
+		return -ENOEXEC;
+	}
 	opts = calloc(src->nr_options + 2, sizeof(*opts));
-	text = malloc(src->len + 1);
-	if (!opts || !text) {
+	low = calloc(src->nr_names + 1, sizeof(*low));
+	if (!opts || !low) {
 		free(opts);
-		free(text);
+		free(low);
 		return -ENOMEM;
 	}
-	memcpy(text, src->src, src->len);
-	text[src->len] = 0;
+	vgpu_sb_str(&text, vgpu_devsig_prelude);
+	vgpu_sb_printf(&text, "#line 1 \"%s\"\n", src->name ? src->name : "kernel.cu");
+	vgpu_sb_add(&text, src->src, src->len);
+	vgpu_devsig_emit(&text, src->names, src->nr_names, "__device__", "");
+	for (int i = 0; vgpu_devheaders[i].name && nh < 64; i++) {
+		hdrs[nh] = vgpu_devheaders[i].gpu;
+		hnames[nh++] = vgpu_devheaders[i].name;
+	}
 	if (c->arch[0]) {
 		snprintf(arch, sizeof(arch), "--offload-arch=%s", c->arch);
 		opts[nopts++] = arch;
 	}
 	for (int i = 0; i < src->nr_options; i++)
 		opts[nopts++] = src->options[i];
-	r = hip.rtcCreateProgram(&p, text, src->name ? src->name : "kernel.cu", 0, NULL, NULL);
+	if (text.oom) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	r = hip.rtcCreateProgram(&p, text.p, src->name ? src->name : "kernel.cu", nh, hdrs, hnames);
 	if (r != HIPRTC_SUCCESS) {
 		vgpu_bk_seterr("hip: hiprtcCreateProgram: %s", hip.rtcGetErrorString(r));
 		ret = -EIO;
 		goto out;
+	}
+	for (int i = 0; i < src->nr_names; i++) {
+		r = hip.rtcAddNameExpression(p, src->names[i]);
+		if (r != HIPRTC_SUCCESS) {
+			vgpu_bk_seterr("hip: hiprtcAddNameExpression(%s): %s", src->names[i],
+				       hip.rtcGetErrorString(r));
+			ret = -ENOEXEC;
+			goto destroy;
+		}
 	}
 	r = hip.rtcCompileProgram(p, nopts, opts);
 	*log = rtc_log(p);
@@ -712,6 +750,16 @@ static int hip_compile(void *ctx, const struct vgpu_bk_source *src, void **blob,
 		vgpu_bk_seterr("hip: hiprtc (%s): %s", c->arch, hip.rtcGetErrorString(r));
 		ret = r == HIPRTC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -ENOEXEC;
 		goto destroy;
+	}
+	for (int i = 0; i < src->nr_names; i++) {
+		r = hip.rtcGetLoweredName(p, src->names[i], &low[i].lowered);
+		if (r != HIPRTC_SUCCESS || !low[i].lowered) {
+			vgpu_bk_seterr("hip: hiprtcGetLoweredName(%s): %s", src->names[i],
+				       hip.rtcGetErrorString(r));
+			ret = -ENOEXEC;
+			goto destroy;
+		}
+		low[i].expr = src->names[i];
 	}
 	if (hip.rtcGetCodeSize(p, &n) != HIPRTC_SUCCESS || n == 0) {
 		vgpu_bk_seterr("hip: hiprtc produced no code object");
@@ -729,21 +777,33 @@ static int hip_compile(void *ctx, const struct vgpu_bk_source *src, void **blob,
 		ret = -EIO;
 		goto destroy;
 	}
-	*blob = out;
-	*len = n;
+	ret = vgpu_names_pack(low, src->nr_names, out, n, blob, len);
+	free(out);
 destroy:
 	hip.rtcDestroyProgram(&p);
 out:
-	free(text);
+	free(text.p);
+	free(low);
 	free(opts);
 	return ret;
+}
+
+struct hip_module {
+	hipModule_t m;
+	struct vgpu_names names;
+};
+
+static void hip_module_free(struct hip_module *hm)
+{
+	vgpu_names_free(&hm->names);
+	free(hm);
 }
 
 static int hip_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
 			   struct vgpu_ksig **sig)
 {
-	const unsigned char *b = blob;
-	hipModule_t m;
+	const unsigned char *b;
+	struct hip_module *hm;
 	hipError_t e;
 	int ret = hip_enter(ctx);
 
@@ -751,38 +811,55 @@ static int hip_module_load(void *ctx, const void *blob, size_t len, int format, 
 		*sig = NULL;
 	if (ret)
 		return ret;
+	hm = calloc(1, sizeof(*hm));
+	if (!hm)
+		return -ENOMEM;
+	ret = vgpu_names_unpack(blob, len, &hm->names, &blob, &len);
+	if (ret) {
+		free(hm);
+		vgpu_bk_seterr("hip: damaged name table in the image");
+		return ret;
+	}
+	b = blob;
 	/* code objects are ELF (e_machine EM_AMDGPU = 224) or clang offload bundles */
 	if (format == VGPU_IMAGE_PTX || format == VGPU_IMAGE_CUBIN || format == VGPU_IMAGE_NATIVE ||
 	    (format == VGPU_IMAGE_AUTO &&
 	     !(len >= 20 && b[0] == 0x7f && b[1] == 'E' && (b[18] | b[19] << 8) == 224) &&
 	     !(len >= 24 && memcmp(b, "__CLANG_OFFLOAD_BUNDLE__", 24) == 0))) {
+		hip_module_free(hm);
 		vgpu_bk_seterr("hip: not a HIP code object");
 		return -EINVAL;
 	}
-	e = hip.ModuleLoadData(&m, blob);
+	e = hip.ModuleLoadData(&hm->m, blob);
 	if (e != hipSuccess) {
+		hip_module_free(hm);
 		ret = hip_fail(e, "hipModuleLoadData");
 		return ret == -EINVAL ? -ENOEXEC : ret;
 	}
-	*mod = m;
+	*mod = hm;
 	return 0;
 }
 
 static void hip_module_unload(void *ctx, void *mod)
 {
+	struct hip_module *hm = mod;
+
 	if (hip_enter(ctx) == 0)
-		hip.ModuleUnload(mod);
+		hip.ModuleUnload(hm->m);
+	hip_module_free(hm);
 }
 
 static int hip_function_get(void *ctx, void *mod, const char *name, void **fn)
 {
+	struct hip_module *hm = mod;
+	int i = vgpu_names_index(&hm->names, name);
 	hipFunction_t f;
 	hipError_t e;
 	int ret = hip_enter(ctx);
 
 	if (ret)
 		return ret;
-	e = hip.ModuleGetFunction(&f, mod, name);
+	e = hip.ModuleGetFunction(&f, hm->m, i >= 0 ? hm->names.lowered[i] : name);
 	if (e != hipSuccess) {
 		ret = hip_fail(e, "hipModuleGetFunction");
 		if (ret == -ENOENT || ret == -EINVAL) {
@@ -792,6 +869,56 @@ static int hip_function_get(void *ctx, void *mod, const char *name, void **fn)
 		return ret;
 	}
 	*fn = f;
+	return 0;
+}
+
+/* The compiler's signature: __vgpu_sig_<i> read back (core/devsig.c). */
+static int hip_function_sig(void *ctx, void *mod, void *fn, const char *name,
+			    struct vgpu_kinfo *out)
+{
+	struct hip_module *hm = mod;
+	uint32_t w[VGPU_DEVSIG_WORDS];
+	int i = vgpu_names_index(&hm->names, name);
+	hipDeviceptr_t d;
+	size_t bytes = 0;
+	char sym[32];
+	hipError_t e;
+	int ret = hip_enter(ctx);
+
+	(void)fn;
+	if (ret)
+		return ret;
+	if (i < 0)
+		return -ENOENT;
+	snprintf(sym, sizeof(sym), "__vgpu_sig_%d", i);
+	e = hip.ModuleGetGlobal(&d, &bytes, hm->m, sym);
+	if (e != hipSuccess || bytes < sizeof(w))
+		return -ENOENT;
+	e = hip.MemcpyDtoH(w, d, sizeof(w));
+	if (e != hipSuccess)
+		return hip_fail(e, "reading a kernel signature");
+	return vgpu_devsig_decode(w, VGPU_DEVSIG_WORDS, out);
+}
+
+static int hip_global_get(void *ctx, void *mod, const char *name, uint64_t *dptr, size_t *size)
+{
+	struct hip_module *hm = mod;
+	hipDeviceptr_t d;
+	hipError_t e;
+	int ret = hip_enter(ctx);
+
+	if (ret)
+		return ret;
+	e = hip.ModuleGetGlobal(&d, size, hm->m, name);
+	if (e != hipSuccess) {
+		ret = hip_fail(e, "hipModuleGetGlobal");
+		if (ret == -ENOENT || ret == -EINVAL) {
+			vgpu_bk_seterr("hip: no variable '%s' in the module", name);
+			return -ENOENT;
+		}
+		return ret;
+	}
+	*dptr = (uint64_t)(uintptr_t)d;
 	return 0;
 }
 
@@ -835,6 +962,8 @@ const struct vgpu_backend_ops vgpu_backend_hip = {
 	.module_load = hip_module_load,
 	.module_unload = hip_module_unload,
 	.function_get = hip_function_get,
+	.function_sig = hip_function_sig,
+	.global_get = hip_global_get,
 	.launch = hip_launch,
 	.last_error = NULL,
 };
