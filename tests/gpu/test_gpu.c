@@ -754,8 +754,9 @@ static void test_modules(void)
 
 		ret = vgpu_launch(k, &c, a, 4);
 	}
+	/* libvgpu's image: the name table (lowered names), then the cubin */
 	result(!ret && st1.cache_hits >= st0.cache_hits + 1 && imglen > 0 &&
-	       memcmp(img, "\177ELF", 4) == 0,
+	       memcmp(img, "VGPUNAM1", 8) == 0 && memmem(img, imglen, "\177ELF", 4),
 	       "cuda: recompile is a cache hit; cubin image (%ld bytes) reloads and runs%s%s", imglen,
 	       ret ? ": " : "", ret ? vgpu_last_error(s) : "");
 	free(img);

@@ -467,7 +467,9 @@ int vgpu_module_load(vgpu_session *sess, const void *image, size_t len, int form
 		     vgpu_module **out);
 
 /**
- * vgpu_module_image - copy the module's loadable image into @buf
+ * vgpu_module_image - copy the module's loadable image into @buf: what
+ * vgpu_module_load() takes back, the backend's code (cubin/PTX, code object,
+ * CPU image) behind libvgpu's table of name expressions ("VGPUNAM1")
  * Returns the image size; copies only if @len is large enough (else copies
  * nothing), so call with @buf NULL to learn the size.
  */
