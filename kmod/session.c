@@ -141,8 +141,16 @@ static void vgpu_obj_free(struct vgpu_session *s, struct vgpu_obj *o)
 	kmem_cache_free(vgpu_obj_cache, o);
 }
 
-/* Publish a fully set up object under a new handle. */
-static int vgpu_obj_insert(struct vgpu_session *s, struct vgpu_obj *o)
+/*
+ * Publish a fully set up object under a new handle, stored in *@handle.
+ *
+ * Once published, @o belongs to the table: another thread of the session
+ * (or another process holding the same file) may release it with the
+ * handle it can predict before this returns. The caller must not touch @o
+ * again; whatever it still needs, it reads before, or takes from *@handle.
+ */
+static int vgpu_obj_insert(struct vgpu_session *s, struct vgpu_obj *o,
+			   u32 *handle)
 {
 	u32 gen = atomic_inc_return(&s->generation);
 	u32 index;
@@ -152,8 +160,10 @@ static int vgpu_obj_insert(struct vgpu_session *s, struct vgpu_obj *o)
 	xa_lock(&s->objs);
 	ret = __xa_alloc(&s->objs, &index, o, VGPU_HANDLE_LIMIT,
 			 GFP_KERNEL_ACCOUNT);
-	if (!ret)
+	if (!ret) {
 		o->handle = gen << VGPU_HANDLE_INDEX_BITS | index;
+		*handle = o->handle;
+	}
 	xa_unlock(&s->objs);
 	return ret == -EBUSY ? -ENOSPC : ret;
 }
@@ -311,18 +321,19 @@ unlock:
 }
 
 /*
- * Charge what @o says it costs, then publish it; on failure nothing is
- * charged and @o is freed.
+ * Charge what @o says it costs, then publish it under *@handle; on failure
+ * nothing is charged and @o is freed. Either way @o is no longer the
+ * caller's (see vgpu_obj_insert()).
  */
 static int vgpu_obj_charge_insert(struct vgpu_session *s, struct vgpu_guest *g,
-				  struct vgpu_obj *o)
+				  struct vgpu_obj *o, u32 *handle)
 {
 	int ret;
 
 	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
 	if (ret)
 		goto free_obj;
-	ret = vgpu_obj_insert(s, o);
+	ret = vgpu_obj_insert(s, o, handle);
 	if (ret)
 		goto uncharge;
 	return 0;
@@ -340,7 +351,6 @@ static int vgpu_ioctl_ctx_create(struct vgpu_session *s, void *arg,
 	struct vgpu_ctx_create *cc = arg;
 	struct vgpu_guest *g;
 	struct vgpu_obj *o;
-	int ret;
 
 	if (cc->flags)
 		return -EINVAL;
@@ -355,11 +365,7 @@ static int vgpu_ioctl_ctx_create(struct vgpu_session *s, void *arg,
 	o->charge[0] = (struct vgpu_amount){ VGPU_RES_CONTEXTS, 1 };
 	o->charge[1] = (struct vgpu_amount){ VGPU_RES_MEMORY, cc->mem_bytes };
 	o->nr_charge = 2;
-	ret = vgpu_obj_charge_insert(s, g, o);
-	if (ret)
-		return ret;
-	cc->ctx_id = o->handle;
-	return 0;
+	return vgpu_obj_charge_insert(s, g, o, &cc->ctx_id);
 }
 
 static void vgpu_undo_ctx_create(struct vgpu_session *s, void *arg)
@@ -380,7 +386,6 @@ static int vgpu_ioctl_mem_charge(struct vgpu_session *s, void *arg,
 	struct vgpu_mem_charge *mc = arg;
 	struct vgpu_guest *g;
 	struct vgpu_obj *o;
-	int ret;
 
 	if (mc->flags || !mc->bytes)
 		return -EINVAL;
@@ -394,11 +399,7 @@ static int vgpu_ioctl_mem_charge(struct vgpu_session *s, void *arg,
 	o->device = mc->device;
 	o->charge[0] = (struct vgpu_amount){ VGPU_RES_MEMORY, mc->bytes };
 	o->nr_charge = 1;
-	ret = vgpu_obj_charge_insert(s, g, o);
-	if (ret)
-		return ret;
-	mc->handle = o->handle;
-	return 0;
+	return vgpu_obj_charge_insert(s, g, o, &mc->handle);
 }
 
 static void vgpu_undo_mem_charge(struct vgpu_session *s, void *arg)
@@ -473,11 +474,12 @@ static int vgpu_ioctl_pin(struct vgpu_session *s, void *arg,
 	}
 	mmgrab(current->mm);
 	o->mm = current->mm;
-	ret = vgpu_obj_insert(s, o);
+	/* once published, @o may be gone: the trace reads the arguments */
+	ret = vgpu_obj_insert(s, o, &p->handle);
 	if (ret)
 		goto unpin;
-	p->handle = o->handle;
-	trace_vgpu_pin(g->id, o->handle, o->addr, o->npages, o->write);
+	trace_vgpu_pin(g->id, p->handle, p->addr, npages,
+		       p->flags & VGPU_PIN_WRITE);
 	return 0;
 
 unpin:

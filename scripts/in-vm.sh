@@ -20,7 +20,8 @@ cd "$VGPU_ROOT" || exit 2
 TMO=${VGPU_SUITE_TIMEOUT:-300}
 KO=$BUILD/kmod/$KVER/vgpu.ko
 # Kernel log lines that fail the run (only lines logged after boot count).
-DMESG_BAD='BUG:|WARNING:|possible recursive locking|leak|Call Trace|Oops|UBSAN:|KASAN:|refcount_t:'
+# slub_debug reports start "BUG <cache> (<taint>): <what>".
+DMESG_BAD='BUG:|BUG [^ ]+ \(|WARNING:|possible recursive locking|leak|Call Trace|Oops|UBSAN:|KASAN:|refcount_t:'
 
 failed=0
 begin() { echo "=== vgpu suite: $1 ==="; }
@@ -39,7 +40,7 @@ dmesg -C 2>/dev/null || true
 mapfile -t suites < <(find tests/suites/vm -mindepth 1 -maxdepth 1 -type f -perm -u+x 2>/dev/null | sort)
 
 begin vm/load
-echo "1..2"
+echo "1..3"
 loaded=0
 if [ ! -f "$KO" ]; then
 	tap 1 not-ok "insmod vgpu.ko # $KO does not exist"
@@ -63,6 +64,14 @@ if [ $loaded = 1 ]; then
 	fi
 else
 	tap 2 not-ok "/dev/vgpu exists # module not loaded"
+fi
+# vm-run.sh boots with slub_debug=FZP,vgpu_obj: reads of freed objects
+# return poison, writes to them are reported
+if [ $loaded = 1 ] && [ "$(cat /sys/kernel/slab/vgpu_obj/poison 2>/dev/null)" = 1 ]; then
+	tap 3 ok "slab cache vgpu_obj is poisoned"
+else
+	echo "# /sys/kernel/slab/vgpu_obj/poison: $(cat /sys/kernel/slab/vgpu_obj/poison 2>&1)"
+	tap 3 not-ok "slab cache vgpu_obj is poisoned"
 fi
 end vm/load $failed
 

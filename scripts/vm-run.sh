@@ -10,8 +10,14 @@
 # its exit status. The VM is killed after VGPU_VM_TIMEOUT seconds (default
 # 1500; exit status 124 then).
 #
+# The module's slab cache is booted with slub_debug=FZP (sanity checks, red
+# zones, poisoning): a read of a freed object returns 0x6b bytes and a write
+# to one is reported in dmesg, on kernels without KASAN too.
+#
 # Env: BUILD (default <repo>/build), VGPU_VM_TIMEOUT, VGPU_VM_MEMORY (3G),
-#      VGPU_VM_CPUS (2).
+#      VGPU_VM_CPUS (2), VGPU_VM_KERNEL (the kernel image to boot instead of
+#      /boot/vmlinuz-KVER: scripts/check-debug.sh boots the debug kernel so),
+#      VGPU_VM_APPEND (more kernel command line).
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -26,7 +32,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 TMO=${VGPU_VM_TIMEOUT:-1500}
 
-KIMG=/boot/vmlinuz-$KVER
+KIMG=${VGPU_VM_KERNEL:-/boot/vmlinuz-$KVER}
 if [ ! -r "$KIMG" ]; then
 	echo "vm-run: $KIMG missing or unreadable (run scripts/deps.sh)" >&2
 	exit 2
@@ -54,6 +60,7 @@ rc=0
 timeout --kill-after=30 "$TMO" \
 	vng --run "$KIMG" --disable-kvm \
 	    --memory "${VGPU_VM_MEMORY:-3G}" --cpus "${VGPU_VM_CPUS:-2}" \
+	    --append "slub_debug=FZP,vgpu_obj ${VGPU_VM_APPEND:-}" \
 	    --exec "$cmd" </dev/null || rc=$?
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "vm-run: VM on $KVER killed after ${TMO}s" >&2
