@@ -46,8 +46,6 @@ static const char kernels[] =
 	"		out[blockIdx.x] = part[0];\n"
 	"}\n";
 
-static const char *res_name[VGPU_LIB_RES_NR] = { "memory", "pinned", "contexts" };
-
 static void print_books(vgpu_session *s, const char *guest)
 {
 	struct vgpu_ledger_usage u = { .size = sizeof(u) };
@@ -64,7 +62,7 @@ static void print_books(vgpu_session *s, const char *guest)
 			else
 				snprintf(lim, sizeof(lim), "%llu", (unsigned long long)u.limit[r]);
 			printf("    %-9s used %-10llu peak %-10llu limit %-10s limit hits %llu\n",
-			       res_name[r], (unsigned long long)u.used[r],
+			       vgpu_resource_name(r), (unsigned long long)u.used[r],
 			       (unsigned long long)u.peak[r], lim,
 			       (unsigned long long)u.limit_hits[r]);
 		}

@@ -1134,7 +1134,6 @@ PL_EXPORT int vgpu_preload_usage(uint64_t used[3], uint64_t peak[3], uint64_t li
 __attribute__((destructor)) static void pl_fini(void)
 {
 	const char *path = getenv("VGPU_PRELOAD_STATS");
-	static const char *const names[3] = { "memory", "pinned", "contexts" };
 	uint64_t used[3], peak[3], limit[3], hits[3];
 	int kernel;
 	FILE *f;
@@ -1146,7 +1145,7 @@ __attribute__((destructor)) static void pl_fini(void)
 		return;
 	fprintf(f, "{\"guest\":\"%s\",\"ledger\":\"%s\"", pl.guest, kernel ? "device" : "in-process");
 	for (int r = 0; r < 3; r++) {
-		fprintf(f, ",\"%s\":{\"used\":%llu,\"peak\":%llu,\"limit\":", names[r],
+		fprintf(f, ",\"%s\":{\"used\":%llu,\"peak\":%llu,\"limit\":", vgpu_resource_name(r),
 			(unsigned long long)used[r], (unsigned long long)peak[r]);
 		if (limit[r] == VGPU_UNLIMITED)
 			fprintf(f, "null");

@@ -60,7 +60,12 @@ int main(void)
 	}
 	tap_ok(vgpu_session_close(NULL) == 0, "api: session_close(NULL) is a no-op");
 	tap_ok(!strcmp(vgpu_backend_name(VGPU_BACKEND_CPU), "cpu") && !strcmp(vgpu_backend_name(99), "?"),
-	   "api: backend names");
+	       "api: backend names");
+	tap_ok(!strcmp(vgpu_resource_name(VGPU_LIB_RES_MEMORY), "memory") &&
+	       !strcmp(vgpu_resource_name(VGPU_LIB_RES_PINNED), "pinned") &&
+	       !strcmp(vgpu_resource_name(VGPU_LIB_RES_CONTEXTS), "contexts") &&
+	       !strcmp(vgpu_resource_name(VGPU_LIB_RES_NR), "?") && !strcmp(vgpu_resource_name(-1), "?"),
+	       "api: resource names");
 	tap_ok(vgpu_lib_version() == ((VGPU_LIB_VERSION_MAJOR << 16) | (VGPU_LIB_VERSION_MINOR << 8) |
 				  VGPU_LIB_VERSION_PATCH), "api: library version");
 
@@ -74,8 +79,8 @@ int main(void)
 	tap_ok(vgpu_device_count(s) >= 1, "api: device count >= 1");
 	ret = vgpu_device_props(s, 0, &props);
 	tap_ok(ret == 0 && props.total_mem > 0 && props.multiprocessors >= 1 && props.name[0] &&
-	   props.max_threads_per_block == 1024, "api: device props (%s, %u workers)", props.name,
-	   props.multiprocessors);
+	       props.max_threads_per_block == 1024, "api: device props (%s, %u workers)", props.name,
+	       props.multiprocessors);
 	CHECK_ERR(vgpu_device_props(s, 99, &props), -ENOENT, "api: props of device 99 is ENOENT");
 	CHECK_ERR(vgpu_device_count(NULL), -EINVAL, "api: NULL session is EINVAL");
 
@@ -88,8 +93,8 @@ int main(void)
 	for (int i = 0; i < 256; i++)
 		host[i] = (float)i;
 	tap_ok(vgpu_buffer_write(b, 0, host, sizeof(host)) == 0 &&
-	   vgpu_buffer_read(b, 512, z, 512) == 0 && z[0] == 128.f && z[127] == 255.f,
-	   "api: write then read at an offset");
+	       vgpu_buffer_read(b, 512, z, 512) == 0 && z[0] == 128.f && z[127] == 255.f,
+	       "api: write then read at an offset");
 	CHECK_ERR(vgpu_buffer_write(b, 1, host, sizeof(host)), -EINVAL, "api: write one byte past the end is EINVAL");
 	tap_ok(has(vgpu_last_error(s), "outside the buffer"), "api: ...and says so: %s", vgpu_last_error(s));
 	CHECK_ERR(vgpu_buffer_read(b, sizeof(host) + 1, z, 0), -EINVAL, "api: zero-byte read is EINVAL");
@@ -98,7 +103,7 @@ int main(void)
 	CHECK_ERR(vgpu_buffer_read(NULL, 0, z, 4), -EINVAL, "api: NULL buffer is EINVAL");
 	ret = vgpu_buffer_alloc(s, sizeof(host), &b2);
 	tap_ok(ret == 0 && vgpu_buffer_copy(b2, 0, b, 512, 512) == 0 &&
-	   vgpu_buffer_read(b2, 0, z, 4) == 0 && z[0] == 128.f, "api: device-to-device copy with offsets");
+	       vgpu_buffer_read(b2, 0, z, 4) == 0 && z[0] == 128.f, "api: device-to-device copy with offsets");
 	CHECK_ERR(vgpu_buffer_copy(b2, 1024, b, 0, 1), -EINVAL, "api: copy past the destination is EINVAL");
 	ret = vgpu_buffer_alloc(s2, 64, &ob);
 	CHECK_ERR(vgpu_buffer_copy(b2, 0, ob, 0, 16), -EXDEV, "api: copy between two sessions is EXDEV");
@@ -113,8 +118,8 @@ int main(void)
 	ret = vgpu_stream_create(s, &st);
 	tap_ok(ret == 0, "api: stream create");
 	tap_ok(vgpu_buffer_write_async(b2, 0, host, 64, st) == 0 &&
-	   vgpu_buffer_read_async(b2, 0, z, 64, st) == 0 && vgpu_stream_sync(st, 1000) == 0 &&
-	   z[15] == 15.f, "api: async write/read on a stream, sync with timeout");
+	       vgpu_buffer_read_async(b2, 0, z, 64, st) == 0 && vgpu_stream_sync(st, 1000) == 0 &&
+	       z[15] == 15.f, "api: async write/read on a stream, sync with timeout");
 	tap_ok(vgpu_session_sync(s, -1) == 0, "api: session sync");
 	CHECK_ERR(vgpu_buffer_write_async(ob, 0, host, 4, st), -EINVAL,
 		  "api: a stream of another session is EINVAL");
@@ -136,7 +141,7 @@ int main(void)
 	ret = vgpu_module_compile(s, bad_src, 0, NULL, &m);
 	tap_ok(ret == -ENOEXEC && m == NULL, "api: compile error is ENOEXEC, no module");
 	tap_ok(has(vgpu_last_error(s), "undeclared_identifier_xyz") && has(vgpu_last_error(s), "kernel.cu:2"),
-	   "api: ...and the compiler log names the error and the source line");
+	       "api: ...and the compiler log names the error and the source line");
 	{
 		const char *opt[] = { "-DVALUE=3", "--gpu-architecture=sm_90" };
 		struct vgpu_compile_opts co = { .size = sizeof(co), .options = opt, .nr_options = 2,
@@ -159,8 +164,8 @@ int main(void)
 	tap_ok(ret == 0 && vgpu_kernel_get(m, "fill", &k2) == 0 && k == k2, "api: kernel_get, same handle twice");
 	ret = vgpu_kernel_info(k, &ki);
 	tap_ok(ret == 0 && ki.nr_params == 3 && ki.param_types[0] == VGPU_ARG_BUFFER &&
-	   ki.param_types[1] == VGPU_ARG_F32 && ki.param_types[2] == VGPU_ARG_I32 && !ki.uses_barrier,
-	   "api: kernel_info from the parsed signature");
+	       ki.param_types[1] == VGPU_ARG_F32 && ki.param_types[2] == VGPU_ARG_I32 && !ki.uses_barrier,
+	       "api: kernel_info from the parsed signature");
 
 	/* launches */
 	{
@@ -171,13 +176,13 @@ int main(void)
 		struct vgpu_launch_cfg big = cfg;
 
 		tap_ok(vgpu_launch(k, &cfg, a, 3) == 0 && vgpu_buffer_read(b, 0, z, sizeof(z)) == 0 &&
-		   z[0] == 7.f && z[255] == 7.f, "api: launch");
+		       z[0] == 7.f && z[255] == 7.f, "api: launch");
 		CHECK_ERR(vgpu_launch(k, &cfg, a, 2), -EINVAL, "api: too few arguments is EINVAL");
 		tap_ok(has(vgpu_last_error(s), "takes 3 arguments"), "api: ...text: %s", vgpu_last_error(s));
 		CHECK_ERR(vgpu_launch(k, &cfg, wrong, 3), -EINVAL, "api: f64 for a float parameter is EINVAL");
 		tap_ok(has(vgpu_last_error(s), "parameter 2 (float v) takes f32") &&
-		   has(vgpu_last_error(s), "argument is f64"), "api: ...text (1-based, names the parameter): %s",
-		   vgpu_last_error(s));
+		       has(vgpu_last_error(s), "argument is f64"), "api: ...text (1-based, names the parameter): %s",
+		       vgpu_last_error(s));
 		CHECK_ERR(vgpu_launch(k, &cfg, other, 3), -EINVAL, "api: a buffer of another session is EINVAL");
 		CHECK_ERR(vgpu_launch(k, &cfg, off, 3), -EINVAL, "api: buffer offset past its end is EINVAL");
 		CHECK_ERR(vgpu_launch(k, NULL, a, 3), -EINVAL, "api: NULL launch config is EINVAL");
@@ -227,14 +232,14 @@ int main(void)
 		vgpu_kernel *kl;
 
 		tap_ok(vgpu_module_image(m, img, (size_t)ilen) == ilen &&
-		   vgpu_module_load(s, img, (size_t)ilen, VGPU_IMAGE_NATIVE, &m2) == 0 &&
-		   vgpu_kernel_get(m2, "fill", &kl) == 0, "api: load a saved CPU image");
+		       vgpu_module_load(s, img, (size_t)ilen, VGPU_IMAGE_NATIVE, &m2) == 0 &&
+		       vgpu_kernel_get(m2, "fill", &kl) == 0, "api: load a saved CPU image");
 		if (m2) {
 			struct vgpu_arg a[] = { vgpu_arg_buf(b), vgpu_arg_f32(9.f), vgpu_arg_i32(256) };
 
 			CHECK_ERR(vgpu_launch(kl, &cfg, a, 2), -EINVAL, "api: image kernels are type-checked too");
 			tap_ok(vgpu_launch(kl, &cfg, a, 3) == 0 && vgpu_buffer_read(b, 40, z, 4) == 0 &&
-			   z[0] == 9.f, "api: launch from the loaded image");
+			       z[0] == 9.f, "api: launch from the loaded image");
 			vgpu_module_unload(m2);
 		}
 		((char *)img)[0] ^= 0xff;
@@ -261,37 +266,37 @@ int main(void)
 			tap_skip("compile cache disabled", "api: recompile hits the cache");
 		else
 			tap_ok(ret == 0 && stats.cache_hits == before.cache_hits + 1,
-			   "api: recompile hits the cache (%llu hits)", (unsigned long long)stats.cache_hits);
+			       "api: recompile hits the cache (%llu hits)", (unsigned long long)stats.cache_hits);
 		vgpu_module_unload(m3);
 		vgpu_cache_enable(s, 0);
 		vgpu_stats_get(s, &before);
 		ret = vgpu_module_compile(s, good, 0, NULL, &m3);
 		vgpu_stats_get(s, &stats);
 		tap_ok(ret == 0 && stats.cache_hits == before.cache_hits && stats.compiles == before.compiles + 1,
-		   "api: cache_enable(0): compiles without the cache");
+		       "api: cache_enable(0): compiles without the cache");
 		vgpu_module_unload(m3);
 		vgpu_cache_enable(s, 1);
 	}
 
 	/* statistics */
 	tap_ok(vgpu_stats_get(s, &stats) == 0 && stats.launches >= 3 && stats.launches_cpu >= 3 &&
-	   stats.compile_errors == 1 && stats.mem_used == 2 * sizeof(host) &&
-	   stats.backend == VGPU_BACKEND_CPU, "api: statistics (%llu launches, %llu compiles)",
-	   (unsigned long long)stats.launches, (unsigned long long)stats.compiles);
+	       stats.compile_errors == 1 && stats.mem_used == 2 * sizeof(host) &&
+	       stats.backend == VGPU_BACKEND_CPU, "api: statistics (%llu launches, %llu compiles)",
+	       (unsigned long long)stats.launches, (unsigned long long)stats.compiles);
 	vgpu_pool_trim(s, 0);	/* the books then hold the live buffers only */
 	ret = vgpu_stats_prometheus(s, text, sizeof(text));
 	tap_ok(ret > 0 && ret < (int)sizeof(text) &&
-	   has(text, "# TYPE vgpu_lib_launches_total counter") &&
-	   has(text, "vgpu_lib_launches_total{guest=\"api\",backend=\"cpu\"}") &&
-	   has(text, "vgpu_lib_fallbacks_total{guest=\"api\",backend=\"cpu\",reason=\"quota\"} 0") &&
-	   has(text, "vgpu_lib_ledger_used{guest=\"api\",backend=\"cpu\",ledger=\"inprocess\",resource=\"memory\"} 2048"),
-	   "api: Prometheus text");
+	       has(text, "# TYPE vgpu_lib_launches_total counter") &&
+	       has(text, "vgpu_lib_launches_total{guest=\"api\",backend=\"cpu\"}") &&
+	       has(text, "vgpu_lib_fallbacks_total{guest=\"api\",backend=\"cpu\",reason=\"quota\"} 0") &&
+	       has(text, "vgpu_lib_ledger_used{guest=\"api\",backend=\"cpu\",ledger=\"inprocess\",resource=\"memory\"} 2048"),
+	       "api: Prometheus text");
 	{
 		char small[16];
 		int n2 = vgpu_stats_prometheus(s, small, sizeof(small));
 
 		tap_ok(n2 == ret && strlen(small) == sizeof(small) - 1,
-		   "api: Prometheus into a small buffer truncates and returns the full length");
+		       "api: Prometheus into a small buffer truncates and returns the full length");
 		tap_ok(vgpu_stats_prometheus(s, NULL, 0) == ret, "api: Prometheus length query");
 	}
 	CHECK_ERR(vgpu_fallback_text(s, 9, text, 10), -EINVAL, "api: fallback text of an unknown reason is EINVAL");
@@ -301,6 +306,6 @@ int main(void)
 	vgpu_buffer_free(b2);
 	/* module m and buffer ob are left to session_close */
 	tap_ok(vgpu_session_close(s) == 0 && vgpu_session_close(s2) == 0,
-	   "api: close sessions that still hold a module, a buffer");
+	       "api: close sessions that still hold a module, a buffer");
 	return tap_done();
 }

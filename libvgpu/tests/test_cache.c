@@ -22,7 +22,7 @@
 #include <vgpu/libvgpu.h>
 
 #include "cache/cache.h"
-#include "cache/sha256.h"
+#include "core/sha256.h"
 #include "common/tap.h"
 
 static char root[PATH_MAX / 2];
@@ -31,7 +31,7 @@ static char root[PATH_MAX / 2];
 	do {                                                                 \
 		if (!(cond)) {                                               \
 			tap_diag("%s:%d: check failed: %s", __FILE__,    \
-			       __LINE__, #cond);                             \
+				 __LINE__, #cond);                             \
 			return 1;                                            \
 		}                                                            \
 	} while (0)
@@ -432,7 +432,7 @@ static int unusable_case(const char *dir, int want_state)
 	vgpu_cache_stats(c, &st);
 	if (st.disk_state != want_state)
 		tap_diag("%s: disk_state %d (errno %d), want %d", dir, st.disk_state,
-		       st.disk_errno, want_state);
+			 st.disk_errno, want_state);
 	CHECK(st.disk_state == want_state && st.disk_errno != 0);
 	CHECK(!get_or_compile(c, "unusable", &b, &l));
 	free(b);
@@ -553,7 +553,7 @@ static int t_disk_bound(void)
 		total = du_bins(dir, &n);
 		if (total > 20000) {
 			tap_diag("after %d puts: %llu bytes in %d files", i + 1,
-			       (unsigned long long)total, n);
+				 (unsigned long long)total, n);
 			CHECK(total <= 20000);
 		}
 	}
@@ -635,9 +635,9 @@ static int t_two_processes(void)
 			}
 			vgpu_cache_stats(c, &st);
 			tap_diag("process %d: %d hits, %llu misses, %llu corrupt, %llu disk errors",
-			       p, hits, (unsigned long long)st.misses,
-			       (unsigned long long)st.corrupt,
-			       (unsigned long long)st.disk_errors);
+				 p, hits, (unsigned long long)st.misses,
+				 (unsigned long long)st.corrupt,
+				 (unsigned long long)st.disk_errors);
 			fflush(stdout);
 			vgpu_cache_close(c);
 			_exit(garbage || st.corrupt || st.disk_errors || !hits ? 1 : 0);
@@ -891,7 +891,7 @@ static int t_api_two_processes(void)
 				hits += h;
 			}
 			tap_diag("process %d: 10 sessions, %llu cache hits", p,
-			       (unsigned long long)hits);
+				 (unsigned long long)hits);
 			_exit(hits >= 8 ? 0 : 1);
 		}
 	}

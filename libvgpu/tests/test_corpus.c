@@ -245,7 +245,7 @@ static void t_reduce(unsigned n)
 	for (unsigned b = 0; !ret && b < blocks; b++)
 		got += part[b];
 	tap_ok(!ret && fabs(got - want) < 1e-3 * (1 + fabs(want)),
-	   "corpus: reduction with __shared__ + __syncthreads, n=%u (%g vs %g)", n, got, want);
+	       "corpus: reduction with __shared__ + __syncthreads, n=%u (%g vs %g)", n, got, want);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(P);
 	free(in);

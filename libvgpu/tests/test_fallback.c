@@ -73,7 +73,7 @@ int main(void)
 	ret = vgpu_buffer_alloc(s, n * 4 * 4, &H);
 	vgpu_stats_get(s, &st);
 	tap_ok(ret == 0 && vgpu_buffer_on_host(H) == 1 && st.fallbacks[VGPU_FB_QUOTA] == 1,
-	   "fallback: buffer over the quota lands in host memory, counted");
+	       "fallback: buffer over the quota lands in host memory, counted");
 	B = H;					/* host memory, first n floats used */
 	if (!A || !H)
 		return tap_done();
@@ -90,7 +90,7 @@ int main(void)
 		for (int i = 0; i < n; i++)
 			b[i] += a[i];
 		tap_ok(ret == 0 && check(B, b, n) == 0 && check(A, a, n) == 0,
-		   "fallback: GPU buffer + host buffer: runs on the CPU, GPU buffer staged");
+		       "fallback: GPU buffer + host buffer: runs on the CPU, GPU buffer staged");
 		args[0] = vgpu_arg_buf(B);
 		args[1] = vgpu_arg_buf(A);
 		ret = vgpu_launch(k, &c, args, 3);
@@ -109,7 +109,7 @@ int main(void)
 	ret = vgpu_module_compile(s, cpu_only, 0, NULL, &mc);
 	vgpu_stats_get(s, &st);
 	tap_ok(ret == 0 && vgpu_module_backend(mc) == VGPU_BACKEND_CPU && st.fallbacks[VGPU_FB_COMPILE] == 1,
-	   "fallback: a source the GPU compiler refuses is compiled for the CPU, counted");
+	       "fallback: a source the GPU compiler refuses is compiled for the CPU, counted");
 	if (!ret && !vgpu_kernel_get(mc, "addto", &kc)) {
 		struct vgpu_arg args[] = { vgpu_arg_buf(B), vgpu_arg_buf(A), vgpu_arg_i32(n) };
 
@@ -120,12 +120,12 @@ int main(void)
 	}
 	vgpu_stats_get(s, &st);
 	tap_diag("launches %llu: gpu %llu, cpu %llu; fallbacks no_gpu %llu compile %llu launch %llu quota %llu",
-	       (unsigned long long)st.launches, (unsigned long long)st.launches_gpu,
-	       (unsigned long long)st.launches_cpu, (unsigned long long)st.fallbacks[0],
-	       (unsigned long long)st.fallbacks[1], (unsigned long long)st.fallbacks[2],
-	       (unsigned long long)st.fallbacks[3]);
+		 (unsigned long long)st.launches, (unsigned long long)st.launches_gpu,
+		 (unsigned long long)st.launches_cpu, (unsigned long long)st.fallbacks[0],
+		 (unsigned long long)st.fallbacks[1], (unsigned long long)st.fallbacks[2],
+		 (unsigned long long)st.fallbacks[3]);
 	tap_ok(st.launches == 4 && st.launches_cpu == 4 && st.launches_gpu == 0,
-	   "fallback: every launch that touched host memory or asked for the CPU ran there");
+	       "fallback: every launch that touched host memory or asked for the CPU ran there");
 	vgpu_session_close(s);
 	free(a);
 	free(b);

@@ -423,15 +423,15 @@ int main(void)
 		for (int k = 0; k < c->n; k++)
 			in[k] = (int)(t_rand() % 2001) - 1000;
 		tap_ok(is_split(img, len, c->name) == want && !is_split(imgf, lenf, c->name),
-		   "fission: %s runs %s", c->name, want ? "split into loops over threads" : "on fibers");
+		       "fission: %s runs %s", c->name, want ? "split into loops over threads" : "on fibers");
 		ret = run(ms, c, in, a, nout) || run(mf, c, in, b, nout);
 		if (getenv("FX_DEBUG"))
 			tap_diag("%s: %d %d %d / %d %d %d", c->name, a[0], a[1], a[2], b[0], b[1], b[2]);
 		for (size_t k = 0; k < nout; k++)
 			nz += a[k] != 0;
 		tap_ok(!ret && !memcmp(a, b, nout * 4) && nz > 0,
-		   "fission: %s: same output on both paths (grid %u, block %ux%ux%u)", c->name,
-		   c->grid, c->bx, c->by, c->bz);
+		       "fission: %s: same output on both paths (grid %u, block %ux%ux%u)", c->name,
+		       c->grid, c->bx, c->by, c->bz);
 		if (c->ref) {
 			long long want_sum = 0, got = 0;
 
@@ -440,7 +440,7 @@ int main(void)
 			for (unsigned g = 0; g < c->grid; g++)
 				got += a[g];
 			tap_ok(!ret && got == want_sum, "fission: %s equals the C sum (%lld vs %lld)",
-			   c->name, got, want_sum);
+			       c->name, got, want_sum);
 		}
 		free(in);
 		free(a);
@@ -485,7 +485,7 @@ int main(void)
 			good = 0;
 		}
 		tap_ok(good && !is_split(im, il, "bigstate"),
-		   "fission: a split kernel the compiler refuses (too much state) runs on fibers, right");
+		       "fission: a split kernel the compiler refuses (too much state) runs on fibers, right");
 		free(im);
 		if (B)
 			vgpu_buffer_free(B);

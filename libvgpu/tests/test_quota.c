@@ -37,25 +37,25 @@ static void quotas(void)
 		return;
 	u = usage(s);
 	tap_ok(u.kernel == 0 && u.used[VGPU_LIB_RES_CONTEXTS] == 1 && u.limit[VGPU_LIB_RES_MEMORY] == MiB,
-	   "quota: in-process books: one context, limit 1 MiB");
+	       "quota: in-process books: one context, limit 1 MiB");
 	tap_ok(vgpu_buffer_alloc(s, MiB - 4096, &a) == 0 && vgpu_buffer_alloc(s, 4096, &b) == 0,
-	   "quota: allocations up to exactly the limit succeed");
+	       "quota: allocations up to exactly the limit succeed");
 	ret = vgpu_buffer_alloc(s, 1, &c);
 	tap_ok(ret == -EDQUOT && c == NULL, "quota: one byte past the limit is EDQUOT");
 	tap_ok(strstr(vgpu_last_error(s), "quota") != NULL, "quota: ...text: %s", vgpu_last_error(s));
 	u = usage(s);
 	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == MiB && u.peak[VGPU_LIB_RES_MEMORY] == MiB &&
-	   u.limit_hits[VGPU_LIB_RES_MEMORY] == 1, "quota: used = peak = limit, one limit hit");
+	       u.limit_hits[VGPU_LIB_RES_MEMORY] == 1, "quota: used = peak = limit, one limit hit");
 	vgpu_buffer_free(b);
 	u = usage(s);
 	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == MiB, "quota: a freed buffer stays charged while the pool holds its block");
 	vgpu_pool_trim(s, 0);
 	u = usage(s);
 	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == MiB - 4096 && u.peak[VGPU_LIB_RES_MEMORY] == MiB,
-	   "quota: trimming the pool uncharges it, peak stays");
+	       "quota: trimming the pool uncharges it, peak stays");
 	tap_ok(vgpu_ledger_set_limit(s, VGPU_LIB_RES_MEMORY, 4096) == 0 &&
-	   vgpu_buffer_alloc(s, 1, &c) == -EDQUOT && usage(s).used[VGPU_LIB_RES_MEMORY] == MiB - 4096,
-	   "quota: lowering the limit below usage blocks charges, takes nothing away");
+	       vgpu_buffer_alloc(s, 1, &c) == -EDQUOT && usage(s).used[VGPU_LIB_RES_MEMORY] == MiB - 4096,
+	       "quota: lowering the limit below usage blocks charges, takes nothing away");
 	CHECK_ERR(vgpu_ledger_set_limit(s, 7, 1), -EINVAL, "quota: set_limit of an unknown resource is EINVAL");
 	vgpu_ledger_set_limit(s, VGPU_LIB_RES_MEMORY, MiB);
 	vgpu_stats_get(s, &st);
@@ -71,15 +71,15 @@ static void quotas(void)
 	/* a second session of the same guest shares the books */
 	s2 = t_session_limits("q-mem", 0, 1 * MiB, 64 * 1024, VGPU_UNLIMITED);
 	tap_ok(s2 && usage(s2).used[VGPU_LIB_RES_CONTEXTS] == 2 &&
-	   vgpu_buffer_alloc(s2, 8192, &c) == -EDQUOT,
-	   "quota: a second session of the guest shares its books");
+	       vgpu_buffer_alloc(s2, 8192, &c) == -EDQUOT,
+	       "quota: a second session of the guest shares its books");
 	vgpu_session_close(s2);
 	vgpu_session_close(s);	/* frees a */
 
 	s = t_session_limits("q-mem", 0, 1 * MiB, 64 * 1024, VGPU_UNLIMITED);
 	u = usage(s);
 	tap_ok(s && u.used[VGPU_LIB_RES_MEMORY] == 0 && u.used[VGPU_LIB_RES_CONTEXTS] == 1 &&
-	   u.peak[VGPU_LIB_RES_MEMORY] == MiB, "quota: close released everything (peak kept)");
+	       u.peak[VGPU_LIB_RES_MEMORY] == MiB, "quota: close released everything (peak kept)");
 	vgpu_session_close(s);
 }
 
@@ -112,10 +112,10 @@ static void env_limits(void)
 		return;
 	}
 	tap_ok(usage(s).limit[VGPU_LIB_RES_MEMORY] == 2 * MiB && usage(s).limit[VGPU_LIB_RES_PINNED] == 0 &&
-	   usage(s).limit[VGPU_LIB_RES_CONTEXTS] == VGPU_UNLIMITED,
-	   "quota: VGPU_MEM_LIMIT=2M, VGPU_PINNED_LIMIT=0 from the environment");
+	       usage(s).limit[VGPU_LIB_RES_CONTEXTS] == VGPU_UNLIMITED,
+	       "quota: VGPU_MEM_LIMIT=2M, VGPU_PINNED_LIMIT=0 from the environment");
 	tap_ok(vgpu_buffer_alloc(s, 2 * MiB, &b) == 0 && vgpu_buffer_alloc(s, 1, &b) == -EDQUOT,
-	   "quota: the environment limit is enforced");
+	       "quota: the environment limit is enforced");
 	vgpu_session_close(s);
 	unsetenv("VGPU_MEM_LIMIT");
 	unsetenv("VGPU_PINNED_LIMIT");
@@ -140,14 +140,14 @@ static void fallback(void)
 	int v[2000];
 
 	tap_ok(s && vgpu_buffer_alloc(s, 4096, &a) == 0 && vgpu_buffer_on_host(a) == 1,
-	   "quota-fallback: a charged buffer at the limit");
+	       "quota-fallback: a charged buffer at the limit");
 	tap_ok(vgpu_buffer_alloc(s, sizeof(v), &b) == 0, "quota-fallback: past the limit the buffer still comes");
 	vgpu_stats_get(s, &st);
 	tap_ok(st.fallbacks[VGPU_FB_QUOTA] == 1 && st.quota_refusals == 1 &&
-	   vgpu_fallback_text(s, VGPU_FB_QUOTA, why, sizeof(why)) > 0 && strstr(why, "quota"),
-	   "quota-fallback: counted with its reason: %s", why);
+	       vgpu_fallback_text(s, VGPU_FB_QUOTA, why, sizeof(why)) > 0 && strstr(why, "quota"),
+	       "quota-fallback: counted with its reason: %s", why);
 	tap_ok(usage(s).used[VGPU_LIB_RES_MEMORY] == 4096 && st.mem_used == 4096,
-	   "quota-fallback: the fallback buffer is not charged as device memory");
+	       "quota-fallback: the fallback buffer is not charged as device memory");
 	for (int i = 0; i < 2000; i++)
 		v[i] = i;
 	if (vgpu_module_compile(s, src, 0, NULL, &m) || vgpu_kernel_get(m, "add1", &k)) {
@@ -194,7 +194,7 @@ static void batch(void)
 	}
 	vgpu_batch_threshold(b, &thr);
 	tap_ok(thr >= 5530 && thr <= 5560, "batch: threshold adapts to where the times cross (%llu)",
-	   (unsigned long long)thr);
+	       (unsigned long long)thr);
 	/* the GPU gets slower: 200 us fixed cost -> ~22210 */
 	for (int i = 0; i < 200; i++) {
 		uint64_t n = (uint64_t)(i % 20 + 1) * 2000;
@@ -267,9 +267,9 @@ static void batch(void)
 		vgpu_stats_get(s, &st);
 		vgpu_batch_threshold(b, &thr);
 		tap_ok(bad == 0 && st.batch_gpu + st.batch_cpu == 24 && st.batch_gpu > 0 && st.batch_cpu > 0,
-		   "batch: 24 launches routed both ways, results right (gpu %llu, cpu %llu, threshold %llu)",
-		   (unsigned long long)st.batch_gpu, (unsigned long long)st.batch_cpu,
-		   (unsigned long long)thr);
+		       "batch: 24 launches routed both ways, results right (gpu %llu, cpu %llu, threshold %llu)",
+		       (unsigned long long)st.batch_gpu, (unsigned long long)st.batch_cpu,
+		       (unsigned long long)thr);
 		free(v);
 	}
 	vgpu_session_close(s);

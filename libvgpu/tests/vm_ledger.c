@@ -73,18 +73,18 @@ static int run(const char *guest, const char *fbguest)
 
 	s = open_dev(guest, 0, &err);
 	tap_ok(s != NULL, "vm: session attached to guest %s through /dev/vgpu (%s)", guest,
-	   err ? strerror(-err) : "ok");
+	       err ? strerror(-err) : "ok");
 	if (!s)
 		return tap_done();
 	ret = vgpu_ledger_usage(s, &u);
 	tap_ok(ret == 0 && u.kernel == 1 && u.guest_id > 0 && u.used[VGPU_LIB_RES_CONTEXTS] == 1 &&
-	   u.limit[VGPU_LIB_RES_MEMORY] == 1024 * KiB, "vm: the kernel's books: 1 context, limit 1 MiB");
+	       u.limit[VGPU_LIB_RES_MEMORY] == 1024 * KiB, "vm: the kernel's books: 1 context, limit 1 MiB");
 	tap_ok(vgpu_buffer_alloc(s, 1024 * KiB, &a) == 0, "vm: a buffer exactly at the kernel's limit");
 	ret = vgpu_buffer_alloc(s, 1, &b);
 	tap_ok(ret == -EDQUOT, "vm: one byte more: EDQUOT from the kernel (%s)", strerror(-ret));
 	vgpu_ledger_usage(s, &u);
 	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == 1024 * KiB && u.limit_hits[VGPU_LIB_RES_MEMORY] >= 1,
-	   "vm: used = limit, the refusal counted by the kernel");
+	       "vm: used = limit, the refusal counted by the kernel");
 	vgpu_buffer_free(a);
 	vgpu_ledger_usage(s, &u);
 	tap_ok(u.used[VGPU_LIB_RES_MEMORY] == 1024 * KiB, "vm: a freed buffer's pooled block stays charged");
@@ -96,7 +96,7 @@ static int run(const char *guest, const char *fbguest)
 
 	ret = vgpu_host_alloc(s, 64 * KiB, &pin);
 	tap_ok(ret == 0, "vm: pinned buffer at the pinned limit, pinned by the kernel (%s)",
-	   ret ? strerror(-ret) : "ok");
+	       ret ? strerror(-ret) : "ok");
 	CHECK_ERR(vgpu_host_alloc(s, 4096, &pin2), -EDQUOT, "vm: one more page: EDQUOT");
 	vgpu_ledger_usage(s, &u);
 	tap_ok(u.used[VGPU_LIB_RES_PINNED] == 64 * KiB, "vm: pinned bytes in the kernel's books");
@@ -134,7 +134,7 @@ static int run(const char *guest, const char *fbguest)
 	vgpu_session_close(s);
 	ret = usage_raw(guest, &ku);
 	tap_ok(ret == 0 && ku.res[VGPU_RES_MEMORY].used == 0 && ku.res[VGPU_RES_PINNED].used == 0 &&
-	   ku.res[VGPU_RES_CONTEXTS].used == 0, "vm: after close the guest's usage is zero");
+	       ku.res[VGPU_RES_CONTEXTS].used == 0, "vm: after close the guest's usage is zero");
 
 	/* quota fallback: the kernel refuses, the buffer goes to host memory */
 	s = open_dev(fbguest, VGPU_FALLBACK_QUOTA, &err);
@@ -144,8 +144,8 @@ static int run(const char *guest, const char *fbguest)
 		vgpu_stats_get(s, &st);
 		vgpu_ledger_usage(s, &u);
 		tap_ok(ret == 0 && st.fallbacks[VGPU_FB_QUOTA] == 1 && u.used[VGPU_LIB_RES_MEMORY] == 0 &&
-		   u.limit_hits[VGPU_LIB_RES_MEMORY] >= 1,
-		   "vm: refused by the kernel, placed in host memory, counted as a fallback");
+		       u.limit_hits[VGPU_LIB_RES_MEMORY] >= 1,
+		       "vm: refused by the kernel, placed in host memory, counted as a fallback");
 		vgpu_session_close(s);
 	}
 	return tap_done();

@@ -24,7 +24,7 @@ static void size_ok(const char *s, uint64_t want)
 	ok(!err && v == want, "size parses", s);
 	if (err || v != want)
 		tap_diag("got err %d value %llu, want %llu", err,
-		       (unsigned long long)v, (unsigned long long)want);
+			 (unsigned long long)v, (unsigned long long)want);
 }
 
 static void size_bad(const char *s, int want)

@@ -715,6 +715,9 @@ enum vgpu_lib_resource {
 	VGPU_LIB_RES_NR = 3,
 };
 
+/** vgpu_resource_name - "memory", "pinned", "contexts"; "?" for others */
+const char *vgpu_resource_name(int res);
+
 /**
  * struct vgpu_ledger_usage - the guest's books
  * @size: sizeof(struct vgpu_ledger_usage), set by the caller

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
-#include "cache/sha256.h"
+#include "core/sha256.h"
 #include "core/env.h"
 #include "core/io.h"
 

@@ -20,6 +20,7 @@
 
 #include "core/env.h"
 #include "core/io.h"
+#include "core/sha256.h"
 #include "cpu/cpu.h"
 #include "cpu/fission.h"
 
@@ -98,17 +99,23 @@ static bool fission_env(void)
 	return vgpu_env_bool("VGPU_CPU_FISSION", &on) ? true : on;
 }
 
+/* the first 8 bytes of the SHA-256 of the preludes and device headers (part of the cache key) */
 static unsigned long long prelude_hash(void)
 {
-	unsigned long long h = 0xcbf29ce484222325ull;
+	uint8_t d[32];
+	unsigned long long h = 0;
 
-	for (const char *p = vgpu_cpu_prelude; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	for (const char *p = vgpu_devsig_prelude; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	struct vgpu_sha256 c;
+
+	vgpu_sha256_init(&c);
+	vgpu_sha256_update(&c, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
+	vgpu_sha256_update(&c, vgpu_devsig_prelude, strlen(vgpu_devsig_prelude));
 	for (int i = 0; vgpu_devheaders[i].name; i++)
-		for (const char *p = vgpu_devheaders[i].cpu; p && *p; p++)
-			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+		if (vgpu_devheaders[i].cpu)
+			vgpu_sha256_update(&c, vgpu_devheaders[i].cpu, strlen(vgpu_devheaders[i].cpu));
+	vgpu_sha256_final(&c, d);
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | d[i];
 	return h;
 }
 

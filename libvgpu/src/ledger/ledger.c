@@ -20,6 +20,7 @@
 
 #include <linux/vgpu.h>
 
+#include "common/resource.h"
 #include "core/env.h"
 #include "core/internal.h"
 
@@ -426,6 +427,11 @@ int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit)
 }
 
 /* ---- public calls ---------------------------------------------------------- */
+
+VGPU_EXPORT const char *vgpu_resource_name(int res)
+{
+	return res >= 0 && res < VGPU_LIB_RES_NR ? vgpu_res_name((unsigned int)res) : "?";
+}
 
 VGPU_EXPORT int vgpu_ledger_usage(vgpu_session *s, struct vgpu_ledger_usage *u)
 {

@@ -5,12 +5,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/mman.h>
 
 #include "core/internal.h"
 
@@ -43,38 +40,19 @@ VGPU_EXPORT int vgpu_fallback_text(vgpu_session *s, int reason, char *buf, size_
 	return n;
 }
 
-/* Prometheus text */
-struct pbuf {
-	char *buf;
-	size_t len, n;
-};
+/* ---- Prometheus text ------------------------------------------------------ */
 
-static void pb(struct pbuf *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void pb(struct pbuf *p, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vsnprintf(p->n < p->len ? p->buf + p->n : NULL, p->n < p->len ? p->len - p->n : 0,
-		      fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		p->n += (size_t)k;
-}
-
-static void metric(struct pbuf *p, const char *lbl, const char *name, const char *type,
+static void metric(struct vgpu_sbuf *p, const char *lbl, const char *name, const char *type,
 		   const char *help, const char *extra, double v)
 {
-	pb(p, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-	pb(p, "%s{%s%s} %.17g\n", name, lbl, extra ? extra : "", v);
+	vgpu_sb_printf(p, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	vgpu_sb_printf(p, "%s{%s%s} %.17g\n", name, lbl, extra ? extra : "", v);
 }
 
 VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 {
-	static const char *const res[VGPU_LIB_RES_NR] = { "memory", "pinned", "contexts" };
 	struct vgpu_ledger_usage u = { .size = sizeof(u) };
-	struct pbuf p = { buf, len, 0 };
+	struct vgpu_sbuf p = { 0 };
 	struct vgpu_stats st;
 	char lbl[200], g[80];
 	size_t gi = 0;
@@ -120,10 +98,10 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 	       (double)st.cache_hits);
 	metric(&p, lbl, "vgpu_lib_cache_misses_total", "counter", "Compile cache misses.", NULL,
 	       (double)st.cache_misses);
-	pb(&p, "# HELP vgpu_lib_fallbacks_total Work sent to the CPU instead of the GPU, by reason.\n"
+	vgpu_sb_printf(&p, "# HELP vgpu_lib_fallbacks_total Work sent to the CPU instead of the GPU, by reason.\n"
 	       "# TYPE vgpu_lib_fallbacks_total counter\n");
 	for (int r = 0; r < VGPU_FB_NR; r++)
-		pb(&p, "vgpu_lib_fallbacks_total{%s,reason=\"%s\"} %llu\n", lbl, fb_names[r],
+		vgpu_sb_printf(&p, "vgpu_lib_fallbacks_total{%s,reason=\"%s\"} %llu\n", lbl, fb_names[r],
 		   (unsigned long long)st.fallbacks[r]);
 	metric(&p, lbl, "vgpu_lib_quota_refusals_total", "counter",
 	       "Charges the ledger refused.", NULL, (double)st.quota_refusals);
@@ -131,19 +109,19 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 	       "Device memory held by the session's buffers.", NULL, (double)st.mem_used);
 	metric(&p, lbl, "vgpu_lib_memory_peak_bytes", "gauge",
 	       "Highest device memory held by the session's buffers.", NULL, (double)st.mem_peak);
-	pb(&p, "# HELP vgpu_lib_copy_bytes_total Bytes copied, by direction.\n"
+	vgpu_sb_printf(&p, "# HELP vgpu_lib_copy_bytes_total Bytes copied, by direction.\n"
 	       "# TYPE vgpu_lib_copy_bytes_total counter\n");
-	pb(&p, "vgpu_lib_copy_bytes_total{%s,direction=\"h2d\"} %llu\n", lbl,
+	vgpu_sb_printf(&p, "vgpu_lib_copy_bytes_total{%s,direction=\"h2d\"} %llu\n", lbl,
 	   (unsigned long long)st.bytes_h2d);
-	pb(&p, "vgpu_lib_copy_bytes_total{%s,direction=\"d2h\"} %llu\n", lbl,
+	vgpu_sb_printf(&p, "vgpu_lib_copy_bytes_total{%s,direction=\"d2h\"} %llu\n", lbl,
 	   (unsigned long long)st.bytes_d2h);
-	pb(&p, "vgpu_lib_copy_bytes_total{%s,direction=\"d2d\"} %llu\n", lbl,
+	vgpu_sb_printf(&p, "vgpu_lib_copy_bytes_total{%s,direction=\"d2d\"} %llu\n", lbl,
 	   (unsigned long long)st.bytes_d2d);
-	pb(&p, "# HELP vgpu_lib_batch_items_total Batch items, by route.\n"
+	vgpu_sb_printf(&p, "# HELP vgpu_lib_batch_items_total Batch items, by route.\n"
 	       "# TYPE vgpu_lib_batch_items_total counter\n");
-	pb(&p, "vgpu_lib_batch_items_total{%s,route=\"gpu\"} %llu\n", lbl,
+	vgpu_sb_printf(&p, "vgpu_lib_batch_items_total{%s,route=\"gpu\"} %llu\n", lbl,
 	   (unsigned long long)st.batch_gpu);
-	pb(&p, "vgpu_lib_batch_items_total{%s,route=\"cpu\"} %llu\n", lbl,
+	vgpu_sb_printf(&p, "vgpu_lib_batch_items_total{%s,route=\"cpu\"} %llu\n", lbl,
 	   (unsigned long long)st.batch_cpu);
 	metric(&p, lbl, "vgpu_lib_batch_threshold", "gauge",
 	       "Work size at and above which batch items go to the GPU.", NULL,
@@ -156,22 +134,35 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 			"Ledger limit (+Inf: none).", "Charges refused at the limit." };
 
 		for (int w = 0; w < 4; w++) {
-			pb(&p, "# HELP vgpu_lib_ledger_%s %s\n# TYPE vgpu_lib_ledger_%s %s\n", what[w],
+			vgpu_sb_printf(&p, "# HELP vgpu_lib_ledger_%s %s\n# TYPE vgpu_lib_ledger_%s %s\n", what[w],
 			   help[w], what[w], w == 3 ? "counter" : "gauge");
 			for (int r = 0; r < VGPU_LIB_RES_NR; r++) {
 				uint64_t v = w == 0 ? u.used[r] : w == 1 ? u.peak[r] :
 					     w == 2 ? u.limit[r] : u.limit_hits[r];
 
 				if (w == 2 && v == VGPU_UNLIMITED)
-					pb(&p, "vgpu_lib_ledger_%s{%s,ledger=\"%s\",resource=\"%s\"} +Inf\n",
-					   what[w], lbl, src, res[r]);
+					vgpu_sb_printf(&p, "vgpu_lib_ledger_%s{%s,ledger=\"%s\",resource=\"%s\"} +Inf\n",
+					   what[w], lbl, src, vgpu_resource_name(r));
 				else
-					pb(&p, "vgpu_lib_ledger_%s{%s,ledger=\"%s\",resource=\"%s\"} %llu\n",
-					   what[w], lbl, src, res[r], (unsigned long long)v);
+					vgpu_sb_printf(&p, "vgpu_lib_ledger_%s{%s,ledger=\"%s\",resource=\"%s\"} %llu\n",
+					   what[w], lbl, src, vgpu_resource_name(r), (unsigned long long)v);
 			}
 		}
 	}
-	if (p.n > (size_t)0x7fffffff)
+	if (p.oom) {
+		free(p.p);
+		return -ENOMEM;
+	}
+	if (p.n > (size_t)0x7fffffff) {
+		free(p.p);
 		return -EOVERFLOW;
+	}
+	if (len) {
+		size_t k = p.n < len - 1 ? p.n : len - 1;
+
+		memcpy(buf, p.p, k);
+		buf[k] = 0;
+	}
+	free(p.p);
 	return (int)p.n;
 }
