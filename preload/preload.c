@@ -389,7 +389,7 @@ void *pl_proc_address(const char *sym, void *real, int version, uint64_t flags)
 
 /* ---- the ledger ---------------------------------------------------------- */
 
-static struct vgpu_ledger *ledger;
+static struct vgpu_lib_ledger *ledger;
 static pthread_once_t ledger_once = PTHREAD_ONCE_INIT;
 
 static void ledger_open(void)
@@ -408,7 +408,7 @@ static void ledger_open(void)
 		vgpu_ledger_is_kernel(ledger) ? "device (/dev/vgpu)" : "in-process");
 }
 
-static struct vgpu_ledger *get_ledger(void)
+static struct vgpu_lib_ledger *get_ledger(void)
 {
 	pthread_once(&ledger_once, ledger_open);
 	return ledger;
@@ -416,7 +416,7 @@ static struct vgpu_ledger *get_ledger(void)
 
 int pl_charge_mem(int dev, uint64_t bytes, uint32_t *h)
 {
-	struct vgpu_ledger *l = get_ledger();
+	struct vgpu_lib_ledger *l = get_ledger();
 	int ret;
 
 	if (!l)
@@ -430,7 +430,7 @@ int pl_charge_mem(int dev, uint64_t bytes, uint32_t *h)
 
 int pl_charge_host(void *addr, uint64_t bytes, uint32_t *h)
 {
-	struct vgpu_ledger *l = get_ledger();
+	struct vgpu_lib_ledger *l = get_ledger();
 	int ret;
 
 	if (!l)
@@ -444,7 +444,7 @@ int pl_charge_host(void *addr, uint64_t bytes, uint32_t *h)
 
 void pl_uncharge(const struct pl_rec *r)
 {
-	struct vgpu_ledger *l = get_ledger();
+	struct vgpu_lib_ledger *l = get_ledger();
 
 	if (!l || !r->handle)
 		return;
@@ -456,7 +456,7 @@ void pl_uncharge(const struct pl_rec *r)
 
 int pl_ctx_charge(int dev, uint64_t mem, uint32_t *h)
 {
-	struct vgpu_ledger *l = get_ledger();
+	struct vgpu_lib_ledger *l = get_ledger();
 
 	if (!l)
 		return pl.ledger_err ? pl.ledger_err : -ENODEV;
@@ -465,7 +465,7 @@ int pl_ctx_charge(int dev, uint64_t mem, uint32_t *h)
 
 void pl_ctx_uncharge(uint32_t h)
 {
-	struct vgpu_ledger *l = get_ledger();
+	struct vgpu_lib_ledger *l = get_ledger();
 
 	if (l && h)
 		vgpu_ledger_ctx_destroy(l, h);
@@ -845,7 +845,7 @@ void pl_measure_begin(int dev)
 void pl_resync(int dev, bool force)
 {
 	struct pl_dev *d = dev_of(dev);
-	struct vgpu_ledger *l = get_ledger();
+	struct vgpu_lib_ledger *l = get_ledger();
 	struct timespec ts;
 	uint64_t now, want;
 	int64_t usage, tracked;
@@ -1088,7 +1088,7 @@ void vgpu_preload_view(uint64_t real_free, uint64_t real_total, uint64_t used, u
 
 void pl_mem_view(uint64_t real_free, uint64_t real_total, uint64_t *free_out, uint64_t *total_out)
 {
-	struct vgpu_ledger *l = pl.active ? get_ledger() : NULL;
+	struct vgpu_lib_ledger *l = pl.active ? get_ledger() : NULL;
 	struct vgpu_ledger_usage u;
 
 	*free_out = real_free;
@@ -1108,7 +1108,7 @@ void pl_mem_view(uint64_t real_free, uint64_t real_total, uint64_t *free_out, ui
 PL_EXPORT int vgpu_preload_usage(uint64_t used[3], uint64_t peak[3], uint64_t limit[3],
 				 uint64_t hits[3], int *kernel)
 {
-	struct vgpu_ledger *l;
+	struct vgpu_lib_ledger *l;
 	struct vgpu_ledger_usage u;
 	int ret;
 

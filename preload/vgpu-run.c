@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	};
 	const char *guest = getenv("VGPU_GUEST"), *stats = NULL, *log = NULL, *pre = NULL;
 	struct vgpu_ledger_limits lim = { .set = false };
-	struct vgpu_ledger *l;
+	struct vgpu_lib_ledger *l;
 	char lib[PATH_MAX], why[256], num[32], *ldp;
 	const char *old;
 	int mode = 0, c, ret;

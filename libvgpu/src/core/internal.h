@@ -13,7 +13,7 @@
 #define VGPU_EXPORT __attribute__((visibility("default")))
 
 /* ---- ledger (ledger.c) --------------------------------------------------- */
-struct vgpu_ledger;
+struct vgpu_lib_ledger;
 
 struct vgpu_ledger_limits {
 	uint64_t limit[VGPU_LIB_RES_NR];	/* VGPU_UNLIMITED = none */
@@ -21,19 +21,22 @@ struct vgpu_ledger_limits {
 };
 
 /* mode: 0 auto, 1 in-process only, 2 device only */
-int vgpu_ledger_open(struct vgpu_ledger **l, const char *guest, int mode,
+int vgpu_ledger_open(struct vgpu_lib_ledger **l, const char *guest, int mode,
 		     const struct vgpu_ledger_limits *lim, char *why, size_t whylen) VGPU_INTERNAL;
-void vgpu_ledger_close(struct vgpu_ledger *l) VGPU_INTERNAL;
-bool vgpu_ledger_is_kernel(struct vgpu_ledger *l) VGPU_INTERNAL;
-int vgpu_ledger_ctx_create(struct vgpu_ledger *l, int device, uint64_t mem, uint32_t *h) VGPU_INTERNAL;
-int vgpu_ledger_ctx_destroy(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
-int vgpu_ledger_mem_charge(struct vgpu_ledger *l, int device, uint64_t bytes, uint32_t *h) VGPU_INTERNAL;
-int vgpu_ledger_mem_uncharge(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
-int vgpu_ledger_pin(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h) VGPU_INTERNAL;
-int vgpu_ledger_unpin(struct vgpu_ledger *l, uint32_t h) VGPU_INTERNAL;
-int vgpu_ledger_host_pinned(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h) VGPU_INTERNAL;
-int vgpu_ledger_get_usage(struct vgpu_ledger *l, struct vgpu_ledger_usage *u) VGPU_INTERNAL;
-int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit) VGPU_INTERNAL;
+void vgpu_ledger_close(struct vgpu_lib_ledger *l) VGPU_INTERNAL;
+bool vgpu_ledger_is_kernel(struct vgpu_lib_ledger *l) VGPU_INTERNAL;
+int vgpu_ledger_ctx_create(struct vgpu_lib_ledger *l, int device, uint64_t mem, uint32_t *h)
+	VGPU_INTERNAL;
+int vgpu_ledger_ctx_destroy(struct vgpu_lib_ledger *l, uint32_t h) VGPU_INTERNAL;
+int vgpu_ledger_mem_charge(struct vgpu_lib_ledger *l, int device, uint64_t bytes, uint32_t *h)
+	VGPU_INTERNAL;
+int vgpu_ledger_mem_uncharge(struct vgpu_lib_ledger *l, uint32_t h) VGPU_INTERNAL;
+int vgpu_ledger_pin(struct vgpu_lib_ledger *l, void *addr, size_t len, uint32_t *h) VGPU_INTERNAL;
+int vgpu_ledger_unpin(struct vgpu_lib_ledger *l, uint32_t h) VGPU_INTERNAL;
+int vgpu_ledger_host_pinned(struct vgpu_lib_ledger *l, void *addr, size_t len, uint32_t *h)
+	VGPU_INTERNAL;
+int vgpu_ledger_get_usage(struct vgpu_lib_ledger *l, struct vgpu_ledger_usage *u) VGPU_INTERNAL;
+int vgpu_ledger_limit(struct vgpu_lib_ledger *l, int res, uint64_t limit) VGPU_INTERNAL;
 
 /* ---- objects ------------------------------------------------------------- */
 struct vgpu_list {
@@ -72,7 +75,7 @@ struct vgpu_session {
 	struct vgpu_bk gpu;		/* the session's backend (may be the CPU) */
 	struct vgpu_bk cpu;		/* CPU backend for fallback, created lazily */
 	bool primary_is_cpu;
-	struct vgpu_ledger *ledger;
+	struct vgpu_lib_ledger *ledger;
 	struct vgpu_cache *cache;
 	bool cache_on;
 	char *err;			/* last error text */

@@ -43,7 +43,9 @@ struct book {
 	uint64_t limit[VGPU_LIB_RES_NR], hits[VGPU_LIB_RES_NR];
 };
 
-struct vgpu_ledger {
+/* libvgpu's handle on the books of one guest (the kernel's struct vgpu_ledger is
+ * one resource of a guest in the module) */
+struct vgpu_lib_ledger {
 	int fd;				/* /dev/vgpu, or -1 */
 	uint32_t guest_id;
 	struct book *book;		/* in-process */
@@ -64,7 +66,7 @@ static uint64_t env_limit(const char *name)
 	return r ? VGPU_UNLIMITED : v;
 }
 
-static int kernel_open(struct vgpu_ledger *l, const char *guest, char *why, size_t whylen)
+static int kernel_open(struct vgpu_lib_ledger *l, const char *guest, char *why, size_t whylen)
 {
 	const char *path = getenv("VGPU_DEVICE_PATH");
 	struct vgpu_version ver = { .size = sizeof(ver) };
@@ -104,13 +106,13 @@ static int kernel_open(struct vgpu_ledger *l, const char *guest, char *why, size
 	return 0;
 }
 
-int vgpu_ledger_open(struct vgpu_ledger **lp, const char *guest, int mode,
+int vgpu_ledger_open(struct vgpu_lib_ledger **lp, const char *guest, int mode,
 		     const struct vgpu_ledger_limits *lim, char *why, size_t whylen)
 {
 	static const char *const env[] = {
 		"VGPU_LEDGER", "VGPU_MEM_LIMIT", "VGPU_PINNED_LIMIT", "VGPU_CONTEXT_LIMIT",
 	};
-	struct vgpu_ledger *l = calloc(1, sizeof(*l));
+	struct vgpu_lib_ledger *l = calloc(1, sizeof(*l));
 	int em;
 	struct book *b;
 	int ret;
@@ -168,13 +170,13 @@ int vgpu_ledger_open(struct vgpu_ledger **lp, const char *guest, int mode,
 	return 0;
 }
 
-bool vgpu_ledger_is_kernel(struct vgpu_ledger *l)
+bool vgpu_ledger_is_kernel(struct vgpu_lib_ledger *l)
 {
 	return l->fd >= 0;
 }
 
 /* in-process: charge all of amount[] or nothing */
-static int ip_charge(struct vgpu_ledger *l, const uint64_t amount[VGPU_LIB_RES_NR], uint32_t *h)
+static int ip_charge(struct vgpu_lib_ledger *l, const uint64_t amount[VGPU_LIB_RES_NR], uint32_t *h)
 {
 	struct book *b = l->book;
 	struct charge *c = NULL;
@@ -222,7 +224,7 @@ static int ip_charge(struct vgpu_ledger *l, const uint64_t amount[VGPU_LIB_RES_N
 	return 0;
 }
 
-static int ip_release(struct vgpu_ledger *l, uint32_t h, int kind_res)
+static int ip_release(struct vgpu_lib_ledger *l, uint32_t h, int kind_res)
 {
 	struct charge *c;
 
@@ -241,7 +243,7 @@ static int ip_release(struct vgpu_ledger *l, uint32_t h, int kind_res)
 	return 0;
 }
 
-void vgpu_ledger_close(struct vgpu_ledger *l)
+void vgpu_ledger_close(struct vgpu_lib_ledger *l)
 {
 	if (!l)
 		return;
@@ -264,7 +266,7 @@ void vgpu_ledger_close(struct vgpu_ledger *l)
 	free(l);
 }
 
-int vgpu_ledger_ctx_create(struct vgpu_ledger *l, int device, uint64_t mem, uint32_t *h)
+int vgpu_ledger_ctx_create(struct vgpu_lib_ledger *l, int device, uint64_t mem, uint32_t *h)
 {
 	if (l->fd >= 0) {
 		struct vgpu_ctx_create a = { .size = sizeof(a), .device = (uint32_t)device,
@@ -280,7 +282,7 @@ int vgpu_ledger_ctx_create(struct vgpu_ledger *l, int device, uint64_t mem, uint
 	return ip_charge(l, amt, h);
 }
 
-int vgpu_ledger_ctx_destroy(struct vgpu_ledger *l, uint32_t h)
+int vgpu_ledger_ctx_destroy(struct vgpu_lib_ledger *l, uint32_t h)
 {
 	if (l->fd >= 0) {
 		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
@@ -290,7 +292,7 @@ int vgpu_ledger_ctx_destroy(struct vgpu_ledger *l, uint32_t h)
 	return ip_release(l, h, VGPU_LIB_RES_CONTEXTS);
 }
 
-int vgpu_ledger_mem_charge(struct vgpu_ledger *l, int device, uint64_t bytes, uint32_t *h)
+int vgpu_ledger_mem_charge(struct vgpu_lib_ledger *l, int device, uint64_t bytes, uint32_t *h)
 {
 	if (!bytes)
 		return -EINVAL;
@@ -308,7 +310,7 @@ int vgpu_ledger_mem_charge(struct vgpu_ledger *l, int device, uint64_t bytes, ui
 	return ip_charge(l, amt, h);
 }
 
-int vgpu_ledger_mem_uncharge(struct vgpu_ledger *l, uint32_t h)
+int vgpu_ledger_mem_uncharge(struct vgpu_lib_ledger *l, uint32_t h)
 {
 	if (l->fd >= 0) {
 		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
@@ -318,7 +320,7 @@ int vgpu_ledger_mem_uncharge(struct vgpu_ledger *l, uint32_t h)
 	return ip_release(l, h, VGPU_LIB_RES_MEMORY);
 }
 
-int vgpu_ledger_pin(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h)
+int vgpu_ledger_pin(struct vgpu_lib_ledger *l, void *addr, size_t len, uint32_t *h)
 {
 	int ret;
 
@@ -356,7 +358,7 @@ int vgpu_ledger_pin(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h)
  * only charges, as the driver holds the pages. Released with
  * vgpu_ledger_unpin().
  */
-int vgpu_ledger_host_pinned(struct vgpu_ledger *l, void *addr, size_t len, uint32_t *h)
+int vgpu_ledger_host_pinned(struct vgpu_lib_ledger *l, void *addr, size_t len, uint32_t *h)
 {
 	if (l->fd >= 0) {
 		uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -372,7 +374,7 @@ int vgpu_ledger_host_pinned(struct vgpu_ledger *l, void *addr, size_t len, uint3
 	return len ? ip_charge(l, amt, h) : -EINVAL;
 }
 
-int vgpu_ledger_unpin(struct vgpu_ledger *l, uint32_t h)
+int vgpu_ledger_unpin(struct vgpu_lib_ledger *l, uint32_t h)
 {
 	if (l->fd >= 0) {
 		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
@@ -382,7 +384,7 @@ int vgpu_ledger_unpin(struct vgpu_ledger *l, uint32_t h)
 	return ip_release(l, h, VGPU_LIB_RES_PINNED);
 }
 
-int vgpu_ledger_get_usage(struct vgpu_ledger *l, struct vgpu_ledger_usage *u)
+int vgpu_ledger_get_usage(struct vgpu_lib_ledger *l, struct vgpu_ledger_usage *u)
 {
 	if (l->fd >= 0) {
 		struct vgpu_usage k;
@@ -414,7 +416,7 @@ int vgpu_ledger_get_usage(struct vgpu_ledger *l, struct vgpu_ledger_usage *u)
 	return 0;
 }
 
-int vgpu_ledger_limit(struct vgpu_ledger *l, int res, uint64_t limit)
+int vgpu_ledger_limit(struct vgpu_lib_ledger *l, int res, uint64_t limit)
 {
 	if (l->fd >= 0)
 		return -EOPNOTSUPP;
