@@ -53,6 +53,7 @@
 
 #include "backend.h"
 #include "core/env.h"
+#include "gpu/gpu.h"
 #include "gpu/gpu_decls.h"
 
 #define CU_PRELUDE_NAME "vgpu_cuda_prelude.h"
@@ -181,50 +182,38 @@ static const char *cu_errstr(CUresult r)
 	return "unknown error";
 }
 
-/* Map a CUresult to a negative errno and set the backend error text. */
-static int cu_fail(CUresult r, const char *what)
-{
-	int e;
+static const struct vgpu_gpu_errno cu_errnos[] = {
+	{ CUDA_ERROR_OUT_OF_MEMORY, -ENOMEM },
+	{ CUDA_ERROR_INVALID_VALUE, -EINVAL },
+	{ CUDA_ERROR_INVALID_HANDLE, -EINVAL },
+	{ CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, -EINVAL },
+	{ CUDA_ERROR_NO_DEVICE, -ENODEV },
+	{ CUDA_ERROR_INVALID_DEVICE, -ENODEV },
+	{ CUDA_ERROR_STUB_LIBRARY, -ENODEV },
+	{ CUDA_ERROR_INSUFFICIENT_DRIVER, -ENODEV },
+	{ CUDA_ERROR_SYSTEM_DRIVER_MISMATCH, -ENODEV },
+	{ CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE, -ENODEV },
+	{ CUDA_ERROR_DEVICE_UNAVAILABLE, -ENODEV },
+	{ CUDA_ERROR_SYSTEM_NOT_READY, -ENODEV },
+	{ CUDA_ERROR_NOT_INITIALIZED, -ENODEV },
+	{ CUDA_ERROR_DEINITIALIZED, -ENODEV },
+	{ CUDA_ERROR_INVALID_IMAGE, -ENOEXEC },
+	{ CUDA_ERROR_INVALID_PTX, -ENOEXEC },
+	{ CUDA_ERROR_NO_BINARY_FOR_GPU, -ENOEXEC },
+	{ CUDA_ERROR_UNSUPPORTED_PTX_VERSION, -ENOEXEC },
+	{ CUDA_ERROR_INVALID_SOURCE, -ENOEXEC },
+	{ CUDA_ERROR_NOT_FOUND, -ENOENT },
+	{ CUDA_ERROR_TIMEOUT, -ETIME },
+	{ CUDA_ERROR_LAUNCH_TIMEOUT, -ETIME },
+	{ 0, 0 },
+};
 
-	switch (r) {
-	case CUDA_ERROR_OUT_OF_MEMORY:
-		e = -ENOMEM;
-		break;
-	case CUDA_ERROR_INVALID_VALUE:
-	case CUDA_ERROR_INVALID_HANDLE:
-	case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES:
-		e = -EINVAL;
-		break;
-	case CUDA_ERROR_NO_DEVICE:
-	case CUDA_ERROR_INVALID_DEVICE:
-	case CUDA_ERROR_STUB_LIBRARY:
-	case CUDA_ERROR_INSUFFICIENT_DRIVER:
-	case CUDA_ERROR_SYSTEM_DRIVER_MISMATCH:
-	case CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE:
-	case CUDA_ERROR_DEVICE_UNAVAILABLE:
-	case CUDA_ERROR_SYSTEM_NOT_READY:
-	case CUDA_ERROR_NOT_INITIALIZED:
-	case CUDA_ERROR_DEINITIALIZED:
-		e = -ENODEV;
-		break;
-	case CUDA_ERROR_INVALID_IMAGE:
-	case CUDA_ERROR_INVALID_PTX:
-	case CUDA_ERROR_NO_BINARY_FOR_GPU:
-	case CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
-	case CUDA_ERROR_INVALID_SOURCE:
-		e = -ENOEXEC;
-		break;
-	case CUDA_ERROR_NOT_FOUND:
-		e = -ENOENT;
-		break;
-	case CUDA_ERROR_TIMEOUT:
-	case CUDA_ERROR_LAUNCH_TIMEOUT:
-		e = -ETIME;
-		break;
-	default:
-		e = -EIO;
-		break;
-	}
+/* Map a CUresult to a negative errno and set the backend error text. */
+static int cu_fail(int status, const char *what)
+{
+	CUresult r = (CUresult)status;
+	int e = vgpu_gpu_errno(cu_errnos, r);
+
 	vgpu_bk_seterr("cuda: %s: %s (%s)%s", what, cu_errname(r), cu_errstr(r),
 		       (r == CUDA_ERROR_ILLEGAL_ADDRESS || r == CUDA_ERROR_LAUNCH_FAILED ||
 			r == CUDA_ERROR_ILLEGAL_INSTRUCTION || r == CUDA_ERROR_MISALIGNED_ADDRESS ||
@@ -233,15 +222,6 @@ static int cu_fail(CUresult r, const char *what)
 		       "; a device fault: this context, and with current drivers CUDA in this whole "
 		       "process, is unusable from now on" : "");
 	return e;
-}
-
-static void *sym(void *lib, const char *name, const char **missing)
-{
-	void *p = dlsym(lib, name);
-
-	if (!p && !*missing)
-		*missing = name;
-	return p;
 }
 
 static bool is_dir_with(const char *dir, const char *file)
@@ -312,7 +292,7 @@ static int nvrtc_try(const char *path)
 
 	if (!lib)
 		return -ENOENT;
-#define NS(f, s) nvrtc.f = (__typeof__(nvrtc.f))sym(lib, s, &missing)
+#define NS(f, s) nvrtc.f = (__typeof__(nvrtc.f))vgpu_gpu_sym(lib, s, &missing)
 	NS(GetErrorString, "nvrtcGetErrorString");
 	NS(Version, "nvrtcVersion");
 	NS(CreateProgram, "nvrtcCreateProgram");
@@ -413,7 +393,7 @@ static int cu_load(void)
 		vgpu_bk_seterr("no CUDA: cannot load %s: %s", path, e ? e : "?");
 		return -ENODEV;
 	}
-#define CS(f, s) cu.f = (__typeof__(cu.f))sym(lib, s, &missing)
+#define CS(f, s) cu.f = (__typeof__(cu.f))vgpu_gpu_sym(lib, s, &missing)
 	CS(Init, "cuInit");
 	CS(DriverGetVersion, "cuDriverGetVersion");
 	CS(GetErrorString, "cuGetErrorString");
@@ -524,10 +504,10 @@ static void nvml_load(void)
 	nvml.lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
 	if (!nvml.lib)
 		goto out;
-	init = (vg_nvmlInit_t)sym(nvml.lib, "nvmlInit_v2", &missing);
+	init = (vg_nvmlInit_t)vgpu_gpu_sym(nvml.lib, "nvmlInit_v2", &missing);
 	nvml.GetHandleByPciBusId = (vg_nvmlDeviceGetHandleByPciBusId_t)
-		sym(nvml.lib, "nvmlDeviceGetHandleByPciBusId_v2", &missing);
-	nvml.GetMemoryInfo = (vg_nvmlDeviceGetMemoryInfo_t)sym(nvml.lib, "nvmlDeviceGetMemoryInfo", &missing);
+		vgpu_gpu_sym(nvml.lib, "nvmlDeviceGetHandleByPciBusId_v2", &missing);
+	nvml.GetMemoryInfo = (vg_nvmlDeviceGetMemoryInfo_t)vgpu_gpu_sym(nvml.lib, "nvmlDeviceGetMemoryInfo", &missing);
 	if (missing || init() != NVML_SUCCESS) {
 		dlclose(nvml.lib);
 		nvml.lib = NULL;
@@ -1269,50 +1249,36 @@ static int cu_stream_destroy(void *ctx, void *stream)
 	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuStreamDestroy");
 }
 
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
+static const struct vgpu_gpu_vendor cu_vendor = {
+	.name = "cuda", .ok = CUDA_SUCCESS, .not_ready = CUDA_ERROR_NOT_READY, .fail = cu_fail,
+};
 
-	nanosleep(&ts, NULL);
+static int cu_stream_query(void *s)
+{
+	return cu.StreamQuery(s);
 }
 
-/*
- * Wait for a stream (ev NULL) or an event. timeout_ns < 0: forever, with the
- * driver's blocking call. Otherwise poll: spin ~20 us, then sleep from 2 us
- * doubling up to 1 ms, never past the deadline.
- */
+static int cu_stream_block(void *s)
+{
+	return cu.StreamSynchronize(s);
+}
+
+static int cu_event_query(void *ev)
+{
+	return cu.EventQuery(ev);
+}
+
+static int cu_event_block(void *ev)
+{
+	return cu.EventSynchronize(ev);
+}
+
+/* Wait for a stream (ev NULL) or an event (gpu.h: vgpu_gpu_wait). */
 static int cu_wait(CUstream s, CUevent ev, int64_t timeout_ns, const char *what)
 {
-	uint64_t start, now, deadline;
-	int64_t nap = 2000;
-	CUresult r;
-
-	if (timeout_ns < 0) {
-		r = ev ? cu.EventSynchronize(ev) : cu.StreamSynchronize(s);
-		return r == CUDA_SUCCESS ? 0 : cu_fail(r, what);
-	}
-	start = vgpu_now_ns();
-	deadline = start + (uint64_t)timeout_ns;
-	for (;;) {
-		r = ev ? cu.EventQuery(ev) : cu.StreamQuery(s);
-		if (r == CUDA_SUCCESS)
-			return 0;
-		if (r != CUDA_ERROR_NOT_READY)
-			return cu_fail(r, what);
-		now = vgpu_now_ns();
-		if (now >= deadline) {
-			vgpu_bk_seterr("cuda: %s: timed out after %.3f ms (work still running)", what,
-				       (now - start) / 1e6);
-			return -ETIME;
-		}
-		if (now - start < 20000)
-			continue;
-		if ((int64_t)(deadline - now) < nap)
-			nap = deadline - now;
-		sleep_ns(nap);
-		if (nap < 1000000)
-			nap *= 2;
-	}
+	if (ev)
+		return vgpu_gpu_wait(&cu_vendor, cu_event_query, cu_event_block, ev, timeout_ns, what);
+	return vgpu_gpu_wait(&cu_vendor, cu_stream_query, cu_stream_block, s, timeout_ns, what);
 }
 
 static int cu_stream_sync(void *ctx, void *stream, int64_t timeout_ns)
@@ -1358,22 +1324,19 @@ static int cu_target_id(void *ctx, char *buf, size_t len)
 	return snprintf(buf, len, "%s", c->target);
 }
 
+static int nvrtc_log_size(void *p, size_t *n)
+{
+	return nvrtc.GetProgramLogSize(p, n);
+}
+
+static int nvrtc_log_get(void *p, char *log)
+{
+	return nvrtc.GetProgramLog(p, log);
+}
+
 static char *nvrtc_log(nvrtcProgram p)
 {
-	size_t n = 0;
-	char *log;
-
-	if (nvrtc.GetProgramLogSize(p, &n) != NVRTC_SUCCESS || n == 0)
-		return NULL;
-	log = malloc(n + 1);
-	if (!log)
-		return NULL;
-	if (nvrtc.GetProgramLog(p, log) != NVRTC_SUCCESS) {
-		free(log);
-		return NULL;
-	}
-	log[n] = 0;
-	return log;
+	return vgpu_gpu_log(p, nvrtc_log_size, nvrtc_log_get);
 }
 
 static char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "gpu/gpu.h"
 #include "gpu/gpu_decls.h"
 
 static struct {
@@ -113,64 +114,30 @@ static const char *hip_errstr(hipError_t e)
 	return s ? s : "unknown error";
 }
 
-static int hip_fail(hipError_t e, const char *what)
-{
-	int ret;
+static const struct vgpu_gpu_errno hip_errnos[] = {
+	{ hipErrorOutOfMemory, -ENOMEM },
+	{ hipErrorInvalidValue, -EINVAL },
+	{ hipErrorInvalidConfiguration, -EINVAL },
+	{ hipErrorLaunchOutOfResources, -EINVAL },
+	{ hipErrorNoDevice, -ENODEV },
+	{ hipErrorInvalidDevice, -ENODEV },
+	{ hipErrorInsufficientDriver, -ENODEV },
+	{ hipErrorNotInitialized, -ENODEV },
+	{ hipErrorInvalidImage, -ENOEXEC },
+	{ hipErrorNoBinaryForGpu, -ENOEXEC },
+	{ hipErrorNotFound, -ENOENT },
+	{ hipErrorInvalidDeviceFunction, -ENOENT },
+	{ hipErrorLaunchTimeOut, -ETIME },
+	{ 0, 0 },
+};
 
-	switch (e) {
-	case hipErrorOutOfMemory:
-		ret = -ENOMEM;
-		break;
-	case hipErrorInvalidValue:
-	case hipErrorInvalidConfiguration:
-	case hipErrorLaunchOutOfResources:
-		ret = -EINVAL;
-		break;
-	case hipErrorNoDevice:
-	case hipErrorInvalidDevice:
-	case hipErrorInsufficientDriver:
-	case hipErrorNotInitialized:
-		ret = -ENODEV;
-		break;
-	case hipErrorInvalidImage:
-	case hipErrorNoBinaryForGpu:
-		ret = -ENOEXEC;
-		break;
-	case hipErrorNotFound:
-	case hipErrorInvalidDeviceFunction:
-		ret = -ENOENT;
-		break;
-	case hipErrorLaunchTimeOut:
-		ret = -ETIME;
-		break;
-	default:
-		ret = -EIO;
-		break;
-	}
+static int hip_fail(int status, const char *what)
+{
+	hipError_t e = (hipError_t)status;
+	int ret = vgpu_gpu_errno(hip_errnos, e);
+
 	vgpu_bk_seterr("hip: %s: %s (%s)", what, hip_errname(e), hip_errstr(e));
 	return ret;
-}
-
-static void *sym(void *lib, const char *name, const char **missing)
-{
-	void *p = dlsym(lib, name);
-
-	if (!p && !*missing)
-		*missing = name;
-	return p;
-}
-
-static void *open_first(const char *const *names, char *path, size_t len)
-{
-	for (int i = 0; names[i]; i++) {
-		void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-
-		if (h) {
-			snprintf(path, len, "%s", names[i]);
-			return h;
-		}
-	}
-	return NULL;
 }
 
 /* hiprtc: libhiprtc.so.N (ROCm 6+) or inside libamdhip64 (HIP 5.x) */
@@ -180,11 +147,11 @@ static void hiprtc_load(void)
 					     "libhiprtc.so", "/opt/rocm/lib/libhiprtc.so", NULL };
 	char path[64];
 	const char *missing = NULL;
-	void *lib = open_first(names, path, sizeof(path));
+	void *lib = vgpu_gpu_open_first(names, path, sizeof(path));
 
 	if (!lib)
 		lib = hip.lib;
-#define RS(f, s) hip.f = (__typeof__(hip.f))sym(lib, s, &missing)
+#define RS(f, s) hip.f = (__typeof__(hip.f))vgpu_gpu_sym(lib, s, &missing)
 	RS(rtcGetErrorString, "hiprtcGetErrorString");
 	RS(rtcVersion, "hiprtcVersion");
 	RS(rtcCreateProgram, "hiprtcCreateProgram");
@@ -219,14 +186,14 @@ static int hip_load(void)
 		hip.lib = dlopen(env, RTLD_NOW | RTLD_LOCAL);
 		snprintf(hip.libpath, sizeof(hip.libpath), "%s", env);
 	} else {
-		hip.lib = open_first(names, hip.libpath, sizeof(hip.libpath));
+		hip.lib = vgpu_gpu_open_first(names, hip.libpath, sizeof(hip.libpath));
 	}
 	if (!hip.lib) {
 		vgpu_bk_seterr("no HIP: cannot load %s", env && *env ? env :
 			       "libamdhip64.so.7/.6/.5 (ROCm/HIP runtime not installed)");
 		return -ENODEV;
 	}
-#define HS(f, s) hip.f = (__typeof__(hip.f))sym(hip.lib, s, &missing)
+#define HS(f, s) hip.f = (__typeof__(hip.f))vgpu_gpu_sym(hip.lib, s, &missing)
 	HS(Init, "hipInit");
 	HS(DriverGetVersion, "hipDriverGetVersion");
 	HS(RuntimeGetVersion, "hipRuntimeGetVersion");
@@ -577,45 +544,31 @@ static int hip_stream_destroy(void *ctx, void *stream)
 	return e == hipSuccess ? 0 : hip_fail(e, "hipStreamDestroy");
 }
 
-static void nap(int64_t ns)
-{
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
+static const struct vgpu_gpu_vendor hip_vendor = {
+	.name = "hip", .ok = hipSuccess, .not_ready = hipErrorNotReady, .fail = hip_fail,
+};
 
-	nanosleep(&ts, NULL);
+static int hip_stream_query(void *s)
+{
+	return hip.StreamQuery(s);
 }
 
+static int hip_stream_block(void *s)
+{
+	return hip.StreamSynchronize(s);
+}
+
+static int hip_event_query(void *ev)
+{
+	return hip.EventQuery(ev);
+}
+
+/* Wait for a stream (ev NULL) or an event (polled, also without a timeout). */
 static int hip_wait(hipStream_t s, hipEvent_t ev, int64_t timeout_ns, const char *what)
 {
-	uint64_t start, now, deadline;
-	int64_t sl = 2000;
-	hipError_t e;
-
-	if (timeout_ns < 0 && !ev) {
-		e = hip.StreamSynchronize(s);
-		return e == hipSuccess ? 0 : hip_fail(e, what);
-	}
-	start = vgpu_now_ns();
-	deadline = timeout_ns < 0 ? UINT64_MAX : start + (uint64_t)timeout_ns;
-	for (;;) {
-		e = ev ? hip.EventQuery(ev) : hip.StreamQuery(s);
-		if (e == hipSuccess)
-			return 0;
-		if (e != hipErrorNotReady)
-			return hip_fail(e, what);
-		now = vgpu_now_ns();
-		if (now >= deadline) {
-			vgpu_bk_seterr("hip: %s: timed out after %.3f ms (work still running)", what,
-				       (now - start) / 1e6);
-			return -ETIME;
-		}
-		if (now - start < 20000)
-			continue;
-		if (deadline - now < (uint64_t)sl)
-			sl = deadline - now;
-		nap(sl);
-		if (sl < 1000000)
-			sl *= 2;
-	}
+	if (ev)
+		return vgpu_gpu_wait(&hip_vendor, hip_event_query, NULL, ev, timeout_ns, what);
+	return vgpu_gpu_wait(&hip_vendor, hip_stream_query, hip_stream_block, s, timeout_ns, what);
 }
 
 static int hip_stream_sync(void *ctx, void *stream, int64_t timeout_ns)
@@ -653,22 +606,19 @@ static int hip_target_id(void *ctx, char *buf, size_t len)
 	return snprintf(buf, len, "%s", c->target);
 }
 
+static int rtc_log_size(void *p, size_t *n)
+{
+	return hip.rtcGetProgramLogSize(p, n);
+}
+
+static int rtc_log_get(void *p, char *log)
+{
+	return hip.rtcGetProgramLog(p, log);
+}
+
 static char *rtc_log(hiprtcProgram p)
 {
-	size_t n = 0;
-	char *log;
-
-	if (hip.rtcGetProgramLogSize(p, &n) != HIPRTC_SUCCESS || n == 0)
-		return NULL;
-	log = malloc(n + 1);
-	if (!log)
-		return NULL;
-	if (hip.rtcGetProgramLog(p, log) != HIPRTC_SUCCESS) {
-		free(log);
-		return NULL;
-	}
-	log[n] = 0;
-	return log;
+	return vgpu_gpu_log(p, rtc_log_size, rtc_log_get);
 }
 
 /*
