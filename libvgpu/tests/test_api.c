@@ -289,6 +289,8 @@ int main(void)
 	       has(text, "# TYPE vgpu_lib_launches_total counter") &&
 	       has(text, "vgpu_lib_launches_total{guest=\"api\",backend=\"cpu\"}") &&
 	       has(text, "vgpu_lib_fallbacks_total{guest=\"api\",backend=\"cpu\",reason=\"quota\"} 0") &&
+	       has(text, "# TYPE vgpu_lib_pool_reserved_bytes gauge") &&
+	       has(text, "vgpu_lib_pool_idle_bytes{guest=\"api\",backend=\"cpu\"} 0") &&
 	       has(text, "vgpu_lib_ledger_used{guest=\"api\",backend=\"cpu\",ledger=\"inprocess\",resource=\"memory\"} 2048"),
 	       "api: Prometheus text");
 	{

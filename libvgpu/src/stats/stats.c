@@ -54,6 +54,7 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 	struct vgpu_ledger_usage u = { .size = sizeof(u) };
 	struct vgpu_sbuf p = { 0 };
 	struct vgpu_stats st;
+	struct vgpu_pool pool;
 	char lbl[200], g[80];
 	size_t gi = 0;
 
@@ -70,6 +71,7 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 	g[gi] = 0;
 	pthread_mutex_lock(&s->lock);
 	st = s->st;
+	pool = s->pool;
 	pthread_mutex_unlock(&s->lock);
 	snprintf(lbl, sizeof(lbl), "guest=\"%s\",backend=\"%s\"", g,
 		 vgpu_backend_name((int)st.backend));
@@ -109,6 +111,15 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 	       "Device memory held by the session's buffers.", NULL, (double)st.mem_used);
 	metric(&p, lbl, "vgpu_lib_memory_peak_bytes", "gauge",
 	       "Highest device memory held by the session's buffers.", NULL, (double)st.mem_peak);
+	metric(&p, lbl, "vgpu_lib_pool_reserved_bytes", "gauge",
+	       "Device memory the buffer pool holds (in use + idle), all charged.", NULL,
+	       (double)pool.reserved);
+	metric(&p, lbl, "vgpu_lib_pool_idle_bytes", "gauge",
+	       "Freed blocks the buffer pool keeps for reuse.", NULL, (double)pool.idle_bytes);
+	metric(&p, lbl, "vgpu_lib_pool_hits_total", "counter",
+	       "Allocations served from an idle pool block.", NULL, (double)pool.hits);
+	metric(&p, lbl, "vgpu_lib_pool_misses_total", "counter",
+	       "Allocations that needed a new device allocation.", NULL, (double)pool.misses);
 	vgpu_sb_printf(&p, "# HELP vgpu_lib_copy_bytes_total Bytes copied, by direction.\n"
 	       "# TYPE vgpu_lib_copy_bytes_total counter\n");
 	vgpu_sb_printf(&p, "vgpu_lib_copy_bytes_total{%s,direction=\"h2d\"} %llu\n", lbl,
