@@ -134,6 +134,7 @@ struct vgpu_module {
 	int nr_options;
 	char **names;			/* canonical name expressions compiled for */
 	int nr_names;
+	int nr_user_names;		/* the first ones: the caller's (vgpu_compile_opts.names) */
 	char *name;
 	void *image;
 	size_t image_len;

@@ -171,6 +171,7 @@ static int module_names(vgpu_module *m, const char *const *names, uint32_t n)
 			return -ENOMEM;
 		m->nr_names++;
 	}
+	m->nr_user_names = m->nr_names;
 	for (int k = 0; k < m->sig.nkernels; k++) {
 		const struct vgpu_kinfo *ki = &m->sig.kernels[k];
 		int sites = 0;
@@ -266,6 +267,18 @@ VGPU_EXPORT int vgpu_module_compile(vgpu_session *s, const char *src, size_t len
 	m->bk = &s->gpu;
 	ret = vgpu_module_build(s, m, m->bk, !(o.flags & VGPU_COMPILE_NO_CACHE), &m->bkmod, &m->imgsig,
 		    &m->image, &m->image_len);
+	if (ret == -ENOEXEC && m->nr_names > m->nr_user_names) {
+		/*
+		 * The scan of the source does not run the preprocessor: a kernel
+		 * it registered may be #if'd out. Compile again with the caller's
+		 * names only (extern "C" kernels are found without), as before
+		 * name expressions existed.
+		 */
+		while (m->nr_names > m->nr_user_names)
+			free(m->names[--m->nr_names]);
+		ret = vgpu_module_build(s, m, m->bk, !(o.flags & VGPU_COMPILE_NO_CACHE), &m->bkmod,
+					&m->imgsig, &m->image, &m->image_len);
+	}
 	if (ret && !s->primary_is_cpu && (s->fallback & VGPU_FALLBACK_COMPILE)) {
 		struct vgpu_bk *cpu = vgpu_cpu_bk(s);
 
