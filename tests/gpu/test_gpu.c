@@ -1059,6 +1059,7 @@ static void test_dialect(void)
 		static const char src[] = "__constant__ float c4[4];\n__device__ int dv = 7;\n"
 			"extern \"C\" __global__ void g(float *o) { o[threadIdx.x] = c4[threadIdx.x] + dv; }\n";
 		float cv[4] = { 1, 2, 3, 4 }, out[4] = { 0 };
+		bool ok = false;
 		int dv = 0;
 		size_t n = 0;
 		vgpu_buffer *b = NULL;
@@ -1075,9 +1076,17 @@ static void test_dialect(void)
 
 			ret = vgpu_launch(k, &c, &a, 1);
 			ret = ret ?: vgpu_buffer_read(b, 0, out, sizeof(out));
+			ok = !ret && out[0] == 8 && out[3] == 11;
+			/* the module's CPU copy, made now, gets what the host wrote */
+			memset(out, 0, sizeof(out));
+			c.flags = VGPU_LAUNCH_CPU;
+			ret = ret ?: vgpu_buffer_write(b, 0, out, sizeof(out));
+			ret = ret ?: vgpu_launch(k, &c, &a, 1);
+			ret = ret ?: vgpu_buffer_read(b, 0, out, sizeof(out));
+			ok = ok && !ret && out[0] == 8 && out[3] == 11;
 		}
-		result(!ret && n == sizeof(cv) && dv == 7 && out[0] == 8 && out[3] == 11,
-		       "%s %s", names[3], ret ? vgpu_last_error(s) : "");
+		result(ok && !ret && n == sizeof(cv) && dv == 7,
+		       "%s, and in the module's CPU copy %s", names[3], ret ? vgpu_last_error(s) : "");
 		vgpu_buffer_free(b);
 		vgpu_module_unload(m);
 		m = NULL;

@@ -135,6 +135,8 @@ struct vgpu_module {
 	char **names;			/* canonical name expressions compiled for */
 	int nr_names;
 	int nr_user_names;		/* the first ones: the caller's (vgpu_compile_opts.names) */
+	char **gnames;			/* globals the host wrote (copied into a later CPU copy) */
+	int nr_gnames;
 	char *name;
 	void *image;
 	size_t image_len;
@@ -208,6 +210,8 @@ void vgpu_pool_put(vgpu_session *s, const struct vgpu_pool_block *blk) VGPU_INTE
 uint64_t vgpu_pool_trim_locked(vgpu_session *s, uint64_t keep) VGPU_INTERNAL;	/* bytes freed */
 void vgpu_pool_destroy(vgpu_session *s) VGPU_INTERNAL;
 
+/* module.c: the globals the host wrote, from @m's backend into its new CPU copy */
+void vgpu_module_globals_to_cpu(vgpu_module *m) VGPU_INTERNAL;
 /* module.c: @k's parameter @i as written in the source ("" if unknown) */
 void vgpu_param_text(vgpu_kernel *k, unsigned i, char *buf, size_t len) VGPU_INTERNAL;
 

@@ -44,6 +44,7 @@ static int cpu_fn(vgpu_session *s, vgpu_kernel *k, void **fn)
 		free(img);
 		if (ret)
 			return ret;
+		vgpu_module_globals_to_cpu(m);	/* what the host wrote, as the GPU has it now */
 	}
 	vgpu_bk_clearerr();
 	ret = cpu->ops->function_get(cpu->ctx, m->cpumod, k->name, &k->cpufn);

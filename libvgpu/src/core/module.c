@@ -137,6 +137,9 @@ static void module_free(vgpu_module *m)
 	for (int i = 0; i < m->nr_names; i++)
 		free(m->names[i]);
 	free(m->names);
+	for (int i = 0; i < m->nr_gnames; i++)
+		free(m->gnames[i]);
+	free(m->gnames);
 	free(m->src);
 	free(m->name);
 	free(m->image);
@@ -575,10 +578,23 @@ static int global_copy(vgpu_module *m, const char *name, size_t off, void *host,
 		vgpu_seterr(s, ret, "module global '%s': %s", name, vgpu_bk_err(m->bk));
 		goto out;
 	}
-	/* the CPU copy of a GPU module (launch fallback, batch routes) sees the writes too */
+	/* the CPU copy of a GPU module (launch fallback, batch routes) sees the writes too,
+	 * also when it is made later (vgpu_module_globals_to_cpu) */
 	cpu = m->cpumod && m->bk != &s->cpu ? vgpu_cpu_bk(s) : NULL;
 	if (write && cpu && !global_find(m, cpu, m->cpumod, name, &dptr, &size) && off + n <= size)
 		cpu->ops->memcpy_htod(cpu->ctx, dptr + off, host, n, NULL);
+	if (write && !vgpu_is_cpu(s, m->bk)) {
+		int i = 0;
+		char **g;
+
+		while (i < m->nr_gnames && strcmp(m->gnames[i], name))
+			i++;
+		if (i == m->nr_gnames && (g = realloc(m->gnames, (i + 1) * sizeof(*g)))) {
+			m->gnames = g;
+			if ((g[i] = strdup(name)))
+				m->nr_gnames++;
+		}
+	}
 out:
 	pthread_mutex_unlock(&s->lock);
 	return ret;
@@ -656,4 +672,23 @@ void vgpu_param_text(vgpu_kernel *k, unsigned i, char *buf, size_t len)
 	while (n > 0 && buf[n - 1] == ' ')
 		n--;
 	buf[n] = 0;
+}
+
+void vgpu_module_globals_to_cpu(vgpu_module *m)
+{
+	vgpu_session *s = m->sess;
+	struct vgpu_bk *cpu = vgpu_cpu_bk(s);
+
+	for (int i = 0; cpu && m->cpumod && i < m->nr_gnames; i++) {
+		uint64_t g, c;
+		size_t gs, cs;
+		void *tmp;
+
+		if (global_find(m, m->bk, m->bkmod, m->gnames[i], &g, &gs) ||
+		    global_find(m, cpu, m->cpumod, m->gnames[i], &c, &cs) || gs != cs || !(tmp = malloc(gs)))
+			continue;
+		if (!m->bk->ops->memcpy_dtoh(m->bk->ctx, tmp, g, gs, NULL))
+			cpu->ops->memcpy_htod(cpu->ctx, c, tmp, cs, NULL);
+		free(tmp);
+	}
 }
