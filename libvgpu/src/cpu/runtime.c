@@ -25,6 +25,7 @@
 
 #include "core/env.h"
 #include "core/io.h"
+#include "core/workers.h"
 #include "cpu/cpu.h"
 
 /* Tell valgrind about fiber stacks, when its header is there (no-op outside it). */
@@ -161,6 +162,7 @@ struct cpu_worker {
 };
 
 struct cpu_job {
+	struct cpu_ctx *ctx;
 	struct vgpu_cpu_exec E;
 	struct cpu_fn *fn;
 	bool barrier;
@@ -173,15 +175,9 @@ struct cpu_job {
 };
 
 struct cpu_ctx {
-	pthread_mutex_t mu;
-	pthread_cond_t start, done;
-	uint64_t gen;
-	unsigned running;
-	bool stop;
-	struct cpu_job *job;
+	struct vgpu_workers *pool;	/* the caller is worker 0 */
 	unsigned nworkers;		/* including the caller */
-	pthread_t *threads;
-	struct cpu_worker *w;
+	struct cpu_worker *w;		/* [nworkers] */
 	size_t stack_size;
 };
 
@@ -337,33 +333,12 @@ static void work(struct cpu_ctx *c, struct cpu_worker *w, struct cpu_job *job)
 	}
 }
 
-struct worker_arg {
-	struct cpu_ctx *c;
-	unsigned idx;
-};
-
-static void *worker_main(void *arg)
+/* a worker's part of a launch (core/workers.h) */
+static void work_fn(void *arg, unsigned int worker)
 {
-	struct cpu_ctx *c = ((struct worker_arg *)arg)->c;
-	unsigned idx = ((struct worker_arg *)arg)->idx;
-	uint64_t seen = 0;
+	struct cpu_job *job = arg;
 
-	free(arg);
-	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->stop && c->gen == seen)
-			pthread_cond_wait(&c->start, &c->mu);
-		if (c->stop)
-			break;
-		seen = c->gen;
-		pthread_mutex_unlock(&c->mu);
-		work(c, &c->w[idx], c->job);
-		pthread_mutex_lock(&c->mu);
-		if (--c->running == 0)
-			pthread_cond_signal(&c->done);
-	}
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
+	work(job->ctx, &job->ctx->w[worker], job);
 }
 
 /* ---- ops ------------------------------------------------------------------ */
@@ -421,14 +396,8 @@ static void cpu_ctx_destroy(void *ctx)
 
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->mu);
-	c->stop = true;
-	pthread_cond_broadcast(&c->start);
-	pthread_mutex_unlock(&c->mu);
-	for (unsigned i = 1; i < c->nworkers; i++)
-		if (c->threads[i])
-			pthread_join(c->threads[i], NULL);
-	for (unsigned i = 0; i < c->nworkers; i++) {
+	vgpu_workers_destroy(c->pool);
+	for (unsigned i = 0; c->w && i < c->nworkers; i++) {
 		struct cpu_worker *w = &c->w[i];
 
 		free(w->dsm);
@@ -439,11 +408,7 @@ static void cpu_ctx_destroy(void *ctx)
 		if (w->stacks)
 			munmap(w->stacks, w->nfib_cap * (w->stack_size + page));
 	}
-	free(c->threads);
 	free(c->w);
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->start);
-	pthread_cond_destroy(&c->done);
 	free(c);
 }
 
@@ -452,6 +417,7 @@ static int cpu_ctx_create(const struct vgpu_bk_init *init, void **ctx, uint64_t 
 	struct cpu_ctx *c = calloc(1, sizeof(*c));
 	unsigned n = init->cpu_threads;
 	uint64_t v;
+	int ret;
 
 	if (!c)
 		return -ENOMEM;
@@ -467,37 +433,19 @@ static int cpu_ctx_create(const struct vgpu_bk_init *init, void **ctx, uint64_t 
 	if (n > 1024)
 		n = 1024;
 	c->stack_size = (vgpu_env_uint("VGPU_CPU_STACK_KB", 8, 65536, &v) ? 32 : (size_t)v) * 1024;
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->start, NULL);
-	pthread_cond_init(&c->done, NULL);
 	c->nworkers = n;
-	c->threads = calloc(n, sizeof(*c->threads));
 	c->w = calloc(n, sizeof(*c->w));
-	if (!c->threads || !c->w) {
+	if (!c->w) {
 		cpu_ctx_destroy(c);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++)
 		c->w[i].stack_size = c->stack_size;
-	for (unsigned i = 1; i < n; i++) {
-		struct worker_arg *a = malloc(sizeof(*a));
-		int ret;
-
-		if (!a) {
-			c->nworkers = i;
-			cpu_ctx_destroy(c);
-			return -ENOMEM;
-		}
-		a->c = c;
-		a->idx = i;
-		ret = pthread_create(&c->threads[i], NULL, worker_main, a);
-		if (ret) {
-			free(a);
-			c->nworkers = i;
-			cpu_ctx_destroy(c);
-			vgpu_bk_seterr("cpu: cannot start worker threads");
-			return -ret;
-		}
+	ret = vgpu_workers_create(&c->pool, n, NULL, NULL);
+	if (ret) {
+		cpu_ctx_destroy(c);
+		vgpu_bk_seterr("cpu: cannot start %u worker threads: %s", n - 1, strerror(-ret));
+		return ret;
 	}
 	*ctx = c;
 	*overhead = 0;
@@ -855,23 +803,8 @@ static int cpu_launch(void *ctx, void *fnp, const struct vgpu_bk_launch *l)
 		return -EOPNOTSUPP;
 	}
 	atomic_store(&job.next, 0);
-
-	if (use > 1) {
-		pthread_mutex_lock(&c->mu);
-		c->job = &job;
-		c->running = c->nworkers - 1;
-		c->gen++;
-		pthread_cond_broadcast(&c->start);
-		pthread_mutex_unlock(&c->mu);
-	}
-	work(c, &c->w[0], &job);
-	if (use > 1) {
-		pthread_mutex_lock(&c->mu);
-		while (c->running)
-			pthread_cond_wait(&c->done, &c->mu);
-		c->job = NULL;
-		pthread_mutex_unlock(&c->mu);
-	}
+	job.ctx = c;
+	vgpu_workers_run(c->pool, use, work_fn, &job);
 	if (atomic_load(&job.error)) {
 		vgpu_bk_seterr("cpu: launch failed: %s", strerror(-atomic_load(&job.error)));
 		return atomic_load(&job.error);

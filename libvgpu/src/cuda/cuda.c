@@ -53,6 +53,7 @@
 
 #include "backend.h"
 #include "core/env.h"
+#include "core/workers.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_decls.h"
 
@@ -893,9 +894,6 @@ static bool is_registered(struct cu_ctx *c, const void *p, size_t n)
 enum { STG_H2D, STG_D2H };
 
 struct cu_worker {
-	struct cu_staging *s;
-	pthread_t th;
-	bool started;
 	CUstream stream;
 	void *slot[2];
 	CUevent ev[2];
@@ -907,11 +905,7 @@ struct cu_staging {
 	int nthreads;			/* workers, the caller's thread included */
 	size_t chunk;
 	size_t min;
-	pthread_mutex_t m;
-	pthread_cond_t go, done;
-	uint64_t gen;
-	bool stop;
-	int busy;			/* helper threads still working on gen */
+	struct vgpu_workers *pool;	/* worker i uses w[i]; 0 is the caller */
 	/* the job */
 	int dir;
 	char *host;
@@ -976,41 +970,29 @@ static void worker_run(struct cu_staging *s, struct cu_worker *w)
 	w->used[0] = w->used[1] = false;
 }
 
-static void *worker_main(void *arg)
+/* a worker's part of a staged copy (core/workers.h) */
+static void stg_work(void *arg, unsigned int i)
 {
-	struct cu_worker *w = arg;
-	struct cu_staging *s = w->s;
-	uint64_t seen = 0;
+	struct cu_staging *s = arg;
 
+	worker_run(s, &s->w[i]);
+}
+
+/* each helper thread works in the context of the copies */
+static void stg_start(void *arg, unsigned int i)
+{
+	struct cu_staging *s = arg;
+
+	(void)i;
 	cu.CtxSetCurrent(s->c->ctx);
-	pthread_mutex_lock(&s->m);
-	for (;;) {
-		while (!s->stop && s->gen == seen)
-			pthread_cond_wait(&s->go, &s->m);
-		if (s->stop)
-			break;
-		seen = s->gen;
-		pthread_mutex_unlock(&s->m);
-		worker_run(s, w);
-		pthread_mutex_lock(&s->m);
-		if (--s->busy == 0)
-			pthread_cond_signal(&s->done);
-	}
-	pthread_mutex_unlock(&s->m);
-	return NULL;
 }
 
 static void stg_free(struct cu_staging *s)
 {
-	pthread_mutex_lock(&s->m);
-	s->stop = true;
-	pthread_cond_broadcast(&s->go);
-	pthread_mutex_unlock(&s->m);
+	vgpu_workers_destroy(s->pool);
 	for (int i = 0; i < s->nthreads; i++) {
 		struct cu_worker *w = &s->w[i];
 
-		if (w->started)
-			pthread_join(w->th, NULL);
 		for (int j = 0; j < 2; j++) {
 			if (w->slot[j])
 				cu.MemFreeHost(w->slot[j]);
@@ -1022,9 +1004,6 @@ static void stg_free(struct cu_staging *s)
 	}
 	if (s->dep)
 		cu.EventDestroy(s->dep);
-	pthread_mutex_destroy(&s->m);
-	pthread_cond_destroy(&s->go);
-	pthread_cond_destroy(&s->done);
 	free(s);
 }
 
@@ -1086,14 +1065,10 @@ static struct cu_staging *stg_get(struct cu_ctx *c)
 	s->nthreads = threads;
 	s->chunk = chunk;
 	s->min = min;
-	pthread_mutex_init(&s->m, NULL);
-	pthread_cond_init(&s->go, NULL);
-	pthread_cond_init(&s->done, NULL);
 	r = cu.EventCreate(&s->dep, CU_EVENT_DISABLE_TIMING);
 	for (int i = 0; i < threads && r == CUDA_SUCCESS; i++) {
 		struct cu_worker *w = &s->w[i];
 
-		w->s = s;
 		r = cu.StreamCreate(&w->stream, CU_STREAM_NON_BLOCKING);
 		for (int j = 0; j < 2 && r == CUDA_SUCCESS; j++) {
 			r = cu.MemAllocHost(&w->slot[j], chunk);
@@ -1102,12 +1077,8 @@ static struct cu_staging *stg_get(struct cu_ctx *c)
 		}
 	}
 	/* worker 0 is the calling thread; the others are helpers */
-	for (int i = 1; i < threads && r == CUDA_SUCCESS; i++) {
-		if (pthread_create(&s->w[i].th, NULL, worker_main, &s->w[i]))
-			r = CUDA_ERROR_OPERATING_SYSTEM;
-		else
-			s->w[i].started = true;
-	}
+	if (r == CUDA_SUCCESS && vgpu_workers_create(&s->pool, (unsigned int)threads, stg_start, s))
+		r = CUDA_ERROR_OPERATING_SYSTEM;
 	if (r != CUDA_SUCCESS) {
 		stg_free(s);
 		return NULL;
@@ -1135,7 +1106,6 @@ static int stg_copy(struct cu_ctx *c, int dir, void *host, CUdeviceptr dev, size
 		*ret = cu_fail(r, "staged copy: cuEventRecord");
 		return 1;
 	}
-	pthread_mutex_lock(&s->m);
 	s->dir = dir;
 	s->host = host;
 	s->dev = dev;
@@ -1143,19 +1113,8 @@ static int stg_copy(struct cu_ctx *c, int dir, void *host, CUdeviceptr dev, size
 	s->nchunks = (n + s->chunk - 1) / s->chunk;
 	atomic_store(&s->next, 0);
 	atomic_store(&s->err, 0);
-	s->busy = s->nthreads - 1;
-	if (s->nchunks < 2)
-		s->busy = 0;	/* one chunk: no helper needed */
-	if (s->busy) {
-		s->gen++;
-		pthread_cond_broadcast(&s->go);
-	}
-	pthread_mutex_unlock(&s->m);
-	worker_run(s, &s->w[0]);
-	pthread_mutex_lock(&s->m);
-	while (s->busy)
-		pthread_cond_wait(&s->done, &s->m);
-	pthread_mutex_unlock(&s->m);
+	/* one chunk: no helper needed */
+	vgpu_workers_run(s->pool, s->nchunks < 2 ? 1 : (unsigned int)s->nthreads, stg_work, s);
 	err = atomic_load(&s->err);
 	*ret = err ? cu_fail((CUresult)err, dir == STG_H2D ? "staged host-to-device copy" :
 				 "staged device-to-host copy") : 0;
