@@ -109,6 +109,7 @@ struct vgpu_guest *vgpu_guest_create(const char *name, kuid_t uid, kgid_t gid,
 	spin_lock_init(&g->lock);
 	for (i = 0; i < VGPU_RES_NR; i++)
 		g->res[i].limit = limits[i];
+	vgpu_compute_guest_init(g);
 
 	/*
 	 * Cyclic: a deleted guest's id is not handed to the next guest, where
@@ -127,7 +128,10 @@ struct vgpu_guest *vgpu_guest_create(const char *name, kuid_t uid, kgid_t gid,
 
 static void vgpu_guest_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct vgpu_guest, ref));
+	struct vgpu_guest *g = container_of(ref, struct vgpu_guest, ref);
+
+	vgpu_compute_guest_release(g);
+	kfree(g);
 }
 
 /**

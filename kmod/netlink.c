@@ -57,6 +57,25 @@ static int vgpu_nl_put_res(struct sk_buff *msg, unsigned int type,
 	return 0;
 }
 
+static int vgpu_nl_put_compute(struct sk_buff *msg, struct vgpu_guest *g)
+{
+	struct vgpu_compute_usage u;
+
+	vgpu_compute_usage(g, &u);
+	if (nla_put_u32(msg, VGPU_A_COMPUTE_PERIOD, u.period_us) ||
+	    nla_put_u32(msg, VGPU_A_COMPUTE_WEIGHT, u.weight) ||
+	    nla_put_u64_64bit(msg, VGPU_A_COMPUTE_CONSUMED, u.consumed_ns,
+			      VGPU_A_PAD) ||
+	    nla_put_u32(msg, VGPU_A_COMPUTE_SHARE_PERIOD, u.share_period) ||
+	    nla_put_u32(msg, VGPU_A_COMPUTE_SHARE_SECOND, u.share_second) ||
+	    nla_put_u64_64bit(msg, VGPU_A_COMPUTE_THROTTLED, u.throttled_ns,
+			      VGPU_A_PAD) ||
+	    nla_put_u64_64bit(msg, VGPU_A_COMPUTE_FALLBACK, u.fallback_ns,
+			      VGPU_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /*
  * One guest, as GUEST_GET replies, GUEST_NEW replies and GUEST_CREATED_NTF
  * carry it. vgpu_lock held (for @g->sessions).
@@ -83,6 +102,8 @@ static int vgpu_nl_fill_guest(struct sk_buff *msg, struct vgpu_guest *g,
 	for (i = 0; i < VGPU_RES_NR; i++)
 		if (vgpu_nl_put_res(msg, i, &res[i]))
 			goto cancel;
+	if (vgpu_nl_put_compute(msg, g))
+		goto cancel;
 	genlmsg_end(msg, hdr);
 	return 0;
 
@@ -183,6 +204,37 @@ void vgpu_nl_notify_limit_hit(struct vgpu_guest *g, unsigned int res,
 	vgpu_nl_multicast(msg);
 }
 
+/**
+ * vgpu_nl_notify_throttled - announce a refused compute lease on "events"
+ * @g: the guest
+ * @device: the device
+ * @wait_ns: time until the guest's budget refills
+ *
+ * Context: process context, no spinlock held. The caller rate-limits.
+ */
+void vgpu_nl_notify_throttled(struct vgpu_guest *g, u32 device, u64 wait_ns)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!vgpu_nl_listened())
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vgpu_genl_family, 0,
+			  VGPU_NL_CMD_THROTTLED_NTF);
+	if (!hdr || nla_put_u32(msg, VGPU_A_GUEST_ID, g->id) ||
+	    nla_put_string(msg, VGPU_A_GUEST_NAME, g->name) ||
+	    nla_put_u32(msg, VGPU_A_EV_DEVICE, device) ||
+	    nla_put_u64_64bit(msg, VGPU_A_EV_WAIT, wait_ns, VGPU_A_PAD)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	vgpu_nl_multicast(msg);
+}
+
 /* ------------------------------------------------------------------------ */
 /* requests                                                                 */
 
@@ -240,6 +292,40 @@ static int vgpu_nl_parse_limits(struct genl_info *info,
 	return 0;
 }
 
+/*
+ * Read COMPUTE_PERIOD / COMPUTE_WEIGHT into @period_us / @weight, their
+ * VGPU_COMPUTE_SET_* bits into @mask. EINVAL (like a compute limit out of
+ * range) rather than the policy's ERANGE.
+ */
+static int vgpu_nl_parse_compute(struct genl_info *info, u32 *period_us,
+				 u32 *weight, unsigned long *mask)
+{
+	struct nlattr *period = info->attrs[VGPU_A_COMPUTE_PERIOD];
+	struct nlattr *w = info->attrs[VGPU_A_COMPUTE_WEIGHT];
+
+	*mask = 0;
+	if (period) {
+		*period_us = nla_get_u32(period);
+		if (*period_us < VGPU_COMPUTE_PERIOD_MIN_US ||
+		    *period_us > VGPU_COMPUTE_PERIOD_MAX_US) {
+			NL_SET_ERR_MSG_ATTR(info->extack, period,
+					    "compute period must be 10000..1000000 (microseconds)");
+			return -EINVAL;
+		}
+		*mask |= VGPU_COMPUTE_SET_PERIOD;
+	}
+	if (w) {
+		*weight = nla_get_u32(w);
+		if (*weight > VGPU_COMPUTE_WEIGHT_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, w,
+					    "compute weight must be 1..10000, or 0 for none");
+			return -EINVAL;
+		}
+		*mask |= VGPU_COMPUTE_SET_WEIGHT;
+	}
+	return 0;
+}
+
 static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct user_namespace *ns = current_user_ns();
@@ -249,7 +335,8 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *reply;
 	u64 limits[VGPU_RES_NR];
 	struct vgpu_guest *g;
-	unsigned long mask;
+	unsigned long mask, cmask;
+	u32 period_us = 0, weight = 0;
 	const char *name;
 	unsigned int i;
 	int ret;
@@ -286,6 +373,9 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 	ret = vgpu_nl_parse_limits(info, limits, &mask);
 	if (ret)
 		return ret;
+	ret = vgpu_nl_parse_compute(info, &period_us, &weight, &cmask);
+	if (ret)
+		return ret;
 
 	/* allocated first: once the guest exists, the reply cannot fail */
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -303,6 +393,8 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 			NL_SET_ERR_MSG(info->extack, "no guest id left");
 		goto unlock;
 	}
+	if (cmask)
+		vgpu_compute_set(g, period_us, weight, cmask);
 	ret = vgpu_nl_fill_guest(reply, g, ns, info->snd_portid,
 				 info->snd_seq, 0, VGPU_NL_CMD_GUEST_NEW);
 	if (WARN_ON_ONCE(ret)) {
@@ -412,21 +504,30 @@ static int vgpu_nl_guest_get_dumpit(struct sk_buff *skb,
 
 static int vgpu_nl_guest_set(struct sk_buff *skb, struct genl_info *info)
 {
+	u32 period_us = 0, weight = 0;
 	u64 limits[VGPU_RES_NR];
+	unsigned long mask, cmask;
 	struct vgpu_guest *g;
-	unsigned long mask;
 	int ret;
 
 	ret = vgpu_nl_parse_limits(info, limits, &mask);
 	if (ret)
 		return ret;
+	ret = vgpu_nl_parse_compute(info, &period_us, &weight, &cmask);
+	if (ret)
+		return ret;
+	if (mask & BIT(VGPU_RES_COMPUTE))
+		cmask |= VGPU_COMPUTE_SET_LIMIT;
 
 	mutex_lock(&vgpu_lock);
 	g = vgpu_nl_lookup(info);
-	if (IS_ERR(g))
+	if (IS_ERR(g)) {
 		ret = PTR_ERR(g);
-	else
+	} else {
 		vgpu_guest_set_limits(g, limits, mask);
+		if (cmask)
+			vgpu_compute_set(g, period_us, weight, cmask);
+	}
 	mutex_unlock(&vgpu_lock);
 	return ret;
 }
@@ -479,6 +580,8 @@ static const struct nla_policy vgpu_nl_new_policy[VGPU_A_MAX + 1] = {
 	[VGPU_A_LIMIT_PINNED] = { .type = NLA_U64 },
 	[VGPU_A_LIMIT_CONTEXTS] = { .type = NLA_U64 },
 	[VGPU_A_LIMIT_COMPUTE] = { .type = NLA_U64 },
+	[VGPU_A_COMPUTE_PERIOD] = { .type = NLA_U32 },
+	[VGPU_A_COMPUTE_WEIGHT] = { .type = NLA_U32 },
 };
 
 /* GUEST_DEL, GUEST_GET */
@@ -494,6 +597,8 @@ static const struct nla_policy vgpu_nl_set_policy[VGPU_A_MAX + 1] = {
 	[VGPU_A_LIMIT_PINNED] = { .type = NLA_U64 },
 	[VGPU_A_LIMIT_CONTEXTS] = { .type = NLA_U64 },
 	[VGPU_A_LIMIT_COMPUTE] = { .type = NLA_U64 },
+	[VGPU_A_COMPUTE_PERIOD] = { .type = NLA_U32 },
+	[VGPU_A_COMPUTE_WEIGHT] = { .type = NLA_U32 },
 };
 
 /* STATS_GET takes no attribute; with no policy, any attribute is refused. */

@@ -84,12 +84,14 @@ struct vgpu_obj {
  * @objs: handle index -> struct vgpu_obj
  * @generation: high bits of the next handle
  * @nr: objects per type, capped by the max_* module parameters
+ * @leases: compute leases per device (compute.c), allocated at the first
  */
 struct vgpu_session {
 	struct vgpu_guest *guest;
 	struct xarray objs;
 	atomic_t generation;
 	atomic_t nr[VGPU_OBJ_NR];
+	struct vgpu_compute_lease_slot *leases;
 };
 
 static struct kmem_cache *vgpu_obj_cache;
@@ -246,7 +248,7 @@ static int vgpu_ioctl_version(struct vgpu_session *s, void *arg,
 	v->api_version = VGPU_API_VERSION;
 	v->nr_resources = VGPU_RES_NR;
 	v->caps = VGPU_CAP_CONTEXTS | VGPU_CAP_MEMORY | VGPU_CAP_PIN |
-		  VGPU_CAP_USAGE | VGPU_CAP_NETLINK;
+		  VGPU_CAP_USAGE | VGPU_CAP_NETLINK | VGPU_CAP_COMPUTE;
 	v->max_contexts = READ_ONCE(vgpu_max_contexts);
 	v->max_charges = READ_ONCE(vgpu_max_charges);
 	v->max_pins = READ_ONCE(vgpu_max_pins);
@@ -535,6 +537,27 @@ static int vgpu_ioctl_usage(struct vgpu_session *s, void *arg,
 	return 0;
 }
 
+static int vgpu_ioctl_compute(struct vgpu_session *s, void *arg, bool lease)
+{
+	struct vgpu_guest *g = vgpu_session_guest(s);
+
+	if (!g)
+		return -ENOTCONN;
+	return vgpu_compute_ioctl(g, &s->leases, arg, lease);
+}
+
+static int vgpu_ioctl_compute_lease(struct vgpu_session *s, void *arg,
+				    void __user *uarg)
+{
+	return vgpu_ioctl_compute(s, arg, true);
+}
+
+static int vgpu_ioctl_compute_return(struct vgpu_session *s, void *arg,
+				     void __user *uarg)
+{
+	return vgpu_ioctl_compute(s, arg, false);
+}
+
 /* ------------------------------------------------------------------------ */
 
 /**
@@ -589,7 +612,11 @@ static const struct vgpu_ioctl_op vgpu_ioctl_ops[] = {
 		      struct vgpu_handle_op, __reserved),
 	VGPU_IOCTL_OP(VGPU_IOC_USAGE, vgpu_ioctl_usage, vgpu_no_undo,
 		      struct vgpu_usage, res),
-	/* VGPU_CMD_COMPUTE_*_RESERVED: no entry, ENOTTY until implemented */
+	/* a lease the caller is not told of is settled at close, as used */
+	VGPU_IOCTL_OP(VGPU_IOC_COMPUTE_LEASE, vgpu_ioctl_compute_lease,
+		      vgpu_no_undo, struct vgpu_compute_lease, budget_ns),
+	VGPU_IOCTL_OP(VGPU_IOC_COMPUTE_RETURN, vgpu_ioctl_compute_return,
+		      vgpu_no_undo, struct vgpu_compute_lease, budget_ns),
 };
 
 union vgpu_ioctl_buffer {
@@ -600,6 +627,7 @@ union vgpu_ioctl_buffer {
 	struct vgpu_mem_charge mem_charge;
 	struct vgpu_pin pin;
 	struct vgpu_usage usage;
+	struct vgpu_compute_lease compute_lease;
 };
 
 static long vgpu_fops_ioctl(struct file *file, unsigned int cmd,
@@ -666,6 +694,7 @@ static int vgpu_fops_release(struct inode *inode, struct file *file)
 	xa_for_each(&s->objs, handle, o)
 		vgpu_obj_release(s, g, o);
 	xa_destroy(&s->objs);
+	vgpu_compute_session_release(g, s->leases);
 
 	if (g) {
 		mutex_lock(&vgpu_lock);

@@ -4,9 +4,11 @@
  *
  * Locking: vgpu_lock (a mutex) protects the guest table, guest creation and
  * destruction, and attach/detach (struct vgpu_guest::sessions). Each guest's
- * spinlock protects its ledger. Lock order: vgpu_lock, then a guest's lock.
- * Nothing sleeps under a guest's lock: pinning, allocation and netlink
- * messages all happen outside it.
+ * spinlock protects its ledger. vgpu_compute_lock (a spinlock, compute.c)
+ * protects every guest's compute budgets and every session's leases. Lock
+ * order: vgpu_lock, then vgpu_compute_lock, then a guest's lock. Nothing
+ * sleeps under either spinlock: pinning, allocation and netlink messages all
+ * happen outside them.
  */
 #ifndef _VGPU_INTERNAL_H
 #define _VGPU_INTERNAL_H
@@ -37,6 +39,55 @@ struct vgpu_ledger {
 	u64 limit_hits;
 };
 
+struct vgpu_compute_budget;
+struct vgpu_compute_lease_slot;
+
+/**
+ * struct vgpu_guest_compute - a guest's compute settings and totals
+ * @period_us: period of the cap, VGPU_COMPUTE_PERIOD_{MIN,MAX}_US
+ * @weight: 0 (none) or 1..VGPU_COMPUTE_WEIGHT_MAX
+ * @throttled_ns: time its leases were refused, all devices
+ * @fallback_ns: CPU time its sessions reported as fallback
+ * @ntf_next: jiffies before which no THROTTLED_NTF is sent
+ * @budgets: per device, allocated at the first lease
+ *
+ * All under vgpu_compute_lock.
+ */
+struct vgpu_guest_compute {
+	u32 period_us;
+	u32 weight;
+	u64 throttled_ns;
+	u64 fallback_ns;
+	unsigned long ntf_next;
+	struct vgpu_compute_budget *budgets[VGPU_COMPUTE_MAX_DEVICES];
+};
+
+/**
+ * struct vgpu_compute_usage - what netlink reports of a guest's compute time
+ * @period_us: see struct vgpu_guest_compute
+ * @weight: see struct vgpu_guest_compute
+ * @consumed_ns: device time consumed
+ * @throttled_ns: see struct vgpu_guest_compute
+ * @fallback_ns: see struct vgpu_guest_compute
+ * @share_period: share of a device in the last complete period, summed
+ *	over devices, 1/VGPU_SHARE_ONE
+ * @share_second: the same over the last complete second
+ */
+struct vgpu_compute_usage {
+	u32 period_us;
+	u32 weight;
+	u64 consumed_ns;
+	u64 throttled_ns;
+	u64 fallback_ns;
+	u32 share_period;
+	u32 share_second;
+};
+
+/* vgpu_compute_set() mask bits */
+#define VGPU_COMPUTE_SET_PERIOD	BIT(0)
+#define VGPU_COMPUTE_SET_WEIGHT	BIT(1)
+#define VGPU_COMPUTE_SET_LIMIT	BIT(2)	/* res[VGPU_RES_COMPUTE].limit changed */
+
 /**
  * struct vgpu_guest - a guest: the unit that owns quotas
  * @id: kernel-chosen id, >= 1, index in vgpu_guests
@@ -47,6 +98,7 @@ struct vgpu_ledger {
  * @sessions: attached sessions, under vgpu_lock
  * @lock: protects @res
  * @res: the ledger, indexed by enum vgpu_resource
+ * @compute: compute period, weight, budgets (under vgpu_compute_lock)
  */
 struct vgpu_guest {
 	u32 id;
@@ -57,6 +109,7 @@ struct vgpu_guest {
 	unsigned int sessions;
 	spinlock_t lock;
 	struct vgpu_ledger res[VGPU_RES_NR];
+	struct vgpu_guest_compute compute;
 };
 
 /**
@@ -104,10 +157,23 @@ extern const struct file_operations vgpu_fops;
 int vgpu_session_cache_init(void);
 void vgpu_session_cache_exit(void);
 
+/* compute.c */
+void vgpu_compute_guest_init(struct vgpu_guest *g);
+void vgpu_compute_guest_release(struct vgpu_guest *g);
+void vgpu_compute_set(struct vgpu_guest *g, u32 period_us, u32 weight,
+		      unsigned long mask);
+void vgpu_compute_usage(struct vgpu_guest *g, struct vgpu_compute_usage *u);
+int vgpu_compute_ioctl(struct vgpu_guest *g,
+		       struct vgpu_compute_lease_slot **slots,
+		       struct vgpu_compute_lease *cl, bool lease);
+void vgpu_compute_session_release(struct vgpu_guest *g,
+				  struct vgpu_compute_lease_slot *slots);
+
 /* netlink.c */
 int vgpu_nl_register(void);
 void vgpu_nl_unregister(void);
 void vgpu_nl_notify_limit_hit(struct vgpu_guest *g, unsigned int res,
 			      u64 used, u64 requested, u64 limit);
+void vgpu_nl_notify_throttled(struct vgpu_guest *g, u32 device, u64 wait_ns);
 
 #endif /* _VGPU_INTERNAL_H */

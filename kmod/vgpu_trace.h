@@ -111,6 +111,71 @@ DEFINE_EVENT(vgpu_pin_class, vgpu_unpin,
 	TP_PROTO(u32 guest, u32 handle, u64 addr, u64 npages, bool write),
 	TP_ARGS(guest, handle, addr, npages, write));
 
+/* A session asked for @requested ns of device time and got @granted. */
+TRACE_EVENT(vgpu_compute_lease,
+	TP_PROTO(u32 guest, u32 device, u64 requested, u64 granted,
+		 s64 budget),
+	TP_ARGS(guest, device, requested, granted, budget),
+	TP_STRUCT__entry(
+		__field(u32, guest)
+		__field(u32, device)
+		__field(u64, requested)
+		__field(u64, granted)
+		__field(s64, budget)
+	),
+	TP_fast_assign(
+		__entry->guest = guest;
+		__entry->device = device;
+		__entry->requested = requested;
+		__entry->granted = granted;
+		__entry->budget = budget;
+	),
+	TP_printk("guest=%u device=%u requested=%llu granted=%llu budget=%lld",
+		  __entry->guest, __entry->device, __entry->requested,
+		  __entry->granted, __entry->budget)
+);
+
+/* A lease of @granted ns was settled with @used ns really used. */
+TRACE_EVENT(vgpu_compute_return,
+	TP_PROTO(u32 guest, u32 device, u64 granted, u64 used, s64 budget),
+	TP_ARGS(guest, device, granted, used, budget),
+	TP_STRUCT__entry(
+		__field(u32, guest)
+		__field(u32, device)
+		__field(u64, granted)
+		__field(u64, used)
+		__field(s64, budget)
+	),
+	TP_fast_assign(
+		__entry->guest = guest;
+		__entry->device = device;
+		__entry->granted = granted;
+		__entry->used = used;
+		__entry->budget = budget;
+	),
+	TP_printk("guest=%u device=%u granted=%llu used=%llu budget=%lld",
+		  __entry->guest, __entry->device, __entry->granted,
+		  __entry->used, __entry->budget)
+);
+
+/* A lease was refused: the guest's budget refills in @wait ns. */
+TRACE_EVENT(vgpu_compute_throttle,
+	TP_PROTO(u32 guest, u32 device, u64 wait),
+	TP_ARGS(guest, device, wait),
+	TP_STRUCT__entry(
+		__field(u32, guest)
+		__field(u32, device)
+		__field(u64, wait)
+	),
+	TP_fast_assign(
+		__entry->guest = guest;
+		__entry->device = device;
+		__entry->wait = wait;
+	),
+	TP_printk("guest=%u device=%u wait=%llu", __entry->guest,
+		  __entry->device, __entry->wait)
+);
+
 #endif /* _VGPU_TRACE_H */
 
 /* Out of tree: the build adds -I$(src) for trace.c, see kmod/Kbuild. */

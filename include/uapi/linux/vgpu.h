@@ -23,7 +23,7 @@
 #include <linux/ioctl.h>
 
 /** VGPU_API_VERSION - version reported by VGPU_IOC_VERSION */
-#define VGPU_API_VERSION	1
+#define VGPU_API_VERSION	2
 
 /** VGPU_NAME_MAX - size of a guest name buffer, NUL included */
 #define VGPU_NAME_MAX		32
@@ -36,9 +36,11 @@
  * @VGPU_RES_MEMORY: device memory, bytes
  * @VGPU_RES_PINNED: long-term pinned host memory, bytes
  * @VGPU_RES_CONTEXTS: GPU contexts, count
- * @VGPU_RES_COMPUTE: GPU (or CPU fallback) time. The limit is a share of each
- *	period in percent (1..100); usage is nanoseconds consumed. Reserved for
- *	the compute-lease commands; no ioctl of API version 1 charges it.
+ * @VGPU_RES_COMPUTE: device time. The limit is a share of each of the guest's
+ *	periods in percent (1..100); @used and @peak are the nanoseconds of
+ *	device time consumed since the guest was created (returned through
+ *	VGPU_IOC_COMPUTE_LEASE / VGPU_IOC_COMPUTE_RETURN); @limit_hits counts
+ *	leases refused for lack of budget. CPU time of a fallback is not in it.
  * @VGPU_RES_NR: number of resources known to this header
  */
 enum vgpu_resource {
@@ -69,9 +71,8 @@ enum {
 	VGPU_CMD_PIN,
 	VGPU_CMD_UNPIN,
 	VGPU_CMD_USAGE,
-	/* reserved for the compute-time lease commands */
-	VGPU_CMD_COMPUTE_LEASE_RESERVED,
-	VGPU_CMD_COMPUTE_RETURN_RESERVED,
+	VGPU_CMD_COMPUTE_LEASE,
+	VGPU_CMD_COMPUTE_RETURN,
 };
 
 /* VGPU_CAP_* - capability bits reported by VGPU_IOC_VERSION */
@@ -86,6 +87,8 @@ enum {
 #define VGPU_CAP_USAGE		(1ULL << 3)
 /** VGPU_CAP_NETLINK - the generic netlink family "vgpu" is registered */
 #define VGPU_CAP_NETLINK	(1ULL << 4)
+/** VGPU_CAP_COMPUTE - VGPU_IOC_COMPUTE_LEASE / VGPU_IOC_COMPUTE_RETURN (API 2) */
+#define VGPU_CAP_COMPUTE	(1ULL << 5)
 
 /**
  * struct vgpu_version - VGPU_IOC_VERSION: what the module supports
@@ -271,6 +274,73 @@ struct vgpu_usage {
 };
 #define VGPU_IOC_USAGE		_IOWR(VGPU_TYPE, VGPU_CMD_USAGE, struct vgpu_usage)
 
+/** VGPU_COMPUTE_MAX_DEVICES - device indices of compute leases are below it */
+#define VGPU_COMPUTE_MAX_DEVICES	64
+
+/**
+ * struct vgpu_compute_lease - VGPU_IOC_COMPUTE_LEASE / VGPU_IOC_COMPUTE_RETURN
+ * @size: sizeof(struct vgpu_compute_lease)
+ * @flags: must be 0
+ * @device: in: device index, below VGPU_COMPUTE_MAX_DEVICES
+ * @__reserved: must be 0
+ * @request_ns: in (LEASE): device time wanted, 1..@period_ns; must be 0
+ *	for RETURN
+ * @used_ns: in: device time the lease held so far really took, measured from
+ *	completions. May exceed what was granted: the overrun is taken from
+ *	the next period (debt).
+ * @fallback_ns: in: CPU time the session spent instead of device time since
+ *	its last report (a fallback for lack of budget); counted apart, never
+ *	against the share.
+ * @granted_ns: out (LEASE): device time granted, 0..@request_ns
+ * @wait_ns: out (LEASE): when @granted_ns is 0, nanoseconds until the next
+ *	refill; else 0
+ * @period_ns: out: the guest's period
+ * @budget_ns: out: budget the guest has left in this period on @device
+ *	after this call (negative while in debt)
+ *
+ * A session holds at most one lease per device. VGPU_IOC_COMPUTE_LEASE
+ * first settles the lease the session holds on @device (as RETURN would,
+ * with @used_ns and @fallback_ns), then grants up to @request_ns from the
+ * guest's budget for the current period: one ioctl per lease, none per
+ * launch. A guest with no compute limit and no weight is granted what it
+ * asks (and its use counted). With no budget left the answer is 0 with
+ * @granted_ns 0 and @wait_ns set: the caller waits for the refill or falls
+ * back (never blocks in the kernel). VGPU_IOC_COMPUTE_RETURN settles the
+ * lease and holds none: unused time of a lease granted in the current
+ * period goes back to the budget, use past the grant becomes debt.
+ * Closing the file settles every lease as fully used (work may still be
+ * running on the device).
+ *
+ * EINVAL: flags, reserved, device or @request_ns out of range. ENOTCONN:
+ * session not attached.
+ */
+struct vgpu_compute_lease {
+	__u32 size;
+	__u32 flags;
+	__u32 device;
+	__u32 __reserved;
+	__aligned_u64 request_ns;
+	__aligned_u64 used_ns;
+	__aligned_u64 fallback_ns;
+	__aligned_u64 granted_ns;
+	__aligned_u64 wait_ns;
+	__aligned_u64 period_ns;
+	__s64 budget_ns;
+};
+#define VGPU_IOC_COMPUTE_LEASE	_IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_LEASE, struct vgpu_compute_lease)
+#define VGPU_IOC_COMPUTE_RETURN	_IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_RETURN, struct vgpu_compute_lease)
+
+/** VGPU_COMPUTE_PERIOD_MIN_US - shortest compute period, 10 ms */
+#define VGPU_COMPUTE_PERIOD_MIN_US	10000
+/** VGPU_COMPUTE_PERIOD_MAX_US - longest compute period, 1 s */
+#define VGPU_COMPUTE_PERIOD_MAX_US	1000000
+/** VGPU_COMPUTE_PERIOD_DEFAULT_US - period of a new guest, 100 ms */
+#define VGPU_COMPUTE_PERIOD_DEFAULT_US	100000
+/** VGPU_COMPUTE_WEIGHT_MAX - largest compute weight (0: no weight) */
+#define VGPU_COMPUTE_WEIGHT_MAX		10000
+/** VGPU_SHARE_ONE - a share of 100 % in the COMPUTE_SHARE_* attributes */
+#define VGPU_SHARE_ONE			10000
+
 /* ------------------------------------------------------------------------ */
 /* generic netlink family "vgpu" (Documentation/netlink/specs/vgpu.yaml)    */
 /* ------------------------------------------------------------------------ */
@@ -294,6 +364,9 @@ struct vgpu_usage {
  * @VGPU_NL_CMD_GUEST_CREATED_NTF: event: a guest was created (guest attrs).
  * @VGPU_NL_CMD_GUEST_DESTROYED_NTF: event: a guest was destroyed (ID, NAME).
  * @VGPU_NL_CMD_LIMIT_HIT_NTF: event: a charge was refused (EV_* attrs).
+ * @VGPU_NL_CMD_THROTTLED_NTF: event: a compute lease was refused for lack of
+ *	budget (ID, NAME, EV_DEVICE, EV_WAIT); at most one per guest per
+ *	second.
  * @__VGPU_NL_CMD_MAX: number of commands
  * @VGPU_NL_CMD_MAX: highest command
  */
@@ -307,6 +380,7 @@ enum vgpu_nl_cmd {
 	VGPU_NL_CMD_GUEST_CREATED_NTF,
 	VGPU_NL_CMD_GUEST_DESTROYED_NTF,
 	VGPU_NL_CMD_LIMIT_HIT_NTF,
+	VGPU_NL_CMD_THROTTLED_NTF,
 
 	__VGPU_NL_CMD_MAX,
 	VGPU_NL_CMD_MAX = __VGPU_NL_CMD_MAX - 1,
@@ -331,10 +405,24 @@ enum vgpu_nl_cmd {
  * @VGPU_A_EV_LIMIT: u64, the limit in force
  * @VGPU_A_STATS_GUESTS: u32, guests now
  * @VGPU_A_STATS_SESSIONS: u32, open sessions now (attached or not)
- * @VGPU_A_STATS_LIMIT_HITS: u64, refusals since load, all guests
+ * @VGPU_A_STATS_LIMIT_HITS: u64, refusals since load (charges and compute
+ *	leases), all guests
  * @VGPU_A_STATS_EVENTS: u64, events sent since load (events are only built
  *	and sent while someone listens on the "events" group)
  * @VGPU_A_PAD: padding for 64-bit attributes
+ * @VGPU_A_COMPUTE_PERIOD: u32, compute period in microseconds,
+ *	VGPU_COMPUTE_PERIOD_MIN_US..VGPU_COMPUTE_PERIOD_MAX_US (new, set, get)
+ * @VGPU_A_COMPUTE_WEIGHT: u32, compute weight 1..VGPU_COMPUTE_WEIGHT_MAX, or
+ *	0 for none (new, set, get)
+ * @VGPU_A_COMPUTE_CONSUMED: u64, device time consumed, ns (get)
+ * @VGPU_A_COMPUTE_SHARE_PERIOD: u32, share of one device achieved in the
+ *	guest's last complete period, in 1/VGPU_SHARE_ONE, summed over devices
+ * @VGPU_A_COMPUTE_SHARE_SECOND: u32, the same over the last complete second
+ * @VGPU_A_COMPUTE_THROTTLED: u64, ns during which the guest's leases were
+ *	refused, counted from each refusal to the refill that ends it
+ * @VGPU_A_COMPUTE_FALLBACK: u64, CPU time reported as fallback, ns
+ * @VGPU_A_EV_DEVICE: u32, device of a throttled event
+ * @VGPU_A_EV_WAIT: u64, ns until the refill, in a throttled event
  * @__VGPU_A_MAX: number of attributes
  * @VGPU_A_MAX: highest attribute
  */
@@ -359,6 +447,15 @@ enum vgpu_nl_attr {
 	VGPU_A_STATS_LIMIT_HITS,
 	VGPU_A_STATS_EVENTS,
 	VGPU_A_PAD,
+	VGPU_A_COMPUTE_PERIOD,
+	VGPU_A_COMPUTE_WEIGHT,
+	VGPU_A_COMPUTE_CONSUMED,
+	VGPU_A_COMPUTE_SHARE_PERIOD,
+	VGPU_A_COMPUTE_SHARE_SECOND,
+	VGPU_A_COMPUTE_THROTTLED,
+	VGPU_A_COMPUTE_FALLBACK,
+	VGPU_A_EV_DEVICE,
+	VGPU_A_EV_WAIT,
 
 	__VGPU_A_MAX,
 	VGPU_A_MAX = __VGPU_A_MAX - 1,

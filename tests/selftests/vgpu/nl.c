@@ -70,6 +70,22 @@ static void parse_guest(struct nlattr **tb, struct nlattr *attrs, int len,
 		g->has_sessions = true;
 		g->sessions = nla_get_u32(tb[VGPU_A_GUEST_SESSIONS]);
 	}
+	if (tb[VGPU_A_COMPUTE_PERIOD]) {
+		g->has_compute = true;
+		g->period_us = nla_get_u32(tb[VGPU_A_COMPUTE_PERIOD]);
+	}
+	if (tb[VGPU_A_COMPUTE_WEIGHT])
+		g->weight = nla_get_u32(tb[VGPU_A_COMPUTE_WEIGHT]);
+	if (tb[VGPU_A_COMPUTE_SHARE_PERIOD])
+		g->share_period = nla_get_u32(tb[VGPU_A_COMPUTE_SHARE_PERIOD]);
+	if (tb[VGPU_A_COMPUTE_SHARE_SECOND])
+		g->share_second = nla_get_u32(tb[VGPU_A_COMPUTE_SHARE_SECOND]);
+	if (tb[VGPU_A_COMPUTE_CONSUMED])
+		g->consumed = nla_get_u64(tb[VGPU_A_COMPUTE_CONSUMED]);
+	if (tb[VGPU_A_COMPUTE_THROTTLED])
+		g->throttled = nla_get_u64(tb[VGPU_A_COMPUTE_THROTTLED]);
+	if (tb[VGPU_A_COMPUTE_FALLBACK])
+		g->fallback = nla_get_u64(tb[VGPU_A_COMPUTE_FALLBACK]);
 	/* GUEST_RES comes once per resource: walk all attributes. */
 	nla_for_each_attr(nla, attrs, len, rem) {
 		struct nlattr *rtb[VGPU_A_RES_MAX + 1];
@@ -136,6 +152,14 @@ static void parse_event(struct genlmsghdr *gh, struct nlattr **tb,
 	if (tb[VGPU_A_EV_REQUESTED]) {
 		ev->has_requested = true;
 		ev->requested = nla_get_u64(tb[VGPU_A_EV_REQUESTED]);
+	}
+	if (tb[VGPU_A_EV_DEVICE]) {
+		ev->has_device = true;
+		ev->device = nla_get_u32(tb[VGPU_A_EV_DEVICE]);
+	}
+	if (tb[VGPU_A_EV_WAIT]) {
+		ev->has_wait = true;
+		ev->wait = nla_get_u64(tb[VGPU_A_EV_WAIT]);
 	}
 	if (tb[VGPU_A_EV_LIMIT]) {
 		ev->has_limit = true;
@@ -280,6 +304,12 @@ static int put_req(struct nl_msg *msg, const struct vnl_req *req)
 		if (nla_put_u64(msg, limit_attr[r], req->limits[r]))
 			return -EMSGSIZE;
 	}
+	if (req->has_period &&
+	    nla_put_u32(msg, VGPU_A_COMPUTE_PERIOD, req->period_us))
+		return -EMSGSIZE;
+	if (req->has_weight &&
+	    nla_put_u32(msg, VGPU_A_COMPUTE_WEIGHT, req->weight))
+		return -EMSGSIZE;
 	return 0;
 }
 

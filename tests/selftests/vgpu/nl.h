@@ -37,6 +37,8 @@ struct vnl {
  * @gid: VGPU_A_GUEST_GID when @has_gid
  * @limits_set: bit (1 << enum vgpu_resource) per LIMIT_* attribute to send
  * @limits: the LIMIT_* values, indexed by enum vgpu_resource
+ * @period_us: VGPU_A_COMPUTE_PERIOD when @has_period
+ * @weight: VGPU_A_COMPUTE_WEIGHT when @has_weight
  */
 struct vnl_req {
 	__u32 id;
@@ -48,6 +50,10 @@ struct vnl_req {
 	bool has_gid;
 	unsigned int limits_set;
 	__u64 limits[VGPU_RES_SLOTS];
+	__u32 period_us;
+	bool has_period;
+	__u32 weight;
+	bool has_weight;
 };
 
 /** struct vnl_res - one VGPU_A_GUEST_RES nest of a reply */
@@ -68,6 +74,10 @@ struct vnl_guest {
 	__u32 gid;
 	__u32 sessions;
 	struct vnl_res res[VGPU_RES_SLOTS];
+	/* compute: has_compute when COMPUTE_PERIOD came */
+	bool has_compute;
+	__u32 period_us, weight, share_period, share_second;
+	__u64 consumed, throttled, fallback;
 };
 
 /** struct vnl_stats - STATS_GET reply */
@@ -88,6 +98,9 @@ struct vnl_event {
 	__u64 current;
 	__u64 requested;
 	__u64 limit;
+	bool has_device, has_wait;
+	__u32 device;
+	__u64 wait;
 };
 
 /* All calls return 0 (or a count) or a negative errno. */

@@ -75,6 +75,12 @@ static void fill_unpin(FIXTURE_DATA(contract) *self, void *arg)
 	((struct vgpu_handle_op *)arg)->handle = self->pin;
 }
 
+static void fill_lease(FIXTURE_DATA(contract) *self, void *arg)
+{
+	(void)self;
+	((struct vgpu_compute_lease *)arg)->request_ns = 1000000;
+}
+
 #define RSV(type) offsetof(struct type, __reserved)
 
 FIXTURE_VARIANT_ADD(contract, version) {
@@ -129,6 +135,18 @@ FIXTURE_VARIANT_ADD(contract, usage) {
 	.cmd = VGPU_IOC_USAGE, .size = sizeof(struct vgpu_usage),
 	.attach = true, .out = true, .reserved_off = RSV(vgpu_usage), .bad_flag = 1,
 	.fill = fill_none,
+};
+
+FIXTURE_VARIANT_ADD(contract, compute_lease) {
+	.cmd = VGPU_IOC_COMPUTE_LEASE, .size = sizeof(struct vgpu_compute_lease),
+	.attach = true, .out = true, .reserved_off = RSV(vgpu_compute_lease),
+	.bad_flag = 1, .fill = fill_lease,
+};
+
+FIXTURE_VARIANT_ADD(contract, compute_return) {
+	.cmd = VGPU_IOC_COMPUTE_RETURN, .size = sizeof(struct vgpu_compute_lease),
+	.attach = true, .out = true, .reserved_off = RSV(vgpu_compute_lease),
+	.bad_flag = 1, .fill = fill_none,
 };
 
 FIXTURE_SETUP(contract)

@@ -48,9 +48,9 @@ TEST_F(unattached, version)
 	EXPECT_EQ(VGPU_API_VERSION, v.api_version);
 	EXPECT_EQ(VGPU_RES_NR, v.nr_resources);
 	EXPECT_EQ(VGPU_CAP_CONTEXTS | VGPU_CAP_MEMORY | VGPU_CAP_PIN |
-		  VGPU_CAP_USAGE | VGPU_CAP_NETLINK,
+		  VGPU_CAP_USAGE | VGPU_CAP_NETLINK | VGPU_CAP_COMPUTE,
 		  v.caps & (VGPU_CAP_CONTEXTS | VGPU_CAP_MEMORY | VGPU_CAP_PIN |
-			    VGPU_CAP_USAGE | VGPU_CAP_NETLINK));
+			    VGPU_CAP_USAGE | VGPU_CAP_NETLINK | VGPU_CAP_COMPUTE));
 	EXPECT_LT(0, v.max_contexts);
 	EXPECT_LT(0, v.max_charges);
 	EXPECT_LT(0, v.max_pins);
@@ -169,10 +169,13 @@ TEST_F(unattached, unknown_ioctl_enotty)
 	EXPECT_EQ(-ENOTTY, vioctl(self->fd, _IO(VGPU_TYPE, VGPU_CMD_BASE - 1), NULL));
 	EXPECT_EQ(-ENOTTY, vioctl(self->fd, _IOWR(VGPU_TYPE, VGPU_CMD_BASE + 0x40,
 						 struct vgpu_handle_op), buf));
-	/* the reserved compute-lease numbers are not commands in API v1 */
-	EXPECT_EQ(-ENOTTY, vioctl(self->fd, _IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_LEASE_RESERVED,
+	/* the compute-lease numbers with another argument type */
+	EXPECT_EQ(-ENOTTY, vioctl(self->fd, _IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_LEASE,
 						 struct vgpu_handle_op), buf));
-	EXPECT_EQ(-ENOTTY, vioctl(self->fd, _IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_RETURN_RESERVED,
+	EXPECT_EQ(-ENOTTY, vioctl(self->fd, _IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_RETURN,
+						 struct vgpu_handle_op), buf));
+	/* the first number past the last command */
+	EXPECT_EQ(-ENOTTY, vioctl(self->fd, _IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_RETURN + 1,
 						 struct vgpu_handle_op), buf));
 	/* a vgpu command number under another ioctl type */
 	*(__u32 *)buf = sizeof(struct vgpu_version);
