@@ -6,13 +6,16 @@
  *   vm_ledger run GUEST FBGUEST   TAP: quota refusals come from the kernel
  *   vm_ledger hold GUEST          charge memory + pinned, print "ready", sleep
  *   vm_ledger usage GUEST         print "mem=N pinned=N ctx=N hits=N" (no context)
+ *   vm_ledger compute GUEST       TAP: launches spend the kernel's compute leases
  *   vm_ledger warm                compile the test kernel (fills the cache)
  *
+ * GUEST of "compute": compute limit 20 % (100 ms periods), no memory limit.
  * GUEST: memory limit 1 MiB, pinned 64 KiB, contexts 2.
  * FBGUEST: memory limit 64 KiB, policy VGPU_FALLBACK_QUOTA.
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vgpu.h>
@@ -151,6 +154,75 @@ static int run(const char *guest, const char *fbguest)
 	return tap_done();
 }
 
+static uint64_t mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The CPU backend's run time is the device time the kernel's lease counts. */
+static int compute(const char *guest)
+{
+	const int n = 256 * 1024;
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { (uint32_t)n / 256, 1, 1 },
+				     .block = { 256, 1, 1 } };
+	struct vgpu_stats st0 = { .size = sizeof(st0) }, st1 = { .size = sizeof(st1) };
+	struct vgpu_usage ku;
+	struct vgpu_arg args[2];
+	vgpu_buffer *a = NULL;
+	vgpu_kernel *k;
+	vgpu_session *s;
+	uint64_t t0, t1;
+	double share;
+	int err, ret;
+
+	s = open_dev(guest, 0, &err);
+	tap_ok(s != NULL, "vm compute: session of %s (%s)", guest, err ? strerror(-err) : "ok");
+	if (!s)
+		return tap_done();
+	ret = compile(s, &k);
+	ret = ret ? ret : vgpu_buffer_alloc(s, (size_t)n * 4, &a);
+	tap_ok(ret == 0, "vm compute: kernel and a 1 MiB buffer");
+	if (ret) {
+		tap_diag("%s", vgpu_last_error(s));
+		vgpu_session_close(s);
+		return tap_done();
+	}
+	args[0] = vgpu_arg_buf(a);
+	args[1] = vgpu_arg_i32(n);
+	/* a period to start, then a second of saturation */
+	for (t0 = mono(); mono() - t0 < 200000000ull && !ret;)
+		ret = vgpu_launch(k, &c, args, 2);
+	vgpu_stats_get(s, &st0);
+	t0 = mono();
+	while (mono() - t0 < 1000000000ull && !ret)
+		ret = vgpu_launch(k, &c, args, 2);
+	t1 = mono();
+	vgpu_stats_get(s, &st1);
+	tap_ok(ret == 0, "vm compute: launches succeed under the cap (they wait)");
+	share = (double)(st1.compute_ns - st0.compute_ns) / (double)(t1 - t0);
+	tap_diag("cap 20 %%: achieved %.1f %% of 1 s, %llu launches, %llu leases, throttled %.0f ms",
+	       share * 100, (unsigned long long)(st1.launches - st0.launches),
+	       (unsigned long long)(st1.compute_leases - st0.compute_leases),
+	       (st1.compute_throttled_ns - st0.compute_throttled_ns) / 1e6);
+	/* the slack: a launch that starts with a little budget left (debt) */
+	tap_ok(share <= 0.20 + 0.10, "vm compute: not above the cap, with one launch of slack (%.1f %%)",
+	   share * 100);
+	tap_ok(st1.compute_leases > st0.compute_leases && st1.compute_refusals > 0 &&
+	   st1.compute_throttled_ns > st0.compute_throttled_ns,
+	   "vm compute: leases asked, refused at the cap, waits counted");
+	vgpu_session_close(s);
+	ret = usage_raw(guest, &ku);
+	tap_ok(ret == 0 && ku.res[VGPU_RES_COMPUTE].used == st1.compute_ns &&
+	   ku.res[VGPU_RES_COMPUTE].limit_hits >= st1.compute_refusals,
+	   "vm compute: the kernel's books hold exactly the time measured (%llu ns, %llu refusals)",
+	   (unsigned long long)ku.res[VGPU_RES_COMPUTE].used,
+	   (unsigned long long)ku.res[VGPU_RES_COMPUTE].limit_hits);
+	return tap_done();
+}
+
 static int hold(const char *guest)
 {
 	vgpu_buffer *b;
@@ -174,6 +246,8 @@ int main(int argc, char **argv)
 		return run(argv[2], argv[3]);
 	if (argc >= 3 && !strcmp(argv[1], "hold"))
 		return hold(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "compute"))
+		return compute(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "usage")) {
 		struct vgpu_usage u;
 		int ret = usage_raw(argv[2], &u);

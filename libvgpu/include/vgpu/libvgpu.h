@@ -726,6 +726,20 @@ const char *vgpu_resource_name(int res);
  * @guest_id: the kernel's guest id (0 in-process)
  * @used, @peak, @limit, @limit_hits: per enum vgpu_lib_resource;
  *	@limit is VGPU_UNLIMITED for none
+ * @compute_ns: device time the guest consumed (all its sessions)
+ * @compute_limit_hits: its leases refused for lack of budget
+ * @compute_throttled_ns: time its leases were refused (in-process ledger;
+ *	with /dev/vgpu netlink reports it: `vgpuctl guest show`)
+ * @compute_fallback_ns: CPU time reported as fallback (in-process, likewise)
+ * @compute_limit: cap in percent of a period, 0 for none
+ * @compute_period_us: period (in-process; 0 with /dev/vgpu)
+ * @compute_weight: weight, 0 for none (in-process; 0 with /dev/vgpu)
+ * @compute_share_period: share of a device in the last complete period,
+ *	1/10000 (in-process; 0 with /dev/vgpu)
+ * @compute_share_second: the same over the last complete second
+ *
+ * The compute fields follow the first version of the struct: a caller
+ * built without them passes the shorter size and gets the rest.
  */
 struct vgpu_ledger_usage {
 	uint32_t size;
@@ -736,6 +750,16 @@ struct vgpu_ledger_usage {
 	uint64_t peak[VGPU_LIB_RES_NR];
 	uint64_t limit[VGPU_LIB_RES_NR];
 	uint64_t limit_hits[VGPU_LIB_RES_NR];
+	uint64_t compute_ns;
+	uint64_t compute_limit_hits;
+	uint64_t compute_throttled_ns;
+	uint64_t compute_fallback_ns;
+	uint32_t compute_limit;
+	uint32_t compute_period_us;
+	uint32_t compute_weight;
+	uint32_t compute_share_period;
+	uint32_t compute_share_second;
+	uint32_t __reserved2;
 };
 
 /** vgpu_ledger_usage - read the guest's books */
@@ -747,6 +771,24 @@ int vgpu_ledger_usage(vgpu_session *sess, struct vgpu_ledger_usage *u);
  * -EOPNOTSUPP with /dev/vgpu (limits belong to the administrator there).
  */
 int vgpu_ledger_set_limit(vgpu_session *sess, int resource, uint64_t limit);
+
+/**
+ * vgpu_ledger_set_compute - the in-process guest's GPU time, in force now
+ * @limit_pct: cap, percent of each period (1..100), 0 for none
+ * @period_us: period, 10000..1000000 µs; 0 keeps it (default 100000)
+ * @weight: 1..10000 to share a device among weighted guests of this process
+ *	in proportion (work-conserving), 0 for none
+ *
+ * Launches on the session's device then spend leases of the guest's time:
+ * with none left they wait for the next period (-ETIME past the launch's
+ * timeout) or, with VGPU_FALLBACK_QUOTA on a GPU session, run on the CPU.
+ * Also from the environment when the guest's books are first made:
+ * VGPU_COMPUTE_LIMIT, VGPU_COMPUTE_PERIOD_US, VGPU_COMPUTE_WEIGHT.
+ * -EOPNOTSUPP with /dev/vgpu (set by the administrator: vgpuctl); -EINVAL
+ * out of range.
+ */
+int vgpu_ledger_set_compute(vgpu_session *sess, uint32_t limit_pct, uint32_t period_us,
+			    uint32_t weight);
 
 /**
  * struct vgpu_stats - per-session counters
@@ -770,6 +812,15 @@ int vgpu_ledger_set_limit(vgpu_session *sess, int resource, uint64_t limit);
  * @bytes_h2d, @bytes_d2h, @bytes_d2d: bytes copied
  * @batch_gpu, @batch_cpu: batch items routed each way
  * @batch_threshold: the last batch's current threshold (work-size units)
+ * @compute_ns: device time this session's launches took (measured from
+ *	completions; a CPU session's run time)
+ * @compute_throttled_ns: time its launches waited for the guest's budget
+ * @compute_fallback_ns: CPU time of a GPU session's launches run on the CPU
+ * @compute_leases: leases asked for
+ * @compute_refusals: of those, refused (no budget left)
+ *
+ * The compute fields follow the first version of the struct: a caller
+ * built without them passes the shorter size and gets the rest.
  */
 struct vgpu_stats {
 	uint32_t size;
@@ -795,6 +846,11 @@ struct vgpu_stats {
 	uint64_t batch_gpu;
 	uint64_t batch_cpu;
 	uint64_t batch_threshold;
+	uint64_t compute_ns;
+	uint64_t compute_throttled_ns;
+	uint64_t compute_fallback_ns;
+	uint64_t compute_leases;
+	uint64_t compute_refusals;
 };
 
 /** vgpu_stats_get - copy the session's counters */

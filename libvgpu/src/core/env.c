@@ -66,6 +66,12 @@ static const struct env_var vars[] = {
 	{ .name = "VGPU_CACHE_MEM_MAX", .kind = ENV_SIZE, .what = SIZE_WHAT },
 	{ .name = "VGPU_CACHE_FSYNC", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	/* the CPU backend (cpu/) */
+	{ .name = "VGPU_COMPUTE_LIMIT", .kind = ENV_UINT, .min = 1, .max = 100,
+	  .what = "a GPU time cap of 1 to 100 (percent of a period)" },
+	{ .name = "VGPU_COMPUTE_PERIOD_US", .kind = ENV_UINT, .min = 10000, .max = 1000000,
+	  .what = "a period of 10000 to 1000000 microseconds" },
+	{ .name = "VGPU_COMPUTE_WEIGHT", .kind = ENV_UINT, .min = 0, .max = 10000,
+	  .what = "a GPU time weight of 0 (none) to 10000" },
 	{ .name = "VGPU_CPU_THREADS", .kind = ENV_UINT, .min = 0, .max = 1024,
 	  .what = "0 (one per core) to 1024 threads" },
 	{ .name = "VGPU_CPU_STACK_KB", .kind = ENV_UINT, .min = 8, .max = 65536,

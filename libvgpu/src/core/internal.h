@@ -38,6 +38,36 @@ int vgpu_ledger_host_pinned(struct vgpu_lib_ledger *l, void *addr, size_t len, u
 int vgpu_ledger_get_usage(struct vgpu_lib_ledger *l, struct vgpu_ledger_usage *u) VGPU_INTERNAL;
 int vgpu_ledger_limit(struct vgpu_lib_ledger *l, int res, uint64_t limit) VGPU_INTERNAL;
 
+/*
+ * Compute time (ledger.c): leases of device time, the kernel's
+ * VGPU_IOC_COMPUTE_LEASE / _RETURN or the in-process equivalent with the same
+ * rules (Documentation/userspace-api/vgpu.rst, "Compute time").
+ */
+struct vgpu_ledger_lease {
+	uint64_t request_ns;		/* in: 0 for a return */
+	uint64_t used_ns;		/* in: measured on the lease held */
+	uint64_t fallback_ns;		/* in: CPU time instead, since the last report */
+	uint64_t granted_ns;		/* out */
+	uint64_t wait_ns;		/* out: to the refill, when nothing granted */
+	uint64_t period_ns;		/* out */
+	bool busy;			/* out: in-process, another session holds the
+					 * device: not a refusal, ask again after wait_ns */
+};
+struct vgpu_ledger_compute {
+	uint64_t consumed_ns, limit_hits, throttled_ns, fallback_ns;
+	uint32_t limit_pct;		/* 0: none */
+	uint32_t period_us, weight;
+	uint32_t share_period, share_second;	/* 1/10000, in-process only */
+};
+/* Does the guest's compute time need leases (kernel: always; in-process: a cap or weight)? */
+bool vgpu_ledger_compute_on(struct vgpu_lib_ledger *l) VGPU_INTERNAL;
+int vgpu_ledger_compute_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_lease *a)
+	VGPU_INTERNAL;
+int vgpu_ledger_compute_get(struct vgpu_lib_ledger *l, struct vgpu_ledger_compute *c) VGPU_INTERNAL;
+int vgpu_ledger_compute_set(struct vgpu_lib_ledger *l, uint32_t limit_pct, uint32_t period_us,
+			    uint32_t weight) VGPU_INTERNAL;
+
+
 /* ---- objects ------------------------------------------------------------- */
 struct vgpu_list {
 	struct vgpu_list *prev, *next;
@@ -65,6 +95,18 @@ struct vgpu_pool {
 	uint64_t hits, misses, trims, trimmed, blocks;
 };
 
+/* compute time of a session (compute.c), under the session's lock */
+struct vgpu_sess_compute {
+	bool on;			/* leases in force (else a pseudo-lease) */
+	uint64_t left_ns;		/* left of the lease held */
+	uint64_t used_ns;		/* measured, not yet reported */
+	uint64_t fallback_ns;		/* CPU time instead, not yet reported */
+	uint64_t slice_ns;		/* lease size asked */
+	uint64_t async_since;		/* first unmeasured async launch, 0: none */
+	uint64_t async_n;		/* async launches since */
+	uint64_t est_ns;		/* device time per async launch, last window */
+};
+
 struct vgpu_session {
 	uint32_t magic;
 	pthread_mutex_t lock;
@@ -83,6 +125,7 @@ struct vgpu_session {
 	struct vgpu_stats st;
 	struct vgpu_pool pool;
 	bool async_pending;		/* asynchronous work queued since the last session sync */
+	struct vgpu_sess_compute cp;
 	char fbtext[VGPU_FB_NR][256];
 	struct vgpu_list buffers, streams, modules, pins, batches;
 };
@@ -195,6 +238,13 @@ bool vgpu_is_cpu(vgpu_session *s, struct vgpu_bk *bk) VGPU_INTERNAL;
 const char *vgpu_bk_err(struct vgpu_bk *bk) VGPU_INTERNAL;	/* the backend's text of its last failure */
 void vgpu_count_fallback(vgpu_session *s, int reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4))) VGPU_INTERNAL;
+/* compute.c (s->lock held): device time leased, measured, reported */
+int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu) VGPU_INTERNAL;
+void vgpu_compute_spent(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
+void vgpu_compute_async(vgpu_session *s) VGPU_INTERNAL;
+void vgpu_compute_synced(vgpu_session *s) VGPU_INTERNAL;
+void vgpu_compute_fallback(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
+void vgpu_compute_close(vgpu_session *s) VGPU_INTERNAL;
 /* buffer.c, module.c (s->lock held) */
 int vgpu_buffer_free_locked(vgpu_buffer *b) VGPU_INTERNAL;
 int vgpu_module_unload_locked(vgpu_module *m) VGPU_INTERNAL;

@@ -65,10 +65,10 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	struct vgpu_argpack pk;
 	struct stage stage[VGPU_MAX_PARAMS];
 	int nstage = 0, ret;
-	bool on_cpu, want_cpu = c->flags & VGPU_LAUNCH_CPU;
+	bool on_cpu, on_dev, quota_cpu = false, want_cpu = c->flags & VGPU_LAUNCH_CPU;
 	struct vgpu_bk_launch L;
 	struct vgpu_bk *cpu;
-	uint64_t t0;
+	uint64_t t0, tc;
 	void *fn = NULL;
 
 	memset(&L, 0, sizeof(L));
@@ -92,6 +92,16 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	memset(pk.big, 0, sizeof(pk.big));
 	on_cpu = want_cpu || vgpu_is_cpu(s, k->mod->bk);
 	s->st.launches++;
+	/* on the session's device: spend its compute lease (wait or fall back) */
+	on_dev = !on_cpu || s->primary_is_cpu;
+	if (on_dev) {
+		ret = vgpu_compute_begin(s, L.timeout_ns, &quota_cpu);
+		if (ret) {
+			s->st.launch_errors++;
+			return ret;
+		}
+		on_cpu = on_cpu || quota_cpu;
+	}
 	/* asynchronous GPU launches are not timed: keep their path short */
 	t0 = on_cpu || !(c->flags & VGPU_LAUNCH_ASYNC) ? vgpu_now_ns() : 0;
 	if (!on_cpu) {
@@ -117,8 +127,16 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 					 s->gpu.ops->synchronize(s->gpu.ctx, -1);
 		if (!ret) {
 			s->st.launches_gpu_ok++;
-			if (!L.async)
+			if (L.async) {
+				vgpu_compute_async(s);
+			} else {
 				s->st.launch_ns += vgpu_now_ns() - t0;
+				/* a device-wide sync ends the async window too */
+				if (!L.stream && s->cp.async_since)
+					vgpu_compute_synced(s);
+				else
+					vgpu_compute_spent(s, vgpu_now_ns() - t0);
+			}
 			return 0;
 		}
 		if (ret == -EINVAL || ret == -ETIME || !(s->fallback & VGPU_FALLBACK_LAUNCH)) {
@@ -138,8 +156,8 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 		return ret;
 	}
 	cpu = vgpu_cpu_bk(s);
-	if (!s->primary_is_cpu)
-		s->gpu.ops->synchronize(s->gpu.ctx, -1);	/* GPU work before CPU work */
+	if (!s->primary_is_cpu && !s->gpu.ops->synchronize(s->gpu.ctx, -1))	/* GPU work first */
+		vgpu_compute_synced(s);
 	for (unsigned i = 0; i < n; i++) {
 		const struct vgpu_arg *a = &args[i];
 		uint64_t addr = 0;
@@ -180,9 +198,16 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	L.async = false;
 	s->st.launches_cpu++;
 	vgpu_bk_clearerr();
+	tc = vgpu_now_ns();
 	ret = cpu->ops->launch(cpu->ctx, fn, &L);
+	tc = vgpu_now_ns() - tc;
 	if (ret)
 		vgpu_seterr(s, ret, "cpu: launch of %s: %s", k->name, vgpu_bk_err(cpu));
+	/* the CPU session's device time; a GPU session's CPU time, apart */
+	else if (s->primary_is_cpu)
+		vgpu_compute_spent(s, tc);
+	else
+		vgpu_compute_fallback(s, tc);
 unstage:
 	vgpu_args_release(&pk, n);
 	for (int j = 0; j < nstage; j++) {

@@ -311,6 +311,7 @@ fail:
 
 static int session_free(vgpu_session *s)
 {
+	vgpu_compute_close(s);
 	while (s->batches.next != &s->batches) {
 		vgpu_batch *b = vgpu_container_of(s->batches.next, vgpu_batch, node);
 

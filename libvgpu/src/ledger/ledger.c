@@ -35,12 +35,23 @@ struct charge {
 	size_t pin_len;
 };
 
+struct cbudget;
+
 struct book {
 	struct book *next;
 	char name[VGPU_NAME_MAX];
 	int refs;
 	uint64_t used[VGPU_LIB_RES_NR], peak[VGPU_LIB_RES_NR];
 	uint64_t limit[VGPU_LIB_RES_NR], hits[VGPU_LIB_RES_NR];
+	/* compute time (see the compute section below) */
+	uint32_t cpct, cperiod_us, cweight;
+	uint64_t cconsumed, chits, cthrottled, cfallback;
+	struct cbudget *cb[VGPU_COMPUTE_MAX_DEVICES];
+};
+
+/* the lease one ledger (session) holds on a device, in-process */
+struct cslot {
+	uint64_t granted, gen;
 };
 
 /* libvgpu's handle on the books of one guest (the kernel's struct vgpu_ledger is
@@ -51,6 +62,7 @@ struct vgpu_lib_ledger {
 	struct book *book;		/* in-process */
 	struct charge *ch;		/* in-process handles: index + 1 */
 	uint32_t nch;
+	struct cslot *cslot;		/* in-process leases, per device, lazily */
 };
 
 static pthread_mutex_t books_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -65,6 +77,8 @@ static uint64_t env_limit(const char *name)
 
 	return r ? VGPU_UNLIMITED : v;
 }
+
+static void compute_env(struct book *b);
 
 static int kernel_open(struct vgpu_lib_ledger *l, const char *guest, char *why, size_t whylen)
 {
@@ -156,6 +170,7 @@ int vgpu_ledger_open(struct vgpu_lib_ledger **lp, const char *guest, int mode,
 		b->limit[VGPU_LIB_RES_MEMORY] = env_limit("VGPU_MEM_LIMIT");
 		b->limit[VGPU_LIB_RES_PINNED] = env_limit("VGPU_PINNED_LIMIT");
 		b->limit[VGPU_LIB_RES_CONTEXTS] = env_limit("VGPU_CONTEXT_LIMIT");
+		compute_env(b);
 		b->next = books;
 		books = b;
 		if (lim && lim->set)
@@ -243,6 +258,8 @@ static int ip_release(struct vgpu_lib_ledger *l, uint32_t h, int kind_res)
 	return 0;
 }
 
+static void compute_close(struct vgpu_lib_ledger *l);
+
 void vgpu_ledger_close(struct vgpu_lib_ledger *l)
 {
 	if (!l)
@@ -250,6 +267,7 @@ void vgpu_ledger_close(struct vgpu_lib_ledger *l)
 	if (l->fd >= 0) {
 		close(l->fd);		/* the kernel releases everything */
 	} else {
+		compute_close(l);
 		for (uint32_t i = 0; i < l->nch; i++)
 			if (l->ch[i].used) {
 				for (int r = 0; r < VGPU_LIB_RES_NR; r++)
@@ -263,6 +281,7 @@ void vgpu_ledger_close(struct vgpu_lib_ledger *l)
 		pthread_mutex_unlock(&books_lock);
 	}
 	free(l->ch);
+	free(l->cslot);
 	free(l);
 }
 
@@ -428,6 +447,456 @@ int vgpu_ledger_limit(struct vgpu_lib_ledger *l, int res, uint64_t limit)
 	return 0;
 }
 
+/* ---- compute time ------------------------------------------------------------ */
+
+/*
+ * In-process budgets follow the kernel's rules (kmod/compute.c): a budget
+ * per guest book and device, refilled at each period start with the quota
+ * (cap, or the weighted share by water-filling over the weighted books that
+ * asked for the device in their last two periods, bounded by their demand),
+ * debt carried, unused time of a lease returned to the period it was
+ * granted in, a closed ledger's leases settled as used. All under
+ * books_lock.
+ */
+#define SHARE_ONE	VGPU_SHARE_ONE
+#define DEMAND_MARGIN	200
+#define ACTIVE_PERIODS	2
+
+struct cbudget {
+	struct book *book;
+	bool limited;
+	uint64_t period_ns, start, gen, quota;
+	int64_t budget;
+	uint64_t used_cur, used_last, last_period_ns;
+	bool refused_cur, refused_last;
+	uint64_t last_ask, throttled_end;
+	uint64_t sec, sec_used_cur, sec_used_last;
+	bool fixed;
+};
+
+/* the in-process guest's GPU time from the environment (checked at session open) */
+static void compute_env(struct book *b)
+{
+	uint64_t v;
+
+	b->cperiod_us = VGPU_COMPUTE_PERIOD_DEFAULT_US;
+	if (!vgpu_env_uint("VGPU_COMPUTE_LIMIT", 1, 100, &v))
+		b->cpct = (uint32_t)v;
+	if (!vgpu_env_uint("VGPU_COMPUTE_PERIOD_US", VGPU_COMPUTE_PERIOD_MIN_US,
+			   VGPU_COMPUTE_PERIOD_MAX_US, &v))
+		b->cperiod_us = (uint32_t)v;
+	if (!vgpu_env_uint("VGPU_COMPUTE_WEIGHT", 0, VGPU_COMPUTE_WEIGHT_MAX, &v))
+		b->cweight = (uint32_t)v;
+}
+
+static uint32_t cap_share(struct book *b)
+{
+	return b->cpct ? b->cpct * (SHARE_ONE / 100) : SHARE_ONE;
+}
+
+static bool cb_active(struct cbudget *c, uint64_t now)
+{
+	return c->last_ask && now >= c->last_ask &&
+	       now - c->last_ask <= ACTIVE_PERIODS * c->period_ns;
+}
+
+static uint32_t cb_demand(struct cbudget *c)
+{
+	uint32_t cap = cap_share(c->book);
+	uint64_t d;
+
+	if (c->refused_last || c->refused_cur || !c->last_period_ns)
+		return cap;
+	d = c->used_last * SHARE_ONE / c->last_period_ns;
+	d += d / 4 + DEMAND_MARGIN;
+	return d < cap ? (uint32_t)d : cap;
+}
+
+/* the weighted share of @self's device (water-filling), see kmod/compute.c */
+static uint32_t cb_weighted_share(struct cbudget *self, int device, uint64_t now)
+{
+	uint64_t left = SHARE_ONE, weights = 0;
+	bool changed;
+	struct book *b;
+
+	for (b = books; b; b = b->next) {
+		struct cbudget *c = b->cb[device];
+
+		if (!c)
+			continue;
+		c->fixed = !b->cweight || (c != self && !cb_active(c, now));
+		if (!c->fixed)
+			weights += b->cweight;
+	}
+	do {
+		changed = false;
+		for (b = books; b; b = b->next) {
+			struct cbudget *c = b->cb[device];
+			uint64_t fair, demand;
+
+			if (!c || c->fixed || !weights)
+				continue;
+			fair = left * b->cweight / weights;
+			demand = cb_demand(c);
+			if (demand >= fair)
+				continue;
+			if (c == self)
+				return (uint32_t)demand;
+			c->fixed = true;
+			left -= demand;
+			weights -= b->cweight;
+			changed = true;
+		}
+	} while (changed);
+	return weights ? (uint32_t)(left * self->book->cweight / weights) : 0;
+}
+
+static void cb_configure(struct cbudget *c, int device, uint64_t now)
+{
+	struct book *b = c->book;
+	uint32_t share = cap_share(b);
+
+	c->period_ns = (uint64_t)b->cperiod_us * 1000;
+	c->limited = b->cpct || b->cweight;
+	if (b->cweight) {
+		uint32_t w = cb_weighted_share(c, device, now);
+
+		if (w < share)
+			share = w;
+	}
+	c->quota = c->period_ns * share / SHARE_ONE;
+}
+
+static void cb_new_period(struct cbudget *c, int device, uint64_t start, uint64_t n, uint64_t now)
+{
+	bool limited = c->limited;
+	uint64_t old_quota = c->quota;
+
+	c->last_period_ns = n == 1 ? c->period_ns : 0;
+	c->used_last = n == 1 ? c->used_cur : 0;
+	c->refused_last = n == 1 && c->refused_cur;
+	c->used_cur = 0;
+	c->refused_cur = false;
+	c->start = start;
+	c->gen++;
+	cb_configure(c, device, now);
+	if (!c->limited) {
+		c->budget = 0;
+		return;
+	}
+	if (!limited) {
+		c->budget = (int64_t)c->quota;
+		return;
+	}
+	if (n > 1) {
+		c->budget += (int64_t)((n - 1) * old_quota);
+		if (c->budget > 0)
+			c->budget = 0;
+	}
+	c->budget = (c->budget < 0 ? c->budget : 0) + (int64_t)c->quota;
+}
+
+static void cb_roll(struct cbudget *c, int device, uint64_t now)
+{
+	uint64_t sec = now / 1000000000ull;
+
+	if (sec != c->sec) {
+		c->sec_used_last = sec == c->sec + 1 ? c->sec_used_cur : 0;
+		c->sec_used_cur = 0;
+		c->sec = sec;
+	}
+	if (now - c->start >= c->period_ns) {
+		uint64_t n = (now - c->start) / c->period_ns;
+
+		cb_new_period(c, device, c->start + n * c->period_ns, n, now);
+	}
+}
+
+static void cb_settle(struct book *b, struct cbudget *c, struct cslot *slot, uint64_t used)
+{
+	if (c->limited) {
+		if (slot->gen == c->gen)
+			c->budget += (int64_t)slot->granted - (int64_t)used;
+		else if (used > slot->granted)
+			c->budget -= (int64_t)(used - slot->granted);
+		if (c->budget > (int64_t)c->quota)
+			c->budget = (int64_t)c->quota;
+	}
+	c->used_cur += used;
+	c->sec_used_cur += used;
+	b->cconsumed += used;
+	slot->granted = 0;
+}
+
+/*
+ * In-process, one session at a time holds a device: its lease's work is
+ * measured from its first launch to its completion, a window that another
+ * session's work must not share, or both would be charged for it. A lease
+ * held longer than twice its length (a session that stopped launching) no
+ * longer holds the device. A holder that settles while another session
+ * waits hands the device over.
+ */
+static struct {
+	struct vgpu_lib_ledger *owner;
+	uint64_t until;			/* the owner's hold lapses then */
+	struct vgpu_lib_ledger *waiter;	/* the last session told to wait */
+	uint64_t waited_at;
+} cdev[VGPU_COMPUTE_MAX_DEVICES];
+
+#define HANDOVER_NS	1000000ull	/* a waiter is recent for 1 ms */
+#define BUSY_POLL_NS	50000ull
+
+/* May @l take @device now? Else *wait set. books_lock held. */
+static bool cdev_take(struct vgpu_lib_ledger *l, int device, uint64_t now, uint64_t *wait)
+{
+	bool held = cdev[device].owner && cdev[device].owner != l && now < cdev[device].until;
+	bool yield = cdev[device].owner == l && cdev[device].waiter && cdev[device].waiter != l &&
+		     now - cdev[device].waited_at < HANDOVER_NS;
+
+	if (cdev[device].owner == l)
+		cdev[device].owner = NULL;
+	if (held || yield) {
+		if (!held) {
+			/* hand over: the waiter polls again within BUSY_POLL_NS */
+			cdev[device].waiter = NULL;
+		} else {
+			cdev[device].waiter = l;
+			cdev[device].waited_at = now;
+		}
+		*wait = held && cdev[device].until - now < BUSY_POLL_NS ? cdev[device].until - now :
+			BUSY_POLL_NS;
+		return false;
+	}
+	return true;
+}
+
+static void cdev_hold(struct vgpu_lib_ledger *l, int device, uint64_t now, uint64_t granted)
+{
+	cdev[device].owner = l;
+	cdev[device].until = now + 2 * granted + 1000000ull;
+	if (cdev[device].waiter == l)
+		cdev[device].waiter = NULL;
+}
+
+bool vgpu_ledger_compute_on(struct vgpu_lib_ledger *l)
+{
+	bool on;
+
+	if (l->fd >= 0)
+		return true;
+	pthread_mutex_lock(&books_lock);
+	on = l->book->cpct || l->book->cweight;
+	pthread_mutex_unlock(&books_lock);
+	return on;
+}
+
+static int ip_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_lease *a)
+{
+	struct book *b = l->book;
+	struct cbudget *c;
+	struct cslot *slot;
+	uint64_t now, granted = 0;
+
+	pthread_mutex_lock(&books_lock);
+	if (!l->cslot) {
+		l->cslot = calloc(VGPU_COMPUTE_MAX_DEVICES, sizeof(*l->cslot));
+		if (!l->cslot)
+			goto nomem;
+	}
+	now = vgpu_now_ns();
+	c = b->cb[device];
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			goto nomem;
+		c->book = b;
+		c->sec = now / 1000000000ull;
+		b->cb[device] = c;
+		cb_new_period(c, device, now, 0, now);
+	}
+	cb_roll(c, device, now);
+	slot = &l->cslot[device];
+	if (slot->granted || a->used_ns)
+		cb_settle(b, c, slot, a->used_ns);
+	b->cfallback += a->fallback_ns;
+	a->busy = false;
+	if (a->request_ns && !cdev_take(l, device, now, &a->wait_ns)) {
+		a->busy = true;
+		a->granted_ns = 0;
+		a->period_ns = c->period_ns;
+		c->last_ask = now;
+		pthread_mutex_unlock(&books_lock);
+		return 0;
+	}
+	if (!a->request_ns && cdev[device].owner == l)
+		cdev[device].owner = NULL;
+	if (a->request_ns) {
+		c->last_ask = now;
+		if (!c->limited)
+			granted = a->request_ns;
+		else if (c->budget > 0)
+			granted = a->request_ns < (uint64_t)c->budget ? a->request_ns : (uint64_t)c->budget;
+		if (granted < a->request_ns)
+			c->refused_cur = true;
+		a->wait_ns = 0;
+		if (!granted) {
+			uint64_t end = c->start + c->period_ns, from = now;
+
+			if (c->throttled_end > from)
+				from = c->throttled_end < end ? c->throttled_end : end;
+			b->cthrottled += end - from;
+			if (end > c->throttled_end)
+				c->throttled_end = end;
+			b->chits++;
+			a->wait_ns = end - now;
+		}
+		if (c->limited)
+			c->budget -= (int64_t)granted;
+		slot->granted = granted;
+		slot->gen = c->gen;
+		if (granted)
+			cdev_hold(l, device, now, granted);
+	}
+	a->granted_ns = granted;
+	a->period_ns = c->period_ns;
+	pthread_mutex_unlock(&books_lock);
+	return 0;
+nomem:
+	pthread_mutex_unlock(&books_lock);
+	return -ENOMEM;
+}
+
+/* a closing ledger's leases count as used, as the kernel settles them */
+static void compute_close(struct vgpu_lib_ledger *l)
+{
+	uint64_t now;
+
+	if (!l->cslot)
+		return;
+	pthread_mutex_lock(&books_lock);
+	now = vgpu_now_ns();
+	for (int d = 0; d < VGPU_COMPUTE_MAX_DEVICES; d++) {
+		struct cbudget *c = l->book->cb[d];
+
+		if (!c || !l->cslot[d].granted)
+			continue;
+		cb_roll(c, d, now);
+		cb_settle(l->book, c, &l->cslot[d], l->cslot[d].granted);
+	}
+	for (int d = 0; d < VGPU_COMPUTE_MAX_DEVICES; d++) {
+		if (cdev[d].owner == l)
+			cdev[d].owner = NULL;
+		if (cdev[d].waiter == l)
+			cdev[d].waiter = NULL;
+	}
+	pthread_mutex_unlock(&books_lock);
+}
+
+int vgpu_ledger_compute_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_lease *a)
+{
+	if (device < 0 || device >= VGPU_COMPUTE_MAX_DEVICES)
+		return -EINVAL;
+	if (l->fd >= 0) {
+		struct vgpu_compute_lease k = {
+			.size = sizeof(k), .device = (uint32_t)device, .request_ns = a->request_ns,
+			.used_ns = a->used_ns, .fallback_ns = a->fallback_ns,
+		};
+
+		if (ioctl(l->fd, a->request_ns ? VGPU_IOC_COMPUTE_LEASE : VGPU_IOC_COMPUTE_RETURN,
+			  &k) < 0)
+			return -errno;
+		a->granted_ns = k.granted_ns;
+		a->wait_ns = k.wait_ns;
+		a->period_ns = k.period_ns;
+		return 0;
+	}
+	return ip_lease(l, device, a);
+}
+
+int vgpu_ledger_compute_get(struct vgpu_lib_ledger *l, struct vgpu_ledger_compute *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (l->fd >= 0) {
+		struct vgpu_usage k;
+
+		memset(&k, 0, sizeof(k));
+		k.size = sizeof(k);
+		if (ioctl(l->fd, VGPU_IOC_USAGE, &k) < 0)
+			return -errno;
+		out->consumed_ns = k.res[VGPU_RES_COMPUTE].used;
+		out->limit_hits = k.res[VGPU_RES_COMPUTE].limit_hits;
+		out->limit_pct = k.res[VGPU_RES_COMPUTE].limit == VGPU_LIMIT_UNLIMITED ? 0 :
+				 (uint32_t)k.res[VGPU_RES_COMPUTE].limit;
+		return 0;
+	}
+	pthread_mutex_lock(&books_lock);
+	{
+		struct book *b = l->book;
+		uint64_t now = vgpu_now_ns(), sp = 0, ss = 0;
+
+		out->consumed_ns = b->cconsumed;
+		out->limit_hits = b->chits;
+		out->throttled_ns = b->cthrottled;
+		out->fallback_ns = b->cfallback;
+		out->limit_pct = b->cpct;
+		out->period_us = b->cperiod_us;
+		out->weight = b->cweight;
+		for (int d = 0; d < VGPU_COMPUTE_MAX_DEVICES; d++) {
+			struct cbudget *c = b->cb[d];
+
+			if (!c)
+				continue;
+			cb_roll(c, d, now);
+			if (c->last_period_ns)
+				sp += c->used_last * SHARE_ONE / c->last_period_ns;
+			ss += c->sec_used_last * SHARE_ONE / 1000000000ull;
+		}
+		out->share_period = (uint32_t)sp;
+		out->share_second = (uint32_t)ss;
+	}
+	pthread_mutex_unlock(&books_lock);
+	return 0;
+}
+
+int vgpu_ledger_compute_set(struct vgpu_lib_ledger *l, uint32_t limit_pct, uint32_t period_us,
+			    uint32_t weight)
+{
+	struct book *b;
+	uint64_t now;
+
+	if (l->fd >= 0)
+		return -EOPNOTSUPP;
+	if (limit_pct > 100 || (period_us && (period_us < VGPU_COMPUTE_PERIOD_MIN_US ||
+					      period_us > VGPU_COMPUTE_PERIOD_MAX_US)) ||
+	    weight > VGPU_COMPUTE_WEIGHT_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&books_lock);
+	b = l->book;
+	b->cpct = limit_pct;
+	if (period_us)
+		b->cperiod_us = period_us;
+	b->cweight = weight;
+	now = vgpu_now_ns();
+	for (int d = 0; d < VGPU_COMPUTE_MAX_DEVICES; d++) {
+		struct cbudget *c = b->cb[d];
+
+		if (!c)
+			continue;
+		cb_roll(c, d, now);
+		if (c->period_ns != (uint64_t)b->cperiod_us * 1000 || !c->limited) {
+			cb_new_period(c, d, now, 0, now);
+			continue;
+		}
+		cb_configure(c, d, now);
+		if (!c->limited)
+			c->budget = 0;
+		else if (c->budget > (int64_t)c->quota)
+			c->budget = (int64_t)c->quota;
+	}
+	pthread_mutex_unlock(&books_lock);
+	return 0;
+}
+
 /* ---- public calls ---------------------------------------------------------- */
 
 VGPU_EXPORT const char *vgpu_resource_name(int res)
@@ -440,16 +909,51 @@ VGPU_EXPORT int vgpu_ledger_usage(vgpu_session *s, struct vgpu_ledger_usage *u)
 	struct vgpu_ledger_usage o;
 	int ret;
 
+	struct vgpu_ledger_compute c;
+	size_t n;
+
 	CHECK_SESSION(s);
-	if (!u || u->size < sizeof(o))
+	/* callers built before the compute fields pass a shorter size */
+	if (!u || u->size < offsetof(struct vgpu_ledger_usage, compute_ns))
 		return -EINVAL;
+	n = u->size < sizeof(o) ? u->size : sizeof(o);
 	memset(&o, 0, sizeof(o));
-	o.size = sizeof(o);
+	o.size = (uint32_t)n;
 	ret = vgpu_ledger_get_usage(s->ledger, &o);
+	if (!ret)
+		ret = vgpu_ledger_compute_get(s->ledger, &c);
 	if (ret)
 		return vgpu_seterr(s, ret, "ledger: usage: %s", strerror(-ret));
-	memcpy(u, &o, sizeof(o));
+	o.compute_ns = c.consumed_ns;
+	o.compute_limit_hits = c.limit_hits;
+	o.compute_throttled_ns = c.throttled_ns;
+	o.compute_fallback_ns = c.fallback_ns;
+	o.compute_limit = c.limit_pct;
+	o.compute_period_us = c.period_us;
+	o.compute_weight = c.weight;
+	o.compute_share_period = c.share_period;
+	o.compute_share_second = c.share_second;
+	memcpy(u, &o, n);
 	return 0;
+}
+
+VGPU_EXPORT int vgpu_ledger_set_compute(vgpu_session *s, uint32_t limit_pct, uint32_t period_us,
+				       uint32_t weight)
+{
+	int ret;
+
+	CHECK_SESSION(s);
+	ret = vgpu_ledger_compute_set(s->ledger, limit_pct, period_us, weight);
+	if (ret == -EOPNOTSUPP)
+		return vgpu_seterr(s, ret, "the GPU time of /dev/vgpu guests is set by the administrator");
+	if (ret == -EINVAL)
+		return vgpu_seterr(s, ret, "compute: limit %u (0..100), period %u (0 or 10000..1000000 us), weight %u (0..10000)",
+				   limit_pct, period_us, weight);
+	/* the session looks again at its next lease */
+	pthread_mutex_lock(&s->lock);
+	s->cp.left_ns = 0;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
 }
 
 VGPU_EXPORT int vgpu_ledger_set_limit(vgpu_session *s, int res, uint64_t limit)

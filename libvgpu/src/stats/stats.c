@@ -15,13 +15,17 @@ static const char *const fb_names[VGPU_FB_NR] = { "no_gpu", "compile", "launch",
 
 VGPU_EXPORT int vgpu_stats_get(vgpu_session *s, struct vgpu_stats *st)
 {
+	size_t n;
+
 	CHECK_SESSION(s);
-	if (!st || st->size < sizeof(*st))
+	/* callers built before the compute fields pass a shorter size */
+	if (!st || st->size < offsetof(struct vgpu_stats, compute_ns))
 		return -EINVAL;
+	n = st->size < sizeof(*st) ? st->size : sizeof(*st);
 	pthread_mutex_lock(&s->lock);
-	memcpy(st, &s->st, sizeof(*st));
+	memcpy(st, &s->st, n);
 	pthread_mutex_unlock(&s->lock);
-	st->size = sizeof(*st);
+	st->size = (uint32_t)n;
 	return 0;
 }
 
@@ -107,6 +111,19 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 		   (unsigned long long)st.fallbacks[r]);
 	metric(&p, lbl, "vgpu_lib_quota_refusals_total", "counter",
 	       "Charges the ledger refused.", NULL, (double)st.quota_refusals);
+	metric(&p, lbl, "vgpu_lib_compute_seconds_total", "counter",
+	       "Device time the session's launches took, measured from completions.", NULL,
+	       (double)st.compute_ns / 1e9);
+	metric(&p, lbl, "vgpu_lib_compute_throttled_seconds_total", "counter",
+	       "Time the session's launches waited for the guest's GPU time budget.", NULL,
+	       (double)st.compute_throttled_ns / 1e9);
+	metric(&p, lbl, "vgpu_lib_compute_fallback_seconds_total", "counter",
+	       "CPU time of a GPU session's launches run on the CPU.", NULL,
+	       (double)st.compute_fallback_ns / 1e9);
+	metric(&p, lbl, "vgpu_lib_compute_leases_total", "counter",
+	       "GPU time leases asked for.", NULL, (double)st.compute_leases);
+	metric(&p, lbl, "vgpu_lib_compute_refusals_total", "counter",
+	       "GPU time leases refused (no budget left).", NULL, (double)st.compute_refusals);
 	metric(&p, lbl, "vgpu_lib_memory_bytes", "gauge",
 	       "Device memory held by the session's buffers.", NULL, (double)st.mem_used);
 	metric(&p, lbl, "vgpu_lib_memory_peak_bytes", "gauge",
@@ -159,6 +176,19 @@ VGPU_EXPORT int vgpu_stats_prometheus(vgpu_session *s, char *buf, size_t len)
 					   what[w], lbl, src, vgpu_resource_name(r), (unsigned long long)v);
 			}
 		}
+		metric(&p, lbl, "vgpu_lib_ledger_compute_seconds_total", "counter",
+		       "Device time the guest consumed (all its sessions).", NULL,
+		       (double)u.compute_ns / 1e9);
+		if (u.compute_limit)	/* like the exporter: only while a cap is set */
+			metric(&p, lbl, "vgpu_lib_ledger_compute_limit_ratio", "gauge",
+			       "The guest's GPU time cap, share of a period.", NULL,
+			       u.compute_limit / 100.0);
+		metric(&p, lbl, "vgpu_lib_ledger_compute_refusals_total", "counter",
+		       "The guest's GPU time leases refused.", NULL, (double)u.compute_limit_hits);
+		if (!u.kernel)
+			metric(&p, lbl, "vgpu_lib_ledger_compute_share_ratio", "gauge",
+			       "Share of the device the guest achieved in its last period.", NULL,
+			       u.compute_share_period / 10000.0);
 	}
 	if (p.oom) {
 		free(p.p);

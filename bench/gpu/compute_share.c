@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * compute_share - GPU time shares through libvgpu, measured in one run.
+ *
+ *   compute_share cuda|cpu [--kernel] [--quick]
+ *
+ * Achieved share = work a guest completes per second under sharing / work it
+ * completes alone (same kernel, same run). Each guest is one session (its
+ * own guest name) in a thread of this process, saturating the device with
+ * unsynchronised asynchronous launches of a kernel of about 5 us ("tiny")
+ * or 10 ms ("long") that fills every multiprocessor. Reported: target and
+ * achieved for caps 10/90, 30/70, 50/50 and weights 1:3 (2 guests), caps
+ * 10/20/30/40 (4 guests), weights 1..8 (8 guests), over the first second
+ * after a one-second settle and over ten seconds; the settle time after a
+ * limit change (30/70 -> 70/30: the first 100 ms window from which both
+ * shares stay within 5 points of the new targets); the launch cost and the
+ * saturating throughput with a 100 % cap (accounting on) against no limit
+ * (accounting off).
+ *
+ * The ledger is libvgpu's in-process one (set with vgpu_ledger_set_compute)
+ * unless --kernel: then guests cs-g0..cs-g3 must exist in /dev/vgpu with the
+ * caps 10/90 (g0, g1) and 30/70 (g2, g3), and cs-free without a limit (the
+ * alone baseline), made by the caller (vgpuctl); only those two pairs run. Prints "key value" lines and a summary table.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vgpu/libvgpu.h>
+
+#include "bench_common.h"
+
+#define MAX_G	8
+
+static const char src[] =
+"extern \"C\" __global__ void spin(float *p, int n)\n"
+"{\n"
+"	float x = (float)threadIdx.x;\n"
+"	for (int i = 0; i < n; i++)\n"
+"		x = x * 0.9999f + 0.0001f;\n"
+"	if (x == 12345.0f)\n"
+"		p[0] = x;\n"
+"}\n";
+
+static int backend;
+static int kmode;
+static int quick;
+
+struct rig {
+	vgpu_session *s;
+	vgpu_kernel *k;
+	vgpu_buffer *b;
+	struct vgpu_launch_cfg c;
+	int n;
+};
+
+static int rig_open(struct rig *r, const char *guest)
+{
+	struct vgpu_session_opts o = { .size = sizeof(o), .guest = guest, .backend = (uint32_t)backend,
+				       .flags = kmode ? VGPU_SESSION_DEVICE_LEDGER :
+							VGPU_SESSION_NO_DEVICE_LEDGER };
+	struct vgpu_device_props p = { .size = sizeof(p) };
+	vgpu_module *m;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = vgpu_session_open(&r->s, &o);
+	if (ret) {
+		fprintf(stderr, "session %s: %s\n", guest, strerror(-ret));
+		return ret;
+	}
+	ret = vgpu_module_compile(r->s, src, 0, NULL, &m);
+	ret = ret ? ret : vgpu_kernel_get(m, "spin", &r->k);
+	ret = ret ? ret : vgpu_buffer_alloc(r->s, 4, &r->b);
+	ret = ret ? ret : vgpu_device_props(r->s, 0, &p);
+	if (ret) {
+		fprintf(stderr, "rig %s: %s\n", guest, vgpu_last_error(r->s));
+		return ret;
+	}
+	r->c.size = sizeof(r->c);
+	r->c.block.x = backend == VGPU_BACKEND_CPU ? 32 : 256;
+	r->c.grid.x = backend == VGPU_BACKEND_CPU ? 1 : (p.multiprocessors ? p.multiprocessors : 1) * 4;
+	r->c.grid.y = r->c.grid.z = r->c.block.y = r->c.block.z = 1;
+	r->n = 64;
+	return 0;
+}
+
+static int launch(struct rig *r, bool async)
+{
+	struct vgpu_arg a[2] = { vgpu_arg_buf(r->b), vgpu_arg_i32(r->n) };
+
+	r->c.flags = async ? VGPU_LAUNCH_ASYNC : 0;
+	return vgpu_launch(r->k, &r->c, a, 2);
+}
+
+/* n such that one launch takes about @us microseconds, measured saturated */
+static void calibrate(struct rig *r, double us)
+{
+	for (int round = 0; round < 4; round++) {
+		int reps = 0;
+		double t0 = bench_now(), t;
+
+		do {
+			launch(r, true);
+			reps++;
+		} while (bench_now() - t0 < 0.05);
+		vgpu_session_sync(r->s, -1);
+		t = (bench_now() - t0) / reps * 1e6;
+		r->n = (int)(r->n * us / t) + 1;
+	}
+}
+
+/* ---- a guest thread ---------------------------------------------------------- */
+
+#define BUCKET_NS	100000000ull	/* settle analysis: 100 ms buckets */
+#define MAX_BUCKETS	200
+
+struct guest {
+	struct rig r;
+	char name[32];
+	double t_end;
+	double w1_start, w1_end, w10_start, w10_end;	/* windows, absolute */
+	uint64_t n_w1, n_w10;
+	uint64_t bucket[MAX_BUCKETS];
+	double t0;
+	int ret;
+};
+
+static void *saturate(void *p)
+{
+	struct guest *g = p;
+	double t;
+
+	while ((t = bench_now()) < g->t_end && !g->ret) {
+		g->ret = launch(&g->r, true);
+		if (t >= g->w1_start && t < g->w1_end)
+			g->n_w1++;
+		if (t >= g->w10_start && t < g->w10_end)
+			g->n_w10++;
+		if (t >= g->t0) {
+			uint64_t b = (uint64_t)((t - g->t0) * 1e9) / BUCKET_NS;
+
+			if (b < MAX_BUCKETS)
+				g->bucket[b]++;
+		}
+	}
+	vgpu_session_sync(g->r.s, -1);
+	return NULL;
+}
+
+/* launches per second of one unlimited session */
+static double alone_rate(struct rig *r, double secs)
+{
+	uint64_t n = 0;
+	double t0 = bench_now(), t1;
+
+	while (bench_now() - t0 < secs) {
+		launch(r, true);
+		n++;
+	}
+	vgpu_session_sync(r->s, -1);
+	t1 = bench_now();
+	return n / (t1 - t0);
+}
+
+struct config {
+	const char *name;
+	int nr;
+	uint32_t cap[MAX_G];		/* percent, 0: none */
+	uint32_t weight[MAX_G];		/* 0: none */
+	double window;			/* 1 or 10 s (the 1 s window is always measured) */
+};
+
+static double target(const struct config *c, int i)
+{
+	double wsum = 0;
+
+	if (c->cap[i])
+		return c->cap[i] / 100.0;
+	for (int j = 0; j < c->nr; j++)
+		wsum += c->weight[j];
+	return c->weight[i] / wsum;
+}
+
+static double worst1, worst10;
+
+static void run_config(const struct config *c, const char *kname, int n, double alone)
+{
+	static struct guest g[MAX_G];
+	pthread_t th[MAX_G];
+	double t0, dur = 1 + c->window;
+	static int serial;
+
+	for (int i = 0; i < c->nr; i++) {
+		memset(&g[i], 0, sizeof(g[i]));
+		if (kmode)
+			snprintf(g[i].name, sizeof(g[i].name), "cs-g%d", c->cap[i] == 10 ? 0 :
+				 c->cap[i] == 90 ? 1 : c->cap[i] == 30 ? 2 : 3);
+		else
+			snprintf(g[i].name, sizeof(g[i].name), "cs%d-%d", serial, i);
+		if (rig_open(&g[i].r, g[i].name))
+			exit(1);
+		g[i].r.n = n;
+		if (!kmode && vgpu_ledger_set_compute(g[i].r.s, c->cap[i], 100000, c->weight[i])) {
+			fprintf(stderr, "set_compute: %s\n", vgpu_last_error(g[i].r.s));
+			exit(1);
+		}
+	}
+	serial++;
+	t0 = bench_now();
+	for (int i = 0; i < c->nr; i++) {
+		g[i].t_end = t0 + dur;
+		g[i].w1_start = t0 + 1;
+		g[i].w1_end = t0 + 2;
+		g[i].w10_start = t0 + 1;
+		g[i].w10_end = t0 + dur;
+		pthread_create(&th[i], NULL, saturate, &g[i]);
+	}
+	for (int i = 0; i < c->nr; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < c->nr; i++) {
+		double tg = target(c, i) * 100;
+		double a1 = g[i].n_w1 / 1.0 / alone * 100;
+		double a10 = g[i].n_w10 / c->window / alone * 100;
+
+		printf("share %-6s %-12s guest %d target %5.1f %% achieved_1s %5.1f %% achieved_%.0fs %5.1f %%%s\n",
+		       kname, c->name, i, tg, a1, c->window, a10, g[i].ret ? " (launch error)" : "");
+		if (fabs(a1 - tg) > worst1)
+			worst1 = fabs(a1 - tg);
+		if (c->window >= 10 && fabs(a10 - tg) > worst10)
+			worst10 = fabs(a10 - tg);
+		vgpu_session_close(g[i].r.s);
+	}
+}
+
+/* 30/70 -> 70/30 at 2 s; settle: first bucket from which both stay within 5 points */
+static void settle(int n, double alone)
+{
+	static struct guest g[2];
+	pthread_t th[2];
+	const uint32_t before[2] = { 30, 70 }, after[2] = { 70, 30 };
+	double t0;
+	int first_ok = -1, change = 20, last = 45;
+
+	for (int i = 0; i < 2; i++) {
+		memset(&g[i], 0, sizeof(g[i]));
+		snprintf(g[i].name, sizeof(g[i].name), "cs-settle%d", i);
+		if (rig_open(&g[i].r, g[i].name))
+			exit(1);
+		g[i].r.n = n;
+		vgpu_ledger_set_compute(g[i].r.s, before[i], 100000, 0);
+	}
+	t0 = bench_now();
+	for (int i = 0; i < 2; i++) {
+		g[i].t0 = t0;
+		g[i].t_end = t0 + 4.5;
+		pthread_create(&th[i], NULL, saturate, &g[i]);
+	}
+	while (bench_now() < t0 + 2.0)
+		usleep(1000);
+	for (int i = 0; i < 2; i++)
+		vgpu_ledger_set_compute(g[i].r.s, after[i], 100000, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (int b = change; b < last; b++) {
+		bool in = true;
+
+		for (int i = 0; i < 2; i++) {
+			double s = g[i].bucket[b] / (alone * BUCKET_NS / 1e9) * 100;
+
+			in = in && fabs(s - after[i]) <= 5;
+		}
+		if (in && first_ok < 0)
+			first_ok = b;
+		if (!in)
+			first_ok = -1;
+	}
+	if (first_ok < 0)
+		printf("settle after 30/70 -> 70/30: not within 5 points in %.1f s\n",
+		       (last - change) * BUCKET_NS / 1e9);
+	else
+		printf("settle after 30/70 -> 70/30: %.1f s (100 ms windows within 5 points from then on)\n",
+		       (first_ok - change) * BUCKET_NS / 1e9);
+	for (int i = 0; i < 2; i++)
+		vgpu_session_close(g[i].r.s);
+}
+
+static void overhead(void)
+{
+	struct rig off, on;
+	double t_off[5], t_on[5], r_off[5], r_on[5];
+	const int launches = 20000;
+
+	if (rig_open(&off, "cs-off") || rig_open(&on, "cs-on"))
+		exit(1);
+	vgpu_ledger_set_compute(on.s, 100, 100000, 0);
+	/* launch cost: empty kernel (n = 0), async, a sync every 256 */
+	off.n = on.n = 0;
+	for (int rep = 0; rep < 5; rep++) {
+		struct rig *rs[2] = { &off, &on };
+		double *ts[2] = { &t_off[rep], &t_on[rep] };
+
+		for (int w = 0; w < 2; w++) {
+			double t0 = bench_now();
+
+			for (int i = 0; i < launches; i++) {
+				launch(rs[w], true);
+				if (i % 256 == 255)
+					vgpu_session_sync(rs[w]->s, -1);
+			}
+			vgpu_session_sync(rs[w]->s, -1);
+			*ts[w] = (bench_now() - t0) / launches * 1e6;
+		}
+	}
+	printf("overhead launch_us off %.3f on %.3f ratio %.3f\n", bench_median(t_off, 5),
+	       bench_median(t_on, 5), bench_median(t_on, 5) / bench_median(t_off, 5));
+	/* saturating throughput, 50 us kernels */
+	calibrate(&off, 50);
+	on.n = off.n;
+	for (int rep = 0; rep < 5; rep++) {
+		r_off[rep] = alone_rate(&off, quick ? 0.2 : 0.5);
+		r_on[rep] = alone_rate(&on, quick ? 0.2 : 0.5);
+	}
+	printf("overhead throughput_per_s off %.0f on(100%%) %.0f ratio %.4f\n", bench_median(r_off, 5),
+	       bench_median(r_on, 5), bench_median(r_on, 5) / bench_median(r_off, 5));
+	vgpu_session_close(off.s);
+	vgpu_session_close(on.s);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct config two[] = {
+		{ "caps10/90", 2, { 10, 90 }, { 0 }, 10 },
+		{ "caps30/70", 2, { 30, 70 }, { 0 }, 10 },
+		{ "caps50/50", 2, { 50, 50 }, { 0 }, 10 },
+		{ "weights1:3", 2, { 0 }, { 100, 300 }, 10 },
+	};
+	static const struct config more[] = {
+		{ "4caps10-40", 4, { 10, 20, 30, 40 }, { 0 }, 1 },
+		{ "8weights1-8", 8, { 0 }, { 100, 200, 300, 400, 500, 600, 700, 800 }, 1 },
+	};
+	const double us[2] = { 5, 10000 };
+	const char *kn[2] = { "tiny", "long" };
+
+	if (argc < 2 || (strcmp(argv[1], "cuda") && strcmp(argv[1], "cpu"))) {
+		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick]\n", argv[0]);
+		return 2;
+	}
+	backend = !strcmp(argv[1], "cuda") ? VGPU_BACKEND_CUDA : VGPU_BACKEND_CPU;
+	for (int i = 2; i < argc; i++) {
+		kmode |= !strcmp(argv[i], "--kernel");
+		quick |= !strcmp(argv[i], "--quick");
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int k = 0; k < 2; k++) {
+		struct rig r;
+		double alone;
+
+		if (rig_open(&r, kmode ? "cs-free" : "cs-alone"))
+			return 1;
+		/* a CPU launch costs about a microsecond of its own: tiny is 200 us there */
+		calibrate(&r, backend == VGPU_BACKEND_CPU && k == 0 ? 200 : us[k]);
+		alone = alone_rate(&r, 1.0);
+		printf("alone %s n=%d rate %.1f launches/s (%.1f us each)\n", kn[k], r.n, alone,
+		       1e6 / alone);
+		for (unsigned c = 0; c < sizeof(two) / sizeof(two[0]); c++) {
+			struct config cf = two[c];
+
+			if (kmode && c >= 2)
+				break;
+			if (quick)
+				cf.window = 1;
+			run_config(&cf, kn[k], r.n, alone);
+		}
+		if (!kmode)
+			for (unsigned c = 0; c < sizeof(more) / sizeof(more[0]); c++)
+				run_config(&more[c], kn[k], r.n, alone);
+		if (!kmode && k == 0)
+			settle(r.n, alone);
+		vgpu_session_close(r.s);
+	}
+	if (!kmode)
+		overhead();
+	printf("worst |achieved - target|: %.1f points over 1 s windows, %.1f points over 10 s windows\n",
+	       worst1, worst10);
+	return 0;
+}

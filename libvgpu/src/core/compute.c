@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libvgpu core: compute time. Every launch on the session's device spends a
+ * lease of the guest's device time (the ledger: /dev/vgpu's
+ * VGPU_IOC_COMPUTE_LEASE, or the in-process ledger's equivalent); no system
+ * call per launch, one per lease.
+ *
+ * What a launch costs is measured from its completion:
+ *  - CPU sessions and synchronous launches: the wall time of the launch
+ *    (the CPU backend's run time is its device time);
+ *  - asynchronous GPU launches: at lease boundaries. Each queued launch takes
+ *    an estimate off the lease (the last window's time per launch); when the
+ *    lease is spent the device is synchronised once and the window - from the
+ *    first launch queued to the completion of the last - is the time really
+ *    used, reported with the next lease. A saturated queue keeps the device
+ *    busy through the window, so the window is its device time; an idle gap
+ *    inside it is charged too (never less than used). One synchronisation per
+ *    lease (a few ms of work) keeps the launch path free of events.
+ *
+ * With no budget left the launch waits for the refill (bounded by the
+ * launch's timeout: -ETIME), or, when the policy allows VGPU_FALLBACK_QUOTA
+ * and the session's device is a GPU, runs on the CPU (counted, and its time
+ * reported as fallback, not against the share).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/vgpu.h>
+
+#include "core/internal.h"
+
+/* A pseudo-lease when no limit is in force: how often to look again. */
+#define FREE_LEASE_NS	(50ull * 1000000)
+#define MIN_SLICE_NS	(200ull * 1000)
+/* The first async window's guess per launch: a small part of a lease. */
+#define FIRST_EST_DIV	64
+
+static int lease_device(vgpu_session *s)
+{
+	return s->device >= 0 && s->device < VGPU_COMPUTE_MAX_DEVICES ? s->device : 0;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* The device is idle: the async window is over, its time is known. */
+void vgpu_compute_synced(vgpu_session *s)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+	uint64_t w;
+
+	if (!c->async_since)
+		return;
+	w = vgpu_now_ns() - c->async_since;
+	c->used_ns += w;
+	s->st.compute_ns += w;
+	c->est_ns = w / (c->async_n ? c->async_n : 1);
+	c->async_since = 0;
+	c->async_n = 0;
+}
+
+void vgpu_compute_spent(vgpu_session *s, uint64_t ns)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+
+	c->used_ns += ns;
+	s->st.compute_ns += ns;
+	c->left_ns -= ns < c->left_ns ? ns : c->left_ns;
+}
+
+void vgpu_compute_async(vgpu_session *s)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+	uint64_t est = c->est_ns ? c->est_ns : c->slice_ns / FIRST_EST_DIV + 1;
+
+	if (!c->async_since)
+		c->async_since = vgpu_now_ns();
+	c->async_n++;
+	c->left_ns -= est < c->left_ns ? est : c->left_ns;
+}
+
+void vgpu_compute_fallback(vgpu_session *s, uint64_t ns)
+{
+	s->cp.fallback_ns += ns;
+	s->st.compute_fallback_ns += ns;
+}
+
+/* Settle what was measured and ask for a new lease. */
+static int lease(vgpu_session *s, struct vgpu_ledger_lease *a)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->request_ns = c->slice_ns ? c->slice_ns : MIN_SLICE_NS * 10;
+	a->used_ns = c->used_ns;
+	a->fallback_ns = c->fallback_ns;
+	ret = vgpu_ledger_compute_lease(s->ledger, lease_device(s), a);
+	if (ret)
+		return ret;
+	c->used_ns = 0;
+	c->fallback_ns = 0;
+	/* a twentieth of a period: fine-grained among sessions, few ioctls */
+	c->slice_ns = a->period_ns / 20 > MIN_SLICE_NS ? a->period_ns / 20 : MIN_SLICE_NS;
+	return 0;
+}
+
+int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+	struct vgpu_ledger_lease a;
+	uint64_t waited = 0;
+	int ret;
+
+	*cpu = false;
+	if (c->left_ns)
+		return 0;
+	/* lease boundary: what the queued work used is known once it is done */
+	if (c->async_since && !s->gpu.ops->synchronize(s->gpu.ctx, -1))
+		vgpu_compute_synced(s);
+	c->on = vgpu_ledger_compute_on(s->ledger);
+	if (!c->on) {
+		/* nothing to enforce: report what was measured, look again later */
+		if (c->used_ns || c->fallback_ns)
+			c->used_ns = c->fallback_ns = 0;
+		c->left_ns = FREE_LEASE_NS;
+		if (!c->slice_ns)
+			c->slice_ns = MIN_SLICE_NS * 10;
+		return 0;
+	}
+	for (;;) {
+		ret = lease(s, &a);
+		if (ret)
+			return vgpu_seterr(s, ret, "compute lease: %s", strerror(-ret));
+		if (a.granted_ns) {
+			s->st.compute_leases++;
+			c->left_ns = a.granted_ns;
+			return 0;
+		}
+		if (a.busy) {
+			/* another session of this process holds the device: not throttled */
+			if (timeout_ns > 0 && waited + a.wait_ns > (uint64_t)timeout_ns)
+				return vgpu_seterr(s, -ETIME, "the device stayed busy with other guests' work past the launch's timeout");
+			sleep_ns(a.wait_ns);
+			waited += a.wait_ns;
+			continue;
+		}
+		s->st.compute_leases++;
+		s->st.compute_refusals++;
+		if (!s->primary_is_cpu && (s->fallback & VGPU_FALLBACK_QUOTA)) {
+			vgpu_count_fallback(s, VGPU_FB_QUOTA,
+					    "guest '%s' has no GPU time left for %.1f ms",
+					    s->guest, a.wait_ns / 1e6);
+			*cpu = true;
+			return 0;
+		}
+		if (timeout_ns > 0 && waited + a.wait_ns > (uint64_t)timeout_ns) {
+			if ((uint64_t)timeout_ns > waited) {
+				sleep_ns((uint64_t)timeout_ns - waited);
+				s->st.compute_throttled_ns += (uint64_t)timeout_ns - waited;
+			}
+			return vgpu_seterr(s, -ETIME,
+					   "guest '%s' has no GPU time left: the refill comes after the launch's timeout",
+					   s->guest);
+		}
+		sleep_ns(a.wait_ns + 1000);
+		waited += a.wait_ns + 1000;
+		s->st.compute_throttled_ns += a.wait_ns + 1000;
+	}
+}
+
+void vgpu_compute_close(vgpu_session *s)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+	struct vgpu_ledger_lease a;
+
+	if (!s->ledger || !s->gpu.ops)
+		return;
+	if (c->async_since && !s->gpu.ops->synchronize(s->gpu.ctx, -1))
+		vgpu_compute_synced(s);
+	if (!c->on)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.used_ns = c->used_ns;
+	a.fallback_ns = c->fallback_ns;
+	vgpu_ledger_compute_lease(s->ledger, lease_device(s), &a);
+	c->used_ns = c->fallback_ns = c->left_ns = 0;
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * GPU time with the in-process ledger on the CPU backend (whose kernels' run
+ * time is its device time): no limit costs nothing and is still measured; a
+ * cap bounds the time a saturating session gets per period and makes it wait
+ * (counted); a refill later than the launch's timeout is -ETIME; weights 1:3
+ * share the device 1:3 between two guests of the process; settings checked;
+ * the figures reach vgpu_ledger_usage, the statistics and Prometheus text.
+ *
+ * Shares are ratios of times measured in the run. A loaded machine may run
+ * a session less than its share (the bounds below are loose there) but the
+ * ledger never lets it run more (those bounds are tight).
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "common.h"
+
+static const char src[] =
+"extern \"C\" __global__ void spin(float *p, int n)\n"
+"{ float x = p[0]; for (int i = 0; i < n; i++) x = x * 0.9999f + 0.0001f;\n"
+"  if (threadIdx.x == 0 && blockIdx.x == 0) p[0] = x; }\n";
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct rig {
+	vgpu_session *s;
+	vgpu_module *m;
+	vgpu_kernel *k;
+	vgpu_buffer *b;
+	int n;			/* iterations for about 2 ms */
+};
+
+static int rig_open(struct rig *r, const char *guest)
+{
+	float zero = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->s = t_session(guest, 0);
+	if (!r->s)
+		return -1;
+	if (vgpu_module_compile(r->s, src, 0, NULL, &r->m) ||
+	    vgpu_kernel_get(r->m, "spin", &r->k) || vgpu_buffer_alloc(r->s, 4, &r->b) ||
+	    vgpu_buffer_write(r->b, 0, &zero, 4)) {
+		tap_diag("rig %s: %s", guest, vgpu_last_error(r->s));
+		return -1;
+	}
+	r->n = 100000;
+	return 0;
+}
+
+static int spin(struct rig *r, int timeout_ms)
+{
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { 1, 1, 1 },
+				     .timeout_ms = timeout_ms };
+	struct vgpu_arg a[2] = { vgpu_arg_buf(r->b), vgpu_arg_i32(r->n) };
+
+	return vgpu_launch(r->k, &c, a, 2);
+}
+
+/* scale the loop so that a launch takes about 2 ms */
+static void calibrate(struct rig *r)
+{
+	uint64_t t = now_ns();
+
+	for (int i = 0; i < 5; i++)
+		spin(r, 0);
+	t = (now_ns() - t) / 5;
+	if (t)
+		r->n = (int)((double)r->n * 2e6 / (double)t) + 1;
+}
+
+static void rig_close(struct rig *r)
+{
+	vgpu_session_close(r->s);
+}
+
+static struct vgpu_stats stats(vgpu_session *s)
+{
+	struct vgpu_stats st = { .size = sizeof(st) };
+
+	vgpu_stats_get(s, &st);
+	return st;
+}
+
+static struct vgpu_ledger_usage usage(vgpu_session *s)
+{
+	struct vgpu_ledger_usage u = { .size = sizeof(u) };
+
+	vgpu_ledger_usage(s, &u);
+	return u;
+}
+
+static void unlimited(void)
+{
+	struct rig r;
+	struct vgpu_stats st;
+
+	if (rig_open(&r, "cp-free")) {
+		tap_ok(0, "compute: unlimited rig");
+		return;
+	}
+	calibrate(&r);
+	for (int i = 0; i < 10; i++)
+		spin(&r, 0);
+	st = stats(r.s);
+	tap_ok(st.compute_ns > 0 && st.compute_ns <= st.launch_ns,
+	   "compute: no limit: CPU run time measured (%.1f ms of %.1f ms in launches)",
+	   st.compute_ns / 1e6, st.launch_ns / 1e6);
+	tap_ok(st.compute_leases == 0 && st.compute_throttled_ns == 0,
+	   "compute: no limit: no lease asked, never throttled");
+	rig_close(&r);
+}
+
+static void cap(void)
+{
+	struct rig r;
+	struct vgpu_stats st0, st1;
+	struct vgpu_ledger_usage u;
+	uint64_t t0, t1;
+	double share;
+	int ret = 0;
+
+	if (rig_open(&r, "cp-cap")) {
+		tap_ok(0, "compute: cap rig");
+		return;
+	}
+	calibrate(&r);
+	tap_ok(vgpu_ledger_set_compute(r.s, 20, 50000, 0) == 0, "compute: cap 20 %% of 50 ms set");
+	/* a period to settle, then a second of saturation */
+	for (t0 = now_ns(); now_ns() - t0 < 100000000ull && !ret;)
+		ret = spin(&r, 0);
+	st0 = stats(r.s);
+	t0 = now_ns();
+	while (now_ns() - t0 < 1000000000ull && !ret)
+		ret = spin(&r, 0);
+	t1 = now_ns();
+	st1 = stats(r.s);
+	tap_ok(ret == 0, "compute: launches under the cap succeed (they wait)");
+	share = (double)(st1.compute_ns - st0.compute_ns) / (double)(t1 - t0);
+	tap_diag("cap 20 %%: achieved %.1f %% over %.0f ms, throttled %.0f ms", share * 100,
+	       (t1 - t0) / 1e6, (st1.compute_throttled_ns - st0.compute_throttled_ns) / 1e6);
+	/* a launch of ~2 ms may start with little budget left: one launch of slack per period */
+	tap_ok(share <= 0.20 + 0.05, "compute: never more than the cap (%.1f %%)", share * 100);
+	if (t_quick())
+		tap_skip("VGPU_TEST_QUICK (valgrind): launches too slow for a share", "compute: about the cap");
+	else
+		tap_ok(share >= 0.10, "compute: a saturating session gets about its cap (%.1f %%)", share * 100);
+	tap_ok(st1.compute_throttled_ns > st0.compute_throttled_ns && st1.compute_refusals > 0,
+	   "compute: waits for the refill are counted");
+	u = usage(r.s);
+	tap_ok(u.compute_limit == 20 && u.compute_period_us == 50000 && u.compute_ns > 0 &&
+	   u.compute_limit_hits > 0 && u.compute_throttled_ns > 0,
+	   "compute: the guest's books show limit, period, time consumed, refusals, throttled time");
+	/* time is reported with the next lease: a period in debt may show 0 */
+	tap_ok(u.compute_share_period <= 2000 + 600,
+	   "compute: share of the last period %u (1/10000), not above the cap", u.compute_share_period);
+
+	/* quota of 1 % of 1 s, spent: the next refill is past a 20 ms timeout */
+	tap_ok(vgpu_ledger_set_compute(r.s, 1, 1000000, 0) == 0, "compute: cap 1 %% of 1 s");
+	do
+		ret = spin(&r, 20);
+	while (!ret);
+	tap_ok(ret == -ETIME && strstr(vgpu_last_error(r.s), "no GPU time left"),
+	   "compute: a refill after the launch's timeout is -ETIME: %s", vgpu_last_error(r.s));
+
+	/* settings */
+	CHECK_ERR(vgpu_ledger_set_compute(r.s, 101, 0, 0), -EINVAL, "compute: cap 101 %% is EINVAL");
+	CHECK_ERR(vgpu_ledger_set_compute(r.s, 10, 9999, 0), -EINVAL, "compute: period 9.999 ms is EINVAL");
+	CHECK_ERR(vgpu_ledger_set_compute(r.s, 10, 0, 10001), -EINVAL, "compute: weight 10001 is EINVAL");
+	{
+		char buf[16384];
+		int n = vgpu_stats_prometheus(r.s, buf, sizeof(buf));
+
+		tap_ok(n > 0 && n < (int)sizeof(buf) && strstr(buf, "vgpu_lib_compute_seconds_total{") &&
+		   strstr(buf, "vgpu_lib_compute_throttled_seconds_total{") &&
+		   strstr(buf, "vgpu_lib_ledger_compute_limit_ratio{") &&
+		   strstr(buf, "vgpu_lib_ledger_compute_share_ratio{"),
+		   "compute: Prometheus text has the compute metrics");
+	}
+	rig_close(&r);
+}
+
+struct wthread {
+	struct rig r;
+	uint64_t until;
+	int ret;
+};
+
+static void *wrun(void *p)
+{
+	struct wthread *w = p;
+
+	while (now_ns() < w->until && !w->ret)
+		w->ret = spin(&w->r, 0);
+	return NULL;
+}
+
+static void weights(void)
+{
+	struct wthread a, b;
+	struct vgpu_ledger_usage ua, ub;
+	pthread_t ta, tb;
+	uint64_t a0, b0, t0, t1;
+	double ratio, sum;
+
+	if (rig_open(&a.r, "cp-w1") || rig_open(&b.r, "cp-w3")) {
+		tap_ok(0, "compute: weight rigs");
+		return;
+	}
+	calibrate(&a.r);
+	b.r.n = a.r.n;
+	a.ret = b.ret = 0;
+	tap_ok(vgpu_ledger_set_compute(a.r.s, 0, 100000, 100) == 0 &&
+	   vgpu_ledger_set_compute(b.r.s, 0, 100000, 300) == 0, "compute: weights 1 and 3 set");
+	a0 = usage(a.r.s).compute_ns;
+	b0 = usage(b.r.s).compute_ns;
+	t0 = now_ns();
+	a.until = b.until = t0 + 2000000000ull;
+	pthread_create(&ta, NULL, wrun, &a);
+	pthread_create(&tb, NULL, wrun, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	t1 = now_ns();
+	/* the last leases are reported at close */
+	vgpu_session_sync(a.r.s, -1);
+	ua = usage(a.r.s);
+	ub = usage(b.r.s);
+	ratio = ua.compute_ns > a0 ? (double)(ub.compute_ns - b0) / (double)(ua.compute_ns - a0) : 0;
+	sum = (double)(ua.compute_ns - a0 + ub.compute_ns - b0) / (double)(t1 - t0);
+	tap_diag("weights 1:3: %.0f ms and %.0f ms of device time in %.0f ms, ratio %.2f",
+	       (ua.compute_ns - a0) / 1e6, (ub.compute_ns - b0) / 1e6, (t1 - t0) / 1e6, ratio);
+	tap_ok(a.ret == 0 && b.ret == 0, "compute: weighted launches succeed");
+	/* loose: a loaded machine stretches single launches over periods */
+	if (t_quick())
+		tap_skip("VGPU_TEST_QUICK (valgrind): launches too slow for a share", "compute: weights 1:3");
+	else
+		tap_ok(ratio > 1.5 && ratio < 6, "compute: weights 1:3 share the device about 1:3 (%.2f)", ratio);
+	tap_ok(sum <= 1.3, "compute: together about the device, no more (%.2f)", sum);
+	rig_close(&a.r);
+	rig_close(&b.r);
+}
+
+int main(void)
+{
+	unlimited();
+	cap();
+	weights();
+	return tap_done();
+}
