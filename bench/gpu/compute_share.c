@@ -2,7 +2,7 @@
 /*
  * compute_share - GPU time shares through libvgpu, measured in one run.
  *
- *   compute_share cuda|cpu [--kernel] [--quick]
+ *   compute_share cuda|cpu [--kernel] [--quick] [--warm]
  *
  * Achieved share = work a guest completes per second under sharing / work it
  * completes alone (same kernel, same run). Each guest is one session (its
@@ -350,13 +350,22 @@ int main(int argc, char **argv)
 	const char *kn[2] = { "tiny", "long" };
 
 	if (argc < 2 || (strcmp(argv[1], "cuda") && strcmp(argv[1], "cpu"))) {
-		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick]\n", argv[0]);
+		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick] [--warm]\n", argv[0]);
 		return 2;
 	}
 	backend = !strcmp(argv[1], "cuda") ? VGPU_BACKEND_CUDA : VGPU_BACKEND_CPU;
 	for (int i = 2; i < argc; i++) {
 		kmode |= !strcmp(argv[i], "--kernel");
 		quick |= !strcmp(argv[i], "--quick");
+		if (!strcmp(argv[i], "--warm")) {	/* compile into the cache, nothing else */
+			struct rig r;
+
+			kmode = 0;
+			if (rig_open(&r, "cs-warm"))
+				return 1;
+			vgpu_session_close(r.s);
+			return 0;
+		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int k = 0; k < 2; k++) {

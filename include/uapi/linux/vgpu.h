@@ -289,8 +289,8 @@ struct vgpu_usage {
  *	completions. May exceed what was granted: the overrun is taken from
  *	the next period (debt).
  * @fallback_ns: in: CPU time the session spent instead of device time since
- *	its last report (a fallback for lack of budget); counted apart, never
- *	against the share.
+ *	its last report (work it ran on the CPU as a fallback); counted apart,
+ *	never against the share.
  * @granted_ns: out (LEASE): device time granted, 0..@request_ns
  * @wait_ns: out (LEASE): when @granted_ns is 0, nanoseconds until the next
  *	refill; else 0
@@ -420,7 +420,8 @@ enum vgpu_nl_cmd {
  * @VGPU_A_COMPUTE_SHARE_SECOND: u32, the same over the last complete second
  * @VGPU_A_COMPUTE_THROTTLED: u64, ns during which the guest's leases were
  *	refused, counted from each refusal to the refill that ends it
- * @VGPU_A_COMPUTE_FALLBACK: u64, CPU time reported as fallback, ns
+ * @VGPU_A_COMPUTE_FALLBACK: u64, CPU time its sessions reported as a
+ *	fallback (work run on the CPU instead of the device), ns
  * @VGPU_A_EV_DEVICE: u32, device of a throttled event
  * @VGPU_A_EV_WAIT: u64, ns until the refill, in a throttled event
  * @__VGPU_A_MAX: number of attributes

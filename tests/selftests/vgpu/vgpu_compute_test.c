@@ -120,12 +120,12 @@ static __u64 consumed(FIXTURE_DATA(compute) *self, long long id)
  * Saturate a session for @dur_ns: lease @slice_ns at a time, report each
  * grant as fully used at once, wait for the refill when refused.
  */
-static __u64 saturate(int fd, __u64 slice_ns, __u64 dur_ns)
+static __u64 saturate(int fd, __u64 slice_ns, __u64 dur_ns, const int *stop)
 {
 	struct vgpu_compute_lease l;
 	__u64 end = now_ns() + dur_ns, held = 0, got = 0;
 
-	while (now_ns() < end) {
+	while (now_ns() < end && !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
 		if (v_lease(fd, 0, slice_ns, held, &l))
 			return 0;
 		held = l.granted_ns;
@@ -355,6 +355,7 @@ struct sat_arg {
 	long long id;
 	__u64 dur;
 	__u64 got;
+	int stop;
 };
 
 static void *sat_thread(void *p)
@@ -363,7 +364,7 @@ static void *sat_thread(void *p)
 	int fd = session_open(a->id);
 
 	if (fd >= 0) {
-		a->got = saturate(fd, 5 * MS, a->dur);
+		a->got = saturate(fd, 5 * MS, a->dur, &a->stop);
 		close(fd);
 	}
 	return NULL;
@@ -376,10 +377,11 @@ static void *sat_thread(void *p)
  */
 TEST_F(compute, weights_share_and_conserve)
 {
-	struct sat_arg a = { .dur = 4800 * MS }, b = { .dur = 2500 * MS };
+	struct sat_arg a = { .dur = 8500 * MS }, b = { .dur = 2500 * MS };
 	struct vnl_guest ga, gb;
 	pthread_t ta, tb;
 	double ratio;
+	int i;
 
 	/* weights 1:3, no caps */
 	a.id = cguest(self, "wa", 0, 500000, 100);
@@ -402,13 +404,19 @@ TEST_F(compute, weights_share_and_conserve)
 	EXPECT_GE(VGPU_SHARE_ONE + 100, ga.share_period + gb.share_period);
 	EXPECT_LE(VGPU_SHARE_ONE - 300, ga.share_period + gb.share_period);
 
-	/* b stops: two of its periods later a gets the whole device */
+	/* b stops: two of its periods later a gets the whole device (polled:
+	 * a loaded VM may run a's thread late) */
 	pthread_join(tb, NULL);
-	sleep_ns(1900 * MS);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, a.id, &ga));
-	TH_LOG("weight 1 alone: %u (1/%u) of the last period", ga.share_period,
-	       VGPU_SHARE_ONE);
+	for (i = 0; i < 60; i++) {
+		sleep_ns(100 * MS);
+		ASSERT_EQ(0, vnl_get_id(&self->nl, a.id, &ga));
+		if (ga.share_period >= VGPU_SHARE_ONE * 9 / 10)
+			break;
+	}
+	TH_LOG("weight 1 alone: %u (1/%u) of the last period, %d ms after b stopped",
+	       ga.share_period, VGPU_SHARE_ONE, (i + 1) * 100);
 	EXPECT_LE(VGPU_SHARE_ONE * 9 / 10, ga.share_period);
+	__atomic_store_n(&a.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(ta, NULL);
 }
 
@@ -434,10 +442,11 @@ TEST_F(compute, limit_change_at_run_time)
 	s1 = (double)(c1 - c0) / (1000.0 * MS);
 	s2 = (double)(c3 - c2) / (1000.0 * MS);
 	TH_LOG("cap 20 %%: %.1f %%; raised to 60 %%: %.1f %%", s1 * 100, s2 * 100);
-	/* a window holds 10 or 11 refills */
-	EXPECT_LT(0.17, s1);
+	/* a window holds 10 or 11 refills; a loaded VM may run the thread
+	 * less (loose lower bounds), the ledger never more (tight upper ones) */
+	EXPECT_LT(0.12, s1);
 	EXPECT_GT(0.25, s1);
-	EXPECT_LT(0.55, s2);
+	EXPECT_LT(0.40, s2);
 	EXPECT_GT(0.70, s2);
 	pthread_join(ta, NULL);
 }

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/compute-vm.sh [KVER] - GPU time shares against vgpu.ko, in the VM.
+#
+# CPU-backend sessions (the CPU's run time is their device time) of guests
+# with compute caps 10/90 and 30/70 made with vgpuctl, leases from the
+# module: bench/gpu/compute_share cpu --kernel, in a TCG VM (2 vCPUs: each
+# guest's thread has a vCPU). Builds what it needs on the host first and
+# warms the compile cache there. Prints the lines of compute_share.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export BUILD=${BUILD:-$ROOT/build}
+KVER=${1:-$(sort -V "$BUILD/kernels" | tail -n1)}
+make -s module KVER="$KVER" >/dev/null
+make -s lib tools >/dev/null
+mkdir -p "$BUILD/bench/gpu"
+cc -std=gnu11 -O2 -Wall -Wextra -Ilibvgpu/include -Ibench/gpu bench/gpu/compute_share.c \
+	-o "$BUILD/bench/gpu/compute_share" -L"$BUILD/libvgpu" -lvgpu \
+	-Wl,-rpath,"$BUILD/libvgpu" -lpthread -lm
+export VGPU_CACHE_DIR=$BUILD/bench/compute-cache VGPU_CPU_MARCH=x86-64
+"$BUILD/bench/gpu/compute_share" cpu --warm
+cat > "$BUILD/bench/compute-in-vm.sh" <<'IN'
+#!/bin/bash
+set -u
+insmod "$BUILD/kmod/$KVER/vgpu.ko" || exit 1
+CTL=$BUILD/tools/vgpuctl
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/vgpu ] && break; sleep 0.2; done
+"$CTL" guest add cs-free && "$CTL" guest add cs-g0 compute 10 && "$CTL" guest add cs-g1 compute 90 &&
+"$CTL" guest add cs-g2 compute 30 && "$CTL" guest add cs-g3 compute 70 || exit 1
+echo "# vm: $(nproc) vCPUs, kernel $(uname -r)"
+VGPU_CPU_THREADS=1 timeout 600 "$BUILD/bench/gpu/compute_share" cpu --kernel
+rc=$?
+for g in cs-free cs-g0 cs-g1 cs-g2 cs-g3; do "$CTL" guest show $g; "$CTL" guest del $g; done
+rmmod vgpu
+exit $rc
+IN
+chmod +x "$BUILD/bench/compute-in-vm.sh"
+VGPU_VM_TIMEOUT=900 bash scripts/vm-run.sh "$KVER" "$BUILD/bench/compute-in-vm.sh"
