@@ -36,9 +36,9 @@ if $CC -O2 -Wall -I"$CUDA_HOME/include" -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/raw
 	-o "$GB/raw_cuda" -L"$CUDA_HOME/lib64/stubs" -L"$CUDA_HOME/lib64" -lcuda -lnvrtc \
 	-Wl,-rpath,"$CUDA_HOME/lib64" >>"$OUT/build.log" 2>&1; then
 	echo "== raw_cuda (baseline) ==" | tee -a "$OUT/compute.log"
-	timeout 120 "$GB/raw_cuda" 5 2>&1 | tee -a "$OUT/compute.log"
+	timeout 120 "$GB/raw_cuda" 3 2>&1 | tee -a "$OUT/compute.log"
 fi
 echo "== vgpu_bench (libvgpu, accounting off) ==" | tee -a "$OUT/compute.log"
-timeout 120 "$GB/vgpu_bench" 5 2>&1 | tee -a "$OUT/compute.log"
+timeout 120 "$GB/vgpu_bench" 3 2>&1 | tee -a "$OUT/compute.log"
 echo "== compute_share cuda ==" | tee -a "$OUT/compute.log"
 shift 2>/dev/null; timeout 400 "$GB/compute_share" cuda "$@" 2>&1 | tee -a "$OUT/compute.log"
