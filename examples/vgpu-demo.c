@@ -5,7 +5,8 @@
  *
  *   vgpu-demo GUEST ELEMENTS [none|quota]
  *
- * Compiles saxpy and a shared-memory reduction, allocates three buffers of
+ * Compiles the kernel corpus (common/corpus.h) and runs its saxpy and its
+ * shared-memory reduction: allocates three buffers of
  * ELEMENTS floats, runs both kernels, checks every result against plain C,
  * and prints what the ledger (the kernel's, when /dev/vgpu is there) says.
  * The last argument is the fallback policy for a refused memory charge:
@@ -23,28 +24,7 @@
 
 #include <vgpu/libvgpu.h>
 
-static const char kernels[] =
-	"extern \"C\" __global__ void saxpy(int n, float a, const float *x, float *y)\n"
-	"{\n"
-	"	int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
-	"	if (i < n)\n"
-	"		y[i] = a * x[i] + y[i];\n"
-	"}\n"
-	"\n"
-	"extern \"C\" __global__ void block_sum(int n, const float *in, float *out)\n"
-	"{\n"
-	"	__shared__ float part[256];\n"
-	"	int t = threadIdx.x, i = blockIdx.x * blockDim.x + t;\n"
-	"	part[t] = i < n ? in[i] : 0.0f;\n"
-	"	__syncthreads();\n"
-	"	for (int s = blockDim.x / 2; s > 0; s >>= 1) {\n"
-	"		if (t < s)\n"
-	"			part[t] += part[t + s];\n"
-	"		__syncthreads();\n"
-	"	}\n"
-	"	if (t == 0)\n"
-	"		out[blockIdx.x] = part[0];\n"
-	"}\n";
+#include "common/corpus.h"	/* saxpy, reduce_sum: the kernels every test runs */
 
 static void print_books(vgpu_session *s, const char *guest)
 {
@@ -121,13 +101,13 @@ int main(int argc, char **argv)
 	       guest, vgpu_backend_name(vgpu_session_backend(s)), props.name, n, bytes,
 	       (opts.fallback & VGPU_FALLBACK_QUOTA) ? "fall back to the CPU" : "fail");
 
-	err = vgpu_module_compile(s, kernels, 0, NULL, &mod);
+	err = vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, NULL, &mod);
 	if (err) {
 		fprintf(stderr, "vgpu-demo: compile failed: %s\n%s\n", strerror(-err),
 			vgpu_last_error(s));
 		goto out;
 	}
-	if (vgpu_kernel_get(mod, "saxpy", &k_saxpy) || vgpu_kernel_get(mod, "block_sum", &k_sum))
+	if (vgpu_kernel_get(mod, "saxpy", &k_saxpy) || vgpu_kernel_get(mod, "reduce_sum", &k_sum))
 		goto out;
 
 	err = vgpu_buffer_alloc(s, bytes, &bx);
@@ -167,7 +147,9 @@ int main(int argc, char **argv)
 		err = vgpu_launch(k_saxpy, &cfg, a, 4);
 	}
 	if (!err) {
-		struct vgpu_arg a[] = { vgpu_arg_i32(n), vgpu_arg_buf(by), vgpu_arg_buf(bs) };
+		struct vgpu_arg a[] = { vgpu_arg_buf(by), vgpu_arg_buf(bs), vgpu_arg_i32(n) };
+
+		cfg.shared_bytes = 256 * sizeof(float);	/* reduce_sum's extern __shared__ */
 		err = vgpu_launch(k_sum, &cfg, a, 3);
 	}
 	if (err) {
@@ -184,7 +166,7 @@ int main(int argc, char **argv)
 		printf("  WRONG: sum of saxpy %.3f, expected %.3f\n", got, want);
 		goto books;
 	}
-	printf("  saxpy + block_sum over %d elements: %.3f (plain C: %.3f) - correct\n", n, got, want);
+	printf("  saxpy + reduce_sum over %d elements: %.3f (plain C: %.3f) - correct\n", n, got, want);
 	status = 0;
 books:
 	print_books(s, guest);

@@ -1,134 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The kernel corpus, each kernel checked against plain C on random inputs:
+ * The kernel corpus (common/corpus.h), each kernel checked against plain C on
+ * random inputs:
  * vector add, saxpy, reduction (shared memory + __syncthreads), tiled matrix
  * multiply, histogram (atomics), 2-D stencil, block prefix scan (barriers,
  * dynamic shared memory), plus 3-D indexing and 64-bit/double arguments.
  * Backend: VGPU_BACKEND from the environment, else the CPU.
  */
 #include <math.h>
+#include <stdbool.h>
 
 #include "common.h"
-
-static const char corpus[] =
-"#define TILE 16\n"
-"extern \"C\" __global__ void vadd(const float *__restrict__ a, const float *__restrict__ b,\n"
-"                                 float *__restrict__ c, int n)\n"
-"{\n"
-"	int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
-"	if (i < n)\n"
-"		c[i] = a[i] + b[i];\n"
-"}\n"
-"\n"
-"extern \"C\" __global__ void saxpy(float a, const float *x, float *y, int n)\n"
-"{\n"
-"	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)\n"
-"		y[i] = a * x[i] + y[i];\n"
-"}\n"
-"\n"
-"/* one partial sum per block */\n"
-"extern \"C\" __global__ void reduce(const float *in, float *partial, unsigned n)\n"
-"{\n"
-"	__shared__ float s[256];\n"
-"	unsigned t = threadIdx.x, i = blockIdx.x * blockDim.x * 2 + t;\n"
-"	float v = 0.f;\n"
-"	if (i < n) v += in[i];\n"
-"	if (i + blockDim.x < n) v += in[i + blockDim.x];\n"
-"	s[t] = v;\n"
-"	__syncthreads();\n"
-"	for (unsigned k = blockDim.x / 2; k > 0; k >>= 1) {\n"
-"		if (t < k)\n"
-"			s[t] += s[t + k];\n"
-"		__syncthreads();\n"
-"	}\n"
-"	if (t == 0)\n"
-"		partial[blockIdx.x] = s[0];\n"
-"}\n"
-"\n"
-"extern \"C\" __global__ void matmul(const float *A, const float *B, float *C, int n)\n"
-"{\n"
-"	__shared__ float As[TILE][TILE];\n"
-"	__shared__ float Bs[TILE][TILE];\n"
-"	int row = blockIdx.y * TILE + threadIdx.y, col = blockIdx.x * TILE + threadIdx.x;\n"
-"	float acc = 0.f;\n"
-"	for (int t = 0; t < (n + TILE - 1) / TILE; t++) {\n"
-"		int ac = t * TILE + threadIdx.x, br = t * TILE + threadIdx.y;\n"
-"		As[threadIdx.y][threadIdx.x] = row < n && ac < n ? A[row * n + ac] : 0.f;\n"
-"		Bs[threadIdx.y][threadIdx.x] = br < n && col < n ? B[br * n + col] : 0.f;\n"
-"		__syncthreads();\n"
-"		for (int k = 0; k < TILE; k++)\n"
-"			acc += As[threadIdx.y][k] * Bs[k][threadIdx.x];\n"
-"		__syncthreads();\n"
-"	}\n"
-"	if (row < n && col < n)\n"
-"		C[row * n + col] = acc;\n"
-"}\n"
-"\n"
-"extern \"C\" __global__ void histogram(const unsigned char *data, unsigned *bins, int n)\n"
-"{\n"
-"	__shared__ unsigned local[256];\n"
-"	for (int b = threadIdx.x; b < 256; b += blockDim.x)\n"
-"		local[b] = 0;\n"
-"	__syncthreads();\n"
-"	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)\n"
-"		atomicAdd(&local[data[i]], 1u);\n"
-"	__syncthreads();\n"
-"	for (int b = threadIdx.x; b < 256; b += blockDim.x)\n"
-"		if (local[b])\n"
-"			atomicAdd(&bins[b], local[b]);\n"
-"}\n"
-"\n"
-"__device__ inline float at(const float *g, int w, int h, int x, int y)\n"
-"{\n"
-"	x = max(0, min(x, w - 1));\n"
-"	y = max(0, min(y, h - 1));\n"
-"	return g[y * w + x];\n"
-"}\n"
-"\n"
-"extern \"C\" __global__ void stencil(const float *in, float *out, int w, int h)\n"
-"{\n"
-"	int x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y * blockDim.y + threadIdx.y;\n"
-"	if (x >= w || y >= h)\n"
-"		return;\n"
-"	out[y * w + x] = 0.5f * at(in, w, h, x, y) + 0.125f * (at(in, w, h, x - 1, y) +\n"
-"		at(in, w, h, x + 1, y) + at(in, w, h, x, y - 1) + at(in, w, h, x, y + 1));\n"
-"}\n"
-"\n"
-"/* inclusive scan of each block's chunk (Hillis-Steele, double buffered) */\n"
-"extern \"C\" __global__ void scan(const int *in, int *out, int n)\n"
-"{\n"
-"	extern __shared__ int buf[];\n"
-"	int t = threadIdx.x, i = blockIdx.x * blockDim.x + t, pin = 0;\n"
-"	buf[t] = i < n ? in[i] : 0;\n"
-"	__syncthreads();\n"
-"	for (int off = 1; off < (int)blockDim.x; off <<= 1) {\n"
-"		int pout = 1 - pin;\n"
-"		int v = buf[pin * blockDim.x + t];\n"
-"		if (t >= off)\n"
-"			v += buf[pin * blockDim.x + t - off];\n"
-"		buf[pout * blockDim.x + t] = v;\n"
-"		pin = pout;\n"
-"		__syncthreads();\n"
-"	}\n"
-"	if (i < n)\n"
-"		out[i] = buf[pin * blockDim.x + t];\n"
-"}\n"
-"\n"
-"extern \"C\" __global__ void index3(unsigned *out)\n"
-"{\n"
-"	unsigned bx = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);\n"
-"	unsigned tx = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);\n"
-"	unsigned nt = blockDim.x * blockDim.y * blockDim.z;\n"
-"	out[bx * nt + tx] = bx * 1000 + tx;\n"
-"}\n"
-"\n"
-"extern \"C\" __global__ void daxpy(double a, const double *x, double *y, long long n,\n"
-"                                  unsigned long long stride, unsigned tag)\n"
-"{\n"
-"	long long i = (long long)(blockIdx.x * blockDim.x + threadIdx.x) * (long long)stride;\n"
-"	if (i < n)\n"
-"		y[i] = a * x[i] + y[i] + (double)tag;\n"
-"}\n";
+#include "common/corpus.h"
 
 static vgpu_session *s;
 static vgpu_module *m;
@@ -210,7 +93,7 @@ static void t_saxpy(int n)
 	}
 	X = buf_from(x, n * 4);
 	Y = buf_from(y, n * 4);
-	struct vgpu_arg args[] = { vgpu_arg_f32(a), vgpu_arg_buf(X), vgpu_arg_buf(Y), vgpu_arg_i32(n) };
+	struct vgpu_arg args[] = { vgpu_arg_i32(n), vgpu_arg_f32(a), vgpu_arg_buf(X), vgpu_arg_buf(Y) };
 	if (!launch("saxpy", cfg1(64, 128, 0), args, 4) && !vgpu_buffer_read(Y, 0, r, n * 4))
 		for (int i = 0; i < n; i++)
 			bad += !close_f(r[i], a * x[i] + y[i], 1e-6f);
@@ -238,14 +121,14 @@ static void t_reduce(unsigned n)
 	}
 	I = buf_from(in, n * 4);
 	P = buf_from(NULL, blocks * 4);
-	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(P), vgpu_arg_u32(n) };
-	ret = launch("reduce", cfg1(blocks, 256, 0), args, 3);
+	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(P), vgpu_arg_i32((int)n) };
+	ret = launch("reduce_sum", cfg1(blocks, 256, 256 * 4), args, 3);
 	if (!ret)
 		ret = vgpu_buffer_read(P, 0, part, blocks * 4);
 	for (unsigned b = 0; !ret && b < blocks; b++)
 		got += part[b];
 	tap_ok(!ret && fabs(got - want) < 1e-3 * (1 + fabs(want)),
-	       "corpus: reduction with __shared__ + __syncthreads, n=%u (%g vs %g)", n, got, want);
+	       "corpus: reduction with extern __shared__ + __syncthreads, n=%u (%g vs %g)", n, got, want);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(P);
 	free(in);
@@ -267,8 +150,9 @@ static void t_matmul(int n)
 	A = buf_from(a, n * n * 4);
 	B = buf_from(b, n * n * 4);
 	C = buf_from(NULL, n * n * 4);
-	struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(B), vgpu_arg_buf(C), vgpu_arg_i32(n) };
-	if (!launch("matmul", cfg, args, 4) && !vgpu_buffer_read(C, 0, c, n * n * 4)) {
+	struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(B), vgpu_arg_buf(C), vgpu_arg_i32(n),
+				   vgpu_arg_i32(n), vgpu_arg_i32(n) };
+	if (!launch("matmul", cfg, args, 6) && !vgpu_buffer_read(C, 0, c, n * n * 4)) {
 		for (int i = 0; i < n; i++)
 			for (int j = 0; j < n; j++) {
 				float acc = 0;
@@ -291,16 +175,16 @@ static void t_matmul(int n)
 
 static void t_histogram(int n)
 {
-	unsigned char *d = malloc(n);
+	unsigned *d = malloc(n * sizeof(*d));
 	unsigned want[256] = { 0 }, got[256];
 	vgpu_buffer *D, *H;
 	int bad = 0;
 
 	for (int i = 0; i < n; i++) {
-		d[i] = (unsigned char)(t_rand() % 7 ? t_rand() : 42);	/* skewed */
+		d[i] = t_rand() % 7 ? t_rand() % 256 : 42;	/* skewed */
 		want[d[i]]++;
 	}
-	D = buf_from(d, n);
+	D = buf_from(d, n * sizeof(*d));
 	memset(got, 0, sizeof(got));
 	H = buf_from(got, sizeof(got));
 	struct vgpu_arg args[] = { vgpu_arg_buf(D), vgpu_arg_buf(H), vgpu_arg_i32(n) };
@@ -313,13 +197,6 @@ static void t_histogram(int n)
 	vgpu_buffer_free(D);
 	vgpu_buffer_free(H);
 	free(d);
-}
-
-static float at(const float *g, int w, int h, int x, int y)
-{
-	x = x < 0 ? 0 : x >= w ? w - 1 : x;
-	y = y < 0 ? 0 : y >= h ? h - 1 : y;
-	return g[y * w + x];
 }
 
 static void t_stencil(int w, int h)
@@ -335,14 +212,15 @@ static void t_stencil(int w, int h)
 	I = buf_from(in, w * h * 4);
 	O = buf_from(NULL, w * h * 4);
 	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(w), vgpu_arg_i32(h) };
-	if (!launch("stencil", cfg, args, 4) && !vgpu_buffer_read(O, 0, out, w * h * 4)) {
+	if (!launch("stencil2d", cfg, args, 4) && !vgpu_buffer_read(O, 0, out, w * h * 4)) {
 		for (int y = 0; y < h; y++)
 			for (int x = 0; x < w; x++) {
-				float e = 0.5f * at(in, w, h, x, y) + 0.125f * (at(in, w, h, x - 1, y) +
-					  at(in, w, h, x + 1, y) + at(in, w, h, x, y - 1) +
-					  at(in, w, h, x, y + 1));
+				int i = y * w + x;
+				bool edge = x == 0 || y == 0 || x == w - 1 || y == h - 1;
+				float e = edge ? in[i] : 0.5f * in[i] + 0.125f * (in[i - 1] + in[i + 1] +
+									 in[i - w] + in[i + w]);
 
-				bad += !close_f(out[y * w + x], e, 1e-6f);
+				bad += !close_f(out[i], e, 1e-6f);
 			}
 	} else {
 		bad = -1;
@@ -356,22 +234,26 @@ static void t_stencil(int w, int h)
 
 static void t_scan(int n, int block)
 {
-	int *in = malloc(n * 4), *out = malloc(n * 4);
-	vgpu_buffer *I, *O;
+	int nb = (n + block - 1) / block;
+	int *in = malloc(n * 4), *out = malloc(n * 4), *sums = malloc(nb * 4);
+	vgpu_buffer *I, *O, *S;
 	int bad = 0;
 
 	for (int i = 0; i < n; i++)
 		in[i] = (int)(t_rand() % 100) - 50;
 	I = buf_from(in, n * 4);
 	O = buf_from(NULL, n * 4);
-	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(n) };
-	if (!launch("scan", cfg1((n + block - 1) / block, block, 2 * block * 4), args, 3) &&
-	    !vgpu_buffer_read(O, 0, out, n * 4)) {
+	S = buf_from(NULL, nb * 4);
+	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_buf(S), vgpu_arg_i32(n) };
+	if (!launch("scan_block", cfg1(nb, block, block * 4), args, 4) &&
+	    !vgpu_buffer_read(O, 0, out, n * 4) && !vgpu_buffer_read(S, 0, sums, nb * 4)) {
 		int acc = 0;
 
 		for (int i = 0; i < n; i++) {
 			acc = i % block ? acc + in[i] : in[i];
 			bad += out[i] != acc;
+			if (i % block == block - 1 || i == n - 1)
+				bad += sums[i / block] != acc;
 		}
 	} else {
 		bad = -1;
@@ -379,8 +261,10 @@ static void t_scan(int n, int block)
 	tap_ok(bad == 0, "corpus: block prefix scan (barriers, extern __shared__), n=%d block=%d", n, block);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
+	vgpu_buffer_free(S);
 	free(in);
 	free(out);
+	free(sums);
 }
 
 static void t_index3(void)
@@ -439,7 +323,7 @@ int main(void)
 	tap_ok(ret == 0, "corpus: session open (backend %s)", ret ? "-" : vgpu_backend_name(vgpu_session_backend(s)));
 	if (ret)
 		return tap_done();
-	ret = vgpu_module_compile(s, corpus, 0, &co, &m);
+	ret = vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, &co, &m);
 	tap_ok(ret == 0, "corpus: compile the corpus");
 	if (ret) {
 		tap_diag("%s", vgpu_last_error(s));

@@ -61,7 +61,7 @@ sed 's/^/# /' "$OUTDIR/machine.txt"
 if ! make -s -C "$ROOT" lib BUILD="$BUILD" >"$OUTDIR/build.log" 2>&1; then
 	# another compiler may warn where ours did not: retry without -Werror, say so
 	if make -s -C "$ROOT/libvgpu" ROOT="$ROOT" BUILD="$BUILD/libvgpu" \
-		XCFLAGS="-std=gnu11 -Wall -Wextra -fPIC -fvisibility=hidden -Iinclude -Isrc -I$ROOT/include/uapi" \
+		XCFLAGS="-std=gnu11 -Wall -Wextra -fPIC -fvisibility=hidden -Iinclude -Isrc -I$ROOT -I$ROOT/include/uapi" \
 		lib >>"$OUTDIR/build.log" 2>&1; then
 		say "# note: libvgpu built only without -Werror on this machine; warnings in build.log:"
 		grep -i 'warning' "$OUTDIR/build.log" | head -20 | sed 's/^/#   /' | tee -a "$SUMMARY"
@@ -81,7 +81,7 @@ fi
 LINK=(-L"$LIBDIR" -l:"$(basename "$SO")" -Wl,-rpath,"$LIBDIR" -ldl -lm -lpthread)
 CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -I"$ROOT/libvgpu/include")
 
-$CC "${CFLAGS[@]}" -I"$ROOT/tests/gpu" "$ROOT/tests/gpu/test_gpu.c" -o "$GB/test_gpu" "${LINK[@]}" \
+$CC "${CFLAGS[@]}" -I"$ROOT" -I"$ROOT/tests/gpu" "$ROOT/tests/gpu/test_gpu.c" -o "$GB/test_gpu" "${LINK[@]}" \
 	>>"$OUTDIR/build.log" 2>&1 || { cat "$OUTDIR/build.log"; say "not ok - building test_gpu failed"; exit 1; }
 $CC "${CFLAGS[@]}" -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/vgpu_bench.c" -o "$GB/vgpu_bench" "${LINK[@]}" \
 	>>"$OUTDIR/build.log" 2>&1 || { cat "$OUTDIR/build.log"; say "not ok - building vgpu_bench failed"; exit 1; }

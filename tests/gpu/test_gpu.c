@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "vgpu/libvgpu.h"
-#include "corpus.h"
+#include "common/corpus.h"
 
 #define MiB (1024ull * 1024)
 
@@ -155,7 +155,7 @@ static int run_open(struct run *r, int backend)
 			 strerror(-ret));
 		return ret;
 	}
-	ret = vgpu_module_compile(r->s, CORPUS_SRC, 0, NULL, &r->m);
+	ret = vgpu_module_compile(r->s, VGPU_CORPUS_SRC, 0, NULL, &r->m);
 	if (ret) {
 		snprintf(r->err, sizeof(r->err), "compile(%s): %s: %.400s", vgpu_backend_name(backend),
 			 strerror(-ret), vgpu_last_error(r->s));
@@ -735,8 +735,8 @@ static void test_modules(void)
 	m = NULL;
 
 	vgpu_stats_get(s, &st0);
-	ret = vgpu_module_compile(s, CORPUS_SRC, 0, NULL, &m);
-	ret = ret ?: vgpu_module_compile(s, CORPUS_SRC, 0, NULL, &m2);
+	ret = vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, NULL, &m);
+	ret = ret ?: vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, NULL, &m2);
 	vgpu_stats_get(s, &st1);
 	vgpu_module_unload(m2);
 	m2 = NULL;
@@ -808,7 +808,7 @@ static void test_launch_errors(void)
 		return;
 	}
 	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
-	ret = ret ?: vgpu_module_compile(s, CORPUS_SRC, 0, NULL, &m);
+	ret = ret ?: vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, NULL, &m);
 	ret = ret ?: vgpu_buffer_alloc(s, 1 << 20, &b);
 	ret = ret ?: vgpu_kernel_get(m, "vadd", &k);
 	if (ret) {
@@ -908,7 +908,7 @@ static int fault_child(void)
 	if (!r3) {
 		char fb[300] = "";
 
-		r3 = vgpu_module_compile(other.s, CORPUS_SRC, 0, NULL, &other.m);
+		r3 = vgpu_module_compile(other.s, VGPU_CORPUS_SRC, 0, NULL, &other.m);
 		r3 = r3 ?: k_vadd(&other, big, &len);
 		for (int i = 0; !r3 && i < VGPU_FB_NR; i++)
 			if (vgpu_fallback_text(other.s, i, fb, sizeof(fb)) > 0)
@@ -965,7 +965,7 @@ static void test_launch_fallback(void)
 		return;
 	}
 	ret = open_sess(&s, VGPU_BACKEND_CUDA, VGPU_FALLBACK_LAUNCH, VGPU_UNLIMITED, 0);
-	ret = ret ?: vgpu_module_compile(s, CORPUS_SRC, 0, NULL, &m);
+	ret = ret ?: vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, NULL, &m);
 	ret = ret ?: vgpu_kernel_get(m, "reduce_sum", &k);
 	in = buf_with(s, A, NV * 4);
 	ret = ret ?: vgpu_buffer_alloc(s, blocks * 4, &o);
@@ -1185,7 +1185,7 @@ static void test_quota_and_books(void)
 	r3 = 0;
 	for (int i = 0; i < 8 && !r3; i++)
 		r3 = vgpu_buffer_alloc(s, (size_t)(i + 1) * 2 * MiB + (i == 7 ? 62 * MiB : 0), &bufs[i]);
-	r3 = r3 ?: vgpu_module_compile(s, CORPUS_SRC, 0, NULL, &m);
+	r3 = r3 ?: vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, NULL, &m);
 	if (!r3) {
 		vgpu_kernel *k;
 		struct vgpu_launch_cfg c = cfg1(64, 256, 0);

@@ -1,13 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * corpus.h - the kernel corpus the GPU tests run on CUDA (and HIP) and on the
- * CPU backend, with the sizes used. One source string holds every kernel:
- * the same text is compiled by NVRTC and by the CPU backend.
+ * The kernel corpus of vgpu: one CUDA-dialect source holding the kernels
+ * that libvgpu's tests (libvgpu/tests/test_corpus.c), the GPU tests
+ * (tests/gpu), the benchmarks and the example run. The same text is compiled
+ * by NVRTC, hiprtc and the CPU backend, and each user checks the results
+ * against plain C. Signatures, in the order the arguments are passed:
+ *
+ *	vadd(a, b, c, int n)			c = a + b
+ *	saxpy(int n, float a, x, y)		y = a x + y, grid-stride
+ *	reduce_sum(in, out, int n)		out[block] = sum of the block's 2 x
+ *						blockDim elements; dynamic shared
+ *						memory of blockDim floats
+ *	matmul(A, B, C, int M, int N, int K)	C (MxN) = A (MxK) B (KxN), 16x16 tiles
+ *	histogram(const unsigned *d, bins, n)	256 bins of d[i] & 255, shared atomics
+ *	stencil2d(in, out, int W, int H)	5-point stencil through a __device__
+ *						helper, borders copied
+ *	scan_block(in, out, sums, int n)	inclusive scan of each block, its total
+ *						in sums[block]; blockDim ints shared
+ *	scan_add(out, scanned_sums, int n)	adds the earlier blocks' totals
+ *	index3(unsigned *out)			3-D grid and block indices
+ *	daxpy(double a, x, y, long long n,	64-bit and double arguments
+ *	      unsigned long long stride, unsigned tag)
  */
-#ifndef VGPU_TESTS_GPU_CORPUS_H
-#define VGPU_TESTS_GPU_CORPUS_H
+#ifndef VGPU_COMMON_CORPUS_H
+#define VGPU_COMMON_CORPUS_H
 
-#define CORPUS_SRC								\
+#define VGPU_CORPUS_SRC								\
 "extern \"C\" __global__ void vadd(const float *a, const float *b, float *c, int n)\n" \
 "{\n"									\
 "	int i = blockIdx.x * blockDim.x + threadIdx.x;\n"		\
@@ -17,8 +35,7 @@
 "\n"									\
 "extern \"C\" __global__ void saxpy(int n, float a, const float *x, float *y)\n" \
 "{\n"									\
-"	int i = blockIdx.x * blockDim.x + threadIdx.x;\n"		\
-"	if (i < n)\n"							\
+"	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)\n" \
 "		y[i] = a * x[i] + y[i];\n"				\
 "}\n"									\
 "\n"									\
@@ -81,6 +98,11 @@
 "}\n"									\
 "\n"									\
 "/* 5-point stencil on a W x H grid, borders copied */\n"		\
+"__device__ float cross5(const float *g, int i, int W)\n"		\
+"{\n"									\
+"	return 0.5f * g[i] + 0.125f * (g[i - 1] + g[i + 1] + g[i - W] + g[i + W]);\n" \
+"}\n"									\
+"\n"									\
 "extern \"C\" __global__ void stencil2d(const float *in, float *out, int W, int H)\n" \
 "{\n"									\
 "	int x = blockIdx.x * blockDim.x + threadIdx.x;\n"		\
@@ -92,7 +114,7 @@
 "		out[i] = in[i];\n"					\
 "		return;\n"						\
 "	}\n"								\
-"	out[i] = 0.5f * in[i] + 0.125f * (in[i - 1] + in[i + 1] + in[i - W] + in[i + W]);\n" \
+"	out[i] = cross5(in, i, W);\n"					\
 "}\n"									\
 "\n"									\
 "/* inclusive scan of ints: per block (Hillis-Steele), block sums, offsets */\n" \
@@ -120,6 +142,22 @@
 "	int i = blockIdx.x * blockDim.x + threadIdx.x;\n"		\
 "	if (blockIdx.x > 0 && i < n)\n"					\
 "		out[i] += scanned_sums[blockIdx.x - 1];\n"		\
+"}\n"									\
+"\n"									\
+"extern \"C\" __global__ void index3(unsigned *out)\n"		\
+"{\n"									\
+"	unsigned bx = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);\n" \
+"	unsigned tx = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);\n" \
+"	unsigned nt = blockDim.x * blockDim.y * blockDim.z;\n"		\
+"	out[bx * nt + tx] = bx * 1000 + tx;\n"				\
+"}\n"									\
+"\n"									\
+"extern \"C\" __global__ void daxpy(double a, const double *x, double *y, long long n,\n" \
+"                                  unsigned long long stride, unsigned tag)\n" \
+"{\n"									\
+"	long long i = (long long)(blockIdx.x * blockDim.x + threadIdx.x) * (long long)stride;\n" \
+"	if (i < n)\n"							\
+"		y[i] = a * x[i] + y[i] + (double)tag;\n"		\
 "}\n"
 
-#endif
+#endif /* VGPU_COMMON_CORPUS_H */
