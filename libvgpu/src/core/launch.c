@@ -59,43 +59,216 @@ struct stage {
 	void *host;
 };
 
+/* One launch on its way: what the steps below share. */
+struct launch {
+	vgpu_session *s;
+	vgpu_kernel *k;
+	const struct vgpu_arg *args;
+	unsigned int n;
+	struct vgpu_argpack pk;		/* the argument values the backend reads */
+	struct vgpu_bk_launch L;
+	uint64_t t0;			/* start, for the statistics (0: not timed) */
+	struct stage stage[VGPU_MAX_PARAMS];	/* GPU buffers copied for a CPU run */
+	int nstage;
+};
+
+/* The backend's launch description from the caller's configuration. */
+static int launch_config(struct launch *x, const struct vgpu_launch_cfg *c)
+{
+	struct vgpu_bk_launch *L = &x->L;
+	uint64_t threads;
+
+	memset(L, 0, sizeof(*L));
+	L->grid[0] = c->grid.x ? c->grid.x : 1;
+	L->grid[1] = c->grid.y ? c->grid.y : 1;
+	L->grid[2] = c->grid.z ? c->grid.z : 1;
+	L->block[0] = c->block.x ? c->block.x : 1;
+	L->block[1] = c->block.y ? c->block.y : 1;
+	L->block[2] = c->block.z ? c->block.z : 1;
+	L->shared_bytes = c->shared_bytes;
+	L->timeout_ns = c->timeout_ms > 0 ? (int64_t)c->timeout_ms * 1000000 : 0;
+	L->args = x->pk.ptrs;
+	L->arg_sizes = x->pk.sizes;
+	L->nr_args = (int)x->n;
+	threads = (uint64_t)L->block[0] * L->block[1] * L->block[2];
+	if (threads > 1024)
+		return vgpu_seterr(x->s, -EINVAL, "block of %llu threads (at most 1024)",
+				   (unsigned long long)threads);
+	return 0;
+}
+
+/*
+ * On the session's GPU. Return: 0 done; a negative errno; 1 it failed and
+ * the policy sends it to the CPU (counted).
+ */
+static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
+{
+	vgpu_session *s = x->s;
+	struct vgpu_bk_launch *L = &x->L;
+	int ret;
+
+	for (unsigned int i = 0; i < x->n; i++) {
+		const struct vgpu_arg *a = &x->args[i];
+
+		ret = vgpu_args_set(&x->pk, i, a, a->type == VGPU_ARG_BUFFER ?
+				    a->v.b.buf->dptr + a->v.b.offset : 0);
+		if (ret) {
+			vgpu_args_release(&x->pk, x->n);
+			return ret;
+		}
+	}
+	L->stream = c->stream ? c->stream->bks : NULL;
+	L->async = c->flags & VGPU_LAUNCH_ASYNC;
+	s->st.launches_gpu++;
+	vgpu_bk_clearerr();
+	ret = s->gpu.ops->launch(s->gpu.ctx, x->k->fn, L);
+	vgpu_args_release(&x->pk, x->n);	/* the driver copied the values */
+	s->async_pending |= L->async;
+	if (!ret && !L->async)
+		ret = L->stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L->stream, -1) :
+				  s->gpu.ops->synchronize(s->gpu.ctx, -1);
+	if (!ret) {
+		s->st.launches_gpu_ok++;
+		if (L->async) {
+			vgpu_compute_async(s);
+		} else {
+			s->st.launch_ns += vgpu_now_ns() - x->t0;
+			/* a device-wide sync ends the async window too */
+			if (!L->stream && s->cp.async_since)
+				vgpu_compute_synced(s);
+			else
+				vgpu_compute_spent(s, vgpu_now_ns() - x->t0);
+		}
+		return 0;
+	}
+	if (ret == -EINVAL || ret == -ETIME || !(s->fallback & VGPU_FALLBACK_LAUNCH)) {
+		s->st.launch_errors++;
+		return vgpu_seterr(s, ret, "%s: launch of %s failed: %s", s->gpu.ops->name,
+				   x->k->name, vgpu_bk_err(&s->gpu));
+	}
+	vgpu_count_fallback(s, VGPU_FB_LAUNCH, "%s: launch of %s failed: %.160s", s->gpu.ops->name,
+			    x->k->name, vgpu_bk_err(&s->gpu));
+	return 1;
+}
+
+/* A host copy of GPU buffer @b for a CPU run, made once per launch. */
+static int stage(struct launch *x, vgpu_buffer *b, void **host)
+{
+	int ret;
+
+	for (int j = 0; j < x->nstage; j++)
+		if (x->stage[j].b == b) {
+			*host = x->stage[j].host;
+			return 0;
+		}
+	*host = malloc(b->size);
+	if (!*host)
+		return -ENOMEM;
+	x->stage[x->nstage].b = b;
+	x->stage[x->nstage++].host = *host;
+	ret = b->bk->ops->memcpy_dtoh(b->bk->ctx, *host, b->dptr, b->size, NULL);
+	if (ret)
+		vgpu_seterr(x->s, ret, "staging for the CPU: %s", vgpu_bk_err(b->bk));
+	return ret;
+}
+
+/* Copy the staged buffers back (when @ret is 0) and free them; the result. */
+static int unstage(struct launch *x, int ret)
+{
+	for (int j = 0; j < x->nstage; j++) {
+		vgpu_buffer *b = x->stage[j].b;
+
+		if (!ret) {
+			ret = b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr, x->stage[j].host, b->size,
+						      NULL);
+			if (ret)
+				vgpu_seterr(x->s, ret, "unstaging from the CPU: %s", vgpu_bk_err(b->bk));
+		}
+		free(x->stage[j].host);
+	}
+	x->nstage = 0;
+	return ret;
+}
+
+/* On the CPU backend: GPU buffers go through host copies. */
+static int launch_cpu(struct launch *x)
+{
+	vgpu_session *s = x->s;
+	struct vgpu_bk *cpu;
+	void *fn = NULL;
+	uint64_t tc;
+	int ret;
+
+	ret = cpu_fn(s, x->k, &fn);
+	if (ret)
+		return ret;
+	cpu = vgpu_cpu_bk(s);
+	if (!s->primary_is_cpu && !s->gpu.ops->synchronize(s->gpu.ctx, -1))	/* GPU work first */
+		vgpu_compute_synced(s);
+	for (unsigned int i = 0; i < x->n; i++) {
+		const struct vgpu_arg *a = &x->args[i];
+		uint64_t addr = 0;
+
+		if (a->type == VGPU_ARG_BUFFER) {
+			vgpu_buffer *b = a->v.b.buf;
+			void *host;
+
+			if (vgpu_is_cpu(s, b->bk)) {
+				addr = b->dptr + a->v.b.offset;
+			} else {
+				ret = stage(x, b, &host);
+				if (ret)
+					goto out;
+				addr = (uint64_t)(uintptr_t)host + a->v.b.offset;
+			}
+		}
+		ret = vgpu_args_set(&x->pk, i, a, addr);
+		if (ret)
+			goto out;
+	}
+	x->L.stream = NULL;
+	x->L.async = false;
+	s->st.launches_cpu++;
+	vgpu_bk_clearerr();
+	tc = vgpu_now_ns();
+	ret = cpu->ops->launch(cpu->ctx, fn, &x->L);
+	tc = vgpu_now_ns() - tc;
+	if (ret)
+		vgpu_seterr(s, ret, "cpu: launch of %s: %s", x->k->name, vgpu_bk_err(cpu));
+	/* the CPU session's device time; a GPU session's CPU time, apart */
+	else if (s->primary_is_cpu)
+		vgpu_compute_spent(s, tc);
+	else
+		vgpu_compute_fallback(s, tc);
+out:
+	vgpu_args_release(&x->pk, x->n);
+	return unstage(x, ret);
+}
+
 static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_launch_cfg *c,
 			 const struct vgpu_arg *args, unsigned n)
 {
-	struct vgpu_argpack pk;
-	struct stage stage[VGPU_MAX_PARAMS];
-	int nstage = 0, ret;
-	bool on_cpu, on_dev, quota_cpu = false, want_cpu = c->flags & VGPU_LAUNCH_CPU;
-	struct vgpu_bk_launch L;
-	struct vgpu_bk *cpu;
-	uint64_t t0, tc;
-	void *fn = NULL;
+	bool on_cpu, quota_cpu = false, want_cpu = c->flags & VGPU_LAUNCH_CPU;
+	struct launch x;	/* not zeroed as a whole: ~4 KiB on every launch's path */
+	int ret;
 
-	memset(&L, 0, sizeof(L));
-	L.grid[0] = c->grid.x ? c->grid.x : 1;
-	L.grid[1] = c->grid.y ? c->grid.y : 1;
-	L.grid[2] = c->grid.z ? c->grid.z : 1;
-	L.block[0] = c->block.x ? c->block.x : 1;
-	L.block[1] = c->block.y ? c->block.y : 1;
-	L.block[2] = c->block.z ? c->block.z : 1;
-	L.shared_bytes = c->shared_bytes;
-	L.timeout_ns = c->timeout_ms > 0 ? (int64_t)c->timeout_ms * 1000000 : 0;
-	L.args = pk.ptrs;
-	L.arg_sizes = pk.sizes;
-	L.nr_args = (int)n;
-	if ((uint64_t)L.block[0] * L.block[1] * L.block[2] > 1024)
-		return vgpu_seterr(s, -EINVAL, "block of %llu threads (at most 1024)",
-				   (unsigned long long)L.block[0] * L.block[1] * L.block[2]);
+	x.s = s;
+	x.k = k;
+	x.args = args;
+	x.n = n;
+	x.nstage = 0;
+	ret = launch_config(&x, c);
+	if (ret)
+		return ret;
 	ret = vgpu_args_check(s, k, args, n, &want_cpu);
 	if (ret)
 		return ret;
-	memset(pk.big, 0, sizeof(pk.big));
+	memset(x.pk.big, 0, sizeof(x.pk.big));
 	on_cpu = want_cpu || vgpu_is_cpu(s, k->mod->bk);
 	s->st.launches++;
 	/* on the session's device: spend its compute lease (wait or fall back) */
-	on_dev = !on_cpu || s->primary_is_cpu;
-	if (on_dev) {
-		ret = vgpu_compute_begin(s, L.timeout_ns, &quota_cpu);
+	if (!on_cpu || s->primary_is_cpu) {
+		ret = vgpu_compute_begin(s, x.L.timeout_ns, &quota_cpu);
 		if (ret) {
 			s->st.launch_errors++;
 			return ret;
@@ -103,127 +276,19 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 		on_cpu = on_cpu || quota_cpu;
 	}
 	/* asynchronous GPU launches are not timed: keep their path short */
-	t0 = on_cpu || !(c->flags & VGPU_LAUNCH_ASYNC) ? vgpu_now_ns() : 0;
+	x.t0 = on_cpu || !(c->flags & VGPU_LAUNCH_ASYNC) ? vgpu_now_ns() : 0;
 	if (!on_cpu) {
-		for (unsigned i = 0; i < n; i++) {
-			const struct vgpu_arg *a = &args[i];
-
-			ret = vgpu_args_set(&pk, i, a, a->type == VGPU_ARG_BUFFER ?
-					    a->v.b.buf->dptr + a->v.b.offset : 0);
-			if (ret) {
-				vgpu_args_release(&pk, n);
-				return ret;
-			}
-		}
-		L.stream = c->stream ? c->stream->bks : NULL;
-		L.async = c->flags & VGPU_LAUNCH_ASYNC;
-		s->st.launches_gpu++;
-		vgpu_bk_clearerr();
-		ret = s->gpu.ops->launch(s->gpu.ctx, k->fn, &L);
-		vgpu_args_release(&pk, n);	/* the driver copied the values */
-		s->async_pending |= L.async;
-		if (!ret && !L.async)
-			ret = L.stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L.stream, -1) :
-					 s->gpu.ops->synchronize(s->gpu.ctx, -1);
-		if (!ret) {
-			s->st.launches_gpu_ok++;
-			if (L.async) {
-				vgpu_compute_async(s);
-			} else {
-				s->st.launch_ns += vgpu_now_ns() - t0;
-				/* a device-wide sync ends the async window too */
-				if (!L.stream && s->cp.async_since)
-					vgpu_compute_synced(s);
-				else
-					vgpu_compute_spent(s, vgpu_now_ns() - t0);
-			}
-			return 0;
-		}
-		if (ret == -EINVAL || ret == -ETIME || !(s->fallback & VGPU_FALLBACK_LAUNCH)) {
-			s->st.launch_errors++;
-			return vgpu_seterr(s, ret, "%s: launch of %s failed: %s", s->gpu.ops->name,
-					   k->name, vgpu_bk_err(&s->gpu));
-		}
-		vgpu_count_fallback(s, VGPU_FB_LAUNCH, "%s: launch of %s failed: %.160s", s->gpu.ops->name,
-			       k->name, vgpu_bk_err(&s->gpu));
+		ret = launch_gpu(&x, c);
+		if (ret <= 0)
+			return ret;
+		if (!x.t0)
+			x.t0 = vgpu_now_ns();
 	}
-	/* on the CPU */
-	if (!t0)
-		t0 = vgpu_now_ns();
-	ret = cpu_fn(s, k, &fn);
-	if (ret) {
-		s->st.launch_errors++;
-		return ret;
-	}
-	cpu = vgpu_cpu_bk(s);
-	if (!s->primary_is_cpu && !s->gpu.ops->synchronize(s->gpu.ctx, -1))	/* GPU work first */
-		vgpu_compute_synced(s);
-	for (unsigned i = 0; i < n; i++) {
-		const struct vgpu_arg *a = &args[i];
-		uint64_t addr = 0;
-
-		if (a->type == VGPU_ARG_BUFFER) {
-			vgpu_buffer *b = a->v.b.buf;
-			void *host = NULL;
-
-			if (vgpu_is_cpu(s, b->bk)) {
-				addr = b->dptr + a->v.b.offset;
-			} else {
-				/* a GPU buffer: stage it through host memory */
-				for (int j = 0; j < nstage; j++)
-					if (stage[j].b == b)
-						host = stage[j].host;
-				if (!host) {
-					host = malloc(b->size);
-					if (!host) {
-						ret = -ENOMEM;
-						goto unstage;
-					}
-					stage[nstage].b = b;
-					stage[nstage++].host = host;
-					ret = b->bk->ops->memcpy_dtoh(b->bk->ctx, host, b->dptr, b->size, NULL);
-					if (ret) {
-						vgpu_seterr(s, ret, "staging for the CPU: %s", vgpu_bk_err(b->bk));
-						goto unstage;
-					}
-				}
-				addr = (uint64_t)(uintptr_t)host + a->v.b.offset;
-			}
-		}
-		ret = vgpu_args_set(&pk, i, a, addr);
-		if (ret)
-			goto unstage;
-	}
-	L.stream = NULL;
-	L.async = false;
-	s->st.launches_cpu++;
-	vgpu_bk_clearerr();
-	tc = vgpu_now_ns();
-	ret = cpu->ops->launch(cpu->ctx, fn, &L);
-	tc = vgpu_now_ns() - tc;
-	if (ret)
-		vgpu_seterr(s, ret, "cpu: launch of %s: %s", k->name, vgpu_bk_err(cpu));
-	/* the CPU session's device time; a GPU session's CPU time, apart */
-	else if (s->primary_is_cpu)
-		vgpu_compute_spent(s, tc);
-	else
-		vgpu_compute_fallback(s, tc);
-unstage:
-	vgpu_args_release(&pk, n);
-	for (int j = 0; j < nstage; j++) {
-		vgpu_buffer *b = stage[j].b;
-
-		if (!ret) {
-			ret = b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr, stage[j].host, b->size, NULL);
-			if (ret)
-				vgpu_seterr(s, ret, "unstaging from the CPU: %s", vgpu_bk_err(b->bk));
-		}
-		free(stage[j].host);
-	}
+	ret = launch_cpu(&x);
 	if (ret)
 		s->st.launch_errors++;
 	else
-		s->st.launch_ns += vgpu_now_ns() - t0;
+		s->st.launch_ns += vgpu_now_ns() - x.t0;
 	return ret;
 }
 
