@@ -14,13 +14,37 @@
 #   make demo            the main job: VM, guests with quotas, work, the books
 #   make check-gpu       libvgpu on a real GPU (tests/gpu/run.sh)
 #   make bench           benchmarks (ratios against baselines of the same run)
+#   make install         libvgpu, tools, udev rule, sysusers.d, modules-load.d,
+#                        exporter unit and default file (DESTDIR, PREFIX, ...)
+#   make install-dkms    the module's source and dkms.conf in /usr/src/vgpu-VERSION
+#   make dist            build/vgpu-VERSION.tar.gz, the source tarball
+#   make deb             Debian packages in build/deb (scripts/deb.sh)
+#   make lintian         lintian on them (errors and warnings fail)
 
 BUILD ?= $(CURDIR)/build
 KVER  ?= $(shell uname -r)
 KDIR  ?= /lib/modules/$(KVER)/build
 export BUILD
+VERSION := $(shell cat $(CURDIR)/VERSION)
 
-.PHONY: all module lib tools preload examples selftests check demo check-gpu bench deps clean
+# What the module is built from (here and by DKMS).
+MODULE_SRC := Kbuild kmod include
+
+# Installation directories. udev, systemd and sysusers read only their own
+# directories, so those default to where this system's udev/systemd look.
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+pcvar = $(or $(shell pkg-config --variable=$(1) $(2) 2>/dev/null),$(3))
+UDEVRULESDIR   ?= $(call pcvar,udevdir,udev,/lib/udev)/rules.d
+SYSTEMDUNITDIR ?= $(call pcvar,systemdsystemunitdir,systemd,/lib/systemd/system)
+SYSUSERSDIR    ?= $(call pcvar,sysusersdir,systemd,/usr/lib/sysusers.d)
+MODULESLOADDIR ?= $(call pcvar,modulesloaddir,systemd,/usr/lib/modules-load.d)
+DKMSSRCDIR     ?= /usr/src/vgpu-$(VERSION)
+export PREFIX
+
+.PHONY: all module lib tools preload examples selftests check demo check-gpu bench deps clean \
+	install install-lib install-tools install-system install-dkms dist deb lintian
 
 all: module lib tools
 
@@ -30,7 +54,7 @@ all: module lib tools
 module:
 	@mkdir -p $(BUILD)/kmod
 	@d=$$(mktemp -d "$(BUILD)/kmod/.$(KVER).XXXXXX") && chmod 755 "$$d" && \
-	cp -r Kbuild kmod include "$$d/" && \
+	cp -r $(MODULE_SRC) "$$d/" && \
 	{ $(MAKE) -C $(KDIR) M="$$d" W=1 modules || { rm -rf "$$d"; exit 1; }; } && \
 	cp "$$d/kmod/vgpu.ko" "$$d/vgpu.ko" && \
 	rm -rf "$(BUILD)/kmod/$(KVER)" && mv "$$d" "$(BUILD)/kmod/$(KVER)"
@@ -64,6 +88,38 @@ check-gpu:
 
 bench:
 	bash bench/run.sh
+
+install: install-lib install-tools install-system
+
+install-lib: lib
+	$(MAKE) -C libvgpu install BUILD=$(BUILD)/libvgpu
+
+install-tools: tools
+	$(MAKE) -C tools install BUILD=$(BUILD)/tools
+
+install-system:
+	install -D -m 0644 system/60-vgpu.rules $(DESTDIR)$(UDEVRULESDIR)/60-vgpu.rules
+	install -D -m 0644 system/vgpu.sysusers $(DESTDIR)$(SYSUSERSDIR)/vgpu.conf
+	install -D -m 0644 system/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/vgpu.conf
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		system/vgpu-exporter.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/vgpu-exporter.service
+	install -m 0644 system/vgpu-exporter.default $(DESTDIR)$(SYSCONFDIR)/default/vgpu-exporter
+
+# The module's source for DKMS; then "dkms install vgpu/$(VERSION)".
+install-dkms:
+	install -d $(DESTDIR)$(DKMSSRCDIR)
+	cp -r $(MODULE_SRC) $(DESTDIR)$(DKMSSRCDIR)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' system/dkms.conf > $(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+
+dist:
+	bash scripts/dist.sh
+
+deb:
+	bash scripts/deb.sh
+
+lintian:
+	bash scripts/deb.sh --lintian
 
 clean:
 	rm -rf $(BUILD)

@@ -4,12 +4,13 @@
 # make check: every test of vgpu.
 #
 #   1. scripts/deps.sh (installs what is missing; fast when nothing is)
-#   2. build libvgpu, tools, selftests (parts not in the tree yet are skipped,
-#      with a message, and count no test)
+#   2. build libvgpu, tools, selftests, the Debian packages (make deb; parts
+#      not in the tree yet are skipped, with a message, and count no test)
 #   3. every executable tests/suites/host/* on this machine
 #   4. for each kernel in build/kernels: build the module (a failure or any
 #      compiler/modpost warning is a failed test), boot it in a VM running
-#      scripts/in-vm.sh (load, tests/suites/vm/*, unload, dmesg check)
+#      scripts/in-vm.sh (load, tests/suites/vm/*, unload, dmesg check, then
+#      tests/suites/vm-noload/*: the packages, installed with DKMS)
 #
 # Each suite prints TAP (TAP 14 subtests allowed, indented by 4 spaces);
 # every "ok"/"not ok" line is counted at any depth except a subtest's summary
@@ -119,7 +120,7 @@ if [ -n "${VGPU_KERNELS:-}" ]; then
 fi
 
 # --- 2. userspace build ---
-stage "build (lib, tools, selftests)"
+stage "build (lib, tools, selftests, deb)"
 JOBS=$(nproc)
 build_part() {	# build_part TARGET DIR [MAKE ARGS...]: make TARGET (or MAKE ARGS)
 	local t=$1 dir=$2 log=$LOGS/build-$1.log
@@ -143,6 +144,9 @@ else	# what "make tools" does, without its libvgpu prerequisite
 	build_part tools tools -C tools BUILD="$BUILD/tools"
 fi
 build_part selftests tests/selftests/vgpu
+# The Debian packages (host/50-packages checks them, vm-noload/10-packages
+# installs them in the VM of each kernel).
+build_part deb . deb
 
 # --- 3. host suites ---
 stage "host suites"

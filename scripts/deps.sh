@@ -5,6 +5,8 @@
 #
 # Debian 12 (bookworm), the supported platform:
 #   build tools, libnl-3/libnl-genl-3, liburing, valgrind, OpenCL (pocl),
+#   packaging (debhelper, dh-dkms, lintian; dkms, openssl for its signing key,
+#   systemd and udev: the VM installs the packages from this machine's root),
 #   qemu-system-x86, virtme-ng (from trixie, pinned at priority 100 so that
 #   nothing else is taken from trixie), linux-source-6.1 (for the kselftest
 #   harness headers) and two kernels to test the module on, image + headers:
@@ -58,7 +60,8 @@ if [ "$DISTRO" = debian ] && [ "${VERSION_CODENAME:-}" != bookworm ]; then
 fi
 
 COMMON_PKGS=(build-essential busybox-static pkg-config libnl-3-dev libnl-genl-3-dev liburing-dev valgrind
-	     qemu-system-x86 pocl-opencl-icd ocl-icd-opencl-dev opencl-headers)
+	     qemu-system-x86 pocl-opencl-icd ocl-icd-opencl-dev opencl-headers
+	     debhelper dh-dkms dkms lintian openssl systemd udev)
 
 # Which of the given packages are not installed (prints them).
 missing_pkgs() {
