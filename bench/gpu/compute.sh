@@ -32,13 +32,17 @@ CF=(-std=gnu11 -O2 -Wall -Wextra -I"$ROOT/libvgpu/include" -I"$ROOT/bench/gpu")
 $CC "${CF[@]}" "$ROOT/bench/gpu/compute_share.c" -o "$GB/compute_share" "${LINK[@]}" >>"$OUT/build.log" 2>&1 &&
 $CC "${CF[@]}" "$ROOT/bench/gpu/vgpu_bench.c" -o "$GB/vgpu_bench" "${LINK[@]}" >>"$OUT/build.log" 2>&1 ||
 	{ tail -30 "$OUT/build.log"; exit 1; }
-if $CC -O2 -Wall -I"$CUDA_HOME/include" -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/raw_cuda.c" \
+# COMPUTE_SHARES_ONLY=1: only compute_share (the baselines are slow to repeat)
+if [ -z "${COMPUTE_SHARES_ONLY:-}" ] &&
+   $CC -O2 -Wall -I"$CUDA_HOME/include" -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/raw_cuda.c" \
 	-o "$GB/raw_cuda" -L"$CUDA_HOME/lib64/stubs" -L"$CUDA_HOME/lib64" -lcuda -lnvrtc \
 	-Wl,-rpath,"$CUDA_HOME/lib64" >>"$OUT/build.log" 2>&1; then
 	echo "== raw_cuda (baseline) ==" | tee -a "$OUT/compute.log"
 	timeout 120 "$GB/raw_cuda" 3 2>&1 | tee -a "$OUT/compute.log"
 fi
-echo "== vgpu_bench (libvgpu, accounting off) ==" | tee -a "$OUT/compute.log"
-timeout 120 "$GB/vgpu_bench" 3 2>&1 | tee -a "$OUT/compute.log"
+if [ -z "${COMPUTE_SHARES_ONLY:-}" ]; then
+	echo "== vgpu_bench (libvgpu, accounting off) ==" | tee -a "$OUT/compute.log"
+	timeout 120 "$GB/vgpu_bench" 3 2>&1 | tee -a "$OUT/compute.log"
+fi
 echo "== compute_share cuda ==" | tee -a "$OUT/compute.log"
 shift 2>/dev/null; timeout 400 "$GB/compute_share" cuda "$@" 2>&1 | tee -a "$OUT/compute.log"

@@ -9,7 +9,8 @@
  *  - CPU sessions and synchronous launches: the wall time of the launch
  *    (the CPU backend's run time is its device time);
  *  - asynchronous GPU launches: at lease boundaries. Each queued launch takes
- *    an estimate off the lease (the last window's time per launch); when the
+ *    an estimate off the lease (the last window's time per launch; the
+ *    session's first async launch is measured alone); when the
  *    lease is spent the device is synchronised once and the window - from the
  *    first launch queued to the completion of the last - is the time really
  *    used, reported with the next lease. A saturated queue keeps the device
@@ -34,8 +35,6 @@
 /* A pseudo-lease when no limit is in force: how often to look again. */
 #define FREE_LEASE_NS	(50ull * 1000000)
 #define MIN_SLICE_NS	(200ull * 1000)
-/* The first async window's guess per launch: a small part of a lease. */
-#define FIRST_EST_DIV	64
 
 static int lease_device(vgpu_session *s)
 {
@@ -78,12 +77,17 @@ void vgpu_compute_spent(vgpu_session *s, uint64_t ns)
 void vgpu_compute_async(vgpu_session *s)
 {
 	struct vgpu_sess_compute *c = &s->cp;
-	uint64_t est = c->est_ns ? c->est_ns : c->slice_ns / FIRST_EST_DIV + 1;
 
 	if (!c->async_since)
 		c->async_since = vgpu_now_ns();
 	c->async_n++;
-	c->left_ns -= est < c->left_ns ? est : c->left_ns;
+	/* no estimate yet: the first launch alone makes a window, measured at
+	 * the next launch (a guess could let a 10 ms kernel run 64 times on a
+	 * lease of 5 ms) */
+	if (!c->est_ns)
+		c->left_ns = 0;
+	else
+		c->left_ns -= c->est_ns < c->left_ns ? c->est_ns : c->left_ns;
 }
 
 void vgpu_compute_fallback(vgpu_session *s, uint64_t ns)
