@@ -331,6 +331,26 @@ static void pool(void)
 		vgpu_session_close(s);
 	}
 	{
+		/* two sessions of one guest share its books: a refusal in one
+		 * releases the other's idle blocks */
+		vgpu_session *s1 = t_session_limits("pool3", 0, 4 * MiB, VGPU_UNLIMITED, VGPU_UNLIMITED);
+		vgpu_session *s2 = t_session_limits("pool3", 0, 4 * MiB, VGPU_UNLIMITED, VGPU_UNLIMITED);
+		int r1 = -1, r2 = -1;
+
+		if (s1 && s2) {
+			r1 = vgpu_buffer_alloc(s1, 3 * MiB, &a);
+			vgpu_buffer_free(a);
+			r2 = vgpu_buffer_alloc(s2, 2 * MiB, &b);
+		}
+		tap_ok(s1 && s2 && r1 == 0 && r2 == 0 && pstats(s1).idle_bytes == 0 &&
+		       usage(s2).used[VGPU_LIB_RES_MEMORY] == 2 * MiB,
+		       "pool: a refusal in one session of a guest releases the idle blocks of its other sessions");
+		vgpu_session_close(s1);
+		if (r2 == 0)
+			vgpu_buffer_free(b);
+		vgpu_session_close(s2);
+	}
+	{
 		struct vgpu_pool_stats bad = { .size = 4 };
 
 		s = t_session("pool2", 0);

@@ -312,10 +312,11 @@ int vgpu_host_free(vgpu_session *sess, void *ptr);
  * smaller), without a driver call or a ledger charge. The guest's books show
  * the pool's reserved bytes - what the device lost - never less. When the
  * ledger refuses a charge or the device is out of memory, the pool first
- * releases its idle blocks and retries, so it never causes a refusal that an
- * unpooled allocation would not get (except across sessions: one session's
- * idle blocks are not released for another session of the same guest; trim
- * them). A block rounded up past a limit that its exact size fits is
+ * releases its idle blocks (and those of the guest's other sessions in this
+ * process) and retries, so it never causes a refusal that an unpooled
+ * allocation would not get (except for the idle blocks of another process's
+ * sessions, or of a session busy in another thread at that moment: trim
+ * those). A block rounded up past a limit that its exact size fits is
  * allocated at its exact size.
  */
 

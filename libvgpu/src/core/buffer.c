@@ -28,7 +28,7 @@ static int charge_block(vgpu_session *s, int device, size_t bytes, size_t *want,
 
 	if (ret != -EDQUOT || !s->pool.on)
 		return ret;
-	if (vgpu_pool_trim_locked(s, 0))
+	if (vgpu_pool_trim_locked(s, 0) + vgpu_pool_trim_guest(s))
 		ret = vgpu_ledger_mem_charge(s->ledger, device, *want, h);
 	if (ret == -EDQUOT && *want != bytes && !vgpu_ledger_get_usage(s->ledger, &u) &&
 	    u.used[VGPU_LIB_RES_MEMORY] <= u.limit[VGPU_LIB_RES_MEMORY] &&

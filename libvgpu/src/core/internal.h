@@ -124,6 +124,7 @@ struct vgpu_session {
 	size_t errcap;
 	struct vgpu_stats st;
 	struct vgpu_pool pool;
+	struct vgpu_list pool_node;	/* in pool.c's list of sessions (same books: same guest) */
 	bool async_pending;		/* asynchronous work queued since the last session sync */
 	struct vgpu_sess_compute cp;
 	char fbtext[VGPU_FB_NR][256];
@@ -259,6 +260,10 @@ void vgpu_pool_new_block(vgpu_session *s, size_t size) VGPU_INTERNAL;
 void vgpu_pool_put(vgpu_session *s, const struct vgpu_pool_block *blk) VGPU_INTERNAL;
 uint64_t vgpu_pool_trim_locked(vgpu_session *s, uint64_t keep) VGPU_INTERNAL;	/* bytes freed */
 void vgpu_pool_destroy(vgpu_session *s) VGPU_INTERNAL;
+/* the other sessions of s's guest in this process: their idle blocks (bytes freed) */
+uint64_t vgpu_pool_trim_guest(vgpu_session *s) VGPU_INTERNAL;
+void vgpu_pool_register(vgpu_session *s) VGPU_INTERNAL;		/* at open, s->lock not held */
+void vgpu_pool_unregister(vgpu_session *s) VGPU_INTERNAL;	/* first thing at close */
 
 /* module.c: the globals the host wrote, from @m's backend into its new CPU copy */
 void vgpu_module_globals_to_cpu(vgpu_module *m) VGPU_INTERNAL;

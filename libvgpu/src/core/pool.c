@@ -18,6 +18,11 @@
  *
  * Only charged device buffers of the session's own backend are pooled (not
  * host-memory buffers of the quota fallback). Called with s->lock held.
+ *
+ * Sessions of one guest in a process share its books (the in-process
+ * ledger's, or the kernel's): a refusal also releases the idle blocks of the
+ * guest's other sessions here. Their locks are only tried (another session
+ * may be waiting for ours), and a closing session leaves the list first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -135,6 +140,43 @@ uint64_t vgpu_pool_trim_locked(vgpu_session *s, uint64_t keep)
 		freed += blk.size;
 	}
 	p->trims++;
+	return freed;
+}
+
+static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vgpu_list sessions = { &sessions, &sessions };
+
+void vgpu_pool_register(vgpu_session *s)
+{
+	pthread_mutex_lock(&sessions_lock);
+	vgpu_list_add(&sessions, &s->pool_node);
+	pthread_mutex_unlock(&sessions_lock);
+}
+
+void vgpu_pool_unregister(vgpu_session *s)
+{
+	if (!s->pool_node.next)
+		return;		/* never registered (a failed open) */
+	pthread_mutex_lock(&sessions_lock);
+	vgpu_list_del(&s->pool_node);
+	pthread_mutex_unlock(&sessions_lock);
+	s->pool_node.next = s->pool_node.prev = NULL;
+}
+
+uint64_t vgpu_pool_trim_guest(vgpu_session *s)
+{
+	uint64_t freed = 0;
+
+	pthread_mutex_lock(&sessions_lock);
+	for (struct vgpu_list *n = sessions.next; n != &sessions; n = n->next) {
+		vgpu_session *o = vgpu_container_of(n, vgpu_session, pool_node);
+
+		if (o == s || strcmp(o->guest, s->guest) || pthread_mutex_trylock(&o->lock))
+			continue;
+		freed += vgpu_pool_trim_locked(o, 0);
+		pthread_mutex_unlock(&o->lock);
+	}
+	pthread_mutex_unlock(&sessions_lock);
 	return freed;
 }
 

@@ -300,6 +300,7 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 	if (s->cache_on && vgpu_cache_open(&s->cache, o.cache_dir, o.cache_mem_bytes,
 					   o.cache_disk_bytes))
 		s->cache = NULL;	/* compile without a cache */
+	vgpu_pool_register(s);
 	*out = s;
 	return 0;
 fail:
@@ -311,6 +312,7 @@ fail:
 
 static int session_free(vgpu_session *s)
 {
+	vgpu_pool_unregister(s);	/* from now on no other session's refusal trims ours */
 	vgpu_compute_close(s);
 	while (s->batches.next != &s->batches) {
 		vgpu_batch *b = vgpu_container_of(s->batches.next, vgpu_batch, node);
