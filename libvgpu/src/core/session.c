@@ -170,58 +170,57 @@ bool vgpu_is_cpu(vgpu_session *s, struct vgpu_bk *bk)
 
 static int session_free(vgpu_session *s);
 
-VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_opts *opts)
+/* The options, checked, with the environment's overrides applied. */
+static int open_opts(struct vgpu_session_opts *o, const struct vgpu_session_opts *opts)
 {
-	struct vgpu_session_opts o;
-	struct vgpu_ledger_limits lim;
-	const char *e, *why = "";
-	char lwhy[256] = "";
-	vgpu_session *s;
-	uint32_t want;
 	uint64_t dev;
-	int ret, mode, kind;
+	const char *e;
+	int ret, kind;
 
-	open_err[0] = 0;
-	if (!out)
-		return open_fail(-EINVAL, "NULL session pointer");
-	*out = NULL;
-	memset(&o, 0, sizeof(o));
+	memset(o, 0, sizeof(*o));
 	if (opts) {
-		if (opts->size < sizeof(o))
-			return open_fail(-EINVAL, "opts->size %u: at least %zu", opts->size, sizeof(o));
-		memcpy(&o, opts, sizeof(o));
-		if (o.flags & ~(VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_DEVICE_LEDGER |
-				VGPU_SESSION_LIMITS | VGPU_SESSION_NO_CACHE | VGPU_SESSION_NO_POOL))
-			return open_fail(-EINVAL, "opts->flags %#x: unknown bits", o.flags);
-		if ((o.flags & VGPU_SESSION_NO_DEVICE_LEDGER) && (o.flags & VGPU_SESSION_DEVICE_LEDGER))
+		if (opts->size < sizeof(*o))
+			return open_fail(-EINVAL, "opts->size %u: at least %zu", opts->size, sizeof(*o));
+		memcpy(o, opts, sizeof(*o));
+		if (o->flags & ~(VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_DEVICE_LEDGER |
+				 VGPU_SESSION_LIMITS | VGPU_SESSION_NO_CACHE | VGPU_SESSION_NO_POOL))
+			return open_fail(-EINVAL, "opts->flags %#x: unknown bits", o->flags);
+		if ((o->flags & VGPU_SESSION_NO_DEVICE_LEDGER) && (o->flags & VGPU_SESSION_DEVICE_LEDGER))
 			return open_fail(-EINVAL, "opts->flags: NO_DEVICE_LEDGER and DEVICE_LEDGER");
-		if (o.backend >= VGPU_BACKEND_NR || (o.fallback & ~VGPU_FALLBACK_ALL))
+		if (o->backend >= VGPU_BACKEND_NR || (o->fallback & ~VGPU_FALLBACK_ALL))
 			return open_fail(-EINVAL, "opts: unknown backend %u or fallback bits %#x",
-					 o.backend, o.fallback);
+					 o->backend, o->fallback);
 	}
 	ret = vgpu_env_check(open_err, sizeof(open_err));
 	if (ret)
 		return ret;
-	if (!o.guest) {
+	if (!o->guest) {
 		e = getenv("VGPU_GUEST");
-		o.guest = e && *e ? e : "default";
+		o->guest = e && *e ? e : "default";
 	}
-	if (!*o.guest || strlen(o.guest) >= 32)
-		return open_fail(-EINVAL, "guest name '%s': 1 to 31 bytes", o.guest);
+	if (!*o->guest || strlen(o->guest) >= 32)
+		return open_fail(-EINVAL, "guest name '%s': 1 to 31 bytes", o->guest);
 	if (!vgpu_env_word("VGPU_BACKEND", vgpu_env_backend_words, &kind))
-		o.backend = (uint32_t)kind;
-	vgpu_env_flags("VGPU_FALLBACK", vgpu_env_fallback_words, &o.fallback);
+		o->backend = (uint32_t)kind;
+	vgpu_env_flags("VGPU_FALLBACK", vgpu_env_fallback_words, &o->fallback);
 	if (!vgpu_env_uint("VGPU_DEVICE", 0, 0x7fffffff, &dev))
-		o.device = (uint32_t)dev;
+		o->device = (uint32_t)dev;
+	return 0;
+}
 
-	s = calloc(1, sizeof(*s));
+/* An empty session for @o (no ledger, no backend yet); NULL: no memory. */
+static vgpu_session *session_new(const struct vgpu_session_opts *o)
+{
+	vgpu_session *s = calloc(1, sizeof(*s));
+	bool pool = true;	/* VGPU_POOL was checked at open (core/env.c) */
+
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	s->errcap = 1024;
 	s->err = calloc(1, s->errcap);
 	if (!s->err) {
 		free(s);
-		return -ENOMEM;
+		return NULL;
 	}
 	s->magic = VGPU_MAGIC_SESSION;
 	pthread_mutex_init(&s->lock, NULL);
@@ -230,26 +229,43 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 	vgpu_list_init(&s->modules);
 	vgpu_list_init(&s->pins);
 	vgpu_list_init(&s->batches);
-	snprintf(s->guest, sizeof(s->guest), "%s", o.guest);
-	s->device = (int)o.device;
-	s->cpu_threads = o.cpu_threads;
-	s->fallback = o.fallback;
+	snprintf(s->guest, sizeof(s->guest), "%s", o->guest);
+	s->device = (int)o->device;
+	s->cpu_threads = o->cpu_threads;
+	s->fallback = o->fallback;
+	s->cache_on = !(o->flags & VGPU_SESSION_NO_CACHE);
+	vgpu_env_bool("VGPU_POOL", &pool);
+	s->pool.on = !(o->flags & VGPU_SESSION_NO_POOL) && pool;
+	return s;
+}
+
+/* Attach to the guest's books: /dev/vgpu, or in-process as @o says. */
+static int session_ledger(vgpu_session *s, const struct vgpu_session_opts *o, char *why,
+			  size_t len)
+{
+	struct vgpu_ledger_limits lim;
+	int mode;
 
 	memset(&lim, 0, sizeof(lim));
-	if (o.flags & VGPU_SESSION_LIMITS) {
+	if (o->flags & VGPU_SESSION_LIMITS) {
 		lim.set = true;
-		lim.limit[VGPU_LIB_RES_MEMORY] = o.mem_limit;
-		lim.limit[VGPU_LIB_RES_PINNED] = o.pinned_limit;
-		lim.limit[VGPU_LIB_RES_CONTEXTS] = o.context_limit;
+		lim.limit[VGPU_LIB_RES_MEMORY] = o->mem_limit;
+		lim.limit[VGPU_LIB_RES_PINNED] = o->pinned_limit;
+		lim.limit[VGPU_LIB_RES_CONTEXTS] = o->context_limit;
 	}
-	mode = o.flags & VGPU_SESSION_NO_DEVICE_LEDGER ? 1 :
-	       o.flags & VGPU_SESSION_DEVICE_LEDGER ? 2 : 0;
-	ret = vgpu_ledger_open(&s->ledger, s->guest, mode, &lim, lwhy, sizeof(lwhy));
-	if (ret)
-		goto fail;
+	mode = o->flags & VGPU_SESSION_NO_DEVICE_LEDGER ? 1 :
+	       o->flags & VGPU_SESSION_DEVICE_LEDGER ? 2 : 0;
+	return vgpu_ledger_open(&s->ledger, s->guest, mode, &lim, why, len);
+}
 
-	/* pick the backend */
-	want = o.backend;
+/* The backend asked for (auto: CUDA, else HIP, else the CPU), or the CPU
+ * where the fallback policy allows it; its context opened and charged. */
+static int session_backend(vgpu_session *s, const struct vgpu_session_opts *o)
+{
+	uint32_t want = o->backend;
+	const char *why = "";
+	int ret;
+
 	if (want == VGPU_BACKEND_AUTO) {
 		const char *w1 = "", *w2 = "";
 
@@ -263,12 +279,11 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 		}
 	} else if (want != VGPU_BACKEND_CPU) {
 		ret = probe((int)want, &why);
-		if (ret <= 0 || (int)o.device >= ret) {
+		if (ret <= 0 || (int)o->device >= ret) {
 			if (!(s->fallback & VGPU_FALLBACK_NO_GPU)) {
 				vgpu_seterr(s, 0, "%s%s", why,
 					    ret > 0 ? ": no such device index" : "");
-				ret = ret > 0 ? -ENOENT : -ENODEV;
-				goto fail;
+				return ret > 0 ? -ENOENT : -ENODEV;
 			}
 			vgpu_count_fallback(s, VGPU_FB_NO_GPU, "%s", ret > 0 ? "no such device index" : why);
 			want = VGPU_BACKEND_CPU;
@@ -286,16 +301,36 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 		s->primary_is_cpu = true;
 		ret = bk_open(s, &s->gpu, &vgpu_backend_cpu, true);
 	}
+	if (!ret)
+		s->st.backend = (uint32_t)s->gpu.ops->kind;
+	return ret;
+}
+
+VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_opts *opts)
+{
+	struct vgpu_session_opts o;
+	char lwhy[256] = "";
+	vgpu_session *s;
+	int ret;
+
+	open_err[0] = 0;
+	if (!out)
+		return open_fail(-EINVAL, "NULL session pointer");
+	*out = NULL;
+	ret = open_opts(&o, opts);
 	if (ret)
-		goto fail;
-	s->st.backend = (uint32_t)s->gpu.ops->kind;
-
-	s->cache_on = !(o.flags & VGPU_SESSION_NO_CACHE);
-	{
-		bool pool = true;	/* VGPU_POOL was checked at open (core/env.c) */
-
-		vgpu_env_bool("VGPU_POOL", &pool);
-		s->pool.on = !(o.flags & VGPU_SESSION_NO_POOL) && pool;
+		return ret;
+	s = session_new(&o);
+	if (!s)
+		return open_fail(-ENOMEM, "no memory for a session");
+	ret = session_ledger(s, &o, lwhy, sizeof(lwhy));
+	if (!ret)
+		ret = session_backend(s, &o);
+	if (ret) {
+		/* keep no session: its last error becomes the thread's open error */
+		open_fail(ret, "%s", s->err[0] ? s->err : lwhy);
+		session_free(s);
+		return ret;
 	}
 	if (s->cache_on && vgpu_cache_open(&s->cache, o.cache_dir, o.cache_mem_bytes,
 					   o.cache_disk_bytes))
@@ -303,11 +338,6 @@ VGPU_EXPORT int vgpu_session_open(vgpu_session **out, const struct vgpu_session_
 	vgpu_pool_register(s);
 	*out = s;
 	return 0;
-fail:
-	/* keep no session: its last error becomes the thread's open error */
-	open_fail(ret, "%s", s->err[0] ? s->err : lwhy);
-	session_free(s);
-	return ret;
 }
 
 static int session_free(vgpu_session *s)
