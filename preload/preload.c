@@ -275,8 +275,8 @@ static void *dlsym_hook(void *handle, const char *name, void *caller)
 	void *r;
 
 	pl_init();
-	if (pl.off || !rd || (strncmp(name, "cu", 2) && strncmp(name, "nvml", 4)))
-		return NULL;
+	if (!pl.active || !rd || (strncmp(name, "cu", 2) && strncmp(name, "nvml", 4)))
+		return NULL;	/* off, or no guest: the driver's own functions */
 	h = pl_hook_find(name);
 	if (!h || called_from_bound(caller))
 		return NULL;
@@ -344,7 +344,7 @@ void *pl_proc_address(const char *sym, void *real, int version, uint64_t flags)
 	int n;
 
 	pl_init();
-	if (pl.off || !real || !sym)
+	if (!pl.active || !real || !sym)
 		return real;
 	for (h = __start_pl_hooks; h < __stop_pl_hooks; h++)
 		if (h->wrap == real)

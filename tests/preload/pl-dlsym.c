@@ -9,7 +9,7 @@
  * per-thread-stream variants), and entry points of versions newer than the
  * build's header passing through untouched.
  *   pl-dlsym        the checks (guest limits as for pl-direct)
- *   pl-dlsym off    VGPU_PRELOAD=off: nothing is wrapped
+ *   pl-dlsym off    VGPU_PRELOAD=off, or no VGPU_GUEST: nothing is wrapped
  */
 #define _GNU_SOURCE
 #define __CUDA_API_VERSION_INTERNAL 1
