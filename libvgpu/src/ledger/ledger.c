@@ -632,8 +632,8 @@ static void cb_settle(struct book *b, struct cbudget *c, struct cslot *slot, uin
  * In-process, one session at a time holds a device: its lease's work is
  * measured from its first launch to its completion, a window that another
  * session's work must not share, or both would be charged for it. A lease
- * held longer than twice its length (a session that stopped launching) no
- * longer holds the device. A holder that settles while another session
+ * held longer than twice its length and a period (a session that stopped
+ * launching) no longer holds the device. A holder that settles while another session
  * waits hands the device over.
  */
 static struct {
@@ -670,10 +670,12 @@ static bool cdev_take(struct vgpu_lib_ledger *l, int device, uint64_t now, uint6
 	return true;
 }
 
-static void cdev_hold(struct vgpu_lib_ledger *l, int device, uint64_t now, uint64_t granted)
+static void cdev_hold(struct vgpu_lib_ledger *l, int device, uint64_t now, uint64_t granted,
+		      uint64_t period_ns)
 {
+	/* a kernel may run far past a small grant: the hold lasts a period at least */
 	cdev[device].owner = l;
-	cdev[device].until = now + 2 * granted + 1000000ull;
+	cdev[device].until = now + (2 * granted > period_ns ? 2 * granted : period_ns) + 1000000ull;
 	if (cdev[device].waiter == l)
 		cdev[device].waiter = NULL;
 }
@@ -755,7 +757,7 @@ static int ip_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_le
 		slot->granted = granted;
 		slot->gen = c->gen;
 		if (granted)
-			cdev_hold(l, device, now, granted);
+			cdev_hold(l, device, now, granted, c->period_ns);
 	}
 	a->granted_ns = granted;
 	a->period_ns = c->period_ns;
