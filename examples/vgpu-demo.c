@@ -4,6 +4,7 @@
  * guest's books.
  *
  *   vgpu-demo GUEST ELEMENTS [none|quota]
+ *   vgpu-demo GUEST ELEMENTS share SECONDS
  *
  * Compiles the kernel corpus (common/corpus.h) and runs its saxpy and its
  * shared-memory reduction: allocates three buffers of
@@ -13,11 +14,16 @@
  * "none" fails cleanly with the quota's errno, "quota" puts the buffers in
  * host memory and runs the kernels on the CPU backend (counted).
  *
+ * "share" then keeps the device busy with saxpy for SECONDS and prints the
+ * device time the guest got (its GPU time limit at work: two guests run at
+ * once get their shares).
+ *
  * Exit status: 0 the work ran and was right, 3 refused by a quota (policy
  * "none"), 1 anything else.
  */
 #include <errno.h>
 #include <math.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +31,48 @@
 #include <vgpu/libvgpu.h>
 
 #include "common/corpus.h"	/* saxpy, reduce_sum: the kernels every test runs */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* saxpy for @secs seconds: how much device time did the guest get? */
+static int share(vgpu_session *s, vgpu_kernel *k, struct vgpu_launch_cfg *cfg,
+		 struct vgpu_arg *a, double secs, const char *guest)
+{
+	struct vgpu_stats st0 = { .size = sizeof(st0) }, st1 = { .size = sizeof(st1) };
+	struct vgpu_ledger_usage u = { .size = sizeof(u) };
+	double t0, t1;
+	long launches = 0;
+	int err = 0;
+
+	vgpu_stats_get(s, &st0);
+	t0 = now_s();
+	while (!err && now_s() - t0 < secs) {
+		err = vgpu_launch(k, cfg, a, 4);
+		launches++;
+	}
+	t1 = now_s();
+	vgpu_stats_get(s, &st1);
+	vgpu_ledger_usage(s, &u);
+	if (err) {
+		fprintf(stderr, "vgpu-demo: launch: %s: %s\n", strerror(-err), vgpu_last_error(s));
+		return err;
+	}
+	char lim[16] = "none";
+
+	if (u.compute_limit)
+		snprintf(lim, sizeof(lim), "%u %%", u.compute_limit);
+	printf("  %s: %ld launches in %.1f s; device time %.0f ms = %.1f %% (limit %s), waited %.0f ms for its share\n",
+	       guest, launches, t1 - t0, (st1.compute_ns - st0.compute_ns) / 1e6,
+	       (st1.compute_ns - st0.compute_ns) / 1e7 / (t1 - t0), lim,
+	       (st1.compute_throttled_ns - st0.compute_throttled_ns) / 1e6);
+	return 0;
+}
 
 static void print_books(vgpu_session *s, const char *guest)
 {
@@ -72,7 +120,7 @@ int main(int argc, char **argv)
 	size_t bytes;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s GUEST ELEMENTS [none|quota]\n", argv[0]);
+		fprintf(stderr, "usage: %s GUEST ELEMENTS [none|quota | share SECONDS]\n", argv[0]);
 		return 2;
 	}
 	guest = argv[1];
@@ -168,6 +216,15 @@ int main(int argc, char **argv)
 	}
 	printf("  saxpy + reduce_sum over %d elements: %.3f (plain C: %.3f) - correct\n", n, got, want);
 	status = 0;
+	if (argc > 4 && !strcmp(argv[3], "share")) {
+		struct vgpu_arg a[] = { vgpu_arg_i32(n), vgpu_arg_f32(1.0f), vgpu_arg_buf(bx),
+					vgpu_arg_buf(by) };
+
+		cfg.shared_bytes = 0;
+		if (share(s, k_saxpy, &cfg, a, atof(argv[4]), guest))
+			status = 1;
+		goto out;
+	}
 books:
 	print_books(s, guest);
 out:

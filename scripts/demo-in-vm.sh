@@ -39,6 +39,13 @@ run "$demo" vm-small 1048576 quota || fail=1
 say "vm-small with work that fits its quota (64K floats)"
 run "$demo" vm-small 65536 none || fail=1
 
+say "GPU time: both guests keep the device busy for 3 s at once; compute 60 % and 20 % of each 100 ms"
+"$demo" vm-large 4096 share 3 > /tmp/share-large 2>&1 &
+large=$!
+"$demo" vm-small 4096 share 3 > /tmp/share-small 2>&1 || fail=1
+wait "$large" || fail=1
+grep -h 'device time' /tmp/share-large /tmp/share-small || { cat /tmp/share-large /tmp/share-small; fail=1; }
+
 say "The books (kept by the kernel; every session has closed, so nothing is in use)"
 run "$ctl" guest show vm-large
 run "$ctl" guest show vm-small

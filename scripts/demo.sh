@@ -7,7 +7,8 @@
 # kernel of build/kernels, libvgpu, the tools and the example, then boots that
 # kernel in a VM (scripts/demo-in-vm.sh): two guests with different quotas run
 # real kernels through libvgpu; the small one is refused at its memory quota,
-# once failing cleanly and once falling back; the books are printed.
+# once failing cleanly and once falling back; both keep the device busy at
+# once and get their GPU time shares (printed); the books are printed.
 #
 # Env: BUILD, VGPU_DEMO_KERNEL (a kernel of build/kernels).
 set -euo pipefail
