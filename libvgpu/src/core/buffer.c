@@ -197,14 +197,16 @@ static void *bk_stream(vgpu_buffer *b, vgpu_stream *st)
 	return st && b->bk == &b->sess->gpu ? st->bks : NULL;
 }
 
-static int do_write(vgpu_buffer *b, size_t off, const void *src, size_t n, vgpu_stream *st)
+/* Between @b and host memory: to the device (@write) or from it. */
+static int do_host(vgpu_buffer *b, size_t off, void *host, size_t n, vgpu_stream *st, bool write)
 {
 	vgpu_session *s;
+	void *bks;
 	int ret;
 
 	CHECK_BUF(b);
 	s = b->sess;
-	if (!src)
+	if (!host)
 		return vgpu_seterr(s, -EINVAL, "NULL host pointer");
 	ret = check_range(b, off, n);
 	if (ret)
@@ -212,35 +214,15 @@ static int do_write(vgpu_buffer *b, size_t off, const void *src, size_t n, vgpu_
 	CHECK_STREAM_OF(st, s);
 	pthread_mutex_lock(&s->lock);
 	vgpu_bk_clearerr();
-	ret = b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr + off, src, n, bk_stream(b, st));
-	s->async_pending |= bk_stream(b, st) != NULL;
+	bks = bk_stream(b, st);
+	ret = write ? b->bk->ops->memcpy_htod(b->bk->ctx, b->dptr + off, host, n, bks) :
+		      b->bk->ops->memcpy_dtoh(b->bk->ctx, host, b->dptr + off, n, bks);
+	s->async_pending |= bks != NULL;
 	if (ret)
-		vgpu_seterr(s, ret, "%s: write: %s", b->bk->ops->name, vgpu_bk_err(b->bk));
-	else
+		vgpu_seterr(s, ret, "%s: %s: %s", b->bk->ops->name, write ? "write" : "read",
+			    vgpu_bk_err(b->bk));
+	else if (write)
 		s->st.bytes_h2d += n;
-	pthread_mutex_unlock(&s->lock);
-	return ret;
-}
-
-static int do_read(vgpu_buffer *b, size_t off, void *dst, size_t n, vgpu_stream *st)
-{
-	vgpu_session *s;
-	int ret;
-
-	CHECK_BUF(b);
-	s = b->sess;
-	if (!dst)
-		return vgpu_seterr(s, -EINVAL, "NULL host pointer");
-	ret = check_range(b, off, n);
-	if (ret)
-		return ret;
-	CHECK_STREAM_OF(st, s);
-	pthread_mutex_lock(&s->lock);
-	vgpu_bk_clearerr();
-	ret = b->bk->ops->memcpy_dtoh(b->bk->ctx, dst, b->dptr + off, n, bk_stream(b, st));
-	s->async_pending |= bk_stream(b, st) != NULL;
-	if (ret)
-		vgpu_seterr(s, ret, "%s: read: %s", b->bk->ops->name, vgpu_bk_err(b->bk));
 	else
 		s->st.bytes_d2h += n;
 	pthread_mutex_unlock(&s->lock);
@@ -288,12 +270,12 @@ static int do_copy(vgpu_buffer *d, size_t doff, vgpu_buffer *sb, size_t soff, si
 
 VGPU_EXPORT int vgpu_buffer_write(vgpu_buffer *d, size_t off, const void *src, size_t n)
 {
-	return do_write(d, off, src, n, NULL);
+	return do_host(d, off, (void *)src, n, NULL, true);
 }
 
 VGPU_EXPORT int vgpu_buffer_read(vgpu_buffer *b, size_t off, void *dst, size_t n)
 {
-	return do_read(b, off, dst, n, NULL);
+	return do_host(b, off, dst, n, NULL, false);
 }
 
 VGPU_EXPORT int vgpu_buffer_copy(vgpu_buffer *d, size_t doff, vgpu_buffer *s, size_t soff, size_t n)
@@ -304,13 +286,13 @@ VGPU_EXPORT int vgpu_buffer_copy(vgpu_buffer *d, size_t doff, vgpu_buffer *s, si
 VGPU_EXPORT int vgpu_buffer_write_async(vgpu_buffer *d, size_t off, const void *src, size_t n,
 					vgpu_stream *st)
 {
-	return do_write(d, off, src, n, st);
+	return do_host(d, off, (void *)src, n, st, true);
 }
 
 VGPU_EXPORT int vgpu_buffer_read_async(vgpu_buffer *b, size_t off, void *dst, size_t n,
 				       vgpu_stream *st)
 {
-	return do_read(b, off, dst, n, st);
+	return do_host(b, off, dst, n, st, false);
 }
 
 VGPU_EXPORT int vgpu_buffer_copy_async(vgpu_buffer *d, size_t doff, vgpu_buffer *s, size_t soff,
