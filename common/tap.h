@@ -35,6 +35,7 @@ struct tap_level {
 struct tap_state {
 	int depth;
 	int failed_total;
+	int skipped_total;
 	struct tap_level lv[TAP_MAX_DEPTH];
 };
 
@@ -71,8 +72,12 @@ static inline void tap_result(int pass, const char *fmt, va_list ap, const char 
 	tap_indent();
 	fputs(pre, stdout);
 	vprintf(fmt, ap);
-	if (skip_why)
-		printf(" # SKIP %s", skip_why);
+	if (skip_why) {
+		fputs(" # SKIP ", stdout);
+		for (const char *c = skip_why; *c; c++)	/* one line, no second directive */
+			fputc(*c == '\n' || *c == '#' ? ' ' : *c, stdout);
+		tap_state.skipped_total++;
+	}
 	fputc('\n', stdout);
 	fflush(stdout);
 }
@@ -159,6 +164,12 @@ static inline int tap_end(void)
 static inline int tap_failed(void)
 {
 	return tap_state.failed_total;
+}
+
+/* tap_skipped - results skipped so far (every depth) */
+static inline int tap_skipped(void)
+{
+	return tap_state.skipped_total;
 }
 
 /* tap_done - close open subtests, print the plan; the exit status to return */

@@ -26,52 +26,12 @@
 
 #include "vgpu/libvgpu.h"
 #include "common/corpus.h"
+#include "common/tap.h"
 
 #define MiB (1024ull * 1024)
 
-static int ntests, nfail, nskip;
 static char cuda_skip[512];		/* non-empty: why CUDA tests skip */
 
-static void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", ok ? "" : "not ", ++ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		nfail++;
-}
-
-static void skip(const char *name, const char *why)
-{
-	char w[300];
-
-	snprintf(w, sizeof(w), "%s", why);
-	for (char *p = w; *p; p++)
-		if (*p == '\n' || *p == '#')
-			*p = ' ';
-	printf("ok %d %s # SKIP %s\n", ++ntests, name, w);
-	fflush(stdout);
-	nskip++;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 /* ------------------------------------------------------------- helpers */
 
@@ -436,11 +396,11 @@ static void test_corpus(void)
 
 		snprintf(name, sizeof(name), "corpus: %s: cuda == cpu backend == plain C", c->name);
 		if (cuda_skip[0]) {
-			skip(name, cuda_skip);
+			tap_skip(cuda_skip, "%s", name);
 			continue;
 		}
 		if (rg || rc) {
-			result(false, "%s (%s)", name, rg ? gpu.err : cpu.err);
+			tap_ok(false, "%s (%s)", name, rg ? gpu.err : cpu.err);
 			continue;
 		}
 		memset(og, 0xff, cap);
@@ -448,17 +408,17 @@ static void test_corpus(void)
 		eg = c->fn(&gpu, og, &lg);
 		ec = c->fn(&cpu, oc, &lc);
 		if (eg || ec) {
-			result(false, "%s (%s)", name, eg ? gpu.err : cpu.err);
+			tap_ok(false, "%s (%s)", name, eg ? gpu.err : cpu.err);
 			continue;
 		}
 		c->ref(oref);
 		bad = compare(c, og, oref, lg, c->tol, msg, sizeof(msg));
 		if (bad) {
-			result(false, "%s (cuda vs C: %s)", name, bad);
+			tap_ok(false, "%s (cuda vs C: %s)", name, bad);
 			continue;
 		}
 		bad = compare(c, og, oc, lg, c->tol * 2, msg, sizeof(msg));
-		result(!bad, "%s%s%s", name, bad ? " (cuda vs cpu: " : "", bad ? bad : "");
+		tap_ok(!bad, "%s%s%s", name, bad ? " (cuda vs cpu: " : "", bad ? bad : "");
 		if (bad)
 			printf("# )\n");
 	}
@@ -534,19 +494,19 @@ static void test_open_and_props(void)
 	if (ret == 0 && vgpu_session_backend(s) != VGPU_BACKEND_CUDA) {
 		vgpu_fallback_text(s, VGPU_FB_NO_GPU, fb, sizeof(fb));
 		snprintf(cuda_skip, sizeof(cuda_skip), "no CUDA GPU: %s", fb[0] ? fb : "(no reason given)");
-		result(fb[0] != 0, "cuda: absent CUDA is a clean fallback with a reason (%s)", fb);
+		tap_ok(fb[0] != 0, "cuda: absent CUDA is a clean fallback with a reason (%s)", fb);
 		vgpu_session_close(s);
 		return;
 	}
 	if (ret) {
 		snprintf(cuda_skip, sizeof(cuda_skip), "no CUDA: session_open: %s", strerror(-ret));
-		result(false, "cuda: session opens (%s)", strerror(-ret));
+		tap_ok(false, "cuda: session opens (%s)", strerror(-ret));
 		return;
 	}
-	result(true, "cuda: session opens on the CUDA backend");
+	tap_ok(true, "cuda: session opens on the CUDA backend");
 	n = vgpu_device_count(s);
 	ret = n > 0 ? vgpu_device_props(s, 0, &p) : n;
-	result(ret == 0 && p.cc_major >= 3 && p.multiprocessors > 0 && p.total_mem > 0 && p.warp_size == 32 &&
+	tap_ok(ret == 0 && p.cc_major >= 3 && p.multiprocessors > 0 && p.total_mem > 0 && p.warp_size == 32 &&
 	       p.max_threads_per_block >= 512 && p.name[0],
 	       "cuda: device properties (%d device(s); 0: %s, cc %u.%u, %u SMs, %.1f GiB, %llu KiB shared/block)",
 	       n, p.name, p.cc_major, p.cc_minor, p.multiprocessors, p.total_mem / 1073741824.0,
@@ -555,10 +515,10 @@ static void test_open_and_props(void)
 		struct vgpu_device_props q = { .size = sizeof(q) };
 
 		if (vgpu_device_props(s, i, &q) == 0)
-			diag("device %d: %s, cc %u.%u, %u SMs", i, q.name, q.cc_major, q.cc_minor, q.multiprocessors);
+			tap_diag("device %d: %s, cc %u.%u, %u SMs", i, q.name, q.cc_major, q.cc_minor, q.multiprocessors);
 	}
 	ret = vgpu_device_props(s, n, &p);
-	result(ret == -ENOENT, "cuda: device index %d (one past the last) is -ENOENT (got %d)", n, ret);
+	tap_ok(ret == -ENOENT, "cuda: device index %d (one past the last) is -ENOENT (got %d)", n, ret);
 	vgpu_session_close(s);
 }
 
@@ -587,7 +547,7 @@ static void test_no_cuda_library(void)
 		_exit(strstr(fb, "libcuda") && ret == -ENODEV ? 0 : 2);
 	}
 	waitpid(pid, &st, 0);
-	result(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s (child status %d)", name,
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s (child status %d)", name,
 	       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
@@ -602,25 +562,25 @@ static void test_hip(void)
 		struct vgpu_device_props p = { .size = sizeof(p) };
 
 		vgpu_device_props(s, 0, &p);
-		skip("hip: reports no device cleanly", "an AMD GPU is present; run the corpus with VGPU_BACKEND=hip");
-		diag("HIP device: %s", p.name);
+		tap_skip("an AMD GPU is present; run the corpus with VGPU_BACKEND=hip", "%s", "hip: reports no device cleanly");
+		tap_diag("HIP device: %s", p.name);
 		vgpu_session_close(s);
 		return;
 	}
-	result(ret == -ENODEV, "hip: without an AMD GPU, session_open(hip, no fallback) is -ENODEV (got %d)", ret);
+	tap_ok(ret == -ENODEV, "hip: without an AMD GPU, session_open(hip, no fallback) is -ENODEV (got %d)", ret);
 	ret = open_sess(&s, VGPU_BACKEND_HIP, VGPU_FALLBACK_NO_GPU, VGPU_UNLIMITED, 0);
 	if (ret == 0) {
 		struct vgpu_stats st = { .size = sizeof(st) };
 
 		vgpu_fallback_text(s, VGPU_FB_NO_GPU, fb, sizeof(fb));
 		vgpu_stats_get(s, &st);
-		diag("HIP fallback reason: %s", fb);
-		result(vgpu_session_backend(s) == VGPU_BACKEND_CPU && st.fallbacks[VGPU_FB_NO_GPU] == 1 &&
+		tap_diag("HIP fallback reason: %s", fb);
+		tap_ok(vgpu_session_backend(s) == VGPU_BACKEND_CPU && st.fallbacks[VGPU_FB_NO_GPU] == 1 &&
 		       (strstr(fb, "HIP") || strstr(fb, "hip")),
 		       "hip: with fallback allowed the session runs on the CPU, fallback counted with its reason");
 		vgpu_session_close(s);
 	} else {
-		result(false, "hip: session_open(hip, fallback no-gpu) failed: %s", strerror(-ret));
+		tap_ok(false, "hip: session_open(hip, fallback no-gpu) failed: %s", strerror(-ret));
 	}
 }
 
@@ -636,7 +596,7 @@ static void test_copies(void)
 	int ret;
 
 	if (cuda_skip[0]) {
-		skip(name, cuda_skip);
+		tap_skip(cuda_skip, "%s", name);
 		free(src); free(dst);
 		return;
 	}
@@ -653,7 +613,7 @@ static void test_copies(void)
 	ret = ret ?: vgpu_buffer_read(b, 0, dst, n);
 	ok = ok && !ret && memcmp(src, dst, n) == 0;
 	if (!ok)
-		diag("sync round trip: ret %d %s", ret, s ? vgpu_last_error(s) : "");
+		tap_diag("sync round trip: ret %d %s", ret, s ? vgpu_last_error(s) : "");
 	/* small copies at odd offsets */
 	ret = ret ?: vgpu_buffer_write(a, 12345, src + 777, 1000);
 	memset(dst, 0, 1000);
@@ -680,7 +640,7 @@ static void test_copies(void)
 	/* out of range */
 	if (!ret)
 		ok = ok && vgpu_buffer_write(a, n - 10, src, 11) == -EINVAL;
-	result(ok && !ret, "%s%s%s", name, ret ? ": " : "", ret ? vgpu_last_error(s) : "");
+	tap_ok(ok && !ret, "%s%s%s", name, ret ? ": " : "", ret ? vgpu_last_error(s) : "");
 	vgpu_stream_destroy(st);
 	vgpu_buffer_free(a);
 	vgpu_buffer_free(b);
@@ -712,9 +672,9 @@ static void test_modules(void)
 	int ret;
 
 	if (cuda_skip[0]) {
-		skip("cuda: compile error returns -ENOEXEC with NVRTC's log", cuda_skip);
-		skip("cuda: recompile is a cache hit; cubin image reloads and runs", cuda_skip);
-		skip("cuda: PTX module loads (driver JIT) and runs", cuda_skip);
+		tap_skip(cuda_skip, "%s", "cuda: compile error returns -ENOEXEC with NVRTC's log");
+		tap_skip(cuda_skip, "%s", "cuda: recompile is a cache hit; cubin image reloads and runs");
+		tap_skip(cuda_skip, "%s", "cuda: PTX module loads (driver JIT) and runs");
 		return;
 	}
 	if (!mkdtemp(cache_dir))
@@ -725,11 +685,11 @@ static void test_modules(void)
 	o.cache_dir = cache_dir;
 	ret = vgpu_session_open(&s, &o);
 	if (ret) {
-		result(false, "cuda: session_open with a cache dir: %s", strerror(-ret));
+		tap_ok(false, "cuda: session_open with a cache dir: %s", strerror(-ret));
 		return;
 	}
 	ret = vgpu_module_compile(s, bad, 0, NULL, &m);
-	result(ret == -ENOEXEC && strstr(vgpu_last_error(s), "undeclared_thing"),
+	tap_ok(ret == -ENOEXEC && strstr(vgpu_last_error(s), "undeclared_thing"),
 	       "cuda: compile error returns -ENOEXEC with NVRTC's log (got %d, log: %.120s)", ret,
 	       vgpu_last_error(s));
 	m = NULL;
@@ -755,7 +715,7 @@ static void test_modules(void)
 		ret = vgpu_launch(k, &c, a, 4);
 	}
 	/* libvgpu's image: the name table (lowered names), then the cubin */
-	result(!ret && st1.cache_hits >= st0.cache_hits + 1 && imglen > 0 &&
+	tap_ok(!ret && st1.cache_hits >= st0.cache_hits + 1 && imglen > 0 &&
 	       memcmp(img, "VGPUNAM1", 8) == 0 && memmem(img, imglen, "\177ELF", 4),
 	       "cuda: recompile is a cache hit; cubin image (%ld bytes) reloads and runs%s%s", imglen,
 	       ret ? ": " : "", ret ? vgpu_last_error(s) : "");
@@ -771,7 +731,7 @@ static void test_modules(void)
 		ret = vgpu_launch(k, &c, a, 1);
 	}
 	ret = ret ?: vgpu_buffer_read(b, 0, &v, 4);
-	result(!ret && v == 42, "cuda: PTX module loads (driver JIT) and runs (got %u)%s%s", v,
+	tap_ok(!ret && v == 42, "cuda: PTX module loads (driver JIT) and runs (got %u)%s%s", v,
 	       ret ? ": " : "", ret ? vgpu_last_error(s) : "");
 	vgpu_module_unload(m2);
 	vgpu_module_unload(m);
@@ -803,8 +763,8 @@ static void test_launch_errors(void)
 	char txt[300] = "";
 
 	if (cuda_skip[0]) {
-		skip("cuda: launch errors map to errnos with text", cuda_skip);
-		skip("cuda: synchronize timeout -ETIME, then completes", cuda_skip);
+		tap_skip(cuda_skip, "%s", "cuda: launch errors map to errnos with text");
+		tap_skip(cuda_skip, "%s", "cuda: synchronize timeout -ETIME, then completes");
 		return;
 	}
 	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
@@ -812,7 +772,7 @@ static void test_launch_errors(void)
 	ret = ret ?: vgpu_buffer_alloc(s, 1 << 20, &b);
 	ret = ret ?: vgpu_kernel_get(m, "vadd", &k);
 	if (ret) {
-		result(false, "cuda: launch errors: setup: %s", vgpu_last_error(s));
+		tap_ok(false, "cuda: launch errors: setup: %s", vgpu_last_error(s));
 		vgpu_session_close(s);
 		return;
 	}
@@ -826,7 +786,7 @@ static void test_launch_errors(void)
 		c = cfg1(1, 32, 0);
 		r3 = vgpu_launch(k, &c, a, 4);			/* still usable */
 	}
-	result(r1 == -EINVAL && r2 == -EINVAL && r3 == 0,
+	tap_ok(r1 == -EINVAL && r2 == -EINVAL && r3 == 0,
 	       "cuda: launch errors map to errnos with text (argc %d, block 2048 %d: '%.100s', then ok %d)",
 	       r1, r2, txt, r3);
 
@@ -855,12 +815,12 @@ static void test_launch_errors(void)
 			int r4 = vgpu_launch(spin, &c, a, 2);
 			int r5 = vgpu_session_sync(s, -1);
 
-			result(!ret && r1 == -ETIME && r2 == 0 && r3 == 0 && flag == 1 && r4 == -ETIME && r5 == 0,
+			tap_ok(!ret && r1 == -ETIME && r2 == 0 && r3 == 0 && flag == 1 && r4 == -ETIME && r5 == 0,
 			       "cuda: synchronize timeout -ETIME, then completes (sync(50ms) %d, sync() %d, "
 			       "flag %d, launch timeout %d, session sync %d)", r1, r2, flag, r4, r5);
 		}
 	} else {
-		result(false, "cuda: spin kernel: %s", vgpu_last_error(s));
+		tap_ok(false, "cuda: spin kernel: %s", vgpu_last_error(s));
 	}
 
 	vgpu_stream_destroy(st);
@@ -933,7 +893,7 @@ static void test_fault(void)
 	int st;
 
 	if (cuda_skip[0]) {
-		skip(name, cuda_skip);
+		tap_skip(cuda_skip, "%s", name);
 		return;
 	}
 	fflush(stdout);
@@ -943,7 +903,7 @@ static void test_fault(void)
 		_exit(127);
 	}
 	waitpid(pid, &st, 0);
-	result(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s (child status %d)", name,
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s (child status %d)", name,
 	       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
@@ -960,7 +920,7 @@ static void test_launch_fallback(void)
 	char fb[300] = "";
 
 	if (cuda_skip[0]) {
-		skip(name, cuda_skip);
+		tap_skip(cuda_skip, "%s", name);
 		free(out); free(ref);
 		return;
 	}
@@ -980,7 +940,7 @@ static void test_launch_fallback(void)
 	vgpu_stats_get(s, &st);
 	vgpu_fallback_text(s, VGPU_FB_LAUNCH, fb, sizeof(fb));
 	ref_reduce(ref);
-	result(!ret && st.fallbacks[VGPU_FB_LAUNCH] == 1 && fb[0] &&
+	tap_ok(!ret && st.fallbacks[VGPU_FB_LAUNCH] == 1 && fb[0] &&
 	       feq(out[0], ref[0], 1e-4f) && feq(out[blocks - 1], ref[blocks - 1], 1e-4f),
 	       "%s (ret %d, fallbacks %llu, reason '%.100s')", name, ret,
 	       (unsigned long long)st.fallbacks[VGPU_FB_LAUNCH], fb);
@@ -993,7 +953,7 @@ static void test_launch_fallback(void)
 
 /* ------------------------------------------------- one source, every backend */
 
-#define DIALECT_OK(cond, ...) result(cond, __VA_ARGS__)
+#define DIALECT_OK(cond, ...) tap_ok(cond, __VA_ARGS__)
 #include "dialect.h"
 
 
@@ -1016,20 +976,20 @@ static void test_dialect(void)
 
 	if (cuda_skip[0]) {
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			skip(names[i], cuda_skip);
+			tap_skip(cuda_skip, "%s", names[i]);
 		return;
 	}
 	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
 	if (ret) {
-		result(false, "%s: session_open: %s", names[0], strerror(-ret));
+		tap_ok(false, "%s: session_open: %s", names[0], strerror(-ret));
 		return;
 	}
-	result(dialect_run(s, "cuda") == 0, "%s", names[0]);
+	tap_ok(dialect_run(s, "cuda") == 0, "%s", names[0]);
 
 	ret = vgpu_module_compile(s, dialect_src, 0, &o, &m);
 	ret = ret ?: vgpu_kernel_get(m, "reduce<float, 256>", &k);
 	ret = ret ?: vgpu_kernel_info(k, &ki);
-	result(!ret && ki.sig_source == VGPU_SIG_COMPILER && ki.nr_params == 3 &&
+	tap_ok(!ret && ki.sig_source == VGPU_SIG_COMPILER && ki.nr_params == 3 &&
 	       ki.param_types[0] == VGPU_ARG_BUFFER && ki.param_types[2] == VGPU_ARG_I32,
 	       "%s (source %u, %d params) %s", names[1], ki.sig_source, ki.nr_params,
 	       ret ? vgpu_last_error(s) : "");
@@ -1045,12 +1005,12 @@ static void test_dialect(void)
 		struct vgpu_arg a = vgpu_arg_i32(1);
 		int r2 = vgpu_launch(k, &c, &a, 1);
 
-		result(ki.nr_params == 1 && ki.param_sizes[0] == 8 && r2 == -EINVAL &&
+		tap_ok(ki.nr_params == 1 && ki.param_sizes[0] == 8 && r2 == -EINVAL &&
 		       strstr(vgpu_last_error(s), "parameter 1"), "%s: %s", names[2], vgpu_last_error(s));
 	} else if (!ret && ki.sig_source == VGPU_SIG_NONE) {
-		skip(names[2], "this driver has no cuFuncGetParamInfo (CUDA < 12.4): launches of foreign images are unchecked");
+		tap_skip("this driver has no cuFuncGetParamInfo (CUDA < 12.4): launches of foreign images are unchecked", "%s", names[2]);
 	} else {
-		result(false, "%s: %s (source %u)", names[2], ret ? vgpu_last_error(s) : "", ki.sig_source);
+		tap_ok(false, "%s: %s (source %u)", names[2], ret ? vgpu_last_error(s) : "", ki.sig_source);
 	}
 	vgpu_module_unload(m);
 	m = NULL;
@@ -1085,7 +1045,7 @@ static void test_dialect(void)
 			ret = ret ?: vgpu_buffer_read(b, 0, out, sizeof(out));
 			ok = ok && !ret && out[0] == 8 && out[3] == 11;
 		}
-		result(ok && !ret && n == sizeof(cv) && dv == 7,
+		tap_ok(ok && !ret && n == sizeof(cv) && dv == 7,
 		       "%s, and in the module's CPU copy %s", names[3], ret ? vgpu_last_error(s) : "");
 		vgpu_buffer_free(b);
 		vgpu_module_unload(m);
@@ -1095,7 +1055,7 @@ static void test_dialect(void)
 
 	/* the pool against the device's own count */
 	if (raw_open()) {
-		result(false, "%s (cannot open libcuda for the reference count)", names[4]);
+		tap_ok(false, "%s (cannot open libcuda for the reference count)", names[4]);
 		return;
 	}
 	guest_name = "gpupool";
@@ -1118,15 +1078,15 @@ static void test_dialect(void)
 		vgpu_pool_trim(s, 0);
 		vgpu_ledger_usage(s, &u2);
 		d2 = raw_used();
-		diag("pool: idle %.1f MiB; books +%.1f MiB, device +%.1f MiB; after trim books +%.1f, device +%.1f",
+		tap_diag("pool: idle %.1f MiB; books +%.1f MiB, device +%.1f MiB; after trim books +%.1f, device +%.1f",
 		     p.idle_bytes / (double)MiB, (u1.used[0] - u0.used[0]) / (double)MiB, (d1 - d0) / (double)MiB,
 		     (u2.used[0] - u0.used[0]) / (double)MiB, (d2 - d0) / (double)MiB);
-		result(!ret && p.idle_bytes == 64 * MiB && u1.used[0] - u0.used[0] == 64 * MiB &&
+		tap_ok(!ret && p.idle_bytes == 64 * MiB && u1.used[0] - u0.used[0] == 64 * MiB &&
 		       d1 - d0 >= (long long)(62 * MiB) && u2.used[0] == u0.used[0] && llabs(d2 - d0) <= (long long)(2 * MiB),
 		       "%s", names[4]);
 		vgpu_session_close(s);
 	} else {
-		result(false, "%s: session_open %s", names[4], strerror(-ret));
+		tap_ok(false, "%s: session_open %s", names[4], strerror(-ret));
 	}
 }
 
@@ -1143,13 +1103,13 @@ static void test_quota_and_books(void)
 	vgpu_module *m = NULL;
 
 	if (cuda_skip[0]) {
-		skip(n1, cuda_skip);
-		skip(n2, cuda_skip);
-		skip("cuda: everything returns to the books after free and close", cuda_skip);
+		tap_skip(cuda_skip, "%s", n1);
+		tap_skip(cuda_skip, "%s", n2);
+		tap_skip(cuda_skip, "%s", "cuda: everything returns to the books after free and close");
 		return;
 	}
 	if (raw_open()) {
-		result(false, "%s (cannot open libcuda for the reference count)", n2);
+		tap_ok(false, "%s (cannot open libcuda for the reference count)", n2);
 		return;
 	}
 	used0 = raw_used();
@@ -1157,12 +1117,12 @@ static void test_quota_and_books(void)
 	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
 	guest_name = "gputest";
 	if (ret) {
-		result(false, "%s: session_open %s", n1, strerror(-ret));
+		tap_ok(false, "%s: session_open %s", n1, strerror(-ret));
 		return;
 	}
 	used1 = raw_used();
 	vgpu_ledger_usage(s, &u);
-	diag("context: ledger charged %.2f MiB device memory + %llu context(s); cuMemGetInfo saw %.2f MiB",
+	tap_diag("context: ledger charged %.2f MiB device memory + %llu context(s); cuMemGetInfo saw %.2f MiB",
 	     u.used[VGPU_LIB_RES_MEMORY] / (double)MiB, (unsigned long long)u.used[VGPU_LIB_RES_CONTEXTS],
 	     (used1 - used0) / (double)MiB);
 
@@ -1172,7 +1132,7 @@ static void test_quota_and_books(void)
 	r1 = ret ?: vgpu_buffer_alloc(s, 6 * MiB, &x);
 	r2 = vgpu_buffer_alloc(s, 1, &y);
 	vgpu_ledger_usage(s, &u2);
-	result(r1 == 0 && r2 == -EDQUOT && u2.used[VGPU_LIB_RES_MEMORY] == lim &&
+	tap_ok(r1 == 0 && r2 == -EDQUOT && u2.used[VGPU_LIB_RES_MEMORY] == lim &&
 	       u2.limit_hits[VGPU_LIB_RES_MEMORY] >= 1,
 	       "%s (at limit %d, +1 byte %d, used == limit %d, hits %llu)", n1, r1, r2,
 	       u2.used[VGPU_LIB_RES_MEMORY] == lim, (unsigned long long)u2.limit_hits[VGPU_LIB_RES_MEMORY]);
@@ -1200,9 +1160,9 @@ static void test_quota_and_books(void)
 	{
 		long long dev = used2 - used0, led = (long long)u2.used[VGPU_LIB_RES_MEMORY];
 
-		diag("after buffers + module + launch: ledger %.2f MiB, device delta %.2f MiB, diff %.2f MiB",
+		tap_diag("after buffers + module + launch: ledger %.2f MiB, device delta %.2f MiB, diff %.2f MiB",
 		     led / (double)MiB, dev / (double)MiB, (dev - led) / (double)MiB);
-		result(!r3 && llabs(dev - led) <= (long long)(2 * MiB),
+		tap_ok(!r3 && llabs(dev - led) <= (long long)(2 * MiB),
 		       "%s (ledger %.2f MiB, device %.2f MiB)", n2, led / (double)MiB, dev / (double)MiB);
 	}
 	for (int i = 0; i < 8; i++)
@@ -1212,7 +1172,7 @@ static void test_quota_and_books(void)
 	vgpu_ledger_usage(s, &u2);
 	vgpu_session_close(s);
 	used3 = raw_used();
-	result(u2.used[VGPU_LIB_RES_MEMORY] == u.used[VGPU_LIB_RES_MEMORY] &&
+	tap_ok(u2.used[VGPU_LIB_RES_MEMORY] == u.used[VGPU_LIB_RES_MEMORY] &&
 	       llabs(used3 - used0) <= (long long)(2 * MiB),
 	       "cuda: everything returns to the books after free and close (ledger back to the context's "
 	       "%.2f MiB; device delta after close %.2f MiB)", u.used[VGPU_LIB_RES_MEMORY] / (double)MiB,
@@ -1253,7 +1213,7 @@ int main(int argc, char **argv)
 	test_fault();
 	test_hip();
 
-	printf("1..%d\n", ntests);
-	printf("# gpu tests: %d passed, %d failed, %d skipped\n", ntests - nfail - nskip, nfail, nskip);
-	return nfail ? 1 : 0;
+	tap_diag("gpu tests: %d passed, %d failed, %d skipped", tap_state.lv[0].n - tap_failed() -
+		 tap_skipped(), tap_failed(), tap_skipped());
+	return tap_done();
 }
