@@ -3,10 +3,10 @@
 """Generate the versioned entry-point table of libvgpu-preload from the CUDA
 headers (never committed: read from the toolkit at build time).
 
-  gen-table.py CUDA_INCLUDE_DIR HOOKS.c OUT.h
+  gen-table.py CUDA_INCLUDE_DIR OUT.h HOOKS.c...
 
-For every function the preload hooks (the names defined with PL_HOOK() in
-HOOKS.c), cudaTypedefs.h lists each ABI the driver has shipped as a typedef
+For every function the preload hooks (the names defined with PL_HOOK() in the
+HOOKS.c files), cudaTypedefs.h lists each ABI the driver has shipped as a typedef
 PFN_<base>_v<version>[_ptsz|_ptds]: cuGetProcAddress(<base>, version) returns
 the newest variant whose version is not above the requested one. cuda.h names
 the exported symbol of the newest variant ("#define cuMemAlloc cuMemAlloc_v2")
@@ -24,10 +24,12 @@ import sys
 
 
 def main():
-    inc, hooks_c, out = sys.argv[1:4]
+    inc, out, hook_files = sys.argv[1], sys.argv[2], sys.argv[3:]
     cuda_h = open(f"{inc}/cuda.h").read()
     typedefs_h = open(f"{inc}/cudaTypedefs.h").read()
-    hooks = set(re.findall(r"^PL_HOOK\(\s*(\w+)\s*,", open(hooks_c).read(), re.M))
+    hooks = set()
+    for f in hook_files:
+        hooks |= set(re.findall(r"^PL_HOOK\(\s*(\w+)\s*,", open(f).read(), re.M))
 
     m = re.search(r"^#define CUDA_VERSION (\d+)", cuda_h, re.M)
     if not m:

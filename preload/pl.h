@@ -120,6 +120,14 @@ void pl_mem_view(uint64_t real_free, uint64_t real_total, uint64_t *free, uint64
 PL_EXPORT void vgpu_preload_view(uint64_t real_free, uint64_t real_total, uint64_t used,
 				 uint64_t limit, uint64_t *free, uint64_t *total);
 
+/* the ledger (opened on first use) and unhooked driver entry points (preload.c) */
+struct vgpu_lib_ledger;
+struct vgpu_lib_ledger *pl_ledger(void);
+void *pl_cu_sym(const char *name);
+
+/* GPU time (compute.c) */
+void pl_compute_fini(void);
+
 /* versioned lookups (preload.c) */
 void *pl_proc_address(const char *sym, void *real, int version, uint64_t flags);
 const struct pl_hook *pl_hook_find(const char *name);

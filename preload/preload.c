@@ -214,6 +214,13 @@ void pl_bind_default(const char *name)
 }
 
 /* A driver entry point we do not hook (looked up in the bound driver). */
+static void *cu_sym(const char *name);
+
+void *pl_cu_sym(const char *name)
+{
+	return cu_sym(name);
+}
+
 static void *cu_sym(const char *name)
 {
 	dlsym_fn rd = get_real_dlsym();
@@ -412,6 +419,11 @@ static struct vgpu_lib_ledger *get_ledger(void)
 {
 	pthread_once(&ledger_once, ledger_open);
 	return ledger;
+}
+
+struct vgpu_lib_ledger *pl_ledger(void)
+{
+	return get_ledger();
 }
 
 int pl_charge_mem(int dev, uint64_t bytes, uint32_t *h)
@@ -1138,6 +1150,8 @@ __attribute__((destructor)) static void pl_fini(void)
 	int kernel;
 	FILE *f;
 
+	if (ledger)
+		pl_compute_fini();
 	if (!path || !*path || !ledger || vgpu_preload_usage(used, peak, limit, hits, &kernel))
 		return;
 	f = fopen(path, "we");

@@ -29,17 +29,18 @@
 
 static const char usage[] =
 	"usage: vgpu-run [--guest NAME] [--device-ledger|--in-process] [--mem SIZE]\n"
-	"                [--pinned SIZE] [--contexts N] [--stats FILE] [--log LEVEL]\n"
-	"                [--preload PATH] [--] CMD [ARGS...]\n"
-	"Runs CMD with libvgpu-preload.so: its CUDA contexts, device memory and pinned\n"
-	"host memory are charged to guest NAME (default: $VGPU_GUEST).\n"
+	"                [--pinned SIZE] [--contexts N] [--compute PCT] [--stats FILE]\n"
+	"                [--log LEVEL] [--preload PATH] [--] CMD [ARGS...]\n"
+	"Runs CMD with libvgpu-preload.so: its CUDA contexts, device memory, pinned\n"
+	"host memory and GPU time are charged to guest NAME (default: $VGPU_GUEST).\n"
 	"  --device-ledger  the kernel's books (/dev/vgpu); limits are the guest's,\n"
 	"                   set by the administrator (vgpuctl guest set)\n"
-	"  --in-process     books kept in each process, limits from --mem/--pinned/--contexts\n"
+	"  --in-process     books kept in each process, limits from the options below\n"
 	"  (neither: /dev/vgpu when present, else in-process; limits imply --in-process)\n"
 	"  --mem SIZE       device memory limit (e.g. 4G, 512M, unlimited)\n"
 	"  --pinned SIZE    pinned host memory limit\n"
 	"  --contexts N     context limit\n"
+	"  --compute PCT    GPU time cap, percent of each period (1-100)\n"
 	"  --stats FILE     each process writes its guest's books to FILE as JSON at exit\n"
 	"  --log LEVEL      error, info or debug, on stderr (default: nothing)\n"
 	"  --preload PATH   the library (default: next to vgpu-run, or ../lib/vgpu/)\n";
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "pinned", required_argument, NULL, 'p' },
 		{ "contexts", required_argument, NULL, 'c' },
+		{ "compute", required_argument, NULL, 'C' },
 		{ "stats", required_argument, NULL, 's' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "preload", required_argument, NULL, 'P' },
@@ -108,6 +110,7 @@ int main(int argc, char **argv)
 		"VGPU_MEM_LIMIT", "VGPU_PINNED_LIMIT", "VGPU_CONTEXT_LIMIT"
 	};
 	const char *guest = getenv("VGPU_GUEST"), *stats = NULL, *log = NULL, *pre = NULL;
+	uint64_t compute = 0;
 	struct vgpu_ledger_limits lim = { .set = false };
 	struct vgpu_lib_ledger *l;
 	char lib[PATH_MAX], why[256], num[32], *ldp;
@@ -126,6 +129,11 @@ int main(int argc, char **argv)
 		case 'm': res = VGPU_LIB_RES_MEMORY; break;
 		case 'p': res = VGPU_LIB_RES_PINNED; break;
 		case 'c': res = VGPU_LIB_RES_CONTEXTS; break;
+		case 'C':
+			if (vgpu_parse_count(optarg, &compute) != VGPU_PARSE_OK || !compute || compute > 100)
+				return die("compute: not a percentage from 1 to 100: '%s'%s", optarg, "");
+			lim.set = true;
+			break;
 		case 's': stats = optarg; break;
 		case 'l': log = optarg; break;
 		case 'P': pre = optarg; break;
@@ -152,7 +160,7 @@ int main(int argc, char **argv)
 	if (lim.set) {
 		if (mode == 2)
 			return die("limits of a /dev/vgpu guest are the administrator's "
-				   "(vgpuctl guest set %s ...); drop --mem/--pinned/--contexts%s",
+				   "(vgpuctl guest set %s ...); drop --mem/--pinned/--contexts/--compute%s",
 				   guest, "");
 		mode = 1;
 	}
@@ -160,6 +168,12 @@ int main(int argc, char **argv)
 		return die("libvgpu-preload.so not found (%s); give --preload PATH",
 			   pre ? pre : "next to vgpu-run or in ../lib/vgpu", "");
 
+	if (compute) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)compute);
+		setenv("VGPU_COMPUTE_LIMIT", num, 1);
+	} else if (lim.set) {
+		unsetenv("VGPU_COMPUTE_LIMIT");
+	}
 	/* the ledger must open now, or every allocation of CMD would be refused */
 	unsetenv("VGPU_LEDGER");
 	ret = vgpu_ledger_open(&l, guest, mode, &lim, why, sizeof(why));

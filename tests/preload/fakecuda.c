@@ -14,8 +14,14 @@
  * the preload's generated one): the v1 ABIs below version 3020, and, at
  * version 99000 and above, a "future" cuMemAlloc that no header knows.
  *
+ * Launches run nothing: each keeps the made-up device busy for
+ * FAKECUDA_KERNEL_US (default 1000) after the work queued before it (a
+ * launch waits while 20 ms of work is queued), and cuCtxSynchronize sleeps
+ * until the device is idle. The stream 0xca97 is
+ * "capturing" (cuStreamIsCapturing).
+ *
  * Environment: FAKECUDA_TOTAL (device bytes, default 16 GiB), FAKECUDA_OTHER
- * (bytes other processes use on the device).
+ * (bytes other processes use on the device), FAKECUDA_KERNEL_US.
  */
 #define _GNU_SOURCE
 #define __CUDA_API_VERSION_INTERNAL 1
@@ -734,6 +740,73 @@ EXPORT CUresult cuMemHostUnregister(void *p)
 	pthread_mutex_unlock(&lock);
 	free(o);
 	return o ? CUDA_SUCCESS : CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED;
+}
+
+/* ---- launches over a made-up device queue ---- */
+#include <time.h>
+
+static uint64_t busy_until;	/* ns, CLOCK_MONOTONIC */
+static uint64_t launches;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static CUresult launch(CUstream s)
+{
+	const char *e = getenv("FAKECUDA_KERNEL_US");
+	uint64_t k = (e ? strtoull(e, NULL, 0) : 1000) * 1000, now = mono_ns();
+
+	if (!current)
+		return CUDA_ERROR_INVALID_CONTEXT;
+	if (s == (CUstream)0xca97)
+		return CUDA_SUCCESS;	/* captured: runs at the graph's launch */
+	pthread_mutex_lock(&lock);
+	busy_until = (busy_until > now ? busy_until : now) + k;
+	launches++;
+	now = busy_until > now + 20000000ull ? busy_until - 20000000ull - now : 0;
+	pthread_mutex_unlock(&lock);
+	if (now) {	/* a full queue (20 ms of work) blocks the launch, as a driver's does */
+		struct timespec ts = { (time_t)(now / 1000000000ull), (long)(now % 1000000000ull) };
+
+		nanosleep(&ts, NULL);
+	}
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
+			       unsigned int by, unsigned int bz, unsigned int sh, CUstream s, void **p, void **x)
+{
+	(void)f; (void)gx; (void)gy; (void)gz; (void)bx; (void)by; (void)bz; (void)sh; (void)p; (void)x;
+	return launch(s);
+}
+
+EXPORT CUresult cuGraphLaunch(CUgraphExec g, CUstream s) { (void)g; return launch(s); }
+
+EXPORT CUresult cuCtxSynchronize(void)
+{
+	uint64_t until, now = mono_ns();
+
+	pthread_mutex_lock(&lock);
+	until = busy_until;
+	pthread_mutex_unlock(&lock);
+	if (until > now) {
+		struct timespec ts = { (time_t)((until - now) / 1000000000ull),
+				       (long)((until - now) % 1000000000ull) };
+
+		nanosleep(&ts, NULL);
+	}
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamIsCapturing(CUstream s, CUstreamCaptureStatus *st)
+{
+	*st = s == (CUstream)0xca97 ? CU_STREAM_CAPTURE_STATUS_ACTIVE : CU_STREAM_CAPTURE_STATUS_NONE;
+	return CUDA_SUCCESS;
 }
 
 /* ---- cuGetProcAddress: a hand-written table, as a driver keeps one ---- */

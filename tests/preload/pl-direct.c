@@ -12,11 +12,14 @@
  *   meminfo [wait] primary context, ("ready" and a line on stdin,) then
  *                 "free=N total=N" from cuMemGetInfo
  *   pin BYTES     primary context + BYTES of cuMemHostAlloc, "ready", wait
+ *   burn MS [capture]  launch (3 kernels, 1 graph, ...) for MS ms, synchronise:
+ *                 "launches=N ms=T"; with "capture" into a capturing stream
  */
 #define _GNU_SOURCE
 #include <cuda.h>
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -120,6 +123,26 @@ static int piece(int argc, char **argv)
 		if (!r)
 			pause();
 		return r != 0;
+	}
+	if (!strcmp(argv[1], "burn")) {	/* launch for N ms (wall), then how many ran */
+		struct timespec t0, t1;
+		CUstream cs = argc > 3 ? (CUstream)0xca97 : NULL;	/* "capture": launches into a capturing stream */
+		unsigned long long k = 0;
+		double ms = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (ms < (double)n) {
+			if (k % 4 == 3 ? cuGraphLaunch(NULL, cs) : cuLaunchKernel(NULL, 1, 1, 1, 1, 1, 1, 0, cs, NULL, NULL))
+				return 1;
+			k++;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+		}
+		cuCtxSynchronize();
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+		printf("launches=%llu ms=%.0f\n", k, ms);
+		return 0;
 	}
 	fprintf(stderr, "pl-direct: unknown piece %s\n", argv[1]);
 	return 2;

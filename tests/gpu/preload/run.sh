@@ -17,7 +17,7 @@ BUILD=${BUILD:-$ROOT/build}
 OUTDIR=${OUT:-$BUILD/gpu/out}
 STEPS=${PRELOAD_STEPS:-200}
 ROUNDS=${PRELOAD_ROUNDS:-3}
-PARTS=" ${PRELOAD_PARTS:-torch cupy static smi train} "	# which parts to run
+PARTS=" ${PRELOAD_PARTS:-torch cupy static smi compute train} "	# which parts to run
 mkdir -p "$OUTDIR"
 J=$OUTDIR/preload.jsonl
 LOG=$OUTDIR/preload.log
@@ -90,6 +90,27 @@ timeout 60 "$RUN" --guest gpu --in-process --mem 4G -- nvidia-smi --query-gpu=me
 	--format=csv,noheader,nounits 2>&1 | tee "$OUTDIR/smi.out"
 note "{\"check\":\"nvidia-smi in the tenant reports 4096 MiB total\",\"ok\":$(grep -q '^4096,' "$OUTDIR/smi.out" && echo true || echo false),\"out\":\"$(head -1 "$OUTDIR/smi.out")\"}"
 
+}
+part compute && {
+echo "== GPU time: a saturating matmul loop, uncapped and under --compute 30"
+timeout 120 "$RUN" --guest gpu --in-process --mem 64G -- python3 "$HERE/compute_cap.py" 2 |
+	sed 's/^{/{"cap":null,/' | tee -a "$J"
+timeout 120 "$RUN" --guest gpu --in-process --mem 64G --compute 30 -- python3 "$HERE/compute_cap.py" 2 |
+	sed 's/^{/{"cap":30,/' | tee -a "$J"
+python3 - "$J" <<'PY' | tee -a "$J" || fail=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"per_s"' in l]
+bad = 0
+for mode in ("eager", "graph"):
+    a = [r["per_s"] for r in rows if r["mode"] == mode and r["cap"] is None]
+    b = [r["per_s"] for r in rows if r["mode"] == mode and r["cap"] == 30]
+    ok = bool(a and b) and abs(b[0] / a[0] - 0.30) <= 0.02
+    bad += not ok
+    print(json.dumps({"check": f"compute {mode}: capped at 30 % does 30 +- 2 % of the uncapped work",
+                      "ok": ok, "ratio": round(b[0] / a[0], 4) if a and b else None,
+                      "uncapped_per_s": a, "capped_per_s": b}))
+sys.exit(1 if bad else 0)
+PY
 }
 part train && {
 echo "== training step: without / with the preload, interleaved, $ROUNDS rounds of $STEPS steps"

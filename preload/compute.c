@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * GPU time of an unmodified program: every launch (cuLaunchKernel,
+ * cuLaunchKernelEx, cuLaunchCooperativeKernel, cuGraphLaunch, each with its
+ * per-thread-stream variant) spends the guest's compute lease, through
+ * libvgpu's ledger (vgpu_ledger_compute_lease: the kernel's
+ * VGPU_IOC_COMPUTE_LEASE, or the in-process ledger's equivalent with the cap
+ * of VGPU_COMPUTE_LIMIT). The rules are libvgpu's (core/compute.c), kept per
+ * process here:
+ *  - a queued launch takes an estimate off the lease (the last window's time
+ *    per launch; the first launch is measured alone);
+ *  - when the lease is spent, the context is synchronised once and the window
+ *    from the first launch queued to that completion is the time used,
+ *    reported with the request for the next lease;
+ *  - with no budget the launching thread waits for the refill (other threads
+ *    launching meanwhile wait behind it), so a graph launch is throttled like
+ *    any other work.
+ * Launches into a capturing stream run nothing now (their graph's launch is
+ * what is counted) and are passed through untouched, never synchronised.
+ * Without a compute limit (in-process, no cap or weight) the launch path
+ * costs a clock read; the ledger is asked again every 50 ms.
+ */
+#define _GNU_SOURCE
+#define __CUDA_API_VERSION_INTERNAL 1
+#include <cuda.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/internal.h"
+#include "pl.h"
+
+#define FREE_LEASE_NS	(50ull * 1000000)
+#define MIN_SLICE_NS	(200ull * 1000)
+
+static struct {
+	pthread_mutex_t lock;
+	bool on;		/* leases in force */
+	uint64_t next_check;	/* when off: when to ask the ledger again */
+	uint64_t left_ns, used_ns, slice_ns, est_ns;
+	uint64_t async_since, async_n;
+	int dev;
+} cp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+typedef CUresult (*sync_t)(void);
+typedef CUresult (*capturing_t)(CUstream, CUstreamCaptureStatus *);
+
+/* the window of queued launches is over once the context is idle */
+static void settle_locked(void)
+{
+	static sync_t sync;
+	uint64_t w;
+
+	if (!cp.async_since)
+		return;
+	if (!sync)
+		sync = (sync_t)pl_cu_sym("cuCtxSynchronize");
+	pl_depth++;
+	if (sync && sync() == CUDA_SUCCESS) {
+		w = now_ns() - cp.async_since;
+		cp.used_ns += w;
+		cp.est_ns = w / (cp.async_n ? cp.async_n : 1);
+	}
+	pl_depth--;
+	cp.async_since = 0;
+	cp.async_n = 0;
+}
+
+static bool capturing(CUstream s, bool ptsz)
+{
+	static capturing_t f, fp;
+	CUstreamCaptureStatus st = CU_STREAM_CAPTURE_STATUS_NONE;
+	capturing_t *p = ptsz ? &fp : &f;
+
+	if (!*p)
+		*p = (capturing_t)pl_cu_sym(ptsz ? "cuStreamIsCapturing_ptsz" : "cuStreamIsCapturing");
+	if (!*p || (*p)(s, &st) != CUDA_SUCCESS)
+		return false;
+	return st != CU_STREAM_CAPTURE_STATUS_NONE;
+}
+
+/*
+ * Before a launch into @s: a lease with time left (waiting for the refill
+ * when the guest has none). Returns true when the launch is to be counted
+ * (pl_compute_after then).
+ */
+static bool compute_before(CUstream s, bool ptsz)
+{
+	struct vgpu_lib_ledger *l;
+	struct vgpu_ledger_lease a;
+	uint64_t t;
+
+	if (!pl_accounting())
+		return false;
+	t = now_ns();
+	if (!__atomic_load_n(&cp.on, __ATOMIC_RELAXED) &&
+	    t < __atomic_load_n(&cp.next_check, __ATOMIC_RELAXED))
+		return false;
+	if (capturing(s, ptsz))
+		return false;
+	l = pl_ledger();
+	if (!l)
+		return false;	/* memory calls are refused already; launches need memory */
+	pthread_mutex_lock(&cp.lock);
+	if (cp.on && cp.left_ns)
+		goto out;
+	settle_locked();
+	if (!cp.slice_ns)
+		cp.dev = pl_cur_dev(NULL);
+	cp.on = vgpu_ledger_compute_on(l);
+	if (!cp.on) {
+		cp.used_ns = 0;
+		__atomic_store_n(&cp.next_check, now_ns() + FREE_LEASE_NS, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&cp.lock);
+		return false;
+	}
+	for (;;) {
+		memset(&a, 0, sizeof(a));
+		a.request_ns = cp.slice_ns ? cp.slice_ns : MIN_SLICE_NS * 10;
+		a.used_ns = cp.used_ns;
+		if (vgpu_ledger_compute_lease(l, cp.dev, &a)) {
+			/* the ledger failed: count nothing rather than stop the program */
+			cp.on = false;
+			__atomic_store_n(&cp.next_check, now_ns() + FREE_LEASE_NS, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&cp.lock);
+			return false;
+		}
+		cp.used_ns = 0;
+		cp.slice_ns = a.period_ns / 20 > MIN_SLICE_NS ? a.period_ns / 20 : MIN_SLICE_NS;
+		if (a.granted_ns) {
+			cp.left_ns = a.granted_ns;
+			break;
+		}
+		sleep_ns(a.wait_ns + 1000);	/* throttled: the refill */
+	}
+out:
+	pthread_mutex_unlock(&cp.lock);
+	return true;
+}
+
+/* after a launch was queued: its estimate comes off the lease */
+static void compute_after(CUresult r)
+{
+	if (r != CUDA_SUCCESS)
+		return;
+	pthread_mutex_lock(&cp.lock);
+	if (!cp.async_since)
+		cp.async_since = now_ns();
+	cp.async_n++;
+	if (!cp.est_ns)
+		cp.left_ns = 0;	/* no estimate yet: the first launch is measured alone */
+	else
+		cp.left_ns -= cp.est_ns < cp.left_ns ? cp.est_ns : cp.left_ns;
+	pthread_mutex_unlock(&cp.lock);
+}
+
+/* at exit: what was measured goes back with the lease */
+void pl_compute_fini(void)
+{
+	struct vgpu_lib_ledger *l = pl.active ? pl_ledger() : NULL;
+	struct vgpu_ledger_lease a;
+
+	if (!l || !cp.on)
+		return;
+	pthread_mutex_lock(&cp.lock);
+	settle_locked();
+	memset(&a, 0, sizeof(a));
+	a.used_ns = cp.used_ns;
+	vgpu_ledger_compute_lease(l, cp.dev, &a);
+	cp.used_ns = cp.left_ns = 0;
+	pthread_mutex_unlock(&cp.lock);
+}
+
+#define LAUNCH_BODY(name, stream, ptsz, call)					\
+	do {									\
+		bool counted;							\
+		CUresult r;							\
+		if (!PL_REAL(name))						\
+			return CUDA_ERROR_NOT_FOUND;				\
+		counted = compute_before(stream, ptsz);				\
+		r = call;							\
+		if (counted)							\
+			compute_after(r);					\
+		return r;							\
+	} while (0)
+
+PL_HOOK(cuLaunchKernel, CUresult, (CUfunction f, unsigned int gridDimX, unsigned int gridDimY,
+				  unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY,
+				  unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream,
+				  void **kernelParams, void **extra))
+{
+	LAUNCH_BODY(cuLaunchKernel, hStream, false,
+		    real_cuLaunchKernel(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
+					sharedMemBytes, hStream, kernelParams, extra));
+}
+
+PL_HOOK(cuLaunchKernel_ptsz, CUresult, (CUfunction f, unsigned int gridDimX, unsigned int gridDimY,
+				       unsigned int gridDimZ, unsigned int blockDimX,
+				       unsigned int blockDimY, unsigned int blockDimZ,
+				       unsigned int sharedMemBytes, CUstream hStream,
+				       void **kernelParams, void **extra))
+{
+	LAUNCH_BODY(cuLaunchKernel_ptsz, hStream, true,
+		    real_cuLaunchKernel_ptsz(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
+					     blockDimZ, sharedMemBytes, hStream, kernelParams, extra));
+}
+
+PL_HOOK(cuLaunchKernelEx, CUresult, (const CUlaunchConfig *config, CUfunction f, void **kernelParams,
+				    void **extra))
+{
+	LAUNCH_BODY(cuLaunchKernelEx, config ? config->hStream : NULL, false,
+		    real_cuLaunchKernelEx(config, f, kernelParams, extra));
+}
+
+PL_HOOK(cuLaunchKernelEx_ptsz, CUresult, (const CUlaunchConfig *config, CUfunction f,
+					 void **kernelParams, void **extra))
+{
+	LAUNCH_BODY(cuLaunchKernelEx_ptsz, config ? config->hStream : NULL, true,
+		    real_cuLaunchKernelEx_ptsz(config, f, kernelParams, extra));
+}
+
+PL_HOOK(cuLaunchCooperativeKernel, CUresult, (CUfunction f, unsigned int gridDimX,
+					     unsigned int gridDimY, unsigned int gridDimZ,
+					     unsigned int blockDimX, unsigned int blockDimY,
+					     unsigned int blockDimZ, unsigned int sharedMemBytes,
+					     CUstream hStream, void **kernelParams))
+{
+	LAUNCH_BODY(cuLaunchCooperativeKernel, hStream, false,
+		    real_cuLaunchCooperativeKernel(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
+						   blockDimZ, sharedMemBytes, hStream, kernelParams));
+}
+
+PL_HOOK(cuLaunchCooperativeKernel_ptsz, CUresult, (CUfunction f, unsigned int gridDimX,
+						  unsigned int gridDimY, unsigned int gridDimZ,
+						  unsigned int blockDimX, unsigned int blockDimY,
+						  unsigned int blockDimZ, unsigned int sharedMemBytes,
+						  CUstream hStream, void **kernelParams))
+{
+	LAUNCH_BODY(cuLaunchCooperativeKernel_ptsz, hStream, true,
+		    real_cuLaunchCooperativeKernel_ptsz(f, gridDimX, gridDimY, gridDimZ, blockDimX,
+							blockDimY, blockDimZ, sharedMemBytes, hStream,
+							kernelParams));
+}
+
+PL_HOOK(cuGraphLaunch, CUresult, (CUgraphExec hGraphExec, CUstream hStream))
+{
+	LAUNCH_BODY(cuGraphLaunch, hStream, false, real_cuGraphLaunch(hGraphExec, hStream));
+}
+
+PL_HOOK(cuGraphLaunch_ptsz, CUresult, (CUgraphExec hGraphExec, CUstream hStream))
+{
+	LAUNCH_BODY(cuGraphLaunch_ptsz, hStream, true, real_cuGraphLaunch_ptsz(hGraphExec, hStream));
+}
