@@ -61,7 +61,8 @@ fi
 
 COMMON_PKGS=(build-essential busybox-static pkg-config libnl-3-dev libnl-genl-3-dev liburing-dev valgrind
 	     qemu-system-x86 pocl-opencl-icd ocl-icd-opencl-dev opencl-headers
-	     debhelper dh-dkms dkms lintian openssl systemd udev)
+	     debhelper dh-dkms dkms lintian openssl systemd udev
+	     clang-16 llvm-16-dev)	# libvgpu's CPU compiler: clang's CUDA front end + an LLVM pass
 
 # Which of the given packages are not installed (prints them).
 missing_pkgs() {

@@ -18,6 +18,7 @@
 const char *const vgpu_env_backend_words[] = { "auto", "cuda", "hip", "cpu", NULL };
 const char *const vgpu_env_fallback_words[] = { "no-gpu", "compile", "launch", "quota", NULL };
 const char *const vgpu_env_ledger_words[] = { "inprocess", "device", NULL };
+static const char *const cpu_cc_words[] = { "g++", "clang", NULL };
 static const char *const cache_words[] = {
 	"0", "off", "no", "false", "1", "on", "yes", "true", "mem", NULL };
 static const char *const bool_words[] = {
@@ -80,6 +81,9 @@ static const struct env_var vars[] = {
 	{ .name = "VGPU_CPU_KEEP_TMP", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	{ .name = "VGPU_CPU_MARCH", .kind = ENV_STRING },
 	{ .name = "VGPU_CXX", .kind = ENV_STRING },
+	{ .name = "VGPU_CPU_CC", .kind = ENV_WORD, .words = cpu_cc_words, .what = "g++ or clang" },
+	{ .name = "VGPU_CLANG", .kind = ENV_STRING },
+	{ .name = "VGPU_CPU_PASS", .kind = ENV_STRING },
 	{ .name = "VGPU_CXXFLAGS", .kind = ENV_STRING },
 	/* the GPU backends (cuda/, hip/) */
 	{ .name = "VGPU_CUDA_LIBRARY", .kind = ENV_STRING },

@@ -43,7 +43,7 @@ static const char *march(void)
 }
 
 /* Run argv, capture stdout+stderr (malloc()ed, NUL-terminated). Exit status or -errno. */
-static int run_capture(char *const argv[], char **out)
+int vgpu_cpu_run(char *const argv[], char **out)
 {
 	char path[] = "/tmp/vgpu-run-XXXXXX";
 	posix_spawn_file_actions_t fa;
@@ -99,6 +99,21 @@ static bool fission_env(void)
 	return vgpu_env_bool("VGPU_CPU_FISSION", &on) ? true : on;
 }
 
+/* the first 8 bytes of the SHA-256 of @s (cache keys) */
+unsigned long long vgpu_cpu_hash(const char *s)
+{
+	struct vgpu_sha256 c;
+	uint8_t d[32];
+	unsigned long long h = 0;
+
+	vgpu_sha256_init(&c);
+	vgpu_sha256_update(&c, s, strlen(s));
+	vgpu_sha256_final(&c, d);
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | d[i];
+	return h;
+}
+
 /* the first 8 bytes of the SHA-256 of the preludes and device headers (part of the cache key) */
 static unsigned long long prelude_hash(void)
 {
@@ -131,11 +146,11 @@ static void ident_init(void)
 	FILE *f;
 
 	fission_on = fission_env();
-	if (run_capture(a1, &ver) != 0) {
+	if (vgpu_cpu_run(a1, &ver) != 0) {
 		free(ver);
 		ver = NULL;
 	}
-	if (run_capture(a2, &mach) != 0) {
+	if (vgpu_cpu_run(a2, &mach) != 0) {
 		free(mach);
 		mach = NULL;
 	}
@@ -166,6 +181,8 @@ static void ident_init(void)
 int vgpu_cpu_target_id(void *ctx, char *buf, size_t len)
 {
 	(void)ctx;
+	if (vgpu_cpu_use_clang())
+		return vgpu_cpu_clang_target_id(buf, len);
 	pthread_once(&ident_once, ident_init);
 	return snprintf(buf, len, "%s", ident);
 }
@@ -333,7 +350,7 @@ static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fi
 	return tu->oom ? -ENOMEM : 0;
 }
 
-static int read_file(const char *path, void **out, size_t *len)
+int vgpu_cpu_read_file(const char *path, void **out, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -387,6 +404,50 @@ static int write_headers(const char *dir)
 	return 0;
 }
 
+int vgpu_cpu_blob(const struct vgpu_ksig *sig, const void *so, size_t solen,
+		  const char *const *names, int nr_names, void **blob, size_t *blob_len)
+{
+	size_t kbytes = (size_t)sig->nkernels * sizeof(struct vgpu_kinfo);
+	struct cpu_blob_hdr h = { 0 };
+	char *b = malloc(sizeof(h) + kbytes + solen);
+	int ret = 0;
+
+	if (!b)
+		return -ENOMEM;
+	memcpy(h.magic, CPU_BLOB_MAGIC, 8);
+	h.kinfo_size = sizeof(struct vgpu_kinfo);
+	h.nkernels = (uint32_t)sig->nkernels;
+	h.helpers_use_barrier = sig->helpers_use_barrier;
+	h.helpers_use_builtins = sig->helpers_use_builtins;
+	h.so_len = solen;
+	memcpy(b, &h, sizeof(h));
+	if (kbytes)
+		memcpy(b + sizeof(h), sig->kernels, kbytes);
+	memcpy(b + sizeof(h) + kbytes, so, solen);
+	*blob = b;
+	*blob_len = sizeof(h) + kbytes + solen;
+	if (nr_names) {	/* the name expressions travel with the image: x<i> */
+		struct vgpu_lowered *t = calloc(nr_names, sizeof(*t));
+		char (*ids)[16] = calloc(nr_names, sizeof(*ids));
+		void *packed = NULL;
+		size_t plen = 0;
+
+		ret = t && ids ? 0 : -ENOMEM;
+		for (int i = 0; !ret && i < nr_names; i++) {
+			snprintf(ids[i], sizeof(ids[i]), "x%d", i);
+			t[i].expr = names[i];
+			t[i].lowered = ids[i];
+		}
+		ret = ret ?: vgpu_names_pack(t, nr_names, *blob, *blob_len, &packed, &plen);
+		free(t);
+		free(ids);
+		free(*blob);
+		*blob = packed;
+		*blob_len = plen;
+	}
+	return ret;
+}
+
 int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
 		       char **log)
 {
@@ -401,6 +462,8 @@ int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, siz
 	char *out = NULL;
 
 	(void)ctx;
+	if (vgpu_cpu_use_clang())
+		return vgpu_cpu_clang_compile(s, blob, blob_len, log);
 	*blob = NULL;
 	*log = NULL;
 	snprintf(dir, sizeof(dir), "%s/vgpu-cc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -487,7 +550,7 @@ again:
 	argv[argc++] = so;
 	argv[argc++] = cpp;
 	argv[argc] = NULL;
-	ret = run_capture((char *const *)argv, &out);
+	ret = vgpu_cpu_run((char *const *)argv, &out);
 	if (ret < 0) {
 		vgpu_bk_seterr("cpu: cannot run the C++ compiler %s: %s", cxx(), strerror(-ret));
 		ret = -ENODEV;
@@ -516,53 +579,12 @@ again:
 		ret = -ENOEXEC;
 		goto out;
 	}
-	ret = read_file(so, &sobytes, &solen);
+	ret = vgpu_cpu_read_file(so, &sobytes, &solen);
 	if (ret)
 		goto out;
-	{
-		const struct vgpu_ksig *sig = s->sig;
-		size_t kbytes = (size_t)sig->nkernels * sizeof(struct vgpu_kinfo);
-		struct cpu_blob_hdr h = { 0 };
-		char *b = malloc(sizeof(h) + kbytes + solen);
-
-		if (!b) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		memcpy(h.magic, CPU_BLOB_MAGIC, 8);
-		h.kinfo_size = sizeof(struct vgpu_kinfo);
-		h.nkernels = (uint32_t)sig->nkernels;
-		h.helpers_use_barrier = sig->helpers_use_barrier;
-		h.helpers_use_builtins = sig->helpers_use_builtins;
-		h.so_len = solen;
-		memcpy(b, &h, sizeof(h));
-		if (kbytes)
-			memcpy(b + sizeof(h), sig->kernels, kbytes);
-		memcpy(b + sizeof(h) + kbytes, sobytes, solen);
-		*blob = b;
-		*blob_len = sizeof(h) + kbytes + solen;
-	}
-	if (s->nr_names) {	/* the name expressions travel with the image */
-		struct vgpu_lowered *t = calloc(s->nr_names, sizeof(*t));
-		char (*ids)[16] = calloc(s->nr_names, sizeof(*ids));
-		void *packed = NULL;
-		size_t plen = 0;
-
-		ret = t && ids ? 0 : -ENOMEM;
-		for (int i = 0; !ret && i < s->nr_names; i++) {
-			snprintf(ids[i], sizeof(ids[i]), "x%d", i);
-			t[i].expr = s->names[i];
-			t[i].lowered = ids[i];
-		}
-		ret = ret ?: vgpu_names_pack(t, s->nr_names, *blob, *blob_len, &packed, &plen);
-		free(t);
-		free(ids);
-		free(*blob);
-		*blob = packed;
-		*blob_len = plen;
-		if (ret)
-			goto out;
-	}
+	ret = vgpu_cpu_blob(s->sig, sobytes, solen, s->names, s->nr_names, blob, blob_len);
+	if (ret)
+		goto out;
 	ret = 0;
 out:
 	free(out);

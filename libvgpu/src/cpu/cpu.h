@@ -27,9 +27,26 @@ struct cpu_blob_hdr {
 /* The prelude, embedded by prelude.S. */
 extern const char vgpu_cpu_prelude[] VGPU_INTERNAL;
 
-/* compile.c: the @compile and @target_id ops */
+/* The CUDA device runtime of the clang path (cuda.h), embedded by cuda_prelude.S. */
+extern const char vgpu_cpu_cuda_prelude[] VGPU_INTERNAL;
+
+/* compile.c: the @compile and @target_id ops, and what both compilers use */
 int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
 		     char **log) VGPU_INTERNAL;
 int vgpu_cpu_target_id(void *ctx, char *buf, size_t len) VGPU_INTERNAL;
+/* run argv, its stdout+stderr in *out (malloc()ed); exit status or -errno */
+int vgpu_cpu_run(char *const argv[], char **out) VGPU_INTERNAL;
+int vgpu_cpu_read_file(const char *path, void **out, size_t *len) VGPU_INTERNAL;
+/* an image: the header, @sig's kernels, the shared object; the name table (x<i> per
+ * name expression) in front when there are names */
+int vgpu_cpu_blob(const struct vgpu_ksig *sig, const void *so, size_t solen,
+		  const char *const *names, int nr_names, void **blob, size_t *blob_len) VGPU_INTERNAL;
+unsigned long long vgpu_cpu_hash(const char *s) VGPU_INTERNAL;
+
+/* clang.c: the clang path, chosen by VGPU_CPU_CC=clang */
+bool vgpu_cpu_use_clang(void) VGPU_INTERNAL;
+int vgpu_cpu_clang_target_id(char *buf, size_t len) VGPU_INTERNAL;
+int vgpu_cpu_clang_compile(const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
+			   char **log) VGPU_INTERNAL;
 
 #endif /* VGPU_CPU_H */

@@ -646,6 +646,58 @@ static void cpu_module_unload(void *ctx, void *mod)
 	free(m);
 }
 
+/* @s without blanks into @d (at most @n bytes with the NUL) */
+static void unblank(char *d, const char *s, size_t n)
+{
+	size_t k = 0;
+
+	for (; *s && k + 1 < n; s++)
+		if (*s != ' ')
+			d[k++] = *s;
+	d[k] = 0;
+}
+
+/*
+ * A kernel of the clang path by its name as C++ writes it ("reduce<float,
+ * 256>", "ns::k") when it is not in the name table: the image lists
+ * "mangled\tdemangled\thow\n" per kernel in __vgpu_kernel_table, demangled
+ * as "void reduce<float, 256>(float const*, float*)". The mangled name of
+ * the match into @sym; 0 or -ENOENT.
+ */
+static int table_lookup(void *dl, const char *name, char *sym, size_t len)
+{
+	const char *t = dlsym(dl, "__vgpu_kernel_table");
+	char want[VGPU_KNAME_MAX], have[1024];
+
+	if (!t)
+		return -ENOENT;
+	unblank(want, name, sizeof(want));
+	while (*t) {
+		const char *tab = strchr(t, '\t'), *nl = strchr(t, '\n');
+		const char *d, *e;
+
+		if (!tab || !nl || tab > nl)
+			break;
+		d = tab + 1;
+		e = memchr(d, '\t', (size_t)(nl - d));
+		if (e) {
+			const char *open = memchr(d, '(', (size_t)(e - d)), *sp;
+
+			if (!strncmp(d, "void ", 5))
+				d += 5;
+			sp = open ? open : e;
+			snprintf(have, sizeof(have), "%.*s", (int)(sp - d), d);
+			unblank(have, have, sizeof(have));
+			if (!strcmp(have, want)) {
+				snprintf(sym, len, "%.*s", (int)(tab - t), t);
+				return 0;
+			}
+		}
+		t = nl + 1;
+	}
+	return -ENOENT;
+}
+
 static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 {
 	struct cpu_module *m = mod;
@@ -669,6 +721,14 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	*(void **)&f->blocks = dlsym(m->dl, sym);
 	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", idx >= 0 ? m->names.lowered[idx] : name);
 	*(void **)&f->thread = dlsym(m->dl, sym);
+	if (!f->blocks && !f->thread) {
+		char mangled[1024], s2[1100];
+
+		if (!table_lookup(m->dl, name, mangled, sizeof(mangled))) {
+			snprintf(s2, sizeof(s2), "__vgpu_blocks_%s", mangled);
+			*(void **)&f->blocks = dlsym(m->dl, s2);
+		}
+	}
 	if (!f->blocks && !f->thread) {
 		free(f);
 		vgpu_bk_seterr("cpu: no kernel named '%s' in the module", name);

@@ -1,0 +1,1005 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// libvgpu CPU backend: the CUDA device runtime for clang's CUDA front end
+// compiling for the host (clang -cc1 -fcuda-is-device -triple <host>).
+//
+// Embedded in libvgpu and included in front of every module. Everything here
+// is device code. The compiler pass (pass.cpp) lowers the __vgpu_* hooks
+// declared below: the builtin variables, barriers and warp syncs become loops
+// over the threads of a block cut at the barriers; the __vgpu_tmpl_*
+// functions are the drivers it clones per kernel.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wmacro-redefined"
+#define __CUDACC__ 1
+#define __CUDACC_RTC__ 1
+#undef __CUDA_ARCH__
+#define __CUDA_ARCH__ 800
+#define __VGPU_CPU__ 1
+#pragma clang diagnostic pop
+
+#define __device__ __attribute__((device))
+#define __global__ __attribute__((global, annotate("vgpu.kernel")))
+#define __host__ __attribute__((host))
+#define __shared__ __attribute__((shared, annotate("vgpu.shared")))
+#define __constant__ __attribute__((constant))
+#define __managed__ __attribute__((managed))
+#define __grid_constant__
+#define __forceinline__ __inline__ __attribute__((always_inline))
+#define __noinline__ __attribute__((noinline))
+#define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__)))
+#define __restrict__ __restrict
+#define __align__(n) __attribute__((aligned(n)))
+#define __builtin_align__(n) __attribute__((aligned(n)))
+#define __VGPU_FN static __device__ __forceinline__
+#define __VGPU_UNSUPPORTED(what) __attribute__((unavailable(what " is not supported by libvgpu's CPU backend")))
+
+typedef __SIZE_TYPE__ size_t;
+typedef __PTRDIFF_TYPE__ ptrdiff_t;
+typedef __INTPTR_TYPE__ intptr_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+typedef __INT8_TYPE__ int8_t;
+typedef __INT16_TYPE__ int16_t;
+typedef __INT32_TYPE__ int32_t;
+typedef __INT64_TYPE__ int64_t;
+typedef __UINT8_TYPE__ uint8_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __UINT32_TYPE__ uint32_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef long clock_t;
+#define NULL nullptr
+#define INT_MAX __INT_MAX__
+#define INT_MIN (-__INT_MAX__ - 1)
+#define UINT_MAX (__INT_MAX__ * 2u + 1u)
+#define LONG_MAX __LONG_MAX__
+#define LONG_MIN (-__LONG_MAX__ - 1L)
+#define ULONG_MAX (__LONG_MAX__ * 2ul + 1ul)
+#define LLONG_MAX __LONG_LONG_MAX__
+#define LLONG_MIN (-__LONG_LONG_MAX__ - 1LL)
+#define ULLONG_MAX (__LONG_LONG_MAX__ * 2ull + 1ull)
+#define SHRT_MAX __SHRT_MAX__
+#define SHRT_MIN (-__SHRT_MAX__ - 1)
+#define USHRT_MAX 65535
+#define CHAR_BIT 8
+#define SCHAR_MAX 127
+#define SCHAR_MIN (-128)
+#define UCHAR_MAX 255
+#define INT8_MAX 127
+#define INT16_MAX 32767
+#define INT32_MAX __INT32_MAX__
+#define INT64_MAX __INT64_MAX__
+#define INT32_MIN (-__INT32_MAX__ - 1)
+#define INT64_MIN (-__INT64_MAX__ - 1)
+#define UINT8_MAX 255
+#define UINT16_MAX 65535
+#define UINT32_MAX 0xffffffffu
+#define UINT64_MAX 0xffffffffffffffffull
+#define SIZE_MAX __SIZE_MAX__
+#define FLT_MAX __FLT_MAX__
+#define FLT_MIN __FLT_MIN__
+#define FLT_EPSILON __FLT_EPSILON__
+#define DBL_MAX __DBL_MAX__
+#define DBL_MIN __DBL_MIN__
+#define DBL_EPSILON __DBL_EPSILON__
+#define INFINITY __builtin_inff()
+#define NAN __builtin_nanf("")
+#define HUGE_VALF __builtin_huge_valf()
+#define HUGE_VAL __builtin_huge_val()
+#define M_PI 3.14159265358979323846
+#define M_PI_2 1.57079632679489661923
+#define M_E 2.7182818284590452354
+#define M_SQRT2 1.41421356237309504880
+#define M_LN2 0.69314718055994530942
+#define M_LOG2E 1.4426950408889634074
+#define CUDART_PI_F 3.141592654f
+#define CUDART_INF_F __builtin_inff()
+#define CUDART_NAN_F __builtin_nanf("")
+
+// ---- what libvgpu and the pass share ------------------------------------
+// struct vgpu_cpu_exec of src/cpu/backend.c
+struct __vgpu_exec {
+	unsigned int grid[3];
+	unsigned int block[3];
+	void *const *args;
+	void (*barrier)(void);
+};
+// The per-block context. Its first four fields are read by the pass.
+struct __vgpu_ctx {
+	void *const *args;
+	char *frame;		// per-thread state live across barriers
+	void *dsmem;		// dynamic shared memory
+	unsigned nthreads;
+	unsigned long long uin[32];	// values the same in every thread, live across barriers:
+	unsigned long long uout[32];	// read from uin, written to uout, copied back per region
+	unsigned bid[3], bdim[3], gdim[3];
+	unsigned *state;	// per thread: where it resumes
+	unsigned sel;		// the state of the group running (masked runs)
+	unsigned gmask[32];	// per warp: lanes of the group running
+};
+extern "C" {
+__device__ unsigned __vgpu_tid_x(void);
+__device__ unsigned __vgpu_tid_y(void);
+__device__ unsigned __vgpu_tid_z(void);
+__device__ unsigned __vgpu_lin(void);
+__device__ __vgpu_ctx *__vgpu_ctxp(void);
+__device__ void __vgpu_barrier(void);
+__device__ void __vgpu_warp_sync(void);
+__device__ void __vgpu_threads(__vgpu_ctx *);
+__device__ void __vgpu_body(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
+__device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
+__device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
+__device__ unsigned long __vgpu_frame_bytes(void);
+__device__ void *const *__vgpu_args(const __vgpu_exec *);
+__device__ void *malloc(size_t) throw();
+__device__ void free(void *) throw();
+__device__ void *memcpy(void *, const void *, size_t) throw();
+__device__ void *memset(void *, int, size_t) throw();
+__device__ int printf(const char *, ...);
+__device__ void abort(void) throw() __attribute__((noreturn));
+__device__ void __assert_fail(const char *, const char *, unsigned, const char *) throw() __attribute__((noreturn));
+}
+
+// ---- types ------------------------------------------------------------------
+#define __VGPU_VEC(T, N, A)									\
+	struct __attribute__((aligned(A))) N##1 { T x; };					\
+	struct __attribute__((aligned(2 * A))) N##2 { T x, y; };				\
+	struct N##3 { T x, y, z; };								\
+	struct __attribute__((aligned(4 * A > 16 ? 16 : 4 * A))) N##4 { T x, y, z, w; };	\
+	__VGPU_FN N##1 make_##N##1(T x) { return N##1{x}; }					\
+	__VGPU_FN N##2 make_##N##2(T x, T y) { return N##2{x, y}; }				\
+	__VGPU_FN N##3 make_##N##3(T x, T y, T z) { return N##3{x, y, z}; }			\
+	__VGPU_FN N##4 make_##N##4(T x, T y, T z, T w) { return N##4{x, y, z, w}; }
+__VGPU_VEC(signed char, char, 1)
+__VGPU_VEC(unsigned char, uchar, 1)
+__VGPU_VEC(short, short, 2)
+__VGPU_VEC(unsigned short, ushort, 2)
+__VGPU_VEC(int, int, 4)
+__VGPU_VEC(unsigned int, uint, 4)
+__VGPU_VEC(long, long, 8)
+__VGPU_VEC(unsigned long, ulong, 8)
+__VGPU_VEC(long long, longlong, 8)
+__VGPU_VEC(unsigned long long, ulonglong, 8)
+__VGPU_VEC(float, float, 4)
+__VGPU_VEC(double, double, 8)
+#undef __VGPU_VEC
+struct dim3 {
+	unsigned int x, y, z;
+	__device__ constexpr dim3(unsigned a = 1, unsigned b = 1, unsigned c = 1) : x(a), y(b), z(c) {}
+	__device__ constexpr dim3(uint3 u) : x(u.x), y(u.y), z(u.z) {}
+	__device__ constexpr operator uint3() const { return uint3{x, y, z}; }
+};
+
+// ---- builtin variables --------------------------------------------------------
+#define __VGPU_BUILTIN(T, GX, GY, GZ)								\
+struct T {											\
+	__declspec(property(get = __fetch_x)) unsigned int x;					\
+	__declspec(property(get = __fetch_y)) unsigned int y;					\
+	__declspec(property(get = __fetch_z)) unsigned int z;					\
+	static __device__ __forceinline__ unsigned int __fetch_x() { return GX; }		\
+	static __device__ __forceinline__ unsigned int __fetch_y() { return GY; }		\
+	static __device__ __forceinline__ unsigned int __fetch_z() { return GZ; }		\
+	__device__ operator dim3() const { return dim3(x, y, z); }				\
+	__device__ operator uint3() const { return uint3{x, y, z}; }				\
+};
+__VGPU_BUILTIN(__vgpu_threadIdx_t, __vgpu_tid_x(), __vgpu_tid_y(), __vgpu_tid_z())
+__VGPU_BUILTIN(__vgpu_blockIdx_t, __vgpu_ctxp()->bid[0], __vgpu_ctxp()->bid[1], __vgpu_ctxp()->bid[2])
+__VGPU_BUILTIN(__vgpu_blockDim_t, __vgpu_ctxp()->bdim[0], __vgpu_ctxp()->bdim[1], __vgpu_ctxp()->bdim[2])
+__VGPU_BUILTIN(__vgpu_gridDim_t, __vgpu_ctxp()->gdim[0], __vgpu_ctxp()->gdim[1], __vgpu_ctxp()->gdim[2])
+#undef __VGPU_BUILTIN
+extern const __device__ __vgpu_threadIdx_t threadIdx;
+extern const __device__ __vgpu_blockIdx_t blockIdx;
+extern const __device__ __vgpu_blockDim_t blockDim;
+extern const __device__ __vgpu_gridDim_t gridDim;
+extern const __device__ int warpSize;
+#define warpSize 32
+
+// ---- barriers, fences ---------------------------------------------------------
+__VGPU_FN void __syncthreads(void) { __vgpu_barrier(); }
+__VGPU_FN int __vgpu_sync_count(int pred, int op)
+{
+	__shared__ int c[2];
+	if (__vgpu_lin() == 0)
+		c[0] = 0, c[1] = 0;
+	__vgpu_barrier();
+	if (pred)
+		__atomic_fetch_add(&c[0], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c[1], 1, __ATOMIC_RELAXED);
+	__vgpu_barrier();
+	int n = c[0], all = c[1];
+	__vgpu_barrier();
+	return op == 0 ? n : op == 1 ? n == all : n != 0;
+}
+__VGPU_FN int __syncthreads_count(int pred) { return __vgpu_sync_count(pred, 0); }
+__VGPU_FN int __syncthreads_and(int pred) { return __vgpu_sync_count(pred, 1); }
+__VGPU_FN int __syncthreads_or(int pred) { return __vgpu_sync_count(pred, 2); }
+__VGPU_FN void __threadfence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+__VGPU_FN void __threadfence_block(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+__VGPU_FN void __threadfence_system(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
+// ---- atomics: sequentially consistent --------------------------------------------
+#define __VGPU_SC __ATOMIC_SEQ_CST
+#define __VGPU_AT3(R, N, T, B)									\
+	__VGPU_FN R N(T *p, T v) { return B; }							\
+	__VGPU_FN R N##_block(T *p, T v) { return B; }						\
+	__VGPU_FN R N##_system(T *p, T v) { return B; }
+#define __VGPU_AT_BITS(T)									\
+	__VGPU_AT3(T, atomicAnd, T, __atomic_fetch_and(p, v, __VGPU_SC))			\
+	__VGPU_AT3(T, atomicOr, T, __atomic_fetch_or(p, v, __VGPU_SC))				\
+	__VGPU_AT3(T, atomicXor, T, __atomic_fetch_xor(p, v, __VGPU_SC))
+#define __VGPU_AT_MINMAX(T)									\
+	__VGPU_AT3(T, atomicMin, T, __atomic_fetch_min(p, v, __VGPU_SC))			\
+	__VGPU_AT3(T, atomicMax, T, __atomic_fetch_max(p, v, __VGPU_SC))
+#define __VGPU_AT_EXCH(T)									\
+	__VGPU_AT3(T, atomicExch, T, __atomic_exchange_n(p, v, __VGPU_SC))
+#define __VGPU_AT_CAS(T)									\
+	__VGPU_FN T atomicCAS(T *p, T c, T v) { __atomic_compare_exchange_n(p, &c, v, false, __VGPU_SC, __VGPU_SC); return c; } \
+	__VGPU_FN T atomicCAS_block(T *p, T c, T v) { return atomicCAS(p, c, v); }		\
+	__VGPU_FN T atomicCAS_system(T *p, T c, T v) { return atomicCAS(p, c, v); }
+__VGPU_AT3(int, atomicAdd, int, __atomic_fetch_add(p, v, __VGPU_SC))
+__VGPU_AT3(unsigned, atomicAdd, unsigned, __atomic_fetch_add(p, v, __VGPU_SC))
+__VGPU_AT3(unsigned long long, atomicAdd, unsigned long long, __atomic_fetch_add(p, v, __VGPU_SC))
+__VGPU_AT3(int, atomicSub, int, __atomic_fetch_sub(p, v, __VGPU_SC))
+__VGPU_AT3(unsigned, atomicSub, unsigned, __atomic_fetch_sub(p, v, __VGPU_SC))
+__VGPU_AT_EXCH(int)
+__VGPU_AT_EXCH(unsigned)
+__VGPU_AT_EXCH(unsigned long long)
+__VGPU_AT_MINMAX(int)
+__VGPU_AT_MINMAX(unsigned)
+__VGPU_AT_MINMAX(long long)
+__VGPU_AT_MINMAX(unsigned long long)
+__VGPU_AT_BITS(int)
+__VGPU_AT_BITS(unsigned)
+__VGPU_AT_BITS(unsigned long long)
+__VGPU_AT_CAS(int)
+__VGPU_AT_CAS(unsigned)
+__VGPU_AT_CAS(unsigned long long)
+__VGPU_AT_CAS(unsigned short)
+template <class F, class U>
+__VGPU_FN F __vgpu_atomic_fadd(F *p, F v)
+{
+	U o = __atomic_load_n((U *)p, __ATOMIC_RELAXED), n;
+	F of, nf;
+	do {
+		__builtin_memcpy(&of, &o, sizeof(F));
+		nf = of + v;
+		__builtin_memcpy(&n, &nf, sizeof(F));
+	} while (!__atomic_compare_exchange_n((U *)p, &o, n, true, __VGPU_SC, __ATOMIC_RELAXED));
+	return of;
+}
+__VGPU_AT3(float, atomicAdd, float, (__vgpu_atomic_fadd<float, unsigned>(p, v)))
+__VGPU_AT3(double, atomicAdd, double, (__vgpu_atomic_fadd<double, unsigned long long>(p, v)))
+__VGPU_FN float atomicExch(float *p, float v)
+{
+	unsigned n, o;
+	float r;
+	__builtin_memcpy(&n, &v, 4);
+	o = __atomic_exchange_n((unsigned *)p, n, __VGPU_SC);
+	__builtin_memcpy(&r, &o, 4);
+	return r;
+}
+__VGPU_FN float atomicExch_block(float *p, float v) { return atomicExch(p, v); }
+__VGPU_FN float atomicExch_system(float *p, float v) { return atomicExch(p, v); }
+__VGPU_FN unsigned __vgpu_atomic_incdec(unsigned *p, unsigned lim, bool inc)
+{
+	unsigned o = __atomic_load_n(p, __ATOMIC_RELAXED), n;
+	do
+		n = inc ? (o >= lim ? 0 : o + 1) : ((o == 0 || o > lim) ? lim : o - 1);
+	while (!__atomic_compare_exchange_n(p, &o, n, true, __VGPU_SC, __ATOMIC_RELAXED));
+	return o;
+}
+__VGPU_AT3(unsigned, atomicInc, unsigned, __vgpu_atomic_incdec(p, v, true))
+__VGPU_AT3(unsigned, atomicDec, unsigned, __vgpu_atomic_incdec(p, v, false))
+#undef __VGPU_AT3
+#undef __VGPU_AT_BITS
+#undef __VGPU_AT_MINMAX
+#undef __VGPU_AT_EXCH
+#undef __VGPU_AT_CAS
+
+// ---- math: the C library's functions, and CUDA's names for them ------------------
+extern "C" {
+#define __VGPU_M1(fn) __device__ double fn(double) throw(); __device__ float fn##f(float) throw();
+#define __VGPU_M2(fn) __device__ double fn(double, double) throw(); __device__ float fn##f(float, float) throw();
+__VGPU_M1(sqrt) __VGPU_M1(cbrt) __VGPU_M1(exp) __VGPU_M1(exp2) __VGPU_M1(expm1) __VGPU_M1(log)
+__VGPU_M1(log2) __VGPU_M1(log10) __VGPU_M1(log1p) __VGPU_M1(sin) __VGPU_M1(cos) __VGPU_M1(tan)
+__VGPU_M1(asin) __VGPU_M1(acos) __VGPU_M1(atan) __VGPU_M1(sinh) __VGPU_M1(cosh) __VGPU_M1(tanh)
+__VGPU_M1(asinh) __VGPU_M1(acosh) __VGPU_M1(atanh) __VGPU_M1(fabs) __VGPU_M1(floor) __VGPU_M1(ceil)
+__VGPU_M1(trunc) __VGPU_M1(round) __VGPU_M1(rint) __VGPU_M1(nearbyint) __VGPU_M1(erf) __VGPU_M1(erfc)
+__VGPU_M1(tgamma) __VGPU_M1(lgamma) __VGPU_M1(logb) __VGPU_M1(exp10)
+__VGPU_M2(pow) __VGPU_M2(atan2) __VGPU_M2(fmod) __VGPU_M2(fmin) __VGPU_M2(fmax) __VGPU_M2(hypot)
+__VGPU_M2(copysign) __VGPU_M2(remainder) __VGPU_M2(fdim) __VGPU_M2(nextafter)
+#undef __VGPU_M1
+#undef __VGPU_M2
+__device__ double fma(double, double, double) throw();
+__device__ float fmaf(float, float, float) throw();
+__device__ double ldexp(double, int) throw();
+__device__ float ldexpf(float, int) throw();
+__device__ double frexp(double, int *) throw();
+__device__ float frexpf(float, int *) throw();
+__device__ double modf(double, double *) throw();
+__device__ float modff(float, float *) throw();
+__device__ long lround(double) throw();
+__device__ long lroundf(float) throw();
+__device__ long long llround(double) throw();
+__device__ long long llroundf(float) throw();
+__device__ long lrint(double) throw();
+__device__ long lrintf(float) throw();
+__device__ void sincos(double, double *, double *) throw();
+__device__ void sincosf(float, float *, float *) throw();
+__device__ int abs(int) throw();
+__device__ long labs(long) throw();
+__device__ long long llabs(long long) throw();
+}
+#define __VGPU_OV1(fn) __VGPU_FN float fn(float x) { return fn##f(x); }
+#define __VGPU_OV2(fn) __VGPU_FN float fn(float x, float y) { return fn##f(x, y); }
+__VGPU_OV1(sqrt) __VGPU_OV1(cbrt) __VGPU_OV1(exp) __VGPU_OV1(exp2) __VGPU_OV1(expm1) __VGPU_OV1(log)
+__VGPU_OV1(log2) __VGPU_OV1(log10) __VGPU_OV1(log1p) __VGPU_OV1(sin) __VGPU_OV1(cos) __VGPU_OV1(tan)
+__VGPU_OV1(asin) __VGPU_OV1(acos) __VGPU_OV1(atan) __VGPU_OV1(sinh) __VGPU_OV1(cosh) __VGPU_OV1(tanh)
+__VGPU_OV1(fabs) __VGPU_OV1(floor) __VGPU_OV1(ceil) __VGPU_OV1(trunc) __VGPU_OV1(round) __VGPU_OV1(rint)
+__VGPU_OV1(erf) __VGPU_OV1(erfc) __VGPU_OV1(tgamma) __VGPU_OV1(lgamma)
+__VGPU_OV2(pow) __VGPU_OV2(atan2) __VGPU_OV2(fmod) __VGPU_OV2(fmin) __VGPU_OV2(fmax) __VGPU_OV2(hypot)
+__VGPU_OV2(copysign)
+#undef __VGPU_OV1
+#undef __VGPU_OV2
+__VGPU_FN float fma(float a, float b, float c) { return fmaf(a, b, c); }
+__VGPU_FN float abs(float x) { return fabsf(x); }
+__VGPU_FN double abs(double x) { return fabs(x); }
+__VGPU_FN long long abs(long long x) { return llabs(x); }
+__VGPU_FN float pow(float x, int n) { return powf(x, (float)n); }
+__VGPU_FN double pow(double x, int n) { return pow(x, (double)n); }
+__VGPU_FN bool isnan(float x) { return __builtin_isnan(x); }
+__VGPU_FN bool isnan(double x) { return __builtin_isnan(x); }
+__VGPU_FN bool isinf(float x) { return __builtin_isinf(x); }
+__VGPU_FN bool isinf(double x) { return __builtin_isinf(x); }
+__VGPU_FN bool isfinite(float x) { return __builtin_isfinite(x); }
+__VGPU_FN bool isfinite(double x) { return __builtin_isfinite(x); }
+__VGPU_FN bool signbit(float x) { return __builtin_signbit(x); }
+__VGPU_FN bool signbit(double x) { return __builtin_signbit(x); }
+__VGPU_FN float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+__VGPU_FN double rsqrt(double x) { return 1.0 / sqrt(x); }
+__VGPU_FN float rcbrtf(float x) { return 1.0f / cbrtf(x); }
+__VGPU_FN double rcbrt(double x) { return 1.0 / cbrt(x); }
+__VGPU_FN float sinpif(float x) { return sinf((float)M_PI * x); }
+__VGPU_FN float cospif(float x) { return cosf((float)M_PI * x); }
+__VGPU_FN double sinpi(double x) { return sin(M_PI * x); }
+__VGPU_FN double cospi(double x) { return cos(M_PI * x); }
+__VGPU_FN void sincospif(float x, float *s, float *c) { sincosf((float)M_PI * x, s, c); }
+__VGPU_FN float normcdff(float x) { return 0.5f * erfcf(-x * 0.70710678118654752f); }
+__VGPU_FN double normcdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752); }
+__VGPU_FN float saturatef(float x) { return x < 0.f ? 0.f : x > 1.f ? 1.f : x; }
+__VGPU_FN float __saturatef(float x) { return saturatef(x); }
+__VGPU_FN float fdividef(float a, float b) { return a / b; }
+
+// min/max as CUDA overloads them
+#define __VGPU_MM(T)										\
+	__VGPU_FN T min(T a, T b) { return b < a ? b : a; }					\
+	__VGPU_FN T max(T a, T b) { return a < b ? b : a; }
+__VGPU_MM(int) __VGPU_MM(unsigned) __VGPU_MM(long) __VGPU_MM(unsigned long) __VGPU_MM(long long)
+__VGPU_MM(unsigned long long)
+#undef __VGPU_MM
+__VGPU_FN float min(float a, float b) { return fminf(a, b); }
+__VGPU_FN float max(float a, float b) { return fmaxf(a, b); }
+__VGPU_FN double min(double a, double b) { return fmin(a, b); }
+__VGPU_FN double max(double a, double b) { return fmax(a, b); }
+__VGPU_FN unsigned min(int a, unsigned b) { return min((unsigned)a, b); }
+__VGPU_FN unsigned min(unsigned a, int b) { return min(a, (unsigned)b); }
+__VGPU_FN unsigned max(int a, unsigned b) { return max((unsigned)a, b); }
+__VGPU_FN unsigned max(unsigned a, int b) { return max(a, (unsigned)b); }
+__VGPU_FN float min(float a, double b) { return fminf(a, (float)b); }
+__VGPU_FN double min(double a, float b) { return fmin(a, (double)b); }
+__VGPU_FN float max(float a, double b) { return fmaxf(a, (float)b); }
+__VGPU_FN double max(double a, float b) { return fmax(a, (double)b); }
+__VGPU_FN float min(float a, int b) { return fminf(a, (float)b); }
+__VGPU_FN float min(int a, float b) { return fminf((float)a, b); }
+__VGPU_FN float max(float a, int b) { return fmaxf(a, (float)b); }
+__VGPU_FN float max(int a, float b) { return fmaxf((float)a, b); }
+__VGPU_FN int umin(int a, int b) = delete;
+
+// fast-math intrinsics: the precise functions
+__VGPU_FN float __expf(float x) { return expf(x); }
+__VGPU_FN float __exp10f(float x) { return exp10f(x); }
+__VGPU_FN float __logf(float x) { return logf(x); }
+__VGPU_FN float __log2f(float x) { return log2f(x); }
+__VGPU_FN float __log10f(float x) { return log10f(x); }
+__VGPU_FN float __powf(float x, float y) { return powf(x, y); }
+__VGPU_FN float __sinf(float x) { return sinf(x); }
+__VGPU_FN float __cosf(float x) { return cosf(x); }
+__VGPU_FN float __tanf(float x) { return tanf(x); }
+__VGPU_FN void __sincosf(float x, float *s, float *c) { sincosf(x, s, c); }
+__VGPU_FN float __fdividef(float a, float b) { return a / b; }
+__VGPU_FN double __fdividef(double a, double b) = delete;
+
+// IEEE operations with a rounding mode. _rn is the operation itself (not
+// contracted); _rz/_ru/_rd correct the nearest result by its exact error.
+#pragma clang fp contract(off)
+__VGPU_FN float __vgpu_fmat(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+__VGPU_FN double __vgpu_fmat(double a, double b, double c) { return __builtin_fma(a, b, c); }
+__VGPU_FN float __vgpu_sqrtt(float a) { return __builtin_sqrtf(a); }
+__VGPU_FN double __vgpu_sqrtt(double a) { return __builtin_sqrt(a); }
+__VGPU_FN float __vgpu_next(float a, float d) { return __builtin_nextafterf(a, d); }
+__VGPU_FN double __vgpu_next(double a, double d) { return __builtin_nextafter(a, d); }
+template <class T> __VGPU_FN T __vgpu_dir(T r, T err, int mode)
+{	// mode 1: toward zero, 2: up, 3: down; err = exact - r
+	if (err == 0 || __builtin_isnan(err))
+		return r;
+	bool up = mode == 2 || (mode == 1 && r < 0);
+	bool down = mode == 3 || (mode == 1 && r > 0);
+	if (up && err > 0)
+		return __vgpu_next(r, (T)__builtin_inff());
+	if (down && err < 0)
+		return __vgpu_next(r, -(T)__builtin_inff());
+	return r;
+}
+template <class T> __VGPU_FN T __vgpu_add(T a, T b, int m)
+{
+	T s = a + b, bb = s - a, e = (a - (s - bb)) + (b - bb);
+	return m ? __vgpu_dir(s, e, m) : s;
+}
+template <class T> __VGPU_FN T __vgpu_mul(T a, T b, int m)
+{
+	T p = a * b;
+	return m ? __vgpu_dir(p, __vgpu_fmat(a, b, -p), m) : p;
+}
+template <class T> __VGPU_FN T __vgpu_div(T a, T b, int m)
+{
+	T q = a / b;
+	T e = -__vgpu_fmat(q, b, -a);	// a - q*b, sign of the error times b's
+	return m ? __vgpu_dir(q, b < 0 ? -e : e, m) : q;
+}
+template <class T> __VGPU_FN T __vgpu_sqrt(T a, int m)
+{
+	T r = __vgpu_sqrtt(a);
+	return m ? __vgpu_dir(r, -__vgpu_fmat(r, r, -a), m) : r;
+}
+template <class T> __VGPU_FN T __vgpu_fma(T a, T b, T c, int m)
+{
+	T r = __vgpu_fmat(a, b, c);
+	if (!m)
+		return r;
+	// error of the fused result: r - (a*b + c) from a second fma in double-width steps
+	T p = a * b, pe = __vgpu_fmat(a, b, -p);
+	T s = p + c, bb = s - p, se = (p - (s - bb)) + (c - bb);
+	T e = (s - r) + (se + pe);
+	return __vgpu_dir(r, e, m);
+}
+#define __VGPU_RND(sfx, m)										\
+	__VGPU_FN float __fadd_##sfx(float a, float b) { return __vgpu_add(a, b, m); }		\
+	__VGPU_FN float __fsub_##sfx(float a, float b) { return __vgpu_add(a, -b, m); }		\
+	__VGPU_FN float __fmul_##sfx(float a, float b) { return __vgpu_mul(a, b, m); }		\
+	__VGPU_FN float __fdiv_##sfx(float a, float b) { return __vgpu_div(a, b, m); }		\
+	__VGPU_FN float __frcp_##sfx(float a) { return __vgpu_div(1.0f, a, m); }			\
+	__VGPU_FN float __fsqrt_##sfx(float a) { return __vgpu_sqrt(a, m); }			\
+	__VGPU_FN float __fmaf_##sfx(float a, float b, float c) { return __vgpu_fma(a, b, c, m); }	\
+	__VGPU_FN double __dadd_##sfx(double a, double b) { return __vgpu_add(a, b, m); }	\
+	__VGPU_FN double __dsub_##sfx(double a, double b) { return __vgpu_add(a, -b, m); }	\
+	__VGPU_FN double __dmul_##sfx(double a, double b) { return __vgpu_mul(a, b, m); }	\
+	__VGPU_FN double __ddiv_##sfx(double a, double b) { return __vgpu_div(a, b, m); }	\
+	__VGPU_FN double __drcp_##sfx(double a) { return __vgpu_div(1.0, a, m); }		\
+	__VGPU_FN double __dsqrt_##sfx(double a) { return __vgpu_sqrt(a, m); }			\
+	__VGPU_FN double __fma_##sfx(double a, double b, double c) { return __vgpu_fma(a, b, c, m); }
+__VGPU_RND(rn, 0)
+__VGPU_RND(rz, 1)
+__VGPU_RND(ru, 2)
+__VGPU_RND(rd, 3)
+#undef __VGPU_RND
+#pragma clang fp contract(on)
+__VGPU_FN float __frsqrt_rn(float a) { return 1.0f / sqrtf(a); }
+
+// conversions
+__VGPU_FN int __float2int_rn(float f) { return (int)__builtin_rintf(f); }
+__VGPU_FN int __float2int_rz(float f) { return (int)f; }
+__VGPU_FN int __float2int_ru(float f) { return (int)__builtin_ceilf(f); }
+__VGPU_FN int __float2int_rd(float f) { return (int)__builtin_floorf(f); }
+__VGPU_FN unsigned __float2uint_rn(float f) { return (unsigned)__builtin_rintf(f); }
+__VGPU_FN unsigned __float2uint_rz(float f) { return (unsigned)f; }
+__VGPU_FN unsigned __float2uint_ru(float f) { return (unsigned)__builtin_ceilf(f); }
+__VGPU_FN unsigned __float2uint_rd(float f) { return (unsigned)__builtin_floorf(f); }
+__VGPU_FN long long __float2ll_rn(float f) { return (long long)__builtin_rintf(f); }
+__VGPU_FN long long __float2ll_rz(float f) { return (long long)f; }
+__VGPU_FN int __double2int_rn(double f) { return (int)__builtin_rint(f); }
+__VGPU_FN int __double2int_rz(double f) { return (int)f; }
+__VGPU_FN long long __double2ll_rn(double f) { return (long long)__builtin_rint(f); }
+__VGPU_FN float __double2float_rn(double d) { return (float)d; }
+__VGPU_FN float __int2float_rn(int i) { return (float)i; }
+__VGPU_FN float __uint2float_rn(unsigned i) { return (float)i; }
+__VGPU_FN double __int2double_rn(int i) { return (double)i; }
+__VGPU_FN float __ll2float_rn(long long i) { return (float)i; }
+__VGPU_FN int __float_as_int(float f) { int i; __builtin_memcpy(&i, &f, 4); return i; }
+__VGPU_FN float __int_as_float(int i) { float f; __builtin_memcpy(&f, &i, 4); return f; }
+__VGPU_FN unsigned __float_as_uint(float f) { unsigned i; __builtin_memcpy(&i, &f, 4); return i; }
+__VGPU_FN float __uint_as_float(unsigned i) { float f; __builtin_memcpy(&f, &i, 4); return f; }
+__VGPU_FN long long __double_as_longlong(double d) { long long i; __builtin_memcpy(&i, &d, 8); return i; }
+__VGPU_FN double __longlong_as_double(long long i) { double d; __builtin_memcpy(&d, &i, 8); return d; }
+__VGPU_FN int __double2hiint(double d) { return (int)(__double_as_longlong(d) >> 32); }
+__VGPU_FN int __double2loint(double d) { return (int)__double_as_longlong(d); }
+__VGPU_FN double __hiloint2double(int hi, int lo) { return __longlong_as_double(((long long)hi << 32) | (unsigned)lo); }
+
+// ---- integer intrinsics -------------------------------------------------------
+__VGPU_FN int __popc(unsigned x) { return __builtin_popcount(x); }
+__VGPU_FN int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
+__VGPU_FN int __clz(int x) { return x ? __builtin_clz((unsigned)x) : 32; }
+__VGPU_FN int __clzll(long long x) { return x ? __builtin_clzll((unsigned long long)x) : 64; }
+__VGPU_FN int __ffs(int x) { return __builtin_ffs(x); }
+__VGPU_FN int __ffsll(long long x) { return __builtin_ffsll(x); }
+__VGPU_FN unsigned __brev(unsigned x) { return __builtin_bitreverse32(x); }
+__VGPU_FN unsigned long long __brevll(unsigned long long x) { return __builtin_bitreverse64(x); }
+__VGPU_FN unsigned __byte_perm(unsigned x, unsigned y, unsigned s)
+{
+	unsigned long long v = ((unsigned long long)y << 32) | x;
+	unsigned r = 0;
+	for (int i = 0; i < 4; i++)
+		r |= (unsigned)((v >> (8 * ((s >> (4 * i)) & 7))) & 0xff) << (8 * i);
+	return r;
+}
+__VGPU_FN int __mul24(int a, int b) { return (int)(((long long)(a << 8 >> 8)) * (b << 8 >> 8)); }
+__VGPU_FN unsigned __umul24(unsigned a, unsigned b) { return (a & 0xffffff) * (b & 0xffffff); }
+__VGPU_FN int __mulhi(int a, int b) { return (int)(((long long)a * b) >> 32); }
+__VGPU_FN unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a * b) >> 32); }
+__VGPU_FN long long __mul64hi(long long a, long long b) { return (long long)(((__int128)a * b) >> 64); }
+__VGPU_FN unsigned long long __umul64hi(unsigned long long a, unsigned long long b)
+{ return (unsigned long long)(((unsigned __int128)a * b) >> 64); }
+__VGPU_FN unsigned __sad(int x, int y, unsigned z) { return z + (unsigned)(x > y ? x - y : y - x); }
+__VGPU_FN unsigned __usad(unsigned x, unsigned y, unsigned z) { return z + (x > y ? x - y : y - x); }
+__VGPU_FN int __hadd(int a, int b) { return (int)(((long long)a + b) >> 1); }
+__VGPU_FN int __rhadd(int a, int b) { return (int)(((long long)a + b + 1) >> 1); }
+__VGPU_FN unsigned __uhadd(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a + b) >> 1); }
+__VGPU_FN unsigned __urhadd(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a + b + 1) >> 1); }
+__VGPU_FN unsigned __funnelshift_l(unsigned lo, unsigned hi, unsigned s)
+{ return (unsigned)((((unsigned long long)hi << 32 | lo) << (s & 31)) >> 32); }
+__VGPU_FN unsigned __funnelshift_r(unsigned lo, unsigned hi, unsigned s)
+{ return (unsigned)(((unsigned long long)hi << 32 | lo) >> (s & 31)); }
+__VGPU_FN unsigned __funnelshift_lc(unsigned lo, unsigned hi, unsigned s)
+{ return (unsigned)((((unsigned long long)hi << 32 | lo) << (s > 32 ? 32 : s)) >> 32); }
+__VGPU_FN unsigned __funnelshift_rc(unsigned lo, unsigned hi, unsigned s)
+{ return (unsigned)(((unsigned long long)hi << 32 | lo) >> (s > 32 ? 32 : s)); }
+
+// ---- loads and stores with cache hints: plain ones here -----------------------------
+template <class T> __VGPU_FN T __ldg(const T *p) { return *p; }
+template <class T> __VGPU_FN T __ldcg(const T *p) { return *p; }
+template <class T> __VGPU_FN T __ldca(const T *p) { return *p; }
+template <class T> __VGPU_FN T __ldcs(const T *p) { return *p; }
+template <class T> __VGPU_FN T __ldlu(const T *p) { return *p; }
+template <class T> __VGPU_FN T __ldcv(const T *p) { return *p; }
+template <class T> __VGPU_FN void __stwb(T *p, T v) { *p = v; }
+template <class T> __VGPU_FN void __stcg(T *p, T v) { *p = v; }
+template <class T> __VGPU_FN void __stcs(T *p, T v) { *p = v; }
+template <class T> __VGPU_FN void __stwt(T *p, T v) { *p = v; }
+
+// ---- time, output, traps --------------------------------------------------------
+__VGPU_FN long long clock64(void) { return (long long)__builtin_readcyclecounter(); }
+__VGPU_FN clock_t clock(void) { return (clock_t)__builtin_readcyclecounter(); }
+__VGPU_FN void __nanosleep(unsigned) {}
+__VGPU_FN unsigned long long __globaltimer(void) { return __builtin_readcyclecounter(); }
+__VGPU_FN void __trap(void) { abort(); }
+__VGPU_FN void __brkpt(void) { abort(); }
+#define assert(e) ((e) ? (void)0 : __assert_fail(#e, __FILE__, __LINE__, __PRETTY_FUNCTION__))
+
+// ---- warps: 32 lanes (linear thread index / 32), in step at every warp function ---------
+static __shared__ unsigned long long __vgpu_wx[1024];
+__VGPU_FN unsigned __vgpu_lane(void) { return __vgpu_lin() & 31u; }
+__VGPU_FN void __syncwarp(unsigned mask = 0xffffffffu) { (void)mask; __vgpu_warp_sync(); }
+__VGPU_FN unsigned __activemask(void)
+{
+	__vgpu_warp_sync();
+	return __vgpu_ctxp()->gmask[__vgpu_lin() >> 5];
+}
+// every lane publishes v, then reads lane src's (own value if src is not there)
+template <class T> __VGPU_FN T __vgpu_xchg(T v, unsigned src)
+{
+	static_assert(sizeof(T) <= 8, "warp exchange of more than 8 bytes");
+	unsigned lin = __vgpu_lin();
+	__vgpu_warp_sync();
+	__builtin_memcpy(&__vgpu_wx[lin], &v, sizeof(T));
+	__vgpu_warp_sync();
+	unsigned s = (lin & ~31u) + src;
+	T r;
+	if (src >= 32 || s >= __vgpu_ctxp()->nthreads)
+		return v;
+	__builtin_memcpy(&r, &__vgpu_wx[s], sizeof(T));
+	return r;
+}
+template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 32)
+{
+	(void)mask;
+	unsigned lane = __vgpu_lane();
+	return __vgpu_xchg(v, (lane & ~(unsigned)(w - 1)) + ((unsigned)src & (w - 1)));
+}
+template <class T> __VGPU_FN T __shfl_up_sync(unsigned mask, T v, unsigned d, int w = 32)
+{
+	(void)mask;
+	unsigned lane = __vgpu_lane();
+	return __vgpu_xchg(v, (lane & (w - 1)) >= d ? lane - d : lane);
+}
+template <class T> __VGPU_FN T __shfl_down_sync(unsigned mask, T v, unsigned d, int w = 32)
+{
+	(void)mask;
+	unsigned lane = __vgpu_lane();
+	return __vgpu_xchg(v, (lane & (w - 1)) + d < (unsigned)w ? lane + d : lane);
+}
+template <class T> __VGPU_FN T __shfl_xor_sync(unsigned mask, T v, int m, int w = 32)
+{
+	(void)mask;
+	unsigned lane = __vgpu_lane(), s = lane ^ (unsigned)m;
+	return __vgpu_xchg(v, (s & ~(unsigned)(w - 1)) == (lane & ~(unsigned)(w - 1)) ? s : lane);
+}
+// the lanes of this lane's warp that reached this point with it, and their values
+template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, F f)
+{
+	unsigned lin = __vgpu_lin();
+	__vgpu_warp_sync();
+	__builtin_memcpy(&__vgpu_wx[lin], &v, sizeof(T));
+	__vgpu_warp_sync();
+	unsigned act = __vgpu_ctxp()->gmask[lin >> 5] & mask;
+	for (unsigned j = 0; j < 32; j++)
+		if (act >> j & 1) {
+			T x;
+			__builtin_memcpy(&x, &__vgpu_wx[(lin & ~31u) + j], sizeof(T));
+			f(j, x);
+		}
+}
+__VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
+{
+	unsigned r = 0;
+	__vgpu_warp_each(mask, pred != 0, [&](unsigned j, bool p) { r |= (unsigned)p << j; });
+	return r;
+}
+__VGPU_FN int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
+__VGPU_FN int __all_sync(unsigned mask, int pred)
+{
+	int all = 1;
+	__vgpu_warp_each(mask, pred != 0, [&](unsigned, bool p) { all &= p; });
+	return all;
+}
+__VGPU_FN int __uni_sync(unsigned mask, int pred)
+{
+	int first = -1, same = 1;
+	__vgpu_warp_each(mask, pred != 0, [&](unsigned, bool p) { if (first < 0) first = p; else same &= first == p; });
+	return same;
+}
+#define __VGPU_WRED(name, T, init, op)								\
+	__VGPU_FN T name(unsigned mask, T v)							\
+	{ T r = init; __vgpu_warp_each(mask, v, [&](unsigned, T x) { r = op; }); return r; }
+__VGPU_WRED(__reduce_add_sync, unsigned, 0u, r + x)
+__VGPU_WRED(__reduce_add_sync, int, 0, r + x)
+__VGPU_WRED(__reduce_min_sync, unsigned, 0xffffffffu, x < r ? x : r)
+__VGPU_WRED(__reduce_min_sync, int, INT_MAX, x < r ? x : r)
+__VGPU_WRED(__reduce_max_sync, unsigned, 0u, x > r ? x : r)
+__VGPU_WRED(__reduce_max_sync, int, INT_MIN, x > r ? x : r)
+__VGPU_WRED(__reduce_and_sync, unsigned, 0xffffffffu, r & x)
+__VGPU_WRED(__reduce_or_sync, unsigned, 0u, r | x)
+__VGPU_WRED(__reduce_xor_sync, unsigned, 0u, r ^ x)
+#undef __VGPU_WRED
+template <class T> __VGPU_FN unsigned __match_any_sync(unsigned mask, T v)
+{
+	unsigned r = 0;
+	__vgpu_warp_each(mask, v, [&](unsigned j, T x) { r |= (unsigned)(x == v) << j; });
+	return r;
+}
+template <class T> __VGPU_FN unsigned __match_all_sync(unsigned mask, T v, int *pred)
+{
+	unsigned r = 0;
+	bool all = true;
+	__vgpu_warp_each(mask, v, [&](unsigned j, T x) { r |= 1u << j; all &= x == v; });
+	*pred = all;
+	return all ? r : 0;
+}
+__VGPU_FN unsigned __lanemask_lt(void) { return (1u << __vgpu_lane()) - 1; }
+
+// ---- what the CPU backend refuses, at compile time and naming the construct ----------
+template <class T, int D = 1, int M = 0> struct __VGPU_UNSUPPORTED("texture<> (texture references)") texture {};
+typedef unsigned long long cudaTextureObject_t;
+typedef unsigned long long cudaSurfaceObject_t;
+template <class T> __VGPU_UNSUPPORTED("tex1Dfetch (textures)") __device__ T tex1Dfetch(cudaTextureObject_t, int);
+template <class T> __VGPU_UNSUPPORTED("tex1D (textures)") __device__ T tex1D(cudaTextureObject_t, float);
+template <class T> __VGPU_UNSUPPORTED("tex2D (textures)") __device__ T tex2D(cudaTextureObject_t, float, float);
+template <class T> __VGPU_UNSUPPORTED("tex3D (textures)") __device__ T tex3D(cudaTextureObject_t, float, float, float);
+template <class T> __VGPU_UNSUPPORTED("surf2Dread (surfaces)") __device__ T surf2Dread(cudaSurfaceObject_t, int, int);
+template <class T> __VGPU_UNSUPPORTED("surf2Dwrite (surfaces)") __device__ void surf2Dwrite(T, cudaSurfaceObject_t, int, int);
+typedef int cudaError_t;
+typedef struct CUstream_st *cudaStream_t;
+__VGPU_UNSUPPORTED("cudaDeviceSynchronize in device code (dynamic parallelism)") __device__ cudaError_t cudaDeviceSynchronize(void);
+__VGPU_UNSUPPORTED("cudaMalloc in device code (dynamic parallelism)") __device__ cudaError_t cudaMalloc(void **, size_t);
+__VGPU_UNSUPPORTED("cudaLaunchDevice (dynamic parallelism)") __device__ cudaError_t cudaLaunchDevice(void *, void *, dim3, dim3, unsigned, cudaStream_t);
+__VGPU_UNSUPPORTED("cudaGetParameterBuffer (dynamic parallelism)") __device__ void *cudaGetParameterBuffer(size_t, size_t);
+#define __VGPU_HALF_MSG "half precision (cuda_fp16.h)"
+
+// ---- drivers: cloned per kernel by the pass ------------------------------------------
+#define __VGPU_TMPL extern "C" __device__ __attribute__((used))
+// a block without barriers: one loop over its threads
+__VGPU_TMPL void __vgpu_tmpl_threads(__vgpu_ctx *c)
+{
+	__vgpu_ctx l = *c;	// a copy the optimiser sees whole: its fields become values
+	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
+	int lin = 0;
+	for (int z = 0; z < bz; z++)
+		for (int y = 0; y < by; y++, lin += bx) {
+			// over the global index: "blockIdx.x * blockDim.x + threadIdx.x"
+			// folds into the loop variable, an affine index
+			if ((unsigned long long)l.bid[0] * bx + bx <= 0x7fffffffu) {
+				const int base = (int)(l.bid[0] * bx);
+				for (int g = base; g < base + bx; g++)
+					__vgpu_body(&l, (unsigned)(g - base), y, z, lin + (g - base));
+			} else {
+				for (int x = 0; x < bx; x++)
+					__vgpu_body(&l, x, y, z, lin + x);
+			}
+		}
+}
+
+__VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
+{
+	c->args = __vgpu_args(E);
+	c->dsmem = dsm;
+	c->frame = 0;
+	c->state = 0;
+	c->nthreads = E->block[0] * E->block[1] * E->block[2];
+	for (int d = 0; d < 3; d++) {
+		c->bdim[d] = E->block[d];
+		c->gdim[d] = E->grid[d];
+	}
+	for (unsigned w = 0; w < 32; w++) {
+		unsigned lanes = w * 32 >= c->nthreads ? 0 : c->nthreads - w * 32;
+		c->gmask[w] = lanes >= 32 ? 0xffffffffu : (1u << lanes) - 1;
+	}
+}
+
+__VGPU_FN void __vgpu_ctx_block(__vgpu_ctx *c, unsigned long long b)
+{
+	c->bid[0] = b % c->gdim[0];
+	c->bid[1] = (b / c->gdim[0]) % c->gdim[1];
+	c->bid[2] = b / ((unsigned long long)c->gdim[0] * c->gdim[1]);
+}
+
+__VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned long long first,
+				     unsigned long long count)
+{
+	__vgpu_ctx c;
+	__vgpu_ctx_init(&c, E, dsm);
+	for (unsigned long long b = first; b < first + count; b++) {
+		__vgpu_ctx_block(&c, b);
+		__vgpu_threads(&c);
+	}
+}
+
+// one region (barrier to barrier) for every thread of the block; returns the
+// state they all reached, or 0xfffffffe if they reached different ones
+__VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
+{
+	__vgpu_ctx l = *c;
+	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
+	unsigned lo = 0xffffffffu, hi = 0;
+	unsigned *st = l.state;
+	int lin = 0;
+	for (int z = 0; z < bz; z++)
+		for (int y = 0; y < by; y++, lin += bx)
+			for (int x = 0; x < bx; x++) {
+				unsigned n = __vgpu_region(&l, x, y, z, lin + x);
+				st[lin + x] = n;
+				lo = n < lo ? n : lo;
+				hi = n > hi ? n : hi;
+			}
+	for (int k = 0; k < 32; k++)
+		c->uin[k] = l.uout[k];
+	return lo == hi ? lo : 0xfffffffeu;
+}
+
+// the same for the threads whose state is c->sel
+__VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
+{
+	__vgpu_ctx l = *c;
+	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
+	const unsigned sel = l.sel;
+	unsigned *st = l.state;
+	int lin = 0;
+	for (int z = 0; z < bz; z++)
+		for (int y = 0; y < by; y++, lin += bx)
+			for (int x = 0; x < bx; x++)
+				if (st[lin + x] == sel)
+					st[lin + x] = __vgpu_region(&l, x, y, z, lin + x);
+	for (int k = 0; k < 32; k++)
+		c->uin[k] = l.uout[k];
+	return 0xfffffffeu;
+}
+
+// a block with barriers: regions until every thread has returned. When its
+// threads are in different places (some returned, a warp in a divergent
+// branch), a group at a warp sync goes first, then the lowest barrier.
+__VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned long long first,
+				      unsigned long long count)
+{
+	__vgpu_ctx c;
+	__vgpu_ctx_init(&c, E, dsm);
+	const unsigned n = c.nthreads;
+	unsigned full[32];
+	for (unsigned w = 0; w < 32; w++)
+		full[w] = c.gmask[w];
+	c.frame = (char *)malloc(__vgpu_frame_bytes() * n + 64);
+	c.state = (unsigned *)malloc(4 * n);
+	if (!c.frame || !c.state)
+		abort();
+	for (unsigned long long b = first; b < first + count; b++) {
+		__vgpu_ctx_block(&c, b);
+		for (unsigned w = 0; w < 32; w++)
+			c.gmask[w] = full[w];
+		unsigned r = 0;
+		for (;;) {
+			if (r != 0xfffffffeu) {
+				r = __vgpu_dispatch(r, &c, 0);
+				if (r == 0xffffffffu)
+					break;
+				continue;
+			}
+			unsigned pick = 0xffffffffu;
+			for (unsigned t = 0; t < n; t++) {
+				unsigned s = c.state[t];
+				if (s == 0xffffffffu)
+					continue;
+				bool w = s & 0x10000u, pw = pick != 0xffffffffu && (pick & 0x10000u);
+				if (pick == 0xffffffffu || (w && !pw) || (w == pw && s < pick))
+					pick = s;
+			}
+			if (pick == 0xffffffffu)
+				break;
+			for (unsigned w = 0; w < 32; w++)
+				c.gmask[w] = 0;
+			for (unsigned t = 0; t < n; t++)
+				if (c.state[t] == pick)
+					c.gmask[t >> 5] |= 1u << (t & 31);
+			c.sel = pick;
+			__vgpu_dispatch(pick, &c, 1);
+		}
+	}
+	free(c.frame);
+	free(c.state);
+}
+#undef __VGPU_TMPL
+
+// ---- cooperative groups (cooperative_groups.h): the block, tiles of 1..32 lanes ---------
+#define __VGPU_MF __device__ __forceinline__
+namespace cooperative_groups {
+namespace __vgpu {
+__VGPU_FN unsigned nthreads(void) { return __vgpu_ctxp()->nthreads; }
+}
+class thread_block {
+public:
+	__VGPU_MF void sync(void) const { __vgpu_barrier(); }
+	__VGPU_MF unsigned thread_rank(void) const { return __vgpu_lin(); }
+	__VGPU_MF unsigned size(void) const { return __vgpu::nthreads(); }
+	__VGPU_MF unsigned num_threads(void) const { return __vgpu::nthreads(); }
+	__VGPU_MF dim3 group_index(void) const { return dim3(blockIdx.x, blockIdx.y, blockIdx.z); }
+	__VGPU_MF dim3 thread_index(void) const { return dim3(threadIdx.x, threadIdx.y, threadIdx.z); }
+	__VGPU_MF dim3 group_dim(void) const { return dim3(blockDim.x, blockDim.y, blockDim.z); }
+	__VGPU_MF dim3 dim_threads(void) const { return group_dim(); }
+	__VGPU_MF bool is_valid(void) const { return true; }
+};
+__VGPU_FN thread_block this_thread_block(void) { return thread_block(); }
+__VGPU_FN void sync(const thread_block &) { __vgpu_barrier(); }
+__VGPU_FN unsigned thread_rank(const thread_block &g) { return g.thread_rank(); }
+
+class grid_group {
+public:
+	__VGPU_UNSUPPORTED("grid-wide synchronisation (grid_group::sync)") __device__ void sync(void) const;
+	__VGPU_MF unsigned long long thread_rank(void) const
+	{
+		unsigned long long b = blockIdx.x + (unsigned long long)gridDim.x * (blockIdx.y + (unsigned long long)gridDim.y * blockIdx.z);
+		return b * __vgpu::nthreads() + __vgpu_lin();
+	}
+	__VGPU_MF unsigned long long size(void) const
+	{
+		return (unsigned long long)gridDim.x * gridDim.y * gridDim.z * __vgpu::nthreads();
+	}
+	__VGPU_MF unsigned long long num_threads(void) const { return size(); }
+	__VGPU_MF bool is_valid(void) const { return true; }
+};
+__VGPU_FN grid_group this_grid(void) { return grid_group(); }
+__VGPU_UNSUPPORTED("grid-wide synchronisation (cooperative_groups::sync(grid))") __device__ void sync(const grid_group &);
+
+// a partition of the block into tiles of N consecutive threads (N a power of two <= 32)
+template <unsigned N> class thread_block_tile {
+	static_assert(N >= 1 && N <= 32 && (N & (N - 1)) == 0,
+		      "libvgpu's CPU backend supports tiles of 1, 2, 4, 8, 16 or 32 threads");
+	static __device__ __forceinline__ unsigned base(void) { return __vgpu_lane() & ~(N - 1); }
+	static __device__ __forceinline__ unsigned lanes(void) { return N == 32 ? 0xffffffffu : ((1u << (N & 31)) - 1) << base(); }
+public:
+	static constexpr unsigned num_threads_v = N;
+	__VGPU_MF void sync(void) const { __vgpu_warp_sync(); }
+	__VGPU_MF unsigned thread_rank(void) const { return __vgpu_lin() & (N - 1); }
+	__VGPU_MF unsigned size(void) const { return N; }
+	__VGPU_MF unsigned num_threads(void) const { return N; }
+	__VGPU_MF unsigned meta_group_rank(void) const { return __vgpu_lin() / N; }
+	__VGPU_MF unsigned meta_group_size(void) const { return (__vgpu::nthreads() + N - 1) / N; }
+	__VGPU_MF bool is_valid(void) const { return true; }
+	template <class T> __VGPU_MF T shfl(T v, int src) const { return __shfl_sync(lanes(), v, src, N); }
+	template <class T> __VGPU_MF T shfl_down(T v, unsigned d) const { return __shfl_down_sync(lanes(), v, d, N); }
+	template <class T> __VGPU_MF T shfl_up(T v, unsigned d) const { return __shfl_up_sync(lanes(), v, d, N); }
+	template <class T> __VGPU_MF T shfl_xor(T v, int m) const { return __shfl_xor_sync(lanes(), v, m, N); }
+	__VGPU_MF unsigned ballot(int pred) const { return (__ballot_sync(lanes(), pred) >> base()) & (N == 32 ? 0xffffffffu : (1u << (N & 31)) - 1); }
+	__VGPU_MF int any(int pred) const { return ballot(pred) != 0; }
+	__VGPU_MF int all(int pred) const
+	{
+		unsigned act = (__vgpu_ctxp()->gmask[__vgpu_lin() >> 5] & lanes()) >> base();
+		return ballot(pred) == act;
+	}
+	template <class T> __VGPU_MF unsigned match_any(T v) const { return (__match_any_sync(lanes(), v) >> base()); }
+};
+template <unsigned N, class P> __VGPU_FN thread_block_tile<N> tiled_partition(const P &) { return thread_block_tile<N>(); }
+
+// a runtime-sized tile (tiled_partition(block, n), n a power of two <= 32)
+class thread_group {
+	unsigned n_;
+public:
+	__device__ explicit thread_group(unsigned n) : n_(n) {}
+	__VGPU_MF void sync(void) const { __vgpu_warp_sync(); }
+	__VGPU_MF unsigned thread_rank(void) const { return __vgpu_lin() & (n_ - 1); }
+	__VGPU_MF unsigned size(void) const { return n_; }
+	__VGPU_MF unsigned num_threads(void) const { return n_; }
+	__VGPU_MF unsigned meta_group_rank(void) const { return __vgpu_lin() / n_; }
+};
+__VGPU_FN thread_group tiled_partition(const thread_block &, unsigned n) { return thread_group(n); }
+__VGPU_FN void sync(const thread_group &g) { g.sync(); }
+template <unsigned N> __VGPU_FN void sync(const thread_block_tile<N> &g) { g.sync(); }
+
+// the threads of the warp that are here together
+class coalesced_group {
+	unsigned mask_;
+public:
+	__device__ explicit coalesced_group(unsigned m) : mask_(m) {}
+	__VGPU_MF void sync(void) const { __vgpu_warp_sync(); }
+	__VGPU_MF unsigned size(void) const { return __popc(mask_); }
+	__VGPU_MF unsigned num_threads(void) const { return size(); }
+	__VGPU_MF unsigned thread_rank(void) const { return __popc(mask_ & ((1u << __vgpu_lane()) - 1)); }
+	template <class T> __VGPU_MF T shfl(T v, int rank) const
+	{
+		unsigned m = mask_;
+		for (int i = 0; i < rank && m; i++)
+			m &= m - 1;
+		return __shfl_sync(mask_, v, m ? __builtin_ctz(m) : __vgpu_lane());
+	}
+	__VGPU_MF unsigned ballot(int pred) const
+	{
+		unsigned b = __ballot_sync(mask_, pred), r = 0, i = 0;
+		for (unsigned m = mask_; m; m &= m - 1, i++)
+			if (b >> __builtin_ctz(m) & 1)
+				r |= 1u << i;
+		return r;
+	}
+	__VGPU_MF int any(int pred) const { return __ballot_sync(mask_, pred) != 0; }
+	__VGPU_MF int all(int pred) const { return __ballot_sync(mask_, pred) == mask_; }
+};
+__VGPU_FN coalesced_group coalesced_threads(void) { return coalesced_group(__activemask()); }
+
+// <cooperative_groups/reduce.h>
+template <class T> struct plus { __device__ T operator()(T a, T b) const { return a + b; } };
+template <class T> struct less { __device__ T operator()(T a, T b) const { return a < b ? a : b; } };
+template <class T> struct greater { __device__ T operator()(T a, T b) const { return a < b ? b : a; } };
+template <class T> struct bit_and { __device__ T operator()(T a, T b) const { return a & b; } };
+template <class T> struct bit_or { __device__ T operator()(T a, T b) const { return a | b; } };
+template <class T> struct bit_xor { __device__ T operator()(T a, T b) const { return a ^ b; } };
+template <unsigned N, class T, class Op> __VGPU_FN T reduce(const thread_block_tile<N> &g, T v, Op op)
+{
+	for (unsigned m = 1; m < N; m <<= 1)
+		v = op(v, g.shfl_xor(v, m));
+	return v;
+}
+template <unsigned N, class T, class Op> __VGPU_FN T inclusive_scan(const thread_block_tile<N> &g, T v, Op op)
+{
+	for (unsigned d = 1; d < N; d <<= 1) {
+		T o = g.shfl_up(v, d);
+		if (g.thread_rank() >= d)
+			v = op(v, o);
+	}
+	return v;
+}
+template <unsigned N, class T> __VGPU_FN T inclusive_scan(const thread_block_tile<N> &g, T v)
+{
+	return inclusive_scan(g, v, plus<T>());
+}
+template <unsigned N, class T, class Op> __VGPU_FN T exclusive_scan(const thread_block_tile<N> &g, T v, Op op)
+{
+	T inc = inclusive_scan(g, v, op);
+	T r = g.shfl_up(inc, 1);
+	return g.thread_rank() == 0 ? T() : r;
+}
+template <unsigned N, class T> __VGPU_FN T exclusive_scan(const thread_block_tile<N> &g, T v)
+{
+	return exclusive_scan(g, v, plus<T>());
+}
+} // namespace cooperative_groups
+#undef __VGPU_MF

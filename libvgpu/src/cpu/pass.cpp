@@ -1,0 +1,924 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libvgpu CPU backend: the LLVM pass that turns CUDA kernels, compiled by
+ * clang as device code for the host (clang.c), into functions that run a
+ * whole block on one OS thread. A plugin of clang-16 (-fpass-plugin), run at
+ * the start of the O3 pipeline so that everything it builds is optimised
+ * (vectorised) afterwards.
+ *
+ * Per kernel K (found by the "vgpu.kernel" annotation cuda.h puts on
+ * __global__):
+ *  1. every helper that uses threadIdx, a barrier or a warp function is
+ *     inlined into K (recursion through them is refused with a message);
+ *  2. body(ctx, x, y, z, lin, params...) = K with the builtins replaced by
+ *     its arguments and `extern __shared__` arrays by ctx->dsmem;
+ *  3. K without barriers: __vgpu_blocks_K = cuda.h's driver
+ *     __vgpu_tmpl_simple around a loop over the block's threads calling body;
+ *  4. K with barriers (__syncthreads, or a warp sync: every warp function of
+ *     cuda.h is built on __vgpu_warp_sync) is cut at them (PoCL's work-item
+ *     loops, generalised the continuation way): each barrier ends a region
+ *     and is a resume state; values live across a barrier are demoted to
+ *     memory, and allocas used in more than one region get one slot per
+ *     thread in a frame (SoA: consecutive threads adjacent); every region is
+ *     a clone of the body entered at its resume point, run by a loop over the
+ *     threads (__vgpu_tmpl_region_all); each thread returns the state where
+ *     it stopped. When all threads stop at the same barrier the next region
+ *     runs for all; when they differ (early return, a warp in a divergent
+ *     branch) the driver runs the group at a warp sync first, then the lowest
+ *     barrier (__vgpu_tmpl_region_sel, __vgpu_tmpl_barrier). Barriers may
+ *     thus sit in loops with break/continue, in conditions, in helpers, after
+ *     an early return: no fibers.
+ * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
+ * how\n"): runtime.c finds template kernels by name there, and "how" says
+ * which lowering each got.
+ */
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Analysis/CallGraph.h"
+#include "llvm/Analysis/PostDominators.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/PassPlugin.h"
+#include "llvm/Transforms/Scalar/EarlyCSE.h"
+#include "llvm/Transforms/Scalar/SROA.h"
+#include "llvm/Transforms/Scalar/SimplifyCFG.h"
+#include "llvm/Transforms/InstCombine/InstCombine.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
+
+#include <cstring>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+using namespace llvm;
+
+namespace {
+
+enum : unsigned {
+	ST_DONE = 0xffffffffu,
+	ST_MIXED = 0xfffffffeu,
+	ST_WARP = 0x10000u,	/* flag: resume state after a warp sync */
+};
+
+/* field indices of struct __vgpu_ctx (cuda_cpu.h) */
+enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4, CTX_UOUT = 5 };
+/* uniform values live across barriers: at most this many, 8 bytes each */
+enum { NUNI = 32 };
+
+struct Lower {
+	Module &M;
+	ModuleAnalysisManager &MAM;
+	LLVMContext &C;
+	Function *fTid[3] = {}, *fLin = nullptr, *fCtx = nullptr, *fBar = nullptr, *fWarp = nullptr;
+	std::set<GlobalVariable *> shared;
+	std::vector<GlobalVariable *> dynShared;
+	bool failed = false;
+	int nargs = 0;
+
+	Lower(Module &m, ModuleAnalysisManager &mam) : M(m), MAM(mam), C(m.getContext()) {}
+
+	void error(Function &F, const Twine &msg, const DebugLoc &dl = DebugLoc())
+	{
+		C.diagnose(DiagnosticInfoUnsupported(F, msg, dl));
+		failed = true;
+	}
+
+	bool isIntrinsic(const Function *f) const
+	{
+		return f && (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin || f == fCtx ||
+			     f == fBar || f == fWarp);
+	}
+
+	/* functions that (transitively) use an intrinsic */
+	std::set<Function *> needInline;
+	void findNeedInline()
+	{
+		bool changed = true;
+		while (changed) {
+			changed = false;
+			for (Function &F : M) {
+				if (F.isDeclaration() || needInline.count(&F))
+					continue;
+				for (Instruction &I : instructions(F)) {
+					auto *cb = dyn_cast<CallBase>(&I);
+					Function *callee = cb ? cb->getCalledFunction() : nullptr;
+					if (callee && (isIntrinsic(callee) || needInline.count(callee))) {
+						needInline.insert(&F);
+						changed = true;
+						break;
+					}
+				}
+			}
+		}
+	}
+
+	bool inlineAll(Function &K)
+	{
+		for (int round = 0; round < 64; round++) {
+			SmallVector<CallBase *, 16> calls;
+			for (Instruction &I : instructions(K)) {
+				auto *cb = dyn_cast<CallBase>(&I);
+				if (!cb)
+					continue;
+				Function *callee = cb->getCalledFunction();
+				if (callee && !callee->isDeclaration() && needInline.count(callee))
+					calls.push_back(cb);
+				else if (!callee && !cb->isInlineAsm())
+					; /* indirect call: checked below */
+			}
+			if (calls.empty())
+				return true;
+			for (CallBase *cb : calls) {
+				InlineFunctionInfo ifi;
+				Function *callee = cb->getCalledFunction();
+				if (callee == &K) {
+					error(K, "recursive kernel", cb->getDebugLoc());
+					return false;
+				}
+				InlineResult r = InlineFunction(*cb, ifi);
+				if (!r.isSuccess()) {
+					error(K, Twine("cannot inline ") + callee->getName() + ": " +
+						 r.getFailureReason(), cb->getDebugLoc());
+					return false;
+				}
+			}
+		}
+		error(K, "helper functions that use threadIdx, barriers or warp functions recurse");
+		return false;
+	}
+
+	Function *get(const char *name)
+	{
+		return M.getFunction(name);
+	}
+
+	void cleanup(Function &F)
+	{
+		FunctionAnalysisManager &FAM =
+			MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		FunctionPassManager FPM;
+		FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
+		FPM.addPass(EarlyCSEPass());
+		FPM.addPass(InstCombinePass());
+		FPM.addPass(SimplifyCFGPass());
+		FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
+		FPM.run(F, FAM);
+	}
+
+	/* replace uses of a global (also inside constant expressions) in F by V */
+	static void replaceGlobalIn(Function &F, GlobalVariable *G, Value *V)
+	{
+		SmallVector<Use *, 16> uses;
+		for (Use &U : G->uses())
+			uses.push_back(&U);
+		for (Use *U : uses) {
+			User *u = U->getUser();
+			if (auto *I = dyn_cast<Instruction>(u)) {
+				if (I->getFunction() == &F)
+					U->set(V);
+			} else if (auto *CE = dyn_cast<ConstantExpr>(u)) {
+				SmallVector<Use *, 8> ceuses;
+				for (Use &U2 : CE->uses())
+					ceuses.push_back(&U2);
+				for (Use *U2 : ceuses) {
+					auto *I = dyn_cast<Instruction>(U2->getUser());
+					if (!I || I->getFunction() != &F)
+						continue;
+					Instruction *NI = CE->getAsInstruction();
+					if (auto *phi = dyn_cast<PHINode>(I))
+						NI->insertBefore(phi->getIncomingBlock(*U2)->getTerminator());
+					else
+						NI->insertBefore(I);
+					NI->replaceUsesOfWith(G, V);
+					U2->set(NI);
+				}
+			}
+		}
+	}
+
+	/*
+	 * body(ctx, x, y, z, lin[, resume]): the kernel with its parameters
+	 * loaded from ctx->args, the builtins replaced.
+	 */
+	/* how each IR parameter of K is read from the args array (clang's
+	 * x86-64 ABI splits a small struct into "<name>.coerce0/1") */
+	struct ParamLoad {
+		int src;		/* index in args[] */
+		unsigned offset;	/* bytes into the value */
+		bool byval;
+		Type *ty;
+	};
+	std::vector<ParamLoad> paramLoads(Function &K)
+	{
+		std::vector<ParamLoad> out;
+		int src = -1;
+		std::string prevBase;
+		for (Argument &A : K.args()) {
+			StringRef n = A.getName();
+			unsigned piece = 0;
+			std::string base = n.str();
+			size_t p = n.rfind(".coerce");
+			if (p != StringRef::npos) {
+				base = n.substr(0, p).str();
+				StringRef d = n.substr(p + 7);
+				if (!d.empty())
+					d.getAsInteger(10, piece);
+			}
+			if (!(piece > 0 && base == prevBase))
+				src++;
+			prevBase = base;
+			out.push_back({ src, 8 * piece, A.hasByValAttr() || A.hasByRefAttr(), A.getType() });
+		}
+		return out;
+	}
+
+	/* the kernel's parameter values, loaded from ctx->args at b */
+	std::vector<Value *> loadParams(IRBuilder<> &b, Value *ctx, const std::vector<ParamLoad> &pl)
+	{
+		Type *ptr = PointerType::get(C, 0);
+		std::vector<Value *> v;
+		Value *argsArr = b.CreateLoad(ptr, b.CreateStructGEP(ctxType(), ctx, CTX_ARGS), "args");
+		for (const ParamLoad &p : pl) {
+			Value *slot = b.CreateLoad(ptr, b.CreateConstGEP1_32(ptr, argsArr, p.src));
+			if (p.byval) {
+				v.push_back(slot);
+				continue;
+			}
+			Value *addr = p.offset ? b.CreateConstGEP1_32(b.getInt8Ty(), slot, p.offset) : slot;
+			v.push_back(b.CreateLoad(p.ty, addr));
+		}
+		return v;
+	}
+
+	/*
+	 * body(ctx, x, y, z, lin[, resume], params...): the kernel with the
+	 * builtins replaced.
+	 */
+	Function *makeBody(Function &K, bool regions)
+	{
+		Type *i32 = Type::getInt32Ty(C), *ptr = PointerType::get(C, 0);
+		SmallVector<Type *, 16> ps = { ptr, i32, i32, i32, i32 };
+		if (regions)
+			ps.push_back(i32);
+		unsigned first = ps.size();
+		for (Argument &A : K.args())
+			ps.push_back(A.getType());
+		FunctionType *ft = FunctionType::get(regions ? i32 : Type::getVoidTy(C), ps, false);
+		Function *B = Function::Create(ft, GlobalValue::InternalLinkage, "__vgpu_body." + K.getName(), M);
+		Argument *ctx = B->getArg(0);
+		ValueToValueMapTy VM;
+		for (Argument &A : K.args()) {
+			Argument *NA = B->getArg(first + A.getArgNo());
+			NA->setName(A.getName());
+			if (A.hasByValAttr()) {
+				/* a private copy, as the ABI's byval gives */
+				NA->addAttr(Attribute::getWithByValType(C, A.getParamByValType()));
+			}
+			VM[&A] = NA;
+		}
+		SmallVector<ReturnInst *, 4> rets;
+		CloneFunctionInto(B, &K, VM, CloneFunctionChangeType::LocalChangesOnly, rets);
+		B->setLinkage(GlobalValue::InternalLinkage);
+		B->addFnAttr(Attribute::AlwaysInline);
+		B->removeFnAttr(Attribute::NoInline);
+		B->addFnAttr(Attribute::NoUnwind);
+		/* builtins */
+		Value *dsm = nullptr;
+		std::vector<CallInst *> kill;
+		for (Instruction &I : instructions(B)) {
+			auto *ci = dyn_cast<CallInst>(&I);
+			Function *f = ci ? ci->getCalledFunction() : nullptr;
+			if (!f)
+				continue;
+			Value *r = nullptr;
+			for (int d = 0; d < 3; d++)
+				if (f == fTid[d])
+					r = B->getArg(1 + d);
+			if (f == fLin)
+				r = B->getArg(4);
+			if (f == fCtx)
+				r = ctx;
+			if (r) {
+				ci->replaceAllUsesWith(r);
+				kill.push_back(ci);
+			}
+		}
+		for (CallInst *ci : kill)
+			ci->eraseFromParent();
+		for (GlobalVariable *G : dynShared) {
+			if (!dsm) {
+				IRBuilder<> e(&*B->getEntryBlock().getFirstInsertionPt());
+				dsm = e.CreateLoad(ptr, e.CreateStructGEP(ctxType(), ctx, CTX_DSMEM), "dsmem");
+			}
+			replaceGlobalIn(*B, G, dsm);
+		}
+		for (BasicBlock &BB : *B)
+			if (auto *R = dyn_cast<ReturnInst>(BB.getTerminator()); R && regions) {
+				ReturnInst::Create(C, ConstantInt::get(i32, ST_DONE), R);
+				R->eraseFromParent();
+			}
+		return B;
+	}
+
+	StructType *ctxTy = nullptr;
+	StructType *ctxType()
+	{
+		if (!ctxTy) {
+			Type *ptr = PointerType::get(C, 0), *i32 = Type::getInt32Ty(C);
+			/* args, frame, dsmem, nthreads, uin[32], uout[32]: the head of
+			 * struct __vgpu_ctx (cuda.h) */
+			ArrayType *u = ArrayType::get(Type::getInt64Ty(C), NUNI);
+			ctxTy = StructType::get(C, { ptr, ptr, ptr, i32, u, u });
+		}
+		return ctxTy;
+	}
+
+	/* clone template T into a new function named name, its call to placeholder ph going to target */
+	Function *instantiate(Function *T, const Twine &name, std::map<Function *, Function *> repl,
+			      GlobalValue::LinkageTypes link, const std::vector<ParamLoad> *params = nullptr)
+	{
+		ValueToValueMapTy VM;
+		Function *N = CloneFunction(T, VM);
+		N->setName(name);
+		N->setLinkage(link);
+		if (link == GlobalValue::ExternalLinkage)
+			N->setVisibility(GlobalValue::DefaultVisibility);
+		N->removeFnAttr(Attribute::NoInline);
+		N->removeFnAttr(Attribute::OptimizeNone);
+		/* the drivers' helpers first: they read E->args */
+		for (bool again = true; again;) {
+			again = false;
+			for (Instruction &I : instructions(N))
+				if (auto *ci = dyn_cast<CallInst>(&I))
+					if (Function *f = ci->getCalledFunction())
+						if (f->getName().contains("__vgpu_ctx_") && !f->isDeclaration()) {
+							InlineFunctionInfo ifi;
+							InlineFunction(*ci, ifi);
+							again = true;
+							break;
+						}
+		}
+		std::vector<CallInst *> argl, calls;
+		for (Instruction &I : instructions(N))
+			if (auto *ci = dyn_cast<CallInst>(&I))
+				if (Function *f = ci->getCalledFunction()) {
+					if (repl.count(f))
+						calls.push_back(ci);
+					else if (f->getName() == "__vgpu_args")
+						argl.push_back(ci);
+				}
+		std::vector<Value *> pv;
+		if (params && !calls.empty()) {
+			IRBuilder<> b(&*N->getEntryBlock().getFirstInsertionPt());
+			pv = loadParams(b, N->getArg(0), *params);
+		}
+		for (CallInst *ci : calls) {
+			Function *to = repl[ci->getCalledFunction()];
+			if (!params) {
+				ci->setCalledFunction(to);
+				continue;
+			}
+			SmallVector<Value *, 16> a(ci->args());
+			a.append(pv.begin(), pv.end());
+			CallInst *nc = CallInst::Create(to->getFunctionType(), to, a, "", ci);
+			nc->setDebugLoc(ci->getDebugLoc());
+			ci->replaceAllUsesWith(nc);
+			ci->eraseFromParent();
+		}
+		/* E->args, dereferenceable for the kernel's parameters: lets
+		 * their loads be hoisted out of conditional code */
+		for (CallInst *ci : argl) {
+			IRBuilder<> b(ci);
+			Type *ptr = PointerType::get(C, 0);
+			auto *L = b.CreateLoad(ptr, b.CreateConstGEP1_32(b.getInt8Ty(), ci->getArgOperand(0), 24));
+			L->setMetadata(LLVMContext::MD_invariant_load, MDNode::get(C, {}));
+			L->setMetadata(LLVMContext::MD_dereferenceable,
+				       MDNode::get(C, ConstantAsMetadata::get(b.getInt64(8 * (nargs ? nargs : 1)))));
+			L->setMetadata(LLVMContext::MD_align,
+				       MDNode::get(C, ConstantAsMetadata::get(b.getInt64(8))));
+			ci->replaceAllUsesWith(L);
+			ci->eraseFromParent();
+		}
+		return N;
+	}
+
+	/* blocks that hold only a barrier call */
+	struct Bar {
+		BasicBlock *bb;
+		bool warp;
+		unsigned state;
+	};
+
+	/*
+	 * Which of the candidate allocas (scalars only loaded and stored) hold
+	 * the same value in every thread of a block: every store to them stores
+	 * a uniform value in uniformly executed code. A value is uniform when it
+	 * does not depend on the thread index (x, y, z, lin), on a per-thread
+	 * alloca, on an atomic, or on a call that may read memory. Optimistic
+	 * fixpoint: all candidates uniform at first, removed until stable.
+	 */
+	std::set<AllocaInst *> uniformAllocas(Function *B, const std::vector<AllocaInst *> &cands)
+	{
+		std::set<AllocaInst *> uni(cands.begin(), cands.end());
+		PostDominatorTree PDT(*B);
+		for (;;) {
+			std::map<Value *, bool> memo;
+			std::function<bool(Value *)> isU = [&](Value *v) -> bool {
+				if (isa<Constant>(v) || isa<BasicBlock>(v))
+					return true;
+				if (auto *A = dyn_cast<Argument>(v))
+					return A->getArgNo() == 0 || A->getArgNo() >= 5;
+				auto *I = dyn_cast<Instruction>(v);
+				if (!I)
+					return false;
+				auto it = memo.find(v);
+				if (it != memo.end())
+					return it->second;
+				memo[v] = false;	/* cycles (none expected) are not uniform */
+				bool u;
+				if (auto *L = dyn_cast<LoadInst>(I)) {
+					Value *p = L->getPointerOperand();
+					if (auto *a = dyn_cast<AllocaInst>(p))
+						u = uni.count(a) && !L->isVolatile();
+					else if (isa<AllocaInst>(getUnderlyingObject(p)))
+						u = false;
+					else
+						u = !L->isVolatile() && !L->isAtomic() && isU(p);
+				} else if (isa<AllocaInst>(I)) {
+					u = true;	/* the address; what it holds is the loads' business */
+				} else if (auto *cb = dyn_cast<CallBase>(I)) {
+					u = cb->doesNotAccessMemory() || (cb->onlyReadsMemory() && !cb->isConvergent());
+					for (Value *a : cb->args())
+						u = u && isU(a);
+				} else if (isa<AtomicRMWInst>(I) || isa<AtomicCmpXchgInst>(I) || isa<PHINode>(I)) {
+					u = false;
+				} else {
+					u = true;
+					for (Value *op : I->operands())
+						u = u && isU(op);
+				}
+				memo[v] = u;
+				return u;
+			};
+			/* blocks under a branch that depends on the thread */
+			std::set<BasicBlock *> div;
+			for (BasicBlock &BB : *B) {
+				Instruction *T = BB.getTerminator();
+				Value *cond = nullptr;
+				if (auto *br = dyn_cast<BranchInst>(T); br && br->isConditional())
+					cond = br->getCondition();
+				else if (auto *sw = dyn_cast<SwitchInst>(T))
+					cond = sw->getCondition();
+				if (!cond || isU(cond))
+					continue;
+				DomTreeNode *n = PDT.getNode(&BB);
+				BasicBlock *join = n && n->getIDom() ? n->getIDom()->getBlock() : nullptr;
+				std::vector<BasicBlock *> work(succ_begin(&BB), succ_end(&BB));
+				while (!work.empty()) {
+					BasicBlock *b = work.back();
+					work.pop_back();
+					if (b == join || !div.insert(b).second)
+						continue;
+					for (BasicBlock *s2 : successors(b))
+						work.push_back(s2);
+				}
+			}
+			std::set<AllocaInst *> next;
+			for (AllocaInst *a : uni) {
+				bool ok = true;
+				for (User *U : a->users())
+					if (auto *st = dyn_cast<StoreInst>(U))
+						ok = ok && !div.count(st->getParent()) && isU(st->getValueOperand());
+				if (ok)
+					next.insert(a);
+			}
+			if (next == uni)
+				return uni;
+			uni.swap(next);
+		}
+	}
+
+	bool lowerRegions(Function &K, Function *B, std::string &how, const std::vector<ParamLoad> &pl)
+	{
+		Type *i32 = Type::getInt32Ty(C), *i8 = Type::getInt8Ty(C), *ptr = PointerType::get(C, 0);
+		/* 1. each barrier alone in its block */
+		std::vector<CallInst *> bars;
+		for (Instruction &I : instructions(B))
+			if (auto *ci = dyn_cast<CallInst>(&I))
+				if (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp)
+					bars.push_back(ci);
+		std::vector<Bar> bl;
+		std::map<BasicBlock *, unsigned> barIdx;
+		unsigned nb = 0, nw = 0;
+		for (CallInst *ci : bars) {
+			BasicBlock *bb = ci->getParent();
+			BasicBlock *mid = SplitBlock(bb, ci);
+			SplitBlock(mid, ci->getNextNode());
+			bool warp = ci->getCalledFunction() == fWarp;
+			(warp ? nw : nb)++;
+			barIdx[mid] = bl.size();
+			bl.push_back({ mid, warp, (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) });
+		}
+		/* 2. values that cross blocks go to memory (re-promoted later
+		 * where they stay inside one region) */
+		/* the entry block keeps only the allocas: it runs again on every resume */
+		BasicBlock &entry = B->getEntryBlock();
+		{
+			std::vector<AllocaInst *> fixed;
+			for (Instruction &I : instructions(B))
+				if (auto *a = dyn_cast<AllocaInst>(&I))
+					if (isa<ConstantInt>(a->getArraySize()))
+						fixed.push_back(a);
+			for (auto ai = fixed.rbegin(); ai != fixed.rend(); ++ai)
+				(*ai)->moveBefore(&*entry.getFirstInsertionPt());
+			auto it = entry.begin();
+			while (isa<AllocaInst>(&*it))
+				++it;
+			SplitBlock(&entry, &*it, (DominatorTree *)nullptr, nullptr, nullptr, "start");
+		}
+		Instruction *allocaPt = entry.getTerminator();
+		{
+			std::vector<PHINode *> phis;
+			for (BasicBlock &BB : *B)
+				for (PHINode &P : BB.phis())
+					phis.push_back(&P);
+			for (PHINode *P : phis)
+				DemotePHIToStack(P, allocaPt);
+			std::vector<Instruction *> cross;
+			for (BasicBlock &BB : *B)
+				for (Instruction &I : BB) {
+					if (isa<AllocaInst>(&I) && &BB == &entry)
+						continue;
+					for (User *U : I.users())
+						if (cast<Instruction>(U)->getParent() != &BB) {
+							cross.push_back(&I);
+							break;
+						}
+				}
+			for (Instruction *I : cross)
+				DemoteRegToStack(*I, false, allocaPt);
+		}
+		/* 3. regions: blocks reachable from a start without passing a barrier */
+		std::vector<BasicBlock *> starts = { entry.getSingleSuccessor() };
+		for (Bar &b : bl)
+			starts.push_back(b.bb->getSingleSuccessor());
+		std::map<BasicBlock *, std::set<unsigned>> regionsOf;
+		for (unsigned r = 0; r < starts.size(); r++) {
+			std::vector<BasicBlock *> work = { starts[r] };
+			std::set<BasicBlock *> seen;
+			while (!work.empty()) {
+				BasicBlock *bb = work.back();
+				work.pop_back();
+				if (!seen.insert(bb).second)
+					continue;
+				regionsOf[bb].insert(r);
+				if (barIdx.count(bb))
+					continue;
+				for (BasicBlock *s : successors(bb))
+					work.push_back(s);
+			}
+		}
+		/* 4. allocas used in more than one region: one slot per thread */
+		const DataLayout &DL = M.getDataLayout();
+		std::vector<std::pair<AllocaInst *, uint64_t>> priv;
+		uint64_t frame = 0;
+		std::vector<IntrinsicInst *> lifetimes;
+		for (Instruction &I : instructions(B))
+			if (auto *ii = dyn_cast<IntrinsicInst>(&I))
+				if (ii->isLifetimeStartOrEnd())
+					lifetimes.push_back(ii);
+		for (IntrinsicInst *ii : lifetimes)
+			ii->eraseFromParent();
+		std::vector<AllocaInst *> allocas, live;
+		for (Instruction &I : instructions(B))
+			if (auto *a = dyn_cast<AllocaInst>(&I))
+				allocas.push_back(a);
+		for (AllocaInst *a : allocas) {
+			std::set<unsigned> rs;
+			bool escapes = false;
+			std::vector<Value *> work = { a };
+			std::set<Value *> seen;
+			while (!work.empty()) {
+				Value *v = work.back();
+				work.pop_back();
+				if (!seen.insert(v).second)
+					continue;
+				for (User *U : v->users()) {
+					auto *I = cast<Instruction>(U);
+					auto &s = regionsOf[I->getParent()];
+					rs.insert(s.begin(), s.end());
+					if (isa<GetElementPtrInst>(I) || isa<CastInst>(I) || isa<SelectInst>(I) ||
+					    isa<PHINode>(I))
+						work.push_back(I);
+					else if (auto *st = dyn_cast<StoreInst>(I)) {
+						if (st->getValueOperand() == v)
+							escapes = true;
+					} else if (!isa<LoadInst>(I) && !isa<MemIntrinsic>(I))
+						escapes = true;
+				}
+			}
+			if (rs.size() <= 1 && !escapes)
+				continue;
+			if (!a->isStaticAlloca() || !a->getAllocationSizeInBits(DL)) {
+				error(K, "a variable-length array lives across a barrier", a->getDebugLoc());
+				return false;
+			}
+			live.push_back(a);
+		}
+		/* uniform scalars: one value per block (ctx->uin/uout), the rest a slot per thread */
+		std::vector<AllocaInst *> cands;
+		for (AllocaInst *a : live) {
+			Type *t = a->getAllocatedType();
+			bool ok = !a->isArrayAllocation() && (t->isIntegerTy() || t->isFloatingPointTy() ||
+							      t->isPointerTy()) &&
+				  DL.getTypeAllocSize(t) <= 8;
+			for (User *U : a->users()) {
+				if (auto *st = dyn_cast<StoreInst>(U))
+					ok = ok && st->getPointerOperand() == a && st->getValueOperand() != a &&
+					     st->getValueOperand()->getType() == t;
+				else if (auto *ld = dyn_cast<LoadInst>(U))
+					ok = ok && ld->getType() == t;
+				else
+					ok = false;
+			}
+			if (ok)
+				cands.push_back(a);
+		}
+		std::set<AllocaInst *> uniSet = uniformAllocas(B, cands);
+		std::vector<AllocaInst *> uni;
+		for (AllocaInst *a : live) {
+			if (uniSet.count(a) && uni.size() < NUNI) {
+				uni.push_back(a);
+				continue;
+			}
+			uint64_t sz = *a->getAllocationSizeInBits(DL) / 8;
+			sz = (sz + 15) & ~15ull;
+			priv.push_back({ a, frame });
+			frame += sz;
+		}
+		if (frame > 64 * 1024) {
+			error(K, Twine("the per-thread state live across barriers is ") + Twine(frame) +
+				 " bytes (more than 64 KiB)");
+			return false;
+		}
+		{
+			IRBuilder<> b(allocaPt);
+			Value *fr = b.CreateLoad(ptr, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_FRAME), "frame");
+			Value *n = b.CreateZExt(b.CreateLoad(i32, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_NTHREADS)),
+						b.getInt64Ty(), "n");
+			/* lin comes from an int loop variable (no wrap): sext keeps it affine */
+			Value *lin = b.CreateSExt(B->getArg(4), b.getInt64Ty());
+			for (auto &[a, off] : priv) {
+				uint64_t sz = *a->getAllocationSizeInBits(DL) / 8;
+				Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true), b.CreateMul(lin, b.getInt64(sz), "", true, true), "", true, true);
+				Value *p = b.CreateGEP(i8, fr, o, a->getName() + ".priv");
+				a->replaceAllUsesWith(p);
+				a->eraseFromParent();
+			}
+			/* a uniform value: from ctx->uin on entry (the region loop's
+			 * copy of the context makes it a loop invariant) */
+			for (unsigned k = 0; k < uni.size(); k++) {
+				Type *t = uni[k]->getAllocatedType();
+				Value *src = b.CreateConstInBoundsGEP2_32(ctxType(), B->getArg(0), 0, CTX_UIN);
+				src = b.CreateConstGEP1_32(b.getInt64Ty(), src, k);
+				b.CreateStore(b.CreateLoad(t, src), uni[k]);
+			}
+		}
+		/* 5. barriers return their resume state; the entry dispatches */
+		BasicBlock *oldEntry = &entry;
+		BasicBlock *body0 = starts[0];
+		for (Bar &b : bl) {
+			BasicBlock *next = b.bb->getSingleSuccessor();
+			b.bb->getTerminator()->eraseFromParent();
+			b.bb->front().eraseFromParent();	/* the call */
+			ReturnInst::Create(C, ConstantInt::get(i32, b.state), b.bb);
+			(void)next;
+		}
+		/* ... and to ctx->uout where the thread stops (every thread stores
+		 * the same value; the driver copies uout to uin after a region) */
+		for (BasicBlock &BB : *B)
+			if (auto *R = dyn_cast<ReturnInst>(BB.getTerminator())) {
+				IRBuilder<> rb(R);
+				for (unsigned k = 0; k < uni.size(); k++) {
+					Value *dst = rb.CreateConstInBoundsGEP2_32(ctxType(), B->getArg(0), 0, CTX_UOUT);
+					dst = rb.CreateConstGEP1_32(rb.getInt64Ty(), dst, k);
+					rb.CreateStore(rb.CreateLoad(uni[k]->getAllocatedType(), uni[k]), dst);
+				}
+			}
+		Argument *resume = B->getArg(5);
+		oldEntry->getTerminator()->eraseFromParent();
+		SwitchInst *sw = SwitchInst::Create(resume, body0, bl.size(), oldEntry);
+		for (unsigned i = 0; i < bl.size(); i++)
+			sw->addCase(ConstantInt::get(cast<IntegerType>(i32), i + 1), starts[i + 1]);
+		/* 6. one function per region */
+		Function *tAll = get("__vgpu_tmpl_region_all"), *tSel = get("__vgpu_tmpl_region_sel");
+		Function *ph = get("__vgpu_region");
+		std::vector<Function *> fall, fsel;
+		for (unsigned r = 0; r <= bl.size(); r++) {
+			ValueToValueMapTy VM;
+			VM[resume] = ConstantInt::get(i32, r);
+			Function *R = CloneFunction(B, VM);
+			R->setName(B->getName() + ".r" + Twine(r));
+			ConstantFoldTerminator(&R->getEntryBlock());
+			removeUnreachableBlocks(*R);
+			fall.push_back(instantiate(tAll, K.getName() + ".all" + Twine(r), { { ph, R } },
+						   GlobalValue::InternalLinkage, &pl));
+			fsel.push_back(instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
+						   GlobalValue::InternalLinkage, &pl));
+		}
+		B->eraseFromParent();
+		/* 7. dispatch(region, ctx, sel) and the block driver */
+		FunctionType *dt = FunctionType::get(i32, { i32, ptr, i32 }, false);
+		Function *D = Function::Create(dt, GlobalValue::InternalLinkage, "__vgpu_dispatch." + K.getName(), M);
+		{
+			BasicBlock *e = BasicBlock::Create(C, "e", D), *bad = BasicBlock::Create(C, "bad", D);
+			IRBuilder<> bb(bad);
+			bb.CreateRet(ConstantInt::get(i32, ST_DONE));
+			IRBuilder<> b(e);
+			Value *r = b.CreateAnd(D->getArg(0), b.getInt32(ST_WARP - 1));
+			SwitchInst *s = b.CreateSwitch(r, bad, fall.size());
+			for (unsigned i = 0; i < fall.size(); i++) {
+				BasicBlock *c = BasicBlock::Create(C, "r", D);
+				BasicBlock *ca = BasicBlock::Create(C, "all", D);
+				BasicBlock *cs = BasicBlock::Create(C, "sel", D);
+				IRBuilder<> cb(c);
+				cb.CreateCondBr(cb.CreateICmpNE(D->getArg(2), cb.getInt32(0)), cs, ca);
+				IRBuilder<> ab(ca);
+				ab.CreateRet(ab.CreateCall(fall[i], { D->getArg(1) }));
+				IRBuilder<> sb(cs);
+				sb.CreateRet(sb.CreateCall(fsel[i], { D->getArg(1) }));
+				s->addCase(b.getInt32(i), c);
+			}
+		}
+		Function *tB = get("__vgpu_tmpl_barrier");
+		Function *N = instantiate(tB, "__vgpu_blocks_" + K.getName(),
+					  { { get("__vgpu_dispatch"), D } }, GlobalValue::ExternalLinkage);
+		/* the frame size */
+		std::vector<CallInst *> fb;
+		for (Instruction &I : instructions(N))
+			if (auto *ci = dyn_cast<CallInst>(&I))
+				if (ci->getCalledFunction() == get("__vgpu_frame_bytes"))
+					fb.push_back(ci);
+		for (CallInst *ci : fb) {
+			ci->replaceAllUsesWith(ConstantInt::get(ci->getType(), frame));
+			ci->eraseFromParent();
+		}
+		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
+		      " barriers, " + std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
+		      " bytes per thread and " + std::to_string(uni.size()) +
+		      " uniform values live across them";
+		return true;
+	}
+
+	PreservedAnalyses run()
+	{
+		const char *tn[3] = { "__vgpu_tid_x", "__vgpu_tid_y", "__vgpu_tid_z" };
+		for (int d = 0; d < 3; d++)
+			fTid[d] = get(tn[d]);
+		fLin = get("__vgpu_lin");
+		fCtx = get("__vgpu_ctxp");
+		fBar = get("__vgpu_barrier");
+		fWarp = get("__vgpu_warp_sync");
+		if (!get("__vgpu_tmpl_simple"))
+			return PreservedAnalyses::all();	/* not a libvgpu module */
+		std::vector<Function *> kernels;
+		GlobalVariable *ann = M.getGlobalVariable("llvm.global.annotations");
+		if (ann && ann->hasInitializer()) {
+			auto *arr = cast<ConstantArray>(ann->getInitializer());
+			for (Value *op : arr->operands()) {
+				auto *cs = cast<ConstantStruct>(op);
+				Value *what = cs->getOperand(0)->stripPointerCasts();
+				auto *gs = cast<GlobalVariable>(cs->getOperand(1)->stripPointerCasts());
+				StringRef tag = cast<ConstantDataArray>(gs->getInitializer())->getAsCString();
+				if (tag == "vgpu.kernel" && isa<Function>(what))
+					kernels.push_back(cast<Function>(what));
+				else if (tag == "vgpu.shared" && isa<GlobalVariable>(what))
+					shared.insert(cast<GlobalVariable>(what));
+			}
+			ann->eraseFromParent();
+		}
+		for (GlobalVariable &G : M.globals()) {
+			if (G.isDeclaration() && G.getValueType()->isArrayTy())
+				dynShared.push_back(&G);
+		}
+		for (GlobalVariable *G : shared)
+			G->setThreadLocalMode(GlobalValue::LocalExecTLSModel == GlobalValue::NotThreadLocal
+						      ? GlobalValue::GeneralDynamicTLSModel
+						      : GlobalValue::GeneralDynamicTLSModel);
+		findNeedInline();
+		std::string table;
+		for (Function *K : kernels) {
+			if (!inlineAll(*K))
+				continue;
+			cleanup(*K);
+			bool hasBar = false;
+			for (Instruction &I : instructions(*K))
+				if (auto *ci = dyn_cast<CallInst>(&I))
+					if (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp)
+						hasBar = true;
+			std::string how = "loops";
+			std::vector<ParamLoad> pl = paramLoads(*K);
+			nargs = pl.empty() ? 0 : pl.back().src + 1;
+			Function *B = makeBody(*K, hasBar);
+			if (!hasBar) {
+				Function *T = instantiate(get("__vgpu_tmpl_threads"), K->getName() + ".threads",
+							  { { get("__vgpu_body"), B } }, GlobalValue::InternalLinkage, &pl);
+				instantiate(get("__vgpu_tmpl_simple"), "__vgpu_blocks_" + K->getName(),
+					    { { get("__vgpu_threads"), T } }, GlobalValue::ExternalLinkage);
+			} else if (!lowerRegions(*K, B, how, pl)) {
+				continue;
+			}
+			if (hasBar) {
+				/* as the g++ path marks a kernel cut at its barriers */
+				auto *sg = new GlobalVariable(M, Type::getInt32Ty(C), true, GlobalValue::ExternalLinkage,
+							      ConstantInt::get(Type::getInt32Ty(C), 1),
+							      "__vgpu_split_" + K->getName());
+				sg->setVisibility(GlobalValue::DefaultVisibility);
+			}
+			std::string dem = demangle(K->getName().str());
+			table += K->getName().str() + '\t' + dem + '\t' + how + '\n';
+		}
+		/* name expressions (clang.c): __vgpu_name_x<i> holds &kernel; its
+		 * driver is exported as __vgpu_blocks_x<i> too */
+		std::vector<GlobalVariable *> nameVars;
+		for (GlobalVariable &G : M.globals())
+			if (G.getName().startswith("__vgpu_name_x") && G.hasInitializer())
+				nameVars.push_back(&G);
+		for (GlobalVariable *G : nameVars) {
+			auto *K = dyn_cast<Function>(G->getInitializer()->stripPointerCasts());
+			std::string id = G->getName().substr(strlen("__vgpu_name_")).str();
+			Function *blocks = K ? M.getFunction(("__vgpu_blocks_" + K->getName()).str()) : nullptr;
+			if (blocks) {
+				auto *A = GlobalAlias::create("__vgpu_blocks_" + id, blocks);
+				A->setVisibility(GlobalValue::DefaultVisibility);
+				if (GlobalVariable *sp = M.getGlobalVariable(("__vgpu_split_" + K->getName()).str())) {
+					auto *SA = GlobalAlias::create("__vgpu_split_" + id, sp);
+					SA->setVisibility(GlobalValue::DefaultVisibility);
+				}
+			}
+			removeFromUsedLists(M, [G](Constant *c) { return c->stripPointerCasts() == G; });
+			G->eraseFromParent();
+		}
+		/* the kernel table: mangled, demangled, how each was lowered */
+		Constant *tc = ConstantDataArray::getString(C, table);
+		auto *tg = new GlobalVariable(M, tc->getType(), true, GlobalValue::ExternalLinkage, tc,
+					      "__vgpu_kernel_table");
+		tg->setVisibility(GlobalValue::DefaultVisibility);
+		removeFromUsedLists(M, [](Constant *) { return true; });
+		for (const char *t : { "__vgpu_tmpl_simple", "__vgpu_tmpl_threads", "__vgpu_tmpl_region_all", "__vgpu_tmpl_region_sel",
+				       "__vgpu_tmpl_barrier" })
+			if (Function *f = get(t))
+				f->eraseFromParent();
+		/* kernels and helpers that use the builtins are inlined where they
+		 * are needed: what is left of them goes */
+		for (Function *K : kernels)
+			K->setLinkage(GlobalValue::InternalLinkage);
+		for (Function *F : needInline) {
+			F->setLinkage(GlobalValue::InternalLinkage);
+			F->setComdat(nullptr);
+		}
+		/* no more convergent code: the loops are ours now */
+		for (Function &F : M) {
+			F.removeFnAttr(Attribute::Convergent);
+			for (Instruction &I : instructions(F))
+				if (auto *cb = dyn_cast<CallBase>(&I))
+					cb->removeFnAttr(Attribute::Convergent);
+		}
+		if (getenv("VGPU_CPU_PASS_DUMP"))	/* debugging: the lowered module, before O3 */
+			M.print(errs(), nullptr);
+		if (verifyModule(M, &errs()))
+			report_fatal_error("libvgpu: the lowered module does not verify");
+		return PreservedAnalyses::none();
+	}
+};
+
+struct VgpuCpuPass : PassInfoMixin<VgpuCpuPass> {
+	PreservedAnalyses run(Module &M, ModuleAnalysisManager &MAM)
+	{
+		return Lower(M, MAM).run();
+	}
+};
+
+} // namespace
+
+extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
+{
+	return { LLVM_PLUGIN_API_VERSION, "vgpu-cpu", "1", [](PassBuilder &PB) {
+			 PB.registerPipelineStartEPCallback(
+				 [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(VgpuCpuPass()); });
+		 } };
+}

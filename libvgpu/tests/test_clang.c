@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The CUDA dialect on the CPU backend's clang path (VGPU_CPU_CC=clang), each
+ * kernel checked against plain C: warp functions (32 lanes in step),
+ * cooperative-groups tiles of 1..32, atomics, fast-math and rounding
+ * intrinsics, integer intrinsics, __syncthreads_count/and/or, clock64,
+ * printf/assert, vector types, __CUDACC__, `extern T __shared__ x[]`,
+ * __launch_bounds__ after void, template kernels by name, barriers in
+ * helpers / after an early return / between breaks / with a modified
+ * parameter; and what is refused at compile time, by construct and line.
+ * Skipped (with the reason) on the g++ path.
+ */
+#define _GNU_SOURCE
+#include <fenv.h>
+#include <math.h>
+
+#include "common.h"
+
+static const char src[] =
+"#include <cooperative_groups.h>\n"
+"#include <stdio.h>\n"
+"#include <assert.h>\n"
+"namespace cg = cooperative_groups;\n"
+"\n"
+"extern \"C\" __global__ void shfl(const int *in, int *out)\n"
+"{\n"
+"	int t = threadIdx.x, v = in[t];\n"
+"	out[4 * t + 0] = __shfl_sync(0xffffffff, v, (t + 3) % 32);\n"
+"	out[4 * t + 1] = __shfl_up_sync(0xffffffff, v, 2);\n"
+"	out[4 * t + 2] = __shfl_down_sync(0xffffffff, v, 5, 16);\n"
+"	out[4 * t + 3] = __shfl_xor_sync(0xffffffff, v, 7);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void vote(const int *in, int *out)\n"
+"{\n"
+"	int t = threadIdx.x, v = in[t];\n"
+"	out[5 * t + 0] = (int)__ballot_sync(0xffffffff, v > 0);\n"
+"	out[5 * t + 1] = __any_sync(0xffffffff, v > 900);\n"
+"	out[5 * t + 2] = __all_sync(0xffffffff, v > -2000);\n"
+"	out[5 * t + 3] = t % 3 ? (int)__activemask() : -1;\n"
+"	out[5 * t + 4] = __popc(__ballot_sync(0xffffffff, v & 1));\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void wred(const int *in, int *out)\n"
+"{\n"
+"	int t = threadIdx.x, v = in[t];\n"
+"	out[4 * t + 0] = __reduce_add_sync(0xffffffff, v);\n"
+"	out[4 * t + 1] = __reduce_min_sync(0xffffffff, v);\n"
+"	out[4 * t + 2] = __reduce_max_sync(0xffffffff, v);\n"
+"	out[4 * t + 3] = (int)__match_any_sync(0xffffffff, v & 3);\n"
+"}\n"
+"\n"
+"template <unsigned N> __device__ void tile_case(const int *in, int *out, int k)\n"
+"{\n"
+"	cg::thread_block b = cg::this_thread_block();\n"
+"	cg::thread_block_tile<N> g = cg::tiled_partition<N>(b);\n"
+"	int t = b.thread_rank(), v = in[t];\n"
+"	out[(k * 64 + t) * 3 + 0] = cg::reduce(g, v, cg::plus<int>());\n"
+"	out[(k * 64 + t) * 3 + 1] = g.shfl(v, 0) + 1000 * (int)g.meta_group_rank();\n"
+"	out[(k * 64 + t) * 3 + 2] = cg::inclusive_scan(g, v);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void tiles(const int *in, int *out)\n"
+"{\n"
+"	tile_case<1>(in, out, 0);\n"
+"	tile_case<2>(in, out, 1);\n"
+"	tile_case<4>(in, out, 2);\n"
+"	tile_case<8>(in, out, 3);\n"
+"	tile_case<16>(in, out, 4);\n"
+"	tile_case<32>(in, out, 5);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void atomics(const int *in, int *out, unsigned long long *u64,\n"
+"                                    double *d, unsigned short *h)\n"
+"{\n"
+"	int t = threadIdx.x;\n"
+"	atomicAdd_block(&out[0], in[t]);\n"
+"	atomicMax_system(&out[1], in[t]);\n"
+"	atomicMin(&out[2], in[t]);\n"
+"	atomicInc((unsigned *)&out[3], 9u);\n"
+"	atomicDec((unsigned *)&out[4], 1000u);\n"
+"	atomicOr(&u64[0], 1ull << (t % 64));\n"
+"	atomicXor(&u64[1], (unsigned long long)in[t]);\n"
+"	atomicAdd(&d[0], 0.5);\n"
+"	unsigned short o = h[0], n;\n"
+"	do { n = o + 1; } while ((o = atomicCAS(&h[0], o, n)) != (unsigned short)(n - 1));\n"
+"	atomicExch((float *)&out[5], 2.5f);\n"
+"	atomicSub(&out[6], 2);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void synccount(const int *in, int *out)\n"
+"{\n"
+"	int t = threadIdx.x;\n"
+"	int c = __syncthreads_count(in[t] > 0);\n"
+"	int a = __syncthreads_and(in[t] > -2000);\n"
+"	int o = __syncthreads_or(in[t] > 900);\n"
+"	out[t] = c * 4 + a * 2 + o;\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void fastmath(const float *x, float *out)\n"
+"{\n"
+"	int t = threadIdx.x;\n"
+"	float v = x[t], s, c;\n"
+"	__sincosf(v, &s, &c);\n"
+"	out[10 * t + 0] = __expf(v);\n"
+"	out[10 * t + 1] = __logf(fabsf(v) + 1.f);\n"
+"	out[10 * t + 2] = __log2f(fabsf(v) + 1.f);\n"
+"	out[10 * t + 3] = __powf(fabsf(v) + 1.f, 1.5f);\n"
+"	out[10 * t + 4] = __sinf(v) + __cosf(v);\n"
+"	out[10 * t + 5] = s * c;\n"
+"	out[10 * t + 6] = __fdividef(v, 3.f);\n"
+"	out[10 * t + 7] = rsqrtf(fabsf(v) + 1.f);\n"
+"	out[10 * t + 8] = __exp10f(v);\n"
+"	out[10 * t + 9] = __saturatef(v);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void rounding(const float *a, const float *b, float *out)\n"
+"{\n"
+"	int t = threadIdx.x;\n"
+"	float x = a[t], y = b[t];\n"
+"	out[10 * t + 0] = __fadd_rd(x, y);\n"
+"	out[10 * t + 1] = __fadd_ru(x, y);\n"
+"	out[10 * t + 2] = __fmul_rd(x, y);\n"
+"	out[10 * t + 3] = __fmul_ru(x, y);\n"
+"	out[10 * t + 4] = __fdiv_rd(x, y);\n"
+"	out[10 * t + 5] = __fdiv_ru(x, y);\n"
+"	out[10 * t + 6] = __fsqrt_rd(fabsf(x));\n"
+"	out[10 * t + 7] = __fsqrt_ru(fabsf(x));\n"
+"	out[10 * t + 8] = __fadd_rz(x, y);\n"
+"	out[10 * t + 9] = __frcp_rn(y);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void intrin(const unsigned *in, unsigned *out)\n"
+"{\n"
+"	int t = threadIdx.x;\n"
+"	unsigned x = in[t], y = in[(t + 1) % 64];\n"
+"	unsigned long long w = ((unsigned long long)x << 32) | y;\n"
+"	out[12 * t + 0] = __umul24(x, y);\n"
+"	out[12 * t + 1] = __usad(x, y, 7u);\n"
+"	out[12 * t + 2] = __byte_perm(x, y, 0x5140);\n"
+"	out[12 * t + 3] = __popcll(w);\n"
+"	out[12 * t + 4] = __clzll((long long)(w >> (t % 60)));\n"
+"	out[12 * t + 5] = __ffsll((long long)(w << (t % 60)));\n"
+"	out[12 * t + 6] = (unsigned)(__brevll(w) >> 17);\n"
+"	out[12 * t + 7] = __umulhi(x, y);\n"
+"	out[12 * t + 8] = (unsigned)__umul64hi(w, w ^ 0x9e3779b97f4a7c15ull);\n"
+"	out[12 * t + 9] = __uhadd(x, y);\n"
+"	out[12 * t + 10] = __funnelshift_l(x, y, t);\n"
+"	out[12 * t + 11] = (unsigned)__sad((int)x, (int)y, 3u);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void misc(const uint4 *in, uint4 *out, double2 *d, long long *c)\n"
+"{\n"
+"	int t = threadIdx.x;\n"
+"	uint4 v = in[t];\n"
+"	out[t] = make_uint4(v.w, v.z + 1, v.y, v.x);\n"
+"	d[t] = make_double2(v.x * 0.5, (double)sizeof(uint4) + alignof(double2));\n"
+"	long long c0 = clock64();\n"
+"	char4 ch = make_char4(1, 2, 3, 4);\n"
+"#ifdef __CUDACC__\n"
+"	int cc = 1;\n"
+"#else\n"
+"	int cc = 0;\n"
+"#endif\n"
+"	if (t == 0)\n"
+"		printf(\"# device printf: block %d, %d threads\\n\", (int)blockIdx.x, (int)blockDim.x);\n"
+"	assert(v.x == in[t].x);\n"
+"	c[t] = (clock64() >= c0) + 2 * cc + 4 * (ch.w == 4) + 8 * (sizeof(longlong2) == 16);\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void __launch_bounds__(128, 2) dynshm(const int *in, int *out)\n"
+"{\n"
+"	extern int __shared__ s[];\n"
+"	int t = threadIdx.x;\n"
+"	s[t] = in[t];\n"
+"	__syncthreads();\n"
+"	out[t] = s[blockDim.x - 1 - t];\n"
+"}\n"
+"\n"
+"template <typename T, int K> __global__ void tscale(const T *in, T *out)\n"
+"{\n"
+"	out[threadIdx.x] = in[threadIdx.x] * (T)K;\n"
+"}\n"
+"template __global__ void tscale<int, 3>(const int *, int *);\n"
+"template <typename T> __global__ void never_used(T *p) { p[threadIdx.x] = T(7); }\n"
+"\n"
+"/* a helper with a barrier, a modified parameter, an early return, break between barriers */\n"
+"__device__ int block_sum(int *s, int v)\n"
+"{\n"
+"	s[threadIdx.x] = v;\n"
+"	__syncthreads();\n"
+"	for (int k = blockDim.x / 2; k > 0; k >>= 1) {\n"
+"		if (threadIdx.x < k)\n"
+"			s[threadIdx.x] += s[threadIdx.x + k];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	int r = s[0];\n"
+"	__syncthreads();\n"
+"	return r;\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void shapes(const int *in, int *out, int n, int rounds)\n"
+"{\n"
+"	__shared__ int s[128];\n"
+"	in += blockIdx.x * blockDim.x;\n"
+"	out += blockIdx.x * 4;\n"
+"	int total = block_sum(s, in[threadIdx.x]);\n"
+"	int r = 0;\n"
+"	while (true) {\n"
+"		s[threadIdx.x] = in[(threadIdx.x + r) % blockDim.x];\n"
+"		__syncthreads();\n"
+"		if (s[0] > 900 || ++r >= rounds)\n"
+"			break;\n"
+"		__syncthreads();\n"
+"	}\n"
+"	if (threadIdx.x == 0) {\n"
+"		out[0] = total;\n"
+"		out[1] = r;\n"
+"	}\n"
+"	if (threadIdx.x >= 64)\n"
+"		return;\n"
+"	int w = __reduce_add_sync(0xffffffff, in[threadIdx.x]);\n"
+"	if (threadIdx.x % 32 == 0)\n"
+"		atomicAdd(&out[2], w);\n"
+"}\n";
+
+static vgpu_session *s;
+static vgpu_module *m;
+
+static int launch(const char *k, unsigned grid, unsigned block, unsigned shm, struct vgpu_arg *a,
+		  int n)
+{
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { grid, 1, 1 },
+				     .block = { block, 1, 1 }, .shared_bytes = shm };
+	vgpu_kernel *kk;
+	int ret = vgpu_kernel_get(m, k, &kk);
+
+	if (!ret)
+		ret = vgpu_launch(kk, &c, a, n);
+	if (ret)
+		tap_diag("%s: %s", k, vgpu_last_error(s));
+	return ret;
+}
+
+/* a buffer holding n bytes of p (zeros if p is NULL) */
+static vgpu_buffer *buf(const void *p, size_t n)
+{
+	vgpu_buffer *b = NULL;
+	void *z = NULL;
+
+	if (vgpu_buffer_alloc(s, n, &b))
+		return NULL;
+	if (!p)
+		p = z = calloc(1, n);
+	vgpu_buffer_write(b, 0, p, n);
+	free(z);
+	return b;
+}
+
+static int get(vgpu_buffer *b, void *p, size_t n)
+{
+	return vgpu_buffer_read(b, 0, p, n);
+}
+
+static void t_shfl(const int *in)
+{
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 16);
+	int out[256], bad = 0;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("shfl", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++) {
+		int l = t % 32, w = t - l;
+		int e0 = in[w + (t + 3) % 32], e1 = l >= 2 ? in[t - 2] : in[t];
+		int e2 = (l % 16) + 5 < 16 ? in[t + 5] : in[t], e3 = in[w + (l ^ 7)];
+
+		bad |= out[4 * t] != e0 || out[4 * t + 1] != e1 || out[4 * t + 2] != e2 || out[4 * t + 3] != e3;
+	}
+	tap_ok(!bad, "dialect: __shfl_sync, _up (2), _down (5, width 16), _xor (7) over 2 warps");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_vote(const int *in)
+{
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 20);
+	int out[320], bad = 0;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("vote", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++) {
+		unsigned b = 0, any = 0, all = 1, act = 0, odd = 0;
+		int w = t - t % 32;
+
+		for (int j = 0; j < 32; j++) {
+			b |= (unsigned)(in[w + j] > 0) << j;
+			any |= in[w + j] > 900;
+			all &= in[w + j] > -2000;
+			act |= (unsigned)(((w + j) % 3) != 0) << j;
+			odd += in[w + j] & 1;
+		}
+		bad |= out[5 * t] != (int)b || out[5 * t + 1] != (int)any || out[5 * t + 2] != (int)all ||
+		       out[5 * t + 3] != (t % 3 ? (int)act : -1) || out[5 * t + 4] != (int)odd;
+	}
+	tap_ok(!bad, "dialect: __ballot_sync, __any_sync, __all_sync, __activemask in a divergent branch");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_wred(const int *in)
+{
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 16);
+	int out[256], bad = 0;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("wred", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++) {
+		int w = t - t % 32, sum = 0, mn = in[w], mx = in[w];
+		unsigned match = 0;
+
+		for (int j = 0; j < 32; j++) {
+			sum += in[w + j];
+			mn = in[w + j] < mn ? in[w + j] : mn;
+			mx = in[w + j] > mx ? in[w + j] : mx;
+			match |= (unsigned)((in[w + j] & 3) == (in[t] & 3)) << j;
+		}
+		bad |= out[4 * t] != sum || out[4 * t + 1] != mn || out[4 * t + 2] != mx ||
+		       out[4 * t + 3] != (int)match;
+	}
+	tap_ok(!bad, "dialect: __reduce_add/min/max_sync, __match_any_sync");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_tiles(const int *in)
+{
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 6 * 64 * 12);
+	int out[6 * 64 * 3], bad = 0;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("tiles", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int k = 0; k < 6 && !bad; k++) {
+		int N = 1 << k;
+
+		for (int t = 0; t < 64; t++) {
+			int base = t - t % N, sum = 0, scan = 0;
+
+			for (int j = 0; j < N; j++)
+				sum += in[base + j];
+			for (int j = base; j <= t; j++)
+				scan += in[j];
+			bad |= out[(k * 64 + t) * 3] != sum ||
+			       out[(k * 64 + t) * 3 + 1] != in[base] + 1000 * (t / N) ||
+			       out[(k * 64 + t) * 3 + 2] != scan;
+		}
+	}
+	tap_ok(!bad, "dialect: cooperative groups: tiled_partition<1..32>, cg::reduce, shfl, meta_group_rank, inclusive_scan");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_atomics(const int *in)
+{
+	int o0[8] = { 0, -100000, 100000, 0, 0, 0, 50, 0 }, out[8];
+	unsigned long long u[2] = { 0, 0 }, uo[2];
+	double d = 1.0, dd;
+	unsigned short h[2] = { 65530, 0 }, hh[2];
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(o0, sizeof(o0)), *U = buf(u, sizeof(u)),
+		    *D = buf(&d, sizeof(d)), *H = buf(h, sizeof(h));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_buf(U), vgpu_arg_buf(D),
+				vgpu_arg_buf(H) };
+	int bad = 0, sum = 0, mx = -100000, mn = 100000;
+	unsigned long long x = 0;
+	float f;
+
+	if (launch("atomics", 1, 128, 0, a, 5) || get(O, out, sizeof(out)) || get(U, uo, sizeof(uo)) ||
+	    get(D, &dd, sizeof(dd)) || get(H, hh, sizeof(hh)))
+		bad = 1;
+	for (int t = 0; t < 128; t++) {
+		sum += in[t];
+		mx = in[t] > mx ? in[t] : mx;
+		mn = in[t] < mn ? in[t] : mn;
+		x ^= (unsigned long long)in[t];
+	}
+	memcpy(&f, &out[5], 4);
+	/* atomicInc wraps at 9: 128 incs from 0 end at 128 % 10; atomicDec from 0 wraps to 1000 */
+	bad |= out[0] != sum || out[1] != mx || out[2] != mn || out[3] != 128 % 10 ||
+	       out[4] != 1000 - 127 || f != 2.5f || out[6] != 50 - 256;
+	bad |= uo[0] != ~0ull || uo[1] != x || dd != 1.0 + 64.0 || hh[0] != (unsigned short)(65530 + 128);
+	tap_ok(!bad, "dialect: atomics: _block/_system, Inc, Dec, 16-bit CAS, 64-bit Or/Xor, double Add, float Exch");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(U);
+	vgpu_buffer_free(D);
+	vgpu_buffer_free(H);
+}
+
+static void t_synccount(const int *in)
+{
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, 128 * 4);
+	int out[128], bad = 0, c = 0, all = 1, any = 0;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("synccount", 1, 128, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 128; t++) {
+		c += in[t] > 0;
+		all &= in[t] > -2000;
+		any |= in[t] > 900;
+	}
+	for (int t = 0; t < 128 && !bad; t++)
+		bad |= out[t] != c * 4 + all * 2 + any;
+	tap_ok(!bad, "dialect: __syncthreads_count/and/or (%d positive of 128)", c);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static int close_to(float a, float b, float rel)
+{
+	return fabsf(a - b) <= rel * (fabsf(b) + 1e-6f) || (isnan(a) && isnan(b));
+}
+
+static void t_fastmath(void)
+{
+	float x[64], out[640];
+	int bad = 0;
+
+	for (int t = 0; t < 64; t++)
+		x[t] = t_frand() * 4.f;
+	vgpu_buffer *X = buf(x, sizeof(x)), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(O) };
+
+	if (launch("fastmath", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++) {
+		float v = x[t], e[10] = { expf(v), logf(fabsf(v) + 1.f), log2f(fabsf(v) + 1.f),
+					  powf(fabsf(v) + 1.f, 1.5f), sinf(v) + cosf(v), sinf(v) * cosf(v),
+					  v / 3.f, 1.f / sqrtf(fabsf(v) + 1.f), powf(10.f, v),
+					  v < 0 ? 0.f : v > 1 ? 1.f : v };
+
+		for (int k = 0; k < 10; k++)
+			if (!close_to(out[10 * t + k], e[k], 2e-5f) && fabsf(out[10 * t + k] - e[k]) > 2e-6f)
+				bad = 1;
+	}
+	tap_ok(!bad, "dialect: fast-math intrinsics (__expf, __logf, __log2f, __powf, __sinf, __cosf, __sincosf, __fdividef, rsqrtf, __exp10f, __saturatef)");
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(O);
+}
+
+static float rnd(int mode, int op, float x, float y)
+{
+	volatile float a = x, b = y, r;
+
+	fesetround(mode);
+	switch (op) {
+	case 0: r = a + b; break;
+	case 1: r = a * b; break;
+	case 2: r = a / b; break;
+	default: r = sqrtf(fabsf(a)); break;
+	}
+	fesetround(FE_TONEAREST);
+	return r;
+}
+
+static void t_rounding(void)
+{
+	float x[64], y[64], out[640];
+	int bad = 0;
+
+	for (int t = 0; t < 64; t++) {
+		x[t] = t_frand() * 1000.f;
+		y[t] = t_frand() * 0.001f + (t_rand() % 2 ? 1e-7f : -3.3f);
+	}
+	vgpu_buffer *X = buf(x, sizeof(x)), *Y = buf(y, sizeof(y)), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(Y), vgpu_arg_buf(O) };
+
+	if (launch("rounding", 1, 64, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++) {
+		float e[10] = { rnd(FE_DOWNWARD, 0, x[t], y[t]), rnd(FE_UPWARD, 0, x[t], y[t]),
+				rnd(FE_DOWNWARD, 1, x[t], y[t]), rnd(FE_UPWARD, 1, x[t], y[t]),
+				rnd(FE_DOWNWARD, 2, x[t], y[t]), rnd(FE_UPWARD, 2, x[t], y[t]),
+				rnd(FE_DOWNWARD, 3, x[t], 0), rnd(FE_UPWARD, 3, x[t], 0),
+				rnd(FE_TOWARDZERO, 0, x[t], y[t]), rnd(FE_TONEAREST, 2, 1.f, y[t]) };
+
+		for (int k = 0; k < 10; k++)
+			if (memcmp(&out[10 * t + k], &e[k], 4)) {
+				tap_diag("rounding t=%d k=%d: %a vs %a", t, k, out[10 * t + k], e[k]);
+				bad = 1;
+			}
+	}
+	tap_ok(!bad, "dialect: rounding intrinsics (__fadd/__fmul/__fdiv/__fsqrt _rd/_ru, __fadd_rz, __frcp_rn) bit-exact against fesetround");
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(Y);
+	vgpu_buffer_free(O);
+}
+
+static void t_intrin(void)
+{
+	unsigned in[64], out[768];
+	int bad = 0;
+
+	for (int t = 0; t < 64; t++)
+		in[t] = t_rand() ^ (t_rand() << 16);
+	vgpu_buffer *I = buf(in, sizeof(in)), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("intrin", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++) {
+		unsigned x = in[t], y = in[(t + 1) % 64];
+		unsigned long long w = ((unsigned long long)x << 32) | y, ww = w ^ 0x9e3779b97f4a7c15ull;
+		unsigned long long sh = w >> (t % 60), sl = w << (t % 60), rev = 0;
+		unsigned char by[8];
+		unsigned e[12];
+
+		for (int i = 0; i < 64; i++)
+			rev |= ((w >> i) & 1) << (63 - i);
+		memcpy(by, &x, 4);
+		memcpy(by + 4, &y, 4);
+		e[0] = (x & 0xffffff) * (y & 0xffffff);
+		e[1] = (x > y ? x - y : y - x) + 7;
+		e[2] = by[0] | by[4] << 8 | (unsigned)by[1] << 16 | (unsigned)by[5] << 24;
+		e[3] = (unsigned)__builtin_popcountll(w);
+		e[4] = sh ? (unsigned)__builtin_clzll(sh) : 64;
+		e[5] = (unsigned)__builtin_ffsll((long long)sl);
+		e[6] = (unsigned)(rev >> 17);
+		e[7] = (unsigned)(((unsigned long long)x * y) >> 32);
+		e[8] = (unsigned)(unsigned long long)(((unsigned __int128)w * ww) >> 64);
+		e[9] = (unsigned)(((unsigned long long)x + y) >> 1);
+		e[10] = (unsigned)(((((unsigned long long)y << 32) | x) << (t & 31)) >> 32);
+		e[11] = ((int)x > (int)y ? (unsigned)((int)x - (int)y) : (unsigned)((int)y - (int)x)) + 3;
+		for (int k = 0; k < 12; k++)
+			if (out[12 * t + k] != e[k]) {
+				tap_diag("intrin t=%d k=%d: %08x vs %08x", t, k, out[12 * t + k], e[k]);
+				bad = 1;
+			}
+	}
+	tap_ok(!bad, "dialect: integer intrinsics (__umul24, __usad, __sad, __byte_perm, __popcll, __clzll, __ffsll, __brevll, __umulhi, __umul64hi, __uhadd, __funnelshift_l)");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_misc(void)
+{
+	unsigned in[64 * 4], out[64 * 4];
+	double d[64 * 2];
+	long long c[64];
+	int bad = 0;
+
+	for (int i = 0; i < 256; i++)
+		in[i] = t_rand();
+	vgpu_buffer *I = buf(in, sizeof(in)), *O = buf(NULL, sizeof(out)), *D = buf(NULL, sizeof(d)),
+		    *C = buf(NULL, sizeof(c));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_buf(D), vgpu_arg_buf(C) };
+
+	fflush(stdout);
+	if (launch("misc", 1, 64, 0, a, 4) || get(O, out, sizeof(out)) || get(D, d, sizeof(d)) ||
+	    get(C, c, sizeof(c)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++)
+		bad |= out[4 * t] != in[4 * t + 3] || out[4 * t + 1] != in[4 * t + 2] + 1 ||
+		       out[4 * t + 2] != in[4 * t + 1] || out[4 * t + 3] != in[4 * t] ||
+		       d[2 * t] != in[4 * t] * 0.5 || d[2 * t + 1] != 32.0 || c[t] != 15;
+	tap_ok(!bad, "dialect: uint4/double2/char4/longlong2, __CUDACC__, clock64, device printf and assert");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(D);
+	vgpu_buffer_free(C);
+}
+
+static void t_dynshm_template(const int *in)
+{
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, 128 * 4);
+	int out[128], bad = 0;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("dynshm", 1, 128, 128 * 4, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 128 && !bad; t++)
+		bad |= out[t] != in[127 - t];
+	tap_ok(!bad, "dialect: `extern int __shared__ s[]`, __launch_bounds__ after void");
+	bad = launch("tscale<int, 3>", 1, 128, 0, a, 2) || get(O, out, sizeof(out));
+	for (int t = 0; t < 128 && !bad; t++)
+		bad |= out[t] != 3 * in[t];
+	tap_ok(!bad, "dialect: a template kernel instantiated explicitly, found by name \"tscale<int, 3>\" (an unused template beside it)");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_shapes(const int *in)
+{
+	enum { G = 3, B = 128 };
+	int *data = malloc(G * B * 4), out[G * 4], bad = 0;
+	const int rounds = 5;
+
+	for (int i = 0; i < G * B; i++)
+		data[i] = in[i % 128] % 900;
+	data[B + 3] = 950;		/* block 1 stops at round 3 */
+	vgpu_buffer *I = buf(data, G * B * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(G * B), vgpu_arg_i32(rounds) };
+
+	if (launch("shapes", G, B, 0, a, 4) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int g = 0; g < G && !bad; g++) {
+		int sum = 0, r = 0, w = 0;
+
+		for (int t = 0; t < B; t++)
+			sum += data[g * B + t];
+		for (int t = 0; t < 64; t++)
+			w += data[g * B + t];
+		while (!(data[g * B + r % B] > 900 || ++r >= rounds))
+			;
+		if (out[4 * g] != sum || out[4 * g + 1] != r || out[4 * g + 2] != w) {
+			tap_diag("shapes block %d: %d %d %d vs %d %d %d", g, out[4 * g], out[4 * g + 1],
+			       out[4 * g + 2], sum, r, w);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: barriers in a helper, a modified parameter, break between barriers, warp functions after an early return");
+	free(data);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+/* what the CPU backend refuses, at compile time, naming the construct and the user's line */
+static void t_refused(void)
+{
+	static const struct {
+		const char *what, *src, *want;
+	} cases[] = {
+		{ "atomicMax on float (CUDA has none)",
+		  "extern \"C\" __global__ void k(float *p)\n{\n\tatomicMax(p, 1.f);\n}\n", "atomicMax" },
+		{ "textures",
+		  "extern \"C\" __global__ void k(float *p, cudaTextureObject_t t)\n{\n\tp[0] = tex1Dfetch<float>(t, 0);\n}\n",
+		  "tex1Dfetch (textures) is not supported" },
+		{ "grid-wide sync",
+		  "#include <cooperative_groups.h>\nextern \"C\" __global__ void k(float *p)\n{\n\tcooperative_groups::this_grid().sync();\n}\n",
+		  "grid-wide synchronisation" },
+		{ "dynamic parallelism",
+		  "__global__ void c(float *p) {}\nextern \"C\" __global__ void k(float *p)\n{\n\tc<<<1, 1>>>(p);\n}\n",
+		  "__global__ function" },
+		{ "half precision",
+		  "#include <cuda_fp16.h>\nextern \"C\" __global__ void k(float *p)\n{\n}\n", "half precision" },
+	};
+	static const int line[] = { 3, 3, 4, 4, 1 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vgpu_compile_opts o = { .size = sizeof(o), .name = "user_kernels.cu" };
+		vgpu_module *mm = NULL;
+		int ret = vgpu_module_compile(s, cases[i].src, 0, &o, &mm);
+		const char *log = vgpu_last_error(s);
+		char at[64];
+
+		snprintf(at, sizeof(at), "user_kernels.cu:%d:", line[i]);
+		tap_ok(ret == -ENOEXEC && strstr(log, cases[i].want) && strstr(log, at),
+		   "dialect: refused at compile time: %s (\"%s\" at %s)", cases[i].what, cases[i].want, at);
+		if (ret != -ENOEXEC || !strstr(log, at))
+			tap_diag("%d: %.600s", ret, log);
+		if (mm)
+			vgpu_module_unload(mm);
+	}
+}
+
+int main(void)
+{
+	int in[128];
+	struct vgpu_compile_opts co = { .size = sizeof(co), .name = "dialect.cu" };
+	const char *cc = getenv("VGPU_CPU_CC");
+	int ret;
+
+	if (!cc || strcmp(cc, "clang")) {
+		tap_skip("the CUDA dialect corpus needs the clang path (VGPU_CPU_CC=clang)", "dialect");
+		return tap_done();
+	}
+	s = t_session("dialect", 0);
+	tap_ok(s != NULL, "dialect: session open on the CPU backend");
+	if (!s)
+		return tap_done();
+	ret = vgpu_module_compile(s, src, 0, &co, &m);
+	tap_ok(ret == 0, "dialect: compile the dialect corpus");
+	if (ret) {
+		tap_diag("%s", vgpu_last_error(s));
+		vgpu_session_close(s);
+		return tap_done();
+	}
+	for (int i = 0; i < 128; i++)
+		in[i] = (int)(t_rand() % 2001) - 1000;
+	in[77] = 950;
+	t_shfl(in);
+	t_vote(in);
+	t_wred(in);
+	t_tiles(in);
+	t_atomics(in);
+	t_synccount(in);
+	t_fastmath();
+	t_rounding();
+	t_intrin();
+	t_misc();
+	t_dynshm_template(in);
+	t_shapes(in);
+	t_refused();
+	vgpu_module_unload(m);
+	vgpu_session_close(s);
+	return tap_done();
+}
