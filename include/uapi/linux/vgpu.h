@@ -283,7 +283,7 @@ struct vgpu_usage {
  * @flags: must be 0
  * @device: in: device index, below VGPU_COMPUTE_MAX_DEVICES
  * @__reserved: must be 0
- * @request_ns: in (LEASE): device time wanted, 1..@period_ns; must be 0
+ * @request_ns: in (LEASE): device time wanted, 1 ns..1 s; must be 0
  *	for RETURN
  * @used_ns: in: device time the lease held so far really took, measured from
  *	completions. May exceed what was granted: the overrun is taken from
