@@ -388,8 +388,9 @@ int main(void)
 	char *img = NULL, *imgf = NULL;
 	long len = 0, lenf = 0;
 	int ret, fission = !getenv("VGPU_CPU_FISSION") || strcmp(getenv("VGPU_CPU_FISSION"), "0");
-	/* the clang path (VGPU_CPU_CC=clang) cuts every barrier kernel, no fibers */
-	int clang = getenv("VGPU_CPU_CC") && !strcmp(getenv("VGPU_CPU_CC"), "clang");
+	/* the clang path (the default where installed) cuts every barrier kernel,
+	 * no fibers: its images list their kernels in __vgpu_kernel_table */
+	int clang = 0;
 
 	ret = vgpu_session_open(&s, &o);
 	tap_ok(ret == 0, "fission: session open on the CPU backend");
@@ -416,6 +417,8 @@ int main(void)
 		vgpu_session_close(s);
 		return tap_done();
 	}
+	clang = memmem(img, (size_t)len, "__vgpu_kernel_table", 20) != NULL;
+	tap_diag("CPU compiler: the %s path", clang ? "clang" : "g++");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct kcase *c = &cases[i];
 		size_t nout = (size_t)c->grid * c->bx * c->by * c->bz;

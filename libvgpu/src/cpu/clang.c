@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * CPU backend compiler, clang path (VGPU_CPU_CC=clang): CUDA source ->
+ * CPU backend compiler, clang path (the default where clang-16 and the pass
+ * plugin are installed; VGPU_CPU_CC=g++ chooses compile.c's): CUDA source ->
  * clang's CUDA front end compiling *device* code for the host
  * (clang -cc1 -fcuda-is-device -triple <host>) with the device runtime
  * cpu/cuda.h in front -> the libvgpu pass (cpu/pass.cpp, a plugin of that
@@ -52,11 +53,34 @@ static const char *clang_bin(void)
 	return e && *e ? e : "clang-16";
 }
 
-bool vgpu_cpu_use_clang(void)
+static void pass_path(char *buf, size_t len);
+static pthread_once_t use_once = PTHREAD_ONCE_INIT;
+static bool use_clang;
+
+/*
+ * VGPU_CPU_CC=clang or g++; by default the clang path where it is installed
+ * (its pass plugin next to libvgpu and a clang-16 that runs), else g++.
+ * Read once per process: it is part of the target identity.
+ */
+static void use_init(void)
 {
 	const char *e = getenv("VGPU_CPU_CC");
+	char pass[4096], *out = NULL;
+	char *const av[] = { (char *)clang_bin(), "--version", NULL };
 
-	return e && !strcmp(e, "clang");
+	if (e && *e) {
+		use_clang = !strcmp(e, "clang");
+		return;
+	}
+	pass_path(pass, sizeof(pass));
+	use_clang = !access(pass, R_OK) && vgpu_cpu_run(av, &out) == 0;
+	free(out);
+}
+
+bool vgpu_cpu_use_clang(void)
+{
+	pthread_once(&use_once, use_init);
+	return use_clang;
 }
 
 /* the pass plugin: $VGPU_CPU_PASS, else next to libvgpu.so */
