@@ -859,7 +859,7 @@ void pl_resync(int dev, bool force)
 	struct pl_dev *d = dev_of(dev);
 	struct vgpu_lib_ledger *l = get_ledger();
 	struct timespec ts;
-	uint64_t now, want;
+	uint64_t now, want, slack;
 	int64_t usage, tracked;
 
 	if (!d || !l || !d->seen)
@@ -875,7 +875,10 @@ void pl_resync(int dev, bool force)
 	d->last_sync_ns = now;
 	tracked = __atomic_load_n(&d->alloc, __ATOMIC_RELAXED) + (int64_t)d->ctx_mem;
 	want = usage > tracked ? (uint64_t)(usage - tracked) : 0;
-	if (want > d->ovh && want - d->ovh >= (1u << 20)) {
+	/* unforced (allocations): ignore changes under 1 MiB; forced: exact, so
+	 * that a measurement taken while an allocation was in flight is undone */
+	slack = force ? 0 : (1u << 20);
+	if (want > d->ovh && want - d->ovh > slack) {
 		uint32_t h;
 
 		if (d->nr_ovh == PL_OVH_SLOTS) {	/* consolidate */
@@ -891,7 +894,7 @@ void pl_resync(int dev, bool force)
 			pl_logf(PL_LOG_INFO, "device %d: %llu bytes of driver memory over the limit",
 				dev, (unsigned long long)(want - d->ovh));
 		}
-	} else if (want + (1u << 20) <= d->ovh) {
+	} else if (want + slack < d->ovh) {
 		uint32_t h;
 
 		for (int i = 0; i < d->nr_ovh; i++)
