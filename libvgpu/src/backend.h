@@ -245,6 +245,10 @@ struct vgpu_backend_ops {
 	/* Optional: a `__device__`/`__constant__` variable: its device address
 	 * (host address on the CPU) and size. -ENOENT when absent. */
 	int (*global_get)(void *ctx, void *mod, const char *name, uint64_t *dptr, size_t *size);
+	/* Optional: how the backend runs kernel @fn (named @name), as text into
+	 * @buf (vgpu_kernel_info's @lowering). 0 or -ENOENT. */
+	int (*kernel_lowering)(void *ctx, void *mod, void *fn, const char *name, char *buf,
+			       size_t len);
 	int (*launch)(void *ctx, void *fn, const struct vgpu_bk_launch *l);
 
 	/* Optional: text of the last failure in this context (else thread-local). */

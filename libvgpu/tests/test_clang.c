@@ -622,6 +622,21 @@ static void t_shapes(const int *in)
 		}
 	}
 	tap_ok(!bad, "dialect: barriers in a helper, a modified parameter, break between barriers, warp functions after an early return");
+	{	/* which lowering each took, and why: vgpu_kernel_info */
+		struct vgpu_kernel_info ki = { .size = sizeof(ki) };
+		vgpu_kernel *k1 = NULL, *k2 = NULL;
+		char how1[128] = "", how2[128] = "";
+
+		if (!vgpu_kernel_get(m, "shapes", &k1) && !vgpu_kernel_info(k1, &ki))
+			snprintf(how1, sizeof(how1), "%s", ki.lowering);
+		memset(&ki, 0, sizeof(ki));
+		ki.size = sizeof(ki);
+		if (!vgpu_kernel_get(m, "intrin", &k2) && !vgpu_kernel_info(k2, &ki))
+			snprintf(how2, sizeof(how2), "%s", ki.lowering);
+		tap_ok(!strncmp(how1, "regions: ", 9) && strstr(how1, "barriers") && strstr(how1, "warp syncs"),
+		       "dialect: vgpu_kernel_info says how shapes runs: \"%s\"", how1);
+		tap_ok(!strcmp(how2, "loops"), "dialect: ... and intrin (no barrier): \"%s\"", how2);
+	}
 	free(data);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);

@@ -622,6 +622,10 @@ enum vgpu_sig_source {
  *	(VGPU_ARG_NONE: a type libvgpu cannot pass, or unknown)
  * @sig_source: enum vgpu_sig_source
  * @param_sizes: bytes of each of the first 32 parameters (0: unknown)
+ * @lowering: how the backend runs the kernel, NUL-terminated ("" if it does
+ *	not say); the CPU backend: "loops" (one loop over a block's threads),
+ *	"regions: ..." (cut at its barriers and warp syncs, clang path), "split"
+ *	or "fibers" (g++ path)
  */
 struct vgpu_kernel_info {
 	uint32_t size;
@@ -630,6 +634,7 @@ struct vgpu_kernel_info {
 	uint32_t param_types[32];
 	uint32_t sig_source;
 	uint32_t param_sizes[32];
+	char lowering[128];
 };
 #define VGPU_KERNEL_INFO_SIZE_VER0	140	/* up to and including @param_types */
 

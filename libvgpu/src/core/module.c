@@ -508,6 +508,9 @@ VGPU_EXPORT int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info)
 		o.param_types[i] = k->info->params[i].type;
 		o.param_sizes[i] = k->info->params[i].size;
 	}
+	if (k->mod->bk->ops->kernel_lowering)
+		k->mod->bk->ops->kernel_lowering(k->mod->bk->ctx, k->mod->bkmod, k->fn, k->name,
+						 o.lowering, sizeof(o.lowering));
 	memcpy(info, &o, o.size);
 	return 0;
 }

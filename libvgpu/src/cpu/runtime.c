@@ -741,6 +741,44 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	return 0;
 }
 
+/*
+ * How a kernel runs: the clang path's image says it in __vgpu_kernel_table
+ * (the third field); a g++ image by its symbols.
+ */
+static int cpu_kernel_lowering(void *ctx, void *mod, void *fnp, const char *name, char *buf,
+			       size_t len)
+{
+	struct cpu_module *m = mod;
+	struct cpu_fn *f = fnp;
+	const char *t = dlsym(m->dl, "__vgpu_kernel_table");
+	char mangled[1024], sym[VGPU_KNAME_MAX + 32];
+
+	(void)ctx;
+	if (t && !table_lookup(m->dl, name, mangled, sizeof(mangled))) {
+		size_t n = strlen(mangled);
+
+		for (const char *l = t; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+			const char *how;
+
+			if (strncmp(l, mangled, n) || l[n] != '\t')
+				continue;
+			how = strchr(l + n + 1, '\t');
+			if (how)
+				snprintf(buf, len, "%.*s", (int)strcspn(how + 1, "\n"), how + 1);
+			return how ? 0 : -ENOENT;
+		}
+		return -ENOENT;
+	}
+	snprintf(sym, sizeof(sym), "__vgpu_split_%s", name);
+	if (dlsym(m->dl, sym))
+		snprintf(buf, len, "split: loops over threads between its barriers (g++ path)");
+	else if (f->thread)
+		snprintf(buf, len, "fibers: one per thread, switched at barriers (g++ path)");
+	else
+		snprintf(buf, len, "loops (g++ path)");
+	return 0;
+}
+
 /* The compiler's signature of a name expression: the exported __vgpu_sig_<i>. */
 static int cpu_function_sig(void *ctx, void *mod, void *fn, const char *name,
 			    struct vgpu_kinfo *out)
@@ -900,5 +938,6 @@ const struct vgpu_backend_ops vgpu_backend_cpu = {
 	.function_get = cpu_function_get,
 	.function_sig = cpu_function_sig,
 	.global_get = cpu_global_get,
+	.kernel_lowering = cpu_kernel_lowering,
 	.launch = cpu_launch,
 };
