@@ -8,6 +8,7 @@
  * "events" group once the lock is dropped.
  */
 #include <linux/ctype.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -23,11 +24,14 @@ static u32 vgpu_next_guest_id = 1;
  * vgpu_name_valid - is @name a valid guest name?
  * @name: NUL-terminated string
  *
- * Return: true for 1..VGPU_NAME_MAX-1 characters of [A-Za-z0-9_.-].
+ * Return: true for 1..VGPU_NAME_MAX-1 characters of [A-Za-z0-9_.-], not all
+ * of them digits: an all-digit name would read as an id wherever a guest is
+ * named by id or name.
  */
 bool vgpu_name_valid(const char *name)
 {
 	size_t i, len = strnlen(name, VGPU_NAME_MAX);
+	bool letter = false;
 
 	if (!len || len >= VGPU_NAME_MAX)
 		return false;
@@ -38,8 +42,10 @@ bool vgpu_name_valid(const char *name)
 		if (!(isascii(c) && isalnum(c)) && c != '_' && c != '.' &&
 		    c != '-')
 			return false;
+		if (!isdigit(c))
+			letter = true;
 	}
-	return true;
+	return letter;
 }
 
 /**
@@ -110,6 +116,10 @@ struct vgpu_guest *vgpu_guest_create(const char *name, kuid_t uid, kgid_t gid,
 	for (i = 0; i < VGPU_RES_NR; i++)
 		g->res[i].limit = limits[i];
 	vgpu_compute_guest_init(g);
+	ratelimit_state_init(&g->events_rs, VGPU_EVENTS_INTERVAL,
+			     VGPU_EVENTS_BURST);
+	/* what is dropped is counted in STATS, not logged */
+	ratelimit_set_flags(&g->events_rs, RATELIMIT_MSG_ON_RELEASE);
 
 	/*
 	 * Cyclic: a deleted guest's id is not handed to the next guest, where

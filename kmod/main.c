@@ -25,13 +25,18 @@ MODULE_PARM_DESC(max_pins, "pins one session may hold (default 1024)");
 atomic_t vgpu_nr_sessions = ATOMIC_INIT(0);
 atomic64_t vgpu_nr_limit_hits = ATOMIC64_INIT(0);
 atomic64_t vgpu_nr_events = ATOMIC64_INIT(0);
+atomic64_t vgpu_nr_events_dropped = ATOMIC64_INIT(0);
 
-/* Everyone may open it; access is checked per guest at attach. */
+/*
+ * root:root 0660: only whom the administrator lets in may open it (the
+ * packaged udev rule gives it to group "vgpu"); access to a guest is then
+ * checked at attach. An open file blocks rmmod and counts as a session.
+ */
 static struct miscdevice vgpu_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "vgpu",
 	.fops = &vgpu_fops,
-	.mode = 0666,
+	.mode = 0660,
 };
 
 /*

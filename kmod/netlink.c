@@ -2,9 +2,12 @@
 /*
  * vgpu: the "vgpu" generic netlink family, the control plane.
  *
- * Administrators create, change and destroy guests; anyone may read guests
- * and statistics; the "events" multicast group announces guests created and
- * destroyed and charges refused. Documentation/netlink/specs/vgpu.yaml
+ * Administrators (CAP_NET_ADMIN) create, change and destroy guests and see
+ * them all; any other user sees the guests it owns (GUEST_GET and its dump
+ * skip the others, as if they did not exist) and the module-wide counters
+ * of STATS_GET. The "events" multicast group, which announces guests
+ * created and destroyed and charges refused, is for administrators only
+ * (GENL_MCAST_CAP_NET_ADMIN). Documentation/netlink/specs/vgpu.yaml
  * describes the family.
  *
  * Classic struct genl_ops with per-op policies, so that the same source
@@ -21,6 +24,20 @@
 enum {
 	VGPU_NL_GRP_EVENTS,
 };
+
+/*
+ * Subscribing to "events" needs CAP_NET_ADMIN where genetlink can say so:
+ * Linux 6.7 and the stable kernels that took that change (Debian's 6.1
+ * has it). Without it, unprivileged listeners could not be kept out, so
+ * no event is sent at all.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define VGPU_NL_EVENTS_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#define VGPU_NL_EVENTS		true
+#else
+#define VGPU_NL_EVENTS_FLAGS	0
+#define VGPU_NL_EVENTS		false
+#endif
 
 static struct genl_family vgpu_genl_family;
 
@@ -114,8 +131,24 @@ cancel:
 
 static bool vgpu_nl_listened(void)
 {
-	return genl_has_listeners(&vgpu_genl_family, &init_net,
+	return VGPU_NL_EVENTS &&
+	       genl_has_listeners(&vgpu_genl_family, &init_net,
 				  VGPU_NL_GRP_EVENTS);
+}
+
+/*
+ * May a requester see @g? Administrators see every guest, others their own
+ * (@requester: the effective uid of the task that asks).
+ */
+static bool vgpu_nl_may_see(bool admin, kuid_t requester,
+			    const struct vgpu_guest *g)
+{
+	return admin || uid_eq(g->uid, requester);
+}
+
+static bool vgpu_nl_admin(const struct sk_buff *skb)
+{
+	return netlink_capable(skb, CAP_NET_ADMIN);
 }
 
 /* Send an event built by the helpers below (NULL: nobody listens). */
@@ -175,7 +208,8 @@ static struct sk_buff *vgpu_nl_destroyed_ntf(struct vgpu_guest *g)
  * @limit: the limit in force
  *
  * Context: process context, no spinlock held. Does nothing when nobody
- * listens.
+ * listens. At most VGPU_EVENTS_BURST events per VGPU_EVENTS_INTERVAL per
+ * guest; the others are counted in vgpu_nr_events_dropped.
  */
 void vgpu_nl_notify_limit_hit(struct vgpu_guest *g, unsigned int res,
 			      u64 used, u64 requested, u64 limit)
@@ -185,6 +219,10 @@ void vgpu_nl_notify_limit_hit(struct vgpu_guest *g, unsigned int res,
 
 	if (!vgpu_nl_listened())
 		return;
+	if (!__ratelimit(&g->events_rs)) {
+		atomic64_inc(&vgpu_nr_events_dropped);
+		return;
+	}
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
@@ -349,7 +387,7 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 	name = nla_data(tb[VGPU_A_GUEST_NAME]);
 	if (!vgpu_name_valid(name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_NAME],
-				    "guest name must be 1..31 characters of [A-Za-z0-9_.-]");
+				    "guest name must be 1..31 characters of [A-Za-z0-9_.-], not all digits");
 		return -EINVAL;
 	}
 	if (tb[VGPU_A_GUEST_UID]) {
@@ -457,6 +495,12 @@ static int vgpu_nl_guest_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&vgpu_lock);
 	g = vgpu_nl_lookup(info);
+	if (!IS_ERR(g) &&
+	    !vgpu_nl_may_see(vgpu_nl_admin(skb), current_euid(), g)) {
+		/* the same answer as for a guest that does not exist */
+		NL_SET_ERR_MSG(info->extack, "no such guest");
+		g = ERR_PTR(-ENOENT);
+	}
 	if (IS_ERR(g))
 		ret = PTR_ERR(g);
 	else
@@ -473,16 +517,33 @@ static int vgpu_nl_guest_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(reply, info);
 }
 
-/* cb->args[0]: the id to resume from */
+/*
+ * cb->args[0]: the id to resume from; [1]: the requester is an
+ * administrator; [2]: its effective uid. Who may see what is decided when
+ * the dump starts, in the requesting task: a dump continues in whichever
+ * task reads the socket.
+ */
+static int vgpu_nl_guest_get_start(struct netlink_callback *cb)
+{
+	cb->args[1] = vgpu_nl_admin(cb->skb);
+	cb->args[2] = __kuid_val(current_euid());
+	return 0;
+}
+
 static int vgpu_nl_guest_get_dumpit(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
+	kuid_t requester = KUIDT_INIT(cb->args[2]);
 	struct vgpu_guest *g;
 	unsigned long id;
 	int ret = 0;
 
 	mutex_lock(&vgpu_lock);
 	xa_for_each_start(&vgpu_guests, id, g, cb->args[0]) {
+		if (!vgpu_nl_may_see(cb->args[1], requester, g)) {
+			cb->args[0] = id + 1;
+			continue;
+		}
 		/* the requester's user namespace: a dump continues in
 		 * whichever task reads the socket */
 		ret = vgpu_nl_fill_guest(skb, g,
@@ -556,7 +617,10 @@ static int vgpu_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(reply, VGPU_A_STATS_LIMIT_HITS,
 			      atomic64_read(&vgpu_nr_limit_hits), VGPU_A_PAD) ||
 	    nla_put_u64_64bit(reply, VGPU_A_STATS_EVENTS,
-			      atomic64_read(&vgpu_nr_events), VGPU_A_PAD))
+			      atomic64_read(&vgpu_nr_events), VGPU_A_PAD) ||
+	    nla_put_u64_64bit(reply, VGPU_A_STATS_EVENTS_DROPPED,
+			      atomic64_read(&vgpu_nr_events_dropped),
+			      VGPU_A_PAD))
 		goto nomem;
 	genlmsg_end(reply, hdr);
 	return genlmsg_reply(reply, info);
@@ -620,6 +684,7 @@ static const struct genl_ops vgpu_nl_ops[] = {
 	{
 		.cmd = VGPU_NL_CMD_GUEST_GET,
 		.doit = vgpu_nl_guest_get_doit,
+		.start = vgpu_nl_guest_get_start,
 		.dumpit = vgpu_nl_guest_get_dumpit,
 		.policy = vgpu_nl_guest_policy,
 		.maxattr = VGPU_A_MAX,
@@ -638,7 +703,8 @@ static const struct genl_ops vgpu_nl_ops[] = {
 };
 
 static const struct genl_multicast_group vgpu_nl_mcgrps[] = {
-	[VGPU_NL_GRP_EVENTS] = { .name = VGPU_MCGRP_EVENTS },
+	[VGPU_NL_GRP_EVENTS] = { .name = VGPU_MCGRP_EVENTS,
+				 .flags = VGPU_NL_EVENTS_FLAGS },
 };
 
 static struct genl_family vgpu_genl_family __ro_after_init = {

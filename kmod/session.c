@@ -14,6 +14,9 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -34,6 +37,13 @@ enum vgpu_obj_type {
  */
 #define VGPU_PIN_MAX_PAGES	(INT_MAX / sizeof(struct page *))
 
+/*
+ * Pages pinned per pin_user_pages_fast() call: between two calls the pin
+ * checks for a fatal signal and reschedules, so that pinning a large range
+ * is killable and shares the CPU.
+ */
+#define VGPU_PIN_CHUNK		512
+
 /**
  * struct vgpu_obj - a context, memory charge or pin of a session
  * @type: enum vgpu_obj_type
@@ -44,7 +54,8 @@ enum vgpu_obj_type {
  * @pages: pinned pages (pins)
  * @npages: entries of @pages
  * @addr: start of the pinned range
- * @mm: the mm whose locked_vm was charged, held by mmgrab()
+ * @user: the user whose locked_vm (RLIMIT_MEMLOCK) was charged @npages,
+ *	held by get_uid()
  * @write: pinned for writing: dirty the pages at unpin
  */
 struct vgpu_obj {
@@ -56,7 +67,7 @@ struct vgpu_obj {
 	struct page **pages;
 	unsigned long npages;
 	u64 addr;
-	struct mm_struct *mm;
+	struct user_struct *user;
 	bool write;
 };
 
@@ -187,12 +198,47 @@ static struct vgpu_obj *vgpu_obj_take(struct vgpu_session *s, u32 handle,
 	return o;
 }
 
+/*
+ * RLIMIT_MEMLOCK. A pin lives as long as the file that holds it, which
+ * outlives the process that made it (fork, exec, SCM_RIGHTS, exit), so the
+ * pin is charged to the user - user_struct::locked_vm, shared with io_uring's
+ * registered buffers, perf and BPF - and not to an mm that a child starts
+ * afresh. The charge goes with the object and is given back when it is
+ * released, whoever releases it. Checked against the pinning process's
+ * RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK; charged either way.
+ */
+static int vgpu_locked_charge(struct user_struct *user, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	unsigned long cur = atomic_long_read(&user->locked_vm), new;
+	int exempt = -1;	/* CAP_IPC_LOCK: asked only when over */
+
+	do {
+		new = cur + npages;
+		if (new < cur)
+			return -ENOMEM;
+		if (new > limit) {
+			if (exempt < 0)
+				exempt = capable(CAP_IPC_LOCK);
+			if (!exempt)
+				return -ENOMEM;
+		}
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	return 0;
+}
+
+static void vgpu_locked_uncharge(struct user_struct *user,
+				 unsigned long npages)
+{
+	atomic_long_sub(npages, &user->locked_vm);
+}
+
 static void vgpu_pin_release(struct vgpu_guest *g, struct vgpu_obj *o)
 {
 	trace_vgpu_unpin(g->id, o->handle, o->addr, o->npages, o->write);
 	unpin_user_pages_dirty_lock(o->pages, o->npages, o->write);
-	account_locked_vm(o->mm, o->npages, false);
-	mmdrop(o->mm);
+	vgpu_locked_uncharge(o->user, o->npages);
+	free_uid(o->user);
 	kvfree(o->pages);
 }
 
@@ -416,15 +462,107 @@ static int vgpu_ioctl_mem_uncharge(struct vgpu_session *s, void *arg,
 	return vgpu_release_handle(s, arg, VGPU_OBJ_CHARGE);
 }
 
+/*
+ * What may be pinned: anonymous memory, shmem (memfd, MAP_SHARED anonymous,
+ * tmpfs, SysV shm) and hugetlbfs - never the page cache of a regular file,
+ * whose filesystem expects to write its pages back and may not be able to
+ * while they are pinned (6.1 allowed long-term pins of it, 6.12 refuses
+ * write pins only: the module refuses both, on every kernel).
+ */
+static bool vgpu_vma_pinnable(struct vm_area_struct *vma)
+{
+	if (is_vm_hugetlb_page(vma) || vma_is_anonymous(vma))
+		return true;
+	return vma->vm_file && shmem_mapping(vma->vm_file->f_mapping);
+}
+
+static bool vgpu_page_pinnable(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	struct address_space *mapping;
+
+	if (folio_test_anon(folio) || folio_test_hugetlb(folio))
+		return true;
+	/* the zero page has no mapping */
+	mapping = folio_mapping(folio);
+	return !mapping || shmem_mapping(mapping);
+}
+
+/*
+ * Fail fast, before anything is allocated: every page of the range must be
+ * mapped by a pinnable mapping. The pages pinned are checked again (the
+ * mappings may change until they are pinned).
+ */
+static int vgpu_pin_check_range(unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (start < end) {
+		vma = vma_lookup(mm, start);
+		if (!vma || !vgpu_vma_pinnable(vma)) {
+			ret = -EFAULT;
+			break;
+		}
+		start = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * Pin @npages from @addr into @pages in chunks of VGPU_PIN_CHUNK; killable.
+ * Return: 0, or a negative errno with nothing left pinned.
+ */
+static int vgpu_pin_pages(u64 addr, unsigned long npages,
+			  unsigned int gup_flags, struct page **pages)
+{
+	unsigned long done = 0, i;
+	int n, ret = 0;
+
+	while (done < npages) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = pin_user_pages_fast(addr + (done << PAGE_SHIFT),
+					min_t(unsigned long, npages - done,
+					      VGPU_PIN_CHUNK),
+					gup_flags, pages + done);
+		if (n <= 0) {
+			/* a fatal signal or no memory stay what they are */
+			if (n == -ENOMEM || n == -EINTR || n == -ERESTARTSYS)
+				ret = n == -ERESTARTSYS ? -EINTR : n;
+			else
+				ret = -EFAULT;
+			break;
+		}
+		for (i = done; i < done + n; i++)
+			if (!vgpu_page_pinnable(pages[i]))
+				ret = -EFAULT;
+		done += n;
+		if (ret)
+			break;
+		cond_resched();
+	}
+	if (ret && done)
+		unpin_user_pages(pages, done);
+	return ret;
+}
+
 static int vgpu_ioctl_pin(struct vgpu_session *s, void *arg,
 			  void __user *uarg)
 {
 	struct vgpu_pin *p = arg;
 	unsigned int gup_flags = FOLL_LONGTERM;
+	struct user_struct *user;
 	struct vgpu_guest *g;
 	unsigned long npages;
 	struct vgpu_obj *o;
-	int pinned, ret;
+	int ret;
 
 	if (p->flags & ~VGPU_PIN_WRITE || p->__reserved)
 		return -EINVAL;
@@ -449,33 +587,32 @@ static int vgpu_ioctl_pin(struct vgpu_session *s, void *arg,
 	o->charge[0] = (struct vgpu_amount){ VGPU_RES_PINNED, p->length };
 	o->nr_charge = 1;
 
+	/*
+	 * The guest's quota is reserved first: a pin never takes the guest
+	 * past its limit, not even while it is being made. A concurrent
+	 * charge of the same guest may meanwhile see EDQUOT for a pin that
+	 * then fails (see Documentation/userspace-api/vgpu.rst).
+	 */
 	ret = vgpu_guest_charge(g, o->charge, o->nr_charge);
 	if (ret)
 		goto free_obj;
-	/* RLIMIT_MEMLOCK of the caller, unless CAP_IPC_LOCK: -ENOMEM */
-	ret = account_locked_vm(current->mm, npages, true);
+	user = get_uid(current_user());
+	ret = vgpu_locked_charge(user, npages);
 	if (ret)
-		goto uncharge;
+		goto put_user;
+	ret = vgpu_pin_check_range(p->addr, p->addr + p->length);
+	if (ret)
+		goto unaccount;
 	o->pages = kvmalloc_array(npages, sizeof(*o->pages),
 				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!o->pages) {
 		ret = -ENOMEM;
 		goto unaccount;
 	}
-	pinned = pin_user_pages_fast(p->addr, npages, gup_flags, o->pages);
-	if (pinned != npages) {
-		if (pinned > 0)
-			unpin_user_pages(o->pages, pinned);
-		/* a fatal signal or no memory stay what they are */
-		if (pinned == -ENOMEM || pinned == -EINTR ||
-		    pinned == -ERESTARTSYS)
-			ret = pinned;
-		else
-			ret = -EFAULT;
+	ret = vgpu_pin_pages(p->addr, npages, gup_flags, o->pages);
+	if (ret)
 		goto free_pages;
-	}
-	mmgrab(current->mm);
-	o->mm = current->mm;
+	o->user = user;
 	/* once published, @o may be gone: the trace reads the arguments */
 	ret = vgpu_obj_insert(s, o, &p->handle);
 	if (ret)
@@ -485,13 +622,13 @@ static int vgpu_ioctl_pin(struct vgpu_session *s, void *arg,
 	return 0;
 
 unpin:
-	mmdrop(o->mm);
 	unpin_user_pages(o->pages, npages);
 free_pages:
 	kvfree(o->pages);
 unaccount:
-	account_locked_vm(current->mm, npages, false);
-uncharge:
+	vgpu_locked_uncharge(user, npages);
+put_user:
+	free_uid(user);
 	vgpu_guest_uncharge(g, o->charge, o->nr_charge);
 free_obj:
 	vgpu_obj_free(s, o);
@@ -630,6 +767,17 @@ union vgpu_ioctl_buffer {
 	struct vgpu_compute_lease compute_lease;
 };
 
+static bool vgpu_ioctl_charges(unsigned int cmd)
+{
+	switch (cmd) {
+	case VGPU_IOC_CTX_CREATE:
+	case VGPU_IOC_MEM_CHARGE:
+	case VGPU_IOC_PIN:
+		return true;
+	}
+	return false;
+}
+
 static long vgpu_fops_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -648,10 +796,16 @@ static long vgpu_fops_ioctl(struct file *file, unsigned int cmd,
 	if (!op->fn || op->cmd != cmd)
 		return -ENOTTY;
 
+	/* what charges the guest needs a file opened for writing */
+	if (vgpu_ioctl_charges(cmd) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (get_user(usize, (u32 __user *)uarg))
 		return -EFAULT;
 	if (usize < op->min_size)
 		return -EINVAL;
+	/* bounds the scan of trailing bytes that must be zero */
+	if (usize > VGPU_ARG_SIZE_MAX)
+		return -E2BIG;
 	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
 	if (ret)
 		return ret;
@@ -691,8 +845,10 @@ static int vgpu_fops_release(struct inode *inode, struct file *file)
 	unsigned long handle;
 
 	/* No ioctl can run any more: the objects are ours alone. */
-	xa_for_each(&s->objs, handle, o)
+	xa_for_each(&s->objs, handle, o) {
 		vgpu_obj_release(s, g, o);
+		cond_resched();
+	}
 	xa_destroy(&s->objs);
 	vgpu_compute_session_release(g, s->leases);
 

@@ -16,6 +16,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit_types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -99,6 +100,8 @@ struct vgpu_compute_usage {
  * @lock: protects @res
  * @res: the ledger, indexed by enum vgpu_resource
  * @compute: compute period, weight, budgets (under vgpu_compute_lock)
+ * @events_rs: rate limit of its LIMIT_HIT events (VGPU_EVENTS_BURST per
+ *	VGPU_EVENTS_INTERVAL; the others are counted as dropped)
  */
 struct vgpu_guest {
 	u32 id;
@@ -110,7 +113,11 @@ struct vgpu_guest {
 	spinlock_t lock;
 	struct vgpu_ledger res[VGPU_RES_NR];
 	struct vgpu_guest_compute compute;
+	struct ratelimit_state events_rs;
 };
+
+#define VGPU_EVENTS_INTERVAL	HZ
+#define VGPU_EVENTS_BURST	20
 
 /**
  * struct vgpu_amount - one part of a charge
@@ -129,6 +136,7 @@ extern unsigned int vgpu_max_pins;
 extern atomic_t vgpu_nr_sessions;
 extern atomic64_t vgpu_nr_limit_hits;
 extern atomic64_t vgpu_nr_events;
+extern atomic64_t vgpu_nr_events_dropped;
 
 /* guest.c */
 extern struct mutex vgpu_lock;

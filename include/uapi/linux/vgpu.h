@@ -13,8 +13,9 @@
  * Conventions: every ioctl argument starts with @size and @flags. The kernel
  * copies min(@size, sizeof(its struct)) bytes; a @size shorter than the last
  * mandatory field is EINVAL, trailing bytes past the kernel's struct must be
- * zero (else E2BIG). Unknown @flags bits and non-zero reserved fields are
- * EINVAL. New features come as new commands, never as versioned structs.
+ * zero (else E2BIG); a @size above VGPU_ARG_SIZE_MAX is E2BIG. Unknown @flags
+ * bits and non-zero reserved fields are EINVAL. New features come as new
+ * commands, never as versioned structs.
  */
 #ifndef _UAPI_LINUX_VGPU_H
 #define _UAPI_LINUX_VGPU_H
@@ -24,6 +25,9 @@
 
 /** VGPU_API_VERSION - version reported by VGPU_IOC_VERSION */
 #define VGPU_API_VERSION	2
+
+/** VGPU_ARG_SIZE_MAX - the largest @size an ioctl argument may declare */
+#define VGPU_ARG_SIZE_MAX	4096
 
 /** VGPU_NAME_MAX - size of a guest name buffer, NUL included */
 #define VGPU_NAME_MAX		32
@@ -424,6 +428,8 @@ enum vgpu_nl_cmd {
  *	fallback (work run on the CPU instead of the device), ns
  * @VGPU_A_EV_DEVICE: u32, device of a throttled event
  * @VGPU_A_EV_WAIT: u64, ns until the refill, in a throttled event
+ * @VGPU_A_STATS_EVENTS_DROPPED: u64, LIMIT_HIT events not sent since load
+ *	because a guest passed its rate (20 per second per guest)
  * @__VGPU_A_MAX: number of attributes
  * @VGPU_A_MAX: highest attribute
  */
@@ -457,6 +463,7 @@ enum vgpu_nl_attr {
 	VGPU_A_COMPUTE_FALLBACK,
 	VGPU_A_EV_DEVICE,
 	VGPU_A_EV_WAIT,
+	VGPU_A_STATS_EVENTS_DROPPED,
 
 	__VGPU_A_MAX,
 	VGPU_A_MAX = __VGPU_A_MAX - 1,

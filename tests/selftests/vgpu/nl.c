@@ -133,6 +133,10 @@ static void parse_stats(struct nlattr **tb, struct vnl_stats *s)
 		s->has_events = true;
 		s->events = nla_get_u64(tb[VGPU_A_STATS_EVENTS]);
 	}
+	if (tb[VGPU_A_STATS_EVENTS_DROPPED]) {
+		s->has_events_dropped = true;
+		s->events_dropped = nla_get_u64(tb[VGPU_A_STATS_EVENTS_DROPPED]);
+	}
 }
 
 static void parse_event(struct genlmsghdr *gh, struct nlattr **tb,

@@ -83,10 +83,12 @@ struct vnl_guest {
 /** struct vnl_stats - STATS_GET reply */
 struct vnl_stats {
 	bool has_guests, has_sessions, has_limit_hits, has_events;
+	bool has_events_dropped;
 	__u32 guests;
 	__u32 sessions;
 	__u64 limit_hits;
 	__u64 events;
+	__u64 events_dropped;
 };
 
 /** struct vnl_event - one notification of the "events" group */

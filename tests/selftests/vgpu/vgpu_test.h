@@ -275,11 +275,21 @@ static inline int wait_guest(struct vnl *nl, __u32 id, int ms,
 }
 
 /*
- * Run @fn in a child that dropped to uid/gid @uid (no supplementary groups,
- * so no capabilities either). The child's exit status is @fn's return value
- * (an errno, 0 for success); 200+ for a failure to drop privileges.
+ * /dev/vgpu is root:root 0660 (Documentation/admin-guide/vgpu.rst); the
+ * tests that act as an unprivileged user give the device this group and
+ * make it their supplementary group (run_as()), as the packaged udev rule
+ * does with group "vgpu".
  */
-static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
+#define VGPU_TEST_GID	65533
+
+/*
+ * Run @fn in a child that dropped to uid/gid @uid with the supplementary
+ * groups @groups (so no capabilities either). The child's exit status is
+ * @fn's return value (an errno, 0 for success); 200+ for a failure to drop
+ * privileges.
+ */
+static inline int run_as_groups(uid_t uid, const gid_t *groups, size_t n,
+				int (*fn)(void *), void *arg)
 {
 	pid_t pid = fork();
 	int status;
@@ -287,7 +297,7 @@ static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
 	if (pid < 0)
 		return 250;
 	if (!pid) {
-		if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+		if (setgroups(n, groups) || setresgid(uid, uid, uid) ||
 		    setresuid(uid, uid, uid))
 			_exit(201);
 		if (geteuid() != uid || !setresuid(0, 0, 0))
@@ -299,6 +309,16 @@ static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
 	if (!WIFEXITED(status))
 		return 252;
 	return WEXITSTATUS(status);
+}
+
+/* run_as_groups() in the device's test group (VGPU_TEST_GID). */
+static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
+{
+	gid_t gid = VGPU_TEST_GID;
+
+	if (chown(VGPU_DEV, 0, gid))
+		return 253;
+	return run_as_groups(uid, &gid, 1, fn, arg);
 }
 
 #endif /* VGPU_SELFTEST_H */
