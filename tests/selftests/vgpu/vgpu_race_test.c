@@ -13,10 +13,21 @@
  *
  * VGPU_RACE_MS (default 2500) is each variant's run; it runs on, up to four
  * times as long, until the other side has won the race at least once.
+ *
+ * The other races (fixture "more"), each for VGPU_RACE_MS: charges while
+ * another thread dup2()s another session over the file and closes it;
+ * attach while an administrator deletes and recreates the guest; dumps
+ * while guests come and go; an unprivileged user namespace asking for admin
+ * operations. Each ends with the books of every guest involved at zero.
  */
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
 #include "vgpu_test.h"
 
 #define CREATORS	2
@@ -237,6 +248,290 @@ TEST_F(race, create_release)
 	ASSERT_EQ(0, v_usage(self->fd, &u));
 	for (i = 0; i < VGPU_RES_NR; i++)
 		EXPECT_EQ(0, u.res[i].used);
+}
+
+/* ---- the other races -------------------------------------------------------- */
+
+FIXTURE(more) {
+	struct vnl nl;
+	long long a, b;		/* two guests */
+	char name_b[VGPU_NAME_MAX];
+};
+
+FIXTURE_SETUP(more)
+{
+	const char *why = vgpu_missing(&self->nl);
+
+	self->a = self->b = -1;
+	if (why)
+		SETUP_SKIP("%s", why);
+	self->a = guest_new(&self->nl, "racea", NULL, NULL);
+	ASSERT_LE(0, self->a);
+	self->b = guest_new(&self->nl, "raceb", NULL, self->name_b);
+	ASSERT_LE(0, self->b);
+}
+
+FIXTURE_TEARDOWN(more)
+{
+	struct vnl_guest g;
+
+	if (self->a >= 0)
+		EXPECT_EQ(0, vnl_del_id(&self->nl, self->a));
+	/* b may have been deleted and made again under its name */
+	if (self->b >= 0 && !vnl_get_name(&self->nl, self->name_b, &g))
+		EXPECT_EQ(0, vnl_del_name(&self->nl, self->name_b));
+	vnl_close(&self->nl);
+}
+
+/* No session left on @id, nothing charged (a guest that is gone: fine). */
+static int guest_idle(struct vnl *nl, __u32 id)
+{
+	struct vnl_guest g;
+	int r;
+
+	if (vnl_get_id(nl, id, &g))
+		return 0;
+	if (g.sessions)
+		return -1;
+	for (r = 0; r < VGPU_RES_NR; r++)
+		if (g.res[r].current)
+			return -1;
+	return 0;
+}
+
+struct dup_arg {
+	atomic_int *stop;
+	int target;		/* the fd number raced on */
+	__u32 a, b;
+	atomic_ulong ops;
+};
+
+static void *charge_on_target(void *p)
+{
+	struct dup_arg *d = p;
+	__u32 h;
+
+	while (!atomic_load(d->stop)) {
+		if (!v_charge(d->target, 4096, &h))
+			v_uncharge(d->target, h);	/* may be another session now */
+		v_ctx_create(d->target, 0, 0, NULL);
+		atomic_fetch_add(&d->ops, 1);
+	}
+	return NULL;
+}
+
+TEST_F(more, close_dup2_during_ioctls)
+{
+	atomic_int stop = 0;
+	struct dup_arg d = { .stop = &stop, .a = self->a, .b = self->b };
+	pthread_t t[2];
+	unsigned long long start = now_ms();
+	int i, other, rounds = 0;
+
+	d.target = session_open(self->a);
+	ASSERT_LE(0, d.target);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, charge_on_target, &d));
+	while (now_ms() < start + race_ms()) {
+		/* the fd number now names a session of the other guest, or
+		 * nothing for a moment, or a fresh session of the first */
+		other = session_open(rounds & 1 ? self->a : self->b);
+		ASSERT_LE(0, other);
+		ASSERT_EQ(d.target, dup2(other, d.target));
+		close(other);
+		if (rounds % 3 == 0) {
+			close(d.target);
+			usleep(100);
+			other = session_open(self->a);
+			ASSERT_LE(0, other);
+			if (other != d.target) {
+				ASSERT_EQ(d.target, dup2(other, d.target));
+				close(other);
+			}
+		}
+		rounds++;
+	}
+	atomic_store(&stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	close(d.target);
+	TH_LOG("%d swaps, %lu ioctl rounds", rounds, atomic_load(&d.ops));
+	EXPECT_LT(0, rounds);
+	EXPECT_EQ(0, guest_idle(&self->nl, self->a));
+	EXPECT_EQ(0, guest_idle(&self->nl, self->b));
+}
+
+struct attach_arg {
+	atomic_int *stop;
+	const char *name;
+	atomic_ulong attached, refused;
+	atomic_int bad;
+};
+
+static void *attach_loop(void *p)
+{
+	struct attach_arg *a = p;
+	__u32 id;
+	int fd, ret;
+
+	while (!atomic_load(a->stop)) {
+		fd = vgpu_open();
+		if (fd < 0) {
+			atomic_store(&a->bad, fd);
+			break;
+		}
+		ret = v_attach_name(fd, a->name, &id);
+		if (!ret) {
+			atomic_fetch_add(&a->attached, 1);
+			if (v_charge(fd, 4096, NULL))
+				atomic_store(&a->bad, -EIO);
+		} else if (ret == -ENOENT) {
+			atomic_fetch_add(&a->refused, 1);
+		} else {
+			atomic_store(&a->bad, ret);
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+TEST_F(more, attach_vs_guest_deletion)
+{
+	atomic_int stop = 0;
+	struct attach_arg a = { .stop = &stop, .name = self->name_b };
+	unsigned long long start = now_ms();
+	unsigned long deleted = 0, busy = 0;
+	struct vnl_req req = { .name = self->name_b };
+	struct vnl_guest g;
+	pthread_t t[2];
+	int i, ret;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, attach_loop, &a));
+	/* until one deletion won against the attaching threads, for at most
+	 * 4 times as long */
+	while (now_ms() < start + race_ms() ||
+	       (!deleted && now_ms() < start + 4 * race_ms())) {
+		ret = vnl_del_name(&self->nl, self->name_b);
+		if (!ret) {
+			deleted++;
+			/* the same name again, a new id */
+			ASSERT_EQ(0, vnl_guest_new(&self->nl, &req, &g));
+		} else {
+			ASSERT_EQ(-EBUSY, ret);
+			busy++;
+		}
+	}
+	atomic_store(&stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	TH_LOG("%lu deleted, %lu busy; %lu attached, %lu refused", deleted, busy,
+	       atomic_load(&a.attached), atomic_load(&a.refused));
+	EXPECT_EQ(0, atomic_load(&a.bad));
+	EXPECT_LT(0, deleted);
+	ASSERT_EQ(0, vnl_get_name(&self->nl, self->name_b, &g));
+	EXPECT_EQ(0, guest_idle(&self->nl, g.id));
+}
+
+struct churn_arg {
+	atomic_int *stop;
+	struct vnl nl;
+	int errors;
+};
+
+static void *guest_churn(void *p)
+{
+	struct churn_arg *c = p;
+	char name[VGPU_NAME_MAX];
+	long long id;
+
+	while (!atomic_load(c->stop)) {
+		id = guest_new(&c->nl, "churn", NULL, name);
+		if (id < 0 || vnl_del_id(&c->nl, id))
+			c->errors++;
+	}
+	return NULL;
+}
+
+TEST_F(more, dumps_while_guests_come_and_go)
+{
+	atomic_int stop = 0;
+	struct churn_arg c = { .stop = &stop };
+	unsigned long long start = now_ms();
+	struct vnl_guest *all = calloc(4096, sizeof(*all));
+	int dumps = 0, n, i, seen_a;
+	pthread_t t;
+
+	ASSERT_NE(NULL, all);
+	ASSERT_EQ(0, vnl_open(&c.nl));
+	ASSERT_EQ(0, pthread_create(&t, NULL, guest_churn, &c));
+	while (now_ms() < start + race_ms()) {
+		n = vnl_guest_dump(&self->nl, all, 4096);
+		ASSERT_LE(0, n);
+		seen_a = 0;
+		for (i = 0; i < n; i++) {
+			/* id order, each guest once, the stable ones always */
+			if (i)
+				ASSERT_LT(all[i - 1].id, all[i].id);
+			seen_a += all[i].id == (__u32)self->a;
+		}
+		ASSERT_EQ(1, seen_a);
+		dumps++;
+	}
+	atomic_store(&stop, 1);
+	pthread_join(t, NULL);
+	vnl_close(&c.nl);
+	free(all);
+	TH_LOG("%d dumps", dumps);
+	EXPECT_EQ(0, c.errors);
+	EXPECT_LT(0, dumps);
+}
+
+static int userns_admin_ops(void *arg)
+{
+	__u32 id = *(__u32 *)arg;
+	struct vnl_req req = { .name = "userns-x" };
+	struct vnl_guest g;
+	struct vnl nl;
+	int ret, grp;
+
+	/* root of a new user namespace: every capability, there only */
+	if (syscall(SYS_unshare, CLONE_NEWUSER))
+		return 99;	/* unprivileged user namespaces are off */
+	if (vnl_open(&nl))
+		return 101;
+	ret = vnl_guest_new(&nl, &req, &g);
+	if (ret != -EPERM)
+		return 1;
+	ret = vnl_set_limit(&nl, id, VGPU_RES_MEMORY, 1);
+	if (ret != -EPERM)
+		return 2;
+	ret = vnl_del_id(&nl, id);
+	if (ret != -EPERM)
+		return 3;
+	ret = vnl_get_id(&nl, id, &g);	/* another user's guest: unseen */
+	if (ret != -ENOENT)
+		return 4;
+	grp = genl_ctrl_resolve_grp(nl.sk, VGPU_GENL_NAME, VGPU_MCGRP_EVENTS);
+	if (grp >= 0 && !setsockopt(nl_socket_get_fd(nl.sk), SOL_NETLINK,
+				    NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
+		return 5;
+	vnl_close(&nl);
+	return 0;
+}
+
+TEST_F(more, user_namespace_is_not_admin)
+{
+	__u32 id = self->a;
+	struct vnl_guest g;
+
+	int ret = run_as(NOBODY, userns_admin_ops, &id);
+
+	if (ret == 99)
+		SKIP(return, "unprivileged user namespaces are disabled here");
+	EXPECT_EQ(0, ret);
+	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	EXPECT_EQ(VGPU_LIMIT_UNLIMITED, g.res[VGPU_RES_MEMORY].limit);
 }
 
 TEST_HARNESS_MAIN
