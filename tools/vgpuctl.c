@@ -136,10 +136,38 @@ static const char *sel_str(const struct vgpu_sel *sel, char *buf, size_t len)
 	return buf;
 }
 
-/* A purely numeric argument is an id, anything else a name. */
-static int parse_sel(const char *arg, struct vgpu_sel *sel, const char *help)
+/*
+ * The guest named by argv: "id N" or "name NAME" (unambiguous), or one word,
+ * which is an id when all digits (the kernel refuses all-digit names) and a
+ * name otherwise. *@used: how many arguments it took (1 or 2).
+ */
+static int parse_sel(int argc, char **argv, struct vgpu_sel *sel, int *used,
+		     const char *help)
 {
+	const char *arg = argv[0];
+
 	memset(sel, 0, sizeof(*sel));
+	*used = 1;
+	if (!strcmp(arg, "id") || !strcmp(arg, "name")) {
+		*used = 2;
+		if (argc < 2)
+			usage_err(help, "'%s': missing %s", arg,
+				  arg[0] == 'i' ? "ID" : "NAME");
+		if (arg[0] == 'i') {
+			if (!all_digits(argv[1]) || vgpu_parse_u32(argv[1], &sel->id))
+				usage_err(help, "guest id '%s': not a number in range",
+					  argv[1]);
+			sel->by_id = true;
+			return 0;
+		}
+		if (!*argv[1])
+			usage_err(help, "guest name must not be empty");
+		if (strlen(argv[1]) >= VGPU_NAME_MAX)
+			usage_err(help, "guest '%s': name longer than %d bytes",
+				  argv[1], VGPU_NAME_MAX - 1);
+		sel->name = argv[1];
+		return 0;
+	}
 	if (all_digits(arg)) {
 		if (vgpu_parse_u32(arg, &sel->id))
 			usage_err(help, "guest id '%s': out of range", arg);
@@ -460,8 +488,9 @@ static const char help_guest_add[] =
 "Quotas left out are unlimited. With -j, prints the new guest as JSON.\n";
 
 static const char help_guest_del[] =
-"Usage: vgpuctl guest del NAME|ID\n"
-"Destroy a guest. Fails while sessions are attached. A numeric argument is an id.\n";
+"Usage: vgpuctl guest del GUEST\n"
+"Destroy a guest. Fails while sessions are attached.\n"
+"GUEST: id N, name NAME, or one word: an id when all digits, else a name.\n";
 
 static const char help_guest_list[] =
 "Usage: vgpuctl [-j] guest list\n"
@@ -470,21 +499,22 @@ static const char help_guest_list[] =
 "    compute limit in percent, an unlimited limit is null).\n";
 
 static const char help_guest_show[] =
-"Usage: vgpuctl [-j] guest show NAME|ID\n"
+"Usage: vgpuctl [-j] guest show GUEST   (id N | name NAME | N | NAME)\n"
 "Show one guest (the table of 'guest list', or one JSON object with -j).\n";
 
 static const char help_guest_set[] =
-"Usage: vgpuctl guest set NAME|ID QUOTA VALUE [QUOTA VALUE]...\n"
+"Usage: vgpuctl guest set GUEST QUOTA VALUE [QUOTA VALUE]...   (GUEST: id N | name NAME | N | NAME)\n"
 "QUOTA: mem SIZE | pinned SIZE | contexts N | compute PCT (each may be unlimited).\n"
 "Lowering a limit below current usage blocks new charges; nothing is taken away.\n";
 
 static const char help_guest[] =
 "Usage: vgpuctl [-j] guest { add | del | list | show | set } ...\n"
 "  guest add NAME [owner UID[:GID]] [mem SIZE] [pinned SIZE] [contexts N] [compute PCT]\n"
-"  guest del NAME|ID\n"
+"  guest del GUEST\n"
 "  guest list\n"
-"  guest show NAME|ID\n"
-"  guest set NAME|ID QUOTA VALUE [QUOTA VALUE]...\n"
+"  guest show GUEST\n"
+"  guest set GUEST QUOTA VALUE [QUOTA VALUE]...\n"
+"GUEST: id N | name NAME | N (an id) | NAME\n"
 "Run 'vgpuctl guest COMMAND -h' for details.\n";
 
 /*
@@ -575,7 +605,7 @@ static int cmd_guest_del(int argc, char **argv)
 	struct vgpu_sel sel;
 	char obj[64];
 	struct vnl v;
-	int err;
+	int err, n;
 
 	if (argc < 1)
 		usage_err("guest del ", "guest del: missing NAME or ID");
@@ -583,11 +613,11 @@ static int cmd_guest_del(int argc, char **argv)
 		fputs(help_guest_del, stdout);
 		return 0;
 	}
-	if (argc > 1)
-		usage_err("guest del ", "guest del: unexpected argument '%s'", argv[1]);
-	err = parse_sel(argv[0], &sel, "guest del ");
+	err = parse_sel(argc, argv, &sel, &n, "guest del ");
 	if (err)
 		return err;
+	if (argc > n)
+		usage_err("guest del ", "guest del: unexpected argument '%s'", argv[n]);
 	err = open_nl(&v);
 	if (err)
 		return err;
@@ -656,7 +686,7 @@ static int cmd_guest_show(int argc, char **argv)
 	struct vgpu_sel sel;
 	char obj[64];
 	struct vnl v;
-	int err;
+	int err, n;
 
 	if (argc < 1)
 		usage_err("guest show ", "guest show: missing NAME or ID");
@@ -664,11 +694,11 @@ static int cmd_guest_show(int argc, char **argv)
 		fputs(help_guest_show, stdout);
 		return 0;
 	}
-	if (argc > 1)
-		usage_err("guest show ", "guest show: unexpected argument '%s'", argv[1]);
-	err = parse_sel(argv[0], &sel, "guest show ");
+	err = parse_sel(argc, argv, &sel, &n, "guest show ");
 	if (err)
 		return err;
+	if (argc > n)
+		usage_err("guest show ", "guest show: unexpected argument '%s'", argv[n]);
 	err = open_nl(&v);
 	if (err)
 		return err;
@@ -697,7 +727,7 @@ static int cmd_guest_set(int argc, char **argv)
 	struct vgpu_sel sel;
 	char obj[64];
 	struct vnl v;
-	int err;
+	int err, n;
 
 	if (argc < 1)
 		usage_err("guest set ", "guest set: missing NAME or ID");
@@ -705,10 +735,10 @@ static int cmd_guest_set(int argc, char **argv)
 		fputs(help_guest_set, stdout);
 		return 0;
 	}
-	err = parse_sel(argv[0], &sel, "guest set ");
+	err = parse_sel(argc, argv, &sel, &n, "guest set ");
 	if (err)
 		return err;
-	err = parse_spec(argc - 1, argv + 1, &spec, 0, "guest set ",
+	err = parse_spec(argc - n, argv + n, &spec, 0, "guest set ",
 			 sel_str(&sel, obj, sizeof(obj)));
 	if (err == -1) {
 		fputs(help_guest_set, stdout);
@@ -716,7 +746,7 @@ static int cmd_guest_set(int argc, char **argv)
 	}
 	if (err)
 		return err;
-	if (argc - 1 == 0)
+	if (argc - n == 0)
 		usage_err("guest set ", "%s: nothing to set",
 			  sel_str(&sel, obj, sizeof(obj)));
 	err = open_nl(&v);
@@ -993,10 +1023,11 @@ static const char help_main[] =
 "Usage: vgpuctl [OPTIONS] OBJECT { COMMAND | help }\n"
 "OBJECT and COMMAND:\n"
 "  guest add NAME [owner UID[:GID]] [mem SIZE] [pinned SIZE] [contexts N] [compute PCT]\n"
-"  guest del NAME|ID\n"
+"  guest del GUEST\n"
 "  guest list\n"
-"  guest show NAME|ID\n"
-"  guest set NAME|ID QUOTA VALUE [QUOTA VALUE]...\n"
+"  guest show GUEST\n"
+"  guest set GUEST QUOTA VALUE [QUOTA VALUE]...\n"
+"GUEST: id N | name NAME | N (an id) | NAME\n"
 "  monitor\n"
 "  stats\n"
 "OPTIONS:\n"
