@@ -11,6 +11,8 @@
 #                        CUDA headers at build time: CUDA_INC=/usr/local/cuda/include)
 #   make examples        examples/vgpu-demo (build/examples)
 #   make check           every test: host suites + VM suites on each kernel
+#   make check-debug     the same on a KASAN/lockdep/kmemleak/fault-injection
+#                        kernel built once per machine (hours: see README.md)
 #   make demo            the main job: VM, guests with quotas, work, the books
 #   make check-gpu       libvgpu on a real GPU (tests/gpu/run.sh)
 #   make bench           benchmarks (ratios against baselines of the same run)
@@ -79,6 +81,9 @@ deps:
 
 check:
 	bash scripts/check.sh
+
+check-debug:
+	bash scripts/check-debug.sh
 
 demo:
 	bash scripts/demo.sh

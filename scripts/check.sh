@@ -20,7 +20,10 @@
 # anything failed or nothing ran. Logs: build/logs/.
 #
 # Env: BUILD, VGPU_KERNELS (space-separated subset of build/kernels),
-#      VGPU_SUITE_TIMEOUT (per suite, s, default 300), VGPU_VM_TIMEOUT.
+#      VGPU_SUITE_TIMEOUT (per suite, s, default 300), VGPU_VM_TIMEOUT;
+#      VGPU_KDIR and VGPU_VM_KERNEL (the tree to build the module against and
+#      the image to boot, for a kernel not installed in /boot: the debug
+#      kernel of scripts/check-debug.sh).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -200,7 +203,7 @@ for kver in "${KERNELS[@]}"; do
 	built=0
 	if [ ! -f kmod/Makefile ] && [ ! -f kmod/Kbuild ]; then
 		runner_test "$kver build/module" skip "kmod/ does not exist yet"
-	elif make module KVER="$kver" > "$mlog" 2>&1; then
+	elif make module KVER="$kver" ${VGPU_KDIR:+KDIR="$VGPU_KDIR"} > "$mlog" 2>&1; then
 		warn=$(grep -aE ': warning:|^WARNING:' "$mlog" | grep -aEv '^make(\[[0-9]+\])?: ' || true)
 		if [ -n "$warn" ]; then
 			echo "$warn"
