@@ -13,7 +13,9 @@
  *  - all-digit guest names refused with an extack message;
  *  - unprivileged users see only their own guests and cannot subscribe to
  *    events;
- *  - LIMIT_HIT events are rate-limited per guest, the dropped ones counted.
+ *  - LIMIT_HIT events are rate-limited per guest, the dropped ones counted;
+ *  - netlink requests with unknown, wrong-length or unterminated attributes
+ *    are refused and change nothing.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -22,6 +24,7 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <sched.h>
+#include "rawnl.h"
 #include "vgpu_test.h"
 
 #define FAIL(step, fmt, ...) do {					\
@@ -585,6 +588,53 @@ TEST_F(harden, limit_hit_events_rate_limited)
 	close(fd);
 	EXPECT_EQ(0, vnl_del_id(&self->nl, id));
 	vnl_close(&evnl);
+}
+
+/* ---- malformed netlink ------------------------------------------------------------ */
+
+struct bad_req {
+	const char *what;
+	__u8 cmd;
+	__u16 type;
+	__u16 len;
+	const char *data;
+};
+
+TEST_F(harden, netlink_malformed_refused)
+{
+	static const char long_name[40] = "a123456789012345678901234567890123456789";
+	const struct bad_req reqs[] = {
+		{ "unknown attribute", VGPU_NL_CMD_GUEST_GET, VGPU_A_MAX + 5, 4, "\1\0\0\0" },
+		{ "attribute 0x7fff", VGPU_NL_CMD_GUEST_GET, 0x7fff, 4, "\1\0\0\0" },
+		{ "u32 of 2 bytes", VGPU_NL_CMD_GUEST_GET, VGPU_A_GUEST_ID, 2, "\1\0" },
+		{ "u32 of 8 bytes", VGPU_NL_CMD_GUEST_DEL, VGPU_A_GUEST_ID, 8, "\1\0\0\0\0\0\0\0" },
+		{ "u64 of 4 bytes", VGPU_NL_CMD_GUEST_SET, VGPU_A_LIMIT_MEMORY, 4, "\1\0\0\0" },
+		{ "name without NUL", VGPU_NL_CMD_GUEST_NEW, VGPU_A_GUEST_NAME, 5, "abcde" },
+		{ "name of 40 bytes", VGPU_NL_CMD_GUEST_NEW, VGPU_A_GUEST_NAME, 40, long_name },
+		{ "empty name", VGPU_NL_CMD_GUEST_NEW, VGPU_A_GUEST_NAME, 1, "" },
+		{ "nested flag on a u32", VGPU_NL_CMD_GUEST_GET, VGPU_A_GUEST_ID | NLA_F_NESTED, 4, "\1\0\0\0" },
+		{ "an attribute for STATS_GET", VGPU_NL_CMD_STATS_GET, VGPU_A_GUEST_ID, 4, "\1\0\0\0" },
+		{ "a notification as a request", VGPU_NL_CMD_LIMIT_HIT_NTF, VGPU_A_GUEST_ID, 4, "\1\0\0\0" },
+	};
+	struct vnl_stats s0, s1;
+	char buf[256];
+	unsigned int i;
+	int sk = rawnl_socket(2000), ret;
+	size_t off;
+
+	ASSERT_LE(0, sk);
+	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s0));
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		off = rawnl_start(buf, sizeof(buf), self->nl.family, NLM_F_REQUEST | NLM_F_ACK,
+				  reqs[i].cmd, VGPU_GENL_VERSION);
+		off = rawnl_put(buf, off, sizeof(buf), reqs[i].type, reqs[i].data, reqs[i].len);
+		ret = rawnl_call(sk, buf, off, NULL);
+		EXPECT_TRUE(ret == -EINVAL || ret == -ERANGE || ret == -EOPNOTSUPP)
+			TH_LOG("%s: %d (%s)", reqs[i].what, ret, strerror(-ret));
+	}
+	close(sk);
+	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s1));
+	EXPECT_EQ(s0.guests, s1.guests);
 }
 
 int main(int argc, char **argv)
