@@ -773,6 +773,7 @@ static bool vgpu_ioctl_charges(unsigned int cmd)
 	case VGPU_IOC_CTX_CREATE:
 	case VGPU_IOC_MEM_CHARGE:
 	case VGPU_IOC_PIN:
+	case VGPU_IOC_COMPUTE_LEASE:
 		return true;
 	}
 	return false;
