@@ -23,6 +23,7 @@
  * check failed. The seed is printed so that a run can be repeated.
  */
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -387,17 +388,25 @@ static unsigned long long now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+static bool in_child;	/* a fork_op() child forks no further: none outlives the run */
+
 static void fork_op(void)
 {
 	pid_t pid;
 	int status;
 
+	if (in_child)
+		return;
 	atomic_fetch_add(&cnt->forks, 1);
 	pid = fork();
 	if (pid < 0)
 		return;
 	if (!pid) {
-		int s = nl_socket();
+		int s;
+
+		in_child = true;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		s = nl_socket();
 
 		rs ^= getpid() * 0x9e3779b97f4a7c15ULL;
 		fuzz_loop(s, now_ms() + 1000);
