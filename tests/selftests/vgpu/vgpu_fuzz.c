@@ -16,7 +16,8 @@
  * reopening, dup2()ing and attaching the sessions the threads share, or a
  * fork()ed child that does the same for a moment and is SIGKILLed.
  *
- * Then, with every session closed: every guest's usage and sessions must be
+ * Then, with every session closed: every guest's held usage (memory, pinned,
+ * contexts; compute usage counts time consumed and stays) and sessions must be
  * zero, STATS must count no session, and the module's slab cache (vgpu_obj,
  * unmerged because the VM boots with slub_debug=FZP,vgpu_obj) must hold no
  * object. The guests the run created are deleted. TAP output; exit 1 when a
@@ -603,8 +604,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < (unsigned int)(n > 0 ? n : 0); i++) {
 		bool used = all[i].sessions;
 
-		for (int r = 0; r < VGPU_RES_NR; r++)
-			used |= all[i].res[r].current != 0;
+		/* what sessions hold; compute usage counts time consumed */
+		used |= all[i].res[VGPU_RES_MEMORY].current ||
+			all[i].res[VGPU_RES_PINNED].current ||
+			all[i].res[VGPU_RES_CONTEXTS].current;
 		if (used) {
 			tap_diag("guest %u (%s): %u sessions, usage %llu %llu %llu",
 			       all[i].id, all[i].name, all[i].sessions,

@@ -294,8 +294,8 @@ static int guest_idle(struct vnl *nl, __u32 id)
 	if (g.sessions)
 		return -1;
 	for (r = 0; r < VGPU_RES_NR; r++)
-		if (g.res[r].current)
-			return -1;
+		if (r != VGPU_RES_COMPUTE && g.res[r].current)
+			return -1;	/* compute usage is time consumed */
 	return 0;
 }
 
