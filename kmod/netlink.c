@@ -366,7 +366,8 @@ static int vgpu_nl_parse_compute(struct genl_info *info, u32 *period_us,
 
 static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 {
-	struct user_namespace *ns = current_user_ns();
+	/* the requesting socket's namespace, as GET and dumps use */
+	struct user_namespace *ns = sk_user_ns(NETLINK_CB(skb).sk);
 	struct nlattr **tb = info->attrs;
 	kuid_t uid = current_euid();
 	kgid_t gid = current_egid();

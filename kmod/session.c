@@ -721,10 +721,29 @@ static void vgpu_no_undo(struct vgpu_session *s, void *arg)
 {
 }
 
+/* Every argument struct is copied into this union: it must hold each one. */
+union vgpu_ioctl_buffer {
+	struct vgpu_version version;
+	struct vgpu_attach attach;
+	struct vgpu_ctx_create ctx_create;
+	struct vgpu_handle_op handle_op;
+	struct vgpu_mem_charge mem_charge;
+	struct vgpu_pin pin;
+	struct vgpu_usage usage;
+	struct vgpu_compute_lease compute_lease;
+};
+
+/*
+ * Build-time checks of each entry (iommufd's): the union holds the struct and
+ * the command number encodes that struct's size.
+ */
 #define VGPU_IOCTL_OP(_ioctl, _fn, _undo, _struct, _last)		\
 	[_IOC_NR(_ioctl) - VGPU_CMD_BASE] = {				\
 		.cmd = _ioctl,						\
-		.size = sizeof(_struct),				\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union vgpu_ioctl_buffer) < \
+					  sizeof(_struct)) +		\
+			BUILD_BUG_ON_ZERO(_IOC_SIZE(_ioctl) != sizeof(_struct)), \
 		.min_size = offsetofend(_struct, _last),		\
 		.fn = _fn,						\
 		.undo = _undo,						\
@@ -754,17 +773,6 @@ static const struct vgpu_ioctl_op vgpu_ioctl_ops[] = {
 		      vgpu_no_undo, struct vgpu_compute_lease, budget_ns),
 	VGPU_IOCTL_OP(VGPU_IOC_COMPUTE_RETURN, vgpu_ioctl_compute_return,
 		      vgpu_no_undo, struct vgpu_compute_lease, budget_ns),
-};
-
-union vgpu_ioctl_buffer {
-	struct vgpu_version version;
-	struct vgpu_attach attach;
-	struct vgpu_ctx_create ctx_create;
-	struct vgpu_handle_op handle_op;
-	struct vgpu_mem_charge mem_charge;
-	struct vgpu_pin pin;
-	struct vgpu_usage usage;
-	struct vgpu_compute_lease compute_lease;
 };
 
 static bool vgpu_ioctl_charges(unsigned int cmd)
