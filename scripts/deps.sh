@@ -59,7 +59,7 @@ if [ "$DISTRO" = debian ] && [ "${VERSION_CODENAME:-}" != bookworm ]; then
 	log "warning: Debian ${VERSION_CODENAME:-?}, not bookworm: kernel choice may not apply"
 fi
 
-COMMON_PKGS=(build-essential busybox-static pkg-config libnl-3-dev libnl-genl-3-dev liburing-dev valgrind
+COMMON_PKGS=(build-essential busybox-static pkg-config libnl-3-dev libnl-genl-3-dev libmicrohttpd-dev liburing-dev valgrind
 	     qemu-system-x86 pocl-opencl-icd ocl-icd-opencl-dev opencl-headers
 	     debhelper dh-dkms dkms lintian openssl systemd udev
 	     clang-16 llvm-16-dev)	# libvgpu's CPU compiler: clang's CUDA front end + an LLVM pass
@@ -100,7 +100,7 @@ kernel_pkgs() {
 
 wanted_pkgs() {
 	if [ "$DISTRO" = debian ]; then
-		echo "${COMMON_PKGS[@]}" virtme-ng linux-source-6.1 $(kernel_pkgs)
+		echo "${COMMON_PKGS[@]}" virtme-ng linux-source-6.1 linux-source-6.12 $(kernel_pkgs)
 	else
 		echo "${COMMON_PKGS[@]}" linux-source $(kernel_pkgs)
 	fi
@@ -251,4 +251,27 @@ else
 	mkdir -p "$KS"
 	mv "$KS.tmp"/* "$KS/" && rmdir "$KS.tmp"
 	[ -s "$KS/kselftest_harness.h" ] || die "kselftest_harness.h not found in $src"
+fi
+
+# --- the kernel's YNL CLI (tools/net/ynl, 6.12 source), for vm/25-ynl ---
+# cli.py and its library, with the genetlink schemas it validates a spec
+# against; never committed. Optional: without it vm/25-ynl skips and says why.
+YNL=$BUILD/ynl
+src=$(ls /usr/src/linux-source-6.1[2-9].tar.* /usr/src/linux-source-[7-9].*.tar.* 2>/dev/null | sort -V | tail -n1 || true)
+if [ -s "$YNL/tools/net/ynl/cli.py" ] && [ -s "$YNL/Documentation/netlink/genetlink-c.yaml" ]; then
+	log "YNL CLI present"
+elif [ -z "$src" ]; then
+	log "warning: no linux-source >= 6.12 tarball: the YNL CLI test will skip"
+else
+	log "extracting the YNL CLI from $src into $YNL"
+	rm -rf "$YNL.tmp"
+	mkdir -p "$YNL.tmp"
+	if tar -xaf "$src" -C "$YNL.tmp" --wildcards --no-anchored --strip-components=1 \
+		'*/tools/net/ynl/cli.py' '*/tools/net/ynl/lib/*.py' \
+		'*/Documentation/netlink/genetlink*.yaml'; then
+		rm -rf "$YNL" && mv "$YNL.tmp" "$YNL"
+	else
+		rm -rf "$YNL.tmp"
+		log "warning: could not extract the YNL CLI from $src"
+	fi
 fi

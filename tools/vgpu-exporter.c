@@ -4,15 +4,17 @@
  *
  *   vgpu-exporter [--listen ADDR:PORT] [--textfile PATH [--interval SEC]] [--once]
  *
- * Serves the text exposition format on http://127.0.0.1:9464/metrics (one
- * thread, poll(), bounded requests, a connection per request), and/or writes
- * a node_exporter textfile atomically (temp file + rename). --once prints the
- * metrics (or writes the textfile) once and exits. Every scrape asks the
- * module afresh over generic netlink; events of the "events" group are
- * counted in the same poll loop.
+ * Serves the text exposition format on http://127.0.0.1:9464/metrics through
+ * libmicrohttpd (its own thread; bounded connections, request size and time),
+ * and/or writes a node_exporter textfile atomically (temp file + rename).
+ * --once prints the metrics (or writes the textfile) once and exits. Every
+ * scrape asks the module afresh over generic netlink; the main thread counts
+ * the events of the "events" group and rewrites the textfile.
  *
- * Unlimited limits have no sample: a *_bytes{kind="limit"} series exists only
- * while a limit is set (the "limit" of JSON is null, in vgpuctl terms).
+ * HTTP is libmicrohttpd's rather than our own: a server exposed on a network
+ * is code that has to be right about every malformed request, and Debian
+ * keeps that library (security fixes included). The textfile mode needs no
+ * listening socket at all, for hosts that run node_exporter anyway.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,24 +32,27 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include <microhttpd.h>
+
+#include "common/vgpu_nl.h"
 #include "lib/json.h"
-#include "lib/vgpu_nl.h"
 
 #define DEFAULT_LISTEN	"127.0.0.1:9464"
 #define MAX_CLIENTS	32
-#define REQ_MAX		8192	/* request line + headers */
-#define CLIENT_TIMEOUT_MS 10000
+#define REQ_MAX		8192	/* memory for request line + headers */
+#define CLIENT_TIMEOUT_S 10
+#define EVENTS_RETRY_MS	5000
 
 static volatile sig_atomic_t stop;
 
-/* events seen by this exporter, by type */
-enum { EV_CREATED, EV_DESTROYED, EV_LIMIT_HIT, EV_OTHER, EV_NR };
+/* events seen by this exporter, by type: counted by the main thread */
+enum { EV_CREATED, EV_DESTROYED, EV_LIMIT_HIT, EV_THROTTLED, EV_OTHER, EV_NR };
 static const char *const ev_label[EV_NR] = {
-	"guest-created", "guest-destroyed", "limit-hit", "other",
+	"guest-created", "guest-destroyed", "limit-hit", "throttled", "other",
 };
-static unsigned long long ev_seen[EV_NR], ev_overruns;
-static struct vnl evsock;
-static int ev_open;
+static atomic_ullong ev_seen[EV_NR], ev_overruns;
+static struct vgpu_nl evsock;
+static bool ev_open;
 
 static void logmsg(const char *fmt, ...)
 {
@@ -67,9 +73,9 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- events ----------------------------------------------------------- */
+/* ---- events (main thread only) ---------------------------------------- */
 
-static void count_event(const struct vgpu_event *ev, void *arg)
+static void count_event(const struct vgpu_nl_event *ev, void *arg)
 {
 	(void)arg;
 	switch (ev->cmd) {
@@ -82,23 +88,42 @@ static void count_event(const struct vgpu_event *ev, void *arg)
 	case VGPU_NL_CMD_LIMIT_HIT_NTF:
 		ev_seen[EV_LIMIT_HIT]++;
 		break;
+	case VGPU_NL_CMD_THROTTLED_NTF:
+		ev_seen[EV_THROTTLED]++;
+		break;
 	default:
 		ev_seen[EV_OTHER]++;
 	}
 }
 
-static void events_try_open(void)
+static void events_close(void)
 {
+	if (ev_open)
+		vgpu_nl_close(&evsock);
+	ev_open = false;
+}
+
+/*
+ * events_check - subscribe when not subscribed; resubscribe when the module
+ * was reloaded (its family and group ids changed).
+ */
+static void events_check(void)
+{
+	struct vgpu_nl nl;
 	int err;
 
-	if (ev_open)
-		return;
-	err = vnl_events_open(&evsock);
-	if (!err) {
-		ev_open = 1;
-		return;
+	if (ev_open) {
+		if (vgpu_nl_open(&nl))
+			return;
+		if (nl.family != evsock.family)
+			events_close();
+		vgpu_nl_close(&nl);
+		if (ev_open)
+			return;
 	}
-	if (err != -ENOENT)
+	err = vgpu_nl_events_open(&evsock);
+	ev_open = !err;
+	if (err && err != -ENOENT)
 		logmsg("cannot subscribe to events: %s", strerror(-err));
 }
 
@@ -107,18 +132,15 @@ static void events_drain(void)
 	int err;
 
 	while (ev_open) {
-		err = vnl_events_read(&evsock, count_event, NULL);
+		err = vgpu_nl_events_read(&evsock, count_event, NULL);
 		if (err == -ENOBUFS) {
 			ev_overruns++;
 			continue;
 		}
 		if (err == -EAGAIN)
 			return;
-		if (err) {
-			/* module unloaded or socket broken: reopen later */
-			vnl_close(&evsock);
-			ev_open = 0;
-		}
+		if (err)	/* module unloaded or socket broken: reopen later */
+			events_close();
 	}
 }
 
@@ -130,33 +152,49 @@ static void help_type(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void guest_labels(FILE *f, const struct vgpu_guest *g)
+static void guest_labels(FILE *f, const struct vgpu_nl_guest *g)
 {
 	fputs("guest=\"", f);
 	prom_label(f, g->name);
 	fprintf(f, "\",id=\"%u\"", g->id);
 }
 
-/* One gauge family per resource: current, peak and (when set) limit. */
-struct res_metric {
-	const char *name, *help;
-	double scale;		/* multiply raw values */
-	int has_limit;		/* limit shares the unit of usage */
-};
+/*
+ * The families of each resource, one quantity each (Prometheus' manner: a
+ * limit is its own family, so sum() never adds limits to usage). GPU time
+ * only grows: a counter in seconds. An unlimited limit has no sample.
+ */
+enum quantity { CURRENT, PEAK, LIMIT };
 
-static const struct res_metric res_metrics[VGPU_RES_NR] = {
-	[VGPU_RES_MEMORY] = { "vgpu_guest_memory_bytes",
-		"Device memory of the guest in bytes, by kind: current, peak, limit (no limit sample when unlimited).",
-		1, 1 },
-	[VGPU_RES_PINNED] = { "vgpu_guest_pinned_bytes",
-		"Long-term pinned host memory of the guest in bytes, by kind: current, peak, limit (no limit sample when unlimited).",
-		1, 1 },
-	[VGPU_RES_CONTEXTS] = { "vgpu_guest_contexts",
-		"GPU contexts of the guest, by kind: current, peak, limit (no limit sample when unlimited).",
-		1, 1 },
-	[VGPU_RES_COMPUTE] = { "vgpu_guest_compute_seconds",
-		"GPU time of the guest in seconds, by kind: current, peak.",
-		1e-9, 0 },
+static const struct family {
+	int res;
+	enum quantity q;
+	const char *name, *type, *help;
+	double scale;			/* raw value to the family's unit */
+} families[] = {
+	{ VGPU_RES_MEMORY, CURRENT, "vgpu_guest_memory_bytes", "gauge",
+	  "Device memory charged to the guest now, bytes.", 1 },
+	{ VGPU_RES_MEMORY, PEAK, "vgpu_guest_memory_peak_bytes", "gauge",
+	  "Highest device memory charged to the guest, bytes.", 1 },
+	{ VGPU_RES_MEMORY, LIMIT, "vgpu_guest_memory_limit_bytes", "gauge",
+	  "Device memory limit of the guest, bytes (no sample when unlimited).", 1 },
+	{ VGPU_RES_PINNED, CURRENT, "vgpu_guest_pinned_bytes", "gauge",
+	  "Host memory pinned long-term for the guest now, bytes.", 1 },
+	{ VGPU_RES_PINNED, PEAK, "vgpu_guest_pinned_peak_bytes", "gauge",
+	  "Highest pinned host memory of the guest, bytes.", 1 },
+	{ VGPU_RES_PINNED, LIMIT, "vgpu_guest_pinned_limit_bytes", "gauge",
+	  "Pinned host memory limit of the guest, bytes (no sample when unlimited).", 1 },
+	{ VGPU_RES_CONTEXTS, CURRENT, "vgpu_guest_contexts", "gauge",
+	  "GPU contexts of the guest now.", 1 },
+	{ VGPU_RES_CONTEXTS, PEAK, "vgpu_guest_contexts_peak", "gauge",
+	  "Most GPU contexts the guest had at once.", 1 },
+	{ VGPU_RES_CONTEXTS, LIMIT, "vgpu_guest_contexts_limit", "gauge",
+	  "GPU context limit of the guest (no sample when unlimited).", 1 },
+	{ VGPU_RES_COMPUTE, CURRENT, "vgpu_guest_compute_seconds_total", "counter",
+	  "GPU (or CPU fallback) time the guest used, seconds.", 1e-9 },
+	{ VGPU_RES_COMPUTE, LIMIT, "vgpu_guest_compute_limit_ratio", "gauge",
+	  "Compute share limit of the guest, 0..1 of each period (no sample when unlimited).",
+	  0.01 },
 };
 
 static void print_val(FILE *f, double v)
@@ -167,11 +205,32 @@ static void print_val(FILE *f, double v)
 		fprintf(f, "%.17g\n", v);
 }
 
-static void render_guests(FILE *f, const struct vgpu_guest *g, size_t n)
+/* sample - the family's value of one guest; false when it has none. */
+static bool sample(const struct family *m, const struct vgpu_nl_guest *g,
+		   double *v)
 {
-	static const char *const kinds[] = { "current", "peak", "limit" };
-	size_t i;
-	int r, k;
+	const struct vgpu_nl_res *r = &g->res[m->res];
+
+	switch (m->q) {
+	case CURRENT:
+	case PEAK:
+		if (!r->present || !r->has_usage)
+			return false;
+		*v = (double)(m->q == CURRENT ? r->current : r->peak) * m->scale;
+		return true;
+	default:
+		if (r->limit == VGPU_LIMIT_UNLIMITED)
+			return false;
+		*v = (double)r->limit * m->scale;
+		return true;
+	}
+}
+
+static void render_guests(FILE *f, const struct vgpu_nl_guest *g, size_t n)
+{
+	size_t i, k;
+	double v;
+	int r;
 
 	help_type(f, "vgpu_guest_info", "gauge",
 		  "Guest name, id and owner (value always 1).");
@@ -193,52 +252,32 @@ static void render_guests(FILE *f, const struct vgpu_guest *g, size_t n)
 		guest_labels(f, &g[i]);
 		fprintf(f, "} %u\n", g[i].sessions);
 	}
-	for (r = 0; r < VGPU_RES_NR; r++) {
-		const struct res_metric *m = &res_metrics[r];
+	for (k = 0; k < sizeof(families) / sizeof(families[0]); k++) {
+		const struct family *m = &families[k];
 
-		help_type(f, m->name, "gauge", m->help);
+		help_type(f, m->name, m->type, m->help);
 		for (i = 0; i < n; i++) {
-			const struct vgpu_res *res = &g[i].res[r];
-
-			for (k = 0; k < 3; k++) {
-				uint64_t v;
-
-				if (k < 2 && (!res->present || !res->has_usage))
-					continue;
-				if (k == 2 && (!m->has_limit ||
-					       res->limit == VGPU_LIMIT_UNLIMITED))
-					continue;
-				v = k == 0 ? res->current : k == 1 ? res->peak :
-					res->limit;
-				fprintf(f, "%s{", m->name);
-				guest_labels(f, &g[i]);
-				fprintf(f, ",kind=\"%s\"} ", kinds[k]);
-				print_val(f, (double)v * m->scale);
-			}
+			if (!sample(m, &g[i], &v))
+				continue;
+			fprintf(f, "%s{", m->name);
+			guest_labels(f, &g[i]);
+			fputs("} ", f);
+			print_val(f, v);
 		}
-	}
-	help_type(f, "vgpu_guest_compute_limit_ratio", "gauge",
-		  "Compute share limit of the guest, 0..1 of each period (no sample when unlimited).");
-	for (i = 0; i < n; i++) {
-		const struct vgpu_res *res = &g[i].res[VGPU_RES_COMPUTE];
-
-		if (res->limit == VGPU_LIMIT_UNLIMITED)
-			continue;
-		fputs("vgpu_guest_compute_limit_ratio{", f);
-		guest_labels(f, &g[i]);
-		fprintf(f, "} %.17g\n", (double)res->limit / 100.0);
 	}
 	help_type(f, "vgpu_guest_limit_hits_total", "counter",
 		  "Charges refused because of the guest's limit, by resource.");
 	for (i = 0; i < n; i++) {
 		for (r = 0; r < VGPU_RES_NR; r++) {
-			const struct vgpu_res *res = &g[i].res[r];
+			const struct vgpu_nl_res *res = &g[i].res[r];
+			char rb[32];
 
 			if (!res->present || !res->has_usage)
 				continue;
 			fputs("vgpu_guest_limit_hits_total{", f);
 			guest_labels(f, &g[i]);
-			fprintf(f, ",resource=\"%s\"} %llu\n", vgpu_res_names[r],
+			fprintf(f, ",resource=\"%s\"} %llu\n",
+				vgpu_nl_res_name(r, rb, sizeof(rb)),
 				(unsigned long long)res->limit_hits);
 		}
 	}
@@ -250,33 +289,25 @@ static void render_guests(FILE *f, const struct vgpu_guest *g, size_t n)
  */
 static int render(char **buf, size_t *len)
 {
-	struct vgpu_guest *g = NULL;
-	struct vgpu_stats s;
-	struct vnl v;
+	struct vgpu_nl_guest *g = NULL;
+	struct vgpu_nl_stats s;
+	struct vgpu_nl nl;
 	size_t n = 0;
 	int err, i;
 	FILE *f;
 
-	events_try_open();
-	events_drain();
 	f = open_memstream(buf, len);
 	if (!f)
 		return -ENOMEM;
-	err = vnl_open(&v);
-	if (!err && ev_open && v.family != evsock.family) {
-		/* the module was reloaded: its family and group ids changed */
-		vnl_close(&evsock);
-		ev_open = 0;
-		events_try_open();
-	}
+	err = vgpu_nl_open(&nl);
 	if (!err) {
-		err = vnl_stats(&v, &s);
+		err = vgpu_nl_stats_get(&nl, &s);
 		if (!err)
-			err = vnl_guest_dump(&v, &g, &n);
+			err = vgpu_nl_guest_dump(&nl, &g, &n);
 		if (err)
 			logmsg("query failed: %s%s%s", strerror(-err),
-			       v.ext_msg[0] ? ": " : "", v.ext_msg);
-		vnl_close(&v);
+			       nl.ext_msg[0] ? ": " : "", nl.ext_msg);
+		vgpu_nl_close(&nl);
 	}
 	help_type(f, "vgpu_up", "gauge",
 		  "Whether the vgpu module answered this scrape (1) or not (0).");
@@ -309,10 +340,11 @@ static int render(char **buf, size_t *len)
 		  "Events received by this exporter from the \"events\" group, by event.");
 	for (i = 0; i < EV_NR; i++)
 		fprintf(f, "vgpu_exporter_events_seen_total{event=\"%s\"} %llu\n",
-			ev_label[i], ev_seen[i]);
+			ev_label[i], (unsigned long long)ev_seen[i]);
 	help_type(f, "vgpu_exporter_event_overruns_total", "counter",
 		  "Times events were lost because the exporter's receive buffer overran.");
-	fprintf(f, "vgpu_exporter_event_overruns_total %llu\n", ev_overruns);
+	fprintf(f, "vgpu_exporter_event_overruns_total %llu\n",
+		(unsigned long long)ev_overruns);
 	free(g);
 	if (fclose(f))
 		return -ENOMEM;
@@ -338,9 +370,10 @@ static int write_textfile(const char *path)
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
+		err = -errno;
 		logmsg("%s: %s", tmp, strerror(errno));
 		free(buf);
-		return -errno;
+		return err;
 	}
 	while (off < len) {
 		ssize_t w = write(fd, buf + off, len - off);
@@ -365,130 +398,62 @@ static int write_textfile(const char *path)
 	return err;
 }
 
-/* ---- HTTP ------------------------------------------------------------- */
+/* ---- HTTP (libmicrohttpd's thread) ------------------------------------ */
 
-struct client {
-	int fd;
-	char in[REQ_MAX];
-	size_t inlen;
-	char *out;
-	size_t outlen, outoff;
-	long long deadline;
-};
-
-static struct client clients[MAX_CLIENTS];
-
-static void client_close(struct client *c)
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     const char *ctype, char *body, size_t len,
+			     enum MHD_ResponseMemoryMode mode, const char *allow)
 {
-	close(c->fd);
-	free(c->out);
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, mode);
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
-static void respond(struct client *c, const char *status, const char *extra,
-		    const char *ctype, const char *body, size_t blen, int head)
+static enum MHD_Result text(struct MHD_Connection *conn, unsigned int status,
+			    const char *msg, const char *allow)
 {
-	FILE *f = open_memstream(&c->out, &c->outlen);
-
-	if (!f) {
-		client_close(c);
-		return;
-	}
-	fprintf(f, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		"Connection: close\r\n%s\r\n", status, ctype, blen, extra);
-	if (!head)
-		fwrite(body, 1, blen, f);
-	if (fclose(f)) {
-		c->out = NULL;
-		client_close(c);
-		return;
-	}
-	c->outoff = 0;
+	return reply(conn, status, "text/plain; charset=utf-8", (char *)msg,
+		     strlen(msg), MHD_RESPMEM_PERSISTENT, allow);
 }
 
-static void respond_text(struct client *c, const char *status,
-			 const char *extra, const char *msg, int head)
+/* GET or HEAD of /metrics; 404 for other paths, 405 for other methods. */
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload,
+			      size_t *upload_len, void **state)
 {
-	respond(c, status, extra, "text/plain; charset=utf-8", msg,
-		strlen(msg), head);
-}
+	char *body;
+	size_t len;
 
-static void handle_request(struct client *c)
-{
-	char method[16], target[1024];
-	char *q, *line_end;
-	int head;
-
-	line_end = memchr(c->in, '\n', c->inlen);
-	if (!line_end || line_end - c->in > (long)sizeof(target) ||
-	    sscanf(c->in, "%15s %1023s HTTP/", method, target) != 2) {
-		respond_text(c, "400 Bad Request", "", "bad request\n", 0);
-		return;
-	}
-	head = !strcmp(method, "HEAD");
-	if (strcmp(method, "GET") && !head) {
-		respond_text(c, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
-			     "method not allowed\n", 0);
-		return;
-	}
-	q = strchr(target, '?');
-	if (q)
-		*q = '\0';
-	if (strcmp(target, "/metrics")) {
-		respond_text(c, "404 Not Found", "", "not found; try /metrics\n",
-			     head);
-		return;
-	}
-	{
-		char *body;
-		size_t blen;
-
-		if (render(&body, &blen) == -ENOMEM) {
-			respond_text(c, "500 Internal Server Error", "",
-				     "out of memory\n", head);
-			return;
-		}
-		respond(c, "200 OK", "",
-			"text/plain; version=0.0.4; charset=utf-8", body, blen,
-			head);
-		free(body);
-	}
-}
-
-static void client_read(struct client *c)
-{
-	ssize_t r = read(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
-
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r <= 0) {
-		client_close(c);
-		return;
-	}
-	c->inlen += (size_t)r;
-	c->in[c->inlen] = '\0';
-	if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n"))
-		handle_request(c);
-	else if (c->inlen >= sizeof(c->in) - 1)
-		respond_text(c, "431 Request Header Fields Too Large", "",
-			     "request too large\n", 0);
-}
-
-static void client_write(struct client *c)
-{
-	ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-			 MSG_NOSIGNAL);
-
-	if (w < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (w <= 0) {
-		client_close(c);
-		return;
-	}
-	c->outoff += (size_t)w;
-	if (c->outoff == c->outlen)
-		client_close(c);
+	(void)cls;
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "method not allowed\n", "GET, HEAD");
+	if (strcmp(url, "/metrics"))
+		return text(conn, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n",
+			    NULL);
+	if (render(&body, &len) == -ENOMEM)
+		return text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "out of memory\n", NULL);
+	return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+		     body, len, MHD_RESPMEM_MUST_FREE, NULL);
 }
 
 static int listen_on(const char *spec)
@@ -526,8 +491,8 @@ static int listen_on(const char *spec)
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -544,106 +509,52 @@ static int listen_on(const char *spec)
 	return fd;
 }
 
+static struct MHD_Daemon *http_start(int lfd)
+{
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+				MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, NULL,
+				MHD_OPTION_LISTEN_SOCKET, lfd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CLIENTS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CLIENT_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQ_MAX,
+				MHD_OPTION_END);
+}
+
+/* ---- main loop: events and the textfile ------------------------------- */
+
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
 }
 
-static int serve(int lfd, const char *textfile, int interval)
+static int serve(const char *textfile, int interval)
 {
-	struct pollfd pfd[MAX_CLIENTS + 2];
-	int idx[MAX_CLIENTS + 2];
-	long long next_write = 0;
-	int i;
+	long long next_write = 0, next_check = 0;
 
-	for (i = 0; i < MAX_CLIENTS; i++)
-		clients[i].fd = -1;
 	while (!stop) {
-		long long now = now_ms(), wait = -1;
-		int n = 0, nclients = 0, r;
+		long long now = now_ms(), wait = EVENTS_RETRY_MS;
+		struct pollfd pfd = { .fd = -1, .events = POLLIN };
 
 		if (textfile && now >= next_write) {
 			write_textfile(textfile);
 			next_write = now + (long long)interval * 1000;
 		}
-		if (textfile)
+		if (now >= next_check) {
+			events_check();
+			next_check = now + EVENTS_RETRY_MS;
+		}
+		if (textfile && next_write - now < wait)
 			wait = next_write - now;
-		events_try_open();
-		if (ev_open) {
-			pfd[n].fd = vnl_events_fd(&evsock);
-			pfd[n].events = POLLIN;
-			idx[n++] = -2;
-		}
-		for (i = 0; i < MAX_CLIENTS; i++) {
-			struct client *c = &clients[i];
-
-			if (c->fd < 0)
-				continue;
-			if (now >= c->deadline) {
-				client_close(c);
-				continue;
-			}
-			nclients++;
-			if (wait < 0 || c->deadline - now < wait)
-				wait = c->deadline - now;
-			pfd[n].fd = c->fd;
-			pfd[n].events = c->out ? POLLOUT : POLLIN;
-			idx[n++] = i;
-		}
-		if (lfd >= 0 && nclients < MAX_CLIENTS) {
-			pfd[n].fd = lfd;
-			pfd[n].events = POLLIN;
-			idx[n++] = -1;
-		}
-		/* retry the events subscription now and then */
-		if (!ev_open && (wait < 0 || wait > 5000))
-			wait = 5000;
-		r = poll(pfd, (nfds_t)n, wait > INT32_MAX ? INT32_MAX : (int)wait);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+		if (ev_open)
+			pfd.fd = vgpu_nl_events_fd(&evsock);
+		if (poll(&pfd, 1, (int)(wait > 0 ? wait : 0)) < 0 && errno != EINTR) {
 			logmsg("poll: %s", strerror(errno));
 			return 1;
 		}
-		for (i = 0; i < n; i++) {
-			if (!pfd[i].revents)
-				continue;
-			if (idx[i] == -2) {
-				events_drain();
-			} else if (idx[i] == -1) {
-				int fd = accept4(lfd, NULL, NULL,
-						 SOCK_NONBLOCK | SOCK_CLOEXEC);
-				int k;
-
-				if (fd < 0)
-					continue;
-				for (k = 0; k < MAX_CLIENTS; k++)
-					if (clients[k].fd < 0)
-						break;
-				if (k == MAX_CLIENTS) {
-					close(fd);
-					continue;
-				}
-				clients[k].fd = fd;
-				clients[k].deadline = now_ms() + CLIENT_TIMEOUT_MS;
-			} else {
-				struct client *c = &clients[idx[i]];
-
-				if (c->fd < 0)
-					continue;
-				if (pfd[i].revents & (POLLERR | POLLNVAL))
-					client_close(c);
-				else if (c->out)
-					client_write(c);
-				else
-					client_read(c);
-			}
-		}
+		if (pfd.revents)
+			events_drain();
 	}
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].fd >= 0)
-			client_close(&clients[i]);
 	return 0;
 }
 
@@ -659,6 +570,28 @@ static const char usage[] =
 "  -h, --help              this help\n"
 "Exit status: 0 ok; 1 module not loaded (--once) or runtime failure; 2 usage error.\n";
 
+static int once(const char *textfile)
+{
+	char *buf;
+	size_t len;
+	int err;
+
+	if (textfile) {
+		err = write_textfile(textfile);
+	} else {
+		err = render(&buf, &len);
+		if (err != -ENOMEM) {
+			fwrite(buf, 1, len, stdout);
+			free(buf);
+		}
+	}
+	if (err == -ENOENT)
+		logmsg("vgpu module not loaded");
+	else if (err)
+		logmsg("%s", strerror(-err));
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -671,7 +604,8 @@ int main(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *listen_spec = NULL, *textfile = NULL;
-	int c, once = 0, interval = 15, lfd = -1, err;
+	int c, one = 0, interval = 15, lfd = -1, err;
+	struct MHD_Daemon *http = NULL;
 	char *end;
 	long l;
 
@@ -695,7 +629,7 @@ int main(int argc, char **argv)
 			interval = (int)l;
 			break;
 		case '1':
-			once = 1;
+			one = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -711,25 +645,8 @@ int main(int argc, char **argv)
 		       argv[optind]);
 		return 2;
 	}
-	if (once) {
-		char *buf;
-		size_t len;
-
-		if (textfile)
-			err = write_textfile(textfile);
-		else {
-			err = render(&buf, &len);
-			if (err != -ENOMEM) {
-				fwrite(buf, 1, len, stdout);
-				free(buf);
-			}
-		}
-		if (err == -ENOENT)
-			logmsg("vgpu module not loaded");
-		else if (err)
-			logmsg("%s", strerror(-err));
-		return err ? 1 : 0;
-	}
+	if (one)
+		return once(textfile);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -738,11 +655,18 @@ int main(int argc, char **argv)
 		lfd = listen_on(listen_spec ? listen_spec : DEFAULT_LISTEN);
 		if (lfd < 0)
 			return 1;
+		http = http_start(lfd);
+		if (!http) {
+			logmsg("cannot start the HTTP server");
+			close(lfd);
+			return 1;
+		}
 	}
-	err = serve(lfd, textfile, interval);
+	err = serve(textfile, interval);
+	if (http)
+		MHD_stop_daemon(http);
 	if (lfd >= 0)
 		close(lfd);
-	if (ev_open)
-		vnl_close(&evsock);
+	events_close();
 	return err;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vgpuctl - administer vgpu guests and quotas over the "vgpu" generic netlink
- * family, in the manner of iproute2.
+ * family, in the manner of iproute2: a table of commands, selected by any
+ * unambiguous prefix (matches()), each with its usage text in that table.
  *
  * Exit codes: 0 success; 1 the kernel refused or the object is wrong (no such
  * guest, busy, permission, module not loaded); 2 usage error (bad syntax or
@@ -19,41 +20,126 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lib/json.h"
 #include "common/size.h"
-#include "lib/vgpu_nl.h"
+#include "common/vgpu_nl.h"
+#include "lib/json.h"
 
 #define EXIT_KERNEL	1
 #define EXIT_USAGE	2
 
-static int json;
+static bool json;
 
-static const char *const res_keywords[VGPU_RES_NR] = {
-	[VGPU_RES_MEMORY] = "mem",
-	[VGPU_RES_PINNED] = "pinned",
-	[VGPU_RES_CONTEXTS] = "contexts",
-	[VGPU_RES_COMPUTE] = "compute",
+/* ---- the command table ------------------------------------------------ */
+
+struct cmd {
+	const char *obj;	/* object word: guest, monitor, stats */
+	const char *name;	/* command word, NULL for an object alone */
+	const char *alias;	/* another word for it, or NULL */
+	int (*fn)(const struct cmd *c, int argc, char **argv);
+	const char *args;	/* the synopsis after "vgpuctl OBJ CMD" */
+	const char *help;	/* what it does */
 };
 
+static const struct cmd cmds[];
+
+/* matches - ARG is a non-empty prefix of WORD (iproute2's rule). */
+static bool matches(const char *arg, const char *word)
+{
+	size_t n = strlen(arg);
+
+	return n && word && n <= strlen(word) && !memcmp(arg, word, n);
+}
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "-h") || !strcmp(s, "--help") || !strcmp(s, "help");
+}
+
+static const char quota_help[] =
+"QUOTA VALUE: mem SIZE | pinned SIZE | contexts N | compute PCT, each may be unlimited.\n"
+"SIZE: bytes with an optional binary unit K, M, G, T (4096, 512M, 1.5G).\n"
+"N: a count. PCT: compute share of each period, 1..100 (percent).\n";
+
+static void print_synopsis(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "  %s%s%s%s%s\n", c->obj, c->name ? " " : "",
+		c->name ? c->name : "", *c->args ? " " : "", c->args);
+}
+
+/* usage - the synopsis of every command of OBJ (all when NULL). */
+static void usage(FILE *f, const char *obj)
+{
+	const struct cmd *c;
+
+	fprintf(f, "Usage: vgpuctl [-j] %s COMMAND [ARGS]\n", obj ? obj : "OBJECT");
+	for (c = cmds; c->obj; c++)
+		if (!obj || !strcmp(c->obj, obj))
+			print_synopsis(f, c);
+	if (!obj)
+		fputs("OPTIONS:\n"
+		      "  -j, --json     JSON output (guest list/show/add, stats, monitor)\n"
+		      "  -h, --help     this help; 'vgpuctl OBJECT [COMMAND] -h' for one command\n"
+		      "  -V, --version  print the version\n"
+		      "A command may be shortened to any unambiguous prefix ('vgpuctl g l').\n"
+		      "Exit status: 0 success, 1 refused by the kernel, no such object or\n"
+		      "module not loaded, 2 usage error (nothing was sent to the kernel).\n", f);
+	else
+		fprintf(f, "Run 'vgpuctl %s COMMAND -h' for one command.\n", obj);
+}
+
+static int help_cmd(const struct cmd *c)
+{
+	printf("Usage: vgpuctl [-j] %s%s%s%s%s\n%s", c->obj, c->name ? " " : "",
+	       c->name ? c->name : "", *c->args ? " " : "", c->args, c->help);
+	if (strstr(c->args, "QUOTA"))
+		fputs(quota_help, stdout);
+	return 0;
+}
+
 /* ---- messages --------------------------------------------------------- */
+
+static void __attribute__((format(printf, 1, 0))) verr(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("vgpuctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
 
 static void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("vgpuctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
 
-/* A usage error: one line, exit 2. */
-#define usage_err(help, fmt, ...) do {					\
-	errmsg(fmt " (see 'vgpuctl %s-h')", ##__VA_ARGS__, help);	\
-	return EXIT_USAGE;						\
-} while (0)
+/* where - "guest add", "stats": how help names a command. */
+static const char *where(const struct cmd *c)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", c->obj, c->name ? " " : "",
+		 c->name ? c->name : "");
+	return buf;
+}
+
+/*
+ * usage_err - one line naming what was wrong and where help is ('vgpuctl
+ * WHERE -h', WHERE NULL for the top level). Returns EXIT_USAGE.
+ */
+static int __attribute__((format(printf, 2, 3)))
+usage_err(const char *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'vgpuctl %s%s-h')\n", at ? at : "", at ? " " : "");
+	return EXIT_USAGE;
+}
 
 static const char *errno_reason(int err, int cmd)
 {
@@ -74,6 +160,8 @@ static const char *errno_reason(int err, int cmd)
 		return "value out of range";
 	case EBADMSG:
 		return "malformed reply from the kernel";
+	case ENODATA:
+		return "no reply from the kernel";
 	case EOPNOTSUPP:
 		return "not supported by this vgpu module";
 	default:
@@ -81,213 +169,225 @@ static const char *errno_reason(int err, int cmd)
 	}
 }
 
-/* A refusal by the kernel (or a transport failure): one line, exit 1. */
-static int kernel_err(struct vnl *v, const char *obj, int err, int cmd)
+/* kernel_err - a refusal by the kernel, naming OBJ: one line, EXIT_KERNEL. */
+static int kernel_err(const struct vgpu_nl *nl, const char *obj, int err,
+		      int cmd)
 {
 	const char *reason = errno_reason(-err, cmd);
 
 	/* the kernel's extended ACK text, unless it only repeats the reason */
-	if (v->ext_msg[0] && strcasecmp(v->ext_msg, reason))
-		errmsg("%s: %s (%s)", obj, reason, v->ext_msg);
+	if (nl->ext_msg[0] && strcasecmp(nl->ext_msg, reason))
+		errmsg("%s: %s (%s)", obj, reason, nl->ext_msg);
 	else
 		errmsg("%s: %s", obj, reason);
 	return EXIT_KERNEL;
 }
 
-static int open_nl(struct vnl *v)
+static int open_nl(struct vgpu_nl *nl, bool events)
 {
-	int err = vnl_open(v);
+	int err = events ? vgpu_nl_events_open(nl) : vgpu_nl_open(nl);
 
-	if (err == -ENOENT) {
+	if (!err)
+		return 0;
+	if (err == -ENOENT)
 		errmsg("vgpu module not loaded");
-		return EXIT_KERNEL;
-	}
-	if (err) {
+	else
 		errmsg("netlink: %s", strerror(-err));
-		return EXIT_KERNEL;
-	}
-	return 0;
+	return EXIT_KERNEL;
 }
 
 /* ---- arguments -------------------------------------------------------- */
 
-static int is_help(const char *s)
-{
-	return !strcmp(s, "-h") || !strcmp(s, "--help") || !strcmp(s, "help");
-}
-
-static int all_digits(const char *s)
+static bool all_digits(const char *s)
 {
 	if (!*s)
-		return 0;
+		return false;
 	for (; *s; s++)
 		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
+			return false;
+	return true;
 }
 
-/* "guest 'vm1'" or "guest 7", for messages. */
-static const char *sel_str(const struct vgpu_sel *sel, char *buf, size_t len)
+/* A selected guest: how messages name it ("guest 'vm1'", "guest 7"). */
+struct target {
+	struct vgpu_nl_req req;
+	char what[48];
+};
+
+/* target_name - select the guest called NAME. */
+static int target_name(const struct cmd *c, const char *name, struct target *t)
 {
-	if (sel->by_id)
-		snprintf(buf, len, "guest %u", sel->id);
-	else
-		snprintf(buf, len, "guest '%s'", sel->name);
-	return buf;
+	memset(t, 0, sizeof(*t));
+	if (!*name)
+		return usage_err(where(c), "guest name must not be empty");
+	if (strlen(name) >= VGPU_NAME_MAX)
+		return usage_err(where(c), "guest '%.*s...': name longer than %d bytes",
+				 VGPU_NAME_MAX - 1, name, VGPU_NAME_MAX - 1);
+	t->req.name = name;
+	snprintf(t->what, sizeof(t->what), "guest '%s'", name);
+	return 0;
 }
 
 /*
- * The guest named by argv: "id N" or "name NAME" (unambiguous), or one word,
- * which is an id when all digits (the kernel refuses all-digit names) and a
- * name otherwise. *@used: how many arguments it took (1 or 2).
+ * parse_target - the guest ARGV names: "id N" or "name NAME" (unambiguous),
+ * or one word, which is an id when all digits (the kernel refuses all-digit
+ * names) and a name otherwise. *@used: how many arguments it took (1 or 2).
  */
-static int parse_sel(int argc, char **argv, struct vgpu_sel *sel, int *used,
-		     const char *help)
+static int parse_target(const struct cmd *c, int argc, char **argv,
+			struct target *t, int *used)
 {
 	const char *arg = argv[0];
+	bool by_id = all_digits(arg);
 
-	memset(sel, 0, sizeof(*sel));
 	*used = 1;
 	if (!strcmp(arg, "id") || !strcmp(arg, "name")) {
-		*used = 2;
 		if (argc < 2)
-			usage_err(help, "'%s': missing %s", arg,
-				  arg[0] == 'i' ? "ID" : "NAME");
-		if (arg[0] == 'i') {
-			if (!all_digits(argv[1]) || vgpu_parse_u32(argv[1], &sel->id))
-				usage_err(help, "guest id '%s': not a number in range",
-					  argv[1]);
-			sel->by_id = true;
-			return 0;
-		}
-		if (!*argv[1])
-			usage_err(help, "guest name must not be empty");
-		if (strlen(argv[1]) >= VGPU_NAME_MAX)
-			usage_err(help, "guest '%s': name longer than %d bytes",
-				  argv[1], VGPU_NAME_MAX - 1);
-		sel->name = argv[1];
-		return 0;
+			return usage_err(where(c), "'%s': missing %s", arg,
+					 arg[0] == 'i' ? "ID" : "NAME");
+		*used = 2;
+		by_id = arg[0] == 'i';
+		arg = argv[1];
+		if (by_id && !all_digits(arg))
+			return usage_err(where(c), "guest id '%s': not a number", arg);
 	}
-	if (all_digits(arg)) {
-		if (vgpu_parse_u32(arg, &sel->id))
-			usage_err(help, "guest id '%s': out of range", arg);
-		sel->by_id = true;
-		return 0;
-	}
-	if (strlen(arg) >= VGPU_NAME_MAX)
-		usage_err(help, "guest '%s': name longer than %d bytes", arg,
-			  VGPU_NAME_MAX - 1);
-	sel->name = arg;
+	if (!by_id)
+		return target_name(c, arg, t);
+	memset(t, 0, sizeof(*t));
+	if (vgpu_parse_u32(arg, &t->req.id))
+		return usage_err(where(c), "guest id '%s': out of range", arg);
+	t->req.has_id = true;
+	snprintf(t->what, sizeof(t->what), "guest %u", t->req.id);
 	return 0;
 }
 
-static int check_name(const char *name, const char *help)
+static int check_name(const struct cmd *c, const char *name)
 {
 	const char *p;
 
-	if (!*name)
-		usage_err(help, "guest name must not be empty");
-	if (strlen(name) >= VGPU_NAME_MAX)
-		usage_err(help, "guest '%s': name longer than %d bytes", name,
-			  VGPU_NAME_MAX - 1);
-	for (p = name; *p; p++) {
+	/* empty and too long: target_name(), which runs first */
+	for (p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
 		      *p == '-'))
-			usage_err(help, "guest '%s': name may only hold A-Z a-z 0-9 _ . -",
-				  name);
-	}
+			return usage_err(where(c), "guest '%s': name may only hold A-Z a-z 0-9 _ . -",
+					 name);
 	if (all_digits(name))
-		usage_err(help, "guest '%s': name must not be all digits (that reads as an id)",
-			  name);
+		return usage_err(where(c), "guest '%s': name must not be all digits (that reads as an id)",
+				 name);
 	return 0;
 }
 
-static int keyword_res(const char *kw)
+/* The quota keywords: the first is the one help and completion show. */
+static const struct quota {
+	const char *word, *alias;
+	int res;
+	int (*parse)(const char *s, uint64_t *v);
+	const char *bad, *form;
+} quotas[] = {
+	{ "mem", "memory", VGPU_RES_MEMORY, vgpu_parse_size,
+	  "not a valid size", "sizes: 4096, 512M, 1.5G, 2T, unlimited" },
+	{ "pinned", NULL, VGPU_RES_PINNED, vgpu_parse_size,
+	  "not a valid size", "sizes: 4096, 512M, 1.5G, 2T, unlimited" },
+	{ "contexts", "ctx", VGPU_RES_CONTEXTS, vgpu_parse_count,
+	  NULL, "a count or unlimited" },
+	{ "compute", NULL, VGPU_RES_COMPUTE, vgpu_parse_percent,
+	  NULL, "a percentage 1..100 or unlimited" },
+	{ NULL },
+};
+
+static const struct quota *find_quota(const char *kw)
 {
-	if (!strcmp(kw, "mem") || !strcmp(kw, "memory"))
-		return VGPU_RES_MEMORY;
-	if (!strcmp(kw, "pinned"))
-		return VGPU_RES_PINNED;
-	if (!strcmp(kw, "contexts") || !strcmp(kw, "ctx"))
-		return VGPU_RES_CONTEXTS;
-	if (!strcmp(kw, "compute"))
-		return VGPU_RES_COMPUTE;
-	return -1;
+	const struct quota *q;
+
+	for (q = quotas; q->word; q++)
+		if (matches(kw, q->word) || matches(kw, q->alias))
+			return q;
+	return NULL;
 }
 
-/* A bad value: one line naming the guest, the quota and the reason, exit 2. */
-#define value_err(fmt, ...) do {					\
-	errmsg(fmt, ##__VA_ARGS__);					\
-	return EXIT_USAGE;						\
-} while (0)
-
-static int parse_limit(int res, const char *kw, const char *val,
-		       struct vgpu_spec *spec, const char *obj)
-{
-	uint64_t v;
-	int err;
-
-	switch (res) {
-	case VGPU_RES_MEMORY:
-	case VGPU_RES_PINNED:
-		err = vgpu_parse_size(val, &v);
-		if (err)
-			value_err("%s: %s '%s': %s (sizes: 4096, 512M, 1.5G, 2T, unlimited)",
-				  obj, kw, val, err == VGPU_PARSE_BAD ?
-				  "not a valid size" : vgpu_parse_strerror(err));
-		break;
-	case VGPU_RES_CONTEXTS:
-		err = vgpu_parse_count(val, &v);
-		if (err)
-			value_err("%s: %s '%s': %s (a count or unlimited)",
-				  obj, kw, val, vgpu_parse_strerror(err));
-		break;
-	default:
-		err = vgpu_parse_percent(val, &v);
-		if (err)
-			value_err("%s: %s '%s': %s (a percentage 1..100 or unlimited)",
-				  obj, kw, val, vgpu_parse_strerror(err));
-		break;
-	}
-	spec->has_limit[res] = true;
-	spec->limit[res] = v;
-	return 0;
-}
-
-/* owner UID[:GID]; names resolve through passwd/group. */
-static int parse_owner(char *val, struct vgpu_spec *spec, const char *help)
+/*
+ * parse_owner - USER[:GROUP] or UID[:GID]. A user name or a uid with a
+ * passwd entry brings its primary group; a uid without one needs :GID
+ * (there is no group to take, and the kernel would give the caller's).
+ */
+static int parse_owner(const struct cmd *c, const char *what, char *val,
+		       struct vgpu_nl_req *req)
 {
 	char *colon = strchr(val, ':');
-	struct passwd *pw = NULL;
+	struct passwd *pw;
 
 	if (colon)
 		*colon++ = '\0';
 	if (!*val)
-		usage_err(help, "owner '%s': missing uid", val);
-	if (vgpu_parse_u32(val, &spec->uid) == 0) {
-		pw = getpwuid(spec->uid);
+		return usage_err(where(c), "%s: owner ':%s': missing user", what,
+				 colon ? colon : "");
+	if (vgpu_parse_u32(val, &req->uid) == 0) {
+		pw = getpwuid(req->uid);
 	} else {
 		pw = getpwnam(val);
 		if (!pw)
-			usage_err(help, "owner '%s': no such user", val);
-		spec->uid = pw->pw_uid;
+			return usage_err(where(c), "%s: owner '%s': no such user", what, val);
+		req->uid = pw->pw_uid;
 	}
-	spec->has_uid = true;
-	if (colon && *colon) {
-		if (vgpu_parse_u32(colon, &spec->gid)) {
-			struct group *gr = getgrnam(colon);
+	req->has_uid = true;
+	if (colon) {
+		struct group *gr;
 
-			if (!gr)
-				usage_err(help, "owner group '%s': no such group", colon);
-			spec->gid = gr->gr_gid;
+		if (!*colon)
+			return usage_err(where(c), "%s: owner '%s:': missing group", what, val);
+		req->has_gid = true;
+		if (vgpu_parse_u32(colon, &req->gid) == 0)
+			return 0;
+		gr = getgrnam(colon);
+		if (!gr)
+			return usage_err(where(c), "%s: owner group '%s': no such group",
+					 what, colon);
+		req->gid = gr->gr_gid;
+		return 0;
+	}
+	if (!pw)
+		return usage_err(where(c), "%s: owner '%s': uid has no passwd entry to take a group from: give owner %s:GID",
+				 what, val, val);
+	req->gid = pw->pw_gid;
+	req->has_gid = true;
+	return 0;
+}
+
+/* parse_quotas - "QUOTA VALUE" pairs (and owner when allowed). */
+static int parse_quotas(const struct cmd *c, int argc, char **argv,
+			struct target *t, bool allow_owner)
+{
+	const struct quota *q;
+	uint64_t v;
+	int i, err;
+
+	for (i = 0; i < argc; i += 2) {
+		const char *kw = argv[i], *val = argv[i + 1];
+
+		if (allow_owner && matches(kw, "owner")) {
+			if (i + 1 >= argc)
+				return usage_err(where(c), "%s: 'owner': missing value", t->what);
+			err = parse_owner(c, t->what, argv[i + 1], &t->req);
+			if (err)
+				return err;
+			continue;
 		}
-		spec->has_gid = true;
-	} else if (colon) {
-		usage_err(help, "owner '%s:': missing gid", val);
-	} else if (pw) {
-		spec->gid = pw->pw_gid;
-		spec->has_gid = true;
+		q = find_quota(kw);
+		if (!q)
+			return usage_err(where(c), "%s: unknown quota '%s' (mem, pinned, contexts, compute%s)",
+					 t->what, kw, allow_owner ? ", owner" : "");
+		if (i + 1 >= argc)
+			return usage_err(where(c), "%s: '%s': missing value", t->what, kw);
+		if (t->req.limits_set & (1U << q->res))
+			return usage_err(where(c), "%s: '%s' given twice", t->what, kw);
+		err = q->parse(val, &v);
+		if (err) {
+			errmsg("%s: %s '%s': %s (%s)", t->what, kw, val,
+			       err == VGPU_PARSE_BAD && q->bad ? q->bad :
+			       vgpu_parse_strerror(err), q->form);
+			return EXIT_USAGE;
+		}
+		vgpu_nl_req_limit(&t->req, q->res, v);
 	}
 	return 0;
 }
@@ -308,8 +408,7 @@ static char *fmt_ns(uint64_t ns, char *buf, size_t len)
 }
 
 /* A resource value for people: sizes, counts, time or percent. */
-static char *fmt_res(uint32_t res, uint64_t v, int is_limit, char *buf,
-		     size_t len)
+static char *fmt_res(int res, uint64_t v, bool is_limit, char *buf, size_t len)
 {
 	switch (res) {
 	case VGPU_RES_MEMORY:
@@ -326,6 +425,48 @@ static char *fmt_res(uint32_t res, uint64_t v, int is_limit, char *buf,
 	default:
 		return vgpu_format_count(v, buf, len);
 	}
+}
+
+static void json_limit(struct json *j, const char *key, uint64_t v)
+{
+	if (v == VGPU_LIMIT_UNLIMITED)
+		json_null(j, key);
+	else
+		json_u64(j, key, v);
+}
+
+static void json_guest(struct json *j, const struct vgpu_nl_guest *g)
+{
+	char rb[32];
+	int res;
+
+	json_object_open(j, NULL);
+	json_u64(j, "id", g->id);
+	json_str(j, "name", g->name);
+	if (g->has_uid)
+		json_u64(j, "uid", g->uid);
+	if (g->has_gid)
+		json_u64(j, "gid", g->gid);
+	if (g->has_sessions)
+		json_u64(j, "sessions", g->sessions);
+	json_object_open(j, "resources");
+	for (res = 0; res < VGPU_RES_NR; res++) {
+		const struct vgpu_nl_res *r = &g->res[res];
+
+		if (!r->present)
+			continue;
+		json_object_open(j, vgpu_nl_res_name(res, rb, sizeof(rb)));
+		if (r->has_usage) {
+			json_u64(j, "current", r->current);
+			json_u64(j, "peak", r->peak);
+		}
+		json_limit(j, "limit", r->limit);
+		if (r->has_usage)
+			json_u64(j, "limit_hits", r->limit_hits);
+		json_object_close(j);
+	}
+	json_object_close(j);
+	json_object_close(j);
 }
 
 #define NCOL 9
@@ -357,7 +498,7 @@ static int table_add(struct table *t, const char *const *cols)
 static void table_print(struct table *t)
 {
 	/* left: id name owner resource; right: the numbers */
-	static const int right[NCOL] = { 0, 0, 0, 1, 0, 1, 1, 1, 1 };
+	static const bool right[NCOL] = { 0, 0, 0, 1, 0, 1, 1, 1, 1 };
 	int w[NCOL] = { 0 }, i;
 	size_t r;
 
@@ -368,18 +509,10 @@ static void table_print(struct table *t)
 			if (l > w[i])
 				w[i] = l;
 		}
-	for (r = 0; r < t->n; r++) {
-		for (i = 0; i < NCOL; i++) {
-			const char *sep = i == NCOL - 1 ? "\n" : "  ";
-
-			if (i == NCOL - 1 && !right[i])
-				printf("%s%s", t->cell[r][i], sep);
-			else if (right[i])
-				printf("%*s%s", w[i], t->cell[r][i], sep);
-			else
-				printf("%-*s%s", w[i], t->cell[r][i], sep);
-		}
-	}
+	for (r = 0; r < t->n; r++)
+		for (i = 0; i < NCOL; i++)
+			printf(right[i] ? "%*s%s" : "%-*s%s", w[i],
+			       t->cell[r][i], i == NCOL - 1 ? "\n" : "  ");
 	free(t->cell);
 }
 
@@ -388,11 +521,11 @@ static const char *const table_head[NCOL] = {
 	"LIMIT", "HITS",
 };
 
-static int table_guest(struct table *t, const struct vgpu_guest *g)
+static int table_guest(struct table *t, const struct vgpu_nl_guest *g)
 {
-	char id[16], owner[32], sess[16], b[4][40];
+	char id[16], owner[32], sess[16], rb[32], b[4][40];
 	const char *cols[NCOL];
-	int res, first = 1;
+	int res;
 
 	snprintf(id, sizeof(id), "%u", g->id);
 	if (g->has_uid && g->has_gid)
@@ -406,19 +539,19 @@ static int table_guest(struct table *t, const struct vgpu_guest *g)
 	else
 		snprintf(sess, sizeof(sess), "-");
 	for (res = 0; res < VGPU_RES_NR; res++) {
-		const struct vgpu_res *r = &g->res[res];
+		const struct vgpu_nl_res *r = &g->res[res];
 
 		memset(cols, 0, sizeof(cols));
-		if (first) {
+		if (res == 0) {
 			cols[0] = id;
 			cols[1] = g->name;
 			cols[2] = owner;
 			cols[3] = sess;
 		}
-		cols[4] = vgpu_res_names[res];
+		cols[4] = vgpu_nl_res_name(res, rb, sizeof(rb));
 		if (r->present && r->has_usage) {
-			cols[5] = fmt_res(res, r->current, 0, b[0], sizeof(b[0]));
-			cols[6] = fmt_res(res, r->peak, 0, b[1], sizeof(b[1]));
+			cols[5] = fmt_res(res, r->current, false, b[0], sizeof(b[0]));
+			cols[6] = fmt_res(res, r->peak, false, b[1], sizeof(b[1]));
 			snprintf(b[3], sizeof(b[3]), "%llu",
 				 (unsigned long long)r->limit_hits);
 			cols[8] = b[3];
@@ -426,435 +559,238 @@ static int table_guest(struct table *t, const struct vgpu_guest *g)
 			cols[5] = cols[6] = cols[8] = "-";
 		}
 		cols[7] = r->present || r->limit != VGPU_LIMIT_UNLIMITED ?
-			fmt_res(res, r->limit, 1, b[2], sizeof(b[2])) : "-";
+			fmt_res(res, r->limit, true, b[2], sizeof(b[2])) : "-";
 		if (table_add(t, cols))
 			return -ENOMEM;
-		first = 0;
 	}
 	return 0;
 }
 
-static void json_u64_or_null(const char *key, uint64_t v, int unlimited_null)
+/* print_guests - the table (text) or a JSON array (or one object). */
+static int print_guests(const struct vgpu_nl_guest *g, size_t n, bool one)
 {
-	if (unlimited_null && v == VGPU_LIMIT_UNLIMITED)
-		printf("\"%s\":null", key);
-	else
-		printf("\"%s\":%llu", key, (unsigned long long)v);
-}
+	struct table t = { 0 };
+	struct json j;
+	size_t i;
+	int err = 0;
 
-static void json_guest(const struct vgpu_guest *g)
-{
-	int res, first = 1;
-
-	printf("{\"id\":%u,\"name\":", g->id);
-	json_string(stdout, g->name);
-	if (g->has_uid)
-		printf(",\"uid\":%u", g->uid);
-	if (g->has_gid)
-		printf(",\"gid\":%u", g->gid);
-	if (g->has_sessions)
-		printf(",\"sessions\":%u", g->sessions);
-	printf(",\"resources\":{");
-	for (res = 0; res < VGPU_RES_NR; res++) {
-		const struct vgpu_res *r = &g->res[res];
-
-		if (!r->present)
-			continue;
-		printf("%s\"%s\":{", first ? "" : ",", vgpu_res_names[res]);
-		first = 0;
-		if (r->has_usage) {
-			printf("\"current\":%llu,\"peak\":%llu,",
-			       (unsigned long long)r->current,
-			       (unsigned long long)r->peak);
-		}
-		json_u64_or_null("limit", r->limit, 1);
-		if (r->has_usage)
-			printf(",\"limit_hits\":%llu",
-			       (unsigned long long)r->limit_hits);
-		printf("}");
+	if (json) {
+		json_start(&j, stdout);
+		if (!one)
+			json_array_open(&j, NULL);
+		for (i = 0; i < n; i++)
+			json_guest(&j, &g[i]);
+		if (!one)
+			json_array_close(&j);
+		json_end(&j);
+		return 0;
 	}
-	printf("}}");
+	if (!n)
+		return 0;
+	err = table_add(&t, table_head);
+	for (i = 0; i < n && !err; i++)
+		err = table_guest(&t, &g[i]);
+	if (err) {
+		free(t.cell);
+		errmsg("out of memory");
+		return EXIT_KERNEL;
+	}
+	table_print(&t);
+	return 0;
 }
 
 /* ---- guest commands --------------------------------------------------- */
 
-static const char help_guest_add[] =
-"Usage: vgpuctl [-j] guest add NAME [owner UID[:GID]] [mem SIZE] [pinned SIZE]\n"
-"                              [contexts N] [compute PCT]\n"
-"Create a guest. NAME: 1-31 of A-Z a-z 0-9 _ . - (not all digits).\n"
-"owner: who may attach (default: the caller; a user name sets its group too).\n"
-"SIZE: bytes with optional binary unit K, M, G, T (4096, 512M, 1.5G) or unlimited.\n"
-"N: a count or unlimited. PCT: compute share 1..100 (percent) or unlimited.\n"
-"Quotas left out are unlimited. With -j, prints the new guest as JSON.\n";
-
-static const char help_guest_del[] =
-"Usage: vgpuctl guest del GUEST\n"
-"Destroy a guest. Fails while sessions are attached.\n"
-"GUEST: id N, name NAME, or one word: an id when all digits, else a name.\n";
-
-static const char help_guest_list[] =
-"Usage: vgpuctl [-j] guest list\n"
-"List all guests with current, peak, limit and limit hits of every resource.\n"
-"-j: a JSON array of guest objects (sizes in bytes, compute usage in ns,\n"
-"    compute limit in percent, an unlimited limit is null).\n";
-
-static const char help_guest_show[] =
-"Usage: vgpuctl [-j] guest show GUEST   (id N | name NAME | N | NAME)\n"
-"Show one guest (the table of 'guest list', or one JSON object with -j).\n";
-
-static const char help_guest_set[] =
-"Usage: vgpuctl guest set GUEST QUOTA VALUE [QUOTA VALUE]...   (GUEST: id N | name NAME | N | NAME)\n"
-"QUOTA: mem SIZE | pinned SIZE | contexts N | compute PCT (each may be unlimited).\n"
-"Lowering a limit below current usage blocks new charges; nothing is taken away.\n";
-
-static const char help_guest[] =
-"Usage: vgpuctl [-j] guest { add | del | list | show | set } ...\n"
-"  guest add NAME [owner UID[:GID]] [mem SIZE] [pinned SIZE] [contexts N] [compute PCT]\n"
-"  guest del GUEST\n"
-"  guest list\n"
-"  guest show GUEST\n"
-"  guest set GUEST QUOTA VALUE [QUOTA VALUE]...\n"
-"GUEST: id N | name NAME | N (an id) | NAME\n"
-"Run 'vgpuctl guest COMMAND -h' for details.\n";
-
-/*
- * Parse "KEYWORD VALUE" pairs (owner only for add): 0, -1 when help was
- * asked for, EXIT_USAGE after printing the error.
- */
-static int parse_spec(int argc, char **argv, struct vgpu_spec *spec,
-		      int allow_owner, const char *help, const char *obj)
+static int do_guest_add(const struct cmd *c, int argc, char **argv)
 {
-	int i, res, err;
-
-	for (i = 0; i < argc; i++) {
-		if (is_help(argv[i]))
-			return -1;
-		if (i + 1 >= argc)
-			usage_err(help, "'%s': missing value", argv[i]);
-		if (allow_owner && !strcmp(argv[i], "owner")) {
-			err = parse_owner(argv[i + 1], spec, help);
-			if (err)
-				return err;
-		} else {
-			res = keyword_res(argv[i]);
-			if (res < 0)
-				usage_err(help, "unknown quota '%s' (mem, pinned, contexts, compute%s)",
-					  argv[i], allow_owner ? ", owner" : "");
-			err = parse_limit(res, argv[i], argv[i + 1], spec, obj);
-			if (err)
-				return err;
-		}
-		i++;
-	}
-	return 0;
-}
-
-static int cmd_guest_add(int argc, char **argv)
-{
-	struct vgpu_spec spec = { 0 };
-	struct vgpu_guest g;
-	char obj[64];
-	struct vnl v;
-	bool has_reply;
+	struct vgpu_nl_guest g;
+	struct target t;
+	struct vgpu_nl nl;
 	int err;
 
 	if (argc < 1)
-		usage_err("guest add ", "guest add: missing NAME");
-	if (is_help(argv[0])) {
-		fputs(help_guest_add, stdout);
-		return 0;
-	}
-	err = check_name(argv[0], "guest add ");
+		return usage_err(where(c), "guest add: missing NAME");
+	err = target_name(c, argv[0], &t);
+	if (!err)
+		err = check_name(c, argv[0]);
+	if (!err)
+		err = parse_quotas(c, argc - 1, argv + 1, &t, true);
 	if (err)
 		return err;
-	spec.name = argv[0];
-	snprintf(obj, sizeof(obj), "guest '%s'", spec.name);
-	err = parse_spec(argc - 1, argv + 1, &spec, 1, "guest add ", obj);
-	if (err == -1) {
-		fputs(help_guest_add, stdout);
-		return 0;
-	}
+	err = open_nl(&nl, false);
 	if (err)
 		return err;
-	err = open_nl(&v);
-	if (err)
-		return err;
-	err = vnl_guest_new(&v, &spec, &g, &has_reply);
+	err = vgpu_nl_guest_new(&nl, &t.req, &g);
+	if (!err && json && !g.has_id)	/* an older module: no reply */
+		err = vgpu_nl_guest_get(&nl, &t.req, &g);
 	if (err) {
-		err = kernel_err(&v, obj, err, VGPU_NL_CMD_GUEST_NEW);
-		vnl_close(&v);
-		return err;
+		err = kernel_err(&nl, t.what, err, VGPU_NL_CMD_GUEST_NEW);
+	} else if (json) {
+		err = print_guests(&g, 1, true);
 	}
-	if (json) {
-		if (!has_reply) {
-			struct vgpu_sel sel = { .name = spec.name };
-
-			has_reply = vnl_guest_get(&v, &sel, &g) == 0;
-		}
-		if (has_reply) {
-			json_guest(&g);
-			putchar('\n');
-		}
-	}
-	vnl_close(&v);
-	return 0;
+	vgpu_nl_close(&nl);
+	return err;
 }
 
-static int cmd_guest_del(int argc, char **argv)
+/* with_target - the GUEST argument of del and show: 0 or an exit code. */
+static int with_target(const struct cmd *c, int argc, char **argv,
+		       struct target *t)
 {
-	struct vgpu_sel sel;
-	char obj[64];
-	struct vnl v;
 	int err, n;
 
 	if (argc < 1)
-		usage_err("guest del ", "guest del: missing NAME or ID");
-	if (is_help(argv[0])) {
-		fputs(help_guest_del, stdout);
-		return 0;
-	}
-	err = parse_sel(argc, argv, &sel, &n, "guest del ");
+		return usage_err(where(c), "guest %s: missing GUEST (id N, name NAME, N or NAME)",
+				 c->name);
+	err = parse_target(c, argc, argv, t, &n);
+	if (!err && argc > n)
+		err = usage_err(where(c), "%s: unexpected argument '%s'",
+				t->what, argv[n]);
+	return err;
+}
+
+static int do_guest_del(const struct cmd *c, int argc, char **argv)
+{
+	struct target t;
+	struct vgpu_nl nl;
+	int err;
+
+	err = with_target(c, argc, argv, &t);
+	if (!err)
+		err = open_nl(&nl, false);
 	if (err)
 		return err;
-	if (argc > n)
-		usage_err("guest del ", "guest del: unexpected argument '%s'", argv[n]);
-	err = open_nl(&v);
+	err = vgpu_nl_guest_del(&nl, &t.req);
 	if (err)
-		return err;
-	err = vnl_guest_del(&v, &sel);
-	if (err)
-		err = kernel_err(&v, sel_str(&sel, obj, sizeof(obj)), err,
-				 VGPU_NL_CMD_GUEST_DEL);
-	vnl_close(&v);
+		err = kernel_err(&nl, t.what, err, VGPU_NL_CMD_GUEST_DEL);
+	vgpu_nl_close(&nl);
 	return err;
 }
 
 static int cmp_guest(const void *a, const void *b)
 {
-	const struct vgpu_guest *x = a, *y = b;
+	const struct vgpu_nl_guest *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int cmd_guest_list(int argc, char **argv)
+static int do_guest_list(const struct cmd *c, int argc, char **argv)
 {
-	struct vgpu_guest *g = NULL;
-	struct table t = { 0 };
-	struct vnl v;
-	size_t n = 0, i;
+	struct vgpu_nl_guest *g;
+	struct vgpu_nl nl;
+	size_t n;
 	int err;
 
-	if (argc >= 1 && is_help(argv[0])) {
-		fputs(help_guest_list, stdout);
-		return 0;
-	}
 	if (argc > 0)
-		usage_err("guest list ", "guest list: unexpected argument '%s'", argv[0]);
-	err = open_nl(&v);
+		return usage_err(where(c), "guest list: unexpected argument '%s'", argv[0]);
+	err = open_nl(&nl, false);
 	if (err)
 		return err;
-	err = vnl_guest_dump(&v, &g, &n);
+	err = vgpu_nl_guest_dump(&nl, &g, &n);
 	if (err) {
-		err = kernel_err(&v, "guest list", err, VGPU_NL_CMD_GUEST_GET);
-		vnl_close(&v);
+		err = kernel_err(&nl, "guest list", err, VGPU_NL_CMD_GUEST_GET);
+		vgpu_nl_close(&nl);
 		return err;
 	}
-	vnl_close(&v);
+	vgpu_nl_close(&nl);
 	qsort(g, n, sizeof(*g), cmp_guest);
-	if (json) {
-		putchar('[');
-		for (i = 0; i < n; i++) {
-			if (i)
-				putchar(',');
-			json_guest(&g[i]);
-		}
-		puts("]");
-	} else if (n) {
-		table_add(&t, table_head);
-		for (i = 0; i < n; i++)
-			table_guest(&t, &g[i]);
-		table_print(&t);
-	}
+	err = print_guests(g, n, false);
 	free(g);
-	return 0;
-}
-
-static int cmd_guest_show(int argc, char **argv)
-{
-	struct table t = { 0 };
-	struct vgpu_guest g;
-	struct vgpu_sel sel;
-	char obj[64];
-	struct vnl v;
-	int err, n;
-
-	if (argc < 1)
-		usage_err("guest show ", "guest show: missing NAME or ID");
-	if (is_help(argv[0])) {
-		fputs(help_guest_show, stdout);
-		return 0;
-	}
-	err = parse_sel(argc, argv, &sel, &n, "guest show ");
-	if (err)
-		return err;
-	if (argc > n)
-		usage_err("guest show ", "guest show: unexpected argument '%s'", argv[n]);
-	err = open_nl(&v);
-	if (err)
-		return err;
-	err = vnl_guest_get(&v, &sel, &g);
-	if (err) {
-		err = kernel_err(&v, sel_str(&sel, obj, sizeof(obj)), err,
-				 VGPU_NL_CMD_GUEST_GET);
-		vnl_close(&v);
-		return err;
-	}
-	vnl_close(&v);
-	if (json) {
-		json_guest(&g);
-		putchar('\n');
-	} else {
-		table_add(&t, table_head);
-		table_guest(&t, &g);
-		table_print(&t);
-	}
-	return 0;
-}
-
-static int cmd_guest_set(int argc, char **argv)
-{
-	struct vgpu_spec spec = { 0 };
-	struct vgpu_sel sel;
-	char obj[64];
-	struct vnl v;
-	int err, n;
-
-	if (argc < 1)
-		usage_err("guest set ", "guest set: missing NAME or ID");
-	if (is_help(argv[0])) {
-		fputs(help_guest_set, stdout);
-		return 0;
-	}
-	err = parse_sel(argc, argv, &sel, &n, "guest set ");
-	if (err)
-		return err;
-	err = parse_spec(argc - n, argv + n, &spec, 0, "guest set ",
-			 sel_str(&sel, obj, sizeof(obj)));
-	if (err == -1) {
-		fputs(help_guest_set, stdout);
-		return 0;
-	}
-	if (err)
-		return err;
-	if (argc - n == 0)
-		usage_err("guest set ", "%s: nothing to set",
-			  sel_str(&sel, obj, sizeof(obj)));
-	err = open_nl(&v);
-	if (err)
-		return err;
-	err = vnl_guest_set(&v, &sel, &spec);
-	if (err)
-		err = kernel_err(&v, sel_str(&sel, obj, sizeof(obj)), err,
-				 VGPU_NL_CMD_GUEST_SET);
-	vnl_close(&v);
 	return err;
 }
 
-static int cmd_guest(int argc, char **argv)
+static int do_guest_show(const struct cmd *c, int argc, char **argv)
 {
-	const char *c;
+	struct vgpu_nl_guest g;
+	struct target t;
+	struct vgpu_nl nl;
+	int err;
 
-	if (argc < 1) {
-		fputs(help_guest, stderr);
-		return EXIT_USAGE;
-	}
-	c = argv[0];
-	if (is_help(c)) {
-		fputs(help_guest, stdout);
-		return 0;
-	}
-	if (!strcmp(c, "add") || !strcmp(c, "new"))
-		return cmd_guest_add(argc - 1, argv + 1);
-	if (!strcmp(c, "del") || !strcmp(c, "delete"))
-		return cmd_guest_del(argc - 1, argv + 1);
-	if (!strcmp(c, "list") || !strcmp(c, "ls"))
-		return cmd_guest_list(argc - 1, argv + 1);
-	if (!strcmp(c, "show"))
-		return cmd_guest_show(argc - 1, argv + 1);
-	if (!strcmp(c, "set"))
-		return cmd_guest_set(argc - 1, argv + 1);
-	usage_err("guest ", "guest: unknown command '%s'", c);
+	err = with_target(c, argc, argv, &t);
+	if (!err)
+		err = open_nl(&nl, false);
+	if (err)
+		return err;
+	err = vgpu_nl_guest_get(&nl, &t.req, &g);
+	if (err)
+		err = kernel_err(&nl, t.what, err, VGPU_NL_CMD_GUEST_GET);
+	else
+		err = print_guests(&g, 1, true);
+	vgpu_nl_close(&nl);
+	return err;
+}
+
+static int do_guest_set(const struct cmd *c, int argc, char **argv)
+{
+	struct target t;
+	struct vgpu_nl nl;
+	int err, n;
+
+	if (argc < 1)
+		return usage_err(where(c), "guest set: missing GUEST (id N, name NAME, N or NAME)");
+	err = parse_target(c, argc, argv, &t, &n);
+	if (!err)
+		err = parse_quotas(c, argc - n, argv + n, &t, false);
+	if (err)
+		return err;
+	if (!t.req.limits_set)
+		return usage_err(where(c), "%s: nothing to set", t.what);
+	err = open_nl(&nl, false);
+	if (err)
+		return err;
+	err = vgpu_nl_guest_set(&nl, &t.req);
+	if (err)
+		err = kernel_err(&nl, t.what, err, VGPU_NL_CMD_GUEST_SET);
+	vgpu_nl_close(&nl);
+	return err;
 }
 
 /* ---- stats ------------------------------------------------------------ */
 
-static const char help_stats[] =
-"Usage: vgpuctl [-j] stats\n"
-"Module-wide statistics: guests, open sessions, limit hits since load, events sent.\n";
-
-static int cmd_stats(int argc, char **argv)
+static void stat(struct json *j, bool has, const char *key,
+		 const char *label, uint64_t v)
 {
-	struct vgpu_stats s;
-	struct vnl v;
+	if (!has)
+		return;
+	if (json)
+		json_u64(j, key, v);
+	else
+		printf("%-11s %llu\n", label, (unsigned long long)v);
+}
+
+static int do_stats(const struct cmd *c, int argc, char **argv)
+{
+	struct vgpu_nl_stats s;
+	struct vgpu_nl nl;
+	struct json j;
 	int err;
 
-	if (argc >= 1 && is_help(argv[0])) {
-		fputs(help_stats, stdout);
-		return 0;
-	}
 	if (argc > 0)
-		usage_err("stats ", "stats: unexpected argument '%s'", argv[0]);
-	err = open_nl(&v);
+		return usage_err(where(c), "stats: unexpected argument '%s'", argv[0]);
+	err = open_nl(&nl, false);
 	if (err)
 		return err;
-	err = vnl_stats(&v, &s);
+	err = vgpu_nl_stats_get(&nl, &s);
 	if (err) {
-		err = kernel_err(&v, "stats", err, VGPU_NL_CMD_STATS_GET);
-		vnl_close(&v);
+		err = kernel_err(&nl, "stats", err, VGPU_NL_CMD_STATS_GET);
+		vgpu_nl_close(&nl);
 		return err;
 	}
-	vnl_close(&v);
+	vgpu_nl_close(&nl);
+	json_start(&j, stdout);
+	if (json)
+		json_object_open(&j, NULL);
+	stat(&j, s.has_guests, "guests", "guests", s.guests);
+	stat(&j, s.has_sessions, "sessions", "sessions", s.sessions);
+	stat(&j, s.has_limit_hits, "limit_hits", "limit-hits", s.limit_hits);
+	stat(&j, s.has_events, "events", "events", s.events);
 	if (json) {
-		const char *sep = "";
-
-		putchar('{');
-		if (s.has_guests) {
-			printf("\"guests\":%u", s.guests);
-			sep = ",";
-		}
-		if (s.has_sessions) {
-			printf("%s\"sessions\":%u", sep, s.sessions);
-			sep = ",";
-		}
-		if (s.has_limit_hits) {
-			printf("%s\"limit_hits\":%llu", sep,
-			       (unsigned long long)s.limit_hits);
-			sep = ",";
-		}
-		if (s.has_events)
-			printf("%s\"events\":%llu", sep,
-			       (unsigned long long)s.events);
-		puts("}");
-	} else {
-		if (s.has_guests)
-			printf("guests      %u\n", s.guests);
-		if (s.has_sessions)
-			printf("sessions    %u\n", s.sessions);
-		if (s.has_limit_hits)
-			printf("limit-hits  %llu\n", (unsigned long long)s.limit_hits);
-		if (s.has_events)
-			printf("events      %llu\n", (unsigned long long)s.events);
+		json_object_close(&j);
+		json_end(&j);
 	}
 	return 0;
 }
 
 /* ---- monitor ---------------------------------------------------------- */
-
-static const char help_monitor[] =
-"Usage: vgpuctl [-j] monitor\n"
-"Print events of the \"events\" multicast group as they arrive, one per line,\n"
-"until interrupted (SIGINT, SIGTERM): guest-created, guest-destroyed, limit-hit.\n"
-"-j: one JSON object per line.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -864,178 +800,214 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static const char *event_name(uint8_t cmd)
+static void json_event(const struct vgpu_nl_event *ev, const char *name)
 {
-	switch (cmd) {
-	case VGPU_NL_CMD_GUEST_CREATED_NTF:
-		return "guest-created";
-	case VGPU_NL_CMD_GUEST_DESTROYED_NTF:
-		return "guest-destroyed";
-	case VGPU_NL_CMD_LIMIT_HIT_NTF:
-		return "limit-hit";
-	default:
-		return NULL;
+	const struct vgpu_nl_guest *g = &ev->guest;
+	char rb[32];
+	struct json j;
+	int res;
+
+	json_start(&j, stdout);
+	json_object_open(&j, NULL);
+	json_str(&j, "event", name);
+	if (g->has_id)
+		json_u64(&j, "id", g->id);
+	if (g->has_name)
+		json_str(&j, "name", g->name);
+	if (g->has_uid)
+		json_u64(&j, "uid", g->uid);
+	if (g->has_gid)
+		json_u64(&j, "gid", g->gid);
+	if (ev->has_resource)
+		json_str(&j, "resource", vgpu_nl_res_name(ev->resource, rb, sizeof(rb)));
+	if (ev->has_current)
+		json_u64(&j, "current", ev->current);
+	if (ev->has_requested)
+		json_u64(&j, "requested", ev->requested);
+	if (ev->has_limit)
+		json_limit(&j, "limit", ev->limit);
+	if (ev->has_device)
+		json_u64(&j, "device", ev->device);
+	if (ev->has_wait)
+		json_u64(&j, "wait", ev->wait);
+	if (ev->cmd == VGPU_NL_CMD_GUEST_CREATED_NTF) {
+		json_object_open(&j, "limits");
+		for (res = 0; res < VGPU_RES_NR; res++)
+			json_limit(&j, vgpu_nl_res_name(res, rb, sizeof(rb)),
+				   g->res[res].limit);
+		json_object_close(&j);
 	}
+	json_object_close(&j);
+	json_end(&j);
 }
 
-static void print_event(const struct vgpu_event *ev, void *arg)
+static void text_event(const struct vgpu_nl_event *ev, const char *name)
 {
-	const char *name = event_name(ev->cmd);
-	char unk[32], rb[32], b[40];
-	int res;
+	const struct vgpu_nl_guest *g = &ev->guest;
+	int res = ev->has_resource ? (int)ev->resource : -1;
+	const struct quota *q;
+	char rb[32], b[40];
+
+	printf("%s", name);
+	if (g->has_id)
+		printf(" id %u", g->id);
+	if (g->has_name)
+		printf(" name %s", g->name);
+	if (g->has_uid)
+		printf(" owner %u:%u", g->uid, g->gid);
+	if (ev->has_resource)
+		printf(" resource %s", vgpu_nl_res_name(ev->resource, rb, sizeof(rb)));
+	if (ev->has_current)
+		printf(" current %s", fmt_res(res, ev->current, false, b, sizeof(b)));
+	if (ev->has_requested)
+		printf(" requested %s", fmt_res(res, ev->requested, false, b, sizeof(b)));
+	if (ev->has_limit)
+		printf(" limit %s", fmt_res(res, ev->limit, true, b, sizeof(b)));
+	if (ev->has_device)
+		printf(" device %u", ev->device);
+	if (ev->has_wait)
+		printf(" wait %s", fmt_ns(ev->wait, b, sizeof(b)));
+	if (ev->cmd == VGPU_NL_CMD_GUEST_CREATED_NTF)
+		for (q = quotas; q->word; q++)
+			printf(" %s %s", q->word,
+			       fmt_res(q->res, g->res[q->res].limit, true, b, sizeof(b)));
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void print_event(const struct vgpu_nl_event *ev, void *arg)
+{
+	const char *name = vgpu_nl_event_name(ev->cmd);
+	char unk[32];
 
 	(void)arg;
 	if (!name) {
 		snprintf(unk, sizeof(unk), "event-%u", ev->cmd);
 		name = unk;
 	}
-	if (json) {
-		printf("{\"event\":\"%s\"", name);
-		if (ev->has_id)
-			printf(",\"id\":%u", ev->g.id);
-		if (ev->has_name) {
-			printf(",\"name\":");
-			json_string(stdout, ev->g.name);
-		}
-		if (ev->g.has_uid)
-			printf(",\"uid\":%u", ev->g.uid);
-		if (ev->g.has_gid)
-			printf(",\"gid\":%u", ev->g.gid);
-		if (ev->has_resource) {
-			printf(",\"resource\":");
-			json_string(stdout, vgpu_res_name(ev->resource, rb,
-							  sizeof(rb)));
-		}
-		if (ev->has_current)
-			printf(",\"current\":%llu", (unsigned long long)ev->current);
-		if (ev->has_requested)
-			printf(",\"requested\":%llu",
-			       (unsigned long long)ev->requested);
-		if (ev->has_limit) {
-			putchar(',');
-			json_u64_or_null("limit", ev->limit, 1);
-		}
-		if (ev->cmd == VGPU_NL_CMD_GUEST_CREATED_NTF) {
-			printf(",\"limits\":{");
-			for (res = 0; res < VGPU_RES_NR; res++) {
-				if (res)
-					putchar(',');
-				json_u64_or_null(vgpu_res_names[res],
-						 ev->g.res[res].limit, 1);
-			}
-			putchar('}');
-		}
-		puts("}");
-	} else {
-		printf("%s", name);
-		if (ev->has_id)
-			printf(" id %u", ev->g.id);
-		if (ev->has_name)
-			printf(" name %s", ev->g.name);
-		if (ev->g.has_uid)
-			printf(" owner %u:%u", ev->g.uid, ev->g.gid);
-		if (ev->has_resource) {
-			res = (int)ev->resource;
-			printf(" resource %s", vgpu_res_name(ev->resource, rb,
-							     sizeof(rb)));
-		} else {
-			res = -1;
-		}
-		if (ev->has_current)
-			printf(" current %s", fmt_res(res, ev->current, 0, b, sizeof(b)));
-		if (ev->has_requested)
-			printf(" requested %s",
-			       fmt_res(res, ev->requested, 0, b, sizeof(b)));
-		if (ev->has_limit)
-			printf(" limit %s", fmt_res(res, ev->limit, 1, b, sizeof(b)));
-		if (ev->cmd == VGPU_NL_CMD_GUEST_CREATED_NTF) {
-			for (res = 0; res < VGPU_RES_NR; res++)
-				printf(" %s %s", res_keywords[res],
-				       fmt_res(res, ev->g.res[res].limit, 1, b,
-					       sizeof(b)));
-		}
-		putchar('\n');
-	}
-	fflush(stdout);
+	if (json)
+		json_event(ev, name);
+	else
+		text_event(ev, name);
 }
 
-static int cmd_monitor(int argc, char **argv)
+static int do_monitor(const struct cmd *c, int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct pollfd pfd;
-	struct vnl v;
+	struct vgpu_nl nl;
 	int err;
 
-	if (argc >= 1 && is_help(argv[0])) {
-		fputs(help_monitor, stdout);
-		return 0;
-	}
 	if (argc > 0)
-		usage_err("monitor ", "monitor: unexpected argument '%s'", argv[0]);
-	err = vnl_events_open(&v);
-	if (err == -ENOENT) {
-		errmsg("vgpu module not loaded");
-		return EXIT_KERNEL;
-	}
-	if (err) {
-		errmsg("monitor: cannot subscribe to events: %s",
-		       errno_reason(-err, 0));
-		return EXIT_KERNEL;
-	}
+		return usage_err(where(c), "monitor: unexpected argument '%s'", argv[0]);
+	err = open_nl(&nl, true);
+	if (err)
+		return err;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	pfd.fd = vnl_events_fd(&v);
+	pfd.fd = vgpu_nl_events_fd(&nl);
 	pfd.events = POLLIN;
 	while (!stop) {
-		int r = poll(&pfd, 1, -1);
-
-		if (r < 0) {
+		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			errmsg("monitor: poll: %s", strerror(errno));
-			vnl_close(&v);
-			return EXIT_KERNEL;
+			break;
 		}
-		for (;;) {
-			err = vnl_events_read(&v, print_event, NULL);
-			if (err == -ENOBUFS) {
+		do {
+			err = vgpu_nl_events_read(&nl, print_event, NULL);
+			if (err == -ENOBUFS)
 				errmsg("monitor: events lost (receive buffer overrun)");
-				continue;
-			}
-			if (err)
-				break;
-		}
+		} while (!err || err == -ENOBUFS);
 		if (err != -EAGAIN && err != -EINTR) {
 			errmsg("monitor: %s", strerror(-err));
-			vnl_close(&v);
-			return EXIT_KERNEL;
+			break;
 		}
 	}
-	vnl_close(&v);
-	return 0;
+	vgpu_nl_close(&nl);
+	return stop ? 0 : EXIT_KERNEL;
 }
 
-/* ---- main ------------------------------------------------------------- */
+/* ---- the table and main ----------------------------------------------- */
 
-static const char help_main[] =
-"Usage: vgpuctl [OPTIONS] OBJECT { COMMAND | help }\n"
-"OBJECT and COMMAND:\n"
-"  guest add NAME [owner UID[:GID]] [mem SIZE] [pinned SIZE] [contexts N] [compute PCT]\n"
-"  guest del GUEST\n"
-"  guest list\n"
-"  guest show GUEST\n"
-"  guest set GUEST QUOTA VALUE [QUOTA VALUE]...\n"
-"GUEST: id N | name NAME | N (an id) | NAME\n"
-"  monitor\n"
-"  stats\n"
-"OPTIONS:\n"
-"  -j, --json     JSON output (guest list/show/add, stats, monitor)\n"
-"  -h, --help     this help; 'vgpuctl OBJECT [COMMAND] -h' for more\n"
-"  -V, --version  print the version\n"
-"Exit status: 0 success, 1 refused by the kernel or no such object\n"
-"(or the vgpu module is not loaded), 2 usage error.\n";
+static const struct cmd cmds[] = {
+	{ "guest", "add", "new", do_guest_add,
+	  "NAME [owner USER[:GROUP]] [QUOTA VALUE]...",
+	  "Create a guest. NAME: 1-31 of A-Z a-z 0-9 _ . - (not all digits).\n"
+	  "owner: who may attach: a user name or a uid with a passwd entry (its\n"
+	  "primary group comes along), or UID:GID; default: the caller.\n"
+	  "Quotas left out are unlimited. With -j, prints the new guest as JSON.\n" },
+	{ "guest", "del", "delete", do_guest_del, "GUEST",
+	  "Destroy a guest. Fails while sessions are attached.\n"
+	  "GUEST: id N, name NAME, or one word: an id when all digits, else a name.\n" },
+	{ "guest", "list", "ls", do_guest_list, "",
+	  "List all guests with current, peak, limit and limit hits of every resource\n"
+	  "('vgpuctl guest' alone does the same). -j: a JSON array of guests (sizes in\n"
+	  "bytes, compute use in ns, compute limit in percent, no limit is null).\n" },
+	{ "guest", "show", NULL, do_guest_show, "GUEST",
+	  "Show one guest (the table of 'guest list', or one JSON object with -j).\n"
+	  "GUEST: id N, name NAME, or one word: an id when all digits, else a name.\n" },
+	{ "guest", "set", NULL, do_guest_set, "GUEST QUOTA VALUE [QUOTA VALUE]...",
+	  "Change limits. GUEST: id N, name NAME, N (an id) or NAME.\nLowering a limit below current usage blocks new charges;\n"
+	  "nothing is taken away.\n" },
+	{ "monitor", NULL, NULL, do_monitor, "",
+	  "Print the events of the \"events\" multicast group as they arrive, one per\n"
+	  "line, until SIGINT or SIGTERM: guest-created, guest-destroyed, limit-hit.\n"
+	  "-j: one JSON object per line.\n" },
+	{ "stats", NULL, NULL, do_stats, "",
+	  "Module-wide statistics: guests, open sessions, limit hits since load, events sent.\n" },
+	{ NULL },
+};
+
+/* find - the first entry whose object (and command) ARG is a prefix of. */
+static const struct cmd *find(const char *obj, const char *arg)
+{
+	const struct cmd *c;
+
+	for (c = cmds; c->obj; c++) {
+		if (!obj && matches(arg, c->obj))
+			return c;
+		if (obj && !strcmp(c->obj, obj) &&
+		    (matches(arg, c->name) || matches(arg, c->alias)))
+			return c;
+	}
+	return NULL;
+}
+
+/* run - OBJECT [COMMAND] ARGS..., each level answering -h. */
+static int run(int argc, char **argv)
+{
+	const struct cmd *c = find(NULL, argv[0]);
+	int i;
+
+	if (!c)
+		return usage_err(NULL, "unknown object '%s'", argv[0]);
+	argc--;
+	argv++;
+	if (c->name) {		/* an object with commands */
+		const char *obj = c->obj;
+
+		if (argc < 1)	/* iproute2: the object alone lists */
+			return find(obj, "list")->fn(find(obj, "list"), 0, argv);
+		if (is_help(argv[0])) {	/* guest help [COMMAND] */
+			c = argc > 1 ? find(obj, argv[1]) : NULL;
+			if (c)
+				return help_cmd(c);
+			usage(stdout, obj);
+			return 0;
+		}
+		c = find(obj, argv[0]);
+		if (!c)
+			return usage_err(obj, "%s: unknown command '%s'", obj, argv[0]);
+		argc--;
+		argv++;
+	}
+	for (i = 0; i < argc; i++)
+		if (is_help(argv[i]))
+			return help_cmd(c);
+	return c->fn(c, argc, argv);
+}
 
 int main(int argc, char **argv)
 {
@@ -1045,44 +1017,44 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *obj;
-	int c;
+	int o;
 
 	opterr = 0;
 	/* '+': stop at the first non-option, so "guest add x mem -1" is an argument */
-	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
-		switch (c) {
+	while ((o = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+		switch (o) {
 		case 'j':
-			json = 1;
+			json = true;
 			break;
 		case 'h':
-			fputs(help_main, stdout);
+			usage(stdout, NULL);
 			return 0;
 		case 'V':
 			printf("vgpuctl (vgpu API %d)\n", VGPU_API_VERSION);
 			return 0;
 		default:
-			errmsg("unknown option '%s' (see 'vgpuctl -h')",
-			       argv[optind - 1]);
-			return EXIT_USAGE;
+			return usage_err(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		fputs(help_main, stderr);
+		usage(stderr, NULL);
 		return EXIT_USAGE;
 	}
-	obj = argv[0];
-	if (is_help(obj)) {
-		fputs(help_main, stdout);
+	if (is_help(argv[0])) {	/* help [OBJECT [COMMAND]] */
+		const struct cmd *c = argc > 1 ? find(NULL, argv[1]) : NULL;
+
+		if (c && c->name && argc > 2 && find(c->obj, argv[2]))
+			return help_cmd(find(c->obj, argv[2]));
+		if (c && c->name)
+			usage(stdout, c->obj);
+		else if (c)
+			help_cmd(c);
+		else
+			usage(stdout, NULL);
 		return 0;
 	}
-	if (!strcmp(obj, "guest") || !strcmp(obj, "guests"))
-		return cmd_guest(argc - 1, argv + 1);
-	if (!strcmp(obj, "monitor"))
-		return cmd_monitor(argc - 1, argv + 1);
-	if (!strcmp(obj, "stats"))
-		return cmd_stats(argc - 1, argv + 1);
-	usage_err("", "unknown object '%s'", obj);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return run(argc, argv);
 }

@@ -8,88 +8,35 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
-#include <netlink/netlink.h>
-#include <netlink/genl/genl.h>
-#include <netlink/genl/ctrl.h>
 #include <linux/vgpu.h>
 
+#include "common/vgpu_nl.h"
 #include "vgpu_bench.h"
 
-static int err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+/* Create (@create) or destroy guest @name through the common netlink client. */
+static int guest_cmd(bool create, const char *name)
 {
-	(void)nla;
-	*(int *)arg = e->error;	/* 0 for an ACK, -errno for a refusal */
-	return NL_STOP;
-}
+	struct vgpu_nl_req req = { .name = name };
+	struct vgpu_nl nl;
+	int ret;
 
-static int ack_cb(struct nl_msg *msg, void *arg)
-{
-	(void)msg;
-	*(int *)arg = 0;
-	return NL_STOP;
-}
-
-/* Send one request of the "vgpu" family naming guest @name; wait for its ACK. */
-static int guest_cmd(uint8_t cmd, const char *name)
-{
-	struct nl_sock *sk;
-	struct nl_msg *msg = NULL;
-	struct nl_cb *cb = NULL;
-	int family, ret, done = 1;
-
-	sk = nl_socket_alloc();
-	if (!sk)
-		return -ENOMEM;
-	if (genl_connect(sk)) {
-		ret = -ECONNREFUSED;
-		goto out;
-	}
-	family = genl_ctrl_resolve(sk, VGPU_GENL_NAME);
-	if (family < 0) {
-		ret = -ENOENT;	/* the module is not loaded */
-		goto out;
-	}
-	msg = nlmsg_alloc();
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!msg || !cb) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd,
-			 VGPU_GENL_VERSION) ||
-	    nla_put_string(msg, VGPU_A_GUEST_NAME, name)) {
-		ret = -EMSGSIZE;
-		goto out;
-	}
-	if (nl_send_auto(sk, msg) < 0) {
-		ret = -EIO;
-		goto out;
-	}
-	nl_cb_err(cb, NL_CB_CUSTOM, err_cb, &done);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, &done);
-	while (done == 1) {
-		ret = nl_recvmsgs(sk, cb);
-		if (ret < 0 && done == 1) {
-			ret = -EIO;
-			goto out;
-		}
-	}
-	ret = done;
-out:
-	nl_cb_put(cb);
-	nlmsg_free(msg);
-	nl_socket_free(sk);
+	ret = vgpu_nl_open(&nl);	/* -ENOENT: the module is not loaded */
+	if (ret)
+		return ret;
+	ret = create ? vgpu_nl_guest_new(&nl, &req, NULL) :
+		vgpu_nl_guest_del(&nl, &req);
+	vgpu_nl_close(&nl);
 	return ret;
 }
 
 int vb_guest_new(const char *name)
 {
-	return guest_cmd(VGPU_NL_CMD_GUEST_NEW, name);
+	return guest_cmd(true, name);
 }
 
 int vb_guest_del(const char *name)
 {
-	return guest_cmd(VGPU_NL_CMD_GUEST_DEL, name);
+	return guest_cmd(false, name);
 }
 
 int vb_open_attached(const char *name)

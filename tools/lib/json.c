@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "json.h"
 
-void json_string(FILE *f, const char *s)
+static void escaped(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -21,6 +21,86 @@ void json_string(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+void json_start(struct json *j, FILE *f)
+{
+	j->f = f;
+	j->depth = 0;
+	j->first[0] = true;
+}
+
+/* The comma and "key": before a value. */
+static void member(struct json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = false;
+	if (key) {
+		escaped(j->f, key);
+		fputc(':', j->f);
+	}
+}
+
+static void nest_open(struct json *j, const char *key, char c)
+{
+	member(j, key);
+	fputc(c, j->f);
+	if (j->depth < JSON_DEPTH_MAX - 1)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void nest_close(struct json *j, char c)
+{
+	fputc(c, j->f);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_object_open(struct json *j, const char *key)
+{
+	nest_open(j, key, '{');
+}
+
+void json_object_close(struct json *j)
+{
+	nest_close(j, '}');
+}
+
+void json_array_open(struct json *j, const char *key)
+{
+	nest_open(j, key, '[');
+}
+
+void json_array_close(struct json *j)
+{
+	nest_close(j, ']');
+}
+
+void json_str(struct json *j, const char *key, const char *s)
+{
+	member(j, key);
+	escaped(j->f, s);
+}
+
+void json_u64(struct json *j, const char *key, uint64_t v)
+{
+	member(j, key);
+	fprintf(j->f, "%llu", (unsigned long long)v);
+}
+
+void json_null(struct json *j, const char *key)
+{
+	member(j, key);
+	fputs("null", j->f);
+}
+
+void json_end(struct json *j)
+{
+	fputc('\n', j->f);
+	fflush(j->f);
+	j->first[0] = true;
 }
 
 void prom_label(FILE *f, const char *s)

@@ -55,7 +55,7 @@ static int v_return(int fd, __u32 device, __u64 used, __u64 fallback,
 }
 
 FIXTURE(compute) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long ids[MAX_GUESTS];
 	int nr;
 };
@@ -80,19 +80,19 @@ FIXTURE_SETUP(compute)
 FIXTURE_TEARDOWN(compute)
 {
 	while (self->nr > 0)
-		vnl_del_id(&self->nl, self->ids[--self->nr]);
-	vnl_close(&self->nl);
+		nl_del_id(&self->nl, self->ids[--self->nr]);
+	vgpu_nl_close(&self->nl);
 }
 
 /* A guest with compute cap @cap (0: none), @period_us (0: default), @weight. */
 static long long cguest(FIXTURE_DATA(compute) *self, const char *tag,
 			__u64 cap, __u32 period_us, __u32 weight)
 {
-	struct vnl_req req = {};
+	struct vgpu_nl_req req = {};
 	long long id;
 
 	if (cap)
-		vnl_req_limit(&req, VGPU_RES_COMPUTE, cap);
+		vgpu_nl_req_limit(&req, VGPU_RES_COMPUTE, cap);
 	if (period_us) {
 		req.has_period = true;
 		req.period_us = period_us;
@@ -109,9 +109,9 @@ static long long cguest(FIXTURE_DATA(compute) *self, const char *tag,
 
 static __u64 consumed(FIXTURE_DATA(compute) *self, long long id)
 {
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
-	if (vnl_get_id(&self->nl, id, &g))
+	if (nl_get_id(&self->nl, id, &g))
 		return ~0ULL;
 	return g.consumed;
 }
@@ -194,15 +194,15 @@ TEST_F(compute, version_and_contract)
 
 TEST_F(compute, netlink_settings)
 {
-	struct vnl_req req = {};
-	struct vnl_guest g;
+	struct vgpu_nl_req req = {};
+	struct vgpu_nl_guest g;
 	long long id;
 	__u32 bad_period[] = { 0, 9999, 1000001 };
 	unsigned int i;
 
 	id = cguest(self, "ns", 0, 0, 0);
 	ASSERT_LT(0, id);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	ASSERT_TRUE(g.has_compute);
 	EXPECT_EQ(VGPU_COMPUTE_PERIOD_DEFAULT_US, g.period_us);
 	EXPECT_EQ(0, g.weight);
@@ -215,34 +215,34 @@ TEST_F(compute, netlink_settings)
 	req.period_us = 50000;
 	req.has_weight = true;
 	req.weight = 200;
-	ASSERT_EQ(0, vnl_guest_set(&self->nl, &req));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, vgpu_nl_guest_set(&self->nl, &req));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(50000, g.period_us);
 	EXPECT_EQ(200, g.weight);
 
 	for (i = 0; i < sizeof(bad_period) / sizeof(bad_period[0]); i++) {
 		req.period_us = bad_period[i];
-		EXPECT_EQ(-EINVAL, vnl_guest_set(&self->nl, &req));
+		EXPECT_EQ(-EINVAL, vgpu_nl_guest_set(&self->nl, &req));
 	}
 	req.has_period = false;
 	req.weight = VGPU_COMPUTE_WEIGHT_MAX + 1;
-	EXPECT_EQ(-EINVAL, vnl_guest_set(&self->nl, &req));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	EXPECT_EQ(-EINVAL, vgpu_nl_guest_set(&self->nl, &req));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(50000, g.period_us);
 	EXPECT_EQ(200, g.weight);
 	/* weight 0 removes it; the extremes are taken */
 	req.weight = 0;
 	req.has_period = true;
 	req.period_us = VGPU_COMPUTE_PERIOD_MAX_US;
-	ASSERT_EQ(0, vnl_guest_set(&self->nl, &req));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, vgpu_nl_guest_set(&self->nl, &req));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(0, g.weight);
 	EXPECT_EQ(VGPU_COMPUTE_PERIOD_MAX_US, g.period_us);
 
 	/* GUEST_NEW takes them too */
 	id = cguest(self, "nn", 30, VGPU_COMPUTE_PERIOD_MIN_US, 10000);
 	ASSERT_LT(0, id);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(VGPU_COMPUTE_PERIOD_MIN_US, g.period_us);
 	EXPECT_EQ(10000, g.weight);
 	EXPECT_EQ(30, g.res[VGPU_RES_COMPUTE].limit);
@@ -253,7 +253,7 @@ TEST_F(compute, netlink_settings)
 TEST_F(compute, cap_and_refill)
 {
 	struct vgpu_compute_lease l;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	__u64 t0;
 	long long id;
 	int fd;
@@ -277,7 +277,7 @@ TEST_F(compute, cap_and_refill)
 	EXPECT_EQ(0, l.granted_ns);
 	EXPECT_LT(0, l.wait_ns);
 	EXPECT_GE(1000 * MS, l.wait_ns);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(500 * MS, g.consumed);
 	EXPECT_LE(1, g.res[VGPU_RES_COMPUTE].limit_hits);
 	EXPECT_LT(0, g.throttled);
@@ -378,7 +378,7 @@ static void *sat_thread(void *p)
 TEST_F(compute, weights_share_and_conserve)
 {
 	struct sat_arg a = { .dur = 8500 * MS }, b = { .dur = 2500 * MS };
-	struct vnl_guest ga, gb;
+	struct vgpu_nl_guest ga, gb;
 	pthread_t ta, tb;
 	double ratio;
 	int i;
@@ -392,8 +392,8 @@ TEST_F(compute, weights_share_and_conserve)
 	ASSERT_EQ(0, pthread_create(&tb, NULL, sat_thread, &b));
 	/* the last complete period then began 1.2 s in, 2 periods settled */
 	sleep_ns(2200 * MS);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, a.id, &ga));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, b.id, &gb));
+	ASSERT_EQ(0, nl_get_id(&self->nl, a.id, &ga));
+	ASSERT_EQ(0, nl_get_id(&self->nl, b.id, &gb));
 	ASSERT_LT(0, ga.share_period);
 	ratio = (double)gb.share_period / ga.share_period;
 	TH_LOG("weights 1:3: shares %u and %u (1/%u) of the last period, ratio %.2f",
@@ -409,7 +409,7 @@ TEST_F(compute, weights_share_and_conserve)
 	pthread_join(tb, NULL);
 	for (i = 0; i < 60; i++) {
 		sleep_ns(100 * MS);
-		ASSERT_EQ(0, vnl_get_id(&self->nl, a.id, &ga));
+		ASSERT_EQ(0, nl_get_id(&self->nl, a.id, &ga));
 		if (ga.share_period >= VGPU_SHARE_ONE * 9 / 10)
 			break;
 	}
@@ -434,7 +434,7 @@ TEST_F(compute, limit_change_at_run_time)
 	c0 = consumed(self, a.id);
 	sleep_ns(1000 * MS);
 	c1 = consumed(self, a.id);
-	ASSERT_EQ(0, vnl_set_limit(&self->nl, a.id, VGPU_RES_COMPUTE, 60));
+	ASSERT_EQ(0, nl_set_limit(&self->nl, a.id, VGPU_RES_COMPUTE, 60));
 	sleep_ns(200 * MS);		/* at most one period to take effect */
 	c2 = consumed(self, a.id);
 	sleep_ns(1000 * MS);
@@ -454,14 +454,14 @@ TEST_F(compute, limit_change_at_run_time)
 TEST_F(compute, share_figures)
 {
 	struct sat_arg a = { .dur = 2300 * MS };
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	pthread_t ta;
 
 	a.id = cguest(self, "sf", 30, 100000, 0);
 	ASSERT_LT(0, a.id);
 	ASSERT_EQ(0, pthread_create(&ta, NULL, sat_thread, &a));
 	sleep_ns(2100 * MS);		/* a whole second behind us */
-	ASSERT_EQ(0, vnl_get_id(&self->nl, a.id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, a.id, &g));
 	TH_LOG("share last period %u, last second %u (1/%u)", g.share_period,
 	       g.share_second, VGPU_SHARE_ONE);
 	/* exactly one quota per period; a second holds ten refills, of which
@@ -479,7 +479,7 @@ TEST_F(compute, share_figures)
 TEST_F(compute, sigkill_while_holding_a_lease)
 {
 	struct vgpu_compute_lease l;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	int pipefd[2], status, fd;
 	long long id;
 	pid_t pid;
@@ -509,7 +509,7 @@ TEST_F(compute, sigkill_while_holding_a_lease)
 	ASSERT_TRUE(WIFSIGNALED(status));
 
 	/* the lease was settled as used: counted, and not given back */
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(0, g.sessions);
 	EXPECT_EQ(300 * MS, g.consumed);
 	fd = session_open(id);
@@ -518,7 +518,7 @@ TEST_F(compute, sigkill_while_holding_a_lease)
 	EXPECT_EQ(200 * MS, l.granted_ns);
 	close(fd);
 	/* and the guest can go */
-	ASSERT_EQ(0, vnl_del_id(&self->nl, id));
+	ASSERT_EQ(0, nl_del_id(&self->nl, id));
 	self->nr--;
 }
 
@@ -527,22 +527,22 @@ TEST_F(compute, sigkill_while_holding_a_lease)
 TEST_F(compute, throttled_event_rate_limited_and_fallback)
 {
 	struct vgpu_compute_lease l;
-	struct vnl_event e;
-	struct vnl_guest g;
-	struct vnl ev;
+	struct vgpu_nl_event e;
+	struct vgpu_nl_guest g;
+	struct vgpu_nl ev;
 	long long id;
 	int fd, i;
 
 	id = cguest(self, "te", 1, 1000000, 0);
 	ASSERT_LT(0, id);
-	ASSERT_EQ(0, vnl_events_open(&ev));
+	ASSERT_EQ(0, vgpu_nl_events_open(&ev));
 	fd = session_open(id);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, v_lease(fd, 5, 10 * MS, 0, &l));
 	ASSERT_EQ(10 * MS, l.granted_ns);
 	ASSERT_EQ(0, v_lease(fd, 5, 10 * MS, 10 * MS, &l));
 	ASSERT_EQ(0, l.granted_ns);
-	ASSERT_EQ(0, vnl_event_wait(&ev, VGPU_NL_CMD_THROTTLED_NTF, id, 2000, &e));
+	ASSERT_EQ(0, vgpu_nl_event_wait(&ev, VGPU_NL_CMD_THROTTLED_NTF, id, 2000, &e));
 	EXPECT_TRUE(e.has_device && e.has_wait);
 	EXPECT_EQ(5, e.device);
 	EXPECT_LT(0, e.wait);
@@ -551,15 +551,15 @@ TEST_F(compute, throttled_event_rate_limited_and_fallback)
 	for (i = 0; i < 20; i++)
 		ASSERT_EQ(0, v_lease(fd, 5, 10 * MS, 0, &l));
 	EXPECT_EQ(-ETIMEDOUT,
-		  vnl_event_wait(&ev, VGPU_NL_CMD_THROTTLED_NTF, id, 300, &e));
+		  vgpu_nl_event_wait(&ev, VGPU_NL_CMD_THROTTLED_NTF, id, 300, &e));
 
 	/* CPU fallback time is counted apart from the device time */
 	ASSERT_EQ(0, v_return(fd, 5, 0, 42 * MS, &l));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(42 * MS, g.fallback);
 	EXPECT_EQ(10 * MS, g.consumed);
 	EXPECT_LE(21, g.res[VGPU_RES_COMPUTE].limit_hits);
-	vnl_close(&ev);
+	vgpu_nl_close(&ev);
 	close(fd);
 }
 

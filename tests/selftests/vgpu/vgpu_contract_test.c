@@ -10,7 +10,7 @@
 #include "vgpu_test.h"
 
 FIXTURE(contract) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	int fd;			/* the session under test */
 	int mon;		/* a second session of the guest, to read the books */
@@ -180,8 +180,8 @@ FIXTURE_TEARDOWN(contract)
 		close(self->fd);
 	if (self->mon >= 0)
 		close(self->mon);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 /* The guest's books, as the monitor session sees them. */

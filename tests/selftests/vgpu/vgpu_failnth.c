@@ -19,7 +19,7 @@
 #define MIB		(1ULL << 20)
 
 static int failnth_fd = -1;
-static struct vnl nl;
+static struct vgpu_nl nl;
 static int rawsk;
 static __u32 gid_;		/* the guest the ioctls charge */
 static int mon = -1;		/* attached to it, never under fault */
@@ -63,7 +63,7 @@ static const char *bad(const char *fmt, ...)
 static const char *books(int r, __u64 want, unsigned int sessions)
 {
 	struct vgpu_usage u;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	int i;
 
 	if (v_usage(mon, &u))
@@ -75,7 +75,7 @@ static const char *books(int r, __u64 want, unsigned int sessions)
 			return bad("resource %d: %llu used, want %llu", i,
 				   (unsigned long long)u.res[i].used, (unsigned long long)w);
 	}
-	if (vnl_get_id(&nl, gid_, &g))
+	if (nl_get_id(&nl, gid_, &g))
 		return "GUEST_GET failed";
 	if (g.sessions != sessions)
 		return bad("%u sessions, want %u", g.sessions, sessions);
@@ -269,11 +269,11 @@ static int run_nl_new(void)
 
 static const char *check_nl_new(int ret)
 {
-	struct vnl_guest g;
-	bool exists = !vnl_get_name(&nl, newname, &g);
+	struct vgpu_nl_guest g;
+	bool exists = !nl_get_name(&nl, newname, &g);
 
 	if (exists)
-		vnl_del_name(&nl, newname);
+		nl_del_name(&nl, newname);
 	if (!ret && !exists)
 		return "GUEST_NEW succeeded, no guest";
 	if (ret && ret != -ETIMEDOUT && exists)
@@ -283,10 +283,10 @@ static const char *check_nl_new(int ret)
 
 static void setup_new_guest(void)
 {
-	struct vnl_req req = { .name = newname };
-	struct vnl_guest g;
+	struct vgpu_nl_req req = { .name = newname };
+	struct vgpu_nl_guest g;
 
-	vnl_guest_new(&nl, &req, &g);
+	vgpu_nl_guest_new(&nl, &req, &g);
 }
 
 static int run_nl_del(void)
@@ -296,11 +296,11 @@ static int run_nl_del(void)
 
 static const char *check_nl_del(int ret)
 {
-	struct vnl_guest g;
-	bool exists = !vnl_get_name(&nl, newname, &g);
+	struct vgpu_nl_guest g;
+	bool exists = !nl_get_name(&nl, newname, &g);
 
 	if (exists)
-		vnl_del_name(&nl, newname);
+		nl_del_name(&nl, newname);
 	if (!ret && exists)
 		return "GUEST_DEL succeeded, the guest exists";
 	if (ret && ret != -ETIMEDOUT && !exists)
@@ -315,13 +315,13 @@ static int run_nl_set(void)
 
 static const char *check_nl_set(int ret)
 {
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	__u64 l;
 
-	if (vnl_get_id(&nl, gid_, &g))
+	if (nl_get_id(&nl, gid_, &g))
 		return "GUEST_GET failed";
 	l = g.res[VGPU_RES_MEMORY].limit;
-	vnl_set_limit(&nl, gid_, VGPU_RES_MEMORY, VGPU_LIMIT_UNLIMITED);
+	nl_set_limit(&nl, gid_, VGPU_RES_MEMORY, VGPU_LIMIT_UNLIMITED);
 	if (!ret && l != 12345)
 		return bad("GUEST_SET succeeded, limit %llu", (unsigned long long)l);
 	if (ret && ret != -ETIMEDOUT && l != VGPU_LIMIT_UNLIMITED)
@@ -428,7 +428,7 @@ int main(void)
 		       op->name, faults);
 	}
 	close(mon);
-	if (vnl_del_id(&nl, gid_))
+	if (nl_del_id(&nl, gid_))
 		bad_n++;
 	f = fopen("/sys/kernel/slab/vgpu_obj/objects", "r");
 	if (f) {

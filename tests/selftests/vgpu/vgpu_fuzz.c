@@ -509,9 +509,9 @@ static long slab_objects(void)
 
 int main(int argc, char **argv)
 {
-	struct vnl_guest *all;
-	struct vnl_stats st;
-	struct vnl nl;
+	struct vgpu_nl_guest *all;
+	struct vgpu_nl_stats st;
+	struct vgpu_nl nl;
 	const char *why;
 	unsigned int w, i;
 	int c, n, bad = 0, status, fails = 0;
@@ -544,14 +544,14 @@ int main(int argc, char **argv)
 	all = calloc(8192, sizeof(*all));
 	if (!all)
 		return 1;
-	n = vnl_guest_dump(&nl, all, 8192);
+	n = nl_dump_guests(&nl, all, 8192);
 	for (i = 0; i < (unsigned int)(n > 0 ? n : 0); i++)
 		if (all[i].id > max_before)
 			max_before = all[i].id;
 	for (i = 0; i < FZ_GUESTS; i++) {
-		struct vnl_req req = {};
+		struct vgpu_nl_req req = {};
 		char name[VGPU_NAME_MAX];
-		struct vnl_guest g;
+		struct vgpu_nl_guest g;
 
 		snprintf(name, sizeof(name), "%s%u", prefix, i);
 		req.name = name;
@@ -560,9 +560,9 @@ int main(int argc, char **argv)
 			req.has_uid = true;
 		}
 		if (i >= 2)	/* tight limits: refusals, events */
-			vnl_req_limit(&req, (enum vgpu_resource)(i % 3), 1 << (10 + 3 * i));
-		if (vnl_guest_new(&nl, &req, &g)) {
-			tap_ok(0, "fuzz: create guest %s: %s", name, nl.extack);
+			vgpu_nl_req_limit(&req, (enum vgpu_resource)(i % 3), 1 << (10 + 3 * i));
+		if (vgpu_nl_guest_new(&nl, &req, &g)) {
+			tap_ok(0, "fuzz: create guest %s: %s", name, nl.ext_msg);
 			return tap_done();
 		}
 		fz_ids[i] = g.id;
@@ -600,7 +600,7 @@ int main(int argc, char **argv)
 	    atomic_load(&cnt->forks));
 
 	/* every session is closed: the books must be empty */
-	n = vnl_guest_dump(&nl, all, 8192);
+	n = nl_dump_guests(&nl, all, 8192);
 	for (i = 0; i < (unsigned int)(n > 0 ? n : 0); i++) {
 		bool used = all[i].sessions;
 
@@ -618,7 +618,7 @@ int main(int argc, char **argv)
 		}
 	}
 	tap_ok(n >= 0 && !bad, "every guest's usage and sessions back to zero (%d guests)", n);
-	c = vnl_stats_get(&nl, &st);
+	c = vgpu_nl_stats_get(&nl, &st);
 	tap_ok(!c && st.sessions == 0, "no session left (STATS: %d, %u sessions)", c,
 	    c ? 0 : st.sessions);
 	objs = slab_objects();
@@ -630,12 +630,12 @@ int main(int argc, char **argv)
 	/* delete what this run created, its own guests and any the netlink
 	 * fuzzing made (ids are never reused: all above max_before) */
 	bad = 0;
-	n = vnl_guest_dump(&nl, all, 8192);
+	n = nl_dump_guests(&nl, all, 8192);
 	for (i = 0; i < (unsigned int)(n > 0 ? n : 0); i++)
-		if (all[i].id > max_before && vnl_del_id(&nl, all[i].id))
+		if (all[i].id > max_before && nl_del_id(&nl, all[i].id))
 			bad++;
 	tap_ok(!bad, "the run's guests deleted");
-	vnl_close(&nl);
+	vgpu_nl_close(&nl);
 	free(all);
 	return tap_done();
 }

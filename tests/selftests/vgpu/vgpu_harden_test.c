@@ -36,7 +36,7 @@
 #define TIB		(1ULL << 40)
 
 FIXTURE(harden) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;		/* owned by root */
 	long long nobody_id;	/* owned by 65534 */
 	int fd;			/* attached to id */
@@ -46,7 +46,7 @@ FIXTURE(harden) {
 FIXTURE_SETUP(harden)
 {
 	const char *why = vgpu_missing(&self->nl);
-	struct vnl_req req = { .uid = NOBODY, .has_uid = true,
+	struct vgpu_nl_req req = { .uid = NOBODY, .has_uid = true,
 			       .gid = NOBODY, .has_gid = true };
 
 	self->fd = -1;
@@ -65,9 +65,9 @@ FIXTURE_TEARDOWN(harden)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->nobody_id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->nobody_id));
+	vgpu_nl_close(&self->nl);
 }
 
 #define EXPECT_BOOKS_ZERO(fd) do {					\
@@ -477,23 +477,23 @@ TEST_F(harden, all_digit_name_refused)
 {
 	static const char *const bad[] = { "1", "42", "007", "4294967295" };
 	static const char *const good[] = { "1a", "0x1", "1.0", "-1", "_42" };
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct vnl_req req = { .name = bad[i] };
+		struct vgpu_nl_req req = { .name = bad[i] };
 
-		EXPECT_EQ(-EINVAL, vnl_guest_new(&self->nl, &req, &g)) TH_LOG("%s", bad[i]);
-		EXPECT_NE(NULL, strstr(self->nl.extack, "not all digits"))
-			TH_LOG("extack '%s'", self->nl.extack);
+		EXPECT_EQ(-EINVAL, vgpu_nl_guest_new(&self->nl, &req, &g)) TH_LOG("%s", bad[i]);
+		EXPECT_NE(NULL, strstr(self->nl.ext_msg, "not all digits"))
+			TH_LOG("extack '%s'", self->nl.ext_msg);
 	}
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		char name[VGPU_NAME_MAX];
-		struct vnl_req req = { .name = name };
+		struct vgpu_nl_req req = { .name = name };
 
 		snprintf(name, sizeof(name), "%s%d", good[i], (int)getpid());
-		ASSERT_EQ(0, vnl_guest_new(&self->nl, &req, &g)) TH_LOG("%s", name);
-		EXPECT_EQ(0, vnl_del_name(&self->nl, name));
+		ASSERT_EQ(0, vgpu_nl_guest_new(&self->nl, &req, &g)) TH_LOG("%s", name);
+		EXPECT_EQ(0, nl_del_name(&self->nl, name));
 	}
 }
 
@@ -506,24 +506,24 @@ struct see_arg {
 static int see_as_user(void *arg)
 {
 	struct see_arg *a = arg;
-	struct vnl_guest *all;
-	struct vnl_guest g;
-	struct vnl_stats s;
-	struct vnl nl;
+	struct vgpu_nl_guest *all;
+	struct vgpu_nl_guest g;
+	struct vgpu_nl_stats s;
+	struct vgpu_nl nl;
 	int ret, n, i, grp, own = 0;
 
-	if (vnl_open(&nl))
+	if (vgpu_nl_open(&nl))
 		FAIL(100, "netlink open");
-	ret = vnl_get_id(&nl, a->other, &g);
+	ret = nl_get_id(&nl, a->other, &g);
 	if (ret != -ENOENT)
 		FAIL(1, "get of another user's guest: %d, want ENOENT", ret);
-	ret = vnl_get_id(&nl, a->own, &g);
+	ret = nl_get_id(&nl, a->own, &g);
 	if (ret || g.id != a->own)
 		FAIL(2, "get of an own guest: %d", ret);
 	all = calloc(4096, sizeof(*all));
 	if (!all)
 		FAIL(101, "calloc");
-	n = vnl_guest_dump(&nl, all, 4096);
+	n = nl_dump_guests(&nl, all, 4096);
 	if (n < 0)
 		FAIL(3, "dump: %s", strerror(-n));
 	for (i = 0; i < n; i++) {
@@ -535,7 +535,7 @@ static int see_as_user(void *arg)
 		FAIL(5, "dump shows the own guest %d times", own);
 	free(all);
 	/* aggregate counters stay readable */
-	ret = vnl_stats_get(&nl, &s);
+	ret = vgpu_nl_stats_get(&nl, &s);
 	if (ret)
 		FAIL(6, "stats: %s", strerror(-ret));
 	/* events are for administrators */
@@ -547,7 +547,7 @@ static int see_as_user(void *arg)
 		FAIL(7, "an unprivileged user joined the events group");
 	if (errno != EPERM)
 		FAIL(8, "events join: %s, want EPERM", strerror(errno));
-	vnl_close(&nl);
+	vgpu_nl_close(&nl);
 	return 0;
 }
 
@@ -562,23 +562,23 @@ TEST_F(harden, unprivileged_sees_own_guests_only)
 
 TEST_F(harden, limit_hit_events_rate_limited)
 {
-	struct vnl_stats s0, s1;
-	struct vnl_event ev;
-	struct vnl evnl;
+	struct vgpu_nl_stats s0, s1;
+	struct vgpu_nl_event ev;
+	struct vgpu_nl evnl;
 	long long id;
 	int fd, i, got = 0, tries = 300;
 
-	ASSERT_EQ(0, vnl_events_open(&evnl));
+	ASSERT_EQ(0, vgpu_nl_events_open(&evnl));
 	id = guest_new_limit(&self->nl, "rate", VGPU_RES_MEMORY, 1);
 	ASSERT_LE(0, id);
 	fd = session_open(id);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s0));
+	ASSERT_EQ(0, vgpu_nl_stats_get(&self->nl, &s0));
 	ASSERT_TRUE(s0.has_events_dropped);
 	for (i = 0; i < tries; i++)
 		EXPECT_EQ(-EDQUOT, v_charge(fd, 4096, NULL));
-	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s1));
-	while (vnl_event_wait(&evnl, VGPU_NL_CMD_LIMIT_HIT_NTF, id, 300, &ev) == 0)
+	ASSERT_EQ(0, vgpu_nl_stats_get(&self->nl, &s1));
+	while (vgpu_nl_event_wait(&evnl, VGPU_NL_CMD_LIMIT_HIT_NTF, id, 300, &ev) == 0)
 		got++;
 	TH_LOG("%d refusals: %d events received, %llu dropped", tries, got,
 	       (unsigned long long)(s1.events_dropped - s0.events_dropped));
@@ -587,8 +587,8 @@ TEST_F(harden, limit_hit_events_rate_limited)
 	EXPECT_LT(0, s1.events_dropped - s0.events_dropped);
 	EXPECT_LE(20, got);	/* at least one burst */
 	close(fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, id));
-	vnl_close(&evnl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, id));
+	vgpu_nl_close(&evnl);
 }
 
 /* ---- malformed netlink ------------------------------------------------------------ */
@@ -617,14 +617,14 @@ TEST_F(harden, netlink_malformed_refused)
 		{ "an attribute for STATS_GET", VGPU_NL_CMD_STATS_GET, VGPU_A_GUEST_ID, 4, "\1\0\0\0" },
 		{ "a notification as a request", VGPU_NL_CMD_LIMIT_HIT_NTF, VGPU_A_GUEST_ID, 4, "\1\0\0\0" },
 	};
-	struct vnl_stats s0, s1;
+	struct vgpu_nl_stats s0, s1;
 	char buf[256];
 	unsigned int i;
 	int sk = rawnl_socket(2000), ret;
 	size_t off;
 
 	ASSERT_LE(0, sk);
-	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s0));
+	ASSERT_EQ(0, vgpu_nl_stats_get(&self->nl, &s0));
 	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		off = rawnl_start(buf, sizeof(buf), self->nl.family, NLM_F_REQUEST | NLM_F_ACK,
 				  reqs[i].cmd, VGPU_GENL_VERSION);
@@ -634,7 +634,7 @@ TEST_F(harden, netlink_malformed_refused)
 			TH_LOG("%s: %d (%s)", reqs[i].what, ret, strerror(-ret));
 	}
 	close(sk);
-	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s1));
+	ASSERT_EQ(0, vgpu_nl_stats_get(&self->nl, &s1));
 	EXPECT_EQ(s0.guests, s1.guests);
 }
 

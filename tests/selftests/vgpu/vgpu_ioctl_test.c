@@ -11,7 +11,7 @@
 /* ---- a session not attached yet ------------------------------------------ */
 
 FIXTURE(unattached) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	char name[VGPU_NAME_MAX];
 	int fd;
@@ -25,7 +25,7 @@ FIXTURE_SETUP(unattached)
 		SETUP_SKIP("%s", why);
 	self->id = guest_new(&self->nl, "un", NULL, self->name);
 	ASSERT_LE(0, self->id) TH_LOG("guest new: %s (%s)",
-				      strerror(-self->id), self->nl.extack);
+				      strerror(-self->id), self->nl.ext_msg);
 	self->fd = vgpu_open();
 	ASSERT_LE(0, self->fd);
 }
@@ -34,8 +34,8 @@ FIXTURE_TEARDOWN(unattached)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 TEST_F(unattached, version)
@@ -88,14 +88,14 @@ TEST_F(unattached, attach_by_id)
 {
 	struct vgpu_attach a = { .size = sizeof(a), .guest_id = self->id };
 	struct vgpu_usage u;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	ASSERT_EQ(0, vioctl(self->fd, VGPU_IOC_ATTACH, &a));
 	EXPECT_EQ(self->id, a.guest_id);
 	ASSERT_EQ(0, v_usage(self->fd, &u));
 	EXPECT_EQ(self->id, u.guest_id);
 	EXPECT_EQ(1, u.sessions);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	ASSERT_TRUE(g.has_sessions);
 	EXPECT_EQ(1, g.sessions);
 }
@@ -125,7 +125,7 @@ TEST_F(unattached, attach_twice_ealready)
 	ASSERT_EQ(0, v_usage(self->fd, &u));
 	EXPECT_EQ(self->id, u.guest_id);
 	EXPECT_EQ(1, u.sessions);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, other));
+	EXPECT_EQ(0, nl_del_id(&self->nl, other));
 }
 
 TEST_F(unattached, attach_unknown_enoent)
@@ -134,7 +134,7 @@ TEST_F(unattached, attach_unknown_enoent)
 	char missing[VGPU_NAME_MAX];
 
 	ASSERT_LE(0, gone);
-	ASSERT_EQ(0, vnl_del_id(&self->nl, gone));
+	ASSERT_EQ(0, nl_del_id(&self->nl, gone));
 	EXPECT_EQ(-ENOENT, v_attach_id(self->fd, gone));
 	guest_name(missing, sizeof(missing), "none");
 	EXPECT_EQ(-ENOENT, v_attach_name(self->fd, missing, NULL));
@@ -187,20 +187,20 @@ TEST_F(unattached, unknown_ioctl_enotty)
 
 TEST_F(unattached, stats_sessions)
 {
-	struct vnl_stats s0, s1, s2;
+	struct vgpu_nl_stats s0, s1, s2;
 	int fd;
 
-	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s0));
+	ASSERT_EQ(0, vgpu_nl_stats_get(&self->nl, &s0));
 	ASSERT_TRUE(s0.has_sessions && s0.has_guests && s0.has_limit_hits &&
 		    s0.has_events);
 	EXPECT_LE(1, s0.guests);
 	EXPECT_LE(1, s0.sessions);	/* self->fd, unattached, counts */
 	fd = vgpu_open();
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s1));
+	ASSERT_EQ(0, vgpu_nl_stats_get(&self->nl, &s1));
 	EXPECT_EQ(s0.sessions + 1, s1.sessions);
 	close(fd);
-	ASSERT_EQ(0, vnl_stats_get(&self->nl, &s2));
+	ASSERT_EQ(0, vgpu_nl_stats_get(&self->nl, &s2));
 	EXPECT_EQ(s0.sessions, s2.sessions);
 	EXPECT_EQ(s0.guests, s2.guests);
 }
@@ -208,7 +208,7 @@ TEST_F(unattached, stats_sessions)
 /* ---- an attached session ----------------------------------------------------- */
 
 FIXTURE(attached) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	char name[VGPU_NAME_MAX];
 	int fd;
@@ -227,7 +227,7 @@ FIXTURE_SETUP(attached)
 		SETUP_SKIP("%s", why);
 	self->id = guest_new(&self->nl, "at", NULL, self->name);
 	ASSERT_LE(0, self->id) TH_LOG("guest new: %s (%s)",
-				      strerror(-self->id), self->nl.extack);
+				      strerror(-self->id), self->nl.ext_msg);
 	self->fd = session_open(self->id);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, v_version(self->fd, &self->ver));
@@ -244,8 +244,8 @@ FIXTURE_TEARDOWN(attached)
 	if (self->fd2 >= 0)
 		close(self->fd2);
 	/* EBUSY here would mean a closed session stayed attached. */
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 #define EXPECT_COUNTER(u, r, used_, peak_, hits_) do {			\
@@ -484,7 +484,7 @@ TEST_F(attached, usage_sums_sessions)
 TEST_F(attached, close_releases_everything)
 {
 	long ps = page_size();
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	int i;
 
 	self->fd2 = session_open(self->id);
@@ -495,14 +495,14 @@ TEST_F(attached, close_releases_everything)
 		ASSERT_EQ(0, v_pin(self->fd2, (char *)self->buf + i * ps, ps,
 				   i & 1 ? VGPU_PIN_WRITE : 0, NULL));
 	}
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(4, g.res[VGPU_RES_CONTEXTS].current);
 	EXPECT_EQ(4400, g.res[VGPU_RES_MEMORY].current);
 	EXPECT_EQ(4 * (__u64)ps, g.res[VGPU_RES_PINNED].current);
 	EXPECT_EQ(2, g.sessions);
 	close(self->fd2);
 	self->fd2 = -1;
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(0, g.res[VGPU_RES_CONTEXTS].current);
 	EXPECT_EQ(0, g.res[VGPU_RES_MEMORY].current);
 	EXPECT_EQ(0, g.res[VGPU_RES_PINNED].current);
@@ -512,7 +512,7 @@ TEST_F(attached, close_releases_everything)
 TEST_F(attached, usage_visible_in_netlink)
 {
 	long ps = page_size();
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	struct vgpu_usage u;
 	int r;
 
@@ -520,12 +520,12 @@ TEST_F(attached, usage_visible_in_netlink)
 	ASSERT_EQ(0, v_ctx_create(self->fd, 0, 1000, NULL));
 	ASSERT_EQ(0, v_pin(self->fd, self->buf, 2 * ps, 0, NULL));
 	/* a limit and a refusal, so that limit and limit_hits are not trivial */
-	ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, VGPU_RES_MEMORY, 20000));
+	ASSERT_EQ(0, nl_set_limit(&self->nl, self->id, VGPU_RES_MEMORY, 20000));
 	ASSERT_EQ(-EDQUOT, v_charge(self->fd, 10000, NULL));
 	ASSERT_EQ(0, v_usage(self->fd, &u));
 	EXPECT_EQ(20000, u.res[VGPU_RES_MEMORY].limit);
 	EXPECT_EQ(1, u.res[VGPU_RES_MEMORY].limit_hits);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(1, g.sessions);
 	for (r = 0; r < VGPU_RES_NR; r++) {
 		ASSERT_TRUE(g.res[r].present) TH_LOG("resource %d missing", r);
@@ -563,7 +563,7 @@ TEST_F(attached, guests_are_separate)
 	EXPECT_EQ(0, u.res[VGPU_RES_MEMORY].limit_hits);
 	EXPECT_EQ(1, u.sessions);
 	close(fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, other));
+	EXPECT_EQ(0, nl_del_id(&self->nl, other));
 }
 
 /* ---- per-session object caps (module parameters) --------------------------- */

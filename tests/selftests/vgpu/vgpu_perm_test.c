@@ -11,7 +11,7 @@
 #include "vgpu_test.h"
 
 FIXTURE(perm) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long root_id;		/* owned by root */
 	long long nobody_id;		/* owned by 65534 */
 	long long other_id;		/* owned by 1000 */
@@ -22,7 +22,7 @@ FIXTURE(perm) {
 FIXTURE_SETUP(perm)
 {
 	const char *why = vgpu_missing(&self->nl);
-	struct vnl_req req = { .uid = NOBODY, .has_uid = true,
+	struct vgpu_nl_req req = { .uid = NOBODY, .has_uid = true,
 			       .gid = NOBODY, .has_gid = true };
 
 	if (why)
@@ -38,10 +38,10 @@ FIXTURE_SETUP(perm)
 
 FIXTURE_TEARDOWN(perm)
 {
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->root_id));
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->nobody_id));
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->other_id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->root_id));
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->nobody_id));
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->other_id));
+	vgpu_nl_close(&self->nl);
 }
 
 #define FAIL(step, fmt, ...) do {					\
@@ -53,66 +53,66 @@ FIXTURE_TEARDOWN(perm)
 
 static int nl_new_as_user(void *arg)
 {
-	struct vnl nl;
-	struct vnl_req req = { .name = arg };
-	struct vnl_guest g;
+	struct vgpu_nl nl;
+	struct vgpu_nl_req req = { .name = arg };
+	struct vgpu_nl_guest g;
 
-	if (vnl_open(&nl))
+	if (vgpu_nl_open(&nl))
 		FAIL(100, "netlink open");
-	return -vnl_guest_new(&nl, &req, &g);
+	return -vgpu_nl_guest_new(&nl, &req, &g);
 }
 
 TEST_F(perm, nl_new_eperm)
 {
 	char name[VGPU_NAME_MAX];
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	guest_name(name, sizeof(name), "evil");
 	EXPECT_EQ(EPERM, run_as(NOBODY, nl_new_as_user, name));
-	EXPECT_EQ(-ENOENT, vnl_get_name(&self->nl, name, &g));
+	EXPECT_EQ(-ENOENT, nl_get_name(&self->nl, name, &g));
 }
 
 static int nl_set_as_user(void *arg)
 {
-	struct vnl nl;
+	struct vgpu_nl nl;
 
-	if (vnl_open(&nl))
+	if (vgpu_nl_open(&nl))
 		FAIL(100, "netlink open");
-	return -vnl_set_limit(&nl, *(__u32 *)arg, VGPU_RES_MEMORY, 1);
+	return -nl_set_limit(&nl, *(__u32 *)arg, VGPU_RES_MEMORY, 1);
 }
 
 TEST_F(perm, nl_set_eperm)
 {
 	__u32 root = self->root_id, own = self->nobody_id;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	EXPECT_EQ(EPERM, run_as(NOBODY, nl_set_as_user, &root));
 	/* even on the guest the user owns: quotas are the administrator's */
 	EXPECT_EQ(EPERM, run_as(NOBODY, nl_set_as_user, &own));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, own, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, own, &g));
 	EXPECT_EQ(VGPU_LIMIT_UNLIMITED, g.res[VGPU_RES_MEMORY].limit);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, root, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, root, &g));
 	EXPECT_EQ(VGPU_LIMIT_UNLIMITED, g.res[VGPU_RES_MEMORY].limit);
 }
 
 static int nl_del_as_user(void *arg)
 {
-	struct vnl nl;
+	struct vgpu_nl nl;
 
-	if (vnl_open(&nl))
+	if (vgpu_nl_open(&nl))
 		FAIL(100, "netlink open");
-	return -vnl_del_id(&nl, *(__u32 *)arg);
+	return -nl_del_id(&nl, *(__u32 *)arg);
 }
 
 TEST_F(perm, nl_del_eperm)
 {
 	__u32 root = self->root_id, own = self->nobody_id;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	EXPECT_EQ(EPERM, run_as(NOBODY, nl_del_as_user, &root));
 	EXPECT_EQ(EPERM, run_as(NOBODY, nl_del_as_user, &own));
-	EXPECT_EQ(0, vnl_get_id(&self->nl, root, &g));
-	EXPECT_EQ(0, vnl_get_id(&self->nl, own, &g));
+	EXPECT_EQ(0, nl_get_id(&self->nl, root, &g));
+	EXPECT_EQ(0, nl_get_id(&self->nl, own, &g));
 }
 
 /* GUEST_GET and STATS_GET are not admin operations (vgpu.h); an
@@ -120,19 +120,19 @@ TEST_F(perm, nl_del_eperm)
  * does not get the others). */
 static int nl_read_as_user(void *arg)
 {
-	struct vnl nl;
-	struct vnl_guest g;
-	struct vnl_stats s;
+	struct vgpu_nl nl;
+	struct vgpu_nl_guest g;
+	struct vgpu_nl_stats s;
 	int ret;
 
-	if (vnl_open(&nl))
+	if (vgpu_nl_open(&nl))
 		FAIL(100, "netlink open");
-	ret = vnl_get_id(&nl, *(__u32 *)arg, &g);
+	ret = nl_get_id(&nl, *(__u32 *)arg, &g);
 	if (ret)
 		FAIL(-ret, "get: %s", strerror(-ret));
 	if (g.id != *(__u32 *)arg)
 		FAIL(101, "get returned guest %u", g.id);
-	ret = vnl_stats_get(&nl, &s);
+	ret = vgpu_nl_stats_get(&nl, &s);
 	if (ret)
 		FAIL(-ret, "stats: %s", strerror(-ret));
 	return 0;
@@ -182,12 +182,12 @@ TEST_F(perm, attach_other_owner_eacces)
 	struct attach_arg by_id = { .id = self->root_id };
 	struct attach_arg by_name = { .id = self->root_id, .name = self->root_name };
 	struct attach_arg other = { .id = self->other_id };
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	EXPECT_EQ(EACCES, run_as(NOBODY, attach_as_user, &by_id));
 	EXPECT_EQ(EACCES, run_as(NOBODY, attach_as_user, &by_name));
 	EXPECT_EQ(EACCES, run_as(NOBODY, attach_as_user, &other));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->root_id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->root_id, &g));
 	EXPECT_EQ(0, g.sessions);
 	EXPECT_EQ(0, g.res[VGPU_RES_MEMORY].peak);
 }
@@ -196,12 +196,12 @@ TEST_F(perm, attach_own_guest_ok)
 {
 	struct attach_arg by_id = { .id = self->nobody_id };
 	struct attach_arg by_name = { .id = self->nobody_id, .name = self->nobody_name };
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	EXPECT_EQ(0, run_as(NOBODY, attach_as_user, &by_id));
 	EXPECT_EQ(0, run_as(NOBODY, attach_as_user, &by_name));
 	/* both sessions ended with their processes */
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->nobody_id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->nobody_id, &g));
 	EXPECT_EQ(0, g.sessions);
 	EXPECT_EQ(0, g.res[VGPU_RES_MEMORY].current);
 	EXPECT_EQ(4096, g.res[VGPU_RES_MEMORY].peak);
@@ -297,7 +297,7 @@ static int set_memlock(long bytes)
 TEST_F(perm, rlimit_memlock_enomem)
 {
 	struct memlock_arg a = { .id = self->nobody_id, .ps = page_size() };
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	pid_t pid;
 	int status;
 
@@ -312,7 +312,7 @@ TEST_F(perm, rlimit_memlock_enomem)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->nobody_id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->nobody_id, &g));
 	EXPECT_EQ(0, g.res[VGPU_RES_PINNED].current);
 	EXPECT_EQ(0, g.sessions);
 }

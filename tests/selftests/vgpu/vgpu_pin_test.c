@@ -9,7 +9,7 @@
 #include "vgpu_test.h"
 
 FIXTURE(pin) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	int fd;
 	long ps;
@@ -37,8 +37,8 @@ FIXTURE_TEARDOWN(pin)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 #define EXPECT_NOTHING_PINNED() do {					\

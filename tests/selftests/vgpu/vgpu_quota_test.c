@@ -10,7 +10,7 @@
 #define MAX_OBJS	64
 
 FIXTURE(quota) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	int fd;
 	long ps;
@@ -152,7 +152,7 @@ FIXTURE_SETUP(quota)
 		SETUP_SKIP("%s", why);
 	self->ps = page_size();
 	self->id = guest_new_limit(&self->nl, "q", variant->res, limit(self, variant));
-	ASSERT_LE(0, self->id) TH_LOG("%s", self->nl.extack);
+	ASSERT_LE(0, self->id) TH_LOG("%s", self->nl.ext_msg);
 	self->fd = session_open(self->id);
 	ASSERT_LE(0, self->fd);
 	/* only pins need real memory: limit + 4 pages */
@@ -166,17 +166,17 @@ FIXTURE_TEARDOWN(quota)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 TEST_F(quota, limit_reported)
 {
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	struct vgpu_counter c = counter(self, variant);
 
 	EXPECT_EQ(limit(self, variant), c.limit);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(limit(self, variant), g.res[variant->res].limit);
 }
 
@@ -226,7 +226,7 @@ TEST_F(quota, one_unit_past_edquot)
 		EXPECT_EQ(L, counter(self, variant).used);
 	} else {
 		/* count resources: a limit of 0 refuses the first one */
-		ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, variant->res, 0));
+		ASSERT_EQ(0, nl_set_limit(&self->nl, self->id, variant->res, 0));
 		EXPECT_EQ(-EDQUOT, charge(self, variant, u));
 		c = counter(self, variant);
 		EXPECT_EQ(0, c.used);
@@ -253,7 +253,7 @@ TEST_F(quota, limit_zero_edquot)
 {
 	struct vgpu_counter c;
 
-	ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, variant->res, 0));
+	ASSERT_EQ(0, nl_set_limit(&self->nl, self->id, variant->res, 0));
 	EXPECT_EQ(-EDQUOT, charge(self, variant, unit(self, variant)));
 	c = counter(self, variant);
 	EXPECT_EQ(0, c.used);
@@ -266,14 +266,14 @@ TEST_F(quota, lower_below_usage_keeps_existing)
 	__u64 L = limit(self, variant), u = unit(self, variant);
 	__u64 half = (variant->limit / 2) * u;
 	struct vgpu_counter c;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	ASSERT_EQ(0, fill(self, variant, L));
-	ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, variant->res, half));
+	ASSERT_EQ(0, nl_set_limit(&self->nl, self->id, variant->res, half));
 	c = counter(self, variant);
 	EXPECT_EQ(L, c.used);		/* nothing taken away */
 	EXPECT_EQ(half, c.limit);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(half, g.res[variant->res].limit);
 	EXPECT_EQ(L, g.res[variant->res].current);
 	/* but nothing new fits, not even one unit */
@@ -298,10 +298,10 @@ TEST_F(quota, raise_and_unlimited)
 
 	ASSERT_EQ(0, fill(self, variant, L));
 	EXPECT_EQ(-EDQUOT, charge(self, variant, u));
-	ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, variant->res, L + u));
+	ASSERT_EQ(0, nl_set_limit(&self->nl, self->id, variant->res, L + u));
 	EXPECT_EQ(0, charge(self, variant, u));
 	EXPECT_EQ(-EDQUOT, charge(self, variant, u));
-	ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, variant->res,
+	ASSERT_EQ(0, nl_set_limit(&self->nl, self->id, variant->res,
 				   VGPU_LIMIT_UNLIMITED));
 	EXPECT_EQ(VGPU_LIMIT_UNLIMITED, counter(self, variant).limit);
 	for (i = 0; i < 3; i++) {
@@ -314,7 +314,7 @@ TEST_F(quota, raise_and_unlimited)
 /* ---- one context: a context and its memory, both or neither --------------- */
 
 FIXTURE(ctxmem) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	int fd;
 };
@@ -322,13 +322,13 @@ FIXTURE(ctxmem) {
 FIXTURE_SETUP(ctxmem)
 {
 	const char *why = vgpu_missing(&self->nl);
-	struct vnl_req req = {};
+	struct vgpu_nl_req req = {};
 
 	self->fd = -1;
 	if (why)
 		SETUP_SKIP("%s", why);
-	vnl_req_limit(&req, VGPU_RES_CONTEXTS, 1);
-	vnl_req_limit(&req, VGPU_RES_MEMORY, 1000);
+	vgpu_nl_req_limit(&req, VGPU_RES_CONTEXTS, 1);
+	vgpu_nl_req_limit(&req, VGPU_RES_MEMORY, 1000);
 	self->id = guest_new(&self->nl, "cm", &req, NULL);
 	ASSERT_LE(0, self->id);
 	self->fd = session_open(self->id);
@@ -339,8 +339,8 @@ FIXTURE_TEARDOWN(ctxmem)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 TEST_F(ctxmem, both_or_neither)
@@ -394,7 +394,7 @@ TEST_F(ctxmem, no_wrap_around)
 	EXPECT_EQ(100, used);
 	EXPECT_EQ(0, v_used(self->fd, VGPU_RES_CONTEXTS));
 	/* unlimited is a limit of 2^64 - 1: still no wrap */
-	ASSERT_EQ(0, vnl_set_limit(&self->nl, self->id, VGPU_RES_MEMORY,
+	ASSERT_EQ(0, nl_set_limit(&self->nl, self->id, VGPU_RES_MEMORY,
 				   VGPU_LIMIT_UNLIMITED));
 	EXPECT_EQ(-EDQUOT, v_charge(self->fd, ~0ULL - 49, NULL));
 	EXPECT_EQ(100, v_used(self->fd, VGPU_RES_MEMORY));

@@ -47,7 +47,7 @@ struct race_shared {
 };
 
 FIXTURE(race) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	int fd;
 	char *mem;			/* one page per creator, for pins */
@@ -89,8 +89,8 @@ FIXTURE_TEARDOWN(race)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 static unsigned long race_ms(void)
@@ -253,7 +253,7 @@ TEST_F(race, create_release)
 /* ---- the other races -------------------------------------------------------- */
 
 FIXTURE(more) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long a, b;		/* two guests */
 	char name_b[VGPU_NAME_MAX];
 };
@@ -273,23 +273,23 @@ FIXTURE_SETUP(more)
 
 FIXTURE_TEARDOWN(more)
 {
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	if (self->a >= 0)
-		EXPECT_EQ(0, vnl_del_id(&self->nl, self->a));
+		EXPECT_EQ(0, nl_del_id(&self->nl, self->a));
 	/* b may have been deleted and made again under its name */
-	if (self->b >= 0 && !vnl_get_name(&self->nl, self->name_b, &g))
-		EXPECT_EQ(0, vnl_del_name(&self->nl, self->name_b));
-	vnl_close(&self->nl);
+	if (self->b >= 0 && !nl_get_name(&self->nl, self->name_b, &g))
+		EXPECT_EQ(0, nl_del_name(&self->nl, self->name_b));
+	vgpu_nl_close(&self->nl);
 }
 
 /* No session left on @id, nothing charged (a guest that is gone: fine). */
-static int guest_idle(struct vnl *nl, __u32 id)
+static int guest_idle(struct vgpu_nl *nl, __u32 id)
 {
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	int r;
 
-	if (vnl_get_id(nl, id, &g))
+	if (nl_get_id(nl, id, &g))
 		return 0;
 	if (g.sessions)
 		return -1;
@@ -401,8 +401,8 @@ TEST_F(more, attach_vs_guest_deletion)
 	struct attach_arg a = { .stop = &stop, .name = self->name_b };
 	unsigned long long start = now_ms();
 	unsigned long deleted = 0, busy = 0;
-	struct vnl_req req = { .name = self->name_b };
-	struct vnl_guest g;
+	struct vgpu_nl_req req = { .name = self->name_b };
+	struct vgpu_nl_guest g;
 	pthread_t t[2];
 	int i, ret;
 
@@ -412,11 +412,11 @@ TEST_F(more, attach_vs_guest_deletion)
 	 * 4 times as long */
 	while (now_ms() < start + race_ms() ||
 	       (!deleted && now_ms() < start + 4 * race_ms())) {
-		ret = vnl_del_name(&self->nl, self->name_b);
+		ret = nl_del_name(&self->nl, self->name_b);
 		if (!ret) {
 			deleted++;
 			/* the same name again, a new id */
-			ASSERT_EQ(0, vnl_guest_new(&self->nl, &req, &g));
+			ASSERT_EQ(0, vgpu_nl_guest_new(&self->nl, &req, &g));
 		} else {
 			ASSERT_EQ(-EBUSY, ret);
 			busy++;
@@ -429,13 +429,13 @@ TEST_F(more, attach_vs_guest_deletion)
 	       atomic_load(&a.attached), atomic_load(&a.refused));
 	EXPECT_EQ(0, atomic_load(&a.bad));
 	EXPECT_LT(0, deleted);
-	ASSERT_EQ(0, vnl_get_name(&self->nl, self->name_b, &g));
+	ASSERT_EQ(0, nl_get_name(&self->nl, self->name_b, &g));
 	EXPECT_EQ(0, guest_idle(&self->nl, g.id));
 }
 
 struct churn_arg {
 	atomic_int *stop;
-	struct vnl nl;
+	struct vgpu_nl nl;
 	int errors;
 };
 
@@ -447,7 +447,7 @@ static void *guest_churn(void *p)
 
 	while (!atomic_load(c->stop)) {
 		id = guest_new(&c->nl, "churn", NULL, name);
-		if (id < 0 || vnl_del_id(&c->nl, id))
+		if (id < 0 || nl_del_id(&c->nl, id))
 			c->errors++;
 	}
 	return NULL;
@@ -458,15 +458,15 @@ TEST_F(more, dumps_while_guests_come_and_go)
 	atomic_int stop = 0;
 	struct churn_arg c = { .stop = &stop };
 	unsigned long long start = now_ms();
-	struct vnl_guest *all = calloc(4096, sizeof(*all));
+	struct vgpu_nl_guest *all = calloc(4096, sizeof(*all));
 	int dumps = 0, n, i, seen_a;
 	pthread_t t;
 
 	ASSERT_NE(NULL, all);
-	ASSERT_EQ(0, vnl_open(&c.nl));
+	ASSERT_EQ(0, vgpu_nl_open(&c.nl));
 	ASSERT_EQ(0, pthread_create(&t, NULL, guest_churn, &c));
 	while (now_ms() < start + race_ms()) {
-		n = vnl_guest_dump(&self->nl, all, 4096);
+		n = nl_dump_guests(&self->nl, all, 4096);
 		ASSERT_LE(0, n);
 		seen_a = 0;
 		for (i = 0; i < n; i++) {
@@ -480,7 +480,7 @@ TEST_F(more, dumps_while_guests_come_and_go)
 	}
 	atomic_store(&stop, 1);
 	pthread_join(t, NULL);
-	vnl_close(&c.nl);
+	vgpu_nl_close(&c.nl);
 	free(all);
 	TH_LOG("%d dumps", dumps);
 	EXPECT_EQ(0, c.errors);
@@ -490,47 +490,47 @@ TEST_F(more, dumps_while_guests_come_and_go)
 static int userns_admin_ops(void *arg)
 {
 	__u32 id = *(__u32 *)arg;
-	struct vnl_req req = { .name = "userns-x" };
-	struct vnl_guest g;
-	struct vnl nl;
+	struct vgpu_nl_req req = { .name = "userns-x" };
+	struct vgpu_nl_guest g;
+	struct vgpu_nl nl;
 	int ret, grp;
 
 	/* root of a new user namespace: every capability, there only */
 	if (syscall(SYS_unshare, CLONE_NEWUSER))
 		return 99;	/* unprivileged user namespaces are off */
-	if (vnl_open(&nl))
+	if (vgpu_nl_open(&nl))
 		return 101;
-	ret = vnl_guest_new(&nl, &req, &g);
+	ret = vgpu_nl_guest_new(&nl, &req, &g);
 	if (ret != -EPERM)
 		return 1;
-	ret = vnl_set_limit(&nl, id, VGPU_RES_MEMORY, 1);
+	ret = nl_set_limit(&nl, id, VGPU_RES_MEMORY, 1);
 	if (ret != -EPERM)
 		return 2;
-	ret = vnl_del_id(&nl, id);
+	ret = nl_del_id(&nl, id);
 	if (ret != -EPERM)
 		return 3;
-	ret = vnl_get_id(&nl, id, &g);	/* another user's guest: unseen */
+	ret = nl_get_id(&nl, id, &g);	/* another user's guest: unseen */
 	if (ret != -ENOENT)
 		return 4;
 	grp = genl_ctrl_resolve_grp(nl.sk, VGPU_GENL_NAME, VGPU_MCGRP_EVENTS);
 	if (grp >= 0 && !setsockopt(nl_socket_get_fd(nl.sk), SOL_NETLINK,
 				    NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
 		return 5;
-	vnl_close(&nl);
+	vgpu_nl_close(&nl);
 	return 0;
 }
 
 TEST_F(more, user_namespace_is_not_admin)
 {
 	__u32 id = self->a;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 
 	int ret = run_as(NOBODY, userns_admin_ops, &id);
 
 	if (ret == 99)
 		SKIP(return, "unprivileged user namespaces are disabled here");
 	EXPECT_EQ(0, ret);
-	ASSERT_EQ(0, vnl_get_id(&self->nl, id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, id, &g));
 	EXPECT_EQ(VGPU_LIMIT_UNLIMITED, g.res[VGPU_RES_MEMORY].limit);
 }
 

@@ -25,7 +25,7 @@ struct tally {
 };
 
 FIXTURE(stress) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 	int shared_fd;
 	struct tally *tally;	/* MAP_SHARED: one per worker, then the start flag */
@@ -165,13 +165,13 @@ FIXTURE_SETUP(stress)
 {
 	const char *why = vgpu_missing(&self->nl);
 	int n = variant->threads + variant->procs;
-	struct vnl_req req = {};
+	struct vgpu_nl_req req = {};
 
 	self->shared_fd = -1;
 	if (why)
 		SETUP_SKIP("%s", why);
-	vnl_req_limit(&req, VGPU_RES_MEMORY, MEM_LIMIT);
-	vnl_req_limit(&req, VGPU_RES_CONTEXTS, CTX_LIMIT);
+	vgpu_nl_req_limit(&req, VGPU_RES_MEMORY, MEM_LIMIT);
+	vgpu_nl_req_limit(&req, VGPU_RES_CONTEXTS, CTX_LIMIT);
 	self->id = guest_new(&self->nl, "stress", &req, NULL);
 	ASSERT_LE(0, self->id);
 	self->tally = mmap(NULL, n * sizeof(struct tally) + sizeof(atomic_int),
@@ -188,8 +188,8 @@ FIXTURE_TEARDOWN(stress)
 {
 	if (self->shared_fd >= 0)
 		close(self->shared_fd);
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 TEST_F_TIMEOUT(stress, charge_release_race, 300)
@@ -200,7 +200,7 @@ TEST_F_TIMEOUT(stress, charge_release_race, 300)
 	pid_t pids[16];
 	struct tally sum = {};
 	struct vgpu_usage u;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	void *res;
 
 	ASSERT_GE(16, n);
@@ -250,7 +250,7 @@ TEST_F_TIMEOUT(stress, charge_release_race, 300)
 	EXPECT_LT(0, sum.refused);
 	EXPECT_EQ(0, atomic_load(&self->over_limit));
 
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(0, g.sessions - (variant->share_fd ? 1 : 0));
 	EXPECT_EQ(0, g.res[VGPU_RES_MEMORY].current);
 	EXPECT_EQ(0, g.res[VGPU_RES_CONTEXTS].current);
@@ -268,7 +268,7 @@ TEST_F_TIMEOUT(stress, charge_release_race, 300)
 /* ---- crash cleanup ------------------------------------------------------------ */
 
 FIXTURE(crash) {
-	struct vnl nl;
+	struct vgpu_nl nl;
 	long long id;
 };
 
@@ -302,8 +302,8 @@ FIXTURE_SETUP(crash)
 FIXTURE_TEARDOWN(crash)
 {
 	/* EBUSY: a dead process's session stayed attached */
-	EXPECT_EQ(0, vnl_del_id(&self->nl, self->id));
-	vnl_close(&self->nl);
+	EXPECT_EQ(0, nl_del_id(&self->nl, self->id));
+	vgpu_nl_close(&self->nl);
 }
 
 #define CRASH_PAGES	4
@@ -340,7 +340,7 @@ static void *crash_thread_fn(void *arg)
 	return NULL;
 }
 
-static int all_zero(const struct vnl_guest *g)
+static int all_zero(const struct vgpu_nl_guest *g)
 {
 	return !g->sessions && !g->res[VGPU_RES_CONTEXTS].current &&
 	       !g->res[VGPU_RES_MEMORY].current && !g->res[VGPU_RES_PINNED].current;
@@ -351,7 +351,7 @@ TEST_F_TIMEOUT(crash, sigkill_releases_everything, 60)
 	long ps = page_size();
 	int n = 1 + variant->threads, pfd[2], status;
 	pid_t child, grandchild = 0;
-	struct vnl_guest g;
+	struct vgpu_nl_guest g;
 	char c = 0;
 
 	ASSERT_EQ(0, pipe(pfd));
@@ -400,7 +400,7 @@ TEST_F_TIMEOUT(crash, sigkill_releases_everything, 60)
 	ASSERT_EQ(1, read(pfd[0], &c, 1));
 	ASSERT_EQ('y', c);
 
-	ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+	ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 	EXPECT_EQ(n, g.sessions);
 	EXPECT_EQ(n, g.res[VGPU_RES_CONTEXTS].current);
 	EXPECT_EQ(n * (3ULL << 20), g.res[VGPU_RES_MEMORY].current);
@@ -413,11 +413,11 @@ TEST_F_TIMEOUT(crash, sigkill_releases_everything, 60)
 	if (variant->fd_in_grandchild) {
 		/* the session lives on in the grandchild */
 		usleep(200000);
-		ASSERT_EQ(0, vnl_get_id(&self->nl, self->id, &g));
+		ASSERT_EQ(0, nl_get_id(&self->nl, self->id, &g));
 		EXPECT_EQ(1, g.sessions);
 		EXPECT_EQ(3ULL << 20, g.res[VGPU_RES_MEMORY].current);
 		EXPECT_EQ(CRASH_PAGES * (__u64)ps, g.res[VGPU_RES_PINNED].current);
-		EXPECT_EQ(-EBUSY, vnl_del_id(&self->nl, self->id));
+		EXPECT_EQ(-EBUSY, nl_del_id(&self->nl, self->id));
 		ASSERT_EQ(0, kill(grandchild, SIGKILL));
 		/* not our child: its parent is gone, it is reaped by init */
 	}

@@ -27,7 +27,61 @@
 #include <linux/vgpu.h>
 
 #include "kselftest_harness.h"
-#include "nl.h"
+#include "common/vgpu_nl.h"
+
+/* Shorthands over common/vgpu_nl.h: one guest by id or name. */
+static inline int nl_get_id(struct vgpu_nl *nl, __u32 id, struct vgpu_nl_guest *out)
+{
+	struct vgpu_nl_req req = { .has_id = true, .id = id };
+
+	return vgpu_nl_guest_get(nl, &req, out);
+}
+
+static inline int nl_get_name(struct vgpu_nl *nl, const char *name,
+			      struct vgpu_nl_guest *out)
+{
+	struct vgpu_nl_req req = { .name = name };
+
+	return vgpu_nl_guest_get(nl, &req, out);
+}
+
+static inline int nl_del_id(struct vgpu_nl *nl, __u32 id)
+{
+	struct vgpu_nl_req req = { .has_id = true, .id = id };
+
+	return vgpu_nl_guest_del(nl, &req);
+}
+
+static inline int nl_del_name(struct vgpu_nl *nl, const char *name)
+{
+	struct vgpu_nl_req req = { .name = name };
+
+	return vgpu_nl_guest_del(nl, &req);
+}
+
+static inline int nl_set_limit(struct vgpu_nl *nl, __u32 id,
+			       enum vgpu_resource res, __u64 limit)
+{
+	struct vgpu_nl_req req = { .has_id = true, .id = id };
+
+	vgpu_nl_req_limit(&req, res, limit);
+	return vgpu_nl_guest_set(nl, &req);
+}
+
+/* A dump into @out (up to @max): how many guests it held, or -errno. */
+static inline int nl_dump_guests(struct vgpu_nl *nl, struct vgpu_nl_guest *out, int max)
+{
+	struct vgpu_nl_guest *all;
+	size_t n;
+	int ret;
+
+	ret = vgpu_nl_guest_dump(nl, &all, &n);
+	if (ret)
+		return ret;
+	memcpy(out, all, (n < (size_t)max ? n : (size_t)max) * sizeof(*out));
+	free(all);
+	return (int)n;
+}
 
 #define VGPU_DEV	"/dev/vgpu"
 #define NOBODY		65534
@@ -186,11 +240,11 @@ static inline void guest_name(char *buf, size_t len, const char *tag)
  * Create a guest named after @tag with @req's extras (limits, uid); fills
  * @name (VGPU_NAME_MAX) and returns the id, or a negative errno.
  */
-static inline long long guest_new(struct vnl *nl, const char *tag,
-				  const struct vnl_req *extra, char *name)
+static inline long long guest_new(struct vgpu_nl *nl, const char *tag,
+				  const struct vgpu_nl_req *extra, char *name)
 {
-	struct vnl_req req = {};
-	struct vnl_guest g;
+	struct vgpu_nl_req req = {};
+	struct vgpu_nl_guest g;
 	char buf[VGPU_NAME_MAX];
 	int ret;
 
@@ -199,7 +253,7 @@ static inline long long guest_new(struct vnl *nl, const char *tag,
 	guest_name(buf, sizeof(buf), tag);
 	req.name = buf;
 	req.has_id = false;
-	ret = vnl_guest_new(nl, &req, &g);
+	ret = vgpu_nl_guest_new(nl, &req, &g);
 	if (ret)
 		return ret;
 	if (!g.has_id)
@@ -210,12 +264,12 @@ static inline long long guest_new(struct vnl *nl, const char *tag,
 }
 
 /* Guest with one limit set (others unlimited). */
-static inline long long guest_new_limit(struct vnl *nl, const char *tag,
+static inline long long guest_new_limit(struct vgpu_nl *nl, const char *tag,
 					enum vgpu_resource r, __u64 limit)
 {
-	struct vnl_req req = {};
+	struct vgpu_nl_req req = {};
 
-	vnl_req_limit(&req, r, limit);
+	vgpu_nl_req_limit(&req, r, limit);
 	return guest_new(nl, tag, &req, NULL);
 }
 
@@ -239,7 +293,7 @@ static inline int session_open(__u32 id)
  * The preconditions of every fixture: root, the device node and the netlink
  * family. Returns NULL when all is there, else the reason to skip.
  */
-static inline const char *vgpu_missing(struct vnl *nl)
+static inline const char *vgpu_missing(struct vgpu_nl *nl)
 {
 	int ret;
 
@@ -247,7 +301,7 @@ static inline const char *vgpu_missing(struct vnl *nl)
 		return "needs root (CAP_SYS_ADMIN for the admin operations)";
 	if (access(VGPU_DEV, F_OK))
 		return VGPU_DEV " missing: vgpu.ko not loaded";
-	ret = vnl_open(nl);
+	ret = vgpu_nl_open(nl);
 	if (ret == -ENOENT)
 		return "generic netlink family \"vgpu\" not registered";
 	if (ret)
@@ -256,14 +310,14 @@ static inline const char *vgpu_missing(struct vnl *nl)
 }
 
 /* Poll the guest through netlink until @pred holds or @ms pass. */
-static inline int wait_guest(struct vnl *nl, __u32 id, int ms,
-			     int (*pred)(const struct vnl_guest *g),
-			     struct vnl_guest *g)
+static inline int wait_guest(struct vgpu_nl *nl, __u32 id, int ms,
+			     int (*pred)(const struct vgpu_nl_guest *g),
+			     struct vgpu_nl_guest *g)
 {
 	int ret, i;
 
 	for (i = 0; ; i++) {
-		ret = vnl_get_id(nl, id, g);
+		ret = nl_get_id(nl, id, g);
 		if (ret)
 			return ret;
 		if (pred(g))
