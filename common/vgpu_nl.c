@@ -506,17 +506,22 @@ int vgpu_nl_guest_set(struct vgpu_nl *nl, const struct vgpu_nl_req *req)
 	return request(nl, VGPU_NL_CMD_GUEST_SET, 0, req, &r);
 }
 
+/* request_one - a "do" whose reply is required: -ENODATA when acked without. */
+static int request_one(struct vgpu_nl *nl, uint8_t cmd,
+		       const struct vgpu_nl_req *req, struct reply *r)
+{
+	int err = request(nl, cmd, 0, req, r);
+
+	return !err && !r->count ? -ENODATA : err;
+}
+
 int vgpu_nl_guest_get(struct vgpu_nl *nl, const struct vgpu_nl_req *req,
 		      struct vgpu_nl_guest *out)
 {
 	struct reply r = { .parse = reply_guest, .out = out };
-	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = request(nl, VGPU_NL_CMD_GUEST_GET, 0, req, &r);
-	if (!err && !r.count)
-		err = -ENODATA;
-	return err;
+	return request_one(nl, VGPU_NL_CMD_GUEST_GET, req, &r);
 }
 
 int vgpu_nl_guest_dump(struct vgpu_nl *nl, struct vgpu_nl_guest **out,
@@ -540,13 +545,9 @@ int vgpu_nl_guest_dump(struct vgpu_nl *nl, struct vgpu_nl_guest **out,
 int vgpu_nl_stats_get(struct vgpu_nl *nl, struct vgpu_nl_stats *out)
 {
 	struct reply r = { .parse = reply_stats, .out = out };
-	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = request(nl, VGPU_NL_CMD_STATS_GET, 0, NULL, &r);
-	if (!err && !r.count)
-		err = -ENODATA;
-	return err;
+	return request_one(nl, VGPU_NL_CMD_STATS_GET, NULL, &r);
 }
 
 /* ---- events ----------------------------------------------------------- */

@@ -22,6 +22,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -509,15 +510,28 @@ static int listen_on(const char *spec)
 	return fd;
 }
 
+/*
+ * http_start - libmicrohttpd's thread, with SIGINT and SIGTERM blocked in it
+ * so that they interrupt the main thread's poll().
+ */
 static struct MHD_Daemon *http_start(int lfd)
 {
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-				MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, NULL,
-				MHD_OPTION_LISTEN_SOCKET, lfd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CLIENTS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CLIENT_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQ_MAX,
-				MHD_OPTION_END);
+	struct MHD_Daemon *d;
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			     MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, lfd,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CLIENTS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CLIENT_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQ_MAX,
+			     MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return d;
 }
 
 /* ---- main loop: events and the textfile ------------------------------- */

@@ -60,10 +60,19 @@ static const char quota_help[] =
 "SIZE: bytes with an optional binary unit K, M, G, T (4096, 512M, 1.5G).\n"
 "N: a count. PCT: compute share of each period, 1..100 (percent).\n";
 
+/* where - "guest add", "stats": how help names a command. */
+static const char *where(const struct cmd *c)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", c->obj, c->name ? " " : "",
+		 c->name ? c->name : "");
+	return buf;
+}
+
 static void print_synopsis(FILE *f, const struct cmd *c)
 {
-	fprintf(f, "  %s%s%s%s%s\n", c->obj, c->name ? " " : "",
-		c->name ? c->name : "", *c->args ? " " : "", c->args);
+	fprintf(f, "  %s%s%s\n", where(c), *c->args ? " " : "", c->args);
 }
 
 /* usage - the synopsis of every command of OBJ (all when NULL). */
@@ -89,8 +98,8 @@ static void usage(FILE *f, const char *obj)
 
 static int help_cmd(const struct cmd *c)
 {
-	printf("Usage: vgpuctl [-j] %s%s%s%s%s\n%s", c->obj, c->name ? " " : "",
-	       c->name ? c->name : "", *c->args ? " " : "", c->args, c->help);
+	printf("Usage: vgpuctl [-j] %s%s%s\n%s", where(c), *c->args ? " " : "",
+	       c->args, c->help);
 	if (strstr(c->args, "QUOTA"))
 		fputs(quota_help, stdout);
 	return 0;
@@ -113,16 +122,6 @@ static void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...)
 	verr(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* where - "guest add", "stats": how help names a command. */
-static const char *where(const struct cmd *c)
-{
-	static char buf[64];
-
-	snprintf(buf, sizeof(buf), "%s%s%s", c->obj, c->name ? " " : "",
-		 c->name ? c->name : "");
-	return buf;
 }
 
 /*
