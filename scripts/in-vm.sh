@@ -11,8 +11,11 @@
 #   === vgpu suite end: vm/NAME rc=N ===
 # lines, which scripts/check.sh uses to count each suite's TAP lines. The
 # runner's own checks are two suites of their own: vm/load (insmod, the device
-# node) and vm/unload (rmmod: a failure means a leaked reference; dmesg clean).
-# The last line is "=== vgpu vm done ===". Exits 0 when everything passed.
+# node) and vm/unload (rmmod: a failure means a leaked reference; and the one
+# kernel-log check of the tests: no BUG/WARNING/lockdep/leak lines during each
+# suite, one result per suite, and after the unload). VGPU_VM_SUITES (names,
+# e.g. "20-tools 25-ynl") runs only those suites. The last line is
+# "=== vgpu vm done ===". Exits 0 when everything passed.
 set -uo pipefail
 
 : "${VGPU_ROOT:?}" "${BUILD:?}" "${KVER:?}"
@@ -21,13 +24,28 @@ TMO=${VGPU_SUITE_TIMEOUT:-300}
 KO=$BUILD/kmod/$KVER/vgpu.ko
 # Kernel log lines that fail the run (only lines logged after boot count).
 # slub_debug reports start "BUG <cache> (<taint>): <what>".
-DMESG_BAD='BUG:|BUG [^ ]+ \(|WARNING:|possible recursive locking|leak|Call Trace|Oops|UBSAN:|KASAN:|refcount_t:'
+DMESG_BAD='BUG:|BUG [^ ]+ \(|WARNING:|possible recursive locking|circular locking|INFO: task .* blocked|general protection|leak|Call Trace|Oops|UBSAN:|KASAN:|refcount_t:'
 
+. tests/suites/lib/tap.sh
 failed=0
-begin() { echo "=== vgpu suite: $1 ==="; }
+begin() { echo "=== vgpu suite: $1 ==="; TAP_N=0; TAP_FAILED=0; }
 end() { echo "=== vgpu suite end: $1 rc=$2 ==="; }
 tap() {	# tap N ok|not-ok TEXT
-	if [ "$2" = ok ]; then echo "ok $1 $3"; else echo "not ok $1 $3"; failed=1; fi
+	if [ "$2" = ok ]; then tap_ok "$3"; else tap_fail "$3"; failed=1; fi
+}
+
+# dmesg_since_last NAME: the kernel log lines since the last call, kept for
+# vm/unload's verdict on NAME ("ok" or the offending lines)
+dmesg_seen=0
+DMESG_NAMES=()
+DMESG_BADLINES=()
+dmesg_since_last() {
+	local log bad
+	log=$(dmesg 2>/dev/null | tail -n +$((dmesg_seen + 1)))
+	dmesg_seen=$((dmesg_seen + $(printf '%s' "$log" | grep -c '')))
+	bad=$(printf '%s\n' "$log" | grep -aE -A 25 "$DMESG_BAD" | head -n 200)
+	DMESG_NAMES+=("$1")
+	DMESG_BADLINES+=("$bad")
 }
 
 echo "# vm: kernel $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
@@ -38,6 +56,9 @@ dmesg > /tmp/vgpu/dmesg-boot.txt 2>&1
 dmesg -C 2>/dev/null || true
 
 mapfile -t suites < <(find tests/suites/vm -mindepth 1 -maxdepth 1 -type f -perm -u+x 2>/dev/null | sort)
+if [ -n "${VGPU_VM_SUITES:-}" ]; then
+	mapfile -t suites < <(printf '%s\n' "${suites[@]}" | grep -E "/($(echo $VGPU_VM_SUITES | tr ' ' '|'))\$")
+fi
 
 begin vm/load
 echo "1..3"
@@ -74,6 +95,7 @@ else
 	tap 3 not-ok "slab cache vgpu_obj is poisoned"
 fi
 end vm/load $failed
+dmesg_since_last "vm/load (insmod)"
 
 for s in "${suites[@]}"; do
 	name=vm/${s##*/}
@@ -95,10 +117,10 @@ for s in "${suites[@]}"; do
 	echo "# $name: rc=$rc, $(($(date +%s) - t0)) s"
 	[ $rc = 0 ] || failed=1
 	end "$name" $rc
+	dmesg_since_last "$name"
 done
 
 begin vm/unload
-echo "1..2"
 ufail=$failed
 failed=0
 if [ $loaded = 1 ]; then
@@ -112,13 +134,18 @@ if [ $loaded = 1 ]; then
 else
 	tap 1 not-ok "rmmod vgpu # module not loaded"
 fi
+dmesg_since_last "rmmod"
+for i in "${!DMESG_NAMES[@]}"; do
+	what="dmesg: no BUG/WARNING/lockdep/leak/Call Trace lines during ${DMESG_NAMES[$i]}"
+	if [ -n "${DMESG_BADLINES[$i]}" ]; then
+		printf '%s\n' "${DMESG_BADLINES[$i]}" | sed 's/^/# dmesg: /'
+		tap - not-ok "$what"
+	else
+		tap - ok "$what"
+	fi
+done
 dmesg > /tmp/vgpu/dmesg.txt 2>&1
-if grep -aEq "$DMESG_BAD" /tmp/vgpu/dmesg.txt; then
-	grep -aE -A 25 "$DMESG_BAD" /tmp/vgpu/dmesg.txt | head -n 200 | sed 's/^/# dmesg: /'
-	tap 2 not-ok "dmesg has no BUG/WARNING/lockdep/leak/Call Trace lines"
-else
-	tap 2 ok "dmesg has no BUG/WARNING/lockdep/leak/Call Trace lines"
-fi
+echo "1..$TAP_N"
 end vm/unload $failed
 [ $ufail = 0 ] || failed=1
 

@@ -190,6 +190,9 @@ static int open_nl(struct vgpu_nl *nl, bool events)
 		return 0;
 	if (err == -ENOENT)
 		errmsg("vgpu module not loaded");
+	else if (events)	/* the group is for CAP_NET_ADMIN only */
+		errmsg("monitor: cannot subscribe to events: %s",
+		       errno_reason(-err, 0));
 	else
 		errmsg("netlink: %s", strerror(-err));
 	return EXIT_KERNEL;
