@@ -60,6 +60,7 @@ if [ "$DISTRO" = debian ] && [ "${VERSION_CODENAME:-}" != bookworm ]; then
 fi
 
 COMMON_PKGS=(build-essential busybox-static pkg-config libnl-3-dev libnl-genl-3-dev libmicrohttpd-dev liburing-dev valgrind
+	     python3-yaml python3-jsonschema
 	     qemu-system-x86 pocl-opencl-icd ocl-icd-opencl-dev opencl-headers
 	     debhelper dh-dkms dkms lintian openssl systemd udev
 	     clang-16 llvm-16-dev)	# libvgpu's CPU compiler: clang's CUDA front end + an LLVM pass
