@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/cpu/common.h"	/* now_s, median */
 #include "common/tap.h"
 #include "corpus.h"
 
@@ -237,27 +238,6 @@ const char *corpus_cmp_i32(struct corpus_run *r, const int32_t *got, const int32
 		if (got[i] != want[i])
 			return corpus_msg(r, "element %zu of %zu: got %d, want %d", i, n, got[i], want[i]);
 	return NULL;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_dbl);
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* ------------------------------------------------------------ one run */
