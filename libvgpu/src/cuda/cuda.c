@@ -37,18 +37,19 @@
  * Waiting. Synchronize without a timeout uses the blocking CUDA call; with a
  * timeout it polls cuStreamQuery/cuEventQuery, spinning briefly and then
  * sleeping with exponential backoff (at most 1 ms), and returns -ETIME.
+ *
+ * Most backend ops are src/gpu's (ops.c, compile.c) over cu_vendor: this
+ * file names CUDA's entry points and does what only CUDA does.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -83,6 +84,38 @@ static const char cu_prelude_types[] =
 
 /* ---------------------------------------------------------------- loading */
 
+/* the entry points both vendors have (gpu.h), as libcuda.so.1 names them */
+static const struct vgpu_gpu_call_names cu_names = {
+	.mem_get_info = "cuMemGetInfo_v2",
+	.mem_alloc = "cuMemAlloc_v2",
+	.mem_free = "cuMemFree_v2",
+	.host_register = "cuMemHostRegister_v2",
+	.host_unregister = "cuMemHostUnregister",
+	.htod = "cuMemcpyHtoD_v2",
+	.dtoh = "cuMemcpyDtoH_v2",
+	.dtod = "cuMemcpyDtoD_v2",
+	.htod_async = "cuMemcpyHtoDAsync_v2",
+	.dtoh_async = "cuMemcpyDtoHAsync_v2",
+	.dtod_async = "cuMemcpyDtoDAsync_v2",
+	.stream_create = "cuStreamCreate",
+	.stream_destroy = "cuStreamDestroy_v2",
+	.stream_sync = "cuStreamSynchronize",
+	.stream_query = "cuStreamQuery",
+	.event_create = "cuEventCreate",
+	.event_destroy = "cuEventDestroy_v2",
+	.event_record = "cuEventRecord",
+	.event_query = "cuEventQuery",
+	.event_sync = "cuEventSynchronize",
+	.ctx_sync = "cuCtxSynchronize",
+	.module_unload = "cuModuleUnload",
+	.module_get_function = "cuModuleGetFunction",
+	.module_get_global = "cuModuleGetGlobal_v2",
+	.launch = "cuLaunchKernel",
+};
+
+static struct vgpu_gpu_calls cu_call;
+
+/* what only CUDA calls */
 static struct {
 	void *lib;
 	vg_cuInit_t Init;
@@ -99,57 +132,28 @@ static struct {
 	vg_cuCtxDestroy_t CtxDestroy;
 	vg_cuCtxSetCurrent_t CtxSetCurrent;
 	vg_cuCtxGetCurrent_t CtxGetCurrent;
-	vg_cuCtxSynchronize_t CtxSynchronize;
-	vg_cuMemGetInfo_t MemGetInfo;
-	vg_cuMemAlloc_t MemAlloc;
-	vg_cuMemFree_t MemFree;
 	vg_cuMemAllocHost_t MemAllocHost;
 	vg_cuMemFreeHost_t MemFreeHost;
-	vg_cuMemHostRegister_t MemHostRegister;
-	vg_cuMemHostUnregister_t MemHostUnregister;
-	vg_cuMemcpyHtoD_t MemcpyHtoD;
-	vg_cuMemcpyDtoH_t MemcpyDtoH;
-	vg_cuMemcpyDtoD_t MemcpyDtoD;
-	vg_cuMemcpyHtoDAsync_t MemcpyHtoDAsync;
-	vg_cuMemcpyDtoHAsync_t MemcpyDtoHAsync;
-	vg_cuMemcpyDtoDAsync_t MemcpyDtoDAsync;
 	vg_cuModuleLoadDataEx_t ModuleLoadDataEx;
-	vg_cuModuleUnload_t ModuleUnload;
-	vg_cuModuleGetFunction_t ModuleGetFunction;
-	vg_cuModuleGetGlobal_t ModuleGetGlobal;
 	vg_cuFuncGetParamInfo_t FuncGetParamInfo;	/* CUDA >= 12.4, else NULL */
 	vg_cuFuncGetAttribute_t FuncGetAttribute;
 	vg_cuFuncSetAttribute_t FuncSetAttribute;
-	vg_cuLaunchKernel_t LaunchKernel;
-	vg_cuStreamCreate_t StreamCreate;
-	vg_cuStreamDestroy_t StreamDestroy;
-	vg_cuStreamSynchronize_t StreamSynchronize;
-	vg_cuStreamQuery_t StreamQuery;
 	vg_cuStreamWaitEvent_t StreamWaitEvent;
-	vg_cuEventCreate_t EventCreate;
-	vg_cuEventDestroy_t EventDestroy;
-	vg_cuEventRecord_t EventRecord;
-	vg_cuEventQuery_t EventQuery;
-	vg_cuEventSynchronize_t EventSynchronize;
 	int driver_version;		/* e.g. 13000 */
 	int ndev;
 } cu;
 
+static struct vgpu_gpu_rtc cu_rtc = { .label = "NVRTC", .prefix = "nvrtc", .oom = NVRTC_ERROR_OUT_OF_MEMORY };
+
+/* NVRTC: cu_rtc, and what only it has */
 static struct {
 	void *lib;
 	char path[64];
-	int major, minor;
-	vg_nvrtcGetErrorString_t GetErrorString;
 	vg_nvrtcVersion_t Version;
 	vg_nvrtcGetNumSupportedArchs_t GetNumSupportedArchs;
 	vg_nvrtcGetSupportedArchs_t GetSupportedArchs;
-	vg_nvrtcCreateProgram_t CreateProgram;
-	vg_nvrtcDestroyProgram_t DestroyProgram;
-	vg_nvrtcCompileProgram_t CompileProgram;
-	vg_nvrtcGetSize_t GetPTXSize, GetCUBINSize, GetProgramLogSize;
-	vg_nvrtcGetData_t GetPTX, GetCUBIN, GetProgramLog;
-	vg_nvrtcAddNameExpression_t AddNameExpression;
-	vg_nvrtcGetLoweredName_t GetLoweredName;
+	int (*GetPTXSize)(void *prog, size_t *n), (*GetCUBINSize)(void *prog, size_t *n);
+	int (*GetPTX)(void *prog, char *out), (*GetCUBIN)(void *prog, char *out);
 	char include[3][1024];		/* the toolkit's headers, for -I (may be empty) */
 	int max_arch;			/* newest sm NVRTC supports, e.g. 120 */
 	int min_arch;
@@ -163,9 +167,9 @@ static struct {
 	vg_nvmlDeviceGetMemoryInfo_t GetMemoryInfo;
 } nvml;
 
-static pthread_mutex_t cu_load_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t nvml_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *cu_errname(CUresult r)
+static const char *cu_errname(int r)
 {
 	const char *s = NULL;
 
@@ -174,7 +178,7 @@ static const char *cu_errname(CUresult r)
 	return "CUDA_ERROR_?";
 }
 
-static const char *cu_errstr(CUresult r)
+static const char *cu_errstr(int r)
 {
 	const char *s = NULL;
 
@@ -209,20 +213,51 @@ static const struct vgpu_gpu_errno cu_errnos[] = {
 	{ 0, 0 },
 };
 
-/* Map a CUresult to a negative errno and set the backend error text. */
+/* statuses after which the context is unusable */
+static const int cu_faults[] = {
+	CUDA_ERROR_ILLEGAL_ADDRESS, CUDA_ERROR_LAUNCH_FAILED, CUDA_ERROR_ILLEGAL_INSTRUCTION,
+	CUDA_ERROR_MISALIGNED_ADDRESS, CUDA_ERROR_HARDWARE_STACK_ERROR, CUDA_ERROR_INVALID_PC,
+	CUDA_ERROR_ASSERT, CUDA_ERROR_INVALID_ADDRESS_SPACE, 0,
+};
+
+/* statuses of a module lookup that mean "not there" */
+static const int cu_missing[] = { CUDA_ERROR_NOT_FOUND, CUDA_ERROR_INVALID_VALUE, 0 };
+
+static int cu_enter(struct vgpu_gpu_ctx *g);
+static int cu_stage(struct vgpu_gpu_ctx *g, bool to_dev, void *host, uint64_t dev, size_t n, int *ret);
+static int cu_load_image(struct vgpu_gpu_ctx *g, const void *image, size_t len, int format, void **mod);
+static int cu_launch(struct vgpu_gpu_ctx *g, void *fn, const struct vgpu_bk_launch *l);
+static int cu_param_info(void *fn, struct vgpu_kinfo *out);
+
+static const struct vgpu_gpu_vendor cu_vendor = {
+	.name = "cuda",
+	.ok = CUDA_SUCCESS,
+	.not_ready = CUDA_ERROR_NOT_READY,
+	.already_registered = CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED,
+	.not_registered = CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED,
+	.errnos = cu_errnos,
+	.missing = cu_missing,
+	.faults = cu_faults,
+	.fault_text = "; a device fault: this context, and with current drivers CUDA in this whole "
+		      "process, is unusable from now on",
+	.errname = cu_errname,
+	.errstr = cu_errstr,
+	.stream_flags = CU_STREAM_DEFAULT,
+	.event_flags = CU_EVENT_DISABLE_TIMING,
+	.register_flags = CU_MEMHOSTREGISTER_PORTABLE,
+	.names = &cu_names,
+	.call = &cu_call,
+	.rtc = &cu_rtc,
+	.enter = cu_enter,
+	.stage = cu_stage,
+	.module_load = cu_load_image,
+	.launch = cu_launch,
+	.sig_fallback = cu_param_info,
+};
+
 static int cu_fail(int status, const char *what)
 {
-	CUresult r = (CUresult)status;
-	int e = vgpu_gpu_errno(cu_errnos, r);
-
-	vgpu_bk_seterr("cuda: %s: %s (%s)%s", what, cu_errname(r), cu_errstr(r),
-		       (r == CUDA_ERROR_ILLEGAL_ADDRESS || r == CUDA_ERROR_LAUNCH_FAILED ||
-			r == CUDA_ERROR_ILLEGAL_INSTRUCTION || r == CUDA_ERROR_MISALIGNED_ADDRESS ||
-			r == CUDA_ERROR_HARDWARE_STACK_ERROR || r == CUDA_ERROR_INVALID_PC ||
-			r == CUDA_ERROR_ASSERT || r == CUDA_ERROR_INVALID_ADDRESS_SPACE) ?
-		       "; a device fault: this context, and with current drivers CUDA in this whole "
-		       "process, is unusable from now on" : "");
-	return e;
+	return vgpu_gpu_fail(&cu_vendor, status, what);
 }
 
 static bool is_dir_with(const char *dir, const char *file)
@@ -288,27 +323,28 @@ static void nvrtc_find_include(void)
 static int nvrtc_try(const char *path)
 {
 	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	struct vgpu_gpu_rtc_calls rtc;
 	const char *missing = NULL;
 	int major = 0, minor = 0;
 
 	if (!lib)
 		return -ENOENT;
-#define NS(f, s) nvrtc.f = (__typeof__(nvrtc.f))vgpu_gpu_sym(lib, s, &missing)
-	NS(GetErrorString, "nvrtcGetErrorString");
-	NS(Version, "nvrtcVersion");
-	NS(CreateProgram, "nvrtcCreateProgram");
-	NS(DestroyProgram, "nvrtcDestroyProgram");
-	NS(CompileProgram, "nvrtcCompileProgram");
-	NS(GetPTXSize, "nvrtcGetPTXSize");
-	NS(GetPTX, "nvrtcGetPTX");
-	NS(GetProgramLogSize, "nvrtcGetProgramLogSize");
-	NS(GetProgramLog, "nvrtcGetProgramLog");
-	NS(AddNameExpression, "nvrtcAddNameExpression");
-	NS(GetLoweredName, "nvrtcGetLoweredName");
+#define NS(f, s) f = (__typeof__(f))vgpu_gpu_sym(lib, s, &missing)
+	NS(rtc.error_string, "nvrtcGetErrorString");
+	NS(nvrtc.Version, "nvrtcVersion");
+	NS(rtc.create, "nvrtcCreateProgram");
+	NS(rtc.destroy, "nvrtcDestroyProgram");
+	NS(rtc.compile, "nvrtcCompileProgram");
+	NS(nvrtc.GetPTXSize, "nvrtcGetPTXSize");
+	NS(nvrtc.GetPTX, "nvrtcGetPTX");
+	NS(rtc.log_size, "nvrtcGetProgramLogSize");
+	NS(rtc.log, "nvrtcGetProgramLog");
+	NS(rtc.add_name, "nvrtcAddNameExpression");
+	NS(rtc.lowered_name, "nvrtcGetLoweredName");
 #undef NS
 	/* optional: CUBIN since CUDA 11.1, supported-arch list since 11.2 */
-	nvrtc.GetCUBINSize = (vg_nvrtcGetSize_t)dlsym(lib, "nvrtcGetCUBINSize");
-	nvrtc.GetCUBIN = (vg_nvrtcGetData_t)dlsym(lib, "nvrtcGetCUBIN");
+	nvrtc.GetCUBINSize = (__typeof__(nvrtc.GetCUBINSize))dlsym(lib, "nvrtcGetCUBINSize");
+	nvrtc.GetCUBIN = (__typeof__(nvrtc.GetCUBIN))dlsym(lib, "nvrtcGetCUBIN");
 	nvrtc.GetNumSupportedArchs = (vg_nvrtcGetNumSupportedArchs_t)dlsym(lib, "nvrtcGetNumSupportedArchs");
 	nvrtc.GetSupportedArchs = (vg_nvrtcGetSupportedArchs_t)dlsym(lib, "nvrtcGetSupportedArchs");
 	if (missing || nvrtc.Version(&major, &minor) != NVRTC_SUCCESS) {
@@ -316,8 +352,9 @@ static int nvrtc_try(const char *path)
 		return -ENOENT;
 	}
 	nvrtc.lib = lib;
-	nvrtc.major = major;
-	nvrtc.minor = minor;
+	cu_rtc.call = rtc;
+	cu_rtc.major = major;
+	cu_rtc.minor = minor;
 	snprintf(nvrtc.path, sizeof(nvrtc.path), "%s", path);
 	nvrtc_find_include();
 	nvrtc.min_arch = 0;
@@ -409,43 +446,20 @@ static int cu_load(void)
 	CS(CtxDestroy, "cuCtxDestroy_v2");
 	CS(CtxSetCurrent, "cuCtxSetCurrent");
 	CS(CtxGetCurrent, "cuCtxGetCurrent");
-	CS(CtxSynchronize, "cuCtxSynchronize");
-	CS(MemGetInfo, "cuMemGetInfo_v2");
-	CS(MemAlloc, "cuMemAlloc_v2");
-	CS(MemFree, "cuMemFree_v2");
 	CS(MemAllocHost, "cuMemAllocHost_v2");
 	CS(MemFreeHost, "cuMemFreeHost");
-	CS(MemHostRegister, "cuMemHostRegister_v2");
-	CS(MemHostUnregister, "cuMemHostUnregister");
-	CS(MemcpyHtoD, "cuMemcpyHtoD_v2");
-	CS(MemcpyDtoH, "cuMemcpyDtoH_v2");
-	CS(MemcpyDtoD, "cuMemcpyDtoD_v2");
-	CS(MemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
-	CS(MemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
-	CS(MemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
 	CS(ModuleLoadDataEx, "cuModuleLoadDataEx");
-	CS(ModuleUnload, "cuModuleUnload");
-	CS(ModuleGetFunction, "cuModuleGetFunction");
-	CS(ModuleGetGlobal, "cuModuleGetGlobal_v2");
 	CS(FuncGetAttribute, "cuFuncGetAttribute");
 	CS(FuncSetAttribute, "cuFuncSetAttribute");
-	CS(LaunchKernel, "cuLaunchKernel");
-	CS(StreamCreate, "cuStreamCreate");
-	CS(StreamDestroy, "cuStreamDestroy_v2");
-	CS(StreamSynchronize, "cuStreamSynchronize");
-	CS(StreamQuery, "cuStreamQuery");
 	CS(StreamWaitEvent, "cuStreamWaitEvent");
-	CS(EventCreate, "cuEventCreate");
-	CS(EventDestroy, "cuEventDestroy_v2");
-	CS(EventRecord, "cuEventRecord");
-	CS(EventQuery, "cuEventQuery");
-	CS(EventSynchronize, "cuEventSynchronize");
 #undef CS
+	vgpu_gpu_load_calls(lib, &cu_names, &cu_call, &missing);
 	cu.FuncGetParamInfo = (vg_cuFuncGetParamInfo_t)dlsym(lib, "cuFuncGetParamInfo");
 	if (missing) {
 		vgpu_bk_seterr("no CUDA: %s lacks %s (driver too old?)", path, missing);
 		dlclose(lib);
 		memset(&cu, 0, sizeof(cu));
+		memset(&cu_call, 0, sizeof(cu_call));
 		return -ENODEV;
 	}
 	cu.lib = lib;
@@ -470,24 +484,11 @@ static int cu_load(void)
 	return cu.ndev;
 }
 
+static struct vgpu_gpu_probe cu_probed = { .load = cu_load, .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static int cu_probe(void)
 {
-	static int result;
-	static bool done;
-	static char why[512];
-	int ret;
-
-	pthread_mutex_lock(&cu_load_lock);
-	if (!done) {
-		result = cu_load();
-		snprintf(why, sizeof(why), "%s", result > 0 ? "" : vgpu_bk_errtext());
-		done = true;
-	}
-	ret = result;
-	if (ret <= 0)
-		vgpu_bk_seterr("%s", why);
-	pthread_mutex_unlock(&cu_load_lock);
-	return ret;
+	return vgpu_gpu_probe(&cu_probed);
 }
 
 static void nvml_load(void)
@@ -496,7 +497,7 @@ static void nvml_load(void)
 	vg_nvmlInit_t init;
 	bool no_nvml;
 
-	pthread_mutex_lock(&cu_load_lock);
+	pthread_mutex_lock(&nvml_lock);
 	if (nvml.tried)
 		goto out;
 	nvml.tried = true;
@@ -516,7 +517,7 @@ static void nvml_load(void)
 	}
 	nvml.ok = true;
 out:
-	pthread_mutex_unlock(&cu_load_lock);
+	pthread_mutex_unlock(&nvml_lock);
 }
 
 /* ---------------------------------------------------------------- devices */
@@ -535,14 +536,10 @@ static int cu_device_props(int index, struct vgpu_bk_devprops *p)
 	CUdevice d;
 	size_t total = 0;
 	CUresult r;
-	int v;
+	int v = vgpu_gpu_check_device(&cu_vendor, &cu_probed, index, -ENOENT);
 
-	if (cu_probe() <= 0)
-		return -ENODEV;
-	if (index < 0 || index >= cu.ndev) {
-		vgpu_bk_seterr("cuda: no device %d (%d present)", index, cu.ndev);
-		return -ENOENT;
-	}
+	if (v)
+		return v;
 	r = cu.DeviceGet(&d, index);
 	if (r != CUDA_SUCCESS)
 		return cu_fail(r, "cuDeviceGet");
@@ -569,13 +566,10 @@ static int cu_device_props(int index, struct vgpu_bk_devprops *p)
 
 /* ---------------------------------------------------------------- context */
 
-struct cu_range {
-	uintptr_t start, end;
-};
-
 struct cu_staging;
 
 struct cu_ctx {
+	struct vgpu_gpu_ctx g;		/* first: the shared ops' view (gpu.h) */
 	CUcontext ctx;
 	CUdevice dev;
 	int ordinal;
@@ -583,16 +577,12 @@ struct cu_ctx {
 	int shared_optin;		/* largest dynamic shared memory per block */
 	bool cubin;			/* NVRTC knows the real arch */
 	int arch;			/* sm number compiled for */
-	CUmodule warm;			/* warm-up module, kept loaded */
-	pthread_mutex_t lock;		/* ranges, staging creation */
-	struct cu_range *ranges;	/* registered host memory */
-	int nranges, cap_ranges;
-	struct cu_staging *stg;
+	void *warm;			/* warm-up module, kept loaded */
+	struct cu_staging *stg;		/* created under g.lock */
 	bool stg_failed;
-	char target[512];
 };
 
-static inline int ctx_enter(struct cu_ctx *c)
+static int ctx_enter(struct cu_ctx *c)
 {
 	CUcontext cur = NULL;
 	CUresult r;
@@ -603,6 +593,11 @@ static inline int ctx_enter(struct cu_ctx *c)
 	if (r != CUDA_SUCCESS)
 		return cu_fail(r, "cuCtxSetCurrent");
 	return 0;
+}
+
+static int cu_enter(struct vgpu_gpu_ctx *g)
+{
+	return ctx_enter((struct cu_ctx *)g);
 }
 
 /* Device-wide free memory without needing a context, or -1. */
@@ -629,7 +624,7 @@ static long long cur_free(void)
 {
 	size_t f = 0, t = 0;
 
-	if (cu.MemGetInfo(&f, &t) != CUDA_SUCCESS)
+	if (cu_call.mem_get_info(&f, &t) != CUDA_SUCCESS)
 		return -1;
 	return (long long)f;
 }
@@ -646,17 +641,19 @@ static const char warm_ptx[] =
 
 static int ctx_warm_up(struct cu_ctx *c)
 {
-	CUfunction f;
+	CUmodule m;
+	void *f;
 	CUresult r;
 
-	r = cu.ModuleLoadDataEx(&c->warm, warm_ptx, 0, NULL, NULL);
+	r = cu.ModuleLoadDataEx(&m, warm_ptx, 0, NULL, NULL);
 	if (r != CUDA_SUCCESS)
 		return cu_fail(r, "loading the warm-up module");
-	r = cu.ModuleGetFunction(&f, c->warm, "vgpu_warm");
+	c->warm = m;
+	r = cu_call.module_get_function(&f, c->warm, "vgpu_warm");
 	if (r == CUDA_SUCCESS)
-		r = cu.LaunchKernel(f, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL);
+		r = cu_call.launch(f, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL);
 	if (r == CUDA_SUCCESS)
-		r = cu.CtxSynchronize();
+		r = cu_call.ctx_sync();
 	if (r != CUDA_SUCCESS)
 		return cu_fail(r, "warm-up launch");
 	return 0;
@@ -669,9 +666,9 @@ static void cu_target(struct cu_ctx *c)
 	c->cubin = nvrtc.lib && nvrtc.GetCUBIN &&
 		   (nvrtc.max_arch == 0 || (sm <= nvrtc.max_arch && sm >= nvrtc.min_arch));
 	c->arch = c->cubin || !nvrtc.max_arch ? sm : nvrtc.max_arch;
-	snprintf(c->target, sizeof(c->target), "%s_%d %s nvrtc-%d.%d cuda-%d prelude-%d inc=%.100s",
+	snprintf(c->g.target, sizeof(c->g.target), "%s_%d %s nvrtc-%d.%d cuda-%d prelude-%d inc=%.100s",
 		 c->cubin ? "sm" : "compute", c->arch, c->cubin ? "cubin" : "ptx",
-		 nvrtc.major, nvrtc.minor, cu.driver_version, CU_PRELUDE_VERSION, nvrtc.include[0]);
+		 cu_rtc.major, cu_rtc.minor, cu.driver_version, CU_PRELUDE_VERSION, nvrtc.include[0]);
 }
 
 static void stg_destroy(struct cu_ctx *c);
@@ -685,17 +682,13 @@ static int cu_ctx_create(const struct vgpu_bk_init *init, void **out, uint64_t *
 	CUresult r;
 	int ret;
 
-	ret = cu_probe();
-	if (ret <= 0)
-		return ret ? ret : -ENODEV;
-	if (init->device < 0 || init->device >= cu.ndev) {
-		vgpu_bk_seterr("cuda: no device %d (%d present)", init->device, cu.ndev);
-		return -ENODEV;
-	}
+	ret = vgpu_gpu_check_device(&cu_vendor, &cu_probed, init->device, -ENODEV);
+	if (ret)
+		return ret;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	pthread_mutex_init(&c->lock, NULL);
+	vgpu_gpu_ctx_init(&c->g, &cu_vendor);
 	c->ordinal = init->device;
 	r = cu.DeviceGet(&c->dev, init->device);
 	if (r != CUDA_SUCCESS) {
@@ -747,7 +740,7 @@ err_tmp:
 		cu.CtxDestroy(tmp);
 	cu.CtxSetCurrent(prev);
 err_free:
-	pthread_mutex_destroy(&c->lock);
+	vgpu_gpu_ctx_fini(&c->g);
 	free(c);
 	return ret;
 }
@@ -762,131 +755,13 @@ static void cu_ctx_destroy(void *ctx)
 	ctx_enter(c);
 	stg_destroy(c);
 	if (c->warm)
-		cu.ModuleUnload(c->warm);
+		cu_call.module_unload(c->warm);
 	cu.CtxDestroy(c->ctx);
 	/* never leave a destroyed context current on this thread */
 	if (cu.CtxGetCurrent(&cur) == CUDA_SUCCESS && cur == c->ctx)
 		cu.CtxSetCurrent(NULL);
-	free(c->ranges);
-	pthread_mutex_destroy(&c->lock);
+	vgpu_gpu_ctx_fini(&c->g);
 	free(c);
-}
-
-static int cu_mem_info(void *ctx, uint64_t *free_bytes, uint64_t *total_bytes)
-{
-	struct cu_ctx *c = ctx;
-	size_t f, t;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	r = cu.MemGetInfo(&f, &t);
-	if (r != CUDA_SUCCESS)
-		return cu_fail(r, "cuMemGetInfo");
-	*free_bytes = f;
-	*total_bytes = t;
-	return 0;
-}
-
-/* ----------------------------------------------------------------- memory */
-
-static int cu_mem_alloc(void *ctx, size_t bytes, uint64_t *dptr)
-{
-	struct cu_ctx *c = ctx;
-	CUdeviceptr p;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	r = cu.MemAlloc(&p, bytes);
-	if (r != CUDA_SUCCESS)
-		return cu_fail(r, "cuMemAlloc");
-	*dptr = p;
-	return 0;
-}
-
-static int cu_mem_free(void *ctx, uint64_t dptr)
-{
-	struct cu_ctx *c = ctx;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	r = cu.MemFree((CUdeviceptr)dptr);
-	if (r != CUDA_SUCCESS)
-		return cu_fail(r, "cuMemFree");
-	return 0;
-}
-
-static int cu_host_register(void *ctx, void *p, size_t n)
-{
-	struct cu_ctx *c = ctx;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&c->lock);
-	if (c->nranges == c->cap_ranges) {
-		int cap = c->cap_ranges ? 2 * c->cap_ranges : 16;
-		struct cu_range *nr = realloc(c->ranges, cap * sizeof(*nr));
-
-		if (!nr) {
-			pthread_mutex_unlock(&c->lock);
-			return -ENOMEM;
-		}
-		c->ranges = nr;
-		c->cap_ranges = cap;
-	}
-	r = cu.MemHostRegister(p, n, CU_MEMHOSTREGISTER_PORTABLE);
-	if (r != CUDA_SUCCESS && r != CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED) {
-		pthread_mutex_unlock(&c->lock);
-		return cu_fail(r, "cuMemHostRegister");
-	}
-	c->ranges[c->nranges].start = (uintptr_t)p;
-	c->ranges[c->nranges].end = (uintptr_t)p + n;
-	c->nranges++;
-	pthread_mutex_unlock(&c->lock);
-	return 0;
-}
-
-static int cu_host_unregister(void *ctx, void *p)
-{
-	struct cu_ctx *c = ctx;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&c->lock);
-	for (int i = 0; i < c->nranges; i++) {
-		if (c->ranges[i].start == (uintptr_t)p) {
-			c->ranges[i] = c->ranges[--c->nranges];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
-	r = cu.MemHostUnregister(p);
-	if (r != CUDA_SUCCESS && r != CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED)
-		return cu_fail(r, "cuMemHostUnregister");
-	return 0;
-}
-
-static bool is_registered(struct cu_ctx *c, const void *p, size_t n)
-{
-	uintptr_t s = (uintptr_t)p, e = s + n;
-	bool found = false;
-
-	if (!c->nranges)
-		return false;
-	pthread_mutex_lock(&c->lock);
-	for (int i = 0; i < c->nranges && !found; i++)
-		found = s >= c->ranges[i].start && e <= c->ranges[i].end;
-	pthread_mutex_unlock(&c->lock);
-	return found;
 }
 
 /* ---------------------------------------------------------------- staging */
@@ -894,9 +769,9 @@ static bool is_registered(struct cu_ctx *c, const void *p, size_t n)
 enum { STG_H2D, STG_D2H };
 
 struct cu_worker {
-	CUstream stream;
+	void *stream;			/* CUstream */
 	void *slot[2];
-	CUevent ev[2];
+	void *ev[2];			/* CUevent */
 	bool used[2];
 };
 
@@ -911,7 +786,7 @@ struct cu_staging {
 	char *host;
 	CUdeviceptr dev;
 	size_t n, nchunks;
-	CUevent dep;			/* recorded on the legacy stream */
+	void *dep;			/* CUevent recorded on the legacy stream */
 	atomic_size_t next;
 	atomic_int err;			/* first failure (CUresult) */
 	struct cu_worker w[];
@@ -933,19 +808,19 @@ static void worker_run(struct cu_staging *s, struct cu_worker *w)
 		if (atomic_load_explicit(&s->err, memory_order_relaxed))
 			break;
 		if (s->dir == STG_H2D) {
-			if (w->used[sl] && (r = cu.EventSynchronize(w->ev[sl])) != CUDA_SUCCESS)
+			if (w->used[sl] && (r = cu_call.event_sync(w->ev[sl])) != CUDA_SUCCESS)
 				break;
 			memcpy(w->slot[sl], s->host + off, len);
-			r = cu.MemcpyHtoDAsync(s->dev + off, w->slot[sl], len, w->stream);
+			r = cu_call.htod_async(s->dev + off, w->slot[sl], len, w->stream);
 			if (r == CUDA_SUCCESS)
-				r = cu.EventRecord(w->ev[sl], w->stream);
+				r = cu_call.event_record(w->ev[sl], w->stream);
 			w->used[sl] = true;
 		} else {
-			r = cu.MemcpyDtoHAsync(w->slot[sl], s->dev + off, len, w->stream);
+			r = cu_call.dtoh_async(w->slot[sl], s->dev + off, len, w->stream);
 			if (r == CUDA_SUCCESS)
-				r = cu.EventRecord(w->ev[sl], w->stream);
+				r = cu_call.event_record(w->ev[sl], w->stream);
 			if (r == CUDA_SUCCESS && pend >= 0) {
-				r = cu.EventSynchronize(w->ev[pend]);
+				r = cu_call.event_sync(w->ev[pend]);
 				if (r == CUDA_SUCCESS)
 					memcpy(s->host + poff, w->slot[pend], plen);
 			}
@@ -956,12 +831,12 @@ static void worker_run(struct cu_staging *s, struct cu_worker *w)
 		k++;
 	}
 	if (r == CUDA_SUCCESS && s->dir == STG_D2H && pend >= 0) {
-		r = cu.EventSynchronize(w->ev[pend]);
+		r = cu_call.event_sync(w->ev[pend]);
 		if (r == CUDA_SUCCESS)
 			memcpy(s->host + poff, w->slot[pend], plen);
 	}
 	if (r == CUDA_SUCCESS)
-		r = cu.StreamSynchronize(w->stream);
+		r = cu_call.stream_sync(w->stream);
 	if (r != CUDA_SUCCESS) {
 		int zero = 0;
 
@@ -997,13 +872,13 @@ static void stg_free(struct cu_staging *s)
 			if (w->slot[j])
 				cu.MemFreeHost(w->slot[j]);
 			if (w->ev[j])
-				cu.EventDestroy(w->ev[j]);
+				cu_call.event_destroy(w->ev[j]);
 		}
 		if (w->stream)
-			cu.StreamDestroy(w->stream);
+			cu_call.stream_destroy(w->stream);
 	}
 	if (s->dep)
-		cu.EventDestroy(s->dep);
+		cu_call.event_destroy(s->dep);
 	free(s);
 }
 
@@ -1044,7 +919,7 @@ static void stg_params(int *threads, size_t *chunk, size_t *min)
 	*min = (size_t)mn << 10;
 }
 
-/* Called with c->lock held. NULL: staging unavailable (use the driver). */
+/* Called with c->g.lock held. NULL: staging unavailable (use the driver). */
 static struct cu_staging *stg_get(struct cu_ctx *c)
 {
 	struct cu_staging *s;
@@ -1065,15 +940,15 @@ static struct cu_staging *stg_get(struct cu_ctx *c)
 	s->nthreads = threads;
 	s->chunk = chunk;
 	s->min = min;
-	r = cu.EventCreate(&s->dep, CU_EVENT_DISABLE_TIMING);
+	r = cu_call.event_create(&s->dep, CU_EVENT_DISABLE_TIMING);
 	for (int i = 0; i < threads && r == CUDA_SUCCESS; i++) {
 		struct cu_worker *w = &s->w[i];
 
-		r = cu.StreamCreate(&w->stream, CU_STREAM_NON_BLOCKING);
+		r = cu_call.stream_create(&w->stream, CU_STREAM_NON_BLOCKING);
 		for (int j = 0; j < 2 && r == CUDA_SUCCESS; j++) {
 			r = cu.MemAllocHost(&w->slot[j], chunk);
 			if (r == CUDA_SUCCESS)
-				r = cu.EventCreate(&w->ev[j], CU_EVENT_DISABLE_TIMING);
+				r = cu_call.event_create(&w->ev[j], CU_EVENT_DISABLE_TIMING);
 		}
 	}
 	/* worker 0 is the calling thread; the others are helpers */
@@ -1088,25 +963,26 @@ static struct cu_staging *stg_get(struct cu_ctx *c)
 	return s;
 }
 
-/* 1: done (ret in *ret); 0: not staged, use the plain copy */
-static int stg_copy(struct cu_ctx *c, int dir, void *host, CUdeviceptr dev, size_t n, int *ret)
+/* 1: done (ret in *ret); 0: not staged, use the plain copy (gpu.h: stage) */
+static int cu_stage(struct vgpu_gpu_ctx *g, bool to_dev, void *host, uint64_t dev, size_t n, int *ret)
 {
+	struct cu_ctx *c = (struct cu_ctx *)g;
 	struct cu_staging *s;
 	CUresult r;
 	int err;
 
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->g.lock);
 	s = stg_get(c);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->g.lock);
 	if (!s || n < s->min)
 		return 0;
 	/* order after work queued earlier on the legacy stream / blocking streams */
-	r = cu.EventRecord(s->dep, NULL);
+	r = cu_call.event_record(s->dep, NULL);
 	if (r != CUDA_SUCCESS) {
 		*ret = cu_fail(r, "staged copy: cuEventRecord");
 		return 1;
 	}
-	s->dir = dir;
+	s->dir = to_dev ? STG_H2D : STG_D2H;
 	s->host = host;
 	s->dev = dev;
 	s->n = n;
@@ -1116,328 +992,50 @@ static int stg_copy(struct cu_ctx *c, int dir, void *host, CUdeviceptr dev, size
 	/* one chunk: no helper needed */
 	vgpu_workers_run(s->pool, s->nchunks < 2 ? 1 : (unsigned int)s->nthreads, stg_work, s);
 	err = atomic_load(&s->err);
-	*ret = err ? cu_fail((CUresult)err, dir == STG_H2D ? "staged host-to-device copy" :
+	*ret = err ? cu_fail((CUresult)err, to_dev ? "staged host-to-device copy" :
 				 "staged device-to-host copy") : 0;
 	return 1;
 }
 
-static int cu_memcpy_htod(void *ctx, uint64_t dst, const void *src, size_t n, void *stream)
-{
-	struct cu_ctx *c = ctx;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	if (stream) {
-		r = cu.MemcpyHtoDAsync(dst, src, n, stream);
-		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyHtoDAsync");
-	}
-	if (!is_registered(c, src, n) && stg_copy(c, STG_H2D, (void *)src, dst, n, &ret))
-		return ret;
-	r = cu.MemcpyHtoD(dst, src, n);
-	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyHtoD");
-}
-
-static int cu_memcpy_dtoh(void *ctx, void *dst, uint64_t src, size_t n, void *stream)
-{
-	struct cu_ctx *c = ctx;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	if (stream) {
-		r = cu.MemcpyDtoHAsync(dst, src, n, stream);
-		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoHAsync");
-	}
-	if (!is_registered(c, dst, n) && stg_copy(c, STG_D2H, dst, src, n, &ret))
-		return ret;
-	r = cu.MemcpyDtoH(dst, src, n);
-	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoH");
-}
-
-static int cu_memcpy_dtod(void *ctx, uint64_t dst, uint64_t src, size_t n, void *stream)
-{
-	struct cu_ctx *c = ctx;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	if (stream) {
-		r = cu.MemcpyDtoDAsync(dst, src, n, stream);
-		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoDAsync");
-	}
-	/* cuMemcpyDtoD is asynchronous w.r.t. the host for device memory; the
-	 * op is synchronous, so wait for it */
-	r = cu.MemcpyDtoD(dst, src, n);
-	if (r == CUDA_SUCCESS)
-		r = cu.StreamSynchronize(NULL);
-	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuMemcpyDtoD");
-}
-
-/* ---------------------------------------------------------------- streams */
-
-static int cu_stream_create(void *ctx, void **stream)
-{
-	struct cu_ctx *c = ctx;
-	CUstream s;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	/* blocking w.r.t. the legacy default stream, as cudaStreamCreate */
-	r = cu.StreamCreate(&s, CU_STREAM_DEFAULT);
-	if (r != CUDA_SUCCESS)
-		return cu_fail(r, "cuStreamCreate");
-	*stream = s;
-	return 0;
-}
-
-static int cu_stream_destroy(void *ctx, void *stream)
-{
-	struct cu_ctx *c = ctx;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	r = cu.StreamDestroy(stream);
-	return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuStreamDestroy");
-}
-
-static const struct vgpu_gpu_vendor cu_vendor = {
-	.name = "cuda", .ok = CUDA_SUCCESS, .not_ready = CUDA_ERROR_NOT_READY, .fail = cu_fail,
-};
-
-static int cu_stream_query(void *s)
-{
-	return cu.StreamQuery(s);
-}
-
-static int cu_stream_block(void *s)
-{
-	return cu.StreamSynchronize(s);
-}
-
-static int cu_event_query(void *ev)
-{
-	return cu.EventQuery(ev);
-}
-
-static int cu_event_block(void *ev)
-{
-	return cu.EventSynchronize(ev);
-}
-
-/* Wait for a stream (ev NULL) or an event (gpu.h: vgpu_gpu_wait). */
-static int cu_wait(CUstream s, CUevent ev, int64_t timeout_ns, const char *what)
-{
-	if (ev)
-		return vgpu_gpu_wait(&cu_vendor, cu_event_query, cu_event_block, ev, timeout_ns, what);
-	return vgpu_gpu_wait(&cu_vendor, cu_stream_query, cu_stream_block, s, timeout_ns, what);
-}
-
-static int cu_stream_sync(void *ctx, void *stream, int64_t timeout_ns)
-{
-	struct cu_ctx *c = ctx;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	return cu_wait(stream, NULL, timeout_ns, "stream synchronize");
-}
-
-static int cu_synchronize(void *ctx, int64_t timeout_ns)
-{
-	struct cu_ctx *c = ctx;
-	CUevent ev;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	if (timeout_ns < 0) {
-		r = cu.CtxSynchronize();
-		return r == CUDA_SUCCESS ? 0 : cu_fail(r, "cuCtxSynchronize");
-	}
-	/* an event on the legacy stream completes after all blocking streams' work */
-	r = cu.EventCreate(&ev, CU_EVENT_DISABLE_TIMING);
-	if (r != CUDA_SUCCESS)
-		return cu_fail(r, "cuEventCreate");
-	r = cu.EventRecord(ev, NULL);
-	ret = r == CUDA_SUCCESS ? cu_wait(NULL, ev, timeout_ns, "synchronize") :
-				  cu_fail(r, "cuEventRecord");
-	cu.EventDestroy(ev);
-	return ret;
-}
-
 /* ---------------------------------------------------------------- modules */
 
-static int cu_target_id(void *ctx, char *buf, size_t len)
+/* the prelude NVRTC pre-includes, with the toolkit's headers on its path */
+static void cu_build_setup(struct cu_ctx *c, struct vgpu_gpu_build *b, char *arch, size_t archlen,
+			   char inc[2][1100])
 {
-	struct cu_ctx *c = ctx;
-
-	return snprintf(buf, len, "%s", c->target);
-}
-
-static int nvrtc_log_size(void *p, size_t *n)
-{
-	return nvrtc.GetProgramLogSize(p, n);
-}
-
-static int nvrtc_log_get(void *p, char *log)
-{
-	return nvrtc.GetProgramLog(p, log);
-}
-
-static char *nvrtc_log(nvrtcProgram p)
-{
-	return vgpu_gpu_log(p, nvrtc_log_size, nvrtc_log_get);
-}
-
-static char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *strdupf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
+	snprintf(arch, archlen, "--gpu-architecture=%s_%d", c->cubin ? "sm" : "compute", c->arch);
+	b->prelude = cu_prelude_types;
+	b->prelude_header = CU_PRELUDE_NAME;
+	b->opts[b->nopts++] = arch;
+	b->opts[b->nopts++] = "-default-device";
+	b->opts[b->nopts++] = "--pre-include=" CU_PRELUDE_NAME;
+	for (int i = 0; i < 2; i++)
+		if (nvrtc.include[i][0]) {
+			snprintf(inc[i], sizeof(inc[i]), "--include-path=%s", nvrtc.include[i]);
+			b->opts[b->nopts++] = inc[i];
+		}
+	b->target = arch;
+	b->code_size = c->cubin ? nvrtc.GetCUBINSize : nvrtc.GetPTXSize;
+	b->code = c->cubin ? nvrtc.GetCUBIN : nvrtc.GetPTX;
+	b->code_kind = c->cubin ? "cubin" : "PTX";
+	b->code_call = c->cubin ? "nvrtcGetCUBIN" : "nvrtcGetPTX";
 }
 
 static int cu_compile(void *ctx, const struct vgpu_bk_source *src, void **blob, size_t *len,
 		      char **log)
 {
-	struct cu_ctx *c = ctx;
-	const char *hdrs[64], *hnames[64];
-	struct vgpu_lowered *low = NULL;
-	struct vgpu_sbuf pre = { 0 }, text = { 0 };
+	struct vgpu_gpu_build b = { 0 };
 	char arch[40], inc[2][1100];
-	const char **opts;
-	nvrtcProgram p;
-	nvrtcResult r;
-	size_t n = 0;
-	int nopts = 0, nh = 0, ret = 0;
-	void *out;
 
-	*blob = NULL;
-	*len = 0;
-	*log = NULL;
 	if (!nvrtc.lib) {
+		*blob = NULL;
+		*len = 0;
 		vgpu_bk_seterr("cuda: %s", nvrtc.why[0] ? nvrtc.why : "NVRTC not loaded");
-		*log = strdupf("%s\n", nvrtc.why[0] ? nvrtc.why : "NVRTC not loaded");
+		*log = vgpu_gpu_strdupf("%s\n", nvrtc.why[0] ? nvrtc.why : "NVRTC not loaded");
 		return -ENODEV;
 	}
-	opts = calloc(src->nr_options + 6, sizeof(*opts));
-	low = calloc(src->nr_names + 1, sizeof(*low));
-	if (!opts || !low) {
-		free(opts);
-		free(low);
-		return -ENOMEM;
-	}
-	snprintf(arch, sizeof(arch), "--gpu-architecture=%s_%d", c->cubin ? "sm" : "compute", c->arch);
-	opts[nopts++] = arch;
-	opts[nopts++] = "-default-device";
-	opts[nopts++] = "--pre-include=" CU_PRELUDE_NAME;
-	for (int i = 0; i < 2; i++)
-		if (nvrtc.include[i][0]) {
-			snprintf(inc[i], sizeof(inc[i]), "--include-path=%s", nvrtc.include[i]);
-			opts[nopts++] = inc[i];
-		}
-	for (int i = 0; i < src->nr_options; i++)
-		opts[nopts++] = src->options[i];
-
-	/* the prelude, then the host headers device code may include (devsig.c) */
-	vgpu_sb_str(&pre, cu_prelude_types);
-	vgpu_sb_str(&pre, vgpu_devsig_prelude);
-	hdrs[nh] = NULL;		/* set once pre is complete */
-	hnames[nh++] = CU_PRELUDE_NAME;
-	for (int i = 0; vgpu_devheaders[i].name && nh < 64; i++) {
-		hdrs[nh] = vgpu_devheaders[i].gpu;
-		hnames[nh++] = vgpu_devheaders[i].name;
-	}
-	/* NVRTC wants a NUL-terminated source; the signatures follow it */
-	vgpu_sb_add(&text, src->src, src->len);
-	vgpu_devsig_emit(&text, src->names, src->nr_names, "__device__", "");
-	if (pre.oom || text.oom) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	hdrs[0] = pre.p;
-	r = nvrtc.CreateProgram(&p, text.p, src->name ? src->name : "kernel.cu", nh, hdrs, hnames);
-	if (r != NVRTC_SUCCESS) {
-		vgpu_bk_seterr("cuda: nvrtcCreateProgram: %s", nvrtc.GetErrorString(r));
-		ret = r == NVRTC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -EIO;
-		goto out;
-	}
-	for (int i = 0; i < src->nr_names; i++) {
-		r = nvrtc.AddNameExpression(p, src->names[i]);
-		if (r != NVRTC_SUCCESS) {
-			vgpu_bk_seterr("cuda: nvrtcAddNameExpression(%s): %s", src->names[i],
-				       nvrtc.GetErrorString(r));
-			*log = strdupf("name expression '%s': %s\n", src->names[i], nvrtc.GetErrorString(r));
-			ret = -ENOEXEC;
-			goto destroy;
-		}
-	}
-	r = nvrtc.CompileProgram(p, nopts, opts);
-	*log = nvrtc_log(p);
-	if (r != NVRTC_SUCCESS) {
-		vgpu_bk_seterr("cuda: NVRTC %d.%d (%s): %s", nvrtc.major, nvrtc.minor, arch,
-			       nvrtc.GetErrorString(r));
-		if (!*log || !**log) {
-			free(*log);
-			*log = strdupf("nvrtc: %s\n", nvrtc.GetErrorString(r));
-		}
-		ret = r == NVRTC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -ENOEXEC;
-		goto destroy;
-	}
-	for (int i = 0; i < src->nr_names; i++) {
-		r = nvrtc.GetLoweredName(p, src->names[i], &low[i].lowered);
-		if (r != NVRTC_SUCCESS || !low[i].lowered) {
-			vgpu_bk_seterr("cuda: nvrtcGetLoweredName(%s): %s", src->names[i],
-				       nvrtc.GetErrorString(r));
-			ret = -ENOEXEC;
-			goto destroy;
-		}
-		low[i].expr = src->names[i];
-	}
-	r = c->cubin ? nvrtc.GetCUBINSize(p, &n) : nvrtc.GetPTXSize(p, &n);
-	if (r != NVRTC_SUCCESS || n == 0) {
-		vgpu_bk_seterr("cuda: NVRTC produced no %s", c->cubin ? "cubin" : "PTX");
-		ret = -EIO;
-		goto destroy;
-	}
-	out = malloc(n + 1);
-	if (!out) {
-		ret = -ENOMEM;
-		goto destroy;
-	}
-	r = c->cubin ? nvrtc.GetCUBIN(p, out) : nvrtc.GetPTX(p, out);
-	if (r != NVRTC_SUCCESS) {
-		free(out);
-		vgpu_bk_seterr("cuda: nvrtcGet%s: %s", c->cubin ? "CUBIN" : "PTX", nvrtc.GetErrorString(r));
-		ret = -EIO;
-		goto destroy;
-	}
-	((char *)out)[n] = 0;	/* PTX: n includes the NUL already; harmless */
-	/* the name table travels with the image (cache, vgpu_module_image) */
-	ret = vgpu_names_pack(low, src->nr_names, out, n + 1, blob, len);
-	free(out);
-destroy:
-	nvrtc.DestroyProgram(&p);
-out:
-	free(pre.p);
-	free(text.p);
-	free(low);
-	free(opts);
-	return ret;
+	cu_build_setup(ctx, &b, arch, sizeof(arch), inc);
+	return vgpu_gpu_compile(&cu_vendor, &b, src, blob, len, log);
 }
 
 /* e_machine of a CUDA ELF (cubin) */
@@ -1454,143 +1052,53 @@ static int image_kind(const unsigned char *b, size_t len)
 	return -1;
 }
 
-/* A loaded module: the driver's, and the name table the image carried. */
-struct cu_module {
-	CUmodule m;
-	struct vgpu_names names;
-};
-
-static void cu_module_free(struct cu_module *cm)
+/* gpu.h: module_load; the driver's JIT error log goes into the text */
+static int cu_load_image(struct vgpu_gpu_ctx *g, const void *blob, size_t len, int format, void **mod)
 {
-	vgpu_names_free(&cm->names);
-	free(cm);
-}
-
-static int cu_module_load(void *ctx, const void *blob, size_t len, int format, void **mod,
-			  struct vgpu_ksig **sig)
-{
-	struct cu_ctx *c = ctx;
 	char errlog[8192] = "";
 	int opt[2] = { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
 	void *val[2] = { errlog, (void *)(uintptr_t)sizeof(errlog) };
-	struct cu_module *cm;
+	int kind = image_kind(blob, len);
 	char *copy = NULL;
-	int kind;
+	CUmodule m;
 	CUresult r;
-	int ret = ctx_enter(c);
+	int ret;
 
-	if (sig)
-		*sig = NULL;
-	if (ret)
-		return ret;
-	cm = calloc(1, sizeof(*cm));
-	if (!cm)
-		return -ENOMEM;
-	ret = vgpu_names_unpack(blob, len, &cm->names, &blob, &len);
-	if (ret) {
-		free(cm);
-		vgpu_bk_seterr("cuda: damaged name table in the image");
-		return ret;
-	}
-	kind = image_kind(blob, len);
+	(void)g;
 	if (format == VGPU_IMAGE_HSACO || format == VGPU_IMAGE_NATIVE ||
 	    (format == VGPU_IMAGE_AUTO && kind < 0)) {
-		cu_module_free(cm);
 		vgpu_bk_seterr("cuda: not a CUDA image (PTX, cubin or fatbin expected)");
 		return -EINVAL;
 	}
 	if ((format == VGPU_IMAGE_PTX || kind == VGPU_IMAGE_PTX) && ((const char *)blob)[len - 1]) {
 		copy = malloc(len + 1);	/* the driver wants PTX NUL-terminated */
-		if (!copy) {
-			cu_module_free(cm);
+		if (!copy)
 			return -ENOMEM;
-		}
 		memcpy(copy, blob, len);
 		copy[len] = 0;
 		blob = copy;
 	}
-	r = cu.ModuleLoadDataEx(&cm->m, blob, 2, opt, val);
+	r = cu.ModuleLoadDataEx(&m, blob, 2, opt, val);
 	free(copy);
 	if (r != CUDA_SUCCESS) {
-		cu_module_free(cm);
 		ret = cu_fail(r, "cuModuleLoadData");
 		if (errlog[0])
 			vgpu_bk_seterr("cuda: cuModuleLoadData: %s (%s): %s", cu_errname(r), cu_errstr(r),
 				       errlog);
 		return ret == -EINVAL ? -ENOEXEC : ret;
 	}
-	*mod = cm;
-	return 0;
-}
-
-static void cu_module_unload(void *ctx, void *mod)
-{
-	struct cu_ctx *c = ctx;
-	struct cu_module *cm = mod;
-
-	if (ctx_enter(c) == 0)
-		cu.ModuleUnload(cm->m);
-	cu_module_free(cm);
-}
-
-static int cu_function_get(void *ctx, void *mod, const char *name, void **fn)
-{
-	struct cu_ctx *c = ctx;
-	struct cu_module *cm = mod;
-	int i = vgpu_names_index(&cm->names, name);
-	const char *sym = i >= 0 ? cm->names.lowered[i] : name;	/* else a foreign image's symbol */
-	CUfunction f;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	r = cu.ModuleGetFunction(&f, cm->m, sym);
-	if (r != CUDA_SUCCESS) {
-		ret = cu_fail(r, "cuModuleGetFunction");
-		if (r == CUDA_ERROR_NOT_FOUND || r == CUDA_ERROR_INVALID_VALUE) {
-			vgpu_bk_seterr("cuda: no kernel named '%s' in the module%s", name,
-				       cm->names.n ? "" : " (an image without libvgpu's name table: C++ kernels "
-				       "go by their mangled symbol)");
-			return -ENOENT;
-		}
-		return ret;
-	}
-	*fn = f;
+	*mod = m;
 	return 0;
 }
 
 /*
- * The compiler's signature: the descriptor compiled into the module as
- * __vgpu_sig_<i> (core/devsig.c), read back from device memory. A foreign
- * image has none: the driver's parameter sizes (cuFuncGetParamInfo, CUDA
- * 12.4+) are the next best thing (return 1).
+ * A foreign image has no signature descriptor: the driver's parameter sizes
+ * (cuFuncGetParamInfo, CUDA 12.4+) are the next best thing (return 1).
  */
-static int cu_function_sig(void *ctx, void *mod, void *fn, const char *name,
-			   struct vgpu_kinfo *out)
+static int cu_param_info(void *fn, struct vgpu_kinfo *out)
 {
-	struct cu_ctx *c = ctx;
-	struct cu_module *cm = mod;
-	uint32_t w[VGPU_DEVSIG_WORDS];
-	int i = vgpu_names_index(&cm->names, name);
-	CUdeviceptr d;
-	size_t bytes = 0;
-	char sym[32];
 	CUresult r;
-	int ret = ctx_enter(c);
 
-	if (ret)
-		return ret;
-	if (i >= 0) {
-		snprintf(sym, sizeof(sym), "__vgpu_sig_%d", i);
-		r = cu.ModuleGetGlobal(&d, &bytes, cm->m, sym);
-		if (r == CUDA_SUCCESS && bytes >= sizeof(w)) {
-			r = cu.MemcpyDtoH(w, d, sizeof(w));
-			if (r != CUDA_SUCCESS)
-				return cu_fail(r, "reading a kernel signature");
-			return vgpu_devsig_decode(w, VGPU_DEVSIG_WORDS, out);
-		}
-	}
 	if (!cu.FuncGetParamInfo)
 		return -ENOENT;
 	for (size_t k = 0; k <= VGPU_MAX_PARAMS; k++) {
@@ -1610,76 +1118,52 @@ static int cu_function_sig(void *ctx, void *mod, void *fn, const char *name,
 	return -ENOENT;
 }
 
-static int cu_global_get(void *ctx, void *mod, const char *name, uint64_t *dptr, size_t *size)
+static CUresult launch_kernel(CUfunction f, const struct vgpu_bk_launch *l)
 {
-	struct cu_ctx *c = ctx;
-	struct cu_module *cm = mod;
-	CUdeviceptr d;
-	CUresult r;
-	int ret = ctx_enter(c);
-
-	if (ret)
-		return ret;
-	r = cu.ModuleGetGlobal(&d, size, cm->m, name);
-	if (r != CUDA_SUCCESS) {
-		ret = cu_fail(r, "cuModuleGetGlobal");
-		if (r == CUDA_ERROR_NOT_FOUND || r == CUDA_ERROR_INVALID_VALUE) {
-			vgpu_bk_seterr("cuda: no variable '%s' in the module", name);
-			return -ENOENT;
-		}
-		return ret;
-	}
-	*dptr = d;
-	return 0;
+	return cu_call.launch(f, l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
+			      l->block[2], l->shared_bytes, l->stream, l->args, NULL);
 }
 
-static int cu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l)
+/* gpu.h: launch; dynamic shared memory above 48 KiB is opted into */
+static int cu_launch(struct vgpu_gpu_ctx *g, void *fn, const struct vgpu_bk_launch *l)
 {
-	struct cu_ctx *c = ctx;
+	struct cu_ctx *c = (struct cu_ctx *)g;
 	CUfunction f = fn;
 	CUresult r;
-	int ret = ctx_enter(c);
+	int ret;
 
-	if (ret)
-		return ret;
-	r = cu.LaunchKernel(f, l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
-			    l->block[2], l->shared_bytes, l->stream, l->args, NULL);
+	r = launch_kernel(f, l);
 	if (r == CUDA_ERROR_INVALID_VALUE && l->shared_bytes > 48 * 1024) {
 		/* dynamic shared memory above 48 KiB must be opted into per function */
 		CUresult r2 = cu.FuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
 						  (int)l->shared_bytes);
 
 		if (r2 == CUDA_SUCCESS)
-			r = cu.LaunchKernel(f, l->grid[0], l->grid[1], l->grid[2], l->block[0],
-					    l->block[1], l->block[2], l->shared_bytes, l->stream,
-					    l->args, NULL);
+			r = launch_kernel(f, l);
 	}
-	if (r != CUDA_SUCCESS) {
-		ret = cu_fail(r, "cuLaunchKernel");
-		/*
-		 * More shared memory (or registers) than this device has is a
-		 * shortage of the device, not a malformed request: -ENOMEM, so
-		 * that the core's launch fallback can run it on the CPU.
-		 */
-		if (r == CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES ||
-		    (r == CUDA_ERROR_INVALID_VALUE && l->shared_bytes > 48 * 1024 &&
-		     (int64_t)l->shared_bytes > c->shared_optin)) {
-			vgpu_bk_seterr("cuda: cuLaunchKernel: %s (%s): the device cannot run this block "
-				       "(%u bytes of dynamic shared memory, at most %d per block; block "
-				       "%ux%ux%u)", cu_errname(r), cu_errstr(r), l->shared_bytes,
-				       c->shared_optin, l->block[0], l->block[1], l->block[2]);
-			return -ENOMEM;
-		}
-		if (ret == -EINVAL)
-			vgpu_bk_seterr("cuda: cuLaunchKernel: %s (%s): grid %ux%ux%u, block %ux%ux%u, "
-				       "%u bytes of dynamic shared memory", cu_errname(r), cu_errstr(r),
-				       l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
-				       l->block[2], l->shared_bytes);
-		return ret;
-	}
-	if (l->async)
+	if (r == CUDA_SUCCESS)
 		return 0;
-	return cu_wait(l->stream, NULL, l->timeout_ns > 0 ? l->timeout_ns : -1, "kernel");
+	ret = cu_fail(r, "cuLaunchKernel");
+	/*
+	 * More shared memory (or registers) than this device has is a
+	 * shortage of the device, not a malformed request: -ENOMEM, so
+	 * that the core's launch fallback can run it on the CPU.
+	 */
+	if (r == CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES ||
+	    (r == CUDA_ERROR_INVALID_VALUE && l->shared_bytes > 48 * 1024 &&
+	     (int64_t)l->shared_bytes > c->shared_optin)) {
+		vgpu_bk_seterr("cuda: cuLaunchKernel: %s (%s): the device cannot run this block "
+			       "(%u bytes of dynamic shared memory, at most %d per block; block "
+			       "%ux%ux%u)", cu_errname(r), cu_errstr(r), l->shared_bytes,
+			       c->shared_optin, l->block[0], l->block[1], l->block[2]);
+		return -ENOMEM;
+	}
+	if (ret == -EINVAL)
+		vgpu_bk_seterr("cuda: cuLaunchKernel: %s (%s): grid %ux%ux%u, block %ux%ux%u, "
+			       "%u bytes of dynamic shared memory", cu_errname(r), cu_errstr(r),
+			       l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
+			       l->block[2], l->shared_bytes);
+	return ret;
 }
 
 const struct vgpu_backend_ops vgpu_backend_cuda = {
@@ -1689,25 +1173,6 @@ const struct vgpu_backend_ops vgpu_backend_cuda = {
 	.device_props = cu_device_props,
 	.ctx_create = cu_ctx_create,
 	.ctx_destroy = cu_ctx_destroy,
-	.mem_info = cu_mem_info,
-	.mem_alloc = cu_mem_alloc,
-	.mem_free = cu_mem_free,
-	.memcpy_htod = cu_memcpy_htod,
-	.memcpy_dtoh = cu_memcpy_dtoh,
-	.memcpy_dtod = cu_memcpy_dtod,
-	.host_register = cu_host_register,
-	.host_unregister = cu_host_unregister,
-	.stream_create = cu_stream_create,
-	.stream_destroy = cu_stream_destroy,
-	.stream_sync = cu_stream_sync,
-	.synchronize = cu_synchronize,
-	.target_id = cu_target_id,
 	.compile = cu_compile,
-	.module_load = cu_module_load,
-	.module_unload = cu_module_unload,
-	.function_get = cu_function_get,
-	.function_sig = cu_function_sig,
-	.global_get = cu_global_get,
-	.launch = cu_launch,
-	.last_error = NULL,
+	VGPU_GPU_OPS,
 };

@@ -3,8 +3,11 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "gpu/gpu.h"
@@ -17,6 +20,27 @@ int vgpu_gpu_errno(const struct vgpu_gpu_errno *map, int status)
 	return -EIO;
 }
 
+static bool listed(const int *list, int status)
+{
+	for (; list && *list; list++)
+		if (*list == status)
+			return true;
+	return false;
+}
+
+int vgpu_gpu_fail(const struct vgpu_gpu_vendor *v, int status, const char *what)
+{
+	const char *ver = strstr(what, "_v");
+	int n = (int)strlen(what);
+
+	/* "cuMemAlloc_v2" is cuMemAlloc to the reader */
+	if (ver && ver[2] >= '0' && ver[2] <= '9' && ver[2 + strspn(ver + 2, "0123456789")] == 0)
+		n = (int)(ver - what);
+	vgpu_bk_seterr("%s: %.*s: %s (%s)%s", v->name, n, what, v->errname(status), v->errstr(status),
+		       listed(v->faults, status) ? v->fault_text : "");
+	return vgpu_gpu_errno(v->errnos, status);
+}
+
 void *vgpu_gpu_sym(void *lib, const char *name, const char **missing)
 {
 	void *p = dlsym(lib, name);
@@ -24,6 +48,34 @@ void *vgpu_gpu_sym(void *lib, const char *name, const char **missing)
 	if (!p && !*missing)
 		*missing = name;
 	return p;
+}
+
+/* struct vgpu_gpu_calls and struct vgpu_gpu_call_names, entry by entry */
+#define ENTRY(f) { offsetof(struct vgpu_gpu_calls, f), offsetof(struct vgpu_gpu_call_names, f) }
+static const struct {
+	size_t call, name;
+} entries[] = {
+	ENTRY(mem_get_info), ENTRY(mem_alloc), ENTRY(mem_free), ENTRY(host_register),
+	ENTRY(host_unregister), ENTRY(htod), ENTRY(dtoh), ENTRY(dtod), ENTRY(htod_async),
+	ENTRY(dtoh_async), ENTRY(dtod_async), ENTRY(stream_create), ENTRY(stream_destroy),
+	ENTRY(stream_sync), ENTRY(stream_query), ENTRY(event_create), ENTRY(event_destroy),
+	ENTRY(event_record), ENTRY(event_query), ENTRY(event_sync), ENTRY(ctx_sync),
+	ENTRY(module_unload), ENTRY(module_get_function), ENTRY(module_get_global), ENTRY(launch),
+};
+#undef ENTRY
+_Static_assert(sizeof(entries) / sizeof(entries[0]) ==
+	       sizeof(struct vgpu_gpu_call_names) / sizeof(const char *), "every call has a name");
+
+void vgpu_gpu_load_calls(void *lib, const struct vgpu_gpu_call_names *names,
+			 struct vgpu_gpu_calls *call, const char **missing)
+{
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		const char *sym = *(const char *const *)((const char *)names + entries[i].name);
+		void *p = sym ? vgpu_gpu_sym(lib, sym, missing) : NULL;
+
+		/* POSIX: a function's address from dlsym() converts to its pointer */
+		memcpy((char *)call + entries[i].call, &p, sizeof(p));
+	}
 }
 
 void *vgpu_gpu_open_first(const char *const *names, char *path, size_t len)
@@ -55,7 +107,7 @@ int vgpu_gpu_wait(const struct vgpu_gpu_vendor *v, int (*query)(void *obj),
 
 	if (timeout_ns < 0 && block) {
 		r = block(obj);
-		return r == v->ok ? 0 : v->fail(r, what);
+		return r == v->ok ? 0 : vgpu_gpu_fail(v, r, what);
 	}
 	start = vgpu_now_ns();
 	deadline = timeout_ns < 0 ? UINT64_MAX : start + (uint64_t)timeout_ns;
@@ -64,7 +116,7 @@ int vgpu_gpu_wait(const struct vgpu_gpu_vendor *v, int (*query)(void *obj),
 		if (r == v->ok)
 			return 0;
 		if (r != v->not_ready)
-			return v->fail(r, what);
+			return vgpu_gpu_fail(v, r, what);
 		now = vgpu_now_ns();
 		if (now >= deadline) {
 			vgpu_bk_seterr("%s: %s: timed out after %.3f ms (work still running)", v->name,

@@ -5,6 +5,11 @@
  * machine with neither toolkit installed. Everything is resolved at run time
  * with dlopen()/dlsym(); nothing here is linked.
  *
+ * The calls both vendors have are made through gpu.h's struct
+ * vgpu_gpu_calls, whose signatures are the ABI the two share; the entry-point
+ * typedefs below record each vendor's own signatures (those of the calls only
+ * one vendor has are the ones the backends use).
+ *
  * Only ABI facts are recorded: handle types, the integer values of the enum
  * constants used, and the C signatures of the entry points. They were checked
  * against CUDA 13.0's cuda.h and nvrtc.h, and against HIP 5.2's and ROCm 7's
@@ -287,6 +292,7 @@ typedef struct ihipEvent_t *hipEvent_t;
 #define hipErrorLaunchOutOfResources    701
 #define hipErrorLaunchTimeOut           702
 #define hipErrorHostMemoryAlreadyRegistered 712
+#define hipErrorHostMemoryNotRegistered 713
 #define hipErrorLaunchFailure           719
 #define hipErrorNotSupported            801
 #define hipErrorUnknown                 999
