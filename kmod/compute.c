@@ -2,29 +2,16 @@
 /*
  * vgpu: compute time - budgets, leases, weights.
  *
- * A guest's compute limit is a share (1..100 %) of one device's time in each
- * of its periods (10 ms..1 s); its weight (1..10000) shares a device among the
- * weighted guests that ask for it, in proportion, work-conserving. For each
- * device a guest uses it has a budget: refilled at each period start with
- * the guest's quota for that period, decremented by leases, and carrying a
- * negative balance (debt: work that ran past its lease) into the next
- * periods, so that a long kernel cannot buy more than the share over time.
+ * The rules (refill, debt, leases, weights) are include/vgpu_compute_math.h,
+ * which libvgpu's in-process ledger compiles too; this file keeps a budget
+ * per guest and device, the sessions' lease slots, the figures and the
+ * events.
  *
  * Sessions lease slices of the budget (VGPU_IOC_COMPUTE_LEASE), spend them
  * in userspace as completions are measured, and settle each lease with what
- * it really used: one ioctl per lease, none per launch. Unused time of a
- * lease goes back to the budget of the period it was granted in (never to a
- * later one, which would let a guest save time up); use past the grant is
- * taken from the current period. Closing a session settles its leases as
- * fully used: its work may still be running on the device.
- *
- * Weights: at each period start a weighted guest's quota is its part of the
- * device by max-min fairness (water-filling) over the weighted guests that
- * asked for the device in their last two periods. A guest's demand is
- * unbounded if it was refused a lease in its last period, else what it used
- * then plus a margin: a guest that leaves time unused gives it to the others
- * from the next period on, and gets it back as its use grows (by a quarter
- * per period at least). The cap, when set, bounds the weighted quota.
+ * it really used: one ioctl per lease, none per launch. Closing a session
+ * settles its leases as fully used: its work may still be running on the
+ * device.
  *
  * Everything here is under vgpu_compute_lock; periods are rolled lazily, by
  * whichever lease or read comes first after a period ends. The clock is read
@@ -39,61 +26,26 @@
 
 #include "vgpu.h"
 #include "vgpu_trace.h"
+#include "../include/vgpu_compute_math.h"
+
+static_assert(VGPU_CM_SHARE_ONE == VGPU_SHARE_ONE);
 
 static DEFINE_SPINLOCK(vgpu_compute_lock);
 /* every budget of every guest, for the weighted arbitration */
 static LIST_HEAD(vgpu_compute_budgets);
 
-/* A guest's demand grows by at least this share per period (1/SHARE_ONE). */
-#define VGPU_DEMAND_MARGIN	200
-/* A weighted guest takes part in the arbitration this many periods after
- * it last asked. */
-#define VGPU_ACTIVE_PERIODS	2
-
 /**
  * struct vgpu_compute_budget - a guest's budget on one device
+ * @cb: the budget (include/vgpu_compute_math.h)
  * @node: in vgpu_compute_budgets
  * @guest: the guest (the budget lives and dies with it)
  * @device: device index
- * @limited: a cap or weight is in force; else leases are granted in full
- * @period_ns: length of the current period
- * @start: ktime of the current period's start
- * @gen: number of the current period, for settling leases
- * @quota: budget given at the start of each period now
- * @budget: left in this period; negative: debt
- * @used_cur: device time settled in this period
- * @used_last: device time settled in the last complete period
- * @last_period_ns: length of the last complete period
- * @refused_cur: a lease was refused or cut short in this period
- * @refused_last: the same for the last complete period
- * @last_ask: ktime of the last lease request
- * @throttled_end: end of the throttled time counted so far
- * @sec: index of the current second (ktime / NSEC_PER_SEC)
- * @sec_used_cur: device time settled in the current second
- * @sec_used_last: device time settled in the last complete second
- * @fixed: scratch flag of the water-filling
  */
 struct vgpu_compute_budget {
+	struct vgpu_cbudget cb;
 	struct list_head node;
 	struct vgpu_guest *guest;
 	u32 device;
-	bool limited;
-	u64 period_ns;
-	u64 start;
-	u64 gen;
-	u64 quota;
-	s64 budget;
-	u64 used_cur;
-	u64 used_last;
-	u64 last_period_ns;
-	bool refused_cur;
-	bool refused_last;
-	u64 last_ask;
-	u64 throttled_end;
-	u64 sec;
-	u64 sec_used_cur;
-	u64 sec_used_last;
-	bool fixed;
 };
 
 /**
@@ -107,7 +59,28 @@ struct vgpu_compute_lease_slot {
 };
 
 /* ------------------------------------------------------------------------ */
-/* quotas                                                                   */
+/* budgets                                                                  */
+
+/* The budgets of device (unsigned long)@it after @prev (vgpu_cb_next_t). */
+static struct vgpu_cbudget *vgpu_budget_next(void *it, struct vgpu_cbudget *prev)
+{
+	u32 device = (u32)(unsigned long)it;
+	struct list_head *pos = prev ?
+		container_of(prev, struct vgpu_compute_budget, cb)->node.next :
+		vgpu_compute_budgets.next;
+
+	lockdep_assert_held(&vgpu_compute_lock);
+	for (; pos != &vgpu_compute_budgets; pos = pos->next) {
+		struct vgpu_compute_budget *b =
+			list_entry(pos, struct vgpu_compute_budget, node);
+
+		if (b->device == device)
+			return &b->cb;
+	}
+	return NULL;
+}
+
+#define VGPU_BUDGET_IT(b)	((void *)(unsigned long)(b)->device)
 
 /* The guest's cap in 1/VGPU_SHARE_ONE, VGPU_SHARE_ONE when it has none. */
 static u32 vgpu_cap_share(struct vgpu_guest *g)
@@ -117,138 +90,14 @@ static u32 vgpu_cap_share(struct vgpu_guest *g)
 	spin_lock(&g->lock);
 	cap = g->res[VGPU_RES_COMPUTE].limit;
 	spin_unlock(&g->lock);
-	if (cap == VGPU_LIMIT_UNLIMITED || cap > 100)
-		return VGPU_SHARE_ONE;
-	return cap * (VGPU_SHARE_ONE / 100);
-}
-
-/* Asked in its last VGPU_ACTIVE_PERIODS periods; @now is the lock holder's. */
-static bool vgpu_budget_active(struct vgpu_compute_budget *b, u64 now)
-{
-	return b->last_ask && now >= b->last_ask &&
-	       now - b->last_ask <= VGPU_ACTIVE_PERIODS * b->period_ns;
-}
-
-/* What @b would use of the device in its next period, 1/VGPU_SHARE_ONE. */
-static u32 vgpu_budget_demand(struct vgpu_compute_budget *b)
-{
-	u32 cap = vgpu_cap_share(b->guest);
-	u64 d;
-
-	if (b->refused_last || b->refused_cur || !b->last_period_ns)
-		return cap;
-	d = div64_u64(b->used_last * VGPU_SHARE_ONE, b->last_period_ns);
-	d += d / 4 + VGPU_DEMAND_MARGIN;
-	return min_t(u64, d, cap);
-}
-
-/*
- * The share of its device that weighted budget @self gets: water-filling of
- * VGPU_SHARE_ONE over the active weighted budgets of the device by weight,
- * each bounded by its demand.
- */
-static u32 vgpu_weighted_share(struct vgpu_compute_budget *self, u64 now)
-{
-	struct vgpu_compute_budget *b;
-	u64 left = VGPU_SHARE_ONE, weights = 0;
-	bool changed;
-
-	lockdep_assert_held(&vgpu_compute_lock);
-	list_for_each_entry(b, &vgpu_compute_budgets, node) {
-		b->fixed = true;
-		if (b->device != self->device || !b->guest->compute.weight ||
-		    (b != self && !vgpu_budget_active(b, now)))
-			continue;
-		b->fixed = false;
-		weights += b->guest->compute.weight;
-	}
-	/* fix every budget whose demand is below its fair part, repeat */
-	do {
-		changed = false;
-		list_for_each_entry(b, &vgpu_compute_budgets, node) {
-			u64 fair, demand;
-
-			if (b->fixed || !weights)
-				continue;
-			fair = div64_u64(left * b->guest->compute.weight, weights);
-			demand = vgpu_budget_demand(b);
-			if (demand >= fair)
-				continue;
-			if (b == self)
-				return demand;
-			b->fixed = true;
-			left -= demand;
-			weights -= b->guest->compute.weight;
-			changed = true;
-		}
-	} while (changed);
-	if (!weights)
-		return 0;
-	return div64_u64(left * self->guest->compute.weight, weights);
-}
-
-/* Take the guest's settings for the period starting now. */
-static void vgpu_budget_configure(struct vgpu_compute_budget *b, u64 now)
-{
-	struct vgpu_guest *g = b->guest;
-	u32 cap = vgpu_cap_share(g);
-	u32 share = cap;
-
-	b->period_ns = (u64)g->compute.period_us * NSEC_PER_USEC;
-	b->limited = cap < VGPU_SHARE_ONE || g->compute.weight;
-	if (g->compute.weight)
-		share = min(share, vgpu_weighted_share(b, now));
-	b->quota = div_u64(b->period_ns * share, VGPU_SHARE_ONE);
-}
-
-/*
- * Start a new period at @start <= @now, @n periods after the current one
- * started (0: restart, the current one is not complete).
- */
-static void vgpu_budget_new_period(struct vgpu_compute_budget *b, u64 start,
-				   u64 n, u64 now)
-{
-	bool limited = b->limited;
-	u64 old_quota = b->quota;
-
-	b->last_period_ns = n == 1 ? b->period_ns : 0;
-	b->used_last = n == 1 ? b->used_cur : 0;
-	b->refused_last = n == 1 && b->refused_cur;
-	b->used_cur = 0;
-	b->refused_cur = false;
-	b->start = start;
-	b->gen++;
-	vgpu_budget_configure(b, now);
-	if (!b->limited) {
-		b->budget = 0;
-		return;
-	}
-	if (!limited) {
-		b->budget = b->quota;
-		return;
-	}
-	/* debt is paid by the quotas of the periods missed, then refilled */
-	if (n > 1)
-		b->budget = min_t(s64, 0, b->budget + (n - 1) * old_quota);
-	b->budget = min_t(s64, b->budget, 0) + b->quota;
+	return vgpu_cb_cap_share(cap == VGPU_LIMIT_UNLIMITED ? 0 : cap);
 }
 
 /* Bring @b up to @now: roll periods and seconds that ended. */
 static void vgpu_budget_roll(struct vgpu_compute_budget *b, u64 now)
 {
-	u64 sec = div_u64(now, NSEC_PER_SEC);
-
 	lockdep_assert_held(&vgpu_compute_lock);
-	if (sec != b->sec) {
-		b->sec_used_last = sec == b->sec + 1 ? b->sec_used_cur : 0;
-		b->sec_used_cur = 0;
-		b->sec = sec;
-	}
-	if (now - b->start >= b->period_ns) {
-		u64 n = div64_u64(now - b->start, b->period_ns);
-
-		vgpu_budget_new_period(b, b->start + n * b->period_ns, n, now);
-	}
+	vgpu_cb_roll(&b->cb, now, vgpu_budget_next, VGPU_BUDGET_IT(b));
 }
 
 static struct vgpu_compute_budget *vgpu_budget_alloc(void)
@@ -270,12 +119,12 @@ vgpu_budget_get(struct vgpu_guest *g, u32 device,
 	*spare = NULL;
 	b->guest = g;
 	b->device = device;
-	b->sec = div_u64(now, NSEC_PER_SEC);
 	list_add_tail(&b->node, &vgpu_compute_budgets);
 	g->compute.budgets[device] = b;
 	/* the first period starts now, full */
-	b->limited = false;
-	vgpu_budget_new_period(b, now, 0, now);
+	vgpu_cb_init(&b->cb, vgpu_cap_share(g), g->compute.weight,
+		     g->compute.period_us, now, vgpu_budget_next,
+		     VGPU_BUDGET_IT(b));
 	return b;
 }
 
@@ -319,13 +168,14 @@ void vgpu_compute_guest_release(struct vgpu_guest *g)
  *	limit itself was changed
  *
  * A budget whose period changes starts a new period now, with its debt; a
- * lower quota cuts the budget left at once, a higher one applies from the
- * next refill (at most one period away).
+ * lower quota cuts the budget left at once, a higher one adds its part of
+ * what is left of the period (vgpu_cb_set()).
  */
 void vgpu_compute_set(struct vgpu_guest *g, u32 period_us, u32 weight,
 		      unsigned long mask)
 {
 	unsigned int i;
+	u32 cap;
 	u64 now;
 
 	spin_lock(&vgpu_compute_lock);
@@ -334,24 +184,15 @@ void vgpu_compute_set(struct vgpu_guest *g, u32 period_us, u32 weight,
 		g->compute.period_us = period_us;
 	if (mask & VGPU_COMPUTE_SET_WEIGHT)
 		g->compute.weight = weight;
+	cap = vgpu_cap_share(g);
 	for (i = 0; i < VGPU_COMPUTE_MAX_DEVICES; i++) {
 		struct vgpu_compute_budget *b = g->compute.budgets[i];
-		bool limited;
 
 		if (!b)
 			continue;
 		vgpu_budget_roll(b, now);
-		limited = b->limited;
-		if (b->period_ns != (u64)g->compute.period_us * NSEC_PER_USEC ||
-		    !limited) {
-			vgpu_budget_new_period(b, now, 0, now);
-			continue;
-		}
-		vgpu_budget_configure(b, now);
-		if (b->limited)
-			b->budget = min_t(s64, b->budget, b->quota);
-		else
-			b->budget = 0;
+		vgpu_cb_set(&b->cb, cap, g->compute.weight, g->compute.period_us,
+			    now, vgpu_budget_next, VGPU_BUDGET_IT(b));
 	}
 	spin_unlock(&vgpu_compute_lock);
 }
@@ -379,11 +220,8 @@ void vgpu_compute_usage(struct vgpu_guest *g, struct vgpu_compute_usage *u)
 		if (!b)
 			continue;
 		vgpu_budget_roll(b, now);
-		if (b->last_period_ns)
-			share_period += div64_u64(b->used_last * VGPU_SHARE_ONE,
-						  b->last_period_ns);
-		share_second += div_u64(b->sec_used_last * VGPU_SHARE_ONE,
-					NSEC_PER_SEC);
+		share_period += vgpu_cb_share_period(&b->cb);
+		share_second += vgpu_cb_share_second(&b->cb);
 	}
 	spin_unlock(&vgpu_compute_lock);
 	u->share_period = min_t(u64, share_period, U32_MAX);
@@ -413,21 +251,8 @@ static void vgpu_compute_consumed(struct vgpu_guest *g, u64 used, bool refused)
 static void vgpu_lease_settle(struct vgpu_compute_budget *b,
 			      struct vgpu_compute_lease_slot *slot, u64 used)
 {
-	u64 granted = slot->granted;
-
 	lockdep_assert_held(&vgpu_compute_lock);
-	/* a lease is at most one period: no report can be near S64_MAX */
-	used = min_t(u64, used, (u64)S64_MAX / 4);
-	if (b->limited) {
-		if (slot->gen == b->gen)
-			b->budget += (s64)granted - (s64)used;
-		else if (used > granted)
-			b->budget -= used - granted;
-		/* a quota lowered meanwhile bounds what comes back */
-		b->budget = min_t(s64, b->budget, b->quota);
-	}
-	b->used_cur += used;
-	b->sec_used_cur += used;
+	vgpu_cb_settle(&b->cb, slot->granted, slot->gen, used);
 	slot->granted = 0;
 }
 
@@ -488,34 +313,25 @@ int vgpu_compute_ioctl(struct vgpu_guest *g,
 	g->compute.fallback_ns += cl->fallback_ns;
 
 	if (lease) {
-		b->last_ask = now;
-		if (!b->limited)
-			granted = cl->request_ns;
-		else if (b->budget > 0)
-			granted = min_t(u64, cl->request_ns, b->budget);
-		if (granted < cl->request_ns)
-			b->refused_cur = true;
-		if (!granted) {
-			u64 end = b->start + b->period_ns;
+		u64 throttled;
 
-			wait = end - now;
-			g->compute.throttled_ns +=
-				end - max(now, min(b->throttled_end, end));
-			b->throttled_end = max(b->throttled_end, end);
+		granted = vgpu_cb_grant(&b->cb, cl->request_ns, now, &wait,
+					&throttled, vgpu_budget_next,
+					VGPU_BUDGET_IT(b));
+		if (!granted) {
+			g->compute.throttled_ns += throttled;
 			if (time_after_eq(jiffies, g->compute.ntf_next)) {
 				g->compute.ntf_next = jiffies + HZ;
 				ntf = true;
 			}
 		}
-		if (b->limited)
-			b->budget -= granted;
 		slot->granted = granted;
-		slot->gen = b->gen;
+		slot->gen = b->cb.gen;
 	}
 	cl->granted_ns = granted;
 	cl->wait_ns = wait;
-	cl->period_ns = b->period_ns;
-	cl->budget_ns = b->limited ? b->budget : S64_MAX;
+	cl->period_ns = b->cb.period_ns;
+	cl->budget_ns = vgpu_cb_left(&b->cb);
 	vgpu_compute_consumed(g, cl->used_ns, lease && !granted);
 	spin_unlock(&vgpu_compute_lock);
 
@@ -563,7 +379,7 @@ void vgpu_compute_session_release(struct vgpu_guest *g,
 		vgpu_lease_settle(b, &slots[i], granted);
 		vgpu_compute_consumed(g, granted, false);
 		trace_vgpu_compute_return(g->id, i, granted, granted,
-					  b->limited ? b->budget : S64_MAX);
+					  vgpu_cb_left(&b->cb));
 	}
 	spin_unlock(&vgpu_compute_lock);
 	kfree(slots);

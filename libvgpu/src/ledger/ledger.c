@@ -23,6 +23,7 @@
 #include "common/resource.h"
 #include "core/env.h"
 #include "core/internal.h"
+#include "include/vgpu_compute_math.h"
 
 _Static_assert((int)VGPU_LIB_RES_MEMORY == (int)VGPU_RES_MEMORY, "resource order");
 _Static_assert((int)VGPU_LIB_RES_PINNED == (int)VGPU_RES_PINNED, "resource order");
@@ -301,14 +302,20 @@ int vgpu_ledger_ctx_create(struct vgpu_lib_ledger *l, int device, uint64_t mem, 
 	return ip_charge(l, amt, h);
 }
 
-int vgpu_ledger_ctx_destroy(struct vgpu_lib_ledger *l, uint32_t h)
+/* Release charge @h of resource @res: the kernel's @cmd, or in-process. */
+static int release(struct vgpu_lib_ledger *l, unsigned long cmd, uint32_t h, int res)
 {
 	if (l->fd >= 0) {
 		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
 
-		return ioctl(l->fd, VGPU_IOC_CTX_DESTROY, &a) < 0 ? -errno : 0;
+		return ioctl(l->fd, cmd, &a) < 0 ? -errno : 0;
 	}
-	return ip_release(l, h, VGPU_LIB_RES_CONTEXTS);
+	return ip_release(l, h, res);
+}
+
+int vgpu_ledger_ctx_destroy(struct vgpu_lib_ledger *l, uint32_t h)
+{
+	return release(l, VGPU_IOC_CTX_DESTROY, h, VGPU_LIB_RES_CONTEXTS);
 }
 
 int vgpu_ledger_mem_charge(struct vgpu_lib_ledger *l, int device, uint64_t bytes, uint32_t *h)
@@ -331,12 +338,7 @@ int vgpu_ledger_mem_charge(struct vgpu_lib_ledger *l, int device, uint64_t bytes
 
 int vgpu_ledger_mem_uncharge(struct vgpu_lib_ledger *l, uint32_t h)
 {
-	if (l->fd >= 0) {
-		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
-
-		return ioctl(l->fd, VGPU_IOC_MEM_UNCHARGE, &a) < 0 ? -errno : 0;
-	}
-	return ip_release(l, h, VGPU_LIB_RES_MEMORY);
+	return release(l, VGPU_IOC_MEM_UNCHARGE, h, VGPU_LIB_RES_MEMORY);
 }
 
 int vgpu_ledger_pin(struct vgpu_lib_ledger *l, void *addr, size_t len, uint32_t *h)
@@ -395,12 +397,7 @@ int vgpu_ledger_host_pinned(struct vgpu_lib_ledger *l, void *addr, size_t len, u
 
 int vgpu_ledger_unpin(struct vgpu_lib_ledger *l, uint32_t h)
 {
-	if (l->fd >= 0) {
-		struct vgpu_handle_op a = { .size = sizeof(a), .handle = h };
-
-		return ioctl(l->fd, VGPU_IOC_UNPIN, &a) < 0 ? -errno : 0;
-	}
-	return ip_release(l, h, VGPU_LIB_RES_PINNED);
+	return release(l, VGPU_IOC_UNPIN, h, VGPU_LIB_RES_PINNED);
 }
 
 int vgpu_ledger_get_usage(struct vgpu_lib_ledger *l, struct vgpu_ledger_usage *u)
@@ -450,29 +447,18 @@ int vgpu_ledger_limit(struct vgpu_lib_ledger *l, int res, uint64_t limit)
 /* ---- compute time ------------------------------------------------------------ */
 
 /*
- * In-process budgets follow the kernel's rules (kmod/compute.c): a budget
- * per guest book and device, refilled at each period start with the quota
- * (cap, or the weighted share by water-filling over the weighted books that
- * asked for the device in their last two periods, bounded by their demand),
- * debt carried, unused time of a lease returned to the period it was
- * granted in, a closed ledger's leases settled as used. All under
- * books_lock.
+ * In-process budgets follow the kernel's rules: the same arithmetic
+ * (include/vgpu_compute_math.h: refill, debt, leases, weights by
+ * water-filling over the weighted books that asked for the device), a
+ * budget per guest book and device, a closed ledger's leases settled as
+ * used. All under books_lock.
  */
-#define SHARE_ONE	VGPU_SHARE_ONE
-#define DEMAND_MARGIN	200
-#define ACTIVE_PERIODS	2
-
 struct cbudget {
+	struct vgpu_cbudget cb;
 	struct book *book;
-	bool limited;
-	uint64_t period_ns, start, gen, quota;
-	int64_t budget;
-	uint64_t used_cur, used_last, last_period_ns;
-	bool refused_cur, refused_last;
-	uint64_t last_ask, throttled_end;
-	uint64_t sec, sec_used_cur, sec_used_last;
-	bool fixed;
 };
+
+_Static_assert(VGPU_CM_SHARE_ONE == VGPU_SHARE_ONE, "one share scale");
 
 /* the in-process guest's GPU time from the environment (checked at session open) */
 static void compute_env(struct book *b)
@@ -489,141 +475,28 @@ static void compute_env(struct book *b)
 		b->cweight = (uint32_t)v;
 }
 
-static uint32_t cap_share(struct book *b)
+/* the budgets of device (intptr_t)@it after @prev, over the books (vgpu_cb_next_t) */
+static struct vgpu_cbudget *cb_next(void *it, struct vgpu_cbudget *prev)
 {
-	return b->cpct ? b->cpct * (SHARE_ONE / 100) : SHARE_ONE;
+	int device = (int)(intptr_t)it;
+	struct book *b = prev ? ((struct cbudget *)prev)->book->next : books;
+
+	for (; b; b = b->next)
+		if (b->cb[device])
+			return &b->cb[device]->cb;
+	return NULL;
 }
 
-static bool cb_active(struct cbudget *c, uint64_t now)
-{
-	return c->last_ask && now >= c->last_ask &&
-	       now - c->last_ask <= ACTIVE_PERIODS * c->period_ns;
-}
-
-static uint32_t cb_demand(struct cbudget *c)
-{
-	uint32_t cap = cap_share(c->book);
-	uint64_t d;
-
-	if (c->refused_last || c->refused_cur || !c->last_period_ns)
-		return cap;
-	d = c->used_last * SHARE_ONE / c->last_period_ns;
-	d += d / 4 + DEMAND_MARGIN;
-	return d < cap ? (uint32_t)d : cap;
-}
-
-/* the weighted share of @self's device (water-filling), see kmod/compute.c */
-static uint32_t cb_weighted_share(struct cbudget *self, int device, uint64_t now)
-{
-	uint64_t left = SHARE_ONE, weights = 0;
-	bool changed;
-	struct book *b;
-
-	for (b = books; b; b = b->next) {
-		struct cbudget *c = b->cb[device];
-
-		if (!c)
-			continue;
-		c->fixed = !b->cweight || (c != self && !cb_active(c, now));
-		if (!c->fixed)
-			weights += b->cweight;
-	}
-	do {
-		changed = false;
-		for (b = books; b; b = b->next) {
-			struct cbudget *c = b->cb[device];
-			uint64_t fair, demand;
-
-			if (!c || c->fixed || !weights)
-				continue;
-			fair = left * b->cweight / weights;
-			demand = cb_demand(c);
-			if (demand >= fair)
-				continue;
-			if (c == self)
-				return (uint32_t)demand;
-			c->fixed = true;
-			left -= demand;
-			weights -= b->cweight;
-			changed = true;
-		}
-	} while (changed);
-	return weights ? (uint32_t)(left * self->book->cweight / weights) : 0;
-}
-
-static void cb_configure(struct cbudget *c, int device, uint64_t now)
-{
-	struct book *b = c->book;
-	uint32_t share = cap_share(b);
-
-	c->period_ns = (uint64_t)b->cperiod_us * 1000;
-	c->limited = b->cpct || b->cweight;
-	if (b->cweight) {
-		uint32_t w = cb_weighted_share(c, device, now);
-
-		if (w < share)
-			share = w;
-	}
-	c->quota = c->period_ns * share / SHARE_ONE;
-}
-
-static void cb_new_period(struct cbudget *c, int device, uint64_t start, uint64_t n, uint64_t now)
-{
-	bool limited = c->limited;
-	uint64_t old_quota = c->quota;
-
-	c->last_period_ns = n == 1 ? c->period_ns : 0;
-	c->used_last = n == 1 ? c->used_cur : 0;
-	c->refused_last = n == 1 && c->refused_cur;
-	c->used_cur = 0;
-	c->refused_cur = false;
-	c->start = start;
-	c->gen++;
-	cb_configure(c, device, now);
-	if (!c->limited) {
-		c->budget = 0;
-		return;
-	}
-	if (!limited) {
-		c->budget = (int64_t)c->quota;
-		return;
-	}
-	if (n > 1) {
-		c->budget += (int64_t)((n - 1) * old_quota);
-		if (c->budget > 0)
-			c->budget = 0;
-	}
-	c->budget = (c->budget < 0 ? c->budget : 0) + (int64_t)c->quota;
-}
+#define CB_IT(d)	((void *)(intptr_t)(d))
 
 static void cb_roll(struct cbudget *c, int device, uint64_t now)
 {
-	uint64_t sec = now / 1000000000ull;
-
-	if (sec != c->sec) {
-		c->sec_used_last = sec == c->sec + 1 ? c->sec_used_cur : 0;
-		c->sec_used_cur = 0;
-		c->sec = sec;
-	}
-	if (now - c->start >= c->period_ns) {
-		uint64_t n = (now - c->start) / c->period_ns;
-
-		cb_new_period(c, device, c->start + n * c->period_ns, n, now);
-	}
+	vgpu_cb_roll(&c->cb, now, cb_next, CB_IT(device));
 }
 
 static void cb_settle(struct book *b, struct cbudget *c, struct cslot *slot, uint64_t used)
 {
-	if (c->limited) {
-		if (slot->gen == c->gen)
-			c->budget += (int64_t)slot->granted - (int64_t)used;
-		else if (used > slot->granted)
-			c->budget -= (int64_t)(used - slot->granted);
-		if (c->budget > (int64_t)c->quota)
-			c->budget = (int64_t)c->quota;
-	}
-	c->used_cur += used;
-	c->sec_used_cur += used;
+	vgpu_cb_settle(&c->cb, slot->granted, slot->gen, used);
 	b->cconsumed += used;
 	slot->granted = 0;
 }
@@ -712,55 +585,44 @@ static int ip_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_le
 		if (!c)
 			goto nomem;
 		c->book = b;
-		c->sec = now / 1000000000ull;
 		b->cb[device] = c;
-		cb_new_period(c, device, now, 0, now);
+		vgpu_cb_init(&c->cb, vgpu_cb_cap_share(b->cpct), b->cweight, b->cperiod_us, now,
+			     cb_next, CB_IT(device));
 	}
 	cb_roll(c, device, now);
 	slot = &l->cslot[device];
 	if (slot->granted || a->used_ns)
 		cb_settle(b, c, slot, a->used_ns);
 	b->cfallback += a->fallback_ns;
-	a->busy = false;
+	a->busy = a->unlimited = false;
 	if (a->request_ns && !cdev_take(l, device, now, &a->wait_ns)) {
 		a->busy = true;
 		a->granted_ns = 0;
-		a->period_ns = c->period_ns;
-		c->last_ask = now;
+		a->period_ns = c->cb.period_ns;
+		c->cb.last_ask = now;
 		pthread_mutex_unlock(&books_lock);
 		return 0;
 	}
 	if (!a->request_ns && cdev[device].owner == l)
 		cdev[device].owner = NULL;
 	if (a->request_ns) {
-		c->last_ask = now;
-		if (!c->limited)
-			granted = a->request_ns;
-		else if (c->budget > 0)
-			granted = a->request_ns < (uint64_t)c->budget ? a->request_ns : (uint64_t)c->budget;
-		if (granted < a->request_ns)
-			c->refused_cur = true;
-		a->wait_ns = 0;
-		if (!granted) {
-			uint64_t end = c->start + c->period_ns, from = now;
+		__u64 throttled, wait;
 
-			if (c->throttled_end > from)
-				from = c->throttled_end < end ? c->throttled_end : end;
-			b->cthrottled += end - from;
-			if (end > c->throttled_end)
-				c->throttled_end = end;
+		granted = vgpu_cb_grant(&c->cb, a->request_ns, now, &wait, &throttled, cb_next,
+					CB_IT(device));
+		a->wait_ns = wait;
+		if (!granted) {
+			b->cthrottled += throttled;
 			b->chits++;
-			a->wait_ns = end - now;
 		}
-		if (c->limited)
-			c->budget -= (int64_t)granted;
 		slot->granted = granted;
-		slot->gen = c->gen;
+		slot->gen = c->cb.gen;
 		if (granted)
-			cdev_hold(l, device, now, granted, c->period_ns);
+			cdev_hold(l, device, now, granted, c->cb.period_ns);
 	}
 	a->granted_ns = granted;
-	a->period_ns = c->period_ns;
+	a->period_ns = c->cb.period_ns;
+	a->unlimited = !c->cb.limited;
 	pthread_mutex_unlock(&books_lock);
 	return 0;
 nomem:
@@ -810,6 +672,7 @@ int vgpu_ledger_compute_lease(struct vgpu_lib_ledger *l, int device, struct vgpu
 		a->granted_ns = k.granted_ns;
 		a->wait_ns = k.wait_ns;
 		a->period_ns = k.period_ns;
+		a->unlimited = k.budget_ns == INT64_MAX;
 		return 0;
 	}
 	return ip_lease(l, device, a);
@@ -849,9 +712,8 @@ int vgpu_ledger_compute_get(struct vgpu_lib_ledger *l, struct vgpu_ledger_comput
 			if (!c)
 				continue;
 			cb_roll(c, d, now);
-			if (c->last_period_ns)
-				sp += c->used_last * SHARE_ONE / c->last_period_ns;
-			ss += c->sec_used_last * SHARE_ONE / 1000000000ull;
+			sp += vgpu_cb_share_period(&c->cb);
+			ss += vgpu_cb_share_second(&c->cb);
 		}
 		out->share_period = (uint32_t)sp;
 		out->share_second = (uint32_t)ss;
@@ -885,15 +747,8 @@ int vgpu_ledger_compute_set(struct vgpu_lib_ledger *l, uint32_t limit_pct, uint3
 		if (!c)
 			continue;
 		cb_roll(c, d, now);
-		if (c->period_ns != (uint64_t)b->cperiod_us * 1000 || !c->limited) {
-			cb_new_period(c, d, now, 0, now);
-			continue;
-		}
-		cb_configure(c, d, now);
-		if (!c->limited)
-			c->budget = 0;
-		else if (c->budget > (int64_t)c->quota)
-			c->budget = (int64_t)c->quota;
+		vgpu_cb_set(&c->cb, vgpu_cb_cap_share(b->cpct), b->cweight, b->cperiod_us, now,
+			    cb_next, CB_IT(d));
 	}
 	pthread_mutex_unlock(&books_lock);
 	return 0;
