@@ -52,6 +52,7 @@ struct vgpu_ledger_lease {
 	uint64_t period_ns;		/* out */
 	bool busy;			/* out: in-process, another session holds the
 					 * device: not a refusal, ask again after wait_ns */
+	bool unlimited;			/* out: no cap or weight in force (granted in full) */
 };
 struct vgpu_ledger_compute {
 	uint64_t consumed_ns, limit_hits, throttled_ns, fallback_ns;
@@ -242,7 +243,7 @@ void vgpu_count_fallback(vgpu_session *s, int reason, const char *fmt, ...)
 /* compute.c (s->lock held): device time leased, measured, reported */
 int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu) VGPU_INTERNAL;
 void vgpu_compute_spent(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
-void vgpu_compute_async(vgpu_session *s) VGPU_INTERNAL;
+void vgpu_compute_async(vgpu_session *s, uint64_t t0) VGPU_INTERNAL;
 void vgpu_compute_synced(vgpu_session *s) VGPU_INTERNAL;
 void vgpu_compute_fallback(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
 void vgpu_compute_close(vgpu_session *s) VGPU_INTERNAL;

@@ -130,7 +130,7 @@ static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
 	if (!ret) {
 		s->st.launches_gpu_ok++;
 		if (L->async) {
-			vgpu_compute_async(s);
+			vgpu_compute_async(s, x->t0);
 		} else {
 			s->st.launch_ns += vgpu_now_ns() - x->t0;
 			/* a device-wide sync ends the async window too */
@@ -275,8 +275,10 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 		}
 		on_cpu = on_cpu || quota_cpu;
 	}
-	/* asynchronous GPU launches are not timed: keep their path short */
-	x.t0 = on_cpu || !(c->flags & VGPU_LAUNCH_ASYNC) ? vgpu_now_ns() : 0;
+	/* asynchronous GPU launches are not timed (keep their path short) but
+	 * the first of a lease's window: the window starts before it */
+	x.t0 = on_cpu || !(c->flags & VGPU_LAUNCH_ASYNC) || (s->cp.on && !s->cp.async_since) ?
+	       vgpu_now_ns() : 0;
 	if (!on_cpu) {
 		ret = launch_gpu(&x, c);
 		if (ret <= 0)
