@@ -15,7 +15,11 @@
  * limit change (30/70 -> 70/30: the end of the first 300 ms window from which
  * on both shares stay within 5 points of the new targets); the launch cost and the
  * saturating throughput with a 100 % cap (accounting on) against no limit
- * (accounting off).
+ * (accounting off). Beside each share: "charged", the device time the
+ * ledger charged the guest over the window / the window, and "rate", its
+ * launches per charged second / launches per second alone (1.0: a launch
+ * costs the guest what it costs alone; above 1: launches ran uncharged).
+ * The settle line is followed by the 300 ms shares it was read from.
  *
  * The ledger is libvgpu's in-process one (set with vgpu_ledger_set_compute)
  * unless --kernel: then guests cs-g0..cs-g3 must exist in /dev/vgpu with the
@@ -128,6 +132,8 @@ struct guest {
 	double t_end;
 	double w1_start, w1_end, w10_start, w10_end;	/* windows, absolute */
 	uint64_t n_w1, n_w10;
+	struct vgpu_stats st[2];	/* at the start and end of the long window */
+	bool st_taken[2];
 	uint64_t bucket[MAX_BUCKETS];
 	double t0;
 	int ret;
@@ -139,6 +145,12 @@ static void *saturate(void *p)
 	double t;
 
 	while ((t = bench_now()) < g->t_end && !g->ret) {
+		for (int i = 0; i < 2; i++)
+			if (!g->st_taken[i] && t >= (i ? g->w10_end : g->w10_start) && g->w10_end > 0) {
+				g->st[i].size = sizeof(g->st[i]);
+				vgpu_stats_get(g->r.s, &g->st[i]);
+				g->st_taken[i] = true;
+			}
 		g->ret = launch(&g->r, true);
 		if (t >= g->w1_start && t < g->w1_end)
 			g->n_w1++;
@@ -152,6 +164,11 @@ static void *saturate(void *p)
 		}
 	}
 	vgpu_session_sync(g->r.s, -1);
+	if (!g->st_taken[1] && g->w10_end > 0) {
+		g->st[1].size = sizeof(g->st[1]);
+		vgpu_stats_get(g->r.s, &g->st[1]);
+		g->st_taken[1] = true;
+	}
 	return NULL;
 }
 
@@ -230,8 +247,13 @@ static void run_config(const struct config *c, const char *kname, int n, double 
 		double a1 = g[i].n_w1 / 1.0 / alone * 100;
 		double a10 = g[i].n_w10 / c->window / alone * 100;
 
-		printf("share %-6s %-12s guest %d target %5.1f %% achieved_1s %5.1f %% achieved_%.0fs %5.1f %%%s\n",
-		       kname, c->name, i, tg, a1, c->window, a10, g[i].ret ? " (launch error)" : "");
+		double ch = (double)(g[i].st[1].compute_ns - g[i].st[0].compute_ns) / 1e9;
+		double leases = (double)(g[i].st[1].compute_leases - g[i].st[0].compute_leases);
+
+		printf("share %-6s %-12s guest %d target %5.1f %% achieved_1s %5.1f %% achieved_%.0fs %5.1f %% charged %5.1f %% rate %.3f leases/s %.0f%s\n",
+		       kname, c->name, i, tg, a1, c->window, a10, ch / c->window * 100,
+		       ch > 0 ? g[i].n_w10 / ch / alone : 0, leases / c->window,
+		       g[i].ret ? " (launch error)" : "");
 		if (fabs(a1 - tg) > worst1)
 			worst1 = fabs(a1 - tg);
 		if (c->window >= 10 && fabs(a10 - tg) > worst10)
@@ -290,14 +312,23 @@ static void settle(int n, double alone)
 	else
 		printf("settle after 30/70 -> 70/30: %.1f s (300 ms windows ending then and later within 5 points)\n",
 		       (first_ok + 1 - change) * BUCKET_NS / 1e9);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
+		printf("settle guest %d (%u -> %u %%), 300 ms shares from 0.5 s before the change:", i,
+		       before[i], after[i]);
+		for (int b = change - 3; b < last; b++) {
+			uint64_t n3 = g[i].bucket[b] + g[i].bucket[b - 1] + g[i].bucket[b - 2];
+
+			printf(" %.0f", n3 / (alone * 3 * BUCKET_NS / 1e9) * 100);
+		}
+		printf("\n");
 		vgpu_session_close(g[i].r.s);
+	}
 }
 
 static void overhead(void)
 {
 	struct rig off, on;
-	double t_off[5], t_on[5], r_off[5], r_on[5];
+	double t_off[5], t_on[5], r_off[5], r_on[5], pr[5];
 	const int launches = 20000;
 
 	if (rig_open(&off, "cs-off") || rig_open(&on, "cs-on"))
@@ -330,8 +361,13 @@ static void overhead(void)
 		r_off[rep] = alone_rate(&off, quick ? 0.2 : 0.5);
 		r_on[rep] = alone_rate(&on, quick ? 0.2 : 0.5);
 	}
-	printf("overhead throughput_per_s off %.0f on(100%%) %.0f ratio %.4f\n", bench_median(r_off, 5),
+	for (int rep = 0; rep < 5; rep++)
+		pr[rep] = r_on[rep] / r_off[rep];
+	printf("overhead throughput_per_s off %.0f on(100%%) %.0f ratio %.4f (pairs:", bench_median(r_off, 5),
 	       bench_median(r_on, 5), bench_median(r_on, 5) / bench_median(r_off, 5));
+	for (int rep = 0; rep < 5; rep++)
+		printf(" %.4f", pr[rep]);
+	printf("; median of pairs %.4f)\n", bench_median(pr, 5));
 	vgpu_session_close(off.s);
 	vgpu_session_close(on.s);
 }
