@@ -6,8 +6,12 @@
 #   bench_vec     CPU backend vs hand-written OpenMP C: saxpy, vadd, reduction
 #   bench_matmul  tiled matmul (__shared__ + __syncthreads) vs PoCL (OpenCL)
 #   bench_cache   compile-cache hit vs cold compile
+#   corpus        the kernel corpus (tests/corpus, 30 kernels) vs a hand-written
+#                 OpenMP version of each: ratios, geometric mean, minimum, the
+#                 barrier-in-loop kernels, cold compile vs cache hit
 # Env: BUILD (default <repo>/build), BENCH_REPS, BENCH_LOG2N (24),
-#      BENCH_MM_N (512), BENCH_CACHE_SOURCES (5), BENCH_ONLY (vec|matmul|cache).
+#      BENCH_MM_N (512), BENCH_CACHE_SOURCES (5), BENCH_ONLY (vec|matmul|cache|corpus),
+#      BENCH_CORPUS (names of corpus kernels, default all).
 # Exit status: 0 when every benchmark ran and computed right answers; a ratio
 # below its target is printed as such and does not change the status.
 set -u
@@ -35,6 +39,9 @@ mm_skip=
 build_one bench_matmul $ldvgpu -lOpenCL -lm ||
 	mm_skip="OpenCL headers or loader missing (apt-get install pocl-opencl-icd ocl-icd-opencl-dev opencl-headers)"
 build_one bench_cache $ldvgpu || exit 2
+make -s -C "$root/tests/corpus" BUILD="$build" >"$out/corpus.log" 2>&1 ||
+	{ sed 's/^/# /' "$out/corpus.log" | tail -20; echo "bench/cpu: tests/corpus does not build"; exit 2; }
+ln -sf "$build/corpus/corpus" "$out/corpus"
 
 # Kernels compiled by the benchmarks go to a scratch cache, not ~/.cache.
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-bench-cpu.XXXXXX")
@@ -48,9 +55,10 @@ export POCL_CACHE_DIR=$scratch/pocl
 echo "# bench/cpu on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews ratios: both sides of a ratio run interleaved to share it)"
 status=0
 results=()
-run() { # name, timeout
+run() { # name, timeout, arguments
 	local name=$1 t=$2 rc
-	timeout "$t" "$out/$name" >"$out/$name.out" 2>&1
+	shift 2
+	timeout "$t" "$out/$name" "$@" >"$out/$name.out" 2>&1
 	rc=$?
 	cat "$out/$name.out"
 	if [ $rc -eq 3 ]; then
@@ -59,7 +67,7 @@ run() { # name, timeout
 		echo "# $name: exit status $rc$([ $rc -eq 124 ] && echo ' (timed out)')"
 		status=1
 	fi
-	results+=("$(grep -E '^(saxpy|vadd|reduction|reduction-chunked|matmul|barrier|cache)[: ]' "$out/$name.out")")
+	results+=("$(grep -E '^(saxpy|vadd|reduction|reduction-chunked|matmul|barrier|cache|corpus)[: ]' "$out/$name.out")")
 }
 only=${BENCH_ONLY:-}
 [ -z "$only" ] || [ "$only" = vec ] && run bench_vec 600
@@ -67,6 +75,8 @@ if [ -z "$only" ] || [ "$only" = matmul ]; then
 	if [ -n "$mm_skip" ]; then echo "# bench_matmul: skipped: $mm_skip"; else run bench_matmul 600; fi
 fi
 [ -z "$only" ] || [ "$only" = cache ] && run bench_cache 600
+# shellcheck disable=SC2086
+[ -z "$only" ] || [ "$only" = corpus ] && run corpus 3000 --bench ${BENCH_CORPUS:-}
 
 echo "# bench/cpu summary (ratio = baseline time / libvgpu time; cache: hit time / compile time); load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in "${results[@]}"; do

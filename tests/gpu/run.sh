@@ -6,7 +6,8 @@
 # Builds libvgpu and the GPU test and benchmark programs with this machine's
 # compiler, runs tests/gpu/test_gpu (TAP: the kernel corpus on CUDA compared
 # with the CPU backend, copies, modules, launch errors, timeouts, quota and
-# ledger-vs-device accounting, HIP "no device"), then the benchmarks of
+# ledger-vs-device accounting, HIP "no device") and the kernel corpus
+# (tests/corpus) on CUDA against its plain C references, then the benchmarks of
 # bench/gpu (libvgpu against raw CUDA baselines of the same run), and prints
 # a table last. Logs go to $OUT (the device tool's folder) or build/gpu/out.
 #
@@ -110,6 +111,23 @@ if [ $mode != bench ]; then
 	grep -E '^(not )?ok ' "$OUTDIR/test.log" | sed -E 's/^(not ok|ok) [0-9]+ /\1  /' |
 		awk '{ s=$0; if (length(s) > 150) s = substr(s, 1, 147) "..."; print s }' | tee -a "$SUMMARY"
 	say "gpu tests: $((pass - skipn)) passed, $failn failed, $skipn skipped"
+
+	# the kernel corpus (tests/corpus) on CUDA, against the same plain C
+	# references as on the CPU backend
+	if ! nvidia-smi >/dev/null 2>&1; then
+		say "corpus on cuda: SKIP (no NVIDIA GPU)"
+	elif ! make -s -C "$ROOT/tests/corpus" BUILD="$BUILD" >>"$OUTDIR/build.log" 2>&1; then
+		say "not ok - building tests/corpus failed (build.log)"
+		rc=1
+	else
+		VGPU_BACKEND=cuda timeout 900 "$BUILD/corpus/corpus" --test 2>&1 | tee "$OUTDIR/corpus.log"
+		crc=${PIPESTATUS[0]}
+		[ "$crc" = 0 ] || rc=1
+		say ""
+		say "== corpus on cuda (tests/corpus, exit $crc) =="
+		grep -E '^(not )?ok ' "$OUTDIR/corpus.log" | sed -E 's/^(not ok|ok) [0-9]+ /\1  /' | tee -a "$SUMMARY"
+		say "corpus on cuda: $(grep -c '^ok' "$OUTDIR/corpus.log") passed, $(grep -c '^not ok' "$OUTDIR/corpus.log") failed"
+	fi
 fi
 
 # ---------------------------------------------------------------- benchmarks

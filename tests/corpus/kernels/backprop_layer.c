@@ -173,7 +173,7 @@ CORPUS_CASE(backprop_layer) = {
 	.options = (const char *const[]){ "--use_fast_math", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 1000,
-	.n_bench = 1 << 17,
+	.n_bench = 1 << 16,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

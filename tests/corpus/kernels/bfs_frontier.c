@@ -175,7 +175,7 @@ CORPUS_CASE(bfs_frontier) = {
 	.src = corpus_src_bfs_frontier,
 	.names = (const char *const[]){ "bfs_init", "bfs_expand", "bfs_advance", NULL },
 	.n_test = 20000,
-	.n_bench = 1 << 21,
+	.n_bench = 1 << 18,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -108,7 +108,7 @@ CORPUS_CASE(bitonic_smem) = {
 	.names = (const char *const[]){ "bitonic_sort_segments", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 16 * 1024,
-	.n_bench = 1 << 23,
+	.n_bench = 1 << 19,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

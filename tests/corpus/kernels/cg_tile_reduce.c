@@ -137,7 +137,7 @@ CORPUS_CASE(cg_tile_reduce) = {
 	.names = (const char *const[]){ "row_stats", NULL },
 	.flags = CORPUS_WARP,
 	.n_test = 1001,
-	.n_bench = 1 << 17,
+	.n_bench = 1 << 15,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -139,7 +139,7 @@ CORPUS_CASE(conv_sep) = {
 	.src = corpus_src_conv_sep,
 	.names = (const char *const[]){ "conv_rows", "conv_cols", NULL },
 	.n_test = 90,
-	.n_bench = 4096,
+	.n_bench = 1024,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -127,7 +127,7 @@ CORPUS_CASE(heat_tile) = {
 	.names = (const char *const[]){ "heat_step", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 100,
-	.n_bench = 4096,
+	.n_bench = 2048,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -105,7 +105,7 @@ CORPUS_CASE(histogram_smem) = {
 	.src = corpus_src_histogram_smem,
 	.names = (const char *const[]){ "histogram_partial", "histogram_merge", NULL },
 	.n_test = 1 << 18,
-	.n_bench = 1 << 27,
+	.n_bench = 1 << 26,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

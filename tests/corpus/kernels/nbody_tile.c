@@ -130,7 +130,7 @@ CORPUS_CASE(nbody_tile) = {
 	.names = (const char *const[]){ "nbody_accel", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 1000,
-	.n_bench = 16384,
+	.n_bench = 4096,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

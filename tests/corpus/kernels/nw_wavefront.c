@@ -147,7 +147,7 @@ CORPUS_CASE(nw_wavefront) = {
 	.names = (const char *const[]){ "nw_tiles", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 160,
-	.n_bench = 4096,
+	.n_bench = 2048,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -115,7 +115,7 @@ CORPUS_CASE(scan_blelloch) = {
 	.names = (const char *const[]){ "scan_blocks", "scan_sums", "add_offsets", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 300007,
-	.n_bench = 1 << 25,
+	.n_bench = 1 << 24,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

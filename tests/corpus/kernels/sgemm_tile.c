@@ -114,7 +114,7 @@ CORPUS_CASE(sgemm_tile) = {
 	.names = (const char *const[]){ "sgemm<32,4>", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 70,
-	.n_bench = 1024,
+	.n_bench = 512,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

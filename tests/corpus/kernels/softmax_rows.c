@@ -93,7 +93,7 @@ CORPUS_CASE(softmax_rows) = {
 	.names = (const char *const[]){ "softmax", NULL },
 	.flags = CORPUS_WARP,
 	.n_test = 200,
-	.n_bench = 16384,
+	.n_bench = 8192,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

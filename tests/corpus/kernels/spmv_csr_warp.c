@@ -115,7 +115,7 @@ CORPUS_CASE(spmv_csr_warp) = {
 	.names = (const char *const[]){ "spmv_csr_vector", NULL },
 	.flags = CORPUS_WARP,
 	.n_test = 3000,
-	.n_bench = 1 << 19,
+	.n_bench = 1 << 18,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };
