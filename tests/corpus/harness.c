@@ -487,7 +487,7 @@ static void test_one(const struct corpus_case *c)
 
 struct bench_row {
 	const struct corpus_case *c;
-	double omp_ms, vg_ms, ratio, cold_ms, hit_ms;
+	double omp_ms, vg_ms, ratio, cold_ms, hit_ms, disk_ms;
 	int ok;
 };
 
@@ -526,6 +526,20 @@ static int bench_one(const struct corpus_case *c, struct bench_row *row)
 		goto fail;
 	row->hit_ms = (now_s() - t0) * 1e3;
 	vgpu_module_unload(hit);
+	{	/* a disk hit: a new session starts with an empty memory cache */
+		struct corpus_run r2;
+
+		if (run_open(&r2, c, n))
+			goto fail;
+		t0 = now_s();
+		if (compile(&r2, 0, &r2.mod)) {
+			printf("# %s: compile in a second session: %s\n", c->name, r2.err);
+			run_close(&r2);
+			goto out;
+		}
+		row->disk_ms = (now_s() - t0) * 1e3;
+		run_close(&r2);
+	}
 	if (get_kernels(&r) || c->upload(&r))
 		goto fail;
 	c->ref(&r);
@@ -577,28 +591,30 @@ static int bench(void)
 
 	printf("# corpus bench: %d kernels, %d repeats (median) after %d warm-up, each repeat OpenMP then libvgpu; ratio = OpenMP time / libvgpu time (higher is better for libvgpu)\n",
 	       nr_cases, opt_reps, opt_warmup);
-	printf("%-22s %10s %11s %11s %8s %10s %9s  %s\n", "kernel", "n", "openmp ms", "libvgpu ms",
-	       "ratio", "cold ms", "hit ms", "shape");
+	printf("%-22s %10s %11s %11s %8s %10s %9s %9s  %s\n", "kernel", "n", "openmp ms", "libvgpu ms",
+	       "ratio", "cold ms", "mem hit", "disk hit", "shape");
 	for (int i = 0; i < nr_cases; i++) {
 		struct bench_row *row = &rows[nrows++];
 		const struct corpus_case *c = cases[i];
 		int ret = bench_one(c, row);
 
 		if (ret) {
-			printf("%-22s %10zu %11s %11s %8s %10s %9s  %s: FAILED\n", c->name,
-			       opt_n ? opt_n : c->n_bench, "-", "-", "-", "-", "-", c->shape);
+			printf("%-22s %10zu %11s %11s %8s %10s %9s %9s  %s: FAILED\n", c->name,
+			       opt_n ? opt_n : c->n_bench, "-", "-", "-", "-", "-", "-", c->shape);
 			bad = 1;
 			continue;
 		}
-		printf("%-22s %10zu %11.3f %11.3f %7.2fx %10.1f %9.3f  %s%s\n", c->name,
+		printf("%-22s %10zu %11.3f %11.3f %7.2fx %10.1f %9.3f %9.3f  %s%s\n", c->name,
 		       opt_n ? opt_n : c->n_bench, row->omp_ms, row->vg_ms, row->ratio, row->cold_ms,
-		       row->hit_ms, c->shape, c->flags & CORPUS_BARRIER_LOOP ? " [barrier in loop]" : "");
+		       row->hit_ms, row->disk_ms, c->shape, c->flags & CORPUS_BARRIER_LOOP ? " [barrier in loop]" : "");
 		fflush(stdout);
 		nok++;
 		lg += log(row->ratio);
 		cold_total += row->cold_ms;
 		if (row->hit_ms / row->cold_ms > worst_hit)
 			worst_hit = row->hit_ms / row->cold_ms;
+		if (row->disk_ms / row->cold_ms > worst_hit)
+			worst_hit = row->disk_ms / row->cold_ms;
 		if (!min || row->ratio < min->ratio)
 			min = row;
 	}
@@ -616,7 +632,7 @@ static int bench(void)
 		if (rows[i].ok && rows[i].c->flags & CORPUS_BARRIER_LOOP)
 			printf("corpus: barrier in loop: %s %.2fx (goal >= 0.7x: %s)\n", rows[i].c->name,
 			       rows[i].ratio, rows[i].ratio >= 0.7 ? "met" : "MISSED");
-	printf("corpus: cold compile %.0f ms total, %.0f ms mean per kernel; cache hit at most %.3f%% of the cold compile (goal < 1%%: %s)\n",
+	printf("corpus: cold compile %.0f ms total, %.0f ms mean per kernel; cache hit (memory or disk) at most %.3f%% of the cold compile (goal < 1%%: %s)\n",
 	       cold_total, cold_total / nok, 100 * worst_hit, worst_hit < 0.01 ? "met" : "MISSED");
 	return bad;
 }
