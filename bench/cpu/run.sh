@@ -11,7 +11,8 @@
 #                 barrier-in-loop kernels, cold compile vs cache hit
 # Env: BUILD (default <repo>/build), BENCH_REPS, BENCH_LOG2N (24),
 #      BENCH_MM_N (512), BENCH_CACHE_SOURCES (5), BENCH_ONLY (vec|matmul|cache|corpus),
-#      BENCH_CORPUS (names of corpus kernels, default all).
+#      BENCH_CORPUS (names of corpus kernels, default all), BENCH_ROUNDS (corpus:
+#      sweeps over all kernels, each kernel the median of its rounds; 1).
 # Exit status: 0 when every benchmark ran and computed right answers; a ratio
 # below its target is printed as such and does not change the status.
 set -u

@@ -16,7 +16,9 @@
  *					barrier-in-loop kernels
  *	corpus --list			names, shapes, flags
  * Options: --n N (problem size of every case), --reps N (bench repeats,
- * default 11; env BENCH_REPS), --warmup N (default 2).
+ * default 11; env BENCH_REPS), --warmup N (default 2), --rounds N (bench:
+ * the whole sweep N times, each kernel's result the median of its rounds;
+ * env BENCH_ROUNDS; default 1).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,7 +43,7 @@ extern const struct corpus_case *const __stop_corpus_cases[];
 static const struct corpus_case *cases[256];
 static int nr_cases;
 static size_t opt_n;
-static int opt_reps = 11, opt_warmup = 2;
+static int opt_reps = 11, opt_warmup = 2, opt_rounds = 1;
 static int backend_kind = VGPU_BACKEND_CPU;
 
 /* ------------------------------------------------------------ helpers */
@@ -591,41 +593,94 @@ out_free:
 	return ret;
 }
 
+static void bench_line(const struct bench_row *row, size_t n)
+{
+	const struct corpus_case *c = row->c;
+
+	if (!row->ok) {
+		printf("%-22s %10zu %11s %11s %8s %10s %9s %9s  %s: FAILED\n", c->name, n, "-", "-", "-",
+		       "-", "-", "-", c->shape);
+		return;
+	}
+	printf("%-22s %10zu %11.3f %11.3f %7.2fx %10.1f %9.3f %9.3f  %s%s\n", c->name, n, row->omp_ms,
+	       row->vg_ms, row->ratio, row->cold_ms, row->hit_ms, row->disk_ms, c->shape,
+	       c->flags & CORPUS_BARRIER_LOOP ? " [barrier in loop]" : "");
+	fflush(stdout);
+}
+
+static void bench_header(void)
+{
+	printf("%-22s %10s %11s %11s %8s %10s %9s %9s  %s\n", "kernel", "n", "openmp ms", "libvgpu ms",
+	       "ratio", "cold ms", "mem hit", "disk hit", "shape");
+}
+
+#define MAX_ROUNDS 9
+
+/* every kernel once per round (rounds interleave the kernels over time);
+ * a kernel's result is the median of its rounds */
 static int bench(void)
 {
-	struct bench_row rows[256];
-	int nrows = 0, bad = 0, nok = 0;
+	static struct bench_row rows[256][MAX_ROUNDS];
+	struct bench_row med[256];
+	int bad = 0, nok = 0;
 	double lg = 0, cold_total = 0, worst_hit = 0;
 	const struct bench_row *min = NULL;
 
-	printf("# corpus bench: %d kernels, %d repeats (median) after %d warm-up, each repeat OpenMP then libvgpu; ratio = OpenMP time / libvgpu time (higher is better for libvgpu)\n",
-	       nr_cases, opt_reps, opt_warmup);
-	printf("%-22s %10s %11s %11s %8s %10s %9s %9s  %s\n", "kernel", "n", "openmp ms", "libvgpu ms",
-	       "ratio", "cold ms", "mem hit", "disk hit", "shape");
+	printf("# corpus bench: %d kernels, %d round(s), each kernel %d repeats (median) after %d warm-up, each repeat OpenMP then libvgpu; ratio = OpenMP time / libvgpu time (higher is better for libvgpu)\n",
+	       nr_cases, opt_rounds, opt_reps, opt_warmup);
+	for (int round = 0; round < opt_rounds; round++) {
+		if (opt_rounds > 1)
+			printf("# round %d of %d\n", round + 1, opt_rounds);
+		bench_header();
+		for (int i = 0; i < nr_cases; i++) {
+			bench_one(cases[i], &rows[i][round]);
+			bench_line(&rows[i][round], opt_n ? opt_n : cases[i]->n_bench);
+		}
+	}
+	if (opt_rounds > 1) {
+		printf("# median of the %d rounds (ratio: the median of the rounds' ratios)\n", opt_rounds);
+		bench_header();
+	}
 	for (int i = 0; i < nr_cases; i++) {
-		struct bench_row *row = &rows[nrows++];
-		const struct corpus_case *c = cases[i];
-		int ret = bench_one(c, row);
+		double v[6][MAX_ROUNDS];
+		struct bench_row *m = &med[i];
 
-		if (ret) {
-			printf("%-22s %10zu %11s %11s %8s %10s %9s %9s  %s: FAILED\n", c->name,
-			       opt_n ? opt_n : c->n_bench, "-", "-", "-", "-", "-", "-", c->shape);
+		memset(m, 0, sizeof(*m));
+		m->c = cases[i];
+		m->ok = 1;
+		for (int k = 0; k < opt_rounds; k++) {
+			const struct bench_row *r = &rows[i][k];
+
+			m->ok &= r->ok;
+			v[0][k] = r->omp_ms;
+			v[1][k] = r->vg_ms;
+			v[2][k] = r->ratio;
+			v[3][k] = r->cold_ms;
+			v[4][k] = r->hit_ms;
+			v[5][k] = r->disk_ms;
+			for (int h = 4; h < 6; h++)
+				if (r->ok && r->cold_ms > 0 && v[h][k] / r->cold_ms > worst_hit)
+					worst_hit = v[h][k] / r->cold_ms;
+		}
+		if (!m->ok) {
 			bad = 1;
+			if (opt_rounds > 1)
+				bench_line(m, opt_n ? opt_n : cases[i]->n_bench);
 			continue;
 		}
-		printf("%-22s %10zu %11.3f %11.3f %7.2fx %10.1f %9.3f %9.3f  %s%s\n", c->name,
-		       opt_n ? opt_n : c->n_bench, row->omp_ms, row->vg_ms, row->ratio, row->cold_ms,
-		       row->hit_ms, row->disk_ms, c->shape, c->flags & CORPUS_BARRIER_LOOP ? " [barrier in loop]" : "");
-		fflush(stdout);
+		m->omp_ms = median(v[0], opt_rounds);
+		m->vg_ms = median(v[1], opt_rounds);
+		m->ratio = median(v[2], opt_rounds);
+		m->cold_ms = median(v[3], opt_rounds);
+		m->hit_ms = median(v[4], opt_rounds);
+		m->disk_ms = median(v[5], opt_rounds);
+		if (opt_rounds > 1)
+			bench_line(m, opt_n ? opt_n : cases[i]->n_bench);
 		nok++;
-		lg += log(row->ratio);
-		cold_total += row->cold_ms;
-		if (row->hit_ms / row->cold_ms > worst_hit)
-			worst_hit = row->hit_ms / row->cold_ms;
-		if (row->disk_ms / row->cold_ms > worst_hit)
-			worst_hit = row->disk_ms / row->cold_ms;
-		if (!min || row->ratio < min->ratio)
-			min = row;
+		lg += log(m->ratio);
+		cold_total += m->cold_ms;
+		if (!min || m->ratio < min->ratio)
+			min = m;
 	}
 	if (!nok) {
 		printf("corpus: no kernel ran\n");
@@ -633,14 +688,17 @@ static int bench(void)
 	}
 	double gm = exp(lg / nok);
 
-	printf("corpus: geometric mean %.2fx OpenMP over %d kernels (goal >= 1.0x: %s)\n", gm, nok,
-	       gm >= 1.0 ? "met" : "MISSED");
+	printf("corpus: geometric mean %.2fx OpenMP over %d kernels (goal >= 1.0x: %s)%s\n", gm, nok,
+	       gm >= 1.0 ? "met" : "MISSED", bad ? "; FAILED kernels are left out" : "");
 	printf("corpus: minimum %.2fx (%s) (goal >= 0.3x: %s)\n", min->ratio, min->c->name,
 	       min->ratio >= 0.3 ? "met" : "MISSED");
-	for (int i = 0; i < nrows; i++)
-		if (rows[i].ok && rows[i].c->flags & CORPUS_BARRIER_LOOP)
-			printf("corpus: barrier in loop: %s %.2fx (goal >= 0.7x: %s)\n", rows[i].c->name,
-			       rows[i].ratio, rows[i].ratio >= 0.7 ? "met" : "MISSED");
+	for (int i = 0; i < nr_cases; i++)
+		if (med[i].ok && med[i].c->flags & CORPUS_BARRIER_LOOP)
+			printf("corpus: barrier in loop: %s %.2fx (goal >= 0.7x: %s)\n", med[i].c->name,
+			       med[i].ratio, med[i].ratio >= 0.7 ? "met" : "MISSED");
+	for (int i = 0; i < nr_cases; i++)
+		if (!med[i].ok)
+			printf("corpus: FAILED: %s (wrong result or error: see above)\n", med[i].c->name);
 	printf("corpus: cold compile %.0f ms total, %.0f ms mean per kernel; cache hit (memory or disk) at most %.3f%% of the cold compile (goal < 1%%: %s)\n",
 	       cold_total, cold_total / nok, 100 * worst_hit, worst_hit < 0.01 ? "met" : "MISSED");
 	return bad;
@@ -656,7 +714,7 @@ static int by_name(const void *a, const void *b)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: corpus [--test|--bench|--list] [--n N] [--reps N] [--warmup N] [NAME...]\n");
+	fprintf(stderr, "usage: corpus [--test|--bench|--list] [--n N] [--reps N] [--warmup N] [--rounds N (1-9)] [NAME...]\n");
 	return 2;
 }
 
@@ -681,6 +739,8 @@ int main(int argc, char **argv)
 			opt_n = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			opt_reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			opt_rounds = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
 			opt_warmup = atoi(argv[++i]);
 		else if (argv[i][0] == '-')
@@ -688,7 +748,10 @@ int main(int argc, char **argv)
 		else
 			names[want_names++] = argv[i];
 	}
-	if (opt_reps < 1 || opt_warmup < 0)
+	e = getenv("BENCH_ROUNDS");
+	if (e && *e && opt_rounds == 1)
+		opt_rounds = atoi(e);
+	if (opt_reps < 1 || opt_warmup < 0 || opt_rounds < 1 || opt_rounds > MAX_ROUNDS)
 		return usage();
 	for (const struct corpus_case *const *p = __start_corpus_cases; p < __stop_corpus_cases; p++) {
 		int keep = !want_names;
