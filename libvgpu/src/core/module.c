@@ -17,69 +17,96 @@
 
 /* ---- modules ---------------------------------------------------------------- */
 
-/* Compile (or fetch from the cache) m's source for @bk and load it. */
-int vgpu_module_build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool use_cache,
-		      void **bkmod, struct vgpu_ksig **imgsig, void **image, size_t *image_len)
+/* the cache key of m's source compiled for @bk */
+static void module_key(vgpu_module *m, struct vgpu_bk *bk, uint8_t key[32])
 {
 	char target[4096];
 	const char *parts[4 + 64 + 1 + VGPU_MAX_NAMES];
 	size_t lens[4 + 64 + 1 + VGPU_MAX_NAMES];
-	int np = 0, ret;
-	uint8_t key[32];
+	int np = 0;
+
+	target[0] = 0;
+	bk->ops->target_id(bk->ctx, target, sizeof(target));
+	parts[np++] = "libvgpu-cache-2";
+	parts[np++] = bk->ops->name;
+	parts[np++] = target;
+	for (int i = 0; i < m->nr_options && np < 4 + 63; i++)
+		parts[np++] = m->options[i];
+	parts[np++] = "names:";		/* the name expressions compiled for */
+	for (int i = 0; i < m->nr_names; i++)
+		parts[np++] = m->names[i];
+	for (int i = 0; i < np; i++)
+		lens[i] = strlen(parts[i]);
+	parts[np] = m->src;
+	lens[np++] = m->srclen;
+	vgpu_cache_key(key, parts, lens, np);
+}
+
+/* the cached image of @key loaded into *@bkmod: 0, else not (a miss) */
+static int module_cached(vgpu_session *s, struct vgpu_bk *bk, const uint8_t key[32], void **bkmod,
+			 struct vgpu_ksig **imgsig, void **image, size_t *image_len)
+{
 	void *blob = NULL;
 	size_t blen = 0;
-	char *log = NULL;
+
+	if (!vgpu_cache_get(s->cache, key, &blob, &blen)) {
+		vgpu_bk_clearerr();
+		if (!bk->ops->module_load(bk->ctx, blob, blen, VGPU_IMAGE_AUTO, bkmod, imgsig)) {
+			s->st.cache_hits++;
+			*image = blob;
+			*image_len = blen;
+			return 0;
+		}
+		free(blob);	/* unusable: compile again, replace it */
+	}
+	s->st.cache_misses++;
+	return -ENOENT;
+}
+
+/* m's source compiled by @bk into *@blob; the errno as vgpu_module_build says */
+static int module_compile_image(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, void **blob,
+				size_t *blen)
+{
 	struct vgpu_bk_source src = {
 		.name = m->name, .src = m->src, .len = m->srclen,
 		.options = (const char *const *)m->options, .nr_options = m->nr_options,
 		.sig = &m->sig,
 		.names = (const char *const *)m->names, .nr_names = m->nr_names,
 	};
-	uint64_t t0;
+	uint64_t t0 = vgpu_now_ns();
+	char *log = NULL;
+	int ret;
+
+	vgpu_bk_clearerr();
+	ret = bk->ops->compile(bk->ctx, &src, blob, blen, &log);
+	s->st.compile_ns += vgpu_now_ns() - t0;
+	if (ret)
+		vgpu_seterr(s, ret == -ENODEV ? -ENODEV : -ENOEXEC, "%s: compile of %s failed: %s\n%s",
+			    bk->ops->name, m->name ? m->name : "source", vgpu_bk_err(bk), log ? log : "");
+	free(log);
+	return !ret || ret == -ENODEV || ret == -ENOMEM ? ret : -ENOEXEC;
+}
+
+/* Compile (or fetch from the cache) m's source for @bk and load it. */
+int vgpu_module_build(vgpu_session *s, vgpu_module *m, struct vgpu_bk *bk, bool use_cache,
+		      void **bkmod, struct vgpu_ksig **imgsig, void **image, size_t *image_len)
+{
+	uint8_t key[32];
+	void *blob = NULL;
+	size_t blen = 0;
+	int ret;
 
 	*bkmod = NULL;
 	*imgsig = NULL;
 	use_cache = use_cache && s->cache_on && s->cache;
 	if (use_cache) {
-		target[0] = 0;
-		bk->ops->target_id(bk->ctx, target, sizeof(target));
-		parts[np++] = "libvgpu-cache-2";
-		parts[np++] = bk->ops->name;
-		parts[np++] = target;
-		for (int i = 0; i < m->nr_options && np < 4 + 63; i++)
-			parts[np++] = m->options[i];
-		parts[np++] = "names:";		/* the name expressions compiled for */
-		for (int i = 0; i < m->nr_names; i++)
-			parts[np++] = m->names[i];
-		for (int i = 0; i < np; i++)
-			lens[i] = strlen(parts[i]);
-		parts[np] = m->src;
-		lens[np++] = m->srclen;
-		vgpu_cache_key(key, parts, lens, np);
-		if (!vgpu_cache_get(s->cache, key, &blob, &blen)) {
-			vgpu_bk_clearerr();
-			if (!bk->ops->module_load(bk->ctx, blob, blen, VGPU_IMAGE_AUTO, bkmod, imgsig)) {
-				s->st.cache_hits++;
-				*image = blob;
-				*image_len = blen;
-				return 0;
-			}
-			free(blob);	/* unusable: compile again, replace it */
-			blob = NULL;
-		}
-		s->st.cache_misses++;
+		module_key(m, bk, key);
+		if (!module_cached(s, bk, key, bkmod, imgsig, image, image_len))
+			return 0;
 	}
-	t0 = vgpu_now_ns();
-	vgpu_bk_clearerr();
-	ret = bk->ops->compile(bk->ctx, &src, &blob, &blen, &log);
-	s->st.compile_ns += vgpu_now_ns() - t0;
-	if (ret) {
-		vgpu_seterr(s, ret == -ENODEV ? -ENODEV : -ENOEXEC, "%s: compile of %s failed: %s\n%s",
-			    bk->ops->name, m->name ? m->name : "source", vgpu_bk_err(bk), log ? log : "");
-		free(log);
-		return ret == -ENODEV || ret == -ENOMEM ? ret : -ENOEXEC;
-	}
-	free(log);
+	ret = module_compile_image(s, m, bk, &blob, &blen);
+	if (ret)
+		return ret;
 	if (use_cache)
 		vgpu_cache_put(s->cache, key, blob, blen);
 	vgpu_bk_clearerr();
@@ -191,6 +218,129 @@ static int module_names(vgpu_module *m, const char *const *names, uint32_t n)
 	return 0;
 }
 
+/* the caller's compile options checked, into @o (zeroes: none) */
+static int compile_opts(vgpu_session *s, const struct vgpu_compile_opts *opts,
+			struct vgpu_compile_opts *o)
+{
+	char c[VGPU_KNAME_MAX];
+
+	memset(o, 0, sizeof(*o));
+	if (!opts)
+		return 0;
+	if (opts->size < VGPU_COMPILE_OPTS_SIZE_VER0)
+		return vgpu_seterr(s, -EINVAL, "compile options: size %u too small", opts->size);
+	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
+	if (o->flags & ~VGPU_COMPILE_NO_CACHE)
+		return vgpu_seterr(s, -EINVAL, "compile options: unknown flags %#x", o->flags);
+	if (o->nr_options > 64 || (o->nr_options && !o->options))
+		return vgpu_seterr(s, -EINVAL, "compile options: bad option list");
+	for (uint32_t i = 0; i < o->nr_options; i++)
+		if (!o->options[i])
+			return vgpu_seterr(s, -EINVAL, "compile option %u is NULL", i);
+	if (o->nr_names > VGPU_MAX_NAMES || (o->nr_names && !o->names))
+		return vgpu_seterr(s, -EINVAL, "compile options: %u name expressions (at most %d)",
+				   o->nr_names, VGPU_MAX_NAMES);
+	for (uint32_t i = 0; i < o->nr_names; i++)
+		if (!o->names[i] || vgpu_name_canon(o->names[i], c, sizeof(c)))
+			return vgpu_seterr(s, -EINVAL, "name expression %u %s%.140s%s: not a "
+					   "kernel name (at most %d bytes)", i + 1,
+					   o->names[i] ? "'" : "", o->names[i] ? o->names[i] : "is NULL",
+					   o->names[i] ? "'" : "", VGPU_KNAME_MAX - 1);
+	return 0;
+}
+
+/* a module of @src (len bytes), its options copied, the source parsed, its names */
+static int module_of_source(vgpu_session *s, const char *src, size_t len,
+			    const struct vgpu_compile_opts *o, vgpu_module **out)
+{
+	vgpu_module *m = module_new(s);
+	int ret = -ENOMEM;
+
+	if (!m)
+		return -ENOMEM;
+	m->src = malloc(len + 1);
+	m->options = calloc(o->nr_options + 1, sizeof(char *));
+	m->name = strdup(o->name ? o->name : "kernel.cu");
+	if (!m->src || !m->options || !m->name)
+		goto fail;
+	memcpy(m->src, src, len);
+	m->src[len] = 0;
+	m->srclen = len;
+	for (uint32_t i = 0; i < o->nr_options; i++) {
+		m->options[i] = strdup(o->options[i]);
+		if (!m->options[i])
+			goto fail;
+		m->nr_options++;
+	}
+	ret = vgpu_parse_source(m->src, m->srclen, &m->sig);
+	if (ret) {
+		vgpu_seterr(s, ret, "cannot parse the source (unbalanced brackets?)");
+		goto fail;
+	}
+	ret = module_names(m, o->names, o->nr_names);
+	if (ret)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	module_free(m);
+	return ret;
+}
+
+/*
+ * Build @m on the session's backend; again with the caller's names only when
+ * the scan's names do not compile; on the CPU when the session falls back.
+ * Called with s->lock held.
+ */
+static int module_build_any(vgpu_session *s, vgpu_module *m, bool use_cache)
+{
+	int ret;
+
+	s->st.compiles++;
+	m->bk = &s->gpu;
+	ret = vgpu_module_build(s, m, m->bk, use_cache, &m->bkmod, &m->imgsig, &m->image,
+				&m->image_len);
+	if (ret == -ENOEXEC && m->nr_names > m->nr_user_names) {
+		/*
+		 * The scan of the source does not run the preprocessor: a kernel
+		 * it registered may be #if'd out. Compile again with the caller's
+		 * names only (extern "C" kernels are found without), as before
+		 * name expressions existed.
+		 */
+		while (m->nr_names > m->nr_user_names)
+			free(m->names[--m->nr_names]);
+		ret = vgpu_module_build(s, m, m->bk, use_cache, &m->bkmod, &m->imgsig, &m->image,
+					&m->image_len);
+	}
+	if (ret && !s->primary_is_cpu && (s->fallback & VGPU_FALLBACK_COMPILE)) {
+		struct vgpu_bk *cpu = vgpu_cpu_bk(s);
+
+		vgpu_count_fallback(s, VGPU_FB_COMPILE, "%.200s", s->err);
+		if (cpu) {
+			m->bk = cpu;
+			ret = vgpu_module_build(s, m, cpu, use_cache, &m->bkmod, &m->imgsig, &m->image,
+						&m->image_len);
+		}
+	}
+	if (ret)
+		s->st.compile_errors++;
+	return ret;
+}
+
+/* @m into the session's modules, or freed if @ret failed; s->lock held, released */
+static int module_publish(vgpu_session *s, vgpu_module *m, int ret, vgpu_module **out)
+{
+	if (ret) {
+		pthread_mutex_unlock(&s->lock);
+		module_free(m);
+		return ret;
+	}
+	vgpu_list_add(&s->modules, &m->node);
+	pthread_mutex_unlock(&s->lock);
+	*out = m;
+	return 0;
+}
+
 VGPU_EXPORT int vgpu_module_compile(vgpu_session *s, const char *src, size_t len,
 				    const struct vgpu_compile_opts *opts, vgpu_module **out)
 {
@@ -204,104 +354,19 @@ VGPU_EXPORT int vgpu_module_compile(vgpu_session *s, const char *src, size_t len
 	*out = NULL;
 	if (!src)
 		return vgpu_seterr(s, -EINVAL, "NULL source");
-	memset(&o, 0, sizeof(o));
-	if (opts) {
-		if (opts->size < VGPU_COMPILE_OPTS_SIZE_VER0)
-			return vgpu_seterr(s, -EINVAL, "compile options: size %u too small", opts->size);
-		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
-		if (o.flags & ~VGPU_COMPILE_NO_CACHE)
-			return vgpu_seterr(s, -EINVAL, "compile options: unknown flags %#x", o.flags);
-		if (o.nr_options > 64 || (o.nr_options && !o.options))
-			return vgpu_seterr(s, -EINVAL, "compile options: bad option list");
-		for (uint32_t i = 0; i < o.nr_options; i++)
-			if (!o.options[i])
-				return vgpu_seterr(s, -EINVAL, "compile option %u is NULL", i);
-		if (o.nr_names > VGPU_MAX_NAMES || (o.nr_names && !o.names))
-			return vgpu_seterr(s, -EINVAL, "compile options: %u name expressions (at most %d)",
-					   o.nr_names, VGPU_MAX_NAMES);
-		for (uint32_t i = 0; i < o.nr_names; i++) {
-			char c[VGPU_KNAME_MAX];
-
-			if (!o.names[i] || vgpu_name_canon(o.names[i], c, sizeof(c)))
-				return vgpu_seterr(s, -EINVAL, "name expression %u %s%.140s%s: not a "
-						   "kernel name (at most %d bytes)", i + 1,
-						   o.names[i] ? "'" : "", o.names[i] ? o.names[i] : "is NULL",
-						   o.names[i] ? "'" : "", VGPU_KNAME_MAX - 1);
-		}
-	}
+	ret = compile_opts(s, opts, &o);
+	if (ret)
+		return ret;
 	if (!len)
 		len = strlen(src);
 	if (!len)
 		return vgpu_seterr(s, -EINVAL, "empty source");
-	m = module_new(s);
-	if (!m)
-		return -ENOMEM;
-	m->src = malloc(len + 1);
-	m->options = calloc(o.nr_options + 1, sizeof(char *));
-	m->name = strdup(o.name ? o.name : "kernel.cu");
-	if (!m->src || !m->options || !m->name) {
-		module_free(m);
-		return -ENOMEM;
-	}
-	memcpy(m->src, src, len);
-	m->src[len] = 0;
-	m->srclen = len;
-	for (uint32_t i = 0; i < o.nr_options; i++) {
-		m->options[i] = strdup(o.options[i]);
-		if (!m->options[i]) {
-			module_free(m);
-			return -ENOMEM;
-		}
-		m->nr_options++;
-	}
-	ret = vgpu_parse_source(m->src, m->srclen, &m->sig);
-	if (ret) {
-		module_free(m);
-		return vgpu_seterr(s, ret, "cannot parse the source (unbalanced brackets?)");
-	}
-	ret = module_names(m, o.names, o.nr_names);
-	if (ret) {
-		module_free(m);
+	ret = module_of_source(s, src, len, &o, &m);
+	if (ret)
 		return ret;
-	}
-
 	pthread_mutex_lock(&s->lock);
-	s->st.compiles++;
-	m->bk = &s->gpu;
-	ret = vgpu_module_build(s, m, m->bk, !(o.flags & VGPU_COMPILE_NO_CACHE), &m->bkmod, &m->imgsig,
-		    &m->image, &m->image_len);
-	if (ret == -ENOEXEC && m->nr_names > m->nr_user_names) {
-		/*
-		 * The scan of the source does not run the preprocessor: a kernel
-		 * it registered may be #if'd out. Compile again with the caller's
-		 * names only (extern "C" kernels are found without), as before
-		 * name expressions existed.
-		 */
-		while (m->nr_names > m->nr_user_names)
-			free(m->names[--m->nr_names]);
-		ret = vgpu_module_build(s, m, m->bk, !(o.flags & VGPU_COMPILE_NO_CACHE), &m->bkmod,
-					&m->imgsig, &m->image, &m->image_len);
-	}
-	if (ret && !s->primary_is_cpu && (s->fallback & VGPU_FALLBACK_COMPILE)) {
-		struct vgpu_bk *cpu = vgpu_cpu_bk(s);
-
-		vgpu_count_fallback(s, VGPU_FB_COMPILE, "%.200s", s->err);
-		if (cpu) {
-			m->bk = cpu;
-			ret = vgpu_module_build(s, m, cpu, !(o.flags & VGPU_COMPILE_NO_CACHE), &m->bkmod,
-				    &m->imgsig, &m->image, &m->image_len);
-		}
-	}
-	if (ret) {
-		s->st.compile_errors++;
-		pthread_mutex_unlock(&s->lock);
-		module_free(m);
-		return ret;
-	}
-	vgpu_list_add(&s->modules, &m->node);
-	pthread_mutex_unlock(&s->lock);
-	*out = m;
-	return 0;
+	ret = module_build_any(s, m, !(o.flags & VGPU_COMPILE_NO_CACHE));
+	return module_publish(s, m, ret, out);
 }
 
 VGPU_EXPORT int vgpu_module_load(vgpu_session *s, const void *image, size_t len, int format,
@@ -336,14 +401,8 @@ VGPU_EXPORT int vgpu_module_load(vgpu_session *s, const void *image, size_t len,
 		vgpu_seterr(s, ret == -EINVAL ? -EINVAL : -ENOEXEC, "%s: image refused: %s",
 			    m->bk->ops->name, vgpu_bk_err(m->bk));
 		ret = ret == -EINVAL ? -EINVAL : -ENOEXEC;
-		pthread_mutex_unlock(&s->lock);
-		module_free(m);
-		return ret;
 	}
-	vgpu_list_add(&s->modules, &m->node);
-	pthread_mutex_unlock(&s->lock);
-	*out = m;
-	return 0;
+	return module_publish(s, m, ret, out);
 }
 
 VGPU_EXPORT long vgpu_module_image(vgpu_module *m, void *buf, size_t len)

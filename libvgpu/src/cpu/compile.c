@@ -206,29 +206,108 @@ static int line_at(const char *src, size_t pos)
 	return line;
 }
 
-/*
- * Build the C++ translation unit. With @fission, kernels with barriers in
- * structured positions are rewritten into loops over threads (parse.c);
- * *@nsplit counts them.
- */
-static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fission, int *nsplit)
-{
-	const struct vgpu_ksig *sig = s->sig;
-	const char *fname = s->name ? s->name : "kernel.cu";
-	bool *defined = calloc(sig->nkernels ? sig->nkernels : 1, 2 * sizeof(bool));
-	bool *split = defined + (sig->nkernels ? sig->nkernels : 1);
-	size_t pos = 0;
-	int si = 0, xi = 0;
+/* what building one translation unit holds */
+struct tu_job {
+	const struct vgpu_bk_source *s;
+	const struct vgpu_ksig *sig;
+	const char *fname;
+	struct vgpu_sbuf *tu;
+	bool *defined, *split;		/* per kernel: has a body here; rewritten by fission */
+	bool fission;
+	int nsplit;
+	size_t pos;			/* of the source, copied up to here */
+};
 
-	*nsplit = 0;
-	if (!defined)
-		return -ENOMEM;
-	vgpu_sb_add(tu, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
-	/* the compiler's signatures (core/devsig.c); kernels here take the builtins first */
-	vgpu_sb_str(tu, vgpu_devsig_prelude);
-	vgpu_sb_str(tu, "template <class... A> struct __vgpu_sigT<void (*)(__vgpu_idx3, __vgpu_idx3, "
+/* the prelude and the compiler's signatures (core/devsig.c) */
+static void tu_head(struct tu_job *j)
+{
+	vgpu_sb_add(j->tu, vgpu_cpu_prelude, strlen(vgpu_cpu_prelude));
+	/* kernels here take the builtins first */
+	vgpu_sb_str(j->tu, vgpu_devsig_prelude);
+	vgpu_sb_str(j->tu, "template <class... A> struct __vgpu_sigT<void (*)(__vgpu_idx3, __vgpu_idx3, "
 		    "__vgpu_idx3, __vgpu_idx3, A...)> : __vgpu_sigT<void (*)(A...)> {};\n");
-	vgpu_sb_printf(tu, "\n#line 1 \"%s\"\n", fname);
+	vgpu_sb_printf(j->tu, "\n#line 1 \"%s\"\n", j->fname);
+}
+
+/* a kernel's head: its name, the builtins, then its own parameters, lines kept */
+static void tu_kernel_head(struct tu_job *j, const struct vgpu_ksite *st, const struct vgpu_kinfo *k)
+{
+	const char *src = j->s->src;
+	int nl = 0;
+
+	vgpu_sb_add(j->tu, src + j->pos, st->begin - j->pos);
+	for (size_t i = st->begin; i < st->lparen; i++)
+		nl += src[i] == '\n';
+	vgpu_sb_printf(j->tu, "__VGPU_KHEAD __vgpu_k_%s(__VGPU_KPARAMS", k->name);
+	while (nl--)
+		vgpu_sb_add(j->tu, "\n", 1);
+	if (!st->void_params) {
+		vgpu_sb_add(j->tu, ", ", 2);
+		vgpu_sb_add(j->tu, src + st->lparen + 1, st->rparen - st->lparen - 1);
+	} else {
+		for (size_t i = st->lparen; i < st->rparen; i++)
+			if (src[i] == '\n')
+				vgpu_sb_add(j->tu, "\n", 1);
+	}
+	vgpu_sb_add(j->tu, ")", 1);
+	j->pos = st->rparen + 1;
+}
+
+/* a kernel's body: rewritten into loops over threads where fission can (parse.c) */
+static int tu_kernel_body(struct tu_job *j, const struct vgpu_ksite *st, const struct vgpu_kinfo *k)
+{
+	const char *src = j->s->src;
+	char *body = NULL;
+	const char *why = NULL;
+	size_t end = 0, lb;
+	int r = 1;
+
+	j->defined[st->kernel] = true;
+	if (j->fission && k->uses_barrier && !j->split[st->kernel])
+		r = vgpu_fission(src, j->s->len, j->sig, st, j->fname, &body, &end, &why);
+	if (r < 0)
+		return r;
+	if (r == 1 && why)	/* for VGPU_CPU_KEEP_TMP readers */
+		vgpu_sb_printf(j->tu, " /* libvgpu: %s runs on fibers: %s */", k->name, why);
+	if (r != 0)
+		return 0;
+	for (lb = j->pos; src[lb] != '{'; lb++)
+		;
+	vgpu_sb_add(j->tu, src + j->pos, lb - j->pos);
+	vgpu_sb_add(j->tu, body, strlen(body));
+	vgpu_sb_printf(j->tu, "\n#line %d \"%s\"\n", line_at(src, end), j->fname);
+	free(body);
+	j->pos = end + 1;
+	j->split[st->kernel] = true;
+	j->nsplit++;
+	return 0;
+}
+
+/* extern __shared__ arrays: views of the dynamic shared memory */
+static void tu_xshared(struct tu_job *j, const struct vgpu_xshared *x)
+{
+	vgpu_sb_add(j->tu, j->s->src + j->pos, x->begin - j->pos);
+	if (x->depth > 0) {
+		int nl = 0;
+
+		for (size_t i = x->begin; i < x->end; i++)
+			nl += j->s->src[i] == '\n';
+		vgpu_sb_printf(j->tu, "%s *const %s = (%s *)__vgpu_dsmem;", x->type, x->name, x->type);
+		while (nl--)
+			vgpu_sb_add(j->tu, "\n", 1);
+	} else {
+		vgpu_sb_printf(j->tu, "\n#undef %s\n#define %s ((%s *)__vgpu_dsmem)\n#line %d \"%s\"\n",
+			       x->name, x->name, x->type, x->line_after, j->fname);
+	}
+	j->pos = x->end;
+}
+
+/* the source, its kernel sites and extern __shared__ arrays rewritten */
+static int tu_source(struct tu_job *j)
+{
+	const struct vgpu_ksig *sig = j->sig;
+	int si = 0, xi = 0, r;
+
 	/* sites and xshared are each sorted by position; merge them */
 	while (si < sig->nsites || xi < sig->nxshared) {
 		bool take_site = xi >= sig->nxshared ||
@@ -237,99 +316,44 @@ static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fi
 		if (take_site) {
 			const struct vgpu_ksite *st = &sig->sites[si++];
 			const struct vgpu_kinfo *k = &sig->kernels[st->kernel];
-			int nl = 0;
 
-			if (st->begin < pos)
+			if (st->begin < j->pos)
 				continue;
-			vgpu_sb_add(tu, s->src + pos, st->begin - pos);
-			for (size_t i = st->begin; i < st->lparen; i++)
-				nl += s->src[i] == '\n';
-			vgpu_sb_printf(tu, "__VGPU_KHEAD __vgpu_k_%s(__VGPU_KPARAMS", k->name);
-			while (nl--)
-				vgpu_sb_add(tu, "\n", 1);
-			if (!st->void_params) {
-				vgpu_sb_add(tu, ", ", 2);
-				vgpu_sb_add(tu, s->src + st->lparen + 1, st->rparen - st->lparen - 1);
-			} else {
-				for (size_t i = st->lparen; i < st->rparen; i++)
-					if (s->src[i] == '\n')
-						vgpu_sb_add(tu, "\n", 1);
-			}
-			vgpu_sb_add(tu, ")", 1);
-			pos = st->rparen + 1;
-			if (has_body(s->src, s->len, st->rparen)) {
-				char *body = NULL;
-				const char *why = NULL;
-				size_t end = 0;
-				int r = 1;
-
-				defined[st->kernel] = true;
-				if (fission && k->uses_barrier && !split[st->kernel])
-					r = vgpu_fission(s->src, s->len, sig, st, fname, &body, &end, &why);
-				if (r < 0) {
-					free(defined);
-					return r;
-				}
-				if (r == 1 && why)	/* for VGPU_CPU_KEEP_TMP readers */
-					vgpu_sb_printf(tu, " /* libvgpu: %s runs on fibers: %s */", k->name, why);
-				if (r == 0) {
-					size_t lb = pos;
-
-					while (s->src[lb] != '{')
-						lb++;
-					vgpu_sb_add(tu, s->src + pos, lb - pos);
-					vgpu_sb_add(tu, body, strlen(body));
-					vgpu_sb_printf(tu, "\n#line %d \"%s\"\n", line_at(s->src, end), fname);
-					free(body);
-					pos = end + 1;
-					split[st->kernel] = true;
-					(*nsplit)++;
-				}
-			}
+			tu_kernel_head(j, st, k);
+			r = has_body(j->s->src, j->s->len, st->rparen) ? tu_kernel_body(j, st, k) : 0;
+			if (r < 0)
+				return r;
 		} else {
 			const struct vgpu_xshared *x = &sig->xshared[xi++];
 
-			if (x->begin < pos)
-				continue;
-			vgpu_sb_add(tu, s->src + pos, x->begin - pos);
-			if (x->depth > 0) {
-				int nl = 0;
-
-				for (size_t i = x->begin; i < x->end; i++)
-					nl += s->src[i] == '\n';
-				vgpu_sb_printf(tu, "%s *const %s = (%s *)__vgpu_dsmem;", x->type, x->name,
-					  x->type);
-				while (nl--)
-					vgpu_sb_add(tu, "\n", 1);
-			} else {
-				vgpu_sb_printf(tu, "\n#undef %s\n#define %s ((%s *)__vgpu_dsmem)\n#line %d \"%s\"\n",
-					  x->name, x->name, x->type, x->line_after, fname);
-			}
-			pos = x->end;
+			if (x->begin >= j->pos)
+				tu_xshared(j, x);
 		}
 	}
-	vgpu_sb_add(tu, s->src + pos, s->len - pos);
-	vgpu_sb_add(tu, "\n\n/* libvgpu wrappers */\n", 24);
+	vgpu_sb_add(j->tu, j->s->src + j->pos, j->s->len - j->pos);
+	return 0;
+}
+
+/* the entry points: one wrapper per kernel defined here, one per name expression */
+static void tu_wrappers(struct tu_job *j)
+{
+	const struct vgpu_ksig *sig = j->sig;
+	const char *builtins = sig->helpers_use_builtins ? "true" : "false";
+
+	vgpu_sb_add(j->tu, "\n\n/* libvgpu wrappers */\n", 24);
 	for (int k = 0; k < sig->nkernels; k++) {
 		const struct vgpu_kinfo *ki = &sig->kernels[k];
 
 		/* templates and kernels in namespaces: by name expression below */
-		if (!defined[k] || ki->is_template || (ki->qual[0] && strcmp(ki->qual, ki->name)))
+		if (!j->defined[k] || ki->is_template || (ki->qual[0] && strcmp(ki->qual, ki->name)))
 			continue;
-		if (split[k])
-			vgpu_sb_printf(tu, "__VGPU_KERNEL_SPLIT(%s, %s)\n", ki->name,
-				  sig->helpers_use_builtins ? "true" : "false");
-		else if (ki->uses_barrier)
-			vgpu_sb_printf(tu, "__VGPU_KERNEL_THREAD(%s, %s)\n", ki->name,
-				  sig->helpers_use_builtins ? "true" : "false");
-		else
-			vgpu_sb_printf(tu, "__VGPU_KERNEL_BLOCKS(%s, %s)\n", ki->name,
-				  sig->helpers_use_builtins ? "true" : "false");
+		vgpu_sb_printf(j->tu, "__VGPU_KERNEL_%s(%s, %s)\n", j->split[k] ? "SPLIT" :
+			       ki->uses_barrier ? "THREAD" : "BLOCKS", ki->name, builtins);
 	}
 	/* every name expression (core: kernels by qualified name, the caller's
 	 * template instantiations): wrappers numbered like s->names */
-	for (int i = 0; i < s->nr_names; i++) {
-		const char *e = s->names[i];
+	for (int i = 0; i < j->s->nr_names; i++) {
+		const char *e = j->s->names[i];
 		size_t lt = strcspn(e, "<"), id = lt;
 		const struct vgpu_kinfo *ki;
 		char base[VGPU_KNAME_MAX];
@@ -340,14 +364,38 @@ static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fi
 		snprintf(base, sizeof(base), "%.*s", (int)(lt - id), e + id);
 		ki = vgpu_ksig_find(sig, base);
 		k = ki ? (int)(ki - sig->kernels) : -1;
-		vgpu_sb_printf(tu, "__VGPU_KERNEL_%s_X(%d, %s, %.*s__vgpu_k_%s)\n",
-			       k >= 0 && split[k] ? "SPLIT" : ki && ki->uses_barrier ? "THREAD" : "BLOCKS",
-			       i, sig->helpers_use_builtins ? "true" : "false", (int)id, e, e + id);
+		vgpu_sb_printf(j->tu, "__VGPU_KERNEL_%s_X(%d, %s, %.*s__vgpu_k_%s)\n",
+			       k >= 0 && j->split[k] ? "SPLIT" : ki && ki->uses_barrier ? "THREAD" : "BLOCKS",
+			       i, builtins, (int)id, e, e + id);
 	}
-	vgpu_devsig_emit(tu, s->names, s->nr_names, "__attribute__((visibility(\"default\")))",
+	vgpu_devsig_emit(j->tu, j->s->names, j->s->nr_names, "__attribute__((visibility(\"default\")))",
 			 "__vgpu_k_");
-	free(defined);
-	return tu->oom ? -ENOMEM : 0;
+}
+
+/*
+ * Build the C++ translation unit. With @fission, kernels with barriers in
+ * structured positions are rewritten into loops over threads (parse.c);
+ * *@nsplit counts them.
+ */
+static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fission, int *nsplit)
+{
+	int n = s->sig->nkernels ? s->sig->nkernels : 1;
+	struct tu_job j = { .s = s, .sig = s->sig, .fname = s->name ? s->name : "kernel.cu", .tu = tu,
+			    .fission = fission };
+	int ret;
+
+	*nsplit = 0;
+	j.defined = calloc(n, 2 * sizeof(bool));
+	if (!j.defined)
+		return -ENOMEM;
+	j.split = j.defined + n;
+	tu_head(&j);
+	ret = tu_source(&j);
+	if (!ret)
+		tu_wrappers(&j);
+	free(j.defined);
+	*nsplit = j.nsplit;
+	return ret ? ret : tu->oom ? -ENOMEM : 0;
 }
 
 int vgpu_cpu_read_file(const char *path, void **out, size_t *len)
@@ -448,85 +496,115 @@ int vgpu_cpu_blob(const struct vgpu_ksig *sig, const void *so, size_t solen,
 	return ret;
 }
 
-int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
-		       char **log)
-{
-	const char *tmp = getenv("TMPDIR");
+/* one compile with the system C++ compiler: its files and command line */
+struct gxx_job {
+	const struct vgpu_bk_source *s;
 	char dir[4096], cpp[4200], so[4200], inc[4200], mflag[128];
 	const char *argv[64 + 2 * 64];
-	struct vgpu_sbuf tu = { 0 }, ign = { 0 };
-	int argc = 0, ret, fd, nsplit = 0;
-	bool fission, keep;
-	void *sobytes = NULL;
-	size_t solen = 0;
-	char *out = NULL;
+	struct vgpu_sbuf ign;		/* the options it ignored, for the log */
+};
 
-	(void)ctx;
-	if (vgpu_cpu_use_clang())
-		return vgpu_cpu_clang_compile(s, blob, blob_len, log);
-	*blob = NULL;
-	*log = NULL;
-	snprintf(dir, sizeof(dir), "%s/vgpu-cc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
+/* a temporary directory with the device headers every backend has (devsig.c) */
+static int gxx_dir(struct gxx_job *j)
+{
+	const char *tmp = getenv("TMPDIR");
+	int ret;
+
+	snprintf(j->dir, sizeof(j->dir), "%s/vgpu-cc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(j->dir)) {
 		ret = -errno;
 		vgpu_bk_seterr("cpu: cannot create a temporary directory: %s", strerror(errno));
+		j->dir[0] = 0;
 		return ret;
 	}
-	snprintf(cpp, sizeof(cpp), "%s/k.cpp", dir);
-	snprintf(so, sizeof(so), "%s/k.so", dir);
-	snprintf(inc, sizeof(inc), "%s/inc", dir);
-	ret = write_headers(inc);
-	if (ret) {
-		vgpu_bk_seterr("cpu: cannot write the device headers into %s: %s", inc, strerror(-ret));
-		goto out;
+	snprintf(j->cpp, sizeof(j->cpp), "%s/k.cpp", j->dir);
+	snprintf(j->so, sizeof(j->so), "%s/k.so", j->dir);
+	snprintf(j->inc, sizeof(j->inc), "%s/inc", j->dir);
+	ret = write_headers(j->inc);
+	if (ret)
+		vgpu_bk_seterr("cpu: cannot write the device headers into %s: %s", j->inc, strerror(-ret));
+	return ret;
+}
+
+/* the files of @j gone, unless VGPU_CPU_KEEP_TMP (debugging: keep k.cpp and k.so) */
+static void gxx_cleanup(struct gxx_job *j)
+{
+	bool keep;
+
+	if (!j->dir[0] || (!vgpu_env_bool("VGPU_CPU_KEEP_TMP", &keep) && keep))
+		return;
+	unlink(j->cpp);
+	unlink(j->so);
+	for (int i = 0; vgpu_devheaders[i].name; i++) {
+		char h[4400];
+
+		snprintf(h, sizeof(h), "%s/%s", j->inc, vgpu_devheaders[i].name);
+		unlink(h);
 	}
-	pthread_once(&ident_once, ident_init);
-	fission = fission_on;
+	rmdir(j->inc);
+	rmdir(j->dir);
+}
+
+/* fission unless off in the environment or by -D__VGPU_NO_FISSION */
+static bool want_fission(const struct vgpu_bk_source *s)
+{
+	bool fission = fission_on;
+
 	for (int i = 0; i < s->nr_options; i++)
 		if (s->options[i] && (!strcmp(s->options[i], "-D__VGPU_NO_FISSION") ||
 				      (!strcmp(s->options[i], "-D") && i + 1 < s->nr_options &&
 				       s->options[i + 1] && !strcmp(s->options[i + 1], "__VGPU_NO_FISSION"))))
 			fission = false;
-again:
-	tu.n = 0;
-	ret = make_tu(s, &tu, fission, &nsplit);
+	return fission;
+}
+
+/* the translation unit into k.cpp; *@nsplit kernels rewritten by fission */
+static int gxx_write_tu(struct gxx_job *j, bool fission, int *nsplit)
+{
+	struct vgpu_sbuf tu = { 0 };
+	int fd, ret = make_tu(j->s, &tu, fission, nsplit);
+
 	if (ret)
 		goto out;
-	fd = open(cpp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(j->cpp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
 	}
 	ret = vgpu_write_all(fd, tu.p, tu.n);
 	close(fd);
-	if (ret)
-		goto out;
+out:
+	free(tu.p);
+	return ret;
+}
 
-	argc = 0;
-	ign.n = 0;
-	snprintf(mflag, sizeof(mflag), "-march=%s", march());
-	argv[argc++] = cxx();
-	argv[argc++] = "-std=c++17";
-	argv[argc++] = "-O3";
-	argv[argc++] = mflag;
-	argv[argc++] = "-fPIC";
-	argv[argc++] = "-shared";
-	argv[argc++] = "-fvisibility=hidden";
-	argv[argc++] = "-fno-exceptions";
-	argv[argc++] = "-fno-rtti";
-	argv[argc++] = "-fno-math-errno";
-	argv[argc++] = "-fno-trapping-math";	/* GPUs do not trap: lets if-conversion vectorize */
-	argv[argc++] = "-fno-plt";
-	{	/* extra flags from the environment (part of the cache key) */
-		static __thread char extra[1024];
-		const char *e = getenv("VGPU_CXXFLAGS");
-		char *save = NULL, *tok;
+/*
+ * The command line: fixed flags, VGPU_CXXFLAGS (part of the cache key), the
+ * source's -D/-U/-I/-O and fast-math options (others ignored, said in the
+ * log), the device headers.
+ */
+static void gxx_argv(struct gxx_job *j)
+{
+	static __thread char extra[1024];
+	static const char *const fixed[] = {
+		"-std=c++17", "-O3", NULL /* -march */, "-fPIC", "-shared", "-fvisibility=hidden",
+		"-fno-exceptions", "-fno-rtti", "-fno-math-errno",
+		"-fno-trapping-math",	/* GPUs do not trap: lets if-conversion vectorize */
+		"-fno-plt",
+	};
+	const struct vgpu_bk_source *s = j->s;
+	const char *e = getenv("VGPU_CXXFLAGS");
+	char *save = NULL, *tok;
+	int argc = 0;
 
-		snprintf(extra, sizeof(extra), "%s", e ? e : "");
-		for (tok = strtok_r(extra, " \t", &save); tok && argc < 40;
-		     tok = strtok_r(NULL, " \t", &save))
-			argv[argc++] = tok;
-	}
+	j->ign.n = 0;
+	snprintf(j->mflag, sizeof(j->mflag), "-march=%s", march());
+	j->argv[argc++] = cxx();
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		j->argv[argc++] = fixed[i] ? fixed[i] : j->mflag;
+	snprintf(extra, sizeof(extra), "%s", e ? e : "");
+	for (tok = strtok_r(extra, " \t", &save); tok && argc < 40; tok = strtok_r(NULL, " \t", &save))
+		j->argv[argc++] = tok;
 	for (int i = 0; i < s->nr_options && argc < 120; i++) {
 		const char *o = s->options[i];
 
@@ -534,74 +612,105 @@ again:
 			continue;
 		if (!strncmp(o, "-D", 2) || !strncmp(o, "-U", 2) || !strncmp(o, "-I", 2) ||
 		    !strncmp(o, "-O", 2)) {
-			argv[argc++] = o;
+			j->argv[argc++] = o;
 			if ((!strcmp(o, "-D") || !strcmp(o, "-I") || !strcmp(o, "-U")) &&
 			    i + 1 < s->nr_options)
-				argv[argc++] = s->options[++i];
+				j->argv[argc++] = s->options[++i];
 		} else if (!strcmp(o, "--use_fast_math") || !strcmp(o, "-use_fast_math")) {
-			argv[argc++] = "-ffast-math";
+			j->argv[argc++] = "-ffast-math";
 		} else {
-			vgpu_sb_printf(&ign, "cpu: ignored option %s\n", o);
+			vgpu_sb_printf(&j->ign, "cpu: ignored option %s\n", o);
 		}
 	}
-	argv[argc++] = "-I";		/* the device headers every backend has (devsig.c) */
-	argv[argc++] = inc;
-	argv[argc++] = "-o";
-	argv[argc++] = so;
-	argv[argc++] = cpp;
-	argv[argc] = NULL;
-	ret = vgpu_cpu_run((char *const *)argv, &out);
+	j->argv[argc++] = "-I";
+	j->argv[argc++] = j->inc;
+	j->argv[argc++] = "-o";
+	j->argv[argc++] = j->so;
+	j->argv[argc++] = j->cpp;
+	j->argv[argc] = NULL;
+}
+
+/* run the compiler on k.cpp: its exit status (-ENODEV: not run), *@log what it and we said */
+static int gxx_run(struct gxx_job *j, char **log)
+{
+	struct vgpu_sbuf l = { 0 };
+	char *out = NULL;
+	int ret;
+
+	gxx_argv(j);
+	ret = vgpu_cpu_run((char *const *)j->argv, &out);
 	if (ret < 0) {
 		vgpu_bk_seterr("cpu: cannot run the C++ compiler %s: %s", cxx(), strerror(-ret));
-		ret = -ENODEV;
-		goto out;
-	}
-	{
-		struct vgpu_sbuf l = { 0 };
-
-		if (ign.p)
-			vgpu_sb_add(&l, ign.p, ign.n);
-		if (out)
-			vgpu_sb_add(&l, out, strlen(out));
-		*log = l.p;
-	}
-	if (ret != 0 && nsplit) {
-		/* a rewrite the compiler refused: the kernels as written, on fibers */
 		free(out);
-		out = NULL;
+		return -ENODEV;
+	}
+	if (j->ign.p)
+		vgpu_sb_add(&l, j->ign.p, j->ign.n);
+	if (out)
+		vgpu_sb_add(&l, out, strlen(out));
+	free(out);
+	*log = l.p;
+	return ret;
+}
+
+/* k.so into an image */
+static int gxx_image(struct gxx_job *j, void **blob, size_t *blob_len)
+{
+	void *sobytes = NULL;
+	size_t solen = 0;
+	int ret = vgpu_cpu_read_file(j->so, &sobytes, &solen);
+
+	if (!ret)
+		ret = vgpu_cpu_blob(j->s->sig, sobytes, solen, j->s->names, j->s->nr_names, blob,
+				    blob_len);
+	free(sobytes);
+	return ret;
+}
+
+/* the g++ path: the kernels rewritten (fission) if the compiler takes them, else as written */
+static int gxx_compile(const struct vgpu_bk_source *s, void **blob, size_t *blob_len, char **log)
+{
+	struct gxx_job *j = calloc(1, sizeof(*j));
+	bool fission;
+	int ret, nsplit = 0;
+
+	if (!j)
+		return -ENOMEM;
+	j->s = s;
+	ret = gxx_dir(j);
+	if (ret)
+		goto out;
+	pthread_once(&ident_once, ident_init);
+	for (fission = want_fission(s);; fission = false) {
+		ret = gxx_write_tu(j, fission, &nsplit);
+		if (!ret)
+			ret = gxx_run(j, log);
+		if (ret <= 0 || !nsplit || !fission)
+			break;
+		/* a rewrite the compiler refused: the kernels as written, on fibers */
 		free(*log);
 		*log = NULL;
-		fission = false;
-		goto again;
 	}
-	if (ret != 0) {
+	if (ret > 0) {
 		vgpu_bk_seterr("cpu: %s failed (exit %d)", cxx(), ret);
 		ret = -ENOEXEC;
-		goto out;
 	}
-	ret = vgpu_cpu_read_file(so, &sobytes, &solen);
-	if (ret)
-		goto out;
-	ret = vgpu_cpu_blob(s->sig, sobytes, solen, s->names, s->nr_names, blob, blob_len);
-	if (ret)
-		goto out;
-	ret = 0;
+	if (!ret)
+		ret = gxx_image(j, blob, blob_len);
 out:
-	free(out);
-	free(ign.p);
-	free(tu.p);
-	free(sobytes);
-	if (vgpu_env_bool("VGPU_CPU_KEEP_TMP", &keep) || !keep) {	/* debugging: keep k.cpp and k.so */
-		unlink(cpp);
-		unlink(so);
-		for (int i = 0; vgpu_devheaders[i].name; i++) {
-			char h[4400];
-
-			snprintf(h, sizeof(h), "%s/%s", inc, vgpu_devheaders[i].name);
-			unlink(h);
-		}
-		rmdir(inc);
-		rmdir(dir);
-	}
+	gxx_cleanup(j);
+	free(j->ign.p);
+	free(j);
 	return ret;
+}
+
+int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
+		     char **log)
+{
+	(void)ctx;
+	if (vgpu_cpu_use_clang())
+		return vgpu_cpu_clang_compile(s, blob, blob_len, log);
+	*blob = NULL;
+	*log = NULL;
+	return gxx_compile(s, blob, blob_len, log);
 }

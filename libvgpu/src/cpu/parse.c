@@ -352,196 +352,239 @@ static int parse_xshared(const char *b, size_t len, struct vgpu_ksig *sig)
 	return 0;
 }
 
+/* one scan of a source (vgpu_parse_source) */
+struct scan {
+	const char *src, *b;	/* the source, its blanked copy */
+	size_t len;
+	struct vgpu_ksig *sig;
+	struct range *bodies;	/* of the kernels, from '(' to '}' */
+	int nbodies;
+};
+
+/* where the declaration of the __global__ at @i begins: at an extern "C"
+ * before it, if any (its string was blanked: check src) */
+static size_t decl_begin(const struct scan *sc, size_t i, bool *extc)
+{
+	const char *b = sc->b;
+	size_t j = i, e;
+
+	*extc = false;
+	while (j > 0 && isspace((unsigned char)b[j - 1]))
+		j--;
+	if (j < 3 || memcmp(sc->src + j - 3, "\"C\"", 3))
+		return i;
+	e = j - 3;
+	while (e > 0 && isspace((unsigned char)b[e - 1]))
+		e--;
+	if (e < 6 || !word_at(b, sc->len, e - 6, "extern"))
+		return i;
+	*extc = true;
+	return e - 6;
+}
+
+/* past __launch_bounds__(...) at @j, if it is there */
+static size_t skip_launch_bounds(const char *b, size_t len, size_t j)
+{
+	if (!word_at(b, len, j, "__launch_bounds__"))
+		return j;
+	j = skip_ws(b, len, j + 17);
+	if (j < len && b[j] == '(')
+		j = skip_ws(b, len, match(b, len, j) + 1);
+	return j;
+}
+
+/* past the qualifiers between __global__ and the return type */
+static size_t skip_kernel_quals(const char *b, size_t len, size_t j)
+{
+	for (;;) {
+		size_t k = skip_launch_bounds(b, len, j);
+
+		if (k != j) {
+			j = k;
+		} else if (word_at(b, len, j, "static") || word_at(b, len, j, "inline") ||
+			   word_at(b, len, j, "__noinline__") || word_at(b, len, j, "__forceinline__")) {
+			while (j < len && is_id(b[j]))
+				j++;
+			j = skip_ws(b, len, j);
+		} else {
+			return j;
+		}
+	}
+}
+
+/* the kernel named b[s, e), added if new; NULL: no memory */
+static struct vgpu_kinfo *scan_kernel_of(struct vgpu_ksig *sig, const char *name, size_t n)
+{
+	struct vgpu_kinfo *ki;
+
+	for (int k = 0; k < sig->nkernels; k++)
+		if (strlen(sig->kernels[k].name) == n && !memcmp(sig->kernels[k].name, name, n))
+			return &sig->kernels[k];
+	ki = realloc(sig->kernels, (sig->nkernels + 1) * sizeof(*ki));
+	if (!ki)
+		return NULL;
+	sig->kernels = ki;
+	ki = &ki[sig->nkernels++];
+	memset(ki, 0, sizeof(*ki));
+	memcpy(ki->name, name, n);
+	return ki;
+}
+
+/* extern "C", template, the namespace-qualified name */
+static void scan_kernel_note(struct vgpu_kinfo *ki, const char *b, size_t begin, bool extc)
+{
+	char q[VGPU_KNAME_MAX];
+
+	ki->extern_c |= extc;
+	ki->is_template |= after_template(b, begin);
+	if (ki->qual[0])
+		return;
+	ns_prefix(b, begin, q, sizeof(q));
+	if (strlen(q) + strlen(ki->name) < sizeof(ki->qual)) {
+		strcpy(ki->qual, q);
+		strcat(ki->qual, ki->name);
+	}
+}
+
+/* the declaration site, and the parameters b(lp, rp) split at top-level commas */
+static int scan_site(struct scan *sc, struct vgpu_kinfo *ki, size_t begin, size_t lp, size_t rp)
+{
+	const char *b = sc->b;
+	struct vgpu_ksig *sig = sc->sig;
+	size_t s = lp + 1, t = skip_ws(b, sc->len, lp + 1);
+	bool voidp = t == rp || (word_at(b, sc->len, t, "void") && skip_ws(b, sc->len, t + 4) == rp);
+	struct vgpu_ksite *site = realloc(sig->sites, (sig->nsites + 1) * sizeof(*site));
+	int depth = 0, np = 0;
+
+	if (!site)
+		return -ENOMEM;
+	sig->sites = site;
+	site += sig->nsites++;
+	site->begin = begin;
+	site->lparen = lp;
+	site->rparen = rp;
+	site->kernel = (int)(ki - sig->kernels);
+	site->void_params = voidp;
+	for (size_t p = lp + 1; !voidp && p <= rp; p++) {
+		if (b[p] == '(' || b[p] == '<' || b[p] == '[')
+			depth++;
+		else if ((b[p] == ')' || b[p] == '>' || b[p] == ']') && p < rp)
+			depth--;
+		if ((b[p] == ',' && depth == 0) || p == rp) {
+			if (np < VGPU_MAX_PARAMS)
+				classify(b + s, p - s, &ki->params[np]);
+			np++;
+			s = p + 1;
+		}
+	}
+	ki->nparams = np > VGPU_MAX_PARAMS ? -1 : np;
+	return 0;
+}
+
+static const char *const scan_barrier[] = { "__syncthreads", NULL };
+static const char *const scan_builtins[] = { "threadIdx", "blockIdx", "blockDim", "gridDim", NULL };
+
+/* the body after b[rp], if any: remembered, its barrier noted; *@next: where the scan goes on */
+static int scan_body(struct scan *sc, struct vgpu_kinfo *ki, size_t lp, size_t rp, size_t *next)
+{
+	const char *b = sc->b;
+	size_t after = skip_ws(b, sc->len, rp + 1), end;
+	struct range *nb;
+
+	*next = rp;
+	if (after >= sc->len || b[after] != '{')
+		return 0;
+	end = match(b, sc->len, after);
+	if (end >= sc->len)
+		return -EINVAL;
+	nb = realloc(sc->bodies, (sc->nbodies + 1) * sizeof(*nb));
+	if (!nb)
+		return -ENOMEM;
+	sc->bodies = nb;
+	nb[sc->nbodies].a = lp;
+	nb[sc->nbodies].b = end;
+	sc->nbodies++;
+	if (count_words(b, after, end, scan_barrier))
+		ki->uses_barrier = true;
+	ki->has_body = true;
+	*next = end;
+	return 0;
+}
+
+/* the kernel declared by the __global__ at @i, if one a launch can call; *@next: where the scan goes on */
+static int scan_kernel(struct scan *sc, size_t i, size_t *next)
+{
+	const char *b = sc->b;
+	size_t len = sc->len, j, name_s, name_e, lp, rp, begin;
+	struct vgpu_kinfo *ki;
+	bool extc;
+	int ret;
+
+	*next = i + 9;
+	begin = decl_begin(sc, i, &extc);
+	j = skip_kernel_quals(b, len, skip_ws(b, len, i + 10));
+	if (!word_at(b, len, j, "void"))
+		return 0;		/* not something we can launch */
+	name_s = skip_launch_bounds(b, len, skip_ws(b, len, j + 4));	/* after void */
+	for (name_e = name_s; name_e < len && is_id(b[name_e]); name_e++)
+		;
+	lp = skip_ws(b, len, name_e);
+	if (name_e == name_s || lp >= len || b[lp] != '(' || name_e - name_s >= VGPU_KNAME_MAX)
+		return 0;
+	rp = match(b, len, lp);
+	if (rp >= len)
+		return -EINVAL;
+	ki = scan_kernel_of(sc->sig, b + name_s, name_e - name_s);
+	if (!ki)
+		return -ENOMEM;
+	scan_kernel_note(ki, b, begin, extc);
+	ret = scan_site(sc, ki, begin, lp, rp);
+	return ret ? ret : scan_body(sc, ki, lp, rp, next);
+}
+
+/* barriers and builtins outside kernel bodies (helpers): then every kernel may barrier */
+static void scan_helpers(struct scan *sc)
+{
+	struct vgpu_ksig *sig = sc->sig;
+	size_t pos = 0;
+	int n_bar = 0, n_blt = 0;
+
+	for (int r = 0; r <= sc->nbodies; r++) {
+		size_t end = r < sc->nbodies ? sc->bodies[r].a : sc->len;
+
+		if (end > pos) {
+			n_bar += count_words(sc->b, pos, end, scan_barrier);
+			n_blt += count_words(sc->b, pos, end, scan_builtins);
+		}
+		if (r < sc->nbodies)
+			pos = sc->bodies[r].b + 1;
+	}
+	sig->helpers_use_barrier = n_bar > 0;
+	sig->helpers_use_builtins = n_blt > 0;
+	if (sig->helpers_use_barrier)
+		for (int k = 0; k < sig->nkernels; k++)
+			sig->kernels[k].uses_barrier = true;
+}
+
 int vgpu_parse_source(const char *src, size_t len, struct vgpu_ksig *sig)
 {
-	static const char *const bar[] = { "__syncthreads", NULL };
-	static const char *const blt[] = { "threadIdx", "blockIdx", "blockDim", "gridDim", NULL };
-	struct range *bodies = NULL;
-	int nbodies = 0, ret = 0;
+	struct scan sc = { .src = src, .len = len, .sig = sig };
 	char *b;
+	int ret = 0;
 
 	memset(sig, 0, sizeof(*sig));
 	b = blank(src, len);
 	if (!b)
 		return -ENOMEM;
-
-	for (size_t i = 0; i < len; i++) {
-		size_t j, name_s, name_e, lp, rp, after, begin = i;
-		struct vgpu_kinfo *ki = NULL;
-		struct vgpu_ksite *site;
-		bool extc = false;
-		int k;
-
-		if (!word_at(b, len, i, "__global__"))
-			continue;
-		/* look back for extern "C" (its string was blanked: check src) */
-		j = i;
-		while (j > 0 && isspace((unsigned char)b[j - 1]))
-			j--;
-		if (j >= 3 && !memcmp(src + j - 3, "\"C\"", 3)) {
-			size_t e = j - 3;
-
-			while (e > 0 && isspace((unsigned char)b[e - 1]))
-				e--;
-			if (e >= 6 && word_at(b, len, e - 6, "extern")) {
-				extc = true;
-				begin = e - 6;
-			}
-		}
-		j = skip_ws(b, len, i + 10);
-		for (;;) {	/* qualifiers between __global__ and the name */
-			if (word_at(b, len, j, "__launch_bounds__")) {
-				j = skip_ws(b, len, j + 17);
-				if (j < len && b[j] == '(')
-					j = skip_ws(b, len, match(b, len, j) + 1);
-				continue;
-			}
-			if (word_at(b, len, j, "static") || word_at(b, len, j, "inline") ||
-			    word_at(b, len, j, "__noinline__") || word_at(b, len, j, "__forceinline__")) {
-				while (j < len && is_id(b[j]))
-					j++;
-				j = skip_ws(b, len, j);
-				continue;
-			}
-			break;
-		}
-		if (!word_at(b, len, j, "void")) {
-			i += 9;
-			continue;		/* not something we can launch */
-		}
-		name_s = skip_ws(b, len, j + 4);
-		if (word_at(b, len, name_s, "__launch_bounds__")) {	/* after void */
-			name_s = skip_ws(b, len, name_s + 17);
-			if (name_s < len && b[name_s] == '(')
-				name_s = skip_ws(b, len, match(b, len, name_s) + 1);
-		}
-		name_e = name_s;
-		while (name_e < len && is_id(b[name_e]))
-			name_e++;
-		lp = skip_ws(b, len, name_e);
-		if (name_e == name_s || lp >= len || b[lp] != '(' ||
-		    name_e - name_s >= VGPU_KNAME_MAX) {
-			i += 9;
-			continue;
-		}
-		rp = match(b, len, lp);
-		if (rp >= len) {
-			ret = -EINVAL;
-			goto out;
-		}
-		for (k = 0; k < sig->nkernels; k++)
-			if (strlen(sig->kernels[k].name) == name_e - name_s &&
-			    !memcmp(sig->kernels[k].name, b + name_s, name_e - name_s))
-				ki = &sig->kernels[k];
-		if (!ki) {
-			struct vgpu_kinfo *nk = realloc(sig->kernels, (sig->nkernels + 1) * sizeof(*nk));
-
-			if (!nk) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			sig->kernels = nk;
-			ki = &nk[sig->nkernels++];
-			memset(ki, 0, sizeof(*ki));
-			memcpy(ki->name, b + name_s, name_e - name_s);
-			ki->nparams = 0;
-		}
-		k = (int)(ki - sig->kernels);
-		ki->extern_c |= extc;
-		ki->is_template |= after_template(b, begin);
-		if (!ki->qual[0]) {
-			char q[VGPU_KNAME_MAX];
-
-			ns_prefix(b, begin, q, sizeof(q));
-			if (strlen(q) + strlen(ki->name) < sizeof(ki->qual)) {
-				strcpy(ki->qual, q);
-				strcat(ki->qual, ki->name);
-			}
-		}
-		/* parameters: split at top-level commas */
-		{
-			size_t s = lp + 1, p;
-			int depth = 0, np = 0;
-			size_t t = skip_ws(b, len, lp + 1);
-			bool voidp = t == rp || (word_at(b, len, t, "void") &&
-						 skip_ws(b, len, t + 4) == rp);
-
-			site = realloc(sig->sites, (sig->nsites + 1) * sizeof(*site));
-			if (!site) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			sig->sites = site;
-			site += sig->nsites++;
-			site->begin = begin;
-			site->lparen = lp;
-			site->rparen = rp;
-			site->kernel = k;
-			site->void_params = voidp;
-			for (p = lp + 1; !voidp && p <= rp; p++) {
-				if (b[p] == '(' || b[p] == '<' || b[p] == '[')
-					depth++;
-				else if ((b[p] == ')' || b[p] == '>' || b[p] == ']') && p < rp)
-					depth--;
-				if ((b[p] == ',' && depth == 0) || p == rp) {
-					if (np < VGPU_MAX_PARAMS)
-						classify(b + s, p - s, &ki->params[np]);
-					np++;
-					s = p + 1;
-				}
-			}
-			ki->nparams = np > VGPU_MAX_PARAMS ? -1 : np;
-		}
-		after = skip_ws(b, len, rp + 1);
-		if (after < len && b[after] == '{') {
-			size_t end = match(b, len, after);
-			struct range *nb;
-
-			if (end >= len) {
-				ret = -EINVAL;
-				goto out;
-			}
-			nb = realloc(bodies, (nbodies + 1) * sizeof(*nb));
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			bodies = nb;
-			bodies[nbodies].a = lp;
-			bodies[nbodies].b = end;
-			nbodies++;
-			if (count_words(b, after, end, bar))
-				ki->uses_barrier = true;
-			ki->has_body = true;
-			i = end;
-		} else {
-			i = rp;
-		}
+	sc.b = b;
+	for (size_t i = 0; i < len && !ret; i++)
+		if (word_at(b, len, i, "__global__"))
+			ret = scan_kernel(&sc, i, &i);
+	if (!ret) {
+		scan_helpers(&sc);
+		ret = parse_xshared(b, len, sig);
 	}
-	/* uses outside kernel bodies (helpers) */
-	{
-		size_t pos = 0;
-		int n_bar = 0, n_blt = 0;
-
-		for (int r = 0; r <= nbodies; r++) {
-			size_t end = r < nbodies ? bodies[r].a : len;
-
-			if (end > pos) {
-				n_bar += count_words(b, pos, end, bar);
-				n_blt += count_words(b, pos, end, blt);
-			}
-			if (r < nbodies)
-				pos = bodies[r].b + 1;
-		}
-		sig->helpers_use_barrier = n_bar > 0;
-		sig->helpers_use_builtins = n_blt > 0;
-		if (sig->helpers_use_barrier)
-			for (int k = 0; k < sig->nkernels; k++)
-				sig->kernels[k].uses_barrier = true;
-	}
-	ret = parse_xshared(b, len, sig);
-out:
-	free(bodies);
+	free(sc.bodies);
 	free(b);
 	if (ret)
 		vgpu_ksig_free(sig);
@@ -1586,258 +1629,370 @@ static void fx_emit_gs(struct fx *x, const struct fitem *it, int k)
 	vgpu_sb_str(&x->o, "}\n");
 }
 
-/*
- * One scope: the kernel body (top) or a uniform loop's body, tokens [a, e)
- * between its braces. Emits `{ ... }`.
- */
-static int fx_scope(struct fx *x, int a, int e, bool top)
+/* the items of one scope (fx_scope) */
+struct fscope {
+	struct fitem *it;
+	int n, cap;
+	int a, e;		/* tokens between its braces */
+	int d_first;		/* its first tracked declaration */
+};
+
+static bool fi_splits(int kind)		/* an item that ends a region */
 {
-	struct fitem *it = NULL;
-	int n = 0, cap = 0, region = 0, ret = -1, nvis0 = x->nvis, nloopv0 = x->nloopv;
-	int last_region = -1, d_first = x->nd;
+	return kind == FI_BAR || kind == FI_LOOP || kind == FI_GS;
+}
+
+/* a __shared__ declaration at @i: up to its ';' */
+static int fx_shared_item(struct fx *x, int i, int e, struct fitem *f)
+{
+	int j = i;
+
+	while (j < e && !tis(x, j, ";")) {
+		if (tis(x, j, "__syncthreads") || tis(x, j, "{") || tis(x, j, "threadIdx"))
+			return fx_fail(x, "a __shared__ declaration fission does not understand");
+		j++;
+	}
+	if (j == e)
+		return fx_fail(x, "a __shared__ declaration without ';'");
+	f->kind = FI_SHARED;
+	f->e = j + 1;
+	return 0;
+}
+
+/* the item starting at token @i of a scope ending at @e: its kind and end */
+static int fx_item(struct fx *x, int i, int e, struct fitem *f)
+{
+	struct sflags fl = { 0 };
+	int j;
+
+	if (x->t[i].kind == FT_PP) {
+		if (!(x->t[i].b - x->t[i].a >= 7 && !memcmp(x->b + x->t[i].a, "#pragma", 7)))
+			return fx_fail(x, "a preprocessor directive inside the kernel");
+		f->kind = FI_PP;
+		f->e = i + 1;
+		return 0;
+	}
+	if (tis(x, i, "__syncthreads")) {
+		if (!tis(x, i + 1, "(") || !tis(x, i + 2, ")") || !tis(x, i + 3, ";"))
+			return fx_fail(x, "__syncthreads inside an expression");
+		f->kind = FI_BAR;
+		f->e = i + 4;
+		return 0;
+	}
+	if (tis(x, i, "__shared__") || (tis(x, i, "extern") && tis(x, i + 1, "__shared__")))
+		return fx_shared_item(x, i, e, f);
+	j = fx_stmt(x, i, e, false, false, &fl);
+	if (j < 0)
+		return -1;
+	f->e = j;
+	if (fl.barrier) {
+		if (!tis(x, i, "for") && !tis(x, i, "while"))
+			return fx_fail(x, "a barrier inside a conditional or nested block");
+		f->kind = FI_LOOP;
+		return 0;
+	}
+	f->kind = FI_STMT;
+	if (fl.stray)
+		return fx_fail(x, "break/continue at the top level of a region");
+	f->ret = fl.ret;
+	if (!fl.ret && fx_gs(x, i, j, f))
+		f->kind = FI_GS;
+	return 0;
+}
+
+/*
+ * The scope's items, each STMT with the index of its region (the statements
+ * between barriers, loops with barriers and thread-strided loops); returns
+ * only in the kernel body's final region.
+ */
+static int fx_items(struct fx *x, struct fscope *sc, bool top)
+{
+	int region = 0, last_region = -1;
 	bool cur = false;
 
-	for (int i = a; i < e;) {
+	for (int i = sc->a; i < sc->e;) {
 		struct fitem f = { .a = i };
-		struct sflags fl = { 0 };
 
-		if (x->t[i].kind == FT_PP) {
-			if (!(x->t[i].b - x->t[i].a >= 7 && !memcmp(x->b + x->t[i].a, "#pragma", 7)))
-				{ fx_fail(x, "a preprocessor directive inside the kernel"); goto out; }
-			f.kind = FI_PP;
-			f.e = i + 1;
-		} else if (tis(x, i, "__syncthreads")) {
-			if (!tis(x, i + 1, "(") || !tis(x, i + 2, ")") || !tis(x, i + 3, ";"))
-				{ fx_fail(x, "__syncthreads inside an expression"); goto out; }
-			f.kind = FI_BAR;
-			f.e = i + 4;
-		} else if (tis(x, i, "__shared__") || (tis(x, i, "extern") && tis(x, i + 1, "__shared__"))) {
-			int j = i;
-
-			while (j < e && !tis(x, j, ";")) {
-				if (tis(x, j, "__syncthreads") || tis(x, j, "{") || tis(x, j, "threadIdx"))
-					{ fx_fail(x, "a __shared__ declaration fission does not understand"); goto out; }
-				j++;
-			}
-			if (j == e)
-				{ fx_fail(x, "a __shared__ declaration without ';'"); goto out; }
-			f.kind = FI_SHARED;
-			f.e = j + 1;
-		} else {
-			int j = fx_stmt(x, i, e, false, false, &fl);
-
-			if (j < 0)
-				goto out;
-			f.e = j;
-			if (fl.barrier) {
-				if (!tis(x, i, "for") && !tis(x, i, "while"))
-					{ fx_fail(x, "a barrier inside a conditional or nested block"); goto out; }
-				f.kind = FI_LOOP;
-			} else {
-				f.kind = FI_STMT;
-				if (fl.stray)
-					{ fx_fail(x, "break/continue at the top level of a region"); goto out; }
-				f.ret = fl.ret;
-				if (!fl.ret && fx_gs(x, i, j, &f))
-					f.kind = FI_GS;
-			}
-		}
+		if (fx_item(x, i, sc->e, &f))
+			return -1;
 		if (f.kind == FI_STMT || f.kind == FI_PP) {
-			if (!cur && f.kind == FI_STMT)
-				cur = true;
+			cur |= f.kind == FI_STMT;
 			f.region = region;
-		} else if (f.kind == FI_BAR || f.kind == FI_LOOP || f.kind == FI_GS) {
+		} else if (fi_splits(f.kind)) {
 			if (cur)
 				region++;
 			cur = false;
 			if (f.kind == FI_GS)
 				f.region = region++;
 		}
-		if (n == cap) {
-			struct fitem *ni = realloc(it, (size_t)(cap = cap ? cap * 2 : 32) * sizeof(*ni));
+		if (sc->n == sc->cap) {
+			int cap = sc->cap ? sc->cap * 2 : 32;
+			struct fitem *ni = realloc(sc->it, (size_t)cap * sizeof(*ni));
 
-			if (!ni) { ret = -ENOMEM; goto out; }
-			it = ni;
+			if (!ni)
+				return -ENOMEM;
+			sc->it = ni;
+			sc->cap = cap;
 		}
-		it[n++] = f;
+		sc->it[sc->n++] = f;
 		i = f.e;
 	}
 	/* the final region: STMTs after the last barrier/loop of the top scope */
-	if (top && n && cur)
+	if (top && sc->n && cur)
 		last_region = region;
-	/* returns: only in the final region of the kernel body */
-	for (int k = 0; k < n; k++)
-		if (it[k].kind == FI_STMT && it[k].ret && it[k].region != last_region)
-			{ fx_fail(x, "return before a barrier"); goto out; }
-	/* declarations at the top level of regions */
-	for (int k = 0; k < n; k++) {
-		struct fdecl ds[16];
-		int nd = 0, rend = e;
+	for (int k = 0; k < sc->n; k++)
+		if (sc->it[k].kind == FI_STMT && sc->it[k].ret && sc->it[k].region != last_region)
+			return fx_fail(x, "return before a barrier");
+	return 0;
+}
 
-		if (it[k].kind != FI_STMT || !fx_decl(x, it[k].a, it[k].e - 1, ds, 16, &nd))
-			continue;
-		if (nd > 16)
-			{ fx_fail(x, "too many declarators"); goto out; }
-		for (int q = k + 1; q < n; q++)
-			if (it[q].kind == FI_BAR || it[q].kind == FI_LOOP || it[q].kind == FI_GS) {
-				rend = it[q].a;
-				break;
-			}
-		if (x->nd + nd > x->dcap) {
-			int dcap = (x->nd + nd) * 2;
-			struct fdecl *nd2 = realloc(x->d, (size_t)dcap * sizeof(*nd2));
-			int *nv = realloc(x->vis, (size_t)dcap * sizeof(*nv));
+/* room for @more tracked declarations */
+static int fx_decl_room(struct fx *x, int more)
+{
+	int dcap = (x->nd + more) * 2;
+	struct fdecl *nd;
+	int *nv;
 
-			if (nd2)
-				x->d = nd2;
-			if (nv)
-				x->vis = nv;
-			if (!nd2 || !nv) { ret = -ENOMEM; goto out; }
-			x->dcap = dcap;
+	if (x->nd + more <= x->dcap)
+		return 0;
+	nd = realloc(x->d, (size_t)dcap * sizeof(*nd));
+	if (nd)
+		x->d = nd;
+	nv = realloc(x->vis, (size_t)dcap * sizeof(*nv));
+	if (nv)
+		x->vis = nv;
+	if (!nd || !nv)
+		return -ENOMEM;
+	x->dcap = dcap;
+	return 0;
+}
+
+/* the declarations of STMT item @k, tracked; used_later: named after its region */
+static int fx_item_decls(struct fx *x, struct fscope *sc, int k)
+{
+	struct fitem *it = sc->it;
+	struct fdecl ds[16];
+	int nd = 0, rend = sc->e, ret;
+
+	if (it[k].kind != FI_STMT || !fx_decl(x, it[k].a, it[k].e - 1, ds, 16, &nd))
+		return 0;
+	if (nd > 16)
+		return fx_fail(x, "too many declarators");
+	for (int q = k + 1; q < sc->n; q++)
+		if (fi_splits(it[q].kind)) {
+			rend = it[q].a;
+			break;
 		}
-		it[k].d0 = x->nd;
-		it[k].nd = nd;
-		for (int q = 0; q < nd; q++) {
-			struct fdecl *d = &ds[q];
+	ret = fx_decl_room(x, nd);
+	if (ret)
+		return ret;
+	it[k].d0 = x->nd;
+	it[k].nd = nd;
+	for (int q = 0; q < nd; q++) {
+		struct fdecl *d = &ds[q];
 
-			d->used_later = fx_uses(x, d->name, rend, e);
-			if (fx_param(x, d->name) >= 0 || fx_loopv(x, d->name) || fx_vis(x, d->name) >= 0)
-				{ fx_fail(x, "a local shadows a parameter, loop variable or another local"); goto out; }
-			for (int r = d_first; r < x->nd; r++)
-				if (tsame(x, x->d[r].name, d->name))
-					{ fx_fail(x, "a local declared twice in one scope"); goto out; }
-			x->d[x->nd++] = *d;
-		}
+		d->used_later = fx_uses(x, d->name, rend, sc->e);
+		if (fx_param(x, d->name) >= 0 || fx_loopv(x, d->name) || fx_vis(x, d->name) >= 0)
+			return fx_fail(x, "a local shadows a parameter, loop variable or another local");
+		for (int r = sc->d_first; r < x->nd; r++)
+			if (tsame(x, x->d[r].name, d->name))
+				return fx_fail(x, "a local declared twice in one scope");
+		x->d[x->nd++] = *d;
+	}
+	return 0;
+}
+
+/*
+ * A local used after a barrier is recomputed there (remat: a block-uniform
+ * initialiser of unmodified values) or promoted to one copy per thread.
+ */
+static int fx_decl_plan(struct fx *x, struct fdecl *d, int e)
+{
+	bool isauto = false, isstatic = false, open_array = false;
+
+	for (int q = d->sa; q < d->se; q++) {
+		isauto |= tis(x, q, "auto");
+		isstatic |= tis(x, q, "static") || tis(x, q, "extern");
+	}
+	if (isstatic)
+		return fx_fail(x, "a static local");
+	d->remat = !x->no_remat && !d->array && !d->ref && !d->ctor && !d->brace &&
+		   d->ia < d->ie && !fx_modified(x, d->name, d->name, e, d->name) &&
+		   fx_uniform(x, d->ia, d->ie, true, 0);
+	d->uni = d->remat && fx_uniform(x, d->ia, d->ie, false, 0);
+	if (d->remat)
+		return 0;
+	for (int q = d->xa; q < d->xe; q++)
+		open_array |= tis(x, q, "[") && tis(x, q + 1, "]");
+	if (d->ref || isauto || d->ctor || (d->brace && !d->array) || open_array)
+		return fx_fail(x, "a local live across a barrier that cannot be promoted (reference, auto, constructor, braces, array of unknown size)");
+	d->promoted = true;
+	if (++x->npromoted > 24)	/* 1024 copies each, on the stack */
+		return fx_fail(x, "more than 24 locals live across barriers");
+	return 0;
+}
+
+/* declarations at the top level of the scope's regions, and what becomes of them */
+static int fx_scope_decls(struct fx *x, struct fscope *sc)
+{
+	int nvis0 = x->nvis, ret = 0;
+
+	for (int k = 0; k < sc->n; k++) {
+		ret = fx_item_decls(x, sc, k);
+		if (ret)
+			return ret;
 	}
 	/* a local that a later-used one is initialised from is used later too */
-	for (int j = x->nd - 1; j >= d_first; j--)
-		for (int i = d_first; x->d[j].used_later && i < j; i++)
+	for (int j = x->nd - 1; j >= sc->d_first; j--)
+		for (int i = sc->d_first; x->d[j].used_later && i < j; i++)
 			if (fx_uses(x, x->d[i].name, x->d[j].ia, x->d[j].ie))
 				x->d[i].used_later = true;
-	for (int j = d_first; j < x->nd; j++) {
-		struct fdecl *d = &x->d[j];
-		bool isauto = false, isstatic = false;
-
-		if (!d->used_later)
+	for (int j = sc->d_first; j < x->nd && !ret; j++) {
+		if (!x->d[j].used_later)
 			continue;
-		for (int q = d->sa; q < d->se; q++) {
-			isauto |= tis(x, q, "auto");
-			isstatic |= tis(x, q, "static") || tis(x, q, "extern");
-		}
-		if (isstatic)
-			{ fx_fail(x, "a static local"); goto out; }
-		d->remat = !x->no_remat && !d->array && !d->ref && !d->ctor && !d->brace &&
-			   d->ia < d->ie && !fx_modified(x, d->name, d->name, e, d->name) &&
-			   fx_uniform(x, d->ia, d->ie, true, 0);
-		d->uni = d->remat && fx_uniform(x, d->ia, d->ie, false, 0);
-		if (!d->remat) {
-			bool open_array = false;
-
-			for (int q = d->xa; q < d->xe; q++)
-				open_array |= tis(x, q, "[") && tis(x, q + 1, "]");
-			if (d->ref || isauto || d->ctor || (d->brace && !d->array) || open_array)
-				{ fx_fail(x, "a local live across a barrier that cannot be promoted (reference, auto, constructor, braces, array of unknown size)"); goto out; }
-			d->promoted = true;
-			if (++x->npromoted > 24)	/* 1024 copies each, on the stack */
-				{ fx_fail(x, "more than 24 locals live across barriers"); goto out; }
-		}
+		ret = fx_decl_plan(x, &x->d[j], sc->e);
 		/* visible to the initialisers of later declarations (remat check) */
 		x->vis[x->nvis++] = j;
 	}
 	x->nvis = nvis0;
+	return ret;
+}
 
-	/* emit */
-	vgpu_sb_str(&x->o, "{");
-	for (int k = 0; k < n; k++)
-		if (it[k].kind == FI_SHARED) {
-			const struct vgpu_xshared *xs = NULL;
+/* the scope's __shared__ declarations, first */
+static int fx_emit_shared(struct fx *x, const struct fscope *sc)
+{
+	for (int k = 0; k < sc->n; k++) {
+		const struct fitem *f = &sc->it[k];
+		const struct vgpu_xshared *xs = NULL;
 
-			for (int q = 0; q < x->sig->nxshared; q++)
-				if (x->sig->xshared[q].begin == x->t[it[k].a].a)
-					xs = &x->sig->xshared[q];
-			fx_line(x, it[k].a);
-			if (tis(x, it[k].a, "extern")) {
-				if (!xs)
-					{ fx_fail(x, "an extern __shared__ declaration not understood"); goto out; }
-				vgpu_sb_printf(&x->o, "%s *const %s = (%s *)__vgpu_dsmem; ", xs->type, xs->name, xs->type);
-			} else {
-				fx_text(x, it[k].a, it[k].e);
-			}
+		if (f->kind != FI_SHARED)
+			continue;
+		for (int q = 0; q < x->sig->nxshared; q++)
+			if (x->sig->xshared[q].begin == x->t[f->a].a)
+				xs = &x->sig->xshared[q];
+		fx_line(x, f->a);
+		if (!tis(x, f->a, "extern")) {
+			fx_text(x, f->a, f->e);
+			continue;
 		}
-	for (int k = d_first; k < x->nd; k++)
-		if (x->d[k].promoted) {
-			fx_spec_promoted(x, &x->d[k]);
-			for (int i = x->d[k].pa; i < x->d[k].pe; i++)
-				if (tis(x, i, "*"))
-					vgpu_sb_str(&x->o, "*");
-			fx_text(x, x->d[k].name, x->d[k].name + 1);
-			vgpu_sb_str(&x->o, "__v[1024]");
-			if (x->d[k].array)
-				fx_text(x, x->d[k].xa, x->d[k].xe);
-			vgpu_sb_str(&x->o, "; ");
-		}
+		if (!xs)
+			return fx_fail(x, "an extern __shared__ declaration not understood");
+		vgpu_sb_printf(&x->o, "%s *const %s = (%s *)__vgpu_dsmem; ", xs->type, xs->name, xs->type);
+	}
+	return 0;
+}
+
+/* the per-thread copies of the scope's promoted locals, at most 512 KiB together */
+static void fx_emit_promoted(struct fx *x, const struct fscope *sc)
+{
+	for (int k = sc->d_first; k < x->nd; k++) {
+		const struct fdecl *d = &x->d[k];
+
+		if (!d->promoted)
+			continue;
+		fx_spec_promoted(x, d);
+		for (int i = d->pa; i < d->pe; i++)
+			if (tis(x, i, "*"))
+				vgpu_sb_str(&x->o, "*");
+		fx_text(x, d->name, d->name + 1);
+		vgpu_sb_str(&x->o, "__v[1024]");
+		if (d->array)
+			fx_text(x, d->xa, d->xe);
+		vgpu_sb_str(&x->o, "; ");
+	}
 	/* all on the stack: too much and the compiler refuses (then: fibers) */
 	vgpu_sb_str(&x->o, "static_assert(0");
-	for (int k = d_first; k < x->nd; k++)
+	for (int k = sc->d_first; k < x->nd; k++)
 		if (x->d[k].promoted) {
 			vgpu_sb_str(&x->o, " + sizeof(");
 			fx_text(x, x->d[k].name, x->d[k].name + 1);
 			vgpu_sb_str(&x->o, "__v)");
 		}
 	vgpu_sb_str(&x->o, " <= 512 * 1024, \"libvgpu: per-thread state of this scope too large\"); ");
-	for (int k = 0; k < n;) {
+}
+
+/* a uniform loop with barriers: its header, then its body as a scope of its own */
+static int fx_emit_loop(struct fx *x, const struct fitem *f)
+{
+	int body, bend, nl = x->nloopv, ret;
+
+	if (fx_uloop(x, f->a, &body, &bend))
+		return -1;
+	vgpu_sb_str(&x->o, "{ ");
+	fx_uni_decls(x);
+	fx_line(x, f->a);
+	fx_text(x, f->a, body);
+	vgpu_sb_str(&x->o, "\n");
+	ret = fx_scope(x, body + 1, bend, false);
+	if (ret)
+		return ret;
+	vgpu_sb_str(&x->o, "}\n");
+	x->nloopv = nl;
+	return 0;
+}
+
+/* a #pragma that belongs to the loop after it */
+static bool fi_loop_pragma(const struct fscope *sc, int k)
+{
+	return sc->it[k].kind == FI_PP && k + 1 < sc->n && sc->it[k + 1].kind == FI_LOOP;
+}
+
+/* the items: regions run as loops over threads, loops and strided loops as themselves */
+static int fx_emit_items(struct fx *x, const struct fscope *sc)
+{
+	const struct fitem *it = sc->it;
+	int ret, q;
+
+	for (int k = 0; k < sc->n;) {
 		if (it[k].kind == FI_BAR || it[k].kind == FI_SHARED) {
 			k++;
-			continue;
-		}
-		if (it[k].kind == FI_PP && k + 1 < n && it[k + 1].kind == FI_LOOP) {
+		} else if (fi_loop_pragma(sc, k)) {
 			fx_line(x, it[k].a);
 			fx_text(x, it[k].a, it[k].e);
 			vgpu_sb_str(&x->o, "\n");
 			k++;
-			continue;
-		}
-		if (it[k].kind == FI_LOOP) {
-			int body, bend, nl = x->nloopv;
-
-			if (fx_uloop(x, it[k].a, &body, &bend))
-				goto out;
-			vgpu_sb_str(&x->o, "{ ");
-			fx_uni_decls(x);
-			fx_line(x, it[k].a);
-			fx_text(x, it[k].a, body);
-			vgpu_sb_str(&x->o, "\n");
-			ret = fx_scope(x, body + 1, bend, false);
+		} else if (it[k].kind == FI_LOOP) {
+			ret = fx_emit_loop(x, &it[k++]);
 			if (ret)
-				goto out;
-			vgpu_sb_str(&x->o, "}\n");
-			ret = -1;
-			x->nloopv = nl;
-			k++;
-			continue;
-		}
-		if (it[k].kind == FI_GS) {
+				return ret;
+		} else if (it[k].kind == FI_GS) {
 			fx_emit_gs(x, it, k);
 			k++;
-			continue;
-		}
-		/* a region: items k.. up to the next barrier or loop */
-		{
-			int q = k;
-
-			while (q < n && it[q].kind != FI_BAR && it[q].kind != FI_LOOP && it[q].kind != FI_GS &&
-			       !(it[q].kind == FI_PP && q + 1 < n && it[q + 1].kind == FI_LOOP))
-				q++;
+		} else {	/* a region: items k.. up to the next barrier or loop */
+			for (q = k; q < sc->n && !fi_splits(it[q].kind) && !fi_loop_pragma(sc, q); q++)
+				;
 			fx_emit_region(x, it, k, q);
 			k = q;
 		}
 	}
-	vgpu_sb_str(&x->o, "}");
-	ret = 0;
-out:
+	return 0;
+}
+
+/*
+ * One scope: the kernel body (top) or a uniform loop's body, tokens [a, e)
+ * between its braces. Emits `{ ... }`.
+ */
+static int fx_scope(struct fx *x, int a, int e, bool top)
+{
+	struct fscope sc = { .a = a, .e = e, .d_first = x->nd };
+	int nvis0 = x->nvis, nloopv0 = x->nloopv;
+	int ret = fx_items(x, &sc, top);
+
+	if (!ret)
+		ret = fx_scope_decls(x, &sc);
+	if (!ret) {
+		vgpu_sb_str(&x->o, "{");
+		ret = fx_emit_shared(x, &sc);
+	}
+	if (!ret) {
+		fx_emit_promoted(x, &sc);
+		ret = fx_emit_items(x, &sc);
+	}
+	if (!ret)
+		vgpu_sb_str(&x->o, "}");
 	x->nvis = nvis0;
 	x->nloopv = nloopv0;
-	free(it);
+	free(sc.it);
 	return ret;
 }
 
@@ -1900,24 +2055,123 @@ static void fx_macros(struct fx *x)
 	}
 }
 
+/* the parameter names: the last identifier of each parameter, tokens from @pa */
+static void fx_param_names(struct fx *x, int pa)
+{
+	int last = -1, depth = 0;
+
+	for (int i = pa; i <= x->nt; i++) {
+		if (i < x->nt && (topen(x, i) || tis(x, i, "<")))
+			depth++;
+		else if (i < x->nt && (tclose(x, i) || tis(x, i, ">")))
+			depth--;
+		else if (i < x->nt && tid(x, i) && depth == 0)
+			last = i;
+		if (i == x->nt || (depth == 0 && tis(x, i, ","))) {
+			if (last >= 0 && x->np < VGPU_MAX_PARAMS)
+				x->params[x->np++] = last;
+			last = -1;
+		}
+	}
+}
+
+/*
+ * Macro @m hides control flow, a barrier or an assignment (which the checks
+ * for modified parameters and locals would not see): 1 with x->why. An '&'
+ * in it may take an address: no rematerialisation then.
+ */
+static int fx_macro_hides(struct fx *x, int m)
+{
+	static const char *const danger[] = { "__syncthreads", "return", "break", "continue", "goto",
+					      NULL };
+	const char *b = x->b;
+	size_t ra = x->mac[m].ra, rb = x->mac[m].rb;
+
+	for (size_t c = ra; c < rb; c++) {
+		char p = c > ra ? b[c - 1] : ' ', q = c + 1 < rb ? b[c + 1] : ' ';
+		char pp = c > ra + 1 ? b[c - 2] : ' ';
+
+		for (int w = 0; danger[w]; w++)
+			if (word_at(b, rb, c, danger[w])) {
+				x->why = "a macro hides a barrier or control flow";
+				return 1;
+			}
+		if ((b[c] == '=' && q != '=' && p != '=' && p != '!' &&
+		     !((p == '<' || p == '>') && pp != p)) ||
+		    (b[c] == '+' && q == '+') || (b[c] == '-' && q == '-')) {
+			x->why = "a macro hides an assignment";
+			return 1;
+		}
+		if (b[c] == '&' && p != '&' && q != '&')
+			x->no_remat = true;	/* maybe an address taken */
+	}
+	return 0;
+}
+
+/* what rules fission out before any scope is looked at (1, x->why) */
+static int fx_kernel_checks(struct fx *x, int body)
+{
+	int m;
+
+	/* parameters are shared by the threads of a block here: none may change */
+	for (int k = 0; k < x->np; k++)
+		if (!tis(x, x->params[k], "void") && fx_modified(x, x->params[k], body, x->nt, -1)) {
+			x->why = "a parameter is modified in the kernel";
+			return 1;
+		}
+	for (int i = body; i < x->nt; i++)
+		if (tid(x, i) && (m = fx_macro(x, i)) >= 0 && fx_macro_hides(x, m))
+			return 1;
+	/* references could alias a local that would be recomputed */
+	for (int i = body; i + 3 < x->nt; i++)
+		if (tid(x, i) && tis(x, i + 1, "&") && tid(x, i + 2) &&
+		    (tis(x, i + 3, "=") || tis(x, i + 3, "(") || tis(x, i + 3, "{")))
+			x->no_remat = true;
+	return 0;
+}
+
+/* the parameters and the body b[lb, rb] as tokens; *@body: its '{' */
+static int fx_kernel_tokens(struct fx *x, const struct vgpu_ksite *site, size_t lb, size_t rb,
+			    int *body)
+{
+	int pa;
+
+	fx_macros(x);
+	x->refs = fx_ref_params(x->b, x->len);
+	pa = fx_tokenize(x, site->lparen + 1, site->rparen);
+	if (pa < 0)
+		return -ENOMEM;
+	fx_param_names(x, pa);
+	*body = fx_tokenize(x, lb, rb + 1);
+	if (*body < 0)
+		return -ENOMEM;
+	x->body_end = x->nt - 1;
+	x->loopv = calloc((size_t)(x->nt + 1), sizeof(int));
+	return x->loopv ? 0 : -ENOMEM;
+}
+
+static void fx_free(struct fx *x)
+{
+	free(x->o.p);
+	free(x->t);
+	free(x->mac);
+	free(x->d);
+	free(x->vis);
+	free(x->loopv);
+	free((char *)x->b);
+}
+
 int vgpu_fission(const char *src, size_t len, const struct vgpu_ksig *sig,
 		 const struct vgpu_ksite *site, const char *fname, char **out,
 		 size_t *body_end, const char **why)
 {
-	static const char *const danger[] = { "__syncthreads", "return", "break", "continue", "goto",
-					      NULL };
-	struct fx x;
-	size_t lb, rb;
-	int ret = 1, body, pa;
+	struct fx x = { .src = src, .len = len, .sig = sig, .fname = fname,
+			.set_tls = sig->helpers_use_builtins };
+	size_t lb, rb = 0;
+	int ret = 1, body;
 
 	*out = NULL;
 	*why = NULL;
-	memset(&x, 0, sizeof(x));
-	x.src = src;
-	x.len = len;
-	x.sig = sig;
-	x.fname = fname;
-	x.set_tls = sig->helpers_use_builtins;
 	if (sig->helpers_use_barrier) {
 		*why = "a helper function calls __syncthreads";
 		return 1;
@@ -1926,108 +2180,22 @@ int vgpu_fission(const char *src, size_t len, const struct vgpu_ksig *sig,
 	if (!x.b)
 		return -ENOMEM;
 	lb = skip_ws(x.b, len, site->rparen + 1);
-	if (lb >= len || x.b[lb] != '{' || (rb = match(x.b, len, lb)) >= len) {
+	if (lb >= len || x.b[lb] != '{' || (rb = match(x.b, len, lb)) >= len)
 		x.why = "no body";
-		goto out;
-	}
-	fx_macros(&x);
-	x.refs = fx_ref_params(x.b, len);
-	/* parameter names: the last identifier of each parameter */
-	pa = fx_tokenize(&x, site->lparen + 1, site->rparen);
-	if (pa < 0) {
+	else if (fx_kernel_tokens(&x, site, lb, rb, &body))
 		ret = -ENOMEM;
-		goto out;
-	}
-	{
-		int last = -1, depth = 0;
-
-		for (int i = pa; i <= x.nt; i++) {
-			if (i < x.nt && (topen(&x, i) || tis(&x, i, "<")))
-				depth++;
-			else if (i < x.nt && (tclose(&x, i) || tis(&x, i, ">")))
-				depth--;
-			else if (i < x.nt && tid(&x, i) && depth == 0)
-				last = i;
-			if (i == x.nt || (depth == 0 && tis(&x, i, ","))) {
-				if (last >= 0 && x.np < VGPU_MAX_PARAMS)
-					x.params[x.np++] = last;
-				last = -1;
-			}
-		}
-	}
-	body = fx_tokenize(&x, lb, rb + 1);
-	if (body < 0) {
+	else if (!fx_kernel_checks(&x, body))
+		ret = fx_scope(&x, body + 1, x.nt - 1, true);
+	if (ret == -ENOMEM || x.o.oom) {
 		ret = -ENOMEM;
-		goto out;
-	}
-	x.body_end = x.nt - 1;
-	x.loopv = calloc((size_t)(x.nt + 1), sizeof(int));
-	if (!x.loopv) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	/* parameters are shared by the threads of a block here: none may change */
-	for (int k = 0; k < x.np; k++)
-		if (!tis(&x, x.params[k], "void") && fx_modified(&x, x.params[k], body, x.nt, -1)) {
-			x.why = "a parameter is modified in the kernel";
-			goto out;
-		}
-	/* macros that hide control flow, barriers or assignments (which the checks
-	 * for modified parameters and locals would not see) */
-	for (int i = body; i < x.nt; i++) {
-		int m;
-
-		if (!tid(&x, i) || (m = fx_macro(&x, i)) < 0)
-			continue;
-		for (size_t c = x.mac[m].ra; c < x.mac[m].rb; c++) {
-			const char *b = x.b;
-			char p = c > x.mac[m].ra ? b[c - 1] : ' ', q = c + 1 < x.mac[m].rb ? b[c + 1] : ' ';
-
-			for (int w = 0; danger[w]; w++)
-				if (word_at(x.b, x.mac[m].rb, c, danger[w])) {
-					x.why = "a macro hides a barrier or control flow";
-					goto out;
-				}
-			char pp = c > x.mac[m].ra + 1 ? b[c - 2] : ' ';
-
-			if ((b[c] == '=' && q != '=' && p != '=' && p != '!' &&
-			     !((p == '<' || p == '>') && pp != p)) ||
-			    (b[c] == '+' && q == '+') || (b[c] == '-' && q == '-')) {
-				x.why = "a macro hides an assignment";
-				goto out;
-			}
-			if (b[c] == '&' && p != '&' && q != '&')
-				x.no_remat = true;	/* maybe an address taken */
-		}
-	}
-	/* references could alias a local that would be recomputed */
-	for (int i = body; i + 3 < x.nt; i++)
-		if (tid(&x, i) && tis(&x, i + 1, "&") && tid(&x, i + 2) &&
-		    (tis(&x, i + 3, "=") || tis(&x, i + 3, "(") || tis(&x, i + 3, "{")))
-			x.no_remat = true;
-	{
-		int r = fx_scope(&x, body + 1, x.nt - 1, true);
-
-		if (r == -ENOMEM || x.o.oom) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		if (r)
-			goto out;
-	}
-	*out = x.o.p;
-	x.o.p = NULL;
-	*body_end = rb;
-	ret = 0;
-out:
-	if (ret == 1)
+	} else if (ret == 0) {
+		*out = x.o.p;
+		x.o.p = NULL;
+		*body_end = rb;
+	} else {
+		ret = 1;
 		*why = x.why ? x.why : "not understood";
-	free(x.o.p);
-	free(x.t);
-	free(x.mac);
-	free(x.d);
-	free(x.vis);
-	free(x.loopv);
-	free((char *)x.b);
+	}
+	fx_free(&x);
 	return ret;
 }
