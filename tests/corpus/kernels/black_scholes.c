@@ -130,7 +130,7 @@ CORPUS_CASE(black_scholes) = {
 	.src = corpus_src_black_scholes,
 	.names = (const char *const[]){ "black_scholes", NULL },
 	.n_test = 100003,
-	.n_bench = 1 << 24,
+	.n_bench = 1 << 21,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -129,7 +129,7 @@ CORPUS_CASE(jacobi3d) = {
 	.names = (const char *const[]){ "jacobi7", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 37,
-	.n_bench = 256,
+	.n_bench = 128,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -178,7 +178,7 @@ CORPUS_CASE(kmeans_const) = {
 	.names = (const char *const[]){ "kmeans_assign", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 20011,
-	.n_bench = 1 << 22,
+	.n_bench = 1 << 21,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

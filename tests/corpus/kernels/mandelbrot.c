@@ -122,7 +122,7 @@ CORPUS_CASE(mandelbrot) = {
 	.src = corpus_src_mandelbrot,
 	.names = (const char *const[]){ "mandelbrot", NULL },
 	.n_test = 200,
-	.n_bench = 2048,
+	.n_bench = 1024,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };

@@ -133,7 +133,7 @@ CORPUS_CASE(pathfinder_dp) = {
 	.names = (const char *const[]){ "path_rows", NULL },
 	.flags = CORPUS_BARRIER_LOOP,
 	.n_test = 3001,
-	.n_bench = 1 << 19,
+	.n_bench = 1 << 18,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };
