@@ -65,6 +65,7 @@ static int find_lib(const char *opt, char *out, size_t len)
 					   "../lib/libvgpu-preload.so" };
 	char self[PATH_MAX], cand[PATH_MAX + 64], real[PATH_MAX];
 	const char *env = getenv("VGPU_PRELOAD_LIB");
+	const char *dir;
 	ssize_t n;
 
 	if (opt || (env && *env)) {
@@ -79,13 +80,13 @@ static int find_lib(const char *opt, char *out, size_t len)
 	if (n <= 0)
 		return -ENOENT;
 	self[n] = 0;
+	dir = dirname(self);	/* once: dirname() writes into self */
 	for (unsigned i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(cand, sizeof(cand), "%s/%s", dirname(self), rel[i]);
+		snprintf(cand, sizeof(cand), "%s/%s", dir, rel[i]);
 		if (realpath(cand, real) && usable(real)) {
 			snprintf(out, len, "%s", real);
 			return 0;
 		}
-		self[n] = 0;
 	}
 	return -ENOENT;
 }
