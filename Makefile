@@ -18,6 +18,8 @@
 #   make bench           benchmarks (ratios against baselines of the same run)
 #   make install         libvgpu, tools, udev rule, sysusers.d, modules-load.d,
 #                        exporter unit and default file (DESTDIR, PREFIX, ...)
+#   make install-preload libvgpu-preload.so (PREFIX/lib/vgpu), vgpu-run, its man
+#                        page and completion (needs the CUDA headers: make preload)
 #   make install-dkms    the module's source and dkms.conf in /usr/src/vgpu-VERSION
 #   make dist            build/vgpu-VERSION.tar.gz, the source tarball
 #   make deb             Debian packages in build/deb (scripts/deb.sh)
@@ -46,7 +48,7 @@ DKMSSRCDIR     ?= /usr/src/vgpu-$(VERSION)
 export PREFIX
 
 .PHONY: all module lib tools preload examples selftests check demo check-gpu bench deps clean \
-	install install-lib install-tools install-system install-dkms dist deb lintian
+	install install-lib install-tools install-system install-dkms install-preload dist deb lintian
 
 all: module lib tools
 
@@ -110,6 +112,11 @@ install-system:
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		system/vgpu-exporter.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/vgpu-exporter.service
 	install -m 0644 system/vgpu-exporter.default $(DESTDIR)$(SYSCONFDIR)/default/vgpu-exporter
+
+# vgpu-run finds the library at ../lib/vgpu/ from its own directory, so the
+# preload keeps PREFIX/lib (no multiarch LIBDIR).
+install-preload: preload
+	$(MAKE) -C preload install BUILD=$(BUILD)/preload LIBBUILD=$(BUILD)/libvgpu LIBDIR=$(PREFIX)/lib
 
 # The module's source for DKMS; then "dkms install vgpu/$(VERSION)".
 install-dkms:

@@ -10,7 +10,10 @@
 #                               error or warning fails (overrides, each with
 #                               its reason, are in debian/*.lintian-overrides)
 #
-# Packages (debian/control): vgpu-dkms, libvgpu0, libvgpu-dev, vgpu-tools.
+# Packages (debian/control): vgpu-dkms, libvgpu0, libvgpu-dev, vgpu-tools,
+# and vgpu-preload when the CUDA headers are in $CUDA_INC (default
+# /usr/local/cuda/include); without them it builds with the profile
+# pkg.vgpu.nocuda, which leaves vgpu-preload out, and says so.
 # Needs debhelper, dh-dkms, dpkg-dev, lintian (scripts/deps.sh installs them).
 set -euo pipefail
 
@@ -37,7 +40,13 @@ cd "$OUT/vgpu-$VERSION"
 unset BUILD MAKEFLAGS MFLAGS MAKELEVEL PREFIX DESTDIR LIBDIR
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^VGPU_' || true)
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:+$DEB_BUILD_OPTIONS }parallel=$(nproc)"
-dpkg-buildpackage -us -uc -b
+export CUDA_INC=${CUDA_INC:-/usr/local/cuda/include}
+profiles=()
+if [ ! -f "$CUDA_INC/cuda.h" ] || [ ! -f "$CUDA_INC/cudaTypedefs.h" ]; then
+	echo "deb: no cuda.h/cudaTypedefs.h in $CUDA_INC: building without vgpu-preload (profile pkg.vgpu.nocuda)"
+	profiles=(-Ppkg.vgpu.nocuda)
+fi
+dpkg-buildpackage -us -uc -b "${profiles[@]}"
 cd "$OUT"
 echo "deb: built in $OUT:"
 ls -1 "$OUT"/*.deb
