@@ -56,19 +56,21 @@ static int parse_head(const char *s, uint64_t *out, bool *done)
 	return err;
 }
 
-int vgpu_parse_size(const char *s, uint64_t *out)
+/*
+ * A number with an optional fraction, DIGITS[.DIGITS], from *sp: the whole
+ * part in *ip, the fraction as *frac / *scale (*scale is 1 without one).
+ */
+static int parse_decimal(const char **sp, uint64_t *ip, uint64_t *frac,
+			 uint64_t *scale)
 {
-	uint64_t ip, frac = 0, scale = 1, mult = 1;
-	unsigned __int128 r;
+	const char *s = *sp;
 	int ndig = 0, err;
-	bool done;
 
-	err = parse_head(s, out, &done);
-	if (err || done)
-		return err;
-	err = parse_digits(&s, &ip);
+	err = parse_digits(&s, ip);
 	if (err)
 		return err;
+	*frac = 0;
+	*scale = 1;
 	if (*s == '.') {
 		s++;
 		if (!is_digit(*s))
@@ -76,12 +78,41 @@ int vgpu_parse_size(const char *s, uint64_t *out)
 		/* keep 18 digits (fits in u64), read and drop the rest */
 		for (; is_digit(*s); s++) {
 			if (ndig < 18) {
-				frac = frac * 10 + (uint64_t)(*s - '0');
-				scale *= 10;
+				*frac = *frac * 10 + (uint64_t)(*s - '0');
+				*scale *= 10;
 				ndig++;
 			}
 		}
 	}
+	*sp = s;
+	return VGPU_PARSE_OK;
+}
+
+/* (ip + frac / scale) * mult, rounded down; false when past @max. */
+static bool scaled(uint64_t ip, uint64_t frac, uint64_t scale, uint64_t mult,
+		   uint64_t max, uint64_t *out)
+{
+	unsigned __int128 r = (unsigned __int128)ip * mult +
+			      (unsigned __int128)frac * mult / scale;
+
+	if (r > max)
+		return false;
+	*out = (uint64_t)r;
+	return true;
+}
+
+int vgpu_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t ip, frac, scale, mult = 1;
+	bool done;
+	int err;
+
+	err = parse_head(s, out, &done);
+	if (err || done)
+		return err;
+	err = parse_decimal(&s, &ip, &frac, &scale);
+	if (err)
+		return err;
 	switch (*s) {
 	case 'k': case 'K': mult = 1ULL << 10; s++; break;
 	case 'm': case 'M': mult = 1ULL << 20; s++; break;
@@ -95,14 +126,36 @@ int vgpu_parse_size(const char *s, uint64_t *out)
 		s++;
 	if (*s)
 		return VGPU_PARSE_BAD;
-	if (ndig && mult == 1)
+	if (scale > 1 && mult == 1)
 		return VGPU_PARSE_BAD;	/* a fraction of a byte */
-
-	r = (unsigned __int128)ip * mult +
-	    (unsigned __int128)frac * mult / scale;
-	if (r >= VGPU_LIMIT_UNLIMITED)
+	/* ~0 is "unlimited", never a number */
+	if (!scaled(ip, frac, scale, mult, VGPU_LIMIT_UNLIMITED - 1, out))
 		return VGPU_PARSE_RANGE;
-	*out = (uint64_t)r;
+	return VGPU_PARSE_OK;
+}
+
+int vgpu_parse_duration_us(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t us; } units[] = {
+		{ "us", 1 }, { "ms", 1000 }, { "s", 1000000 },
+	};
+	uint64_t ip, frac, scale, mult = 0;
+	size_t i;
+	int err;
+
+	err = check_sign(s);
+	if (err)
+		return err;
+	err = parse_decimal(&s, &ip, &frac, &scale);
+	if (err)
+		return err;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(s, units[i].unit))
+			mult = units[i].us;
+	if (!mult)
+		return VGPU_PARSE_BAD;
+	if (!scaled(ip, frac, scale, mult, UINT64_MAX, out))
+		return VGPU_PARSE_RANGE;
 	return VGPU_PARSE_OK;
 }
 
@@ -204,5 +257,16 @@ char *vgpu_format_count(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "unlimited");
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+char *vgpu_format_duration_us(uint64_t us, char *buf, size_t len)
+{
+	if (us && us % 1000000 == 0)
+		snprintf(buf, len, "%llus", (unsigned long long)(us / 1000000));
+	else if (us && us % 1000 == 0)
+		snprintf(buf, len, "%llums", (unsigned long long)(us / 1000));
+	else
+		snprintf(buf, len, "%lluus", (unsigned long long)us);
 	return buf;
 }

@@ -2,8 +2,9 @@
 /*
  * The one grammar of sizes and counts in vgpu: vgpuctl's quotas, the
  * exporter, and libvgpu's VGPU_*_LIMIT / VGPU_CACHE_*MAX environment all
- * parse "512M", "1.5G", "4096", "unlimited" here; and format bytes back for
- * people. LGPL so that libvgpu links it; the GPL tools may too.
+ * parse "512M", "1.5G", "4096", "unlimited" here (and durations such as
+ * vgpuctl's compute period, "50ms"); and format them back for people. LGPL
+ * so that libvgpu links it; the GPL tools may too.
  */
 #ifndef VGPU_COMMON_SIZE_H
 #define VGPU_COMMON_SIZE_H
@@ -33,6 +34,13 @@ int vgpu_parse_count(const char *s, uint64_t *out);
 /* vgpu_parse_percent - 1..100 with an optional trailing '%', or "unlimited". */
 int vgpu_parse_percent(const char *s, uint64_t *out);
 
+/*
+ * vgpu_parse_duration_us - a duration in microseconds: DIGITS[.DIGITS]UNIT,
+ * UNIT one of us, ms, s (a unit is required: "50" could be any of them).
+ * Rounded down to whole microseconds. The caller checks its own range.
+ */
+int vgpu_parse_duration_us(const char *s, uint64_t *out);
+
 /* vgpu_parse_u32 - plain decimal u32 (ids, uids). */
 int vgpu_parse_u32(const char *s, uint32_t *out);
 
@@ -47,5 +55,11 @@ char *vgpu_format_size(uint64_t v, char *buf, size_t len);
 
 /* vgpu_format_count - "%llu" or "unlimited". */
 char *vgpu_format_count(uint64_t v, char *buf, size_t len);
+
+/*
+ * vgpu_format_duration_us - microseconds exactly, in the largest unit that
+ * divides them: "1s", "50ms", "12500us" (vgpu_parse_duration_us reads it back).
+ */
+char *vgpu_format_duration_us(uint64_t us, char *buf, size_t len);
 
 #endif /* VGPU_COMMON_SIZE_H */

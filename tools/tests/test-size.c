@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the size/count/percent parsers and formatters (common/size.c)
+/* Unit tests of the size/count/percent/duration parsers and formatters (common/size.c)
  * (the JSON writer has tests/test-json.c); TAP output. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +42,41 @@ static void fmt_ok(uint64_t v, const char *want)
 
 	vgpu_format_size(v, buf, sizeof(buf));
 	ok(!strcmp(buf, want), "size formats as", want);
+	if (strcmp(buf, want))
+		tap_diag("got '%s'", buf);
+}
+
+static void dur_ok(const char *s, uint64_t want)
+{
+	uint64_t v = 0;
+	int err = vgpu_parse_duration_us(s, &v);
+	char buf[32];
+
+	ok(!err && v == want, "duration parses", s);
+	if (err || v != want)
+		tap_diag("got err %d value %llu us, want %llu", err,
+			 (unsigned long long)v, (unsigned long long)want);
+	/* what is printed reads back as the same microseconds */
+	vgpu_format_duration_us(want, buf, sizeof(buf));
+	ok(!vgpu_parse_duration_us(buf, &v) && v == want, "duration formats and reads back", buf);
+}
+
+static void dur_bad(const char *s, int want)
+{
+	uint64_t v = 12345;
+	int err = vgpu_parse_duration_us(s, &v);
+
+	ok(err == want && v == 12345, "duration rejected", s);
+	if (err != want)
+		tap_diag("got err %d, want %d", err, want);
+}
+
+static void dur_fmt(uint64_t us, const char *want)
+{
+	char buf[32];
+
+	vgpu_format_duration_us(us, buf, sizeof(buf));
+	ok(!strcmp(buf, want), "duration formats as", want);
 	if (strcmp(buf, want))
 		tap_diag("got '%s'", buf);
 }
@@ -111,6 +146,32 @@ int main(void)
 	   "4294967295");
 	ok(vgpu_parse_u32("4294967296", &u) == VGPU_PARSE_RANGE, "u32 rejected",
 	   "4294967296");
+
+	dur_ok("50ms", 50000);
+	dur_ok("10ms", 10000);
+	dur_ok("1s", 1000000);
+	dur_ok("0.5s", 500000);
+	dur_ok("12.5ms", 12500);
+	dur_ok("20000us", 20000);
+	dur_ok("1.0009ms", 1000);		/* rounds down to whole us */
+	dur_ok("0us", 0);
+	dur_bad("50", VGPU_PARSE_BAD);		/* no unit: us, ms or s? */
+	dur_bad("50 ms", VGPU_PARSE_BAD);
+	dur_bad("50MS", VGPU_PARSE_BAD);
+	dur_bad("1m", VGPU_PARSE_BAD);
+	dur_bad("ms", VGPU_PARSE_BAD);
+	dur_bad(".5s", VGPU_PARSE_BAD);
+	dur_bad("1.s", VGPU_PARSE_BAD);
+	dur_bad("unlimited", VGPU_PARSE_BAD);
+	dur_bad("", VGPU_PARSE_BAD);
+	dur_bad("-5ms", VGPU_PARSE_NEGATIVE);
+	dur_bad("99999999999999999999s", VGPU_PARSE_RANGE);
+	dur_bad("18446744073709552s", VGPU_PARSE_RANGE);
+	dur_fmt(100000, "100ms");
+	dur_fmt(1000000, "1s");
+	dur_fmt(12500, "12500us");
+	dur_fmt(2500000, "2500ms");
+	dur_fmt(0, "0us");
 
 	fmt_ok(0, "0");
 	fmt_ok(4096, "4K");
