@@ -56,9 +56,13 @@ static bool is_help(const char *s)
 }
 
 static const char quota_help[] =
-"QUOTA VALUE: mem SIZE | pinned SIZE | contexts N | compute PCT, each may be unlimited.\n"
+"QUOTA VALUE: mem SIZE | pinned SIZE | contexts N | compute PCT, each may be unlimited;\n"
+"  and the compute settings period DUR | weight W.\n"
 "SIZE: bytes with an optional binary unit K, M, G, T (4096, 512M, 1.5G).\n"
-"N: a count. PCT: compute share of each period, 1..100 (percent).\n";
+"N: a count. PCT: compute share of each period, 1..100 (percent).\n"
+"DUR: the compute period, 10ms..1s, with a unit us, ms or s (50ms, 0.5s); default 100ms.\n"
+"W: compute weight 1..10000, or none: guests with weights share a device in\n"
+"  proportion to them, and time one leaves unused goes to the others.\n";
 
 /* where - "guest add", "stats": how help names a command. */
 static const char *where(const struct cmd *c)
@@ -279,7 +283,38 @@ static int check_name(const struct cmd *c, const char *name)
 	return 0;
 }
 
-/* The quota keywords: the first is the one help and completion show. */
+/* period DUR: a duration within the kernel's range, in microseconds */
+static int parse_period(const char *s, uint64_t *v)
+{
+	int err = vgpu_parse_duration_us(s, v);
+
+	if (!err && (*v < VGPU_COMPUTE_PERIOD_MIN_US || *v > VGPU_COMPUTE_PERIOD_MAX_US))
+		err = VGPU_PARSE_RANGE;
+	return err;
+}
+
+/* weight W: 1..VGPU_COMPUTE_WEIGHT_MAX, or none (0 to the kernel) */
+static int parse_weight(const char *s, uint64_t *v)
+{
+	int err;
+
+	if (!strcmp(s, "none")) {
+		*v = 0;
+		return 0;
+	}
+	err = vgpu_parse_count(s, v);
+	if (!err && (*v < 1 || *v > VGPU_COMPUTE_WEIGHT_MAX))
+		err = VGPU_PARSE_RANGE;
+	return err;
+}
+
+/* The compute settings among the quota keywords, after the resources. */
+enum { Q_PERIOD = VGPU_RES_NR, Q_WEIGHT };
+
+/*
+ * The quota keywords: the first word is the one help and completion show.
+ * @res: the VGPU_RES_* whose limit it sets, or Q_PERIOD / Q_WEIGHT.
+ */
 static const struct quota {
 	const char *word, *alias;
 	int res;
@@ -294,6 +329,10 @@ static const struct quota {
 	  NULL, "a count or unlimited" },
 	{ "compute", NULL, VGPU_RES_COMPUTE, vgpu_parse_percent,
 	  NULL, "a percentage 1..100 or unlimited" },
+	{ "period", NULL, Q_PERIOD, parse_period, "not a duration",
+	  "a duration 10ms..1s with a unit us, ms or s: 50ms, 0.5s" },
+	{ "weight", NULL, Q_WEIGHT, parse_weight, NULL,
+	  "a weight 1..10000, or none" },
 	{ NULL },
 };
 
@@ -355,11 +394,43 @@ static int parse_owner(const struct cmd *c, const char *what, char *val,
 	return 0;
 }
 
+/* set_quota - put quota @q = @v into the request. */
+static void set_quota(struct vgpu_nl_req *req, const struct quota *q, uint64_t v)
+{
+	switch (q->res) {
+	case Q_PERIOD:
+		req->has_period = true;
+		req->period_us = (uint32_t)v;
+		break;
+	case Q_WEIGHT:
+		req->has_weight = true;
+		req->weight = (uint32_t)v;
+		break;
+	default:
+		vgpu_nl_req_limit(req, q->res, v);
+	}
+}
+
+/* unknown_quota - the refusal of KW, listing the keywords of quotas[]. */
+static int unknown_quota(const struct cmd *c, const struct target *t,
+			 const char *kw, bool allow_owner)
+{
+	char list[128] = "";
+	const struct quota *q;
+
+	for (q = quotas; q->word; q++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 q == quotas ? "" : ", ", q->word);
+	return usage_err(where(c), "%s: unknown quota '%s' (%s%s)", t->what, kw,
+			 list, allow_owner ? ", owner" : "");
+}
+
 /* parse_quotas - "QUOTA VALUE" pairs (and owner when allowed). */
 static int parse_quotas(const struct cmd *c, int argc, char **argv,
 			struct target *t, bool allow_owner)
 {
 	const struct quota *q;
+	unsigned int given = 0;
 	uint64_t v;
 	int i, err;
 
@@ -376,12 +447,12 @@ static int parse_quotas(const struct cmd *c, int argc, char **argv,
 		}
 		q = find_quota(kw);
 		if (!q)
-			return usage_err(where(c), "%s: unknown quota '%s' (mem, pinned, contexts, compute%s)",
-					 t->what, kw, allow_owner ? ", owner" : "");
+			return unknown_quota(c, t, kw, allow_owner);
 		if (i + 1 >= argc)
 			return usage_err(where(c), "%s: '%s': missing value", t->what, kw);
-		if (t->req.limits_set & (1U << q->res))
+		if (given & (1U << (q - quotas)))
 			return usage_err(where(c), "%s: '%s' given twice", t->what, kw);
+		given |= 1U << (q - quotas);
 		err = q->parse(val, &v);
 		if (err) {
 			errmsg("%s: %s '%s': %s (%s)", t->what, kw, val,
@@ -389,7 +460,7 @@ static int parse_quotas(const struct cmd *c, int argc, char **argv,
 			       vgpu_parse_strerror(err), q->form);
 			return EXIT_USAGE;
 		}
-		vgpu_nl_req_limit(&t->req, q->res, v);
+		set_quota(&t->req, q, v);
 	}
 	return 0;
 }
@@ -437,6 +508,33 @@ static void json_limit(struct json *j, const char *key, uint64_t v)
 		json_u64(j, key, v);
 }
 
+/*
+ * A share in the kernel's 1/VGPU_SHARE_ONE as a percentage: 2998 -> 29.98
+ * (JSON) or "30.0%" (text).
+ */
+#define SHARE_PCT_DIGITS 2
+_Static_assert(VGPU_SHARE_ONE == 10000, "shares are 1/10000: 2 decimals of a percent");
+
+static char *fmt_share(uint32_t share, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f%%", share * 100.0 / VGPU_SHARE_ONE);
+	return buf;
+}
+
+/* The compute settings and figures, in the compute resource's object. */
+static void json_compute(struct json *j, const struct vgpu_nl_guest *g)
+{
+	json_u64(j, "period_us", g->period_us);
+	if (g->weight)
+		json_u64(j, "weight", g->weight);
+	else
+		json_null(j, "weight");
+	json_decimal(j, "share_period", g->share_period, SHARE_PCT_DIGITS);
+	json_decimal(j, "share_second", g->share_second, SHARE_PCT_DIGITS);
+	json_u64(j, "throttled_ns", g->throttled);
+	json_u64(j, "fallback_ns", g->fallback);
+}
+
 static void json_guest(struct json *j, const struct vgpu_nl_guest *g)
 {
 	char rb[32];
@@ -465,14 +563,18 @@ static void json_guest(struct json *j, const struct vgpu_nl_guest *g)
 		json_limit(j, "limit", r->limit);
 		if (r->has_usage)
 			json_u64(j, "limit_hits", r->limit_hits);
+		if (res == VGPU_RES_COMPUTE && g->has_compute)
+			json_compute(j, g);
 		json_object_close(j);
 	}
 	json_object_close(j);
 	json_object_close(j);
 }
 
-#define NCOL 9
+#define NCOL 9	/* most columns of a table */
 struct table {
+	int ncol;		/* columns of this table */
+	const bool *right;	/* right-aligned columns */
 	char (*cell)[NCOL][40];
 	size_t n, cap;
 };
@@ -490,38 +592,68 @@ static int table_add(struct table *t, const char *const *cols)
 		t->cell = p;
 		t->cap = cap;
 	}
-	for (i = 0; i < NCOL; i++)
+	for (i = 0; i < t->ncol; i++)
 		snprintf(t->cell[t->n][i], sizeof(t->cell[0][0]), "%s",
 			 cols[i] ? cols[i] : "");
 	t->n++;
 	return 0;
 }
 
+/* table_print - the rows, columns as wide as their widest cell; frees. */
 static void table_print(struct table *t)
 {
-	/* left: id name owner resource; right: the numbers */
-	static const bool right[NCOL] = { 0, 0, 0, 1, 0, 1, 1, 1, 1 };
 	int w[NCOL] = { 0 }, i;
 	size_t r;
 
 	for (r = 0; r < t->n; r++)
-		for (i = 0; i < NCOL; i++) {
+		for (i = 0; i < t->ncol; i++) {
 			int l = (int)strlen(t->cell[r][i]);
 
 			if (l > w[i])
 				w[i] = l;
 		}
 	for (r = 0; r < t->n; r++)
-		for (i = 0; i < NCOL; i++)
-			printf(right[i] ? "%*s%s" : "%-*s%s", w[i],
-			       t->cell[r][i], i == NCOL - 1 ? "\n" : "  ");
+		for (i = 0; i < t->ncol; i++)
+			printf(t->right[i] ? "%*s%s" : "%-*s%s", w[i],
+			       t->cell[r][i], i == t->ncol - 1 ? "\n" : "  ");
 	free(t->cell);
 }
 
+/* The resources of each guest: left id name owner resource, right the numbers. */
 static const char *const table_head[NCOL] = {
 	"ID", "NAME", "OWNER", "SESSIONS", "RESOURCE", "CURRENT", "PEAK",
 	"LIMIT", "HITS",
 };
+static const bool table_right[NCOL] = { 0, 0, 0, 1, 0, 1, 1, 1, 1 };
+
+/* Their compute settings and what they got: one row each. */
+#define COMPUTE_NCOL 8
+static const char *const compute_head[COMPUTE_NCOL] = {
+	"ID", "NAME", "PERIOD", "WEIGHT", "SHARE-PERIOD", "SHARE-SECOND",
+	"THROTTLED", "FALLBACK",
+};
+static const bool compute_right[COMPUTE_NCOL] = { 0, 0, 1, 1, 1, 1, 1, 1 };
+
+static int table_compute(struct table *t, const struct vgpu_nl_guest *g)
+{
+	char id[16], b[6][40];
+	const char *cols[COMPUTE_NCOL] = {
+		id, g->name,
+		vgpu_format_duration_us(g->period_us, b[0], sizeof(b[0])),
+		b[1],
+		fmt_share(g->share_period, b[2], sizeof(b[2])),
+		fmt_share(g->share_second, b[3], sizeof(b[3])),
+		fmt_ns(g->throttled, b[4], sizeof(b[4])),
+		fmt_ns(g->fallback, b[5], sizeof(b[5])),
+	};
+
+	snprintf(id, sizeof(id), "%u", g->id);
+	if (g->weight)
+		snprintf(b[1], sizeof(b[1]), "%u", g->weight);
+	else
+		snprintf(b[1], sizeof(b[1]), "-");
+	return table_add(t, cols);
+}
 
 static int table_guest(struct table *t, const struct vgpu_nl_guest *g)
 {
@@ -568,10 +700,15 @@ static int table_guest(struct table *t, const struct vgpu_nl_guest *g)
 	return 0;
 }
 
-/* print_guests - the table (text) or a JSON array (or one object). */
+/*
+ * print_guests - the tables (text: the resources, then the compute settings
+ * and figures of the guests whose module reports them) or a JSON array (or
+ * one object).
+ */
 static int print_guests(const struct vgpu_nl_guest *g, size_t n, bool one)
 {
-	struct table t = { 0 };
+	struct table t = { .ncol = NCOL, .right = table_right };
+	struct table tc = { .ncol = COMPUTE_NCOL, .right = compute_right };
 	struct json j;
 	size_t i;
 	int err = 0;
@@ -592,12 +729,21 @@ static int print_guests(const struct vgpu_nl_guest *g, size_t n, bool one)
 	err = table_add(&t, table_head);
 	for (i = 0; i < n && !err; i++)
 		err = table_guest(&t, &g[i]);
+	for (i = 0; i < n && !err; i++)
+		if (g[i].has_compute)
+			err = (tc.n ? 0 : table_add(&tc, compute_head)) ?:
+			      table_compute(&tc, &g[i]);
 	if (err) {
 		free(t.cell);
+		free(tc.cell);
 		errmsg("out of memory");
 		return EXIT_KERNEL;
 	}
 	table_print(&t);
+	if (tc.n) {
+		putchar('\n');
+		table_print(&tc);
+	}
 	return 0;
 }
 
@@ -734,7 +880,7 @@ static int do_guest_set(const struct cmd *c, int argc, char **argv)
 		err = parse_quotas(c, argc - n, argv + n, &t, false);
 	if (err)
 		return err;
-	if (!t.req.limits_set)
+	if (!t.req.limits_set && !t.req.has_period && !t.req.has_weight)
 		return usage_err(where(c), "%s: nothing to set", t.what);
 	err = open_nl(&nl, false);
 	if (err)
@@ -756,7 +902,7 @@ static void stat(struct json *j, bool has, const char *key,
 	if (json)
 		json_u64(j, key, v);
 	else
-		printf("%-11s %llu\n", label, (unsigned long long)v);
+		printf("%-15s %llu\n", label, (unsigned long long)v);
 }
 
 static int do_stats(const struct cmd *c, int argc, char **argv)
@@ -785,6 +931,8 @@ static int do_stats(const struct cmd *c, int argc, char **argv)
 	stat(&j, s.has_sessions, "sessions", "sessions", s.sessions);
 	stat(&j, s.has_limit_hits, "limit_hits", "limit-hits", s.limit_hits);
 	stat(&j, s.has_events, "events", "events", s.events);
+	stat(&j, s.has_events_dropped, "events_dropped", "events-dropped",
+	     s.events_dropped);
 	if (json) {
 		json_object_close(&j);
 		json_end(&j);
@@ -831,13 +979,20 @@ static void json_event(const struct vgpu_nl_event *ev, const char *name)
 	if (ev->has_device)
 		json_u64(&j, "device", ev->device);
 	if (ev->has_wait)
-		json_u64(&j, "wait", ev->wait);
+		json_u64(&j, "wait_ns", ev->wait);
 	if (ev->cmd == VGPU_NL_CMD_GUEST_CREATED_NTF) {
 		json_object_open(&j, "limits");
 		for (res = 0; res < VGPU_RES_NR; res++)
 			json_limit(&j, vgpu_nl_res_name(res, rb, sizeof(rb)),
 				   g->res[res].limit);
 		json_object_close(&j);
+		if (g->has_compute) {
+			json_u64(&j, "period_us", g->period_us);
+			if (g->weight)
+				json_u64(&j, "weight", g->weight);
+			else
+				json_null(&j, "weight");
+		}
 	}
 	json_object_close(&j);
 	json_end(&j);
@@ -870,9 +1025,16 @@ static void text_event(const struct vgpu_nl_event *ev, const char *name)
 	if (ev->has_wait)
 		printf(" wait %s", fmt_ns(ev->wait, b, sizeof(b)));
 	if (ev->cmd == VGPU_NL_CMD_GUEST_CREATED_NTF)
-		for (q = quotas; q->word; q++)
-			printf(" %s %s", q->word,
-			       fmt_res(q->res, g->res[q->res].limit, true, b, sizeof(b)));
+		for (q = quotas; q->word; q++) {
+			if (q->res < VGPU_RES_NR)
+				printf(" %s %s", q->word,
+				       fmt_res(q->res, g->res[q->res].limit, true, b, sizeof(b)));
+			else if (q->res == Q_PERIOD && g->has_compute)
+				printf(" period %s",
+				       vgpu_format_duration_us(g->period_us, b, sizeof(b)));
+			else if (q->res == Q_WEIGHT && g->has_compute && g->weight)
+				printf(" weight %u", g->weight);
+		}
 	putchar('\n');
 	fflush(stdout);
 }
@@ -939,26 +1101,33 @@ static const struct cmd cmds[] = {
 	  "Create a guest. NAME: 1-31 of A-Z a-z 0-9 _ . - (not all digits).\n"
 	  "owner: who may attach: a user name or a uid with a passwd entry (its\n"
 	  "primary group comes along), or UID:GID; default: the caller.\n"
-	  "Quotas left out are unlimited. With -j, prints the new guest as JSON.\n" },
+	  "Quotas left out are unlimited, the period 100ms, no weight.\n"
+	  "With -j, prints the new guest as JSON.\n" },
 	{ "guest", "del", "delete", do_guest_del, "GUEST",
 	  "Destroy a guest. Fails while sessions are attached.\n"
 	  "GUEST: id N, name NAME, or one word: an id when all digits, else a name.\n" },
 	{ "guest", "list", "ls", do_guest_list, "",
 	  "List all guests with current, peak, limit and limit hits of every resource\n"
-	  "('vgpuctl guest' alone does the same). -j: a JSON array of guests (sizes in\n"
-	  "bytes, compute use in ns, compute limit in percent, no limit is null).\n" },
+	  "('vgpuctl guest' alone does the same), then their compute period and weight,\n"
+	  "the share of a device they got in their last period and the last second,\n"
+	  "and the time they were throttled (refused at their share) or ran on the CPU\n"
+	  "as a fallback. -j: a JSON array of guests (sizes in bytes, compute use in\n"
+	  "ns, compute limit and shares in percent, no limit is null).\n" },
 	{ "guest", "show", NULL, do_guest_show, "GUEST",
-	  "Show one guest (the table of 'guest list', or one JSON object with -j).\n"
+	  "Show one guest (the tables of 'guest list', or one JSON object with -j).\n"
 	  "GUEST: id N, name NAME, or one word: an id when all digits, else a name.\n" },
 	{ "guest", "set", NULL, do_guest_set, "GUEST QUOTA VALUE [QUOTA VALUE]...",
-	  "Change limits. GUEST: id N, name NAME, N (an id) or NAME.\nLowering a limit below current usage blocks new charges;\n"
-	  "nothing is taken away.\n" },
+	  "Change limits and compute settings. GUEST: id N, name NAME, N (an id) or\n"
+	  "NAME. Lowering a limit below current usage blocks new charges; nothing is\n"
+	  "taken away. A new period or weight applies from the guest's next period.\n" },
 	{ "monitor", NULL, NULL, do_monitor, "",
 	  "Print the events of the \"events\" multicast group as they arrive, one per\n"
-	  "line, until SIGINT or SIGTERM: guest-created, guest-destroyed, limit-hit.\n"
-	  "-j: one JSON object per line.\n" },
+	  "line, until SIGINT or SIGTERM: guest-created, guest-destroyed, limit-hit,\n"
+	  "throttled (a guest's compute lease refused: its share is spent; at most\n"
+	  "one a second per guest). -j: one JSON object per line.\n" },
 	{ "stats", NULL, NULL, do_stats, "",
-	  "Module-wide statistics: guests, open sessions, limit hits since load, events sent.\n" },
+	  "Module-wide statistics: guests, open sessions, limit hits since load, events\n"
+	  "sent, and limit-hit events dropped by the rate limit (20 a second per guest).\n" },
 	{ NULL },
 };
 

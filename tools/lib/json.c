@@ -96,6 +96,37 @@ void json_null(struct json *j, const char *key)
 	fputs("null", j->f);
 }
 
+char *fmt_decimal(uint64_t v, int digits, char *buf, size_t len)
+{
+	uint64_t one = 1;
+	int i;
+
+	if (digits > 18)
+		digits = 18;
+	for (i = 0; i < digits; i++)
+		one *= 10;
+	/* drop the fraction's trailing zeros */
+	while (digits > 0 && v % one && (v % one) % 10 == 0) {
+		v /= 10;
+		one /= 10;
+		digits--;
+	}
+	if (digits <= 0 || v % one == 0)
+		snprintf(buf, len, "%llu", (unsigned long long)(v / one));
+	else
+		snprintf(buf, len, "%llu.%0*llu", (unsigned long long)(v / one),
+			 digits & 31, (unsigned long long)(v % one));
+	return buf;
+}
+
+void json_decimal(struct json *j, const char *key, uint64_t v, int digits)
+{
+	char buf[32];
+
+	member(j, key);
+	fputs(fmt_decimal(v, digits, buf, sizeof(buf)), j->f);
+}
+
 void json_end(struct json *j)
 {
 	fputc('\n', j->f);

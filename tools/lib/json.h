@@ -13,6 +13,7 @@
 #define VGPU_TOOLS_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,8 +34,16 @@ void json_array_close(struct json *j);
 void json_str(struct json *j, const char *key, const char *s);
 void json_u64(struct json *j, const char *key, uint64_t v);
 void json_null(struct json *j, const char *key);
+/* json_decimal - V / 10^DIGITS as an exact decimal (2998, 2: 29.98). */
+void json_decimal(struct json *j, const char *key, uint64_t v, int digits);
 /* json_end - newline after a top-level value, and flush. */
 void json_end(struct json *j);
+
+/*
+ * fmt_decimal - V / 10^DIGITS (DIGITS 0..18) exactly, without trailing zeros:
+ * "29.98", "0.05", "30", "0". JSON numbers and Prometheus sample values.
+ */
+char *fmt_decimal(uint64_t v, int digits, char *buf, size_t len);
 
 /* prom_label - write s escaped for a Prometheus label value (no quotes). */
 void prom_label(FILE *f, const char *s);

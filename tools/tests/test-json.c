@@ -72,6 +72,24 @@ static void empty_array_then_object(FILE *f)
 	json_end(&j);
 }
 
+static void decimals(FILE *f)
+{
+	struct json j;
+
+	json_start(&j, f);
+	json_array_open(&j, NULL);
+	json_decimal(&j, NULL, 2998, 2);
+	json_decimal(&j, NULL, 3000, 2);
+	json_decimal(&j, NULL, 5, 2);
+	json_decimal(&j, NULL, 0, 2);
+	json_decimal(&j, NULL, 2990, 4);
+	json_decimal(&j, NULL, 10000, 4);
+	json_decimal(&j, NULL, 123, 0);
+	json_decimal(&j, NULL, 18446744073709551615ULL, 18);
+	json_array_close(&j);
+	json_end(&j);
+}
+
 int main(void)
 {
 	check(escaping, "\"a\\\"b\\\\c\\n\\u0001\\t\\u007f\" a\\\"b\\\\c\\nd",
@@ -82,5 +100,7 @@ int main(void)
 	      "json: commas and nesting, null, u64 max");
 	check(empty_array_then_object, "[]\n{\"a\":2}\n",
 	      "json: one value per line after json_end");
+	check(decimals, "[29.98,30,0.05,0,0.299,1,123,18.446744073709551615]\n",
+	      "json: exact decimals, no trailing zeros");
 	return tap_done();
 }
