@@ -163,74 +163,100 @@ static void guest_labels(FILE *f, const struct vgpu_nl_guest *g)
 /*
  * The families of each resource, one quantity each (Prometheus' manner: a
  * limit is its own family, so sum() never adds limits to usage). GPU time
- * only grows: a counter in seconds. An unlimited limit has no sample.
+ * only grows: counters in seconds (consumed, throttled, fallback). An
+ * unlimited limit, and a weight of none, have no sample. The compute
+ * settings and figures (PERIOD.. FALLBACK) come with the module's compute
+ * attributes.
  */
-enum quantity { CURRENT, PEAK, LIMIT };
+enum quantity { CURRENT, PEAK, LIMIT, PERIOD, WEIGHT, SHARE_PERIOD,
+		SHARE_SECOND, THROTTLED, FALLBACK };
 
 static const struct family {
 	int res;
 	enum quantity q;
 	const char *name, *type, *help;
-	double scale;			/* raw value to the family's unit */
+	int digits;			/* the raw value is the unit * 10^digits */
 } families[] = {
 	{ VGPU_RES_MEMORY, CURRENT, "vgpu_guest_memory_bytes", "gauge",
-	  "Device memory charged to the guest now, bytes.", 1 },
+	  "Device memory charged to the guest now, bytes.", 0 },
 	{ VGPU_RES_MEMORY, PEAK, "vgpu_guest_memory_peak_bytes", "gauge",
-	  "Highest device memory charged to the guest, bytes.", 1 },
+	  "Highest device memory charged to the guest, bytes.", 0 },
 	{ VGPU_RES_MEMORY, LIMIT, "vgpu_guest_memory_limit_bytes", "gauge",
-	  "Device memory limit of the guest, bytes (no sample when unlimited).", 1 },
+	  "Device memory limit of the guest, bytes (no sample when unlimited).", 0 },
 	{ VGPU_RES_PINNED, CURRENT, "vgpu_guest_pinned_bytes", "gauge",
-	  "Host memory pinned long-term for the guest now, bytes.", 1 },
+	  "Host memory pinned long-term for the guest now, bytes.", 0 },
 	{ VGPU_RES_PINNED, PEAK, "vgpu_guest_pinned_peak_bytes", "gauge",
-	  "Highest pinned host memory of the guest, bytes.", 1 },
+	  "Highest pinned host memory of the guest, bytes.", 0 },
 	{ VGPU_RES_PINNED, LIMIT, "vgpu_guest_pinned_limit_bytes", "gauge",
-	  "Pinned host memory limit of the guest, bytes (no sample when unlimited).", 1 },
+	  "Pinned host memory limit of the guest, bytes (no sample when unlimited).", 0 },
 	{ VGPU_RES_CONTEXTS, CURRENT, "vgpu_guest_contexts", "gauge",
-	  "GPU contexts of the guest now.", 1 },
+	  "GPU contexts of the guest now.", 0 },
 	{ VGPU_RES_CONTEXTS, PEAK, "vgpu_guest_contexts_peak", "gauge",
-	  "Most GPU contexts the guest had at once.", 1 },
+	  "Most GPU contexts the guest had at once.", 0 },
 	{ VGPU_RES_CONTEXTS, LIMIT, "vgpu_guest_contexts_limit", "gauge",
-	  "GPU context limit of the guest (no sample when unlimited).", 1 },
+	  "GPU context limit of the guest (no sample when unlimited).", 0 },
 	{ VGPU_RES_COMPUTE, CURRENT, "vgpu_guest_compute_seconds_total", "counter",
-	  "GPU (or CPU fallback) time the guest used, seconds.", 1e-9 },
+	  "Device time the guest's work used, seconds (CPU fallback apart).", 9 },
+	{ VGPU_RES_COMPUTE, THROTTLED, "vgpu_guest_compute_throttled_seconds_total", "counter",
+	  "Time the guest's compute leases were refused (its share spent), seconds.", 9 },
+	{ VGPU_RES_COMPUTE, FALLBACK, "vgpu_guest_compute_fallback_seconds_total", "counter",
+	  "CPU time the guest's sessions ran as a fallback instead of the device, seconds.", 9 },
+	{ VGPU_RES_COMPUTE, SHARE_PERIOD, "vgpu_guest_compute_share_period_ratio", "gauge",
+	  "Share of a device the guest got in its last complete period, 0..1 per device.", 4 },
+	{ VGPU_RES_COMPUTE, SHARE_SECOND, "vgpu_guest_compute_share_second_ratio", "gauge",
+	  "Share of a device the guest got in the last complete second, 0..1 per device.", 4 },
 	{ VGPU_RES_COMPUTE, LIMIT, "vgpu_guest_compute_limit_ratio", "gauge",
 	  "Compute share limit of the guest, 0..1 of each period (no sample when unlimited).",
-	  0.01 },
+	  2 },
+	{ VGPU_RES_COMPUTE, PERIOD, "vgpu_guest_compute_period_seconds", "gauge",
+	  "Compute period of the guest, seconds.", 6 },
+	{ VGPU_RES_COMPUTE, WEIGHT, "vgpu_guest_compute_weight", "gauge",
+	  "Compute weight of the guest (no sample when it has none).", 0 },
 };
+_Static_assert(VGPU_SHARE_ONE == 10000, "shares are 1/10000: 4 digits");
 
-static void print_val(FILE *f, double v)
-{
-	if (v == (double)(unsigned long long)v && v < 1e19)
-		fprintf(f, "%llu\n", (unsigned long long)v);
-	else
-		fprintf(f, "%.17g\n", v);
-}
-
-/* sample - the family's value of one guest; false when it has none. */
-static bool sample(const struct family *m, const struct vgpu_nl_guest *g,
-		   double *v)
+/* raw - the family's raw value of one guest; false when it has none. */
+static bool raw(const struct family *m, const struct vgpu_nl_guest *g,
+		uint64_t *v)
 {
 	const struct vgpu_nl_res *r = &g->res[m->res];
 
+	*v = 0;
 	switch (m->q) {
 	case CURRENT:
 	case PEAK:
-		if (!r->present || !r->has_usage)
-			return false;
-		*v = (double)(m->q == CURRENT ? r->current : r->peak) * m->scale;
-		return true;
-	default:
-		if (r->limit == VGPU_LIMIT_UNLIMITED)
-			return false;
-		*v = (double)r->limit * m->scale;
-		return true;
+		*v = m->q == CURRENT ? r->current : r->peak;
+		return r->present && r->has_usage;
+	case LIMIT:
+		*v = r->limit;
+		return r->limit != VGPU_LIMIT_UNLIMITED;
+	case PERIOD:
+		*v = g->period_us;
+		break;
+	case WEIGHT:
+		*v = g->weight;
+		return g->has_compute && g->weight;
+	case SHARE_PERIOD:
+		*v = g->share_period;
+		break;
+	case SHARE_SECOND:
+		*v = g->share_second;
+		break;
+	case THROTTLED:
+		*v = g->throttled;
+		break;
+	case FALLBACK:
+		*v = g->fallback;
+		break;
 	}
+	return g->has_compute;
 }
 
 static void render_guests(FILE *f, const struct vgpu_nl_guest *g, size_t n)
 {
+	char vb[32];
+	uint64_t v;
 	size_t i, k;
-	double v;
 	int r;
 
 	help_type(f, "vgpu_guest_info", "gauge",
@@ -258,12 +284,11 @@ static void render_guests(FILE *f, const struct vgpu_nl_guest *g, size_t n)
 
 		help_type(f, m->name, m->type, m->help);
 		for (i = 0; i < n; i++) {
-			if (!sample(m, &g[i], &v))
+			if (!raw(m, &g[i], &v))
 				continue;
 			fprintf(f, "%s{", m->name);
 			guest_labels(f, &g[i]);
-			fputs("} ", f);
-			print_val(f, v);
+			fprintf(f, "} %s\n", fmt_decimal(v, m->digits, vb, sizeof(vb)));
 		}
 	}
 	help_type(f, "vgpu_guest_limit_hits_total", "counter",
@@ -334,6 +359,12 @@ static int render(char **buf, size_t *len)
 				  "Events the module sent since it was loaded.");
 			fprintf(f, "vgpu_events_sent_total %llu\n",
 				(unsigned long long)s.events);
+		}
+		if (s.has_events_dropped) {
+			help_type(f, "vgpu_events_dropped_total", "counter",
+				  "Limit-hit events the module did not send since it was loaded (rate limit: 20 a second per guest).");
+			fprintf(f, "vgpu_events_dropped_total %llu\n",
+				(unsigned long long)s.events_dropped);
 		}
 		render_guests(f, g, n);
 	}
