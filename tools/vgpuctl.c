@@ -91,6 +91,8 @@ static void usage(FILE *f, const char *obj)
 	if (!obj)
 		fputs("OPTIONS:\n"
 		      "  -j, --json     JSON output (guest list/show/add, stats, monitor)\n"
+		      "  -b, --batch FILE  run the commands of FILE ('-': stdin), one a line as\n"
+		      "                 after 'vgpuctl'; stop at the first that fails\n"
 		      "  -h, --help     this help; 'vgpuctl OBJECT [COMMAND] -h' for one command\n"
 		      "  -V, --version  print the version\n"
 		      "A command may be shortened to any unambiguous prefix ('vgpuctl g l').\n"
@@ -1180,22 +1182,75 @@ static int run(int argc, char **argv)
 	return c->fn(c, argc, argv);
 }
 
+#define BATCH_ARGS_MAX 64
+
+/*
+ * batch - the commands of FILE ("-": standard input), one a line as after
+ * "vgpuctl" (OBJECT COMMAND ARGS, words split at blanks; empty lines and
+ * '#' comments skipped), as iproute2's -batch: stops at the first that
+ * fails, naming the line, with that command's exit status.
+ */
+static int batch(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *argv[BATCH_ARGS_MAX + 1];
+	unsigned long lineno = 0;
+	size_t cap = 0;
+	int argc, err = 0;
+
+	if (!f) {
+		errmsg("batch '%s': %s", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (!err && getline(&line, &cap, f) >= 0) {
+		char *save = NULL, *w;
+
+		lineno++;
+		argc = 0;
+		for (w = strtok_r(line, " \t\r\n", &save); w && argc <= BATCH_ARGS_MAX;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			argv[argc++] = w;
+		if (!argc || argv[0][0] == '#')
+			continue;
+		if (argc > BATCH_ARGS_MAX)
+			err = usage_err(NULL, "%s:%lu: more than %d words", path,
+					lineno, BATCH_ARGS_MAX);
+		else
+			err = run(argc, argv);
+		if (err)
+			errmsg("%s:%lu: command failed", path, lineno);
+	}
+	if (!err && ferror(f)) {
+		errmsg("batch '%s': %s", path, strerror(errno));
+		err = EXIT_KERNEL;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *batch_file = NULL;
 	int o;
 
 	opterr = 0;
 	/* '+': stop at the first non-option, so "guest add x mem -1" is an argument */
-	while ((o = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+jhVb:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'j':
 			json = true;
+			break;
+		case 'b':
+			batch_file = optarg;
 			break;
 		case 'h':
 			usage(stdout, NULL);
@@ -1204,11 +1259,19 @@ int main(int argc, char **argv)
 			printf("vgpuctl (vgpu API %d)\n", VGPU_API_VERSION);
 			return 0;
 		default:
+			if (optopt == 'b')
+				return usage_err(NULL, "'%s': missing FILE", argv[optind - 1]);
 			return usage_err(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (batch_file) {
+		if (argc > 0)
+			return usage_err(NULL, "-b FILE: unexpected argument '%s'", argv[0]);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return batch(batch_file);
+	}
 	if (argc < 1) {
 		usage(stderr, NULL);
 		return EXIT_USAGE;
