@@ -6,7 +6,8 @@
  *   vm_ledger run GUEST FBGUEST   TAP: quota refusals come from the kernel
  *   vm_ledger hold GUEST          charge memory + pinned, print "ready", sleep
  *   vm_ledger usage GUEST         print "mem=N pinned=N ctx=N hits=N" (no context)
- *   vm_ledger compute GUEST       TAP: launches spend the kernel's compute leases
+ *   vm_ledger compute GUEST [SECONDS]  TAP: launches spend the kernel's compute
+ *                                 leases, saturating for SECONDS (1..10, default 1)
  *   vm_ledger warm                compile the test kernel (fills the cache)
  *
  * GUEST of "compute": compute limit 20 % (100 ms periods), no memory limit.
@@ -163,7 +164,7 @@ static uint64_t mono(void)
 }
 
 /* The CPU backend's run time is the device time the kernel's lease counts. */
-static int compute(const char *guest)
+static int compute(const char *guest, int secs)
 {
 	const int n = 4096;	/* a few ms per launch in the emulated VM */
 	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { (uint32_t)n / 256, 1, 1 },
@@ -192,19 +193,19 @@ static int compute(const char *guest)
 	}
 	args[0] = vgpu_arg_buf(a);
 	args[1] = vgpu_arg_i32(n);
-	/* a period to start, then a second of saturation */
+	/* a period to start, then @secs seconds of saturation */
 	for (t0 = mono(); mono() - t0 < 200000000ull && !ret;)
 		ret = vgpu_launch(k, &c, args, 2);
 	vgpu_stats_get(s, &st0);
 	t0 = mono();
-	while (mono() - t0 < 1000000000ull && !ret)
+	while (mono() - t0 < (uint64_t)secs * 1000000000ull && !ret)
 		ret = vgpu_launch(k, &c, args, 2);
 	t1 = mono();
 	vgpu_stats_get(s, &st1);
 	tap_ok(ret == 0, "vm compute: launches succeed under the cap (they wait)");
 	share = (double)(st1.compute_ns - st0.compute_ns) / (double)(t1 - t0);
-	tap_diag("cap 20 %%: achieved %.1f %% of 1 s, %llu launches, %llu leases, throttled %.0f ms",
-	       share * 100, (unsigned long long)(st1.launches - st0.launches),
+	tap_diag("cap 20 %%: achieved %.1f %% of %d s, %llu launches, %llu leases, throttled %.0f ms",
+	       share * 100, secs, (unsigned long long)(st1.launches - st0.launches),
 	       (unsigned long long)(st1.compute_leases - st0.compute_leases),
 	       (st1.compute_throttled_ns - st0.compute_throttled_ns) / 1e6);
 	/* the slack: a launch that starts with a little budget left (debt) */
@@ -246,8 +247,15 @@ int main(int argc, char **argv)
 		return run(argv[2], argv[3]);
 	if (argc >= 3 && !strcmp(argv[1], "hold"))
 		return hold(argv[2]);
-	if (argc >= 3 && !strcmp(argv[1], "compute"))
-		return compute(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "compute")) {
+		int secs = argc >= 4 ? atoi(argv[3]) : 1;
+
+		if (secs < 1 || secs > 10) {
+			fprintf(stderr, "vm_ledger compute: SECONDS '%s': expected 1..10\n", argv[3]);
+			return 2;
+		}
+		return compute(argv[2], secs);
+	}
 	if (argc >= 3 && !strcmp(argv[1], "usage")) {
 		struct vgpu_usage u;
 		int ret = usage_raw(argv[2], &u);
@@ -277,6 +285,6 @@ int main(int argc, char **argv)
 		vgpu_session_close(s);
 		return ret ? 1 : 0;
 	}
-	fprintf(stderr, "usage: vm_ledger run GUEST FBGUEST | hold GUEST | usage GUEST | warm\n");
+	fprintf(stderr, "usage: vm_ledger run GUEST FBGUEST | hold GUEST | usage GUEST | compute GUEST [SECONDS] | warm\n");
 	return 2;
 }
