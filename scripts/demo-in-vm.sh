@@ -39,14 +39,25 @@ run "$demo" vm-small 1048576 quota || fail=1
 say "vm-small with work that fits its quota (64K floats)"
 run "$demo" vm-small 65536 none || fail=1
 
-say "GPU time: both guests keep the device busy for 3 s at once; compute 60 % and 20 % of each 100 ms"
-"$demo" vm-large 4096 share 3 > /tmp/share-large 2>&1 &
+say "GPU time: both guests keep the device busy for 4 s at once; compute 60 % and 20 % of each 100 ms"
+"$demo" vm-large 4096 share 4 > /tmp/share-large 2>&1 &
 large=$!
-"$demo" vm-small 4096 share 3 > /tmp/share-small 2>&1 || fail=1
+"$demo" vm-small 4096 share 4 > /tmp/share-small 2>&1 &
+small=$!
+# once both have had a full second of it, the kernel's view (vgpuctl)
+for _ in $(seq 1 50); do
+	n=$("$ctl" -j guest list | grep -o '"share_second":[1-9]' | wc -l)
+	[ "$n" -ge 2 ] && break
+	sleep 0.2
+done
+say "Meanwhile, what the kernel measured: each guest's share of the device in its last period and the last second"
+run "$ctl" guest list
+wait "$small" || fail=1
 wait "$large" || fail=1
+say "What each guest's sessions measured (libvgpu's statistics)"
 grep -h 'device time' /tmp/share-large /tmp/share-small || { cat /tmp/share-large /tmp/share-small; fail=1; }
 
-say "The books (kept by the kernel; every session has closed, so nothing is in use)"
+say "The books (kept by the kernel; every session has closed, so nothing is in use; THROTTLED: the time each waited for its share)"
 run "$ctl" guest show vm-large
 run "$ctl" guest show vm-small
 run "$ctl" stats
