@@ -152,8 +152,8 @@ CORPUS_CASE(radix_digits) = {
 	.src = corpus_src_radix_digits,
 	.names = (const char *const[]){ "digit_counts", "scan_offsets", "scatter_digits", NULL },
 	.flags = CORPUS_BARRIER_LOOP | CORPUS_WARP,
-	.n_test = 100003,
-	.n_bench = 1 << 22,
+	.n_test = 30011,
+	.n_bench = 1 << 18,
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };
