@@ -277,6 +277,13 @@ void vgpu_sb_str(struct vgpu_sbuf *s, const char *p) VGPU_INTERNAL;
 void vgpu_sb_printf(struct vgpu_sbuf *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3))) VGPU_INTERNAL;
 
+/*
+ * vgpu_grow - room for one more element of @size bytes in the array @p that
+ * holds @n of *@cap (capacity doubled, @first at first): the array, moved or
+ * not, with *@cap updated; NULL if out of memory (@p then still valid).
+ */
+void *vgpu_grow(void *p, int n, int *cap, size_t size, int first) VGPU_INTERNAL;
+
 /** vgpu_bk_seterr - set the thread-local backend error text (printf style) */
 void vgpu_bk_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2))) VGPU_INTERNAL;
 /** vgpu_bk_clearerr - empty the thread-local text (cheap: no formatting) */

@@ -28,6 +28,10 @@
 #include "common/corpus.h"
 #include "common/tap.h"
 
+/* the dialect corpus (one source, every backend) and its buffer helper, dialect_buf */
+#define DIALECT_OK(cond, ...) tap_ok(cond, __VA_ARGS__)
+#include "dialect.h"
+
 #define MiB (1024ull * 1024)
 
 static char cuda_skip[512];		/* non-empty: why CUDA tests skip */
@@ -65,19 +69,6 @@ static uint32_t rnd(void)
 static float frnd(void)
 {
 	return (rnd() % 2000001) / 1000000.0f - 1.0f;
-}
-
-static vgpu_buffer *buf_with(vgpu_session *s, const void *data, size_t n)
-{
-	vgpu_buffer *b = NULL;
-
-	if (vgpu_buffer_alloc(s, n, &b))
-		return NULL;
-	if (data && vgpu_buffer_write(b, 0, data, n)) {
-		vgpu_buffer_free(b);
-		return NULL;
-	}
-	return b;
 }
 
 static struct vgpu_launch_cfg cfg1(uint32_t grid, uint32_t block, uint32_t shared)
@@ -160,7 +151,7 @@ static int *SI;
 
 static int k_vadd(struct run *r, void *out, size_t *len)
 {
-	vgpu_buffer *a = buf_with(r->s, A, NV * 4), *b = buf_with(r->s, B, NV * 4), *c = buf_with(r->s, NULL, NV * 4);
+	vgpu_buffer *a = dialect_buf(r->s, A, NV * 4), *b = dialect_buf(r->s, B, NV * 4), *c = dialect_buf(r->s, NULL, NV * 4);
 	struct vgpu_launch_cfg cf = cfg1((NV + 255) / 256, 256, 0);
 	struct vgpu_arg args[] = { vgpu_arg_buf(a), vgpu_arg_buf(b), vgpu_arg_buf(c), vgpu_arg_i32(NV) };
 	int ret = a && b && c ? launch(r, "vadd", &cf, args, 4) : -ENOMEM;
@@ -174,7 +165,7 @@ static int k_vadd(struct run *r, void *out, size_t *len)
 
 static int k_saxpy(struct run *r, void *out, size_t *len)
 {
-	vgpu_buffer *x = buf_with(r->s, A, NV * 4), *y = buf_with(r->s, B, NV * 4);
+	vgpu_buffer *x = dialect_buf(r->s, A, NV * 4), *y = dialect_buf(r->s, B, NV * 4);
 	struct vgpu_launch_cfg cf = cfg1((NV + 127) / 128, 128, 0);
 	struct vgpu_arg args[] = { vgpu_arg_i32(NV), vgpu_arg_f32(2.5f), vgpu_arg_buf(x), vgpu_arg_buf(y) };
 	int ret = x && y ? launch(r, "saxpy", &cf, args, 4) : -ENOMEM;
@@ -189,7 +180,7 @@ static int k_saxpy(struct run *r, void *out, size_t *len)
 static int k_reduce(struct run *r, void *out, size_t *len)
 {
 	int blocks = (NV + 511) / 512;
-	vgpu_buffer *in = buf_with(r->s, A, NV * 4), *o = buf_with(r->s, NULL, blocks * 4);
+	vgpu_buffer *in = dialect_buf(r->s, A, NV * 4), *o = dialect_buf(r->s, NULL, blocks * 4);
 	struct vgpu_launch_cfg cf = cfg1(blocks, 256, 256 * 4);
 	struct vgpu_arg args[] = { vgpu_arg_buf(in), vgpu_arg_buf(o), vgpu_arg_i32(NV) };
 	int ret = in && o ? launch(r, "reduce_sum", &cf, args, 3) : -ENOMEM;
@@ -203,8 +194,8 @@ static int k_reduce(struct run *r, void *out, size_t *len)
 
 static int k_matmul(struct run *r, void *out, size_t *len)
 {
-	vgpu_buffer *a = buf_with(r->s, A, MM * MK * 4), *b = buf_with(r->s, B, MK * MN * 4),
-		    *c = buf_with(r->s, NULL, MM * MN * 4);
+	vgpu_buffer *a = dialect_buf(r->s, A, MM * MK * 4), *b = dialect_buf(r->s, B, MK * MN * 4),
+		    *c = dialect_buf(r->s, NULL, MM * MN * 4);
 	struct vgpu_launch_cfg cf = { .size = sizeof(cf), .timeout_ms = -1 };
 	struct vgpu_arg args[] = { vgpu_arg_buf(a), vgpu_arg_buf(b), vgpu_arg_buf(c), vgpu_arg_i32(MM),
 				   vgpu_arg_i32(MN), vgpu_arg_i32(MK) };
@@ -222,7 +213,7 @@ static int k_matmul(struct run *r, void *out, size_t *len)
 
 static int k_hist(struct run *r, void *out, size_t *len)
 {
-	vgpu_buffer *d = buf_with(r->s, H, NV * 4), *bins = buf_with(r->s, NULL, 256 * 4);
+	vgpu_buffer *d = dialect_buf(r->s, H, NV * 4), *bins = dialect_buf(r->s, NULL, 256 * 4);
 	unsigned zero[256] = { 0 };
 	struct vgpu_launch_cfg cf = cfg1(120, 256, 0);
 	struct vgpu_arg args[] = { vgpu_arg_buf(d), vgpu_arg_buf(bins), vgpu_arg_i32(NV) };
@@ -239,7 +230,7 @@ static int k_hist(struct run *r, void *out, size_t *len)
 
 static int k_stencil(struct run *r, void *out, size_t *len)
 {
-	vgpu_buffer *in = buf_with(r->s, A, SW * SH * 4), *o = buf_with(r->s, NULL, SW * SH * 4);
+	vgpu_buffer *in = dialect_buf(r->s, A, SW * SH * 4), *o = dialect_buf(r->s, NULL, SW * SH * 4);
 	struct vgpu_launch_cfg cf = { .size = sizeof(cf), .timeout_ms = -1 };
 	struct vgpu_arg args[] = { vgpu_arg_buf(in), vgpu_arg_buf(o), vgpu_arg_i32(SW), vgpu_arg_i32(SH) };
 	int ret;
@@ -257,9 +248,9 @@ static int k_stencil(struct run *r, void *out, size_t *len)
 static int k_scan(struct run *r, void *out, size_t *len)
 {
 	int bs = 256, nb = (NSCAN + bs - 1) / bs, bs2 = 1;
-	vgpu_buffer *in = buf_with(r->s, SI, NSCAN * 4), *o = buf_with(r->s, NULL, NSCAN * 4),
-		    *sums = buf_with(r->s, NULL, nb * 4), *ssc = buf_with(r->s, NULL, nb * 4),
-		    *dummy = buf_with(r->s, NULL, 4);
+	vgpu_buffer *in = dialect_buf(r->s, SI, NSCAN * 4), *o = dialect_buf(r->s, NULL, NSCAN * 4),
+		    *sums = dialect_buf(r->s, NULL, nb * 4), *ssc = dialect_buf(r->s, NULL, nb * 4),
+		    *dummy = dialect_buf(r->s, NULL, 4);
 	int ret = in && o && sums && ssc && dummy ? 0 : -ENOMEM;
 
 	while (bs2 < nb)
@@ -927,7 +918,7 @@ static void test_launch_fallback(void)
 	ret = open_sess(&s, VGPU_BACKEND_CUDA, VGPU_FALLBACK_LAUNCH, VGPU_UNLIMITED, 0);
 	ret = ret ?: vgpu_module_compile(s, VGPU_CORPUS_SRC, 0, NULL, &m);
 	ret = ret ?: vgpu_kernel_get(m, "reduce_sum", &k);
-	in = buf_with(s, A, NV * 4);
+	in = dialect_buf(s, A, NV * 4);
 	ret = ret ?: vgpu_buffer_alloc(s, blocks * 4, &o);
 	if (!ret && in) {
 		/* 1 MiB of dynamic shared memory: more than any GPU has per block */
@@ -953,8 +944,6 @@ static void test_launch_fallback(void)
 
 /* ------------------------------------------------- one source, every backend */
 
-#define DIALECT_OK(cond, ...) tap_ok(cond, __VA_ARGS__)
-#include "dialect.h"
 
 
 static void test_dialect(void)

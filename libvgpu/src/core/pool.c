@@ -100,21 +100,17 @@ static void release(vgpu_session *s, const struct vgpu_pool_block *blk)
 void vgpu_pool_put(vgpu_session *s, const struct vgpu_pool_block *blk)
 {
 	struct vgpu_pool *p = &s->pool;
+	struct vgpu_pool_block *idle;
 	int i;
 
 	p->in_use -= blk->size;
-	if (p->nidle == p->cap) {
-		int cap = p->cap ? 2 * p->cap : 16;
-		struct vgpu_pool_block *n = realloc(p->idle, cap * sizeof(*n));
-
-		if (!n) {	/* no room to keep it: give it back now */
-			release(s, blk);
-			p->trims++;
-			return;
-		}
-		p->idle = n;
-		p->cap = cap;
+	idle = vgpu_grow(p->idle, p->nidle, &p->cap, sizeof(*idle), 16);
+	if (!idle) {	/* no room to keep it: give it back now */
+		release(s, blk);
+		p->trims++;
+		return;
 	}
+	p->idle = idle;
 	i = lower_bound(p, blk->size);
 	memmove(&p->idle[i + 1], &p->idle[i], (p->nidle - i) * sizeof(p->idle[0]));
 	p->idle[i] = *blk;

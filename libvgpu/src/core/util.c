@@ -106,6 +106,19 @@ static bool sb_reserve(struct vgpu_sbuf *s, size_t extra)
 	return true;
 }
 
+void *vgpu_grow(void *p, int n, int *cap, size_t size, int first)
+{
+	int c = *cap ? 2 * *cap : first;
+	void *q;
+
+	if (n < *cap)
+		return p;
+	q = realloc(p, (size_t)c * size);
+	if (q)
+		*cap = c;
+	return q;
+}
+
 void vgpu_sb_add(struct vgpu_sbuf *s, const char *p, size_t n)
 {
 	if (!sb_reserve(s, n))

@@ -139,25 +139,15 @@ static char ident[4096];
 
 static void ident_init(void)
 {
-	char *ver = NULL, *mach = NULL;
+	char *ver, *mach;
 	char *const a1[] = { (char *)cxx(), "-dumpfullversion", "-dumpversion", NULL };
 	char *const a2[] = { (char *)cxx(), "-dumpmachine", NULL };
 	char cpu[256] = "", flags[2048] = "";
 	FILE *f;
 
 	fission_on = fission_env();
-	if (vgpu_cpu_run(a1, &ver) != 0) {
-		free(ver);
-		ver = NULL;
-	}
-	if (vgpu_cpu_run(a2, &mach) != 0) {
-		free(mach);
-		mach = NULL;
-	}
-	if (ver)
-		ver[strcspn(ver, "\n")] = 0;
-	if (mach)
-		mach[strcspn(mach, "\n")] = 0;
+	ver = vgpu_cpu_run_line(a1);
+	mach = vgpu_cpu_run_line(a2);
 	if (!strcmp(march(), "native") && (f = fopen("/proc/cpuinfo", "r"))) {
 		char line[4096];
 
@@ -398,6 +388,33 @@ static int make_tu(const struct vgpu_bk_source *s, struct vgpu_sbuf *tu, bool fi
 	return ret ? ret : tu->oom ? -ENOMEM : 0;
 }
 
+char *vgpu_cpu_run_line(char *const argv[])
+{
+	char *out = NULL;
+
+	if (vgpu_cpu_run(argv, &out) != 0) {
+		free(out);
+		return NULL;
+	}
+	if (out)
+		out[strcspn(out, "\n")] = 0;
+	return out;
+}
+
+int vgpu_cpu_tmpdir(char *dir, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+	int ret;
+
+	snprintf(dir, len, "%s/vgpu-cc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir))
+		return 0;
+	ret = -errno;
+	vgpu_bk_seterr("cpu: cannot create a temporary directory: %s", strerror(errno));
+	dir[0] = 0;
+	return ret;
+}
+
 int vgpu_cpu_read_file(const char *path, void **out, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -507,16 +524,10 @@ struct gxx_job {
 /* a temporary directory with the device headers every backend has (devsig.c) */
 static int gxx_dir(struct gxx_job *j)
 {
-	const char *tmp = getenv("TMPDIR");
-	int ret;
+	int ret = vgpu_cpu_tmpdir(j->dir, sizeof(j->dir));
 
-	snprintf(j->dir, sizeof(j->dir), "%s/vgpu-cc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(j->dir)) {
-		ret = -errno;
-		vgpu_bk_seterr("cpu: cannot create a temporary directory: %s", strerror(errno));
-		j->dir[0] = 0;
+	if (ret)
 		return ret;
-	}
 	snprintf(j->cpp, sizeof(j->cpp), "%s/k.cpp", j->dir);
 	snprintf(j->so, sizeof(j->so), "%s/k.so", j->dir);
 	snprintf(j->inc, sizeof(j->inc), "%s/inc", j->dir);

@@ -36,6 +36,10 @@ int vgpu_cpu_compile(void *ctx, const struct vgpu_bk_source *s, void **blob, siz
 int vgpu_cpu_target_id(void *ctx, char *buf, size_t len) VGPU_INTERNAL;
 /* run argv, its stdout+stderr in *out (malloc()ed); exit status or -errno */
 int vgpu_cpu_run(char *const argv[], char **out) VGPU_INTERNAL;
+/* run argv: the first line it printed (malloc()ed), NULL if it failed */
+char *vgpu_cpu_run_line(char *const argv[]) VGPU_INTERNAL;
+/* a new directory $TMPDIR/vgpu-cc-XXXXXX (else /tmp) into @dir; -errno, text set */
+int vgpu_cpu_tmpdir(char *dir, size_t len) VGPU_INTERNAL;
 int vgpu_cpu_read_file(const char *path, void **out, size_t *len) VGPU_INTERNAL;
 /* an image: the header, @sig's kernels, the shared object; the name table (x<i> per
  * name expression) in front when there are names */

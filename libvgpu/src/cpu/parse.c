@@ -697,6 +697,7 @@ static int fx_tokenize(struct fx *x, size_t a, size_t e)
 					  "^=", "::", ".*", NULL };
 	const char *b = x->b;
 	int first = x->nt, line = line_of(b, a);
+	struct ftok *t;
 	size_t i = a;
 
 	while (i < e) {
@@ -755,15 +756,10 @@ static int fx_tokenize(struct fx *x, size_t a, size_t e)
 			}
 		}
 		tk.b = i;
-		if (x->nt == x->cap) {
-			int cap = x->cap ? x->cap * 2 : 1024;
-			struct ftok *t = realloc(x->t, (size_t)cap * sizeof(*t));
-
-			if (!t)
-				return -ENOMEM;
-			x->t = t;
-			x->cap = cap;
-		}
+		t = vgpu_grow(x->t, x->nt, &x->cap, sizeof(*t), 1024);
+		if (!t)
+			return -ENOMEM;
+		x->t = t;
 		x->t[x->nt++] = tk;
 	}
 	return first;
@@ -1707,6 +1703,7 @@ static int fx_item(struct fx *x, int i, int e, struct fitem *f)
  */
 static int fx_items(struct fx *x, struct fscope *sc, bool top)
 {
+	struct fitem *it;
 	int region = 0, last_region = -1;
 	bool cur = false;
 
@@ -1725,15 +1722,10 @@ static int fx_items(struct fx *x, struct fscope *sc, bool top)
 			if (f.kind == FI_GS)
 				f.region = region++;
 		}
-		if (sc->n == sc->cap) {
-			int cap = sc->cap ? sc->cap * 2 : 32;
-			struct fitem *ni = realloc(sc->it, (size_t)cap * sizeof(*ni));
-
-			if (!ni)
-				return -ENOMEM;
-			sc->it = ni;
-			sc->cap = cap;
-		}
+		it = vgpu_grow(sc->it, sc->n, &sc->cap, sizeof(*it), 32);
+		if (!it)
+			return -ENOMEM;
+		sc->it = it;
 		sc->it[sc->n++] = f;
 		i = f.e;
 	}

@@ -165,22 +165,18 @@ int vgpu_gpu_host_register(void *ctx, void *p, size_t n)
 {
 	struct vgpu_gpu_ctx *g = ctx;
 	const struct vgpu_gpu_vendor *v;
+	struct vgpu_gpu_range *nr;
 	int r, ret = enter(ctx, &v);
 
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&g->lock);
-	if (g->nranges == g->cap_ranges) {
-		int cap = g->cap_ranges ? 2 * g->cap_ranges : 16;
-		struct vgpu_gpu_range *nr = realloc(g->ranges, cap * sizeof(*nr));
-
-		if (!nr) {
-			pthread_mutex_unlock(&g->lock);
-			return -ENOMEM;
-		}
-		g->ranges = nr;
-		g->cap_ranges = cap;
+	nr = vgpu_grow(g->ranges, g->nranges, &g->cap_ranges, sizeof(*nr), 16);
+	if (!nr) {
+		pthread_mutex_unlock(&g->lock);
+		return -ENOMEM;
 	}
+	g->ranges = nr;
 	r = v->call->host_register(p, n, v->register_flags);
 	if (r != v->ok && r != v->already_registered) {
 		pthread_mutex_unlock(&g->lock);
