@@ -1306,6 +1306,22 @@ static void fx_prologue(struct fx *x)
 
 enum { FI_STMT, FI_BAR, FI_SHARED, FI_LOOP, FI_PP, FI_GS };
 
+/* the top-level ';' of a for header between tokens @lp and @rp: the first and last (-1: none) */
+static void for_semis(struct fx *x, int lp, int rp, int *s1, int *s2)
+{
+	int depth = 0;
+
+	*s1 = *s2 = -1;
+	for (int j = lp + 1; j < rp; j++) {
+		if (topen(x, j))
+			depth++;
+		else if (tclose(x, j))
+			depth--;
+		else if (depth == 0 && tis(x, j, ";"))
+			*s1 < 0 ? (*s1 = j) : (*s2 = j);
+	}
+}
+
 struct fitem {
 	int kind, a, e;		/* tokens [a, e) */
 	int region;		/* FI_STMT: index of its region */
@@ -1326,19 +1342,12 @@ struct fitem {
 static bool fx_gs(struct fx *x, int a, int e, struct fitem *f)
 {
 	struct fdecl d[2];
-	int rp, s1 = -1, s2 = -1, n = 0, depth = 0;
+	int rp, s1, s2, n = 0, depth;
 	struct sflags fl = { 0 };
 
 	if (!tis(x, a, "for") || !tis(x, a + 1, "(") || (rp = tmatch(x, a + 1, e)) < 0)
 		return false;
-	for (int j = a + 2; j < rp; j++) {
-		if (topen(x, j))
-			depth++;
-		else if (tclose(x, j))
-			depth--;
-		else if (depth == 0 && tis(x, j, ";"))
-			s1 < 0 ? (s1 = j) : (s2 = j);
-	}
+	for_semis(x, a + 1, rp, &s1, &s2);
 	if (s2 < 0 || !fx_decl(x, a + 2, s1, d, 2, &n) || n != 1 || d[0].pa != d[0].pe ||
 	    d[0].array || d[0].ref || d[0].ctor || d[0].brace || d[0].ia == d[0].ie)
 		return false;
@@ -1392,7 +1401,7 @@ static int fx_scope(struct fx *x, int a, int e, bool top);
 /* Check the header of a loop that contains barriers; pushes its variables. */
 static int fx_uloop(struct fx *x, int i, int *body, int *bend)
 {
-	int lp = i + 1, rp = tmatch(x, lp, x->body_end), s1 = -1, s2 = -1;
+	int lp = i + 1, rp = tmatch(x, lp, x->body_end), s1, s2;
 
 	if (rp < 0 || !tis(x, rp + 1, "{") || (*bend = tmatch(x, rp + 1, x->body_end)) < 0)
 		return fx_fail(x, "a loop with barriers and no braced body");
@@ -1402,14 +1411,7 @@ static int fx_uloop(struct fx *x, int i, int *body, int *bend)
 			return fx_fail(x, "a barrier inside a while loop whose condition is not block-uniform");
 		return 0;
 	}
-	for (int j = lp + 1, depth = 0; j < rp; j++) {
-		if (topen(x, j))
-			depth++;
-		else if (tclose(x, j))
-			depth--;
-		else if (depth == 0 && tis(x, j, ";"))
-			s1 < 0 ? (s1 = j) : (s2 = j);
-	}
+	for_semis(x, lp, rp, &s1, &s2);
 	if (s1 < 0 || s2 < 0)
 		return fx_fail(x, "a for header fission does not understand");
 	if (s1 > lp + 1) {	/* init: a declaration with uniform initialisers */
