@@ -1156,6 +1156,37 @@ static int fx_stmt(struct fx *x, int i, int e, bool loop, bool sw, struct sflags
 	return fx_simple(x, i, e, f);
 }
 
+/*
+ * The initialiser of declarator @d at token @j, if any: "= expr" up to a
+ * top-level ',' (or the end @e), or a constructor's (...) / {...}. Returns the
+ * token after it, -1 if unbalanced.
+ */
+static int fx_decl_init(struct fx *x, struct fdecl *d, int j, int e)
+{
+	int depth = 0, k;
+
+	d->ia = d->ie = j;
+	if (tis(x, j, "=")) {
+		d->ia = ++j;
+		d->brace = tis(x, j, "{");
+		for (; j < e; j++) {
+			if (topen(x, j))
+				depth++;
+			else if (tclose(x, j))
+				depth--;
+			else if (depth == 0 && tis(x, j, ","))
+				break;
+		}
+		d->ie = j;
+	} else if (tis(x, j, "(") || tis(x, j, "{")) {
+		d->ctor = true;
+		if ((k = tmatch(x, j, e)) < 0)
+			return -1;
+		j = k + 1;
+	}
+	return j;
+}
+
 /* Parse a declaration statement [a, e) (e: its ';'); false if it is not one. */
 static bool fx_decl(struct fx *x, int a, int e, struct fdecl *out, int max, int *n)
 {
@@ -1206,27 +1237,9 @@ static bool fx_decl(struct fx *x, int a, int e, struct fdecl *out, int max, int 
 			j = k + 1;
 		}
 		d.xe = j;
-		d.ia = d.ie = j;
-		if (tis(x, j, "=")) {
-			int depth = 0;
-
-			d.ia = ++j;
-			d.brace = tis(x, j, "{");
-			for (; j < e; j++) {
-				if (topen(x, j))
-					depth++;
-				else if (tclose(x, j))
-					depth--;
-				else if (depth == 0 && tis(x, j, ","))
-					break;
-			}
-			d.ie = j;
-		} else if (tis(x, j, "(") || tis(x, j, "{")) {
-			d.ctor = true;
-			if ((k = tmatch(x, j, e)) < 0)
-				return false;
-			j = k + 1;
-		}
+		j = fx_decl_init(x, &d, j, e);
+		if (j < 0)
+			return false;
 		d.de = j;
 		if (*n < max)
 			out[*n] = d;
