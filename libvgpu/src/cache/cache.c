@@ -581,6 +581,92 @@ static int is_hex(const char *s, size_t n)
 	return 1;
 }
 
+/* what a scan of the disk cache lists */
+struct scan_list {
+	struct scan_ent *v;
+	size_t n, cap;
+	uint64_t total;		/* bytes of the entries */
+	bool evict;		/* list them (else only total) */
+};
+
+/* one entry file @f of subdirectory @d: temporaries of crashed writers (older
+ * than an hour) removed, entries totalled and listed */
+static void scan_file(struct scan_list *l, DIR *sub, const char *d, const char *f, time_t now)
+{
+	struct stat sb;
+
+	if (fstatat(dirfd(sub), f, &sb, AT_SYMLINK_NOFOLLOW) || !S_ISREG(sb.st_mode))
+		return;
+	if (!strncmp(f, ".tmp.", 5)) {
+		if (now - sb.st_mtime > 3600)
+			unlinkat(dirfd(sub), f, 0);
+		return;
+	}
+	if (strlen(f) != 68 || strcmp(f + 64, ".bin") || !is_hex(f, 64))
+		return;
+	l->total += (uint64_t)sb.st_size;
+	if (!l->evict)
+		return;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 256;
+		struct scan_ent *nvp = realloc(l->v, ncap * sizeof(*l->v));
+
+		if (!nvp)
+			return;		/* evict what we have listed */
+		l->v = nvp;
+		l->cap = ncap;
+	}
+	l->v[l->n].mtime = sb.st_mtim;
+	l->v[l->n].size = (uint64_t)sb.st_size;
+	memcpy(l->v[l->n].name, d, 2);
+	l->v[l->n].name[2] = '/';
+	memcpy(l->v[l->n].name + 3, f, 69);	/* 68 + NUL */
+	l->n++;
+}
+
+/* every entry of the cache's two-hex-digit subdirectories; false: no directory */
+static bool scan_dirs(struct vgpu_cache *c, struct scan_list *l)
+{
+	time_t now = time(NULL);
+	char path[PATH_MAX];
+	struct dirent *d, *f;
+	DIR *top, *sub;
+
+	top = opendir(c->dir);
+	if (!top)
+		return false;
+	while ((d = readdir(top))) {
+		if (strlen(d->d_name) != 2 || !is_hex(d->d_name, 2))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", c->dir, d->d_name);
+		sub = opendir(path);
+		if (!sub)
+			continue;
+		while ((f = readdir(sub)))
+			scan_file(l, sub, d->d_name, f->d_name, now);
+		closedir(sub);
+	}
+	closedir(top);
+	return true;
+}
+
+/* least-recently-used entries (oldest mtime first) removed down to 7/8 of the bound */
+static uint64_t scan_evict(struct vgpu_cache *c, struct scan_list *l)
+{
+	uint64_t target = c->disk_limit - c->disk_limit / 8, evicted = 0;
+	char path[PATH_MAX];
+
+	qsort(l->v, l->n, sizeof(*l->v), scan_cmp);
+	for (size_t i = 0; i < l->n && l->total > target; i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->dir, l->v[i].name);
+		if (!unlink(path) || errno == ENOENT) {
+			l->total -= l->v[i].size;
+			evicted++;
+		}
+	}
+	return evicted;
+}
+
 /*
  * Walk the directory, total the entries' sizes, remove temporaries left by
  * crashed writers (older than an hour), and when the total passes the bound
@@ -590,81 +676,21 @@ static int is_hex(const char *s, size_t n)
  */
 static void disk_scan(struct vgpu_cache *c, int evict)
 {
-	struct scan_ent *v = NULL;
-	size_t nv = 0, cap = 0;
-	uint64_t total = 0, target;
-	time_t now = time(NULL);
-	DIR *top, *sub;
-	struct dirent *d, *f;
-	char path[PATH_MAX];
+	struct scan_list l = { .evict = evict };
 	uint64_t evicted = 0;
 
 	if (pthread_mutex_trylock(&c->scan_lock))
 		return;
-	top = opendir(c->dir);
-	if (!top) {
+	if (!scan_dirs(c, &l)) {
 		pthread_mutex_unlock(&c->scan_lock);
 		stat_add(c, &c->st.disk_errors);
 		return;
 	}
-	while ((d = readdir(top))) {
-		if (strlen(d->d_name) != 2 || !is_hex(d->d_name, 2))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", c->dir, d->d_name);
-		sub = opendir(path);
-		if (!sub)
-			continue;
-		while ((f = readdir(sub))) {
-			struct stat sb;
-
-			if (fstatat(dirfd(sub), f->d_name, &sb, AT_SYMLINK_NOFOLLOW) ||
-			    !S_ISREG(sb.st_mode))
-				continue;
-			if (!strncmp(f->d_name, ".tmp.", 5)) {
-				if (now - sb.st_mtime > 3600)
-					unlinkat(dirfd(sub), f->d_name, 0);
-				continue;
-			}
-			if (strlen(f->d_name) != 68 || strcmp(f->d_name + 64, ".bin") ||
-			    !is_hex(f->d_name, 64))
-				continue;
-			total += (uint64_t)sb.st_size;
-			if (!evict)
-				continue;
-			if (nv == cap) {
-				size_t ncap = cap ? cap * 2 : 256;
-				struct scan_ent *nvp = realloc(v, ncap * sizeof(*v));
-
-				if (!nvp)
-					continue;	/* evict what we have listed */
-				v = nvp;
-				cap = ncap;
-			}
-			v[nv].mtime = sb.st_mtim;
-			v[nv].size = (uint64_t)sb.st_size;
-			memcpy(v[nv].name, d->d_name, 2);
-			v[nv].name[2] = '/';
-			memcpy(v[nv].name + 3, f->d_name, 69);	/* 68 + NUL */
-			nv++;
-		}
-		closedir(sub);
-	}
-	closedir(top);
-
-	if (evict && total > c->disk_limit) {
-		target = c->disk_limit - c->disk_limit / 8;
-		qsort(v, nv, sizeof(*v), scan_cmp);
-		for (size_t i = 0; i < nv && total > target; i++) {
-			snprintf(path, sizeof(path), "%s/%s", c->dir, v[i].name);
-			if (!unlink(path) || errno == ENOENT) {
-				total -= v[i].size;
-				evicted++;
-			}
-		}
-	}
-	free(v);
+	if (evict && l.total > c->disk_limit)
+		evicted = scan_evict(c, &l);
+	free(l.v);
 	pthread_mutex_lock(&c->lock);
-	c->disk_bytes = total;
+	c->disk_bytes = l.total;
 	c->written_since_scan = 0;
 	c->scanned = 1;
 	c->st.disk_evictions += evicted;

@@ -40,13 +40,85 @@ static int charge_block(vgpu_session *s, int device, size_t bytes, size_t *want,
 	return ret;
 }
 
+/*
+ * Charge @bytes (*@want rounded for the pool) for @b; over the quota with the
+ * quota fallback on, the buffer goes to host memory (*@bk the CPU backend,
+ * uncharged). Called with s->lock held.
+ */
+static int buffer_charge(vgpu_session *s, vgpu_buffer *b, size_t bytes, size_t *want,
+			 struct vgpu_bk **bk)
+{
+	int ret = charge_block(s, vgpu_is_cpu(s, *bk) ? 0 : s->device, bytes, want, &b->charge);
+
+	if (!ret) {
+		b->charged = true;
+		return 0;
+	}
+	if (ret != -EDQUOT)
+		return vgpu_seterr(s, ret, "ledger: memory charge of %zu bytes: %s", *want,
+				   strerror(-ret));
+	s->st.quota_refusals++;
+	if (!(s->fallback & VGPU_FALLBACK_QUOTA))
+		return vgpu_seterr(s, ret, "guest '%s': memory quota refused %zu bytes", s->guest,
+				   bytes);
+	*bk = vgpu_cpu_bk(s);
+	if (!*bk)
+		return -ENOMEM;
+	*want = bytes;
+	vgpu_count_fallback(s, VGPU_FB_QUOTA, "memory quota refused %zu bytes: buffer in host memory",
+			    bytes);
+	return 0;
+}
+
+/* @want bytes from @bk for @b (again after trimming the pool if the device is
+ * full); the charge undone on failure. Called with s->lock held. */
+static int buffer_device_alloc(vgpu_session *s, vgpu_buffer *b, struct vgpu_bk *bk, size_t want)
+{
+	int ret;
+
+	vgpu_bk_clearerr();
+	ret = bk->ops->mem_alloc(bk->ctx, want, &b->dptr);
+	if (ret == -ENOMEM && b->charged && vgpu_pool_trim_locked(s, 0)) {
+		vgpu_bk_clearerr();	/* the pool held device memory: retry without it */
+		ret = bk->ops->mem_alloc(bk->ctx, want, &b->dptr);
+	}
+	if (ret) {
+		vgpu_seterr(s, ret, "%s: alloc %zu bytes: %s", bk->ops->name, want, vgpu_bk_err(bk));
+		if (b->charged)
+			vgpu_ledger_mem_uncharge(s->ledger, b->charge);
+		return ret;
+	}
+	b->block = want;
+	if (b->charged && s->pool.on) {
+		b->pooled = true;
+		vgpu_pool_new_block(s, want);
+	}
+	return 0;
+}
+
+/* @b, @bytes on @bk, into the session's buffers and counters; s->lock held */
+static void buffer_publish(vgpu_session *s, vgpu_buffer *b, struct vgpu_bk *bk, size_t bytes)
+{
+	b->magic = VGPU_MAGIC_BUFFER;
+	b->sess = s;
+	b->bk = bk;
+	b->size = bytes;
+	b->on_host = vgpu_is_cpu(s, bk);
+	vgpu_list_add(&s->buffers, &b->node);
+	if (b->charged) {
+		s->st.mem_used += bytes;
+		if (s->st.mem_used > s->st.mem_peak)
+			s->st.mem_peak = s->st.mem_used;
+	}
+}
+
 VGPU_EXPORT int vgpu_buffer_alloc(vgpu_session *s, size_t bytes, vgpu_buffer **out)
 {
 	struct vgpu_bk *bk = &s->gpu;
 	struct vgpu_pool_block blk;
 	vgpu_buffer *b;
 	size_t want;
-	int ret;
+	int ret = 0;
 
 	CHECK_SESSION(s);
 	if (!out)
@@ -64,66 +136,20 @@ VGPU_EXPORT int vgpu_buffer_alloc(vgpu_session *s, size_t bytes, vgpu_buffer **o
 		b->block = blk.size;
 		b->charge = blk.charge;
 		b->charged = b->pooled = true;
-		goto done;
-	}
-	ret = charge_block(s, vgpu_is_cpu(s, bk) ? 0 : s->device, bytes, &want, &b->charge);
-	if (ret == -EDQUOT) {
-		s->st.quota_refusals++;
-		if (!(s->fallback & VGPU_FALLBACK_QUOTA)) {
-			vgpu_seterr(s, ret, "guest '%s': memory quota refused %zu bytes", s->guest,
-				    bytes);
-			goto fail;
-		}
-		bk = vgpu_cpu_bk(s);
-		if (!bk) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		want = bytes;
-		vgpu_count_fallback(s, VGPU_FB_QUOTA, "memory quota refused %zu bytes: buffer in host memory",
-			       bytes);
-	} else if (ret) {
-		vgpu_seterr(s, ret, "ledger: memory charge of %zu bytes: %s", want, strerror(-ret));
-		goto fail;
 	} else {
-		b->charged = true;
+		ret = buffer_charge(s, b, bytes, &want, &bk);
+		if (!ret)
+			ret = buffer_device_alloc(s, b, bk, want);
 	}
-	vgpu_bk_clearerr();
-	ret = bk->ops->mem_alloc(bk->ctx, want, &b->dptr);
-	if (ret == -ENOMEM && b->charged && vgpu_pool_trim_locked(s, 0)) {
-		vgpu_bk_clearerr();	/* the pool held device memory: retry without it */
-		ret = bk->ops->mem_alloc(bk->ctx, want, &b->dptr);
-	}
-	if (ret) {
-		vgpu_seterr(s, ret, "%s: alloc %zu bytes: %s", bk->ops->name, want, vgpu_bk_err(bk));
-		if (b->charged)
-			vgpu_ledger_mem_uncharge(s->ledger, b->charge);
-		goto fail;
-	}
-	b->block = want;
-	if (b->charged && s->pool.on) {
-		b->pooled = true;
-		vgpu_pool_new_block(s, want);
-	}
-done:
-	b->magic = VGPU_MAGIC_BUFFER;
-	b->sess = s;
-	b->bk = bk;
-	b->size = bytes;
-	b->on_host = vgpu_is_cpu(s, bk);
-	vgpu_list_add(&s->buffers, &b->node);
-	if (b->charged) {
-		s->st.mem_used += bytes;
-		if (s->st.mem_used > s->st.mem_peak)
-			s->st.mem_peak = s->st.mem_used;
-	}
+	if (!ret)
+		buffer_publish(s, b, bk, bytes);
 	pthread_mutex_unlock(&s->lock);
+	if (ret) {
+		free(b);
+		return ret;
+	}
 	*out = b;
 	return 0;
-fail:
-	pthread_mutex_unlock(&s->lock);
-	free(b);
-	return ret;
 }
 
 int vgpu_buffer_free_locked(vgpu_buffer *b)
