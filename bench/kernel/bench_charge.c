@@ -85,18 +85,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [BATCHES [OPS_PER_BATCH]]\n", argv[0]);
 		return 2;
 	}
-	snprintf(name, sizeof(name), "bench-charge-%d", (int)getpid());
-	err = vb_guest_new(name);
-	if (err) {
-		fprintf(stderr, "bench_charge: guest new %s: %s\n", name, strerror(-err));
+	fd = vb_bench_guest("bench_charge", "bench-charge", name, sizeof(name));
+	if (fd < 0)
 		return 1;
-	}
-	fd = vb_open_attached(name);
-	if (fd < 0) {
-		fprintf(stderr, "bench_charge: attach %s: %s\n", name, strerror(-fd));
-		vb_guest_del(name);
-		return 1;
-	}
 	/* a second session of the guest for the window diagnostic */
 	fd2 = vb_open_attached(name);
 	if (fd2 < 0 || (err = window_fill(fd2))) {

@@ -187,18 +187,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_pin: io_uring_queue_init: %s\n", strerror(-err));
 		return 1;
 	}
-	snprintf(name, sizeof(name), "bench-pin-%d", (int)getpid());
-	err = vb_guest_new(name);
-	if (err) {
-		fprintf(stderr, "bench_pin: guest new %s: %s\n", name, strerror(-err));
+	fd = vb_bench_guest("bench_pin", "bench-pin", name, sizeof(name));
+	if (fd < 0)
 		return 1;
-	}
-	fd = vb_open_attached(name);
-	if (fd < 0) {
-		fprintf(stderr, "bench_pin: attach %s: %s\n", name, strerror(-fd));
-		vb_guest_del(name);
-		return 1;
-	}
 	printf("pin: %d reps, median; each rep pins and unpins the whole range once per method\n", reps);
 	ret |= run_mode("4k", 0, fd, &ring, mib << 20, reps);
 	ret |= run_mode("thp", 1, fd, &ring, mib << 20, reps);

@@ -2,6 +2,7 @@
 /* Shared helpers of the in-VM kernel benchmarks (see vgpu_bench.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,6 +38,25 @@ int vb_guest_new(const char *name)
 int vb_guest_del(const char *name)
 {
 	return guest_cmd(false, name);
+}
+
+int vb_bench_guest(const char *prog, const char *prefix, char *name, size_t len)
+{
+	int err, fd;
+
+	snprintf(name, len, "%s-%d", prefix, (int)getpid());
+	err = vb_guest_new(name);
+	if (err) {
+		fprintf(stderr, "%s: guest new %s: %s\n", prog, name, strerror(-err));
+		return -1;
+	}
+	fd = vb_open_attached(name);
+	if (fd < 0) {
+		fprintf(stderr, "%s: attach %s: %s\n", prog, name, strerror(-fd));
+		vb_guest_del(name);
+		return -1;
+	}
+	return fd;
 }
 
 int vb_open_attached(const char *name)

@@ -16,6 +16,13 @@ int vb_guest_del(const char *name);
 /* Open /dev/vgpu and attach to guest @name: the fd or negative errno. */
 int vb_open_attached(const char *name);
 
+/*
+ * A new guest "@prefix-PID" (its name into @name) and a session attached to
+ * it: the fd, else -1 after saying why on stderr as @prog (the guest is gone
+ * again then).
+ */
+int vb_bench_guest(const char *prog, const char *prefix, char *name, size_t len);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t vb_now_ns(void);
 /* Median of @n values (sorts @v). */
