@@ -91,123 +91,174 @@ static int find_lib(const char *opt, char *out, size_t len)
 	return -ENOENT;
 }
 
-int main(int argc, char **argv)
+/* what the command line asks for */
+struct run_opts {
+	const char *guest, *stats, *log, *pre;
+	uint64_t compute;		/* percent, 0: none */
+	struct vgpu_ledger_limits lim;
+	int mode;			/* 0 any ledger, 1 in-process, 2 /dev/vgpu */
+};
+
+static const struct option opts[] = {
+	{ "guest", required_argument, NULL, 'g' },
+	{ "device-ledger", no_argument, NULL, 'D' },
+	{ "in-process", no_argument, NULL, 'I' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "pinned", required_argument, NULL, 'p' },
+	{ "contexts", required_argument, NULL, 'c' },
+	{ "compute", required_argument, NULL, 'C' },
+	{ "stats", required_argument, NULL, 's' },
+	{ "log", required_argument, NULL, 'l' },
+	{ "preload", required_argument, NULL, 'P' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* --mem, --pinned, --contexts: a size or a count */
+static int parse_limit(struct run_opts *o, int res, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "guest", required_argument, NULL, 'g' },
-		{ "device-ledger", no_argument, NULL, 'D' },
-		{ "in-process", no_argument, NULL, 'I' },
-		{ "mem", required_argument, NULL, 'm' },
-		{ "pinned", required_argument, NULL, 'p' },
-		{ "contexts", required_argument, NULL, 'c' },
-		{ "compute", required_argument, NULL, 'C' },
-		{ "stats", required_argument, NULL, 's' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "preload", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const char *const lim_env[VGPU_LIB_RES_NR] = {
-		"VGPU_MEM_LIMIT", "VGPU_PINNED_LIMIT", "VGPU_CONTEXT_LIMIT"
-	};
-	const char *guest = getenv("VGPU_GUEST"), *stats = NULL, *log = NULL, *pre = NULL;
-	uint64_t compute = 0;
-	struct vgpu_ledger_limits lim = { .set = false };
-	struct vgpu_lib_ledger *l;
-	char lib[PATH_MAX], why[256], num[32], *ldp;
-	const char *old;
-	int mode = 0, c, ret;
+	if ((res == VGPU_LIB_RES_CONTEXTS ? vgpu_parse_count(arg, &o->lim.limit[res]) :
+	     vgpu_parse_size(arg, &o->lim.limit[res])) != VGPU_PARSE_OK)
+		return die("%s: not a size or count: '%s'", opts[res + 3].name, arg);
+	o->lim.set = true;
+	return 0;
+}
 
+/* the options into @o; -1: go on, else the exit status */
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	int c;
+
+	o->guest = getenv("VGPU_GUEST");
 	for (int r = 0; r < VGPU_LIB_RES_NR; r++)
-		lim.limit[r] = VGPU_UNLIMITED;
+		o->lim.limit[r] = VGPU_UNLIMITED;
 	while ((c = getopt_long(argc, argv, "+g:h", opts, NULL)) != -1) {
-		int res = -1;
-
 		switch (c) {
-		case 'g': guest = optarg; break;
-		case 'D': mode = 2; break;
-		case 'I': mode = 1; break;
-		case 'm': res = VGPU_LIB_RES_MEMORY; break;
-		case 'p': res = VGPU_LIB_RES_PINNED; break;
-		case 'c': res = VGPU_LIB_RES_CONTEXTS; break;
+		case 'g': o->guest = optarg; break;
+		case 'D': o->mode = 2; break;
+		case 'I': o->mode = 1; break;
+		case 'm': if (parse_limit(o, VGPU_LIB_RES_MEMORY, optarg)) return 125; break;
+		case 'p': if (parse_limit(o, VGPU_LIB_RES_PINNED, optarg)) return 125; break;
+		case 'c': if (parse_limit(o, VGPU_LIB_RES_CONTEXTS, optarg)) return 125; break;
 		case 'C':
-			if (vgpu_parse_count(optarg, &compute) != VGPU_PARSE_OK || !compute || compute > 100)
+			if (vgpu_parse_count(optarg, &o->compute) != VGPU_PARSE_OK || !o->compute ||
+			    o->compute > 100)
 				return die("compute: not a percentage from 1 to 100: '%s'%s", optarg, "");
-			lim.set = true;
+			o->lim.set = true;
 			break;
-		case 's': stats = optarg; break;
-		case 'l': log = optarg; break;
-		case 'P': pre = optarg; break;
+		case 's': o->stats = optarg; break;
+		case 'l': o->log = optarg; break;
+		case 'P': o->pre = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 125;
-		}
-		if (res >= 0) {
-			if ((res == VGPU_LIB_RES_CONTEXTS ? vgpu_parse_count(optarg, &lim.limit[res]) :
-			     vgpu_parse_size(optarg, &lim.limit[res])) != VGPU_PARSE_OK)
-				return die("%s: not a size or count: '%s'", opts[res + 3].name, optarg);
-			lim.set = true;
 		}
 	}
 	if (optind >= argc) {
 		fputs(usage, stderr);
 		return 125;
 	}
-	if (!guest || !*guest)
+	return -1;
+}
+
+/* the options that do not go together; -1: fine, else the exit status */
+static int check_args(struct run_opts *o)
+{
+	const char *log = o->log;
+
+	if (!o->guest || !*o->guest)
 		return die("no guest: give --guest NAME or set VGPU_GUEST%s%s", "", "");
-	if (strlen(guest) >= VGPU_NAME_MAX)
-		return die("guest name '%s' is too long%s", guest, "");
+	if (strlen(o->guest) >= VGPU_NAME_MAX)
+		return die("guest name '%s' is too long%s", o->guest, "");
 	if (log && strcmp(log, "error") && strcmp(log, "info") && strcmp(log, "debug"))
 		return die("--log: '%s' is not error, info or debug%s", log, "");
-	if (lim.set) {
-		if (mode == 2)
+	if (o->lim.set) {
+		if (o->mode == 2)
 			return die("limits of a /dev/vgpu guest are the administrator's "
 				   "(vgpuctl guest set %s ...); drop --mem/--pinned/--contexts/--compute%s",
-				   guest, "");
-		mode = 1;
+				   o->guest, "");
+		o->mode = 1;
 	}
-	if (find_lib(pre, lib, sizeof(lib)))
-		return die("libvgpu-preload.so not found (%s); give --preload PATH",
-			   pre ? pre : "next to vgpu-run or in ../lib/vgpu", "");
+	return -1;
+}
 
-	if (compute) {
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)compute);
+/* the guest's ledger opened once now (else every allocation of CMD would be
+ * refused), its kind and limits for the preload in the environment */
+static int ledger_env(const struct run_opts *o)
+{
+	static const char *const lim_env[VGPU_LIB_RES_NR] = {
+		"VGPU_MEM_LIMIT", "VGPU_PINNED_LIMIT", "VGPU_CONTEXT_LIMIT"
+	};
+	struct vgpu_lib_ledger *l;
+	char why[256], num[32];
+	int ret;
+
+	if (o->compute) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->compute);
 		setenv("VGPU_COMPUTE_LIMIT", num, 1);
-	} else if (lim.set) {
+	} else if (o->lim.set) {
 		unsetenv("VGPU_COMPUTE_LIMIT");
 	}
-	/* the ledger must open now, or every allocation of CMD would be refused */
 	unsetenv("VGPU_LEDGER");
-	ret = vgpu_ledger_open(&l, guest, mode, &lim, why, sizeof(why));
+	ret = vgpu_ledger_open(&l, o->guest, o->mode, &o->lim, why, sizeof(why));
 	if (ret)
-		return die("guest '%s': %s", guest, why[0] ? why : strerror(-ret));
+		return die("guest '%s': %s", o->guest, why[0] ? why : strerror(-ret));
 	setenv("VGPU_LEDGER", vgpu_ledger_is_kernel(l) ? "device" : "inprocess", 1);
 	vgpu_ledger_close(l);
-
-	setenv("VGPU_GUEST", guest, 1);
+	setenv("VGPU_GUEST", o->guest, 1);
 	for (int r = 0; r < VGPU_LIB_RES_NR; r++) {
-		if (!lim.set) {
+		if (!o->lim.set) {
 			unsetenv(lim_env[r]);
 			continue;
 		}
-		if (lim.limit[r] == VGPU_UNLIMITED)
+		if (o->lim.limit[r] == VGPU_UNLIMITED)
 			snprintf(num, sizeof(num), "unlimited");
 		else
-			snprintf(num, sizeof(num), "%llu", (unsigned long long)lim.limit[r]);
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)o->lim.limit[r]);
 		setenv(lim_env[r], num, 1);
 	}
-	if (stats)
-		setenv("VGPU_PRELOAD_STATS", stats, 1);
-	if (log)
-		setenv("VGPU_PRELOAD_LOG", log, 1);
-	old = getenv("LD_PRELOAD");
-	if (old && *old) {
-		if (asprintf(&ldp, "%s:%s", lib, old) < 0)
-			return die("out of memory%s%s", "", "");
-		setenv("LD_PRELOAD", ldp, 1);
-		free(ldp);
-	} else {
+	return -1;
+}
+
+/* @lib first in LD_PRELOAD; -1: done, else the exit status */
+static int preload_env(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *ldp;
+
+	if (!old || !*old) {
 		setenv("LD_PRELOAD", lib, 1);
+		return -1;
 	}
+	if (asprintf(&ldp, "%s:%s", lib, old) < 0)
+		return die("out of memory%s%s", "", "");
+	setenv("LD_PRELOAD", ldp, 1);
+	free(ldp);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct run_opts o = { .lim = { .set = false } };
+	char lib[PATH_MAX];
+	int ret = parse_args(argc, argv, &o);
+
+	if (ret < 0)
+		ret = check_args(&o);
+	if (ret >= 0)
+		return ret;
+	if (find_lib(o.pre, lib, sizeof(lib)))
+		return die("libvgpu-preload.so not found (%s); give --preload PATH",
+			   o.pre ? o.pre : "next to vgpu-run or in ../lib/vgpu", "");
+	ret = ledger_env(&o);
+	if (ret >= 0)
+		return ret;
+	if (o.stats)
+		setenv("VGPU_PRELOAD_STATS", o.stats, 1);
+	if (o.log)
+		setenv("VGPU_PRELOAD_LOG", o.log, 1);
+	ret = preload_env(lib);
+	if (ret >= 0)
+		return ret;
 	execvp(argv[optind], argv + optind);
 	ret = errno;
 	fprintf(stderr, "vgpu-run: %s: %s\n", argv[optind], strerror(ret));
