@@ -24,6 +24,8 @@
 #   make dist            build/vgpu-VERSION.tar.gz, the source tarball
 #   make deb             Debian packages in build/deb (scripts/deb.sh)
 #   make lintian         lintian on them (errors and warnings fail)
+#   make check-packages  install them (apt-get, DKMS) in a throwaway root and a VM
+#                        of each kernel, then purge them (part of make check)
 
 BUILD ?= $(CURDIR)/build
 KVER  ?= $(shell uname -r)
@@ -48,7 +50,8 @@ DKMSSRCDIR     ?= /usr/src/vgpu-$(VERSION)
 export PREFIX
 
 .PHONY: all module lib tools preload examples selftests check demo check-gpu bench deps clean \
-	install install-lib install-tools install-system install-dkms install-preload dist deb lintian
+	install install-lib install-tools install-system install-dkms install-preload dist deb lintian \
+	check-packages
 
 all: module lib tools
 
@@ -132,6 +135,9 @@ deb:
 
 lintian:
 	bash scripts/deb.sh --lintian
+
+check-packages:
+	bash scripts/check-packages.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -6,11 +6,13 @@
 #   1. scripts/deps.sh (installs what is missing; fast when nothing is)
 #   2. build libvgpu, tools, selftests, the Debian packages (make deb; parts
 #      not in the tree yet are skipped, with a message, and count no test)
-#   3. every executable tests/suites/host/* on this machine
+#   3. every executable tests/suites/host/* on this machine, then the suite
+#      packages/install (tests/packages/run.sh: the .debs installed with
+#      apt-get and DKMS into a throwaway root, a VM per kernel booted on it,
+#      apt-get purge; VGPU_PKG_TIMEOUT, default 1800 s)
 #   4. for each kernel in build/kernels: build the module (a failure or any
 #      compiler/modpost warning is a failed test), boot it in a VM running
-#      scripts/in-vm.sh (load, tests/suites/vm/*, unload, dmesg check, then
-#      tests/suites/vm-noload/*: the packages, installed with DKMS)
+#      scripts/in-vm.sh (load, tests/suites/vm/*, unload, dmesg check)
 #
 # Each suite prints TAP (TAP 14 subtests allowed, indented by 4 spaces);
 # every "ok"/"not ok" line is counted at any depth except a subtest's summary
@@ -147,8 +149,8 @@ else	# what "make tools" does, without its libvgpu prerequisite
 	build_part tools tools -C tools BUILD="$BUILD/tools"
 fi
 build_part selftests tests/selftests/vgpu
-# The Debian packages (host/50-packages checks them, vm-noload/10-packages
-# installs them in the VM of each kernel).
+# The Debian packages (host/50-packages checks them, packages/install
+# installs them).
 build_part deb . deb
 
 # --- 3. host suites ---
@@ -170,6 +172,15 @@ run_host_suites() {
 	[ $any = 1 ] || echo "  no executable suite in tests/suites/host/"
 }
 run_host_suites
+
+stage "packages/install (apt-get + DKMS, VM per kernel, purge)"
+mkdir -p "$LOGS/packages"
+echo "===== suite packages/install ====="
+timeout --kill-after=10 "${VGPU_PKG_TIMEOUT:-1800}" tests/packages/run.sh < /dev/null > "$LOGS/packages/install.log" 2>&1
+rc=$?
+[ $rc != 124 ] && [ $rc != 137 ] || echo "# packages/install timed out after ${VGPU_PKG_TIMEOUT:-1800}s" >> "$LOGS/packages/install.log"
+cat "$LOGS/packages/install.log"
+count_suite packages/install "$LOGS/packages/install.log" $rc
 
 # --- 4. module + VM, per kernel ---
 # Split the VM's output into one log per suite and count each.

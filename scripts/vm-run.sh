@@ -17,7 +17,9 @@
 # Env: BUILD (default <repo>/build), VGPU_VM_TIMEOUT, VGPU_VM_MEMORY (3G),
 #      VGPU_VM_CPUS (2), VGPU_VM_KERNEL (the kernel image to boot instead of
 #      /boot/vmlinuz-KVER: scripts/check-debug.sh boots the debug kernel so),
-#      VGPU_VM_APPEND (more kernel command line).
+#      VGPU_VM_APPEND (more kernel command line), VGPU_VM_ROOT (a directory
+#      to boot as the read-write root filesystem instead of the host's
+#      read-only one: tests/packages/run.sh's throwaway root).
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -61,6 +63,7 @@ timeout --kill-after=30 "$TMO" \
 	vng --run "$KIMG" --disable-kvm \
 	    --memory "${VGPU_VM_MEMORY:-3G}" --cpus "${VGPU_VM_CPUS:-2}" \
 	    --append "slub_debug=FZP,vgpu_obj ${VGPU_VM_APPEND:-}" \
+	    ${VGPU_VM_ROOT:+--root "$VGPU_VM_ROOT" --rw} \
 	    --exec "$cmd" </dev/null || rc=$?
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "vm-run: VM on $KVER killed after ${TMO}s" >&2
