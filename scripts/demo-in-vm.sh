@@ -39,15 +39,16 @@ run "$demo" vm-small 1048576 quota || fail=1
 say "vm-small with work that fits its quota (64K floats)"
 run "$demo" vm-small 65536 none || fail=1
 
-say "GPU time: both guests keep the device busy for 4 s at once; compute 60 % and 20 % of each 100 ms"
-"$demo" vm-large 4096 share 4 > /tmp/share-large 2>&1 &
+say "GPU time: both guests keep the device busy for 6 s at once; compute 60 % and 20 % of each 100 ms"
+"$demo" vm-large 4096 share 6 > /tmp/share-large 2>&1 &
 large=$!
-"$demo" vm-small 4096 share 4 > /tmp/share-small 2>&1 &
+"$demo" vm-small 4096 share 6 > /tmp/share-small 2>&1 &
 small=$!
 # once both have had a full second of it, the kernel's view (vgpuctl)
-for _ in $(seq 1 50); do
-	n=$("$ctl" -j guest list | grep -o '"share_second":[1-9]' | wc -l)
+for _ in $(seq 1 300); do
+	n=$("$ctl" -j guest list | grep -Eo '"share_second":[1-9]' | wc -l)
 	[ "$n" -ge 2 ] && break
+	kill -0 "$large" 2>/dev/null || kill -0 "$small" 2>/dev/null || break
 	sleep 0.2
 done
 say "Meanwhile, what the kernel measured: each guest's share of the device in its last period and the last second"
