@@ -439,7 +439,7 @@ static void test_one(const struct corpus_case *c)
 	}
 	if (!pid) {
 		close(fd[0]);
-		alarm(240);	/* a hanging kernel fails its case only */
+		alarm(120);	/* a hanging kernel fails its case only */
 		test_child(c, n, &res);
 		res.lowering[sizeof(res.lowering) - 1] = 0;
 		if (write(fd[1], &res, sizeof(res)) != (ssize_t)sizeof(res))
@@ -460,7 +460,7 @@ static void test_one(const struct corpus_case *c)
 		if (WIFSIGNALED(st))
 			snprintf(res.dev_msg, sizeof(res.dev_msg), "killed by signal %d (%s)%s",
 				 WTERMSIG(st), strsignal(WTERMSIG(st)),
-				 WTERMSIG(st) == SIGALRM ? ": timed out after 240 s" : "");
+				 WTERMSIG(st) == SIGALRM ? ": timed out after 120 s" : "");
 		else
 			snprintf(res.dev_msg, sizeof(res.dev_msg), "exited with status %d, no result",
 				 WEXITSTATUS(st));
