@@ -118,6 +118,7 @@ struct op {
 	void (*setup)(void);
 	int (*run)(void);
 	const char *(*check)(int ret);	/* also releases what run made */
+	bool listen;			/* with a listener on "events" */
 };
 
 static void none(void) { }
@@ -337,23 +338,218 @@ static int run_nl_stats(void) { return raw_guest(VGPU_NL_CMD_STATS_GET, NULL, 0,
 static const char *check_nothing(int ret) { (void)ret; return ZERO(1); }
 static const char *check_fd_nothing(int ret) { return check_close(ret); }
 
+/*
+ * compute: each attempt on a guest of its own (compute limit 50 %), so that
+ * its first lease allocates both the session's lease slots and the guest's
+ * budget on the device. The books of device time: what a settled lease
+ * used, or, for a lease the caller was not told of (the copy back failed:
+ * EFAULT), all of it, settled at close.
+ */
+#define LEASE_NS	1000000ULL
+static char cname[VGPU_NAME_MAX];
+static long long cgid = -1;
+static int cfd = -1;
+static __u64 c_granted;
+
+static int lease_op(unsigned long cmd, __u64 request, __u64 used)
+{
+	struct vgpu_compute_lease cl = {
+		.size = sizeof(cl), .request_ns = request, .used_ns = used,
+	};
+	int ret = vioctl(cfd, cmd, &cl);
+
+	c_granted = ret ? 0 : cl.granted_ns;
+	return ret;
+}
+
+static void setup_compute(void)
+{
+	struct vgpu_nl_req req = {};
+
+	vgpu_nl_req_limit(&req, VGPU_RES_COMPUTE, 50);
+	cgid = guest_new(&nl, "fnthc", &req, cname);
+	cfd = cgid < 0 ? -1 : session_open(cgid);
+}
+
+static void setup_compute_leased(void)
+{
+	setup_compute();
+	lease_op(VGPU_IOC_COMPUTE_LEASE, LEASE_NS, 0);
+}
+
+/*
+ * Close the compute session: the guest must then have no session, consumed
+ * @a or @b ns of device time and no memory, context or pin; delete it.
+ */
+static const char *compute_close(__u64 a, __u64 b)
+{
+	struct vgpu_nl_guest g;
+	const char *w = NULL;
+	int i;
+
+	if (cgid < 0 || cfd < 0)
+		w = bad("compute setup failed (guest %lld, fd %d)", cgid, cfd);
+	if (cfd >= 0)
+		close(cfd);
+	cfd = -1;
+	if (cgid < 0)
+		return w;
+	if (nl_get_id(&nl, cgid, &g))
+		w = w ? w : "GUEST_GET of the compute guest failed";
+	else if (g.sessions)
+		w = w ? w : bad("compute guest: %u sessions after close", g.sessions);
+	else if (g.consumed != a && g.consumed != b)
+		w = w ? w : bad("compute guest consumed %llu ns, want %llu%s%llu",
+				(unsigned long long)g.consumed, (unsigned long long)a,
+				a == b ? " = " : " or ", (unsigned long long)b);
+	for (i = 0; !w && i < VGPU_RES_NR; i++)
+		if (i != VGPU_RES_COMPUTE && g.res[i].current)
+			w = bad("compute guest: resource %d holds %llu", i,
+				(unsigned long long)g.res[i].current);
+	if (nl_del_id(&nl, cgid) && !w)
+		w = "the compute guest cannot be deleted";
+	cgid = -1;
+	return w ? w : ZERO(1);
+}
+
+static int run_lease(void) { return lease_op(VGPU_IOC_COMPUTE_LEASE, LEASE_NS, 0); }
+
+static const char *check_lease(int ret)
+{
+	__u64 granted = c_granted;
+	const char *w = compute_close(ret ? 0 : LEASE_NS,
+				      ret == -EFAULT || !ret ? LEASE_NS : 0);
+
+	if (!w && !ret && granted != LEASE_NS)
+		w = bad("lease granted %llu ns of %llu with the budget full",
+			(unsigned long long)granted, LEASE_NS);
+	return w;
+}
+
+static int run_return(void) { return lease_op(VGPU_IOC_COMPUTE_RETURN, 0, LEASE_NS / 4); }
+
+static const char *check_return(int ret)
+{
+	/* settled: what was reported; not: the whole lease, at close */
+	return compute_close(ret ? LEASE_NS : LEASE_NS / 4,
+			     ret == -EFAULT || !ret ? LEASE_NS / 4 : LEASE_NS);
+}
+
+/*
+ * a lease refused for lack of budget builds a THROTTLED event (events
+ * listened): compute 1 % of a 1 s period, the first lease takes all of it
+ */
+static __u64 c_first;
+
+static void setup_throttle(void)
+{
+	struct vgpu_nl_req req = { .has_period = true, .period_us = 1000000 };
+
+	vgpu_nl_req_limit(&req, VGPU_RES_COMPUTE, 1);
+	cgid = guest_new(&nl, "fntht", &req, cname);
+	cfd = cgid < 0 ? -1 : session_open(cgid);
+	lease_op(VGPU_IOC_COMPUTE_LEASE, 1000000000ULL, 0);
+	c_first = c_granted;
+}
+
+/* reports the first lease all used: nothing comes back to the budget */
+static int run_throttle(void) { return lease_op(VGPU_IOC_COMPUTE_LEASE, LEASE_NS, c_first); }
+
+static const char *check_throttle(int ret)
+{
+	__u64 granted = c_granted;
+	const char *w;
+
+	/* a refill (the period rolled) may grant again; the close settles it */
+	w = compute_close(c_first + granted, ret == -EFAULT ? c_first + LEASE_NS : c_first + granted);
+	if (!w && !c_first)
+		w = "the first lease was granted nothing";
+	return w;
+}
+
+/* a charge refused at the limit builds a LIMIT_HIT event (events listened) */
+static void setup_refused(void)
+{
+	struct vgpu_nl_req req = {};
+
+	vgpu_nl_req_limit(&req, VGPU_RES_MEMORY, MIB / 2);
+	cgid = guest_new(&nl, "fnthq", &req, cname);
+	cfd = cgid < 0 ? -1 : session_open(cgid);
+}
+
+static int run_refused(void) { return v_charge(cfd, MIB, &handle); }
+
+static const char *check_refused(int ret)
+{
+	const char *w = NULL;
+
+	if (!ret)
+		w = "a charge past the limit succeeded";
+	else if (ret != -EDQUOT && ret != -ENOMEM && ret != -EFAULT)
+		w = bad("a charge past the limit failed with %d, not EDQUOT", ret);
+	if (!ret)
+		v_uncharge(cfd, handle);
+	return compute_close(0, 0) ?: w;
+}
+
+static int run_version(void)
+{
+	struct vgpu_version v;
+
+	return v_version(fd, &v);
+}
+
+static void setup_charge_held(void)
+{
+	setup_fd();
+	v_charge(fd, MIB, &handle);
+	rel_cmd = VGPU_IOC_MEM_UNCHARGE, rel_res = VGPU_RES_MEMORY, rel_amount = MIB;
+}
+
 static const struct op ops[] = {
-	{ "open", none, run_open, check_close },
-	{ "ATTACH", setup_open, run_attach, check_attach },
-	{ "CTX_CREATE", setup_fd, run_ctx, check_ctx },
-	{ "MEM_CHARGE", setup_fd, run_charge, check_charge },
-	{ "PIN", setup_fd, run_pin, check_pin },
-	{ "CTX_DESTROY", setup_ctx_held, run_release, check_release },
-	{ "UNPIN", setup_pin_held, run_release, check_release },
-	{ "USAGE", setup_fd, run_usage, check_fd_nothing },
-	{ "close with objects", setup_full, run_close, check_nothing },
-	{ "GUEST_NEW", none, run_nl_new, check_nl_new },
-	{ "GUEST_DEL", setup_new_guest, run_nl_del, check_nl_del },
-	{ "GUEST_SET", none, run_nl_set, check_nl_set },
-	{ "GUEST_GET", none, run_nl_get, check_nothing },
-	{ "GUEST_GET dump", none, run_nl_dump, check_nothing },
-	{ "STATS_GET", none, run_nl_stats, check_nothing },
+	{ "open", none, run_open, check_close, false },
+	{ "ATTACH", setup_open, run_attach, check_attach, false },
+	{ "CTX_CREATE", setup_fd, run_ctx, check_ctx, false },
+	{ "MEM_CHARGE", setup_fd, run_charge, check_charge, false },
+	{ "PIN", setup_fd, run_pin, check_pin, false },
+	{ "CTX_DESTROY", setup_ctx_held, run_release, check_release, false },
+	{ "UNPIN", setup_pin_held, run_release, check_release, false },
+	{ "MEM_UNCHARGE", setup_charge_held, run_release, check_release, false },
+	{ "USAGE", setup_fd, run_usage, check_fd_nothing, false },
+	{ "VERSION", setup_open, run_version, check_fd_nothing, false },
+	{ "COMPUTE_LEASE", setup_compute, run_lease, check_lease, false },
+	{ "COMPUTE_RETURN", setup_compute_leased, run_return, check_return, false },
+	{ "close with objects", setup_full, run_close, check_nothing, false },
+	{ "MEM_CHARGE refused, events listened", setup_refused, run_refused, check_refused, true },
+	{ "COMPUTE_LEASE throttled, events listened", setup_throttle, run_throttle, check_throttle, true },
+	{ "GUEST_NEW", none, run_nl_new, check_nl_new, false },
+	{ "GUEST_NEW, events listened", none, run_nl_new, check_nl_new, true },
+	{ "GUEST_DEL", setup_new_guest, run_nl_del, check_nl_del, false },
+	{ "GUEST_DEL, events listened", setup_new_guest, run_nl_del, check_nl_del, true },
+	{ "GUEST_SET", none, run_nl_set, check_nl_set, false },
+	{ "GUEST_GET", none, run_nl_get, check_nothing, false },
+	{ "GUEST_GET dump", none, run_nl_dump, check_nothing, false },
+	{ "STATS_GET", none, run_nl_stats, check_nothing, false },
 };
+
+static void count_event(const struct vgpu_nl_event *ev, void *arg)
+{
+	(void)ev;
+	++*(int *)arg;
+}
+
+/* Read what the listener got (non-blocking): how many events. */
+static int drain(struct vgpu_nl *ev)
+{
+	int n = 0, i, ret;
+
+	for (i = 0; i < 1000; i++) {
+		ret = vgpu_nl_events_read(ev, count_event, &n);
+		if (ret && ret != -ENOBUFS)
+			break;
+	}
+	return n;
+}
 
 static void knob(const char *path, const char *val)
 {
@@ -407,10 +603,13 @@ int main(void)
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		const struct op *op = &ops[i];
-		int ret, faults = 0;
+		int ret, faults = 0, events = 0;
+		struct vgpu_nl ev;
 		bool inj = true;
 
 		w = NULL;
+		if (op->listen && vgpu_nl_events_open(&ev))
+			w = "cannot join the \"events\" group";
 		for (n = 1; n <= MAX_NTH && inj && !w; n++) {
 			op->setup();
 			arm(n);
@@ -421,9 +620,16 @@ int main(void)
 			if (w)
 				tap_diag("%s, fault %d (%s): ret %d: %s", op->name, n,
 					 inj ? "injected" : "not reached", ret, w);
+			if (op->listen)
+				events += drain(&ev);
 		}
 		if (!w && inj)
 			w = "more fault points than MAX_NTH";
+		if (op->listen) {
+			if (!w && !events)
+				w = "the listener got no event";
+			vgpu_nl_close(&ev);
+		}
 		tap_ok(!w, "fail-nth %s: %d fault points, books exact after each",
 		       op->name, faults);
 	}
