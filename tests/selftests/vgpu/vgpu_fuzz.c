@@ -593,7 +593,11 @@ int main(int argc, char **argv)
 			fails++;
 		}
 	}
-	tap_ok(!fails && !atomic_load(&cnt->unexpected),
+	if (!atomic_load(&cnt->ioctl_ok) || !atomic_load(&cnt->nl_ok))
+		tap_diag("the run made no successful ioctl or no successful netlink request");
+	/* it really ran: some of both kinds of request succeeded */
+	tap_ok(!fails && !atomic_load(&cnt->unexpected) &&
+	    atomic_load(&cnt->ioctl_ok) && atomic_load(&cnt->nl_ok),
 	    "fuzz: %lu ioctls (%lu ok, %lu pins), %lu netlink (%lu ok), %lu fd ops, %lu killed forks",
 	    atomic_load(&cnt->ioctls), atomic_load(&cnt->ioctl_ok), atomic_load(&cnt->pins_ok),
 	    atomic_load(&cnt->nl), atomic_load(&cnt->nl_ok), atomic_load(&cnt->fdops),
