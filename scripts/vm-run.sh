@@ -19,7 +19,9 @@
 #      /boot/vmlinuz-KVER: scripts/check-debug.sh boots the debug kernel so),
 #      VGPU_VM_APPEND (more kernel command line), VGPU_VM_ROOT (a directory
 #      to boot as the read-write root filesystem instead of the host's
-#      read-only one: tests/packages/run.sh's throwaway root).
+#      read-only one: tests/packages/run.sh's throwaway root), VGPU_VM_INIT
+#      (a script the guest runs as init first, which then runs virtme-ng's:
+#      check-debug.sh gives scripts/vm-init-ports.sh).
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -58,13 +60,34 @@ done
 
 # --disable-kvm: KVM guests hang at boot on these machines (TESTING-NOTES.md).
 # setsid + kill of the group: a timeout must not leave qemu behind.
+vng_args=(--run "$KIMG" --disable-kvm
+	  --memory "${VGPU_VM_MEMORY:-3G}" --cpus "${VGPU_VM_CPUS:-2}"
+	  --append "slub_debug=FZP,vgpu_obj ${VGPU_VM_APPEND:-}"
+	  ${VGPU_VM_ROOT:+--root "$VGPU_VM_ROOT" --rw}
+	  --exec "$cmd")
+# VGPU_VM_INIT: a script the guest runs as init before virtme-ng's own
+# (scripts/vm-init-ports.sh). virtme-ng puts its init= last on the kernel
+# command line, after --append: take the command line it would use, swap
+# the init (the old one goes to the new as $vgpu_next_init) and give QEMU
+# that command line again (its last -append counts).
+if [ -n "${VGPU_VM_INIT:-}" ]; then
+	kcmd=$(vng "${vng_args[@]}" --dry-run </dev/null 2>/dev/null | python3 -c '
+import shlex, sys
+line = [l for l in sys.stdin.read().splitlines() if " -append " in l][-1]
+args = shlex.split(line)
+k = args[args.index("-append") + 1]
+i = k.rindex(" init=") + 1
+old = k[i:].split(" ")[0]
+k = k[:i] + "vgpu_next_init=" + old[5:] + " init=" + sys.argv[1] + k[i + len(old):]
+print(shlex.quote(k))' "$VGPU_VM_INIT") || {
+		echo "vm-run: cannot build the kernel command line for VGPU_VM_INIT" >&2
+		exit 2
+	}
+	vng_args+=("--qemu-opts=-append $kcmd")
+fi
+
 rc=0
-timeout --kill-after=30 "$TMO" \
-	vng --run "$KIMG" --disable-kvm \
-	    --memory "${VGPU_VM_MEMORY:-3G}" --cpus "${VGPU_VM_CPUS:-2}" \
-	    --append "slub_debug=FZP,vgpu_obj ${VGPU_VM_APPEND:-}" \
-	    ${VGPU_VM_ROOT:+--root "$VGPU_VM_ROOT" --rw} \
-	    --exec "$cmd" </dev/null || rc=$?
+timeout --kill-after=30 "$TMO" vng "${vng_args[@]}" </dev/null || rc=$?
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "vm-run: VM on $KVER killed after ${TMO}s" >&2
 fi
