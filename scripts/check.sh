@@ -23,6 +23,8 @@
 #
 # Env: BUILD, VGPU_KERNELS (space-separated subset of build/kernels),
 #      VGPU_SUITE_TIMEOUT (per suite, s, default 300), VGPU_VM_TIMEOUT;
+#      VGPU_CHECK_HOST=0 (no deb build, host suites or packages/install:
+#      make check-debug);
 #      VGPU_KDIR and VGPU_VM_KERNEL (the tree to build the module against and
 #      the image to boot, for a kernel not installed in /boot: the debug
 #      kernel of scripts/check-debug.sh).
@@ -151,7 +153,11 @@ fi
 build_part selftests tests/selftests/vgpu
 # The Debian packages (host/50-packages checks them, packages/install
 # installs them).
-build_part deb . deb
+if [ "${VGPU_CHECK_HOST:-1}" = 0 ]; then
+	echo "  deb: not built (VGPU_CHECK_HOST=0)"
+else
+	build_part deb . deb
+fi
 
 # --- 3. host suites ---
 stage "host suites"
@@ -171,8 +177,15 @@ run_host_suites() {
 	done
 	[ $any = 1 ] || echo "  no executable suite in tests/suites/host/"
 }
-run_host_suites
+if [ "${VGPU_CHECK_HOST:-1}" = 0 ]; then
+	echo "  host suites: not run (VGPU_CHECK_HOST=0)"
+else
+	run_host_suites
+fi
 
+if [ "${VGPU_CHECK_HOST:-1}" = 0 ]; then
+	echo "  packages/install: not run (VGPU_CHECK_HOST=0)"
+else
 stage "packages/install (apt-get + DKMS, VM per kernel, purge)"
 mkdir -p "$LOGS/packages"
 echo "===== suite packages/install ====="
@@ -181,6 +194,7 @@ rc=$?
 [ $rc != 124 ] && [ $rc != 137 ] || echo "# packages/install timed out after ${VGPU_PKG_TIMEOUT:-1800}s" >> "$LOGS/packages/install.log"
 cat "$LOGS/packages/install.log"
 count_suite packages/install "$LOGS/packages/install.log" $rc
+fi
 
 # --- 4. module + VM, per kernel ---
 # Split the VM's output into one log per suite and count each.
