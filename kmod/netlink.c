@@ -364,14 +364,56 @@ static int vgpu_nl_parse_compute(struct genl_info *info, u32 *period_us,
 	return 0;
 }
 
+/*
+ * The new guest's name and owner from @info: the uid and gid attributes are
+ * read in @ns (the requesting socket's namespace, as GET and dumps use);
+ * without them the owner is the caller.
+ */
+static int vgpu_nl_parse_owner(struct genl_info *info, struct user_namespace *ns,
+			       const char **name, kuid_t *uid, kgid_t *gid)
+{
+	struct nlattr **tb = info->attrs;
+
+	*uid = current_euid();
+	*gid = current_egid();
+	if (!tb[VGPU_A_GUEST_NAME]) {
+		NL_SET_ERR_MSG(info->extack, "missing guest name");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, VGPU_A_GUEST_NAME);
+		return -EINVAL;
+	}
+	*name = nla_data(tb[VGPU_A_GUEST_NAME]);
+	if (!vgpu_name_valid(*name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_NAME],
+				    "guest name must be 1..31 characters of [A-Za-z0-9_.-], not all digits");
+		return -EINVAL;
+	}
+	if (tb[VGPU_A_GUEST_UID]) {
+		*uid = make_kuid(ns, nla_get_u32(tb[VGPU_A_GUEST_UID]));
+		if (!uid_valid(*uid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_UID],
+					    "uid not mapped in the caller's user namespace");
+			return -EINVAL;
+		}
+	}
+	if (tb[VGPU_A_GUEST_GID]) {
+		*gid = make_kgid(ns, nla_get_u32(tb[VGPU_A_GUEST_GID]));
+		if (!gid_valid(*gid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_GID],
+					    "gid not mapped in the caller's user namespace");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 {
 	/* the requesting socket's namespace, as GET and dumps use */
 	struct user_namespace *ns = sk_user_ns(NETLINK_CB(skb).sk);
 	struct nlattr **tb = info->attrs;
-	kuid_t uid = current_euid();
-	kgid_t gid = current_egid();
 	struct sk_buff *reply;
+	kuid_t uid;
+	kgid_t gid;
 	u64 limits[VGPU_RES_NR];
 	struct vgpu_guest *g;
 	unsigned long mask, cmask;
@@ -380,33 +422,9 @@ static int vgpu_nl_guest_new(struct sk_buff *skb, struct genl_info *info)
 	unsigned int i;
 	int ret;
 
-	if (!tb[VGPU_A_GUEST_NAME]) {
-		NL_SET_ERR_MSG(info->extack, "missing guest name");
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, VGPU_A_GUEST_NAME);
-		return -EINVAL;
-	}
-	name = nla_data(tb[VGPU_A_GUEST_NAME]);
-	if (!vgpu_name_valid(name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_NAME],
-				    "guest name must be 1..31 characters of [A-Za-z0-9_.-], not all digits");
-		return -EINVAL;
-	}
-	if (tb[VGPU_A_GUEST_UID]) {
-		uid = make_kuid(ns, nla_get_u32(tb[VGPU_A_GUEST_UID]));
-		if (!uid_valid(uid)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_UID],
-					    "uid not mapped in the caller's user namespace");
-			return -EINVAL;
-		}
-	}
-	if (tb[VGPU_A_GUEST_GID]) {
-		gid = make_kgid(ns, nla_get_u32(tb[VGPU_A_GUEST_GID]));
-		if (!gid_valid(gid)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[VGPU_A_GUEST_GID],
-					    "gid not mapped in the caller's user namespace");
-			return -EINVAL;
-		}
-	}
+	ret = vgpu_nl_parse_owner(info, ns, &name, &uid, &gid);
+	if (ret)
+		return ret;
 	for (i = 0; i < VGPU_RES_NR; i++)
 		limits[i] = VGPU_LIMIT_UNLIMITED;
 	ret = vgpu_nl_parse_limits(info, limits, &mask);
