@@ -661,8 +661,22 @@ static void t_refused(void)
 		  "__global__ function" },
 		{ "half precision",
 		  "#include <cuda_fp16.h>\nextern \"C\" __global__ void k(float *p)\n{\n}\n", "half precision" },
+		/* refused by the lowering pass (pass.cpp), located through line tables */
+		{ "recursion through a helper with a barrier",
+		  "__device__ int rec(int n)\n{\n\t__syncthreads();\n\treturn n ? rec(n - 1) + 1 : 0;\n}\n"
+		  "extern \"C\" __global__ void k(int *p)\n{\n\tp[threadIdx.x] = rec(p[0]);\n}\n",
+		  "recursion through 'rec(int)'" },
+		{ "a variable-length array live across a barrier",
+		  "extern \"C\" __global__ void k(int *p, int n)\n{\n\tint a[n];\n"
+		  "\tfor (int i = 0; i < n; i++)\n\t\ta[i] = p[i * threadIdx.x];\n"
+		  "\t__syncthreads();\n\tp[threadIdx.x] = a[n - 1];\n}\n",
+		  "variable-length array lives across a barrier" },
+		{ "a __device__ function declared, never defined",
+		  "extern __device__ float helper(float);\n__device__ float twice(float v)\n{\n\treturn 2 * helper(v);\n}\n"
+		  "extern \"C\" __global__ void k(float *p)\n{\n\tp[threadIdx.x] = twice(p[threadIdx.x]);\n}\n",
+		  "'helper(float)' is declared but not defined" },
 	};
-	static const int line[] = { 3, 3, 4, 4, 1 };
+	static const int line[] = { 3, 3, 4, 4, 1, 4, 3, 4 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct vgpu_compile_opts o = { .size = sizeof(o), .name = "user_kernels.cu" };

@@ -39,6 +39,7 @@
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
@@ -59,6 +60,7 @@
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #include <cstring>
+#include <dlfcn.h>
 #include <functional>
 #include <map>
 #include <set>
@@ -87,13 +89,46 @@ struct Lower {
 	std::set<GlobalVariable *> shared;
 	std::vector<GlobalVariable *> dynShared;
 	bool failed = false;
+	std::set<Function *> kernelSet, userFns;	/* the kernels; the module's functions before lowering */
 	int nargs = 0;
 
 	Lower(Module &m, ModuleAnalysisManager &mam) : M(m), MAM(mam), C(m.getContext()) {}
 
+	/*
+	 * A refusal, reported through clang (which puts the kernel's own
+	 * file:line in front): the message names the kernel, the user's
+	 * file:line:col of the construct and the construct. The module is
+	 * compiled with line tables (clang.c) for this; the location is the
+	 * innermost one in the user's source, not in the device runtime
+	 * (vgpu_cuda.h) that inlined helpers come from. Written into the text
+	 * rather than given to clang as a DebugLoc: clang maps those back to
+	 * files it can open, and the user's module name is not one.
+	 */
+	static std::string where(const DebugLoc &dl)
+	{
+		for (DILocation *l = dl.get(); l; l = l->getInlinedAt())
+			if (!l->getFilename().endswith("vgpu_cuda.h") && l->getLine())
+				return (l->getFilename() + ":" + Twine(l->getLine()) + ":" +
+					Twine(l->getColumn()) + ": ").str();
+		return "";
+	}
+
+	/* the location of a value: its own, else that of its first user that has one */
+	static DebugLoc locOf(Value *v)
+	{
+		if (auto *I = dyn_cast<Instruction>(v); I && I->getDebugLoc())
+			return I->getDebugLoc();
+		for (User *U : v->users())
+			if (auto *I = dyn_cast<Instruction>(U); I && I->getDebugLoc())
+				return I->getDebugLoc();
+		return DebugLoc();
+	}
+
 	void error(Function &F, const Twine &msg, const DebugLoc &dl = DebugLoc())
 	{
-		C.diagnose(DiagnosticInfoUnsupported(F, msg, dl));
+		std::string text = (kernelSet.count(&F) ? "kernel '" : "function '") +
+				   demangle(F.getName().str()) + "': " + where(dl) + msg.str();
+		C.diagnose(DiagnosticInfoUnsupported(F, text, DebugLoc()));
 		failed = true;
 	}
 
@@ -146,18 +181,30 @@ struct Lower {
 				InlineFunctionInfo ifi;
 				Function *callee = cb->getCalledFunction();
 				if (callee == &K) {
-					error(K, "recursive kernel", cb->getDebugLoc());
+					error(K, "the kernel calls itself (recursion)", cb->getDebugLoc());
 					return false;
 				}
+				DebugLoc at = cb->getDebugLoc();
 				InlineResult r = InlineFunction(*cb, ifi);
 				if (!r.isSuccess()) {
-					error(K, Twine("cannot inline ") + callee->getName() + ": " +
-						 r.getFailureReason(), cb->getDebugLoc());
+					error(K, Twine("cannot inline '") + demangle(callee->getName().str()) +
+						 "', which uses threadIdx, a barrier or a warp function: " +
+						 r.getFailureReason(), at);
 					return false;
 				}
 			}
 		}
-		error(K, "helper functions that use threadIdx, barriers or warp functions recurse");
+		/* still calls after 64 levels: recursion; name a call of the user's that is left */
+		for (Instruction &I : instructions(K))
+			if (auto *cb = dyn_cast<CallBase>(&I))
+				if (Function *f = cb->getCalledFunction(); f && needInline.count(f) && userFns.count(f)) {
+					error(K, Twine("recursion through '") + demangle(f->getName().str()) +
+						 "', which uses threadIdx, a barrier or a warp function (those "
+						 "helpers are inlined into the kernel; recursion is not supported)",
+					      cb->getDebugLoc());
+					return false;
+				}
+		error(K, "helpers that use threadIdx, barriers or warp functions recurse");
 		return false;
 	}
 
@@ -595,7 +642,8 @@ struct Lower {
 		/* 4. allocas used in more than one region: one slot per thread */
 		const DataLayout &DL = M.getDataLayout();
 		std::vector<std::pair<AllocaInst *, uint64_t>> priv;
-		uint64_t frame = 0;
+		uint64_t frame = 0, biggest = 0;
+		AllocaInst *big = nullptr;
 		std::vector<IntrinsicInst *> lifetimes;
 		for (Instruction &I : instructions(B))
 			if (auto *ii = dyn_cast<IntrinsicInst>(&I))
@@ -634,7 +682,8 @@ struct Lower {
 			if (rs.size() <= 1 && !escapes)
 				continue;
 			if (!a->isStaticAlloca() || !a->getAllocationSizeInBits(DL)) {
-				error(K, "a variable-length array lives across a barrier", a->getDebugLoc());
+				error(K, "a variable-length array lives across a barrier (what a thread "
+					 "keeps across barriers must have a constant size)", locOf(a));
 				return false;
 			}
 			live.push_back(a);
@@ -669,10 +718,15 @@ struct Lower {
 			sz = (sz + 15) & ~15ull;
 			priv.push_back({ a, frame });
 			frame += sz;
+			if (sz > biggest) {
+				biggest = sz;
+				big = a;
+			}
 		}
 		if (frame > 64 * 1024) {
 			error(K, Twine("the per-thread state live across barriers is ") + Twine(frame) +
-				 " bytes (more than 64 KiB)");
+				 " bytes (more than 64 KiB); the largest part, " + Twine(biggest) +
+				 " bytes, is the variable used here", big ? locOf(big) : DebugLoc());
 			return false;
 		}
 		{
@@ -784,6 +838,35 @@ struct Lower {
 		return true;
 	}
 
+	/*
+	 * A function the module calls but does not define must come from the
+	 * C library or libm (what libvgpu's process has loaded when it loads
+	 * the image); anything else would fail only at load time, as an
+	 * "undefined symbol" in an unnamed file. This process (clang) has the
+	 * same libc and libm loaded: what dlsym cannot find here is refused at
+	 * the user's line. (Separate compilation, -rdc, is not supported.)
+	 */
+	void checkUndefined()
+	{
+		for (Function &F : M) {
+			if (!F.isDeclaration() || F.isIntrinsic() || F.use_empty() ||
+			    F.getName().startswith("__vgpu_") ||	/* in kernels refused above */
+			    dlsym(RTLD_DEFAULT, F.getName().str().c_str()))
+				continue;
+			CallBase *at = nullptr;
+			for (User *U : F.users())
+				if (auto *cb = dyn_cast<CallBase>(U); cb && userFns.count(cb->getFunction()) &&
+				    (!at || (!at->getDebugLoc() && cb->getDebugLoc())))
+					at = cb;
+			if (!at)
+				continue;
+			std::string dem = demangle(F.getName().str());
+			error(*at->getFunction(), Twine("'") + dem + "' is declared but not defined in the module "
+				 "(a __device__ function must be defined in the same source: separate "
+				 "compilation is not supported)", at->getDebugLoc());
+		}
+	}
+
 	PreservedAnalyses run()
 	{
 		const char *tn[3] = { "__vgpu_tid_x", "__vgpu_tid_y", "__vgpu_tid_z" };
@@ -819,6 +902,11 @@ struct Lower {
 			G->setThreadLocalMode(GlobalValue::LocalExecTLSModel == GlobalValue::NotThreadLocal
 						      ? GlobalValue::GeneralDynamicTLSModel
 						      : GlobalValue::GeneralDynamicTLSModel);
+		kernelSet.insert(kernels.begin(), kernels.end());
+		for (Function &F : M)
+			if (!F.isDeclaration() && !F.getName().startswith("__vgpu_") &&
+			    !(F.getSubprogram() && F.getSubprogram()->getFilename().endswith("vgpu_cuda.h")))
+				userFns.insert(&F);
 		findNeedInline();
 		std::string table;
 		for (Function *K : kernels) {
@@ -898,6 +986,9 @@ struct Lower {
 				if (auto *cb = dyn_cast<CallBase>(&I))
 					cb->removeFnAttr(Attribute::Convergent);
 		}
+		checkUndefined();
+		/* the line tables were for the messages above: the image does not carry them */
+		StripDebugInfo(M);
 		if (getenv("VGPU_CPU_PASS_DUMP"))	/* debugging: the lowered module, before O3 */
 			M.print(errs(), nullptr);
 		if (verifyModule(M, &errs()))
