@@ -108,7 +108,11 @@ struct __vgpu_ctx {
 	void *dsmem;		// dynamic shared memory
 	unsigned nthreads;
 	unsigned long long uin[32];	// values the same in every thread, live across barriers:
-	unsigned long long uout[32];	// read from uin, written to uout, copied back per region
+	unsigned long long *uout;	// read from uin, written to *uout (= ures), copied back per
+					// region; a pointer, so that the drivers' local copy of the
+					// context keeps no array the vectoriser would see as carried
+					// from one thread to the next
+	unsigned long long ures[32];
 	unsigned bid[3], bdim[3], gdim[3];
 	unsigned *state;	// per thread: where it resumes
 	unsigned sel;		// the state of the group running (masked runs)
@@ -702,6 +706,17 @@ __VGPU_UNSUPPORTED("cudaGetParameterBuffer (dynamic parallelism)") __device__ vo
 
 // ---- drivers: cloned per kernel by the pass ------------------------------------------
 #define __VGPU_TMPL extern "C" __device__ __attribute__((used))
+// The loop over the threads of a block (in a region between barriers) carries
+// no dependence from one thread to the next: threads of a block that share
+// memory without a barrier between them race (undefined in CUDA) unless they
+// use atomics, which the vectoriser leaves alone. Said to LLVM as PoCL does
+// for its work-item loops: every memory access of the body (the pass inlines
+// the kernel's body into the loop, putting the call's access group on what it
+// inlines) is parallel in this loop, so the vectoriser needs no alias checks
+// between the kernel's pointers. Where it still cannot vectorise (a call, an
+// atomic, an inner loop), the loop stays scalar: clang's "loop not
+// vectorized" warning for that is turned off (clang.c).
+#define __VGPU_THREAD_LOOP _Pragma("clang loop vectorize(assume_safety)")
 // a block without barriers: one loop over its threads
 __VGPU_TMPL void __vgpu_tmpl_threads(__vgpu_ctx *c)
 {
@@ -714,9 +729,11 @@ __VGPU_TMPL void __vgpu_tmpl_threads(__vgpu_ctx *c)
 			// folds into the loop variable, an affine index
 			if ((unsigned long long)l.bid[0] * bx + bx <= 0x7fffffffu) {
 				const int base = (int)(l.bid[0] * bx);
+				__VGPU_THREAD_LOOP
 				for (int g = base; g < base + bx; g++)
 					__vgpu_body(&l, (unsigned)(g - base), y, z, lin + (g - base));
 			} else {
+				__VGPU_THREAD_LOOP
 				for (int x = 0; x < bx; x++)
 					__vgpu_body(&l, x, y, z, lin + x);
 			}
@@ -729,6 +746,7 @@ __VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
 	c->dsmem = dsm;
 	c->frame = 0;
 	c->state = 0;
+	c->uout = c->ures;
 	c->nthreads = E->block[0] * E->block[1] * E->block[2];
 	for (int d = 0; d < 3; d++) {
 		c->bdim[d] = E->block[d];
@@ -768,15 +786,17 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	unsigned *st = l.state;
 	int lin = 0;
 	for (int z = 0; z < bz; z++)
-		for (int y = 0; y < by; y++, lin += bx)
+		for (int y = 0; y < by; y++, lin += bx) {
+			__VGPU_THREAD_LOOP
 			for (int x = 0; x < bx; x++) {
 				unsigned n = __vgpu_region(&l, x, y, z, lin + x);
 				st[lin + x] = n;
 				lo = n < lo ? n : lo;
 				hi = n > hi ? n : hi;
 			}
+		}
 	for (int k = 0; k < 32; k++)
-		c->uin[k] = l.uout[k];
+		c->uin[k] = c->ures[k];
 	return lo == hi ? lo : 0xfffffffeu;
 }
 
@@ -790,11 +810,12 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 	int lin = 0;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx)
+			__VGPU_THREAD_LOOP
 			for (int x = 0; x < bx; x++)
 				if (st[lin + x] == sel)
 					st[lin + x] = __vgpu_region(&l, x, y, z, lin + x);
 	for (int k = 0; k < 32; k++)
-		c->uin[k] = l.uout[k];
+		c->uin[k] = c->ures[k];
 	return 0xfffffffeu;
 }
 

@@ -386,10 +386,10 @@ struct Lower {
 	{
 		if (!ctxTy) {
 			Type *ptr = PointerType::get(C, 0), *i32 = Type::getInt32Ty(C);
-			/* args, frame, dsmem, nthreads, uin[32], uout[32]: the head of
+			/* args, frame, dsmem, nthreads, uin[32], uout: the head of
 			 * struct __vgpu_ctx (cuda.h) */
 			ArrayType *u = ArrayType::get(Type::getInt64Ty(C), NUNI);
-			ctxTy = StructType::get(C, { ptr, ptr, ptr, i32, u, u });
+			ctxTy = StructType::get(C, { ptr, ptr, ptr, i32, u, ptr });
 		}
 		return ctxTy;
 	}
@@ -442,9 +442,16 @@ struct Lower {
 			SmallVector<Value *, 16> a(ci->args());
 			a.append(pv.begin(), pv.end());
 			CallInst *nc = CallInst::Create(to->getFunctionType(), to, a, "", ci);
-			nc->setDebugLoc(ci->getDebugLoc());
+			nc->copyMetadata(*ci);
 			ci->replaceAllUsesWith(nc);
 			ci->eraseFromParent();
+			/* inlined here, with the thread loop's access group on the
+			 * call (cuda.h's __VGPU_THREAD_LOOP) going onto every memory
+			 * access of the body: O3's inliner would drop it */
+			if (nc->hasMetadata(LLVMContext::MD_access_group)) {
+				InlineFunctionInfo ifi;
+				InlineFunction(*nc, ifi);
+			}
 		}
 		/* E->args, dereferenceable for the kernel's parameters: lets
 		 * their loads be hoisted out of conditional code */
@@ -762,14 +769,15 @@ struct Lower {
 			ReturnInst::Create(C, ConstantInt::get(i32, b.state), b.bb);
 			(void)next;
 		}
-		/* ... and to ctx->uout where the thread stops (every thread stores
-		 * the same value; the driver copies uout to uin after a region) */
+		/* ... and to *ctx->uout where the thread stops (every thread stores
+		 * the same value; the driver copies it to uin after a region) */
 		for (BasicBlock &BB : *B)
 			if (auto *R = dyn_cast<ReturnInst>(BB.getTerminator())) {
 				IRBuilder<> rb(R);
+				Value *uout = uni.empty() ? nullptr :
+					rb.CreateLoad(ptr, rb.CreateStructGEP(ctxType(), B->getArg(0), CTX_UOUT));
 				for (unsigned k = 0; k < uni.size(); k++) {
-					Value *dst = rb.CreateConstInBoundsGEP2_32(ctxType(), B->getArg(0), 0, CTX_UOUT);
-					dst = rb.CreateConstGEP1_32(rb.getInt64Ty(), dst, k);
+					Value *dst = rb.CreateConstGEP1_32(rb.getInt64Ty(), uout, k);
 					rb.CreateStore(rb.CreateLoad(uni[k]->getAllocatedType(), uni[k]), dst);
 				}
 			}
