@@ -115,6 +115,7 @@ struct __vgpu_ctx {
 	unsigned long long ures[32];
 	unsigned bid[3], bdim[3], gdim[3];
 	unsigned *state;	// per thread: where it resumes
+	unsigned *want;		// per thread at a warp sync: the lanes it waits for (its mask)
 	unsigned sel;		// the state of the group running (masked runs)
 	unsigned gmask[32];	// per warp: lanes of the group running
 };
@@ -578,18 +579,26 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // ---- warps: 32 lanes (linear thread index / 32), in step at every warp function ---------
 static __shared__ unsigned long long __vgpu_wx[1024];
 __VGPU_FN unsigned __vgpu_lane(void) { return __vgpu_lin() & 31u; }
-__VGPU_FN void __syncwarp(unsigned mask = 0xffffffffu) { (void)mask; __vgpu_warp_sync(); }
+// a warp sync that waits for the lanes of mask (those that have not returned):
+// the driver runs a group at a warp sync only once they are all there
+// (__activemask and coalesced groups wait for nobody: mask 0)
+__VGPU_FN void __vgpu_warp_wait(unsigned mask)
+{
+	__vgpu_ctxp()->want[__vgpu_lin()] = mask;
+	__vgpu_warp_sync();
+}
+__VGPU_FN void __syncwarp(unsigned mask = 0xffffffffu) { __vgpu_warp_wait(mask); }
 __VGPU_FN unsigned __activemask(void)
 {
-	__vgpu_warp_sync();
+	__vgpu_warp_wait(0);
 	return __vgpu_ctxp()->gmask[__vgpu_lin() >> 5];
 }
 // every lane publishes v, then reads lane src's (own value if src is not there)
-template <class T> __VGPU_FN T __vgpu_xchg(T v, unsigned src)
+template <class T> __VGPU_FN T __vgpu_xchg(unsigned mask, T v, unsigned src)
 {
 	static_assert(sizeof(T) <= 8, "warp exchange of more than 8 bytes");
 	unsigned lin = __vgpu_lin();
-	__vgpu_warp_sync();
+	__vgpu_warp_wait(mask);
 	__builtin_memcpy(&__vgpu_wx[lin], &v, sizeof(T));
 	__vgpu_warp_sync();
 	unsigned s = (lin & ~31u) + src;
@@ -601,33 +610,29 @@ template <class T> __VGPU_FN T __vgpu_xchg(T v, unsigned src)
 }
 template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 32)
 {
-	(void)mask;
 	unsigned lane = __vgpu_lane();
-	return __vgpu_xchg(v, (lane & ~(unsigned)(w - 1)) + ((unsigned)src & (w - 1)));
+	return __vgpu_xchg(mask, v, (lane & ~(unsigned)(w - 1)) + ((unsigned)src & (w - 1)));
 }
 template <class T> __VGPU_FN T __shfl_up_sync(unsigned mask, T v, unsigned d, int w = 32)
 {
-	(void)mask;
 	unsigned lane = __vgpu_lane();
-	return __vgpu_xchg(v, (lane & (w - 1)) >= d ? lane - d : lane);
+	return __vgpu_xchg(mask, v, (lane & (w - 1)) >= d ? lane - d : lane);
 }
 template <class T> __VGPU_FN T __shfl_down_sync(unsigned mask, T v, unsigned d, int w = 32)
 {
-	(void)mask;
 	unsigned lane = __vgpu_lane();
-	return __vgpu_xchg(v, (lane & (w - 1)) + d < (unsigned)w ? lane + d : lane);
+	return __vgpu_xchg(mask, v, (lane & (w - 1)) + d < (unsigned)w ? lane + d : lane);
 }
 template <class T> __VGPU_FN T __shfl_xor_sync(unsigned mask, T v, int m, int w = 32)
 {
-	(void)mask;
 	unsigned lane = __vgpu_lane(), s = lane ^ (unsigned)m;
-	return __vgpu_xchg(v, (s & ~(unsigned)(w - 1)) == (lane & ~(unsigned)(w - 1)) ? s : lane);
+	return __vgpu_xchg(mask, v, (s & ~(unsigned)(w - 1)) == (lane & ~(unsigned)(w - 1)) ? s : lane);
 }
 // the lanes of this lane's warp that reached this point with it, and their values
 template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, F f)
 {
 	unsigned lin = __vgpu_lin();
-	__vgpu_warp_sync();
+	__vgpu_warp_wait(mask);
 	__builtin_memcpy(&__vgpu_wx[lin], &v, sizeof(T));
 	__vgpu_warp_sync();
 	unsigned act = __vgpu_ctxp()->gmask[lin >> 5] & mask;
@@ -746,6 +751,7 @@ __VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
 	c->dsmem = dsm;
 	c->frame = 0;
 	c->state = 0;
+	c->want = 0;
 	c->uout = c->ures;
 	c->nthreads = E->block[0] * E->block[1] * E->block[2];
 	for (int d = 0; d < 3; d++) {
@@ -819,6 +825,24 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 	return 0xfffffffeu;
 }
 
+// whether a lane of warp w at warp sync s waits for a lane of w that is
+// elsewhere (neither at s nor returned)
+__VGPU_FN bool __vgpu_warp_blocked(const __vgpu_ctx *c, unsigned w, unsigned s)
+{
+	unsigned at = 0, gone = 0, want = 0;
+	for (unsigned j = 0; j < 32 && w * 32 + j < c->nthreads; j++) {
+		unsigned st = c->state[w * 32 + j];
+		if (st == s) {
+			at |= 1u << j;
+			want |= c->want[w * 32 + j];
+		} else if (st == 0xffffffffu) {
+			gone |= 1u << j;
+		}
+	}
+	unsigned exist = w * 32 + 32 <= c->nthreads ? 0xffffffffu : (1u << (c->nthreads - w * 32)) - 1;
+	return (want & exist & ~at & ~gone) != 0;
+}
+
 // a block with barriers: regions until every thread has returned. When its
 // threads are in different places (some returned, a warp in a divergent
 // branch), a group at a warp sync goes first, then the lowest barrier.
@@ -833,8 +857,11 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 		full[w] = c.gmask[w];
 	c.frame = (char *)malloc(__vgpu_frame_bytes() * n + 64);
 	c.state = (unsigned *)malloc(4 * n);
-	if (!c.frame || !c.state)
+	c.want = (unsigned *)malloc(4 * n);
+	if (!c.frame || !c.state || !c.want)
 		abort();
+	for (unsigned t = 0; t < n; t++)
+		c.want[t] = 0;
 	for (unsigned long long b = first; b < first + count; b++) {
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)
@@ -847,28 +874,49 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 					break;
 				continue;
 			}
-			unsigned pick = 0xffffffffu;
+			// first the lowest warp sync that some warp's group there
+			// can pass (every lane its lanes wait for is there or has
+			// returned), then the lowest barrier; failing both (lanes
+			// waiting for each other: a hang on a GPU) the lowest warp sync
+			unsigned pick = 0xffffffffu, any = 0xffffffffu, bar = 0xffffffffu;
 			for (unsigned t = 0; t < n; t++) {
 				unsigned s = c.state[t];
 				if (s == 0xffffffffu)
 					continue;
-				bool w = s & 0x10000u, pw = pick != 0xffffffffu && (pick & 0x10000u);
-				if (pick == 0xffffffffu || (w && !pw) || (w == pw && s < pick))
+				if (!(s & 0x10000u)) {
+					bar = s < bar ? s : bar;
+					continue;
+				}
+				any = s < any ? s : any;
+				if (s < pick && !__vgpu_warp_blocked(&c, t >> 5, s))
 					pick = s;
 			}
+			const bool ready = pick != 0xffffffffu;
+			if (!ready)
+				pick = bar != 0xffffffffu ? bar : any;
 			if (pick == 0xffffffffu)
 				break;
+			// the group: lanes at pick, but at a warp sync only in the
+			// warps that can pass it (the others are parked meanwhile)
 			for (unsigned w = 0; w < 32; w++)
 				c.gmask[w] = 0;
 			for (unsigned t = 0; t < n; t++)
-				if (c.state[t] == pick)
-					c.gmask[t >> 5] |= 1u << (t & 31);
+				if (c.state[t] == pick) {
+					if ((pick & 0x10000u) && ready && __vgpu_warp_blocked(&c, t >> 5, pick))
+						c.state[t] |= 0x40000u;
+					else
+						c.gmask[t >> 5] |= 1u << (t & 31);
+				}
 			c.sel = pick;
 			__vgpu_dispatch(pick, &c, 1);
+			for (unsigned t = 0; t < n; t++)
+				if (c.state[t] != 0xffffffffu)
+					c.state[t] &= ~0x40000u;
 		}
 	}
 	free(c.frame);
 	free(c.state);
+	free(c.want);
 }
 #undef __VGPU_TMPL
 
@@ -920,7 +968,7 @@ template <unsigned N> class thread_block_tile {
 	static __device__ __forceinline__ unsigned lanes(void) { return N == 32 ? 0xffffffffu : ((1u << (N & 31)) - 1) << base(); }
 public:
 	static constexpr unsigned num_threads_v = N;
-	__VGPU_MF void sync(void) const { __vgpu_warp_sync(); }
+	__VGPU_MF void sync(void) const { __vgpu_warp_wait(lanes()); }
 	__VGPU_MF unsigned thread_rank(void) const { return __vgpu_lin() & (N - 1); }
 	__VGPU_MF unsigned size(void) const { return N; }
 	__VGPU_MF unsigned num_threads(void) const { return N; }
@@ -947,7 +995,10 @@ class thread_group {
 	unsigned n_;
 public:
 	__device__ explicit thread_group(unsigned n) : n_(n) {}
-	__VGPU_MF void sync(void) const { __vgpu_warp_sync(); }
+	__VGPU_MF void sync(void) const
+	{
+		__vgpu_warp_wait(n_ >= 32 ? 0xffffffffu : ((1u << n_) - 1) << (__vgpu_lane() & ~(n_ - 1)));
+	}
 	__VGPU_MF unsigned thread_rank(void) const { return __vgpu_lin() & (n_ - 1); }
 	__VGPU_MF unsigned size(void) const { return n_; }
 	__VGPU_MF unsigned num_threads(void) const { return n_; }
@@ -962,7 +1013,7 @@ class coalesced_group {
 	unsigned mask_;
 public:
 	__device__ explicit coalesced_group(unsigned m) : mask_(m) {}
-	__VGPU_MF void sync(void) const { __vgpu_warp_sync(); }
+	__VGPU_MF void sync(void) const { __vgpu_warp_wait(mask_); }
 	__VGPU_MF unsigned size(void) const { return __popc(mask_); }
 	__VGPU_MF unsigned num_threads(void) const { return size(); }
 	__VGPU_MF unsigned thread_rank(void) const { return __popc(mask_ & ((1u << __vgpu_lane()) - 1)); }

@@ -147,8 +147,6 @@ CORPUS_CASE(vote_ballot) = {
 	.flags = CORPUS_WARP,
 	.n_test = 200003,
 	.n_bench = 1 << 23,
-	.cpu_xfail = "a warp function in a divergent branch inside a loop narrows the warp's later votes "
-		     "(__ballot_sync sees only lane 0 in the second grid-stride step; COORD.md 16:30)",
 	.setup = setup, .ref = ref, .omp = omp,
 	.upload = upload, .launch = launch, .download = download, .check = check,
 };
