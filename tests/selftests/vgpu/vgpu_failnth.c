@@ -567,7 +567,6 @@ int main(void)
 	unsigned int i;
 	long long id;
 	int n, bad_n = 0;
-	FILE *f;
 	long objs = -1;
 
 	printf("TAP version 13\n");
@@ -636,12 +635,7 @@ int main(void)
 	close(mon);
 	if (nl_del_id(&nl, gid_))
 		bad_n++;
-	f = fopen("/sys/kernel/slab/vgpu_obj/objects", "r");
-	if (f) {
-		if (fscanf(f, "%ld", &objs) != 1)
-			objs = -1;
-		fclose(f);
-	}
+	objs = vgpu_slab_objects();
 	tap_ok(!bad_n, "the guest deleted");
 	if (objs < 0)
 		tap_skip("/sys/kernel/slab/vgpu_obj not readable", "slab cache vgpu_obj empty");

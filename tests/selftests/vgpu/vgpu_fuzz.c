@@ -492,21 +492,6 @@ static int worker(unsigned int w)
 	return 0;
 }
 
-/* ---- checks ---------------------------------------------------------------------------------- */
-
-static long slab_objects(void)
-{
-	FILE *f = fopen("/sys/kernel/slab/vgpu_obj/objects", "r");
-	long n = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
-
 int main(int argc, char **argv)
 {
 	struct vgpu_nl_guest *all;
@@ -625,7 +610,7 @@ int main(int argc, char **argv)
 	c = vgpu_nl_stats_get(&nl, &st);
 	tap_ok(!c && st.sessions == 0, "no session left (STATS: %d, %u sessions)", c,
 	    c ? 0 : st.sessions);
-	objs = slab_objects();
+	objs = vgpu_slab_objects();
 	if (objs < 0)
 		tap_skip("/sys/kernel/slab/vgpu_obj not readable (merged cache?)",
 			 "slab cache vgpu_obj empty");

@@ -290,6 +290,30 @@ static inline int session_open(__u32 id)
 }
 
 /*
+ * Objects in use in the module's slab cache (booted unmerged by
+ * slub_debug=FZP,vgpu_obj), or -1 when it cannot be read. Shrinks the cache
+ * first: under KASAN, freed objects wait in its quarantine and count as in
+ * use until a shrink hands them back.
+ */
+static inline long vgpu_slab_objects(void)
+{
+	FILE *f = fopen("/sys/kernel/slab/vgpu_obj/shrink", "w");
+	long n = -1;
+
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	f = fopen("/sys/kernel/slab/vgpu_obj/objects", "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/*
  * The preconditions of every fixture: root, the device node and the netlink
  * family. Returns NULL when all is there, else the reason to skip.
  */
