@@ -63,7 +63,11 @@ static inline size_t rawnl_put(char *buf, size_t off, size_t cap, __u16 type,
 /*
  * Send @len bytes of @buf (its length field set here) and read until the
  * ACK, an error or the end of a dump. Returns 0 or the negative errno the
- * kernel answered; -ETIMEDOUT when no answer came; -errno of a failed send.
+ * kernel answered; -errno of a failed send (the request did not run);
+ * -ETIMEDOUT when no answer came, in time or at all: the request may have
+ * run. A failed receive is that too: ENOBUFS is the kernel's word for a
+ * message (here the ACK) it could not allocate, EFAULT a message lost while
+ * copied out.
  * *@nmsg (if set) counts the other messages (replies, dump parts).
  */
 static inline int rawnl_call(int s, char *buf, size_t len, int *nmsg)
@@ -82,7 +86,7 @@ static inline int rawnl_call(int s, char *buf, size_t len, int *nmsg)
 		struct nlmsghdr *rh = (struct nlmsghdr *)reply;
 
 		if (r < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+			return -ETIMEDOUT;
 		for (; NLMSG_OK(rh, (size_t)r); rh = NLMSG_NEXT(rh, r)) {
 			if (rh->nlmsg_type == NLMSG_ERROR)
 				return ((struct nlmsgerr *)NLMSG_DATA(rh))->error;
