@@ -256,6 +256,42 @@ static void vgpu_lease_settle(struct vgpu_compute_budget *b,
 	slot->granted = 0;
 }
 
+/* are @cl's fields valid for a lease (@lease) or a return? */
+static bool vgpu_compute_args_valid(const struct vgpu_compute_lease *cl, bool lease)
+{
+	if (cl->flags || cl->__reserved ||
+	    cl->device >= VGPU_COMPUTE_MAX_DEVICES)
+		return false;
+	if (lease)
+		return cl->request_ns &&
+		       cl->request_ns <= (u64)VGPU_COMPUTE_PERIOD_MAX_US * NSEC_PER_USEC;
+	return !cl->request_ns;
+}
+
+/*
+ * Tracepoints, the limit-hit counter and the (rate-limited, @ntf) throttled
+ * event of a lease or return @cl just answered, outside the lock; @settled
+ * is what the session's previous lease had been granted.
+ */
+static void vgpu_compute_report(struct vgpu_guest *g,
+				const struct vgpu_compute_lease *cl, u64 settled,
+				bool lease, bool ntf)
+{
+	if (settled || cl->used_ns)
+		trace_vgpu_compute_return(g->id, cl->device, settled,
+					  cl->used_ns, cl->budget_ns);
+	if (!lease)
+		return;
+	trace_vgpu_compute_lease(g->id, cl->device, cl->request_ns,
+				 cl->granted_ns, cl->budget_ns);
+	if (!cl->granted_ns) {
+		atomic64_inc(&vgpu_nr_limit_hits);
+		trace_vgpu_compute_throttle(g->id, cl->device, cl->wait_ns);
+		if (ntf)
+			vgpu_nl_notify_throttled(g, cl->device, cl->wait_ns);
+	}
+}
+
 /**
  * vgpu_compute_ioctl - VGPU_IOC_COMPUTE_LEASE and VGPU_IOC_COMPUTE_RETURN
  * @g: the session's guest
@@ -274,12 +310,7 @@ int vgpu_compute_ioctl(struct vgpu_guest *g,
 	u64 now, granted = 0, settled, wait = 0;
 	bool ntf = false;
 
-	if (cl->flags || cl->__reserved ||
-	    cl->device >= VGPU_COMPUTE_MAX_DEVICES)
-		return -EINVAL;
-	if (lease ? !cl->request_ns ||
-		    cl->request_ns > (u64)VGPU_COMPUTE_PERIOD_MAX_US * NSEC_PER_USEC
-		  : cl->request_ns)
+	if (!vgpu_compute_args_valid(cl, lease))
 		return -EINVAL;
 
 	/* allocations first, outside the lock; unused ones are freed below */
@@ -337,18 +368,7 @@ int vgpu_compute_ioctl(struct vgpu_guest *g,
 
 	kfree(new_slots);
 	kfree(spare);
-	if (settled || cl->used_ns)
-		trace_vgpu_compute_return(g->id, cl->device, settled,
-					  cl->used_ns, cl->budget_ns);
-	if (lease)
-		trace_vgpu_compute_lease(g->id, cl->device, cl->request_ns,
-					 granted, cl->budget_ns);
-	if (lease && !granted) {
-		atomic64_inc(&vgpu_nr_limit_hits);
-		trace_vgpu_compute_throttle(g->id, cl->device, wait);
-		if (ntf)
-			vgpu_nl_notify_throttled(g, cl->device, wait);
-	}
+	vgpu_compute_report(g, cl, settled, lease, ntf);
 	return 0;
 }
 
