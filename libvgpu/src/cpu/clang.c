@@ -356,7 +356,6 @@ int vgpu_cpu_clang_compile(const struct vgpu_bk_source *s, void **blob, size_t *
 	argv[argc++] = "-vectorize-loops";
 	argv[argc++] = "-vectorize-slp";
 	argv[argc++] = "-fno-rtti";
-	argv[argc++] = "-Wno-pass-failed";	/* cuda.h's thread loops ask for vectorisation */
 	argv[argc++] = "-ferror-limit";
 	argv[argc++] = "20";
 	argv[argc++] = plug;

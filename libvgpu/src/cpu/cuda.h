@@ -718,9 +718,8 @@ __VGPU_UNSUPPORTED("cudaGetParameterBuffer (dynamic parallelism)") __device__ vo
 // for its work-item loops: every memory access of the body (the pass inlines
 // the kernel's body into the loop, putting the call's access group on what it
 // inlines) is parallel in this loop, so the vectoriser needs no alias checks
-// between the kernel's pointers. Where it still cannot vectorise (a call, an
-// atomic, an inner loop), the loop stays scalar: clang's "loop not
-// vectorized" warning for that is turned off (clang.c).
+// between the kernel's pointers. The pass drops the pragma's "vectorize"
+// request: whether to vectorise stays the cost model's choice.
 #define __VGPU_THREAD_LOOP _Pragma("clang loop vectorize(assume_safety)")
 // a block without barriers: one loop over its threads
 __VGPU_TMPL void __vgpu_tmpl_threads(__vgpu_ctx *c)

@@ -406,6 +406,22 @@ struct Lower {
 			N->setVisibility(GlobalValue::DefaultVisibility);
 		N->removeFnAttr(Attribute::NoInline);
 		N->removeFnAttr(Attribute::OptimizeNone);
+		/* the drivers' thread loops say "parallel" (cuda.h's
+		 * __VGPU_THREAD_LOOP), not "vectorise at any cost": the pragma's
+		 * llvm.loop.vectorize.enable goes, the cost model decides */
+		for (BasicBlock &BB : *N)
+			if (MDNode *L = BB.getTerminator()->getMetadata(LLVMContext::MD_loop)) {
+				SmallVector<Metadata *, 4> ops = { nullptr };
+				for (unsigned i = 1; i < L->getNumOperands(); i++) {
+					auto *op = dyn_cast<MDNode>(L->getOperand(i));
+					auto *tag = op && op->getNumOperands() ? dyn_cast<MDString>(op->getOperand(0)) : nullptr;
+					if (!tag || tag->getString() != "llvm.loop.vectorize.enable")
+						ops.push_back(L->getOperand(i));
+				}
+				MDNode *NL = MDNode::getDistinct(C, ops);
+				NL->replaceOperandWith(0, NL);
+				BB.getTerminator()->setMetadata(LLVMContext::MD_loop, NL);
+			}
 		/* the drivers' helpers first: they read E->args */
 		for (bool again = true; again;) {
 			again = false;
