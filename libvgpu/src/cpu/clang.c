@@ -117,18 +117,12 @@ static int cl_nfeatures;
 static void clang_ident_init(void)
 {
 	const char *m = getenv("VGPU_CPU_MARCH");
-	char *out = NULL, *ver = NULL;
 	char *const av[] = { (char *)clang_bin(), "--version", NULL };
+	char *out = NULL, *ver = vgpu_cpu_run_line(av);
 	struct vgpu_sbuf f = { 0 };
 	char pass[4096];
 	struct stat st;
 
-	if (vgpu_cpu_run(av, &ver) != 0) {
-		free(ver);
-		ver = NULL;
-	}
-	if (ver)
-		ver[strcspn(ver, "\n")] = 0;
 	if (m && *m && strcmp(m, "native")) {
 		snprintf(cl_cpu, sizeof(cl_cpu), "%s", m);
 	} else {
@@ -257,42 +251,52 @@ static int add_options(const struct vgpu_bk_source *s, const char **argv, int ar
 	return argc;
 }
 
-int vgpu_cpu_clang_compile(const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
-			   char **log)
+/* the files of one compile, in a directory of its own */
+struct cl_files {
+	char dir[4096], cu[4200], obj[4200], so[4200], inc[4200], pre[4200], plug[4200];
+};
+
+/* a new directory for @f and the paths in it; -errno, text set */
+static int cl_files_init(struct cl_files *f, const char *pass)
 {
-	const char *tmp = getenv("TMPDIR");
-	char dir[4096], cu[4200], obj[4200], so[4200], inc[4200], pre[4200], plug[4200], pass[4096];
-	const char *argv[256];
-	struct vgpu_sbuf src = { 0 }, ign = { 0 }, lg = { 0 };
-	const char *fname = s->name ? s->name : "kernel.cu";
-	void *sobytes = NULL;
-	size_t solen = 0;
-	char *out = NULL;
-	int argc = 0, ret;
+	int ret = vgpu_cpu_tmpdir(f->dir, sizeof(f->dir));
 
-	*blob = NULL;
-	*log = NULL;
-	pthread_once(&cl_once, clang_ident_init);
-	pass_path(pass, sizeof(pass));
-	if (access(pass, R_OK)) {
-		vgpu_bk_seterr("cpu: the clang path needs its pass plugin %s (built with llvm-16-dev; "
-			       "VGPU_CPU_PASS names another): %s", pass, strerror(errno));
-		return -ENODEV;
-	}
-	snprintf(dir, sizeof(dir), "%s/vgpu-cc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		ret = -errno;
-		vgpu_bk_seterr("cpu: cannot create a temporary directory: %s", strerror(errno));
+	if (ret)
 		return ret;
-	}
-	snprintf(cu, sizeof(cu), "%s/k.cu", dir);
-	snprintf(obj, sizeof(obj), "%s/k.o", dir);
-	snprintf(so, sizeof(so), "%s/k.so", dir);
-	snprintf(inc, sizeof(inc), "-I%s", dir);
-	snprintf(pre, sizeof(pre), "%s/vgpu_cuda.h", dir);
-	snprintf(plug, sizeof(plug), "-fpass-plugin=%s", pass);
+	snprintf(f->cu, sizeof(f->cu), "%s/k.cu", f->dir);
+	snprintf(f->obj, sizeof(f->obj), "%s/k.o", f->dir);
+	snprintf(f->so, sizeof(f->so), "%s/k.so", f->dir);
+	snprintf(f->inc, sizeof(f->inc), "-I%s", f->dir);
+	snprintf(f->pre, sizeof(f->pre), "%s/vgpu_cuda.h", f->dir);
+	snprintf(f->plug, sizeof(f->plug), "-fpass-plugin=%s", pass);
+	return 0;
+}
 
-	ret = write_headers(dir);
+/* the files of @dir gone, and @dir (what cl_files_init and write_sources made) */
+static void cl_files_remove(const char *dir)
+{
+	char rm[4200];
+
+	for (size_t i = 0; i < sizeof(std_headers) / sizeof(std_headers[0]); i++) {
+		snprintf(rm, sizeof(rm), "%s/%s", dir, std_headers[i]);
+		unlink(rm);
+	}
+	for (const char *const *n = (const char *const[]){ "cuda_fp16.h", "cuda_bf16.h", "vgpu_cuda.h",
+							   "k.cu", "k.o", "k.so", NULL }; *n; n++) {
+		snprintf(rm, sizeof(rm), "%s/%s", dir, *n);
+		unlink(rm);
+	}
+	snprintf(rm, sizeof(rm), "%s/cooperative_groups", dir);
+	rmdir(rm);
+	rmdir(dir);
+}
+
+/* into @dir: the headers, the device runtime and k.cu (@s's source, its name expressions); -errno, text set */
+static int write_sources(const struct vgpu_bk_source *s, const char *dir, const char *fname)
+{
+	struct vgpu_sbuf src = { 0 };
+	int ret = write_headers(dir);
+
 	if (!ret)
 		ret = write_file(dir, "vgpu_cuda.h", vgpu_cpu_cuda_prelude, strlen(vgpu_cpu_cuda_prelude));
 	vgpu_sb_str(&src, vgpu_devsig_prelude);
@@ -308,10 +312,17 @@ int vgpu_cpu_clang_compile(const struct vgpu_bk_source *s, void **blob, size_t *
 			 "__device__ __attribute__((used, visibility(\"default\")))", "");
 	if (!ret)
 		ret = src.oom ? -ENOMEM : write_file(dir, "k.cu", src.p, src.n);
-	if (ret) {
+	free(src.p);
+	if (ret)
 		vgpu_bk_seterr("cpu: cannot write the sources to compile: %s", strerror(-ret));
-		goto out;
-	}
+	return ret;
+}
+
+/* the cc1 command line compiling @f's k.cu to k.o through the pass, into @argv (256 words); its length */
+static int cc1_argv(const struct vgpu_bk_source *s, const struct cl_files *f, const char **argv,
+		    struct vgpu_sbuf *ign)
+{
+	int argc = 0;
 
 	argv[argc++] = clang_bin();
 	argv[argc++] = "-cc1";
@@ -358,16 +369,29 @@ int vgpu_cpu_clang_compile(const struct vgpu_bk_source *s, void **blob, size_t *
 	argv[argc++] = "-fno-rtti";
 	argv[argc++] = "-ferror-limit";
 	argv[argc++] = "20";
-	argv[argc++] = plug;
+	argv[argc++] = f->plug;
 	argv[argc++] = "-include";
-	argv[argc++] = pre;
-	argv[argc++] = inc;
-	argc = add_options(s, argv, argc, 240, &ign);
+	argv[argc++] = f->pre;
+	argv[argc++] = f->inc;
+	argc = add_options(s, argv, argc, 240, ign);
 	argv[argc++] = "-emit-obj";
 	argv[argc++] = "-o";
-	argv[argc++] = obj;
-	argv[argc++] = cu;
+	argv[argc++] = f->obj;
+	argv[argc++] = f->cu;
 	argv[argc] = NULL;
+	return argc;
+}
+
+/* k.cu -> k.o: the ignored options and clang's output onto @lg; -errno, text set */
+static int run_cc1(const struct vgpu_bk_source *s, const struct cl_files *f, const char *fname,
+		   struct vgpu_sbuf *lg)
+{
+	const char *argv[256];
+	struct vgpu_sbuf ign = { 0 };
+	char *out = NULL;
+	int ret;
+
+	cc1_argv(s, f, argv, &ign);
 	ret = vgpu_cpu_run((char *const *)argv, &out);
 	if (ret < 0) {
 		vgpu_bk_seterr("cpu: cannot run %s: %s", clang_bin(), strerror(-ret));
@@ -375,53 +399,72 @@ int vgpu_cpu_clang_compile(const struct vgpu_bk_source *s, void **blob, size_t *
 		goto out;
 	}
 	if (ign.p)
-		vgpu_sb_add(&lg, ign.p, ign.n);
+		vgpu_sb_add(lg, ign.p, ign.n);
 	if (out)
-		vgpu_sb_str(&lg, out);
-	free(out);
-	out = NULL;
+		vgpu_sb_str(lg, out);
 	if (ret != 0) {
 		vgpu_bk_seterr("cpu: %s: the CUDA front end refused the source (exit %d)", fname, ret);
 		ret = -ENOEXEC;
-		goto out;
 	}
-	{
-		char *const lv[] = { (char *)clang_bin(), "-shared", "-o", so, obj, "-lmvec", "-lm", NULL };
+out:
+	free(out);
+	free(ign.p);
+	return ret;
+}
 
-		ret = vgpu_cpu_run(lv, &out);
-		if (out)
-			vgpu_sb_str(&lg, out);
-		if (ret) {
-			vgpu_bk_seterr("cpu: linking the kernels failed (exit %d)", ret);
-			ret = ret < 0 ? ret : -ENOEXEC;
-			goto out;
-		}
+/* k.o -> k.so: the linker's output onto @lg; -errno, text set */
+static int link_so(const struct cl_files *f, struct vgpu_sbuf *lg)
+{
+	char *const lv[] = { (char *)clang_bin(), "-shared", "-o", (char *)f->so, (char *)f->obj,
+			     "-lmvec", "-lm", NULL };
+	char *out = NULL;
+	int ret = vgpu_cpu_run(lv, &out);
+
+	if (out)
+		vgpu_sb_str(lg, out);
+	free(out);
+	if (ret) {
+		vgpu_bk_seterr("cpu: linking the kernels failed (exit %d)", ret);
+		ret = ret < 0 ? ret : -ENOEXEC;
 	}
-	ret = vgpu_cpu_read_file(so, &sobytes, &solen);
+	return ret;
+}
+
+int vgpu_cpu_clang_compile(const struct vgpu_bk_source *s, void **blob, size_t *blob_len,
+			   char **log)
+{
+	struct cl_files f;
+	char pass[4096];
+	struct vgpu_sbuf lg = { 0 };
+	const char *fname = s->name ? s->name : "kernel.cu";
+	void *sobytes = NULL;
+	size_t solen = 0;
+	int ret;
+
+	*blob = NULL;
+	*log = NULL;
+	pthread_once(&cl_once, clang_ident_init);
+	pass_path(pass, sizeof(pass));
+	if (access(pass, R_OK)) {
+		vgpu_bk_seterr("cpu: the clang path needs its pass plugin %s (built with llvm-16-dev; "
+			       "VGPU_CPU_PASS names another): %s", pass, strerror(errno));
+		return -ENODEV;
+	}
+	ret = cl_files_init(&f, pass);
+	if (ret)
+		return ret;
+	ret = write_sources(s, f.dir, fname);
+	if (!ret)
+		ret = run_cc1(s, &f, fname, &lg);
+	if (!ret)
+		ret = link_so(&f, &lg);
+	if (!ret)
+		ret = vgpu_cpu_read_file(f.so, &sobytes, &solen);
 	if (!ret)
 		ret = vgpu_cpu_blob(s->sig, sobytes, solen, s->names, s->nr_names, blob, blob_len);
-out:
 	*log = lg.p;
-	free(out);
-	free(src.p);
-	free(ign.p);
 	free(sobytes);
-	if (!getenv("VGPU_CPU_KEEP_TMP")) {	/* debugging: keep the sources and objects */
-		char rm[4200];
-
-		for (size_t i = 0; i < sizeof(std_headers) / sizeof(std_headers[0]); i++) {
-			snprintf(rm, sizeof(rm), "%s/%s", dir, std_headers[i]);
-			unlink(rm);
-		}
-		for (const char *const *n = (const char *const[]){ "cuda_fp16.h", "cuda_bf16.h",
-								   "vgpu_cuda.h", "k.cu", "k.o", "k.so",
-								   NULL }; *n; n++) {
-			snprintf(rm, sizeof(rm), "%s/%s", dir, *n);
-			unlink(rm);
-		}
-		snprintf(rm, sizeof(rm), "%s/cooperative_groups", dir);
-		rmdir(rm);
-		rmdir(dir);
-	}
+	if (!getenv("VGPU_CPU_KEEP_TMP"))	/* debugging: keep the sources and objects */
+		cl_files_remove(f.dir);
 	return ret;
 }

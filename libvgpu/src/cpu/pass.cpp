@@ -582,18 +582,16 @@ struct Lower {
 		}
 	}
 
-	bool lowerRegions(Function &K, Function *B, std::string &how, const std::vector<ParamLoad> &pl)
+	/* 1. each barrier alone in its block; @barIdx: such a block -> its index in the result */
+	std::vector<Bar> isolateBarriers(Function *B, std::map<BasicBlock *, unsigned> &barIdx, unsigned &nb,
+					 unsigned &nw)
 	{
-		Type *i32 = Type::getInt32Ty(C), *i8 = Type::getInt8Ty(C), *ptr = PointerType::get(C, 0);
-		/* 1. each barrier alone in its block */
 		std::vector<CallInst *> bars;
 		for (Instruction &I : instructions(B))
 			if (auto *ci = dyn_cast<CallInst>(&I))
 				if (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp)
 					bars.push_back(ci);
 		std::vector<Bar> bl;
-		std::map<BasicBlock *, unsigned> barIdx;
-		unsigned nb = 0, nw = 0;
 		for (CallInst *ci : bars) {
 			BasicBlock *bb = ci->getParent();
 			BasicBlock *mid = SplitBlock(bb, ci);
@@ -603,49 +601,55 @@ struct Lower {
 			barIdx[mid] = bl.size();
 			bl.push_back({ mid, warp, (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) });
 		}
-		/* 2. values that cross blocks go to memory (re-promoted later
-		 * where they stay inside one region) */
-		/* the entry block keeps only the allocas: it runs again on every resume */
+		return bl;
+	}
+
+	/*
+	 * 2. values that cross blocks go to memory (re-promoted later where
+	 * they stay inside one region). The entry block keeps only the allocas:
+	 * it runs again on every resume. Returns where new allocas go.
+	 */
+	Instruction *demoteCrossBlockValues(Function *B)
+	{
 		BasicBlock &entry = B->getEntryBlock();
-		{
-			std::vector<AllocaInst *> fixed;
-			for (Instruction &I : instructions(B))
-				if (auto *a = dyn_cast<AllocaInst>(&I))
-					if (isa<ConstantInt>(a->getArraySize()))
-						fixed.push_back(a);
-			for (auto ai = fixed.rbegin(); ai != fixed.rend(); ++ai)
-				(*ai)->moveBefore(&*entry.getFirstInsertionPt());
-			auto it = entry.begin();
-			while (isa<AllocaInst>(&*it))
-				++it;
-			SplitBlock(&entry, &*it, (DominatorTree *)nullptr, nullptr, nullptr, "start");
-		}
+		std::vector<AllocaInst *> fixed;
+		for (Instruction &I : instructions(B))
+			if (auto *a = dyn_cast<AllocaInst>(&I))
+				if (isa<ConstantInt>(a->getArraySize()))
+					fixed.push_back(a);
+		for (auto ai = fixed.rbegin(); ai != fixed.rend(); ++ai)
+			(*ai)->moveBefore(&*entry.getFirstInsertionPt());
+		auto it = entry.begin();
+		while (isa<AllocaInst>(&*it))
+			++it;
+		SplitBlock(&entry, &*it, (DominatorTree *)nullptr, nullptr, nullptr, "start");
 		Instruction *allocaPt = entry.getTerminator();
-		{
-			std::vector<PHINode *> phis;
-			for (BasicBlock &BB : *B)
-				for (PHINode &P : BB.phis())
-					phis.push_back(&P);
-			for (PHINode *P : phis)
-				DemotePHIToStack(P, allocaPt);
-			std::vector<Instruction *> cross;
-			for (BasicBlock &BB : *B)
-				for (Instruction &I : BB) {
-					if (isa<AllocaInst>(&I) && &BB == &entry)
-						continue;
-					for (User *U : I.users())
-						if (cast<Instruction>(U)->getParent() != &BB) {
-							cross.push_back(&I);
-							break;
-						}
-				}
-			for (Instruction *I : cross)
-				DemoteRegToStack(*I, false, allocaPt);
-		}
-		/* 3. regions: blocks reachable from a start without passing a barrier */
-		std::vector<BasicBlock *> starts = { entry.getSingleSuccessor() };
-		for (Bar &b : bl)
-			starts.push_back(b.bb->getSingleSuccessor());
+		std::vector<PHINode *> phis;
+		for (BasicBlock &BB : *B)
+			for (PHINode &P : BB.phis())
+				phis.push_back(&P);
+		for (PHINode *P : phis)
+			DemotePHIToStack(P, allocaPt);
+		std::vector<Instruction *> cross;
+		for (BasicBlock &BB : *B)
+			for (Instruction &I : BB) {
+				if (isa<AllocaInst>(&I) && &BB == &entry)
+					continue;
+				for (User *U : I.users())
+					if (cast<Instruction>(U)->getParent() != &BB) {
+						cross.push_back(&I);
+						break;
+					}
+			}
+		for (Instruction *I : cross)
+			DemoteRegToStack(*I, false, allocaPt);
+		return allocaPt;
+	}
+
+	/* 3. regions: blocks reachable from a start without passing a barrier */
+	static std::map<BasicBlock *, std::set<unsigned>> findRegions(const std::vector<BasicBlock *> &starts,
+								      const std::map<BasicBlock *, unsigned> &barIdx)
+	{
 		std::map<BasicBlock *, std::set<unsigned>> regionsOf;
 		for (unsigned r = 0; r < starts.size(); r++) {
 			std::vector<BasicBlock *> work = { starts[r] };
@@ -662,11 +666,45 @@ struct Lower {
 					work.push_back(s);
 			}
 		}
-		/* 4. allocas used in more than one region: one slot per thread */
-		const DataLayout &DL = M.getDataLayout();
-		std::vector<std::pair<AllocaInst *, uint64_t>> priv;
-		uint64_t frame = 0, biggest = 0;
-		AllocaInst *big = nullptr;
+		return regionsOf;
+	}
+
+	/* the regions that use alloca @a (through addresses derived from it); @escapes: its address is stored or passed */
+	static std::set<unsigned> regionsUsing(AllocaInst *a, std::map<BasicBlock *, std::set<unsigned>> &regionsOf,
+					       bool &escapes)
+	{
+		std::set<unsigned> rs;
+		std::vector<Value *> work = { a };
+		std::set<Value *> seen;
+		escapes = false;
+		while (!work.empty()) {
+			Value *v = work.back();
+			work.pop_back();
+			if (!seen.insert(v).second)
+				continue;
+			for (User *U : v->users()) {
+				auto *I = cast<Instruction>(U);
+				auto &s = regionsOf[I->getParent()];
+				rs.insert(s.begin(), s.end());
+				if (isa<GetElementPtrInst>(I) || isa<CastInst>(I) || isa<SelectInst>(I) || isa<PHINode>(I))
+					work.push_back(I);
+				else if (auto *st = dyn_cast<StoreInst>(I)) {
+					if (st->getValueOperand() == v)
+						escapes = true;
+				} else if (!isa<LoadInst>(I) && !isa<MemIntrinsic>(I))
+					escapes = true;
+			}
+		}
+		return rs;
+	}
+
+	/*
+	 * 4. the allocas used in more than one region (or whose address
+	 * escapes), into @live; false (reported) for one of variable length
+	 */
+	bool liveAcrossBarriers(Function &K, Function *B, std::map<BasicBlock *, std::set<unsigned>> &regionsOf,
+				std::vector<AllocaInst *> &live)
+	{
 		std::vector<IntrinsicInst *> lifetimes;
 		for (Instruction &I : instructions(B))
 			if (auto *ii = dyn_cast<IntrinsicInst>(&I))
@@ -674,44 +712,28 @@ struct Lower {
 					lifetimes.push_back(ii);
 		for (IntrinsicInst *ii : lifetimes)
 			ii->eraseFromParent();
-		std::vector<AllocaInst *> allocas, live;
+		std::vector<AllocaInst *> allocas;
 		for (Instruction &I : instructions(B))
 			if (auto *a = dyn_cast<AllocaInst>(&I))
 				allocas.push_back(a);
 		for (AllocaInst *a : allocas) {
-			std::set<unsigned> rs;
-			bool escapes = false;
-			std::vector<Value *> work = { a };
-			std::set<Value *> seen;
-			while (!work.empty()) {
-				Value *v = work.back();
-				work.pop_back();
-				if (!seen.insert(v).second)
-					continue;
-				for (User *U : v->users()) {
-					auto *I = cast<Instruction>(U);
-					auto &s = regionsOf[I->getParent()];
-					rs.insert(s.begin(), s.end());
-					if (isa<GetElementPtrInst>(I) || isa<CastInst>(I) || isa<SelectInst>(I) ||
-					    isa<PHINode>(I))
-						work.push_back(I);
-					else if (auto *st = dyn_cast<StoreInst>(I)) {
-						if (st->getValueOperand() == v)
-							escapes = true;
-					} else if (!isa<LoadInst>(I) && !isa<MemIntrinsic>(I))
-						escapes = true;
-				}
-			}
-			if (rs.size() <= 1 && !escapes)
+			bool escapes;
+			if (regionsUsing(a, regionsOf, escapes).size() <= 1 && !escapes)
 				continue;
-			if (!a->isStaticAlloca() || !a->getAllocationSizeInBits(DL)) {
+			if (!a->isStaticAlloca() || !a->getAllocationSizeInBits(M.getDataLayout())) {
 				error(K, "a variable-length array lives across a barrier (what a thread "
 					 "keeps across barriers must have a constant size)", locOf(a));
 				return false;
 			}
 			live.push_back(a);
 		}
-		/* uniform scalars: one value per block (ctx->uin/uout), the rest a slot per thread */
+		return true;
+	}
+
+	/* which of @live could be uniform: scalars of at most 8 bytes, only loaded and stored whole */
+	std::vector<AllocaInst *> uniformCandidates(const std::vector<AllocaInst *> &live)
+	{
+		const DataLayout &DL = M.getDataLayout();
 		std::vector<AllocaInst *> cands;
 		for (AllocaInst *a : live) {
 			Type *t = a->getAllocatedType();
@@ -730,8 +752,22 @@ struct Lower {
 			if (ok)
 				cands.push_back(a);
 		}
-		std::set<AllocaInst *> uniSet = uniformAllocas(B, cands);
-		std::vector<AllocaInst *> uni;
+		return cands;
+	}
+
+	/*
+	 * The live allocas: uniform scalars one value per block (ctx->uin/uout,
+	 * into @uni), the rest a slot per thread in the frame (into @priv, at
+	 * their offsets; *@frame the bytes per thread). False (reported) over 64 KiB.
+	 */
+	bool layoutFrame(Function &K, Function *B, const std::vector<AllocaInst *> &live, std::vector<AllocaInst *> &uni,
+			 std::vector<std::pair<AllocaInst *, uint64_t>> &priv, uint64_t &frame)
+	{
+		const DataLayout &DL = M.getDataLayout();
+		uint64_t biggest = 0;
+		AllocaInst *big = nullptr;
+		std::set<AllocaInst *> uniSet = uniformAllocas(B, uniformCandidates(live));
+		frame = 0;
 		for (AllocaInst *a : live) {
 			if (uniSet.count(a) && uni.size() < NUNI) {
 				uni.push_back(a);
@@ -752,41 +788,54 @@ struct Lower {
 				 " bytes, is the variable used here", big ? locOf(big) : DebugLoc());
 			return false;
 		}
-		{
-			IRBuilder<> b(allocaPt);
-			Value *fr = b.CreateLoad(ptr, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_FRAME), "frame");
-			Value *n = b.CreateZExt(b.CreateLoad(i32, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_NTHREADS)),
-						b.getInt64Ty(), "n");
-			/* lin comes from an int loop variable (no wrap): sext keeps it affine */
-			Value *lin = b.CreateSExt(B->getArg(4), b.getInt64Ty());
-			for (auto &[a, off] : priv) {
-				uint64_t sz = *a->getAllocationSizeInBits(DL) / 8;
-				Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true), b.CreateMul(lin, b.getInt64(sz), "", true, true), "", true, true);
-				Value *p = b.CreateGEP(i8, fr, o, a->getName() + ".priv");
-				a->replaceAllUsesWith(p);
-				a->eraseFromParent();
-			}
-			/* a uniform value: from ctx->uin on entry (the region loop's
-			 * copy of the context makes it a loop invariant) */
-			for (unsigned k = 0; k < uni.size(); k++) {
-				Type *t = uni[k]->getAllocatedType();
-				Value *src = b.CreateConstInBoundsGEP2_32(ctxType(), B->getArg(0), 0, CTX_UIN);
-				src = b.CreateConstGEP1_32(b.getInt64Ty(), src, k);
-				b.CreateStore(b.CreateLoad(t, src), uni[k]);
-			}
+		return true;
+	}
+
+	/* the per-thread allocas become slots of ctx->frame; the uniform ones load ctx->uin on entry */
+	void placeLiveState(Function *B, Instruction *allocaPt, const std::vector<std::pair<AllocaInst *, uint64_t>> &priv,
+			    const std::vector<AllocaInst *> &uni)
+	{
+		const DataLayout &DL = M.getDataLayout();
+		Type *i32 = Type::getInt32Ty(C), *i8 = Type::getInt8Ty(C), *ptr = PointerType::get(C, 0);
+		IRBuilder<> b(allocaPt);
+		Value *fr = b.CreateLoad(ptr, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_FRAME), "frame");
+		Value *n = b.CreateZExt(b.CreateLoad(i32, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_NTHREADS)),
+					b.getInt64Ty(), "n");
+		/* lin comes from an int loop variable (no wrap): sext keeps it affine */
+		Value *lin = b.CreateSExt(B->getArg(4), b.getInt64Ty());
+		for (auto &[a, off] : priv) {
+			uint64_t sz = *a->getAllocationSizeInBits(DL) / 8;
+			Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true), b.CreateMul(lin, b.getInt64(sz), "", true, true), "", true, true);
+			Value *p = b.CreateGEP(i8, fr, o, a->getName() + ".priv");
+			a->replaceAllUsesWith(p);
+			a->eraseFromParent();
 		}
-		/* 5. barriers return their resume state; the entry dispatches */
-		BasicBlock *oldEntry = &entry;
-		BasicBlock *body0 = starts[0];
-		for (Bar &b : bl) {
-			BasicBlock *next = b.bb->getSingleSuccessor();
+		/* a uniform value: from ctx->uin on entry (the region loop's
+		 * copy of the context makes it a loop invariant) */
+		for (unsigned k = 0; k < uni.size(); k++) {
+			Type *t = uni[k]->getAllocatedType();
+			Value *src = b.CreateConstInBoundsGEP2_32(ctxType(), B->getArg(0), 0, CTX_UIN);
+			src = b.CreateConstGEP1_32(b.getInt64Ty(), src, k);
+			b.CreateStore(b.CreateLoad(t, src), uni[k]);
+		}
+	}
+
+	/*
+	 * 5. barriers return their resume state, every return stores the
+	 * uniform values to *ctx->uout (every thread stores the same value; the
+	 * driver copies it to uin after a region), and the entry dispatches on
+	 * the resume state to the region's start
+	 */
+	void wireResume(Function *B, const std::vector<Bar> &bl, const std::vector<BasicBlock *> &starts,
+			const std::vector<AllocaInst *> &uni)
+	{
+		Type *i32 = Type::getInt32Ty(C), *ptr = PointerType::get(C, 0);
+		BasicBlock *oldEntry = &B->getEntryBlock();
+		for (const Bar &b : bl) {
 			b.bb->getTerminator()->eraseFromParent();
 			b.bb->front().eraseFromParent();	/* the call */
 			ReturnInst::Create(C, ConstantInt::get(i32, b.state), b.bb);
-			(void)next;
 		}
-		/* ... and to *ctx->uout where the thread stops (every thread stores
-		 * the same value; the driver copies it to uin after a region) */
 		for (BasicBlock &BB : *B)
 			if (auto *R = dyn_cast<ReturnInst>(BB.getTerminator())) {
 				IRBuilder<> rb(R);
@@ -797,18 +846,21 @@ struct Lower {
 					rb.CreateStore(rb.CreateLoad(uni[k]->getAllocatedType(), uni[k]), dst);
 				}
 			}
-		Argument *resume = B->getArg(5);
 		oldEntry->getTerminator()->eraseFromParent();
-		SwitchInst *sw = SwitchInst::Create(resume, body0, bl.size(), oldEntry);
+		SwitchInst *sw = SwitchInst::Create(B->getArg(5), starts[0], bl.size(), oldEntry);
 		for (unsigned i = 0; i < bl.size(); i++)
 			sw->addCase(ConstantInt::get(cast<IntegerType>(i32), i + 1), starts[i + 1]);
-		/* 6. one function per region */
+	}
+
+	/* 6. one function per region (B with the resume state fixed), in the all-threads and selected-threads loops; B goes */
+	void cloneRegions(Function &K, Function *B, unsigned nregions, const std::vector<ParamLoad> &pl,
+			  std::vector<Function *> &fall, std::vector<Function *> &fsel)
+	{
 		Function *tAll = get("__vgpu_tmpl_region_all"), *tSel = get("__vgpu_tmpl_region_sel");
 		Function *ph = get("__vgpu_region");
-		std::vector<Function *> fall, fsel;
-		for (unsigned r = 0; r <= bl.size(); r++) {
+		for (unsigned r = 0; r < nregions; r++) {
 			ValueToValueMapTy VM;
-			VM[resume] = ConstantInt::get(i32, r);
+			VM[B->getArg(5)] = ConstantInt::get(Type::getInt32Ty(C), r);
 			Function *R = CloneFunction(B, VM);
 			R->setName(B->getName() + ".r" + Twine(r));
 			ConstantFoldTerminator(&R->getEntryBlock());
@@ -819,33 +871,40 @@ struct Lower {
 						   GlobalValue::InternalLinkage, &pl));
 		}
 		B->eraseFromParent();
-		/* 7. dispatch(region, ctx, sel) and the block driver */
+	}
+
+	/* 7. dispatch(region, ctx, sel): the region's all- or selected-threads function */
+	Function *makeDispatch(Function &K, const std::vector<Function *> &fall, const std::vector<Function *> &fsel)
+	{
+		Type *i32 = Type::getInt32Ty(C), *ptr = PointerType::get(C, 0);
 		FunctionType *dt = FunctionType::get(i32, { i32, ptr, i32 }, false);
 		Function *D = Function::Create(dt, GlobalValue::InternalLinkage, "__vgpu_dispatch." + K.getName(), M);
-		{
-			BasicBlock *e = BasicBlock::Create(C, "e", D), *bad = BasicBlock::Create(C, "bad", D);
-			IRBuilder<> bb(bad);
-			bb.CreateRet(ConstantInt::get(i32, ST_DONE));
-			IRBuilder<> b(e);
-			Value *r = b.CreateAnd(D->getArg(0), b.getInt32(ST_WARP - 1));
-			SwitchInst *s = b.CreateSwitch(r, bad, fall.size());
-			for (unsigned i = 0; i < fall.size(); i++) {
-				BasicBlock *c = BasicBlock::Create(C, "r", D);
-				BasicBlock *ca = BasicBlock::Create(C, "all", D);
-				BasicBlock *cs = BasicBlock::Create(C, "sel", D);
-				IRBuilder<> cb(c);
-				cb.CreateCondBr(cb.CreateICmpNE(D->getArg(2), cb.getInt32(0)), cs, ca);
-				IRBuilder<> ab(ca);
-				ab.CreateRet(ab.CreateCall(fall[i], { D->getArg(1) }));
-				IRBuilder<> sb(cs);
-				sb.CreateRet(sb.CreateCall(fsel[i], { D->getArg(1) }));
-				s->addCase(b.getInt32(i), c);
-			}
+		BasicBlock *e = BasicBlock::Create(C, "e", D), *bad = BasicBlock::Create(C, "bad", D);
+		IRBuilder<> bb(bad);
+		bb.CreateRet(ConstantInt::get(i32, ST_DONE));
+		IRBuilder<> b(e);
+		Value *r = b.CreateAnd(D->getArg(0), b.getInt32(ST_WARP - 1));
+		SwitchInst *s = b.CreateSwitch(r, bad, fall.size());
+		for (unsigned i = 0; i < fall.size(); i++) {
+			BasicBlock *c = BasicBlock::Create(C, "r", D);
+			BasicBlock *ca = BasicBlock::Create(C, "all", D);
+			BasicBlock *cs = BasicBlock::Create(C, "sel", D);
+			IRBuilder<> cb(c);
+			cb.CreateCondBr(cb.CreateICmpNE(D->getArg(2), cb.getInt32(0)), cs, ca);
+			IRBuilder<> ab(ca);
+			ab.CreateRet(ab.CreateCall(fall[i], { D->getArg(1) }));
+			IRBuilder<> sb(cs);
+			sb.CreateRet(sb.CreateCall(fsel[i], { D->getArg(1) }));
+			s->addCase(b.getInt32(i), c);
 		}
-		Function *tB = get("__vgpu_tmpl_barrier");
-		Function *N = instantiate(tB, "__vgpu_blocks_" + K.getName(),
+		return D;
+	}
+
+	/* the block driver of kernel @K over dispatcher @D, with @frame bytes per thread */
+	void makeBarrierDriver(Function &K, Function *D, uint64_t frame)
+	{
+		Function *N = instantiate(get("__vgpu_tmpl_barrier"), "__vgpu_blocks_" + K.getName(),
 					  { { get("__vgpu_dispatch"), D } }, GlobalValue::ExternalLinkage);
-		/* the frame size */
 		std::vector<CallInst *> fb;
 		for (Instruction &I : instructions(N))
 			if (auto *ci = dyn_cast<CallInst>(&I))
@@ -855,6 +914,34 @@ struct Lower {
 			ci->replaceAllUsesWith(ConstantInt::get(ci->getType(), frame));
 			ci->eraseFromParent();
 		}
+	}
+
+	/*
+	 * Kernel @K with barriers, body @B: cut at the barriers into regions,
+	 * what lives across them kept per thread (or per block when uniform),
+	 * one function per region and a driver running them in turn. @how: a
+	 * line for the kernel table. False when refused (reported).
+	 */
+	bool lowerRegions(Function &K, Function *B, std::string &how, const std::vector<ParamLoad> &pl)
+	{
+		std::map<BasicBlock *, unsigned> barIdx;
+		unsigned nb = 0, nw = 0;
+		std::vector<Bar> bl = isolateBarriers(B, barIdx, nb, nw);
+		Instruction *allocaPt = demoteCrossBlockValues(B);
+		std::vector<BasicBlock *> starts = { B->getEntryBlock().getSingleSuccessor() };
+		for (Bar &b : bl)
+			starts.push_back(b.bb->getSingleSuccessor());
+		std::map<BasicBlock *, std::set<unsigned>> regionsOf = findRegions(starts, barIdx);
+		std::vector<AllocaInst *> live, uni;
+		std::vector<std::pair<AllocaInst *, uint64_t>> priv;
+		uint64_t frame = 0;
+		if (!liveAcrossBarriers(K, B, regionsOf, live) || !layoutFrame(K, B, live, uni, priv, frame))
+			return false;
+		placeLiveState(B, allocaPt, priv, uni);
+		wireResume(B, bl, starts, uni);
+		std::vector<Function *> fall, fsel;
+		cloneRegions(K, B, bl.size() + 1, pl, fall, fsel);
+		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
 		      " barriers, " + std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
 		      " bytes per thread and " + std::to_string(uni.size()) +
@@ -891,7 +978,8 @@ struct Lower {
 		}
 	}
 
-	PreservedAnalyses run()
+	/* the device runtime's builtins the lowering looks for */
+	void findBuiltins()
 	{
 		const char *tn[3] = { "__vgpu_tid_x", "__vgpu_tid_y", "__vgpu_tid_z" };
 		for (int d = 0; d < 3; d++)
@@ -900,8 +988,11 @@ struct Lower {
 		fCtx = get("__vgpu_ctxp");
 		fBar = get("__vgpu_barrier");
 		fWarp = get("__vgpu_warp_sync");
-		if (!get("__vgpu_tmpl_simple"))
-			return PreservedAnalyses::all();	/* not a libvgpu module */
+	}
+
+	/* the kernels (annotated vgpu.kernel) and the __shared__ variables (vgpu.shared, dynamic ones: extern arrays) */
+	std::vector<Function *> findKernels()
+	{
 		std::vector<Function *> kernels;
 		GlobalVariable *ann = M.getGlobalVariable("llvm.global.annotations");
 		if (ann && ann->hasInitializer()) {
@@ -923,49 +1014,57 @@ struct Lower {
 				dynShared.push_back(&G);
 		}
 		for (GlobalVariable *G : shared)
-			G->setThreadLocalMode(GlobalValue::LocalExecTLSModel == GlobalValue::NotThreadLocal
-						      ? GlobalValue::GeneralDynamicTLSModel
-						      : GlobalValue::GeneralDynamicTLSModel);
+			G->setThreadLocalMode(GlobalValue::GeneralDynamicTLSModel);
 		kernelSet.insert(kernels.begin(), kernels.end());
 		for (Function &F : M)
 			if (!F.isDeclaration() && !F.getName().startswith("__vgpu_") &&
 			    !(F.getSubprogram() && F.getSubprogram()->getFilename().endswith("vgpu_cuda.h")))
 				userFns.insert(&F);
-		findNeedInline();
-		std::string table;
-		for (Function *K : kernels) {
-			if (!inlineAll(*K))
-				continue;
-			cleanup(*K);
-			bool hasBar = false;
-			for (Instruction &I : instructions(*K))
-				if (auto *ci = dyn_cast<CallInst>(&I))
-					if (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp)
-						hasBar = true;
-			std::string how = "loops";
-			std::vector<ParamLoad> pl = paramLoads(*K);
-			nargs = pl.empty() ? 0 : pl.back().src + 1;
-			Function *B = makeBody(*K, hasBar);
-			if (!hasBar) {
-				Function *T = instantiate(get("__vgpu_tmpl_threads"), K->getName() + ".threads",
-							  { { get("__vgpu_body"), B } }, GlobalValue::InternalLinkage, &pl);
-				instantiate(get("__vgpu_tmpl_simple"), "__vgpu_blocks_" + K->getName(),
-					    { { get("__vgpu_threads"), T } }, GlobalValue::ExternalLinkage);
-			} else if (!lowerRegions(*K, B, how, pl)) {
-				continue;
-			}
-			if (hasBar) {
-				/* as the g++ path marks a kernel cut at its barriers */
-				auto *sg = new GlobalVariable(M, Type::getInt32Ty(C), true, GlobalValue::ExternalLinkage,
-							      ConstantInt::get(Type::getInt32Ty(C), 1),
-							      "__vgpu_split_" + K->getName());
-				sg->setVisibility(GlobalValue::DefaultVisibility);
-			}
-			std::string dem = demangle(K->getName().str());
-			table += K->getName().str() + '\t' + dem + '\t' + how + '\n';
+		return kernels;
+	}
+
+	bool hasBarrier(Function &K)
+	{
+		for (Instruction &I : instructions(K))
+			if (auto *ci = dyn_cast<CallInst>(&I))
+				if (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp)
+					return true;
+		return false;
+	}
+
+	/* kernel @K lowered to its block driver __vgpu_blocks_<K>; its line of the kernel table onto @table */
+	void lowerKernel(Function *K, std::string &table)
+	{
+		if (!inlineAll(*K))
+			return;
+		cleanup(*K);
+		bool hasBar = hasBarrier(*K);
+		std::string how = "loops";
+		std::vector<ParamLoad> pl = paramLoads(*K);
+		nargs = pl.empty() ? 0 : pl.back().src + 1;
+		Function *B = makeBody(*K, hasBar);
+		if (!hasBar) {
+			Function *T = instantiate(get("__vgpu_tmpl_threads"), K->getName() + ".threads",
+						  { { get("__vgpu_body"), B } }, GlobalValue::InternalLinkage, &pl);
+			instantiate(get("__vgpu_tmpl_simple"), "__vgpu_blocks_" + K->getName(),
+				    { { get("__vgpu_threads"), T } }, GlobalValue::ExternalLinkage);
+		} else {
+			if (!lowerRegions(*K, B, how, pl))
+				return;
+			/* as the g++ path marks a kernel cut at its barriers */
+			auto *sg = new GlobalVariable(M, Type::getInt32Ty(C), true, GlobalValue::ExternalLinkage,
+						      ConstantInt::get(Type::getInt32Ty(C), 1),
+						      "__vgpu_split_" + K->getName());
+			sg->setVisibility(GlobalValue::DefaultVisibility);
 		}
-		/* name expressions (clang.c): __vgpu_name_x<i> holds &kernel; its
-		 * driver is exported as __vgpu_blocks_x<i> too */
+		std::string dem = demangle(K->getName().str());
+		table += K->getName().str() + '\t' + dem + '\t' + how + '\n';
+	}
+
+	/* name expressions (clang.c): __vgpu_name_x<i> holds &kernel; its
+	 * driver is exported as __vgpu_blocks_x<i> too */
+	void exportNameExpressions()
+	{
 		std::vector<GlobalVariable *> nameVars;
 		for (GlobalVariable &G : M.globals())
 			if (G.getName().startswith("__vgpu_name_x") && G.hasInitializer())
@@ -985,31 +1084,56 @@ struct Lower {
 			removeFromUsedLists(M, [G](Constant *c) { return c->stripPointerCasts() == G; });
 			G->eraseFromParent();
 		}
-		/* the kernel table: mangled, demangled, how each was lowered */
+	}
+
+	/* the kernel table (mangled, demangled, how each was lowered) as __vgpu_kernel_table */
+	void emitKernelTable(const std::string &table)
+	{
 		Constant *tc = ConstantDataArray::getString(C, table);
 		auto *tg = new GlobalVariable(M, tc->getType(), true, GlobalValue::ExternalLinkage, tc,
 					      "__vgpu_kernel_table");
 		tg->setVisibility(GlobalValue::DefaultVisibility);
+	}
+
+	/*
+	 * The templates go; kernels and helpers that use the builtins are
+	 * inlined where they are needed: what is left of them goes too. No more
+	 * convergent code: the loops are ours now.
+	 */
+	void dropLowered(const std::vector<Function *> &kernels)
+	{
 		removeFromUsedLists(M, [](Constant *) { return true; });
 		for (const char *t : { "__vgpu_tmpl_simple", "__vgpu_tmpl_threads", "__vgpu_tmpl_region_all", "__vgpu_tmpl_region_sel",
 				       "__vgpu_tmpl_barrier" })
 			if (Function *f = get(t))
 				f->eraseFromParent();
-		/* kernels and helpers that use the builtins are inlined where they
-		 * are needed: what is left of them goes */
 		for (Function *K : kernels)
 			K->setLinkage(GlobalValue::InternalLinkage);
 		for (Function *F : needInline) {
 			F->setLinkage(GlobalValue::InternalLinkage);
 			F->setComdat(nullptr);
 		}
-		/* no more convergent code: the loops are ours now */
 		for (Function &F : M) {
 			F.removeFnAttr(Attribute::Convergent);
 			for (Instruction &I : instructions(F))
 				if (auto *cb = dyn_cast<CallBase>(&I))
 					cb->removeFnAttr(Attribute::Convergent);
 		}
+	}
+
+	PreservedAnalyses run()
+	{
+		findBuiltins();
+		if (!get("__vgpu_tmpl_simple"))
+			return PreservedAnalyses::all();	/* not a libvgpu module */
+		std::vector<Function *> kernels = findKernels();
+		findNeedInline();
+		std::string table;
+		for (Function *K : kernels)
+			lowerKernel(K, table);
+		exportNameExpressions();
+		emitKernelTable(table);
+		dropLowered(kernels);
 		checkUndefined();
 		/* the line tables were for the messages above: the image does not carry them */
 		StripDebugInfo(M);
