@@ -50,11 +50,21 @@ dmesg -C 2>/dev/null
 echo "# kernel $(uname -r); root: $(awk '$2 == "/" { print $1, $3 }' /proc/mounts)"
 
 # --- udevd with group names resolved, then modprobe ---
-udevadm control --exit >/dev/null 2>&1	# virtme-ng's (--resolve-names=never)
-for _ in $(seq 1 50); do pgrep -x systemd-udevd >/dev/null || break; sleep 0.1; done
-if /lib/systemd/systemd-udevd --daemon >"$TMP/udevd" 2>&1 && udevadm control --ping --timeout=10 >/dev/null 2>&1; then
-	udevd_started=1
-fi
+# virtme-ng's (--resolve-names=never) goes first; under load (TCG on a busy
+# host) it can take seconds to exit, and a new daemon started meanwhile finds
+# its control socket taken: wait, then kill what is left, and try thrice.
+udevadm control --exit >/dev/null 2>&1
+for try in 1 2 3; do
+	for _ in $(seq 1 150); do pgrep -x systemd-udevd >/dev/null || break; sleep 0.2; done
+	pkill -KILL -x systemd-udevd 2>/dev/null && sleep 1
+	if /lib/systemd/systemd-udevd --daemon >>"$TMP/udevd" 2>&1 &&
+	   udevadm control --ping --timeout=30 >>"$TMP/udevd" 2>&1; then
+		udevd_started=1
+		break
+	fi
+	echo "# udevd start, try $try, failed" >>"$TMP/udevd"
+	udevadm control --exit >/dev/null 2>&1
+done
 step "udevd started ($udevd_started)"
 want=/lib/modules/$KVER/updates/dkms/vgpu.ko
 path=$(modinfo -n vgpu 2>&1)
