@@ -44,5 +44,14 @@ if [ -z "${COMPUTE_SHARES_ONLY:-}" ]; then
 	echo "== vgpu_bench (libvgpu, accounting off) ==" | tee -a "$OUT/compute.log"
 	timeout 120 "$GB/vgpu_bench" 3 2>&1 | tee -a "$OUT/compute.log"
 fi
+# COMPUTE_PROBE=1: first compute_probe (the turn-taking mechanism, raw CUDA)
+if [ -n "${COMPUTE_PROBE:-}" ]; then
+	$CC -O2 -Wall -I"$CUDA_HOME/include" -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/compute_probe.c" \
+		-o "$GB/compute_probe" -L"$CUDA_HOME/lib64/stubs" -L"$CUDA_HOME/lib64" -lcuda -lnvrtc \
+		-lm -lpthread -ldl -Wl,-rpath,"$CUDA_HOME/lib64" >>"$OUT/build.log" 2>&1 ||
+		{ tail -30 "$OUT/build.log"; exit 1; }
+	echo "== compute_probe ==" | tee -a "$OUT/compute.log"
+	timeout 120 "$GB/compute_probe" 2>&1 | tee -a "$OUT/compute.log"
+fi
 echo "== compute_share cuda ==" | tee -a "$OUT/compute.log"
 shift 2>/dev/null; timeout 400 "$GB/compute_share" cuda "$@" 2>&1 | tee -a "$OUT/compute.log"

@@ -2,7 +2,7 @@
 /*
  * compute_share - GPU time shares through libvgpu, measured in one run.
  *
- *   compute_share cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long]
+ *   compute_share cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME]
  *   compute_share cuda|cpu --kernel --one GUEST SECONDS
  *
  * Achieved share = work a guest completes per second under sharing / work it
@@ -20,7 +20,12 @@
  * ledger charged the guest over the window / the window, and "rate", its
  * launches per charged second / launches per second alone (1.0: a launch
  * costs the guest what it costs alone; above 1: launches ran uncharged).
+ * Then "launch_us": the mean time of the guest's launch calls that did not
+ * wait (beside the same of its configuration's baseline), and "waits/s" and
+ * "waiting": the calls that took over 20 us (a lease's synchronisation,
+ * another guest's turn, a refill) and the part of the window they took.
  * The settle line is followed by the 300 ms shares it was read from.
+ * --config NAME runs that configuration alone (no settle, no overhead).
  *
  * The ledger is libvgpu's in-process one (set with vgpu_ledger_set_compute)
  * unless --kernel: then guests cs-g0..cs-g3 must exist in /dev/vgpu with the
@@ -58,6 +63,7 @@ static int backend;
 static int kmode;
 static int quick;
 static int only;	/* 1: tiny kernels only, 2: long ones */
+static const char *only_config;	/* --config NAME: that configuration only, no settle */
 
 struct rig {
 	vgpu_session *s;
@@ -126,6 +132,7 @@ static void calibrate(struct rig *r, double us)
 /* ---- a guest thread ---------------------------------------------------------- */
 
 #define BUCKET_NS	100000000ull	/* settle analysis: 100 ms buckets */
+#define STALL_S		20e-6		/* a launch call longer than this waited */
 #define MAX_BUCKETS	200
 
 struct guest {
@@ -134,6 +141,11 @@ struct guest {
 	double t_end;
 	double w1_start, w1_end, w10_start, w10_end;	/* windows, absolute */
 	uint64_t n_w1, n_w10;
+	/* over the long window: launch calls that returned within STALL_S of
+	 * the previous one (launching) and the others (waiting: a lease's
+	 * synchronisation, a turn of another guest, a refill) */
+	double launching_s, stalled_s, t_prev;
+	uint64_t n_stalls;
 	struct vgpu_stats st[2];	/* at the start and end of the long window */
 	bool st_taken[2];
 	uint64_t bucket[MAX_BUCKETS];
@@ -167,8 +179,20 @@ static void *saturate(void *p)
 		g->ret = launch(&g->r, true);
 		if (t >= g->w1_start && t < g->w1_end)
 			g->n_w1++;
-		if (t >= g->w10_start && t < g->w10_end)
+		if (t >= g->w10_start && t < g->w10_end) {
 			g->n_w10++;
+			if (g->t_prev > 0) {
+				double dt = t - g->t_prev;
+
+				if (dt > STALL_S) {
+					g->stalled_s += dt;
+					g->n_stalls++;
+				} else {
+					g->launching_s += dt;
+				}
+			}
+			g->t_prev = t;
+		}
 		if (t >= g->t0 && g->t0 > 0) {
 			uint64_t b = (uint64_t)((t - g->t0) * 1e9) / BUCKET_NS;
 
@@ -213,6 +237,16 @@ static double alone_rate(struct rig *r, double secs)
 	return n / (t1 - t0);
 }
 
+/* mean time of a launch call that did not wait, over the long window, us */
+static double launch_us(const struct guest *g)
+{
+	uint64_t n = g->n_w10 > g->n_stalls + 1 ? g->n_w10 - g->n_stalls - 1 : 0;
+
+	return n ? g->launching_s / n * 1e6 : 0;
+}
+
+static double base_launch_us;
+
 /*
  * The alone baseline of a configuration, measured just before it the way
  * the guests run: a session in a thread of its own, saturating for a
@@ -241,9 +275,12 @@ static double base_rate(int n)
 	t0 = bench_now();
 	b.w1_start = t0 + (quick ? 0.2 : 0.5);
 	b.w1_end = b.t_end = b.w1_start + (quick ? 0.3 : 1.0);
+	b.w10_start = b.w1_start;
+	b.w10_end = b.w1_end;
 	pthread_create(&th, NULL, saturate, &b);
 	pthread_join(th, NULL);
 	vgpu_session_close(b.r.s);
+	base_launch_us = launch_us(&b);
 	return b.n_w1 / (b.w1_end - b.w1_start);
 }
 
@@ -272,8 +309,12 @@ static void run_config(const struct config *c, const char *kname, int n)
 {
 	static struct guest g[MAX_G];
 	pthread_t th[MAX_G];
-	double t0, dur = 1 + c->window, alone = base_rate(n);
+	double t0, dur = 1 + c->window, alone;
 	static int serial;
+
+	if (only_config && strcmp(only_config, c->name))
+		return;
+	alone = base_rate(n);
 
 	for (int i = 0; i < c->nr; i++) {
 		memset(&g[i], 0, sizeof(g[i]));
@@ -310,10 +351,11 @@ static void run_config(const struct config *c, const char *kname, int n)
 		double ch = (double)(g[i].st[1].compute_ns - g[i].st[0].compute_ns) / 1e9;
 		double leases = (double)(g[i].st[1].compute_leases - g[i].st[0].compute_leases);
 
-		printf("share %-6s %-12s guest %d target %5.1f %% achieved_1s %5.1f %% achieved_%.0fs %5.1f %% charged %5.1f %% rate %.3f leases/s %.0f base %.0f/s%s\n",
+		printf("share %-6s %-12s guest %d target %5.1f %% achieved_1s %5.1f %% achieved_%.0fs %5.1f %% charged %5.1f %% rate %.3f leases/s %.0f base %.0f/s launch_us %.2f base %.2f waits/s %.0f waiting %.1f %%%s\n",
 		       kname, c->name, i, tg, a1, c->window, a10, ch / c->window * 100,
 		       ch > 0 ? g[i].n_w10 / ch / alone : 0, leases / c->window, alone,
-		       g[i].ret ? " (launch error)" : "");
+		       launch_us(&g[i]), base_launch_us, g[i].n_stalls / c->window,
+		       g[i].stalled_s / c->window * 100, g[i].ret ? " (launch error)" : "");
 		if (fabs(a1 - tg) > worst1)
 			worst1 = fabs(a1 - tg);
 		if (c->window >= 10 && fabs(a10 - tg) > worst10)
@@ -489,7 +531,7 @@ int main(int argc, char **argv)
 	const char *kn[2] = { "tiny", "long" };
 
 	if (argc < 2 || (strcmp(argv[1], "cuda") && strcmp(argv[1], "cpu"))) {
-		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--one GUEST SECONDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--one GUEST SECONDS]\n", argv[0]);
 		return 2;
 	}
 	backend = !strcmp(argv[1], "cuda") ? VGPU_BACKEND_CUDA : VGPU_BACKEND_CPU;
@@ -497,6 +539,8 @@ int main(int argc, char **argv)
 		kmode |= !strcmp(argv[i], "--kernel");
 		only = !strcmp(argv[i], "--tiny") ? 1 : !strcmp(argv[i], "--long") ? 2 : only;
 		quick |= !strcmp(argv[i], "--quick");
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			only_config = argv[++i];
 		if (!strcmp(argv[i], "--warm")) {	/* compile into the cache, nothing else */
 			struct rig r;
 
@@ -536,11 +580,11 @@ int main(int argc, char **argv)
 		if (!kmode)
 			for (unsigned c = 0; c < sizeof(more) / sizeof(more[0]); c++)
 				run_config(&more[c], kn[k], r.n);
-		if (!kmode && k == 0)
+		if (!kmode && k == 0 && !only_config)
 			settle(r.n);
 		vgpu_session_close(r.s);
 	}
-	if (!kmode && !only)
+	if (!kmode && !only && !only_config)
 		overhead();
 	printf("worst |achieved - target|: %.1f points over 1 s windows, %.1f points over 10 s windows\n",
 	       worst1, worst10);
