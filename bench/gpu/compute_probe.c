@@ -21,7 +21,11 @@
  *    and the cost of the first launch of a turn. Variants: a context per
  *    thread (libvgpu's sessions each have one) or one shared context;
  *    H = 5 ms (a capped session's lease, a twentieth of a 100 ms period) or
- *    25 ms; the waiter spinning or sleeping in 50 us polls (libvgpu's);
+ *    25 ms; the waiter sleeping in 50 us polls (libvgpu's); and one thread
+ *    alone, duty-cycled (H on, as long idle, spinning or sleeping). Each
+ *    for the empty kernel (the host's launch is the bottleneck) and the
+ *    tiny one, in two interleaved rounds, against a steady alone rate
+ *    measured just before in a thread and context of its own;
  *  - two threads, a context each, launching at once with no turns.
  */
 #define _GNU_SOURCE
@@ -188,8 +192,8 @@ static void alone(struct gc *g)
 	printf("probe alone empty device_us_per_kernel %.3f\n", ms * 1000 / q);
 	CK(cuEventDestroy(e0));
 	CK(cuEventDestroy(e1));
-	alone_ref = rate_for(g, tiny_n, 3.0, b, 30);
-	stats(b, 30, &mean, &mn, &mx, &sd);
+	alone_ref = rate_for(g, tiny_n, 3.0, b, 40);
+	stats(b, 29, &mean, &mn, &mx, &sd);
 	printf("probe alone tiny rate %.0f/s (%.3f us) 100ms buckets mean %.0f min %.0f max %.0f sd %.1f %%\n",
 	       alone_ref, 1e6 / alone_ref, mean, mn, mx, sd / mean * 100);
 	/* drain after H ms of launches */
@@ -217,7 +221,7 @@ static void alone(struct gc *g)
 /* ---- two threads taking turns ------------------------------------------------ */
 
 struct turns {
-	int shared, hold_ms, sleepy;
+	int nthreads, shared, hold_ms, sleepy, n;
 	double secs;
 	_Atomic int turn;
 	_Atomic double released;	/* when the last holder's work completed */
@@ -228,8 +232,18 @@ struct tt {
 	struct turns *T;
 	int id;
 	long n, turns;
-	double held, launching, drain, gap, first_us;
+	double held, launching, drain, gap, first_us, first64_us;
 };
+
+static void wait_until(double t, int sleepy)
+{
+	while (bench_now() < t)
+		if (sleepy) {
+			struct timespec ts = { 0, 50000 };
+
+			nanosleep(&ts, NULL);
+		}
+}
 
 static void *taker(void *p)
 {
@@ -239,7 +253,7 @@ static void *taker(void *p)
 	double t_end;
 
 	gc_make(&g, T->shared ? T->base : NULL);
-	launch(&g, tiny_n, grid);	/* warm */
+	launch(&g, T->n, grid);	/* warm */
 	CK(cuCtxSynchronize());
 	t_end = bench_now() + T->secs;
 	for (;;) {
@@ -260,14 +274,15 @@ static void *taker(void *p)
 			atomic_store(&T->turn, 1 - me->id);
 			break;
 		}
-		if (atomic_load(&T->released) > 0)
+		if (atomic_load(&T->released) > 0 && T->nthreads > 1)
 			me->gap += s - atomic_load(&T->released);
-		launch(&g, tiny_n, grid);
+		launch(&g, T->n, grid);
 		f = bench_now();
 		c = 1;
 		while (bench_now() - s < T->hold_ms / 1e3) {
-			launch(&g, tiny_n, grid);
-			c++;
+			launch(&g, T->n, grid);
+			if (++c == 64)
+				me->first64_us += (bench_now() - s) * 1e6;
 		}
 		l = bench_now();
 		CK(cuCtxSynchronize());
@@ -279,7 +294,10 @@ static void *taker(void *p)
 		me->drain += e - l;
 		me->first_us += (f - s) * 1e6;
 		atomic_store(&T->released, e);
-		atomic_store(&T->turn, 1 - me->id);
+		if (T->nthreads == 1)	/* alone, duty-cycled: idle as long as it held */
+			wait_until(e + (e - s), T->sleepy);
+		else
+			atomic_store(&T->turn, 1 - me->id);
 	}
 out:
 	if (!T->shared) {
@@ -290,36 +308,40 @@ out:
 	return NULL;
 }
 
-static void turns(struct gc *base, int shared, int hold_ms, int sleepy)
+static void turns(struct gc *base, int nthreads, int shared, int hold_ms, int sleepy, int n,
+		  double ref, double secs)
 {
-	struct turns T = { .shared = shared, .hold_ms = hold_ms, .sleepy = sleepy, .secs = 2.0,
-			   .base = base };
+	struct turns T = { .nthreads = nthreads, .shared = shared, .hold_ms = hold_ms,
+			   .sleepy = sleepy, .n = n, .secs = secs, .base = base };
 	struct tt t[2];
 	pthread_t th[2];
 
 	atomic_store(&T.turn, 0);
 	atomic_store(&T.released, 0.0);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nthreads; i++) {
 		memset(&t[i], 0, sizeof(t[i]));
 		t[i].T = &T;
 		t[i].id = i;
 		pthread_create(&th[i], NULL, taker, &t[i]);
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
-	for (int i = 0; i < 2; i++)
-		printf("probe turns %s hold %d ms %s thread %d: turns %ld launches/held s / alone %.3f, launching part %.3f; per turn: held %.0f us drain %.1f us gap before %.1f us first launch %.1f us; of wall: held %.1f %%\n",
-		       shared ? "shared-ctx" : "ctx-each", hold_ms, sleepy ? "sleep-poll" : "spin",
-		       i, t[i].turns, t[i].n / t[i].held / alone_ref,
-		       t[i].n / t[i].launching / alone_ref, t[i].held / t[i].turns * 1e6,
+	for (int i = 0; i < nthreads; i++)
+		printf("probe %s n %d %s hold %d ms %s thread %d: turns %ld launches/held s / alone %.3f, launching part %.3f; per turn: held %.0f us drain %.1f us gap before %.1f us first launch %.1f us first 64 %.1f us (steady %.1f); of wall: held %.1f %%\n",
+		       nthreads == 1 ? "duty-alone" : "turns", n, shared ? "shared-ctx" : "ctx-each",
+		       hold_ms, sleepy ? "sleep-poll" : "spin",
+		       i, t[i].turns, t[i].n / t[i].held / ref,
+		       t[i].n / t[i].launching / ref, t[i].held / t[i].turns * 1e6,
 		       t[i].drain / t[i].turns * 1e6, t[i].gap / t[i].turns * 1e6,
-		       t[i].first_us / t[i].turns, t[i].held / T.secs * 100);
+		       t[i].first_us / t[i].turns, t[i].first64_us / t[i].turns,
+		       64e6 / ref, t[i].held / T.secs * 100);
 }
 
 /* ---- two threads at once ----------------------------------------------------- */
 
 struct conc {
-	double rate;
+	int n;
+	double secs, rate;
 };
 
 static void *concurrent(void *p)
@@ -328,9 +350,9 @@ static void *concurrent(void *p)
 	struct gc g;
 
 	gc_make(&g, NULL);
-	launch(&g, tiny_n, grid);
+	launch(&g, c->n, grid);
 	CK(cuCtxSynchronize());
-	c->rate = rate_for(&g, tiny_n, 2.0, NULL, 0);
+	c->rate = rate_for(&g, c->n, c->secs, NULL, 0);
 	CK(cuModuleUnload(g.mod));
 	CK(cuMemFree(g.d));
 	CK(cuCtxDestroy(g.ctx));
@@ -367,13 +389,39 @@ int main(void)
 	}
 	gc_make(&g, NULL);
 	alone(&g);
-	turns(&g, 0, 5, 0);
-	turns(&g, 1, 5, 0);
-	turns(&g, 0, 5, 1);
-	turns(&g, 0, 25, 0);
-	turns(&g, 1, 25, 0);
-	for (int i = 0; i < 2; i++)
+	/*
+	 * Launch-bound (empty kernel: the host's launch is the bottleneck) and
+	 * the calibrated tiny one, interleaved rounds against a steady alone
+	 * rate measured just before in a thread of its own: turns of 5 and
+	 * 25 ms with sleeping waiters (libvgpu's), one thread alone
+	 * duty-cycled (5 ms on, 5 ms idle), spinning or sleeping.
+	 */
+	for (int round = 0; round < 2; round++)
+		for (int k = 0; k < 2; k++) {
+			int n = k ? tiny_n : 0;
+			double ref;
+			struct conc r1;
+			pthread_t t1;
+
+			r1.n = n;
+			r1.secs = 1.0;
+			pthread_create(&t1, NULL, concurrent, &r1);
+			pthread_join(t1, NULL);
+			ref = r1.rate;
+			printf("probe round %d n %d steady alone in a thread %.0f/s (%.3f us)\n", round, n,
+			       ref, 1e6 / ref);
+			turns(&g, 2, 0, 5, 1, n, ref, 1.0);
+			turns(&g, 2, 0, 25, 1, n, ref, 1.0);
+			turns(&g, 1, 0, 5, 1, n, ref, 1.0);
+			turns(&g, 1, 0, 5, 0, n, ref, 1.0);
+			if (round == 0)
+				turns(&g, 2, 1, 5, 1, n, ref, 1.0);
+		}
+	for (int i = 0; i < 2; i++) {
+		c[i].n = tiny_n;
+		c[i].secs = 2.0;
 		pthread_create(&th[i], NULL, concurrent, &c[i]);
+	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	printf("probe concurrent ctx-each: thread rates / alone %.3f %.3f\n", c[0].rate / alone_ref,
