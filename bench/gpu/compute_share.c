@@ -2,7 +2,7 @@
 /*
  * compute_share - GPU time shares through libvgpu, measured in one run.
  *
- *   compute_share cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME]
+ *   compute_share cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--period-us US]
  *   compute_share cuda|cpu --kernel --one GUEST SECONDS
  *
  * Achieved share = work a guest completes per second under sharing / work it
@@ -25,7 +25,8 @@
  * "waiting": the calls that took over 20 us (a lease's synchronisation,
  * another guest's turn, a refill) and the part of the window they took.
  * The settle line is followed by the 300 ms shares it was read from.
- * --config NAME runs that configuration alone (no settle, no overhead).
+ * --config NAME runs that configuration alone (no settle, no overhead);
+ * --period-us sets the guests' period (default 100 ms).
  *
  * The ledger is libvgpu's in-process one (set with vgpu_ledger_set_compute)
  * unless --kernel: then guests cs-g0..cs-g3 must exist in /dev/vgpu with the
@@ -63,6 +64,7 @@ static int backend;
 static int kmode;
 static int quick;
 static int only;	/* 1: tiny kernels only, 2: long ones */
+static uint32_t period_us = 100000;	/* --period-us: the guests' period */
 static const char *only_config;	/* --config NAME: that configuration only, no settle */
 
 struct rig {
@@ -269,7 +271,7 @@ static double base_rate(int n)
 		exit(1);
 	b.r.n = n;
 	if (!kmode)
-		vgpu_ledger_set_compute(b.r.s, 100, 100000, 0);
+		vgpu_ledger_set_compute(b.r.s, 100, period_us, 0);
 	/* warm, as the guests are when their windows open: a new session's
 	 * first launches load its module (5 % of a second of 10 ms kernels) */
 	t0 = bench_now();
@@ -326,7 +328,7 @@ static void run_config(const struct config *c, const char *kname, int n)
 		if (rig_open(&g[i].r, g[i].name))
 			exit(1);
 		g[i].r.n = n;
-		if (!kmode && vgpu_ledger_set_compute(g[i].r.s, c->cap[i], 100000, c->weight[i])) {
+		if (!kmode && vgpu_ledger_set_compute(g[i].r.s, c->cap[i], period_us, c->weight[i])) {
 			fprintf(stderr, "set_compute: %s\n", vgpu_last_error(g[i].r.s));
 			exit(1);
 		}
@@ -411,7 +413,7 @@ static void settle(int n)
 		if (rig_open(&g[i].r, g[i].name))
 			exit(1);
 		g[i].r.n = n;
-		vgpu_ledger_set_compute(g[i].r.s, before[i], 100000, 0);
+		vgpu_ledger_set_compute(g[i].r.s, before[i], period_us, 0);
 	}
 	t0 = bench_now();
 	for (int i = 0; i < 2; i++) {
@@ -422,7 +424,7 @@ static void settle(int n)
 	while (bench_now() < t0 + 2.0)
 		usleep(1000);
 	for (int i = 0; i < 2; i++)
-		vgpu_ledger_set_compute(g[i].r.s, after[i], 100000, 0);
+		vgpu_ledger_set_compute(g[i].r.s, after[i], period_us, 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	/* shares over 300 ms windows (three buckets) ending at each bucket */
@@ -453,7 +455,7 @@ static void overhead(void)
 
 	if (rig_open(&off, "cs-off") || rig_open(&on, "cs-on"))
 		exit(1);
-	vgpu_ledger_set_compute(on.s, 100, 100000, 0);
+	vgpu_ledger_set_compute(on.s, 100, period_us, 0);
 	/* launch cost: empty kernel (n = 0), async, a sync every 256 */
 	off.n = on.n = 0;
 	for (int rep = 0; rep < 5; rep++) {
@@ -531,7 +533,7 @@ int main(int argc, char **argv)
 	const char *kn[2] = { "tiny", "long" };
 
 	if (argc < 2 || (strcmp(argv[1], "cuda") && strcmp(argv[1], "cpu"))) {
-		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--one GUEST SECONDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--period-us US] [--one GUEST SECONDS]\n", argv[0]);
 		return 2;
 	}
 	backend = !strcmp(argv[1], "cuda") ? VGPU_BACKEND_CUDA : VGPU_BACKEND_CPU;
@@ -541,6 +543,8 @@ int main(int argc, char **argv)
 		quick |= !strcmp(argv[i], "--quick");
 		if (!strcmp(argv[i], "--config") && i + 1 < argc)
 			only_config = argv[++i];
+		if (!strcmp(argv[i], "--period-us") && i + 1 < argc)
+			period_us = (uint32_t)atoi(argv[++i]);
 		if (!strcmp(argv[i], "--warm")) {	/* compile into the cache, nothing else */
 			struct rig r;
 
