@@ -147,6 +147,10 @@ static bool compute_before(CUstream s, bool ptsz)
 			cp.left_ns = a.granted_ns;
 			break;
 		}
+		if (a.busy) {	/* a libvgpu session of this process has the device */
+			vgpu_ledger_compute_wait(l, cp.dev, a.wait_ns);
+			continue;
+		}
 		sleep_ns(a.wait_ns + 1000);	/* throttled: the refill */
 	}
 out:

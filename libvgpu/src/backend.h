@@ -292,6 +292,7 @@ void vgpu_bk_clearerr(void) VGPU_INTERNAL;
 const char *vgpu_bk_errtext(void) VGPU_INTERNAL;
 /** vgpu_now_ns - CLOCK_MONOTONIC in ns */
 uint64_t vgpu_now_ns(void) VGPU_INTERNAL;
+void vgpu_sleep_ns(uint64_t ns) VGPU_INTERNAL;
 
 /* ---- one kernel source for every backend (core/devsig.c) --------------- */
 

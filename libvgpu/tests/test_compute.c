@@ -4,7 +4,8 @@
  * time is its device time): no limit costs nothing and is still measured; a
  * cap bounds the time a saturating session gets per period and makes it wait
  * (counted); a refill later than the launch's timeout is -ETIME; weights 1:3
- * share the device 1:3 between two guests of the process; settings checked;
+ * share the device 1:3 between two guests of the process; a session waiting
+ * for the device is woken when its holder lets it go; settings checked;
  * the figures reach vgpu_ledger_usage, the statistics and Prometheus text.
  *
  * Shares are ratios of times measured in the run. A loaded machine may run
@@ -272,10 +273,132 @@ static void weights(void)
 	rig_close(&b.r);
 }
 
+/*
+ * Sessions of one process take turns on the device: a waiting session is
+ * woken when the holder lets the device go (at its next lease end, or its
+ * close), not when the holder's hold would lapse (a period: 1 s here).
+ */
+struct hthread {
+	struct rig *r;
+	volatile int stop;
+	int ret;
+	uint64_t done;
+};
+
+static void *spin_once(void *p)
+{
+	struct hthread *h = p;
+
+	h->ret = spin(h->r, 0);
+	h->done = now_ns();
+	return NULL;
+}
+
+static void *hrun(void *p)
+{
+	struct hthread *h = p;
+
+	while (!h->stop && !h->ret)
+		h->ret = spin(h->r, 0);
+	return NULL;
+}
+
+static void *close_soon(void *p)
+{
+	struct timespec ts = { 0, 20000000 };
+
+	nanosleep(&ts, NULL);
+	rig_close(p);
+	return NULL;
+}
+
+static void handover(void)
+{
+	struct rig a, b, c;
+	struct hthread h = { .r = &c };
+	pthread_t th;
+	uint64_t t, c0, c1;
+	int ret;
+
+	if (rig_open(&a, "cp-h1") || rig_open(&b, "cp-h2") || rig_open(&c, "cp-h3")) {
+		tap_ok(0, "compute: hand-over rigs");
+		return;
+	}
+	calibrate(&a);
+	b.n = c.n = a.n;
+	tap_ok(vgpu_ledger_set_compute(a.s, 50, 1000000, 0) == 0 &&
+	       vgpu_ledger_set_compute(b.s, 50, 1000000, 0) == 0 &&
+	       vgpu_ledger_set_compute(c.s, 50, 1000000, 0) == 0, "compute: hand-over caps set");
+	/* a holds the device (a lease of 50 ms, held up to its 1 s period) and closes */
+	ret = spin(&a, 0);
+	pthread_create(&th, NULL, close_soon, &a);
+	t = now_ns();
+	ret = ret ? ret : spin(&b, 0);
+	t = now_ns() - t;
+	pthread_join(th, NULL);
+	if (t_quick())
+		tap_skip("VGPU_TEST_QUICK (valgrind): launches too slow", "compute: woken at the holder's close");
+	else
+		tap_ok(ret == 0 && t < 500000000ull,
+		       "compute: a session waiting for the device is woken when its holder closes (%.0f ms; the hold lapses after 1000)",
+		       t / 1e6);
+	/* b lets the device go; c saturates, then b asks: c yields at its next lease end */
+	rig_close(&b);
+	if (rig_open(&b, "cp-h2")) {
+		tap_ok(0, "compute: hand-over rig");
+		rig_close(&c);
+		return;
+	}
+	b.n = c.n;
+	pthread_create(&th, NULL, hrun, &h);
+	while (!stats(c.s).compute_ns && !h.ret)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	c0 = stats(c.s).compute_ns;
+	ret = spin(&b, 0);
+	c1 = stats(c.s).compute_ns;
+	h.stop = 1;
+	pthread_join(th, NULL);
+	if (t_quick())	/* valgrind runs one thread at a time, for longer than a hand-over */
+		tap_skip("VGPU_TEST_QUICK (valgrind): threads too slow to wake", "compute: handed over at a lease end");
+	else
+		tap_ok(ret == 0 && h.ret == 0 && c1 - c0 < 200000000ull,
+		       "compute: a waiting session gets the device at the holder's next lease end (the holder ran %.0f ms meanwhile; its lease is 50 ms, its budget 500)",
+		       (c1 - c0) / 1e6);
+	rig_close(&b);
+	rig_close(&c);
+	/* b holds the device and stops; c waits; b synchronises: c runs then */
+	if (rig_open(&b, "cp-h4") || rig_open(&c, "cp-h5")) {
+		tap_ok(0, "compute: hand-over rigs");
+		return;
+	}
+	b.n = c.n = a.n;
+	h = (struct hthread){ .r = &c };
+	ret = vgpu_ledger_set_compute(b.s, 50, 1000000, 0) ||
+	      vgpu_ledger_set_compute(c.s, 50, 1000000, 0);
+	/* a session's first lease is 2 ms: the second or third spin leases 50,
+	 * of which b keeps most */
+	for (int i = 0; i < 3; i++)
+		ret = ret ? ret : spin(&b, 0);
+	pthread_create(&th, NULL, spin_once, &h);
+	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	t = now_ns();
+	ret = ret ? ret : vgpu_session_sync(b.s, -1);
+	pthread_join(th, NULL);
+	if (t_quick())
+		tap_skip("VGPU_TEST_QUICK (valgrind): launches too slow", "compute: handed over at a synchronisation");
+	else
+		tap_ok(ret == 0 && h.ret == 0 && h.done >= t && h.done - t < 500000000ull,
+		       "compute: a session that synchronises while another waits hands the device over (%.0f ms after; its hold lapses after 1000)",
+		       ((double)h.done - (double)t) / 1e6);
+	rig_close(&b);
+	rig_close(&c);
+}
+
 int main(void)
 {
 	unlimited();
 	cap();
 	weights();
+	handover();
 	return tap_done();
 }

@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include <linux/vgpu.h>
 
@@ -35,18 +34,11 @@
 /* A pseudo-lease when no limit is in force: how often to look again. */
 #define FREE_LEASE_NS	(50ull * 1000000)
 #define MIN_SLICE_NS	(200ull * 1000)
+#define LIMITED_SLICE_NS (10ull * 1000000)
 
 static int lease_device(vgpu_session *s)
 {
 	return s->device >= 0 && s->device < VGPU_COMPUTE_MAX_DEVICES ? s->device : 0;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 /* The device is idle: the async window is over, its time is known. */
@@ -113,12 +105,24 @@ static int lease(vgpu_session *s, struct vgpu_ledger_lease *a)
 	c->used_ns = 0;
 	c->fallback_ns = 0;
 	/*
-	 * A twentieth of a period: fine-grained among sessions, few ioctls.
-	 * With no cap or weight in force, a fifth: each lease ends with a
-	 * synchronisation that drains the device's queue (its bubble was 1 %
-	 * of a saturating session's throughput at a twentieth, H200).
+	 * A twentieth of a period, at least LIMITED_SLICE_NS (at most the
+	 * period): fine-grained among sessions, few ioctls. Sessions of one
+	 * process take turns on the device a lease at a time, and a turn
+	 * costs the device about 50 to 100 us (the drain, the wake-up of the
+	 * next session, its first launches: H200, run 5 in
+	 * Documentation/benchmarks.md), 1 to 2 % of a 5 ms lease. With no cap
+	 * or weight in force, a fifth: each lease ends with a synchronisation
+	 * that drains the device's queue (its bubble was 1 % of a saturating
+	 * session's throughput at a twentieth, H200).
 	 */
-	c->slice_ns = a->period_ns / (a->unlimited ? 5 : 20);
+	if (a->unlimited) {
+		c->slice_ns = a->period_ns / 5;
+	} else {
+		c->slice_ns = a->period_ns / 20;
+		if (c->slice_ns < LIMITED_SLICE_NS)
+			c->slice_ns = LIMITED_SLICE_NS < a->period_ns ? LIMITED_SLICE_NS :
+				      a->period_ns;
+	}
 	if (c->slice_ns < MIN_SLICE_NS)
 		c->slice_ns = MIN_SLICE_NS;
 	return 0;
@@ -157,11 +161,19 @@ int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
 			return 0;
 		}
 		if (a.busy) {
-			/* another session of this process holds the device: not throttled */
-			if (timeout_ns > 0 && waited + a.wait_ns > (uint64_t)timeout_ns)
-				return vgpu_seterr(s, -ETIME, "the device stayed busy with other guests' work past the launch's timeout");
-			sleep_ns(a.wait_ns);
-			waited += a.wait_ns;
+			/* another session of this process holds the device: not
+			 * throttled; woken when it lets go */
+			uint64_t w = a.wait_ns, t0;
+
+			if (timeout_ns > 0) {
+				if (waited >= (uint64_t)timeout_ns)
+					return vgpu_seterr(s, -ETIME, "the device stayed busy with other guests' work past the launch's timeout");
+				if (w > (uint64_t)timeout_ns - waited)
+					w = (uint64_t)timeout_ns - waited;
+			}
+			t0 = vgpu_now_ns();
+			vgpu_ledger_compute_wait(s->ledger, lease_device(s), w);
+			waited += vgpu_now_ns() - t0;
 			continue;
 		}
 		s->st.compute_leases++;
@@ -175,23 +187,50 @@ int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
 		}
 		if (timeout_ns > 0 && waited + a.wait_ns > (uint64_t)timeout_ns) {
 			if ((uint64_t)timeout_ns > waited) {
-				sleep_ns((uint64_t)timeout_ns - waited);
+				vgpu_sleep_ns((uint64_t)timeout_ns - waited);
 				s->st.compute_throttled_ns += (uint64_t)timeout_ns - waited;
 			}
 			return vgpu_seterr(s, -ETIME,
 					   "guest '%s' has no GPU time left: the refill comes after the launch's timeout",
 					   s->guest);
 		}
-		sleep_ns(a.wait_ns + 1000);
+		vgpu_sleep_ns(a.wait_ns + 1000);
 		waited += a.wait_ns + 1000;
 		s->st.compute_throttled_ns += a.wait_ns + 1000;
 	}
 }
 
-void vgpu_compute_close(vgpu_session *s)
+/* Report what was measured and return the lease (the device is idle). */
+static void lease_return(vgpu_session *s)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 	struct vgpu_ledger_lease a;
+
+	memset(&a, 0, sizeof(a));
+	a.used_ns = c->used_ns;
+	a.fallback_ns = c->fallback_ns;
+	if (vgpu_ledger_compute_lease(s->ledger, lease_device(s), &a))
+		return;
+	c->used_ns = c->fallback_ns = c->left_ns = 0;
+}
+
+/*
+ * The session synchronised explicitly: its work is done. If another session
+ * of this process waits for the device, hand it over now (the next launch
+ * leases again) rather than when this session's hold lapses.
+ */
+void vgpu_compute_idle(vgpu_session *s)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+
+	if (s->ledger && c->on && c->left_ns && !c->async_since &&
+	    vgpu_ledger_compute_wanted(s->ledger, lease_device(s)))
+		lease_return(s);
+}
+
+void vgpu_compute_close(vgpu_session *s)
+{
+	struct vgpu_sess_compute *c = &s->cp;
 
 	if (!s->ledger || !s->gpu.ops)
 		return;
@@ -199,9 +238,7 @@ void vgpu_compute_close(vgpu_session *s)
 		vgpu_compute_synced(s);
 	if (!c->on)
 		return;
-	memset(&a, 0, sizeof(a));
-	a.used_ns = c->used_ns;
-	a.fallback_ns = c->fallback_ns;
-	vgpu_ledger_compute_lease(s->ledger, lease_device(s), &a);
+	lease_return(s);
+	/* what could not be reported is dropped with the session */
 	c->used_ns = c->fallback_ns = c->left_ns = 0;
 }

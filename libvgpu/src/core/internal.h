@@ -51,7 +51,8 @@ struct vgpu_ledger_lease {
 	uint64_t wait_ns;		/* out: to the refill, when nothing granted */
 	uint64_t period_ns;		/* out */
 	bool busy;			/* out: in-process, another session holds the
-					 * device: not a refusal, ask again after wait_ns */
+					 * device: not a refusal, ask again after
+					 * vgpu_ledger_compute_wait(wait_ns) */
 	bool unlimited;			/* out: no cap or weight in force (granted in full) */
 };
 struct vgpu_ledger_compute {
@@ -64,6 +65,8 @@ struct vgpu_ledger_compute {
 bool vgpu_ledger_compute_on(struct vgpu_lib_ledger *l) VGPU_INTERNAL;
 int vgpu_ledger_compute_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_lease *a)
 	VGPU_INTERNAL;
+void vgpu_ledger_compute_wait(struct vgpu_lib_ledger *l, int device, uint64_t ns) VGPU_INTERNAL;
+bool vgpu_ledger_compute_wanted(struct vgpu_lib_ledger *l, int device) VGPU_INTERNAL;
 int vgpu_ledger_compute_get(struct vgpu_lib_ledger *l, struct vgpu_ledger_compute *c) VGPU_INTERNAL;
 int vgpu_ledger_compute_set(struct vgpu_lib_ledger *l, uint32_t limit_pct, uint32_t period_us,
 			    uint32_t weight) VGPU_INTERNAL;
@@ -245,6 +248,7 @@ int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu) VGPU_INTE
 void vgpu_compute_spent(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
 void vgpu_compute_async(vgpu_session *s, uint64_t t0) VGPU_INTERNAL;
 void vgpu_compute_synced(vgpu_session *s) VGPU_INTERNAL;
+void vgpu_compute_idle(vgpu_session *s) VGPU_INTERNAL;
 void vgpu_compute_fallback(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
 void vgpu_compute_close(vgpu_session *s) VGPU_INTERNAL;
 /* buffer.c, module.c (s->lock held) */

@@ -96,8 +96,10 @@ VGPU_EXPORT int vgpu_session_sync(vgpu_session *s, int timeout_ms)
 		s->async_pending = false;
 	if (ret)
 		vgpu_seterr(s, ret, "synchronize: %s", ret == -ETIME ? "timed out" : vgpu_bk_err(&s->gpu));
-	else
+	else {
 		vgpu_compute_synced(s);
+		vgpu_compute_idle(s);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }

@@ -40,6 +40,15 @@ uint64_t vgpu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Sleep @ns, through signals. */
+void vgpu_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 void vgpu_list_init(struct vgpu_list *l)
 {
 	l->prev = l->next = l;

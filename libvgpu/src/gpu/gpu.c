@@ -91,13 +91,6 @@ void *vgpu_gpu_open_first(const char *const *names, char *path, size_t len)
 	return NULL;
 }
 
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 int vgpu_gpu_wait(const struct vgpu_gpu_vendor *v, int (*query)(void *obj),
 		  int (*block)(void *obj), void *obj, int64_t timeout_ns, const char *what)
 {
@@ -127,7 +120,7 @@ int vgpu_gpu_wait(const struct vgpu_gpu_vendor *v, int (*query)(void *obj),
 			continue;
 		if (deadline - now < (uint64_t)nap)
 			nap = (int64_t)(deadline - now);
-		sleep_ns(nap);
+		vgpu_sleep_ns((uint64_t)nap);
 		if (nap < 1000000)
 			nap *= 2;
 	}

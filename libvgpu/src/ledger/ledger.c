@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vgpu.h>
@@ -508,39 +509,144 @@ static void cb_settle(struct book *b, struct cbudget *c, struct cslot *slot, uin
  * held longer than twice its length and a period (a session that stopped
  * launching) no longer holds the device. A holder that settles while another session
  * waits hands the device over.
+ *
+ * A session told to wait sleeps on cdev_wake (vgpu_ledger_compute_wait),
+ * which the holder signals when it lets the device go: the device idles
+ * between two sessions' windows only for a wake-up (a waiter polling in
+ * 50 us sleeps left it idle about 50 us a hand-over, H200: 1 % of the
+ * device when two sessions take turns with 5 ms leases). A holder that hands
+ * over waits at most HANDOVER_NS for the waiter to take the device, then
+ * takes it back. A holder whose session synchronises explicitly while
+ * another waits returns its lease there (vgpu_compute_idle): a session that
+ * stopped launching would hold the device until its hold lapses.
  */
 static struct {
 	struct vgpu_lib_ledger *owner;
 	uint64_t until;			/* the owner's hold lapses then */
 	struct vgpu_lib_ledger *waiter;	/* the last session told to wait */
-	uint64_t waited_at;
+	uint64_t wait_end;		/* it waits until then */
+	struct vgpu_lib_ledger *next;	/* handed over to, until it takes the device */
+	uint64_t next_until;		/* or until then */
 } cdev[VGPU_COMPUTE_MAX_DEVICES];
 
-#define HANDOVER_NS	1000000ull	/* a waiter is recent for 1 ms */
-#define BUSY_POLL_NS	50000ull
+static pthread_cond_t cdev_wake;	/* a device was let go; books_lock */
+static pthread_once_t cdev_once = PTHREAD_ONCE_INIT;
+
+static void cdev_init(void)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&cdev_wake, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/*
+ * A waiter that asks again is still there for 5 ms; one handed the device
+ * has 5 ms to take it (it is woken at once: a loaded host may take
+ * milliseconds to run it, and the holder would take the device back).
+ */
+#define HANDOVER_NS	5000000ull
+
+static void cdev_wake_all(void)
+{
+	pthread_once(&cdev_once, cdev_init);
+	pthread_cond_broadcast(&cdev_wake);
+}
+
+/* @l lets @device go: wake whoever waits for it. books_lock held. */
+static void cdev_release(struct vgpu_lib_ledger *l, int device)
+{
+	if (cdev[device].owner != l)
+		return;
+	cdev[device].owner = NULL;
+	if (cdev[device].waiter)
+		cdev_wake_all();
+}
+
+/* Until when another session has @device (0: @l may take it). books_lock held. */
+static uint64_t cdev_other(struct vgpu_lib_ledger *l, int device, uint64_t now)
+{
+	if (cdev[device].owner && cdev[device].owner != l && now < cdev[device].until)
+		return cdev[device].until;
+	if (cdev[device].next && cdev[device].next != l && now < cdev[device].next_until)
+		return cdev[device].next_until;
+	return 0;
+}
 
 /* May @l take @device now? Else *wait set. books_lock held. */
 static bool cdev_take(struct vgpu_lib_ledger *l, int device, uint64_t now, uint64_t *wait)
 {
-	bool held = cdev[device].owner && cdev[device].owner != l && now < cdev[device].until;
+	uint64_t other = cdev_other(l, device, now);
+	/* a waiter is there while it waits and HANDOVER_NS after (asking again) */
 	bool yield = cdev[device].owner == l && cdev[device].waiter && cdev[device].waiter != l &&
-		     now - cdev[device].waited_at < HANDOVER_NS;
+		     now < cdev[device].wait_end + HANDOVER_NS;
 
-	if (cdev[device].owner == l)
-		cdev[device].owner = NULL;
-	if (held || yield) {
-		if (!held) {
-			/* hand over: the waiter polls again within BUSY_POLL_NS */
-			cdev[device].waiter = NULL;
-		} else {
-			cdev[device].waiter = l;
-			cdev[device].waited_at = now;
-		}
-		*wait = held && cdev[device].until - now < BUSY_POLL_NS ? cdev[device].until - now :
-			BUSY_POLL_NS;
+	if (other) {
+		/* woken when the holder lets go, at the latest when its hold lapses */
+		cdev[device].waiter = l;
+		cdev[device].wait_end = other;
+		*wait = other - now;
 		return false;
 	}
+	if (yield) {
+		/* hand over: the waiter has HANDOVER_NS to take the device */
+		cdev[device].next = cdev[device].waiter;
+		cdev[device].next_until = now + HANDOVER_NS;
+		cdev[device].waiter = NULL;
+		cdev_release(l, device);
+		cdev_wake_all();
+		*wait = HANDOVER_NS;
+		return false;
+	}
+	cdev_release(l, device);
+	if (cdev[device].next == l)
+		cdev[device].next = NULL;
 	return true;
+}
+
+/*
+ * Wait up to @ns for @device, which another session of this process had
+ * when @l asked for it: returns early when that session lets it go.
+ */
+void vgpu_ledger_compute_wait(struct vgpu_lib_ledger *l, int device, uint64_t ns)
+{
+	struct timespec ts;
+	uint64_t end;
+
+	if (l->fd >= 0 || device < 0 || device >= VGPU_COMPUTE_MAX_DEVICES) {
+		vgpu_sleep_ns(ns);
+		return;
+	}
+	pthread_once(&cdev_once, cdev_init);
+	end = vgpu_now_ns() + ns;
+	ts.tv_sec = (time_t)(end / 1000000000ull);
+	ts.tv_nsec = (long)(end % 1000000000ull);
+	pthread_mutex_lock(&books_lock);
+	/* one wake-up is enough: the caller asks again */
+	if (cdev_other(l, device, vgpu_now_ns())) {
+		cdev[device].waiter = l;
+		cdev[device].wait_end = end;
+		pthread_cond_timedwait(&cdev_wake, &books_lock, &ts);
+		if (cdev[device].waiter == l)
+			cdev[device].wait_end = vgpu_now_ns();
+	}
+	pthread_mutex_unlock(&books_lock);
+}
+
+/* Does @l hold @device while another session of this process waits for it? */
+bool vgpu_ledger_compute_wanted(struct vgpu_lib_ledger *l, int device)
+{
+	bool w;
+
+	if (l->fd >= 0 || device < 0 || device >= VGPU_COMPUTE_MAX_DEVICES)
+		return false;
+	pthread_mutex_lock(&books_lock);
+	w = cdev[device].owner == l && cdev[device].waiter && cdev[device].waiter != l &&
+	    vgpu_now_ns() < cdev[device].wait_end + HANDOVER_NS;
+	pthread_mutex_unlock(&books_lock);
+	return w;
 }
 
 static void cdev_hold(struct vgpu_lib_ledger *l, int device, uint64_t now, uint64_t granted,
@@ -551,6 +657,7 @@ static void cdev_hold(struct vgpu_lib_ledger *l, int device, uint64_t now, uint6
 	cdev[device].until = now + (2 * granted > period_ns ? 2 * granted : period_ns) + 1000000ull;
 	if (cdev[device].waiter == l)
 		cdev[device].waiter = NULL;
+	cdev[device].next = NULL;
 }
 
 bool vgpu_ledger_compute_on(struct vgpu_lib_ledger *l)
@@ -603,8 +710,8 @@ static int ip_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_le
 		pthread_mutex_unlock(&books_lock);
 		return 0;
 	}
-	if (!a->request_ns && cdev[device].owner == l)
-		cdev[device].owner = NULL;
+	if (!a->request_ns)
+		cdev_release(l, device);
 	if (a->request_ns) {
 		__u64 throttled, wait;
 
@@ -619,6 +726,8 @@ static int ip_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_le
 		slot->gen = c->cb.gen;
 		if (granted)
 			cdev_hold(l, device, now, granted, c->cb.period_ns);
+		else if (cdev[device].waiter)
+			cdev_wake_all();	/* refused: the device is free */
 	}
 	a->granted_ns = granted;
 	a->period_ns = c->cb.period_ns;
@@ -648,10 +757,13 @@ static void compute_close(struct vgpu_lib_ledger *l)
 		cb_settle(l->book, c, &l->cslot[d], l->cslot[d].granted);
 	}
 	for (int d = 0; d < VGPU_COMPUTE_MAX_DEVICES; d++) {
-		if (cdev[d].owner == l)
-			cdev[d].owner = NULL;
+		cdev_release(l, d);
 		if (cdev[d].waiter == l)
 			cdev[d].waiter = NULL;
+		if (cdev[d].next == l) {
+			cdev[d].next = NULL;
+			cdev_wake_all();
+		}
 	}
 	pthread_mutex_unlock(&books_lock);
 }
