@@ -119,6 +119,9 @@ struct __vgpu_ctx {
 	unsigned sel;		// the state of the group running (masked runs)
 	unsigned gmask[32];	// per warp: lanes of the group running
 };
+// pass.cpp reads these fields at fixed offsets
+static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
+	      __builtin_offsetof(__vgpu_ctx, state) == 592, "struct __vgpu_ctx changed: update pass.cpp's CTX_*_OFF");
 extern "C" {
 __device__ unsigned __vgpu_tid_x(void);
 __device__ unsigned __vgpu_tid_y(void);
@@ -787,21 +790,23 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 {
 	__vgpu_ctx l = *c;
 	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
-	unsigned lo = 0xffffffffu, hi = 0;
 	unsigned *st = l.state;
 	int lin = 0;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			__VGPU_THREAD_LOOP
-			for (int x = 0; x < bx; x++) {
-				unsigned n = __vgpu_region(&l, x, y, z, lin + x);
-				st[lin + x] = n;
-				lo = n < lo ? n : lo;
-				hi = n > hi ? n : hi;
-			}
+			for (int x = 0; x < bx; x++)
+				st[lin + x] = __vgpu_region(&l, x, y, z, lin + x);
 		}
 	for (int k = 0; k < 32; k++)
 		c->uin[k] = c->ures[k];
+	// a loop of its own: in the thread loop the vectoriser would have to
+	// see these as reductions next to the region's own code
+	unsigned lo = 0xffffffffu, hi = 0;
+	for (unsigned t = 0; t < l.nthreads; t++) {
+		lo = st[t] < lo ? st[t] : lo;
+		hi = st[t] > hi ? st[t] : hi;
+	}
 	return lo == hi ? lo : 0xfffffffeu;
 }
 
@@ -824,27 +829,88 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 	return 0xfffffffeu;
 }
 
-// whether a lane of warp w at warp sync s waits for a lane of w that is
-// elsewhere (neither at s nor returned)
-__VGPU_FN bool __vgpu_warp_blocked(const __vgpu_ctx *c, unsigned w, unsigned s)
+// The lanes of warp w at warp sync s (*at) and whether one of them waits for
+// a lane of w that is elsewhere (neither at s nor returned): then the group
+// cannot pass s yet.
+__VGPU_FN bool __vgpu_warp_blocked(const __vgpu_ctx *c, unsigned w, unsigned s, unsigned *at)
 {
-	unsigned at = 0, gone = 0, want = 0;
-	for (unsigned j = 0; j < 32 && w * 32 + j < c->nthreads; j++) {
-		unsigned st = c->state[w * 32 + j];
-		if (st == s) {
-			at |= 1u << j;
-			want |= c->want[w * 32 + j];
-		} else if (st == 0xffffffffu) {
+	const unsigned lanes = c->nthreads - w * 32 >= 32 ? 32 : c->nthreads - w * 32;
+	const unsigned *st = c->state + w * 32, *want = c->want + w * 32;
+	unsigned here = 0, gone = 0, wants = 0;
+	for (unsigned j = 0; j < lanes; j++) {
+		if (st[j] == s) {
+			here |= 1u << j;
+			wants |= want[j];
+		} else if (st[j] == 0xffffffffu) {
 			gone |= 1u << j;
 		}
 	}
-	unsigned exist = w * 32 + 32 <= c->nthreads ? 0xffffffffu : (1u << (c->nthreads - w * 32)) - 1;
-	return (want & exist & ~at & ~gone) != 0;
+	const unsigned exist = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
+	*at = here;
+	return (wants & exist & ~here & ~gone) != 0;
 }
 
-// a block with barriers: regions until every thread has returned. When its
+// Where the threads of a block in different places go next: the lowest warp
+// sync that some warp's group there can pass (every lane its lanes wait for
+// is there or has returned), else the lowest barrier, else (lanes waiting for
+// each other: a hang on a GPU) the lowest warp sync. *ready: a passable warp
+// sync was found. Each warp's lanes are read once per warp sync they are at,
+// so one step costs about the block's thread count, not that times 32.
+__VGPU_FN unsigned __vgpu_pick(const __vgpu_ctx *c, bool *ready)
+{
+	unsigned pick = 0xffffffffu, any = 0xffffffffu, bar = 0xffffffffu;
+	for (unsigned w = 0; w * 32 < c->nthreads; w++) {
+		const unsigned lanes = c->nthreads - w * 32 >= 32 ? 32 : c->nthreads - w * 32;
+		const unsigned *st = c->state + w * 32;
+		unsigned left = 0;	// lanes at a warp sync not yet looked at
+		for (unsigned j = 0; j < lanes; j++) {
+			const unsigned s = st[j];
+			if (s == 0xffffffffu)
+				continue;
+			if (s & 0x10000u)
+				left |= 1u << j;
+			else
+				bar = s < bar ? s : bar;
+		}
+		while (left) {
+			const unsigned s = st[__builtin_ctz(left)];
+			unsigned at;
+			const bool blocked = __vgpu_warp_blocked(c, w, s, &at);
+			left &= ~at;
+			any = s < any ? s : any;
+			if (s < pick && !blocked)
+				pick = s;
+		}
+	}
+	*ready = pick != 0xffffffffu;
+	return *ready ? pick : bar != 0xffffffffu ? bar : any;
+}
+
+// the group at state pick, into c->gmask: at a warp sync that some group can
+// pass, only the warps whose lanes there can pass it (the lanes of the others
+// are parked meanwhile: their state gets 0x40000 until the group has run)
+__VGPU_FN void __vgpu_group(__vgpu_ctx *c, unsigned pick, bool ready)
+{
+	const bool park = (pick & 0x10000u) && ready;
+	for (unsigned w = 0; w < 32; w++) {
+		c->gmask[w] = 0;
+		if (w * 32 >= c->nthreads)
+			continue;
+		unsigned at;
+		const bool blocked = __vgpu_warp_blocked(c, w, pick, &at);
+		if (!(park && blocked)) {
+			c->gmask[w] = at;
+			continue;
+		}
+		for (unsigned j = 0; at; j++, at >>= 1)
+			if (at & 1)
+				c->state[w * 32 + j] |= 0x40000u;
+	}
+}
+
+// a block with barriers: regions until every thread has returned; when its
 // threads are in different places (some returned, a warp in a divergent
-// branch), a group at a warp sync goes first, then the lowest barrier.
+// branch), the group __vgpu_pick chooses runs
 __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned long long first,
 				      unsigned long long count)
 {
@@ -873,39 +939,11 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 					break;
 				continue;
 			}
-			// first the lowest warp sync that some warp's group there
-			// can pass (every lane its lanes wait for is there or has
-			// returned), then the lowest barrier; failing both (lanes
-			// waiting for each other: a hang on a GPU) the lowest warp sync
-			unsigned pick = 0xffffffffu, any = 0xffffffffu, bar = 0xffffffffu;
-			for (unsigned t = 0; t < n; t++) {
-				unsigned s = c.state[t];
-				if (s == 0xffffffffu)
-					continue;
-				if (!(s & 0x10000u)) {
-					bar = s < bar ? s : bar;
-					continue;
-				}
-				any = s < any ? s : any;
-				if (s < pick && !__vgpu_warp_blocked(&c, t >> 5, s))
-					pick = s;
-			}
-			const bool ready = pick != 0xffffffffu;
-			if (!ready)
-				pick = bar != 0xffffffffu ? bar : any;
+			bool ready;
+			const unsigned pick = __vgpu_pick(&c, &ready);
 			if (pick == 0xffffffffu)
 				break;
-			// the group: lanes at pick, but at a warp sync only in the
-			// warps that can pass it (the others are parked meanwhile)
-			for (unsigned w = 0; w < 32; w++)
-				c.gmask[w] = 0;
-			for (unsigned t = 0; t < n; t++)
-				if (c.state[t] == pick) {
-					if ((pick & 0x10000u) && ready && __vgpu_warp_blocked(&c, t >> 5, pick))
-						c.state[t] |= 0x40000u;
-					else
-						c.gmask[t >> 5] |= 1u << (t & 31);
-				}
+			__vgpu_group(&c, pick, ready);
 			c.sel = pick;
 			__vgpu_dispatch(pick, &c, 1);
 			for (unsigned t = 0; t < n; t++)

@@ -28,6 +28,17 @@
  *     barrier (__vgpu_tmpl_region_sel, __vgpu_tmpl_barrier). Barriers may
  *     thus sit in loops with break/continue, in conditions, in helpers, after
  *     an early return: no fibers.
+ *     A value computed from the thread index, the parameters and the
+ *     block's coordinates alone is computed again in each region that uses
+ *     it rather than kept per thread, so that regions index with affine
+ *     functions of their thread loop's variable (contiguous vector accesses).
+ *  5. __shared__ variables are thread-local (a worker runs one block at a
+ *     time), their address taken once per body entry (hoisted out of the
+ *     thread loops), not a __tls_get_addr call per access.
+ *  6. right before the loop vectoriser (VgpuThreadLoopPass), the thread
+ *     loops lose what LLVM 16's vectoriser refuses: switches become
+ *     branches, inlined noalias scope declarations and the uniform values'
+ *     stores get the loop's access groups.
  * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
  * how\n"): runtime.c finds template kernels by name there, and "how" says
  * which lowering each got.
@@ -36,6 +47,8 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Analysis/CallGraph.h"
 #include "llvm/Analysis/PostDominators.h"
+#include "llvm/Analysis/VectorUtils.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
@@ -57,6 +70,7 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LowerSwitch.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #include <cstring>
@@ -80,6 +94,9 @@ enum : unsigned {
 enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4, CTX_UOUT = 5 };
 /* uniform values live across barriers: at most this many, 8 bytes each */
 enum { NUNI = 32 };
+/* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads; bid,
+ * bdim and gdim up to state, which the block's index and size fill */
+enum : uint64_t { CTX_NTHREADS_OFF = 24, CTX_BID_OFF = 552, CTX_STATE_OFF = 592 };
 
 struct Lower {
 	Module &M;
@@ -373,6 +390,27 @@ struct Lower {
 			}
 			replaceGlobalIn(*B, G, dsm);
 		}
+		/*
+		 * __shared__ variables are thread-local (a worker runs one block
+		 * at a time): their address taken once on entry, through
+		 * llvm.threadlocal.address, which LICM may hoist out of the
+		 * drivers' thread loops. A reference straight to the global
+		 * costs a __tls_get_addr call per access in a shared object.
+		 */
+		for (GlobalVariable *G : shared) {
+			bool used = false;
+			for (User *U : G->users())
+				if (auto *I = dyn_cast<Instruction>(U))
+					used = used || I->getFunction() == B;
+				else
+					used = true;	/* a constant expression: replaceGlobalIn looks inside */
+			if (!used)
+				continue;
+			IRBuilder<> e(&*B->getEntryBlock().getFirstInsertionPt());
+			CallInst *a = e.CreateIntrinsic(Intrinsic::threadlocal_address, { G->getType() }, { G });
+			replaceGlobalIn(*B, G, a);
+			a->setArgOperand(0, G);
+		}
 		for (BasicBlock &BB : *B)
 			if (auto *R = dyn_cast<ReturnInst>(BB.getTerminator()); R && regions) {
 				ReturnInst::Create(C, ConstantInt::get(i32, ST_DONE), R);
@@ -602,6 +640,95 @@ struct Lower {
 			bl.push_back({ mid, warp, (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) });
 		}
 		return bl;
+	}
+
+	/*
+	 * Whether @v can be computed again wherever it is used: a pure
+	 * function of the thread index, the parameters, the block's index and
+	 * dimensions (loads from the context at their offsets, which do not
+	 * change during a block) and constants, in at most @budget instructions.
+	 */
+	bool recomputable(Value *v, unsigned &budget, std::map<Value *, bool> &memo)
+	{
+		if (isa<Constant>(v) || isa<Argument>(v))
+			return true;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || isa<PHINode>(I) || isa<AllocaInst>(I) || I->isTerminator() || I->mayHaveSideEffects() || I->isEHPad())
+			return false;
+		if (auto it = memo.find(v); it != memo.end())
+			return it->second;
+		memo[v] = false;
+		if (!budget)
+			return false;
+		budget--;
+		bool ok;
+		if (auto *L = dyn_cast<LoadInst>(I)) {
+			APInt off(64, 0);
+			const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
+			auto *A = dyn_cast<Argument>(base);
+			ok = !L->isVolatile() && !L->isAtomic() && A && A->getArgNo() == 0 && off.ult(CTX_STATE_OFF) &&
+			     (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
+		} else if (auto *cb = dyn_cast<CallBase>(I)) {
+			ok = isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent();
+		} else {
+			ok = !I->mayReadOrWriteMemory();
+		}
+		for (unsigned i = 0; ok && i < I->getNumOperands(); i++)
+			ok = recomputable(I->getOperand(i), budget, memo);
+		memo[v] = ok;
+		return ok;
+	}
+
+	/* a copy of recomputable @v's instructions before @at */
+	static Value *recompute(Value *v, Instruction *at, std::map<Value *, Value *> &done)
+	{
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I)
+			return v;
+		if (auto it = done.find(v); it != done.end())
+			return it->second;
+		Instruction *N = I->clone();
+		for (unsigned i = 0; i < N->getNumOperands(); i++)
+			N->setOperand(i, recompute(I->getOperand(i), at, done));
+		N->insertBefore(at);
+		N->setName(I->getName() + ".re");
+		done[v] = N;
+		return N;
+	}
+
+	/*
+	 * 1b. a value used in another block that is cheap to compute again
+	 * from the thread index, the parameters and the block's coordinates
+	 * (x = blockIdx.x * BX + tx, a tile's row address, a bounds test) is
+	 * computed again where it is used instead of living in a slot per
+	 * thread: a region then indexes with an affine function of its thread
+	 * loop's variable, which the vectoriser turns into contiguous accesses
+	 * (a reloaded slot makes them gathers), and the frame is smaller.
+	 */
+	void rematerialize(Function *B)
+	{
+		std::map<Value *, bool> memo;
+		std::vector<std::pair<Instruction *, Use *>> uses;
+		for (BasicBlock &BB : *B)
+			for (Instruction &I : BB) {
+				unsigned budget = 16;
+				bool cross = false;
+				for (Use &U : I.uses())
+					cross = cross || cast<Instruction>(U.getUser())->getParent() != &BB;
+				if (!cross || isa<Argument>(&I) || !recomputable(&I, budget, memo))
+					continue;
+				for (Use &U : I.uses())
+					if (cast<Instruction>(U.getUser())->getParent() != &BB)
+						uses.push_back({ &I, &U });
+			}
+		for (auto &[I, U] : uses) {
+			auto *user = cast<Instruction>(U->getUser());
+			Instruction *at = user;
+			if (auto *phi = dyn_cast<PHINode>(user))
+				at = phi->getIncomingBlock(*U)->getTerminator();
+			std::map<Value *, Value *> done;
+			U->set(recompute(I, at, done));
+		}
 	}
 
 	/*
@@ -927,6 +1054,7 @@ struct Lower {
 		std::map<BasicBlock *, unsigned> barIdx;
 		unsigned nb = 0, nw = 0;
 		std::vector<Bar> bl = isolateBarriers(B, barIdx, nb, nw);
+		rematerialize(B);
 		Instruction *allocaPt = demoteCrossBlockValues(B);
 		std::vector<BasicBlock *> starts = { B->getEntryBlock().getSingleSuccessor() };
 		for (Bar &b : bl)
@@ -1152,6 +1280,80 @@ struct VgpuCpuPass : PassInfoMixin<VgpuCpuPass> {
 	}
 };
 
+/*
+ * Right before the loop vectoriser, in the thread loops (loops whose
+ * metadata has llvm.loop.parallel_accesses, from cuda.h's
+ * __VGPU_THREAD_LOOP):
+ *  - switches become branches. SimplifyCFG turns chains like `if (tx == 0)
+ *    .. if (tx == BX - 1)` into a switch on the thread index, and LLVM 16's
+ *    vectoriser refuses any loop holding a switch; branches it if-converts;
+ *  - the llvm.experimental.noalias.scope.decl calls that inlining a function
+ *    with __restrict__ parameters leaves get the loop's access groups: the
+ *    inliner adds them after it has put the call's access group on what it
+ *    inlined, and one memory-touching instruction without it makes the loop
+ *    not parallel (then the vectoriser wants alias checks it cannot build).
+ */
+struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
+	static MDNode *parallelGroups(Loop *L)
+	{
+		MDNode *id = L->getLoopID();
+		for (unsigned i = 1; id && i < id->getNumOperands(); i++)
+			if (auto *op = dyn_cast<MDNode>(id->getOperand(i)); op && op->getNumOperands() > 1)
+				if (auto *tag = dyn_cast<MDString>(op->getOperand(0)))
+					if (tag->getString() == "llvm.loop.parallel_accesses") {
+						SmallVector<Metadata *, 4> g(op->op_begin() + 1, op->op_end());
+						return g.size() == 1 ? cast<MDNode>(g[0]) : MDNode::get(L->getHeader()->getContext(), g);
+					}
+		return nullptr;
+	}
+
+	/*
+	 * Every thread storing one value to one place (the pass's stores of
+	 * uniform values to ctx->uout at each return, which merging the
+	 * returns leaves without the access group): no order of the threads
+	 * changes what is left there, if nothing in the loop reads it back.
+	 */
+	static bool uniformStore(Loop *L, StoreInst *st)
+	{
+		Value *p = st->getPointerOperand();
+		if (st->isVolatile() || st->isAtomic() || !L->isLoopInvariant(p) || !L->isLoopInvariant(st->getValueOperand()))
+			return false;
+		for (User *U : p->users())
+			if (auto *I = dyn_cast<Instruction>(U); I && I != st && L->contains(I))
+				return false;
+		return true;
+	}
+
+	PreservedAnalyses run(Function &F, FunctionAnalysisManager &FAM)
+	{
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
+		bool any = false, sw = false;
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			MDNode *groups = parallelGroups(L);
+			if (!groups)
+				continue;
+			any = true;
+			for (BasicBlock *BB : L->blocks()) {
+				sw = sw || isa<SwitchInst>(BB->getTerminator());
+				for (Instruction &I : *BB) {
+					if (auto *st = dyn_cast<StoreInst>(&I); st && !st->hasMetadata(LLVMContext::MD_access_group) &&
+						uniformStore(L, st))
+						st->setMetadata(LLVMContext::MD_access_group, groups);
+					if (auto *II = dyn_cast<IntrinsicInst>(&I);
+					    II && II->getIntrinsicID() == Intrinsic::experimental_noalias_scope_decl)
+						II->setMetadata(LLVMContext::MD_access_group,
+								uniteAccessGroups(II->getMetadata(LLVMContext::MD_access_group), groups));
+				}
+			}
+		}
+		if (!any)
+			return PreservedAnalyses::all();
+		if (!sw)
+			return PreservedAnalyses::allInSet<CFGAnalyses>();
+		return LowerSwitchPass().run(F, FAM);
+	}
+};
+
 } // namespace
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
@@ -1159,5 +1361,7 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
 	return { LLVM_PLUGIN_API_VERSION, "vgpu-cpu", "1", [](PassBuilder &PB) {
 			 PB.registerPipelineStartEPCallback(
 				 [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(VgpuCpuPass()); });
+			 PB.registerVectorizerStartEPCallback(
+				 [](FunctionPassManager &FPM, OptimizationLevel) { FPM.addPass(VgpuThreadLoopPass()); });
 		 } };
 }
