@@ -118,6 +118,10 @@ struct __vgpu_ctx {
 	unsigned *want;		// per thread at a warp sync: the lanes it waits for (its mask)
 	unsigned sel;		// the state of the group running (masked runs)
 	unsigned gmask[32];	// per warp: lanes of the group running
+	unsigned *vote;		// per thread at __syncthreads_count/and/or: 0 none, 1 false, 2 true;
+				// vote[nthreads]: 1 once a vote is in (through the pointer: the
+				// regions run on a copy of the context)
+	unsigned vsum, vall;	// the votes' tally (driver: before the barrier's next region)
 };
 // pass.cpp reads these fields at fixed offsets
 static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
@@ -201,18 +205,15 @@ extern const __device__ int warpSize;
 
 // ---- barriers, fences ---------------------------------------------------------
 __VGPU_FN void __syncthreads(void) { __vgpu_barrier(); }
+// one barrier: each thread leaves its vote, the driver counts them before
+// the threads go on (__vgpu_tally)
 __VGPU_FN int __vgpu_sync_count(int pred, int op)
 {
-	__shared__ int c[2];
-	if (__vgpu_lin() == 0)
-		c[0] = 0, c[1] = 0;
+	__vgpu_ctx *c = __vgpu_ctxp();
+	c->vote[__vgpu_lin()] = pred ? 2 : 1;
+	c->vote[c->nthreads] = 1;
 	__vgpu_barrier();
-	if (pred)
-		__atomic_fetch_add(&c[0], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&c[1], 1, __ATOMIC_RELAXED);
-	__vgpu_barrier();
-	int n = c[0], all = c[1];
-	__vgpu_barrier();
+	const int n = (int)c->vsum, all = (int)c->vall;
 	return op == 0 ? n : op == 1 ? n == all : n != 0;
 }
 __VGPU_FN int __syncthreads_count(int pred) { return __vgpu_sync_count(pred, 0); }
@@ -580,7 +581,12 @@ __VGPU_FN void __brkpt(void) { abort(); }
 #define assert(e) ((e) ? (void)0 : __assert_fail(#e, __FILE__, __LINE__, __PRETTY_FUNCTION__))
 
 // ---- warps: 32 lanes (linear thread index / 32), in step at every warp function ---------
-static __shared__ unsigned long long __vgpu_wx[1024];
+// the warp exchange buffer, in two halves: a lane writes its slot of the
+// first before a warp sync; when a group of lanes passes a warp sync the
+// driver copies its warps' slots to the second half, which lanes read after
+// it. The next exchange's writes (in the same region) do not touch what the
+// lanes after them still read: one warp sync an exchange.
+static __shared__ unsigned long long __vgpu_wx[2][1024];
 __VGPU_FN unsigned __vgpu_lane(void) { return __vgpu_lin() & 31u; }
 // a warp sync that waits for the lanes of mask (those that have not returned):
 // the driver runs a group at a warp sync only once they are all there
@@ -601,14 +607,13 @@ template <class T> __VGPU_FN T __vgpu_xchg(unsigned mask, T v, unsigned src)
 {
 	static_assert(sizeof(T) <= 8, "warp exchange of more than 8 bytes");
 	unsigned lin = __vgpu_lin();
+	__builtin_memcpy(&__vgpu_wx[0][lin], &v, sizeof(T));
 	__vgpu_warp_wait(mask);
-	__builtin_memcpy(&__vgpu_wx[lin], &v, sizeof(T));
-	__vgpu_warp_sync();
 	unsigned s = (lin & ~31u) + src;
 	T r;
 	if (src >= 32 || s >= __vgpu_ctxp()->nthreads)
 		return v;
-	__builtin_memcpy(&r, &__vgpu_wx[s], sizeof(T));
+	__builtin_memcpy(&r, &__vgpu_wx[1][s], sizeof(T));
 	return r;
 }
 template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 32)
@@ -635,14 +640,14 @@ template <class T> __VGPU_FN T __shfl_xor_sync(unsigned mask, T v, int m, int w 
 template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, F f)
 {
 	unsigned lin = __vgpu_lin();
+	__builtin_memcpy(&__vgpu_wx[0][lin], &v, sizeof(T));
 	__vgpu_warp_wait(mask);
-	__builtin_memcpy(&__vgpu_wx[lin], &v, sizeof(T));
-	__vgpu_warp_sync();
 	unsigned act = __vgpu_ctxp()->gmask[lin >> 5] & mask;
+	const unsigned long long *wx = __vgpu_wx[1];
 	for (unsigned j = 0; j < 32; j++)
 		if (act >> j & 1) {
 			T x;
-			__builtin_memcpy(&x, &__vgpu_wx[(lin & ~31u) + j], sizeof(T));
+			__builtin_memcpy(&x, &wx[(lin & ~31u) + j], sizeof(T));
 			f(j, x);
 		}
 }
@@ -754,6 +759,7 @@ __VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
 	c->frame = 0;
 	c->state = 0;
 	c->want = 0;
+	c->vote = 0;
 	c->uout = c->ures;
 	c->nthreads = E->block[0] * E->block[1] * E->block[2];
 	for (int d = 0; d < 3; d++) {
@@ -908,6 +914,30 @@ __VGPU_FN void __vgpu_group(__vgpu_ctx *c, unsigned pick, bool ready)
 	}
 }
 
+// Before the region after a barrier or warp sync runs: the votes of
+// __syncthreads_count/and/or are counted, and the exchange slots of the
+// warps of @group (all when null) that pass a warp sync are published.
+__VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *group)
+{
+	if (state & 0x10000u) {
+		for (unsigned w = 0; w * 32 < c->nthreads; w++)
+			if (!group || group[w])
+				__builtin_memcpy(&__vgpu_wx[1][w * 32], &__vgpu_wx[0][w * 32], 32 * sizeof(__vgpu_wx[0][0]));
+		return;
+	}
+	if (!c->vote[c->nthreads])
+		return;
+	unsigned sum = 0, all = 0;
+	for (unsigned t = 0; t < c->nthreads; t++) {
+		sum += c->vote[t] == 2;
+		all += c->vote[t] != 0;
+		c->vote[t] = 0;
+	}
+	c->vsum = sum;
+	c->vall = all;
+	c->vote[c->nthreads] = 0;
+}
+
 // a block with barriers: regions until every thread has returned; when its
 // threads are in different places (some returned, a warp in a divergent
 // branch), the group __vgpu_pick chooses runs
@@ -923,10 +953,12 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	c.frame = (char *)malloc(__vgpu_frame_bytes() * n + 64);
 	c.state = (unsigned *)malloc(4 * n);
 	c.want = (unsigned *)malloc(4 * n);
-	if (!c.frame || !c.state || !c.want)
+	c.vote = (unsigned *)malloc(4 * n + 4);
+	if (!c.frame || !c.state || !c.want || !c.vote)
 		abort();
 	for (unsigned t = 0; t < n; t++)
-		c.want[t] = 0;
+		c.want[t] = c.vote[t] = 0;
+	c.vote[n] = 0;
 	for (unsigned long long b = first; b < first + count; b++) {
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)
@@ -934,6 +966,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 		unsigned r = 0;
 		for (;;) {
 			if (r != 0xfffffffeu) {
+				__vgpu_resume(&c, r, 0);
 				r = __vgpu_dispatch(r, &c, 0);
 				if (r == 0xffffffffu)
 					break;
@@ -944,6 +977,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			if (pick == 0xffffffffu)
 				break;
 			__vgpu_group(&c, pick, ready);
+			__vgpu_resume(&c, pick, c.gmask);
 			c.sel = pick;
 			__vgpu_dispatch(pick, &c, 1);
 			for (unsigned t = 0; t < n; t++)
@@ -954,6 +988,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	free(c.frame);
 	free(c.state);
 	free(c.want);
+	free(c.vote);
 }
 #undef __VGPU_TMPL
 

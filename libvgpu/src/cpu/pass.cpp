@@ -38,7 +38,8 @@
  *  6. right before the loop vectoriser (VgpuThreadLoopPass), the thread
  *     loops lose what LLVM 16's vectoriser refuses: switches become
  *     branches, inlined noalias scope declarations and the uniform values'
- *     stores get the loop's access groups.
+ *     stores get the loop's access groups; atomics on __shared__ memory
+ *     become plain read-modify-writes (one worker runs the whole block).
  * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
  * how\n"): runtime.c finds template kernels by name there, and "how" says
  * which lowering each got.
@@ -70,6 +71,7 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LowerAtomic.h"
 #include "llvm/Transforms/Utils/LowerSwitch.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
@@ -1324,8 +1326,45 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		return true;
 	}
 
+	/* whether @p points into a __shared__ variable (thread-local, see Lower::makeBody) */
+	static bool sharedAddress(Value *p)
+	{
+		const Value *o = getUnderlyingObject(p);
+		if (auto *II = dyn_cast<IntrinsicInst>(o); II && II->getIntrinsicID() == Intrinsic::threadlocal_address)
+			o = II->getArgOperand(0);
+		auto *G = dyn_cast<GlobalVariable>(o);
+		return G && G->isThreadLocal();
+	}
+
+	/*
+	 * Atomics on __shared__ memory become plain read-modify-writes: the
+	 * threads of a block run one after the other on one worker, and the
+	 * block's shared memory is that worker's, so nothing else can come
+	 * between the read and the write (a histogram in shared memory pays a
+	 * locked instruction per update otherwise). What they make carries no
+	 * access group: the vectoriser must not treat two threads' updates of
+	 * one counter as independent.
+	 */
+	static bool lowerSharedAtomics(Function &F)
+	{
+		std::vector<Instruction *> at;
+		for (BasicBlock &BB : F)
+			for (Instruction &I : BB)
+				if (auto *rmw = dyn_cast<AtomicRMWInst>(&I); rmw && sharedAddress(rmw->getPointerOperand()))
+					at.push_back(rmw);
+				else if (auto *cx = dyn_cast<AtomicCmpXchgInst>(&I); cx && sharedAddress(cx->getPointerOperand()))
+					at.push_back(cx);
+		for (Instruction *I : at)
+			if (auto *rmw = dyn_cast<AtomicRMWInst>(I))
+				lowerAtomicRMWInst(rmw);
+			else
+				lowerAtomicCmpXchgInst(cast<AtomicCmpXchgInst>(I));
+		return !at.empty();
+	}
+
 	PreservedAnalyses run(Function &F, FunctionAnalysisManager &FAM)
 	{
+		const bool lowered = lowerSharedAtomics(F);
 		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
 		bool any = false, sw = false;
 		for (Loop *L : LI.getLoopsInPreorder()) {
@@ -1346,7 +1385,7 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 				}
 			}
 		}
-		if (!any)
+		if (!any && !lowered)
 			return PreservedAnalyses::all();
 		if (!sw)
 			return PreservedAnalyses::allInSet<CFGAnalyses>();
