@@ -199,6 +199,35 @@ static const char src[] =
 "	return r;\n"
 "}\n"
 "\n"
+"/* a loop every thread runs m times (after an early return): one region an\n"
+" * iteration, a per-thread array across them; a loop whose trips differ per\n"
+" * thread stays whole; atomics on shared memory */\n"
+"extern \"C\" __global__ void uloop(const int *in, int *out, int m, int n)\n"
+"{\n"
+"	__shared__ int hist[8];\n"
+"	int t = threadIdx.x;\n"
+"	if (t < 8)\n"
+"		hist[t] = 0;\n"
+"	__syncthreads();\n"
+"	if (t >= n)\n"
+"		return;\n"
+"	int acc[4] = { 0, 0, 0, 0 };\n"
+"	for (int k = 0; k < m; k++) {\n"
+"		int v = in[(t + k) % blockDim.x];\n"
+"		acc[k & 3] += v;\n"
+"		atomicAdd(&hist[v & 7], 1);\n"
+"	}\n"
+"	int d = 0;\n"
+"	for (int i = t; i < 1000; i += 37 + t)\n"
+"		d++;\n"
+"	for (int j = 0; j < 4; j++)\n"
+"		out[t * 5 + j] = acc[j];\n"
+"	out[t * 5 + 4] = d;\n"
+"	__syncthreads();\n"
+"	if (t < 8)\n"
+"		out[5 * n + t] = hist[t];\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void shapes(const int *in, int *out, int n, int rounds)\n"
 "{\n"
 "	__shared__ int s[128];\n"
@@ -642,6 +671,44 @@ static void t_shapes(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_uloop(const int *in)
+{
+	enum { B = 128, N = 100, M = 13 };
+	int out[5 * N + 8], hist[8] = { 0 }, bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(M), vgpu_arg_i32(N) };
+	struct vgpu_kernel_info ki = { .size = sizeof(ki) };
+	vgpu_kernel *k = NULL;
+
+	if (launch("uloop", 1, B, 0, a, 4) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < N && !bad; t++) {
+		int acc[4] = { 0 }, d = 0;
+
+		for (int j = 0; j < M; j++) {
+			acc[j & 3] += in[(t + j) % B];
+			hist[in[(t + j) % B] & 7]++;
+		}
+		for (int i = t; i < 1000; i += 37 + t)
+			d++;
+		for (int j = 0; j < 4; j++)
+			bad |= out[5 * t + j] != acc[j];
+		bad |= out[5 * t + 4] != d;
+		if (bad)
+			tap_diag("uloop thread %d: %d %d %d %d %d", t, out[5 * t], out[5 * t + 1], out[5 * t + 2],
+				 out[5 * t + 3], out[5 * t + 4]);
+	}
+	for (int b = 0; b < 8 && !bad; b++)
+		bad |= out[5 * N + b] != hist[b];
+	tap_ok(!bad, "dialect: a uniform loop after an early return (a per-thread array across it, shared atomics), a divergent loop");
+	if (!vgpu_kernel_get(m, "uloop", &k))
+		vgpu_kernel_info(k, &ki);
+	tap_ok(strstr(ki.lowering, "1 at uniform loops") != NULL,
+	       "dialect: vgpu_kernel_info says the uniform loop was cut, the divergent one not: \"%s\"", ki.lowering);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 /* what the CPU backend refuses, at compile time, naming the construct and the user's line */
 static void t_refused(void)
 {
@@ -744,6 +811,7 @@ int main(void)
 	t_misc();
 	t_dynshm_template(in);
 	t_shapes(in);
+	t_uloop(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);

@@ -48,6 +48,8 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Analysis/CallGraph.h"
 #include "llvm/Analysis/PostDominators.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/Utils/Local.h"
 #include "llvm/Analysis/VectorUtils.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
@@ -71,6 +73,7 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/LowerAtomic.h"
 #include "llvm/Transforms/Utils/LowerSwitch.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
@@ -545,6 +548,8 @@ struct Lower {
 	{
 		std::set<AllocaInst *> uni(cands.begin(), cands.end());
 		PostDominatorTree PDT(*B);
+		DominatorTree DT(*B);
+		LoopInfo LI(DT);
 		for (;;) {
 			std::map<Value *, bool> memo;
 			std::function<bool(Value *)> isU = [&](Value *v) -> bool {
@@ -593,7 +598,7 @@ struct Lower {
 					cond = br->getCondition();
 				else if (auto *sw = dyn_cast<SwitchInst>(T))
 					cond = sw->getCondition();
-				if (!cond || isU(cond))
+				if (!cond || isU(cond) || earlyReturn(&BB, LI))
 					continue;
 				DomTreeNode *n = PDT.getNode(&BB);
 				BasicBlock *join = n && n->getIDom() ? n->getIDom()->getBlock() : nullptr;
@@ -895,7 +900,13 @@ struct Lower {
 		const DataLayout &DL = M.getDataLayout();
 		uint64_t biggest = 0;
 		AllocaInst *big = nullptr;
-		std::set<AllocaInst *> uniSet = uniformAllocas(B, uniformCandidates(live));
+		/* every scalar alloca takes part: a branch on a region-local
+		 * counter decides whether the blocks under it run in every thread */
+		std::vector<AllocaInst *> all;
+		for (Instruction &I : instructions(B))
+			if (auto *a = dyn_cast<AllocaInst>(&I))
+				all.push_back(a);
+		std::set<AllocaInst *> uniSet = uniformAllocas(B, uniformCandidates(all));
 		frame = 0;
 		for (AllocaInst *a : live) {
 			if (uniSet.count(a) && uni.size() < NUNI) {
@@ -920,6 +931,80 @@ struct Lower {
 		return true;
 	}
 
+	/*
+	 * Whether per-thread array @a (of scalars) is only read and written an
+	 * element at a time, through address arithmetic: then its element
+	 * size, else 0.
+	 */
+	uint64_t elementwise(AllocaInst *a)
+	{
+		auto *at = dyn_cast<ArrayType>(a->getAllocatedType());
+		Type *et = at ? at->getElementType() : nullptr;
+		if (!et || !(et->isIntegerTy() || et->isFloatingPointTy() || et->isPointerTy()) || a->isArrayAllocation())
+			return 0;
+		const uint64_t esz = M.getDataLayout().getTypeAllocSize(et);
+		std::vector<Value *> work = { a };
+		while (!work.empty()) {
+			Value *v = work.back();
+			work.pop_back();
+			for (User *U : v->users()) {
+				if (auto *g = dyn_cast<GetElementPtrInst>(U); g && g->getPointerOperand() == v)
+					work.push_back(g);
+				else if (auto *L = dyn_cast<LoadInst>(U); L && DL().getTypeStoreSize(L->getType()) == esz &&
+									  !L->isVolatile() && L->getType() == et)
+					continue;
+				else if (auto *S = dyn_cast<StoreInst>(U); S && S->getPointerOperand() == v && !S->isVolatile() &&
+									   S->getValueOperand()->getType() == et)
+					continue;
+				else
+					return 0;
+			}
+		}
+		return esz;
+	}
+	const DataLayout &DL() const { return M.getDataLayout(); }
+
+	/*
+	 * Array @a's elements spread over the threads: element i of thread t at
+	 * @base (thread t's element 0) + i * @n * size, so that the threads'
+	 * copies of one element are adjacent (a vector access across the
+	 * threads, not a gather). @a's element accesses are rewritten, @a goes.
+	 */
+	void spreadElements(AllocaInst *a, Value *base, Value *n)
+	{
+		std::map<Value *, Value *> off = { { a, nullptr } };	/* byte offset from a (null: 0) */
+		std::vector<Value *> work = { a }, dead;
+		std::vector<std::pair<Instruction *, Value *>> acc;	/* load/store, its byte offset */
+		while (!work.empty()) {
+			Value *v = work.back();
+			work.pop_back();
+			for (User *U : v->users()) {
+				auto *I = cast<Instruction>(U);
+				if (auto *g = dyn_cast<GetElementPtrInst>(I)) {
+					IRBuilder<> gb(g);
+					Value *o = emitGEPOffset(&gb, DL(), g);
+					off[g] = off[v] ? gb.CreateAdd(off[v], o) : o;
+					work.push_back(g);
+					dead.push_back(g);
+				} else {
+					acc.push_back({ I, off[v] });
+				}
+			}
+		}
+		for (auto &[I, o] : acc) {
+			IRBuilder<> ib(I);
+			Value *p = o ? ib.CreateGEP(ib.getInt8Ty(), base, ib.CreateMul(ib.CreateSExtOrTrunc(o, n->getType()), n))
+				     : base;
+			if (auto *L = dyn_cast<LoadInst>(I))
+				L->setOperand(L->getPointerOperandIndex(), p);
+			else
+				cast<StoreInst>(I)->setOperand(cast<StoreInst>(I)->getPointerOperandIndex(), p);
+		}
+		for (auto it = dead.rbegin(); it != dead.rend(); ++it)
+			cast<Instruction>(*it)->eraseFromParent();
+		a->eraseFromParent();
+	}
+
 	/* the per-thread allocas become slots of ctx->frame; the uniform ones load ctx->uin on entry */
 	void placeLiveState(Function *B, Instruction *allocaPt, const std::vector<std::pair<AllocaInst *, uint64_t>> &priv,
 			    const std::vector<AllocaInst *> &uni)
@@ -934,6 +1019,12 @@ struct Lower {
 		Value *lin = b.CreateSExt(B->getArg(4), b.getInt64Ty());
 		for (auto &[a, off] : priv) {
 			uint64_t sz = *a->getAllocationSizeInBits(DL) / 8;
+			if (uint64_t esz = elementwise(a)) {
+				Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true),
+						       b.CreateMul(lin, b.getInt64(esz), "", true, true), "", true, true);
+				spreadElements(a, b.CreateGEP(i8, fr, o, a->getName() + ".soa"), n);
+				continue;
+			}
 			Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true), b.CreateMul(lin, b.getInt64(sz), "", true, true), "", true, true);
 			Value *p = b.CreateGEP(i8, fr, o, a->getName() + ".priv");
 			a->replaceAllUsesWith(p);
@@ -965,8 +1056,12 @@ struct Lower {
 			b.bb->front().eraseFromParent();	/* the call */
 			ReturnInst::Create(C, ConstantInt::get(i32, b.state), b.bb);
 		}
+		/* a thread that returns for good stores nothing: what it saw may be
+		 * stale for the threads that go on (it returned early) */
 		for (BasicBlock &BB : *B)
 			if (auto *R = dyn_cast<ReturnInst>(BB.getTerminator())) {
+				if (auto *st = dyn_cast_or_null<ConstantInt>(R->getReturnValue()); st && st->getZExtValue() == ST_DONE)
+					continue;
 				IRBuilder<> rb(R);
 				Value *uout = uni.empty() ? nullptr :
 					rb.CreateLoad(ptr, rb.CreateStructGEP(ctxType(), B->getArg(0), CTX_UOUT));
@@ -1051,7 +1146,7 @@ struct Lower {
 	 * one function per region and a driver running them in turn. @how: a
 	 * line for the kernel table. False when refused (reported).
 	 */
-	bool lowerRegions(Function &K, Function *B, std::string &how, const std::vector<ParamLoad> &pl)
+	bool lowerRegions(Function &K, Function *B, std::string &how, const std::vector<ParamLoad> &pl, unsigned cuts)
 	{
 		std::map<BasicBlock *, unsigned> barIdx;
 		unsigned nb = 0, nw = 0;
@@ -1073,7 +1168,8 @@ struct Lower {
 		cloneRegions(K, B, bl.size() + 1, pl, fall, fsel);
 		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
-		      " barriers, " + std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
+		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") + ", " +
+		      std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
 		      " bytes per thread and " + std::to_string(uni.size()) +
 		      " uniform values live across them";
 		return true;
@@ -1162,12 +1258,237 @@ struct Lower {
 		return false;
 	}
 
+	/*
+	 * Whether the branch ending @BB sends some threads straight to a
+	 * return (`if (i >= n) return;`): they take no part in what follows,
+	 * so it does not make the rest run in only some threads. Not a loop's
+	 * exit: the threads still in the loop run more iterations than those
+	 * that left it.
+	 */
+	static bool earlyReturn(BasicBlock *BB, LoopInfo &LI)
+	{
+		Loop *in = LI.getLoopFor(BB);
+		for (BasicBlock *s2 : successors(BB)) {
+			if (in && !in->contains(s2))
+				continue;
+			BasicBlock *b = s2;
+			for (int hops = 0; b && hops < 4; hops++) {
+				if (isa<ReturnInst>(b->getTerminator()))
+					return true;
+				bool effects = false;
+				for (Instruction &I : *b)
+					effects = effects || I.mayHaveSideEffects();
+				if (effects)
+					break;
+				b = b->getSingleSuccessor();
+			}
+		}
+		return false;
+	}
+
+	/*
+	 * Which values of kernel @K (inlined, in SSA form) may differ between
+	 * the threads of a block (into @div), and which blocks only some of
+	 * them may run (into @divBlocks): the thread index and what depends on
+	 * it, through data and through branches on it (the blocks between such
+	 * a branch and where its paths meet, the phis there), loads of private
+	 * memory and atomics. A branch whose one side only returns (`if (i >= n)
+	 * return;`) does not split the rest: the threads that return take no
+	 * part in later barriers. Values leaving a loop with a divergent exit
+	 * are divergent outside it. Memory read at a uniform address is taken
+	 * as uniform (a race otherwise).
+	 */
+	void divergence(Function &K, DominatorTree &DT, PostDominatorTree &PDT, LoopInfo &LI, std::set<Value *> &div,
+			std::set<BasicBlock *> &divBlocks)
+	{
+		auto seed = [&](Instruction &I) {
+			if (auto *cb = dyn_cast<CallBase>(&I)) {
+				Function *f = cb->getCalledFunction();
+				if (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin)
+					return true;
+				if (f == fCtx || f == fBar || f == fWarp || cb->doesNotAccessMemory())
+					return false;
+				return !cb->onlyReadsMemory() || cb->isConvergent();
+			}
+			if (auto *L = dyn_cast<LoadInst>(&I))
+				return L->isVolatile() || L->isAtomic() ||
+				       isa<AllocaInst>(getUnderlyingObject(L->getPointerOperand()));
+			return isa<AtomicRMWInst>(&I) || isa<AtomicCmpXchgInst>(&I);
+		};
+		for (Instruction &I : instructions(K))
+			if (seed(I))
+				div.insert(&I);
+		for (bool changed = true; changed;) {
+			changed = false;
+			for (BasicBlock &BB : K) {
+				Instruction *T = BB.getTerminator();
+				Value *cond = nullptr;
+				if (auto *br = dyn_cast<BranchInst>(T); br && br->isConditional())
+					cond = br->getCondition();
+				else if (auto *sw = dyn_cast<SwitchInst>(T))
+					cond = sw->getCondition();
+				if (cond && div.count(cond) && !divBlocks.count(&BB)) {
+					const bool ret = earlyReturn(&BB, LI);
+					DomTreeNode *n = PDT.getNode(&BB);
+					BasicBlock *join = n && n->getIDom() ? n->getIDom()->getBlock() : nullptr;
+					std::vector<BasicBlock *> work(succ_begin(&BB), succ_end(&BB));
+					while (!ret && !work.empty()) {
+						BasicBlock *b = work.back();
+						work.pop_back();
+						if (b == join || !divBlocks.insert(b).second)
+							continue;
+						changed = true;
+						for (BasicBlock *s2 : successors(b))
+							work.push_back(s2);
+					}
+					if (join && !ret)
+						for (PHINode &P : join->phis())
+							changed |= div.insert(&P).second;
+					/* a loop left by a thread-dependent branch: its values differ outside */
+					if (Loop *L = LI.getLoopFor(&BB))
+						for (BasicBlock *lb : L->blocks())
+							for (Instruction &I : *lb)
+								for (User *U : I.users())
+									if (auto *UI = dyn_cast<Instruction>(U); UI && !L->contains(UI))
+										changed |= div.insert(UI).second;
+				}
+				for (Instruction &I : BB) {
+					if (div.count(&I))
+						continue;
+					bool d = isa<PHINode>(&I) && divBlocks.count(&BB);
+					for (Value *op : I.operands())
+						d = d || div.count(op);
+					if (d) {
+						div.insert(&I);
+						changed = true;
+					}
+				}
+			}
+		}
+	}
+
+	/*
+	 * A loop that every thread of a block runs the same number of times
+	 * (reached by all of them, left on conditions that are the same in
+	 * all), with no barrier in it, gets one at its head: each iteration is
+	 * then a region run by a loop over the threads, which the vectoriser
+	 * turns into vector code across the threads (a tile's k loop in a
+	 * GEMM, a loop over the bodies of a shared tile), where the threads'
+	 * loop around a whole inner loop stays scalar. Loops that LLVM will
+	 * unroll whole (a constant trip count and a small body: a 5x5 filter)
+	 * are left alone: their unrolled body vectorises across the threads
+	 * as it is. Returns how many loops got one.
+	 */
+	/* the instructions of loop @L unrolled whole (its subloops too); huge when a trip count is not constant */
+	static uint64_t unrolledSize(Loop *L, ScalarEvolution &SE)
+	{
+		const uint64_t trips = SE.getSmallConstantTripCount(L);
+		if (!trips)
+			return UINT32_MAX;
+		uint64_t own = 0;
+		for (BasicBlock *b : L->blocks())
+			if (innermostIn(L, b) == L)
+				own += b->size();
+		for (Loop *S : L->getSubLoops())
+			own += unrolledSize(S, SE);
+		return std::min<uint64_t>(trips * own, UINT32_MAX);
+	}
+	/* a loop of vgpu_cuda.h's (its header's code comes from there) */
+	static bool runtimeLoop(Loop *L)
+	{
+		for (Instruction &I : *L->getHeader())
+			if (DILocation *l = I.getDebugLoc().get())
+				return l->getFilename().endswith("vgpu_cuda.h");
+		return false;
+	}
+
+	/* whether LLVM will unroll loop @L whole: constant trip counts, and `#pragma unroll` or a small body */
+	static bool unrollsWhole(Loop *L, ScalarEvolution &SE)
+	{
+		if (!SE.getSmallConstantTripCount(L))
+			return false;
+		for (Loop *S : L->getSubLoops())
+			if (!unrollsWhole(S, SE))
+				return false;
+		const uint64_t size = unrolledSize(L, SE);
+		if (findOptionMDForLoop(L, "llvm.loop.unroll.full") || findOptionMDForLoop(L, "llvm.loop.unroll.enable"))
+			return size <= 20000;
+		return size <= 400;
+	}
+	/* the innermost loop of @b within @L's nest */
+	static Loop *innermostIn(Loop *L, BasicBlock *b)
+	{
+		Loop *in = L;
+		for (bool deeper = true; deeper;) {
+			deeper = false;
+			for (Loop *S : in->getSubLoops())
+				if (S->contains(b)) {
+					in = S;
+					deeper = true;
+					break;
+				}
+		}
+		return in;
+	}
+
+	unsigned cutUniformLoops(Function &K)
+	{
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
+		PostDominatorTree &PDT = FAM.getResult<PostDominatorTreeAnalysis>(K);
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(K);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(K);
+		std::set<Value *> div;
+		std::set<BasicBlock *> divBlocks;
+		divergence(K, DT, PDT, LI, div, divBlocks);
+		std::vector<Loop *> cut;
+		std::function<void(Loop *)> visit = [&](Loop *L) {
+			/* not the device runtime's own loops (over a warp's lanes: the user's code is the thing to cut) */
+			bool bar = false, ok = !divBlocks.count(L->getHeader()) && !runtimeLoop(L);
+			for (BasicBlock *b : L->blocks())
+				for (Instruction &I : *b) {
+					if (auto *cb = dyn_cast<CallBase>(&I)) {
+						bar = bar || cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp;
+						ok = ok && !cb->isInlineAsm();
+					}
+				}
+			SmallVector<BasicBlock *, 4> exiting;
+			L->getExitingBlocks(exiting);
+			for (BasicBlock *e : exiting) {
+				auto *br = dyn_cast<BranchInst>(e->getTerminator());
+				ok = ok && br && br->isConditional() && !div.count(br->getCondition()) && !divBlocks.count(e);
+			}
+			const bool small = unrollsWhole(L, SE);
+			if (!bar && ok && !exiting.empty() && !small) {
+				cut.push_back(L);
+				return;
+			}
+			if (bar || !small)
+				for (Loop *S : L->getSubLoops())
+					visit(S);
+		};
+		for (Loop *L : LI)
+			visit(L);
+		if (!cut.empty() && !fBar) {	/* the module had no barrier: its declaration */
+			fBar = Function::Create(FunctionType::get(Type::getVoidTy(C), false), GlobalValue::ExternalLinkage,
+						"__vgpu_barrier", M);
+			fBar->addFnAttr(Attribute::Convergent);
+			fBar->addFnAttr(Attribute::NoUnwind);
+		}
+		for (Loop *L : cut)
+			CallInst::Create(fBar, "", &*L->getHeader()->getFirstInsertionPt());
+		if (!cut.empty())
+			FAM.invalidate(K, PreservedAnalyses::none());
+		return cut.size();
+	}
+
 	/* kernel @K lowered to its block driver __vgpu_blocks_<K>; its line of the kernel table onto @table */
 	void lowerKernel(Function *K, std::string &table)
 	{
 		if (!inlineAll(*K))
 			return;
 		cleanup(*K);
+		const unsigned cuts = cutUniformLoops(*K);
 		bool hasBar = hasBarrier(*K);
 		std::string how = "loops";
 		std::vector<ParamLoad> pl = paramLoads(*K);
@@ -1179,7 +1500,7 @@ struct Lower {
 			instantiate(get("__vgpu_tmpl_simple"), "__vgpu_blocks_" + K->getName(),
 				    { { get("__vgpu_threads"), T } }, GlobalValue::ExternalLinkage);
 		} else {
-			if (!lowerRegions(*K, B, how, pl))
+			if (!lowerRegions(*K, B, how, pl, cuts))
 				return;
 			/* as the g++ path marks a kernel cut at its barriers */
 			auto *sg = new GlobalVariable(M, Type::getInt32Ty(C), true, GlobalValue::ExternalLinkage,
