@@ -108,9 +108,9 @@ static int lease(vgpu_session *s, struct vgpu_ledger_lease *a)
 	 * A twentieth of a period, at least LIMITED_SLICE_NS (at most the
 	 * period): fine-grained among sessions, few ioctls. Sessions of one
 	 * process take turns on the device a lease at a time, and a turn
-	 * costs the device about 50 to 100 us (the drain, the wake-up of the
+	 * costs the device about 50 to 150 us (the drain, the wake-up of the
 	 * next session, its first launches: H200, run 5 in
-	 * Documentation/benchmarks.md), 1 to 2 % of a 5 ms lease. With no cap
+	 * Documentation/benchmarks.md), 1 to 3 % of a 5 ms lease. With no cap
 	 * or weight in force, a fifth: each lease ends with a synchronisation
 	 * that drains the device's queue (its bubble was 1 % of a saturating
 	 * session's throughput at a twentieth, H200).
