@@ -26,7 +26,8 @@
  *    for the empty kernel (the host's launch is the bottleneck) and the
  *    tiny one, in two interleaved rounds, against a steady alone rate
  *    measured just before in a thread and context of its own;
- *  - two threads, a context each, launching at once with no turns.
+ *  - two threads, a context each, launching at once with no turns;
+ *  - with PROBE_LONG=1 instead: turns of one ~10 ms kernel each.
  */
 #define _GNU_SOURCE
 #include <cuda.h>
@@ -359,6 +360,31 @@ static void *concurrent(void *p)
 	return NULL;
 }
 
+/*
+ * PROBE_LONG=1: the same turns with ~10 ms kernels, one kernel a turn (as a
+ * lease of 10 ms holds one), against the alone rate of back-to-back kernels:
+ * a context each, one shared context, and one thread alone synchronising
+ * after every kernel (no hand-over).
+ */
+static void long_probe(struct gc *g)
+{
+	int n = 1000000;
+	double t0, t, ref;
+
+	launch(g, n, grid);
+	CK(cuCtxSynchronize());
+	t0 = bench_now();
+	launch(g, n, grid);
+	CK(cuCtxSynchronize());
+	t = bench_now() - t0;
+	n = (int)(n * 0.010 / t);
+	ref = rate_for(g, n, 1.0, NULL, 0);
+	printf("probe long n %d alone back to back %.2f/s (%.3f ms)\n", n, ref, 1e3 / ref);
+	turns(g, 2, 0, 0, 0, n, ref, 2.0);
+	turns(g, 2, 1, 0, 0, n, ref, 2.0);
+	turns(g, 1, 0, 0, 0, n, ref, 2.0);
+}
+
 int main(void)
 {
 	struct gc g;
@@ -388,6 +414,10 @@ int main(void)
 		NK(nvrtcDestroyProgram(&prog));
 	}
 	gc_make(&g, NULL);
+	if (getenv("PROBE_LONG")) {
+		long_probe(&g);
+		return 0;
+	}
 	alone(&g);
 	/*
 	 * Launch-bound (empty kernel: the host's launch is the bottleneck) and
