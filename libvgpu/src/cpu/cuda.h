@@ -138,7 +138,8 @@ __device__ void __vgpu_threads(__vgpu_ctx *);
 __device__ void __vgpu_body(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
 __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
 __device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
-__device__ unsigned long __vgpu_frame_bytes(void);
+__device__ unsigned long __vgpu_frame_bytes(void);	// per thread
+__device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's copies (0: the block's size)
 __device__ void *const *__vgpu_args(const __vgpu_exec *);
 __device__ void *malloc(size_t) throw();
 __device__ void free(void *) throw();
@@ -950,7 +951,8 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	unsigned full[32];
 	for (unsigned w = 0; w < 32; w++)
 		full[w] = c.gmask[w];
-	c.frame = (char *)malloc(__vgpu_frame_bytes() * n + 64);
+	const unsigned long stride = __vgpu_frame_stride();
+	c.frame = (char *)malloc(__vgpu_frame_bytes() * (stride ? stride : n) + 64);
 	c.state = (unsigned *)malloc(4 * n);
 	c.want = (unsigned *)malloc(4 * n);
 	c.vote = (unsigned *)malloc(4 * n + 4);

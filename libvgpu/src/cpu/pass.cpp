@@ -31,7 +31,13 @@
  *     A value computed from the thread index, the parameters and the
  *     block's coordinates alone is computed again in each region that uses
  *     it rather than kept per thread, so that regions index with affine
- *     functions of their thread loop's variable (contiguous vector accesses).
+ *     functions of their thread loop's variable (contiguous vector accesses);
+ *     so is one computed from those and block-uniform variables (y = y0 +
+ *     threadIdx.y) when none of them can change between its store and its
+ *     loads. Slots are a constant 1040 threads apart (one base address per
+ *     element size) while the frame is small; a per-thread array lives
+ *     element-major. Loops every thread runs alike are cut at their head
+ *     (cutUniformLoops): one vectorised region an iteration.
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -529,6 +535,44 @@ struct Lower {
 		return N;
 	}
 
+	/*
+	 * Whether calling @f touches no memory: a function of the module
+	 * (vgpu_cuda.h's min/max, a user's helper) whose body, once its locals
+	 * are promoted, neither reads nor writes memory nor calls anything
+	 * that does. Function attributes are not inferred yet at the start of
+	 * the pipeline, where the lowering runs.
+	 */
+	std::map<Function *, bool> pureMemo;
+	bool pureFunction(Function *f)
+	{
+		if (!f)
+			return false;
+		if (f->doesNotAccessMemory())
+			return true;
+		if (f->isDeclaration() || f->isVarArg())
+			return false;
+		if (auto it = pureMemo.find(f); it != pureMemo.end())
+			return it->second;
+		pureMemo[f] = false;	/* recursion: not pure */
+		cleanup(*f);
+		bool pure = true;
+		for (Instruction &I : instructions(*f)) {
+			if (auto *cb = dyn_cast<CallBase>(&I))
+				pure = pure && !cb->isInlineAsm() && (cb->doesNotAccessMemory() || pureFunction(cb->getCalledFunction()));
+			else
+				pure = pure && !I.mayReadOrWriteMemory() && !isa<AllocaInst>(&I);
+		}
+		pureMemo[f] = pure;
+		return pure;
+	}
+	bool pureCall(CallBase *cb)
+	{
+		/* clang marks every CUDA function convergent: what matters is
+		 * that a pure body holds no barrier (a barrier touches memory) */
+		Function *f = cb->getCalledFunction();
+		return f != fBar && f != fWarp && (cb->doesNotAccessMemory() || pureFunction(f));
+	}
+
 	/* blocks that hold only a barrier call */
 	struct Bar {
 		BasicBlock *bb;
@@ -576,7 +620,7 @@ struct Lower {
 				} else if (isa<AllocaInst>(I)) {
 					u = true;	/* the address; what it holds is the loads' business */
 				} else if (auto *cb = dyn_cast<CallBase>(I)) {
-					u = cb->doesNotAccessMemory() || (cb->onlyReadsMemory() && !cb->isConvergent());
+					u = pureCall(cb) || (cb->onlyReadsMemory() && !cb->isConvergent());
 					for (Value *a : cb->args())
 						u = u && isU(a);
 				} else if (isa<AtomicRMWInst>(I) || isa<AtomicCmpXchgInst>(I) || isa<PHINode>(I)) {
@@ -655,7 +699,8 @@ struct Lower {
 	 * dimensions (loads from the context at their offsets, which do not
 	 * change during a block) and constants, in at most @budget instructions.
 	 */
-	bool recomputable(Value *v, unsigned &budget, std::map<Value *, bool> &memo)
+	bool recomputable(Value *v, unsigned &budget, std::map<Value *, bool> &memo,
+			  const std::set<AllocaInst *> *uniform = nullptr)
 	{
 		if (isa<Constant>(v) || isa<Argument>(v))
 			return true;
@@ -669,7 +714,11 @@ struct Lower {
 			return false;
 		budget--;
 		bool ok;
-		if (auto *L = dyn_cast<LoadInst>(I)) {
+		if (auto *L = dyn_cast<LoadInst>(I); L && uniform && isa<AllocaInst>(L->getPointerOperand())) {
+			ok = !L->isVolatile() && uniform->count(cast<AllocaInst>(L->getPointerOperand()));
+			memo[v] = ok;	/* its operand is the variable itself */
+			return ok;
+		} else if (auto *L = dyn_cast<LoadInst>(I)) {
 			APInt off(64, 0);
 			const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
 			auto *A = dyn_cast<Argument>(base);
@@ -681,7 +730,7 @@ struct Lower {
 			ok = !I->mayReadOrWriteMemory();
 		}
 		for (unsigned i = 0; ok && i < I->getNumOperands(); i++)
-			ok = recomputable(I->getOperand(i), budget, memo);
+			ok = recomputable(I->getOperand(i), budget, memo, uniform);
 		memo[v] = ok;
 		return ok;
 	}
@@ -690,7 +739,7 @@ struct Lower {
 	static Value *recompute(Value *v, Instruction *at, std::map<Value *, Value *> &done)
 	{
 		auto *I = dyn_cast<Instruction>(v);
-		if (!I)
+		if (!I || isa<AllocaInst>(I))	/* a variable: read again, not copied */
 			return v;
 		if (auto it = done.find(v); it != done.end())
 			return it->second;
@@ -907,8 +956,11 @@ struct Lower {
 			if (auto *a = dyn_cast<AllocaInst>(&I))
 				all.push_back(a);
 		std::set<AllocaInst *> uniSet = uniformAllocas(B, uniformCandidates(all));
+		std::set<AllocaInst *> gone = recomputeFromUniform(B, live, uniSet);
 		frame = 0;
 		for (AllocaInst *a : live) {
+			if (gone.count(a))
+				continue;
 			if (uniSet.count(a) && uni.size() < NUNI) {
 				uni.push_back(a);
 				continue;
@@ -929,6 +981,129 @@ struct Lower {
 			return false;
 		}
 		return true;
+	}
+
+	/* whether a store to one of @us lies on a path from @S to @L that does not pass @S again */
+	static bool storedBetween(Instruction *S, Instruction *L, const std::set<Value *> &us)
+	{
+		auto stores = [&](BasicBlock::iterator b, BasicBlock::iterator e) {
+			for (; b != e; ++b)
+				if (auto *st = dyn_cast<StoreInst>(&*b); st && us.count(st->getPointerOperand()))
+					return true;
+			return false;
+		};
+		BasicBlock *sb = S->getParent(), *lb = L->getParent();
+		if (sb == lb && S->comesBefore(L))
+			return stores(std::next(S->getIterator()), L->getIterator());
+		/* blocks reached from @from's successors without entering sb */
+		auto reach = [&](BasicBlock *from) {
+			std::set<BasicBlock *> seen;
+			std::vector<BasicBlock *> work(succ_begin(from), succ_end(from));
+			while (!work.empty()) {
+				BasicBlock *b = work.back();
+				work.pop_back();
+				if (b == sb || !seen.insert(b).second)
+					continue;
+				for (BasicBlock *s2 : successors(b))
+					work.push_back(s2);
+			}
+			return seen;
+		};
+		std::set<BasicBlock *> fwd = reach(sb), back;
+		std::vector<BasicBlock *> work(pred_begin(lb), pred_end(lb));
+		while (!work.empty()) {
+			BasicBlock *b = work.back();
+			work.pop_back();
+			if (b == sb || !back.insert(b).second)
+				continue;
+			for (BasicBlock *p2 : predecessors(b))
+				work.push_back(p2);
+		}
+		if (stores(std::next(S->getIterator()), sb->end()) || stores(lb->begin(), L->getIterator()))
+			return true;
+		if (reach(lb).count(lb) && stores(lb->begin(), lb->end()))
+			return true;	/* lb in a loop that does not pass sb */
+		for (BasicBlock *b : fwd)
+			if (b != lb && back.count(b) && stores(b->begin(), b->end()))
+				return true;
+		return false;
+	}
+
+	/*
+	 * A per-thread value computed from the thread index, the parameters,
+	 * the block's coordinates and uniform variables (y = y0 + threadIdx.y,
+	 * y0 a uniform loop counter) is computed again where it is read, its
+	 * uniform variables read there too, when none of them can have changed
+	 * in between: one store of it dominating every load, no store to those
+	 * variables on the way. A tile's rows then stay affine in the thread
+	 * loop's variable (contiguous vector accesses, not gathers through a
+	 * slot). Returns the per-thread allocas this empties (gone from the frame).
+	 */
+	std::set<AllocaInst *> recomputeFromUniform(Function *B, const std::vector<AllocaInst *> &live,
+						    const std::set<AllocaInst *> &uniSet)
+	{
+		std::set<AllocaInst *> gone, usable;
+		for (AllocaInst *a : live)
+			if (uniSet.count(a))
+				usable.insert(a);
+		if (usable.empty())
+			return gone;
+		DominatorTree DT(*B);
+		/* the region-local ones first (a phi's reload kept in a second
+		 * variable: y = (y0's reload) + ty), then those live across barriers */
+		std::vector<AllocaInst *> all, order;
+		for (Instruction &I : instructions(B))
+			if (auto *a = dyn_cast<AllocaInst>(&I))
+				all.push_back(a);
+		std::set<AllocaInst *> liveSet(live.begin(), live.end());
+		for (AllocaInst *a : uniformCandidates(all))
+			if (!liveSet.count(a))
+				order.push_back(a);
+		for (AllocaInst *a : uniformCandidates(live))
+			order.push_back(a);
+		for (AllocaInst *P : order) {
+			if (usable.count(P))
+				continue;
+			StoreInst *S = nullptr;
+			std::vector<LoadInst *> loads;
+			bool ok = true;
+			for (User *U : P->users()) {
+				if (auto *st = dyn_cast<StoreInst>(U))
+					ok = ok && !S && (S = st);
+				else
+					loads.push_back(cast<LoadInst>(U));
+			}
+			if (!ok || !S || loads.empty())
+				continue;
+			unsigned budget = 16;
+			std::map<Value *, bool> memo;
+			Value *V = S->getValueOperand();
+			if (!recomputable(V, budget, memo, &usable))
+				continue;
+			/* the uniform variables V reads, each read in S's block before S with no store in between */
+			std::set<Value *> us;
+			for (auto &[v, r] : memo)
+				if (auto *ld = dyn_cast<LoadInst>(v); r && ld && isa<AllocaInst>(ld->getPointerOperand())) {
+					us.insert(ld->getPointerOperand());
+					ok = ok && ld->getParent() == S->getParent() && ld->comesBefore(S);
+				}
+			for (auto &[v, r] : memo)
+				if (auto *ld = dyn_cast<LoadInst>(v); r && ok && ld && isa<AllocaInst>(ld->getPointerOperand()))
+					ok = !storedBetween(ld, S, us);
+			for (LoadInst *L : loads)
+				ok = ok && DT.dominates(S, L) && !storedBetween(S, L, us);
+			if (!ok)
+				continue;
+			for (LoadInst *L : loads) {
+				std::map<Value *, Value *> done;
+				L->replaceAllUsesWith(recompute(V, L, done));
+				L->eraseFromParent();
+			}
+			S->eraseFromParent();
+			if (liveSet.count(P))
+				gone.insert(P);
+		}
+		return gone;
 	}
 
 	/*
@@ -1007,14 +1182,17 @@ struct Lower {
 
 	/* the per-thread allocas become slots of ctx->frame; the uniform ones load ctx->uin on entry */
 	void placeLiveState(Function *B, Instruction *allocaPt, const std::vector<std::pair<AllocaInst *, uint64_t>> &priv,
-			    const std::vector<AllocaInst *> &uni)
+			    const std::vector<AllocaInst *> &uni, uint64_t stride)
 	{
 		const DataLayout &DL = M.getDataLayout();
 		Type *i32 = Type::getInt32Ty(C), *i8 = Type::getInt8Ty(C), *ptr = PointerType::get(C, 0);
 		IRBuilder<> b(allocaPt);
 		Value *fr = b.CreateLoad(ptr, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_FRAME), "frame");
-		Value *n = b.CreateZExt(b.CreateLoad(i32, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_NTHREADS)),
-					b.getInt64Ty(), "n");
+		/* the slots' stride: a constant (every slot an offset from one
+		 * address per element size: few registers), else the block's size */
+		Value *n = stride ? (Value *)b.getInt64(stride) :
+			b.CreateZExt(b.CreateLoad(i32, b.CreateStructGEP(ctxType(), B->getArg(0), CTX_NTHREADS)),
+				     b.getInt64Ty(), "n");
 		/* lin comes from an int loop variable (no wrap): sext keeps it affine */
 		Value *lin = b.CreateSExt(B->getArg(4), b.getInt64Ty());
 		for (auto &[a, off] : priv) {
@@ -1124,18 +1302,21 @@ struct Lower {
 		return D;
 	}
 
-	/* the block driver of kernel @K over dispatcher @D, with @frame bytes per thread */
-	void makeBarrierDriver(Function &K, Function *D, uint64_t frame)
+	/* the block driver of kernel @K over dispatcher @D, with @frame bytes per thread, slots @stride threads apart (0: the block's size) */
+	void makeBarrierDriver(Function &K, Function *D, uint64_t frame, uint64_t stride)
 	{
 		Function *N = instantiate(get("__vgpu_tmpl_barrier"), "__vgpu_blocks_" + K.getName(),
 					  { { get("__vgpu_dispatch"), D } }, GlobalValue::ExternalLinkage);
-		std::vector<CallInst *> fb;
+		std::vector<std::pair<CallInst *, uint64_t>> fb;
 		for (Instruction &I : instructions(N))
-			if (auto *ci = dyn_cast<CallInst>(&I))
+			if (auto *ci = dyn_cast<CallInst>(&I)) {
 				if (ci->getCalledFunction() == get("__vgpu_frame_bytes"))
-					fb.push_back(ci);
-		for (CallInst *ci : fb) {
-			ci->replaceAllUsesWith(ConstantInt::get(ci->getType(), frame));
+					fb.push_back({ ci, frame });
+				else if (ci->getCalledFunction() == get("__vgpu_frame_stride"))
+					fb.push_back({ ci, stride });
+			}
+		for (auto &[ci, v] : fb) {
+			ci->replaceAllUsesWith(ConstantInt::get(ci->getType(), v));
 			ci->eraseFromParent();
 		}
 	}
@@ -1162,11 +1343,15 @@ struct Lower {
 		uint64_t frame = 0;
 		if (!liveAcrossBarriers(K, B, regionsOf, live) || !layoutFrame(K, B, live, uni, priv, frame))
 			return false;
-		placeLiveState(B, allocaPt, priv, uni);
+		/* slots a constant number of threads apart (at least CUDA's
+		 * largest block, 1024, and not a power of two: slots 4 KiB apart
+		 * would share cache sets) while that costs a worker at most ~4 MiB */
+		const uint64_t stride = frame <= 4096 ? 1040 : 0;
+		placeLiveState(B, allocaPt, priv, uni, stride);
 		wireResume(B, bl, starts, uni);
 		std::vector<Function *> fall, fsel;
 		cloneRegions(K, B, bl.size() + 1, pl, fall, fsel);
-		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame);
+		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame, stride);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
 		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") + ", " +
 		      std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
@@ -1306,7 +1491,7 @@ struct Lower {
 				Function *f = cb->getCalledFunction();
 				if (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin)
 					return true;
-				if (f == fCtx || f == fBar || f == fWarp || cb->doesNotAccessMemory())
+				if (f == fCtx || f == fBar || f == fWarp || pureCall(cb))
 					return false;
 				return !cb->onlyReadsMemory() || cb->isConvergent();
 			}
