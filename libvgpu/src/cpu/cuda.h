@@ -644,36 +644,44 @@ template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, 
 	__builtin_memcpy(&__vgpu_wx[0][lin], &v, sizeof(T));
 	__vgpu_warp_wait(mask);
 	unsigned act = __vgpu_ctxp()->gmask[lin >> 5] & mask;
-	const unsigned long long *wx = __vgpu_wx[1];
-	for (unsigned j = 0; j < 32; j++)
-		if (act >> j & 1) {
-			T x;
-			__builtin_memcpy(&x, &wx[(lin & ~31u) + j], sizeof(T));
-			f(j, x);
-		}
+	const unsigned long long *wx = __vgpu_wx[1] + (lin & ~31u);
+	// every lane j, with whether it takes part: branch-free bodies that the
+	// optimiser unrolls and vectorises over the 32 lanes
+	for (unsigned j = 0; j < 32; j++) {
+		T x;
+		__builtin_memcpy(&x, &wx[j], sizeof(T));
+		f(j, x, (bool)(act >> j & 1));
+	}
 }
 __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 {
 	unsigned r = 0;
-	__vgpu_warp_each(mask, pred != 0, [&](unsigned j, bool p) { r |= (unsigned)p << j; });
+	__vgpu_warp_each(mask, pred != 0, [&](unsigned j, bool p, bool a) { r |= (unsigned)(p & a) << j; });
 	return r;
 }
 __VGPU_FN int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
 __VGPU_FN int __all_sync(unsigned mask, int pred)
 {
 	int all = 1;
-	__vgpu_warp_each(mask, pred != 0, [&](unsigned, bool p) { all &= p; });
+	__vgpu_warp_each(mask, pred != 0, [&](unsigned, bool p, bool a) { all &= p | !a; });
 	return all;
 }
 __VGPU_FN int __uni_sync(unsigned mask, int pred)
 {
 	int first = -1, same = 1;
-	__vgpu_warp_each(mask, pred != 0, [&](unsigned, bool p) { if (first < 0) first = p; else same &= first == p; });
+	__vgpu_warp_each(mask, pred != 0, [&](unsigned, bool p, bool a) {
+		if (!a)
+			return;
+		if (first < 0)
+			first = p;
+		else
+			same &= first == p;
+	});
 	return same;
 }
 #define __VGPU_WRED(name, T, init, op)								\
 	__VGPU_FN T name(unsigned mask, T v)							\
-	{ T r = init; __vgpu_warp_each(mask, v, [&](unsigned, T x) { r = op; }); return r; }
+	{ T r = init; __vgpu_warp_each(mask, v, [&](unsigned, T x, bool a) { r = a ? (op) : r; }); return r; }
 __VGPU_WRED(__reduce_add_sync, unsigned, 0u, r + x)
 __VGPU_WRED(__reduce_add_sync, int, 0, r + x)
 __VGPU_WRED(__reduce_min_sync, unsigned, 0xffffffffu, x < r ? x : r)
@@ -687,14 +695,14 @@ __VGPU_WRED(__reduce_xor_sync, unsigned, 0u, r ^ x)
 template <class T> __VGPU_FN unsigned __match_any_sync(unsigned mask, T v)
 {
 	unsigned r = 0;
-	__vgpu_warp_each(mask, v, [&](unsigned j, T x) { r |= (unsigned)(x == v) << j; });
+	__vgpu_warp_each(mask, v, [&](unsigned j, T x, bool a) { r |= (unsigned)(a && x == v) << j; });
 	return r;
 }
 template <class T> __VGPU_FN unsigned __match_all_sync(unsigned mask, T v, int *pred)
 {
 	unsigned r = 0;
 	bool all = true;
-	__vgpu_warp_each(mask, v, [&](unsigned j, T x) { r |= 1u << j; all &= x == v; });
+	__vgpu_warp_each(mask, v, [&](unsigned j, T x, bool a) { r |= (unsigned)a << j; all &= !a || x == v; });
 	*pred = all;
 	return all ? r : 0;
 }

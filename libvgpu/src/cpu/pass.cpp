@@ -198,7 +198,12 @@ struct Lower {
 				if (!cb)
 					continue;
 				Function *callee = cb->getCalledFunction();
-				if (callee && !callee->isDeclaration() && needInline.count(callee))
+				/* and what is always inlined anyway (__forceinline__, vgpu_cuda.h's
+				 * helpers): done later, argument promotion would first turn
+				 * __ldg(&x[i]) into a load at the call without the thread
+				 * loop's access group, and the loop would not vectorise */
+				if (callee && !callee->isDeclaration() &&
+				    (needInline.count(callee) || callee->hasFnAttribute(Attribute::AlwaysInline)))
 					calls.push_back(cb);
 				else if (!callee && !cb->isInlineAsm())
 					; /* indirect call: checked below */
