@@ -653,18 +653,24 @@ template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, 
 		f(j, x, (bool)(act >> j & 1));
 	}
 }
+// a ballot reads the 32 slots whole (0 or 1 each): a vector compare across
+// the lanes, where a bool at a time made the vectoriser assemble the bits
 __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 {
+	unsigned lin = __vgpu_lin();
+	__vgpu_wx[0][lin] = pred != 0;
+	__vgpu_warp_wait(mask);
+	const unsigned long long *wx = __vgpu_wx[1] + (lin & ~31u);
 	unsigned r = 0;
-	__vgpu_warp_each(mask, pred != 0, [&](unsigned j, bool p, bool a) { r |= (unsigned)(p & a) << j; });
-	return r;
+	for (unsigned j = 0; j < 32; j++)
+		r |= (unsigned)(wx[j] != 0) << j;
+	return r & __vgpu_ctxp()->gmask[lin >> 5] & mask;
 }
 __VGPU_FN int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
 __VGPU_FN int __all_sync(unsigned mask, int pred)
 {
-	int all = 1;
-	__vgpu_warp_each(mask, pred != 0, [&](unsigned, bool p, bool a) { all &= p | !a; });
-	return all;
+	// the lanes taking part that say no: none
+	return __ballot_sync(mask, !pred) == 0;
 }
 __VGPU_FN int __uni_sync(unsigned mask, int pred)
 {
