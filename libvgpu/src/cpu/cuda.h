@@ -831,20 +831,31 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	return lo == hi ? lo : 0xfffffffeu;
 }
 
-// the same for the threads whose state is c->sel
+// the same for the threads whose state is c->sel: those of the warps in
+// c->gmask (__vgpu_group), warp by warp, the others not even looked at
 __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 {
 	__vgpu_ctx l = *c;
-	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
-	const unsigned sel = l.sel;
+	const unsigned bx = l.bdim[0], by = l.bdim[1], n = l.nthreads, sel = l.sel;
 	unsigned *st = l.state;
-	int lin = 0;
-	for (int z = 0; z < bz; z++)
-		for (int y = 0; y < by; y++, lin += bx)
-			__VGPU_THREAD_LOOP
-			for (int x = 0; x < bx; x++)
-				if (st[lin + x] == sel)
-					st[lin + x] = __vgpu_region(&l, x, y, z, lin + x);
+	for (unsigned w = 0; w * 32 < n; w++) {
+		if (!l.gmask[w])
+			continue;
+		const unsigned first = w * 32, end = first + 32 < n ? first + 32 : n;
+		unsigned x = first % bx, y = first / bx % by, z = first / (bx * by);
+		__VGPU_THREAD_LOOP
+		for (unsigned lin = first; lin < end; lin++) {
+			if (st[lin] == sel)
+				st[lin] = __vgpu_region(&l, x, y, z, lin);
+			if (++x == bx) {
+				x = 0;
+				if (++y == by) {
+					y = 0;
+					z++;
+				}
+			}
+		}
+	}
 	for (int k = 0; k < 32; k++)
 		c->uin[k] = c->ures[k];
 	return 0xfffffffeu;
