@@ -890,8 +890,46 @@ struct Lower {
 	 * 4. the allocas used in more than one region (or whose address
 	 * escapes), into @live; false (reported) for one of variable length
 	 */
+	/*
+	 * Whether scalar variable @a (only loaded and stored whole) can be read
+	 * at the start of a region before it is written there: then it lives
+	 * across a barrier. A variable used in several regions only because its
+	 * blocks are reached from several barriers (a loop body: from the top
+	 * and after the loop's barriers) but always written before it is read
+	 * needs no slot.
+	 */
+	static bool liveIn(AllocaInst *a, const std::vector<BasicBlock *> &starts,
+			   const std::map<BasicBlock *, unsigned> &barIdx)
+	{
+		for (size_t r = 1; r < starts.size(); r++) {
+			std::set<BasicBlock *> seen;
+			std::vector<BasicBlock *> work = { starts[r] };
+			while (!work.empty()) {
+				BasicBlock *b = work.back();
+				work.pop_back();
+				if (!seen.insert(b).second)
+					continue;
+				bool stored = false;
+				for (Instruction &I : *b) {
+					if (auto *L = dyn_cast<LoadInst>(&I); L && L->getPointerOperand() == a)
+						return true;
+					if (auto *S = dyn_cast<StoreInst>(&I); S && S->getPointerOperand() == a) {
+						stored = true;
+						break;
+					}
+				}
+				if (stored || barIdx.count(b))
+					continue;
+				for (BasicBlock *s2 : successors(b))
+					work.push_back(s2);
+			}
+		}
+		return false;
+	}
+
 	bool liveAcrossBarriers(Function &K, Function *B, std::map<BasicBlock *, std::set<unsigned>> &regionsOf,
-				std::vector<AllocaInst *> &live)
+				std::vector<AllocaInst *> &live, const std::vector<BasicBlock *> &starts,
+				const std::map<BasicBlock *, unsigned> &barIdx)
 	{
 		std::vector<IntrinsicInst *> lifetimes;
 		for (Instruction &I : instructions(B))
@@ -904,9 +942,13 @@ struct Lower {
 		for (Instruction &I : instructions(B))
 			if (auto *a = dyn_cast<AllocaInst>(&I))
 				allocas.push_back(a);
+		std::vector<AllocaInst *> scalars = uniformCandidates(allocas);
+		std::set<AllocaInst *> scalar(scalars.begin(), scalars.end());
 		for (AllocaInst *a : allocas) {
 			bool escapes;
 			if (regionsUsing(a, regionsOf, escapes).size() <= 1 && !escapes)
+				continue;
+			if (scalar.count(a) && !liveIn(a, starts, barIdx))
 				continue;
 			if (!a->isStaticAlloca() || !a->getAllocationSizeInBits(M.getDataLayout())) {
 				error(K, "a variable-length array lives across a barrier (what a thread "
@@ -1346,7 +1388,7 @@ struct Lower {
 		std::vector<AllocaInst *> live, uni;
 		std::vector<std::pair<AllocaInst *, uint64_t>> priv;
 		uint64_t frame = 0;
-		if (!liveAcrossBarriers(K, B, regionsOf, live) || !layoutFrame(K, B, live, uni, priv, frame))
+		if (!liveAcrossBarriers(K, B, regionsOf, live, starts, barIdx) || !layoutFrame(K, B, live, uni, priv, frame))
 			return false;
 		/* slots a constant number of threads apart (at least CUDA's
 		 * largest block, 1024, and not a power of two: slots 4 KiB apart
