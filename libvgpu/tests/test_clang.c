@@ -228,6 +228,48 @@ static const char src[] =
 "		out[5 * n + t] = hist[t];\n"
 "}\n"
 "\n"
+"/* a pointer to a per-thread array kept in a variable (ping-pong buffers\n"
+" * swapped in a loop): what is loaded through it differs per thread, and a\n"
+" * loop bounded by it is not one every thread runs alike */\n"
+"extern \"C\" __global__ void privptr(const int *in, int *out, int rounds, int j)\n"
+"{\n"
+"	int t = threadIdx.x, a[8], b[8];\n"
+"	int *cur = a, *nxt = b;\n"
+"	for (int i = 0; i < 8; i++)\n"
+"		a[i] = in[(t * 8 + i) % 128] & 15;\n"
+"	for (int r = 0; r < rounds; r++) {\n"
+"		for (int i = 0; i < 8; i++)\n"
+"			nxt[i] = cur[(i + 1) & 7] + r;\n"
+"		int *tmp = cur;\n"
+"		cur = nxt;\n"
+"		nxt = tmp;\n"
+"	}\n"
+"	int v = cur[j & 7], s = 0, k;\n"
+"	for (k = 0; k < cur[(j + 1) & 7]; k++)\n"
+"		s += in[k] ^ t;\n"
+"	__syncthreads();\n"
+"	out[3 * t] = v;\n"
+"	out[3 * t + 1] = s;\n"
+"	out[3 * t + 2] = k;\n"
+"}\n"
+"\n"
+"/* the halves of each warp shuffling in the two sides of a branch, in a loop\n"
+" * every thread runs alike: the groups run apart, each with its own counter */\n"
+"extern \"C\" __global__ void halfwarps(const int *in, int *out, int m)\n"
+"{\n"
+"	int t = threadIdx.x, lane = t & 31, v = in[t], acc = 0;\n"
+"	for (int k = 0; k < m; k++) {\n"
+"		int x;\n"
+"		if (lane < 16)\n"
+"			x = __shfl_sync(0x0000ffffu, v, (lane + k) & 15);\n"
+"		else\n"
+"			x = __shfl_sync(0xffff0000u, v, 16 + ((lane + 2 * k) & 15));\n"
+"		acc += x * (k + 1);\n"
+"	}\n"
+"	__syncthreads();\n"
+"	out[t] = acc;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void shapes(const int *in, int *out, int n, int rounds)\n"
 "{\n"
 "	__shared__ int s[128];\n"
@@ -709,6 +751,60 @@ static void t_uloop(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_privptr(const int *in)
+{
+	enum { B = 64, R = 3, J = 2 };
+	int out[3 * B], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(R), vgpu_arg_i32(J) };
+
+	if (launch("privptr", 1, B, 0, a, 4) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		int x[2][8], c = 0, s = 0, k;
+
+		for (int i = 0; i < 8; i++)
+			x[0][i] = in[(t * 8 + i) % 128] & 15;
+		for (int r = 0; r < R; r++, c ^= 1)
+			for (int i = 0; i < 8; i++)
+				x[c ^ 1][i] = x[c][(i + 1) & 7] + r;
+		for (k = 0; k < x[c][(J + 1) & 7]; k++)
+			s += in[k] ^ t;
+		if (out[3 * t] != x[c][J & 7] || out[3 * t + 1] != s || out[3 * t + 2] != k) {
+			tap_diag("privptr thread %d: %d %d %d vs %d %d %d", t, out[3 * t], out[3 * t + 1],
+				 out[3 * t + 2], x[c][J & 7], s, k);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: a pointer to a per-thread array swapped in a loop: loads through it and a loop it bounds stay per thread");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_halfwarps(const int *in)
+{
+	enum { B = 64, M = 5 };
+	int out[B], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(M) };
+
+	if (launch("halfwarps", 1, B, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		int lane = t & 31, w = t - lane, acc = 0;
+
+		for (int k = 0; k < M; k++)
+			acc += (lane < 16 ? in[w + ((lane + k) & 15)] : in[w + 16 + ((lane + 2 * k) & 15)]) * (k + 1);
+		if (out[t] != acc) {
+			tap_diag("halfwarps thread %d: %d vs %d", t, out[t], acc);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: a warp's halves shuffle in the two sides of a branch in a loop (groups apart, a counter each)");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 /* what the CPU backend refuses, at compile time, naming the construct and the user's line */
 static void t_refused(void)
 {
@@ -812,6 +908,8 @@ int main(void)
 	t_dynshm_template(in);
 	t_shapes(in);
 	t_uloop(in);
+	t_privptr(in);
+	t_halfwarps(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);

@@ -592,6 +592,11 @@ struct Lower {
 	 * does not depend on the thread index (x, y, z, lin), on a per-thread
 	 * alloca, on an atomic, or on a call that may read memory. Optimistic
 	 * fixpoint: all candidates uniform at first, removed until stable.
+	 * None when a barrier or warp sync lies under such a branch (halves of
+	 * a warp shuffling in the two sides of an if): the groups of threads
+	 * stopped at different places then run apart, and one value per block
+	 * (what the group that ran last left) is not the one the others
+	 * stopped with.
 	 */
 	std::set<AllocaInst *> uniformAllocas(Function *B, const std::vector<AllocaInst *> &cands)
 	{
@@ -623,7 +628,12 @@ struct Lower {
 					else
 						u = !L->isVolatile() && !L->isAtomic() && isU(p);
 				} else if (isa<AllocaInst>(I)) {
-					u = true;	/* the address; what it holds is the loads' business */
+					/* the address of a thread's own copy (a slot of the
+					 * frame once it lives across barriers): a pointer to
+					 * a private array kept in a variable (ping-pong
+					 * buffers swapped in a loop) differs per thread, and so
+					 * does what is loaded through it */
+					u = false;
 				} else if (auto *cb = dyn_cast<CallBase>(I)) {
 					u = pureCall(cb) || (cb->onlyReadsMemory() && !cb->isConvergent());
 					for (Value *a : cb->args())
@@ -661,6 +671,11 @@ struct Lower {
 						work.push_back(s2);
 				}
 			}
+			for (BasicBlock *b : div)
+				for (Instruction &I : *b)
+					if (auto *ci = dyn_cast<CallInst>(&I);
+					    ci && (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp))
+						return {};
 			std::set<AllocaInst *> next;
 			for (AllocaInst *a : uni) {
 				bool ok = true;
@@ -1543,8 +1558,12 @@ struct Lower {
 				return !cb->onlyReadsMemory() || cb->isConvergent();
 			}
 			if (auto *L = dyn_cast<LoadInst>(&I))
-				return L->isVolatile() || L->isAtomic() ||
-				       isa<AllocaInst>(getUnderlyingObject(L->getPointerOperand()));
+				return L->isVolatile() || L->isAtomic();
+			/* a private variable's address: each thread's own, so
+			 * what is loaded through it differs (also through a pointer
+			 * selected, swapped or kept in a variable) */
+			if (isa<AllocaInst>(&I))
+				return true;
 			return isa<AtomicRMWInst>(&I) || isa<AtomicCmpXchgInst>(&I);
 		};
 		for (Instruction &I : instructions(K))
