@@ -270,6 +270,28 @@ static const char src[] =
 "	out[t] = acc;\n"
 "}\n"
 "\n"
+"/* a tile's halves pass a warp sync apart, then vote together; a coalesced\n"
+" * group in a divergent branch; __match_all_sync over groups of 4 */\n"
+"extern \"C\" __global__ void tilevote(const int *in, int *out)\n"
+"{\n"
+"	int t = threadIdx.x, lane = t & 31, v = in[t], *o = out + 8 * t, pred;\n"
+"	cg::thread_block_tile<16> g = cg::tiled_partition<16>(cg::this_thread_block());\n"
+"	if ((lane & 15) < 8)\n"
+"		__syncwarp(0xffu << (lane & 16));\n"
+"	else\n"
+"		__syncwarp(0xff00u << (lane & 16));\n"
+"	o[0] = g.all(v > -1001) + 2 * g.all(v > -280);\n"
+"	o[1] = g.any(v > 600);\n"
+"	o[2] = (int)g.ballot(v > 0);\n"
+"	if (v & 1) {\n"
+"		cg::coalesced_group c = cg::coalesced_threads();\n"
+"		o[3] = (int)c.size() * 1000 + (int)c.thread_rank();\n"
+"		o[4] = c.shfl(v, 0);\n"
+"		o[5] = (int)c.ballot(v > 0);\n"
+"	}\n"
+"	o[6] = (int)__match_all_sync(0xfu << (lane & 28), (v >> 31) + 1, &pred) + pred * 7;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void shapes(const int *in, int *out, int n, int rounds)\n"
 "{\n"
 "	__shared__ int s[128];\n"
@@ -805,6 +827,52 @@ static void t_halfwarps(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_tilevote(const int *in)
+{
+	enum { B = 64 };
+	int out[8 * B], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("tilevote", 1, B, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		int lane = t & 31, w = t - lane, b = t - t % 16, v = in[t], e[7] = { 0 }, all = 1, same = 1;
+		unsigned bal = 0, cb = 0, rank = 0, size = 0, first = 32;
+
+		for (int j = 0; j < 16; j++) {
+			all &= in[b + j] > -280;
+			e[1] |= in[b + j] > 600;
+			bal |= (unsigned)(in[b + j] > 0) << j;
+		}
+		e[0] = 1 + 2 * all;
+		e[2] = (int)bal;
+		for (int j = 0; j < 32; j++)
+			if (in[w + j] & 1) {
+				first = first < 32 ? first : (unsigned)j;
+				cb |= (unsigned)(in[w + j] > 0) << size;
+				rank += j < lane;
+				size++;
+			}
+		if (v & 1) {
+			e[3] = (int)(size * 1000 + rank);
+			e[4] = in[w + first];
+			e[5] = (int)cb;
+		}
+		for (int j = lane & 28; j < (lane & 28) + 4; j++)
+			same &= (in[w + j] < 0) == (v < 0);
+		e[6] = same ? (int)(0xfu << (lane & 28)) + 7 : 0;
+		for (int k = 0; k < 7; k++)
+			if (out[8 * t + k] != e[k]) {
+				tap_diag("tilevote thread %d, %d: %d vs %d", t, k, out[8 * t + k], e[k]);
+				bad = 1;
+			}
+	}
+	tap_ok(!bad, "dialect: tile<16> all/any/ballot after its halves passed a __syncwarp apart, coalesced_threads in a branch, __match_all_sync");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 /* what the CPU backend refuses, at compile time, naming the construct and the user's line */
 static void t_refused(void)
 {
@@ -910,6 +978,7 @@ int main(void)
 	t_uloop(in);
 	t_privptr(in);
 	t_halfwarps(in);
+	t_tilevote(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);

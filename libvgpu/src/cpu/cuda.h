@@ -1080,11 +1080,9 @@ public:
 	template <class T> __VGPU_MF T shfl_xor(T v, int m) const { return __shfl_xor_sync(lanes(), v, m, N); }
 	__VGPU_MF unsigned ballot(int pred) const { return (__ballot_sync(lanes(), pred) >> base()) & (N == 32 ? 0xffffffffu : (1u << (N & 31)) - 1); }
 	__VGPU_MF int any(int pred) const { return ballot(pred) != 0; }
-	__VGPU_MF int all(int pred) const
-	{
-		unsigned act = (__vgpu_ctxp()->gmask[__vgpu_lin() >> 5] & lanes()) >> base();
-		return ballot(pred) == act;
-	}
+	// the lanes that say no, counted at the vote's warp sync (the lanes
+	// taking part are known there, not before it)
+	__VGPU_MF int all(int pred) const { return __all_sync(lanes(), pred); }
 	template <class T> __VGPU_MF unsigned match_any(T v) const { return (__match_any_sync(lanes(), v) >> base()); }
 };
 template <unsigned N, class P> __VGPU_FN thread_block_tile<N> tiled_partition(const P &) { return thread_block_tile<N>(); }
