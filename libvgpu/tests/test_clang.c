@@ -292,6 +292,18 @@ static const char src[] =
 "	o[6] = (int)__match_all_sync(0xfu << (lane & 28), (v >> 31) + 1, &pred) + pred * 7;\n"
 "}\n"
 "\n"
+"/* a grid-stride loop: trips differ between threads (run as a loop every\n"
+" * thread of the block runs alike, each thread's body only in range) */\n"
+"extern \"C\" __global__ void gstride(const int *in, int *out, int n)\n"
+"{\n"
+"	int acc = 0, cnt = 0;\n"
+"	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) {\n"
+"		acc += in[i % 128] * (i & 7);\n"
+"		cnt++;\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = acc * 1000 + cnt;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void shapes(const int *in, int *out, int n, int rounds)\n"
 "{\n"
 "	__shared__ int s[128];\n"
@@ -873,6 +885,38 @@ static void t_tilevote(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_gstride(const int *in)
+{
+	enum { G = 3, B = 64, N = 1000 };
+	int out[G * B], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
+	struct vgpu_kernel_info ki = { .size = sizeof(ki) };
+	vgpu_kernel *k = NULL;
+
+	if (launch("gstride", G, B, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < G * B && !bad; t++) {
+		int acc = 0, cnt = 0;
+
+		for (int i = t; i < N; i += G * B) {
+			acc += in[i % 128] * (i & 7);
+			cnt++;
+		}
+		if (out[t] != acc * 1000 + cnt) {
+			tap_diag("gstride thread %d: %d, want %d", t, out[t], acc * 1000 + cnt);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: a grid-stride loop whose trips differ between threads");
+	if (!vgpu_kernel_get(m, "gstride", &k))
+		vgpu_kernel_info(k, &ki);
+	tap_ok(strstr(ki.lowering, "1 at strided loops") != NULL,
+	       "dialect: vgpu_kernel_info says it ran as a block-uniform loop: \"%s\"", ki.lowering);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 /* what the CPU backend refuses, at compile time, naming the construct and the user's line */
 static void t_refused(void)
 {
@@ -979,6 +1023,7 @@ int main(void)
 	t_privptr(in);
 	t_halfwarps(in);
 	t_tilevote(in);
+	t_gstride(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);

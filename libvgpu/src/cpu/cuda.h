@@ -125,6 +125,7 @@ struct __vgpu_ctx {
 };
 // pass.cpp reads these fields at fixed offsets
 static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
+	      __builtin_offsetof(__vgpu_ctx, gdim) == 576 &&
 	      __builtin_offsetof(__vgpu_ctx, state) == 592, "struct __vgpu_ctx changed: update pass.cpp's CTX_*_OFF");
 extern "C" {
 __device__ unsigned __vgpu_tid_x(void);
@@ -207,7 +208,7 @@ extern const __device__ int warpSize;
 // ---- barriers, fences ---------------------------------------------------------
 __VGPU_FN void __syncthreads(void) { __vgpu_barrier(); }
 // one barrier: each thread leaves its vote, the driver counts them before
-// the threads go on (__vgpu_tally)
+// the threads go on (__vgpu_resume)
 __VGPU_FN int __vgpu_sync_count(int pred, int op)
 {
 	__vgpu_ctx *c = __vgpu_ctxp();
@@ -220,6 +221,16 @@ __VGPU_FN int __vgpu_sync_count(int pred, int op)
 __VGPU_FN int __syncthreads_count(int pred) { return __vgpu_sync_count(pred, 0); }
 __VGPU_FN int __syncthreads_and(int pred) { return __vgpu_sync_count(pred, 1); }
 __VGPU_FN int __syncthreads_or(int pred) { return __vgpu_sync_count(pred, 2); }
+// the pass's block maximum at the head of a strided loop (the most trips any
+// thread has): vote[nthreads] 2 asks the driver for the maximum of v + 1
+extern "C" __device__ __attribute__((used)) unsigned __vgpu_vote_max(unsigned v)
+{
+	__vgpu_ctx *c = __vgpu_ctxp();
+	c->vote[__vgpu_lin()] = v + 1;
+	c->vote[c->nthreads] = 2;
+	__vgpu_barrier();
+	return c->vsum;
+}
 __VGPU_FN void __threadfence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 __VGPU_FN void __threadfence_block(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 __VGPU_FN void __threadfence_system(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
@@ -953,12 +964,15 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 	}
 	if (!c->vote[c->nthreads])
 		return;
-	unsigned sum = 0, all = 0;
+	unsigned sum = 0, all = 0, max = 0;
 	for (unsigned t = 0; t < c->nthreads; t++) {
 		sum += c->vote[t] == 2;
 		all += c->vote[t] != 0;
+		max = c->vote[t] > max ? c->vote[t] : max;
 		c->vote[t] = 0;
 	}
+	if (c->vote[c->nthreads] == 2)
+		sum = max ? max - 1 : 0;
 	c->vsum = sum;
 	c->vall = all;
 	c->vote[c->nthreads] = 0;

@@ -37,7 +37,9 @@
  *     loads. Slots are a constant 1040 threads apart (one base address per
  *     element size) while the frame is small; a per-thread array lives
  *     element-major. Loops every thread runs alike are cut at their head
- *     (cutUniformLoops): one vectorised region an iteration.
+ *     (cutUniformLoops): one vectorised region an iteration; a grid-stride
+ *     loop first becomes one (uniformStrided: a block maximum of the trips
+ *     bounds a uniform counter, each thread's body guarded by its index).
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -107,7 +109,7 @@ enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4
 enum { NUNI = 32 };
 /* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads; bid,
  * bdim and gdim up to state, which the block's index and size fill */
-enum : uint64_t { CTX_NTHREADS_OFF = 24, CTX_BID_OFF = 552, CTX_STATE_OFF = 592 };
+enum : uint64_t { CTX_NTHREADS_OFF = 24, CTX_BID_OFF = 552, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
 
 struct Lower {
 	Module &M;
@@ -725,6 +727,8 @@ struct Lower {
 		if (isa<Constant>(v) || isa<Argument>(v))
 			return true;
 		auto *I = dyn_cast<Instruction>(v);
+		if (auto *cc = dyn_cast_or_null<CallInst>(I); cc && cc->getCalledFunction() == fCtx)
+			return true;	/* the context pointer, in the kernel before its body is made */
 		if (!I || isa<PHINode>(I) || isa<AllocaInst>(I) || I->isTerminator() || I->mayHaveSideEffects() || I->isEHPad())
 			return false;
 		if (auto it = memo.find(v); it != memo.end())
@@ -742,10 +746,13 @@ struct Lower {
 			APInt off(64, 0);
 			const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
 			auto *A = dyn_cast<Argument>(base);
-			ok = !L->isVolatile() && !L->isAtomic() && A && A->getArgNo() == 0 && off.ult(CTX_STATE_OFF) &&
-			     (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
+			auto *cc = dyn_cast<CallInst>(base);	/* in the kernel itself, before the body is made: __vgpu_ctxp() */
+			ok = !L->isVolatile() && !L->isAtomic() &&
+			     ((A && A->getArgNo() == 0) || (cc && cc->getCalledFunction() == fCtx)) &&
+			     off.ult(CTX_STATE_OFF) && (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
 		} else if (auto *cb = dyn_cast<CallBase>(I)) {
-			ok = isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent();
+			ok = (isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent()) ||
+			     cb->getCalledFunction() == fCtx;
 		} else {
 			ok = !I->mayReadOrWriteMemory();
 		}
@@ -1389,7 +1396,8 @@ struct Lower {
 	 * one function per region and a driver running them in turn. @how: a
 	 * line for the kernel table. False when refused (reported).
 	 */
-	bool lowerRegions(Function &K, Function *B, std::string &how, const std::vector<ParamLoad> &pl, unsigned cuts)
+	bool lowerRegions(Function &K, Function *B, std::string &how, const std::vector<ParamLoad> &pl, unsigned cuts,
+			  unsigned strided)
 	{
 		std::map<BasicBlock *, unsigned> barIdx;
 		unsigned nb = 0, nw = 0;
@@ -1415,7 +1423,8 @@ struct Lower {
 		cloneRegions(K, B, bl.size() + 1, pl, fall, fsel);
 		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame, stride);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
-		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") + ", " +
+		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") +
+		      (strided ? ", " + std::to_string(strided) + " at strided loops" : "") + ", " +
 		      std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
 		      " bytes per thread and " + std::to_string(uni.size()) +
 		      " uniform values live across them";
@@ -1682,7 +1691,184 @@ struct Lower {
 		return in;
 	}
 
-	unsigned cutUniformLoops(Function &K)
+	/*
+	 * Whether loop @L is a strided loop whose trips differ between threads
+	 * only by where each starts: `for (i = start; i < n; i += stride)` (a
+	 * grid-, block- or warp-stride loop), n and stride the same in every
+	 * thread; innermost, left at its head only. @P: its index.
+	 */
+	bool stridedLoop(Loop *L, const std::set<Value *> &div, PHINode *&P)
+	{
+		BasicBlock *H = L->getHeader(), *pre = L->getLoopPreheader(), *latch = L->getLoopLatch();
+		if (!L->isInnermost() || L->getExitingBlock() != H || !latch || !pre)
+			return false;
+		auto *br = dyn_cast<BranchInst>(H->getTerminator());
+		auto *cmp = br && br->isConditional() ? dyn_cast<ICmpInst>(br->getCondition()) : nullptr;
+		if (!cmp || cmp->getParent() != H || !cmp->hasOneUse() || !L->contains(br->getSuccessor(0)) || !div.count(cmp) ||
+		    (cmp->getPredicate() != CmpInst::ICMP_SLT && cmp->getPredicate() != CmpInst::ICMP_ULT))
+			return false;
+		P = dyn_cast<PHINode>(cmp->getOperand(0));
+		Value *bound = cmp->getOperand(1);
+		if (!P || P->getParent() != H || !P->getType()->isIntegerTy() || P->getNumIncomingValues() != 2 ||
+		    div.count(bound) || (isa<Instruction>(bound) && L->contains(cast<Instruction>(bound))))
+			return false;
+		auto *inc = dyn_cast<BinaryOperator>(P->getIncomingValueForBlock(latch));
+		if (!inc || inc->getOpcode() != Instruction::Add || (inc->getOperand(0) != P && inc->getOperand(1) != P))
+			return false;
+		/* the stride: from outside the loop, or computed again before it
+		 * (blockDim.x * gridDim.x); a grid-stride loop only: measured on
+		 * the corpus, block- and warp-stride loops (a row of a few hundred
+		 * elements, a tile's apron) have too few trips to pay for a region
+		 * an iteration (layernorm_cg 2x slower), grid-stride ones gain */
+		Value *step = inc->getOperand(inc->getOperand(0) == P ? 1 : 0);
+		unsigned budget = 16;
+		std::map<Value *, bool> memo;
+		return !div.count(step) && usesGridDim(step, 8) &&
+		       (!(isa<Instruction>(step) && L->contains(cast<Instruction>(step))) || recomputable(step, budget, memo));
+	}
+
+	/* whether @v reads gridDim (the context at its offset), within @depth instructions */
+	bool usesGridDim(Value *v, int depth)
+	{
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || depth < 0)
+			return false;
+		if (auto *L = dyn_cast<LoadInst>(I)) {
+			APInt off(64, 0);
+			const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
+			auto *cc = dyn_cast<CallInst>(base);
+			return cc && cc->getCalledFunction() == fCtx && off.uge(CTX_GDIM_OFF) && off.ult(CTX_GDIM_OFF + 12);
+		}
+		for (Value *op : I->operands())
+			if (usesGridDim(op, depth - 1))
+				return true;
+		return false;
+	}
+
+	/*
+	 * Strided loop @L (index @P) as a loop that every thread of the block
+	 * runs alike: the most trips any thread has (a block maximum, one
+	 * barrier before the loop) bounds a block-uniform counter k; a thread
+	 * runs the body at k only while its own index is in range, with the
+	 * index computed as start + k * stride (affine in the thread when the
+	 * start is: contiguous vector accesses once cutUniformLoops makes each
+	 * iteration a region). A thread out of range keeps its variables (the
+	 * skip path gives the header its own values back).
+	 */
+	void uniformStrided(Loop *L, PHINode *P, Function *vmax)
+	{
+		BasicBlock *H = L->getHeader(), *pre = L->getLoopPreheader(), *latch = L->getLoopLatch();
+		auto *br = cast<BranchInst>(H->getTerminator());
+		auto *cmp = cast<ICmpInst>(br->getCondition());
+		const bool sgn = cmp->getPredicate() == CmpInst::ICMP_SLT;
+		auto *inc = cast<BinaryOperator>(P->getIncomingValueForBlock(latch));
+		Value *start = P->getIncomingValueForBlock(pre), *n = cmp->getOperand(1);
+		Value *step = inc->getOperand(inc->getOperand(0) == P ? 1 : 0);
+		if (auto *si = dyn_cast<Instruction>(step); si && L->contains(si)) {
+			std::map<Value *, Value *> done;
+			step = recompute(step, pre->getTerminator(), done);
+		}
+		Type *T = P->getType();
+		/* trips = start < n ? (n - start + step - 1) / step : 0, at most 2^32 - 2 (step < 1 counts as 1) */
+		IRBuilder<> b(pre->getTerminator());
+		Value *one = ConstantInt::get(T, 1);
+		Value *st = b.CreateSelect(b.CreateICmpSLT(step, one), one, step);
+		Value *d = b.CreateSub(n, start);
+		Value *t = sgn ? b.CreateSDiv(b.CreateAdd(d, b.CreateSub(st, one)), st)
+			       : b.CreateUDiv(b.CreateAdd(d, b.CreateSub(st, one)), st);
+		t = b.CreateSelect(b.CreateICmp(cmp->getPredicate(), start, n), t, ConstantInt::get(T, 0));
+		Value *t32 = T->getIntegerBitWidth() > 32 ?
+			b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(t, ConstantInt::get(T, 0xfffffffeu)),
+						     ConstantInt::get(T, 0xfffffffeu), t), b.getInt32Ty()) :
+			b.CreateZExtOrTrunc(t, b.getInt32Ty());
+		CallInst *most = b.CreateCall(vmax, { t32 });
+		Value *trips = b.CreateZExtOrTrunc(most, T);
+		/* the counter k and the new head: k < trips (the same in every
+		 * thread), then a guard on the thread's own index; the body's end
+		 * and the skip path meet in one latch, so that k's update lies
+		 * where every thread passes (a uniform value for the lowering) */
+		PHINode *k = PHINode::Create(T, 2, "k", &H->front());
+		BasicBlock *body = br->getSuccessor(0), *exit = br->getSuccessor(1);
+		BasicBlock *guard = BasicBlock::Create(C, H->getName() + ".mine", H->getParent(), body);
+		BasicBlock *skip = BasicBlock::Create(C, H->getName() + ".done", H->getParent(), body);
+		BasicBlock *join = BasicBlock::Create(C, H->getName() + ".next", H->getParent(), body);
+		IRBuilder<> g(guard);
+		Value *idx = g.CreateAdd(start, g.CreateMul(k, step), P->getName() + ".k");
+		Value *knext = g.CreateAdd(k, one, "k.next");
+		g.CreateCondBr(cmp, body, skip);
+		cmp->moveBefore(guard->getTerminator());
+		BranchInst::Create(join, skip);
+		BranchInst::Create(H, join);
+		IRBuilder<> hb(br);
+		hb.CreateCondBr(hb.CreateICmpULT(k, trips), guard, exit);
+		br->eraseFromParent();
+		for (PHINode &Q : body->phis())
+			Q.replaceIncomingBlockWith(H, guard);
+		/* the body's uses of the index: start + k * step (the same value for a thread in range) */
+		std::vector<Use *> uses;
+		for (Use &U : P->uses())
+			if (auto *I = dyn_cast<Instruction>(U.getUser()); I && I != cmp && I->getParent() != H && L->contains(I))
+				uses.push_back(&U);
+		for (Use *U : uses)
+			U->set(idx);
+		latch->getTerminator()->replaceUsesOfWith(H, join);
+		for (PHINode &Q : H->phis()) {
+			if (&Q == k)
+				continue;
+			PHINode *J = PHINode::Create(Q.getType(), 2, Q.getName() + ".next", &join->front());
+			J->addIncoming(Q.getIncomingValueForBlock(latch), latch);
+			J->addIncoming(&Q, skip);
+			Q.removeIncomingValue(latch, false);
+			Q.addIncoming(J, join);
+		}
+		k->addIncoming(ConstantInt::get(T, 0), pre);
+		k->addIncoming(knext, join);
+		InlineFunctionInfo ifi;
+		InlineFunction(*most, ifi);
+	}
+
+	unsigned cutUniformLoops(Function &K, unsigned &strided)
+	{
+		strided = 0;
+		if (Function *vmax = get("__vgpu_vote_max")) {
+			FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+			DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
+			PostDominatorTree &PDT = FAM.getResult<PostDominatorTreeAnalysis>(K);
+			LoopInfo &LI = FAM.getResult<LoopAnalysis>(K);
+			std::set<Value *> div;
+			std::set<BasicBlock *> divBlocks;
+			divergence(K, DT, PDT, LI, div, divBlocks);
+			std::vector<std::pair<Loop *, PHINode *>> todo;
+			for (Loop *L : LI.getLoopsInPreorder()) {
+				PHINode *P = nullptr;
+				bool bar = false;
+				for (BasicBlock *bb : L->blocks())
+					for (Instruction &I : *bb)
+						if (auto *cb = dyn_cast<CallBase>(&I))
+							bar = bar || cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp ||
+							      cb->isInlineAsm();
+				if (!bar && L->getLoopPreheader() && !divBlocks.count(L->getLoopPreheader()) &&
+				    !runtimeLoop(L) && stridedLoop(L, div, P))
+					todo.push_back({ L, P });
+			}
+			for (auto &[L, P] : todo)
+				uniformStrided(L, P, vmax);
+			strided = todo.size();
+			if (!todo.empty()) {
+				inlineAll(K);	/* the vote's own helpers */
+				/* its locals (a copy of the context pointer must not live across the barrier) */
+				FunctionAnalysisManager &FAM2 = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+				FAM2.invalidate(K, PreservedAnalyses::none());
+				FunctionPassManager FPM;
+				FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
+				FPM.run(K, FAM2);
+				FAM.invalidate(K, PreservedAnalyses::none());
+			}
+		}
+		return cutUniformLoopsNow(K);
+	}
+
+	unsigned cutUniformLoopsNow(Function &K)
 	{
 		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
 		DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
@@ -1739,7 +1925,8 @@ struct Lower {
 		if (!inlineAll(*K))
 			return;
 		cleanup(*K);
-		const unsigned cuts = cutUniformLoops(*K);
+		unsigned strided = 0;
+		const unsigned cuts = cutUniformLoops(*K, strided);
 		bool hasBar = hasBarrier(*K);
 		std::string how = "loops";
 		std::vector<ParamLoad> pl = paramLoads(*K);
@@ -1751,7 +1938,7 @@ struct Lower {
 			instantiate(get("__vgpu_tmpl_simple"), "__vgpu_blocks_" + K->getName(),
 				    { { get("__vgpu_threads"), T } }, GlobalValue::ExternalLinkage);
 		} else {
-			if (!lowerRegions(*K, B, how, pl, cuts))
+			if (!lowerRegions(*K, B, how, pl, cuts - std::min(cuts, strided), strided))
 				return;
 			/* as the g++ path marks a kernel cut at its barriers */
 			auto *sg = new GlobalVariable(M, Type::getInt32Ty(C), true, GlobalValue::ExternalLinkage,
@@ -1806,7 +1993,7 @@ struct Lower {
 	{
 		removeFromUsedLists(M, [](Constant *) { return true; });
 		for (const char *t : { "__vgpu_tmpl_simple", "__vgpu_tmpl_threads", "__vgpu_tmpl_region_all", "__vgpu_tmpl_region_sel",
-				       "__vgpu_tmpl_barrier" })
+				       "__vgpu_tmpl_barrier", "__vgpu_vote_max" })
 			if (Function *f = get(t))
 				f->eraseFromParent();
 		for (Function *K : kernels)
