@@ -304,6 +304,25 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = acc * 1000 + cnt;\n"
 "}\n"
 "\n"
+"/* per-thread arrays of sizes no multiple of 16 (clang aligns them to 16),\n"
+" * one set by a memset, indexed by data in a loop every thread runs alike */\n"
+"extern \"C\" __global__ void oddarrays(const int *in, int *out, int m)\n"
+"{\n"
+"	int t = threadIdx.x, a[5] = { 0, 0, 0, 0, 0 }, b[3];\n"
+"	for (int i = 0; i < 3; i++)\n"
+"		b[i] = t + i;\n"
+"	for (int k = 0; k < m; k++) {\n"
+"		int v = in[(t * 3 + k * 17) % 128];\n"
+"		a[(v & 0x7fff) % 5] += v;\n"
+"		b[k % 3] ^= v;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	for (int i = 0; i < 5; i++)\n"
+"		out[t * 8 + i] = a[i];\n"
+"	for (int i = 0; i < 3; i++)\n"
+"		out[t * 8 + 5 + i] = b[i];\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void shapes(const int *in, int *out, int n, int rounds)\n"
 "{\n"
 "	__shared__ int s[128];\n"
@@ -917,6 +936,35 @@ static void t_gstride(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_oddarrays(const int *in)
+{
+	enum { B = 64, M = 7 };
+	int out[8 * B], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(M) };
+
+	if (launch("oddarrays", 1, B, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		int e[8] = { 0, 0, 0, 0, 0, t, t + 1, t + 2 };
+
+		for (int k = 0; k < M; k++) {
+			int v = in[(t * 3 + k * 17) % 128];
+
+			e[(v & 0x7fff) % 5] += v;
+			e[5 + k % 3] ^= v;
+		}
+		for (int i = 0; i < 8; i++)
+			if (out[8 * t + i] != e[i]) {
+				tap_diag("oddarrays thread %d, %d: %d vs %d", t, i, out[8 * t + i], e[i]);
+				bad = 1;
+			}
+	}
+	tap_ok(!bad, "dialect: per-thread int[5] (memset) and int[3] indexed by data across a barrier (slots as aligned as the arrays)");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 /* what the CPU backend refuses, at compile time, naming the construct and the user's line */
 static void t_refused(void)
 {
@@ -1024,6 +1072,7 @@ int main(void)
 	t_halfwarps(in);
 	t_tilevote(in);
 	t_gstride(in);
+	t_oddarrays(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);

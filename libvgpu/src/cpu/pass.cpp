@@ -1214,7 +1214,7 @@ struct Lower {
 	 * copies of one element are adjacent (a vector access across the
 	 * threads, not a gather). @a's element accesses are rewritten, @a goes.
 	 */
-	void spreadElements(AllocaInst *a, Value *base, Value *n)
+	void spreadElements(AllocaInst *a, Value *base, Value *n, uint64_t esz)
 	{
 		std::map<Value *, Value *> off = { { a, nullptr } };	/* byte offset from a (null: 0) */
 		std::vector<Value *> work = { a }, dead;
@@ -1239,10 +1239,16 @@ struct Lower {
 			IRBuilder<> ib(I);
 			Value *p = o ? ib.CreateGEP(ib.getInt8Ty(), base, ib.CreateMul(ib.CreateSExtOrTrunc(o, n->getType()), n))
 				     : base;
-			if (auto *L = dyn_cast<LoadInst>(I))
+			/* an element is aligned to its size here, not as in the
+			 * array (clang aligns arrays to 16: arr[2] said align 8) */
+			if (auto *L = dyn_cast<LoadInst>(I)) {
 				L->setOperand(L->getPointerOperandIndex(), p);
-			else
-				cast<StoreInst>(I)->setOperand(cast<StoreInst>(I)->getPointerOperandIndex(), p);
+				L->setAlignment(commonAlignment(L->getAlign(), esz));
+			} else {
+				auto *S = cast<StoreInst>(I);
+				S->setOperand(S->getPointerOperandIndex(), p);
+				S->setAlignment(commonAlignment(S->getAlign(), esz));
+			}
 		}
 		for (auto it = dead.rbegin(); it != dead.rend(); ++it)
 			cast<Instruction>(*it)->eraseFromParent();
@@ -1269,9 +1275,13 @@ struct Lower {
 			if (uint64_t esz = elementwise(a)) {
 				Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true),
 						       b.CreateMul(lin, b.getInt64(esz), "", true, true), "", true, true);
-				spreadElements(a, b.CreateGEP(i8, fr, o, a->getName() + ".soa"), n);
+				spreadElements(a, b.CreateGEP(i8, fr, o, a->getName() + ".soa"), n, esz);
 				continue;
 			}
+			/* copies as aligned as the variable (clang aligns an int[5]
+			 * to 16, and its memset and vector accesses say so), up to
+			 * the frame's 16 (its slots are 16-byte multiples) */
+			sz = alignTo(sz, std::min<uint64_t>(a->getAlign().value(), 16));
 			Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true), b.CreateMul(lin, b.getInt64(sz), "", true, true), "", true, true);
 			Value *p = b.CreateGEP(i8, fr, o, a->getName() + ".priv");
 			a->replaceAllUsesWith(p);
