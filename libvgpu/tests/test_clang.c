@@ -323,6 +323,35 @@ static const char src[] =
 "		out[t * 8 + 5 + i] = b[i];\n"
 "}\n"
 "\n"
+"/* shared atomics whose results are used: a ticket by atomicCAS, a chain by\n"
+" * atomicExch; block votes in a loop and in a helper after an early return */\n"
+"__device__ int votes_or(int v) { return __syncthreads_or(v); }\n"
+"extern \"C\" __global__ void shvotes(const int *in, int *out, int m, int n)\n"
+"{\n"
+"	__shared__ int ctr, last;\n"
+"	int t = threadIdx.x, old, acc = 0;\n"
+"	if (t == 0)\n"
+"		ctr = 0, last = -1;\n"
+"	__syncthreads();\n"
+"	do\n"
+"		old = ctr;\n"
+"	while (atomicCAS(&ctr, old, old + 1) != old);\n"
+"	int prev = atomicExch(&last, t);\n"
+"	__syncthreads();\n"
+"	out[4 * t] = old;\n"
+"	out[4 * t + 1] = prev;\n"
+"	if (t == 0)\n"
+"		out[4 * blockDim.x] = last;\n"
+"	if (t >= n)\n"
+"		return;\n"
+"	for (int k = 0; k < m; k++) {\n"
+"		acc += __syncthreads_count(in[t] > k * 100) * (k + 1);\n"
+"		acc += votes_or(in[t] == k * 3) * 1000;\n"
+"		acc += __syncthreads_and(in[t] > -900 + k * 10) * 100000;\n"
+"	}\n"
+"	out[4 * t + 2] = acc;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void shapes(const int *in, int *out, int n, int rounds)\n"
 "{\n"
 "	__shared__ int s[128];\n"
@@ -965,6 +994,46 @@ static void t_oddarrays(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_shvotes(const int *in)
+{
+	enum { B = 64, M = 6, N = 50 };
+	int out[4 * B + 1], bad = 0, seen[B + 1] = { 0 }, acc = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(M), vgpu_arg_i32(N) };
+
+	if (launch("shvotes", 1, B, 0, a, 4) || get(O, out, sizeof(out)))
+		bad = 1;
+	/* tickets: 0..B-1 once each; the exchanges' previous values and the
+	 * last one: -1..B-1 once each */
+	for (int t = 0; t < B && !bad; t++) {
+		bad |= out[4 * t] < 0 || out[4 * t] >= B || (seen[out[4 * t]] & 1);
+		if (!bad)
+			seen[out[4 * t]] |= 1;
+		bad |= out[4 * t + 1] < -1 || out[4 * t + 1] >= B || (seen[out[4 * t + 1] + 1] & 2);
+		if (!bad)
+			seen[out[4 * t + 1] + 1] |= 2;
+	}
+	bad |= out[4 * B] < 0 || out[4 * B] >= B || (seen[out[4 * B] + 1] & 2);
+	for (int k = 0; k < M; k++) {
+		int c = 0, any = 0, all = 1;
+
+		for (int t = 0; t < N; t++) {
+			c += in[t] > k * 100;
+			any |= in[t] == k * 3;
+			all &= in[t] > -900 + k * 10;
+		}
+		acc += c * (k + 1) + any * 1000 + all * 100000;
+	}
+	for (int t = 0; t < B && !bad; t++)
+		if (out[4 * t + 2] != (t < N ? acc : 0)) {
+			tap_diag("shvotes thread %d: %d vs %d", t, out[4 * t + 2], t < N ? acc : 0);
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: shared atomicCAS tickets and atomicExch chain (results used), block votes in a loop and a helper after an early return");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 /* what the CPU backend refuses, at compile time, naming the construct and the user's line */
 static void t_refused(void)
 {
@@ -1073,6 +1142,7 @@ int main(void)
 	t_tilevote(in);
 	t_gstride(in);
 	t_oddarrays(in);
+	t_shvotes(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);
