@@ -15,6 +15,17 @@
 	"		p[0] = 1.0f;\n" \
 	"}\n"
 
+/* compute_share's and compute_probe's kernel: a calibrated spin of n steps a thread */
+#define BENCH_SPIN_SRC \
+	"extern \"C\" __global__ void spin(float *p, int n)\n" \
+	"{\n" \
+	"	float x = (float)threadIdx.x;\n" \
+	"	for (int i = 0; i < n; i++)\n" \
+	"		x = x * 0.9999f + 0.0001f;\n" \
+	"	if (x == 12345.0f)\n" \
+	"		p[0] = x;\n" \
+	"}\n"
+
 #define BENCH_LAUNCHES   256	/* per batch: below the launch queue's depth */
 #define BENCH_BATCHES    100	/* batches per repetition, each then synchronized */
 #define BENCH_H2D_BYTES  ((size_t)256 << 20)

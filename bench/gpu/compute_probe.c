@@ -48,15 +48,7 @@
 #define NK(x) do { nvrtcResult r_ = (x); if (r_ != NVRTC_SUCCESS) { \
 	fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, nvrtcGetErrorString(r_)); exit(2); } } while (0)
 
-static const char src[] =
-"extern \"C\" __global__ void spin(float *p, int n)\n"
-"{\n"
-"	float x = (float)threadIdx.x;\n"
-"	for (int i = 0; i < n; i++)\n"
-"		x = x * 0.9999f + 0.0001f;\n"
-"	if (x == 12345.0f)\n"
-"		p[0] = x;\n"
-"}\n";
+static const char src[] = BENCH_SPIN_SRC;
 
 typedef CUresult (*ctx_create_t)(CUcontext *, unsigned int, CUdevice);
 

@@ -56,15 +56,7 @@
 
 #define MAX_G	8
 
-static const char src[] =
-"extern \"C\" __global__ void spin(float *p, int n)\n"
-"{\n"
-"	float x = (float)threadIdx.x;\n"
-"	for (int i = 0; i < n; i++)\n"
-"		x = x * 0.9999f + 0.0001f;\n"
-"	if (x == 12345.0f)\n"
-"		p[0] = x;\n"
-"}\n";
+static const char src[] = BENCH_SPIN_SRC;
 
 static int backend;
 static int kmode;
