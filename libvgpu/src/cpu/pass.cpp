@@ -1064,33 +1064,29 @@ struct Lower {
 		BasicBlock *sb = S->getParent(), *lb = L->getParent();
 		if (sb == lb && S->comesBefore(L))
 			return stores(std::next(S->getIterator()), L->getIterator());
-		/* blocks reached from @from's successors without entering sb */
-		auto reach = [&](BasicBlock *from) {
+		/* blocks reached from @from's successors (or predecessors) without entering sb */
+		auto reach = [&](BasicBlock *from, bool forward) {
 			std::set<BasicBlock *> seen;
-			std::vector<BasicBlock *> work(succ_begin(from), succ_end(from));
+			std::vector<BasicBlock *> work;
+			auto next = [&](BasicBlock *b) {
+				if (forward)
+					work.insert(work.end(), succ_begin(b), succ_end(b));
+				else
+					work.insert(work.end(), pred_begin(b), pred_end(b));
+			};
+			next(from);
 			while (!work.empty()) {
 				BasicBlock *b = work.back();
 				work.pop_back();
-				if (b == sb || !seen.insert(b).second)
-					continue;
-				for (BasicBlock *s2 : successors(b))
-					work.push_back(s2);
+				if (b != sb && seen.insert(b).second)
+					next(b);
 			}
 			return seen;
 		};
-		std::set<BasicBlock *> fwd = reach(sb), back;
-		std::vector<BasicBlock *> work(pred_begin(lb), pred_end(lb));
-		while (!work.empty()) {
-			BasicBlock *b = work.back();
-			work.pop_back();
-			if (b == sb || !back.insert(b).second)
-				continue;
-			for (BasicBlock *p2 : predecessors(b))
-				work.push_back(p2);
-		}
+		std::set<BasicBlock *> fwd = reach(sb, true), back = reach(lb, false);
 		if (stores(std::next(S->getIterator()), sb->end()) || stores(lb->begin(), L->getIterator()))
 			return true;
-		if (reach(lb).count(lb) && stores(lb->begin(), lb->end()))
+		if (reach(lb, true).count(lb) && stores(lb->begin(), lb->end()))
 			return true;	/* lb in a loop that does not pass sb */
 		for (BasicBlock *b : fwd)
 			if (b != lb && back.count(b) && stores(b->begin(), b->end()))
