@@ -594,11 +594,11 @@ struct Lower {
 	 * does not depend on the thread index (x, y, z, lin), on a per-thread
 	 * alloca, on an atomic, or on a call that may read memory. Optimistic
 	 * fixpoint: all candidates uniform at first, removed until stable.
-	 * None when a barrier or warp sync lies under such a branch (halves of
-	 * a warp shuffling in the two sides of an if): the groups of threads
-	 * stopped at different places then run apart, and one value per block
-	 * (what the group that ran last left) is not the one the others
-	 * stopped with.
+	 * Nor one stored after a barrier or warp sync under such a branch
+	 * (halves of a warp shuffling in the two sides of an if) before the
+	 * next barrier: the group stopped there runs that part after the
+	 * others have gone on, and one value per block (what the group that
+	 * ran last left) is not the one it stopped with.
 	 */
 	std::set<AllocaInst *> uniformAllocas(Function *B, const std::vector<AllocaInst *> &cands)
 	{
@@ -673,17 +673,36 @@ struct Lower {
 						work.push_back(s2);
 				}
 			}
-			for (BasicBlock *b : div)
+			/* what a group stopped under such a branch runs after the
+			 * others have gone on: from its barrier to the next one */
+			auto isBar = [&](BasicBlock *b) {
 				for (Instruction &I : *b)
 					if (auto *ci = dyn_cast<CallInst>(&I);
 					    ci && (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp))
-						return {};
+						return true;
+				return false;
+			};
+			std::set<BasicBlock *> late;
+			for (BasicBlock *b : div) {
+				if (!isBar(b))
+					continue;
+				std::vector<BasicBlock *> work(succ_begin(b), succ_end(b));
+				while (!work.empty()) {
+					BasicBlock *w = work.back();
+					work.pop_back();
+					if (isBar(w) || !late.insert(w).second)
+						continue;
+					for (BasicBlock *s2 : successors(w))
+						work.push_back(s2);
+				}
+			}
 			std::set<AllocaInst *> next;
 			for (AllocaInst *a : uni) {
 				bool ok = true;
 				for (User *U : a->users())
 					if (auto *st = dyn_cast<StoreInst>(U))
-						ok = ok && !div.count(st->getParent()) && isU(st->getValueOperand());
+						ok = ok && !div.count(st->getParent()) && !late.count(st->getParent()) &&
+						     isU(st->getValueOperand());
 				if (ok)
 					next.insert(a);
 			}
