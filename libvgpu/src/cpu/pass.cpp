@@ -653,25 +653,9 @@ struct Lower {
 			/* blocks under a branch that depends on the thread */
 			std::set<BasicBlock *> div;
 			for (BasicBlock &BB : *B) {
-				Instruction *T = BB.getTerminator();
-				Value *cond = nullptr;
-				if (auto *br = dyn_cast<BranchInst>(T); br && br->isConditional())
-					cond = br->getCondition();
-				else if (auto *sw = dyn_cast<SwitchInst>(T))
-					cond = sw->getCondition();
-				if (!cond || isU(cond) || earlyReturn(&BB, LI))
-					continue;
-				DomTreeNode *n = PDT.getNode(&BB);
-				BasicBlock *join = n && n->getIDom() ? n->getIDom()->getBlock() : nullptr;
-				std::vector<BasicBlock *> work(succ_begin(&BB), succ_end(&BB));
-				while (!work.empty()) {
-					BasicBlock *b = work.back();
-					work.pop_back();
-					if (b == join || !div.insert(b).second)
-						continue;
-					for (BasicBlock *s2 : successors(b))
-						work.push_back(s2);
-				}
+				Value *cond = branchCondition(&BB);
+				if (cond && !isU(cond) && !earlyReturn(&BB, LI))
+					blocksUnder(&BB, PDT, div);
 			}
 			/* what a group stopped under such a branch runs after the
 			 * others have gone on: from its barrier to the next one */
@@ -1539,6 +1523,43 @@ struct Lower {
 		return false;
 	}
 
+	/* the condition of @BB's conditional branch or switch, else null */
+	static Value *branchCondition(BasicBlock *BB)
+	{
+		Instruction *T = BB->getTerminator();
+		if (auto *br = dyn_cast<BranchInst>(T); br && br->isConditional())
+			return br->getCondition();
+		if (auto *sw = dyn_cast<SwitchInst>(T))
+			return sw->getCondition();
+		return nullptr;
+	}
+
+	/*
+	 * The blocks that only some threads run when the branch ending @BB
+	 * splits them: those reached from it before its paths meet again (its
+	 * immediate post-dominator, *@join), into @out. Whether any was new.
+	 */
+	static bool blocksUnder(BasicBlock *BB, PostDominatorTree &PDT, std::set<BasicBlock *> &out,
+				BasicBlock **join = nullptr)
+	{
+		DomTreeNode *n = PDT.getNode(BB);
+		BasicBlock *j = n && n->getIDom() ? n->getIDom()->getBlock() : nullptr;
+		bool added = false;
+		std::vector<BasicBlock *> work(succ_begin(BB), succ_end(BB));
+		while (!work.empty()) {
+			BasicBlock *b = work.back();
+			work.pop_back();
+			if (b == j || !out.insert(b).second)
+				continue;
+			added = true;
+			for (BasicBlock *s2 : successors(b))
+				work.push_back(s2);
+		}
+		if (join)
+			*join = j;
+		return added;
+	}
+
 	/*
 	 * Whether the branch ending @BB sends some threads straight to a
 	 * return (`if (i >= n) return;`): they take no part in what follows,
@@ -1606,26 +1627,12 @@ struct Lower {
 		for (bool changed = true; changed;) {
 			changed = false;
 			for (BasicBlock &BB : K) {
-				Instruction *T = BB.getTerminator();
-				Value *cond = nullptr;
-				if (auto *br = dyn_cast<BranchInst>(T); br && br->isConditional())
-					cond = br->getCondition();
-				else if (auto *sw = dyn_cast<SwitchInst>(T))
-					cond = sw->getCondition();
+				Value *cond = branchCondition(&BB);
 				if (cond && div.count(cond) && !divBlocks.count(&BB)) {
 					const bool ret = earlyReturn(&BB, LI);
-					DomTreeNode *n = PDT.getNode(&BB);
-					BasicBlock *join = n && n->getIDom() ? n->getIDom()->getBlock() : nullptr;
-					std::vector<BasicBlock *> work(succ_begin(&BB), succ_end(&BB));
-					while (!ret && !work.empty()) {
-						BasicBlock *b = work.back();
-						work.pop_back();
-						if (b == join || !divBlocks.insert(b).second)
-							continue;
-						changed = true;
-						for (BasicBlock *s2 : successors(b))
-							work.push_back(s2);
-					}
+					BasicBlock *join = nullptr;
+					if (!ret)
+						changed |= blocksUnder(&BB, PDT, divBlocks, &join);
 					if (join && !ret)
 						for (PHINode &P : join->phis())
 							changed |= div.insert(&P).second;
