@@ -1859,27 +1859,42 @@ struct Lower {
 		InlineFunction(*most, ifi);
 	}
 
+	/* K's loops and what differs between its threads (divergence()), for K as it is now */
+	LoopInfo &loopsOf(Function &K, std::set<Value *> &div, std::set<BasicBlock *> &divBlocks)
+	{
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(K);
+		divergence(K, FAM.getResult<DominatorTreeAnalysis>(K), FAM.getResult<PostDominatorTreeAnalysis>(K), LI,
+			   div, divBlocks);
+		return LI;
+	}
+
+	/* whether loop @L holds a barrier or warp sync (*@bar) or inline assembly (*@asmCall) */
+	void callsIn(Loop *L, bool &bar, bool &asmCall)
+	{
+		bar = asmCall = false;
+		for (BasicBlock *b : L->blocks())
+			for (Instruction &I : *b)
+				if (auto *cb = dyn_cast<CallBase>(&I)) {
+					bar = bar || cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp;
+					asmCall = asmCall || cb->isInlineAsm();
+				}
+	}
+
 	unsigned cutUniformLoops(Function &K, unsigned &strided)
 	{
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
 		strided = 0;
 		if (Function *vmax = get("__vgpu_vote_max")) {
-			FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
-			DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
-			PostDominatorTree &PDT = FAM.getResult<PostDominatorTreeAnalysis>(K);
-			LoopInfo &LI = FAM.getResult<LoopAnalysis>(K);
 			std::set<Value *> div;
 			std::set<BasicBlock *> divBlocks;
-			divergence(K, DT, PDT, LI, div, divBlocks);
+			LoopInfo &LI = loopsOf(K, div, divBlocks);
 			std::vector<std::pair<Loop *, PHINode *>> todo;
 			for (Loop *L : LI.getLoopsInPreorder()) {
 				PHINode *P = nullptr;
-				bool bar = false;
-				for (BasicBlock *bb : L->blocks())
-					for (Instruction &I : *bb)
-						if (auto *cb = dyn_cast<CallBase>(&I))
-							bar = bar || cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp ||
-							      cb->isInlineAsm();
-				if (!bar && L->getLoopPreheader() && !divBlocks.count(L->getLoopPreheader()) &&
+				bool bar, asmCall;
+				callsIn(L, bar, asmCall);
+				if (!bar && !asmCall && L->getLoopPreheader() && !divBlocks.count(L->getLoopPreheader()) &&
 				    !runtimeLoop(L) && stridedLoop(L, div, P))
 					todo.push_back({ L, P });
 			}
@@ -1889,11 +1904,10 @@ struct Lower {
 			if (!todo.empty()) {
 				inlineAll(K);	/* the vote's own helpers */
 				/* its locals (a copy of the context pointer must not live across the barrier) */
-				FunctionAnalysisManager &FAM2 = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
-				FAM2.invalidate(K, PreservedAnalyses::none());
+				FAM.invalidate(K, PreservedAnalyses::none());
 				FunctionPassManager FPM;
 				FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
-				FPM.run(K, FAM2);
+				FPM.run(K, FAM);
 				FAM.invalidate(K, PreservedAnalyses::none());
 			}
 		}
@@ -1903,24 +1917,16 @@ struct Lower {
 	unsigned cutUniformLoopsNow(Function &K)
 	{
 		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
-		DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
-		PostDominatorTree &PDT = FAM.getResult<PostDominatorTreeAnalysis>(K);
-		LoopInfo &LI = FAM.getResult<LoopAnalysis>(K);
-		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(K);
 		std::set<Value *> div;
 		std::set<BasicBlock *> divBlocks;
-		divergence(K, DT, PDT, LI, div, divBlocks);
+		LoopInfo &LI = loopsOf(K, div, divBlocks);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(K);
 		std::vector<Loop *> cut;
 		std::function<void(Loop *)> visit = [&](Loop *L) {
 			/* not the device runtime's own loops (over a warp's lanes: the user's code is the thing to cut) */
-			bool bar = false, ok = !divBlocks.count(L->getHeader()) && !runtimeLoop(L);
-			for (BasicBlock *b : L->blocks())
-				for (Instruction &I : *b) {
-					if (auto *cb = dyn_cast<CallBase>(&I)) {
-						bar = bar || cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp;
-						ok = ok && !cb->isInlineAsm();
-					}
-				}
+			bool bar, asmCall;
+			callsIn(L, bar, asmCall);
+			bool ok = !asmCall && !divBlocks.count(L->getHeader()) && !runtimeLoop(L);
 			SmallVector<BasicBlock *, 4> exiting;
 			L->getExitingBlocks(exiting);
 			for (BasicBlock *e : exiting) {
