@@ -1801,13 +1801,13 @@ struct Lower {
 			step = recompute(step, pre->getTerminator(), done);
 		}
 		Type *T = P->getType();
-		/* trips = start < n ? (n - start + step - 1) / step : 0, at most 2^32 - 2 (step < 1 counts as 1) */
+		/* trips = start < n ? (n - start - 1) / step + 1 : 0 (no overflow near the
+		 * type's end), at most 2^32 - 2 (step < 1 counts as 1) */
 		IRBuilder<> b(pre->getTerminator());
 		Value *one = ConstantInt::get(T, 1);
 		Value *st = b.CreateSelect(b.CreateICmpSLT(step, one), one, step);
-		Value *d = b.CreateSub(n, start);
-		Value *t = sgn ? b.CreateSDiv(b.CreateAdd(d, b.CreateSub(st, one)), st)
-			       : b.CreateUDiv(b.CreateAdd(d, b.CreateSub(st, one)), st);
+		Value *d = b.CreateSub(b.CreateSub(n, start), one);
+		Value *t = b.CreateAdd(sgn ? b.CreateSDiv(d, st) : b.CreateUDiv(d, st), one);
 		t = b.CreateSelect(b.CreateICmp(cmp->getPredicate(), start, n), t, ConstantInt::get(T, 0));
 		Value *t32 = T->getIntegerBitWidth() > 32 ?
 			b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(t, ConstantInt::get(T, 0xfffffffeu)),
