@@ -162,6 +162,38 @@ struct Lower {
 		failed = true;
 	}
 
+	/* whether @I calls a barrier or a warp sync */
+	bool isSync(const Instruction &I) const
+	{
+		auto *cb = dyn_cast<CallBase>(&I);
+		return cb && (cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp);
+	}
+
+	/* the allocas of @F, in order */
+	static std::vector<AllocaInst *> allocasOf(Function *F)
+	{
+		std::vector<AllocaInst *> v;
+		for (Instruction &I : instructions(F))
+			if (auto *a = dyn_cast<AllocaInst>(&I))
+				v.push_back(a);
+		return v;
+	}
+
+	/*
+	 * Whether @L loads from the context at a constant offset (into @off):
+	 * the body's argument 0, or __vgpu_ctxp() in the kernel before its body
+	 * is made
+	 */
+	bool ctxLoad(const LoadInst *L, APInt &off) const
+	{
+		off = APInt(64, 0);
+		const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
+		auto *A = dyn_cast<Argument>(base);
+		auto *cc = dyn_cast<CallInst>(base);
+		return !L->isVolatile() && !L->isAtomic() &&
+		       ((A && A->getArgNo() == 0) || (cc && cc->getCalledFunction() == fCtx));
+	}
+
 	bool isIntrinsic(const Function *f) const
 	{
 		return f && (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin || f == fCtx ||
@@ -661,8 +693,7 @@ struct Lower {
 			 * others have gone on: from its barrier to the next one */
 			auto isBar = [&](BasicBlock *b) {
 				for (Instruction &I : *b)
-					if (auto *ci = dyn_cast<CallInst>(&I);
-					    ci && (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp))
+					if (isSync(I))
 						return true;
 				return false;
 			};
@@ -702,9 +733,8 @@ struct Lower {
 	{
 		std::vector<CallInst *> bars;
 		for (Instruction &I : instructions(B))
-			if (auto *ci = dyn_cast<CallInst>(&I))
-				if (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp)
-					bars.push_back(ci);
+			if (isSync(I))
+				bars.push_back(cast<CallInst>(&I));
 		std::vector<Bar> bl;
 		for (CallInst *ci : bars) {
 			BasicBlock *bb = ci->getParent();
@@ -746,16 +776,10 @@ struct Lower {
 			memo[v] = ok;	/* its operand is the variable itself */
 			return ok;
 		} else if (auto *L = dyn_cast<LoadInst>(I)) {
-			APInt off(64, 0);
-			const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
-			auto *A = dyn_cast<Argument>(base);
-			auto *cc = dyn_cast<CallInst>(base);	/* in the kernel itself, before the body is made: __vgpu_ctxp() */
-			ok = !L->isVolatile() && !L->isAtomic() &&
-			     ((A && A->getArgNo() == 0) || (cc && cc->getCalledFunction() == fCtx)) &&
-			     off.ult(CTX_STATE_OFF) && (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
+			APInt off;
+			ok = ctxLoad(L, off) && off.ult(CTX_STATE_OFF) && (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
 		} else if (auto *cb = dyn_cast<CallBase>(I)) {
-			ok = (isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent()) ||
-			     cb->getCalledFunction() == fCtx;
+			ok = isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent();
 		} else {
 			ok = !I->mayReadOrWriteMemory();
 		}
@@ -801,7 +825,7 @@ struct Lower {
 				bool cross = false;
 				for (Use &U : I.uses())
 					cross = cross || cast<Instruction>(U.getUser())->getParent() != &BB;
-				if (!cross || isa<Argument>(&I) || !recomputable(&I, budget, memo))
+				if (!cross || !recomputable(&I, budget, memo))
 					continue;
 				for (Use &U : I.uses())
 					if (cast<Instruction>(U.getUser())->getParent() != &BB)
@@ -912,10 +936,6 @@ struct Lower {
 	}
 
 	/*
-	 * 4. the allocas used in more than one region (or whose address
-	 * escapes), into @live; false (reported) for one of variable length
-	 */
-	/*
 	 * Whether scalar variable @a (only loaded and stored whole) can be read
 	 * at the start of a region before it is written there: then it lives
 	 * across a barrier. A variable used in several regions only because its
@@ -952,6 +972,10 @@ struct Lower {
 		return false;
 	}
 
+	/*
+	 * 4. the allocas used in more than one region (or whose address
+	 * escapes), into @live; false (reported) for one of variable length
+	 */
 	bool liveAcrossBarriers(Function &K, Function *B, std::map<BasicBlock *, std::set<unsigned>> &regionsOf,
 				std::vector<AllocaInst *> &live, const std::vector<BasicBlock *> &starts,
 				const std::map<BasicBlock *, unsigned> &barIdx)
@@ -963,10 +987,7 @@ struct Lower {
 					lifetimes.push_back(ii);
 		for (IntrinsicInst *ii : lifetimes)
 			ii->eraseFromParent();
-		std::vector<AllocaInst *> allocas;
-		for (Instruction &I : instructions(B))
-			if (auto *a = dyn_cast<AllocaInst>(&I))
-				allocas.push_back(a);
+		std::vector<AllocaInst *> allocas = allocasOf(B);
 		std::vector<AllocaInst *> scalars = uniformCandidates(allocas);
 		std::set<AllocaInst *> scalar(scalars.begin(), scalars.end());
 		for (AllocaInst *a : allocas) {
@@ -1023,12 +1044,9 @@ struct Lower {
 		AllocaInst *big = nullptr;
 		/* every scalar alloca takes part: a branch on a region-local
 		 * counter decides whether the blocks under it run in every thread */
-		std::vector<AllocaInst *> all;
-		for (Instruction &I : instructions(B))
-			if (auto *a = dyn_cast<AllocaInst>(&I))
-				all.push_back(a);
-		std::set<AllocaInst *> uniSet = uniformAllocas(B, uniformCandidates(all));
-		std::set<AllocaInst *> gone = recomputeFromUniform(B, live, uniSet);
+		const std::vector<AllocaInst *> scalars = uniformCandidates(allocasOf(B));
+		std::set<AllocaInst *> uniSet = uniformAllocas(B, scalars);
+		std::set<AllocaInst *> gone = recomputeFromUniform(B, live, scalars, uniSet);
 		frame = 0;
 		for (AllocaInst *a : live) {
 			if (gone.count(a))
@@ -1108,7 +1126,7 @@ struct Lower {
 	 * slot). Returns the per-thread allocas this empties (gone from the frame).
 	 */
 	std::set<AllocaInst *> recomputeFromUniform(Function *B, const std::vector<AllocaInst *> &live,
-						    const std::set<AllocaInst *> &uniSet)
+						    const std::vector<AllocaInst *> &scalars, const std::set<AllocaInst *> &uniSet)
 	{
 		std::set<AllocaInst *> gone, usable;
 		for (AllocaInst *a : live)
@@ -1117,18 +1135,15 @@ struct Lower {
 		if (usable.empty())
 			return gone;
 		DominatorTree DT(*B);
-		/* the region-local ones first (a phi's reload kept in a second
-		 * variable: y = (y0's reload) + ty), then those live across barriers */
-		std::vector<AllocaInst *> all, order;
-		for (Instruction &I : instructions(B))
-			if (auto *a = dyn_cast<AllocaInst>(&I))
-				all.push_back(a);
+		/* the scalars (@scalars) region-local first (a phi's reload kept in
+		 * a second variable: y = (y0's reload) + ty), then those live across
+		 * barriers */
+		std::vector<AllocaInst *> order;
 		std::set<AllocaInst *> liveSet(live.begin(), live.end());
-		for (AllocaInst *a : uniformCandidates(all))
-			if (!liveSet.count(a))
-				order.push_back(a);
-		for (AllocaInst *a : uniformCandidates(live))
-			order.push_back(a);
+		for (int pass = 0; pass < 2; pass++)
+			for (AllocaInst *a : scalars)
+				if (liveSet.count(a) == (unsigned)pass)
+					order.push_back(a);
 		for (AllocaInst *P : order) {
 			if (usable.count(P))
 				continue;
@@ -1517,9 +1532,8 @@ struct Lower {
 	bool hasBarrier(Function &K)
 	{
 		for (Instruction &I : instructions(K))
-			if (auto *ci = dyn_cast<CallInst>(&I))
-				if (ci->getCalledFunction() == fBar || ci->getCalledFunction() == fWarp)
-					return true;
+			if (isSync(I))
+				return true;
 		return false;
 	}
 
@@ -1659,30 +1673,18 @@ struct Lower {
 		}
 	}
 
-	/*
-	 * A loop that every thread of a block runs the same number of times
-	 * (reached by all of them, left on conditions that are the same in
-	 * all), with no barrier in it, gets one at its head: each iteration is
-	 * then a region run by a loop over the threads, which the vectoriser
-	 * turns into vector code across the threads (a tile's k loop in a
-	 * GEMM, a loop over the bodies of a shared tile), where the threads'
-	 * loop around a whole inner loop stays scalar. Loops that LLVM will
-	 * unroll whole (a constant trip count and a small body: a 5x5 filter)
-	 * are left alone: their unrolled body vectorises across the threads
-	 * as it is. Returns how many loops got one.
-	 */
 	/* the instructions of loop @L unrolled whole (its subloops too); huge when a trip count is not constant */
-	static uint64_t unrolledSize(Loop *L, ScalarEvolution &SE)
+	static uint64_t unrolledSize(Loop *L, ScalarEvolution &SE, LoopInfo &LI)
 	{
 		const uint64_t trips = SE.getSmallConstantTripCount(L);
 		if (!trips)
 			return UINT32_MAX;
 		uint64_t own = 0;
 		for (BasicBlock *b : L->blocks())
-			if (innermostIn(L, b) == L)
+			if (LI.getLoopFor(b) == L)
 				own += b->size();
 		for (Loop *S : L->getSubLoops())
-			own += unrolledSize(S, SE);
+			own += unrolledSize(S, SE, LI);
 		return std::min<uint64_t>(trips * own, UINT32_MAX);
 	}
 	/* a loop of vgpu_cuda.h's (its header's code comes from there) */
@@ -1695,32 +1697,17 @@ struct Lower {
 	}
 
 	/* whether LLVM will unroll loop @L whole: constant trip counts, and `#pragma unroll` or a small body */
-	static bool unrollsWhole(Loop *L, ScalarEvolution &SE)
+	static bool unrollsWhole(Loop *L, ScalarEvolution &SE, LoopInfo &LI)
 	{
 		if (!SE.getSmallConstantTripCount(L))
 			return false;
 		for (Loop *S : L->getSubLoops())
-			if (!unrollsWhole(S, SE))
+			if (!unrollsWhole(S, SE, LI))
 				return false;
-		const uint64_t size = unrolledSize(L, SE);
+		const uint64_t size = unrolledSize(L, SE, LI);
 		if (findOptionMDForLoop(L, "llvm.loop.unroll.full") || findOptionMDForLoop(L, "llvm.loop.unroll.enable"))
 			return size <= 20000;
 		return size <= 400;
-	}
-	/* the innermost loop of @b within @L's nest */
-	static Loop *innermostIn(Loop *L, BasicBlock *b)
-	{
-		Loop *in = L;
-		for (bool deeper = true; deeper;) {
-			deeper = false;
-			for (Loop *S : in->getSubLoops())
-				if (S->contains(b)) {
-					in = S;
-					deeper = true;
-					break;
-				}
-		}
-		return in;
 	}
 
 	/*
@@ -1766,10 +1753,8 @@ struct Lower {
 		if (!I || depth < 0)
 			return false;
 		if (auto *L = dyn_cast<LoadInst>(I)) {
-			APInt off(64, 0);
-			const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
-			auto *cc = dyn_cast<CallInst>(base);
-			return cc && cc->getCalledFunction() == fCtx && off.uge(CTX_GDIM_OFF) && off.ult(CTX_GDIM_OFF + 12);
+			APInt off;
+			return ctxLoad(L, off) && off.uge(CTX_GDIM_OFF) && off.ult(CTX_GDIM_OFF + 12);
 		}
 		for (Value *op : I->operands())
 			if (usesGridDim(op, depth - 1))
@@ -1876,7 +1861,7 @@ struct Lower {
 		for (BasicBlock *b : L->blocks())
 			for (Instruction &I : *b)
 				if (auto *cb = dyn_cast<CallBase>(&I)) {
-					bar = bar || cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp;
+					bar = bar || isSync(I);
 					asmCall = asmCall || cb->isInlineAsm();
 				}
 	}
@@ -1914,6 +1899,18 @@ struct Lower {
 		return cutUniformLoopsNow(K);
 	}
 
+	/*
+	 * A loop that every thread of a block runs the same number of times
+	 * (reached by all of them, left on conditions that are the same in
+	 * all), with no barrier in it, gets one at its head: each iteration is
+	 * then a region run by a loop over the threads, which the vectoriser
+	 * turns into vector code across the threads (a tile's k loop in a
+	 * GEMM, a loop over the bodies of a shared tile), where the threads'
+	 * loop around a whole inner loop stays scalar. Loops that LLVM will
+	 * unroll whole (a constant trip count and a small body: a 5x5 filter)
+	 * are left alone: their unrolled body vectorises across the threads
+	 * as it is. Returns how many loops got one.
+	 */
 	unsigned cutUniformLoopsNow(Function &K)
 	{
 		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
@@ -1933,7 +1930,7 @@ struct Lower {
 				auto *br = dyn_cast<BranchInst>(e->getTerminator());
 				ok = ok && br && br->isConditional() && !div.count(br->getCondition()) && !divBlocks.count(e);
 			}
-			const bool small = unrollsWhole(L, SE);
+			const bool small = unrollsWhole(L, SE, LI);
 			if (!bar && ok && !exiting.empty() && !small) {
 				cut.push_back(L);
 				return;
