@@ -181,8 +181,8 @@ struct Lower {
 
 	/*
 	 * Whether @L loads from the context at a constant offset (into @off):
-	 * the body's argument 0, or __vgpu_ctxp() in the kernel before its body
-	 * is made
+	 * through the body's argument 0, or __vgpu_ctxp() in the kernel before
+	 * its body is made (there argument 0 is the user's first parameter)
 	 */
 	bool ctxLoad(const LoadInst *L, APInt &off) const
 	{
@@ -191,7 +191,8 @@ struct Lower {
 		auto *A = dyn_cast<Argument>(base);
 		auto *cc = dyn_cast<CallInst>(base);
 		return !L->isVolatile() && !L->isAtomic() &&
-		       ((A && A->getArgNo() == 0) || (cc && cc->getCalledFunction() == fCtx));
+		       ((A && A->getArgNo() == 0 && !kernelSet.count(const_cast<Function *>(A->getParent()))) ||
+			(cc && cc->getCalledFunction() == fCtx));
 	}
 
 	bool isIntrinsic(const Function *f) const
