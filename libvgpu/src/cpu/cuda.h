@@ -615,17 +615,23 @@ __VGPU_FN unsigned __activemask(void)
 	return __vgpu_ctxp()->gmask[__vgpu_lin() >> 5];
 }
 // every lane publishes v, then reads lane src's (own value if src is not there)
-template <class T> __VGPU_FN T __vgpu_xchg(unsigned mask, T v, unsigned src)
+// this lane's v into its slot, the warp sync for the lanes of mask; the
+// warp's published slots
+template <class T> __VGPU_FN const unsigned long long *__vgpu_warp_put(unsigned mask, T v)
 {
 	static_assert(sizeof(T) <= 8, "warp exchange of more than 8 bytes");
 	unsigned lin = __vgpu_lin();
 	__builtin_memcpy(&__vgpu_wx[0][lin], &v, sizeof(T));
 	__vgpu_warp_wait(mask);
-	unsigned s = (lin & ~31u) + src;
+	return __vgpu_wx[1] + (lin & ~31u);
+}
+template <class T> __VGPU_FN T __vgpu_xchg(unsigned mask, T v, unsigned src)
+{
+	const unsigned long long *wx = __vgpu_warp_put(mask, v);
 	T r;
-	if (src >= 32 || s >= __vgpu_ctxp()->nthreads)
+	if (src >= 32 || (__vgpu_lin() & ~31u) + src >= __vgpu_ctxp()->nthreads)
 		return v;
-	__builtin_memcpy(&r, &__vgpu_wx[1][s], sizeof(T));
+	__builtin_memcpy(&r, &wx[src], sizeof(T));
 	return r;
 }
 template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 32)
@@ -651,11 +657,8 @@ template <class T> __VGPU_FN T __shfl_xor_sync(unsigned mask, T v, int m, int w 
 // the lanes of this lane's warp that reached this point with it, and their values
 template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, F f)
 {
-	unsigned lin = __vgpu_lin();
-	__builtin_memcpy(&__vgpu_wx[0][lin], &v, sizeof(T));
-	__vgpu_warp_wait(mask);
-	unsigned act = __vgpu_ctxp()->gmask[lin >> 5] & mask;
-	const unsigned long long *wx = __vgpu_wx[1] + (lin & ~31u);
+	const unsigned long long *wx = __vgpu_warp_put(mask, v);
+	unsigned act = __vgpu_ctxp()->gmask[__vgpu_lin() >> 5] & mask;
 	// every lane j, with whether it takes part: branch-free bodies that the
 	// optimiser unrolls and vectorises over the 32 lanes
 	for (unsigned j = 0; j < 32; j++) {
@@ -668,14 +671,11 @@ template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, 
 // the lanes, where a bool at a time made the vectoriser assemble the bits
 __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 {
-	unsigned lin = __vgpu_lin();
-	__vgpu_wx[0][lin] = pred != 0;
-	__vgpu_warp_wait(mask);
-	const unsigned long long *wx = __vgpu_wx[1] + (lin & ~31u);
+	const unsigned long long *wx = __vgpu_warp_put(mask, (unsigned long long)(pred != 0));
 	unsigned r = 0;
 	for (unsigned j = 0; j < 32; j++)
 		r |= (unsigned)(wx[j] != 0) << j;
-	return r & __vgpu_ctxp()->gmask[lin >> 5] & mask;
+	return r & __vgpu_ctxp()->gmask[__vgpu_lin() >> 5] & mask;
 }
 __VGPU_FN int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
 __VGPU_FN int __all_sync(unsigned mask, int pred)
@@ -872,12 +872,18 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 	return 0xfffffffeu;
 }
 
+// how many threads warp w has (the last may be partial)
+__VGPU_FN unsigned __vgpu_warp_lanes(const __vgpu_ctx *c, unsigned w)
+{
+	return c->nthreads - w * 32 >= 32 ? 32 : c->nthreads - w * 32;
+}
+
 // The lanes of warp w at warp sync s (*at) and whether one of them waits for
 // a lane of w that is elsewhere (neither at s nor returned): then the group
 // cannot pass s yet.
 __VGPU_FN bool __vgpu_warp_blocked(const __vgpu_ctx *c, unsigned w, unsigned s, unsigned *at)
 {
-	const unsigned lanes = c->nthreads - w * 32 >= 32 ? 32 : c->nthreads - w * 32;
+	const unsigned lanes = __vgpu_warp_lanes(c, w);
 	const unsigned *st = c->state + w * 32, *want = c->want + w * 32;
 	unsigned here = 0, gone = 0, wants = 0;
 	for (unsigned j = 0; j < lanes; j++) {
@@ -903,7 +909,7 @@ __VGPU_FN unsigned __vgpu_pick(const __vgpu_ctx *c, bool *ready)
 {
 	unsigned pick = 0xffffffffu, any = 0xffffffffu, bar = 0xffffffffu;
 	for (unsigned w = 0; w * 32 < c->nthreads; w++) {
-		const unsigned lanes = c->nthreads - w * 32 >= 32 ? 32 : c->nthreads - w * 32;
+		const unsigned lanes = __vgpu_warp_lanes(c, w);
 		const unsigned *st = c->state + w * 32;
 		unsigned left = 0;	// lanes at a warp sync not yet looked at
 		for (unsigned j = 0; j < lanes; j++) {
