@@ -745,6 +745,30 @@ static void t_dynshm_template(const int *in)
 	vgpu_buffer_free(O);
 }
 
+/* how kernel @name was lowered (vgpu_kernel_info's text; empty if it cannot say) */
+static void lowering(const char *name, char how[128])
+{
+	struct vgpu_kernel_info ki = { .size = sizeof(ki) };
+	vgpu_kernel *k = NULL;
+
+	how[0] = 0;
+	if (!vgpu_kernel_get(m, name, &k) && !vgpu_kernel_info(k, &ki))
+		snprintf(how, 128, "%s", ki.lowering);
+}
+
+/* thread @t's @n results against the expected ones: a diagnostic naming @what for each that differs; 1 if any did */
+static int expect_row(const char *what, int t, const int *got, const int *want, int n)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++)
+		if (got[i] != want[i]) {
+			tap_diag("%s thread %d, %d: %d vs %d", what, t, i, got[i], want[i]);
+			bad = 1;
+		}
+	return bad;
+}
+
 static void t_shapes(const int *in)
 {
 	enum { G = 3, B = 128 };
@@ -776,16 +800,10 @@ static void t_shapes(const int *in)
 	}
 	tap_ok(!bad, "dialect: barriers in a helper, a modified parameter, break between barriers, warp functions after an early return");
 	{	/* which lowering each took, and why: vgpu_kernel_info */
-		struct vgpu_kernel_info ki = { .size = sizeof(ki) };
-		vgpu_kernel *k1 = NULL, *k2 = NULL;
-		char how1[128] = "", how2[128] = "";
+		char how1[128], how2[128];
 
-		if (!vgpu_kernel_get(m, "shapes", &k1) && !vgpu_kernel_info(k1, &ki))
-			snprintf(how1, sizeof(how1), "%s", ki.lowering);
-		memset(&ki, 0, sizeof(ki));
-		ki.size = sizeof(ki);
-		if (!vgpu_kernel_get(m, "intrin", &k2) && !vgpu_kernel_info(k2, &ki))
-			snprintf(how2, sizeof(how2), "%s", ki.lowering);
+		lowering("shapes", how1);
+		lowering("intrin", how2);
 		tap_ok(!strncmp(how1, "regions: ", 9) && strstr(how1, "barriers") && strstr(how1, "warp syncs"),
 		       "dialect: vgpu_kernel_info says how shapes runs: \"%s\"", how1);
 		tap_ok(!strcmp(how2, "loops"), "dialect: ... and intrin (no barrier): \"%s\"", how2);
@@ -801,8 +819,7 @@ static void t_uloop(const int *in)
 	int out[5 * N + 8], hist[8] = { 0 }, bad = 0;
 	vgpu_buffer *I = buf(in, B * 4), *O = buf(NULL, sizeof(out));
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(M), vgpu_arg_i32(N) };
-	struct vgpu_kernel_info ki = { .size = sizeof(ki) };
-	vgpu_kernel *k = NULL;
+	char how[128];
 
 	if (launch("uloop", 1, B, 0, a, 4) || get(O, out, sizeof(out)))
 		bad = 1;
@@ -825,10 +842,9 @@ static void t_uloop(const int *in)
 	for (int b = 0; b < 8 && !bad; b++)
 		bad |= out[5 * N + b] != hist[b];
 	tap_ok(!bad, "dialect: a uniform loop after an early return (a per-thread array across it, shared atomics), a divergent loop");
-	if (!vgpu_kernel_get(m, "uloop", &k))
-		vgpu_kernel_info(k, &ki);
-	tap_ok(strstr(ki.lowering, "1 at uniform loops") != NULL,
-	       "dialect: vgpu_kernel_info says the uniform loop was cut, the divergent one not: \"%s\"", ki.lowering);
+	lowering("uloop", how);
+	tap_ok(strstr(how, "1 at uniform loops") != NULL,
+	       "dialect: vgpu_kernel_info says the uniform loop was cut, the divergent one not: \"%s\"", how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
@@ -922,11 +938,7 @@ static void t_tilevote(const int *in)
 		for (int j = lane & 28; j < (lane & 28) + 4; j++)
 			same &= (in[w + j] < 0) == (v < 0);
 		e[6] = same ? (int)(0xfu << (lane & 28)) + 7 : 0;
-		for (int k = 0; k < 7; k++)
-			if (out[8 * t + k] != e[k]) {
-				tap_diag("tilevote thread %d, %d: %d vs %d", t, k, out[8 * t + k], e[k]);
-				bad = 1;
-			}
+		bad |= expect_row("tilevote", t, &out[8 * t], e, 7);
 	}
 	tap_ok(!bad, "dialect: tile<16> all/any/ballot after its halves passed a __syncwarp apart, coalesced_threads in a branch, __match_all_sync");
 	vgpu_buffer_free(I);
@@ -939,8 +951,7 @@ static void t_gstride(const int *in)
 	int out[G * B], bad = 0;
 	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
-	struct vgpu_kernel_info ki = { .size = sizeof(ki) };
-	vgpu_kernel *k = NULL;
+	char how[128];
 
 	if (launch("gstride", G, B, 0, a, 3) || get(O, out, sizeof(out)))
 		bad = 1;
@@ -957,10 +968,9 @@ static void t_gstride(const int *in)
 		}
 	}
 	tap_ok(!bad, "dialect: a grid-stride loop whose trips differ between threads");
-	if (!vgpu_kernel_get(m, "gstride", &k))
-		vgpu_kernel_info(k, &ki);
-	tap_ok(strstr(ki.lowering, "1 at strided loops") != NULL,
-	       "dialect: vgpu_kernel_info says it ran as a block-uniform loop: \"%s\"", ki.lowering);
+	lowering("gstride", how);
+	tap_ok(strstr(how, "1 at strided loops") != NULL,
+	       "dialect: vgpu_kernel_info says it ran as a block-uniform loop: \"%s\"", how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
@@ -983,11 +993,7 @@ static void t_oddarrays(const int *in)
 			e[(v & 0x7fff) % 5] += v;
 			e[5 + k % 3] ^= v;
 		}
-		for (int i = 0; i < 8; i++)
-			if (out[8 * t + i] != e[i]) {
-				tap_diag("oddarrays thread %d, %d: %d vs %d", t, i, out[8 * t + i], e[i]);
-				bad = 1;
-			}
+		bad |= expect_row("oddarrays", t, &out[8 * t], e, 8);
 	}
 	tap_ok(!bad, "dialect: per-thread int[5] (memset) and int[3] indexed by data across a barrier (slots as aligned as the arrays)");
 	vgpu_buffer_free(I);
