@@ -1027,9 +1027,24 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			__vgpu_resume(&c, pick, c.gmask);
 			c.sel = pick;
 			__vgpu_dispatch(pick, &c, 1);
-			for (unsigned t = 0; t < n; t++)
-				if (c.state[t] != 0xffffffffu)
-					c.state[t] &= ~0x40000u;
+			// unpark; once every thread is at one barrier again (a warp's
+			// branch done), back to whole regions (not at a warp sync:
+			// measured, warps there tend to part again at once)
+			unsigned lo = 0xffffffffu, hi = 0;
+			for (unsigned t = 0; t < n; t++) {
+				unsigned s = c.state[t];
+				if (s != 0xffffffffu)
+					c.state[t] = s &= ~0x40000u;
+				lo = s < lo ? s : lo;
+				hi = s > hi ? s : hi;
+			}
+			if (lo == 0xffffffffu)
+				break;
+			if (lo == hi && !(lo & 0x10000u)) {
+				r = lo;
+				for (unsigned w = 0; w < 32; w++)
+					c.gmask[w] = full[w];
+			}
 		}
 	}
 	free(c.frame);
