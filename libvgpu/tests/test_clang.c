@@ -114,6 +114,24 @@ static const char src[] =
 "	out[10 * t + 9] = __saturatef(v);\n"
 "}\n"
 "\n"
+"/* the C library's math in a thread loop the vectoriser widens (libmvec),\n"
+"   a block size that leaves a remainder, special values among the inputs */\n"
+"extern \"C\" __global__ void puremath(const float *x, float *out, int n)\n"
+"{\n"
+"	int t = blockIdx.x * blockDim.x + threadIdx.x;\n"
+"	if (t >= n)\n"
+"		return;\n"
+"	float v = x[t];\n"
+"	out[8 * t + 0] = sqrtf(v);\n"
+"	out[8 * t + 1] = expf(v);\n"
+"	out[8 * t + 2] = logf(v);\n"
+"	out[8 * t + 3] = sinf(v) * cosf(v);\n"
+"	out[8 * t + 4] = powf(fabsf(v), 0.75f);\n"
+"	out[8 * t + 5] = tanhf(v) + erff(v);\n"
+"	out[8 * t + 6] = atan2f(v, 3.f) + fmodf(v, 7.f);\n"
+"	out[8 * t + 7] = (float)sqrt((double)v) + ldexpf(v, 3);\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void rounding(const float *a, const float *b, float *out)\n"
 "{\n"
 "	int t = threadIdx.x;\n"
@@ -575,6 +593,42 @@ static void t_synccount(const int *in)
 static int close_to(float a, float b, float rel)
 {
 	return fabsf(a - b) <= rel * (fabsf(b) + 1e-6f) || (isnan(a) && isnan(b));
+}
+
+/* math functions are pure to the compiler (vectorised through libmvec): the
+   same answers as the host's libm, special values included */
+static void t_puremath(void)
+{
+	enum { N = 1000 };
+	static float x[N], out[8 * N];
+	static const float special[] = { 0.f, -0.f, -1.f, 1e-30f, 100.f, -100.f, 1.f / 0.f, -1.f / 0.f };
+	int bad = -1;
+
+	for (int t = 0; t < N; t++)
+		x[t] = t < 8 ? special[t] : (t_frand() - 0.5f) * 40.f;
+	x[500] = 0.f / 0.f;
+	vgpu_buffer *X = buf(x, sizeof(x)), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(O), vgpu_arg_i32(N) };
+
+	if (!launch("puremath", 4, 256, 0, a, 3) && !get(O, out, sizeof(out)))
+		for (int t = 0, k = 0; t < N && bad < 0; t++) {
+			float v = x[t], e[8] = { sqrtf(v), expf(v), logf(v), sinf(v) * cosf(v), powf(fabsf(v), 0.75f),
+						 tanhf(v) + erff(v), atan2f(v, 3.f) + fmodf(v, 7.f),
+						 (float)sqrt((double)v) + ldexpf(v, 3) };
+
+			for (k = 0; k < 8 && bad < 0; k++)
+				if (!(close_to(out[8 * t + k], e[k], 1e-5f) || fabsf(out[8 * t + k] - e[k]) <= 1e-6f ||
+				      (isinf(e[k]) && out[8 * t + k] == e[k])))
+					bad = 8 * t + k;
+		}
+	else
+		bad = 0;
+	if (bad >= 0)
+		tap_diag("puremath: out[%d] (x = %g, function %d) = %g, libm says otherwise", bad, x[bad / 8], bad % 8,
+			 out[bad]);
+	tap_ok(bad < 0, "dialect: C math functions in a vectorised thread loop (1000 threads, special values) == libm");
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(O);
 }
 
 static void t_fastmath(void)
@@ -1137,6 +1191,7 @@ int main(void)
 	t_atomics(in);
 	t_synccount(in);
 	t_fastmath();
+	t_puremath();
 	t_rounding();
 	t_intrin();
 	t_misc();

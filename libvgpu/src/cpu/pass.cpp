@@ -57,6 +57,7 @@
 #include "llvm/Analysis/CallGraph.h"
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/Utils/Local.h"
 #include "llvm/Analysis/VectorUtils.h"
 #include "llvm/Analysis/LoopInfo.h"
@@ -2046,9 +2047,50 @@ struct Lower {
 		}
 	}
 
+	/*
+	 * The C library's math functions (sqrtf, expf, powf, ... as cuda.h
+	 * declares them) are pure: in device code clang takes them for
+	 * ordinary convergent functions that may write memory (CUDA's own
+	 * headers map them to __nv_* bodies instead), so a call blocked the
+	 * vectoriser (no libmvec variants, no llvm.sqrt), hoisting and the
+	 * pass's own recomputation of values. Device code has no errno: a
+	 * function the target's library info knows, taking and giving only
+	 * numbers (some floating point), is said to touch no memory.
+	 */
+	void pureMath()
+	{
+		TargetLibraryInfoImpl impl(Triple(M.getTargetTriple()));
+		TargetLibraryInfo tli(impl);
+		for (Function &F : M) {
+			LibFunc lf;
+			if (!F.isDeclaration() || F.isVarArg() || !tli.getLibFunc(F, lf))
+				continue;
+			FunctionType *T = F.getFunctionType();
+			bool fp = T->getReturnType()->isFloatingPointTy(), ok = fp || T->getReturnType()->isIntegerTy();
+			for (Type *p : T->params()) {
+				fp = fp || p->isFloatingPointTy();
+				ok = ok && (p->isFloatingPointTy() || p->isIntegerTy());
+			}
+			if (!ok || !fp)
+				continue;
+			F.removeFnAttr(Attribute::Convergent);
+			F.setDoesNotAccessMemory();
+			F.setDoesNotThrow();
+			F.setWillReturn();
+			F.setNoSync();
+			F.setDoesNotFreeMemory();
+			for (User *u : F.users())
+				if (auto *cb = dyn_cast<CallBase>(u); cb && cb->getCalledFunction() == &F) {
+					cb->removeFnAttr(Attribute::Convergent);
+					cb->setDoesNotAccessMemory();
+				}
+		}
+	}
+
 	PreservedAnalyses run()
 	{
 		findBuiltins();
+		pureMath();
 		if (!get("__vgpu_tmpl_simple"))
 			return PreservedAnalyses::all();	/* not a libvgpu module */
 		std::vector<Function *> kernels = findKernels();
