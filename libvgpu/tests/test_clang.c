@@ -246,6 +246,21 @@ static const char src[] =
 "		out[5 * n + t] = hist[t];\n"
 "}\n"
 "\n"
+"/* after the block's last barrier one thread sums the tile alone (the\n"
+"   others return): its loop is not a loop every thread runs */\n"
+"extern \"C\" __global__ void tailloop(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int tile[256];\n"
+"	tile[threadIdx.x] = in[threadIdx.x] * 3;\n"
+"	__syncthreads();\n"
+"	if (threadIdx.x == 0) {\n"
+"		int s = 0;\n"
+"		for (int i = 0; i < n; i++)\n"
+"			s += tile[i] ^ i;\n"
+"		out[blockIdx.x] = s;\n"
+"	}\n"
+"}\n"
+"\n"
 "/* a pointer to a per-thread array kept in a variable (ping-pong buffers\n"
 " * swapped in a loop): what is loaded through it differs per thread, and a\n"
 " * loop bounded by it is not one every thread runs alike */\n"
@@ -903,6 +918,31 @@ static void t_uloop(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_tailloop(const int *in)
+{
+	enum { B = 128, G = 3 };
+	int out[G], want = 0, bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(B) };
+	char how[128];
+
+	for (int i = 0; i < B; i++)
+		want += (in[i] * 3) ^ i;
+	if (launch("tailloop", G, B, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int g = 0; g < G && !bad; g++)
+		if (out[g] != want) {
+			tap_diag("tailloop block %d: %d, want %d", g, out[g], want);
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: one thread's loop after the last barrier (the others returned)");
+	lowering("tailloop", how);
+	tap_ok(strstr(how, "uniform loops") == NULL,
+	       "dialect: vgpu_kernel_info: a loop only thread 0 runs is not cut as the block's: \"%s\"", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_privptr(const int *in)
 {
 	enum { B = 64, R = 3, J = 2 };
@@ -1198,6 +1238,7 @@ int main(void)
 	t_dynshm_template(in);
 	t_shapes(in);
 	t_uloop(in);
+	t_tailloop(in);
 	t_privptr(in);
 	t_halfwarps(in);
 	t_tilevote(in);

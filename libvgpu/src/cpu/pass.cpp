@@ -1592,7 +1592,7 @@ struct Lower {
 			BasicBlock *b = s2;
 			for (int hops = 0; b && hops < 4; hops++) {
 				if (isa<ReturnInst>(b->getTerminator()))
-					return true;
+					return !selectsFew(BB, s2);
 				bool effects = false;
 				for (Instruction &I : *b)
 					effects = effects || I.mayHaveSideEffects();
@@ -1605,6 +1605,29 @@ struct Lower {
 	}
 
 	/*
+	 * Whether the branch ending @BB lets only a few threads go on (not to
+	 * successor @ret, the way out): `if (threadIdx.x == 0)`, `if (lane ==
+	 * 0)`, `if (tid < 32)` at a kernel's end, where the others return. Not
+	 * an early return then: a loop the few run alone is not the block's.
+	 * Going on while below a constant of at most 32, or equal to one.
+	 */
+	static bool selectsFew(BasicBlock *BB, BasicBlock *ret)
+	{
+		auto *br = dyn_cast<BranchInst>(BB->getTerminator());
+		auto *cmp = br && br->isConditional() ? dyn_cast<ICmpInst>(br->getCondition()) : nullptr;
+		if (!cmp)
+			return false;
+		CmpInst::Predicate p = br->getSuccessor(0) == ret ? cmp->getInversePredicate() : cmp->getPredicate();
+		auto *c = dyn_cast<ConstantInt>(cmp->getOperand(1));
+		if (!c)
+			return false;
+		if (p == CmpInst::ICMP_EQ)
+			return true;
+		return (p == CmpInst::ICMP_ULT || p == CmpInst::ICMP_SLT || p == CmpInst::ICMP_ULE || p == CmpInst::ICMP_SLE) &&
+		       c->getValue().sle(32);
+	}
+
+	/*
 	 * Which values of kernel @K (inlined, in SSA form) may differ between
 	 * the threads of a block (into @div), and which blocks only some of
 	 * them may run (into @divBlocks): the thread index and what depends on
@@ -1612,7 +1635,7 @@ struct Lower {
 	 * a branch and where its paths meet, the phis there), loads of private
 	 * memory and atomics. A branch whose one side only returns (`if (i >= n)
 	 * return;`) does not split the rest: the threads that return take no
-	 * part in later barriers. Values leaving a loop with a divergent exit
+	 * part in later barriers (unless it lets only a few go on: selectsFew). Values leaving a loop with a divergent exit
 	 * are divergent outside it. Memory read at a uniform address is taken
 	 * as uniform (a race otherwise).
 	 */
