@@ -337,6 +337,20 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = acc * 1000 + cnt;\n"
 "}\n"
 "\n"
+"/* a block-stride loop over a row whose body calls expf (run as a block-\n"
+"   uniform loop: the calls vectorise across the threads) */\n"
+"extern \"C\" __global__ void bstride(const float *x, float *out, int h)\n"
+"{\n"
+"	const float *row = x + blockIdx.x * h;\n"
+"	float s = 0.f;\n"
+"	int cnt = 0;\n"
+"	for (int c = threadIdx.x; c < h; c += blockDim.x) {\n"
+"		s += expf(row[c] - 1.f);\n"
+"		cnt++;\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = s + 1000.f * cnt;\n"
+"}\n"
+"\n"
 "/* per-thread arrays of sizes no multiple of 16 (clang aligns them to 16),\n"
 " * one set by a memset, indexed by data in a loop every thread runs alike */\n"
 "extern \"C\" __global__ void oddarrays(const int *in, int *out, int m)\n"
@@ -1069,6 +1083,44 @@ static void t_gstride(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_bstride(void)
+{
+	enum { G = 2, B = 96, H = 250 };
+	static float x[G * H], out[G * B];
+	int bad = 0;
+	vgpu_buffer *X, *O;
+	char how[128];
+
+	for (int i = 0; i < G * H; i++)
+		x[i] = t_frand() * 4.f;
+	X = buf(x, sizeof(x));
+	O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(O), vgpu_arg_i32(H) };
+
+	if (launch("bstride", G, B, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int g = 0; g < G && !bad; g++)
+		for (int t = 0; t < B && !bad; t++) {
+			float s = 0.f;
+			int cnt = 0;
+
+			for (int c = t; c < H; c += B) {
+				s += expf(x[g * H + c] - 1.f);
+				cnt++;
+			}
+			if (!close_to(out[g * B + t], s + 1000.f * cnt, 1e-5f)) {
+				tap_diag("bstride block %d thread %d: %g, want %g", g, t, out[g * B + t], s + 1000.f * cnt);
+				bad = 1;
+			}
+		}
+	tap_ok(!bad, "dialect: a block-stride loop calling expf, trips differing between threads (250 over 96)");
+	lowering("bstride", how);
+	tap_ok(strstr(how, "1 at strided loops") != NULL,
+	       "dialect: vgpu_kernel_info says it ran as a block-uniform loop: \"%s\"", how);
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(O);
+}
+
 static void t_oddarrays(const int *in)
 {
 	enum { B = 64, M = 7 };
@@ -1243,6 +1295,7 @@ int main(void)
 	t_halfwarps(in);
 	t_tilevote(in);
 	t_gstride(in);
+	t_bstride();
 	t_oddarrays(in);
 	t_shvotes(in);
 	t_refused();
