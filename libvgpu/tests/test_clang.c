@@ -351,6 +351,26 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = s + 1000.f * cnt;\n"
 "}\n"
 "\n"
+"/* several values the same in every thread live across barriers (loop\n"
+"   counters, values read from memory): the block's last thread keeps\n"
+"   them for all; blocks of one thread, one column, odd rows */\n"
+"extern \"C\" __global__ void uniforms(const int *in, int *out, int m, int q)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	const int t = threadIdx.y * blockDim.x + threadIdx.x, n = blockDim.x * blockDim.y;\n"
+"	int acc = 0;\n"
+"	const int a = in[m] * 3 + q, b = q - in[q], c = m ^ in[m + q], d = a + b * c;\n"
+"	for (int i = 0; i < m; i++) {\n"
+"		for (int j = 0; j < q; j++) {\n"
+"			s[t] = in[(t + i + j) % 128] + a;\n"
+"			__syncthreads();\n"
+"			acc += s[(t + 1) % n] * (j + 1) + b - c + d;\n"
+"			__syncthreads();\n"
+"		}\n"
+"	}\n"
+"	out[blockIdx.x * n + t] = acc + a + b + c + d;\n"
+"}\n"
+"\n"
 "/* per-thread arrays of sizes no multiple of 16 (clang aligns them to 16),\n"
 " * one set by a memset, indexed by data in a loop every thread runs alike */\n"
 "extern \"C\" __global__ void oddarrays(const int *in, int *out, int m)\n"
@@ -427,11 +447,11 @@ static const char src[] =
 static vgpu_session *s;
 static vgpu_module *m;
 
-static int launch(const char *k, unsigned grid, unsigned block, unsigned shm, struct vgpu_arg *a,
-		  int n)
+/* kernel @k on @grid blocks of @bx x @by threads */
+static int launch2(const char *k, unsigned grid, unsigned bx, unsigned by, unsigned shm, struct vgpu_arg *a, int n)
 {
 	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { grid, 1, 1 },
-				     .block = { block, 1, 1 }, .shared_bytes = shm };
+				     .block = { bx, by, 1 }, .shared_bytes = shm };
 	vgpu_kernel *kk;
 	int ret = vgpu_kernel_get(m, k, &kk);
 
@@ -440,6 +460,11 @@ static int launch(const char *k, unsigned grid, unsigned block, unsigned shm, st
 	if (ret)
 		tap_diag("%s: %s", k, vgpu_last_error(s));
 	return ret;
+}
+
+static int launch(const char *k, unsigned grid, unsigned block, unsigned shm, struct vgpu_arg *a, int n)
+{
+	return launch2(k, grid, block, 1, shm, a, n);
 }
 
 /* a buffer holding n bytes of p (zeros if p is NULL) */
@@ -1121,6 +1146,44 @@ static void t_bstride(void)
 	vgpu_buffer_free(O);
 }
 
+static void t_uniforms(const int *in)
+{
+	static const unsigned shapes[][2] = { { 1, 1 }, { 1, 7 }, { 5, 3 }, { 32, 2 } };
+	enum { G = 2, M = 3, Q = 4 };
+	char how[128];
+
+	for (unsigned k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		const unsigned bx = shapes[k][0], by = shapes[k][1], n = bx * by;
+		int out[G * 64], bad = 0;
+		vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+		struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(M), vgpu_arg_i32(Q) };
+
+		if (launch2("uniforms", G, bx, by, 0, a, 4) || get(O, out, G * n * 4))
+			bad = 1;
+		for (unsigned g = 0; g < G && !bad; g++)
+			for (unsigned t = 0; t < n && !bad; t++) {
+				const int ua = in[M] * 3 + Q, ub = Q - in[Q], uc = M ^ in[M + Q], ud = ua + ub * uc;
+				int acc = 0;
+
+				for (int i = 0; i < M; i++)
+					for (int j = 0; j < Q; j++)
+						acc += (in[((t + 1) % n + i + j) % 128] + ua) * (j + 1) + ub - uc + ud;
+				if (out[g * n + t] != acc + ua + ub + uc + ud) {
+					tap_diag("uniforms %ux%u block %u thread %u: %d, want %d", bx, by, g, t, out[g * n + t],
+						 acc + ua + ub + uc + ud);
+					bad = 1;
+				}
+			}
+		tap_ok(!bad, "dialect: values the same in every thread across barriers, block %ux%u", bx, by);
+		vgpu_buffer_free(I);
+		vgpu_buffer_free(O);
+	}
+	lowering("uniforms", how);
+	tap_ok(strstr(how, "4 uniform values") || strstr(how, "5 uniform values") || strstr(how, "6 uniform values") ||
+		       strstr(how, "7 uniform values") || strstr(how, "8 uniform values"),
+	       "dialect: vgpu_kernel_info: at least 4 uniform values live across the barriers: \"%s\"", how);
+}
+
 static void t_oddarrays(const int *in)
 {
 	enum { B = 64, M = 7 };
@@ -1296,6 +1359,7 @@ int main(void)
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();
+	t_uniforms(in);
 	t_oddarrays(in);
 	t_shvotes(in);
 	t_refused();

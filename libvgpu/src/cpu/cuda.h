@@ -842,6 +842,39 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	return lo == hi ? lo : 0xfffffffeu;
 }
 
+// the same for a kernel with values the same in every thread live across
+// barriers (the region stores them to *uout at its end): all threads but the
+// block's last store them into a local sink, which the optimiser deletes;
+// the last one stores them for the block (every thread's are the same). A
+// store per value and vector of threads was most of a short region's time.
+__VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
+{
+	__vgpu_ctx l = *c, ls = *c;
+	unsigned long long sink[32];
+	ls.uout = sink;
+	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
+	unsigned *st = l.state;
+	int lin = 0;
+	for (int z = 0; z < bz; z++)
+		for (int y = 0; y < by; y++, lin += bx) {
+			const bool last = z == bz - 1 && y == by - 1;
+			const int end = last ? bx - 1 : bx;
+			__VGPU_THREAD_LOOP
+			for (int x = 0; x < end; x++)
+				st[lin + x] = __vgpu_region(&ls, x, y, z, lin + x);
+			if (last)
+				st[lin + bx - 1] = __vgpu_region(&l, bx - 1, y, z, lin + bx - 1);
+		}
+	for (int k = 0; k < 32; k++)
+		c->uin[k] = c->ures[k];
+	unsigned lo = 0xffffffffu, hi = 0;
+	for (unsigned t = 0; t < l.nthreads; t++) {
+		lo = st[t] < lo ? st[t] : lo;
+		hi = st[t] > hi ? st[t] : hi;
+	}
+	return lo == hi ? lo : 0xfffffffeu;
+}
+
 // the same for the threads whose state is c->sel: those of the warps in
 // c->gmask (__vgpu_group), warp by warp, the others not even looked at
 __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
