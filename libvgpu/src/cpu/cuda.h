@@ -1001,20 +1001,25 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 				__builtin_memcpy(&__vgpu_wx[1][w * 32], &__vgpu_wx[0][w * 32], 32 * sizeof(__vgpu_wx[0][0]));
 		return;
 	}
-	if (!c->vote[c->nthreads])
+	// the array and its length in locals: through c, each clearing store
+	// might change them, and the count stayed a scalar loop
+	unsigned *const vote = c->vote;
+	const unsigned n = c->nthreads;
+	if (!vote[n])
 		return;
 	unsigned sum = 0, all = 0, max = 0;
-	for (unsigned t = 0; t < c->nthreads; t++) {
-		sum += c->vote[t] == 2;
-		all += c->vote[t] != 0;
-		max = c->vote[t] > max ? c->vote[t] : max;
-		c->vote[t] = 0;
+	for (unsigned t = 0; t < n; t++) {
+		const unsigned v = vote[t];
+		sum += v == 2;
+		all += v != 0;
+		max = v > max ? v : max;
+		vote[t] = 0;
 	}
-	if (c->vote[c->nthreads] == 2)
+	if (vote[n] == 2)
 		sum = max ? max - 1 : 0;
 	c->vsum = sum;
 	c->vall = all;
-	c->vote[c->nthreads] = 0;
+	vote[n] = 0;
 }
 
 // a block with barriers: regions until every thread has returned; when its
