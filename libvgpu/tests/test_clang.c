@@ -371,6 +371,19 @@ static const char src[] =
 "	out[blockIdx.x * n + t] = acc + a + b + c + d;\n"
 "}\n"
 "\n"
+"/* warp 0 takes a ballot and leaves while the other warps vote in a\n"
+"   __syncthreads_count: neither's count may swallow the other's */\n"
+"extern \"C\" __global__ void ballotvote(const int *in, int *out)\n"
+"{\n"
+"	int t = threadIdx.x, v = in[t];\n"
+"	if (t < 32) {\n"
+"		unsigned b = __ballot_sync(0xffffffffu, v & 1);\n"
+"		out[t] = __popc(b) * 1000 + __popc(__ballot_sync(0xffffffffu, v > 0));\n"
+"		return;\n"
+"	}\n"
+"	out[t] = __syncthreads_count(v > 0);\n"
+"}\n"
+"\n"
 "/* per-thread arrays of sizes no multiple of 16 (clang aligns them to 16),\n"
 " * one set by a memset, indexed by data in a loop every thread runs alike */\n"
 "extern \"C\" __global__ void oddarrays(const int *in, int *out, int m)\n"
@@ -1184,6 +1197,33 @@ static void t_uniforms(const int *in)
 	       "dialect: vgpu_kernel_info: at least 4 uniform values live across the barriers: \"%s\"", how);
 }
 
+static void t_ballotvote(const int *in)
+{
+	enum { B = 128 };
+	int out[B], odd = 0, pos0 = 0, pos = 0, bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	for (int t = 0; t < B; t++) {
+		if (t < 32) {
+			odd += in[t] & 1;
+			pos0 += in[t] > 0;
+		} else {
+			pos += in[t] > 0;
+		}
+	}
+	if (launch("ballotvote", 1, B, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++)
+		if (out[t] != (t < 32 ? odd * 1000 + pos0 : pos)) {
+			tap_diag("ballotvote thread %d: %d, want %d", t, out[t], t < 32 ? odd * 1000 + pos0 : pos);
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: a warp's ballots then return beside the other warps' __syncthreads_count");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_oddarrays(const int *in)
 {
 	enum { B = 64, M = 7 };
@@ -1360,6 +1400,7 @@ int main(void)
 	t_gstride(in);
 	t_bstride();
 	t_uniforms(in);
+	t_ballotvote(in);
 	t_oddarrays(in);
 	t_shvotes(in);
 	t_refused();

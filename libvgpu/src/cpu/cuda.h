@@ -119,7 +119,8 @@ struct __vgpu_ctx {
 	unsigned sel;		// the state of the group running (masked runs)
 	unsigned gmask[32];	// per warp: lanes of the group running
 	unsigned *vote;		// per thread at __syncthreads_count/and/or: 0 none, 1 false, 2 true;
-				// vote[nthreads]: 1 once a vote is in (through the pointer: the
+				// vote[nthreads]: 1 once a vote is in, vote[nthreads + 1]: a
+				// ballot's (through the pointer: the
 				// regions run on a copy of the context)
 	unsigned vsum, vall;	// the votes' tally (driver: before the barrier's next region)
 };
@@ -599,6 +600,10 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // it. The next exchange's writes (in the same region) do not touch what the
 // lanes after them still read: one warp sync an exchange.
 static __shared__ unsigned long long __vgpu_wx[2][1024];
+// a ballot's bits, once per warp: the driver counts them when the lanes of a
+// ballot (vote[nthreads + 1] 1) pass its warp sync and gives each lane a copy
+// (a lane comparing the warp's 32 slots itself was most of a ballot's time)
+static __shared__ unsigned __vgpu_wb[1024];
 __VGPU_FN unsigned __vgpu_lane(void) { return __vgpu_lin() & 31u; }
 // a warp sync that waits for the lanes of mask (those that have not returned):
 // the driver runs a group at a warp sync only once they are all there
@@ -667,15 +672,14 @@ template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, 
 		f(j, x, (bool)(act >> j & 1));
 	}
 }
-// a ballot reads the 32 slots whole (0 or 1 each): a vector compare across
-// the lanes, where a bool at a time made the vectoriser assemble the bits
+// a ballot: the warp's bits, as the driver counted them (__vgpu_wb)
 __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 {
-	const unsigned long long *wx = __vgpu_warp_put(mask, (unsigned long long)(pred != 0));
-	unsigned r = 0;
-	for (unsigned j = 0; j < 32; j++)
-		r |= (unsigned)(wx[j] != 0) << j;
-	return r & __vgpu_ctxp()->gmask[__vgpu_lin() >> 5] & mask;
+	__vgpu_ctx *c = __vgpu_ctxp();
+	c->vote[c->nthreads + 1] = 1;
+	__vgpu_warp_put(mask, (unsigned long long)(pred != 0));
+	unsigned lin = __vgpu_lin();
+	return __vgpu_wb[lin] & c->gmask[lin >> 5] & mask;
 }
 __VGPU_FN int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
 __VGPU_FN int __all_sync(unsigned mask, int pred)
@@ -996,9 +1000,22 @@ __VGPU_FN void __vgpu_group(__vgpu_ctx *c, unsigned pick, bool ready)
 __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *group)
 {
 	if (state & 0x10000u) {
-		for (unsigned w = 0; w * 32 < c->nthreads; w++)
-			if (!group || group[w])
-				__builtin_memcpy(&__vgpu_wx[1][w * 32], &__vgpu_wx[0][w * 32], 32 * sizeof(__vgpu_wx[0][0]));
+		const bool ballot = c->vote[c->nthreads + 1];
+		for (unsigned w = 0; w * 32 < c->nthreads; w++) {
+			if (group && !group[w])
+				continue;
+			const unsigned long long *slot = &__vgpu_wx[0][w * 32];
+			__builtin_memcpy(&__vgpu_wx[1][w * 32], slot, 32 * sizeof(__vgpu_wx[0][0]));
+			if (!ballot)
+				continue;
+			unsigned bits = 0;
+			for (unsigned j = 0; j < 32; j++)
+				bits |= (unsigned)(slot[j] != 0) << j;
+			for (unsigned j = 0; j < 32; j++)
+				__vgpu_wb[w * 32 + j] = bits;
+		}
+		if (ballot)
+			c->vote[c->nthreads + 1] = 0;
 		return;
 	}
 	// the array and its length in locals: through c, each clearing store
@@ -1038,12 +1055,12 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	c.frame = (char *)malloc(__vgpu_frame_bytes() * (stride ? stride : n) + 64);
 	c.state = (unsigned *)malloc(4 * n);
 	c.want = (unsigned *)malloc(4 * n);
-	c.vote = (unsigned *)malloc(4 * n + 4);
+	c.vote = (unsigned *)malloc(4 * n + 8);
 	if (!c.frame || !c.state || !c.want || !c.vote)
 		abort();
 	for (unsigned t = 0; t < n; t++)
 		c.want[t] = c.vote[t] = 0;
-	c.vote[n] = 0;
+	c.vote[n] = c.vote[n + 1] = 0;
 	for (unsigned long long b = first; b < first + count; b++) {
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)
