@@ -31,6 +31,19 @@ static const char src[] =
 "	out[4 * t + 3] = __shfl_xor_sync(0xffffffff, v, 7);\n"
 "}\n"
 "\n"
+"/* values of 8 bytes (both words of the exchange) and of 2 */\n"
+"extern \"C\" __global__ void shflwide(const int *in, double *od, long long *ol, int *oi)\n"
+"{\n"
+"	int t = threadIdx.x, lane = t & 31;\n"
+"	double d = in[t] * 0.5 + 1e10;\n"
+"	long long l = ((long long)in[t] << 33) | lane;\n"
+"	short h = (short)(in[t] & 0x7fff);\n"
+"	od[t] = __shfl_xor_sync(0xffffffffu, d, 5);\n"
+"	ol[t] = __shfl_down_sync(0xffffffffu, l, 3);\n"
+"	oi[2 * t] = __shfl_sync(0xffffffffu, h, (lane + 7) & 31);\n"
+"	oi[2 * t + 1] = (int)__match_any_sync(0xffffffffu, (long long)(in[t] & 3) << 40);\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void vote(const int *in, int *out)\n"
 "{\n"
 "	int t = threadIdx.x, v = in[t];\n"
@@ -498,6 +511,36 @@ static vgpu_buffer *buf(const void *p, size_t n)
 static int get(vgpu_buffer *b, void *p, size_t n)
 {
 	return vgpu_buffer_read(b, 0, p, n);
+}
+
+static void t_shflwide(const int *in)
+{
+	enum { B = 64 };
+	double od[B];
+	long long ol[B];
+	int oi[2 * B], bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *D = buf(NULL, sizeof(od)), *L = buf(NULL, sizeof(ol)), *O = buf(NULL, sizeof(oi));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(D), vgpu_arg_buf(L), vgpu_arg_buf(O) };
+
+	if (launch("shflwide", 1, B, 0, a, 4) || get(D, od, sizeof(od)) || get(L, ol, sizeof(ol)) || get(O, oi, sizeof(oi)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		const int w = t & ~31, lane = t & 31, dn = lane + 3 < 32 ? t + 3 : t;
+		unsigned match = 0;
+
+		for (int j = 0; j < 32; j++)
+			match |= (unsigned)((in[w + j] & 3) == (in[t] & 3)) << j;
+		if (od[t] != in[w + (lane ^ 5)] * 0.5 + 1e10 || ol[t] != ((((long long)in[dn]) << 33) | (dn & 31)) ||
+		    oi[2 * t] != (short)(in[w + ((lane + 7) & 31)] & 0x7fff) || (unsigned)oi[2 * t + 1] != match) {
+			tap_diag("shflwide thread %d: %g %lld %d %#x", t, od[t], ol[t], oi[2 * t], (unsigned)oi[2 * t + 1]);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: shuffles of double, long long and short, __match_any_sync on long long, over 2 warps");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(D);
+	vgpu_buffer_free(L);
+	vgpu_buffer_free(O);
 }
 
 static void t_shfl(const int *in)
@@ -1380,6 +1423,7 @@ int main(void)
 		in[i] = (int)(t_rand() % 2001) - 1000;
 	in[77] = 950;
 	t_shfl(in);
+	t_shflwide(in);
 	t_vote(in);
 	t_wred(in);
 	t_tiles(in);

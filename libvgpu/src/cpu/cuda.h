@@ -598,8 +598,11 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // first before a warp sync; when a group of lanes passes a warp sync the
 // driver copies its warps' slots to the second half, which lanes read after
 // it. The next exchange's writes (in the same region) do not touch what the
-// lanes after them still read: one warp sync an exchange.
-static __shared__ unsigned long long __vgpu_wx[2][1024];
+// lanes after them still read: one warp sync an exchange. A slot is two
+// words in two arrays (low and high 32 bits): a value of 4 bytes or less
+// is one contiguous word a lane, where 8-byte slots made every exchange a
+// scatter and a gather across the threads.
+static __shared__ unsigned __vgpu_wx[2][2][1024];
 // a ballot's bits, once per warp: the driver counts them when the lanes of a
 // ballot (vote[nthreads + 1] 1) pass its warp sync and gives each lane a copy
 // (a lane comparing the warp's 32 slots itself was most of a ballot's time)
@@ -622,22 +625,31 @@ __VGPU_FN unsigned __activemask(void)
 // every lane publishes v, then reads lane src's (own value if src is not there)
 // this lane's v into its slot, the warp sync for the lanes of mask; the
 // warp's published slots
-template <class T> __VGPU_FN const unsigned long long *__vgpu_warp_put(unsigned mask, T v)
+template <class T> __VGPU_FN unsigned __vgpu_warp_put(unsigned mask, T v)
 {
 	static_assert(sizeof(T) <= 8, "warp exchange of more than 8 bytes");
-	unsigned lin = __vgpu_lin();
-	__builtin_memcpy(&__vgpu_wx[0][lin], &v, sizeof(T));
+	unsigned lin = __vgpu_lin(), w[2] = { 0, 0 };
+	__builtin_memcpy(w, &v, sizeof(T));
+	__vgpu_wx[0][0][lin] = w[0];
+	if (sizeof(T) > 4)
+		__vgpu_wx[0][1][lin] = w[1];
 	__vgpu_warp_wait(mask);
-	return __vgpu_wx[1] + (lin & ~31u);
+	return lin & ~31u;
+}
+// the value lane j of the warp at @base published (__vgpu_warp_put)
+template <class T> __VGPU_FN T __vgpu_warp_get(unsigned base, unsigned j)
+{
+	unsigned w[2] = { __vgpu_wx[1][0][base + j], sizeof(T) > 4 ? __vgpu_wx[1][1][base + j] : 0 };
+	T r;
+	__builtin_memcpy(&r, w, sizeof(T));
+	return r;
 }
 template <class T> __VGPU_FN T __vgpu_xchg(unsigned mask, T v, unsigned src)
 {
-	const unsigned long long *wx = __vgpu_warp_put(mask, v);
-	T r;
-	if (src >= 32 || (__vgpu_lin() & ~31u) + src >= __vgpu_ctxp()->nthreads)
+	const unsigned base = __vgpu_warp_put(mask, v);
+	if (src >= 32 || base + src >= __vgpu_ctxp()->nthreads)
 		return v;
-	__builtin_memcpy(&r, &wx[src], sizeof(T));
-	return r;
+	return __vgpu_warp_get<T>(base, src);
 }
 template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 32)
 {
@@ -662,22 +674,19 @@ template <class T> __VGPU_FN T __shfl_xor_sync(unsigned mask, T v, int m, int w 
 // the lanes of this lane's warp that reached this point with it, and their values
 template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, F f)
 {
-	const unsigned long long *wx = __vgpu_warp_put(mask, v);
+	const unsigned base = __vgpu_warp_put(mask, v);
 	unsigned act = __vgpu_ctxp()->gmask[__vgpu_lin() >> 5] & mask;
 	// every lane j, with whether it takes part: branch-free bodies that the
 	// optimiser unrolls and vectorises over the 32 lanes
-	for (unsigned j = 0; j < 32; j++) {
-		T x;
-		__builtin_memcpy(&x, &wx[j], sizeof(T));
-		f(j, x, (bool)(act >> j & 1));
-	}
+	for (unsigned j = 0; j < 32; j++)
+		f(j, __vgpu_warp_get<T>(base, j), (bool)(act >> j & 1));
 }
 // a ballot: the warp's bits, as the driver counted them (__vgpu_wb)
 __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 {
 	__vgpu_ctx *c = __vgpu_ctxp();
 	c->vote[c->nthreads + 1] = 1;
-	__vgpu_warp_put(mask, (unsigned long long)(pred != 0));
+	__vgpu_warp_put(mask, (unsigned)(pred != 0));
 	unsigned lin = __vgpu_lin();
 	return __vgpu_wb[lin] & c->gmask[lin >> 5] & mask;
 }
@@ -1004,8 +1013,9 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 		for (unsigned w = 0; w * 32 < c->nthreads; w++) {
 			if (group && !group[w])
 				continue;
-			const unsigned long long *slot = &__vgpu_wx[0][w * 32];
-			__builtin_memcpy(&__vgpu_wx[1][w * 32], slot, 32 * sizeof(__vgpu_wx[0][0]));
+			const unsigned *slot = &__vgpu_wx[0][0][w * 32];
+			__builtin_memcpy(&__vgpu_wx[1][0][w * 32], slot, 32 * sizeof(unsigned));
+			__builtin_memcpy(&__vgpu_wx[1][1][w * 32], &__vgpu_wx[0][1][w * 32], 32 * sizeof(unsigned));
 			if (!ballot)
 				continue;
 			unsigned bits = 0;
