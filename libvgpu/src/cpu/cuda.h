@@ -142,6 +142,7 @@ __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, un
 __device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
 __device__ unsigned long __vgpu_frame_bytes(void);	// per thread
 __device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's copies (0: the block's size)
+__device__ unsigned __vgpu_region_exit(void);	// the state every thread of a region reaches, 0xfffffffe: not one
 __device__ void *const *__vgpu_args(const __vgpu_exec *);
 __device__ void *malloc(size_t) throw();
 __device__ void free(void *) throw();
@@ -837,14 +838,22 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
 	unsigned *st = l.state;
 	int lin = 0;
+	// a region whose every way out is one barrier (the pass knows): the
+	// threads' states need neither storing nor comparing
+	const unsigned one = __vgpu_region_exit();
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			__VGPU_THREAD_LOOP
-			for (int x = 0; x < bx; x++)
-				st[lin + x] = __vgpu_region(&l, x, y, z, lin + x);
+			for (int x = 0; x < bx; x++) {
+				const unsigned s = __vgpu_region(&l, x, y, z, lin + x);
+				if (one == 0xfffffffeu)
+					st[lin + x] = s;
+			}
 		}
 	for (int k = 0; k < 32; k++)
 		c->uin[k] = c->ures[k];
+	if (one != 0xfffffffeu)
+		return one;
 	// a loop of its own: in the thread loop the vectoriser would have to
 	// see these as reductions next to the region's own code
 	unsigned lo = 0xffffffffu, hi = 0;
@@ -868,18 +877,27 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
 	unsigned *st = l.state;
 	int lin = 0;
+	const unsigned one = __vgpu_region_exit();
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			const bool last = z == bz - 1 && y == by - 1;
 			const int end = last ? bx - 1 : bx;
 			__VGPU_THREAD_LOOP
-			for (int x = 0; x < end; x++)
-				st[lin + x] = __vgpu_region(&ls, x, y, z, lin + x);
-			if (last)
-				st[lin + bx - 1] = __vgpu_region(&l, bx - 1, y, z, lin + bx - 1);
+			for (int x = 0; x < end; x++) {
+				const unsigned s = __vgpu_region(&ls, x, y, z, lin + x);
+				if (one == 0xfffffffeu)
+					st[lin + x] = s;
+			}
+			if (last) {
+				const unsigned s = __vgpu_region(&l, bx - 1, y, z, lin + bx - 1);
+				if (one == 0xfffffffeu)
+					st[lin + bx - 1] = s;
+			}
 		}
 	for (int k = 0; k < 32; k++)
 		c->uin[k] = c->ures[k];
+	if (one != 0xfffffffeu)
+		return one;
 	unsigned lo = 0xffffffffu, hi = 0;
 	for (unsigned t = 0; t < l.nthreads; t++) {
 		lo = st[t] < lo ? st[t] : lo;

@@ -1371,15 +1371,21 @@ struct Lower {
 			 * or 3 the same hot loop ran slower (histogram_smem 1.35x,
 			 * radix_digits 1.1x; cause not found) */
 			bool done = false, goOn = false;
+			std::set<uint64_t> exits;
 			for (BasicBlock &BB : *R)
 				if (auto *ret = dyn_cast<ReturnInst>(BB.getTerminator())) {
 					auto *st = dyn_cast<ConstantInt>(ret->getReturnValue());
 					done = done || !st || st->getZExtValue() == ST_DONE;
 					goOn = goOn || !st || st->getZExtValue() != ST_DONE;
+					exits.insert(st ? st->getZExtValue() : ST_MIXED);
 				}
 			Function *tAll = uniform >= 4 && !(done && goOn) ? tAllU : tAll1;
-			fall.push_back(instantiate(tAll, K.getName() + ".all" + Twine(r), { { ph, R } },
-						   GlobalValue::InternalLinkage, &pl));
+			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), { { ph, R } },
+						  GlobalValue::InternalLinkage, &pl);
+			/* one way out for every thread (a barrier, or the end): its
+			 * state for the driver, no state a thread to store and compare */
+			setConstCalls(A, "__vgpu_region_exit", exits.size() == 1 ? *exits.begin() : ST_MIXED);
+			fall.push_back(A);
 			fsel.push_back(instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
 						   GlobalValue::InternalLinkage, &pl));
 		}
@@ -1418,15 +1424,19 @@ struct Lower {
 	{
 		Function *N = instantiate(get("__vgpu_tmpl_barrier"), "__vgpu_blocks_" + K.getName(),
 					  { { get("__vgpu_dispatch"), D } }, GlobalValue::ExternalLinkage);
-		std::vector<std::pair<CallInst *, uint64_t>> fb;
-		for (Instruction &I : instructions(N))
-			if (auto *ci = dyn_cast<CallInst>(&I)) {
-				if (ci->getCalledFunction() == get("__vgpu_frame_bytes"))
-					fb.push_back({ ci, frame });
-				else if (ci->getCalledFunction() == get("__vgpu_frame_stride"))
-					fb.push_back({ ci, stride });
-			}
-		for (auto &[ci, v] : fb) {
+		setConstCalls(N, "__vgpu_frame_bytes", frame);
+		setConstCalls(N, "__vgpu_frame_stride", stride);
+	}
+
+	/* the calls in @F to the placeholder @name become the constant @v */
+	void setConstCalls(Function *F, const char *name, uint64_t v)
+	{
+		Function *ph = get(name);
+		std::vector<CallInst *> calls;
+		for (Instruction &I : instructions(F))
+			if (auto *ci = dyn_cast<CallInst>(&I); ci && ph && ci->getCalledFunction() == ph)
+				calls.push_back(ci);
+		for (CallInst *ci : calls) {
 			ci->replaceAllUsesWith(ConstantInt::get(ci->getType(), v));
 			ci->eraseFromParent();
 		}
