@@ -143,6 +143,7 @@ __device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
 __device__ unsigned long __vgpu_frame_bytes(void);	// per thread
 __device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's copies (0: the block's size)
 __device__ unsigned __vgpu_region_exit(void);	// the state every thread of a region reaches, 0xfffffffe: not one
+__device__ unsigned __vgpu_nuniform(void);	// uniform values live across barriers (at most 32)
 __device__ void *const *__vgpu_args(const __vgpu_exec *);
 __device__ void *malloc(size_t) throw();
 __device__ void free(void *) throw();
@@ -850,7 +851,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 					st[lin + x] = s;
 			}
 		}
-	for (int k = 0; k < 32; k++)
+	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
 		c->uin[k] = c->ures[k];
 	if (one != 0xfffffffeu)
 		return one;
@@ -894,7 +895,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 					st[lin + bx - 1] = s;
 			}
 		}
-	for (int k = 0; k < 32; k++)
+	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
 		c->uin[k] = c->ures[k];
 	if (one != 0xfffffffeu)
 		return one;
@@ -931,7 +932,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 			}
 		}
 	}
-	for (int k = 0; k < 32; k++)
+	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
 		c->uin[k] = c->ures[k];
 	return 0xfffffffeu;
 }

@@ -1385,9 +1385,12 @@ struct Lower {
 			/* one way out for every thread (a barrier, or the end): its
 			 * state for the driver, no state a thread to store and compare */
 			setConstCalls(A, "__vgpu_region_exit", exits.size() == 1 ? *exits.begin() : ST_MIXED);
+			setConstCalls(A, "__vgpu_nuniform", uniform);
 			fall.push_back(A);
-			fsel.push_back(instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
-						   GlobalValue::InternalLinkage, &pl));
+			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
+						  GlobalValue::InternalLinkage, &pl);
+			setConstCalls(S, "__vgpu_nuniform", uniform);
+			fsel.push_back(S);
 		}
 		B->eraseFromParent();
 	}
