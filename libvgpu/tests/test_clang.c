@@ -920,6 +920,16 @@ static void lowering(const char *name, char how[128])
 		snprintf(how, 128, "%s", ki.lowering);
 }
 
+/* kernel @name's strided loop ran as a block-uniform loop (its lowering line says so) */
+static void strided_loop(const char *name)
+{
+	char how[128];
+
+	lowering(name, how);
+	tap_ok(strstr(how, "1 at strided loops") != NULL,
+	       "dialect: vgpu_kernel_info says it ran as a block-uniform loop: \"%s\"", how);
+}
+
 /* thread @t's @n results against the expected ones: a diagnostic naming @what for each that differs; 1 if any did */
 static int expect_row(const char *what, int t, const int *got, const int *want, int n)
 {
@@ -1140,7 +1150,6 @@ static void t_gstride(const int *in)
 	int out[G * B], bad = 0;
 	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
-	char how[128];
 
 	if (launch("gstride", G, B, 0, a, 3) || get(O, out, sizeof(out)))
 		bad = 1;
@@ -1157,9 +1166,7 @@ static void t_gstride(const int *in)
 		}
 	}
 	tap_ok(!bad, "dialect: a grid-stride loop whose trips differ between threads");
-	lowering("gstride", how);
-	tap_ok(strstr(how, "1 at strided loops") != NULL,
-	       "dialect: vgpu_kernel_info says it ran as a block-uniform loop: \"%s\"", how);
+	strided_loop("gstride");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
@@ -1170,7 +1177,6 @@ static void t_bstride(void)
 	static float x[G * H], out[G * B];
 	int bad = 0;
 	vgpu_buffer *X, *O;
-	char how[128];
 
 	for (int i = 0; i < G * H; i++)
 		x[i] = t_frand() * 4.f;
@@ -1195,9 +1201,7 @@ static void t_bstride(void)
 			}
 		}
 	tap_ok(!bad, "dialect: a block-stride loop calling expf, trips differing between threads (250 over 96)");
-	lowering("bstride", how);
-	tap_ok(strstr(how, "1 at strided loops") != NULL,
-	       "dialect: vgpu_kernel_info says it ran as a block-uniform loop: \"%s\"", how);
+	strided_loop("bstride");
 	vgpu_buffer_free(X);
 	vgpu_buffer_free(O);
 }

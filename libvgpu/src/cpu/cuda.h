@@ -831,6 +831,26 @@ __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned lo
 	}
 }
 
+// after a region's loop over the threads: the uniform values back for the
+// next region, and the state they all reached (@one when the pass knows it),
+// 0xfffffffe if different ones (in @st); inlined before the placeholders
+// are set (its name)
+__VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, const unsigned *st, unsigned one)
+{
+	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
+		c->uin[k] = c->ures[k];
+	if (one != 0xfffffffeu)
+		return one;
+	// a loop of its own: in the thread loop the vectoriser would have to
+	// see these as reductions next to the region's own code
+	unsigned lo = 0xffffffffu, hi = 0;
+	for (unsigned t = 0; t < c->nthreads; t++) {
+		lo = st[t] < lo ? st[t] : lo;
+		hi = st[t] > hi ? st[t] : hi;
+	}
+	return lo == hi ? lo : 0xfffffffeu;
+}
+
 // one region (barrier to barrier) for every thread of the block; returns the
 // state they all reached, or 0xfffffffe if they reached different ones
 __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
@@ -851,18 +871,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 					st[lin + x] = s;
 			}
 		}
-	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
-		c->uin[k] = c->ures[k];
-	if (one != 0xfffffffeu)
-		return one;
-	// a loop of its own: in the thread loop the vectoriser would have to
-	// see these as reductions next to the region's own code
-	unsigned lo = 0xffffffffu, hi = 0;
-	for (unsigned t = 0; t < l.nthreads; t++) {
-		lo = st[t] < lo ? st[t] : lo;
-		hi = st[t] > hi ? st[t] : hi;
-	}
-	return lo == hi ? lo : 0xfffffffeu;
+	return __vgpu_ctx_region_end(c, st, one);
 }
 
 // the same for a kernel with values the same in every thread live across
@@ -895,16 +904,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 					st[lin + bx - 1] = s;
 			}
 		}
-	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
-		c->uin[k] = c->ures[k];
-	if (one != 0xfffffffeu)
-		return one;
-	unsigned lo = 0xffffffffu, hi = 0;
-	for (unsigned t = 0; t < l.nthreads; t++) {
-		lo = st[t] < lo ? st[t] : lo;
-		hi = st[t] > hi ? st[t] : hi;
-	}
-	return lo == hi ? lo : 0xfffffffeu;
+	return __vgpu_ctx_region_end(c, st, one);
 }
 
 // the same for the threads whose state is c->sel: those of the warps in
