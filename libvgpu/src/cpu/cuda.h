@@ -123,6 +123,7 @@ struct __vgpu_ctx {
 				// ballot's (through the pointer: the
 				// regions run on a copy of the context)
 	unsigned vsum, vall;	// the votes' tally (driver: before the barrier's next region)
+	unsigned rexit;		// the state a region with one way out for all its threads left by
 };
 // pass.cpp reads these fields at fixed offsets
 static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
@@ -142,7 +143,8 @@ __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, un
 __device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
 __device__ unsigned long __vgpu_frame_bytes(void);	// per thread
 __device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's copies (0: the block's size)
-__device__ unsigned __vgpu_region_exit(void);	// the state every thread of a region reaches, 0xfffffffe: not one
+__device__ unsigned __vgpu_region_exit(void);	// the state every thread of a region reaches, 0xfffffffe: not
+						// one, 0xfffffffd: one, but known only at run time
 __device__ unsigned __vgpu_nuniform(void);	// uniform values live across barriers (at most 32)
 __device__ void *const *__vgpu_args(const __vgpu_exec *);
 __device__ void *malloc(size_t) throw();
@@ -869,9 +871,11 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 				const unsigned s = __vgpu_region(&l, x, y, z, lin + x);
 				if (one == 0xfffffffeu)
 					st[lin + x] = s;
+				if (one == 0xfffffffdu)
+					c->rexit = s;
 			}
 		}
-	return __vgpu_ctx_region_end(c, st, one);
+	return __vgpu_ctx_region_end(c, st, one == 0xfffffffdu ? c->rexit : one);
 }
 
 // the same for a kernel with values the same in every thread live across
@@ -902,9 +906,11 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 				const unsigned s = __vgpu_region(&l, bx - 1, y, z, lin + bx - 1);
 				if (one == 0xfffffffeu)
 					st[lin + bx - 1] = s;
+				if (one == 0xfffffffdu)
+					c->rexit = s;
 			}
 		}
-	return __vgpu_ctx_region_end(c, st, one);
+	return __vgpu_ctx_region_end(c, st, one == 0xfffffffdu ? c->rexit : one);
 }
 
 // the same for the threads whose state is c->sel: those of the warps in

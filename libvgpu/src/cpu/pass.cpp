@@ -101,6 +101,7 @@ namespace {
 enum : unsigned {
 	ST_DONE = 0xffffffffu,
 	ST_MIXED = 0xfffffffeu,
+	ST_UNIFORM = 0xfffffffdu,	/* region exit: the same for all threads, known at run time */
 	ST_WARP = 0x10000u,	/* flag: resume state after a warp sync */
 };
 
@@ -1384,7 +1385,10 @@ struct Lower {
 						  GlobalValue::InternalLinkage, &pl);
 			/* one way out for every thread (a barrier, or the end): its
 			 * state for the driver, no state a thread to store and compare */
-			setConstCalls(A, "__vgpu_region_exit", exits.size() == 1 ? *exits.begin() : ST_MIXED);
+			setConstCalls(A, "__vgpu_region_exit",
+				      exits.size() == 1 ? *exits.begin() :
+				      !exits.count(ST_MIXED) && uniformExit(R) ? ST_UNIFORM :
+				      ST_MIXED);
 			setConstCalls(A, "__vgpu_nuniform", uniform);
 			fall.push_back(A);
 			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
@@ -1393,6 +1397,114 @@ struct Lower {
 			fsel.push_back(S);
 		}
 		B->eraseFromParent();
+	}
+
+	/*
+	 * Whether every thread running region @R leaves it the same way (its
+	 * ways out are constant states): each branch that chooses between
+	 * them tests values the same in every thread (constants, the kernel's
+	 * parameters, the context's fields: uniform values, the block's
+	 * coordinates), and a branch on anything else joins again before any
+	 * such branch or way out. Then the driver needs no state per thread.
+	 */
+	bool uniformExit(Function *R0)
+	{
+		/* on a copy in SSA form: the region's values are in allocas here */
+		ValueToValueMapTy VM;
+		Function *R = CloneFunction(R0, VM);
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		FunctionPassManager FPM;
+		FPM.addPass(SROAPass(SROAOptions::PreserveCFG));
+		FPM.run(*R, FAM);
+		const bool u = uniformExitSSA(R);
+		FAM.clear(*R, R->getName());
+		R->eraseFromParent();
+		return u;
+	}
+	bool uniformExitSSA(Function *R)
+	{
+		std::map<BasicBlock *, std::set<uint64_t>> reach;
+		for (bool changed = true; changed;) {
+			changed = false;
+			for (BasicBlock &BB : *R) {
+				std::set<uint64_t> s;
+				if (auto *ret = dyn_cast<ReturnInst>(BB.getTerminator()))
+					s.insert(cast<ConstantInt>(ret->getReturnValue())->getZExtValue());
+				for (BasicBlock *succ : successors(&BB))
+					s.insert(reach[succ].begin(), reach[succ].end());
+				if (s != reach[&BB]) {
+					reach[&BB] = s;
+					changed = true;
+				}
+			}
+		}
+		auto deciding = [&](BasicBlock *BB) {
+			for (BasicBlock *succ : successors(BB))
+				if (reach[succ] != reach[*succ_begin(BB)])
+					return true;
+			return false;
+		};
+		std::map<Value *, bool> memo;
+		std::function<bool(Value *)> same = [&](Value *v) -> bool {
+			if (isa<Constant>(v))
+				return true;
+			if (auto *A = dyn_cast<Argument>(v))	/* ctx, x, y, z, lin, state, parameters */
+				return (A->getArgNo() == 0 || A->getArgNo() >= 6) && !A->hasByValAttr();
+			auto *I = dyn_cast<Instruction>(v);
+			if (!I)
+				return false;
+			if (auto it = memo.find(v); it != memo.end())
+				return it->second;
+			memo[v] = false;
+			bool u = false;
+			if (auto *L = dyn_cast<LoadInst>(I)) {
+				/* a field of the context (no region writes one) */
+				Value *p = L->getPointerOperand();
+				while (auto *G = dyn_cast<GEPOperator>(p)) {
+					if (!G->hasAllConstantIndices())
+						break;
+					p = G->getPointerOperand();
+				}
+				u = L->isSimple() && p == R->getArg(0);
+			} else if (isa<BinaryOperator>(I) || isa<CmpInst>(I) || isa<CastInst>(I) || isa<SelectInst>(I) ||
+				   isa<FreezeInst>(I)) {
+				u = true;
+				for (Value *op : I->operands())
+					u = u && same(op);
+			}
+			memo[v] = u;
+			return u;
+		};
+		PostDominatorTree PDT(*R);
+		for (BasicBlock &BB : *R) {
+			Instruction *T = BB.getTerminator();
+			if (T->getNumSuccessors() < 2)
+				continue;
+			Value *cond = branchCondition(&BB);
+			if (!cond)
+				return false;
+			if (same(cond))
+				continue;
+			if (deciding(&BB))
+				return false;
+			/* the threads' paths from here join before anything decides */
+			DomTreeNode *N = PDT.getNode(&BB);
+			BasicBlock *join = N && N->getIDom() ? N->getIDom()->getBlock() : nullptr;
+			if (!join)
+				return false;
+			std::set<BasicBlock *> seen;
+			std::vector<BasicBlock *> work(succ_begin(&BB), succ_end(&BB));
+			while (!work.empty()) {
+				BasicBlock *b = work.back();
+				work.pop_back();
+				if (b == join || !seen.insert(b).second)
+					continue;
+				if (isa<ReturnInst>(b->getTerminator()) || deciding(b))
+					return false;
+				work.insert(work.end(), succ_begin(b), succ_end(b));
+			}
+		}
+		return true;
 	}
 
 	/* 7. dispatch(region, ctx, sel): the region's all- or selected-threads function */
