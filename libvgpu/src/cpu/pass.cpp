@@ -1371,16 +1371,14 @@ struct Lower {
 			 * softmax_rows 1.18x, layernorm_cg 1.07x faster), where with 2
 			 * or 3 the same hot loop ran slower (histogram_smem 1.35x,
 			 * radix_digits 1.1x; cause not found) */
-			bool done = false, goOn = false;
-			std::set<uint64_t> exits;
+			std::set<uint64_t> exits;	/* ST_MIXED: one not known here */
 			for (BasicBlock &BB : *R)
 				if (auto *ret = dyn_cast<ReturnInst>(BB.getTerminator())) {
 					auto *st = dyn_cast<ConstantInt>(ret->getReturnValue());
-					done = done || !st || st->getZExtValue() == ST_DONE;
-					goOn = goOn || !st || st->getZExtValue() != ST_DONE;
 					exits.insert(st ? st->getZExtValue() : ST_MIXED);
 				}
-			Function *tAll = uniform >= 4 && !(done && goOn) ? tAllU : tAll1;
+			const bool leavesEarly = exits.count(ST_MIXED) || (exits.count(ST_DONE) && exits.size() > 1);
+			Function *tAll = uniform >= 4 && !leavesEarly ? tAllU : tAll1;
 			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), { { ph, R } },
 						  GlobalValue::InternalLinkage, &pl);
 			/* one way out for every thread (a barrier, or the end): its
@@ -1459,13 +1457,8 @@ struct Lower {
 			bool u = false;
 			if (auto *L = dyn_cast<LoadInst>(I)) {
 				/* a field of the context (no region writes one) */
-				Value *p = L->getPointerOperand();
-				while (auto *G = dyn_cast<GEPOperator>(p)) {
-					if (!G->hasAllConstantIndices())
-						break;
-					p = G->getPointerOperand();
-				}
-				u = L->isSimple() && p == R->getArg(0);
+				APInt off;
+				u = ctxLoad(L, off);
 			} else if (isa<BinaryOperator>(I) || isa<CmpInst>(I) || isa<CastInst>(I) || isa<SelectInst>(I) ||
 				   isa<FreezeInst>(I)) {
 				u = true;
@@ -1488,21 +1481,14 @@ struct Lower {
 			if (deciding(&BB))
 				return false;
 			/* the threads' paths from here join before anything decides */
-			DomTreeNode *N = PDT.getNode(&BB);
-			BasicBlock *join = N && N->getIDom() ? N->getIDom()->getBlock() : nullptr;
+			std::set<BasicBlock *> under;
+			BasicBlock *join = nullptr;
+			blocksUnder(&BB, PDT, under, &join);
 			if (!join)
 				return false;
-			std::set<BasicBlock *> seen;
-			std::vector<BasicBlock *> work(succ_begin(&BB), succ_end(&BB));
-			while (!work.empty()) {
-				BasicBlock *b = work.back();
-				work.pop_back();
-				if (b == join || !seen.insert(b).second)
-					continue;
+			for (BasicBlock *b : under)
 				if (isa<ReturnInst>(b->getTerminator()) || deciding(b))
 					return false;
-				work.insert(work.end(), succ_begin(b), succ_end(b));
-			}
 		}
 		return true;
 	}
@@ -2288,9 +2274,9 @@ struct Lower {
 	PreservedAnalyses run()
 	{
 		findBuiltins();
-		pureMath();
 		if (!get("__vgpu_tmpl_simple"))
 			return PreservedAnalyses::all();	/* not a libvgpu module */
+		pureMath();
 		std::vector<Function *> kernels = findKernels();
 		findNeedInline();
 		std::string table;
