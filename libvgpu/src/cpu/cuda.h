@@ -123,7 +123,8 @@ struct __vgpu_ctx {
 				// ballot's (through the pointer: the
 				// regions run on a copy of the context)
 	unsigned vsum, vall;	// the votes' tally (driver: before the barrier's next region)
-	unsigned rexit;		// the state a region with one way out for all its threads left by
+	unsigned rexit;		// the state every thread left a region by, where the pass knows
+				// they all leave alike (__vgpu_region_exit 0xfffffffd)
 };
 // pass.cpp reads these fields at fixed offsets
 static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
@@ -833,24 +834,33 @@ __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned lo
 	}
 }
 
+// the state all @n threads are in (@st), 0xfffffffe if they are in different
+// ones; bits @clear are taken off the states of threads that have not
+// returned on the way (one pass)
+__VGPU_FN unsigned __vgpu_one_state(unsigned *st, unsigned n, unsigned clear)
+{
+	unsigned lo = 0xffffffffu, hi = 0;
+	for (unsigned t = 0; t < n; t++) {
+		unsigned s = st[t];
+		if (clear && s != 0xffffffffu)
+			st[t] = s &= ~clear;
+		lo = s < lo ? s : lo;
+		hi = s > hi ? s : hi;
+	}
+	return lo == hi ? lo : 0xfffffffeu;
+}
+
 // after a region's loop over the threads: the uniform values back for the
 // next region, and the state they all reached (@one when the pass knows it),
 // 0xfffffffe if different ones (in @st); inlined before the placeholders
 // are set (its name)
-__VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, const unsigned *st, unsigned one)
+__VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned one)
 {
 	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
 		c->uin[k] = c->ures[k];
-	if (one != 0xfffffffeu)
-		return one;
 	// a loop of its own: in the thread loop the vectoriser would have to
 	// see these as reductions next to the region's own code
-	unsigned lo = 0xffffffffu, hi = 0;
-	for (unsigned t = 0; t < c->nthreads; t++) {
-		lo = st[t] < lo ? st[t] : lo;
-		hi = st[t] > hi ? st[t] : hi;
-	}
-	return lo == hi ? lo : 0xfffffffeu;
+	return one != 0xfffffffeu ? one : __vgpu_one_state(st, c->nthreads, 0);
 }
 
 // one region (barrier to barrier) for every thread of the block; returns the
@@ -1120,18 +1130,11 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			// unpark; once every thread is at one barrier again (a warp's
 			// branch done), back to whole regions (not at a warp sync:
 			// measured, warps there tend to part again at once)
-			unsigned lo = 0xffffffffu, hi = 0;
-			for (unsigned t = 0; t < n; t++) {
-				unsigned s = c.state[t];
-				if (s != 0xffffffffu)
-					c.state[t] = s &= ~0x40000u;
-				lo = s < lo ? s : lo;
-				hi = s > hi ? s : hi;
-			}
-			if (lo == 0xffffffffu)
+			const unsigned at = __vgpu_one_state(c.state, n, 0x40000u);
+			if (at == 0xffffffffu)
 				break;
-			if (lo == hi && !(lo & 0x10000u)) {
-				r = lo;
+			if (at != 0xfffffffeu && !(at & 0x10000u)) {
+				r = at;
 				for (unsigned w = 0; w < 32; w++)
 					c.gmask[w] = full[w];
 			}
