@@ -25,10 +25,13 @@ static const char src[] =
 "extern \"C\" __global__ void shfl(const int *in, int *out)\n"
 "{\n"
 "	int t = threadIdx.x, v = in[t];\n"
-"	out[4 * t + 0] = __shfl_sync(0xffffffff, v, (t + 3) % 32);\n"
-"	out[4 * t + 1] = __shfl_up_sync(0xffffffff, v, 2);\n"
-"	out[4 * t + 2] = __shfl_down_sync(0xffffffff, v, 5, 16);\n"
-"	out[4 * t + 3] = __shfl_xor_sync(0xffffffff, v, 7);\n"
+"	out[6 * t + 0] = __shfl_sync(0xffffffff, v, (t + 3) % 32);\n"
+"	out[6 * t + 1] = __shfl_up_sync(0xffffffff, v, 2);\n"
+"	out[6 * t + 2] = __shfl_down_sync(0xffffffff, v, 5, 16);\n"
+"	out[6 * t + 3] = __shfl_xor_sync(0xffffffff, v, 7);\n"
+"	out[6 * t + 4] = __shfl_xor_sync(0xffffffff, v, 4);\n"
+"	/* a lane of an earlier group of 16 is read, a later one is not */\n"
+"	out[6 * t + 5] = __shfl_xor_sync(0xffffffff, v, 16, 16) + 7 * __shfl_xor_sync(0xffffffff, v, 24, 8);\n"
 "}\n"
 "\n"
 "/* values of 8 bytes (both words of the exchange) and of 2 */\n"
@@ -545,8 +548,8 @@ static void t_shflwide(const int *in)
 
 static void t_shfl(const int *in)
 {
-	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 16);
-	int out[256], bad = 0;
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 24);
+	int out[64 * 6], bad = 0;
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
 
 	if (launch("shfl", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
@@ -555,10 +558,14 @@ static void t_shfl(const int *in)
 		int l = t % 32, w = t - l;
 		int e0 = in[w + (t + 3) % 32], e1 = l >= 2 ? in[t - 2] : in[t];
 		int e2 = (l % 16) + 5 < 16 ? in[t + 5] : in[t], e3 = in[w + (l ^ 7)];
+		int e4 = in[w + (l ^ 4)], e5 = l >= 16 ? in[t - 16] : in[t];
 
-		bad |= out[4 * t] != e0 || out[4 * t + 1] != e1 || out[4 * t + 2] != e2 || out[4 * t + 3] != e3;
+		e5 += 7 * (((l ^ 24) & 24) <= (l & 24) ? in[w + (l ^ 24)] : in[t]);
+
+		bad |= out[6 * t] != e0 || out[6 * t + 1] != e1 || out[6 * t + 2] != e2 || out[6 * t + 3] != e3 ||
+		       out[6 * t + 4] != e4 || out[6 * t + 5] != e5;
 	}
-	tap_ok(!bad, "dialect: __shfl_sync, _up (2), _down (5, width 16), _xor (7) over 2 warps");
+	tap_ok(!bad, "dialect: __shfl_sync, _up (2), _down (5, width 16), _xor (7, 4; 16 width 16, 24 width 8) over 2 warps");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
@@ -592,8 +599,8 @@ static void t_vote(const int *in)
 
 static void t_wred(const int *in)
 {
-	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 16);
-	int out[256], bad = 0;
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 24);
+	int out[64 * 6], bad = 0;
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
 
 	if (launch("wred", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))

@@ -120,8 +120,9 @@ struct __vgpu_ctx {
 	unsigned gmask[32];	// per warp: lanes of the group running
 	unsigned *vote;		// per thread at __syncthreads_count/and/or: 0 none, 1 false, 2 true;
 				// vote[nthreads]: 1 once a vote is in, vote[nthreads + 1]: a
-				// ballot's (through the pointer: the
-				// regions run on a copy of the context)
+				// ballot's, vote[nthreads + 2]: a warp exchange of 8-byte values
+				// waits (its high words need publishing too); through the
+				// pointer: the regions run on a copy of the context
 	unsigned vsum, vall;	// the votes' tally (driver: before the barrier's next region)
 	unsigned rexit;		// the state every thread left a region by, where the pass knows
 				// they all leave alike (__vgpu_region_exit 0xfffffffd)
@@ -607,7 +608,7 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // words in two arrays (low and high 32 bits): a value of 4 bytes or less
 // is one contiguous word a lane, where 8-byte slots made every exchange a
 // scatter and a gather across the threads.
-static __shared__ unsigned __vgpu_wx[2][2][1024];
+static __shared__ unsigned __vgpu_wx[2][2][1024 + 32];
 // a ballot's bits, once per warp: the driver counts them when the lanes of a
 // ballot (vote[nthreads + 1] 1) pass its warp sync and gives each lane a copy
 // (a lane comparing the warp's 32 slots itself was most of a ballot's time)
@@ -636,8 +637,11 @@ template <class T> __VGPU_FN unsigned __vgpu_warp_put(unsigned mask, T v)
 	unsigned lin = __vgpu_lin(), w[2] = { 0, 0 };
 	__builtin_memcpy(w, &v, sizeof(T));
 	__vgpu_wx[0][0][lin] = w[0];
-	if (sizeof(T) > 4)
+	if (sizeof(T) > 4) {
 		__vgpu_wx[0][1][lin] = w[1];
+		__vgpu_ctx *c = __vgpu_ctxp();
+		c->vote[c->nthreads + 2] = 1;
+	}
 	__vgpu_warp_wait(mask);
 	return lin & ~31u;
 }
@@ -661,20 +665,52 @@ template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 
 	unsigned lane = __vgpu_lane();
 	return __vgpu_xchg(mask, v, (lane & ~(unsigned)(w - 1)) + ((unsigned)src & (w - 1)));
 }
+// thread @a's published value if @c, else thread @b's: both loaded, the
+// choice on their bits (a choice of two loads in branches became one load
+// at a chosen index: a gather)
+template <class T> __VGPU_FN T __vgpu_warp_pick(bool c, int a, int b)
+{
+	const unsigned k = 0u - (unsigned)c;
+	unsigned w[2] = { __vgpu_wx[1][0][b] ^ ((__vgpu_wx[1][0][a] ^ __vgpu_wx[1][0][b]) & k), 0 };
+	if (sizeof(T) > 4)
+		w[1] = __vgpu_wx[1][1][b] ^ ((__vgpu_wx[1][1][a] ^ __vgpu_wx[1][1][b]) & k);
+	T r;
+	__builtin_memcpy(&r, w, sizeof(T));
+	return r;
+}
 template <class T> __VGPU_FN T __shfl_up_sync(unsigned mask, T v, unsigned d, int w = 32)
 {
 	unsigned lane = __vgpu_lane();
-	return __vgpu_xchg(mask, v, (lane & (w - 1)) >= d ? lane - d : lane);
+	if (d >= 32 || (w & (w - 1)) || w > 32)
+		return __vgpu_xchg(mask, v, (lane & (w - 1)) >= d ? lane - d : lane);
+	__vgpu_warp_put(mask, v);
+	const int lin = (int)__vgpu_lin();
+	return __vgpu_warp_pick<T>((lane & (w - 1)) >= d, lin - (int)d, lin);
 }
 template <class T> __VGPU_FN T __shfl_down_sync(unsigned mask, T v, unsigned d, int w = 32)
 {
 	unsigned lane = __vgpu_lane();
-	return __vgpu_xchg(mask, v, (lane & (w - 1)) + d < (unsigned)w ? lane + d : lane);
+	if (d >= 32 || (w & (w - 1)) || w > 32)
+		return __vgpu_xchg(mask, v, (lane & (w - 1)) + d < (unsigned)w ? lane + d : lane);
+	__vgpu_warp_put(mask, v);
+	const int lin = (int)__vgpu_lin();
+	return __vgpu_warp_pick<T>((lane & (w - 1)) + d < (unsigned)w && (unsigned)(lin + (int)d) < __vgpu_ctxp()->nthreads,
+				   lin + (int)d, lin);
 }
+// lane ^ m, if it is in this lane's group of w or an earlier one (PTX's
+// shfl.bfly: a lane of a later group gives the caller's own value)
 template <class T> __VGPU_FN T __shfl_xor_sync(unsigned mask, T v, int m, int w = 32)
 {
 	unsigned lane = __vgpu_lane(), s = lane ^ (unsigned)m;
-	return __vgpu_xchg(mask, v, (s & ~(unsigned)(w - 1)) == (lane & ~(unsigned)(w - 1)) ? s : lane);
+	if ((unsigned)m >= 32 || (m & (m - 1)) || (w & (w - 1)) || w > 32)
+		return __vgpu_xchg(mask, v, (s & ~(unsigned)(w - 1)) <= (lane & ~(unsigned)(w - 1)) ? s : lane);
+	__vgpu_warp_put(mask, v);
+	// with m a power of two, lane ^ m is lane + m or lane - m: two loads
+	// affine in the thread and a choice, where one load at lane ^ m was a
+	// gather
+	const int lin = (int)__vgpu_lin();
+	const T o = __vgpu_warp_pick<T>(lin & m, lin - m, lin + m);
+	return ((unsigned)m < (unsigned)w || (lin & m)) && (unsigned)(lin ^ m) < __vgpu_ctxp()->nthreads ? o : v;
 }
 // the lanes of this lane's warp that reached this point with it, and their values
 template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, F f)
@@ -1044,23 +1080,38 @@ __VGPU_FN void __vgpu_group(__vgpu_ctx *c, unsigned pick, bool ready)
 __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *group)
 {
 	if (state & 0x10000u) {
-		const bool ballot = c->vote[c->nthreads + 1];
-		for (unsigned w = 0; w * 32 < c->nthreads; w++) {
+		const bool ballot = c->vote[c->nthreads + 1], wide = c->vote[c->nthreads + 2];
+		const unsigned nw = (c->nthreads + 31) / 32;
+		// the buffer's address once (each use was a call for the
+		// thread-local address), the high words only after an 8-byte
+		// exchange, the whole block in one copy when all of it passes
+		unsigned(*const wx)[2][1024 + 32] = __vgpu_wx;
+		unsigned *const wb = __vgpu_wb;
+		for (unsigned h = 0; h < (wide ? 2u : 1u); h++) {
+			if (!group) {
+				__builtin_memcpy(&wx[1][h][0], &wx[0][h][0], nw * 32 * sizeof(unsigned));
+				continue;
+			}
+			for (unsigned w = 0; w < nw; w++)
+				if (group[w])
+					__builtin_memcpy(&wx[1][h][w * 32], &wx[0][h][w * 32], 32 * sizeof(unsigned));
+		}
+		// a group's pass leaves other warps' 8-byte values waiting
+		if (!group)
+			c->vote[c->nthreads + 2] = 0;
+		if (!ballot)
+			return;
+		for (unsigned w = 0; w < nw; w++) {
 			if (group && !group[w])
 				continue;
-			const unsigned *slot = &__vgpu_wx[0][0][w * 32];
-			__builtin_memcpy(&__vgpu_wx[1][0][w * 32], slot, 32 * sizeof(unsigned));
-			__builtin_memcpy(&__vgpu_wx[1][1][w * 32], &__vgpu_wx[0][1][w * 32], 32 * sizeof(unsigned));
-			if (!ballot)
-				continue;
+			const unsigned *slot = &wx[0][0][w * 32];
 			unsigned bits = 0;
 			for (unsigned j = 0; j < 32; j++)
 				bits |= (unsigned)(slot[j] != 0) << j;
 			for (unsigned j = 0; j < 32; j++)
-				__vgpu_wb[w * 32 + j] = bits;
+				wb[w * 32 + j] = bits;
 		}
-		if (ballot)
-			c->vote[c->nthreads + 1] = 0;
+		c->vote[c->nthreads + 1] = 0;
 		return;
 	}
 	// the array and its length in locals: through c, each clearing store
@@ -1100,12 +1151,12 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	c.frame = (char *)malloc(__vgpu_frame_bytes() * (stride ? stride : n) + 64);
 	c.state = (unsigned *)malloc(4 * n);
 	c.want = (unsigned *)malloc(4 * n);
-	c.vote = (unsigned *)malloc(4 * n + 8);
+	c.vote = (unsigned *)malloc(4 * n + 12);
 	if (!c.frame || !c.state || !c.want || !c.vote)
 		abort();
 	for (unsigned t = 0; t < n; t++)
 		c.want[t] = c.vote[t] = 0;
-	c.vote[n] = c.vote[n + 1] = 0;
+	c.vote[n] = c.vote[n + 1] = c.vote[n + 2] = 0;
 	for (unsigned long long b = first; b < first + count; b++) {
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)
