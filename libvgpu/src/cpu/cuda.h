@@ -148,6 +148,9 @@ __device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's 
 __device__ unsigned __vgpu_region_exit(void);	// the state every thread of a region reaches, 0xfffffffe: not
 						// one, 0xfffffffd: one, but known only at run time
 __device__ unsigned __vgpu_nuniform(void);	// uniform values live across barriers (at most 32)
+__device__ unsigned __vgpu_uniform_last(void);	// the last thread's uniform values speak for the others
+						// (no thread of the region returns for good while others
+						// go on)
 __device__ void *const *__vgpu_args(const __vgpu_exec *);
 __device__ void *malloc(size_t) throw();
 __device__ void free(void *) throw();
@@ -963,7 +966,9 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 // c->gmask (__vgpu_group), warp by warp, the others not even looked at
 __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 {
-	__vgpu_ctx l = *c;
+	__vgpu_ctx l = *c, ls = *c;
+	unsigned long long sink[32];
+	ls.uout = sink;
 	const unsigned bx = l.bdim[0], by = l.bdim[1], n = l.nthreads, sel = l.sel;
 	unsigned *st = l.state;
 	for (unsigned w = 0; w * 32 < n; w++) {
@@ -971,6 +976,18 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 			continue;
 		const unsigned first = w * 32, end = first + 32 < n ? first + 32 : n;
 		unsigned x = first % bx, y = first / bx % by, z = first / (bx * by);
+		// a whole warp in one row of the block: every lane runs, no
+		// state to test, x follows the lane; the uniform values stored
+		// by the last lane for the warp (as region_allu does for the
+		// block) where a lane cannot return for good while others go
+		// on: a loop the vectoriser takes
+		if (l.gmask[w] == 0xffffffffu && bx % 32 == 0) {
+			__VGPU_THREAD_LOOP
+			for (unsigned j = 0; j < 31; j++)
+				st[first + j] = __vgpu_region(__vgpu_uniform_last() ? &ls : &l, x + j, y, z, first + j);
+			st[first + 31] = __vgpu_region(&l, x + 31, y, z, first + 31);
+			continue;
+		}
 		__VGPU_THREAD_LOOP
 		for (unsigned lin = first; lin < end; lin++) {
 			if (st[lin] == sel)
@@ -1072,6 +1089,34 @@ __VGPU_FN void __vgpu_group(__vgpu_ctx *c, unsigned pick, bool ready)
 			if (at & 1)
 				c->state[w * 32 + j] |= 0x40000u;
 	}
+}
+
+// After a group ran: the warp sync its warps' lanes all reached (the
+// group's lanes with the others of their warps already there, in
+// c->gmask), if they can pass it, else 0xffffffff. Only the group's warps
+// are read: the rest of the block did not move. Found in the driver's
+// picks, a warp in a branch of its own (the block waiting at a barrier)
+// cost a pass over every thread's state three times a shuffle.
+__VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
+{
+	unsigned s = 0xffffffffu, mask[32];
+	for (unsigned w = 0; w * 32 < c->nthreads; w++) {
+		mask[w] = 0;
+		if (!c->gmask[w])
+			continue;
+		const unsigned sw = c->state[w * 32 + __builtin_ctz(c->gmask[w])];
+		if ((sw & 0x50000u) != 0x10000u || sw == 0xffffffffu || (s != 0xffffffffu && sw != s))
+			return 0xffffffffu;
+		s = sw;
+		unsigned at;
+		if (__vgpu_warp_blocked(c, w, s, &at) || (at & c->gmask[w]) != c->gmask[w])
+			return 0xffffffffu;
+		mask[w] = at;
+	}
+	if (s != 0xffffffffu)
+		for (unsigned w = 0; w * 32 < c->nthreads; w++)
+			c->gmask[w] = mask[w];
+	return s;
 }
 
 // Before the region after a barrier or warp sync runs: the votes of
@@ -1178,6 +1223,13 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			__vgpu_resume(&c, pick, c.gmask);
 			c.sel = pick;
 			__vgpu_dispatch(pick, &c, 1);
+			// the group on through its warp syncs while it keeps together
+			// (a warp's branch with shuffles, the block waiting at a barrier)
+			for (unsigned s; (s = __vgpu_group_again(&c)) != 0xffffffffu;) {
+				__vgpu_resume(&c, s, c.gmask);
+				c.sel = s;
+				__vgpu_dispatch(s, &c, 1);
+			}
 			// unpark; once every thread is at one barrier again (a warp's
 			// branch done), back to whole regions (not at a warp sync:
 			// measured, warps there tend to part again at once)

@@ -1392,6 +1392,7 @@ struct Lower {
 			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(S, "__vgpu_nuniform", uniform);
+			setConstCalls(S, "__vgpu_uniform_last", !leavesEarly);
 			fsel.push_back(S);
 		}
 		B->eraseFromParent();
