@@ -612,8 +612,9 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // is one contiguous word a lane, where 8-byte slots made every exchange a
 // scatter and a gather across the threads.
 static __shared__ unsigned __vgpu_wx[2][2][1024 + 32];
-// a ballot's bits, once per warp: the driver counts them when the lanes of a
-// ballot (vote[nthreads + 1] 1) pass its warp sync and gives each lane a copy
+// a ballot's bits, once per warp: the driver counts them (of the lanes that
+// take part) when the lanes of a ballot (vote[nthreads + 1] 1) pass its warp
+// sync and gives each lane a copy
 // (a lane comparing the warp's 32 slots itself was most of a ballot's time)
 static __shared__ unsigned __vgpu_wb[1024];
 __VGPU_FN unsigned __vgpu_lane(void) { return __vgpu_lin() & 31u; }
@@ -732,7 +733,7 @@ __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 	c->vote[c->nthreads + 1] = 1;
 	__vgpu_warp_put(mask, (unsigned)(pred != 0));
 	unsigned lin = __vgpu_lin();
-	return __vgpu_wb[lin] & c->gmask[lin >> 5] & mask;
+	return __vgpu_wb[lin] & mask;
 }
 __VGPU_FN int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
 __VGPU_FN int __all_sync(unsigned mask, int pred)
@@ -1153,6 +1154,10 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 			unsigned bits = 0;
 			for (unsigned j = 0; j < 32; j++)
 				bits |= (unsigned)(slot[j] != 0) << j;
+			// only the lanes taking part (the group that runs next:
+			// c->gmask is set), where each lane read its warp's mask
+			// (a gather in the vectorised region)
+			bits &= c->gmask[w];
 			for (unsigned j = 0; j < 32; j++)
 				wb[w * 32 + j] = bits;
 		}
