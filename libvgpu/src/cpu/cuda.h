@@ -890,14 +890,24 @@ __VGPU_FN unsigned __vgpu_one_state(unsigned *st, unsigned n, unsigned clear)
 	return lo == hi ? lo : 0xfffffffeu;
 }
 
+// the uniform values a region stored, for the next one, in 4-byte words
+// (the region stored each in 4 or 8 bytes): a load over more than one
+// store, as two slots in one (the vectoriser's choice), waited for the
+// stores to reach the cache, a short region's cost
+__VGPU_FN void __vgpu_ctx_uniforms_in(__vgpu_ctx *c)
+{
+	volatile unsigned *const in = (volatile unsigned *)c->uin, *const res = (volatile unsigned *)c->ures;
+	for (unsigned k = 0; k < 2 * __vgpu_nuniform(); k++)
+		in[k] = res[k];
+}
+
 // after a region's loop over the threads: the uniform values back for the
 // next region, and the state they all reached (@one when the pass knows it),
 // 0xfffffffe if different ones (in @st); inlined before the placeholders
 // are set (its name)
 __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned one)
 {
-	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
-		c->uin[k] = c->ures[k];
+	__vgpu_ctx_uniforms_in(c);
 	// a loop of its own: in the thread loop the vectoriser would have to
 	// see these as reductions next to the region's own code
 	return one != 0xfffffffeu ? one : __vgpu_one_state(st, c->nthreads, 0);
@@ -1002,8 +1012,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 			}
 		}
 	}
-	for (unsigned k = 0; k < __vgpu_nuniform(); k++)
-		c->uin[k] = c->ures[k];
+	__vgpu_ctx_uniforms_in(c);
 	return 0xfffffffeu;
 }
 

@@ -1314,6 +1314,19 @@ struct Lower {
 		}
 	}
 
+	/* a uniform value of fewer than 4 bytes as 4: the driver copies the
+	 * slots in 4-byte words (cuda.h's __vgpu_ctx_uniforms_in), each then
+	 * forwarded from one store, where a word over a narrower store waits
+	 * for it to reach the cache. Not wider: an 8-byte store in the thread
+	 * loop halves the vectoriser's width */
+	Value *slotWord(IRBuilder<> &b, Value *v)
+	{
+		Type *t = v->getType();
+		if (t->isIntegerTy() && t->getIntegerBitWidth() < 32)
+			return b.CreateZExt(v, b.getInt32Ty());
+		return v;
+	}
+
 	/*
 	 * 5. barriers return their resume state, every return stores the
 	 * uniform values to *ctx->uout (every thread stores the same value; the
@@ -1341,7 +1354,7 @@ struct Lower {
 					rb.CreateLoad(ptr, rb.CreateStructGEP(ctxType(), B->getArg(0), CTX_UOUT));
 				for (unsigned k = 0; k < uni.size(); k++) {
 					Value *dst = rb.CreateConstGEP1_32(rb.getInt64Ty(), uout, k);
-					rb.CreateStore(rb.CreateLoad(uni[k]->getAllocatedType(), uni[k]), dst);
+					rb.CreateStore(slotWord(rb, rb.CreateLoad(uni[k]->getAllocatedType(), uni[k])), dst);
 				}
 			}
 		oldEntry->getTerminator()->eraseFromParent();
