@@ -1273,6 +1273,35 @@ struct Lower {
 	}
 
 	/* the per-thread allocas become slots of ctx->frame; the uniform ones load ctx->uin on entry */
+	/* a bool's slot read and written as a byte (0 or 1): the vectoriser
+	 * loads no vector of i1 from memory (its bits are not its bytes) and
+	 * took a frame slot of bools a byte and a mask register per thread */
+	static void boolsAsBytes(AllocaInst *a)
+	{
+		Type *t = a->getAllocatedType();
+		if (!t->isIntegerTy(1))
+			return;
+		std::vector<Instruction *> users;
+		for (User *u : a->users()) {
+			auto *st = dyn_cast<StoreInst>(u);
+			if (!isa<LoadInst>(u) && !(st && st->getPointerOperand() == a))
+				return;
+			users.push_back(cast<Instruction>(u));
+		}
+		Type *byte = Type::getInt8Ty(t->getContext());
+		for (Instruction *I : users) {
+			IRBuilder<> ib(I);
+			if (auto *st = dyn_cast<StoreInst>(I)) {
+				ib.CreateAlignedStore(ib.CreateZExt(st->getValueOperand(), byte), a, st->getAlign(), st->isVolatile());
+			} else {
+				auto *ld = cast<LoadInst>(I);
+				Value *v = ib.CreateAlignedLoad(byte, a, ld->getAlign(), ld->isVolatile());
+				ld->replaceAllUsesWith(ib.CreateTrunc(v, t));
+			}
+			I->eraseFromParent();
+		}
+	}
+
 	void placeLiveState(Function *B, Instruction *allocaPt, const std::vector<std::pair<AllocaInst *, uint64_t>> &priv,
 			    const std::vector<AllocaInst *> &uni, uint64_t stride)
 	{
@@ -1301,6 +1330,7 @@ struct Lower {
 			sz = alignTo(sz, std::min<uint64_t>(a->getAlign().value(), 16));
 			Value *o = b.CreateAdd(b.CreateMul(n, b.getInt64(off), "", true, true), b.CreateMul(lin, b.getInt64(sz), "", true, true), "", true, true);
 			Value *p = b.CreateGEP(i8, fr, o, a->getName() + ".priv");
+			boolsAsBytes(a);
 			a->replaceAllUsesWith(p);
 			a->eraseFromParent();
 		}
