@@ -34,6 +34,20 @@ static const char src[] =
 "	out[6 * t + 5] = __shfl_xor_sync(0xffffffff, v, 16, 16) + 7 * __shfl_xor_sync(0xffffffff, v, 24, 8);\n"
 "}\n"
 "\n"
+"/* bools live across barriers and a ballot (frame slots of bytes), 2-D block */\n"
+"extern \"C\" __global__ void boolslot(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[128];\n"
+"	const int t = threadIdx.y * blockDim.x + threadIdx.x, n = blockDim.x * blockDim.y;\n"
+"	const bool odd = in[t] & 1, big = in[t] > 300;\n"
+"	s[t] = in[t];\n"
+"	__syncthreads();\n"
+"	const int v = s[(t + 1) % n];\n"
+"	__syncthreads();\n"
+"	const unsigned b = __ballot_sync(0xffffffffu, big != odd);\n"
+"	out[t] = (odd ? 1 : 0) + (big ? 2 : 0) + (v & 1 ? 4 : 0) + (__popc(b) << 3);\n"
+"}\n"
+"\n"
 "/* values of 8 bytes (both words of the exchange) and of 2 */\n"
 "extern \"C\" __global__ void shflwide(const int *in, double *od, long long *ol, int *oi)\n"
 "{\n"
@@ -543,6 +557,30 @@ static void t_shflwide(const int *in)
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(D);
 	vgpu_buffer_free(L);
+	vgpu_buffer_free(O);
+}
+
+static void t_boolslot(const int *in)
+{
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, 128 * 4);
+	int out[128], bad = 0;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch2("boolslot", 1, 32, 4, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 128 && !bad; t++) {
+		int w = t & ~31, pop = 0, e;
+
+		for (int j = 0; j < 32; j++)
+			pop += ((in[w + j] > 300) != (in[w + j] & 1));
+		e = (in[t] & 1) + (in[t] > 300 ? 2 : 0) + (in[(t + 1) % 128] & 1 ? 4 : 0) + (pop << 3);
+		if (out[t] != e) {
+			tap_diag("boolslot thread %d: %d, expected %d", t, out[t], e);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: bools live across barriers and a ballot, block 32x4");
+	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
 
@@ -1434,6 +1472,7 @@ int main(void)
 		in[i] = (int)(t_rand() % 2001) - 1000;
 	in[77] = 950;
 	t_shfl(in);
+	t_boolslot(in);
 	t_shflwide(in);
 	t_vote(in);
 	t_wred(in);
