@@ -148,6 +148,7 @@ __device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's 
 __device__ unsigned __vgpu_region_exit(void);	// the state every thread of a region reaches, 0xfffffffe: not
 						// one, 0xfffffffd: one, but known only at run time
 __device__ unsigned __vgpu_nuniform(void);	// uniform values live across barriers (at most 32)
+__device__ unsigned __vgpu_whole_warps(void);	// the selected-threads region runs whole warps at once
 __device__ unsigned __vgpu_uniform_last(void);	// the last thread's uniform values speak for the others
 						// (no thread of the region returns for good while others
 						// go on)
@@ -992,7 +993,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 		// by the last lane for the warp (as region_allu does for the
 		// block) where a lane cannot return for good while others go
 		// on: a loop the vectoriser takes
-		if (l.gmask[w] == 0xffffffffu && bx % 32 == 0) {
+		if (__vgpu_whole_warps() && l.gmask[w] == 0xffffffffu && bx % 32 == 0) {
 			__VGPU_THREAD_LOOP
 			for (unsigned j = 0; j < 31; j++)
 				st[first + j] = __vgpu_region(__vgpu_uniform_last() ? &ls : &l, x + j, y, z, first + j);

@@ -1394,12 +1394,13 @@ struct Lower {
 	}
 
 	/* 6. one function per region (B with the resume state fixed), in the all-threads and selected-threads loops; B goes */
-	void cloneRegions(Function &K, Function *B, unsigned nregions, const std::vector<ParamLoad> &pl, size_t uniform,
+	void cloneRegions(Function &K, Function *B, const std::vector<Bar> &bl, const std::vector<ParamLoad> &pl, size_t uniform,
 			  std::vector<Function *> &fall, std::vector<Function *> &fsel)
 	{
 		Function *tAll1 = get("__vgpu_tmpl_region_all"), *tAllU = get("__vgpu_tmpl_region_allu"),
 			 *tSel = get("__vgpu_tmpl_region_sel");
 		Function *ph = get("__vgpu_region");
+		const unsigned nregions = bl.size() + 1;
 		for (unsigned r = 0; r < nregions; r++) {
 			ValueToValueMapTy VM;
 			VM[B->getArg(5)] = ConstantInt::get(Type::getInt32Ty(C), r);
@@ -1436,6 +1437,10 @@ struct Lower {
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(S, "__vgpu_nuniform", uniform);
 			setConstCalls(S, "__vgpu_uniform_last", !leavesEarly);
+			/* whole warps at once only after a warp sync (a warp's branch
+			 * of shuffles): a third copy of every region's body made
+			 * the compile 1.5x longer */
+			setConstCalls(S, "__vgpu_whole_warps", r > 0 && bl[r - 1].warp);
 			fsel.push_back(S);
 		}
 		B->eraseFromParent();
@@ -1617,7 +1622,7 @@ struct Lower {
 		placeLiveState(B, allocaPt, priv, uni, stride);
 		wireResume(B, bl, starts, uni);
 		std::vector<Function *> fall, fsel;
-		cloneRegions(K, B, bl.size() + 1, pl, uni.size(), fall, fsel);
+		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel);
 		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame, stride);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
 		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") +
