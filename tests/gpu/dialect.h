@@ -122,17 +122,6 @@ static const char dialect_src[] =
 "		       FLT_MAX > 0.f);\n"
 "}\n"
 "\n"
-"/* shuffles at the edges of width groups (PTX shfl.sync): a xor into an\n"
-" * earlier group reads it, into a later one gives the caller's own value */\n"
-"__global__ void shfl_edges(const int *in, int *out)\n"
-"{\n"
-"	int t = threadIdx.x, v = in[t];\n"
-"	out[4 * t + 0] = __shfl_xor_sync(0xffffffffu, v, 16, 16);\n"
-"	out[4 * t + 1] = __shfl_xor_sync(0xffffffffu, v, 24, 8);\n"
-"	out[4 * t + 2] = __shfl_xor_sync(0xffffffffu, v, 4) - __shfl_xor_sync(0xffffffffu, v, 5, 4);\n"
-"	out[4 * t + 3] = __shfl_down_sync(0xffffffffu, v, 3, 8) + 5 * __shfl_up_sync(0xffffffffu, v, 2, 16);\n"
-"}\n"
-"\n"
 "/* the old style still works next to the new */\n"
 "extern \"C\" __global__ void scale_c(float *x, float f, int n)\n"
 "{\n"
@@ -244,35 +233,6 @@ static int dialect_run(vgpu_session *s, const char *label)
 			bad += z[i] != x[i] + y[i];
 		DOK(bad == 0, "%s dialect: C++ kernel looked up as \"vadd\" %s", label,
 		    ret ? vgpu_last_error(s) : "");
-	}
-
-	/* shuffles at the edges of width groups, over 2 warps */
-	{
-		struct vgpu_arg a[] = { vgpu_arg_buf(bx), vgpu_arg_buf(bz) };
-		int out[64 * 4];
-
-		ret = vgpu_buffer_write(bx, 0, xi, 64 * sizeof(int));
-		ret = ret ?: dialect_launch(m, "shfl_edges", 1, 64, a, 2);
-		ret = ret ?: vgpu_buffer_read(bz, 0, out, sizeof(out));
-		bad = ret ? -1 : 0;
-		for (int t = 0; !bad && t < 64; t++) {
-			/* lane j of lane l's warp, if its group of w is l's or an earlier one */
-#define DIALECT_BFLY(m, w) ({ int l_ = t & 31, j_ = l_ ^ (m); \
-			xi[(j_ & ~((w) - 1)) <= (l_ & ~((w) - 1)) ? t - l_ + j_ : t]; })
-			const int l = t & 31;
-			const int dn = (l & 7) + 3 < 8 ? xi[t + 3] : xi[t], up = (l & 15) >= 2 ? xi[t - 2] : xi[t];
-
-			bad += out[4 * t] != DIALECT_BFLY(16, 16) || out[4 * t + 1] != DIALECT_BFLY(24, 8) ||
-			       out[4 * t + 2] != DIALECT_BFLY(4, 32) - DIALECT_BFLY(5, 4) ||
-			       out[4 * t + 3] != dn + 5 * up;
-#undef DIALECT_BFLY
-		}
-		DOK(bad == 0, "%s dialect: __shfl_xor/down/up_sync at the edges of width groups %s", label,
-		    ret ? vgpu_last_error(s) : "");
-		if (vgpu_buffer_write(bx, 0, x, n * sizeof(float))) {	/* x back for the kernels below */
-			DOK(0, "%s dialect: buffers", label);
-			goto out;
-		}
 	}
 
 	/* __constant__ set from the host, __device__ counter read back */

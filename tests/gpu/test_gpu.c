@@ -946,6 +946,70 @@ static void test_launch_fallback(void)
 
 
 
+/* Shuffles at the edges of width groups on CUDA, against PTX's shfl.sync
+ * rule (a xor into an earlier group reads it, into a later one gives the
+ * caller's own value; down and up stay in their group). test_clang checks
+ * the CPU backend's clang path against the same rule; the dialect corpus
+ * cannot hold it (the g++ path has no warp functions). */
+static void test_shfl_edges(void)
+{
+	static const char src[] =
+		"extern \"C\" __global__ void shfl_edges(const int *in, int *out)\n"
+		"{\n"
+		"	int t = threadIdx.x, v = in[t];\n"
+		"	out[4 * t + 0] = __shfl_xor_sync(0xffffffffu, v, 16, 16);\n"
+		"	out[4 * t + 1] = __shfl_xor_sync(0xffffffffu, v, 24, 8);\n"
+		"	out[4 * t + 2] = __shfl_xor_sync(0xffffffffu, v, 4) - __shfl_xor_sync(0xffffffffu, v, 5, 4);\n"
+		"	out[4 * t + 3] = __shfl_down_sync(0xffffffffu, v, 3, 8) + 5 * __shfl_up_sync(0xffffffffu, v, 2, 16);\n"
+		"}\n";
+	const char *name = "cuda: __shfl_xor/down/up_sync at the edges of width groups (PTX shfl.sync rule)";
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { 64, 1, 1 }, .timeout_ms = -1 };
+	int in[64], out[64 * 4], bad = 0, ret;
+	vgpu_session *s = NULL;
+	vgpu_module *m = NULL;
+	vgpu_kernel *k = NULL;
+	vgpu_buffer *bi = NULL, *bo = NULL;
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	for (int t = 0; t < 64; t++)
+		in[t] = (int)(rnd() % 1000);
+	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
+	ret = ret ?: vgpu_module_compile(s, src, 0, NULL, &m);
+	ret = ret ?: vgpu_kernel_get(m, "shfl_edges", &k);
+	if (!ret && !(bi = dialect_buf(s, in, sizeof(in))))
+		ret = -ENOMEM;
+	if (!ret && !(bo = dialect_buf(s, NULL, sizeof(out))))
+		ret = -ENOMEM;
+	if (!ret) {
+		struct vgpu_arg a[] = { vgpu_arg_buf(bi), vgpu_arg_buf(bo) };
+
+		ret = vgpu_launch(k, &c, a, 2);
+	}
+	ret = ret ?: vgpu_buffer_read(bo, 0, out, sizeof(out));
+	for (int t = 0; !ret && t < 64; t++) {
+		/* lane j of lane l's warp, if its group of w is l's or an earlier one */
+#define BFLY(m, w) ({ int l_ = t & 31, j_ = l_ ^ (m); in[(j_ & ~((w) - 1)) <= (l_ & ~((w) - 1)) ? t - l_ + j_ : t]; })
+		const int l = t & 31;
+		const int dn = (l & 7) + 3 < 8 ? in[t + 3] : in[t], up = (l & 15) >= 2 ? in[t - 2] : in[t];
+
+		bad += out[4 * t] != BFLY(16, 16) || out[4 * t + 1] != BFLY(24, 8) ||
+		       out[4 * t + 2] != BFLY(4, 32) - BFLY(5, 4) || out[4 * t + 3] != dn + 5 * up;
+#undef BFLY
+	}
+	tap_ok(!ret && !bad, "%s%s%s", name, ret ? ": " : "", ret ? (s ? vgpu_last_error(s) : strerror(-ret)) : "");
+	if (bi)
+		vgpu_buffer_free(bi);
+	if (bo)
+		vgpu_buffer_free(bo);
+	if (m)
+		vgpu_module_unload(m);
+	if (s)
+		vgpu_session_close(s);
+}
+
 static void test_dialect(void)
 {
 	static const char *const names[] = {
@@ -1199,6 +1263,7 @@ int main(int argc, char **argv)
 	test_launch_fallback();
 	test_quota_and_books();
 	test_dialect();
+	test_shfl_edges();
 	test_fault();
 	test_hip();
 
