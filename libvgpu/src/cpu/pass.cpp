@@ -1352,7 +1352,9 @@ struct Lower {
 	Value *slotWord(IRBuilder<> &b, Value *v)
 	{
 		Type *t = v->getType();
-		if (t->isIntegerTy() && t->getIntegerBitWidth() < 32)
+		/* read back at its own width from the slot's first bytes: its
+		 * low bytes only where they come first */
+		if (t->isIntegerTy() && t->getIntegerBitWidth() < 32 && M.getDataLayout().isLittleEndian())
 			return b.CreateZExt(v, b.getInt32Ty());
 		return v;
 	}
