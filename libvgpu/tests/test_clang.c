@@ -278,6 +278,20 @@ static const char src[] =
 "\n"
 "/* after the block's last barrier one thread sums the tile alone (the\n"
 "   others return): its loop is not a loop every thread runs */\n"
+"/* a warp per row: a warp-stride loop (trips differ by lane), then a\n"
+" * shuffle loop whose counter is the same in every thread */\n"
+"extern \"C\" __global__ void wrows(const int *in, int *out, int len)\n"
+"{\n"
+"	const int lane = threadIdx.x & 31, row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;\n"
+"	int s = 0;\n"
+"	for (int k = lane; k < len + row; k += 32)\n"
+"		s += in[k % 128] * (k + 1);\n"
+"	for (int off = 16; off > 0; off >>= 1)\n"
+"		s += __shfl_down_sync(0xffffffffu, s, off);\n"
+"	if (lane == 0)\n"
+"		out[row] = s;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void tailloop(const int *in, int *out, int n)\n"
 "{\n"
 "	__shared__ int tile[256];\n"
@@ -1093,6 +1107,42 @@ static void t_tailloop(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_wrows(const int *in)
+{
+	enum { B = 128, G = 2, L = 70 };
+	int out[G * B / 32], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(L) };
+	char how[128];
+
+	if (launch("wrows", G, B, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int r = 0; r < G * B / 32 && !bad; r++) {
+		int p[32], want;
+
+		for (int l = 0; l < 32; l++) {
+			p[l] = 0;
+			for (int k = l; k < L + r; k += 32)
+				p[l] += in[k % 128] * (k + 1);
+		}
+		for (int off = 16; off > 0; off >>= 1)	/* lane 0 of a down-shuffle tree */
+			for (int l = 0; l < 32; l++)
+				p[l] += l + off < 32 ? p[l + off] : p[l];
+		want = p[0];
+		if (out[r] != want) {
+			tap_diag("wrows row %d: %d, want %d", r, out[r], want);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: a warp per row: warp-stride loop, then a shuffle tree");
+	lowering("wrows", how);
+	tap_ok(strstr(how, "1 uniform values") != NULL,
+	       "dialect: vgpu_kernel_info: the shuffle loop's counter after a warp-stride loop is one value per block: \"%s\"",
+	       how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_privptr(const int *in)
 {
 	enum { B = 64, R = 3, J = 2 };
@@ -1473,6 +1523,7 @@ int main(void)
 	in[77] = 950;
 	t_shfl(in);
 	t_boolslot(in);
+	t_wrows(in);
 	t_shflwide(in);
 	t_vote(in);
 	t_wred(in);
