@@ -650,13 +650,18 @@ template <class T> __VGPU_FN unsigned __vgpu_warp_put(unsigned mask, T v)
 	__vgpu_warp_wait(mask);
 	return lin & ~31u;
 }
-// the value lane j of the warp at @base published (__vgpu_warp_put)
-template <class T> __VGPU_FN T __vgpu_warp_get(unsigned base, unsigned j)
+// the value whose low and high 32 bits are @lo and @hi (a slot's two words)
+template <class T> __VGPU_FN T __vgpu_warp_value(unsigned lo, unsigned hi)
 {
-	unsigned w[2] = { __vgpu_wx[1][0][base + j], sizeof(T) > 4 ? __vgpu_wx[1][1][base + j] : 0 };
+	const unsigned w[2] = { lo, hi };
 	T r;
 	__builtin_memcpy(&r, w, sizeof(T));
 	return r;
+}
+// the value lane j of the warp at @base published (__vgpu_warp_put)
+template <class T> __VGPU_FN T __vgpu_warp_get(unsigned base, unsigned j)
+{
+	return __vgpu_warp_value<T>(__vgpu_wx[1][0][base + j], sizeof(T) > 4 ? __vgpu_wx[1][1][base + j] : 0);
 }
 template <class T> __VGPU_FN T __vgpu_xchg(unsigned mask, T v, unsigned src)
 {
@@ -676,12 +681,9 @@ template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 
 template <class T> __VGPU_FN T __vgpu_warp_pick(bool c, int a, int b)
 {
 	const unsigned k = 0u - (unsigned)c;
-	unsigned w[2] = { __vgpu_wx[1][0][b] ^ ((__vgpu_wx[1][0][a] ^ __vgpu_wx[1][0][b]) & k), 0 };
-	if (sizeof(T) > 4)
-		w[1] = __vgpu_wx[1][1][b] ^ ((__vgpu_wx[1][1][a] ^ __vgpu_wx[1][1][b]) & k);
-	T r;
-	__builtin_memcpy(&r, w, sizeof(T));
-	return r;
+	const unsigned lo = __vgpu_wx[1][0][b] ^ ((__vgpu_wx[1][0][a] ^ __vgpu_wx[1][0][b]) & k);
+	const unsigned hi = sizeof(T) > 4 ? __vgpu_wx[1][1][b] ^ ((__vgpu_wx[1][1][a] ^ __vgpu_wx[1][1][b]) & k) : 0;
+	return __vgpu_warp_value<T>(lo, hi);
 }
 template <class T> __VGPU_FN T __shfl_up_sync(unsigned mask, T v, unsigned d, int w = 32)
 {
@@ -1116,7 +1118,8 @@ __VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
 		if (!c->gmask[w])
 			continue;
 		const unsigned sw = c->state[w * 32 + __builtin_ctz(c->gmask[w])];
-		if ((sw & 0x50000u) != 0x10000u || sw == 0xffffffffu || (s != 0xffffffffu && sw != s))
+		// a warp sync, not parked (a returned lane's 0xffffffff is neither)
+		if ((sw & 0x50000u) != 0x10000u || (s != 0xffffffffu && sw != s))
 			return 0xffffffffu;
 		s = sw;
 		unsigned at;
@@ -1235,12 +1238,10 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			if (pick == 0xffffffffu)
 				break;
 			__vgpu_group(&c, pick, ready);
-			__vgpu_resume(&c, pick, c.gmask);
-			c.sel = pick;
-			__vgpu_dispatch(pick, &c, 1);
-			// the group on through its warp syncs while it keeps together
-			// (a warp's branch with shuffles, the block waiting at a barrier)
-			for (unsigned s; (s = __vgpu_group_again(&c)) != 0xffffffffu;) {
+			// the group, then on through its warp syncs while it keeps
+			// together (a warp's branch with shuffles, the block waiting
+			// at a barrier)
+			for (unsigned s = pick; s != 0xffffffffu; s = __vgpu_group_again(&c)) {
 				__vgpu_resume(&c, s, c.gmask);
 				c.sel = s;
 				__vgpu_dispatch(s, &c, 1);

@@ -1293,7 +1293,6 @@ struct Lower {
 		a->eraseFromParent();
 	}
 
-	/* the per-thread allocas become slots of ctx->frame; the uniform ones load ctx->uin on entry */
 	/* a bool's slot read and written as a byte (0 or 1): the vectoriser
 	 * loads no vector of i1 from memory (its bits are not its bytes) and
 	 * took a frame slot of bools a byte and a mask register per thread */
@@ -1323,6 +1322,7 @@ struct Lower {
 		}
 	}
 
+	/* the per-thread allocas become slots of ctx->frame; the uniform ones load ctx->uin on entry */
 	void placeLiveState(Function *B, Instruction *allocaPt, const std::vector<std::pair<AllocaInst *, uint64_t>> &priv,
 			    const std::vector<AllocaInst *> &uni, uint64_t stride)
 	{
