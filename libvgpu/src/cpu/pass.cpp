@@ -83,6 +83,7 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LoopUtils.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/LowerAtomic.h"
 #include "llvm/Transforms/Utils/LowerSwitch.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
@@ -864,26 +865,17 @@ struct Lower {
 			++it;
 		SplitBlock(&entry, &*it, (DominatorTree *)nullptr, nullptr, nullptr, "start");
 		Instruction *allocaPt = entry.getTerminator();
-		/* a loop's way out into a block with phis gets a block of its own:
-		 * the phi's store for that edge goes there, after the loop, and not
-		 * into the loop's exiting block. A value set to a constant as a
+		/* a loop's ways out get blocks of their own (LLVM's dedicated
+		 * exits): a phi's store for such an edge goes there, after the
+		 * loop, and not into the loop's exiting block. A value set to a constant as a
 		 * divergent loop (a warp-stride loop) exits, the counter of the
 		 * shuffle loop after it, was taken for one stored under that
 		 * loop's branch: a value per thread, and each shuffle a gather */
 		{
 			DominatorTree DT(*B);
 			LoopInfo LI(DT);
-			std::set<std::pair<BasicBlock *, BasicBlock *>> exits;
-			for (BasicBlock &BB : *B) {
-				if (!isa<PHINode>(BB.begin()))
-					continue;
-				for (BasicBlock *pred : predecessors(&BB))
-					if (Loop *L = LI.getLoopFor(pred);
-					    L && !L->contains(&BB) && pred->getTerminator()->getNumSuccessors() > 1)
-						exits.insert({ pred, &BB });
-			}
-			for (auto &[pred, succ] : exits)
-				SplitEdge(pred, succ);
+			for (Loop *L : LI.getLoopsInPreorder())
+				formDedicatedExitBlocks(L, &DT, &LI, nullptr, false);
 		}
 		std::vector<PHINode *> phis;
 		for (BasicBlock &BB : *B)
