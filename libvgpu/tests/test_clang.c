@@ -278,6 +278,71 @@ static const char src[] =
 "\n"
 "/* after the block's last barrier one thread sums the tile alone (the\n"
 "   others return): its loop is not a loop every thread runs */\n"
+"/* regions with work for a row's leading threads only (run for those and\n"
+" * the last thread): a tree loop, work on a test's false side, a negative\n"
+" * bound, t <= k, t == last; and two whose other threads write too */\n"
+"extern \"C\" __global__ void narrow(const int *in, int *out, int neg, int k)\n"
+"{\n"
+"	__shared__ int s[256], hits;\n"
+"	const int t = threadIdx.x;\n"
+"	s[t] = in[t % 128] + t;\n"
+"	if (t == 0)\n"
+"		hits = 0;\n"
+"	__syncthreads();\n"
+"	for (int d = blockDim.x / 2; d > 0; d >>= 1) {\n"
+"		if (t < d)\n"
+"			s[t] += s[t + d];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	const int total = s[0];\n"
+"	__syncthreads();\n"
+"	if (t > 2)\n"
+"		;\n"
+"	else\n"
+"		atomicAdd(&hits, t + 1);\n"
+"	__syncthreads();\n"
+"	if (t < neg)\n"
+"		atomicAdd(&hits, 1000);\n"
+"	__syncthreads();\n"
+"	if (t <= k)\n"
+"		atomicAdd(&hits, 1);\n"
+"	__syncthreads();\n"
+"	if (t == blockDim.x - 1)\n"
+"		atomicAdd(&hits, 100);\n"
+"	__syncthreads();\n"
+"	if (t < 4)\n"
+"		s[t] = t;\n"
+"	else\n"
+"		s[t] = 1;\n"
+"	__syncthreads();\n"
+"	if (t < 4)\n"
+"		s[t] += 10;\n"
+"	else\n"
+"		atomicAdd(&hits, 1);\n"
+"	__syncthreads();\n"
+"	if (t == 0) {\n"
+"		int z = 0;\n"
+"		for (int i = 0; i < blockDim.x; i++)\n"
+"			z += s[i];\n"
+"		out[2 * blockIdx.x] = total;\n"
+"		out[2 * blockIdx.x + 1] = z + hits;\n"
+"	}\n"
+"}\n"
+"\n"
+"/* the same per row of a 2-D block */\n"
+"extern \"C\" __global__ void narrow2d(int *out)\n"
+"{\n"
+"	__shared__ int c;\n"
+"	if (threadIdx.x == 0 && threadIdx.y == 0)\n"
+"		c = 0;\n"
+"	__syncthreads();\n"
+"	if (threadIdx.x < 2)\n"
+"		atomicAdd(&c, threadIdx.y + 1);\n"
+"	__syncthreads();\n"
+"	if (threadIdx.x == 0 && threadIdx.y == 0)\n"
+"		out[blockIdx.x] = c;\n"
+"}\n"
+"\n"
 "/* a warp per row: a warp-stride loop (trips differ by lane), then a\n"
 " * shuffle loop whose counter is the same in every thread */\n"
 "extern \"C\" __global__ void wrows(const int *in, int *out, int len)\n"
@@ -1107,6 +1172,45 @@ static void t_tailloop(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_narrow(const int *in)
+{
+	enum { B = 256, G = 3, NEG = -5, K = 7 };
+	int out[2 * G], out2[G], total = 0, bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out)), *O2 = buf(NULL, sizeof(out2));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(NEG), vgpu_arg_i32(K) };
+	struct vgpu_arg a2[] = { vgpu_arg_buf(O2) };
+	char how[128];
+
+	for (int t = 0; t < B; t++)
+		total += in[t % 128] + t;
+	/* hits: 1 + 2 + 3, none below -5, K + 1 at t <= K, 100 at the last, 1 at t >= 4; s: 10 + 11 + 12 + 13 and ones */
+	const int want = 6 + (K + 1) + 100 + (B - 4) + 46 + (B - 4);
+	if (launch("narrow", G, B, 0, a, 4) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int g = 0; g < G && !bad; g++)
+		if (out[2 * g] != total || out[2 * g + 1] != want) {
+			tap_diag("narrow block %d: %d %d, want %d %d", g, out[2 * g], out[2 * g + 1], total, want);
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: regions with work for the leading threads only (tree loop, false side, bounds)");
+	lowering("narrow", how);
+	tap_ok(strstr(how, "run by leading threads") != NULL,
+	       "dialect: vgpu_kernel_info: those regions run the leading threads only: \"%s\"", how);
+	bad = launch2("narrow2d", G, 16, 4, 0, a2, 1) || get(O2, out2, sizeof(out2));
+	for (int g = 0; g < G && !bad; g++)
+		if (out2[g] != 2 * (1 + 2 + 3 + 4)) {
+			tap_diag("narrow2d block %d: %d, want %d", g, out2[g], 2 * (1 + 2 + 3 + 4));
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: the leading threads of each row of a 2-D block");
+	lowering("narrow2d", how);
+	tap_ok(strstr(how, "run by leading threads") != NULL,
+	       "dialect: vgpu_kernel_info: per row: \"%s\"", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(O2);
+}
+
 static void t_wrows(const int *in)
 {
 	enum { B = 128, G = 2, L = 70 };
@@ -1524,6 +1628,7 @@ int main(void)
 	t_shfl(in);
 	t_boolslot(in);
 	t_wrows(in);
+	t_narrow(in);
 	t_shflwide(in);
 	t_vote(in);
 	t_wred(in);

@@ -142,6 +142,9 @@ __device__ void __vgpu_warp_sync(void);
 __device__ void __vgpu_threads(__vgpu_ctx *);
 __device__ void __vgpu_body(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
 __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
+__device__ unsigned __vgpu_region_limit(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// threads of a row
+						// past which the region does nothing but reach its way
+						// out (0xffffffff: all may do more; the pass knows)
 __device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
 __device__ unsigned long __vgpu_frame_bytes(void);	// per thread
 __device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's copies (0: the block's size)
@@ -927,10 +930,14 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	// a region whose every way out is one barrier (the pass knows): the
 	// threads' states need neither storing nor comparing
 	const unsigned one = __vgpu_region_exit();
+	// a region with work for a row's leading threads only (if (tid < d)):
+	// those, then the block's last thread for its uniform values and way out
+	const unsigned lim = __vgpu_region_limit(&l, 0, 0, 0, 0);
+	const int xe = lim < (unsigned)bx ? (int)lim : bx;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			__VGPU_THREAD_LOOP
-			for (int x = 0; x < bx; x++) {
+			for (int x = 0; x < xe; x++) {
 				const unsigned s = __vgpu_region(&l, x, y, z, lin + x);
 				if (one == 0xfffffffeu)
 					st[lin + x] = s;
@@ -938,6 +945,11 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 					c->rexit = s;
 			}
 		}
+	if (xe < bx) {
+		const unsigned s = __vgpu_region(&l, bx - 1, by - 1, bz - 1, lin - 1);
+		if (one == 0xfffffffdu)
+			c->rexit = s;
+	}
 	return __vgpu_ctx_region_end(c, st, one == 0xfffffffdu ? c->rexit : one);
 }
 
@@ -955,10 +967,12 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 	unsigned *st = l.state;
 	int lin = 0;
 	const unsigned one = __vgpu_region_exit();
+	const unsigned lim = __vgpu_region_limit(&l, 0, 0, 0, 0);
+	const int xe = lim < (unsigned)bx ? (int)lim : bx;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			const bool last = z == bz - 1 && y == by - 1;
-			const int end = last ? bx - 1 : bx;
+			const int end = last && xe == bx ? bx - 1 : xe;
 			__VGPU_THREAD_LOOP
 			for (int x = 0; x < end; x++) {
 				const unsigned s = __vgpu_region(&ls, x, y, z, lin + x);

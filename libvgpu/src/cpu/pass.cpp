@@ -75,6 +75,7 @@
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
+#include "llvm/Transforms/Scalar/ADCE.h"
 #include "llvm/Transforms/Scalar/EarlyCSE.h"
 #include "llvm/Transforms/Scalar/SROA.h"
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
@@ -1410,7 +1411,7 @@ struct Lower {
 
 	/* 6. one function per region (B with the resume state fixed), in the all-threads and selected-threads loops; B goes */
 	void cloneRegions(Function &K, Function *B, const std::vector<Bar> &bl, const std::vector<ParamLoad> &pl, size_t uniform,
-			  std::vector<Function *> &fall, std::vector<Function *> &fsel)
+			  std::vector<Function *> &fall, std::vector<Function *> &fsel, unsigned &narrowed)
 	{
 		Function *tAll1 = get("__vgpu_tmpl_region_all"), *tAllU = get("__vgpu_tmpl_region_allu"),
 			 *tSel = get("__vgpu_tmpl_region_sel");
@@ -1438,14 +1439,23 @@ struct Lower {
 				}
 			const bool leavesEarly = exits.count(ST_MIXED) || (exits.count(ST_DONE) && exits.size() > 1);
 			Function *tAll = uniform >= 4 && !leavesEarly ? tAllU : tAll1;
-			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), { { ph, R } },
-						  GlobalValue::InternalLinkage, &pl);
 			/* one way out for every thread (a barrier, or the end): its
 			 * state for the driver, no state a thread to store and compare */
-			setConstCalls(A, "__vgpu_region_exit",
-				      exits.size() == 1 ? *exits.begin() :
-				      !exits.count(ST_MIXED) && uniformExit(R) ? ST_UNIFORM :
-				      ST_MIXED);
+			const uint64_t one = exits.size() == 1 ? *exits.begin() :
+					     !exits.count(ST_MIXED) && uniformExit(R) ? ST_UNIFORM :
+					     ST_MIXED;
+			/* the leading threads only, when that is all that works here
+			 * (the others' states are the last one's: not when mixed) */
+			Function *lim = one != ST_MIXED ? regionLimit(R) : nullptr;
+			std::map<Function *, Function *> repl = { { ph, R } };
+			if (lim) {
+				repl[get("__vgpu_region_limit")] = lim;
+				narrowed++;
+			}
+			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), repl,
+						  GlobalValue::InternalLinkage, &pl);
+			setConstCalls(A, "__vgpu_region_exit", one);
+			setConstCalls(A, "__vgpu_region_limit", 0xffffffffu);
 			setConstCalls(A, "__vgpu_nuniform", uniform);
 			fall.push_back(A);
 			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
@@ -1459,6 +1469,203 @@ struct Lower {
 			fsel.push_back(S);
 		}
 		B->eraseFromParent();
+	}
+
+	/*
+	 * Thread-range narrowing. A region whose work is under `if (tid < d)`
+	 * (d the same in every thread: tree reductions, scans) or `if (tid ==
+	 * 0)` has work for a row's leading threads only; the others go through
+	 * code that touches nothing but the region's own variables and the
+	 * uniform values. Returned: a copy of @R that runs that path as a
+	 * thread past every such test would, and returns the largest bound met
+	 * on it (the drivers run the threads below it, then the block's last
+	 * thread, whose uniform values and way out the others' equal), or
+	 * 0xffffffff (all threads) where the path reaches code that could do
+	 * more: write memory other than its own variables, call what may,
+	 * branch on the thread's index or on memory a thread may write. Null
+	 * when no path has such a test.
+	 */
+	Function *regionLimit(Function *R)
+	{
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		ValueToValueMapTy VM;
+		Function *L = CloneFunction(R, VM);
+		L->setName(R->getName() + ".lim");
+		L->setLinkage(GlobalValue::InternalLinkage);
+		auto drop = [&]() -> Function * {
+			FAM.clear(*L, L->getName());
+			L->eraseFromParent();
+			return nullptr;
+		};
+		{
+			FunctionPassManager FPM;
+			FPM.addPass(SROAPass(SROAOptions::PreserveCFG));
+			FPM.run(*L, FAM);
+		}
+		const uint64_t uoutOff = M.getDataLayout().getStructLayout(ctxType())->getElementOffset(CTX_UOUT);
+		/* a store of the uniform values (the last thread's count) */
+		auto uoutStore = [&](const Instruction *I) {
+			auto *st = dyn_cast<StoreInst>(I);
+			auto *ul = st ? dyn_cast<LoadInst>(getUnderlyingObject(st->getPointerOperand())) : nullptr;
+			APInt off;
+			return ul && ctxLoad(ul, off) && off == uoutOff;
+		};
+		/* what a thread past the tests must not do */
+		auto effect = [&](const Instruction &I) {
+			if (auto *st = dyn_cast<StoreInst>(&I))
+				return !st->isSimple() ||
+				       !(isa<AllocaInst>(getUnderlyingObject(st->getPointerOperand())) || uoutStore(st));
+			if (auto *cb = dyn_cast<CallBase>(&I))
+				return !isa<DbgInfoIntrinsic>(cb) && !cb->isLifetimeStartOrEnd() &&
+				       (cb->mayWriteToMemory() || cb->mayHaveSideEffects());
+			return I.mayWriteToMemory() || I.mayHaveSideEffects();
+		};
+		/* values that may differ between threads, or between this copy run
+		 * first and a thread run later: from the index, memory other
+		 * than the context, constants and the region's own variables */
+		std::set<const Value *> varies;
+		for (unsigned k = 1; k <= 4; k++)
+			varies.insert(L->getArg(k));
+		for (bool changed = true; changed;) {
+			changed = false;
+			for (Instruction &I : instructions(*L)) {
+				if (varies.count(&I) || I.getType()->isVoidTy())
+					continue;
+				bool v = false;
+				if (auto *ld = dyn_cast<LoadInst>(&I)) {
+					APInt off;
+					const Value *o = getUnderlyingObject(ld->getPointerOperand());
+					auto *gv = dyn_cast<GlobalVariable>(o);
+					v = !ld->isSimple() || !(ctxLoad(ld, off) || (gv && gv->isConstant()));
+				} else if (auto *cb = dyn_cast<CallBase>(&I)) {
+					v = cb->mayReadOrWriteMemory();
+				}
+				for (Value *op : I.operands())
+					v = v || varies.count(op);
+				if (v) {
+					varies.insert(&I);
+					changed = true;
+				}
+			}
+		}
+		Argument *X = L->getArg(1);
+		Type *i64 = Type::getInt64Ty(C);
+		AllocaInst *acc = new AllocaInst(i64, 0, "lim", &*L->getEntryBlock().getFirstInsertionPt());
+		new StoreInst(ConstantInt::get(i64, 0), acc, acc->getNextNode());
+		const uint64_t cap = 0xffffffffull;
+		unsigned tests = 0;
+		std::vector<BasicBlock *> bad;
+		std::vector<BasicBlock *> blocks;
+		for (BasicBlock &BB : *L)
+			blocks.push_back(&BB);
+		for (BasicBlock *BB : blocks) {
+			Instruction *T = BB->getTerminator();
+			bool isBad = false;
+			for (Instruction &I : *BB)
+				isBad = isBad || effect(I);
+			auto *br = dyn_cast<BranchInst>(T);
+			auto *ic = br && br->isConditional() ? dyn_cast<ICmpInst>(br->getCondition()) : nullptr;
+			Value *a = ic ? ic->getOperand(0) : nullptr, *D = ic ? ic->getOperand(1) : nullptr;
+			auto isX = [&](Value *v) {
+				if (isa<ZExtInst>(v) || isa<SExtInst>(v))
+					v = cast<CastInst>(v)->getOperand(0);
+				return v == X;
+			};
+			CmpInst::Predicate p = ic ? ic->getPredicate() : CmpInst::BAD_ICMP_PREDICATE;
+			if (ic && !isX(a) && isX(D)) {
+				std::swap(a, D);
+				p = CmpInst::getSwappedPredicate(p);
+			}
+			/* x p D: which side holds the leading threads (the work),
+			 * and the bound: x < D, x <= D (D + 1), x == D (D + 1) */
+			bool test = ic && isX(a) && !varies.count(D), work = true, plusOne = false;
+			switch (p) {
+			case CmpInst::ICMP_ULT: case CmpInst::ICMP_SLT: break;
+			case CmpInst::ICMP_ULE: case CmpInst::ICMP_SLE: case CmpInst::ICMP_EQ: plusOne = true; break;
+			case CmpInst::ICMP_UGE: case CmpInst::ICMP_SGE: work = false; break;
+			case CmpInst::ICMP_UGT: case CmpInst::ICMP_SGT: case CmpInst::ICMP_NE: work = false; plusOne = true; break;
+			default: test = false;
+			}
+			BasicBlock *W = test ? br->getSuccessor(work ? 0 : 1) : nullptr, *S = test ? br->getSuccessor(work ? 1 : 0) : nullptr;
+			test = test && W != S;
+			if (!isBad && test) {
+				const bool sgn = CmpInst::isSigned(p);
+				IRBuilder<> b(br);
+				Value *d = sgn ? b.CreateSExtOrTrunc(D, i64) : b.CreateZExtOrTrunc(D, i64);
+				/* within [-1, 2^32] (signed) or [0, 2^32]: + 1 cannot wrap */
+				d = sgn ? b.CreateBinaryIntrinsic(Intrinsic::smin,
+								  b.CreateBinaryIntrinsic(Intrinsic::smax, d, b.getInt64(-1)),
+								  b.getInt64(cap + 1))
+					: b.CreateBinaryIntrinsic(Intrinsic::umin, d, b.getInt64(cap + 1));
+				if (plusOne)
+					d = b.CreateAdd(d, b.getInt64(1));
+				if (sgn)
+					d = b.CreateBinaryIntrinsic(Intrinsic::smax, d, b.getInt64(0));
+				b.CreateStore(b.CreateBinaryIntrinsic(Intrinsic::umax, b.CreateLoad(i64, acc), d), acc);
+				W->removePredecessor(BB);
+				b.CreateBr(S);
+				br->eraseFromParent();
+				tests++;
+				continue;
+			}
+			if (auto *ret = dyn_cast<ReturnInst>(T))
+				ret->setOperand(0, UndefValue::get(ret->getReturnValue()->getType()));	/* the bound, below */
+			else if (T->getNumSuccessors() > 1)
+				isBad = isBad || !isa<BranchInst>(T) || varies.count(br->getCondition());
+			if (isBad)
+				bad.push_back(BB);
+		}
+		if (!tests)
+			return drop();
+		/* a path that may do more: all threads run */
+		for (BasicBlock *BB : bad) {
+			for (BasicBlock *succ : successors(BB))
+				succ->removePredecessor(BB);
+			while (!BB->empty()) {
+				Instruction &I = BB->back();
+				I.replaceAllUsesWith(PoisonValue::get(I.getType()));
+				I.eraseFromParent();
+			}
+			ReturnInst::Create(C, ConstantInt::get(Type::getInt32Ty(C), cap), BB);
+		}
+		removeUnreachableBlocks(*L);
+		std::vector<Instruction *> dead;
+		for (BasicBlock &BB : *L) {
+			for (Instruction &I : BB)
+				if (uoutStore(&I))
+					dead.push_back(&I);
+			if (auto *ret = dyn_cast<ReturnInst>(BB.getTerminator()); ret && isa<UndefValue>(ret->getReturnValue())) {
+				IRBuilder<> b(ret);
+				Value *v = b.CreateBinaryIntrinsic(Intrinsic::umin, b.CreateLoad(i64, acc), b.getInt64(cap));
+				ret->setOperand(0, b.CreateTrunc(v, ret->getReturnValue()->getType()));
+			}
+		}
+		for (Instruction *I : dead)
+			I->eraseFromParent();
+		FAM.clear(*L, L->getName());	/* its blocks changed */
+		{
+			FunctionPassManager FPM;
+			FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
+			FPM.addPass(EarlyCSEPass());
+			FPM.addPass(InstCombinePass());
+			FPM.addPass(SimplifyCFGPass());
+			FPM.addPass(ADCEPass());
+			FPM.run(*L, FAM);
+		}
+		/* what is left: the tests' bounds on paths every thread takes alike */
+		bool some = false;
+		for (Instruction &I : instructions(*L)) {
+			for (Value *op : I.operands())
+				if (auto *A = dyn_cast<Argument>(op); A && A->getArgNo() >= 1 && A->getArgNo() <= 4)
+					return drop();
+			if (effect(I))
+				return drop();
+			if (auto *ret = dyn_cast<ReturnInst>(&I)) {
+				auto *c = dyn_cast<ConstantInt>(ret->getReturnValue());
+				some = some || !c || c->getZExtValue() != cap;
+			}
+		}
+		return some ? L : drop();
 	}
 
 	/*
@@ -1637,14 +1844,16 @@ struct Lower {
 		placeLiveState(B, allocaPt, priv, uni, stride);
 		wireResume(B, bl, starts, uni);
 		std::vector<Function *> fall, fsel;
-		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel);
+		unsigned narrowed = 0;
+		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel, narrowed);
 		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame, stride);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
 		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") +
 		      (strided ? ", " + std::to_string(strided) + " at strided loops" : "") + ", " +
 		      std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
 		      " bytes per thread and " + std::to_string(uni.size()) +
-		      " uniform values live across them";
+		      " uniform values live across them" +
+		      (narrowed ? ", " + std::to_string(narrowed) + " run by leading threads" : "");
 		return true;
 	}
 
