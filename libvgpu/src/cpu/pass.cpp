@@ -1717,8 +1717,8 @@ struct Lower {
 		std::function<bool(Value *)> same = [&](Value *v) -> bool {
 			if (isa<Constant>(v))
 				return true;
-			if (auto *A = dyn_cast<Argument>(v))	/* ctx, x, y, z, lin, state, parameters */
-				return (A->getArgNo() == 0 || A->getArgNo() >= 6) && !A->hasByValAttr();
+			if (auto *A = dyn_cast<Argument>(v))	/* ctx, x, y, z, lin, parameters (the state is fixed) */
+				return (A->getArgNo() == 0 || A->getArgNo() >= 5) && !A->hasByValAttr();
 			auto *I = dyn_cast<Instruction>(v);
 			if (!I)
 				return false;
