@@ -142,7 +142,14 @@ __device__ void __vgpu_warp_sync(void);
 __device__ void __vgpu_threads(__vgpu_ctx *);
 __device__ void __vgpu_body(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
 __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
-__device__ unsigned __vgpu_region_limit(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// threads of a row
+__device__ unsigned __vgpu_region_limit(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
+__device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region for
+						// threads no edge test names (threadIdx.x == 0, ...)
+__device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
+__device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
+__device__ unsigned __vgpu_peel_xk(void);	// another y
+__device__ unsigned __vgpu_peel_y0(void);
+__device__ unsigned __vgpu_peel_yk(void);	// threads of a row
 						// past which the region does nothing but reach its way
 						// out (0xffffffff: all may do more; the pass knows)
 __device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
@@ -919,6 +926,55 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 	return one != 0xfffffffeu ? one : __vgpu_one_state(st, c->nthreads, 0);
 }
 
+// threads [@a, @b) of row @y through region function @F on context @L, each
+// thread's way out kept (@rx: also the one all take, 0xfffffffd)
+#define __VGPU_ROW(F, L, a, b, rx)                                      \
+	__VGPU_THREAD_LOOP                                              \
+	for (int x = (a); x < (b); x++) {                               \
+		const unsigned s = F(&(L), x, y, z, lin + x);           \
+		if (one == 0xfffffffeu)                                 \
+			st[lin + x] = s;                                \
+		if ((rx) && one == 0xfffffffdu)                         \
+			c->rexit = s;                                   \
+	}
+
+// thread @x of row @y alone
+#define __VGPU_ONE(L, x, rx)                                                    \
+	{                                                                       \
+		const unsigned s = __vgpu_region(&(L), (x), y, z, lin + (x));   \
+		if (one == 0xfffffffeu)                                         \
+			st[lin + (x)] = s;                                      \
+		if ((rx) && one == 0xfffffffdu)                                 \
+			c->rexit = s;                                           \
+	}
+// thread 0 of row @y alone when @a (0 or 1)
+#define __VGPU_FIRST(L, a, rx)                                          \
+	if (a)                                                          \
+		__VGPU_ONE(L, 0, rx)
+
+// row @y, threads [0, @xe), on context @L: through __vgpu_region_main, the
+// region without the work of its edge tests (the pass: __vgpu_peel), the
+// threads that no such test names; through the whole region the others (the
+// first and last of the row, every thread of a row named by y)
+#define __VGPU_EDGES(L, xe, rx)                                                                 \
+	if (!__vgpu_peel()) {                                                                   \
+		__VGPU_ROW(__vgpu_region, L, 0, xe, rx)                                         \
+	} else {                                                                                \
+		const unsigned k = __vgpu_peel_xk();                                            \
+		const int a = __vgpu_peel_x0() ? 1 : 0;                                         \
+		if ((__vgpu_peel_y0() && y == 0) || (unsigned)y == __vgpu_peel_yk() ||          \
+		    (k != 0xffffffffu && k + 1 < (unsigned)(xe)) || (xe) < 2) {                 \
+			__VGPU_ROW(__vgpu_region, L, 0, xe, rx)                                 \
+		} else if (k + 1 == (unsigned)(xe)) {                                           \
+			__VGPU_FIRST(L, a, rx)                                                  \
+			__VGPU_ROW(__vgpu_region_main, L, a, (xe) - 1, rx)                      \
+			__VGPU_ONE(L, (xe) - 1, rx)                                             \
+		} else {                                                                        \
+			__VGPU_FIRST(L, a, rx)                                                  \
+			__VGPU_ROW(__vgpu_region_main, L, a, xe, rx)                            \
+		}                                                                               \
+	}
+
 // one region (barrier to barrier) for every thread of the block; returns the
 // state they all reached, or 0xfffffffe if they reached different ones
 __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
@@ -936,14 +992,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	const int xe = lim < (unsigned)bx ? (int)lim : bx;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
-			__VGPU_THREAD_LOOP
-			for (int x = 0; x < xe; x++) {
-				const unsigned s = __vgpu_region(&l, x, y, z, lin + x);
-				if (one == 0xfffffffeu)
-					st[lin + x] = s;
-				if (one == 0xfffffffdu)
-					c->rexit = s;
-			}
+			__VGPU_EDGES(l, xe, 1)
 		}
 	if (xe < bx) {
 		const unsigned s = __vgpu_region(&l, bx - 1, by - 1, bz - 1, lin - 1);
@@ -973,12 +1022,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 		for (int y = 0; y < by; y++, lin += bx) {
 			const bool last = z == bz - 1 && y == by - 1;
 			const int end = last && xe == bx ? bx - 1 : xe;
-			__VGPU_THREAD_LOOP
-			for (int x = 0; x < end; x++) {
-				const unsigned s = __vgpu_region(&ls, x, y, z, lin + x);
-				if (one == 0xfffffffeu)
-					st[lin + x] = s;
-			}
+			__VGPU_EDGES(ls, end, 0)
 			if (last) {
 				const unsigned s = __vgpu_region(&l, bx - 1, y, z, lin + bx - 1);
 				if (one == 0xfffffffeu)

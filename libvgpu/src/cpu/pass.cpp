@@ -40,6 +40,11 @@
  *     (cutUniformLoops): one vectorised region an iteration; a grid-stride
  *     loop first becomes one (uniformStrided: a block maximum of the trips
  *     bounds a uniform counter, each thread's body guarded by its index).
+ *     A region whose work is for a row's leading threads only (if (tid <
+ *     d): tree reductions, scans) runs those and the block's last thread
+ *     (regionLimit); one whose halo its tile's edge threads load (tx == 0,
+ *     tx == BX - 1) runs the other threads through a copy without those
+ *     tests (regionMain).
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -1411,7 +1416,7 @@ struct Lower {
 
 	/* 6. one function per region (B with the resume state fixed), in the all-threads and selected-threads loops; B goes */
 	void cloneRegions(Function &K, Function *B, const std::vector<Bar> &bl, const std::vector<ParamLoad> &pl, size_t uniform,
-			  std::vector<Function *> &fall, std::vector<Function *> &fsel, unsigned &narrowed)
+			  std::vector<Function *> &fall, std::vector<Function *> &fsel, unsigned &narrowed, unsigned &peeled)
 	{
 		Function *tAll1 = get("__vgpu_tmpl_region_all"), *tAllU = get("__vgpu_tmpl_region_allu"),
 			 *tSel = get("__vgpu_tmpl_region_sel");
@@ -1447,15 +1452,24 @@ struct Lower {
 			/* the leading threads only, when that is all that works here
 			 * (the others' states are the last one's: not when mixed) */
 			Function *lim = one != ST_MIXED ? regionLimit(R) : nullptr;
-			std::map<Function *, Function *> repl = { { ph, R } };
+			/* or the threads at a row's or tile's edges apart */
+			uint32_t edge[4] = { 0, 0xffffffffu, 0, 0xffffffffu };
+			Function *main = lim ? nullptr : regionMain(R, edge);
+			std::map<Function *, Function *> repl = { { ph, R }, { get("__vgpu_region_main"), main ? main : R } };
 			if (lim) {
 				repl[get("__vgpu_region_limit")] = lim;
 				narrowed++;
 			}
+			peeled += main != nullptr;
 			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), repl,
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(A, "__vgpu_region_exit", one);
 			setConstCalls(A, "__vgpu_region_limit", 0xffffffffu);
+			setConstCalls(A, "__vgpu_peel", main != nullptr);
+			setConstCalls(A, "__vgpu_peel_x0", edge[0]);
+			setConstCalls(A, "__vgpu_peel_xk", edge[1]);
+			setConstCalls(A, "__vgpu_peel_y0", edge[2]);
+			setConstCalls(A, "__vgpu_peel_yk", edge[3]);
 			setConstCalls(A, "__vgpu_nuniform", uniform);
 			fall.push_back(A);
 			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
@@ -1669,6 +1683,100 @@ struct Lower {
 	}
 
 	/*
+	 * Edge peeling. A halo tile's loads sit under tests of the thread's
+	 * index against constants (`if (tx == 0)`, `if (ty == BY - 1)`): in the
+	 * vectorised thread loop each is a masked scatter for every vector of
+	 * threads, and the loop is vectorised narrower for them. Returned: a
+	 * copy of @R in which each such test has the value it has for a
+	 * thread that no test names (x == K false, a switch on x its
+	 * default), for those threads; the drivers run the others (the first
+	 * and last of a row, whole rows named by y) through @R itself. Only a
+	 * dimension whose tests name 0 and one other value (both ends) is
+	 * peeled. @p: per dimension (x, y), whether it is, and that value
+	 * (0xffffffff: not). Null when no dimension is.
+	 */
+	Function *regionMain(Function *R, uint32_t p[4])
+	{
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		ValueToValueMapTy VM;
+		Function *N = CloneFunction(R, VM);
+		N->setName(R->getName() + ".main");
+		N->setLinkage(GlobalValue::InternalLinkage);
+		{
+			FunctionPassManager FPM;
+			FPM.addPass(SROAPass(SROAOptions::PreserveCFG));
+			FPM.run(*N, FAM);
+		}
+		/* x == K, x != K (in a branch, or merged into another
+		 * condition), a switch on x (SimplifyCFG's for x == 0 next to
+		 * another test) */
+		std::vector<std::pair<Instruction *, unsigned>> tests;
+		std::set<uint64_t> vals[2];
+		auto dimOf = [&](Value *a) -> int {
+			if (isa<ZExtInst>(a) || isa<SExtInst>(a))
+				a = cast<CastInst>(a)->getOperand(0);
+			auto *A = dyn_cast<Argument>(a);
+			return A && A->getParent() == N && (A->getArgNo() == 1 || A->getArgNo() == 2) ? A->getArgNo() - 1 : -1;
+		};
+		auto small = [](const ConstantInt *k) { return k && k->getValue().getActiveBits() <= 10; };
+		for (Instruction &I : instructions(*N)) {
+			if (auto *sw = dyn_cast<SwitchInst>(&I)) {
+				const int d = dimOf(sw->getCondition());
+				bool ok = d >= 0;
+				for (auto &cs : sw->cases())
+					ok = ok && small(cs.getCaseValue());
+				if (!ok)
+					continue;
+				for (auto &cs : sw->cases())
+					vals[d].insert(cs.getCaseValue()->getZExtValue());
+				tests.push_back({ sw, d });
+				continue;
+			}
+			auto *ic = dyn_cast<ICmpInst>(&I);
+			const int d = ic && ic->isEquality() ? dimOf(ic->getOperand(0)) : -1;
+			auto *k = d >= 0 ? dyn_cast<ConstantInt>(ic->getOperand(1)) : nullptr;
+			if (!small(k))
+				continue;
+			tests.push_back({ ic, d });
+			vals[d].insert(k->getZExtValue());
+		}
+		/* both ends of a dimension (a halo), 0 and one other value: a
+		 * single end (`if (threadIdx.x == 0)` in a 1-D block) left a
+		 * scalar tail to the vector loop and cost more than it saved */
+		bool peel[2];
+		for (unsigned d = 0; d < 2; d++) {
+			peel[d] = vals[d].size() == 2 && vals[d].count(0);
+			p[2 * d] = peel[d];
+			p[2 * d + 1] = peel[d] ? *vals[d].rbegin() : 0xffffffffu;
+		}
+		unsigned done = 0;
+		for (auto &t : tests) {
+			if (!peel[t.second])
+				continue;
+			/* what it is for a thread no test names */
+			if (auto *sw = dyn_cast<SwitchInst>(t.first)) {
+				/* a value no case names: its default (folded below) */
+				sw->setCondition(ConstantInt::get(sw->getCondition()->getType(), 1024));
+			} else {
+				auto *ic = cast<ICmpInst>(t.first);
+				ic->replaceAllUsesWith(ConstantInt::getBool(C, ic->getPredicate() == CmpInst::ICMP_NE));
+				ic->eraseFromParent();
+			}
+			done++;
+		}
+		if (!done) {
+			FAM.clear(*N, N->getName());
+			N->eraseFromParent();
+			return nullptr;
+		}
+		for (BasicBlock &BB : *N)
+			ConstantFoldTerminator(&BB);
+		removeUnreachableBlocks(*N);
+		FAM.clear(*N, N->getName());
+		return N;
+	}
+
+	/*
 	 * Whether every thread running region @R leaves it the same way (its
 	 * ways out are constant states): each branch that chooses between
 	 * them tests values the same in every thread (constants, the kernel's
@@ -1844,8 +1952,8 @@ struct Lower {
 		placeLiveState(B, allocaPt, priv, uni, stride);
 		wireResume(B, bl, starts, uni);
 		std::vector<Function *> fall, fsel;
-		unsigned narrowed = 0;
-		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel, narrowed);
+		unsigned narrowed = 0, peeled = 0;
+		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel, narrowed, peeled);
 		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame, stride);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
 		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") +
@@ -1853,7 +1961,8 @@ struct Lower {
 		      std::to_string(nw) + " warp syncs), " + std::to_string(frame) +
 		      " bytes per thread and " + std::to_string(uni.size()) +
 		      " uniform values live across them" +
-		      (narrowed ? ", " + std::to_string(narrowed) + " run by leading threads" : "");
+		      (narrowed ? ", " + std::to_string(narrowed) + " narrowed" : "") +
+		      (peeled ? ", " + std::to_string(peeled) + " peeled" : "");
 		return true;
 	}
 
