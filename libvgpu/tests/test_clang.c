@@ -365,6 +365,27 @@ static const char src[] =
 "						 3 * t[ty + 1][tx] + 5 * t[ty + 1][tx + 2];\n"
 "}\n"
 "\n"
+"/* a region left two ways, chosen by a loop's count (a phi) that differs\n"
+" * per thread: some threads return, the others meet at a barrier */\n"
+"extern \"C\" __global__ void phiexit(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[64], r[64];\n"
+"	const int t = threadIdx.x;\n"
+"	s[t] = in[t];\n"
+"	r[t] = -7;\n"
+"	__syncthreads();\n"
+"	int k = 0;\n"
+"	while (k < (s[t] & 3))\n"
+"		k++;\n"
+"	if (k == 2) {\n"
+"		out[blockIdx.x * 64 + t] = 1000 + t;\n"
+"		return;\n"
+"	}\n"
+"	r[t] = s[t] / 2 + k;\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * 64 + t] = r[t] + r[(t + 1) % 64];\n"
+"}\n"
+"\n"
 "/* a warp per row: a warp-stride loop (trips differ by lane), then a\n"
 " * shuffle loop whose counter is the same in every thread */\n"
 "extern \"C\" __global__ void wrows(const int *in, int *out, int len)\n"
@@ -1272,6 +1293,30 @@ static void t_halo(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_phiexit(const int *in)
+{
+	enum { B = 64, G = 2 };
+	int out[G * B], r[B], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	for (int t = 0; t < B; t++)
+		r[t] = (in[t] & 3) == 2 ? -7 : in[t] / 2 + (in[t] & 3);
+	if (launch("phiexit", G, B, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int i = 0; i < G * B && !bad; i++) {
+		const int t = i % B, want = (in[t] & 3) == 2 ? 1000 + t : r[t] + r[(t + 1) % B];
+
+		if (out[i] != want) {
+			tap_diag("phiexit thread %d of block %d: %d, want %d", t, i / B, out[i], want);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: threads leave a region by a loop count of their own (some return)");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_wrows(const int *in)
 {
 	enum { B = 128, G = 2, L = 70 };
@@ -1691,6 +1736,7 @@ int main(void)
 	t_wrows(in);
 	t_narrow(in);
 	t_halo(in);
+	t_phiexit(in);
 	t_shflwide(in);
 	t_vote(in);
 	t_wred(in);

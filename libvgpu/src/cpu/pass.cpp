@@ -1821,20 +1821,46 @@ struct Lower {
 					return true;
 			return false;
 		};
-		std::map<Value *, bool> memo;
+		/*
+		 * A phi (a loop's counter kept in the region, a value set on
+		 * both sides of a branch) is the same in every thread when its
+		 * incoming values are and no branch on a per-thread value chooses
+		 * between them: not at the join of such a branch nor inside one
+		 * (@divergent); a phi with one value on every way in is that
+		 * value. Loops make that circular: a value met again while it is
+		 * being worked out is taken to be the same, and if it turns out
+		 * not to be, everything is worked out again with it known not to
+		 * be (@differs); the divergent blocks likewise, until neither
+		 * changes.
+		 */
+		std::set<BasicBlock *> divergent;
+		std::set<Value *> differs, hit;
+		std::map<Value *, int> memo;	/* 0: not, 1: the same, 2: being worked out */
+		bool again = false;
 		std::function<bool(Value *)> same = [&](Value *v) -> bool {
 			if (isa<Constant>(v))
 				return true;
 			if (auto *A = dyn_cast<Argument>(v))	/* ctx, x, y, z, lin, parameters (the state is fixed) */
 				return (A->getArgNo() == 0 || A->getArgNo() >= 5) && !A->hasByValAttr();
 			auto *I = dyn_cast<Instruction>(v);
-			if (!I)
+			if (!I || differs.count(v))
 				return false;
-			if (auto it = memo.find(v); it != memo.end())
-				return it->second;
-			memo[v] = false;
+			if (auto it = memo.find(v); it != memo.end()) {
+				if (it->second == 2)	/* round a loop: taken to be, checked below */
+					hit.insert(v);
+				return it->second != 0;
+			}
+			memo[v] = 2;
 			bool u = false;
-			if (auto *L = dyn_cast<LoadInst>(I)) {
+			if (auto *P = dyn_cast<PHINode>(I)) {
+				if (Value *one = P->hasConstantValue()) {
+					u = same(one);	/* one value on every way in */
+				} else if (!divergent.count(P->getParent())) {
+					u = true;
+					for (Value *in : P->incoming_values())
+						u = u && same(in);
+				}
+			} else if (auto *L = dyn_cast<LoadInst>(I)) {
 				/* a field of the context (no region writes one) */
 				APInt off;
 				u = ctxLoad(L, off);
@@ -1844,10 +1870,36 @@ struct Lower {
 				for (Value *op : I->operands())
 					u = u && same(op);
 			}
+			if (!u && hit.count(v)) {
+				differs.insert(v);	/* what took it to be is worked out again */
+				again = true;
+			}
 			memo[v] = u;
 			return u;
 		};
 		PostDominatorTree PDT(*R);
+		for (;;) {
+			std::set<BasicBlock *> div;
+			memo.clear();
+			hit.clear();
+			again = false;
+			for (BasicBlock &BB : *R) {
+				if (BB.getTerminator()->getNumSuccessors() < 2)
+					continue;
+				Value *cond = branchCondition(&BB);
+				if (cond && same(cond))
+					continue;
+				BasicBlock *join = nullptr;
+				blocksUnder(&BB, PDT, div, &join);
+				if (join)
+					div.insert(join);
+			}
+			if (!again && div == divergent)
+				break;
+			divergent.insert(div.begin(), div.end());
+		}
+		memo.clear();
+		hit.clear();
 		for (BasicBlock &BB : *R) {
 			Instruction *T = BB.getTerminator();
 			if (T->getNumSuccessors() < 2)
@@ -1869,7 +1921,7 @@ struct Lower {
 				if (isa<ReturnInst>(b->getTerminator()) || deciding(b))
 					return false;
 		}
-		return true;
+		return !again;	/* (a phi assumed the same in another order: not) */
 	}
 
 	/* 7. dispatch(region, ctx, sel): the region's all- or selected-threads function */
