@@ -8,8 +8,9 @@
  * Achieved share = work a guest completes per second under sharing / work it
  * completes alone (same kernel, same run). Each guest is one session (its
  * own guest name) in a thread of this process, saturating the device with
- * unsynchronised asynchronous launches of a kernel of about 5 us ("tiny")
- * or 10 ms ("long") that fills every multiprocessor. Reported: target and
+ * unsynchronised asynchronous launches of a kernel of about 5 us of device
+ * time ("tiny", calibrated where the device, not the launching thread, is
+ * the bottleneck) or 10 ms ("long") that fills every multiprocessor. Reported: target and
  * achieved for caps 10/90, 30/70, 50/50 and weights 1:3 (2 guests), caps
  * 10/20/30/40 (4 guests), weights 1..8 (8 guests), over the first second
  * after a one-second settle and over ten seconds; the settle time after a
@@ -127,6 +128,47 @@ static void calibrate(struct rig *r, double us)
 		t = (bench_now() - t0) / reps * 1e6;
 		r->n = (int)(r->n * us / t) + 1;
 	}
+}
+
+/* the saturated time of one launch of the rig's kernel, in microseconds */
+static double saturated_us(struct rig *r)
+{
+	int reps = 0;
+	double t0 = bench_now();
+
+	do {
+		launch(r, true);
+		reps++;
+	} while (bench_now() - t0 < 0.1);
+	vgpu_session_sync(r->s, -1);
+	return (bench_now() - t0) / reps * 1e6;
+}
+
+/*
+ * n such that one launch keeps the device busy about @us microseconds: a
+ * line through the saturated times at 20 and 10 times that (the device is
+ * the bottleneck there, not the launching thread), read at @us. Calibrated
+ * on its saturated time alone, a 5 us kernel came out host-bound on the
+ * H200 (2.4-3.7 us on the device behind a 3.2-4.6 us launch), and its shares
+ * by launches measured the launching thread's speed, not the device time.
+ */
+static void calibrate_device(struct rig *r, double us)
+{
+	int n[2];
+	double t[2];
+
+	for (int i = 0; i < 2; i++) {
+		calibrate(r, (i ? 10 : 20) * us);
+		n[i] = r->n;
+		t[i] = saturated_us(r);
+	}
+	const double b = (t[0] - t[1]) / (n[0] - n[1]), a = t[1] - b * n[1];
+
+	r->n = b > 0 && us > a ? (int)((us - a) / b + 0.5) : n[1] / 10;
+	if (r->n < 1)
+		r->n = 1;
+	printf("calibrate %.1f us of device time: n %d -> %.1f us, n %d -> %.1f us saturated: n = %d\n", us, n[0],
+	       t[0], n[1], t[1], r->n);
 }
 
 /* ---- a guest thread ---------------------------------------------------------- */
@@ -646,8 +688,14 @@ int main(int argc, char **argv)
 			continue;
 		if (rig_open(&r, kmode ? "cs-free" : "cs-alone"))
 			return 1;
-		/* a CPU launch costs about a microsecond of its own: tiny is 200 us there */
-		calibrate(&r, backend == VGPU_BACKEND_CPU && k == 0 ? 200 : us[k]);
+		/* a CPU launch costs about a microsecond of its own: tiny is 200 us
+		 * there; on a GPU tiny is 5 us of device time */
+		if (backend == VGPU_BACKEND_CPU)
+			calibrate(&r, k == 0 ? 200 : us[k]);
+		else if (k == 0)
+			calibrate_device(&r, us[k]);
+		else
+			calibrate(&r, us[k]);
 		alone = alone_rate(&r, 1.0);
 		printf("alone %s n=%d rate %.1f launches/s (%.1f us each), accounting off, main thread; each configuration's own baseline: base\n",
 		       kn[k], r.n, alone, 1e6 / alone);
