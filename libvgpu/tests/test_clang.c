@@ -365,6 +365,38 @@ static const char src[] =
 "						 3 * t[ty + 1][tx] + 5 * t[ty + 1][tx + 2];\n"
 "}\n"
 "\n"
+"/* the same in a loop, with 5 values the same in every thread live across\n"
+" * its barriers (the block's last thread keeps them: the edge threads apart\n"
+" * must not lose them) */\n"
+"extern \"C\" __global__ void halou(const int *in, int *out, int rounds)\n"
+"{\n"
+"	__shared__ int t[18][18], base[4];\n"
+"	const int tx = threadIdx.x, ty = threadIdx.y;\n"
+"	if (tx < 4 && ty == 0)\n"
+"		base[tx] = in[tx] & 15;\n"
+"	__syncthreads();\n"
+"	const int b0 = base[0], b1 = base[1], b2 = base[2], b3 = base[3];\n"
+"	int acc = 0;\n"
+"	for (int r = 0; r < rounds; r++) {\n"
+"		if (tx < 16)\n"
+"			t[ty + 1][tx + 1] = in[(ty * 16 + tx + r) % 128] + b0;\n"
+"		if (tx == 0)\n"
+"			t[ty + 1][0] = b1 - ty;\n"
+"		if (tx == 15)\n"
+"			t[ty + 1][17] = b2 + ty;\n"
+"		if (ty == 0 && tx < 16)\n"
+"			t[0][tx + 1] = b3 + tx;\n"
+"		if (ty == 15 && tx < 16)\n"
+"			t[17][tx + 1] = b0 * tx;\n"
+"		__syncthreads();\n"
+"		if (tx < 16)\n"
+"			acc += t[ty][tx + 1] + 2 * t[ty + 2][tx + 1] + 3 * t[ty + 1][tx] + 5 * t[ty + 1][tx + 2];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	if (tx < 16)\n"
+"		out[blockIdx.x * 256 + ty * 16 + tx] = acc + b1 + b2 + b3;\n"
+"}\n"
+"\n"
 "/* a region left two ways, chosen by a loop's count (a phi) that differs\n"
 " * per thread: some threads return, the others meet at a barrier */\n"
 "extern \"C\" __global__ void phiexit(const int *in, int *out)\n"
@@ -1289,6 +1321,42 @@ static void t_halo(const int *in)
 	lowering("halo", how);
 	tap_ok(strstr(how, " peeled") != NULL,
 	       "dialect: vgpu_kernel_info: the edge threads run apart: \"%s\"", how);
+
+	/* halou: 3 rounds, the tile shifted by the round, base values from in[0..3] */
+	enum { ROUNDS = 3 };
+	const int b0 = in[0] & 15, b1 = in[1] & 15, b2 = in[2] & 15, b3 = in[3] & 15;
+	int acc[256] = { 0 };
+	struct vgpu_arg au[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(ROUNDS) };
+
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int y = 0; y < 16; y++) {
+			for (int x = 0; x < 16; x++)
+				t[y + 1][x + 1] = in[(y * 16 + x + r) % 128] + b0;
+			t[y + 1][0] = b1 - y;
+			t[y + 1][17] = b2 + y;
+			t[0][y + 1] = b3 + y;
+			t[17][y + 1] = b0 * y;
+		}
+		for (int i = 0; i < 256; i++) {
+			const int x = i % 16, y = i / 16;
+
+			acc[i] += t[y][x + 1] + 2 * t[y + 2][x + 1] + 3 * t[y + 1][x] + 5 * t[y + 1][x + 2];
+		}
+	}
+	for (unsigned bx = 16; bx <= 17 && !bad; bx++) {
+		if (launch2("halou", G, bx, 16, 0, au, 3) || get(O, out, sizeof(out)))
+			bad = 1;
+		for (int i = 0; i < G * 256 && !bad; i++)
+			if (out[i] != acc[i % 256] + b1 + b2 + b3) {
+				tap_diag("halou, %u columns: thread (%d, %d) of block %d: %d, want %d", bx, i % 16,
+					 i / 16 % 16, i / 256, out[i], acc[i % 256] + b1 + b2 + b3);
+				bad = 1;
+			}
+	}
+	tap_ok(!bad, "dialect: a halo tile in a loop, values the same in every thread kept by the last one");
+	lowering("halou", how);
+	tap_ok(strstr(how, " peeled") != NULL && strstr(how, "5 uniform values") != NULL,
+	       "dialect: vgpu_kernel_info: edge threads apart beside 5 uniform values: \"%s\"", how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
