@@ -142,16 +142,16 @@ __device__ void __vgpu_warp_sync(void);
 __device__ void __vgpu_threads(__vgpu_ctx *);
 __device__ void __vgpu_body(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
 __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
-__device__ unsigned __vgpu_region_limit(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
+__device__ unsigned __vgpu_region_limit(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// threads of a row
+						// past which the region does nothing but reach its way
+						// out (0xffffffff: all may do more; the pass knows)
 __device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region for
 						// threads no edge test names (threadIdx.x == 0, ...)
 __device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
 __device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
 __device__ unsigned __vgpu_peel_xk(void);	// another y
 __device__ unsigned __vgpu_peel_y0(void);
-__device__ unsigned __vgpu_peel_yk(void);	// threads of a row
-						// past which the region does nothing but reach its way
-						// out (0xffffffff: all may do more; the pass knows)
+__device__ unsigned __vgpu_peel_yk(void);
 __device__ unsigned __vgpu_dispatch(unsigned, __vgpu_ctx *, unsigned);
 __device__ unsigned long __vgpu_frame_bytes(void);	// per thread
 __device__ unsigned long __vgpu_frame_stride(void);	// threads between a slot's copies (0: the block's size)
@@ -926,53 +926,38 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 	return one != 0xfffffffeu ? one : __vgpu_one_state(st, c->nthreads, 0);
 }
 
-// threads [@a, @b) of row @y through region function @F on context @L, each
-// thread's way out kept (@rx: also the one all take, 0xfffffffd)
-#define __VGPU_ROW(F, L, a, b, rx)                                      \
-	__VGPU_THREAD_LOOP                                              \
-	for (int x = (a); x < (b); x++) {                               \
-		const unsigned s = F(&(L), x, y, z, lin + x);           \
-		if (one == 0xfffffffeu)                                 \
-			st[lin + x] = s;                                \
-		if ((rx) && one == 0xfffffffdu)                         \
-			c->rexit = s;                                   \
-	}
-
-// thread @x of row @y alone
-#define __VGPU_ONE(L, x, rx)                                                    \
+// thread @x of row @y through region function @F on context @L, its way out
+// kept (@rx: also the one all take, 0xfffffffd)
+#define __VGPU_RUN(F, L, x, rx)                                                 \
 	{                                                                       \
-		const unsigned s = __vgpu_region(&(L), (x), y, z, lin + (x));   \
+		const unsigned s = F(&(L), (x), y, z, lin + (x));               \
 		if (one == 0xfffffffeu)                                         \
 			st[lin + (x)] = s;                                      \
 		if ((rx) && one == 0xfffffffdu)                                 \
 			c->rexit = s;                                           \
 	}
-// thread 0 of row @y alone when @a (0 or 1)
-#define __VGPU_FIRST(L, a, rx)                                          \
-	if (a)                                                          \
-		__VGPU_ONE(L, 0, rx)
+// threads [@a, @b) of row @y, the thread loop
+#define __VGPU_ROW(F, L, a, b, rx)                                      \
+	__VGPU_THREAD_LOOP                                              \
+	for (int x = (a); x < (b); x++)                                 \
+		__VGPU_RUN(F, L, x, rx)
 
 // row @y, threads [0, @xe), on context @L: through __vgpu_region_main, the
 // region without the work of its edge tests (the pass: __vgpu_peel), the
 // threads that no such test names; through the whole region the others (the
 // first and last of the row, every thread of a row named by y)
 #define __VGPU_EDGES(L, xe, rx)                                                                 \
-	if (!__vgpu_peel()) {                                                                   \
+	if (!__vgpu_peel() || (__vgpu_peel_y0() && y == 0) || (unsigned)y == __vgpu_peel_yk() ||  \
+	    (__vgpu_peel_xk() != 0xffffffffu && __vgpu_peel_xk() + 1 < (unsigned)(xe)) || (xe) < 2) { \
 		__VGPU_ROW(__vgpu_region, L, 0, xe, rx)                                         \
 	} else {                                                                                \
-		const unsigned k = __vgpu_peel_xk();                                            \
 		const int a = __vgpu_peel_x0() ? 1 : 0;                                         \
-		if ((__vgpu_peel_y0() && y == 0) || (unsigned)y == __vgpu_peel_yk() ||          \
-		    (k != 0xffffffffu && k + 1 < (unsigned)(xe)) || (xe) < 2) {                 \
-			__VGPU_ROW(__vgpu_region, L, 0, xe, rx)                                 \
-		} else if (k + 1 == (unsigned)(xe)) {                                           \
-			__VGPU_FIRST(L, a, rx)                                                  \
-			__VGPU_ROW(__vgpu_region_main, L, a, (xe) - 1, rx)                      \
-			__VGPU_ONE(L, (xe) - 1, rx)                                             \
-		} else {                                                                        \
-			__VGPU_FIRST(L, a, rx)                                                  \
-			__VGPU_ROW(__vgpu_region_main, L, a, xe, rx)                            \
-		}                                                                               \
+		const int b = __vgpu_peel_xk() + 1 == (unsigned)(xe) ? (xe) - 1 : (xe);         \
+		if (a)                                                                          \
+			__VGPU_RUN(__vgpu_region, L, 0, rx)                                     \
+		__VGPU_ROW(__vgpu_region_main, L, a, b, rx)                                     \
+		if (b < (xe))                                                                   \
+			__VGPU_RUN(__vgpu_region, L, b, rx)                                     \
 	}
 
 // one region (barrier to barrier) for every thread of the block; returns the
