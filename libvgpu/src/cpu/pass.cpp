@@ -89,7 +89,6 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LoopUtils.h"
-#include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/LowerAtomic.h"
 #include "llvm/Transforms/Utils/LowerSwitch.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
@@ -1485,6 +1484,32 @@ struct Lower {
 		B->eraseFromParent();
 	}
 
+	/* a copy of region @R in SSA form (its values are in allocas there),
+	 * named with @suffix; analysed, changed, then kept or dropCopy'd */
+	Function *ssaCopy(Function *R, const Twine &suffix)
+	{
+		ValueToValueMapTy VM;
+		Function *F = CloneFunction(R, VM);
+		F->setName(R->getName() + suffix);
+		F->setLinkage(GlobalValue::InternalLinkage);
+		FunctionPassManager FPM;
+		FPM.addPass(SROAPass(SROAOptions::PreserveCFG));
+		FPM.run(*F, MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager());
+		return F;
+	}
+	Function *dropCopy(Function *F)
+	{
+		MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager().clear(*F, F->getName());
+		F->eraseFromParent();
+		return nullptr;
+	}
+
+	/* @v without a zero or sign extension */
+	static Value *stripExt(Value *v)
+	{
+		return isa<ZExtInst>(v) || isa<SExtInst>(v) ? cast<CastInst>(v)->getOperand(0) : v;
+	}
+
 	/*
 	 * Thread-range narrowing. A region whose work is under `if (tid < d)`
 	 * (d the same in every thread: tree reductions, scans) or `if (tid ==
@@ -1502,20 +1527,8 @@ struct Lower {
 	Function *regionLimit(Function *R)
 	{
 		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
-		ValueToValueMapTy VM;
-		Function *L = CloneFunction(R, VM);
-		L->setName(R->getName() + ".lim");
-		L->setLinkage(GlobalValue::InternalLinkage);
-		auto drop = [&]() -> Function * {
-			FAM.clear(*L, L->getName());
-			L->eraseFromParent();
-			return nullptr;
-		};
-		{
-			FunctionPassManager FPM;
-			FPM.addPass(SROAPass(SROAOptions::PreserveCFG));
-			FPM.run(*L, FAM);
-		}
+		Function *L = ssaCopy(R, ".lim");
+		auto drop = [&]() { return dropCopy(L); };
 		const uint64_t uoutOff = M.getDataLayout().getStructLayout(ctxType())->getElementOffset(CTX_UOUT);
 		/* a store of the uniform values (the last thread's count) */
 		auto uoutStore = [&](const Instruction *I) {
@@ -1580,11 +1593,7 @@ struct Lower {
 			auto *br = dyn_cast<BranchInst>(T);
 			auto *ic = br && br->isConditional() ? dyn_cast<ICmpInst>(br->getCondition()) : nullptr;
 			Value *a = ic ? ic->getOperand(0) : nullptr, *D = ic ? ic->getOperand(1) : nullptr;
-			auto isX = [&](Value *v) {
-				if (isa<ZExtInst>(v) || isa<SExtInst>(v))
-					v = cast<CastInst>(v)->getOperand(0);
-				return v == X;
-			};
+			auto isX = [&](Value *v) { return stripExt(v) == X; };
 			CmpInst::Predicate p = ic ? ic->getPredicate() : CmpInst::BAD_ICMP_PREDICATE;
 			if (ic && !isX(a) && isX(D)) {
 				std::swap(a, D);
@@ -1697,25 +1706,14 @@ struct Lower {
 	 */
 	Function *regionMain(Function *R, uint32_t p[4])
 	{
-		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
-		ValueToValueMapTy VM;
-		Function *N = CloneFunction(R, VM);
-		N->setName(R->getName() + ".main");
-		N->setLinkage(GlobalValue::InternalLinkage);
-		{
-			FunctionPassManager FPM;
-			FPM.addPass(SROAPass(SROAOptions::PreserveCFG));
-			FPM.run(*N, FAM);
-		}
+		Function *N = ssaCopy(R, ".main");
 		/* x == K, x != K (in a branch, or merged into another
 		 * condition), a switch on x (SimplifyCFG's for x == 0 next to
 		 * another test) */
 		std::vector<std::pair<Instruction *, unsigned>> tests;
 		std::set<uint64_t> vals[2];
 		auto dimOf = [&](Value *a) -> int {
-			if (isa<ZExtInst>(a) || isa<SExtInst>(a))
-				a = cast<CastInst>(a)->getOperand(0);
-			auto *A = dyn_cast<Argument>(a);
+			auto *A = dyn_cast<Argument>(stripExt(a));
 			return A && A->getParent() == N && (A->getArgNo() == 1 || A->getArgNo() == 2) ? A->getArgNo() - 1 : -1;
 		};
 		auto small = [](const ConstantInt *k) { return k && k->getValue().getActiveBits() <= 10; };
@@ -1764,15 +1762,12 @@ struct Lower {
 			}
 			done++;
 		}
-		if (!done) {
-			FAM.clear(*N, N->getName());
-			N->eraseFromParent();
-			return nullptr;
-		}
+		if (!done)
+			return dropCopy(N);
 		for (BasicBlock &BB : *N)
 			ConstantFoldTerminator(&BB);
 		removeUnreachableBlocks(*N);
-		FAM.clear(*N, N->getName());
+		MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager().clear(*N, N->getName());
 		return N;
 	}
 
@@ -1786,16 +1781,9 @@ struct Lower {
 	 */
 	bool uniformExit(Function *R0)
 	{
-		/* on a copy in SSA form: the region's values are in allocas here */
-		ValueToValueMapTy VM;
-		Function *R = CloneFunction(R0, VM);
-		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
-		FunctionPassManager FPM;
-		FPM.addPass(SROAPass(SROAOptions::PreserveCFG));
-		FPM.run(*R, FAM);
+		Function *R = ssaCopy(R0, ".exit");
 		const bool u = uniformExitSSA(R);
-		FAM.clear(*R, R->getName());
-		R->eraseFromParent();
+		dropCopy(R);
 		return u;
 	}
 	bool uniformExitSSA(Function *R)
