@@ -62,6 +62,7 @@
 #define VGPU_MAX_PARAMS		64
 #define VGPU_KNAME_MAX		128
 #define VGPU_MAX_NAMES		64	/* name expressions of one compile (the caller's) */
+#define VGPU_BK_MARKS		2	/* timer_mark slots of a context */
 
 /**
  * struct vgpu_kparam - one parameter: enum vgpu_arg_type, its size and alignment
@@ -250,6 +251,16 @@ struct vgpu_backend_ops {
 	int (*kernel_lowering)(void *ctx, void *mod, void *fn, const char *name, char *buf,
 			       size_t len);
 	int (*launch)(void *ctx, void *fn, const struct vgpu_bk_launch *l);
+
+	/*
+	 * Optional (NULL: the core times on the host clock): the device's clock.
+	 * @timer_mark records mark @slot (0 .. VGPU_BK_MARKS - 1) on the device
+	 * after all work queued so far on the context's blocking streams and
+	 * before any queued after it; @timer_read waits for mark @to and gives
+	 * the device time from mark @from to it.
+	 */
+	int (*timer_mark)(void *ctx, int slot);
+	int (*timer_read)(void *ctx, int from, int to, uint64_t *ns);
 
 	/* Optional: text of the last failure in this context (else thread-local). */
 	const char *(*last_error)(void *ctx);

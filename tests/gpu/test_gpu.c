@@ -820,6 +820,74 @@ static void test_launch_errors(void)
 	vgpu_session_close(s);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * GPU time of asynchronous launches is read on the device's clock: a window
+ * of 4 spin kernels of 2e6 cycles each is charged at least their cycles at
+ * 3 GHz (faster than any GPU's clock) and at most the host's time around the
+ * window, and it is counted as a device-timed window. The session has a cap
+ * (leases in force), in-process.
+ */
+static void test_compute_window(void)
+{
+	const char *name = "cuda: asynchronous launches' GPU time is read on the device's clock";
+	const long long cycles = 2000000;
+	struct vgpu_stats st0 = { .size = sizeof(st0) }, st1 = { .size = sizeof(st1) };
+	vgpu_session *s = NULL;
+	vgpu_module *m = NULL;
+	vgpu_kernel *spin = NULL;
+	vgpu_buffer *b = NULL;
+	uint64_t t0 = 0, t1 = 0, charged;
+	int ret;
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	guest_name = "gputest-window";
+	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
+	guest_name = "gputest";
+	ret = ret ?: vgpu_ledger_set_compute(s, 100, 100000, 0);
+	ret = ret ?: vgpu_module_compile(s, SPIN_SRC, 0, NULL, &m);
+	ret = ret ?: vgpu_kernel_get(m, "spin", &spin);
+	ret = ret ?: vgpu_buffer_alloc(s, 4096, &b);
+	if (!ret) {
+		struct vgpu_launch_cfg c = cfg1(1, 1, 0);
+		struct vgpu_arg a[] = { vgpu_arg_i64(cycles), vgpu_arg_buf(b) };
+
+		c.flags = VGPU_LAUNCH_ASYNC;
+		/* the first window: one launch alone (no estimate yet) */
+		ret = vgpu_launch(spin, &c, a, 2) ?: vgpu_session_sync(s, -1);
+		ret = ret ?: vgpu_stats_get(s, &st0);
+		t0 = mono_ns();
+		for (int i = 0; i < 4 && !ret; i++)
+			ret = vgpu_launch(spin, &c, a, 2);
+		ret = ret ?: vgpu_session_sync(s, -1);
+		t1 = mono_ns();
+		ret = ret ?: vgpu_stats_get(s, &st1);
+	}
+	if (ret) {
+		tap_ok(false, "%s: %s", name, s ? vgpu_last_error(s) : strerror(-ret));
+	} else {
+		charged = st1.compute_ns - st0.compute_ns;
+		tap_ok(st1.compute_device_windows > st0.compute_device_windows &&
+		       charged >= (uint64_t)(4 * cycles / 3) && charged <= t1 - t0,
+		       "%s (%.3f ms charged, %.3f ms on the host, %llu device-timed windows)", name,
+		       charged / 1e6, (t1 - t0) / 1e6,
+		       (unsigned long long)(st1.compute_device_windows - st0.compute_device_windows));
+	}
+	vgpu_buffer_free(b);
+	vgpu_module_unload(m);
+	vgpu_session_close(s);
+}
+
 /*
  * A device fault (illegal address) in a kernel. It is reported at the next
  * synchronize as -EIO with the driver's text. Current drivers leave CUDA in
@@ -1260,6 +1328,7 @@ int main(int argc, char **argv)
 	test_copies();
 	test_modules();
 	test_launch_errors();
+	test_compute_window();
 	test_launch_fallback();
 	test_quota_and_books();
 	test_dialect();

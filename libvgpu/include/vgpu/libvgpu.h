@@ -824,6 +824,9 @@ int vgpu_ledger_set_compute(vgpu_session *sess, uint32_t limit_pct, uint32_t per
  * @compute_fallback_ns: CPU time of a GPU session's launches run on the CPU
  * @compute_leases: leases asked for
  * @compute_refusals: of those, refused (no budget left)
+ * @compute_device_windows: windows of asynchronous launches measured on the
+ *	device's clock (CUDA, HIP: timing events around the window; 0 where
+ *	the backend has none and the host's clock measured them)
  *
  * The compute fields follow the first version of the struct: a caller
  * built without them passes the shorter size and gets the rest.
@@ -857,6 +860,7 @@ struct vgpu_stats {
 	uint64_t compute_fallback_ns;
 	uint64_t compute_leases;
 	uint64_t compute_refusals;
+	uint64_t compute_device_windows;
 };
 
 /** vgpu_stats_get - copy the session's counters */

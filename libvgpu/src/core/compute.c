@@ -13,10 +13,18 @@
  *    session's first async launch is measured alone); when the
  *    lease is spent the device is synchronised once and the window - from the
  *    first launch queued to the completion of the last - is the time really
- *    used, reported with the next lease. A saturated queue keeps the device
+ *    used, reported with the next lease. The window is read on the device's
+ *    clock where the backend has one (timer_mark: a timing event before the
+ *    window's first launch and one after its last), so it holds neither the
+ *    host's latency to the device nor the device's switch from another
+ *    context to this one (0.1-0.25 ms on the H200 when sessions of one process
+ *    take turns, each with its own CUDA context: charged to the session that
+ *    took the device, it cost that guest 2-3 % of its share with 10 ms
+ *    kernels); else on the host's clock. A saturated queue keeps the device
  *    busy through the window, so the window is its device time; an idle gap
- *    inside it is charged too (never less than used). One synchronisation per
- *    lease (a few ms of work) keeps the launch path free of events.
+ *    inside it is charged too (never less than used). One synchronisation and
+ *    two marks per lease (a few ms of work) keep the launch path free of
+ *    events.
  *
  * With no budget left the launch waits for the refill (bounded by the
  * launch's timeout: -ETIME), or, when the policy allows VGPU_FALLBACK_QUOTA
@@ -41,20 +49,49 @@ static int lease_device(vgpu_session *s)
 	return s->device >= 0 && s->device < VGPU_COMPUTE_MAX_DEVICES ? s->device : 0;
 }
 
-/* The device is idle: the async window is over, its time is known. */
-void vgpu_compute_synced(vgpu_session *s)
+/* The device is idle: the async window is over, its time is known
+ * (@marked: the window's end is the device's timer mark 1). */
+static void synced(vgpu_session *s, bool marked)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 	uint64_t w;
 
 	if (!c->async_since)
 		return;
-	w = vgpu_now_ns() - c->async_since;
+	if (marked && !s->gpu.ops->timer_read(s->gpu.ctx, 0, 1, &w))
+		s->st.compute_device_windows++;
+	else
+		w = vgpu_now_ns() - c->async_since;
 	c->used_ns += w;
 	s->st.compute_ns += w;
 	c->est_ns = w / (c->async_n ? c->async_n : 1);
 	c->async_since = 0;
 	c->async_n = 0;
+	c->timed = false;
+}
+
+/*
+ * Synchronise the session's device (the backend's synchronize): the async
+ * window open, if any, ends at the completion of its last launch.
+ */
+int vgpu_compute_sync(vgpu_session *s, int64_t timeout_ns)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+	bool marked = c->async_since && c->timed && !s->gpu.ops->timer_mark(s->gpu.ctx, 1);
+	int ret = s->gpu.ops->synchronize(s->gpu.ctx, timeout_ns);
+
+	if (!ret)
+		synced(s, marked);
+	return ret;
+}
+
+/* An async launch is about to open a window: mark its start on the device. */
+void vgpu_compute_open(vgpu_session *s)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+
+	if (!c->async_since)
+		c->timed = s->gpu.ops->timer_mark && !s->gpu.ops->timer_mark(s->gpu.ctx, 0);
 }
 
 void vgpu_compute_spent(vgpu_session *s, uint64_t ns)
@@ -139,8 +176,8 @@ int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
 	if (c->left_ns)
 		return 0;
 	/* lease boundary: what the queued work used is known once it is done */
-	if (c->async_since && !s->gpu.ops->synchronize(s->gpu.ctx, -1))
-		vgpu_compute_synced(s);
+	if (c->async_since)
+		vgpu_compute_sync(s, -1);
 	c->on = vgpu_ledger_compute_on(s->ledger);
 	if (!c->on) {
 		/* nothing to enforce: report what was measured, look again later */
@@ -234,8 +271,8 @@ void vgpu_compute_close(vgpu_session *s)
 
 	if (!s->ledger || !s->gpu.ops)
 		return;
-	if (c->async_since && !s->gpu.ops->synchronize(s->gpu.ctx, -1))
-		vgpu_compute_synced(s);
+	if (c->async_since)
+		vgpu_compute_sync(s, -1);
 	if (!c->on)
 		return;
 	lease_return(s);

@@ -108,6 +108,7 @@ struct vgpu_sess_compute {
 	uint64_t slice_ns;		/* lease size asked */
 	uint64_t async_since;		/* first unmeasured async launch, 0: none */
 	uint64_t async_n;		/* async launches since */
+	bool timed;			/* the window began with the device's timer mark 0 */
 	uint64_t est_ns;		/* device time per async launch, last window */
 };
 
@@ -246,8 +247,9 @@ void vgpu_count_fallback(vgpu_session *s, int reason, const char *fmt, ...)
 /* compute.c (s->lock held): device time leased, measured, reported */
 int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu) VGPU_INTERNAL;
 void vgpu_compute_spent(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
+void vgpu_compute_open(vgpu_session *s) VGPU_INTERNAL;
 void vgpu_compute_async(vgpu_session *s, uint64_t t0) VGPU_INTERNAL;
-void vgpu_compute_synced(vgpu_session *s) VGPU_INTERNAL;
+int vgpu_compute_sync(vgpu_session *s, int64_t timeout_ns) VGPU_INTERNAL;
 void vgpu_compute_idle(vgpu_session *s) VGPU_INTERNAL;
 void vgpu_compute_fallback(vgpu_session *s, uint64_t ns) VGPU_INTERNAL;
 void vgpu_compute_close(vgpu_session *s) VGPU_INTERNAL;

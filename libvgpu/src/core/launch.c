@@ -105,6 +105,7 @@ static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
 {
 	vgpu_session *s = x->s;
 	struct vgpu_bk_launch *L = &x->L;
+	bool window;
 	int ret;
 
 	for (unsigned int i = 0; i < x->n; i++) {
@@ -119,24 +120,25 @@ static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
 	}
 	L->stream = c->stream ? c->stream->bks : NULL;
 	L->async = c->flags & VGPU_LAUNCH_ASYNC;
+	/* a device-wide sync after it ends the async window open, if any */
+	window = !L->async && !L->stream && s->cp.async_since;
 	s->st.launches_gpu++;
 	vgpu_bk_clearerr();
+	if (L->async)
+		vgpu_compute_open(s);
 	ret = s->gpu.ops->launch(s->gpu.ctx, x->k->fn, L);
 	vgpu_args_release(&x->pk, x->n);	/* the driver copied the values */
 	s->async_pending |= L->async;
 	if (!ret && !L->async)
 		ret = L->stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L->stream, -1) :
-				  s->gpu.ops->synchronize(s->gpu.ctx, -1);
+		      window ? vgpu_compute_sync(s, -1) : s->gpu.ops->synchronize(s->gpu.ctx, -1);
 	if (!ret) {
 		s->st.launches_gpu_ok++;
 		if (L->async) {
 			vgpu_compute_async(s, x->t0);
 		} else {
 			s->st.launch_ns += vgpu_now_ns() - x->t0;
-			/* a device-wide sync ends the async window too */
-			if (!L->stream && s->cp.async_since)
-				vgpu_compute_synced(s);
-			else
+			if (!window)
 				vgpu_compute_spent(s, vgpu_now_ns() - x->t0);
 		}
 		return 0;
@@ -203,8 +205,8 @@ static int launch_cpu(struct launch *x)
 	if (ret)
 		return ret;
 	cpu = vgpu_cpu_bk(s);
-	if (!s->primary_is_cpu && !s->gpu.ops->synchronize(s->gpu.ctx, -1))	/* GPU work first */
-		vgpu_compute_synced(s);
+	if (!s->primary_is_cpu)
+		vgpu_compute_sync(s, -1);	/* GPU work first */
 	for (unsigned int i = 0; i < x->n; i++) {
 		const struct vgpu_arg *a = &x->args[i];
 		uint64_t addr = 0;
@@ -263,7 +265,7 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	ret = vgpu_args_check(s, k, args, n, &want_cpu);
 	if (ret)
 		return ret;
-	memset(x.pk.big, 0, sizeof(x.pk.big));
+	memset(x.pk.big, 0, n * sizeof(x.pk.big[0]));	/* what vgpu_args_release frees */
 	on_cpu = want_cpu || vgpu_is_cpu(s, k->mod->bk);
 	s->st.launches++;
 	/* on the session's device: spend its compute lease (wait or fall back) */

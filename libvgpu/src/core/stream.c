@@ -91,15 +91,13 @@ VGPU_EXPORT int vgpu_session_sync(vgpu_session *s, int timeout_ms)
 	CHECK_SESSION(s);
 	pthread_mutex_lock(&s->lock);
 	vgpu_bk_clearerr();
-	ret = s->gpu.ops->synchronize(s->gpu.ctx, ms_to_ns(timeout_ms));
+	ret = vgpu_compute_sync(s, ms_to_ns(timeout_ms));
 	if (!ret)
 		s->async_pending = false;
 	if (ret)
 		vgpu_seterr(s, ret, "synchronize: %s", ret == -ETIME ? "timed out" : vgpu_bk_err(&s->gpu));
-	else {
-		vgpu_compute_synced(s);
+	else
 		vgpu_compute_idle(s);
-	}
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }

@@ -106,6 +106,7 @@ static const struct vgpu_gpu_call_names cu_names = {
 	.event_record = "cuEventRecord",
 	.event_query = "cuEventQuery",
 	.event_sync = "cuEventSynchronize",
+	.event_elapsed = "cuEventElapsedTime",
 	.ctx_sync = "cuCtxSynchronize",
 	.module_unload = "cuModuleUnload",
 	.module_get_function = "cuModuleGetFunction",
@@ -753,6 +754,7 @@ static void cu_ctx_destroy(void *ctx)
 	if (!c)
 		return;
 	ctx_enter(c);
+	vgpu_gpu_timer_free(&c->g);
 	stg_destroy(c);
 	if (c->warm)
 		cu_call.module_unload(c->warm);

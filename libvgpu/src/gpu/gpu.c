@@ -59,7 +59,8 @@ static const struct {
 	ENTRY(host_unregister), ENTRY(htod), ENTRY(dtoh), ENTRY(dtod), ENTRY(htod_async),
 	ENTRY(dtoh_async), ENTRY(dtod_async), ENTRY(stream_create), ENTRY(stream_destroy),
 	ENTRY(stream_sync), ENTRY(stream_query), ENTRY(event_create), ENTRY(event_destroy),
-	ENTRY(event_record), ENTRY(event_query), ENTRY(event_sync), ENTRY(ctx_sync),
+	ENTRY(event_record), ENTRY(event_query), ENTRY(event_sync), ENTRY(event_elapsed),
+	ENTRY(ctx_sync),
 	ENTRY(module_unload), ENTRY(module_get_function), ENTRY(module_get_global), ENTRY(launch),
 };
 #undef ENTRY

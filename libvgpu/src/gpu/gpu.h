@@ -62,6 +62,7 @@ struct vgpu_gpu_calls {
 	int (*event_record)(void *event, void *stream);
 	int (*event_query)(void *event);
 	int (*event_sync)(void *event);
+	int (*event_elapsed)(float *ms, void *start, void *end);
 	int (*ctx_sync)(void);
 	int (*module_unload)(void *mod);
 	int (*module_get_function)(void **fn, void *mod, const char *name);
@@ -81,7 +82,8 @@ struct vgpu_gpu_call_names {
 	const char *htod, *dtoh, *dtod, *htod_async, *dtoh_async, *dtod_async;
 	const char *stream_create, *stream_destroy, *stream_sync, *stream_query;
 	const char *event_create, *event_destroy, *event_record, *event_query, *event_sync;
-	const char *ctx_sync, *module_unload, *module_get_function, *module_get_global, *launch;
+	const char *event_elapsed, *ctx_sync, *module_unload, *module_get_function;
+	const char *module_get_global, *launch;
 };
 
 /** struct vgpu_gpu_rtc_calls - the runtime compiler (NVRTC, hiprtc; results: 0 success) */
@@ -175,6 +177,7 @@ struct vgpu_gpu_range {
  * @lock: guards @ranges (vendors may use it for more, e.g. CUDA's staging)
  * @ranges: host memory registered through host_register
  * @target: the target id (backend.h: target_id)
+ * @marks: timing events of timer_mark (backend.h), made at first use
  */
 struct vgpu_gpu_ctx {
 	const struct vgpu_gpu_vendor *v;
@@ -182,6 +185,7 @@ struct vgpu_gpu_ctx {
 	struct vgpu_gpu_range *ranges;
 	int nranges, cap_ranges;
 	char target[512];
+	void *marks[VGPU_BK_MARKS];
 };
 
 /* ------------------------------------------------------------ gpu.c */
@@ -254,6 +258,9 @@ int vgpu_gpu_check_device(const struct vgpu_gpu_vendor *v, struct vgpu_gpu_probe
 void vgpu_gpu_ctx_init(struct vgpu_gpu_ctx *g, const struct vgpu_gpu_vendor *v) VGPU_INTERNAL;
 void vgpu_gpu_ctx_fini(struct vgpu_gpu_ctx *g) VGPU_INTERNAL;
 
+/* vgpu_gpu_timer_free - destroy @g's timing events (the context current) */
+void vgpu_gpu_timer_free(struct vgpu_gpu_ctx *g) VGPU_INTERNAL;
+
 /* vgpu_gpu_is_registered - [p, p + n) lies in memory registered on @g */
 bool vgpu_gpu_is_registered(struct vgpu_gpu_ctx *g, const void *p, size_t n) VGPU_INTERNAL;
 
@@ -288,6 +295,8 @@ int vgpu_gpu_function_sig(void *ctx, void *mod, void *fn, const char *name,
 int vgpu_gpu_global_get(void *ctx, void *mod, const char *name, uint64_t *dptr,
 			size_t *size) VGPU_INTERNAL;
 int vgpu_gpu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l) VGPU_INTERNAL;
+int vgpu_gpu_timer_mark(void *ctx, int slot) VGPU_INTERNAL;
+int vgpu_gpu_timer_read(void *ctx, int from, int to, uint64_t *ns) VGPU_INTERNAL;
 
 /* the ops above, for a vendor's struct vgpu_backend_ops initializer */
 #define VGPU_GPU_OPS \
@@ -300,7 +309,8 @@ int vgpu_gpu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l) VGPU_IN
 	.target_id = vgpu_gpu_target_id, .module_load = vgpu_gpu_module_load, \
 	.module_unload = vgpu_gpu_module_unload, .function_get = vgpu_gpu_function_get, \
 	.function_sig = vgpu_gpu_function_sig, .global_get = vgpu_gpu_global_get, \
-	.launch = vgpu_gpu_launch
+	.launch = vgpu_gpu_launch, .timer_mark = vgpu_gpu_timer_mark, \
+	.timer_read = vgpu_gpu_timer_read
 
 /* ------------------------------------------------------------ compile.c */
 

@@ -289,6 +289,67 @@ int vgpu_gpu_synchronize(void *ctx, int64_t timeout_ns)
 	return ret;
 }
 
+/*
+ * The timer: timing events recorded on the legacy stream, which runs after
+ * the work of every blocking stream queued before it and before any queued
+ * after it. A mark's time is when the device reaches it in this context, so
+ * a window between two marks leaves out what the device did before it came
+ * to the context (another context's work, the switch between them).
+ */
+int vgpu_gpu_timer_mark(void *ctx, int slot)
+{
+	struct vgpu_gpu_ctx *g = ctx;
+	const struct vgpu_gpu_vendor *v;
+	int ret = enter(ctx, &v);
+
+	if (ret)
+		return ret;
+	if (slot < 0 || slot >= VGPU_BK_MARKS)
+		return -EINVAL;
+	if (!g->marks[slot]) {
+		/* flags 0 (CU_EVENT_DEFAULT, hipEventDefault): timing on */
+		ret = done(v, v->call->event_create(&g->marks[slot], 0), v->names->event_create);
+		if (ret) {
+			g->marks[slot] = NULL;
+			return ret;
+		}
+	}
+	return done(v, v->call->event_record(g->marks[slot], NULL), v->names->event_record);
+}
+
+int vgpu_gpu_timer_read(void *ctx, int from, int to, uint64_t *ns)
+{
+	struct vgpu_gpu_ctx *g = ctx;
+	const struct vgpu_gpu_vendor *v;
+	float ms = 0;
+	int ret = enter(ctx, &v);
+
+	if (ret)
+		return ret;
+	if (from < 0 || from >= VGPU_BK_MARKS || to < 0 || to >= VGPU_BK_MARKS ||
+	    !g->marks[from] || !g->marks[to])
+		return -EINVAL;
+	ret = vgpu_gpu_wait(v, v->call->event_query, v->call->event_sync, g->marks[to], -1,
+			    "timer");
+	if (ret)
+		return ret;
+	ret = done(v, v->call->event_elapsed(&ms, g->marks[from], g->marks[to]),
+		   v->names->event_elapsed);
+	if (ret)
+		return ret;
+	*ns = ms > 0 ? (uint64_t)((double)ms * 1e6) : 0;
+	return 0;
+}
+
+void vgpu_gpu_timer_free(struct vgpu_gpu_ctx *g)
+{
+	for (int i = 0; i < VGPU_BK_MARKS; i++)
+		if (g->marks[i]) {
+			g->v->call->event_destroy(g->marks[i]);
+			g->marks[i] = NULL;
+		}
+}
+
 int vgpu_gpu_target_id(void *ctx, char *buf, size_t len)
 {
 	struct vgpu_gpu_ctx *g = ctx;

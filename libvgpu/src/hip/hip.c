@@ -65,6 +65,7 @@ static const struct vgpu_gpu_call_names hip_names = {
 	.event_record = "hipEventRecord",
 	.event_query = "hipEventQuery",
 	.event_sync = NULL,		/* events are polled */
+	.event_elapsed = "hipEventElapsedTime",
 	.ctx_sync = "hipDeviceSynchronize",
 	.module_unload = "hipModuleUnload",
 	.module_get_function = "hipModuleGetFunction",
@@ -387,8 +388,10 @@ static void hip_ctx_destroy(void *ctx)
 
 	if (!c)
 		return;
-	if (hip_enter(&c->g) == 0)
+	if (hip_enter(&c->g) == 0) {
 		hip_call.ctx_sync();
+		vgpu_gpu_timer_free(&c->g);
+	}
 	vgpu_gpu_ctx_fini(&c->g);
 	free(c);
 }
