@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench/gpu/compute.sh [OUTDIR] - GPU time shares and the cost of accounting,
-# on the GPU machine, one run: builds libvgpu and bench/gpu/compute_share,
-# raw_cuda and vgpu_bench there, then runs raw_cuda and vgpu_bench once (the
-# launch cost of libvgpu without accounting against raw cuLaunchKernel) and
-# compute_share cuda (shares of 2/4/8 guests in one process, in-process
+# on the GPU machine, one run: builds libvgpu, bench/gpu/compute_share and
+# launch_cost there, then runs launch_cost (the launch cost of raw
+# cuLaunchKernel and of libvgpu with accounting off and on, interleaved in one
+# process) and compute_share cuda (shares of 2/4/8 guests in one process, in-process
 # ledger: vgpu.ko cannot load on that machine). Documentation/benchmarks.md
 # has the figures.
 set -uo pipefail
@@ -29,20 +29,16 @@ make -s -C "$ROOT" lib BUILD="$BUILD" >"$OUT/build.log" 2>&1 ||
 		lib >>"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 LINK=(-L"$BUILD/libvgpu" -lvgpu -Wl,-rpath,"$BUILD/libvgpu" -ldl -lm -lpthread)
 CF=(-std=gnu11 -O2 -Wall -Wextra -I"$ROOT/libvgpu/include" -I"$ROOT/bench/gpu")
-$CC "${CF[@]}" "$ROOT/bench/gpu/compute_share.c" -o "$GB/compute_share" "${LINK[@]}" >>"$OUT/build.log" 2>&1 &&
-$CC "${CF[@]}" "$ROOT/bench/gpu/vgpu_bench.c" -o "$GB/vgpu_bench" "${LINK[@]}" >>"$OUT/build.log" 2>&1 ||
+$CC "${CF[@]}" "$ROOT/bench/gpu/compute_share.c" -o "$GB/compute_share" "${LINK[@]}" >>"$OUT/build.log" 2>&1 ||
 	{ tail -30 "$OUT/build.log"; exit 1; }
-# COMPUTE_SHARES_ONLY=1: only compute_share (the baselines are slow to repeat)
-if [ -z "${COMPUTE_SHARES_ONLY:-}" ] &&
-   $CC -O2 -Wall -I"$CUDA_HOME/include" -I"$ROOT/bench/gpu" "$ROOT/bench/gpu/raw_cuda.c" \
-	-o "$GB/raw_cuda" -L"$CUDA_HOME/lib64/stubs" -L"$CUDA_HOME/lib64" -lcuda -lnvrtc \
-	-Wl,-rpath,"$CUDA_HOME/lib64" >>"$OUT/build.log" 2>&1; then
-	echo "== raw_cuda (baseline) ==" | tee -a "$OUT/compute.log"
-	timeout 120 "$GB/raw_cuda" 3 2>&1 | tee -a "$OUT/compute.log"
-fi
+# COMPUTE_SHARES_ONLY=1: only compute_share (skips launch_cost)
 if [ -z "${COMPUTE_SHARES_ONLY:-}" ]; then
-	echo "== vgpu_bench (libvgpu, accounting off) ==" | tee -a "$OUT/compute.log"
-	timeout 120 "$GB/vgpu_bench" 3 2>&1 | tee -a "$OUT/compute.log"
+	$CC "${CF[@]}" -I"$CUDA_HOME/include" "$ROOT/bench/gpu/launch_cost.c" -o "$GB/launch_cost" \
+		-L"$CUDA_HOME/lib64/stubs" -L"$CUDA_HOME/lib64" -lcuda -lnvrtc -Wl,-rpath,"$CUDA_HOME/lib64" \
+		"${LINK[@]}" >>"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
+	echo "== launch_cost (raw cuLaunchKernel, libvgpu accounting off and on, interleaved) ==" |
+		tee -a "$OUT/compute.log"
+	timeout 200 "$GB/launch_cost" "${LAUNCH_COST_ROUNDS:-15}" 2>&1 | tee -a "$OUT/compute.log"
 fi
 # COMPUTE_PROBE=1: first compute_probe (the turn-taking mechanism, raw CUDA)
 if [ -n "${COMPUTE_PROBE:-}" ]; then

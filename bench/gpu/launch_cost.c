@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * launch_cost.c - the cost of a libvgpu launch against raw cuLaunchKernel,
+ * measured in one process and one thread, the arms interleaved so that the
+ * host's drift (its launch cost moved 3.1 -> 4.3 us between two runs on the
+ * H200 machine) falls on all of them alike. Built on the GPU machine by
+ * bench/gpu/compute.sh (links -lcuda -lnvrtc and libvgpu).
+ *
+ * Arms, each a repetition of BENCH_BATCHES batches of BENCH_LAUNCHES
+ * asynchronous launches of the tiny kernel on one stream, each batch then
+ * synchronized (the stream's), as raw_cuda.c and vgpu_bench.c do:
+ *   raw  cuLaunchKernel in the device's primary context, a non-blocking stream
+ *   rawb the same on a blocking stream (CU_STREAM_DEFAULT), as libvgpu's are
+ *   off  vgpu_launch, a session with no GPU-time limit (nothing leased)
+ *   on   vgpu_launch, a session with a 100 % cap (in-process leases)
+ * Each round runs the arms in a rotated order. Printed: each arm's
+ * median per-launch time over the rounds and the medians of the per-round
+ * ratios on/raw, off/raw, on/off and on/rawb.
+ *
+ * Argument 1: rounds (default 15).
+ */
+#define _GNU_SOURCE
+#include <cuda.h>
+#include <nvrtc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgpu/libvgpu.h"
+#include "bench_common.h"
+
+#define CK(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { const char *s_ = "?"; \
+	cuGetErrorString(r_, &s_); fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, s_); exit(2); } } while (0)
+#define NK(x) do { nvrtcResult r_ = (x); if (r_ != NVRTC_SUCCESS) { \
+	fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, nvrtcGetErrorString(r_)); exit(2); } } while (0)
+#define DIE(...) do { fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); exit(2); } while (0)
+
+enum { RAW, RAWB, OFF, ON, ARMS };
+static const char *arm_name[ARMS] = { "raw", "rawb", "off", "on" };
+
+static struct {
+	CUcontext ctx;
+	CUfunction fn;
+	CUstream st, stb;
+	CUdeviceptr d;
+} raw;
+
+struct vg {
+	vgpu_session *s;
+	vgpu_module *m;
+	vgpu_kernel *k;
+	vgpu_buffer *d;
+	vgpu_stream *st;
+};
+
+static void raw_open(void)
+{
+	CUdevice dev;
+	int major, minor;
+	char arch[64];
+	const char *opts[] = { arch, "-default-device" };
+	nvrtcProgram prog;
+	size_t n;
+	char *cubin;
+	CUmodule mod;
+
+	CK(cuInit(0));
+	CK(cuDeviceGet(&dev, 0));
+	CK(cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev));
+	CK(cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev));
+	CK(cuDevicePrimaryCtxRetain(&raw.ctx, dev));
+	CK(cuCtxSetCurrent(raw.ctx));
+	snprintf(arch, sizeof(arch), "--gpu-architecture=sm_%d%d", major, minor);
+	NK(nvrtcCreateProgram(&prog, BENCH_KERNEL_SRC, "bench.cu", 0, NULL, NULL));
+	NK(nvrtcCompileProgram(prog, 2, opts));
+	NK(nvrtcGetCUBINSize(prog, &n));
+	cubin = malloc(n);
+	if (!cubin)
+		DIE("out of memory");
+	NK(nvrtcGetCUBIN(prog, cubin));
+	NK(nvrtcDestroyProgram(&prog));
+	CK(cuModuleLoadData(&mod, cubin));
+	free(cubin);
+	CK(cuModuleGetFunction(&raw.fn, mod, "tiny"));
+	CK(cuStreamCreate(&raw.st, CU_STREAM_NON_BLOCKING));
+	CK(cuStreamCreate(&raw.stb, CU_STREAM_DEFAULT));
+	CK(cuMemAlloc(&raw.d, 1 << 20));
+}
+
+static void vg_open(struct vg *v, const char *guest, unsigned int cap)
+{
+	struct vgpu_session_opts o = { .size = sizeof(o) };
+	int ret;
+
+	o.flags = VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_LIMITS;
+	o.guest = guest;
+	o.backend = VGPU_BACKEND_CUDA;
+	o.mem_limit = 1ull << 30;
+	o.pinned_limit = 1ull << 30;
+	o.context_limit = 8;
+	ret = vgpu_session_open(&v->s, &o);
+	if (ret)
+		DIE("session_open(cuda): %s", strerror(-ret));
+	if (vgpu_session_backend(v->s) != VGPU_BACKEND_CUDA)
+		DIE("not on CUDA");
+	ret = cap ? vgpu_ledger_set_compute(v->s, cap, 100000, 0) : 0;
+	ret = ret ?: vgpu_module_compile(v->s, BENCH_KERNEL_SRC, 0, NULL, &v->m);
+	ret = ret ?: vgpu_kernel_get(v->m, "tiny", &v->k);
+	ret = ret ?: vgpu_buffer_alloc(v->s, 1 << 20, &v->d);
+	ret = ret ?: vgpu_stream_create(v->s, &v->st);
+	if (ret)
+		DIE("%s: setup: %s", guest, vgpu_last_error(v->s));
+}
+
+/* one repetition of an arm: per-launch time in us */
+static double rep(int arm, struct vg *v)
+{
+	double total = 0;
+	int n = 1 << 18, ret;
+
+	if (arm == RAW || arm == RAWB) {
+		void *params[] = { &raw.d, &n };
+		CUstream st = arm == RAW ? raw.st : raw.stb;
+
+		CK(cuCtxSetCurrent(raw.ctx));
+		for (int b = 0; b < BENCH_BATCHES; b++) {
+			double t0 = bench_now();
+
+			for (int i = 0; i < BENCH_LAUNCHES; i++)
+				CK(cuLaunchKernel(raw.fn, 1, 1, 1, 32, 1, 1, 0, st, params, NULL));
+			CK(cuStreamSynchronize(st));
+			total += bench_now() - t0;
+		}
+	} else {
+		struct vgpu_launch_cfg c = { .size = sizeof(c), .flags = VGPU_LAUNCH_ASYNC };
+		struct vgpu_arg a[] = { vgpu_arg_buf(v->d), vgpu_arg_i32(n) };
+
+		c.grid = (struct vgpu_dim3){ 1, 1, 1 };
+		c.block = (struct vgpu_dim3){ 32, 1, 1 };
+		c.stream = v->st;
+		for (int b = 0; b < BENCH_BATCHES; b++) {
+			double t0 = bench_now();
+
+			for (int i = 0; i < BENCH_LAUNCHES; i++)
+				if ((ret = vgpu_launch(v->k, &c, a, 2)))
+					DIE("launch: %s", vgpu_last_error(v->s));
+			if ((ret = vgpu_stream_sync(v->st, -1)))
+				DIE("sync: %s", vgpu_last_error(v->s));
+			total += bench_now() - t0;
+		}
+	}
+	return total / (BENCH_BATCHES * BENCH_LAUNCHES) * 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 15;
+	struct vg v[ARMS] = { 0 };
+	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb;
+
+	if (rounds < 1)
+		rounds = 1;
+	raw_open();
+	vg_open(&v[OFF], "lc-off", 0);
+	vg_open(&v[ON], "lc-on", 100);
+	for (int a = 0; a < ARMS; a++) {
+		t[a] = calloc(rounds, sizeof(double));
+		if (!t[a])
+			DIE("out of memory");
+		rep(a, &v[a]);		/* warm-up */
+	}
+	r_onraw = calloc(rounds, sizeof(double));
+	r_offraw = calloc(rounds, sizeof(double));
+	r_onoff = calloc(rounds, sizeof(double));
+	r_onrawb = calloc(rounds, sizeof(double));
+	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb)
+		DIE("out of memory");
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < ARMS; i++) {
+			int a = (r + i) % ARMS;
+
+			t[a][r] = rep(a, &v[a]);
+		}
+		r_onraw[r] = t[ON][r] / t[RAW][r];
+		r_offraw[r] = t[OFF][r] / t[RAW][r];
+		r_onoff[r] = t[ON][r] / t[OFF][r];
+		r_onrawb[r] = t[ON][r] / t[RAWB][r];
+		printf("launch_cost round %d: raw %.3f rawb %.3f off %.3f on %.3f us\n", r, t[RAW][r],
+		       t[RAWB][r], t[OFF][r], t[ON][r]);
+	}
+	for (int a = 0; a < ARMS; a++)
+		printf("launch_cost.%s_us %.3f\n", arm_name[a], bench_median(t[a], rounds));
+	printf("launch_cost.on_over_raw %.3f\nlaunch_cost.off_over_raw %.3f\nlaunch_cost.on_over_off %.3f\n"
+	       "launch_cost.on_over_rawb %.3f\n", bench_median(r_onraw, rounds),
+	       bench_median(r_offraw, rounds), bench_median(r_onoff, rounds),
+	       bench_median(r_onrawb, rounds));
+	{
+		struct vgpu_stats st = { .size = sizeof(st) };
+
+		vgpu_stats_get(v[ON].s, &st);
+		printf("launch_cost.on_leases %llu device_windows %llu\n",
+		       (unsigned long long)st.compute_leases,
+		       (unsigned long long)st.compute_device_windows);
+	}
+	for (int a = OFF; a < ARMS; a++)
+		vgpu_session_close(v[a].s);
+	return 0;
+}
