@@ -418,6 +418,40 @@ static inline __u64 vgpu_cb_share_period(const struct vgpu_cbudget *c)
 	       VGPU_CM_DIV(c->used_last * VGPU_CM_SHARE_ONE, c->last_period_ns) : 0;
 }
 
+/*
+ * The lease a session of libvgpu asks for (the ledger grants up to the
+ * budget; the module takes what it is asked). Without a cap or weight in
+ * force (!@limited), a fifth of the period: each lease ends with a
+ * synchronisation that drains the device's queue, and only the use is
+ * counted. With one, a twentieth of the period, at most the period, and at
+ * least a turn: in-process, the @sharers guests that asked for the device
+ * lately take turns on it a lease at a time, and each turn costs the device
+ * the switch (the drain, the next session's first launch, the change of CUDA
+ * context: 0.2-0.3 ms on the H200, charged to no one), so a turn is as long
+ * as leaves each guest two turns a period, between VGPU_CM_TURN_MIN_NS and
+ * VGPU_CM_TURN_MAX_NS (8 guests at a 100 ms period: 10 ms; 2: 20 ms, which
+ * halves the switches of 10 ms turns). @sharers 0 (not known: the module's
+ * leases, whose sessions do not take turns): VGPU_CM_TURN_MIN_NS.
+ */
+#define VGPU_CM_TURN_MIN_NS	(10ull * 1000000)
+#define VGPU_CM_TURN_MAX_NS	(20ull * 1000000)
+static inline __u64 vgpu_cb_lease_size(__u64 period_ns, bool limited, __u32 sharers)
+{
+	__u64 n, turn = VGPU_CM_TURN_MIN_NS;
+
+	if (!limited)
+		return VGPU_CM_DIV(period_ns, 5);
+	if (sharers) {
+		turn = VGPU_CM_DIV(period_ns, 2ull * sharers);
+		turn = turn < VGPU_CM_TURN_MIN_NS ? VGPU_CM_TURN_MIN_NS :
+		       turn > VGPU_CM_TURN_MAX_NS ? VGPU_CM_TURN_MAX_NS : turn;
+	}
+	n = VGPU_CM_DIV(period_ns, 20);
+	if (n < turn)
+		n = turn;
+	return n < period_ns ? n : period_ns;
+}
+
 /* Share achieved in the last complete second, 1/VGPU_CM_SHARE_ONE. */
 static inline __u64 vgpu_cb_share_second(const struct vgpu_cbudget *c)
 {

@@ -38,11 +38,11 @@
 #include <linux/vgpu.h>
 
 #include "core/internal.h"
+#include "include/vgpu_compute_math.h"
 
 /* A pseudo-lease when no limit is in force: how often to look again. */
 #define FREE_LEASE_NS	(50ull * 1000000)
 #define MIN_SLICE_NS	(200ull * 1000)
-#define LIMITED_SLICE_NS (10ull * 1000000)
 
 static int lease_device(vgpu_session *s)
 {
@@ -141,25 +141,8 @@ static int lease(vgpu_session *s, struct vgpu_ledger_lease *a)
 		return ret;
 	c->used_ns = 0;
 	c->fallback_ns = 0;
-	/*
-	 * A twentieth of a period, at least LIMITED_SLICE_NS (at most the
-	 * period): fine-grained among sessions, few ioctls. Sessions of one
-	 * process take turns on the device a lease at a time, and a turn
-	 * costs the device about 50 to 150 us (the drain, the wake-up of the
-	 * next session, its first launches: H200, run 5 in
-	 * Documentation/benchmarks.md), 1 to 3 % of a 5 ms lease. With no cap
-	 * or weight in force, a fifth: each lease ends with a synchronisation
-	 * that drains the device's queue (its bubble was 1 % of a saturating
-	 * session's throughput at a twentieth, H200).
-	 */
-	if (a->unlimited) {
-		c->slice_ns = a->period_ns / 5;
-	} else {
-		c->slice_ns = a->period_ns / 20;
-		if (c->slice_ns < LIMITED_SLICE_NS)
-			c->slice_ns = LIMITED_SLICE_NS < a->period_ns ? LIMITED_SLICE_NS :
-				      a->period_ns;
-	}
+	/* include/vgpu_compute_math.h: the size and why */
+	c->slice_ns = vgpu_cb_lease_size(a->period_ns, !a->unlimited, a->sharers);
 	if (c->slice_ns < MIN_SLICE_NS)
 		c->slice_ns = MIN_SLICE_NS;
 	return 0;
