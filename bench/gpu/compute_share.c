@@ -571,19 +571,21 @@ static void settle(int n)
 static void overhead(void)
 {
 	struct rig off, on;
-	double t_off[5], t_on[5], r_off[5], r_on[5], pr[5];
+	double t_off[11], t_on[11], lr[11], r_off[5], r_on[5], pr[5];
 	const int launches = 20000;
 
 	if (rig_open(&off, "cs-off") || rig_open(&on, "cs-on"))
 		exit(1);
 	vgpu_ledger_set_compute(on.s, 100, period_us, 0);
-	/* launch cost: empty kernel (n = 0), async, a sync every 256 */
+	/* launch cost: empty kernel (n = 0), async, a sync every 256; 11 pairs,
+	 * the order alternating */
 	off.n = on.n = 0;
-	for (int rep = 0; rep < 5; rep++) {
+	for (int rep = 0; rep < 11; rep++) {
 		struct rig *rs[2] = { &off, &on };
 		double *ts[2] = { &t_off[rep], &t_on[rep] };
 
-		for (int w = 0; w < 2; w++) {
+		for (int w0 = 0; w0 < 2; w0++) {
+			int w = (w0 + rep) % 2;
 			double t0 = bench_now();
 
 			for (int i = 0; i < launches; i++) {
@@ -595,8 +597,10 @@ static void overhead(void)
 			*ts[w] = (bench_now() - t0) / launches * 1e6;
 		}
 	}
-	printf("overhead launch_us off %.3f on %.3f ratio %.3f\n", bench_median(t_off, 5),
-	       bench_median(t_on, 5), bench_median(t_on, 5) / bench_median(t_off, 5));
+	for (int rep = 0; rep < 11; rep++)
+		lr[rep] = t_on[rep] / t_off[rep];
+	printf("overhead launch_us off %.3f on %.3f ratio %.3f (median of 11 pairs)\n",
+	       bench_median(t_off, 11), bench_median(t_on, 11), bench_median(lr, 11));
 	/* saturating throughput, 50 us kernels */
 	calibrate(&off, 50);
 	on.n = off.n;
