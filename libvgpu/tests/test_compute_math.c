@@ -7,7 +7,7 @@
  * A simulated device runs the guests' leases one at a time, in turn (as the
  * in-process ledger hands the device over to a waiting session): each guest
  * saturates it with kernels of one length, asks leases of libvgpu's size
- * (vgpu_cb_lease_size, all the guests sharing), spends a lease on whole kernels (a kernel longer than the lease
+ * (vgpu_cb_lease_size), spends a lease on whole kernels (a kernel longer than the lease
  * runs past it: debt), settles what it used at its next lease, and sleeps
  * until its refill when refused. The shares each guest got over 10 s are
  * checked against caps and weights, and the rules one by one: refill, debt,
@@ -80,8 +80,8 @@ static bool sim_lease(struct sim *s, int g)
 	if (s->granted[g] || s->used[g])
 		vgpu_cb_settle(c, s->granted[g], s->gen[g], s->used[g]);
 	s->granted[g] = s->used[g] = 0;
-	granted = vgpu_cb_grant(c, vgpu_cb_lease_size(c->period_ns, true, (__u32)s->nr), s->now,
-				&wait, &thr, sim_next, s);
+	granted = vgpu_cb_grant(c, vgpu_cb_lease_size(c->period_ns, true), s->now, &wait, &thr,
+				sim_next, s);
 	if (!granted) {
 		s->wake[g] = s->now + wait + US;
 		return false;

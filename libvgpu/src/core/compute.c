@@ -142,7 +142,7 @@ static int lease(vgpu_session *s, struct vgpu_ledger_lease *a)
 	c->used_ns = 0;
 	c->fallback_ns = 0;
 	/* include/vgpu_compute_math.h: the size and why */
-	c->slice_ns = vgpu_cb_lease_size(a->period_ns, !a->unlimited, a->sharers);
+	c->slice_ns = vgpu_cb_lease_size(a->period_ns, !a->unlimited);
 	if (c->slice_ns < MIN_SLICE_NS)
 		c->slice_ns = MIN_SLICE_NS;
 	return 0;

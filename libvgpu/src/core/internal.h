@@ -54,8 +54,6 @@ struct vgpu_ledger_lease {
 					 * device: not a refusal, ask again after
 					 * vgpu_ledger_compute_wait(wait_ns) */
 	bool unlimited;			/* out: no cap or weight in force (granted in full) */
-	uint32_t sharers;		/* out: in-process, the guests that asked for the
-					 * device lately (0: not known) */
 };
 struct vgpu_ledger_compute {
 	uint64_t consumed_ns, limit_hits, throttled_ns, fallback_ns;

@@ -740,9 +740,6 @@ static int ip_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_le
 	a->granted_ns = granted;
 	a->period_ns = c->cb.period_ns;
 	a->unlimited = !c->cb.limited;
-	a->sharers = 0;
-	for (struct vgpu_cbudget *o = cb_next(CB_IT(device), NULL); o; o = cb_next(CB_IT(device), o))
-		a->sharers += vgpu_cb_active(o, now);
 	pthread_mutex_unlock(&books_lock);
 	return 0;
 nomem:
