@@ -11,13 +11,16 @@
  * synchronized (the stream's), as raw_cuda.c and vgpu_bench.c do:
  *   raw  cuLaunchKernel in the device's primary context, a non-blocking stream
  *   rawb the same on a blocking stream (CU_STREAM_DEFAULT), as libvgpu's are
+ *   rawc the same in a context of its own (cuCtxCreate), as each libvgpu
+ *        session has
  *   off  vgpu_launch, a session with no GPU-time limit (nothing leased)
  *   on   vgpu_launch, a session with a 100 % cap (in-process leases)
  * Each round runs the arms in a rotated order. Printed: each arm's
  * median per-launch time over the rounds and the medians of the per-round
- * ratios on/raw, off/raw, on/off and on/rawb.
+ * ratios on/raw, off/raw, on/off, on/rawb and on/rawc.
  *
- * Argument 1: rounds (default 15).
+ * Argument 1: rounds (default 15). Argument 2, optional: one arm's name, run
+ * alone (for a profiler).
  */
 #define _GNU_SOURCE
 #include <cuda.h>
@@ -35,14 +38,14 @@
 	fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, nvrtcGetErrorString(r_)); exit(2); } } while (0)
 #define DIE(...) do { fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); exit(2); } while (0)
 
-enum { RAW, RAWB, OFF, ON, ARMS };
-static const char *arm_name[ARMS] = { "raw", "rawb", "off", "on" };
+enum { RAW, RAWB, RAWC, OFF, ON, ARMS };
+static const char *arm_name[ARMS] = { "raw", "rawb", "rawc", "off", "on" };
 
 static struct {
-	CUcontext ctx;
-	CUfunction fn;
-	CUstream st, stb;
-	CUdeviceptr d;
+	CUcontext ctx, own;
+	CUfunction fn, fn_own;
+	CUstream st, stb, st_own;
+	CUdeviceptr d, d_own;
 } raw;
 
 struct vg {
@@ -80,11 +83,20 @@ static void raw_open(void)
 	NK(nvrtcGetCUBIN(prog, cubin));
 	NK(nvrtcDestroyProgram(&prog));
 	CK(cuModuleLoadData(&mod, cubin));
-	free(cubin);
 	CK(cuModuleGetFunction(&raw.fn, mod, "tiny"));
 	CK(cuStreamCreate(&raw.st, CU_STREAM_NON_BLOCKING));
 	CK(cuStreamCreate(&raw.stb, CU_STREAM_DEFAULT));
 	CK(cuMemAlloc(&raw.d, 1 << 20));
+#if CUDA_VERSION >= 13000	/* cuCtxCreate_v4: creation parameters first */
+	CK(cuCtxCreate(&raw.own, NULL, 0, dev));	/* made current */
+#else
+	CK(cuCtxCreate(&raw.own, 0, dev));
+#endif
+	CK(cuModuleLoadData(&mod, cubin));
+	CK(cuModuleGetFunction(&raw.fn_own, mod, "tiny"));
+	CK(cuStreamCreate(&raw.st_own, CU_STREAM_DEFAULT));
+	CK(cuMemAlloc(&raw.d_own, 1 << 20));
+	free(cubin);
 }
 
 static void vg_open(struct vg *v, const char *guest, unsigned int cap)
@@ -118,16 +130,17 @@ static double rep(int arm, struct vg *v)
 	double total = 0;
 	int n = 1 << 18, ret;
 
-	if (arm == RAW || arm == RAWB) {
-		void *params[] = { &raw.d, &n };
-		CUstream st = arm == RAW ? raw.st : raw.stb;
+	if (arm == RAW || arm == RAWB || arm == RAWC) {
+		void *params[] = { arm == RAWC ? &raw.d_own : &raw.d, &n };
+		CUstream st = arm == RAW ? raw.st : arm == RAWB ? raw.stb : raw.st_own;
+		CUfunction fn = arm == RAWC ? raw.fn_own : raw.fn;
 
-		CK(cuCtxSetCurrent(raw.ctx));
+		CK(cuCtxSetCurrent(arm == RAWC ? raw.own : raw.ctx));
 		for (int b = 0; b < BENCH_BATCHES; b++) {
 			double t0 = bench_now();
 
 			for (int i = 0; i < BENCH_LAUNCHES; i++)
-				CK(cuLaunchKernel(raw.fn, 1, 1, 1, 32, 1, 1, 0, st, params, NULL));
+				CK(cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, st, params, NULL));
 			CK(cuStreamSynchronize(st));
 			total += bench_now() - t0;
 		}
@@ -156,7 +169,7 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 15;
 	struct vg v[ARMS] = { 0 };
-	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb;
+	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb, *r_onrawc;
 
 	if (rounds < 1)
 		rounds = 1;
@@ -173,8 +186,18 @@ int main(int argc, char **argv)
 	r_offraw = calloc(rounds, sizeof(double));
 	r_onoff = calloc(rounds, sizeof(double));
 	r_onrawb = calloc(rounds, sizeof(double));
-	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb)
+	r_onrawc = calloc(rounds, sizeof(double));
+	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb || !r_onrawc)
 		DIE("out of memory");
+	if (argc > 2) {
+		for (int a = 0; a < ARMS; a++)
+			if (!strcmp(argv[2], arm_name[a])) {
+				for (int r = 0; r < rounds; r++)
+					printf("launch_cost %s %.3f us\n", arm_name[a], rep(a, &v[a]));
+				return 0;
+			}
+		DIE("no arm %s", argv[2]);
+	}
 	for (int r = 0; r < rounds; r++) {
 		for (int i = 0; i < ARMS; i++) {
 			int a = (r + i) % ARMS;
@@ -185,15 +208,17 @@ int main(int argc, char **argv)
 		r_offraw[r] = t[OFF][r] / t[RAW][r];
 		r_onoff[r] = t[ON][r] / t[OFF][r];
 		r_onrawb[r] = t[ON][r] / t[RAWB][r];
-		printf("launch_cost round %d: raw %.3f rawb %.3f off %.3f on %.3f us\n", r, t[RAW][r],
-		       t[RAWB][r], t[OFF][r], t[ON][r]);
+		r_onrawc[r] = t[ON][r] / t[RAWC][r];
+		printf("launch_cost round %d: raw %.3f rawb %.3f rawc %.3f off %.3f on %.3f us\n", r,
+		       t[RAW][r], t[RAWB][r], t[RAWC][r], t[OFF][r], t[ON][r]);
 	}
 	for (int a = 0; a < ARMS; a++)
 		printf("launch_cost.%s_us %.3f\n", arm_name[a], bench_median(t[a], rounds));
 	printf("launch_cost.on_over_raw %.3f\nlaunch_cost.off_over_raw %.3f\nlaunch_cost.on_over_off %.3f\n"
-	       "launch_cost.on_over_rawb %.3f\n", bench_median(r_onraw, rounds),
-	       bench_median(r_offraw, rounds), bench_median(r_onoff, rounds),
-	       bench_median(r_onrawb, rounds));
+	       "launch_cost.on_over_rawb %.3f\nlaunch_cost.on_over_rawc %.3f\n",
+	       bench_median(r_onraw, rounds), bench_median(r_offraw, rounds),
+	       bench_median(r_onoff, rounds), bench_median(r_onrawb, rounds),
+	       bench_median(r_onrawc, rounds));
 	{
 		struct vgpu_stats st = { .size = sizeof(st) };
 
