@@ -20,6 +20,13 @@
  * until the device is idle. The stream 0xca97 is
  * "capturing" (cuStreamIsCapturing).
  *
+ * libvgpu's own CUDA backend loads too (VGPU_CUDA_LIBRARY=this library): the
+ * device's attributes, modules (any image loads; every function name is
+ * found), streams and events (an event completes with the made-up queue;
+ * its time is the host's clock then) are here; copies are not (they return
+ * CUDA_ERROR_NOT_SUPPORTED: no memory behind the device pointers).
+ * bench/gpu/launch_path times libvgpu's launch path against it.
+ *
  * Environment: FAKECUDA_TOTAL (device bytes, default 16 GiB), FAKECUDA_OTHER
  * (bytes other processes use on the device), FAKECUDA_KERNEL_US.
  */
@@ -807,6 +814,213 @@ EXPORT CUresult cuStreamIsCapturing(CUstream s, CUstreamCaptureStatus *st)
 {
 	*st = s == (CUstream)0xca97 ? CU_STREAM_CAPTURE_STATUS_ACTIVE : CU_STREAM_CAPTURE_STATUS_NONE;
 	return CUDA_SUCCESS;
+}
+
+/* ---- what libvgpu's CUDA backend calls besides ---- */
+EXPORT CUresult cuGetErrorString(CUresult r, const char **s)
+{
+	*s = r == CUDA_SUCCESS ? "no error" : "fakecuda error";
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGetErrorName(CUresult r, const char **s)
+{
+	*s = r == CUDA_SUCCESS ? "CUDA_SUCCESS" : "CUDA_ERROR_FAKECUDA";
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuDeviceGetName(char *name, int len, CUdevice d)
+{
+	(void)d;
+	strncpy(name, "fakecuda device", (size_t)len);
+	if (len > 0)
+		name[len - 1] = 0;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuDeviceGetAttribute(int *v, CUdevice_attribute a, CUdevice d)
+{
+	(void)d;
+	switch (a) {
+	case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = 9; break;
+	case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *v = 0; break;
+	case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: *v = 132; break;
+	case CU_DEVICE_ATTRIBUTE_WARP_SIZE: *v = 32; break;
+	case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *v = 1024; break;
+	case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK: *v = 48 << 10; break;
+	case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN: *v = 227 << 10; break;
+	default: *v = 0; break;
+	}
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuDeviceTotalMem_v2(size_t *b, CUdevice d)
+{
+	(void)d;
+	*b = (size_t)total_bytes();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuDeviceGetPCIBusId(char *bus, int len, CUdevice d)
+{
+	(void)d;
+	strncpy(bus, "0000:fa:00.0", (size_t)len);
+	if (len > 0)
+		bus[len - 1] = 0;
+	return CUDA_SUCCESS;
+}
+
+/* modules and functions: handles only (a launch runs nothing) */
+static char fake_module, fake_function;
+
+EXPORT CUresult cuModuleLoadDataEx(CUmodule *m, const void *img, unsigned int n, CUjit_option *o,
+				   void **v)
+{
+	(void)img; (void)n; (void)o; (void)v;
+	*m = (CUmodule)&fake_module;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuModuleLoadData(CUmodule *m, const void *img)
+{
+	return cuModuleLoadDataEx(m, img, 0, NULL, NULL);
+}
+
+EXPORT CUresult cuModuleUnload(CUmodule m) { (void)m; return CUDA_SUCCESS; }
+
+EXPORT CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name)
+{
+	(void)m; (void)name;
+	*f = (CUfunction)&fake_function;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *p, size_t *b, CUmodule m, const char *name)
+{
+	(void)p; (void)b; (void)m; (void)name;
+	return CUDA_ERROR_NOT_FOUND;
+}
+
+EXPORT CUresult cuFuncGetAttribute(int *v, CUfunction_attribute a, CUfunction f)
+{
+	(void)a; (void)f;
+	*v = 0;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute a, int v)
+{
+	(void)f; (void)a; (void)v;
+	return CUDA_SUCCESS;
+}
+
+/* streams share the made-up queue; an event is the queue's end when recorded */
+EXPORT CUresult cuStreamCreate(CUstream *s, unsigned int flags)
+{
+	(void)flags;
+	*s = (CUstream)malloc(1);
+	return *s ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+EXPORT CUresult cuStreamDestroy_v2(CUstream s) { free(s); return CUDA_SUCCESS; }
+EXPORT CUresult cuStreamSynchronize(CUstream s) { (void)s; return cuCtxSynchronize(); }
+
+EXPORT CUresult cuStreamQuery(CUstream s)
+{
+	uint64_t until;
+
+	(void)s;
+	pthread_mutex_lock(&lock);
+	until = busy_until;
+	pthread_mutex_unlock(&lock);
+	return until > mono_ns() ? CUDA_ERROR_NOT_READY : CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamWaitEvent(CUstream s, CUevent e, unsigned int f)
+{
+	(void)s; (void)e; (void)f;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuEventCreate(CUevent *e, unsigned int flags)
+{
+	(void)flags;
+	*e = (CUevent)calloc(1, sizeof(uint64_t));
+	return *e ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+EXPORT CUresult cuEventDestroy_v2(CUevent e) { free(e); return CUDA_SUCCESS; }
+
+EXPORT CUresult cuEventRecord(CUevent e, CUstream s)
+{
+	uint64_t now = mono_ns();
+
+	(void)s;
+	pthread_mutex_lock(&lock);
+	*(uint64_t *)e = busy_until > now ? busy_until : now;
+	pthread_mutex_unlock(&lock);
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuEventQuery(CUevent e)
+{
+	return *(uint64_t *)e > mono_ns() ? CUDA_ERROR_NOT_READY : CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuEventSynchronize(CUevent e)
+{
+	uint64_t at = *(uint64_t *)e, now = mono_ns();
+
+	if (at > now) {
+		struct timespec ts = { (time_t)((at - now) / 1000000000ull),
+				       (long)((at - now) % 1000000000ull) };
+
+		nanosleep(&ts, NULL);
+	}
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuEventElapsedTime(float *ms, CUevent a, CUevent b)
+{
+	*ms = (float)((double)(int64_t)(*(uint64_t *)b - *(uint64_t *)a) / 1e6);
+	return CUDA_SUCCESS;
+}
+
+/* copies: no memory behind the made-up device pointers */
+EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *h, size_t n)
+{
+	(void)d; (void)h; (void)n;
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+EXPORT CUresult cuMemcpyDtoH_v2(void *h, CUdeviceptr d, size_t n)
+{
+	(void)d; (void)h; (void)n;
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+EXPORT CUresult cuMemcpyDtoD_v2(CUdeviceptr a, CUdeviceptr b, size_t n)
+{
+	(void)a; (void)b; (void)n;
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+EXPORT CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *h, size_t n, CUstream s)
+{
+	(void)s;
+	return cuMemcpyHtoD_v2(d, h, n);
+}
+
+EXPORT CUresult cuMemcpyDtoHAsync_v2(void *h, CUdeviceptr d, size_t n, CUstream s)
+{
+	(void)s;
+	return cuMemcpyDtoH_v2(h, d, n);
+}
+
+EXPORT CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr a, CUdeviceptr b, size_t n, CUstream s)
+{
+	(void)s;
+	return cuMemcpyDtoD_v2(a, b, n);
 }
 
 /* ---- cuGetProcAddress: a hand-written table, as a driver keeps one ---- */

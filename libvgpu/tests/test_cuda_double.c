@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * test_cuda_double: libvgpu's CUDA backend (src/cuda/cuda.c, src/gpu/) over
+ * the CUDA driver's TEST DOUBLE (tests/preload/fakecuda.c, named by
+ * VGPU_CUDA_LIBRARY; tests/suites/host/25-preload builds it and runs this),
+ * where there is no GPU: a session opens on it, a PTX image loads, launches
+ * run on its made-up device queue (FAKECUDA_KERNEL_US of made-up device time
+ * each), and GPU time is read on the double's device clock - its events
+ * complete when the made-up queue reaches them. Without VGPU_CUDA_LIBRARY
+ * every result is skipped, with that reason.
+ */
+#define _GNU_SOURCE
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static const char ptx[] = ".version 6.0\n.target sm_50\n.address_size 64\n"
+			  ".visible .entry tiny(.param .u64 p, .param .u32 n)\n{\n\tret;\n}\n";
+
+struct rig {
+	vgpu_session *s;
+	vgpu_kernel *k;
+	vgpu_buffer *b;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int rig_open(struct rig *r, const char *guest, unsigned int cap)
+{
+	struct vgpu_session_opts o = { .size = sizeof(o) };
+	vgpu_module *m;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	o.flags = VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_LIMITS;
+	o.guest = guest;
+	o.backend = VGPU_BACKEND_CUDA;
+	o.mem_limit = 1ull << 30;
+	o.pinned_limit = 1ull << 30;
+	o.context_limit = 4;
+	ret = vgpu_session_open(&r->s, &o);
+	if (ret)
+		return ret;
+	ret = cap ? vgpu_ledger_set_compute(r->s, cap, 100000, 0) : 0;
+	ret = ret ?: vgpu_module_load(r->s, ptx, sizeof(ptx), VGPU_IMAGE_PTX, &m);
+	ret = ret ?: vgpu_kernel_get(m, "tiny", &r->k);
+	ret = ret ?: vgpu_buffer_alloc(r->s, 4096, &r->b);
+	if (ret)
+		tap_diag("%s: %s", guest, vgpu_last_error(r->s));
+	return ret;
+}
+
+static int launch_async(struct rig *r, int n)
+{
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .flags = VGPU_LAUNCH_ASYNC };
+	struct vgpu_arg a[] = { vgpu_arg_buf(r->b), vgpu_arg_u32(1) };
+	int ret = 0;
+
+	c.grid = (struct vgpu_dim3){ 1, 1, 1 };
+	c.block = (struct vgpu_dim3){ 32, 1, 1 };
+	for (int i = 0; i < n && !ret; i++)
+		ret = vgpu_launch(r->k, &c, a, 2);
+	return ret;
+}
+
+static struct vgpu_stats stats(struct rig *r)
+{
+	struct vgpu_stats st = { .size = sizeof(st) };
+
+	vgpu_stats_get(r->s, &st);
+	return st;
+}
+
+int main(void)
+{
+	const char *lib = getenv("VGPU_CUDA_LIBRARY");
+	const char *kus = getenv("FAKECUDA_KERNEL_US");
+	uint64_t k_ns = (kus ? strtoull(kus, NULL, 0) : 1000) * 1000;
+	struct vgpu_device_props p = { .size = sizeof(p) };
+	struct vgpu_stats st0, st1;
+	struct rig a, b;
+	uint64_t t0, t1;
+	int ret;
+
+	printf("TAP version 13\n");
+	if (!lib || access(lib, R_OK)) {
+		const char *why = "VGPU_CUDA_LIBRARY does not name the CUDA driver's test double";
+
+		tap_skip(why, "cuda over the driver's double: a session opens");
+		tap_skip(why, "cuda over the double: asynchronous windows are read on the device's clock");
+		tap_skip(why, "cuda over the double: another session's queued work is not charged");
+		return tap_done();
+	}
+
+	ret = rig_open(&a, "cd-capped", 100);
+	if (!ret && vgpu_session_backend(a.s) == VGPU_BACKEND_CUDA)
+		ret = vgpu_device_props(a.s, 0, &p);
+	tap_ok(!ret && vgpu_session_backend(a.s) == VGPU_BACKEND_CUDA && p.cc_major == 9 &&
+	       p.warp_size == 32,
+	       "cuda over the driver's double: a session opens, a PTX image loads (%d; cc %u.%u)", ret,
+	       p.cc_major, p.cc_minor);
+	if (ret)
+		return tap_done();
+
+	/* the first async launch is a window alone; then 4 launches, one window */
+	ret = launch_async(&a, 1) ?: vgpu_session_sync(a.s, -1);
+	st0 = stats(&a);
+	t0 = now_ns();
+	ret = ret ?: launch_async(&a, 4) ?: vgpu_session_sync(a.s, -1);
+	t1 = now_ns();
+	st1 = stats(&a);
+	tap_ok(!ret && st1.compute_device_windows == st0.compute_device_windows + 1 &&
+	       st1.compute_ns - st0.compute_ns >= 4 * k_ns && st1.compute_ns - st0.compute_ns <= t1 - t0,
+	       "cuda over the double: asynchronous windows are read on the device's clock (%d; %.3f ms "
+	       "charged for 4 kernels of %.3f ms, %.3f ms on the host)", ret,
+	       (st1.compute_ns - st0.compute_ns) / 1e6, k_ns / 1e6, (t1 - t0) / 1e6);
+
+	/*
+	 * Two sessions without limits (no turns): 12 kernels of A queued, then
+	 * one of B. B's window starts when the device reaches B's work, so B is
+	 * charged its own kernel, not A's queue ahead of it (the host's clock
+	 * would charge it both).
+	 */
+	ret = rig_open(&b, "cd-other", 0);
+	if (!ret) {
+		struct rig c;
+
+		ret = rig_open(&c, "cd-queue", 0);
+		if (!ret) {
+			ret = launch_async(&c, 1) ?: vgpu_session_sync(c.s, -1);	/* c's first window */
+			ret = ret ?: launch_async(&b, 1) ?: vgpu_session_sync(b.s, -1);
+			st0 = stats(&b);
+			ret = ret ?: launch_async(&c, 12);
+			t0 = now_ns();
+			ret = ret ?: launch_async(&b, 1) ?: vgpu_session_sync(b.s, -1);
+			t1 = now_ns();
+			st1 = stats(&b);
+			vgpu_session_sync(c.s, -1);
+			tap_ok(!ret && st1.compute_device_windows == st0.compute_device_windows + 1 &&
+			       st1.compute_ns - st0.compute_ns >= k_ns &&
+			       st1.compute_ns - st0.compute_ns < 3 * k_ns && t1 - t0 >= 12 * k_ns,
+			       "cuda over the double: another session's queued work is not charged (%d; %.3f ms "
+			       "charged for 1 kernel of %.3f ms behind 12 of another's, %.3f ms on the host)",
+			       ret, (st1.compute_ns - st0.compute_ns) / 1e6, k_ns / 1e6, (t1 - t0) / 1e6);
+			vgpu_session_close(c.s);
+		} else {
+			tap_ok(0, "cuda over the double: another session's queued work is not charged (%d)", ret);
+		}
+		vgpu_session_close(b.s);
+	} else {
+		tap_ok(0, "cuda over the double: another session's queued work is not charged (%d)", ret);
+	}
+	vgpu_session_close(a.s);
+	return tap_done();
+}
