@@ -20,7 +20,8 @@
  * ratios on/raw, off/raw, on/off, on/rawb and on/rawc.
  *
  * Argument 1: rounds (default 15). Argument 2, optional: one arm's name, run
- * alone (for a profiler).
+ * alone (for a profiler), or "probe": the cost of cuCtxGetCurrent, and what
+ * the driver answers to a launch of another context's function or stream.
  */
 #define _GNU_SOURCE
 #include <cuda.h>
@@ -167,7 +168,7 @@ static double rep(int arm, struct vg *v)
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 15;
+	int rounds = argc > 1 ? atoi(argv[1]) : 15, n_probe = 1 << 18;
 	struct vg v[ARMS] = { 0 };
 	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb, *r_onrawc;
 
@@ -189,6 +190,50 @@ int main(int argc, char **argv)
 	r_onrawc = calloc(rounds, sizeof(double));
 	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb || !r_onrawc)
 		DIE("out of memory");
+	if (argc > 2 && !strcmp(argv[2], "probe")) {
+		/* what a driver call costs, and whether the driver refuses a
+		 * function or stream of another context than the current one */
+		CUcontext cur;
+		void *params[] = { &raw.d_own, &n_probe };
+		double t0;
+		int r1, r2, r3, r4, r5;
+
+		/* libvgpu's launch after another context was made current
+		 * behind its back: it must run, in the session's context */
+		{
+			struct vgpu_launch_cfg c = { .size = sizeof(c), .flags = VGPU_LAUNCH_ASYNC };
+			struct vgpu_arg a[] = { vgpu_arg_buf(v[ON].d), vgpu_arg_i32(0) };
+			float one = 0.0f, zero = 0.0f;
+			int q0, q1, q2, q3;
+
+			c.grid = (struct vgpu_dim3){ 1, 1, 1 };
+			c.block = (struct vgpu_dim3){ 32, 1, 1 };
+			c.stream = v[ON].st;
+			q0 = vgpu_buffer_write(v[ON].d, 0, &zero, 4);
+			CK(cuCtxSetCurrent(raw.ctx));
+			q1 = vgpu_launch(v[ON].k, &c, a, 2);
+			q2 = vgpu_stream_sync(v[ON].st, -1);
+			q3 = vgpu_buffer_read(v[ON].d, 0, &one, 4);
+			printf("probe vgpu_launch after another context was made current: write %d launch %d "
+			       "sync %d read %d value %.1f (1.0: it ran in the session's context)\n",
+			       q0, q1, q2, q3, one);
+		}
+		CK(cuCtxSetCurrent(raw.ctx));
+		t0 = bench_now();
+		for (int i = 0; i < 1000000; i++)
+			cuCtxGetCurrent(&cur);
+		printf("probe cuCtxGetCurrent_ns %.1f\n", (bench_now() - t0) * 1e3);
+		r1 = cuLaunchKernel(raw.fn_own, 1, 1, 1, 32, 1, 1, 0, NULL, params, NULL);
+		r2 = cuLaunchKernel(raw.fn_own, 1, 1, 1, 32, 1, 1, 0, raw.st_own, params, NULL);
+		r3 = cuLaunchKernel(raw.fn_own, 1, 1, 1, 32, 1, 1, 0, raw.st, params, NULL);
+		r4 = cuLaunchKernel(raw.fn, 1, 1, 1, 32, 1, 1, 0, raw.st_own, params, NULL);
+		r5 = cuCtxSynchronize();
+		printf("probe other context's function: null stream %d, its stream %d, current's stream %d; "
+		       "current's function on the other's stream %d; sync %d\n", r1, r2, r3, r4, r5);
+		CK(cuCtxSetCurrent(raw.own));
+		printf("probe the other context's sync %d\n", (int)cuCtxSynchronize());
+		return 0;
+	}
 	if (argc > 2) {
 		for (int a = 0; a < ARMS; a++)
 			if (!strcmp(argv[2], arm_name[a])) {
