@@ -32,12 +32,12 @@
 
 #include "vgpu/libvgpu.h"
 #include "bench_common.h"
+#include "bench_vgpu.h"
 
 #define CK(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { const char *s_ = "?"; \
 	cuGetErrorString(r_, &s_); fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, s_); exit(2); } } while (0)
 #define NK(x) do { nvrtcResult r_ = (x); if (r_ != NVRTC_SUCCESS) { \
 	fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, nvrtcGetErrorString(r_)); exit(2); } } while (0)
-#define DIE(...) do { fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); exit(2); } while (0)
 
 enum { RAW, RAWB, RAWC, OFF, ON, ARMS };
 static const char *arm_name[ARMS] = { "raw", "rawb", "rawc", "off", "on" };
@@ -49,13 +49,6 @@ static struct {
 	CUdeviceptr d, d_own;
 } raw;
 
-struct vg {
-	vgpu_session *s;
-	vgpu_module *m;
-	vgpu_kernel *k;
-	vgpu_buffer *d;
-	vgpu_stream *st;
-};
 
 static void raw_open(void)
 {
@@ -80,7 +73,7 @@ static void raw_open(void)
 	NK(nvrtcGetCUBINSize(prog, &n));
 	cubin = malloc(n);
 	if (!cubin)
-		DIE("out of memory");
+		BENCH_DIE("out of memory");
 	NK(nvrtcGetCUBIN(prog, cubin));
 	NK(nvrtcDestroyProgram(&prog));
 	CK(cuModuleLoadData(&mod, cubin));
@@ -100,36 +93,11 @@ static void raw_open(void)
 	free(cubin);
 }
 
-static void vg_open(struct vg *v, const char *guest, unsigned int cap)
-{
-	struct vgpu_session_opts o = { .size = sizeof(o) };
-	int ret;
-
-	o.flags = VGPU_SESSION_NO_DEVICE_LEDGER | VGPU_SESSION_LIMITS;
-	o.guest = guest;
-	o.backend = VGPU_BACKEND_CUDA;
-	o.mem_limit = 1ull << 30;
-	o.pinned_limit = 1ull << 30;
-	o.context_limit = 8;
-	ret = vgpu_session_open(&v->s, &o);
-	if (ret)
-		DIE("session_open(cuda): %s", strerror(-ret));
-	if (vgpu_session_backend(v->s) != VGPU_BACKEND_CUDA)
-		DIE("not on CUDA");
-	ret = cap ? vgpu_ledger_set_compute(v->s, cap, 100000, 0) : 0;
-	ret = ret ?: vgpu_module_compile(v->s, BENCH_KERNEL_SRC, 0, NULL, &v->m);
-	ret = ret ?: vgpu_kernel_get(v->m, "tiny", &v->k);
-	ret = ret ?: vgpu_buffer_alloc(v->s, 1 << 20, &v->d);
-	ret = ret ?: vgpu_stream_create(v->s, &v->st);
-	if (ret)
-		DIE("%s: setup: %s", guest, vgpu_last_error(v->s));
-}
-
 /* one repetition of an arm: per-launch time in us */
-static double rep(int arm, struct vg *v)
+static double rep(int arm, struct bench_vg *v)
 {
 	double total = 0;
-	int n = 1 << 18, ret;
+	int n = 1 << 18;
 
 	if (arm == RAW || arm == RAWB || arm == RAWC) {
 		void *params[] = { arm == RAWC ? &raw.d_own : &raw.d, &n };
@@ -146,20 +114,10 @@ static double rep(int arm, struct vg *v)
 			total += bench_now() - t0;
 		}
 	} else {
-		struct vgpu_launch_cfg c = { .size = sizeof(c), .flags = VGPU_LAUNCH_ASYNC };
-		struct vgpu_arg a[] = { vgpu_arg_buf(v->d), vgpu_arg_i32(n) };
-
-		c.grid = (struct vgpu_dim3){ 1, 1, 1 };
-		c.block = (struct vgpu_dim3){ 32, 1, 1 };
-		c.stream = v->st;
 		for (int b = 0; b < BENCH_BATCHES; b++) {
 			double t0 = bench_now();
 
-			for (int i = 0; i < BENCH_LAUNCHES; i++)
-				if ((ret = vgpu_launch(v->k, &c, a, 2)))
-					DIE("launch: %s", vgpu_last_error(v->s));
-			if ((ret = vgpu_stream_sync(v->st, -1)))
-				DIE("sync: %s", vgpu_last_error(v->s));
+			bench_vg_batch(v, n);
 			total += bench_now() - t0;
 		}
 	}
@@ -169,18 +127,18 @@ static double rep(int arm, struct vg *v)
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 15, n_probe = 1 << 18;
-	struct vg v[ARMS] = { 0 };
+	struct bench_vg v[ARMS] = { 0 };
 	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb, *r_onrawc;
 
 	if (rounds < 1)
 		rounds = 1;
 	raw_open();
-	vg_open(&v[OFF], "lc-off", 0);
-	vg_open(&v[ON], "lc-on", 100);
+	bench_vg_open(&v[OFF], "lc-off", 0, NULL, 0);
+	bench_vg_open(&v[ON], "lc-on", 100, NULL, 0);
 	for (int a = 0; a < ARMS; a++) {
 		t[a] = calloc(rounds, sizeof(double));
 		if (!t[a])
-			DIE("out of memory");
+			BENCH_DIE("out of memory");
 		rep(a, &v[a]);		/* warm-up */
 	}
 	r_onraw = calloc(rounds, sizeof(double));
@@ -189,7 +147,7 @@ int main(int argc, char **argv)
 	r_onrawb = calloc(rounds, sizeof(double));
 	r_onrawc = calloc(rounds, sizeof(double));
 	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb || !r_onrawc)
-		DIE("out of memory");
+		BENCH_DIE("out of memory");
 	if (argc > 2 && !strcmp(argv[2], "probe")) {
 		/* what a driver call costs, and whether the driver refuses a
 		 * function or stream of another context than the current one */
@@ -241,7 +199,7 @@ int main(int argc, char **argv)
 					printf("launch_cost %s %.3f us\n", arm_name[a], rep(a, &v[a]));
 				return 0;
 			}
-		DIE("no arm %s", argv[2]);
+		BENCH_DIE("no arm %s", argv[2]);
 	}
 	for (int r = 0; r < rounds; r++) {
 		for (int i = 0; i < ARMS; i++) {
