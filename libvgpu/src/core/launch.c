@@ -120,7 +120,7 @@ static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
 	}
 	L->stream = c->stream ? c->stream->bks : NULL;
 	L->async = c->flags & VGPU_LAUNCH_ASYNC;
-	/* a device-wide sync after it ends the async window open, if any */
+	/* the device-wide sync after it ends the async window open, if any */
 	window = !L->async && !L->stream && s->cp.async_since;
 	s->st.launches_gpu++;
 	vgpu_bk_clearerr();
@@ -131,7 +131,7 @@ static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
 	s->async_pending |= L->async;
 	if (!ret && !L->async)
 		ret = L->stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L->stream, -1) :
-		      window ? vgpu_compute_sync(s, -1) : s->gpu.ops->synchronize(s->gpu.ctx, -1);
+				  vgpu_compute_sync(s, -1);
 	if (!ret) {
 		s->st.launches_gpu_ok++;
 		if (L->async) {
