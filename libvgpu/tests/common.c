@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <time.h>
+
 #include "common.h"
 
 vgpu_session *t_session_limits(const char *guest, uint32_t fallback, uint64_t mem,
@@ -49,4 +51,12 @@ int t_quick(void)
 	const char *e = getenv("VGPU_TEST_QUICK");
 
 	return e && *e && *e != '0';
+}
+
+uint64_t t_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -21,6 +21,7 @@ vgpu_session *t_session_limits(const char *guest, uint32_t fallback, uint64_t me
 uint32_t t_rand(void);
 float t_frand(void);			/* [-1, 1) */
 int t_quick(void);			/* VGPU_TEST_QUICK: smaller sizes (valgrind) */
+uint64_t t_now_ns(void);		/* CLOCK_MONOTONIC, ns */
 
 #define CHECK_ERR(call, want, ...) tap_ok((call) == (want), __VA_ARGS__)
 

@@ -22,14 +22,6 @@ static const char src[] =
 "{ float x = p[0]; for (int i = 0; i < n; i++) x = x * 0.9999f + 0.0001f;\n"
 "  if (threadIdx.x == 0 && blockIdx.x == 0) p[0] = x; }\n";
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 struct rig {
 	vgpu_session *s;
 	vgpu_module *m;
@@ -68,11 +60,11 @@ static int spin(struct rig *r, int timeout_ms)
 /* scale the loop so that a launch takes about 2 ms */
 static void calibrate(struct rig *r)
 {
-	uint64_t t = now_ns();
+	uint64_t t = t_now_ns();
 
 	for (int i = 0; i < 5; i++)
 		spin(r, 0);
-	t = (now_ns() - t) / 5;
+	t = (t_now_ns() - t) / 5;
 	if (t)
 		r->n = (int)((double)r->n * 2e6 / (double)t) + 1;
 }
@@ -149,13 +141,13 @@ static void cap(void)
 	tap_ok(vgpu_ledger_set_compute(r.s, 20, 50000, 0) == 0, "compute: cap 20 %% of 50 ms set");
 	/* a period to settle, then a second of saturation */
 	st1 = stats(r.s);
-	for (t0 = now_ns(); now_ns() - t0 < 100000000ull && !ret;)
+	for (t0 = t_now_ns(); t_now_ns() - t0 < 100000000ull && !ret;)
 		ret = spin_longest(&r, &st1, &longest);
 	st0 = stats(r.s);
-	t0 = now_ns();
-	while (now_ns() - t0 < 1000000000ull && !ret)
+	t0 = t_now_ns();
+	while (t_now_ns() - t0 < 1000000000ull && !ret)
 		ret = spin_longest(&r, &st1, &longest);
-	t1 = now_ns();
+	t1 = t_now_ns();
 	st1 = stats(r.s);
 	tap_ok(ret == 0, "compute: launches under the cap succeed (they wait)");
 	share = (double)(st1.compute_ns - st0.compute_ns) / (double)(t1 - t0);
@@ -221,7 +213,7 @@ static void *wrun(void *p)
 {
 	struct wthread *w = p;
 
-	while (now_ns() < w->until && !w->ret)
+	while (t_now_ns() < w->until && !w->ret)
 		w->ret = spin(&w->r, 0);
 	return NULL;
 }
@@ -245,13 +237,13 @@ static void weights(void)
 	   vgpu_ledger_set_compute(b.r.s, 0, 100000, 300) == 0, "compute: weights 1 and 3 set");
 	a0 = usage(a.r.s).compute_ns;
 	b0 = usage(b.r.s).compute_ns;
-	t0 = now_ns();
+	t0 = t_now_ns();
 	a.until = b.until = t0 + 2000000000ull;
 	pthread_create(&ta, NULL, wrun, &a);
 	pthread_create(&tb, NULL, wrun, &b);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
-	t1 = now_ns();
+	t1 = t_now_ns();
 	/* the last leases are reported at close */
 	vgpu_session_sync(a.r.s, -1);
 	ua = usage(a.r.s);
@@ -291,7 +283,7 @@ static void *spin_once(void *p)
 	struct hthread *h = p;
 
 	h->ret = spin(h->r, 0);
-	h->done = now_ns();
+	h->done = t_now_ns();
 	return NULL;
 }
 
@@ -333,9 +325,9 @@ static void handover(void)
 	/* a holds the device (a lease of 50 ms, held up to its 1 s period) and closes */
 	ret = spin(&a, 0);
 	pthread_create(&th, NULL, close_soon, &a);
-	t = now_ns();
+	t = t_now_ns();
 	ret = ret ? ret : spin(&b, 0);
-	t = now_ns() - t;
+	t = t_now_ns() - t;
 	pthread_join(th, NULL);
 	if (t_quick())
 		tap_skip("VGPU_TEST_QUICK (valgrind): launches too slow", "compute: woken at the holder's close");
@@ -382,7 +374,7 @@ static void handover(void)
 		ret = ret ? ret : spin(&b, 0);
 	pthread_create(&th, NULL, spin_once, &h);
 	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
-	t = now_ns();
+	t = t_now_ns();
 	ret = ret ? ret : vgpu_session_sync(b.s, -1);
 	pthread_join(th, NULL);
 	if (t_quick())

@@ -10,7 +10,6 @@
  * every result is skipped, with that reason.
  */
 #define _GNU_SOURCE
-#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -23,14 +22,6 @@ struct rig {
 	vgpu_kernel *k;
 	vgpu_buffer *b;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int rig_open(struct rig *r, const char *guest, unsigned int cap)
 {
@@ -112,9 +103,9 @@ int main(void)
 	/* the first async launch is a window alone; then 4 launches, one window */
 	ret = launch_async(&a, 1) ?: vgpu_session_sync(a.s, -1);
 	st0 = stats(&a);
-	t0 = now_ns();
+	t0 = t_now_ns();
 	ret = ret ?: launch_async(&a, 4) ?: vgpu_session_sync(a.s, -1);
-	t1 = now_ns();
+	t1 = t_now_ns();
 	st1 = stats(&a);
 	tap_ok(!ret && st1.compute_device_windows == st0.compute_device_windows + 1 &&
 	       st1.compute_ns - st0.compute_ns >= 4 * k_ns && st1.compute_ns - st0.compute_ns <= t1 - t0,
@@ -138,9 +129,9 @@ int main(void)
 			ret = ret ?: launch_async(&b, 1) ?: vgpu_session_sync(b.s, -1);
 			st0 = stats(&b);
 			ret = ret ?: launch_async(&c, 12);
-			t0 = now_ns();
+			t0 = t_now_ns();
 			ret = ret ?: launch_async(&b, 1) ?: vgpu_session_sync(b.s, -1);
-			t1 = now_ns();
+			t1 = t_now_ns();
 			st1 = stats(&b);
 			vgpu_session_sync(c.s, -1);
 			tap_ok(!ret && st1.compute_device_windows == st0.compute_device_windows + 1 &&
