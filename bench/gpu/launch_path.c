@@ -36,6 +36,10 @@ static const char ptx[] = ".version 6.0\n.target sm_50\n.address_size 64\n"
 typedef int (*launch_t)(void *f, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
 			unsigned, void *, void **, void **);
 typedef int (*sync_t)(void *);
+typedef int (*ctx_create_t)(void **ctx, unsigned int flags, int dev);
+typedef int (*ctx_set_t)(void *ctx);
+typedef int (*mod_load_t)(void **mod, const void *image);
+typedef int (*get_fn_t)(void **fn, void *mod, const char *name);
 
 int main(int argc, char **argv)
 {
@@ -44,6 +48,11 @@ int main(int argc, char **argv)
 	void *h = lib ? dlopen(lib, RTLD_NOW | RTLD_LOCAL) : NULL;
 	launch_t raw_launch;
 	sync_t raw_sync;
+	ctx_create_t ctx_create;
+	ctx_set_t ctx_set;
+	mod_load_t mod_load;
+	get_fn_t get_fn;
+	void *raw_ctx, *raw_mod, *raw_fn;
 	struct bench_vg off, on;
 	double t[3][64], own_off[64], own_on[64];
 	unsigned long long d = 0x700000000000ull;
@@ -54,8 +63,16 @@ int main(int argc, char **argv)
 		BENCH_DIE("VGPU_CUDA_LIBRARY must name the CUDA driver's test double");
 	raw_launch = (launch_t)dlsym(h, "cuLaunchKernel");
 	raw_sync = (sync_t)dlsym(h, "cuStreamSynchronize");
-	if (!raw_launch || !raw_sync)
-		BENCH_DIE("%s lacks cuLaunchKernel", lib);
+	ctx_create = (ctx_create_t)dlsym(h, "cuCtxCreate_v2");
+	ctx_set = (ctx_set_t)dlsym(h, "cuCtxSetCurrent");
+	mod_load = (mod_load_t)dlsym(h, "cuModuleLoadData");
+	get_fn = (get_fn_t)dlsym(h, "cuModuleGetFunction");
+	if (!raw_launch || !raw_sync || !ctx_create || !ctx_set || !mod_load || !get_fn)
+		BENCH_DIE("%s lacks cuLaunchKernel, cuCtxCreate_v2, ...", lib);
+	/* the straight arm's context and function (the double's functions
+	 * belong to the context they were got in) */
+	if (ctx_create(&raw_ctx, 0, 0) || mod_load(&raw_mod, ptx) || get_fn(&raw_fn, raw_mod, "tiny"))
+		BENCH_DIE("the double made no context, module or function");
 	if (rounds < 1 || rounds > 64)
 		rounds = 9;
 	bench_vg_open(&off, "lp-off", 0, ptx, sizeof(ptx));
@@ -68,8 +85,9 @@ int main(int argc, char **argv)
 
 			for (int b = 0; b < LAUNCHES / BENCH_LAUNCHES; b++) {
 				if (a == 0) {
+					ctx_set(raw_ctx);
 					for (int j = 0; j < BENCH_LAUNCHES; j++)
-						if (raw_launch((void *)1, 1, 1, 1, 32, 1, 1, 0, NULL, params, NULL))
+						if (raw_launch(raw_fn, 1, 1, 1, 32, 1, 1, 0, NULL, params, NULL))
 							BENCH_DIE("raw launch failed");
 					raw_sync(NULL);
 				} else {

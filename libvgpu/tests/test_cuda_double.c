@@ -10,6 +10,7 @@
  * every result is skipped, with that reason.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -69,6 +70,49 @@ static struct vgpu_stats stats(struct rig *r)
 	return st;
 }
 
+/*
+ * libvgpu trusts the context it made current on a thread for asynchronous
+ * launches; the application may make another current (or none) in between.
+ * The double refuses a function of another context, as the driver does:
+ * the launches must still run, in the session's context.
+ */
+static void other_context(struct rig *a)
+{
+	void *lib = dlopen(getenv("VGPU_CUDA_LIBRARY"), RTLD_NOW | RTLD_NOLOAD);
+	int (*create)(void **ctx, unsigned int flags, int dev) = lib ? dlsym(lib, "cuCtxCreate_v2") : NULL;
+	int (*set)(void *ctx) = lib ? dlsym(lib, "cuCtxSetCurrent") : NULL;
+	int (*destroy)(void *ctx) = lib ? dlsym(lib, "cuCtxDestroy_v2") : NULL;
+	struct vgpu_stats st0, st1;
+	void *mine = NULL;
+	int ret, r1 = -1, r2 = -1, r3 = -1;
+
+	if (!create || !set || !destroy) {
+		tap_ok(0, "cuda over the double: launches after the application changed the context "
+		       "(the double's cuCtxCreate_v2, cuCtxSetCurrent, cuCtxDestroy_v2: %s)", dlerror());
+		return;
+	}
+	ret = launch_async(a, 1) ?: vgpu_session_sync(a->s, -1);	/* the session's, current */
+	st0 = stats(a);
+	ret = ret ?: create(&mine, 0, 0);	/* made current */
+	if (!ret) {
+		r1 = launch_async(a, 2);
+		set(mine);
+		r2 = launch_async(a, 1);
+		set(NULL);
+		r3 = launch_async(a, 1);
+		ret = vgpu_session_sync(a->s, -1);
+		destroy(mine);
+	}
+	st1 = stats(a);
+	tap_ok(!ret && !r1 && !r2 && !r3 && st1.launches_gpu_ok == st0.launches_gpu_ok + 4 &&
+	       st1.launches_gpu == st0.launches_gpu + 4,
+	       "cuda over the double: launches after the application changed the context run in the "
+	       "session's (%d; after a context of its own was made %d, made again %d, none current %d; "
+	       "%llu of 4 ran)", ret, r1, r2, r3,
+	       (unsigned long long)(st1.launches_gpu_ok - st0.launches_gpu_ok));
+	dlclose(lib);
+}
+
 int main(void)
 {
 	const char *lib = getenv("VGPU_CUDA_LIBRARY");
@@ -87,6 +131,7 @@ int main(void)
 		tap_skip(why, "cuda over the driver's double: a session opens");
 		tap_skip(why, "cuda over the double: asynchronous windows are read on the device's clock");
 		tap_skip(why, "cuda over the double: another session's queued work is not charged");
+		tap_skip(why, "cuda over the double: launches after the application changed the context");
 		return tap_done();
 	}
 
@@ -148,6 +193,7 @@ int main(void)
 	} else {
 		tap_ok(0, "cuda over the double: another session's queued work is not charged (%d)", ret);
 	}
+	other_context(&a);
 	vgpu_session_close(a.s);
 	return tap_done();
 }

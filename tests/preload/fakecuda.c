@@ -785,11 +785,15 @@ static CUresult launch(CUstream s)
 	return CUDA_SUCCESS;
 }
 
+static CUresult function_ctx(CUfunction f);
+
 EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
 			       unsigned int by, unsigned int bz, unsigned int sh, CUstream s, void **p, void **x)
 {
-	(void)f; (void)gx; (void)gy; (void)gz; (void)bx; (void)by; (void)bz; (void)sh; (void)p; (void)x;
-	return launch(s);
+	CUresult r = function_ctx(f);
+
+	(void)gx; (void)gy; (void)gz; (void)bx; (void)by; (void)bz; (void)sh; (void)p; (void)x;
+	return r ?: launch(s);
 }
 
 EXPORT CUresult cuGraphLaunch(CUgraphExec g, CUstream s) { (void)g; return launch(s); }
@@ -870,8 +874,20 @@ EXPORT CUresult cuDeviceGetPCIBusId(char *bus, int len, CUdevice d)
 	return CUDA_SUCCESS;
 }
 
-/* modules and functions: handles only (a launch runs nothing) */
-static char fake_module, fake_function;
+/*
+ * modules and functions: handles only (a launch runs nothing). A function
+ * belongs to the context current when it was got (its handle is that
+ * context's id + 8; contexts' ids are multiples of 0x10), and a launch of it
+ * while another context is current is refused, as the driver does.
+ */
+static char fake_module;
+
+static CUresult function_ctx(CUfunction f)
+{
+	if (!current)
+		return CUDA_ERROR_INVALID_CONTEXT;
+	return (uintptr_t)f == (uintptr_t)current + 8 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
 
 EXPORT CUresult cuModuleLoadDataEx(CUmodule *m, const void *img, unsigned int n, CUjit_option *o,
 				   void **v)
@@ -891,7 +907,9 @@ EXPORT CUresult cuModuleUnload(CUmodule m) { (void)m; return CUDA_SUCCESS; }
 EXPORT CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name)
 {
 	(void)m; (void)name;
-	*f = (CUfunction)&fake_function;
+	if (!current)
+		return CUDA_ERROR_INVALID_CONTEXT;
+	*f = (CUfunction)((uintptr_t)current + 8);
 	return CUDA_SUCCESS;
 }
 

@@ -129,10 +129,14 @@ static int piece(int argc, char **argv)
 		CUstream cs = argc > 3 ? (CUstream)0xca97 : NULL;	/* "capture": launches into a capturing stream */
 		unsigned long long k = 0;
 		double ms = 0;
+		CUmodule m;
+		CUfunction fn;
 
+		if (cuModuleLoadData(&m, "image") || cuModuleGetFunction(&fn, m, "k"))
+			return 1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		while (ms < (double)n) {
-			if (k % 4 == 3 ? cuGraphLaunch(NULL, cs) : cuLaunchKernel(NULL, 1, 1, 1, 1, 1, 1, 0, cs, NULL, NULL))
+			if (k % 4 == 3 ? cuGraphLaunch(NULL, cs) : cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, cs, NULL, NULL))
 				return 1;
 			k++;
 			clock_gettime(CLOCK_MONOTONIC, &t1);
