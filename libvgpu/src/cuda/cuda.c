@@ -253,6 +253,7 @@ static const struct vgpu_gpu_vendor cu_vendor = {
 	.stage = cu_stage,
 	.module_load = cu_load_image,
 	.launch = cu_launch,
+	.launch_enters = true,
 	.sig_fallback = cu_param_info,
 };
 
@@ -581,19 +582,40 @@ struct cu_ctx {
 	void *warm;			/* warm-up module, kept loaded */
 	struct cu_staging *stg;		/* created under g.lock */
 	bool stg_failed;
+	uint64_t id;			/* never reused, unlike a CUcontext's address */
 };
+
+/*
+ * The context libvgpu last made current on this thread (its id), or 0:
+ * a hint, not the truth. The application may make another one current
+ * behind libvgpu's back; only an asynchronous launch trusts it (cu_launch),
+ * and checks when the launch fails. Every other call asks the driver.
+ */
+static __thread uint64_t cu_cur_id;
+static atomic_uint_least64_t cu_ids;
 
 static int ctx_enter(struct cu_ctx *c)
 {
 	CUcontext cur = NULL;
 	CUresult r;
 
-	if (cu.CtxGetCurrent(&cur) == CUDA_SUCCESS && cur == c->ctx)
+	if (cu.CtxGetCurrent(&cur) == CUDA_SUCCESS && cur == c->ctx) {
+		cu_cur_id = c->id;
 		return 0;
+	}
+	cu_cur_id = 0;
 	r = cu.CtxSetCurrent(c->ctx);
 	if (r != CUDA_SUCCESS)
 		return cu_fail(r, "cuCtxSetCurrent");
+	cu_cur_id = c->id;
 	return 0;
+}
+
+/* make @ctx current on this thread, not as a session's: the hint is lost */
+static void ctx_set_other(CUcontext ctx)
+{
+	cu_cur_id = 0;
+	cu.CtxSetCurrent(ctx);
 }
 
 static int cu_enter(struct vgpu_gpu_ctx *g)
@@ -690,6 +712,7 @@ static int cu_ctx_create(const struct vgpu_bk_init *init, void **out, uint64_t *
 	if (!c)
 		return -ENOMEM;
 	vgpu_gpu_ctx_init(&c->g, &cu_vendor);
+	c->id = atomic_fetch_add(&cu_ids, 1) + 1;
 	c->ordinal = init->device;
 	r = cu.DeviceGet(&c->dev, init->device);
 	if (r != CUDA_SUCCESS) {
@@ -702,6 +725,7 @@ static int cu_ctx_create(const struct vgpu_bk_init *init, void **out, uint64_t *
 	cu_target(c);
 
 	cu.CtxGetCurrent(&prev);
+	cu_cur_id = 0;		/* cuCtxCreate makes its context current */
 	/* free memory before: NVML, else a current context, else a temporary one */
 	before = nvml_free(c->dev);
 	use_nvml = before >= 0;
@@ -730,7 +754,7 @@ static int cu_ctx_create(const struct vgpu_bk_init *init, void **out, uint64_t *
 	*mem_overhead = (before >= 0 && after >= 0 && before > after) ? (uint64_t)(before - after) : 0;
 	if (tmp)
 		cu.CtxDestroy(tmp);
-	cu.CtxSetCurrent(c->ctx);
+	ctx_enter(c);
 	*out = c;
 	return 0;
 
@@ -739,7 +763,7 @@ err_ctx:
 err_tmp:
 	if (tmp)
 		cu.CtxDestroy(tmp);
-	cu.CtxSetCurrent(prev);
+	ctx_set_other(prev);
 err_free:
 	vgpu_gpu_ctx_fini(&c->g);
 	free(c);
@@ -760,8 +784,9 @@ static void cu_ctx_destroy(void *ctx)
 		cu_call.module_unload(c->warm);
 	cu.CtxDestroy(c->ctx);
 	/* never leave a destroyed context current on this thread */
+	cu_cur_id = 0;
 	if (cu.CtxGetCurrent(&cur) == CUDA_SUCCESS && cur == c->ctx)
-		cu.CtxSetCurrent(NULL);
+		ctx_set_other(NULL);
 	vgpu_gpu_ctx_fini(&c->g);
 	free(c);
 }
@@ -861,7 +886,7 @@ static void stg_start(void *arg, unsigned int i)
 	struct cu_staging *s = arg;
 
 	(void)i;
-	cu.CtxSetCurrent(s->c->ctx);
+	ctx_set_other(s->c->ctx);
 }
 
 static void stg_free(struct cu_staging *s)
@@ -1126,15 +1151,42 @@ static CUresult launch_kernel(CUfunction f, const struct vgpu_bk_launch *l)
 			      l->block[2], l->shared_bytes, l->stream, l->args, NULL);
 }
 
-/* gpu.h: launch; dynamic shared memory above 48 KiB is opted into */
+/*
+ * gpu.h: launch, the context made current here (launch_enters); dynamic
+ * shared memory above 48 KiB is opted into.
+ *
+ * When libvgpu made this session's context current on this thread last
+ * (cu_cur_id), the launch goes without asking the driver which context is
+ * current (cuCtxGetCurrent: 14 ns on the H200 machine, a few % of what
+ * libvgpu adds to a launch). If the application made another context
+ * current since, the driver refuses a function of another context on the
+ * legacy stream or the current context's (CUDA_ERROR_INVALID_HANDLE, seen
+ * on the H200 with `launch_cost 1 probe`) and runs it on a stream of the
+ * function's own context: a failed launch is checked and, if the context
+ * was not current, made again in it.
+ */
 static int cu_launch(struct vgpu_gpu_ctx *g, void *fn, const struct vgpu_bk_launch *l)
 {
 	struct cu_ctx *c = (struct cu_ctx *)g;
+	bool trusted = cu_cur_id == c->id;
+	CUcontext cur = NULL;
 	CUfunction f = fn;
 	CUresult r;
 	int ret;
 
+	if (!trusted) {
+		ret = ctx_enter(c);
+		if (ret)
+			return ret;
+	}
 	r = launch_kernel(f, l);
+	if (r != CUDA_SUCCESS && trusted &&
+	    (cu.CtxGetCurrent(&cur) != CUDA_SUCCESS || cur != c->ctx)) {
+		ret = ctx_enter(c);
+		if (ret)
+			return ret;
+		r = launch_kernel(f, l);
+	}
 	if (r == CUDA_ERROR_INVALID_VALUE && l->shared_bytes > 48 * 1024) {
 		/* dynamic shared memory above 48 KiB must be opted into per function */
 		CUresult r2 = cu.FuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,

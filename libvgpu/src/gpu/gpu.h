@@ -139,6 +139,8 @@ struct vgpu_gpu_ctx;
  * @module_load: load an image (name table already stripped) into *@mod;
  *	check it is one of the vendor's (@format, backend.h) first
  * @launch: optional: the launch itself (errno); NULL: @call.launch
+ * @launch_enters: @launch makes the context current itself, an asynchronous
+ *	launch's without vgpu_gpu_launch's @enter first
  * @sig_fallback: optional: a signature without libvgpu's descriptor (1, or
  *	-ENOENT)
  */
@@ -162,6 +164,7 @@ struct vgpu_gpu_vendor {
 	int (*module_load)(struct vgpu_gpu_ctx *ctx, const void *image, size_t len, int format,
 			   void **mod);
 	int (*launch)(struct vgpu_gpu_ctx *ctx, void *fn, const struct vgpu_bk_launch *l);
+	bool launch_enters;
 	int (*sig_fallback)(void *fn, struct vgpu_kinfo *out);
 };
 

@@ -497,8 +497,9 @@ int vgpu_gpu_global_get(void *ctx, void *mod, const char *name, uint64_t *dptr, 
 
 int vgpu_gpu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l)
 {
-	const struct vgpu_gpu_vendor *v;
-	int ret = enter(ctx, &v);
+	const struct vgpu_gpu_vendor *v = ((struct vgpu_gpu_ctx *)ctx)->v;
+	/* a synchronous launch's wait below needs the context current too */
+	int ret = v->launch_enters && l->async ? 0 : enter(ctx, &v);
 
 	if (ret)
 		return ret;
