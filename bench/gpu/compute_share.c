@@ -460,12 +460,15 @@ static void run_config(const struct config *c, const char *kname, int n, bool ow
 
 		double ch = (double)(g[i].st[1].compute_ns - g[i].st[0].compute_ns) / 1e9;
 		double leases = (double)(g[i].st[1].compute_leases - g[i].st[0].compute_leases);
+		double early = (double)(g[i].st[1].compute_early_handovers -
+					g[i].st[0].compute_early_handovers);
 
-		printf("share %-6s %-12s guest %d target %5.1f %% achieved_1s %5.1f %% achieved_%.0fs %5.1f %% charged %5.1f %% rate %.3f leases/s %.0f base %.0f/s launch_us %.2f base %.2f waits/s %.0f waiting %.1f %%%s\n",
+		printf("share %-6s %-12s guest %d target %5.1f %% achieved_1s %5.1f %% achieved_%.0fs %5.1f %% charged %5.1f %% rate %.3f leases/s %.0f base %.0f/s launch_us %.2f base %.2f waits/s %.0f waiting %.1f %% early/s %.0f%s\n",
 		       kname, c->name, i, tg, a1, c->window, a10, ch / c->window * 100,
 		       ch > 0 ? g[i].n_w10 / ch / alone : 0, leases / c->window, alone,
 		       launch_us(&g[i]), base_launch_us, g[i].n_stalls / c->window,
-		       g[i].stalled_s / c->window * 100, g[i].ret ? " (launch error)" : "");
+		       g[i].stalled_s / c->window * 100, early / c->window,
+		       g[i].ret ? " (launch error)" : "");
 		if (fabs(a1 - tg) > worst1)
 			worst1 = fabs(a1 - tg);
 		if (c->window >= 10 && fabs(a10 - tg) > worst10)

@@ -62,7 +62,7 @@
 #define VGPU_MAX_PARAMS		64
 #define VGPU_KNAME_MAX		128
 #define VGPU_MAX_NAMES		64	/* name expressions of one compile (the caller's) */
-#define VGPU_BK_MARKS		2	/* timer_mark slots of a context */
+#define VGPU_BK_MARKS		3	/* timer_mark slots of a context */
 
 /**
  * struct vgpu_kparam - one parameter: enum vgpu_arg_type, its size and alignment

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -113,6 +114,74 @@ static void other_context(struct rig *a)
 	dlclose(lib);
 }
 
+/* one guest's thread: short async launches for @ms of the host's time */
+struct turn_arg {
+	struct rig r;
+	uint64_t ms, launches;
+	int ret;
+};
+
+static void *turns(void *p)
+{
+	struct turn_arg *t = p;
+	uint64_t end = t_now_ns() + t->ms * 1000000ull;
+
+	while (!t->ret && t_now_ns() < end) {
+		t->ret = launch_async(&t->r, 16);
+		t->launches += 16;
+	}
+	t->ret = t->ret ?: vgpu_session_sync(t->r.s, -1);
+	return NULL;
+}
+
+/*
+ * Two capped guests of 20 us kernels take turns (in-process ledger, leases
+ * of 10 ms): a lease's end hands the device over at its hand-over mark, before
+ * its last kernels ran; the rest of its window is charged later. Every
+ * kernel is charged (together at least their device time) and no device
+ * time twice (together at most the host's time around them: the two
+ * sessions' windows on the double's one device clock do not overlap).
+ */
+static void early_handover(void)
+{
+	const uint64_t k_ns = 20000;
+	struct turn_arg t[2] = { { .ms = 300 }, { .ms = 300 } };
+	struct vgpu_stats st[2];
+	pthread_t th[2];
+	uint64_t t0, t1, charged = 0, early = 0, n = 0;
+	int ret;
+
+	setenv("FAKECUDA_KERNEL_US", "20", 1);	/* the double reads it at each launch */
+	ret = rig_open(&t[0].r, "cd-turn-a", 50) ?: rig_open(&t[1].r, "cd-turn-b", 50);
+	/* each session's first window (a launch alone) before the clock starts */
+	for (int i = 0; i < 2 && !ret; i++)
+		ret = launch_async(&t[i].r, 1) ?: vgpu_session_sync(t[i].r.s, -1);
+	for (int i = 0; i < 2 && !ret; i++)
+		st[i] = stats(&t[i].r);
+	t0 = t_now_ns();
+	for (int i = 0; i < 2 && !ret; i++)
+		ret = pthread_create(&th[i], NULL, turns, &t[i]) ? -EAGAIN : 0;
+	for (int i = 0; i < 2 && !ret; i++)
+		pthread_join(th[i], NULL);
+	t1 = t_now_ns();
+	for (int i = 0; i < 2 && !ret; i++) {
+		struct vgpu_stats e = stats(&t[i].r);
+
+		ret = t[i].ret;
+		charged += e.compute_ns - st[i].compute_ns;
+		early += e.compute_early_handovers - st[i].compute_early_handovers;
+		n += t[i].launches;
+	}
+	tap_ok(!ret && early > 0 && charged >= n * k_ns && charged <= t1 - t0,
+	       "cuda over the double: turns of short kernels hand over early, nothing lost (%d; %llu "
+	       "early hand-overs; %.3f ms charged for %llu kernels of %.3f ms, %.3f ms on the host)",
+	       ret, (unsigned long long)early, charged / 1e6, (unsigned long long)n, k_ns / 1e6,
+	       (t1 - t0) / 1e6);
+	for (int i = 0; i < 2; i++)
+		if (t[i].r.s)
+			vgpu_session_close(t[i].r.s);
+}
+
 int main(void)
 {
 	const char *lib = getenv("VGPU_CUDA_LIBRARY");
@@ -132,6 +201,7 @@ int main(void)
 		tap_skip(why, "cuda over the double: asynchronous windows are read on the device's clock");
 		tap_skip(why, "cuda over the double: another session's queued work is not charged");
 		tap_skip(why, "cuda over the double: launches after the application changed the context");
+		tap_skip(why, "cuda over the double: turns of short kernels hand over early, nothing lost");
 		return tap_done();
 	}
 
@@ -195,5 +265,6 @@ int main(void)
 	}
 	other_context(&a);
 	vgpu_session_close(a.s);
+	early_handover();
 	return tap_done();
 }

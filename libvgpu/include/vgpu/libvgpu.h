@@ -827,6 +827,9 @@ int vgpu_ledger_set_compute(vgpu_session *sess, uint32_t limit_pct, uint32_t per
  * @compute_device_windows: windows of asynchronous launches measured on the
  *	device's clock (CUDA, HIP: timing events around the window; 0 where
  *	the backend has none and the host's clock measured them)
+ * @compute_early_handovers: leases of short kernels that handed the device
+ *	to another session of the process while their last ~0.2 ms of work
+ *	still ran (its time read later, at the session's next window)
  *
  * The compute fields follow the first version of the struct: a caller
  * built without them passes the shorter size and gets the rest.
@@ -861,6 +864,7 @@ struct vgpu_stats {
 	uint64_t compute_leases;
 	uint64_t compute_refusals;
 	uint64_t compute_device_windows;
+	uint64_t compute_early_handovers;
 };
 
 /** vgpu_stats_get - copy the session's counters */

@@ -110,6 +110,10 @@ struct vgpu_sess_compute {
 	uint64_t async_n;		/* async launches since */
 	bool timed;			/* the window began with the device's timer mark 0 */
 	uint64_t est_ns;		/* device time per async launch, last window */
+	uint8_t early;			/* EARLY_*: the window's hand-over mark (compute.c) */
+	uint64_t early_n;		/* async launches before it */
+	bool tail;			/* the last window's end, mark 2 to mark 1, unread */
+	uint64_t tail_n;		/* its launches */
 };
 
 struct vgpu_session {
