@@ -127,31 +127,64 @@ int vgpu_args_check(vgpu_session *s, vgpu_kernel *k, const struct vgpu_arg *args
 
 int vgpu_args_set(struct vgpu_argpack *p, unsigned i, const struct vgpu_arg *a, uint64_t addr)
 {
-	size_t n = arg_size(a);
-	void *dst = p->val[i];
+	unsigned char *dst = p->val[i];
+	uint64_t v = 0;
+	size_t n;
 
-	p->big[i] = NULL;
-	if (n > sizeof(p->val[i])) {
-		if (posix_memalign(&p->big[i], 16, n))
-			return -ENOMEM;
-		dst = p->big[i];
-	}
-	memset(p->val[i], 0, sizeof(p->val[i]));
-	if (a->type == VGPU_ARG_BUFFER)
-		memcpy(dst, &addr, 8);
-	else if (a->type == VGPU_ARG_BYTES)
+	/* the common values inline: no call into the C library per argument */
+	switch (a->type) {
+	case VGPU_ARG_BUFFER:
+		v = addr;
+		n = 8;
+		break;
+	case VGPU_ARG_BYTES:
+		n = a->v.bytes.size;
+		if (n > sizeof(p->val[i])) {
+			if (posix_memalign(&p->big[i], 16, n))
+				return -ENOMEM;
+			p->bigmask |= 1ull << i;
+			dst = p->big[i];
+		} else {
+			memset(dst, 0, sizeof(p->val[i]));
+		}
 		memcpy(dst, a->v.bytes.ptr, n);
-	else
-		memcpy(dst, &a->v, n);	/* the union's members start at its first byte */
+		goto out;
+	default:	/* the union's members start at its first byte */
+		n = arg_size(a);
+		if (n == 1) {
+			uint8_t t;
+
+			memcpy(&t, &a->v, 1);
+			v = t;
+		} else if (n == 2) {
+			uint16_t t;
+
+			memcpy(&t, &a->v, 2);
+			v = t;
+		} else if (n == 4) {
+			uint32_t t;
+
+			memcpy(&t, &a->v, 4);
+			v = t;
+		} else {
+			memcpy(&v, &a->v, 8);
+		}
+	}
+	memcpy(dst, &v, 8);
+	memset(dst + 8, 0, 8);
+out:
 	p->ptrs[i] = dst;
 	p->sizes[i] = n;
 	return 0;
 }
 
-void vgpu_args_release(struct vgpu_argpack *p, unsigned n)
+void vgpu_args_release(struct vgpu_argpack *p)
 {
-	for (unsigned i = 0; i < n; i++) {
+	while (p->bigmask) {
+		int i = __builtin_ctzll(p->bigmask);
+
 		free(p->big[i]);
 		p->big[i] = NULL;
+		p->bigmask &= p->bigmask - 1;
 	}
 }

@@ -244,7 +244,11 @@ void vgpu_list_del(struct vgpu_list *n) VGPU_INTERNAL;
 
 /* session.c */
 struct vgpu_bk *vgpu_cpu_bk(vgpu_session *s) VGPU_INTERNAL;	/* opens it lazily; NULL: see last error */
-bool vgpu_is_cpu(vgpu_session *s, struct vgpu_bk *bk) VGPU_INTERNAL;
+/* is @bk the CPU: the fallback's, or the session's own (inline: every launch asks) */
+static inline bool vgpu_is_cpu(vgpu_session *s, struct vgpu_bk *bk)
+{
+	return bk == &s->cpu || (bk == &s->gpu && s->primary_is_cpu);
+}
 const char *vgpu_bk_err(struct vgpu_bk *bk) VGPU_INTERNAL;	/* the backend's text of its last failure */
 void vgpu_count_fallback(vgpu_session *s, int reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4))) VGPU_INTERNAL;
@@ -287,12 +291,13 @@ struct vgpu_argpack {
 	size_t sizes[VGPU_MAX_PARAMS];
 	_Alignas(16) unsigned char val[VGPU_MAX_PARAMS][16];
 	void *big[VGPU_MAX_PARAMS];		/* values over 16 bytes */
+	uint64_t bigmask;			/* which big[] are allocated: 0 before the first set */
 };
 int vgpu_args_check(vgpu_session *s, vgpu_kernel *k, const struct vgpu_arg *args, unsigned n,
 		    bool *want_cpu) VGPU_INTERNAL;
 /* value @i from @a (@addr: the device address of a buffer argument) */
 int vgpu_args_set(struct vgpu_argpack *p, unsigned i, const struct vgpu_arg *a, uint64_t addr) VGPU_INTERNAL;
-void vgpu_args_release(struct vgpu_argpack *p, unsigned n) VGPU_INTERNAL;
+void vgpu_args_release(struct vgpu_argpack *p) VGPU_INTERNAL;	/* frees the big values */
 
 #define vgpu_container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 

@@ -114,7 +114,7 @@ static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
 		ret = vgpu_args_set(&x->pk, i, a, a->type == VGPU_ARG_BUFFER ?
 				    a->v.b.buf->dptr + a->v.b.offset : 0);
 		if (ret) {
-			vgpu_args_release(&x->pk, x->n);
+			vgpu_args_release(&x->pk);
 			return ret;
 		}
 	}
@@ -127,7 +127,7 @@ static int launch_gpu(struct launch *x, const struct vgpu_launch_cfg *c)
 	if (L->async)
 		vgpu_compute_open(s);
 	ret = s->gpu.ops->launch(s->gpu.ctx, x->k->fn, L);
-	vgpu_args_release(&x->pk, x->n);	/* the driver copied the values */
+	vgpu_args_release(&x->pk);	/* the driver copied the values */
 	s->async_pending |= L->async;
 	if (!ret && !L->async)
 		ret = L->stream ? s->gpu.ops->stream_sync(s->gpu.ctx, L->stream, -1) :
@@ -243,7 +243,7 @@ static int launch_cpu(struct launch *x)
 	else
 		vgpu_compute_fallback(s, tc);
 out:
-	vgpu_args_release(&x->pk, x->n);
+	vgpu_args_release(&x->pk);
 	return unstage(x, ret);
 }
 
@@ -265,7 +265,7 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	ret = vgpu_args_check(s, k, args, n, &want_cpu);
 	if (ret)
 		return ret;
-	memset(x.pk.big, 0, n * sizeof(x.pk.big[0]));	/* what vgpu_args_release frees */
+	x.pk.bigmask = 0;	/* what vgpu_args_release frees */
 	on_cpu = want_cpu || vgpu_is_cpu(s, k->mod->bk);
 	s->st.launches++;
 	/* on the session's device: spend its compute lease (wait or fall back) */

@@ -163,11 +163,6 @@ struct vgpu_bk *vgpu_cpu_bk(vgpu_session *s)
 	return &s->cpu;
 }
 
-bool vgpu_is_cpu(vgpu_session *s, struct vgpu_bk *bk)
-{
-	return bk == &s->cpu || (bk == &s->gpu && s->primary_is_cpu);
-}
-
 static int session_free(vgpu_session *s);
 
 /* The options, checked, with the environment's overrides applied. */
