@@ -56,6 +56,12 @@
 #include "vgpu/libvgpu.h"
 
 #define VGPU_INTERNAL __attribute__((visibility("hidden")))
+/*
+ * On every launch's path: the compiler keeps these functions together
+ * (.text.hot), a short run of cache lines, which the driver's launch call
+ * evicts between two launches (bench/gpu/launch_cost).
+ */
+#define VGPU_HOT __attribute__((hot))
 
 /* ---- kernel signatures, parsed from source by the core (cpu/parse.c) ------- */
 

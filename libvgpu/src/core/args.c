@@ -61,7 +61,7 @@ static void got_text(const struct vgpu_arg *a, char *buf, size_t len)
 		snprintf(buf, len, "%s", type_name(a->type));
 }
 
-int vgpu_args_check(vgpu_session *s, vgpu_kernel *k, const struct vgpu_arg *args, unsigned n,
+VGPU_HOT int vgpu_args_check(vgpu_session *s, vgpu_kernel *k, const struct vgpu_arg *args, unsigned n,
 		    bool *want_cpu)
 {
 	const struct vgpu_kinfo *ki = k->info;
@@ -125,7 +125,7 @@ int vgpu_args_check(vgpu_session *s, vgpu_kernel *k, const struct vgpu_arg *args
 	return 0;
 }
 
-int vgpu_args_set(struct vgpu_argpack *p, unsigned i, const struct vgpu_arg *a, uint64_t addr)
+VGPU_HOT int vgpu_args_set(struct vgpu_argpack *p, unsigned i, const struct vgpu_arg *a, uint64_t addr)
 {
 	unsigned char *dst = p->val[i];
 	uint64_t v = 0;
@@ -178,7 +178,7 @@ out:
 	return 0;
 }
 
-void vgpu_args_release(struct vgpu_argpack *p)
+VGPU_HOT void vgpu_args_release(struct vgpu_argpack *p)
 {
 	while (p->bigmask) {
 		int i = __builtin_ctzll(p->bigmask);

@@ -153,7 +153,7 @@ int vgpu_compute_sync(vgpu_session *s, int64_t timeout_ns)
 }
 
 /* An async launch is about to open a window: mark its start on the device. */
-void vgpu_compute_open(vgpu_session *s)
+VGPU_HOT void vgpu_compute_open(vgpu_session *s)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 
@@ -172,7 +172,7 @@ void vgpu_compute_spent(vgpu_session *s, uint64_t ns)
 	c->left_ns -= ns < c->left_ns ? ns : c->left_ns;
 }
 
-void vgpu_compute_async(vgpu_session *s, uint64_t t0)
+VGPU_HOT void vgpu_compute_async(vgpu_session *s, uint64_t t0)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 
@@ -227,7 +227,7 @@ static int lease(vgpu_session *s, struct vgpu_ledger_lease *a)
 	return 0;
 }
 
-int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
+VGPU_HOT int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 	struct vgpu_ledger_lease a;

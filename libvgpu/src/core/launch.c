@@ -247,7 +247,7 @@ out:
 	return unstage(x, ret);
 }
 
-static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_launch_cfg *c,
+VGPU_HOT static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_launch_cfg *c,
 			 const struct vgpu_arg *args, unsigned n)
 {
 	bool on_cpu, quota_cpu = false, want_cpu = c->flags & VGPU_LAUNCH_CPU;
@@ -296,7 +296,7 @@ static int launch_locked(vgpu_session *s, vgpu_kernel *k, const struct vgpu_laun
 	return ret;
 }
 
-VGPU_EXPORT int vgpu_launch(vgpu_kernel *k, const struct vgpu_launch_cfg *cfg,
+VGPU_EXPORT VGPU_HOT int vgpu_launch(vgpu_kernel *k, const struct vgpu_launch_cfg *cfg,
 			    const struct vgpu_arg *args, unsigned int nr_args)
 {
 	struct vgpu_launch_cfg c;

@@ -22,7 +22,7 @@ void vgpu_bk_seterr(const char *fmt, ...)
 	va_end(ap);
 }
 
-void vgpu_bk_clearerr(void)
+VGPU_HOT void vgpu_bk_clearerr(void)
 {
 	bk_err[0] = 0;
 }

@@ -1145,7 +1145,7 @@ static int cu_param_info(void *fn, struct vgpu_kinfo *out)
 	return -ENOENT;
 }
 
-static CUresult launch_kernel(CUfunction f, const struct vgpu_bk_launch *l)
+VGPU_HOT static CUresult launch_kernel(CUfunction f, const struct vgpu_bk_launch *l)
 {
 	return cu_call.launch(f, l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
 			      l->block[2], l->shared_bytes, l->stream, l->args, NULL);
@@ -1165,7 +1165,7 @@ static CUresult launch_kernel(CUfunction f, const struct vgpu_bk_launch *l)
  * function's own context: a failed launch is checked and, if the context
  * was not current, made again in it.
  */
-static int cu_launch(struct vgpu_gpu_ctx *g, void *fn, const struct vgpu_bk_launch *l)
+VGPU_HOT static int cu_launch(struct vgpu_gpu_ctx *g, void *fn, const struct vgpu_bk_launch *l)
 {
 	struct cu_ctx *c = (struct cu_ctx *)g;
 	bool trusted = cu_cur_id == c->id;

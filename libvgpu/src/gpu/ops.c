@@ -495,7 +495,7 @@ int vgpu_gpu_global_get(void *ctx, void *mod, const char *name, uint64_t *dptr, 
 	return 0;
 }
 
-int vgpu_gpu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l)
+VGPU_HOT int vgpu_gpu_launch(void *ctx, void *fn, const struct vgpu_bk_launch *l)
 {
 	const struct vgpu_gpu_vendor *v = ((struct vgpu_gpu_ctx *)ctx)->v;
 	/* a synchronous launch's wait below needs the context current too */
