@@ -59,8 +59,9 @@ static inline void bench_vg_open(struct bench_vg *v, const char *guest, unsigned
 }
 
 /* bench_vg_batch - BENCH_LAUNCHES asynchronous launches of "tiny" (n = @n)
- * on the session's stream, then that stream synchronized */
-static inline void bench_vg_batch(struct bench_vg *v, int n)
+ * on the session's stream, then that stream synchronized. Returns the
+ * seconds spent in the launch calls (before the synchronisation). */
+static inline double bench_vg_batch(struct bench_vg *v, int n)
 {
 	struct vgpu_launch_cfg c = { .size = sizeof(c), .flags = VGPU_LAUNCH_ASYNC };
 	struct vgpu_arg a[] = { vgpu_arg_buf(v->d), vgpu_arg_i32(n) };
@@ -68,11 +69,15 @@ static inline void bench_vg_batch(struct bench_vg *v, int n)
 	c.grid = (struct vgpu_dim3){ 1, 1, 1 };
 	c.block = (struct vgpu_dim3){ 32, 1, 1 };
 	c.stream = v->st;
+	double t0 = bench_now(), host;
+
 	for (int i = 0; i < BENCH_LAUNCHES; i++)
 		if (vgpu_launch(v->k, &c, a, 2))
 			BENCH_DIE("launch: %s", vgpu_last_error(v->s));
+	host = bench_now() - t0;
 	if (vgpu_stream_sync(v->st, -1))
 		BENCH_DIE("sync: %s", vgpu_last_error(v->s));
+	return host;
 }
 
 #endif

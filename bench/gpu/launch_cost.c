@@ -13,11 +13,17 @@
  *   rawb the same on a blocking stream (CU_STREAM_DEFAULT), as libvgpu's are
  *   rawc the same in a context of its own (cuCtxCreate), as each libvgpu
  *        session has
+ *   rawd the same in the context of the "off" session (libvgpu's, as it
+ *        set it up), its own module and blocking stream there: what the
+ *        context costs apart from libvgpu's launch path
  *   off  vgpu_launch, a session with no GPU-time limit (nothing leased)
  *   on   vgpu_launch, a session with a 100 % cap (in-process leases)
  * Each round runs the arms in a rotated order. Printed: each arm's
- * median per-launch time over the rounds and the medians of the per-round
- * ratios on/raw, off/raw, on/off, on/rawb and on/rawc.
+ * median per-launch time over the rounds (and the part of its last round
+ * spent in the launch calls, before each batch's synchronisation: near 1,
+ * the host is the bottleneck) and the medians of the per-round ratios
+ * on/raw, off/raw, on/off, on/rawb, on/rawc, off/rawd (libvgpu's launch
+ * path alone) and rawd/rawc (libvgpu's context alone).
  *
  * Argument 1: rounds (default 15). Argument 2, optional: one arm's name, run
  * alone (for a profiler), or "probe": the cost of cuCtxGetCurrent, and what
@@ -39,14 +45,15 @@
 #define NK(x) do { nvrtcResult r_ = (x); if (r_ != NVRTC_SUCCESS) { \
 	fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, nvrtcGetErrorString(r_)); exit(2); } } while (0)
 
-enum { RAW, RAWB, RAWC, OFF, ON, ARMS };
-static const char *arm_name[ARMS] = { "raw", "rawb", "rawc", "off", "on" };
+enum { RAW, RAWB, RAWC, RAWD, OFF, ON, ARMS };
+static const char *arm_name[ARMS] = { "raw", "rawb", "rawc", "rawd", "off", "on" };
 
 static struct {
-	CUcontext ctx, own;
-	CUfunction fn, fn_own;
-	CUstream st, stb, st_own;
-	CUdeviceptr d, d_own;
+	CUcontext ctx, own, sess;
+	CUfunction fn, fn_own, fn_sess;
+	CUstream st, stb, st_own, st_sess;
+	CUdeviceptr d, d_own, d_sess;
+	char *cubin;
 } raw;
 
 
@@ -90,26 +97,46 @@ static void raw_open(void)
 	CK(cuModuleGetFunction(&raw.fn_own, mod, "tiny"));
 	CK(cuStreamCreate(&raw.st_own, CU_STREAM_DEFAULT));
 	CK(cuMemAlloc(&raw.d_own, 1 << 20));
-	free(cubin);
+	raw.cubin = cubin;
 }
+
+/* rawd: raw launches in the context libvgpu made for session @v */
+static void raw_in_session(struct bench_vg *v)
+{
+	CUmodule mod;
+
+	if (vgpu_stream_sync(v->st, -1))	/* makes the session's context current */
+		BENCH_DIE("sync: %s", vgpu_last_error(v->s));
+	CK(cuCtxGetCurrent(&raw.sess));
+	CK(cuModuleLoadData(&mod, raw.cubin));
+	CK(cuModuleGetFunction(&raw.fn_sess, mod, "tiny"));
+	CK(cuStreamCreate(&raw.st_sess, CU_STREAM_DEFAULT));
+	CK(cuMemAlloc(&raw.d_sess, 1 << 20));
+}
+
+/* per arm, the part of its last repetition spent in the launch calls (before
+ * each batch's synchronisation): near 1, the host was the bottleneck */
+static double host_part[ARMS];
 
 /* one repetition of an arm: per-launch time in us */
 static double rep(int arm, struct bench_vg *v)
 {
-	double total = 0;
+	double total = 0, host = 0;
 	int n = 1 << 18;
 
-	if (arm == RAW || arm == RAWB || arm == RAWC) {
-		void *params[] = { arm == RAWC ? &raw.d_own : &raw.d, &n };
-		CUstream st = arm == RAW ? raw.st : arm == RAWB ? raw.stb : raw.st_own;
-		CUfunction fn = arm == RAWC ? raw.fn_own : raw.fn;
+	if (arm == RAW || arm == RAWB || arm == RAWC || arm == RAWD) {
+		void *params[] = { arm == RAWC ? &raw.d_own : arm == RAWD ? &raw.d_sess : &raw.d, &n };
+		CUstream st = arm == RAW ? raw.st : arm == RAWB ? raw.stb : arm == RAWC ? raw.st_own :
+			      raw.st_sess;
+		CUfunction fn = arm == RAWC ? raw.fn_own : arm == RAWD ? raw.fn_sess : raw.fn;
 
-		CK(cuCtxSetCurrent(arm == RAWC ? raw.own : raw.ctx));
+		CK(cuCtxSetCurrent(arm == RAWC ? raw.own : arm == RAWD ? raw.sess : raw.ctx));
 		for (int b = 0; b < BENCH_BATCHES; b++) {
 			double t0 = bench_now();
 
 			for (int i = 0; i < BENCH_LAUNCHES; i++)
 				CK(cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, st, params, NULL));
+			host += bench_now() - t0;
 			CK(cuStreamSynchronize(st));
 			total += bench_now() - t0;
 		}
@@ -117,10 +144,11 @@ static double rep(int arm, struct bench_vg *v)
 		for (int b = 0; b < BENCH_BATCHES; b++) {
 			double t0 = bench_now();
 
-			bench_vg_batch(v, n);
+			host += bench_vg_batch(v, n);
 			total += bench_now() - t0;
 		}
 	}
+	host_part[arm] = host / total;
 	return total / (BENCH_BATCHES * BENCH_LAUNCHES) * 1e6;
 }
 
@@ -128,13 +156,14 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 15, n_probe = 1 << 18;
 	struct bench_vg v[ARMS] = { 0 };
-	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb, *r_onrawc;
+	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb, *r_onrawc, *r_offrawd, *r_rawdc;
 
 	if (rounds < 1)
 		rounds = 1;
 	raw_open();
 	bench_vg_open(&v[OFF], "lc-off", 0, NULL, 0);
 	bench_vg_open(&v[ON], "lc-on", 100, NULL, 0);
+	raw_in_session(&v[OFF]);
 	for (int a = 0; a < ARMS; a++) {
 		t[a] = calloc(rounds, sizeof(double));
 		if (!t[a])
@@ -146,7 +175,9 @@ int main(int argc, char **argv)
 	r_onoff = calloc(rounds, sizeof(double));
 	r_onrawb = calloc(rounds, sizeof(double));
 	r_onrawc = calloc(rounds, sizeof(double));
-	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb || !r_onrawc)
+	r_offrawd = calloc(rounds, sizeof(double));
+	r_rawdc = calloc(rounds, sizeof(double));
+	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb || !r_onrawc || !r_offrawd || !r_rawdc)
 		BENCH_DIE("out of memory");
 	if (argc > 2 && !strcmp(argv[2], "probe")) {
 		/* what a driver call costs, and whether the driver refuses a
@@ -212,16 +243,21 @@ int main(int argc, char **argv)
 		r_onoff[r] = t[ON][r] / t[OFF][r];
 		r_onrawb[r] = t[ON][r] / t[RAWB][r];
 		r_onrawc[r] = t[ON][r] / t[RAWC][r];
-		printf("launch_cost round %d: raw %.3f rawb %.3f rawc %.3f off %.3f on %.3f us\n", r,
-		       t[RAW][r], t[RAWB][r], t[RAWC][r], t[OFF][r], t[ON][r]);
+		r_offrawd[r] = t[OFF][r] / t[RAWD][r];
+		r_rawdc[r] = t[RAWD][r] / t[RAWC][r];
+		printf("launch_cost round %d: raw %.3f rawb %.3f rawc %.3f rawd %.3f off %.3f on %.3f us\n",
+		       r, t[RAW][r], t[RAWB][r], t[RAWC][r], t[RAWD][r], t[OFF][r], t[ON][r]);
 	}
 	for (int a = 0; a < ARMS; a++)
-		printf("launch_cost.%s_us %.3f\n", arm_name[a], bench_median(t[a], rounds));
+		printf("launch_cost.%s_us %.3f (in the launch calls: %.3f of it, last round)\n",
+		       arm_name[a], bench_median(t[a], rounds), host_part[a]);
 	printf("launch_cost.on_over_raw %.3f\nlaunch_cost.off_over_raw %.3f\nlaunch_cost.on_over_off %.3f\n"
-	       "launch_cost.on_over_rawb %.3f\nlaunch_cost.on_over_rawc %.3f\n",
+	       "launch_cost.on_over_rawb %.3f\nlaunch_cost.on_over_rawc %.3f\n"
+	       "launch_cost.off_over_rawd %.3f\nlaunch_cost.rawd_over_rawc %.3f\n",
 	       bench_median(r_onraw, rounds), bench_median(r_offraw, rounds),
 	       bench_median(r_onoff, rounds), bench_median(r_onrawb, rounds),
-	       bench_median(r_onrawc, rounds));
+	       bench_median(r_onrawc, rounds), bench_median(r_offrawd, rounds),
+	       bench_median(r_rawdc, rounds));
 	{
 		struct vgpu_stats st = { .size = sizeof(st) };
 
@@ -229,6 +265,7 @@ int main(int argc, char **argv)
 		printf("launch_cost.on_leases %llu device_windows %llu\n",
 		       (unsigned long long)st.compute_leases,
 		       (unsigned long long)st.compute_device_windows);
+
 	}
 	for (int a = OFF; a < ARMS; a++)
 		vgpu_session_close(v[a].s);
