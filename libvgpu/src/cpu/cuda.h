@@ -1203,19 +1203,24 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 			c->vote[c->nthreads + 2] = 0;
 		if (!ballot)
 			return;
+		// a warp's 32 slots as one vector compared with zero, its mask
+		// the bits; the copies one vector store: as scalar loops, the
+		// vectoriser took them across the warps, 64 scatters a block
+		// (most of a ballot's time)
+		typedef unsigned __vgpu_u32x32 __attribute__((ext_vector_type(32)));
+		typedef bool __vgpu_b32 __attribute__((ext_vector_type(32)));
 		for (unsigned w = 0; w < nw; w++) {
 			if (group && !group[w])
 				continue;
-			const unsigned *slot = &wx[0][0][w * 32];
-			unsigned bits = 0;
-			for (unsigned j = 0; j < 32; j++)
-				bits |= (unsigned)(slot[j] != 0) << j;
+			__vgpu_u32x32 v;
+			__builtin_memcpy(&v, &wx[0][0][w * 32], sizeof(v));
+			unsigned bits = __builtin_bit_cast(unsigned, __builtin_convertvector(v != 0, __vgpu_b32));
 			// only the lanes taking part (the group that runs next:
 			// c->gmask is set), where each lane read its warp's mask
 			// (a gather in the vectorised region)
 			bits &= c->gmask[w];
-			for (unsigned j = 0; j < 32; j++)
-				wb[w * 32 + j] = bits;
+			const __vgpu_u32x32 all = bits;
+			__builtin_memcpy(&wb[w * 32], &all, sizeof(all));
 		}
 		c->vote[c->nthreads + 1] = 0;
 		return;
