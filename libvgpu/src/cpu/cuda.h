@@ -118,19 +118,24 @@ struct __vgpu_ctx {
 	unsigned *want;		// per thread at a warp sync: the lanes it waits for (its mask)
 	unsigned sel;		// the state of the group running (masked runs)
 	unsigned gmask[32];	// per warp: lanes of the group running
-	unsigned *vote;		// per thread at __syncthreads_count/and/or: 0 none, 1 false, 2 true;
-				// vote[nthreads]: 1 once a vote is in, vote[nthreads + 1]: a
-				// ballot's, vote[nthreads + 2]: a warp exchange of 8-byte values
-				// waits (its high words need publishing too); through the
-				// pointer: the regions run on a copy of the context
+	unsigned *vote;		// flags: vote[1]: a ballot's, vote[2]: a warp exchange of 8-byte
+				// values waits (its high words need publishing too); through
+				// the pointer: the regions run on a copy of the context
 	unsigned vsum, vall;	// the votes' tally (driver: before the barrier's next region)
 	unsigned rexit;		// the state every thread left a region by, where the pass knows
 				// they all leave alike (__vgpu_region_exit 0xfffffffd)
+	// __syncthreads_count/and/or and the pass's block maximum, counted as
+	// the threads vote: the true votes, the votes, the largest v + 1. In
+	// the drivers' copies of the context these are values the thread loop
+	// carries (reductions the vectoriser takes); the pass takes the
+	// "parallel" mark off any access to them left in memory
+	unsigned vtrue, vn, vmax;
 };
 // pass.cpp reads these fields at fixed offsets
 static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
 	      __builtin_offsetof(__vgpu_ctx, gdim) == 576 &&
-	      __builtin_offsetof(__vgpu_ctx, state) == 592, "struct __vgpu_ctx changed: update pass.cpp's CTX_*_OFF");
+	      __builtin_offsetof(__vgpu_ctx, state) == 592 && __builtin_offsetof(__vgpu_ctx, vtrue) == 764 &&
+	      sizeof(__vgpu_ctx) == 776, "struct __vgpu_ctx changed: update pass.cpp's CTX_*_OFF");
 extern "C" {
 __device__ unsigned __vgpu_tid_x(void);
 __device__ unsigned __vgpu_tid_y(void);
@@ -228,13 +233,14 @@ extern const __device__ int warpSize;
 
 // ---- barriers, fences ---------------------------------------------------------
 __VGPU_FN void __syncthreads(void) { __vgpu_barrier(); }
-// one barrier: each thread leaves its vote, the driver counts them before
-// the threads go on (__vgpu_resume)
+// one barrier: each thread adds its vote to the region's count (a
+// reduction in the drivers' thread loops), the driver hands the tally over
+// before the threads go on (__vgpu_resume)
 __VGPU_FN int __vgpu_sync_count(int pred, int op)
 {
 	__vgpu_ctx *c = __vgpu_ctxp();
-	c->vote[__vgpu_lin()] = pred ? 2 : 1;
-	c->vote[c->nthreads] = 1;
+	c->vtrue += pred != 0;
+	c->vn += 1;
 	__vgpu_barrier();
 	const int n = (int)c->vsum, all = (int)c->vall;
 	return op == 0 ? n : op == 1 ? n == all : n != 0;
@@ -243,12 +249,11 @@ __VGPU_FN int __syncthreads_count(int pred) { return __vgpu_sync_count(pred, 0);
 __VGPU_FN int __syncthreads_and(int pred) { return __vgpu_sync_count(pred, 1); }
 __VGPU_FN int __syncthreads_or(int pred) { return __vgpu_sync_count(pred, 2); }
 // the pass's block maximum at the head of a strided loop (the most trips any
-// thread has): vote[nthreads] 2 asks the driver for the maximum of v + 1
+// thread has): the largest v + 1, less one
 extern "C" __device__ __attribute__((used)) unsigned __vgpu_vote_max(unsigned v)
 {
 	__vgpu_ctx *c = __vgpu_ctxp();
-	c->vote[__vgpu_lin()] = v + 1;
-	c->vote[c->nthreads] = 2;
+	c->vmax = c->vmax > v + 1 ? c->vmax : v + 1;
 	__vgpu_barrier();
 	return c->vsum;
 }
@@ -624,7 +629,7 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // scatter and a gather across the threads.
 static __shared__ unsigned __vgpu_wx[2][2][1024 + 32];
 // a ballot's bits, once per warp: the driver counts them (of the lanes that
-// take part) when the lanes of a ballot (vote[nthreads + 1] 1) pass its warp
+// take part) when the lanes of a ballot (vote[1] 1) pass its warp
 // sync and gives each lane a copy
 // (a lane comparing the warp's 32 slots itself was most of a ballot's time)
 static __shared__ unsigned __vgpu_wb[1024];
@@ -655,7 +660,7 @@ template <class T> __VGPU_FN unsigned __vgpu_warp_put(unsigned mask, T v)
 	if (sizeof(T) > 4) {
 		__vgpu_wx[0][1][lin] = w[1];
 		__vgpu_ctx *c = __vgpu_ctxp();
-		c->vote[c->nthreads + 2] = 1;
+		c->vote[2] = 1;
 	}
 	__vgpu_warp_wait(mask);
 	return lin & ~31u;
@@ -743,7 +748,7 @@ template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, 
 __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 {
 	__vgpu_ctx *c = __vgpu_ctxp();
-	c->vote[c->nthreads + 1] = 1;
+	c->vote[1] = 1;
 	__vgpu_warp_put(mask, (unsigned)(pred != 0));
 	unsigned lin = __vgpu_lin();
 	return __vgpu_wb[lin] & mask;
@@ -857,6 +862,7 @@ __VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
 	c->state = 0;
 	c->want = 0;
 	c->vote = 0;
+	c->vtrue = c->vn = c->vmax = 0;
 	c->uout = c->ures;
 	c->nthreads = E->block[0] * E->block[1] * E->block[2];
 	for (int d = 0; d < 3; d++) {
@@ -912,6 +918,15 @@ __VGPU_FN void __vgpu_ctx_uniforms_in(__vgpu_ctx *c)
 	volatile unsigned *const in = (volatile unsigned *)c->uin, *const res = (volatile unsigned *)c->ures;
 	for (unsigned k = 0; k < 2 * __vgpu_nuniform(); k++)
 		in[k] = res[k];
+}
+
+// after a region's loop over the threads: the votes counted in the drivers'
+// copies of the context @l (which started from @c's) and @ls (from zero)
+__VGPU_FN void __vgpu_ctx_votes(__vgpu_ctx *c, const __vgpu_ctx *l, const __vgpu_ctx *ls)
+{
+	c->vtrue = l->vtrue + (ls ? ls->vtrue : 0);
+	c->vn = l->vn + (ls ? ls->vn : 0);
+	c->vmax = ls && ls->vmax > l->vmax ? ls->vmax : l->vmax;
 }
 
 // after a region's loop over the threads: the uniform values back for the
@@ -984,6 +999,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 		if (one == 0xfffffffdu)
 			c->rexit = s;
 	}
+	__vgpu_ctx_votes(c, &l, 0);
 	return __vgpu_ctx_region_end(c, st, one == 0xfffffffdu ? c->rexit : one);
 }
 
@@ -997,6 +1013,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 	__vgpu_ctx l = *c, ls = *c;
 	unsigned long long sink[32];
 	ls.uout = sink;
+	ls.vtrue = ls.vn = ls.vmax = 0;
 	const int bx = l.bdim[0], by = l.bdim[1], bz = l.bdim[2];
 	unsigned *st = l.state;
 	int lin = 0;
@@ -1016,6 +1033,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 					c->rexit = s;
 			}
 		}
+	__vgpu_ctx_votes(c, &l, &ls);
 	return __vgpu_ctx_region_end(c, st, one == 0xfffffffdu ? c->rexit : one);
 }
 
@@ -1026,6 +1044,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 	__vgpu_ctx l = *c, ls = *c;
 	unsigned long long sink[32];
 	ls.uout = sink;
+	ls.vtrue = ls.vn = ls.vmax = 0;
 	const unsigned bx = l.bdim[0], by = l.bdim[1], n = l.nthreads, sel = l.sel;
 	unsigned *st = l.state;
 	for (unsigned w = 0; w * 32 < n; w++) {
@@ -1058,6 +1077,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 			}
 		}
 	}
+	__vgpu_ctx_votes(c, &l, &ls);
 	__vgpu_ctx_uniforms_in(c);
 	return 0xfffffffeu;
 }
@@ -1182,7 +1202,7 @@ __VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
 __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *group)
 {
 	if (state & 0x10000u) {
-		const bool ballot = c->vote[c->nthreads + 1], wide = c->vote[c->nthreads + 2];
+		const bool ballot = c->vote[1], wide = c->vote[2];
 		const unsigned nw = (c->nthreads + 31) / 32;
 		// the buffer's address once (each use was a call for the
 		// thread-local address), the high words only after an 8-byte
@@ -1200,7 +1220,7 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 		}
 		// a group's pass leaves other warps' 8-byte values waiting
 		if (!group)
-			c->vote[c->nthreads + 2] = 0;
+			c->vote[2] = 0;
 		if (!ballot)
 			return;
 		// a warp's 32 slots as one vector compared with zero, its mask
@@ -1222,28 +1242,15 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 			const __vgpu_u32x32 all = bits;
 			__builtin_memcpy(&wb[w * 32], &all, sizeof(all));
 		}
-		c->vote[c->nthreads + 1] = 0;
+		c->vote[1] = 0;
 		return;
 	}
-	// the array and its length in locals: through c, each clearing store
-	// might change them, and the count stayed a scalar loop
-	unsigned *const vote = c->vote;
-	const unsigned n = c->nthreads;
-	if (!vote[n])
+	// the votes the regions counted (a block maximum: the largest v + 1)
+	if (!(c->vn | c->vmax))
 		return;
-	unsigned sum = 0, all = 0, max = 0;
-	for (unsigned t = 0; t < n; t++) {
-		const unsigned v = vote[t];
-		sum += v == 2;
-		all += v != 0;
-		max = v > max ? v : max;
-		vote[t] = 0;
-	}
-	if (vote[n] == 2)
-		sum = max ? max - 1 : 0;
-	c->vsum = sum;
-	c->vall = all;
-	vote[n] = 0;
+	c->vsum = c->vmax ? c->vmax - 1 : c->vtrue;
+	c->vall = c->vn;
+	c->vtrue = c->vn = c->vmax = 0;
 }
 
 // a block with barriers: regions until every thread has returned; when its
@@ -1262,12 +1269,12 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	c.frame = (char *)malloc(__vgpu_frame_bytes() * (stride ? stride : n) + 64);
 	c.state = (unsigned *)malloc(4 * n);
 	c.want = (unsigned *)malloc(4 * n);
-	c.vote = (unsigned *)malloc(4 * n + 12);
+	c.vote = (unsigned *)malloc(3 * sizeof(unsigned));
 	if (!c.frame || !c.state || !c.want || !c.vote)
 		abort();
 	for (unsigned t = 0; t < n; t++)
-		c.want[t] = c.vote[t] = 0;
-	c.vote[n] = c.vote[n + 1] = c.vote[n + 2] = 0;
+		c.want[t] = 0;
+	c.vote[0] = c.vote[1] = c.vote[2] = 0;
 	for (unsigned long long b = first; b < first + count; b++) {
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)

@@ -118,6 +118,8 @@ enum { NUNI = 32 };
 /* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads; bid,
  * bdim and gdim up to state, which the block's index and size fill */
 enum : uint64_t { CTX_NTHREADS_OFF = 24, CTX_BID_OFF = 552, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
+/* the vote counts at its end (vtrue, vn, vmax), and its size */
+enum : uint64_t { CTX_VOTES_OFF = 764, CTX_SIZE = 776 };
 
 struct Lower {
 	Module &M;
@@ -2736,7 +2738,11 @@ struct VgpuCpuPass : PassInfoMixin<VgpuCpuPass> {
  *    with __restrict__ parameters leaves get the loop's access groups: the
  *    inliner adds them after it has put the call's access group on what it
  *    inlined, and one memory-touching instruction without it makes the loop
- *    not parallel (then the vectoriser wants alias checks it cannot build).
+ *    not parallel (then the vectoriser wants alias checks it cannot build);
+ *  - a vote count (cuda.h's __vgpu_ctx vtrue, vn, vmax) still in memory,
+ *    in a driver's copy of the context that was not split into values,
+ *    loses the access group: each thread adds to it, so two threads'
+ *    updates are not independent (split, it is a reduction).
  */
 struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 	static MDNode *parallelGroups(Loop *L)
@@ -2805,6 +2811,30 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		return !at.empty();
 	}
 
+	/* whether @I reads or writes a vote count of a context copy (a local
+	 * __vgpu_ctx, one of several through a select) */
+	static bool voteAccess(Instruction &I)
+	{
+		auto *ld = dyn_cast<LoadInst>(&I);
+		auto *st = dyn_cast<StoreInst>(&I);
+		Value *p = ld ? ld->getPointerOperand() : st ? st->getPointerOperand() : nullptr;
+		if (!p)
+			return false;
+		const DataLayout &DL = I.getModule()->getDataLayout();
+		APInt off(DL.getIndexTypeSizeInBits(p->getType()), 0);
+		const Value *base = p->stripAndAccumulateConstantOffsets(DL, off, true);
+		if (off.ult(CTX_VOTES_OFF) || off.uge(CTX_SIZE))
+			return false;
+		SmallVector<const Value *, 4> objs;
+		getUnderlyingObjects(base, objs);
+		for (const Value *o : objs)
+			if (auto *A = dyn_cast<AllocaInst>(o))
+				if (auto *T = dyn_cast<StructType>(A->getAllocatedType());
+				    T && T->hasName() && T->getName().startswith("struct.__vgpu_ctx"))
+					return true;
+		return false;
+	}
+
 	PreservedAnalyses run(Function &F, FunctionAnalysisManager &FAM)
 	{
 		const bool lowered = lowerSharedAtomics(F);
@@ -2818,6 +2848,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 			for (BasicBlock *BB : L->blocks()) {
 				sw = sw || isa<SwitchInst>(BB->getTerminator());
 				for (Instruction &I : *BB) {
+					if (I.hasMetadata(LLVMContext::MD_access_group) && voteAccess(I))
+						I.setMetadata(LLVMContext::MD_access_group, nullptr);
 					if (auto *st = dyn_cast<StoreInst>(&I); st && !st->hasMetadata(LLVMContext::MD_access_group) &&
 						uniformStore(L, st))
 						st->setMetadata(LLVMContext::MD_access_group, groups);
