@@ -1206,10 +1206,13 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 		const unsigned nw = (c->nthreads + 31) / 32;
 		// the buffer's address once (each use was a call for the
 		// thread-local address), the high words only after an 8-byte
-		// exchange, the whole block in one copy when all of it passes
+		// exchange, the whole block in one copy when all of it passes;
+		// nothing when all of it passes a ballot (all its threads are at
+		// that one warp sync, and a ballot reads the bits, not the
+		// slots: the copy was a quarter of a ballot's time)
 		unsigned(*const wx)[2][1024 + 32] = __vgpu_wx;
 		unsigned *const wb = __vgpu_wb;
-		for (unsigned h = 0; h < (wide ? 2u : 1u); h++) {
+		for (unsigned h = 0; h < (wide ? 2u : group || !ballot ? 1u : 0u); h++) {
 			if (!group) {
 				__builtin_memcpy(&wx[1][h][0], &wx[0][h][0], nw * 32 * sizeof(unsigned));
 				continue;
