@@ -568,6 +568,22 @@ static const char src[] =
 "	out[t] = __syncthreads_count(v > 0);\n"
 "}\n"
 "\n"
+"/* loops of a few trips a thread, as few as __launch_bounds__' block size\n"
+" * makes them (unrolled whole, each trip behind its test), after a barrier;\n"
+" * a launch of more threads than the bound is refused */\n"
+"extern \"C\" __global__ void __launch_bounds__(128) boundloop(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[128];\n"
+"	int t = threadIdx.x, acc = 0, w, k = 0;\n"
+"	s[t] = in[t];\n"
+"	__syncthreads();\n"
+"	for (w = 0; w < t / 32; w++)\n"
+"		acc += s[w * 32 + (t & 31)] * (w + 1);\n"
+"	for (int j = t & 3; j > 0; j--)\n"
+"		k = k * 3 + j;\n"
+"	out[t] = acc * 100 + w * 10 + k;\n"
+"}\n"
+"\n"
 "/* per-thread arrays of sizes no multiple of 16 (clang aligns them to 16),\n"
 " * one set by a memset, indexed by data in a loop every thread runs alike */\n"
 "extern \"C\" __global__ void oddarrays(const int *in, int *out, int m)\n"
@@ -1644,6 +1660,34 @@ static void t_ballotvote(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_boundloop(const int *in)
+{
+	enum { B = 128 };
+	int out[2 * B], bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("boundloop", 1, B, 0, a, 2) || get(O, out, B * 4))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		int acc = 0, k = 0;
+
+		for (int w = 0; w < t / 32; w++)
+			acc += in[w * 32 + (t & 31)] * (w + 1);
+		for (int j = t & 3; j > 0; j--)
+			k = k * 3 + j;
+		if (out[t] != acc * 100 + t / 32 * 10 + k) {
+			tap_diag("boundloop thread %d: %d, want %d", t, out[t], acc * 100 + t / 32 * 10 + k);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: loops of at most 3 and 7 trips a thread under __launch_bounds__(128)");
+	tap_ok(launch("boundloop", 1, 2 * B, 0, a, 2) == -EINVAL,
+	       "dialect: a block of 256 threads for __launch_bounds__(128) is refused (-EINVAL)");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_oddarrays(const int *in)
 {
 	enum { B = 64, M = 7 };
@@ -1827,6 +1871,7 @@ int main(void)
 	t_bstride();
 	t_uniforms(in);
 	t_ballotvote(in);
+	t_boundloop(in);
 	t_oddarrays(in);
 	t_shvotes(in);
 	t_refused();

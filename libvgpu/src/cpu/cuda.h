@@ -25,7 +25,9 @@
 #define __grid_constant__
 #define __forceinline__ __inline__ __attribute__((always_inline))
 #define __noinline__ __attribute__((noinline))
-#define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__)))
+// the block size a kernel promises (its first argument) for the pass too: a
+// launch of more threads is refused, as on a GPU
+#define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__), annotate("vgpu.bounds", __VA_ARGS__)))
 #define __restrict__ __restrict
 #define __align__(n) __attribute__((aligned(n)))
 #define __builtin_align__(n) __attribute__((aligned(n)))

@@ -61,6 +61,7 @@ struct cpu_fn {
 	struct cpu_fn *next;
 	blocks_fn blocks;
 	thread_fn thread;
+	unsigned max_threads;	/* __launch_bounds__' block size (clang path), 0: none */
 	char name[VGPU_KNAME_MAX];
 };
 
@@ -703,6 +704,7 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	struct cpu_module *m = mod;
 	struct cpu_fn *f;
 	char sym[VGPU_KNAME_MAX + 32];
+	const unsigned *bounds;
 	int idx;
 
 	(void)ctx;
@@ -719,6 +721,8 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	idx = vgpu_names_index(&m->names, name);	/* else an extern "C" kernel's own name */
 	snprintf(sym, sizeof(sym), "__vgpu_blocks_%s", idx >= 0 ? m->names.lowered[idx] : name);
 	*(void **)&f->blocks = dlsym(m->dl, sym);
+	snprintf(sym, sizeof(sym), "__vgpu_bounds_%s", idx >= 0 ? m->names.lowered[idx] : name);
+	bounds = dlsym(m->dl, sym);
 	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", idx >= 0 ? m->names.lowered[idx] : name);
 	*(void **)&f->thread = dlsym(m->dl, sym);
 	if (!f->blocks && !f->thread) {
@@ -727,8 +731,11 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 		if (!table_lookup(m->dl, name, mangled, sizeof(mangled))) {
 			snprintf(s2, sizeof(s2), "__vgpu_blocks_%s", mangled);
 			*(void **)&f->blocks = dlsym(m->dl, s2);
+			snprintf(s2, sizeof(s2), "__vgpu_bounds_%s", mangled);
+			bounds = dlsym(m->dl, s2);
 		}
 	}
+	f->max_threads = bounds ? *bounds : 0;
 	if (!f->blocks && !f->thread) {
 		free(f);
 		vgpu_bk_seterr("cpu: no kernel named '%s' in the module", name);
@@ -874,6 +881,12 @@ static int cpu_launch(void *ctx, void *fnp, const struct vgpu_bk_launch *l)
 	if (!threads || threads > CPU_MAX_BLOCK) {
 		vgpu_bk_seterr("cpu: block of %llu threads (1..%u)", (unsigned long long)threads,
 			       CPU_MAX_BLOCK);
+		return -EINVAL;
+	}
+	/* as a GPU refuses it: the kernel was compiled for at most that many */
+	if (fn->max_threads && threads > fn->max_threads) {
+		vgpu_bk_seterr("cpu: block of %llu threads, more than the kernel's __launch_bounds__ (%u)",
+			       (unsigned long long)threads, fn->max_threads);
 		return -EINVAL;
 	}
 	if (l->shared_bytes > CPU_MAX_SHARED) {
