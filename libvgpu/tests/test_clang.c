@@ -555,6 +555,36 @@ static const char src[] =
 "	out[blockIdx.x * n + t] = acc + a + b + c + d;\n"
 "}\n"
 "\n"
+"/* warps of a block in branches of their own, each with its ballots, a\n"
+" * __syncthreads after: odd warps a ballot and an __any_sync, even warps a\n"
+" * loop as long as any lane still has a bit to count (trips per warp); then\n"
+" * a warp's halves each a ballot of their own lanes. A ballot's bits must\n"
+" * reach its lanes whichever group passes its warp sync first */\n"
+"extern \"C\" __global__ void divballot(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[128];\n"
+"	int t = threadIdx.x, lane = t & 31, v = in[(t + blockIdx.x * 37) % 128], r = 0;\n"
+"	unsigned h;\n"
+"	if (t & 32) {\n"
+"		r = __popc(__ballot_sync(0xffffffffu, v & 1)) * 100 + __any_sync(0xffffffffu, v > 900);\n"
+"	} else {\n"
+"		for (int k = 0; __any_sync(0xffffffffu, k < (v & 7)); k++)\n"
+"			r += __popc(__ballot_sync(0xffffffffu, (v >> k) & 1)) << (4 * k);\n"
+"	}\n"
+"	s[t] = r;\n"
+"	__syncthreads();\n"
+"	if (lane < 16) {\n"
+"		h = __ballot_sync(0x0000ffffu, v > 0);\n"
+"	} else {\n"
+"		h = __ballot_sync(0xffff0000u, v < -300) >> 16;\n"
+"		h |= (unsigned)__any_sync(0xffff0000u, v > 500) << 16;\n"
+"	}\n"
+"	int *o = out + 3 * (blockIdx.x * blockDim.x + t);\n"
+"	o[0] = r;\n"
+"	o[1] = s[t ^ 32];\n"
+"	o[2] = (int)h;\n"
+"}\n"
+"\n"
 "/* warp 0 takes a ballot and leaves while the other warps vote in a\n"
 "   __syncthreads_count: neither's count may swallow the other's */\n"
 "extern \"C\" __global__ void ballotvote(const int *in, int *out)\n"
@@ -1633,6 +1663,89 @@ static void t_uniforms(const int *in)
 	       "dialect: vgpu_kernel_info: at least 4 uniform values live across the barriers: \"%s\"", how);
 }
 
+/* the ballots of divballot for thread @t of block @b (inputs as it reads them) */
+static void divballot_ref(const int *in, int b, int t, int o[3])
+{
+	int w = t & ~31, lane = t & 31, v[32], r = 0, r2 = 0;
+	unsigned h = 0;
+
+	for (int j = 0; j < 32; j++)
+		v[j] = in[(w + j + b * 37) % 128];
+	for (int x = 0; x < 2; x++) {
+		/* x 0: this warp, x 1: the warp at t ^ 32 */
+		int u[32], acc = 0;
+
+		for (int j = 0; j < 32; j++)
+			u[j] = in[((w ^ (x * 32)) + j + b * 37) % 128];
+		if ((w ^ (x * 32)) & 32) {
+			int odd = 0, big = 0;
+
+			for (int j = 0; j < 32; j++) {
+				odd += u[j] & 1;
+				big |= u[j] > 900;
+			}
+			acc = odd * 100 + big;
+		} else {
+			int trips = 0;
+
+			for (int j = 0; j < 32; j++)
+				trips = (u[j] & 7) > trips ? (u[j] & 7) : trips;
+			for (int k = 0; k < trips; k++) {
+				int n = 0;
+
+				for (int j = 0; j < 32; j++)
+					n += (u[j] >> k) & 1;
+				acc += n << (4 * k);
+			}
+		}
+		if (x)
+			r2 = acc;
+		else
+			r = acc;
+	}
+	if (lane < 16) {
+		for (int j = 0; j < 16; j++)
+			h |= (unsigned)(v[j] > 0) << j;
+	} else {
+		int big = 0;
+
+		for (int j = 16; j < 32; j++) {
+			h |= (unsigned)(v[j] < -300) << (j - 16);
+			big |= v[j] > 500;
+		}
+		h |= (unsigned)big << 16;
+	}
+	o[0] = r;
+	o[1] = r2;
+	o[2] = (int)h;
+}
+
+static void t_divballot(const int *in)
+{
+	enum { B = 128, G = 3 };
+	int out[3 * G * B], bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("divballot", G, B, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int b = 0; b < G && !bad; b++)
+		for (int t = 0; t < B && !bad; t++) {
+			int want[3];
+			const int *got = out + 3 * (b * B + t);
+
+			divballot_ref(in, b, t, want);
+			if (got[0] != want[0] || got[1] != want[1] || got[2] != want[2]) {
+				tap_diag("divballot block %d thread %d: %d %d %#x, want %d %d %#x", b, t, got[0], got[1],
+					 (unsigned)got[2], want[0], want[1], (unsigned)want[2]);
+				bad = 1;
+			}
+		}
+	tap_ok(!bad, "dialect: warps in branches of their own with ballots (a warp-divergent loop), then half-warps' ballots");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_ballotvote(const int *in)
 {
 	enum { B = 128 };
@@ -1871,6 +1984,7 @@ int main(void)
 	t_bstride();
 	t_uniforms(in);
 	t_ballotvote(in);
+	t_divballot(in);
 	t_boundloop(in);
 	t_oddarrays(in);
 	t_shvotes(in);

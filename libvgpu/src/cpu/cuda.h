@@ -1223,11 +1223,20 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 				if (group[w])
 					__builtin_memcpy(&wx[1][h][w * 32], &wx[0][h][w * 32], 32 * sizeof(unsigned));
 		}
-		// a group's pass leaves other warps' 8-byte values waiting
+		// a group's pass leaves other warps' 8-byte values waiting,
+		// and other groups' ballots: the flag is the block's, and a
+		// group that ran to a ballot may pass it after another group
+		// passed a warp sync of its own (warps in branches of their
+		// own), so it stays set until the block is back at one place
+		// (the driver clears it there); meanwhile every group's pass
+		// counts its warps' bits, harmless for a shuffle's, as a lane
+		// reads them only in the region right after its own pass
 		if (!group)
 			c->vote[2] = 0;
 		if (!ballot)
 			return;
+		if (!group)
+			c->vote[1] = 0;
 		// a warp's 32 slots as one vector compared with zero, its mask
 		// the bits; the copies one vector store: as scalar loops, the
 		// vectoriser took them across the warps, 64 scatters a block
@@ -1247,7 +1256,6 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 			const __vgpu_u32x32 all = bits;
 			__builtin_memcpy(&wb[w * 32], &all, sizeof(all));
 		}
-		c->vote[1] = 0;
 		return;
 	}
 	// the votes the regions counted (a block maximum: the largest v + 1)
@@ -1284,6 +1292,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)
 			c.gmask[w] = full[w];
+		c.vote[1] = 0;
 		unsigned r = 0;
 		for (;;) {
 			if (r != 0xfffffffeu) {
@@ -1313,6 +1322,9 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			if (at == 0xffffffffu)
 				break;
 			if (at != 0xfffffffeu && !(at & 0x10000u)) {
+				// no ballot waits (every thread is at a barrier): in
+				// whole regions the flag is again the last region's
+				c.vote[1] = 0;
 				r = at;
 				for (unsigned w = 0; w < 32; w++)
 					c.gmask[w] = full[w];
