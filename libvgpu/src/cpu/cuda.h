@@ -120,7 +120,7 @@ struct __vgpu_ctx {
 	unsigned *want;		// per thread at a warp sync: the lanes it waits for (its mask)
 	unsigned sel;		// the state of the group running (masked runs)
 	unsigned gmask[32];	// per warp: lanes of the group running
-	unsigned *vote;		// flags: vote[1]: a ballot's, vote[2]: a warp exchange of 8-byte
+	unsigned *vote;		// flags: vote[2]: a warp exchange of 8-byte
 				// values waits (its high words need publishing too); through
 				// the pointer: the regions run on a copy of the context
 	unsigned vsum, vall;	// the votes' tally (driver: before the barrier's next region)
@@ -146,6 +146,7 @@ __device__ unsigned __vgpu_lin(void);
 __device__ __vgpu_ctx *__vgpu_ctxp(void);
 __device__ void __vgpu_barrier(void);
 __device__ void __vgpu_warp_sync(void);
+__device__ void __vgpu_warp_sync_ballot(void);	// a ballot's (its state says so)
 __device__ void __vgpu_threads(__vgpu_ctx *);
 __device__ void __vgpu_body(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
 __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
@@ -631,10 +632,14 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // scatter and a gather across the threads.
 static __shared__ unsigned __vgpu_wx[2][2][1024 + 32];
 // a ballot's bits, once per warp: the driver counts them (of the lanes that
-// take part) when the lanes of a ballot (vote[1] 1) pass its warp
-// sync and gives each lane a copy
+// take part) when the lanes of a ballot pass its warp sync (its own,
+// __vgpu_warp_sync_ballot, whose resume state the pass marks) and gives
+// each lane a copy
 // (a lane comparing the warp's 32 slots itself was most of a ballot's time)
 static __shared__ unsigned __vgpu_wb[1024];
+// a ballot's votes, a byte a lane: the driver reads a warp's 32 in one
+// vector load (32-bit slots were four, and four compares)
+static __shared__ unsigned char __vgpu_wv[1024 + 32];
 __VGPU_FN unsigned __vgpu_lane(void) { return __vgpu_lin() & 31u; }
 // a warp sync that waits for the lanes of mask (those that have not returned):
 // the driver runs a group at a warp sync only once they are all there
@@ -749,10 +754,10 @@ template <class T, class F> __VGPU_FN void __vgpu_warp_each(unsigned mask, T v, 
 // a ballot: the warp's bits, as the driver counted them (__vgpu_wb)
 __VGPU_FN unsigned __ballot_sync(unsigned mask, int pred)
 {
-	__vgpu_ctx *c = __vgpu_ctxp();
-	c->vote[1] = 1;
-	__vgpu_warp_put(mask, (unsigned)(pred != 0));
-	unsigned lin = __vgpu_lin();
+	const unsigned lin = __vgpu_lin();
+	__vgpu_wv[lin] = pred != 0;
+	__vgpu_ctxp()->want[lin] = mask;
+	__vgpu_warp_sync_ballot();
 	return __vgpu_wb[lin] & mask;
 }
 __VGPU_FN int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
@@ -1204,50 +1209,46 @@ __VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
 __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *group)
 {
 	if (state & 0x10000u) {
-		const bool ballot = c->vote[1], wide = c->vote[2];
 		const unsigned nw = (c->nthreads + 31) / 32;
-		// the buffer's address once (each use was a call for the
-		// thread-local address), the high words only after an 8-byte
-		// exchange, the whole block in one copy when all of it passes;
-		// nothing when all of it passes a ballot (all its threads are at
-		// that one warp sync, and a ballot reads the bits, not the
-		// slots: the copy was a quarter of a ballot's time)
-		unsigned(*const wx)[2][1024 + 32] = __vgpu_wx;
-		unsigned *const wb = __vgpu_wb;
-		for (unsigned h = 0; h < (wide ? 2u : group || !ballot ? 1u : 0u); h++) {
-			if (!group) {
-				__builtin_memcpy(&wx[1][h][0], &wx[0][h][0], nw * 32 * sizeof(unsigned));
-				continue;
+		if (!(state & 0x20000u)) {
+			// the buffer's address once (each use was a call for the
+			// thread-local address), the high words only after an
+			// 8-byte exchange, the whole block in one copy when all of
+			// it passes
+			const bool wide = c->vote[2];
+			unsigned(*const wx)[2][1024 + 32] = __vgpu_wx;
+			for (unsigned h = 0; h < (wide ? 2u : 1u); h++) {
+				if (!group) {
+					__builtin_memcpy(&wx[1][h][0], &wx[0][h][0], nw * 32 * sizeof(unsigned));
+					continue;
+				}
+				for (unsigned w = 0; w < nw; w++)
+					if (group[w])
+						__builtin_memcpy(&wx[1][h][w * 32], &wx[0][h][w * 32], 32 * sizeof(unsigned));
 			}
-			for (unsigned w = 0; w < nw; w++)
-				if (group[w])
-					__builtin_memcpy(&wx[1][h][w * 32], &wx[0][h][w * 32], 32 * sizeof(unsigned));
-		}
-		// a group's pass leaves other warps' 8-byte values waiting,
-		// and other groups' ballots: the flag is the block's, and a
-		// group that ran to a ballot may pass it after another group
-		// passed a warp sync of its own (warps in branches of their
-		// own), so it stays set until the block is back at one place
-		// (the driver clears it there); meanwhile every group's pass
-		// counts its warps' bits, harmless for a shuffle's, as a lane
-		// reads them only in the region right after its own pass
-		if (!group)
-			c->vote[2] = 0;
-		if (!ballot)
+			// a group's pass leaves other warps' 8-byte values waiting
+			if (!group)
+				c->vote[2] = 0;
 			return;
-		if (!group)
-			c->vote[1] = 0;
-		// a warp's 32 slots as one vector compared with zero, its mask
-		// the bits; the copies one vector store: as scalar loops, the
-		// vectoriser took them across the warps, 64 scatters a block
-		// (most of a ballot's time)
+		}
+		// a ballot's warp sync (the pass marks its state, 0x20000: a
+		// flag the lanes set was the block's, and one group's pass
+		// cleared it before another group passed its ballot; storing
+		// it was a store every vector of lanes): no exchange to copy,
+		// the lanes read the bits. A warp's 32 votes as one vector
+		// compared with zero, its mask the bits; the copies one vector
+		// store: as scalar loops, the vectoriser took them across the
+		// warps, 64 scatters a block (most of a ballot's time)
 		typedef unsigned __vgpu_u32x32 __attribute__((ext_vector_type(32)));
+		typedef unsigned char __vgpu_u8x32 __attribute__((ext_vector_type(32)));
 		typedef bool __vgpu_b32 __attribute__((ext_vector_type(32)));
+		unsigned char *const wv = __vgpu_wv;
+		unsigned *const wb = __vgpu_wb;
 		for (unsigned w = 0; w < nw; w++) {
 			if (group && !group[w])
 				continue;
-			__vgpu_u32x32 v;
-			__builtin_memcpy(&v, &wx[0][0][w * 32], sizeof(v));
+			__vgpu_u8x32 v;
+			__builtin_memcpy(&v, &wv[w * 32], sizeof(v));
 			unsigned bits = __builtin_bit_cast(unsigned, __builtin_convertvector(v != 0, __vgpu_b32));
 			// only the lanes taking part (the group that runs next:
 			// c->gmask is set), where each lane read its warp's mask
@@ -1292,7 +1293,6 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)
 			c.gmask[w] = full[w];
-		c.vote[1] = 0;
 		unsigned r = 0;
 		for (;;) {
 			if (r != 0xfffffffeu) {
@@ -1322,9 +1322,6 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			if (at == 0xffffffffu)
 				break;
 			if (at != 0xfffffffeu && !(at & 0x10000u)) {
-				// no ballot waits (every thread is at a barrier): in
-				// whole regions the flag is again the last region's
-				c.vote[1] = 0;
 				r = at;
 				for (unsigned w = 0; w < 32; w++)
 					c.gmask[w] = full[w];

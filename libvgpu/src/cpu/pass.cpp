@@ -15,7 +15,8 @@
  *  3. K without barriers: __vgpu_blocks_K = cuda.h's driver
  *     __vgpu_tmpl_simple around a loop over the block's threads calling body;
  *  4. K with barriers (__syncthreads, or a warp sync: every warp function of
- *     cuda.h is built on __vgpu_warp_sync) is cut at them (PoCL's work-item
+ *     cuda.h is built on __vgpu_warp_sync, a ballot on __vgpu_warp_sync_ballot,
+ *     whose resume state has ST_BALLOT too) is cut at them (PoCL's work-item
  *     loops, generalised the continuation way): each barrier ends a region
  *     and is a resume state; values live across a barrier are demoted to
  *     memory, and allocas used in more than one region get one slot per
@@ -109,6 +110,7 @@ enum : unsigned {
 	ST_MIXED = 0xfffffffeu,
 	ST_UNIFORM = 0xfffffffdu,	/* region exit: the same for all threads, known at run time */
 	ST_WARP = 0x10000u,	/* flag: resume state after a warp sync */
+	ST_BALLOT = 0x20000u,	/* flag, with ST_WARP: that warp sync is a ballot's */
 };
 
 /* field indices of struct __vgpu_ctx (cuda_cpu.h) */
@@ -125,7 +127,8 @@ struct Lower {
 	Module &M;
 	ModuleAnalysisManager &MAM;
 	LLVMContext &C;
-	Function *fTid[3] = {}, *fLin = nullptr, *fCtx = nullptr, *fBar = nullptr, *fWarp = nullptr;
+	Function *fTid[3] = {}, *fLin = nullptr, *fCtx = nullptr, *fBar = nullptr, *fWarp = nullptr,
+		 *fBallot = nullptr;
 	std::set<GlobalVariable *> shared;
 	std::vector<GlobalVariable *> dynShared;
 	bool failed = false;
@@ -177,7 +180,8 @@ struct Lower {
 	bool isSync(const Instruction &I) const
 	{
 		auto *cb = dyn_cast<CallBase>(&I);
-		return cb && (cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp);
+		return cb && (cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp ||
+			      cb->getCalledFunction() == fBallot);
 	}
 
 	/* the allocas of @F, in order */
@@ -209,7 +213,7 @@ struct Lower {
 	bool isIntrinsic(const Function *f) const
 	{
 		return f && (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin || f == fCtx ||
-			     f == fBar || f == fWarp);
+			     f == fBar || f == fWarp || f == fBallot);
 	}
 
 	/* functions that (transitively) use an intrinsic */
@@ -621,7 +625,7 @@ struct Lower {
 		/* clang marks every CUDA function convergent: what matters is
 		 * that a pure body holds no barrier (a barrier touches memory) */
 		Function *f = cb->getCalledFunction();
-		return f != fBar && f != fWarp && (cb->doesNotAccessMemory() || pureFunction(f));
+		return f != fBar && f != fWarp && f != fBallot && (cb->doesNotAccessMemory() || pureFunction(f));
 	}
 
 	/* blocks that hold only a barrier call */
@@ -752,10 +756,12 @@ struct Lower {
 			BasicBlock *bb = ci->getParent();
 			BasicBlock *mid = SplitBlock(bb, ci);
 			SplitBlock(mid, ci->getNextNode());
-			bool warp = ci->getCalledFunction() == fWarp;
+			const bool ballot = ci->getCalledFunction() == fBallot;
+			const bool warp = ballot || ci->getCalledFunction() == fWarp;
 			(warp ? nw : nb)++;
 			barIdx[mid] = bl.size();
-			bl.push_back({ mid, warp, (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) });
+			bl.push_back({ mid, warp,
+				       (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) + (ballot ? ST_BALLOT : 0) });
 		}
 		return bl;
 	}
@@ -2048,6 +2054,7 @@ struct Lower {
 		fCtx = get("__vgpu_ctxp");
 		fBar = get("__vgpu_barrier");
 		fWarp = get("__vgpu_warp_sync");
+		fBallot = get("__vgpu_warp_sync_ballot");
 	}
 
 	/* the kernels (annotated vgpu.kernel) and the __shared__ variables (vgpu.shared, dynamic ones: extern arrays) */
@@ -2207,7 +2214,7 @@ struct Lower {
 				Function *f = cb->getCalledFunction();
 				if (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin)
 					return true;
-				if (f == fCtx || f == fBar || f == fWarp || pureCall(cb))
+				if (f == fCtx || f == fBar || f == fWarp || f == fBallot || pureCall(cb))
 					return false;
 				return !cb->onlyReadsMemory() || cb->isConvergent();
 			}
