@@ -958,11 +958,21 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 		if ((rx) && one == 0xfffffffdu)                                 \
 			c->rexit = s;                                           \
 	}
-// threads [@a, @b) of row @y, the thread loop
+// threads [@a, @b) of row @y, the thread loop; the way out they all
+// take stored once, the last thread's (was a store every vector of threads)
 #define __VGPU_ROW(F, L, a, b, rx)                                      \
-	__VGPU_THREAD_LOOP                                              \
-	for (int x = (a); x < (b); x++)                                 \
-		__VGPU_RUN(F, L, x, rx)
+	{                                                               \
+		unsigned __last = 0xfffffffdu;                          \
+		__VGPU_THREAD_LOOP                                      \
+		for (int x = (a); x < (b); x++) {                       \
+			const unsigned s = F(&(L), (x), y, z, lin + (x));   \
+			if (one == 0xfffffffeu)                         \
+				st[lin + (x)] = s;                      \
+			__last = s;                                     \
+		}                                                       \
+		if ((rx) && one == 0xfffffffdu && (a) < (b))            \
+			c->rexit = __last;                              \
+	}
 
 // row @y, threads [0, @xe), on context @L: through __vgpu_region_main, the
 // region without the work of its edge tests (the pass: __vgpu_peel), the
