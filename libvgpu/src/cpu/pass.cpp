@@ -54,6 +54,8 @@
  *     branches, inlined noalias scope declarations and the uniform values'
  *     stores get the loop's access groups; atomics on __shared__ memory
  *     become plain read-modify-writes (one worker runs the whole block).
+ *  7. at the end of the pipeline (VgpuEmptyLoopPass), loops left with
+ *     nothing but scope declarations lose them and are deleted.
  * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
  * how\n"): runtime.c finds template kernels by name there, and "how" says
  * which lowering each got.
@@ -83,6 +85,8 @@
 #include "llvm/Passes/PassPlugin.h"
 #include "llvm/Transforms/Scalar/ADCE.h"
 #include "llvm/Transforms/Scalar/EarlyCSE.h"
+#include "llvm/Transforms/Scalar/LoopDeletion.h"
+#include "llvm/Transforms/Scalar/LoopPassManager.h"
 #include "llvm/Transforms/Scalar/SROA.h"
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/Transforms/InstCombine/InstCombine.h"
@@ -2981,6 +2985,52 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 	}
 };
 
+/*
+ * At the end of the pipeline, loops with nothing left but
+ * llvm.experimental.noalias.scope.decl calls go. A thread loop whose work
+ * LLVM moved out or proved dead (its uniform stores hoisted, its loads
+ * unused) keeps the declarations of the scopes its inlined __restrict__
+ * calls had, while those scopes are used elsewhere in the function; the
+ * calls count as side effects, so nothing deletes the loop and it runs
+ * empty, 32 times a 256-thread region after the unroller. A declaration
+ * only tells passes that copy code to copy its scope too, and none of
+ * those runs after this point (code generation drops the calls): here
+ * they are taken out of loops that do nothing else, and LoopDeletion
+ * removes those loops.
+ */
+struct VgpuEmptyLoopPass : PassInfoMixin<VgpuEmptyLoopPass> {
+	/* the scope declarations of @L into @decls, if nothing else there has a side effect */
+	static void onlyScopeDecls(Loop *L, SmallSetVector<Instruction *, 8> &decls)
+	{
+		SmallVector<Instruction *, 8> d;
+		for (BasicBlock *BB : L->blocks())
+			for (Instruction &I : *BB)
+				if (isa<NoAliasScopeDeclInst>(&I))
+					d.push_back(&I);
+				else if (I.mayHaveSideEffects())
+					return;
+		decls.insert(d.begin(), d.end());
+	}
+
+	PreservedAnalyses run(Function &F, FunctionAnalysisManager &FAM)
+	{
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
+		SmallSetVector<Instruction *, 8> decls;
+		for (Loop *L : LI.getLoopsInPreorder())
+			onlyScopeDecls(L, decls);
+		if (decls.empty())
+			return PreservedAnalyses::all();
+		for (Instruction *I : decls)
+			I->eraseFromParent();
+		FunctionPassManager FPM;
+		FPM.addPass(createFunctionToLoopPassAdaptor(LoopDeletionPass()));
+		FPM.addPass(SimplifyCFGPass());
+		FAM.invalidate(F, PreservedAnalyses::allInSet<CFGAnalyses>());
+		FPM.run(F, FAM);
+		return PreservedAnalyses::none();
+	}
+};
+
 } // namespace
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
@@ -2990,5 +3040,8 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
 				 [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(VgpuCpuPass()); });
 			 PB.registerVectorizerStartEPCallback(
 				 [](FunctionPassManager &FPM, OptimizationLevel) { FPM.addPass(VgpuThreadLoopPass()); });
+			 PB.registerOptimizerLastEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
+				 MPM.addPass(createModuleToFunctionPassAdaptor(VgpuEmptyLoopPass()));
+			 });
 		 } };
 }
