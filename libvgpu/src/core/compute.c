@@ -68,6 +68,27 @@ static int lease_device(vgpu_session *s)
 	return s->device >= 0 && s->device < VGPU_COMPUTE_MAX_DEVICES ? s->device : 0;
 }
 
+/* @ns of device time measured: reported with the next lease */
+static void charge(vgpu_session *s, uint64_t ns)
+{
+	s->cp.used_ns += ns;
+	s->st.compute_ns += ns;
+}
+
+/* The async window is over: @w charged for its first @n launches (the
+ * estimate per launch from then on); the next launch opens a new one. */
+static void window_done(vgpu_session *s, uint64_t w, uint64_t n)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+
+	charge(s, w);
+	c->est_ns = w / (n ? n : 1);
+	c->async_since = 0;
+	c->async_n = 0;
+	c->timed = false;
+	c->early = EARLY_NOT_YET;
+}
+
 /* The device is idle: the async window is over, its time is known
  * (@marked: the window's end is the device's timer mark 1). */
 static void synced(vgpu_session *s, bool marked)
@@ -81,13 +102,7 @@ static void synced(vgpu_session *s, bool marked)
 		s->st.compute_device_windows++;
 	else
 		w = vgpu_now_ns() - c->async_since;
-	c->used_ns += w;
-	s->st.compute_ns += w;
-	c->est_ns = w / (c->async_n ? c->async_n : 1);
-	c->async_since = 0;
-	c->async_n = 0;
-	c->timed = false;
-	c->early = EARLY_NOT_YET;
+	window_done(s, w, c->async_n);
 }
 
 /*
@@ -105,8 +120,7 @@ static void tail_settle(vgpu_session *s)
 	c->tail = false;
 	if (s->gpu.ops->timer_read(s->gpu.ctx, 2, 1, &w))
 		w = c->tail_n * c->est_ns;
-	c->used_ns += w;
-	s->st.compute_ns += w;
+	charge(s, w);
 }
 
 /*
@@ -122,16 +136,11 @@ static int early_end(vgpu_session *s)
 	c->early = EARLY_NOT_YET;
 	if (s->gpu.ops->timer_mark(s->gpu.ctx, 1) || s->gpu.ops->timer_read(s->gpu.ctx, 0, 2, &w))
 		return -EIO;
-	c->used_ns += w;
-	s->st.compute_ns += w;
 	s->st.compute_device_windows++;
 	s->st.compute_early_handovers++;
-	c->est_ns = w / (c->early_n ? c->early_n : 1);
 	c->tail = true;
 	c->tail_n = c->async_n - c->early_n;
-	c->async_since = 0;
-	c->async_n = 0;
-	c->timed = false;
+	window_done(s, w, c->early_n);
 	return 0;
 }
 
@@ -167,8 +176,7 @@ void vgpu_compute_spent(vgpu_session *s, uint64_t ns)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 
-	c->used_ns += ns;
-	s->st.compute_ns += ns;
+	charge(s, ns);
 	c->left_ns -= ns < c->left_ns ? ns : c->left_ns;
 }
 
