@@ -16,6 +16,8 @@
  *   rawd the same in the context of the "off" session (libvgpu's, as it
  *        set it up), its own module and blocking stream there: what the
  *        context costs apart from libvgpu's launch path
+ *   rawx rawd's launches with the arguments in one buffer
+ *        (CU_LAUNCH_PARAM_BUFFER_POINTER in `extra`), not kernelParams
  *   off  vgpu_launch, a session with no GPU-time limit (nothing leased)
  *   on   vgpu_launch, a session with a 100 % cap (in-process leases)
  * Each round runs the arms in a rotated order. Printed: each arm's
@@ -45,8 +47,8 @@
 #define NK(x) do { nvrtcResult r_ = (x); if (r_ != NVRTC_SUCCESS) { \
 	fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, nvrtcGetErrorString(r_)); exit(2); } } while (0)
 
-enum { RAW, RAWB, RAWC, RAWD, OFF, ON, ARMS };
-static const char *arm_name[ARMS] = { "raw", "rawb", "rawc", "rawd", "off", "on" };
+enum { RAW, RAWB, RAWC, RAWD, RAWX, OFF, ON, ARMS };
+static const char *arm_name[ARMS] = { "raw", "rawb", "rawc", "rawd", "rawx", "off", "on" };
 
 static struct {
 	CUcontext ctx, own, sess;
@@ -140,6 +142,24 @@ static double rep(int arm, struct bench_vg *v)
 			CK(cuStreamSynchronize(st));
 			total += bench_now() - t0;
 		}
+	} else if (arm == RAWX) {
+		/* the parameters' layout: 8 bytes of pointer, 4 of int (the
+		 * driver refuses any other size) */
+		struct { CUdeviceptr p; int n; int pad; } buf = { raw.d_sess, n, 0 };
+		size_t size = 12;
+		void *extra[] = { CU_LAUNCH_PARAM_BUFFER_POINTER, &buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
+				  CU_LAUNCH_PARAM_END };
+
+		CK(cuCtxSetCurrent(raw.sess));
+		for (int b = 0; b < BENCH_BATCHES; b++) {
+			double t0 = bench_now();
+
+			for (int i = 0; i < BENCH_LAUNCHES; i++)
+				CK(cuLaunchKernel(raw.fn_sess, 1, 1, 1, 32, 1, 1, 0, raw.st_sess, NULL, extra));
+			host += bench_now() - t0;
+			CK(cuStreamSynchronize(raw.st_sess));
+			total += bench_now() - t0;
+		}
 	} else {
 		for (int b = 0; b < BENCH_BATCHES; b++) {
 			double t0 = bench_now();
@@ -156,7 +176,7 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 15, n_probe = 1 << 18;
 	struct bench_vg v[ARMS] = { 0 };
-	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb, *r_onrawc, *r_offrawd, *r_rawdc;
+	double *t[ARMS], *r_onraw, *r_offraw, *r_onoff, *r_onrawb, *r_onrawc, *r_offrawd, *r_rawdc, *r_rawxd;
 
 	if (rounds < 1)
 		rounds = 1;
@@ -177,7 +197,8 @@ int main(int argc, char **argv)
 	r_onrawc = calloc(rounds, sizeof(double));
 	r_offrawd = calloc(rounds, sizeof(double));
 	r_rawdc = calloc(rounds, sizeof(double));
-	if (!r_onraw || !r_offraw || !r_onoff || !r_onrawb || !r_onrawc || !r_offrawd || !r_rawdc)
+	r_rawxd = calloc(rounds, sizeof(double));
+	if (!r_rawxd || !r_onraw || !r_offraw || !r_onoff || !r_onrawb || !r_onrawc || !r_offrawd || !r_rawdc)
 		BENCH_DIE("out of memory");
 	if (argc > 2 && !strcmp(argv[2], "probe")) {
 		/* what a driver call costs, and whether the driver refuses a
@@ -245,19 +266,21 @@ int main(int argc, char **argv)
 		r_onrawc[r] = t[ON][r] / t[RAWC][r];
 		r_offrawd[r] = t[OFF][r] / t[RAWD][r];
 		r_rawdc[r] = t[RAWD][r] / t[RAWC][r];
-		printf("launch_cost round %d: raw %.3f rawb %.3f rawc %.3f rawd %.3f off %.3f on %.3f us\n",
-		       r, t[RAW][r], t[RAWB][r], t[RAWC][r], t[RAWD][r], t[OFF][r], t[ON][r]);
+		r_rawxd[r] = t[RAWX][r] / t[RAWD][r];
+		printf("launch_cost round %d: raw %.3f rawb %.3f rawc %.3f rawd %.3f rawx %.3f off %.3f on %.3f us\n",
+		       r, t[RAW][r], t[RAWB][r], t[RAWC][r], t[RAWD][r], t[RAWX][r], t[OFF][r], t[ON][r]);
 	}
 	for (int a = 0; a < ARMS; a++)
 		printf("launch_cost.%s_us %.3f (in the launch calls: %.3f of it, last round)\n",
 		       arm_name[a], bench_median(t[a], rounds), host_part[a]);
 	printf("launch_cost.on_over_raw %.3f\nlaunch_cost.off_over_raw %.3f\nlaunch_cost.on_over_off %.3f\n"
 	       "launch_cost.on_over_rawb %.3f\nlaunch_cost.on_over_rawc %.3f\n"
-	       "launch_cost.off_over_rawd %.3f\nlaunch_cost.rawd_over_rawc %.3f\n",
+	       "launch_cost.off_over_rawd %.3f\nlaunch_cost.rawd_over_rawc %.3f\n"
+	       "launch_cost.rawx_over_rawd %.3f\n",
 	       bench_median(r_onraw, rounds), bench_median(r_offraw, rounds),
 	       bench_median(r_onoff, rounds), bench_median(r_onrawb, rounds),
 	       bench_median(r_onrawc, rounds), bench_median(r_offrawd, rounds),
-	       bench_median(r_rawdc, rounds));
+	       bench_median(r_rawdc, rounds), bench_median(r_rawxd, rounds));
 	{
 		struct vgpu_stats st = { .size = sizeof(st) };
 
