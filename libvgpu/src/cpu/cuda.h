@@ -1064,8 +1064,12 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 	ls.vtrue = ls.vn = ls.vmax = 0;
 	const unsigned bx = l.bdim[0], by = l.bdim[1], n = l.nthreads, sel = l.sel;
 	unsigned *st = l.state;
+	// the group's warps read from c, not from l: an array indexed by the
+	// warp in the copy kept SROA from splitting it, and the region began
+	// with a copy of the whole context (a memcpy call, then loads waiting
+	// on its stores)
 	for (unsigned w = 0; w * 32 < n; w++) {
-		if (!l.gmask[w])
+		if (!c->gmask[w])
 			continue;
 		const unsigned first = w * 32, end = first + 32 < n ? first + 32 : n;
 		unsigned x = first % bx, y = first / bx % by, z = first / (bx * by);
@@ -1074,7 +1078,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 		// by the last lane for the warp (as region_allu does for the
 		// block) where a lane cannot return for good while others go
 		// on: a loop the vectoriser takes
-		if (__vgpu_whole_warps() && l.gmask[w] == 0xffffffffu && bx % 32 == 0) {
+		if (__vgpu_whole_warps() && c->gmask[w] == 0xffffffffu && bx % 32 == 0) {
 			__VGPU_THREAD_LOOP
 			for (unsigned j = 0; j < 31; j++)
 				st[first + j] = __vgpu_region(__vgpu_uniform_last() ? &ls : &l, x + j, y, z, first + j);
