@@ -470,6 +470,27 @@ static const char src[] =
 "	out[3 * t + 2] = k;\n"
 "}\n"
 "\n"
+"/* the warp exchange's halves: shuffles of 4 and 8 bytes that the whole block\n"
+" * passes (the halves swap), then one warp's alone in a branch while the\n"
+" * others wait at a barrier (its slots copied), then the whole block again */\n"
+"extern \"C\" __global__ void xhalves(const int *in, long long *out)\n"
+"{\n"
+"	const int t = threadIdx.x, lane = t & 31, warp = t >> 5;\n"
+"	const long long v = in[t & 127] + 1000LL * t;\n"
+"	const unsigned a = __shfl_down_sync(0xffffffffu, (unsigned)v, 1);\n"
+"	const long long b = __shfl_xor_sync(0xffffffffu, v << 20, 3);\n"
+"	__syncthreads();\n"
+"	long long c = b;\n"
+"	if (warp == 1) {\n"
+"		c = __shfl_up_sync(0xffffffffu, b + a, 2);\n"
+"		c += __shfl_sync(0xffffffffu, (unsigned)c * 3u, (lane + 5) & 31);\n"
+"	}\n"
+"	__syncthreads();\n"
+"	const unsigned d = __shfl_sync(0xffffffffu, a + (unsigned)c, (lane + 9) & 31);\n"
+"	out[2 * (blockIdx.x * blockDim.x + t)] = d;\n"
+"	out[2 * (blockIdx.x * blockDim.x + t) + 1] = __shfl_down_sync(0xffffffffu, c - d, 4);\n"
+"}\n"
+"\n"
 "/* the halves of each warp shuffling in the two sides of a branch, in a loop\n"
 " * every thread runs alike: the groups run apart, each with its own counter */\n"
 "extern \"C\" __global__ void halfwarps(const int *in, int *out, int m)\n"
@@ -1497,6 +1518,57 @@ static void t_privptr(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_xhalves(const int *in)
+{
+	enum { B = 128, G = 2, N = B * G };
+	long long out[2 * N], v[N], c[N];
+	unsigned a[N];
+	int bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("xhalves", G, B, 0, args, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int i = 0; i < N; i++) {
+		int t = i % B;
+
+		v[i] = in[t & 127] + 1000LL * t;
+	}
+	for (int i = 0; i < N; i++) {
+		int t = i % B, lane = t & 31;
+
+		a[i] = (unsigned)v[lane < 31 ? i + 1 : i];
+		c[i] = v[i - lane + (lane ^ 3)] << 20;	/* b */
+	}
+	for (int w = 0; w < N / 32; w++) {
+		long long b[32], up[32];
+		int base = w * 32;
+
+		if ((w % (B / 32)) != 1)
+			continue;
+		for (int l = 0; l < 32; l++)
+			b[l] = c[base + l];
+		for (int l = 0; l < 32; l++)
+			up[l] = b[l < 2 ? l : l - 2] + a[base + (l < 2 ? l : l - 2)];
+		for (int l = 0; l < 32; l++)
+			c[base + l] = up[l] + ((unsigned)up[(l + 5) & 31] * 3u);
+	}
+	for (int i = 0; i < N && !bad; i++) {
+		int lane = i & 31, j = i - lane + ((lane + 9) & 31), k = lane < 28 ? i + 4 : i;
+		unsigned d = a[j] + (unsigned)c[j], dk = a[i - lane + ((((k & 31) + 9) & 31))] +
+			(unsigned)c[i - lane + ((((k & 31) + 9) & 31))];
+		long long e = c[k] - dk;
+
+		if (out[2 * i] != d || out[2 * i + 1] != e) {
+			tap_diag("xhalves thread %d: %lld %lld vs %u %lld", i, out[2 * i], out[2 * i + 1], d, e);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: shuffles of 4 and 8 bytes by the whole block, one warp's in a branch, the whole block again");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_halfwarps(const int *in)
 {
 	enum { B = 64, M = 5 };
@@ -1979,6 +2051,7 @@ int main(void)
 	t_tailloop(in);
 	t_privptr(in);
 	t_halfwarps(in);
+	t_xhalves(in);
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();

@@ -120,6 +120,7 @@ struct __vgpu_ctx {
 	unsigned *want;		// per thread at a warp sync: the lanes it waits for (its mask)
 	unsigned sel;		// the state of the group running (masked runs)
 	unsigned gmask[32];	// per warp: lanes of the group running
+	unsigned wx;		// the half of the warp exchange lanes write (they read the other)
 	unsigned *vote;		// flags: vote[2]: a warp exchange of 8-byte
 				// values waits (its high words need publishing too); through
 				// the pointer: the regions run on a copy of the context
@@ -137,6 +138,7 @@ struct __vgpu_ctx {
 static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
 	      __builtin_offsetof(__vgpu_ctx, gdim) == 576 &&
 	      __builtin_offsetof(__vgpu_ctx, state) == 592 && __builtin_offsetof(__vgpu_ctx, vtrue) == 764 &&
+	      __builtin_offsetof(__vgpu_ctx, wx) == 740 &&
 	      sizeof(__vgpu_ctx) == 776, "struct __vgpu_ctx changed: update pass.cpp's CTX_*_OFF");
 extern "C" {
 __device__ unsigned __vgpu_tid_x(void);
@@ -622,14 +624,16 @@ __VGPU_FN void __brkpt(void) { abort(); }
 #define assert(e) ((e) ? (void)0 : __assert_fail(#e, __FILE__, __LINE__, __PRETTY_FUNCTION__))
 
 // ---- warps: 32 lanes (linear thread index / 32), in step at every warp function ---------
-// the warp exchange buffer, in two halves: a lane writes its slot of the
-// first before a warp sync; when a group of lanes passes a warp sync the
-// driver copies its warps' slots to the second half, which lanes read after
-// it. The next exchange's writes (in the same region) do not touch what the
-// lanes after them still read: one warp sync an exchange. A slot is two
-// words in two arrays (low and high 32 bits): a value of 4 bytes or less
-// is one contiguous word a lane, where 8-byte slots made every exchange a
-// scatter and a gather across the threads.
+// the warp exchange buffer, in two halves: a lane writes its slot of one
+// (ctx->wx) before a warp sync and reads the other after it. When the whole
+// block passes a warp sync the halves swap (ctx->wx flips: what the lanes
+// wrote is what they read); when a group of lanes passes, the driver copies
+// its warps' slots to the half they read. The next exchange's writes (in
+// the same region) do not touch what the lanes after them still read: one
+// warp sync an exchange. A slot is two words in two arrays (low and high 32
+// bits): a value of 4 bytes or less is one contiguous word a lane, where
+// 8-byte slots made every exchange a scatter and a gather across the
+// threads.
 static __shared__ unsigned __vgpu_wx[2][2][1024 + 32];
 // a ballot's bits, once per warp: the driver counts them (of the lanes that
 // take part) when the lanes of a ballot pass its warp sync (its own,
@@ -662,11 +666,11 @@ template <class T> __VGPU_FN unsigned __vgpu_warp_put(unsigned mask, T v)
 {
 	static_assert(sizeof(T) <= 8, "warp exchange of more than 8 bytes");
 	unsigned lin = __vgpu_lin(), w[2] = { 0, 0 };
+	__vgpu_ctx *c = __vgpu_ctxp();
 	__builtin_memcpy(w, &v, sizeof(T));
-	__vgpu_wx[0][0][lin] = w[0];
+	__vgpu_wx[c->wx][0][lin] = w[0];
 	if (sizeof(T) > 4) {
-		__vgpu_wx[0][1][lin] = w[1];
-		__vgpu_ctx *c = __vgpu_ctxp();
+		__vgpu_wx[c->wx][1][lin] = w[1];
 		c->vote[2] = 1;
 	}
 	__vgpu_warp_wait(mask);
@@ -683,7 +687,8 @@ template <class T> __VGPU_FN T __vgpu_warp_value(unsigned lo, unsigned hi)
 // the value lane j of the warp at @base published (__vgpu_warp_put)
 template <class T> __VGPU_FN T __vgpu_warp_get(unsigned base, unsigned j)
 {
-	return __vgpu_warp_value<T>(__vgpu_wx[1][0][base + j], sizeof(T) > 4 ? __vgpu_wx[1][1][base + j] : 0);
+	unsigned(*const r)[1024 + 32] = __vgpu_wx[__vgpu_ctxp()->wx ^ 1];
+	return __vgpu_warp_value<T>(r[0][base + j], sizeof(T) > 4 ? r[1][base + j] : 0);
 }
 template <class T> __VGPU_FN T __vgpu_xchg(unsigned mask, T v, unsigned src)
 {
@@ -703,8 +708,9 @@ template <class T> __VGPU_FN T __shfl_sync(unsigned mask, T v, int src, int w = 
 template <class T> __VGPU_FN T __vgpu_warp_pick(bool c, int a, int b)
 {
 	const unsigned k = 0u - (unsigned)c;
-	const unsigned lo = __vgpu_wx[1][0][b] ^ ((__vgpu_wx[1][0][a] ^ __vgpu_wx[1][0][b]) & k);
-	const unsigned hi = sizeof(T) > 4 ? __vgpu_wx[1][1][b] ^ ((__vgpu_wx[1][1][a] ^ __vgpu_wx[1][1][b]) & k) : 0;
+	unsigned(*const r)[1024 + 32] = __vgpu_wx[__vgpu_ctxp()->wx ^ 1];
+	const unsigned lo = r[0][b] ^ ((r[0][a] ^ r[0][b]) & k);
+	const unsigned hi = sizeof(T) > 4 ? r[1][b] ^ ((r[1][a] ^ r[1][b]) & k) : 0;
 	return __vgpu_warp_value<T>(lo, hi);
 }
 template <class T> __VGPU_FN T __shfl_up_sync(unsigned mask, T v, unsigned d, int w = 32)
@@ -869,6 +875,7 @@ __VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
 	c->state = 0;
 	c->want = 0;
 	c->vote = 0;
+	c->wx = 0;
 	c->vtrue = c->vn = c->vmax = 0;
 	c->uout = c->ures;
 	c->nthreads = E->block[0] * E->block[1] * E->block[2];
@@ -1225,24 +1232,26 @@ __VGPU_FN void __vgpu_resume(__vgpu_ctx *c, unsigned state, const unsigned *grou
 	if (state & 0x10000u) {
 		const unsigned nw = (c->nthreads + 31) / 32;
 		if (!(state & 0x20000u)) {
-			// the buffer's address once (each use was a call for the
-			// thread-local address), the high words only after an
-			// 8-byte exchange, the whole block in one copy when all of
-			// it passes
+			// the whole block: the halves swap, nothing copied (a copy
+			// of the block's slots, and the lanes' loads right behind
+			// its stores, was an eighth of a 256-thread shuffle's time).
+			// A group: its warps' slots copied to the half they read
+			// (the others' stay where they wrote them, for their own
+			// pass), the high words only after an 8-byte exchange.
+			if (!group) {
+				c->wx ^= 1;
+				c->vote[2] = 0;
+				return;
+			}
 			const bool wide = c->vote[2];
 			unsigned(*const wx)[2][1024 + 32] = __vgpu_wx;
-			for (unsigned h = 0; h < (wide ? 2u : 1u); h++) {
-				if (!group) {
-					__builtin_memcpy(&wx[1][h][0], &wx[0][h][0], nw * 32 * sizeof(unsigned));
-					continue;
-				}
+			const unsigned from = c->wx;
+			for (unsigned h = 0; h < (wide ? 2u : 1u); h++)
 				for (unsigned w = 0; w < nw; w++)
 					if (group[w])
-						__builtin_memcpy(&wx[1][h][w * 32], &wx[0][h][w * 32], 32 * sizeof(unsigned));
-			}
+						__builtin_memcpy(&wx[from ^ 1][h][w * 32], &wx[from][h][w * 32],
+								 32 * sizeof(unsigned));
 			// a group's pass leaves other warps' 8-byte values waiting
-			if (!group)
-				c->vote[2] = 0;
 			return;
 		}
 		// a ballot's warp sync (the pass marks its state, 0x20000: a
