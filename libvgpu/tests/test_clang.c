@@ -491,6 +491,28 @@ static const char src[] =
 "	out[2 * (blockIdx.x * blockDim.x + t) + 1] = __shfl_down_sync(0xffffffffu, c - d, 4);\n"
 "}\n"
 "\n"
+"/* padded indices (x + (x >> 5)) and other shifts of the thread's x added to\n"
+" * it, in rows of 48 and 100 threads: only shifts by 5 or more of x plus a\n"
+" * multiple of 32 are the same for 32 threads at a time */\n"
+"extern \"C\" __global__ void padidx(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[2][4 + 128], u[2][8 + 160], q[256];\n"
+"	const int x = threadIdx.x, y = threadIdx.y, g = (blockIdx.x * blockDim.y + y) * blockDim.x + x;\n"
+"	s[y][x + (x >> 5)] = in[(x + 7 * y) & 127];\n"
+"	u[y][(x + 32) + ((x + 32) >> 5)] = x;\n"
+"	if (x == 0 && y == 0)\n"
+"		for (int i = 0; i < 256; i++)\n"
+"			q[i] = 3 * i + 1;\n"
+"	__syncthreads();\n"
+"	int *o = out + 6 * g;\n"
+"	o[0] = s[y][x + (x >> 5)] + 1000 * u[y][(x + 32) + ((x + 32) >> 5)];\n"
+"	o[1] = q[x + ((x + 16) >> 5)];\n"
+"	o[2] = q[x + (x >> 4)];\n"
+"	o[3] = q[x + 64 + ((x - 64) >> 6)];\n"
+"	o[4] = q[x + (unsigned)(x + 32) / 64u + ((x + 96) >> 5)];\n"
+"	o[5] = q[x + (x + 3) / 32];\n"
+"}\n"
+"\n"
 "/* the halves of each warp shuffling in the two sides of a branch, in a loop\n"
 " * every thread runs alike: the groups run apart, each with its own counter */\n"
 "extern \"C\" __global__ void halfwarps(const int *in, int *out, int m)\n"
@@ -1569,6 +1591,40 @@ static void t_xhalves(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_padidx(const int *in)
+{
+	static const unsigned shape[2][2] = { { 48, 2 }, { 100, 1 } };
+	int out[6 * 2 * 100], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	for (int k = 0; k < 2 && !bad; k++) {
+		const unsigned bx = shape[k][0], by = shape[k][1];
+
+		if (launch2("padidx", 2, bx, by, 0, a, 2) || get(O, out, sizeof(out))) {
+			bad = 1;
+			break;
+		}
+		for (unsigned g = 0; g < 2 * bx * by && !bad; g++) {
+			const int x = (int)(g % bx), y = (int)(g / bx % by);
+			const int want[6] = { in[(x + 7 * y) & 127] + 1000 * x, 3 * (x + ((x + 16) >> 5)) + 1,
+					      3 * (x + (x >> 4)) + 1, 3 * (x + 64 + ((x - 64) >> 6)) + 1,
+					      3 * (x + (int)((unsigned)(x + 32) / 64u) + ((x + 96) >> 5)) + 1,
+					      3 * (x + (x + 3) / 32) + 1 };
+
+			for (int j = 0; j < 6; j++)
+				if (out[6 * g + j] != want[j]) {
+					tap_diag("padidx %ux%u thread %u value %d: %d vs %d", bx, by, g, j, out[6 * g + j],
+						 want[j]);
+					bad = 1;
+				}
+		}
+	}
+	tap_ok(!bad, "dialect: padded shared indices x + (x >> 5) and shifts of x by 4, 5, 6 (rows of 48 and 100)");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_halfwarps(const int *in)
 {
 	enum { B = 64, M = 5 };
@@ -2052,6 +2108,7 @@ int main(void)
 	t_privptr(in);
 	t_halfwarps(in);
 	t_xhalves(in);
+	t_padidx(in);
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();

@@ -109,6 +109,7 @@ struct __vgpu_ctx {
 	char *frame;		// per-thread state live across barriers
 	void *dsmem;		// dynamic shared memory
 	unsigned nthreads;
+	unsigned xo;		// the first thread of the 32 that __vgpu_region_chunk runs
 	unsigned long long uin[32];	// values the same in every thread, live across barriers:
 	unsigned long long *uout;	// read from uin, written to *uout (= ures), copied back per
 					// region; a pointer, so that the drivers' local copy of the
@@ -138,7 +139,7 @@ struct __vgpu_ctx {
 static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
 	      __builtin_offsetof(__vgpu_ctx, gdim) == 576 &&
 	      __builtin_offsetof(__vgpu_ctx, state) == 592 && __builtin_offsetof(__vgpu_ctx, vtrue) == 764 &&
-	      __builtin_offsetof(__vgpu_ctx, wx) == 740 &&
+	      __builtin_offsetof(__vgpu_ctx, wx) == 740 && __builtin_offsetof(__vgpu_ctx, xo) == 28 &&
 	      sizeof(__vgpu_ctx) == 776, "struct __vgpu_ctx changed: update pass.cpp's CTX_*_OFF");
 extern "C" {
 __device__ unsigned __vgpu_tid_x(void);
@@ -157,6 +158,9 @@ __device__ unsigned __vgpu_region_limit(__vgpu_ctx *, unsigned, unsigned, unsign
 						// out (0xffffffff: all may do more; the pass knows)
 __device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region for
 						// threads no edge test names (threadIdx.x == 0, ...)
+__device__ unsigned __vgpu_region_chunk(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region
+						// for threads ctx->xo .. ctx->xo + 31 of a row (x >> 5 known)
+__device__ unsigned __vgpu_chunked(void);	// the region has a __vgpu_region_chunk
 __device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
 __device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
 __device__ unsigned __vgpu_peel_xk(void);	// another y
@@ -876,6 +880,7 @@ __VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
 	c->want = 0;
 	c->vote = 0;
 	c->wx = 0;
+	c->xo = 0;
 	c->vtrue = c->vn = c->vmax = 0;
 	c->uout = c->ures;
 	c->nthreads = E->block[0] * E->block[1] * E->block[2];
@@ -981,12 +986,36 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 			c->rexit = __last;                              \
 	}
 
+// row @y, threads [0, @xe), on context @L, 32 at a time through
+// __vgpu_region_chunk: the region where (x + C) >> 5 (C a multiple of 32)
+// is (xo + C) >> 5, the same for the 32 (a padded index, x + (x >> 5),
+// was a scatter or gather for every vector of threads)
+#define __VGPU_CHUNKS(L, xe, rx)                                                \
+	{                                                                       \
+		unsigned __last = 0xfffffffdu;                                  \
+		for (int xo = 0; xo < (xe); xo += 32) {                         \
+			const int xn = xo + 32 < (xe) ? xo + 32 : (xe);         \
+			(L).xo = xo;                                            \
+			__VGPU_THREAD_LOOP                                      \
+			for (int x = xo; x < xn; x++) {                         \
+				const unsigned s = __vgpu_region_chunk(&(L), (x), y, z, lin + (x)); \
+				if (one == 0xfffffffeu)                         \
+					st[lin + (x)] = s;                      \
+				__last = s;                                     \
+			}                                                       \
+		}                                                               \
+		if ((rx) && one == 0xfffffffdu && 0 < (xe))                     \
+			c->rexit = __last;                                      \
+	}
+
 // row @y, threads [0, @xe), on context @L: through __vgpu_region_main, the
 // region without the work of its edge tests (the pass: __vgpu_peel), the
 // threads that no such test names; through the whole region the others (the
 // first and last of the row, every thread of a row named by y)
 #define __VGPU_EDGES(L, xe, rx)                                                                 \
-	if (!__vgpu_peel() || (__vgpu_peel_y0() && y == 0) || (unsigned)y == __vgpu_peel_yk() ||  \
+	if (__vgpu_chunked()) {                                                                 \
+		__VGPU_CHUNKS(L, xe, rx)                                                        \
+	} else if (!__vgpu_peel() || (__vgpu_peel_y0() && y == 0) || (unsigned)y == __vgpu_peel_yk() ||  \
 	    (__vgpu_peel_xk() != 0xffffffffu && __vgpu_peel_xk() + 1 < (unsigned)(xe)) || (xe) < 2) { \
 		__VGPU_ROW(__vgpu_region, L, 0, xe, rx)                                         \
 	} else {                                                                                \

@@ -45,7 +45,9 @@
  *     d): tree reductions, scans) runs those and the block's last thread
  *     (regionLimit); one whose halo its tile's edge threads load (tx == 0,
  *     tx == BX - 1) runs the other threads through a copy without those
- *     tests (regionMain).
+ *     tests (regionMain); one with padded shared indices (s[x + (x >> 5)])
+ *     runs 32 threads at a time through a copy where x >> 5 is their
+ *     first one's (regionChunk).
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -121,9 +123,9 @@ enum : unsigned {
 enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4, CTX_UOUT = 5 };
 /* uniform values live across barriers: at most this many, 8 bytes each */
 enum { NUNI = 32 };
-/* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads; bid,
+/* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads, xo; bid,
  * bdim and gdim up to state, which the block's index and size fill */
-enum : uint64_t { CTX_NTHREADS_OFF = 24, CTX_BID_OFF = 552, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
+enum : uint64_t { CTX_NTHREADS_OFF = 24, CTX_XO_OFF = 28, CTX_BID_OFF = 552, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
 /* the vote counts at its end (vtrue, vn, vmax), and its size */
 enum : uint64_t { CTX_VOTES_OFF = 764, CTX_SIZE = 776 };
 
@@ -1428,7 +1430,8 @@ struct Lower {
 
 	/* 6. one function per region (B with the resume state fixed), in the all-threads and selected-threads loops; B goes */
 	void cloneRegions(Function &K, Function *B, const std::vector<Bar> &bl, const std::vector<ParamLoad> &pl, size_t uniform,
-			  std::vector<Function *> &fall, std::vector<Function *> &fsel, unsigned &narrowed, unsigned &peeled)
+			  std::vector<Function *> &fall, std::vector<Function *> &fsel, unsigned &narrowed, unsigned &peeled,
+			  unsigned &chunked)
 	{
 		Function *tAll1 = get("__vgpu_tmpl_region_all"), *tAllU = get("__vgpu_tmpl_region_allu"),
 			 *tSel = get("__vgpu_tmpl_region_sel");
@@ -1467,17 +1470,22 @@ struct Lower {
 			/* or the threads at a row's or tile's edges apart */
 			uint32_t edge[4] = { 0, 0xffffffffu, 0, 0xffffffffu };
 			Function *main = lim ? nullptr : regionMain(R, edge);
-			std::map<Function *, Function *> repl = { { ph, R }, { get("__vgpu_region_main"), main ? main : R } };
+			/* or 32 threads at a time, for their padded indices */
+			Function *chunk = main ? nullptr : regionChunk(R);
+			std::map<Function *, Function *> repl = { { ph, R }, { get("__vgpu_region_main"), main ? main : R },
+								   { get("__vgpu_region_chunk"), chunk ? chunk : R } };
 			if (lim) {
 				repl[get("__vgpu_region_limit")] = lim;
 				narrowed++;
 			}
 			peeled += main != nullptr;
+			chunked += chunk != nullptr;
 			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), repl,
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(A, "__vgpu_region_exit", one);
 			setConstCalls(A, "__vgpu_region_limit", 0xffffffffu);
 			setConstCalls(A, "__vgpu_peel", main != nullptr);
+			setConstCalls(A, "__vgpu_chunked", chunk != nullptr);
 			setConstCalls(A, "__vgpu_peel_x0", edge[0]);
 			setConstCalls(A, "__vgpu_peel_xk", edge[1]);
 			setConstCalls(A, "__vgpu_peel_y0", edge[2]);
@@ -1784,6 +1792,110 @@ struct Lower {
 		return N;
 	}
 
+	/* whether @v is the thread's index @X, or arithmetic on it and
+	 * constants (not through a shift or division: x + C, 2 * x + 1) */
+	static bool onX(Value *v, Argument *X, unsigned depth = 4)
+	{
+		if (v == X)
+			return true;
+		if (isa<Constant>(v))
+			return false;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || !depth || !(isa<CastInst>(I) || I->getOpcode() == Instruction::Add ||
+				      I->getOpcode() == Instruction::Sub || I->getOpcode() == Instruction::Mul ||
+				      I->getOpcode() == Instruction::Shl || I->getOpcode() == Instruction::Or))
+			return false;
+		for (Value *op : I->operands())
+			if (onX(op, X, depth - 1))
+				return true;
+		return false;
+	}
+	/* whether shift @S is added to the thread's index itself, as a padded
+	 * index x + (x >> 5) (an index made of the shift alone, a warp's
+	 * slot, stays: the same address for 32 threads, a store there under
+	 * a lane's test was scalar code, warp_scan 5 % slower) */
+	static bool padded(Instruction *S, Argument *X, unsigned depth = 4)
+	{
+		for (User *U : S->users()) {
+			auto *I = dyn_cast<Instruction>(U);
+			if (!I || !depth)
+				continue;
+			if (I->getOpcode() == Instruction::Add || I->getOpcode() == Instruction::Sub ||
+			    I->getOpcode() == Instruction::Or)
+				for (Value *op : I->operands())
+					if (op != S && onX(op, X))
+						return true;
+			if ((isa<CastInst>(I) || I->getOpcode() == Instruction::Add || I->getOpcode() == Instruction::Sub ||
+			     I->getOpcode() == Instruction::Mul || I->getOpcode() == Instruction::Shl ||
+			     I->getOpcode() == Instruction::Or) &&
+			    padded(I, X, depth - 1))
+				return true;
+		}
+		return false;
+	}
+
+	/*
+	 * Padded indices. `s[i + (i >> 5)]` (shared arrays padded against bank
+	 * conflicts, i = threadIdx.x + C) is a scatter or a gather for every
+	 * vector of threads: the vectoriser sees i >> 5 as no function of the
+	 * thread it can step. For 32 threads xo .. xo + 31 (xo a multiple of
+	 * 32) and C a multiple of 32, (x + C) >> s with s >= 5 is (xo + C) >> s,
+	 * the same for all of them, exactly (logical or arithmetic shift, or an
+	 * unsigned division by such a power of two: the 32 values x + C stay
+	 * in one aligned group of 32 and never wrap). Returned: a copy of @R
+	 * with those shifts on xo, read from the context, where the drivers
+	 * set it before each 32 threads of a row (__VGPU_CHUNKS); null when
+	 * @R has none.
+	 */
+	Function *regionChunk(Function *R)
+	{
+		Function *N = ssaCopy(R, ".chunk");
+		Argument *X = N->getArg(1);
+		Value *xo = nullptr;
+		unsigned done = 0;
+		std::vector<Instruction *> shifts;
+		for (Instruction &I : instructions(*N))
+			if (I.getOpcode() == Instruction::LShr || I.getOpcode() == Instruction::AShr ||
+			    I.getOpcode() == Instruction::UDiv)
+				shifts.push_back(&I);
+		for (Instruction *I : shifts) {
+			auto *k = dyn_cast<ConstantInt>(I->getOperand(1));
+			if (!k)
+				continue;
+			const APInt &kv = k->getValue();
+			const bool shift = I->getOpcode() != Instruction::UDiv;
+			if (shift ? kv.ult(5) || kv.uge(kv.getBitWidth()) : !kv.isPowerOf2() || kv.ult(32))
+				continue;
+			/* x + C or x - C (C a constant multiple of 32), x: the
+			 * thread's index (or its zero or sign extension) */
+			Value *e = I->getOperand(0), *a = e;
+			APInt cv(e->getType()->getIntegerBitWidth(), 0);
+			if (auto *add = dyn_cast<BinaryOperator>(e);
+			    add && (add->getOpcode() == Instruction::Add || add->getOpcode() == Instruction::Sub))
+				if (auto *ck = dyn_cast<ConstantInt>(add->getOperand(1))) {
+					a = add->getOperand(0);
+					cv = add->getOpcode() == Instruction::Add ? ck->getValue() : -ck->getValue();
+				}
+			if (stripExt(a) != X || cv.countTrailingZeros() < 5 || !padded(I, X))
+				continue;
+			IRBuilder<> b(I);
+			if (!xo) {
+				IRBuilder<> e0(&*N->getEntryBlock().getFirstInsertionPt());
+				xo = e0.CreateLoad(e0.getInt32Ty(), e0.CreateConstGEP1_64(e0.getInt8Ty(), N->getArg(0), CTX_XO_OFF), "xo");
+			}
+			Value *base = a == X ? xo : isa<ZExtInst>(a) ? b.CreateZExt(xo, a->getType()) : b.CreateSExt(xo, a->getType());
+			Value *v = b.CreateBinOp((Instruction::BinaryOps)I->getOpcode(), b.CreateAdd(base, ConstantInt::get(C, cv)),
+						 I->getOperand(1));
+			I->replaceAllUsesWith(v);
+			I->eraseFromParent();
+			done++;
+		}
+		if (!done)
+			return dropCopy(N);
+		MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager().clear(*N, N->getName());
+		return N;
+	}
+
 	/*
 	 * Whether every thread running region @R leaves it the same way (its
 	 * ways out are constant states): each branch that chooses between
@@ -2005,8 +2117,8 @@ struct Lower {
 		placeLiveState(B, allocaPt, priv, uni, stride);
 		wireResume(B, bl, starts, uni);
 		std::vector<Function *> fall, fsel;
-		unsigned narrowed = 0, peeled = 0;
-		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel, narrowed, peeled);
+		unsigned narrowed = 0, peeled = 0, chunked = 0;
+		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel, narrowed, peeled, chunked);
 		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame, stride);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
 		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") +
@@ -2015,7 +2127,8 @@ struct Lower {
 		      " bytes per thread and " + std::to_string(uni.size()) +
 		      " uniform values live across them" +
 		      (narrowed ? ", " + std::to_string(narrowed) + " narrowed" : "") +
-		      (peeled ? ", " + std::to_string(peeled) + " peeled" : "");
+		      (peeled ? ", " + std::to_string(peeled) + " peeled" : "") +
+		      (chunked ? ", " + std::to_string(chunked) + " by 32 threads" : "");
 		return true;
 	}
 
