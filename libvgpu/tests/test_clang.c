@@ -100,6 +100,31 @@ static const char src[] =
 "	tile_case<32>(in, out, 5);\n"
 "}\n"
 "\n"
+"/* cg::reduce of each kind the driver reduces: a partial last warp (48\n"
+" * threads), signed zeros under less, two warps at reduce syncs of their own */\n"
+"extern \"C\" __global__ void cgred(const int *in, int *oi, long long *ol, float *of, double *od)\n"
+"{\n"
+"	cg::thread_block b = cg::this_thread_block();\n"
+"	cg::thread_block_tile<32> g = cg::tiled_partition<32>(b);\n"
+"	cg::thread_block_tile<8> g8 = cg::tiled_partition<8>(b);\n"
+"	int t = b.thread_rank(), v = in[t];\n"
+"	float f = t % 5 ? (float)v * 0.37f : (t & 1) ? -0.0f : 0.0f;\n"
+"	oi[6 * t + 0] = (int)cg::reduce(g, (unsigned)v, cg::bit_xor<unsigned>());\n"
+"	oi[6 * t + 1] = cg::reduce(g8, v, cg::less<int>());\n"
+"	oi[6 * t + 2] = cg::reduce(g, v, cg::greater<int>());\n"
+"	oi[6 * t + 3] = (int)cg::reduce(g8, (unsigned)v, cg::bit_or<unsigned>());\n"
+"	ol[2 * t + 0] = cg::reduce(g, (long long)v << 33, cg::plus<long long>());\n"
+"	ol[2 * t + 1] = (long long)cg::reduce(g, (unsigned long long)v * 3, cg::bit_and<unsigned long long>());\n"
+"	of[2 * t + 0] = cg::reduce(g, f, cg::plus<float>());\n"
+"	of[2 * t + 1] = cg::reduce(g, f, cg::less<float>());\n"
+"	od[t] = cg::reduce(g, (double)f, cg::greater<double>());\n"
+"	if (g.meta_group_rank() == 0)\n"
+"		oi[6 * t + 4] = cg::reduce(g, v, cg::plus<int>());\n"
+"	else\n"
+"		oi[6 * t + 4] = cg::reduce(g, v, cg::greater<int>());\n"
+"	oi[6 * t + 5] = cg::reduce(g, v + 1, cg::plus<int>());\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void atomics(const int *in, int *out, unsigned long long *u64,\n"
 "                                    double *d, unsigned short *h)\n"
 "{\n"
@@ -902,6 +927,129 @@ static void t_wred(const int *in)
 	tap_ok(!bad, "dialect: __reduce_add/min/max_sync, __match_any_sync");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
+}
+
+/* the butterfly of cg::reduce (step m: v = op(v, v of lane ^ m), a lane past
+ * the block's last giving the caller's own value) over @n threads, tiles of
+ * @tile; op 0 plus, 1 less, 2 greater, 3 and, 4 or, 5 xor */
+#define CGRED_SIM(T, name)								\
+static void name(T *v, int n, int tile, int op)						\
+{											\
+	T o[64];									\
+	for (int m = 1; m < tile; m <<= 1) {						\
+		for (int l = 0; l < n; l++) {						\
+			int p = (l ^ m) < n ? l ^ m : l;				\
+			T a = v[l], b = v[p];						\
+			o[l] = op == 0 ? a + b : op == 1 ? (a < b ? a : b) : op == 2 ? (a < b ? b : a) : 0; \
+		}									\
+		memcpy(v, o, sizeof(T) * n);						\
+	}										\
+}
+CGRED_SIM(long long, cgred_ll)
+CGRED_SIM(float, cgred_f)
+CGRED_SIM(double, cgred_d)
+static void cgred_bits(unsigned long long *v, int n, int tile, int op)
+{
+	unsigned long long o[64];
+
+	for (int m = 1; m < tile; m <<= 1) {
+		for (int l = 0; l < n; l++) {
+			unsigned long long a = v[l], b = v[(l ^ m) < n ? l ^ m : l];
+
+			o[l] = op == 3 ? a & b : op == 4 ? a | b : a ^ b;
+		}
+		memcpy(v, o, sizeof(o[0]) * n);
+	}
+}
+
+static void t_cgred(const int *in)
+{
+	enum { N = 48 };
+	vgpu_buffer *I = buf(in, N * 4), *OI = buf(NULL, N * 24), *OL = buf(NULL, N * 16), *OF = buf(NULL, N * 8),
+		    *OD = buf(NULL, N * 8);
+	int oi[N * 6], bad = 0;
+	long long ol[N * 2], e[N];
+	float of[N * 2], ef[N];
+	double od[N], ed[N];
+	unsigned long long eb[N];
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(OI), vgpu_arg_buf(OL), vgpu_arg_buf(OF), vgpu_arg_buf(OD) };
+
+	if (launch("cgred", 1, N, 0, a, 5) || get(OI, oi, sizeof(oi)) || get(OL, ol, sizeof(ol)) ||
+	    get(OF, of, sizeof(of)) || get(OD, od, sizeof(od)))
+		bad = 1;
+#define EXPECT(out, stride, off, exp)							\
+	for (int t = 0; t < N; t++)							\
+		if (out[(stride) * t + (off)] != (exp)[t]) {				\
+			tap_diag("cgred: out %d thread %d", (off), t);			\
+			bad = 1;							\
+			break;								\
+		}
+	for (int t = 0; t < N; t++)
+		eb[t] = (unsigned)in[t];
+	cgred_bits(eb, N, 32, 5);
+	for (int t = 0; t < N; t++)
+		e[t] = (int)(unsigned)eb[t];
+	EXPECT(oi, 6, 0, e)
+	for (int t = 0; t < N; t++)
+		e[t] = in[t];
+	cgred_ll(e, N, 8, 1);
+	EXPECT(oi, 6, 1, e)
+	for (int t = 0; t < N; t++)
+		e[t] = in[t];
+	cgred_ll(e, N, 32, 2);
+	EXPECT(oi, 6, 2, e)
+	/* warp 1 at a reduce sync of its own (warp 0 at another, below) */
+	for (int t = 32; t < N; t++)
+		bad |= oi[6 * t + 4] != e[t];
+	for (int t = 0; t < N; t++)
+		eb[t] = (unsigned)in[t];
+	cgred_bits(eb, N, 8, 4);
+	for (int t = 0; t < N; t++)
+		e[t] = (int)(unsigned)eb[t];
+	EXPECT(oi, 6, 3, e)
+	for (int t = 0; t < N; t++)
+		e[t] = (long long)in[t] << 33;
+	cgred_ll(e, N, 32, 0);
+	EXPECT(ol, 2, 0, e)
+	for (int t = 0; t < N; t++)
+		eb[t] = (unsigned long long)(long long)in[t] * 3;
+	cgred_bits(eb, N, 32, 3);
+	for (int t = 0; t < N; t++)
+		e[t] = (long long)eb[t];
+	EXPECT(ol, 2, 1, e)
+	for (int t = 0; t < N; t++)
+		ef[t] = t % 5 ? (float)in[t] * 0.37f : (t & 1) ? -0.0f : 0.0f;
+	for (int t = 0; t < N; t++)
+		ed[t] = ef[t];
+	cgred_f(ef, N, 32, 0);
+	EXPECT(of, 2, 0, ef)
+	for (int t = 0; t < N; t++)
+		ef[t] = t % 5 ? (float)in[t] * 0.37f : (t & 1) ? -0.0f : 0.0f;
+	cgred_f(ef, N, 32, 1);
+	for (int t = 0; t < N && !bad; t++)	/* the zero's sign too */
+		bad |= memcmp(&of[2 * t + 1], &ef[t], sizeof(float)) != 0;
+	cgred_d(ed, N, 32, 2);
+	EXPECT(od, 1, 0, ed)
+	for (int t = 0; t < N; t++)
+		e[t] = in[t] + 1;
+	cgred_ll(e, N, 32, 0);
+	for (int t = 0; t < N; t++)
+		if (t < 32) {
+			long long s0 = 0;
+
+			for (int j = 0; j < 32; j++)
+				s0 += in[j];
+			bad |= oi[6 * t + 4] != s0;
+		}
+	EXPECT(oi, 6, 5, e)
+#undef EXPECT
+	tap_ok(!bad, "dialect: cg::reduce of every kind at one warp sync: plus/less/greater/bit ops on int, "
+		     "unsigned, 64-bit, float, double; a partial warp, signed zeros, warps at reduce syncs of their own");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(OI);
+	vgpu_buffer_free(OL);
+	vgpu_buffer_free(OF);
+	vgpu_buffer_free(OD);
 }
 
 static void t_tiles(const int *in)
@@ -2094,6 +2242,7 @@ int main(void)
 	t_vote(in);
 	t_wred(in);
 	t_tiles(in);
+	t_cgred(in);
 	t_atomics(in);
 	t_synccount(in);
 	t_fastmath();

@@ -150,6 +150,8 @@ __device__ __vgpu_ctx *__vgpu_ctxp(void);
 __device__ void __vgpu_barrier(void);
 __device__ void __vgpu_warp_sync(void);
 __device__ void __vgpu_warp_sync_ballot(void);	// a ballot's (its state says so)
+__device__ void __vgpu_warp_sync_reduce(unsigned);	// cg::reduce's, its code (its state says so)
+__device__ unsigned long long __vgpu_reduce_kinds(void);	// the codes' kinds a kernel reduces
 __device__ void __vgpu_threads(__vgpu_ctx *);
 __device__ void __vgpu_body(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
 __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);
@@ -1253,6 +1255,114 @@ __VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
 	return s;
 }
 
+// cg::reduce's warp sync (__vgpu_warp_sync_reduce; its state has 0x80000 and
+// the reduction's code in bits 20..28: the type, the operation, log2 of the
+// tile): the driver reduces each passing warp's published values where five
+// shuffles were five warp syncs, a pass over the block each. The lanes'
+// butterfly itself, lane by lane (step m: v = op(v, v of lane ^ m), a lane
+// past the block's last thread giving the caller's own value, as
+// __shfl_xor_sync does), on the warp's 32 values as one vector; the results
+// into the lanes' published slots, where each lane reads its own.
+enum { __VGPU_RI32 = 1, __VGPU_RU32, __VGPU_RF32, __VGPU_RI64, __VGPU_RU64, __VGPU_RF64 };
+enum { __VGPU_RADD, __VGPU_RMIN, __VGPU_RMAX, __VGPU_RAND, __VGPU_ROR, __VGPU_RXOR };
+template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
+{
+	typedef decltype(a < b) M;	// a lane mask, a word as wide as an element
+	if constexpr (O == __VGPU_RADD)
+		return a + b;
+	else if constexpr (O == __VGPU_RMIN || O == __VGPU_RMAX) {
+		// a < b ? a : b (less), a < b ? b : a (greater): NaN and signed
+		// zeros as the scalar operators give them
+		const M lt = a < b, ka = O == __VGPU_RMIN ? lt : ~lt;
+		return (V)((ka & (M)a) | (~ka & (M)b));
+	} else if constexpr (O == __VGPU_RAND)
+		return a & b;
+	else if constexpr (O == __VGPU_ROR)
+		return a | b;
+	else
+		return a ^ b;
+}
+#define __VGPU_X8(m, b) (b) ^ (m), ((b) + 1) ^ (m), ((b) + 2) ^ (m), ((b) + 3) ^ (m), ((b) + 4) ^ (m), \
+	((b) + 5) ^ (m), ((b) + 6) ^ (m), ((b) + 7) ^ (m)
+#define __VGPU_X32(m) __VGPU_X8(m, 0), __VGPU_X8(m, 8), __VGPU_X8(m, 16), __VGPU_X8(m, 24)
+template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsigned *group, unsigned lg)
+{
+	typedef T V __attribute__((ext_vector_type(32)));
+	typedef unsigned W __attribute__((ext_vector_type(32)));
+	typedef unsigned long long W2 __attribute__((ext_vector_type(32)));
+	unsigned(*const wx)[2][1024 + 32] = __vgpu_wx;
+	const unsigned nw = (c->nthreads + 31) / 32;
+	for (unsigned w = 0; w < nw; w++) {
+		if (group && !group[w])
+			continue;
+		const unsigned b = w * 32, lanes = c->nthreads - b < 32 ? c->nthreads - b : 32;
+		W lo, hi;
+		__builtin_memcpy(&lo, &wx[0][0][b], sizeof(lo));
+		V v;
+		if constexpr (sizeof(T) == 4) {
+			v = (V)lo;
+		} else {
+			__builtin_memcpy(&hi, &wx[0][1][b], sizeof(hi));
+			v = (V)(__builtin_convertvector(lo, W2) | __builtin_convertvector(hi, W2) << 32);
+		}
+		if (lanes == 32) {
+			// steps m = 1, 2, 4, 8, 16 as far as the tile goes
+			if (lg > 0) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(1)));
+			if (lg > 1) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(2)));
+			if (lg > 2) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(4)));
+			if (lg > 3) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(8)));
+			if (lg > 4) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(16)));
+		} else {
+			// the block's last, partial warp: lane by lane
+			T a[32], t[32];
+			__builtin_memcpy(a, &v, sizeof(a));
+			for (unsigned m = 1; m < (1u << lg); m <<= 1) {
+				for (unsigned l = 0; l < 32; l++) {
+					const V x = a[l], y = a[(l ^ m) < lanes ? l ^ m : l];
+					t[l] = __vgpu_rop<O>(x, y)[0];
+				}
+				__builtin_memcpy(a, t, sizeof(a));
+			}
+			__builtin_memcpy(&v, a, sizeof(a));
+		}
+		if constexpr (sizeof(T) == 4) {
+			lo = (W)v;
+		} else {
+			lo = __builtin_convertvector((W2)v, W);
+			hi = __builtin_convertvector((W2)v >> 32, W);
+			__builtin_memcpy(&wx[1][1][b], &hi, sizeof(hi));
+		}
+		__builtin_memcpy(&wx[1][0][b], &lo, sizeof(lo));
+	}
+}
+#undef __VGPU_X32
+#undef __VGPU_X8
+// the reduction at a reduce state (inlined into the kernel's driver, where
+// the pass sets __vgpu_reduce_kinds: bit type | op << 3 for each kind the
+// kernel's warp syncs reduce, the others compiled out)
+__VGPU_FN void __vgpu_ctx_reduce(__vgpu_ctx *c, unsigned state, const unsigned *group)
+{
+	const unsigned code = state >> 20 & 0x1ffu, k = code & 63u;
+	const unsigned long long kinds = __vgpu_reduce_kinds();
+#define __VGPU_RK(ty, op, T)				\
+	case ty | op << 3:				\
+		if (kinds >> (ty | op << 3) & 1)	\
+			__vgpu_wred<T, op>(c, group, code >> 6); \
+		break;
+#define __VGPU_RK3(op)					\
+	__VGPU_RK(__VGPU_RI32, op, int) __VGPU_RK(__VGPU_RU32, op, unsigned)	\
+	__VGPU_RK(__VGPU_RI64, op, long long) __VGPU_RK(__VGPU_RU64, op, unsigned long long)
+	switch (k) {
+	__VGPU_RK3(__VGPU_RADD) __VGPU_RK3(__VGPU_RMIN) __VGPU_RK3(__VGPU_RMAX)
+	__VGPU_RK3(__VGPU_RAND) __VGPU_RK3(__VGPU_ROR) __VGPU_RK3(__VGPU_RXOR)
+	__VGPU_RK(__VGPU_RF32, __VGPU_RADD, float) __VGPU_RK(__VGPU_RF32, __VGPU_RMIN, float)
+	__VGPU_RK(__VGPU_RF32, __VGPU_RMAX, float) __VGPU_RK(__VGPU_RF64, __VGPU_RADD, double)
+	__VGPU_RK(__VGPU_RF64, __VGPU_RMIN, double) __VGPU_RK(__VGPU_RF64, __VGPU_RMAX, double)
+	}
+#undef __VGPU_RK3
+#undef __VGPU_RK
+}
+
 // Before the region after a barrier or warp sync runs: the votes of
 // __syncthreads_count/and/or are counted, and the exchange slots of the
 // warps of @group (all when null) that pass a warp sync are published.
@@ -1348,7 +1458,10 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 		unsigned r = 0;
 		for (;;) {
 			if (r != 0xfffffffeu) {
-				__vgpu_resume(&c, r, 0);
+				if (r & 0x80000u)
+					__vgpu_ctx_reduce(&c, r, 0);
+				else
+					__vgpu_resume(&c, r, 0);
 				r = __vgpu_dispatch(r, &c, 0);
 				if (r == 0xffffffffu)
 					break;
@@ -1363,7 +1476,10 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			// together (a warp's branch with shuffles, the block waiting
 			// at a barrier)
 			for (unsigned s = pick; s != 0xffffffffu; s = __vgpu_group_again(&c)) {
-				__vgpu_resume(&c, s, c.gmask);
+				if (s & 0x80000u)
+					__vgpu_ctx_reduce(&c, s, c.gmask);
+				else
+					__vgpu_resume(&c, s, c.gmask);
 				c.sel = s;
 				__vgpu_dispatch(s, &c, 1);
 			}
@@ -1509,8 +1625,44 @@ template <class T> struct greater { __device__ T operator()(T a, T b) const { re
 template <class T> struct bit_and { __device__ T operator()(T a, T b) const { return a & b; } };
 template <class T> struct bit_or { __device__ T operator()(T a, T b) const { return a | b; } };
 template <class T> struct bit_xor { __device__ T operator()(T a, T b) const { return a ^ b; } };
+namespace __vgpu {
+// the driver's code for a reduction of T by Op (0: none; the butterfly of shuffles)
+template <class T> struct rty { enum { k = 0 }; };
+template <> struct rty<int> { enum { k = __VGPU_RI32 }; };
+template <> struct rty<unsigned> { enum { k = __VGPU_RU32 }; };
+template <> struct rty<float> { enum { k = __VGPU_RF32 }; };
+template <> struct rty<long long> { enum { k = __VGPU_RI64 }; };
+template <> struct rty<unsigned long long> { enum { k = __VGPU_RU64 }; };
+template <> struct rty<long> { enum { k = __VGPU_RI64 }; };
+template <> struct rty<unsigned long> { enum { k = __VGPU_RU64 }; };
+template <> struct rty<double> { enum { k = __VGPU_RF64 }; };
+template <class T, class Op> struct rop { enum { k = -1 }; };
+template <class T> struct rop<T, plus<T>> { enum { k = __VGPU_RADD }; };
+template <class T> struct rop<T, less<T>> { enum { k = __VGPU_RMIN }; };
+template <class T> struct rop<T, greater<T>> { enum { k = __VGPU_RMAX }; };
+template <class T> struct rop<T, bit_and<T>> { enum { k = __VGPU_RAND }; };
+template <class T> struct rop<T, bit_or<T>> { enum { k = __VGPU_ROR }; };
+template <class T> struct rop<T, bit_xor<T>> { enum { k = __VGPU_RXOR }; };
+}
+// A tile's butterfly of shuffles (step m: v = op(v, shfl_xor(v, m))). With
+// one of the operations above on a type of 4 or 8 bytes, one warp sync at
+// which the driver runs the same butterfly on the warp's values as vectors
+// (__vgpu_ctx_reduce): each lane publishes its value and reads its result
 template <unsigned N, class T, class Op> __VGPU_FN T reduce(const thread_block_tile<N> &g, T v, Op op)
 {
+	constexpr int ty = __vgpu::rty<T>::k, o = __vgpu::rop<T, Op>::k;
+	if constexpr (N > 1 && ty && o >= 0 && (o < __VGPU_RAND || (ty != __VGPU_RF32 && ty != __VGPU_RF64))) {
+		constexpr unsigned lg = N == 2 ? 1 : N == 4 ? 2 : N == 8 ? 3 : N == 16 ? 4 : 5;
+		const unsigned lin = __vgpu_lin(), lane = lin & 31u;
+		unsigned w[2] = { 0, 0 };
+		__builtin_memcpy(w, &v, sizeof(T));
+		__vgpu_wx[0][0][lin] = w[0];
+		if (sizeof(T) > 4)
+			__vgpu_wx[0][1][lin] = w[1];
+		__vgpu_ctxp()->want[lin] = N == 32 ? 0xffffffffu : ((1u << (N & 31)) - 1) << (lane & ~(N - 1));
+		__vgpu_warp_sync_reduce((unsigned)ty | (unsigned)o << 3 | lg << 6);
+		return __vgpu_warp_value<T>(__vgpu_wx[1][0][lin], sizeof(T) > 4 ? __vgpu_wx[1][1][lin] : 0);
+	}
 	for (unsigned m = 1; m < N; m <<= 1)
 		v = op(v, g.shfl_xor(v, m));
 	return v;

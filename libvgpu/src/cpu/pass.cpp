@@ -16,7 +16,9 @@
  *     __vgpu_tmpl_simple around a loop over the block's threads calling body;
  *  4. K with barriers (__syncthreads, or a warp sync: every warp function of
  *     cuda.h is built on __vgpu_warp_sync, a ballot on __vgpu_warp_sync_ballot,
- *     whose resume state has ST_BALLOT too) is cut at them (PoCL's work-item
+ *     whose resume state has ST_BALLOT too; cg::reduce on
+ *     __vgpu_warp_sync_reduce, ST_REDUCE and the code of its reduction, which
+ *     the driver runs on the warp's values) is cut at them (PoCL's work-item
  *     loops, generalised the continuation way): each barrier ends a region
  *     and is a resume state; values live across a barrier are demoted to
  *     memory, and allocas used in more than one region get one slot per
@@ -117,6 +119,7 @@ enum : unsigned {
 	ST_UNIFORM = 0xfffffffdu,	/* region exit: the same for all threads, known at run time */
 	ST_WARP = 0x10000u,	/* flag: resume state after a warp sync */
 	ST_BALLOT = 0x20000u,	/* flag, with ST_WARP: that warp sync is a ballot's */
+	ST_REDUCE = 0x80000u,	/* flag, with ST_WARP: cg::reduce's, its code in bits 20..28 */
 };
 
 /* field indices of struct __vgpu_ctx (cuda_cpu.h) */
@@ -134,7 +137,7 @@ struct Lower {
 	ModuleAnalysisManager &MAM;
 	LLVMContext &C;
 	Function *fTid[3] = {}, *fLin = nullptr, *fCtx = nullptr, *fBar = nullptr, *fWarp = nullptr,
-		 *fBallot = nullptr;
+		 *fBallot = nullptr, *fRed = nullptr;
 	std::set<GlobalVariable *> shared;
 	std::vector<GlobalVariable *> dynShared;
 	bool failed = false;
@@ -187,7 +190,7 @@ struct Lower {
 	{
 		auto *cb = dyn_cast<CallBase>(&I);
 		return cb && (cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp ||
-			      cb->getCalledFunction() == fBallot);
+			      cb->getCalledFunction() == fBallot || cb->getCalledFunction() == fRed);
 	}
 
 	/* the allocas of @F, in order */
@@ -219,7 +222,7 @@ struct Lower {
 	bool isIntrinsic(const Function *f) const
 	{
 		return f && (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin || f == fCtx ||
-			     f == fBar || f == fWarp || f == fBallot);
+			     f == fBar || f == fWarp || f == fBallot || f == fRed);
 	}
 
 	/* functions that (transitively) use an intrinsic */
@@ -631,7 +634,7 @@ struct Lower {
 		/* clang marks every CUDA function convergent: what matters is
 		 * that a pure body holds no barrier (a barrier touches memory) */
 		Function *f = cb->getCalledFunction();
-		return f != fBar && f != fWarp && f != fBallot && (cb->doesNotAccessMemory() || pureFunction(f));
+		return f != fBar && f != fWarp && f != fBallot && f != fRed && (cb->doesNotAccessMemory() || pureFunction(f));
 	}
 
 	/* blocks that hold only a barrier call */
@@ -750,9 +753,11 @@ struct Lower {
 	}
 
 	/* 1. each barrier alone in its block; @barIdx: such a block -> its index in the result */
+	uint64_t reduceKinds = 0;	/* the kernel's cg::reduce kinds (bits type | op << 3), for its driver */
 	std::vector<Bar> isolateBarriers(Function *B, std::map<BasicBlock *, unsigned> &barIdx, unsigned &nb,
 					 unsigned &nw)
 	{
+		reduceKinds = 0;
 		std::vector<CallInst *> bars;
 		for (Instruction &I : instructions(B))
 			if (isSync(I))
@@ -763,11 +768,19 @@ struct Lower {
 			BasicBlock *mid = SplitBlock(bb, ci);
 			SplitBlock(mid, ci->getNextNode());
 			const bool ballot = ci->getCalledFunction() == fBallot;
-			const bool warp = ballot || ci->getCalledFunction() == fWarp;
+			/* cg::reduce's: the driver reduces by the code (cuda.h, a constant) */
+			const bool red = ci->getCalledFunction() == fRed;
+			const bool warp = ballot || red || ci->getCalledFunction() == fWarp;
+			unsigned code = 0;
+			if (red) {
+				code = (unsigned)cast<ConstantInt>(ci->getArgOperand(0))->getZExtValue() & 0x1ffu;
+				reduceKinds |= 1ull << (code & 63u);
+			}
 			(warp ? nw : nb)++;
 			barIdx[mid] = bl.size();
 			bl.push_back({ mid, warp,
-				       (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) + (ballot ? ST_BALLOT : 0) });
+				       (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) + (ballot ? ST_BALLOT : 0) +
+					       (red ? ST_REDUCE | code << 20 : 0) });
 		}
 		return bl;
 	}
@@ -2071,6 +2084,7 @@ struct Lower {
 					  { { get("__vgpu_dispatch"), D } }, GlobalValue::ExternalLinkage);
 		setConstCalls(N, "__vgpu_frame_bytes", frame);
 		setConstCalls(N, "__vgpu_frame_stride", stride);
+		setConstCalls(N, "__vgpu_reduce_kinds", reduceKinds);
 	}
 
 	/* the calls in @F to the placeholder @name become the constant @v */
@@ -2172,6 +2186,7 @@ struct Lower {
 		fBar = get("__vgpu_barrier");
 		fWarp = get("__vgpu_warp_sync");
 		fBallot = get("__vgpu_warp_sync_ballot");
+		fRed = get("__vgpu_warp_sync_reduce");
 	}
 
 	/* the kernels (annotated vgpu.kernel) and the __shared__ variables (vgpu.shared, dynamic ones: extern arrays) */
@@ -2331,7 +2346,7 @@ struct Lower {
 				Function *f = cb->getCalledFunction();
 				if (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin)
 					return true;
-				if (f == fCtx || f == fBar || f == fWarp || f == fBallot || pureCall(cb))
+				if (f == fCtx || f == fBar || f == fWarp || f == fBallot || f == fRed || pureCall(cb))
 					return false;
 				return !cb->onlyReadsMemory() || cb->isConvergent();
 			}
