@@ -1470,13 +1470,15 @@ struct Lower {
 					auto *st = dyn_cast<ConstantInt>(ret->getReturnValue());
 					exits.insert(st ? st->getZExtValue() : ST_MIXED);
 				}
-			const bool leavesEarly = exits.count(ST_MIXED) || (exits.count(ST_DONE) && exits.size() > 1);
+			/* (every thread leaving alike, chosen by uniform branches:
+			 * the end for all or a barrier for all, as a uniform loop's
+			 * last iteration, is not leaving early) */
+			const bool uexit = exits.size() > 1 && !exits.count(ST_MIXED) && uniformExit(R);
+			const bool leavesEarly = exits.count(ST_MIXED) || (exits.count(ST_DONE) && exits.size() > 1 && !uexit);
 			Function *tAll = uniform >= 4 && !leavesEarly ? tAllU : tAll1;
 			/* one way out for every thread (a barrier, or the end): its
 			 * state for the driver, no state a thread to store and compare */
-			const uint64_t one = exits.size() == 1 ? *exits.begin() :
-					     !exits.count(ST_MIXED) && uniformExit(R) ? ST_UNIFORM :
-					     ST_MIXED;
+			const uint64_t one = exits.size() == 1 ? *exits.begin() : uexit ? ST_UNIFORM : ST_MIXED;
 			/* the leading threads only, when that is all that works here
 			 * (the others' states are the last one's: not when mixed) */
 			Function *lim = one != ST_MIXED ? regionLimit(R) : nullptr;
@@ -2502,8 +2504,35 @@ struct Lower {
 	}
 
 	/*
+	 * The part of @start that is the same in every thread when @start is
+	 * that plus the thread's index (threadIdx.x or the linear index, each 0
+	 * in the block's first thread) without wrapping: then the first thread
+	 * starts lowest and has the most trips (a block- or grid-stride loop).
+	 * Null otherwise.
+	 */
+	Value *startBase(Value *start, const std::set<Value *> &div)
+	{
+		auto isTid = [&](Value *v) {
+			if (auto *c = dyn_cast<CastInst>(v); c && (isa<ZExtInst>(c) || isa<TruncInst>(c) || isa<SExtInst>(c)))
+				v = c->getOperand(0);
+			auto *cb = dyn_cast<CallInst>(v);
+			return cb && (cb->getCalledFunction() == fTid[0] || cb->getCalledFunction() == fLin);
+		};
+		if (isTid(start))
+			return ConstantInt::get(start->getType(), 0);
+		auto *add = dyn_cast<BinaryOperator>(start);
+		if (!add || add->getOpcode() != Instruction::Add || !add->hasNoSignedWrap())
+			return nullptr;
+		for (int i = 0; i < 2; i++)
+			if (isTid(add->getOperand(i)) && !div.count(add->getOperand(1 - i)))
+				return add->getOperand(1 - i);
+		return nullptr;
+	}
+
+	/*
 	 * Strided loop @L (index @P) as a loop that every thread of the block
-	 * runs alike: the most trips any thread has (a block maximum, one
+	 * runs alike: the most trips any thread has (the first thread's where
+	 * @base, startBase, says it has the most; else a block maximum, one
 	 * barrier before the loop) bounds a block-uniform counter k; a thread
 	 * runs the body at k only while its own index is in range, with the
 	 * index computed as start + k * stride (affine in the thread when the
@@ -2511,7 +2540,7 @@ struct Lower {
 	 * iteration a region). A thread out of range keeps its variables (the
 	 * skip path gives the header its own values back).
 	 */
-	void uniformStrided(Loop *L, PHINode *P, Function *vmax)
+	void uniformStrided(Loop *L, PHINode *P, Function *vmax, Value *base)
 	{
 		BasicBlock *H = L->getHeader(), *pre = L->getLoopPreheader(), *latch = L->getLoopLatch();
 		auto *br = cast<BranchInst>(H->getTerminator());
@@ -2536,22 +2565,30 @@ struct Lower {
 		Value *st = b.CreateSelect(b.CreateICmpSLT(step, one), one, step);
 		Value *in = b.CreateICmp(cmp->getPredicate(), start, n);
 		Value *trips;
-		CallInst *most;
+		CallInst *most = nullptr;
+		/* the first thread's trips, where it has the most (startBase, a
+		 * signed bound): no vote, no barrier before the loop. A thread that
+		 * returned before it may leave the block a trip or more with no
+		 * thread in range, each thread's guard false */
+		const bool first = base && sgn;
+		Value *from = first ? base : start;
+		if (first)
+			in = b.CreateICmp(cmp->getPredicate(), base, n);
 		if (T->getIntegerBitWidth() <= 32) {
 			Type *i64 = b.getInt64Ty();
-			Value *d = b.CreateZExt(b.CreateSelect(in, b.CreateSub(n, start), ConstantInt::get(T, 0)), i64);
+			Value *d = b.CreateZExt(b.CreateSelect(in, b.CreateSub(n, from), ConstantInt::get(T, 0)), i64);
 			Value *lim = b.getInt64(0xfffffffeu);
-			most = b.CreateCall(vmax, { b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(d, lim), lim, d), b.getInt32Ty()) });
-			Value *m = b.CreateZExt(most, i64);
+			Value *dl = b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(d, lim), lim, d), b.getInt32Ty());
+			Value *m = b.CreateZExt(first ? dl : (most = b.CreateCall(vmax, { dl })), i64);
 			Value *t = b.CreateAdd(b.CreateUDiv(b.CreateSub(m, b.getInt64(1)), b.CreateZExt(st, i64)), b.getInt64(1));
 			trips = b.CreateTrunc(b.CreateSelect(b.CreateICmpEQ(m, b.getInt64(0)), b.getInt64(0), t), T);
 		} else {
-			Value *d = b.CreateSub(b.CreateSub(n, start), one);
+			Value *d = b.CreateSub(b.CreateSub(n, from), one);
 			Value *t = b.CreateAdd(sgn ? b.CreateSDiv(d, st) : b.CreateUDiv(d, st), one);
 			t = b.CreateSelect(in, t, ConstantInt::get(T, 0));
 			Value *lim = ConstantInt::get(T, 0xfffffffeu);
-			most = b.CreateCall(vmax, { b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(t, lim), lim, t), b.getInt32Ty()) });
-			trips = b.CreateZExt(most, T);
+			Value *tl = b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(t, lim), lim, t), b.getInt32Ty());
+			trips = b.CreateZExt(first ? tl : (most = b.CreateCall(vmax, { tl })), T);
 		}
 		/* the counter k and the new head: k < trips (the same in every
 		 * thread), then a guard on the thread's own index; the body's end
@@ -2597,8 +2634,24 @@ struct Lower {
 		}
 		k->addIncoming(ConstantInt::get(T, 0), pre);
 		k->addIncoming(knext, join);
-		InlineFunctionInfo ifi;
-		InlineFunction(*most, ifi);
+		/* the thread's own index (its update now start + k * step plus
+		 * step), used by nothing but itself: it would live on per thread,
+		 * a slot loaded and stored an iteration once the loop is cut */
+		if (PHINode *J = dyn_cast<PHINode>(P->getIncomingValueForBlock(join));
+		    J && J->getParent() == join && J->hasOneUse() && P->hasOneUse() && inc->hasOneUse() &&
+		    J->getIncomingValueForBlock(latch) == inc && J->getIncomingValueForBlock(skip) == P) {
+			Value *u = PoisonValue::get(T);
+			P->replaceAllUsesWith(u);
+			J->replaceAllUsesWith(u);
+			inc->replaceAllUsesWith(u);
+			J->eraseFromParent();
+			inc->eraseFromParent();
+			P->eraseFromParent();
+		}
+		if (most) {
+			InlineFunctionInfo ifi;
+			InlineFunction(*most, ifi);
+		}
 	}
 
 	/* K's loops and what differs between its threads (divergence()), for K as it is now */
@@ -2631,17 +2684,17 @@ struct Lower {
 			std::set<Value *> div;
 			std::set<BasicBlock *> divBlocks;
 			LoopInfo &LI = loopsOf(K, div, divBlocks);
-			std::vector<std::pair<Loop *, PHINode *>> todo;
+			std::vector<std::tuple<Loop *, PHINode *, Value *>> todo;
 			for (Loop *L : LI.getLoopsInPreorder()) {
 				PHINode *P = nullptr;
 				bool bar, asmCall;
 				callsIn(L, bar, asmCall);
 				if (!bar && !asmCall && L->getLoopPreheader() && !divBlocks.count(L->getLoopPreheader()) &&
 				    !runtimeLoop(L) && stridedLoop(L, div, P))
-					todo.push_back({ L, P });
+					todo.push_back({ L, P, startBase(P->getIncomingValueForBlock(L->getLoopPreheader()), div) });
 			}
-			for (auto &[L, P] : todo)
-				uniformStrided(L, P, vmax);
+			for (auto &[L, P, base] : todo)
+				uniformStrided(L, P, vmax, base);
 			strided = todo.size();
 			if (!todo.empty()) {
 				inlineAll(K);	/* the vote's own helpers */
