@@ -603,6 +603,25 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = s + 1000.f * cnt;\n"
 "}\n"
 "\n"
+"/* block-stride loops of cheap arithmetic, also run as block-uniform loops:\n"
+"   one starting at the block's end (the first thread has the fewest trips,\n"
+"   the block's most not its), one whose index is read after it, one after\n"
+"   some threads returned */\n"
+"extern \"C\" __global__ void rstride(const int *in, int *out, int n)\n"
+"{\n"
+"	int acc = 0, i, j, cnt = 0;\n"
+"	for (i = (int)blockDim.x - 1 - (int)threadIdx.x; i < n; i += blockDim.x)\n"
+"		acc += in[i % 128] + i;\n"
+"	for (j = threadIdx.x + 3; j < n; j += blockDim.x)\n"
+"		cnt++;\n"
+"	out[2 * threadIdx.x] = acc;\n"
+"	out[2 * threadIdx.x + 1] = j * 100 + cnt;\n"
+"	if (threadIdx.x < 5)\n"
+"		return;\n"
+"	for (int k = threadIdx.x; k < n; k += blockDim.x)\n"
+"		out[2 * blockDim.x + k] = in[k % 128] * 2;\n"
+"}\n"
+"\n"
 "/* several values the same in every thread live across barriers (loop\n"
 "   counters, values read from memory): the block's last thread keeps\n"
 "   them for all; blocks of one thread, one column, odd rows */\n"
@@ -1901,6 +1920,43 @@ static void t_bstride(void)
 	vgpu_buffer_free(O);
 }
 
+static void t_rstride(const int *in)
+{
+	enum { B = 64, N = 150 };
+	int out[2 * B + N], bad = 0;
+	char how[128];
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
+
+	memset(out, 0, sizeof(out));
+	if (!O || vgpu_buffer_write(O, 0, out, sizeof(out)) || launch("rstride", 1, B, 0, a, 3) ||
+	    get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		int acc = 0, i, j, cnt = 0;
+
+		for (i = B - 1 - t; i < N; i += B)
+			acc += in[i % 128] + i;
+		for (j = t + 3; j < N; j += B)
+			cnt++;
+		if (out[2 * t] != acc || out[2 * t + 1] != j * 100 + cnt) {
+			tap_diag("rstride thread %d: %d %d, want %d %d", t, out[2 * t], out[2 * t + 1], acc, j * 100 + cnt);
+			bad = 1;
+		}
+	}
+	for (int k = 0; k < N && !bad; k++)
+		if (out[2 * B + k] != (k % B < 5 ? 0 : in[k % 128] * 2)) {
+			tap_diag("rstride element %d: %d", k, out[2 * B + k]);
+			bad = 1;
+		}
+	lowering("rstride", how);
+	tap_ok(!bad && strstr(how, "3 at strided loops"),
+	       "dialect: block-stride loops as block-uniform loops: the first thread with the fewest trips, "
+	       "the index read after the loop, threads returned before it (\"%s\")", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_uniforms(const int *in)
 {
 	static const unsigned shapes[][2] = { { 1, 1 }, { 1, 7 }, { 5, 3 }, { 32, 2 } };
@@ -2261,6 +2317,7 @@ int main(void)
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();
+	t_rstride(in);
 	t_uniforms(in);
 	t_ballotvote(in);
 	t_divballot(in);
