@@ -605,8 +605,9 @@ static const char src[] =
 "\n"
 "/* block-stride loops of cheap arithmetic, also run as block-uniform loops:\n"
 "   one starting at the block's end (the first thread has the fewest trips,\n"
-"   the block's most not its), one whose index is read after it, one after\n"
-"   some threads returned */\n"
+"   the block's most not its), one whose index is read after it, a\n"
+"   warp-stride one bounded by a value computed in its head, one after some\n"
+"   threads returned */\n"
 "extern \"C\" __global__ void rstride(const int *in, int *out, int n)\n"
 "{\n"
 "	int acc = 0, i, j, cnt = 0;\n"
@@ -616,6 +617,10 @@ static const char src[] =
 "		cnt++;\n"
 "	out[2 * threadIdx.x] = acc;\n"
 "	out[2 * threadIdx.x + 1] = j * 100 + cnt;\n"
+"	acc = 0;\n"
+"	for (int q = threadIdx.x & 31; q < n / 3; q += 32)\n"
+"		acc += in[q % 128] * (q & 3);\n"
+"	out[2 * blockDim.x + n + threadIdx.x] = acc;\n"
 "	if (threadIdx.x < 5)\n"
 "		return;\n"
 "	for (int k = threadIdx.x; k < n; k += blockDim.x)\n"
@@ -1923,7 +1928,7 @@ static void t_bstride(void)
 static void t_rstride(const int *in)
 {
 	enum { B = 64, N = 150 };
-	int out[2 * B + N], bad = 0;
+	int out[3 * B + N], bad = 0;
 	char how[128];
 	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
@@ -1943,6 +1948,13 @@ static void t_rstride(const int *in)
 			tap_diag("rstride thread %d: %d %d, want %d %d", t, out[2 * t], out[2 * t + 1], acc, j * 100 + cnt);
 			bad = 1;
 		}
+		acc = 0;
+		for (int q = t & 31; q < N / 3; q += 32)
+			acc += in[q % 128] * (q & 3);
+		if (out[2 * B + N + t] != acc) {
+			tap_diag("rstride thread %d: warp-stride %d, want %d", t, out[2 * B + N + t], acc);
+			bad = 1;
+		}
 	}
 	for (int k = 0; k < N && !bad; k++)
 		if (out[2 * B + k] != (k % B < 5 ? 0 : in[k % 128] * 2)) {
@@ -1950,9 +1962,10 @@ static void t_rstride(const int *in)
 			bad = 1;
 		}
 	lowering("rstride", how);
-	tap_ok(!bad && strstr(how, "3 at strided loops"),
+	tap_ok(!bad && strstr(how, "4 at strided loops"),
 	       "dialect: block-stride loops as block-uniform loops: the first thread with the fewest trips, "
-	       "the index read after the loop, threads returned before it (\"%s\")", how);
+	       "the index read after the loop, a bound computed in the loop's head, threads returned before it "
+	       "(\"%s\")", how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }

@@ -2454,6 +2454,12 @@ struct Lower {
 			return false;
 		P = dyn_cast<PHINode>(cmp->getOperand(0));
 		Value *bound = cmp->getOperand(1);
+		/* a bound computed in the head from values set before the loop
+		 * (`c < cols / 4`, before LICM ran): computed once, before it */
+		if (auto *bi = dyn_cast<Instruction>(bound); bi && bi->getParent() == H && !div.count(bi)) {
+			bool changed = false;
+			L->makeLoopInvariant(bi, changed, pre->getTerminator());
+		}
 		if (!P || P->getParent() != H || !P->getType()->isIntegerTy() || P->getNumIncomingValues() != 2 ||
 		    div.count(bound) || (isa<Instruction>(bound) && L->contains(cast<Instruction>(bound))))
 			return false;
