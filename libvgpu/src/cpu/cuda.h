@@ -1285,6 +1285,8 @@ template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
 #define __VGPU_X8(m, b) (b) ^ (m), ((b) + 1) ^ (m), ((b) + 2) ^ (m), ((b) + 3) ^ (m), ((b) + 4) ^ (m), \
 	((b) + 5) ^ (m), ((b) + 6) ^ (m), ((b) + 7) ^ (m)
 #define __VGPU_X32(m) __VGPU_X8(m, 0), __VGPU_X8(m, 8), __VGPU_X8(m, 16), __VGPU_X8(m, 24)
+// (the lanes' values from the half they write, c->wx; the results into the
+// half they read after the sync, whole block or a group alike: no flip)
 template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsigned *group, unsigned lg)
 {
 	typedef T V __attribute__((ext_vector_type(32)));
@@ -1297,12 +1299,12 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 			continue;
 		const unsigned b = w * 32, lanes = c->nthreads - b < 32 ? c->nthreads - b : 32;
 		W lo, hi;
-		__builtin_memcpy(&lo, &wx[0][0][b], sizeof(lo));
+		__builtin_memcpy(&lo, &wx[c->wx][0][b], sizeof(lo));
 		V v;
 		if constexpr (sizeof(T) == 4) {
 			v = (V)lo;
 		} else {
-			__builtin_memcpy(&hi, &wx[0][1][b], sizeof(hi));
+			__builtin_memcpy(&hi, &wx[c->wx][1][b], sizeof(hi));
 			v = (V)(__builtin_convertvector(lo, W2) | __builtin_convertvector(hi, W2) << 32);
 		}
 		if (lanes == 32) {
@@ -1330,9 +1332,9 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 		} else {
 			lo = __builtin_convertvector((W2)v, W);
 			hi = __builtin_convertvector((W2)v >> 32, W);
-			__builtin_memcpy(&wx[1][1][b], &hi, sizeof(hi));
+			__builtin_memcpy(&wx[c->wx ^ 1][1][b], &hi, sizeof(hi));
 		}
-		__builtin_memcpy(&wx[1][0][b], &lo, sizeof(lo));
+		__builtin_memcpy(&wx[c->wx ^ 1][0][b], &lo, sizeof(lo));
 	}
 }
 #undef __VGPU_X32
@@ -1656,12 +1658,17 @@ template <unsigned N, class T, class Op> __VGPU_FN T reduce(const thread_block_t
 		const unsigned lin = __vgpu_lin(), lane = lin & 31u;
 		unsigned w[2] = { 0, 0 };
 		__builtin_memcpy(w, &v, sizeof(T));
-		__vgpu_wx[0][0][lin] = w[0];
+		// the exchange's halves as a shuffle uses them (the driver flips
+		// none here): the value into the half lanes write, the result
+		// from the half they read, so that neither touches what the
+		// lanes after this one in the region still read or write
+		const unsigned h = __vgpu_ctxp()->wx;
+		__vgpu_wx[h][0][lin] = w[0];
 		if (sizeof(T) > 4)
-			__vgpu_wx[0][1][lin] = w[1];
+			__vgpu_wx[h][1][lin] = w[1];
 		__vgpu_ctxp()->want[lin] = N == 32 ? 0xffffffffu : ((1u << (N & 31)) - 1) << (lane & ~(N - 1));
 		__vgpu_warp_sync_reduce((unsigned)ty | (unsigned)o << 3 | lg << 6);
-		return __vgpu_warp_value<T>(__vgpu_wx[1][0][lin], sizeof(T) > 4 ? __vgpu_wx[1][1][lin] : 0);
+		return __vgpu_warp_value<T>(__vgpu_wx[h ^ 1][0][lin], sizeof(T) > 4 ? __vgpu_wx[h ^ 1][1][lin] : 0);
 	}
 	for (unsigned m = 1; m < N; m <<= 1)
 		v = op(v, g.shfl_xor(v, m));
