@@ -1459,11 +1459,17 @@ struct Lower {
 			removeUnreachableBlocks(*R);
 			/* the block's last thread keeps the uniform values for all
 			 * (region_allu) unless it may return for good here while
-			 * others go on to a barrier: then it stores none. From 4
-			 * values on: measured, 4 to 7 gain (reduce_lastblock 1.27x,
+			 * others go on to a barrier (then it stores none): where
+			 * every thread leaves alike (one way out, or ST_UNIFORM: a
+			 * loop's last region, its return chosen by the uniform
+			 * count) its values stand for all. From 4 values on:
+			 * measured, 4 to 7 gain (reduce_lastblock 1.27x,
 			 * softmax_rows 1.18x, layernorm_cg 1.07x faster), where with 2
 			 * or 3 the same hot loop ran slower (histogram_smem 1.35x,
-			 * radix_digits 1.1x; cause not found) */
+			 * radix_digits 1.1x; then black_scholes 1.2x, backprop_layer
+			 * 1.1x: the thread split off leaves the row's vector loop a
+			 * scalar tail). With fewer, only where that thread runs
+			 * apart anyway (below: `apart`) */
 			std::set<uint64_t> exits;	/* ST_MIXED: one not known here */
 			for (BasicBlock &BB : *R)
 				if (auto *ret = dyn_cast<ReturnInst>(BB.getTerminator())) {
@@ -1475,7 +1481,6 @@ struct Lower {
 			 * last iteration, is not leaving early) */
 			const bool uexit = exits.size() > 1 && !exits.count(ST_MIXED) && uniformExit(R);
 			const bool leavesEarly = exits.count(ST_MIXED) || (exits.count(ST_DONE) && exits.size() > 1 && !uexit);
-			Function *tAll = uniform >= 4 && !leavesEarly ? tAllU : tAll1;
 			/* one way out for every thread (a barrier, or the end): its
 			 * state for the driver, no state a thread to store and compare */
 			const uint64_t one = exits.size() == 1 ? *exits.begin() : uexit ? ST_UNIFORM : ST_MIXED;
@@ -1495,6 +1500,10 @@ struct Lower {
 			}
 			peeled += main != nullptr;
 			chunked += chunk != nullptr;
+			/* the block's last thread runs apart anyway (narrowed, or the
+			 * right edge of a peeled row): keeping the uniforms costs nothing */
+			const bool apart = lim || (main && edge[1] != 0xffffffffu);
+			Function *tAll = uniform && !leavesEarly && (uniform >= 4 || apart) ? tAllU : tAll1;
 			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), repl,
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(A, "__vgpu_region_exit", one);
