@@ -1816,6 +1816,15 @@ struct Lower {
 		return N;
 	}
 
+	/* a cast, or arithmetic that keeps a value's steps with the thread
+	 * (add, sub, mul, shl, or; not a right shift or a division) */
+	static bool stepsWithX(const Instruction *I)
+	{
+		return isa<CastInst>(I) || I->getOpcode() == Instruction::Add || I->getOpcode() == Instruction::Sub ||
+		       I->getOpcode() == Instruction::Mul || I->getOpcode() == Instruction::Shl ||
+		       I->getOpcode() == Instruction::Or;
+	}
+
 	/* whether @v is the thread's index @X, or arithmetic on it and
 	 * constants (not through a shift or division: x + C, 2 * x + 1) */
 	static bool onX(Value *v, Argument *X, unsigned depth = 4)
@@ -1825,9 +1834,7 @@ struct Lower {
 		if (isa<Constant>(v))
 			return false;
 		auto *I = dyn_cast<Instruction>(v);
-		if (!I || !depth || !(isa<CastInst>(I) || I->getOpcode() == Instruction::Add ||
-				      I->getOpcode() == Instruction::Sub || I->getOpcode() == Instruction::Mul ||
-				      I->getOpcode() == Instruction::Shl || I->getOpcode() == Instruction::Or))
+		if (!I || !depth || !stepsWithX(I))
 			return false;
 		for (Value *op : I->operands())
 			if (onX(op, X, depth - 1))
@@ -1849,10 +1856,7 @@ struct Lower {
 				for (Value *op : I->operands())
 					if (op != S && onX(op, X))
 						return true;
-			if ((isa<CastInst>(I) || I->getOpcode() == Instruction::Add || I->getOpcode() == Instruction::Sub ||
-			     I->getOpcode() == Instruction::Mul || I->getOpcode() == Instruction::Shl ||
-			     I->getOpcode() == Instruction::Or) &&
-			    padded(I, X, depth - 1))
+			if (stepsWithX(I) && padded(I, X, depth - 1))
 				return true;
 		}
 		return false;
