@@ -986,6 +986,19 @@ static void cgred_bits(unsigned long long *v, int n, int tile, int op)
 	}
 }
 
+/* @e: what the kernel's int outputs hold after cg::reduce by bit operation
+ * @op of @in's values as unsigned, over tiles of @tile */
+static void cgred_bits_u32(long long *e, const int *in, int n, int tile, int op)
+{
+	unsigned long long b[64];
+
+	for (int t = 0; t < n; t++)
+		b[t] = (unsigned)in[t];
+	cgred_bits(b, n, tile, op);
+	for (int t = 0; t < n; t++)
+		e[t] = (int)(unsigned)b[t];
+}
+
 static void t_cgred(const int *in)
 {
 	enum { N = 48 };
@@ -1008,11 +1021,7 @@ static void t_cgred(const int *in)
 			bad = 1;							\
 			break;								\
 		}
-	for (int t = 0; t < N; t++)
-		eb[t] = (unsigned)in[t];
-	cgred_bits(eb, N, 32, 5);
-	for (int t = 0; t < N; t++)
-		e[t] = (int)(unsigned)eb[t];
+	cgred_bits_u32(e, in, N, 32, 5);
 	EXPECT(oi, 6, 0, e)
 	for (int t = 0; t < N; t++)
 		e[t] = in[t];
@@ -1025,11 +1034,7 @@ static void t_cgred(const int *in)
 	/* warp 1 at a reduce sync of its own (warp 0 at another, below) */
 	for (int t = 32; t < N; t++)
 		bad |= oi[6 * t + 4] != e[t];
-	for (int t = 0; t < N; t++)
-		eb[t] = (unsigned)in[t];
-	cgred_bits(eb, N, 8, 4);
-	for (int t = 0; t < N; t++)
-		e[t] = (int)(unsigned)eb[t];
+	cgred_bits_u32(e, in, N, 8, 4);
 	EXPECT(oi, 6, 3, e)
 	for (int t = 0; t < N; t++)
 		e[t] = (long long)in[t] << 33;
