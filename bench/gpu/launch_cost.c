@@ -126,38 +126,29 @@ static double rep(int arm, struct bench_vg *v)
 	double total = 0, host = 0;
 	int n = 1 << 18;
 
-	if (arm == RAW || arm == RAWB || arm == RAWC || arm == RAWD) {
-		void *params[] = { arm == RAWC ? &raw.d_own : arm == RAWD ? &raw.d_sess : &raw.d, &n };
-		CUstream st = arm == RAW ? raw.st : arm == RAWB ? raw.stb : arm == RAWC ? raw.st_own :
-			      raw.st_sess;
-		CUfunction fn = arm == RAWC ? raw.fn_own : arm == RAWD ? raw.fn_sess : raw.fn;
-
-		CK(cuCtxSetCurrent(arm == RAWC ? raw.own : arm == RAWD ? raw.sess : raw.ctx));
-		for (int b = 0; b < BENCH_BATCHES; b++) {
-			double t0 = bench_now();
-
-			for (int i = 0; i < BENCH_LAUNCHES; i++)
-				CK(cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, st, params, NULL));
-			host += bench_now() - t0;
-			CK(cuStreamSynchronize(st));
-			total += bench_now() - t0;
-		}
-	} else if (arm == RAWX) {
-		/* the parameters' layout: 8 bytes of pointer, 4 of int (the
-		 * driver refuses any other size) */
+	if (arm != OFF && arm != ON) {
+		/* rawd and rawx: the session's context, module and stream */
+		const int sess = arm == RAWD || arm == RAWX;
+		void *params[] = { arm == RAWC ? &raw.d_own : sess ? &raw.d_sess : &raw.d, &n };
+		/* rawx: the parameters' layout, 8 bytes of pointer and 4 of int
+		 * (the driver refuses any other size), in one buffer */
 		struct { CUdeviceptr p; int n; int pad; } buf = { raw.d_sess, n, 0 };
 		size_t size = 12;
 		void *extra[] = { CU_LAUNCH_PARAM_BUFFER_POINTER, &buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
 				  CU_LAUNCH_PARAM_END };
+		void **kp = arm == RAWX ? NULL : params, **ex = arm == RAWX ? extra : NULL;
+		CUstream st = arm == RAW ? raw.st : arm == RAWB ? raw.stb : arm == RAWC ? raw.st_own :
+			      raw.st_sess;
+		CUfunction fn = arm == RAWC ? raw.fn_own : sess ? raw.fn_sess : raw.fn;
 
-		CK(cuCtxSetCurrent(raw.sess));
+		CK(cuCtxSetCurrent(arm == RAWC ? raw.own : sess ? raw.sess : raw.ctx));
 		for (int b = 0; b < BENCH_BATCHES; b++) {
 			double t0 = bench_now();
 
 			for (int i = 0; i < BENCH_LAUNCHES; i++)
-				CK(cuLaunchKernel(raw.fn_sess, 1, 1, 1, 32, 1, 1, 0, raw.st_sess, NULL, extra));
+				CK(cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, st, kp, ex));
 			host += bench_now() - t0;
-			CK(cuStreamSynchronize(raw.st_sess));
+			CK(cuStreamSynchronize(st));
 			total += bench_now() - t0;
 		}
 	} else {
