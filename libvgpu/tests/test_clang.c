@@ -627,6 +627,29 @@ static const char src[] =
 "		out[2 * blockDim.x + k] = in[k % 128] * 2;\n"
 "}\n"
 "\n"
+"/* strided loops whose distance to the bound passes 2^31 and 2^32 in few\n"
+"   trips (large steps): the block's vote of the largest distance, coded in\n"
+"   32 bits, bounds every thread's trips (64-bit and 32-bit indices; a\n"
+"   start that is not the thread's index plus a block value: a vote; one\n"
+"   that is: the first thread's own count) */\n"
+"extern \"C\" __global__ void wstride(unsigned long long n, int lo, long long b, int *out)\n"
+"{\n"
+"	const unsigned t = threadIdx.x;\n"
+"	int c1 = 0, c2 = 0, c3 = 0, s1 = 0;\n"
+"	for (unsigned long long i = t * 977ull; i < n; i += (1ull << 36) + 3) {\n"
+"		c1++;\n"
+"		s1 += (int)(i & 0xff);\n"
+"	}\n"
+"	for (int i = lo + (int)(t * 5); i < 2000000000; i += 1 << 27)\n"
+"		c2 += 1 + (i & 1);\n"
+"	for (long long i = b + threadIdx.x; i < (long long)n; i += 1ll << 35)\n"
+"		c3++;\n"
+"	out[4 * t] = c1;\n"
+"	out[4 * t + 1] = s1;\n"
+"	out[4 * t + 2] = c2;\n"
+"	out[4 * t + 3] = c3;\n"
+"}\n"
+"\n"
 "/* several values the same in every thread live across barriers (loop\n"
 "   counters, values read from memory): the block's last thread keeps\n"
 "   them for all; blocks of one thread, one column, odd rows */\n"
@@ -1930,6 +1953,39 @@ static void t_bstride(void)
 	vgpu_buffer_free(O);
 }
 
+static void t_wstride(void)
+{
+	enum { B = 40 };
+	const unsigned long long n = (1ull << 40) + 5;
+	const int lo = -2147483000;
+	const long long b0 = -(1ll << 34);
+	int out[4 * B], bad = 0;
+	char how[128];
+	vgpu_buffer *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_u64(n), vgpu_arg_i32(lo), vgpu_arg_i64(b0), vgpu_arg_buf(O) };
+
+	if (launch("wstride", 1, B, 0, a, 4) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < B && !bad; t++) {
+		int want[4] = { 0, 0, 0, 0 };
+
+		for (unsigned long long i = t * 977ull; i < n; i += (1ull << 36) + 3) {
+			want[0]++;
+			want[1] += (int)(i & 0xff);
+		}
+		for (long long i = lo + t * 5; i < 2000000000; i += 1 << 27)
+			want[2] += 1 + (int)(i & 1);
+		for (long long i = b0 + t; i < (long long)n; i += 1ll << 35)
+			want[3]++;
+		bad = expect_row("wstride", t, &out[4 * t], want, 4);
+	}
+	tap_ok(!bad, "dialect: strided loops whose distances pass 2^31 and 2^32 (64-bit and 32-bit indices, large steps)");
+	lowering("wstride", how);
+	tap_ok(strstr(how, "3 at strided loops") != NULL,
+	       "dialect: vgpu_kernel_info says the three ran as block-uniform loops: \"%s\"", how);
+	vgpu_buffer_free(O);
+}
+
 static void t_rstride(const int *in)
 {
 	enum { B = 64, N = 150 };
@@ -2336,6 +2392,7 @@ int main(void)
 	t_gstride(in);
 	t_bstride();
 	t_rstride(in);
+	t_wstride();
 	t_uniforms(in);
 	t_ballotvote(in);
 	t_divballot(in);
