@@ -249,6 +249,8 @@ static int run_open(struct corpus_run *r, const struct corpus_case *c, size_t n)
 	struct vgpu_session_opts so = { .size = sizeof(so), .flags = VGPU_SESSION_NO_DEVICE_LEDGER,
 					.backend = VGPU_BACKEND_CPU };
 	struct vgpu_device_props props = { .size = sizeof(props) };
+	unsigned long v;
+	const char *e;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -264,6 +266,10 @@ static int run_open(struct corpus_run *r, const struct corpus_case *c, size_t n)
 	backend_kind = vgpu_session_backend(r->sess);
 	if (backend_kind == VGPU_BACKEND_CPU && !vgpu_device_props(r->sess, 0, &props))
 		r->threads = props.multiprocessors;
+	/* the CPU backend's workers where VGPU_CPU_THREADS sets them: the
+	 * device's multiprocessors are the cores, whatever the pool runs on */
+	if (backend_kind == VGPU_BACKEND_CPU && (e = getenv("VGPU_CPU_THREADS")) && (v = strtoul(e, NULL, 10)) > 0)
+		r->threads = v < 1024 ? (unsigned int)v : 1024;
 	if (!r->threads) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
