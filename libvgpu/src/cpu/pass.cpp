@@ -59,7 +59,11 @@
  *     stores get the loop's access groups; atomics on __shared__ memory
  *     become plain read-modify-writes (one worker runs the whole block).
  *  7. at the end of the pipeline (VgpuEmptyLoopPass), loops left with
- *     nothing but scope declarations lose them and are deleted.
+ *     nothing but scope declarations lose them and are deleted; before it
+ *     (VgpuSplatMemPass), a gather or scatter of one address in every lane
+ *     (a value the same in a row of threads, read or written under a
+ *     condition that differs between them) becomes one scalar access
+ *     under a test of its mask.
  * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
  * how\n"): runtime.c finds template kernels by name there, and "how" says
  * which lowering each got.
@@ -3197,6 +3201,93 @@ struct VgpuEmptyLoopPass : PassInfoMixin<VgpuEmptyLoopPass> {
 	}
 };
 
+/*
+ * After the vectoriser, a gather or scatter whose lanes all name one address
+ * becomes one scalar access. A value the same in every thread of a row, read
+ * under a condition that differs between them (in_s[ty] or in[i] with i =
+ * blockIdx.y * BS + ty, under `j < nout`), is a masked load of a uniform
+ * address, which LLVM 16's vectoriser makes a gather of that address in
+ * every lane: about a row's whole cost on AVX-512 (backprop_layer's two
+ * kernels had their time after their gathers). Any lane active, the address
+ * is read (written) by some thread anyway: one load under a test of the
+ * mask, broadcast, the inactive lanes keeping the pass-through; a scatter
+ * stores the highest active lane's value (overlapping lanes of a scatter are
+ * ordered from the lowest to the highest).
+ */
+struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
+	static Value *splatAddress(IntrinsicInst *II)
+	{
+		const Intrinsic::ID id = II->getIntrinsicID();
+		if (id == Intrinsic::masked_gather)
+			return getSplatValue(II->getArgOperand(0));
+		if (id == Intrinsic::masked_scatter)
+			return getSplatValue(II->getArgOperand(1));
+		return nullptr;
+	}
+
+	static void copyMemMD(Instruction *to, Instruction *from)
+	{
+		static const unsigned kinds[] = { LLVMContext::MD_tbaa, LLVMContext::MD_alias_scope,
+						  LLVMContext::MD_noalias, LLVMContext::MD_nontemporal };
+		for (unsigned k : kinds)
+			if (MDNode *md = from->getMetadata(k))
+				to->setMetadata(k, md);
+	}
+
+	static void lower(IntrinsicInst *II, Value *p)
+	{
+		const bool gather = II->getIntrinsicID() == Intrinsic::masked_gather;
+		/* gather(ptrs, align, mask, passthru), scatter(val, ptrs, align, mask) */
+		Value *mask = II->getArgOperand(gather ? 2 : 3);
+		const Align al(cast<ConstantInt>(II->getArgOperand(gather ? 1 : 2))->getZExtValue());
+		auto *VT = cast<FixedVectorType>(gather ? II->getType() : II->getArgOperand(0)->getType());
+		IRBuilder<> B(II);
+		Value *any = B.CreateOrReduce(mask);
+
+		Instruction *then = SplitBlockAndInsertIfThen(any, II, false);
+		BasicBlock *head = then->getParent()->getSinglePredecessor();
+		B.SetInsertPoint(then);
+		if (gather) {
+			Value *pass = II->getArgOperand(3);
+			LoadInst *ld = B.CreateAlignedLoad(VT->getElementType(), p, al);
+			copyMemMD(ld, II);
+			B.SetInsertPoint(II);
+			PHINode *v = B.CreatePHI(VT->getElementType(), 2);
+			v->addIncoming(ld, then->getParent());
+			v->addIncoming(PoisonValue::get(VT->getElementType()), head);
+			Value *r = B.CreateVectorSplat(VT->getNumElements(), v);
+			if (!isa<UndefValue>(pass))	/* poison is undef too */
+				r = B.CreateSelect(mask, r, pass);
+			II->replaceAllUsesWith(r);
+		} else {
+			Value *val = II->getArgOperand(0);
+			Value *s = getSplatValue(val);
+			if (!s) {	/* the highest active lane's */
+				const unsigned n = VT->getNumElements();
+				Value *bits = B.CreateBitCast(mask, B.getIntNTy(n));
+				Value *lz = B.CreateBinaryIntrinsic(Intrinsic::ctlz, bits, B.getTrue());
+				s = B.CreateExtractElement(val, B.CreateSub(B.getIntN(n, n - 1), lz));
+			}
+			copyMemMD(B.CreateAlignedStore(s, p, al), II);
+		}
+		II->eraseFromParent();
+	}
+
+	PreservedAnalyses run(Function &F, FunctionAnalysisManager &)
+	{
+		SmallVector<std::pair<IntrinsicInst *, Value *>, 8> work;
+		for (Instruction &I : instructions(F))
+			if (auto *II = dyn_cast<IntrinsicInst>(&I))
+				if (Value *p = splatAddress(II))
+					work.push_back({ II, p });
+		if (work.empty())
+			return PreservedAnalyses::all();
+		for (auto &[II, p] : work)
+			lower(II, p);
+		return PreservedAnalyses::none();
+	}
+};
+
 } // namespace
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
@@ -3207,6 +3298,7 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
 			 PB.registerVectorizerStartEPCallback(
 				 [](FunctionPassManager &FPM, OptimizationLevel) { FPM.addPass(VgpuThreadLoopPass()); });
 			 PB.registerOptimizerLastEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
+				 MPM.addPass(createModuleToFunctionPassAdaptor(VgpuSplatMemPass()));
 				 MPM.addPass(createModuleToFunctionPassAdaptor(VgpuEmptyLoopPass()));
 			 });
 		 } };
