@@ -422,6 +422,32 @@ static const char src[] =
 "		out[blockIdx.x * 256 + ty * 16 + tx] = acc + b1 + b2 + b3;\n"
 "}\n"
 "\n"
+"/* a column of a 2.5-D stencil marched along z: each trip reads the plane\n"
+" * above and writes one, `plane` ints apart (the pass prefetches a trip\n"
+" * ahead: past the buffers' ends on the last trips, and before their start\n"
+" * for the halo at x - 1 of the first block) */\n"
+"extern \"C\" __global__ void march(const int *in, int *out, int plane, int nz)\n"
+"{\n"
+"	__shared__ int t[4][18];\n"
+"	const int tx = threadIdx.x, ty = threadIdx.y;\n"
+"	const int xy = blockIdx.x * 64 + ty * 16 + tx;\n"
+"	int below = 0, cur = in[xy];\n"
+"	for (int z = 0; z < nz; z++) {\n"
+"		const int above = z + 1 < nz ? in[(z + 1) * plane + xy] : 0;\n"
+"		t[ty][tx + 1] = cur;\n"
+"		if (tx == 0)\n"
+"			t[ty][0] = xy > 0 ? in[z * plane + xy - 1] : 0;\n"
+"		if (tx == 15)\n"
+"			t[ty][17] = xy + 1 < plane ? in[z * plane + xy + 1] : 0;\n"
+"		__syncthreads();\n"
+"		out[z * plane + xy] = below + 2 * cur + 3 * above + 5 * t[ty][tx] + 7 * t[ty][tx + 2] +\n"
+"				      11 * t[(ty + 1) % 4][tx + 1];\n"
+"		__syncthreads();\n"
+"		below = cur;\n"
+"		cur = above;\n"
+"	}\n"
+"}\n"
+"\n"
 "/* a region left two ways, chosen by a loop's count (a phi) that differs\n"
 " * per thread: some threads return, the others meet at a barrier */\n"
 "extern \"C\" __global__ void phiexit(const int *in, int *out)\n"
@@ -1650,6 +1676,42 @@ static void t_halo(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_march(const int *in)
+{
+	enum { G = 2, P = G * 64, NZ = 6 };
+	int u[NZ * P], out[NZ * P], bad = 0;
+	vgpu_buffer *I, *O;
+	char how[128];
+
+	for (int i = 0; i < NZ * P; i++)
+		u[i] = in[i % 128] + i / 128;
+	I = buf(u, sizeof(u));
+	O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(P), vgpu_arg_i32(NZ) };
+
+	if (launch2("march", G, 16, 4, 0, a, 4) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int z = 0; z < NZ && !bad; z++)
+		for (int xy = 0; xy < P && !bad; xy++) {
+			const int x = xy % 16, y = xy / 16 % 4, b = xy / 64 * 64;
+			const int at = z * P, below = z ? u[at - P + xy] : 0, above = z + 1 < NZ ? u[at + P + xy] : 0;
+			const int left = x ? u[at + xy - 1] : xy > 0 ? u[at + xy - 1] : 0;
+			const int right = x < 15 ? u[at + xy + 1] : xy + 1 < P ? u[at + xy + 1] : 0;
+			const int want = below + 2 * u[at + xy] + 3 * above + 5 * left + 7 * right +
+					 11 * u[at + b + (y + 1) % 4 * 16 + x];
+
+			if (out[at + xy] != want) {
+				tap_diag("march: plane %d, cell %d: %d, want %d", z, xy, out[at + xy], want);
+				bad = 1;
+			}
+		}
+	tap_ok(!bad, "dialect: a column marched along z, its planes prefetched a loop trip ahead");
+	lowering("march", how);
+	tap_ok(strstr(how, " prefetching") != NULL, "dialect: vgpu_kernel_info: regions that prefetch: \"%s\"", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_phiexit(const int *in)
 {
 	enum { B = 64, G = 2 };
@@ -2367,6 +2429,7 @@ int main(void)
 	t_wrows(in);
 	t_narrow(in);
 	t_halo(in);
+	t_march(in);
 	t_phiexit(in);
 	t_shflwide(in);
 	t_vote(in);

@@ -163,6 +163,9 @@ __device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigne
 __device__ unsigned __vgpu_region_chunk(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region
 						// for threads ctx->xo .. ctx->xo + 31 of a row (x >> 5 known)
 __device__ unsigned __vgpu_chunked(void);	// the region has a __vgpu_region_chunk
+__device__ unsigned __vgpu_region_prefetch(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// prefetches
+						// what the region's thread will touch a loop trip ahead
+__device__ unsigned __vgpu_prefetch_step(void);	// threads a cache line spans there (0: nothing to prefetch)
 __device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
 __device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
 __device__ unsigned __vgpu_peel_xk(void);	// another y
@@ -1045,6 +1048,20 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 			__VGPU_RUN(__vgpu_region, L, b, rx)                                     \
 	}
 
+// row @y, threads [0, @xe), on context @L: the lines its threads touch a loop
+// trip ahead (the pass: __vgpu_region_prefetch), for one thread a cache line
+// (@xe / 2 threads apart in a long row, its ends and middle: the hardware's
+// prefetchers follow the stream its loads start; a call every 16 threads
+// of 256 cost more than the short region it ran beside gained)
+#define __VGPU_PREFETCH(L, xe)                                                          \
+	if (const int __ps = __vgpu_prefetch_step()) {                                  \
+		const int __st = __ps > (xe) / 2 ? __ps : (xe) / 2;                     \
+		for (int x = 0; x < (xe); x += __st)                                    \
+			__vgpu_region_prefetch(&(L), x, y, z, lin + x);                 \
+		if (((xe) - 1) % __st)                                                  \
+			__vgpu_region_prefetch(&(L), (xe) - 1, y, z, lin + (xe) - 1);   \
+	}
+
 // one region (barrier to barrier) for every thread of the block; returns the
 // state they all reached, or 0xfffffffe if they reached different ones
 __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
@@ -1062,6 +1079,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	const int xe = lim < (unsigned)bx ? (int)lim : bx;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
+			__VGPU_PREFETCH(l, bx)
 			__VGPU_EDGES(l, xe, 1)
 		}
 	if (xe < bx) {
@@ -1094,6 +1112,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 		for (int y = 0; y < by; y++, lin += bx) {
 			const bool last = z == bz - 1 && y == by - 1;
 			const int end = last && xe == bx ? bx - 1 : xe;
+			__VGPU_PREFETCH(l, bx)
 			__VGPU_EDGES(ls, end, 0)
 			if (last) {
 				const unsigned s = __vgpu_region(&l, bx - 1, y, z, lin + bx - 1);

@@ -49,7 +49,10 @@
  *     tx == BX - 1) runs the other threads through a copy without those
  *     tests (regionMain); one with padded shared indices (s[x + (x >> 5)])
  *     runs 32 threads at a time through a copy where x >> 5 is their
- *     first one's (regionChunk).
+ *     first one's (regionChunk). Global accesses in a loop with barriers
+ *     that stride a page or more per trip are prefetched a trip ahead
+ *     (markAhead, regionPrefetch: the drivers call a region's prefetch
+ *     function for a few threads of each row).
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -91,6 +94,7 @@
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
+#include "llvm/Support/ModRef.h"
 #include "llvm/Transforms/Scalar/ADCE.h"
 #include "llvm/Transforms/Scalar/EarlyCSE.h"
 #include "llvm/Transforms/Scalar/LoopDeletion.h"
@@ -105,6 +109,7 @@
 #include "llvm/Transforms/Utils/LowerAtomic.h"
 #include "llvm/Transforms/Utils/LowerSwitch.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
+#include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 
 #include <cstring>
 #include <dlfcn.h>
@@ -1461,6 +1466,9 @@ struct Lower {
 			R->setName(B->getName() + ".r" + Twine(r));
 			ConstantFoldTerminator(&R->getEntryBlock());
 			removeUnreachableBlocks(*R);
+			/* its marks out first: the copies below must not see them */
+			unsigned pstep = 0;
+			Function *pf = regionPrefetch(R, pstep);
 			/* the block's last thread keeps the uniform values for all
 			 * (region_allu) unless it may return for good here while
 			 * others go on to a barrier (then it stores none): where
@@ -1498,6 +1506,7 @@ struct Lower {
 			Function *chunk = main ? nullptr : regionChunk(R);
 			std::map<Function *, Function *> repl = { { ph, R }, { get("__vgpu_region_main"), main ? main : R },
 								   { get("__vgpu_region_chunk"), chunk ? chunk : R } };
+			repl[get("__vgpu_region_prefetch")] = pf ? pf : R;
 			if (lim) {
 				repl[get("__vgpu_region_limit")] = lim;
 				narrowed++;
@@ -1518,6 +1527,7 @@ struct Lower {
 			setConstCalls(A, "__vgpu_peel_xk", edge[1]);
 			setConstCalls(A, "__vgpu_peel_y0", edge[2]);
 			setConstCalls(A, "__vgpu_peel_yk", edge[3]);
+			setConstCalls(A, "__vgpu_prefetch_step", pstep);
 			setConstCalls(A, "__vgpu_nuniform", uniform);
 			fall.push_back(A);
 			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
@@ -1929,6 +1939,233 @@ struct Lower {
 	}
 
 	/*
+	 * Prefetching a loop trip ahead. A block of a 2.5-D stencil marches
+	 * its tile along z in a loop with barriers: each trip reads a new
+	 * plane's rows and writes another's, a few cache lines per row at a
+	 * stride of a whole plane. A GPU hides that latency with other warps;
+	 * here the hardware prefetchers, which follow a stream within a page,
+	 * never see one, and the loads and stores of each trip waited for
+	 * memory (jacobi3d: most of its time). So each global access in a loop
+	 * with barriers whose address steps by a large or unknown stride per
+	 * trip (a scalar evolution of that loop) is marked with its address a
+	 * trip ahead (markAhead); each region keeps those marks in a function
+	 * of their own (regionPrefetch), which the drivers call for a few
+	 * threads of each row, one per cache line (cuda.h's __VGPU_PREFETCH),
+	 * before the row runs. A prefetch never faults: a mark whose address
+	 * would not be used, or lies past the end, costs its instruction only.
+	 */
+	Function *fMark = nullptr;	/* __vgpu_prefetch_mark(address, is a store, bytes) */
+	unsigned prefetching = 0;	/* the kernel's regions with a prefetch function */
+
+	/* a constant stride per trip below a page stays with the hardware's
+	 * prefetchers, which follow a stream within a page (a block-stride
+	 * loop's next elements, a tile's next columns) */
+	enum : uint64_t { PF_MIN_STEP = 4096 };
+	/* trips ahead; marks per region */
+	enum : unsigned { PF_AHEAD = 1, PF_MAX = 8 };
+
+	/* a scalar evolution with the loop's recurrences taken out of their
+	 * extensions: sext({a,+,s}) as {sext(a),+,sext(s)}, as if the index
+	 * never wrapped (CUDA's int indices: `u[y * nx + x]`, y = y0 + ty).
+	 * Exact enough for a prefetch, which only guesses */
+	struct ExtInward : SCEVRewriteVisitor<ExtInward> {
+		const Loop *L;
+		ExtInward(ScalarEvolution &SE, const Loop *L) : SCEVRewriteVisitor(SE), L(L) {}
+		const SCEV *visitSignExtendExpr(const SCEVSignExtendExpr *E)
+		{
+			const SCEV *op = visit(E->getOperand());
+			if (auto *ar = dyn_cast<SCEVAddRecExpr>(op); ar && ar->getLoop() == L && ar->isAffine())
+				return SE.getAddRecExpr(SE.getSignExtendExpr(ar->getStart(), E->getType()),
+							SE.getSignExtendExpr(ar->getStepRecurrence(SE), E->getType()), L,
+							SCEV::FlagAnyWrap);
+			return SE.getSignExtendExpr(op, E->getType());
+		}
+		const SCEV *visitZeroExtendExpr(const SCEVZeroExtendExpr *E)
+		{
+			const SCEV *op = visit(E->getOperand());
+			if (auto *ar = dyn_cast<SCEVAddRecExpr>(op); ar && ar->getLoop() == L && ar->isAffine())
+				return SE.getAddRecExpr(SE.getZeroExtendExpr(ar->getStart(), E->getType()),
+							SE.getZeroExtendExpr(ar->getStepRecurrence(SE), E->getType()), L,
+							SCEV::FlagAnyWrap);
+			return SE.getZeroExtendExpr(op, E->getType());
+		}
+	};
+
+	void markAhead(Function &K)
+	{
+		prefetching = 0;
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		FAM.invalidate(K, PreservedAnalyses::none());
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(K);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(K);
+		struct Acc {
+			Instruction *I;
+			Value *ptr;
+			const SCEV *step;
+			bool write;
+			uint64_t size;
+		};
+		std::vector<Acc> todo;
+		auto notParam = [](const SCEV *e) {
+			auto *u = dyn_cast<SCEVUnknown>(e);
+			return u && !isa<Argument>(u->getValue());
+		};
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			bool bar, asmCall;
+			callsIn(L, bar, asmCall);
+			if (!bar || asmCall)
+				continue;
+			for (BasicBlock *bb : L->blocks()) {
+				if (LI.getLoopFor(bb) != L)
+					continue;
+				for (Instruction &I : *bb) {
+					Value *p;
+					Type *t;
+					if (auto *ld = dyn_cast<LoadInst>(&I); ld && ld->isSimple())
+						p = ld->getPointerOperand(), t = ld->getType();
+					else if (auto *st = dyn_cast<StoreInst>(&I); st && st->isSimple())
+						p = st->getPointerOperand(), t = st->getValueOperand()->getType();
+					else
+						continue;
+					if (!isa<Argument>(getUnderlyingObject(p, 16)) || !SE.isSCEVable(p->getType()))
+						continue;
+					auto *ar = dyn_cast<SCEVAddRecExpr>(ExtInward(SE, L).visit(SE.getSCEV(p)));
+					if (!ar || ar->getLoop() != L || !ar->isAffine())
+						continue;
+					const SCEV *s = ar->getStepRecurrence(SE);
+					if (auto *c = dyn_cast<SCEVConstant>(s); c && c->getAPInt().abs().ult(PF_MIN_STEP))
+						continue;
+					if (SCEVExprContains(s, notParam))
+						continue;
+					todo.push_back({ &I, p, s, isa<StoreInst>(&I), DL().getTypeStoreSize(t) });
+				}
+			}
+		}
+		if (todo.empty())
+			return;
+		if (!fMark) {
+			Type *ptr = PointerType::get(C, 0), *i32 = Type::getInt32Ty(C);
+			fMark = Function::Create(FunctionType::get(Type::getVoidTy(C), { ptr, i32, i32 }, false),
+						 GlobalValue::ExternalLinkage, "__vgpu_prefetch_mark", M);
+			fMark->addFnAttr(Attribute::NoUnwind);
+			fMark->addFnAttr(Attribute::WillReturn);
+			fMark->setMemoryEffects(MemoryEffects::inaccessibleMemOnly());
+		}
+		SCEVExpander X(SE, DL(), "pf");
+		for (Acc &a : todo) {
+			const SCEV *d = SE.getMulExpr(a.step, SE.getConstant(a.step->getType(), PF_AHEAD));
+			Value *off = X.expandCodeFor(d, d->getType(), a.I);
+			IRBuilder<> b(a.I);
+			b.CreateCall(fMark, { b.CreateGEP(b.getInt8Ty(), a.ptr, off, "ahead"), b.getInt32(a.write),
+					      b.getInt32((uint32_t)std::min<uint64_t>(a.size, 64)) });
+		}
+		X.clear();
+		FAM.invalidate(K, PreservedAnalyses::none());
+	}
+
+	/* whether @v can be computed at a region's start for any thread: from
+	 * its arguments, the context's fields (the uniform values too) and
+	 * constants, by arithmetic that cannot trap */
+	bool prefetchable(Value *v, unsigned &budget, std::map<Value *, bool> &memo)
+	{
+		if (isa<Constant>(v) || isa<Argument>(v))
+			return true;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || isa<PHINode>(I) || isa<AllocaInst>(I) || I->isTerminator() || I->mayHaveSideEffects() ||
+		    I->isIntDivRem())
+			return false;
+		if (auto it = memo.find(v); it != memo.end())
+			return it->second;
+		memo[v] = false;
+		if (!budget)
+			return false;
+		budget--;
+		bool ok;
+		APInt off;
+		if (auto *L = dyn_cast<LoadInst>(I))
+			ok = ctxLoad(L, off) && off.ult(CTX_STATE_OFF);
+		else if (auto *cb = dyn_cast<CallBase>(I))
+			ok = isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent();
+		else
+			ok = !I->mayReadOrWriteMemory();
+		for (unsigned i = 0; ok && i < I->getNumOperands(); i++)
+			ok = prefetchable(I->getOperand(i), budget, memo);
+		memo[v] = ok;
+		return ok;
+	}
+
+	/* @v's instructions copied before @at, @vm mapping what is copied already (and the arguments) */
+	static Value *copyBefore(Value *v, Instruction *at, std::map<Value *, Value *> &vm)
+	{
+		if (auto it = vm.find(v); it != vm.end())
+			return it->second;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I)
+			return v;
+		Instruction *N = I->clone();
+		for (unsigned i = 0; i < N->getNumOperands(); i++)
+			N->setOperand(i, copyBefore(I->getOperand(i), at, vm));
+		/* computed for every thread now, not under the access's own tests */
+		N->dropPoisonGeneratingFlags();
+		N->setDebugLoc(DebugLoc());
+		N->insertBefore(at);
+		vm[v] = N;
+		return N;
+	}
+
+	/*
+	 * The prefetch function of region @R: its marks' addresses, for the
+	 * thread it is called for, computed at its start and prefetched (null
+	 * where none can be computed there); the marks leave @R. @step: the
+	 * threads one cache line spans for the widest access marked.
+	 */
+	Function *regionPrefetch(Function *R, unsigned &step)
+	{
+		step = 0;
+		std::vector<CallInst *> marks;
+		for (Instruction &I : instructions(R))
+			if (auto *ci = dyn_cast<CallInst>(&I); ci && fMark && ci->getCalledFunction() == fMark)
+				marks.push_back(ci);
+		if (marks.empty())
+			return nullptr;
+		Function *S = ssaCopy(R, ".pfs");
+		for (CallInst *ci : marks)
+			ci->eraseFromParent();
+		Function *P = Function::Create(R->getFunctionType(), GlobalValue::InternalLinkage, R->getName() + ".pf", M);
+		P->addFnAttr(Attribute::NoUnwind);
+		ReturnInst *ret = ReturnInst::Create(C, ConstantInt::get(Type::getInt32Ty(C), 0), BasicBlock::Create(C, "", P));
+		std::map<Value *, Value *> vm;
+		for (unsigned i = 0; i < S->arg_size(); i++)
+			vm[S->getArg(i)] = P->getArg(i);
+		Function *pre = Intrinsic::getDeclaration(&M, Intrinsic::prefetch, { PointerType::get(C, 0) });
+		unsigned n = 0;
+		uint64_t widest = 0;
+		for (Instruction &I : instructions(S)) {
+			auto *ci = dyn_cast<CallInst>(&I);
+			if (!ci || ci->getCalledFunction() != fMark || n >= PF_MAX)
+				continue;
+			unsigned budget = 48;
+			std::map<Value *, bool> memo;
+			if (!prefetchable(ci->getArgOperand(0), budget, memo))
+				continue;
+			IRBuilder<> b(ret);
+			b.CreateCall(pre, { copyBefore(ci->getArgOperand(0), ret, vm),
+					    b.getInt32(cast<ConstantInt>(ci->getArgOperand(1))->getZExtValue()), b.getInt32(3),
+					    b.getInt32(1) });
+			widest = std::max<uint64_t>(widest, cast<ConstantInt>(ci->getArgOperand(2))->getZExtValue());
+			n++;
+		}
+		dropCopy(S);
+		if (!n) {
+			P->eraseFromParent();
+			return nullptr;
+		}
+		step = 64 / std::max<uint64_t>(widest, 1);
+		prefetching++;
+		return P;
+	}
+
+	/*
 	 * Whether every thread running region @R leaves it the same way (its
 	 * ways out are constant states): each branch that chooses between
 	 * them tests values the same in every thread (constants, the kernel's
@@ -2161,7 +2398,8 @@ struct Lower {
 		      " uniform values live across them" +
 		      (narrowed ? ", " + std::to_string(narrowed) + " narrowed" : "") +
 		      (peeled ? ", " + std::to_string(peeled) + " peeled" : "") +
-		      (chunked ? ", " + std::to_string(chunked) + " by 32 threads" : "");
+		      (chunked ? ", " + std::to_string(chunked) + " by 32 threads" : "") +
+		      (prefetching ? ", " + std::to_string(prefetching) + " prefetching" : "");
 		return true;
 	}
 
@@ -2858,6 +3096,8 @@ struct Lower {
 		unsigned strided = 0;
 		const unsigned cuts = cutUniformLoops(*K, strided);
 		bool hasBar = hasBarrier(*K);
+		if (hasBar)
+			markAhead(*K);
 		std::string how = "loops";
 		std::vector<ParamLoad> pl = paramLoads(*K);
 		nargs = pl.empty() ? 0 : pl.back().src + 1;
