@@ -60,7 +60,9 @@
  *     loops lose what LLVM 16's vectoriser refuses: switches become
  *     branches, inlined noalias scope declarations and the uniform values'
  *     stores get the loop's access groups; atomics on __shared__ memory
- *     become plain read-modify-writes (one worker runs the whole block).
+ *     become plain read-modify-writes (one worker runs the whole block);
+ *     a loop with bounds tests on the thread's index (if (i < n)) runs a
+ *     copy without them where they hold for all its threads.
  *  7. at the end of the pipeline (VgpuEmptyLoopPass), loops left with
  *     nothing but scope declarations lose them and are deleted; before it
  *     (VgpuSplatMemPass), a gather or scatter of one address in every lane
@@ -105,6 +107,7 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LCSSA.h"
 #include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/LowerAtomic.h"
 #include "llvm/Transforms/Utils/LowerSwitch.h"
@@ -3269,7 +3272,10 @@ struct VgpuCpuPass : PassInfoMixin<VgpuCpuPass> {
  *  - a vote count (cuda.h's __vgpu_ctx vtrue, vn, vmax) still in memory,
  *    in a driver's copy of the context that was not split into values,
  *    loses the access group: each thread adds to it, so two threads'
- *    updates are not independent (split, it is a reduction).
+ *    updates are not independent (split, it is a reduction);
+ *  - a thread loop with bounds tests on values that step with the thread
+ *    (`if (i < n)`) gets a copy without them, run where they hold for
+ *    every thread of the loop (versionGuards).
  */
 struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 	static MDNode *parallelGroups(Loop *L)
@@ -3389,9 +3395,210 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		}
 		if (!any && !lowered)
 			return PreservedAnalyses::all();
+		if (sw) {
+			LowerSwitchPass().run(F, FAM);
+			FAM.invalidate(F, PreservedAnalyses::none());
+		}
+		if (any && versionGuards(F, FAM))
+			return PreservedAnalyses::none();
 		if (!sw)
 			return PreservedAnalyses::allInSet<CFGAnalyses>();
-		return LowerSwitchPass().run(F, FAM);
+		return PreservedAnalyses::none();
+	}
+
+	/* the instructions of the blocks that @S alone leads to from @BB (in @L) */
+	static unsigned sideWork(BasicBlock *BB, BasicBlock *S, Loop *L, DominatorTree &DT)
+	{
+		if (S->getSinglePredecessor() != BB || !L->contains(S))
+			return 0;
+		SmallVector<BasicBlock *, 8> dom;
+		DT.getDescendants(S, dom);
+		unsigned n = 0;
+		for (BasicBlock *D : dom)
+			if (L->contains(D))
+				n += D->size();
+		return n;
+	}
+
+	/*
+	 * Guard versioning. A bounds test on a value that steps with the
+	 * thread (`if (i < n)`, `base + t < n ? in[base + t] : 0`, i =
+	 * blockIdx.x * B + threadIdx.x + C) is true for every thread of every
+	 * block but the last; in the thread loop the vectoriser made it a
+	 * mask, and each guarded access a masked load or store (warp_scan's
+	 * add_offsets 13.5 ms, the same loop unguarded 4.1 ms, one worker).
+	 * Such a test, an affine value (ScalarEvolution: start + k * step in
+	 * iteration k, step a constant) against one the same in every
+	 * iteration, has one value in every iteration when it has it in the
+	 * first and the last and the value does not wrap on the way (checked
+	 * in 128 bits: the last iteration's value computed there fits the
+	 * test's type). The loop is copied, the copy has each test replaced
+	 * by the value that leads to the work (the side whose blocks only it
+	 * reaches holds more instructions), and the preheader runs the copy
+	 * when every test has that value at both ends, else the loop as it
+	 * was. The preheader divides only by what the code before it divided
+	 * by (the block coordinates, b % gridDim.x).
+	 */
+	static bool versionGuards(Function &F, FunctionAnalysisManager &FAM)
+	{
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
+		DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(F);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+		struct Guard {
+			BranchInst *br;
+			ICmpInst::Predicate p;
+			const SCEVAddRecExpr *ar;
+			const SCEV *bound;
+			bool want;
+		};
+		std::vector<std::pair<Loop *, std::vector<Guard>>> todo;
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			if (!L->isInnermost() || !parallelGroups(L) || !L->getLoopPreheader() || !L->getExitBlock() ||
+			    !L->getExitingBlock() || !L->isLoopSimplifyForm())
+				continue;
+			const SCEV *btc = SE.getBackedgeTakenCount(L);
+			if (!isa<SCEVCouldNotCompute>(btc) && btc->getType()->getIntegerBitWidth() > 64)
+				continue;
+			if (isa<SCEVCouldNotCompute>(btc))
+				continue;
+			unsigned size = 0;
+			std::vector<Guard> gs;
+			for (BasicBlock *BB : L->blocks()) {
+				size += BB->size();
+				auto *br = dyn_cast<BranchInst>(BB->getTerminator());
+				auto *ic = br && br->isConditional() ? dyn_cast<ICmpInst>(br->getCondition()) : nullptr;
+				if (!ic || !ic->isRelational() || L->isLoopExiting(BB) ||
+				    !ic->getOperand(0)->getType()->isIntegerTy())
+					continue;
+				const SCEV *a = SE.getSCEV(ic->getOperand(0)), *b = SE.getSCEV(ic->getOperand(1));
+				ICmpInst::Predicate p = ic->getPredicate();
+				if (!SE.isLoopInvariant(b, L)) {
+					std::swap(a, b);
+					p = ICmpInst::getSwappedPredicate(p);
+				}
+				auto *ar = dyn_cast<SCEVAddRecExpr>(a);
+				if (!ar || ar->getLoop() != L || !ar->isAffine() || !SE.isLoopInvariant(b, L) ||
+				    !isa<SCEVConstant>(ar->getStepRecurrence(SE)) ||
+				    ar->getType()->getIntegerBitWidth() > 64)
+					continue;
+				const unsigned w0 = sideWork(BB, br->getSuccessor(0), L, DT),
+					       w1 = sideWork(BB, br->getSuccessor(1), L, DT);
+				if (w0 == w1)
+					continue;
+				gs.push_back({ br, p, ar, b, w0 > w1 });
+			}
+			if (!gs.empty() && size <= 4000)
+				todo.push_back({ L, gs });
+		}
+		bool changed = false;
+		for (auto &[L, gs] : todo) {
+			BasicBlock *PH = L->getLoopPreheader();
+			Instruction *at = PH->getTerminator();
+			const SCEV *btc = SE.getBackedgeTakenCount(L);
+			SCEVExpander ex(SE, F.getParent()->getDataLayout(), "vgpu.guard");
+			/* what the preheader may compute: a division only by a
+			 * non-zero constant or by what code before it divided by
+			 * (the driver's block coordinates, b % gridDim.x) */
+			std::set<const SCEV *> divisors;
+			for (Instruction &I : instructions(F))
+				if ((I.getOpcode() == Instruction::UDiv || I.getOpcode() == Instruction::URem) &&
+				    DT.dominates(&I, at))
+					divisors.insert(SE.getSCEV(I.getOperand(1)));
+			auto safe = [&](const SCEV *S) {
+				return SE.dominates(S, PH) && !SCEVExprContains(S, [&](const SCEV *x) {
+					auto *d = dyn_cast<SCEVUDivExpr>(x);
+					return d && !divisors.count(d->getRHS()) && !SE.isKnownNonZero(d->getRHS());
+				});
+			};
+			std::vector<Guard> use;
+			for (Guard &g : gs)
+				if (safe(g.ar->getStart()) && safe(btc) && safe(g.bound))
+					use.push_back(g);
+			if (use.empty())
+				continue;
+			formLCSSA(*L, DT, &LI, &SE);
+			IRBuilder<> b(at);
+			Value *ok = b.getTrue();
+			Value *n = ex.expandCodeFor(btc, btc->getType(), at);
+			n = IRBuilder<>(at).CreateFreeze(n);
+			for (Guard &g : use) {
+				/* the value at the last iteration, in 128 bits: where it
+				 * is in the test's range, the value moved there without
+				 * wrapping, and the test is monotonic */
+				Type *T = g.ar->getType(), *W = b.getInt128Ty();
+				const bool sgn = ICmpInst::isSigned(g.p);
+				Value *v0 = ex.expandCodeFor(g.ar->getStart(), T, at);
+				Value *vb = ex.expandCodeFor(g.bound, T, at);
+				b.SetInsertPoint(at);
+				v0 = b.CreateFreeze(v0);
+				vb = b.CreateFreeze(vb);
+				const APInt &step = cast<SCEVConstant>(g.ar->getStepRecurrence(SE))->getAPInt();
+				Value *w1 = b.CreateAdd(sgn ? b.CreateSExt(v0, W) : b.CreateZExt(v0, W),
+							b.CreateMul(b.CreateZExt(n, W), ConstantInt::get(W, step.sext(128))));
+				Value *v1 = b.CreateTrunc(w1, T);
+				Value *fits = b.CreateICmpEQ(sgn ? b.CreateSExt(v1, W) : b.CreateZExt(v1, W), w1);
+				Value *c0 = b.CreateICmp(g.p, v0, vb), *c1 = b.CreateICmp(g.p, v1, vb);
+				ok = b.CreateAnd(ok, fits);
+				Value *both = g.want ? b.CreateAnd(c0, c1) : b.CreateNot(b.CreateOr(c0, c1));
+				ok = b.CreateAnd(ok, both);
+			}
+			ok = b.CreateFreeze(ok);
+			BasicBlock *Exit = L->getExitBlock();
+			BasicBlock *NPH = SplitBlock(PH, PH->getTerminator(), &DT, &LI);
+			ValueToValueMapTy VM;
+			SmallVector<BasicBlock *, 16> blocks;
+			Loop *NL = cloneLoopWithPreheader(NPH, PH, L, VM, ".g", &LI, &DT, blocks);
+			remapInstructionsInBlocks(blocks, VM);
+			for (PHINode &pn : Exit->phis()) {
+				std::vector<std::pair<Value *, BasicBlock *>> in;
+				for (unsigned i = 0; i < pn.getNumIncomingValues(); i++)
+					if (L->contains(pn.getIncomingBlock(i)))
+						in.push_back({ pn.getIncomingValue(i), pn.getIncomingBlock(i) });
+				for (auto &[v, bb] : in) {
+					auto it = VM.find(v);
+					pn.addIncoming(it != VM.end() ? (Value *)it->second : v, cast<BasicBlock>(VM[bb]));
+				}
+			}
+			if (L->contains(DT.getNode(Exit)->getIDom()->getBlock()))
+				DT.changeImmediateDominator(Exit, PH);
+			PH->getTerminator()->eraseFromParent();
+			BranchInst::Create(cast<BasicBlock>(VM[NPH]), NPH, ok, PH);
+			/* the copy: each test its value, the other side gone */
+			for (Guard &g : use) {
+				auto *cb = cast<BranchInst>(VM[g.br]);
+				BasicBlock *dead = cb->getSuccessor(g.want ? 1 : 0);
+				dead->removePredecessor(cb->getParent());
+				BranchInst::Create(cb->getSuccessor(g.want ? 0 : 1), cb);
+				cb->eraseFromParent();
+			}
+			std::set<BasicBlock *> live;
+			std::vector<BasicBlock *> work{ NL->getHeader() };
+			while (!work.empty()) {
+				BasicBlock *BB = work.back();
+				work.pop_back();
+				if (!NL->contains(BB) || !live.insert(BB).second)
+					continue;
+				for (BasicBlock *S : successors(BB))
+					work.push_back(S);
+			}
+			SmallVector<BasicBlock *, 8> gone;
+			for (BasicBlock *BB : NL->blocks())
+				if (!live.count(BB))
+					gone.push_back(BB);
+			for (BasicBlock *BB : gone) {
+				for (BasicBlock *S : successors(BB))
+					if (live.count(S))
+						S->removePredecessor(BB);
+				LI.removeBlock(BB);
+			}
+			for (BasicBlock *BB : gone)
+				BB->dropAllReferences();
+			for (BasicBlock *BB : gone)
+				BB->eraseFromParent();
+			DT.recalculate(F);
+			changed = true;
+		}
+		return changed;
 	}
 };
 
