@@ -121,7 +121,9 @@ static void clang_ident_init(void)
 	char *out = NULL, *ver = vgpu_cpu_run_line(av);
 	struct vgpu_sbuf f = { 0 };
 	char pass[4096];
-	struct stat st;
+	unsigned long long passh = 0;
+	void *img = NULL;
+	size_t ilen = 0;
 
 	if (m && *m && strcmp(m, "native")) {
 		snprintf(cl_cpu, sizeof(cl_cpu), "%s", m);
@@ -146,13 +148,16 @@ static void clang_ident_init(void)
 		}
 	}
 	cl_features = f.p;
+	/* the pass by its contents (a rebuilt pass of the same size within the
+	 * same second, or one copied with its time kept, is another pass) */
 	pass_path(pass, sizeof(pass));
-	if (stat(pass, &st))
-		memset(&st, 0, sizeof(st));
-	snprintf(cl_ident, sizeof(cl_ident), "%s clang-path-%d cpu:%s features:%d pass:%lld.%lld prelude:%016llx devsig:%016llx",
-		 ver ? ver : "?", CLANG_PATH_VERSION, cl_cpu, cl_nfeatures, (long long)st.st_size,
-		 (long long)st.st_mtime, vgpu_cpu_hash(vgpu_cpu_cuda_prelude),
-		 vgpu_cpu_hash(vgpu_devsig_prelude));
+	if (!vgpu_cpu_read_file(pass, &img, &ilen)) {
+		passh = vgpu_cpu_hash_bytes(img, ilen);
+		free(img);
+	}
+	snprintf(cl_ident, sizeof(cl_ident), "%s clang-path-%d cpu:%s features:%d pass:%016llx prelude:%016llx devsig:%016llx",
+		 ver ? ver : "?", CLANG_PATH_VERSION, cl_cpu, cl_nfeatures, passh,
+		 vgpu_cpu_hash(vgpu_cpu_cuda_prelude), vgpu_cpu_hash(vgpu_devsig_prelude));
 	for (int i = 0, off = 0; i < cl_nfeatures; i++) {
 		size_t n = strlen(cl_ident);
 

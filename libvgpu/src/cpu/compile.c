@@ -100,18 +100,23 @@ static bool fission_env(void)
 }
 
 /* the first 8 bytes of the SHA-256 of @s (cache keys) */
-unsigned long long vgpu_cpu_hash(const char *s)
+unsigned long long vgpu_cpu_hash_bytes(const void *p, size_t n)
 {
 	struct vgpu_sha256 c;
 	uint8_t d[32];
 	unsigned long long h = 0;
 
 	vgpu_sha256_init(&c);
-	vgpu_sha256_update(&c, s, strlen(s));
+	vgpu_sha256_update(&c, p, n);
 	vgpu_sha256_final(&c, d);
 	for (int i = 0; i < 8; i++)
 		h = h << 8 | d[i];
 	return h;
+}
+
+unsigned long long vgpu_cpu_hash(const char *s)
+{
+	return vgpu_cpu_hash_bytes(s, strlen(s));
 }
 
 /* the first 8 bytes of the SHA-256 of the preludes and device headers (part of the cache key) */

@@ -45,6 +45,7 @@ int vgpu_cpu_read_file(const char *path, void **out, size_t *len) VGPU_INTERNAL;
  * name expression) in front when there are names */
 int vgpu_cpu_blob(const struct vgpu_ksig *sig, const void *so, size_t solen,
 		  const char *const *names, int nr_names, void **blob, size_t *blob_len) VGPU_INTERNAL;
+unsigned long long vgpu_cpu_hash_bytes(const void *p, size_t n) VGPU_INTERNAL;
 unsigned long long vgpu_cpu_hash(const char *s) VGPU_INTERNAL;
 
 /* clang.c: the clang path, chosen by VGPU_CPU_CC=clang */
