@@ -61,6 +61,29 @@ static const char src[] =
 "	oi[2 * t + 1] = (int)__match_any_sync(0xffffffffu, (long long)(in[t] & 3) << 40);\n"
 "}\n"
 "\n"
+"/* loops of shuffles (one warp sync each, the driver runs their steps) over a\n"
+" * block of 48: a partial warp, lanes past it give their own values */\n"
+"extern \"C\" __global__ void shflloops(const int *in, float *of, double *od, long long *ol, unsigned *ou)\n"
+"{\n"
+"	const int t = threadIdx.x;\n"
+"	float f = in[t] * 0.37f;\n"
+"	double d = in[t] * 0.5 - 3.0;\n"
+"	long long l = ((long long)in[t] << 33) + t;\n"
+"	unsigned u = ~(1u << (t & 31)) ^ (unsigned)in[t] << 20;\n"
+"	for (int o = 16; o > 0; o >>= 1)\n"
+"		f += __shfl_down_sync(0xffffffffu, f, o);\n"
+"	for (int o = 16; o > 0; o /= 2)\n"
+"		d = fmax(d, __shfl_xor_sync(0xffffffffu, d, o));\n"
+"	for (unsigned o = 8; o != 0; o >>= 1)\n"
+"		l += __shfl_down_sync(0xffffffffu, l, o);\n"
+"	for (int o = 1; o < 32; o <<= 1)\n"
+"		u &= __shfl_xor_sync(0xffffffffu, u, o);\n"
+"	of[t] = f;\n"
+"	od[t] = d;\n"
+"	ol[t] = l;\n"
+"	ou[t] = u;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void vote(const int *in, int *out)\n"
 "{\n"
 "	int t = threadIdx.x, v = in[t];\n"
@@ -869,6 +892,71 @@ static vgpu_buffer *buf(const void *p, size_t n)
 static int get(vgpu_buffer *b, void *p, size_t n)
 {
 	return vgpu_buffer_read(b, 0, p, n);
+}
+
+/* lane l's value after the step "v = op(v, shuffle by m)" on one warp of
+ * @lanes lanes (xor: lane l ^ m; down: lane l + m; past the warp: its own) */
+#define SHFL_STEP(T, v, lanes, m, down, op)					\
+	do {									\
+		T n_[32];							\
+		for (int j_ = 0; j_ < (lanes); j_++) {				\
+			const int s_ = (down) ? j_ + (m) : j_ ^ (m);		\
+			const T a = v[j_], b = v[s_ < (lanes) ? s_ : j_];	\
+			n_[j_] = (op);						\
+		}								\
+		memcpy(v, n_, sizeof(T) * (lanes));				\
+	} while (0)
+
+static void t_shflloops(const int *in)
+{
+	enum { B = 48 };
+	float of[B];
+	double od[B];
+	long long ol[B];
+	unsigned ou[B];
+	int bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *F = buf(NULL, sizeof(of)), *D = buf(NULL, sizeof(od)),
+		    *L = buf(NULL, sizeof(ol)), *U = buf(NULL, sizeof(ou));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(F), vgpu_arg_buf(D), vgpu_arg_buf(L), vgpu_arg_buf(U) };
+
+	if (launch("shflloops", 1, B, 0, a, 5) || get(F, of, sizeof(of)) || get(D, od, sizeof(od)) ||
+	    get(L, ol, sizeof(ol)) || get(U, ou, sizeof(ou)))
+		bad = 1;
+	for (int w = 0; w < B && !bad; w += 32) {
+		const int n = B - w < 32 ? B - w : 32;
+		float f[32];
+		double d[32];
+		long long l[32];
+		unsigned u[32];
+
+		for (int j = 0; j < n; j++) {
+			f[j] = in[w + j] * 0.37f;
+			d[j] = in[w + j] * 0.5 - 3.0;
+			l[j] = ((long long)in[w + j] << 33) + w + j;
+			u[j] = ~(1u << j) ^ (unsigned)in[w + j] << 20;
+		}
+		for (int m = 16; m > 0; m >>= 1) {
+			SHFL_STEP(float, f, n, m, 1, a + b);
+			SHFL_STEP(double, d, n, m, 0, fmax(a, b));
+		}
+		for (int m = 8; m > 0; m >>= 1)
+			SHFL_STEP(long long, l, n, m, 1, a + b);
+		for (int m = 1; m < 32; m <<= 1)
+			SHFL_STEP(unsigned, u, n, m, 0, a & b);
+		for (int j = 0; j < n && !bad; j++)
+			if (memcmp(&of[w + j], &f[j], 4) || od[w + j] != d[j] || ol[w + j] != l[j] || ou[w + j] != u[j]) {
+				tap_diag("shflloops thread %d: %a %g %lld %#x vs %a %g %lld %#x", w + j, of[w + j], od[w + j],
+					 ol[w + j], ou[w + j], f[j], d[j], l[j], u[j]);
+				bad = 1;
+			}
+	}
+	tap_ok(!bad, "dialect: loops of __shfl_down_sync and __shfl_xor_sync (float +, double fmax, long long +, "
+		     "unsigned &; 16 down, 8 down, 1 up) over a warp and a partial one, bit for bit");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(F);
+	vgpu_buffer_free(D);
+	vgpu_buffer_free(L);
+	vgpu_buffer_free(U);
 }
 
 static void t_shflwide(const int *in)
@@ -2432,6 +2520,7 @@ int main(void)
 	t_march(in);
 	t_phiexit(in);
 	t_shflwide(in);
+	t_shflloops(in);
 	t_vote(in);
 	t_wred(in);
 	t_tiles(in);

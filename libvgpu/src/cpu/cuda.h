@@ -1290,15 +1290,22 @@ __VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
 }
 
 // cg::reduce's warp sync (__vgpu_warp_sync_reduce; its state has 0x80000 and
-// the reduction's code in bits 20..28: the type, the operation, log2 of the
-// tile): the driver reduces each passing warp's published values where five
-// shuffles were five warp syncs, a pass over the block each. The lanes'
-// butterfly itself, lane by lane (step m: v = op(v, v of lane ^ m), a lane
-// past the block's last thread giving the caller's own value, as
-// __shfl_xor_sync does), on the warp's 32 values as one vector; the results
-// into the lanes' published slots, where each lane reads its own.
+// the reduction's code in bits 20..30: the type, the operation, log2 of the
+// tile, the kind of shuffle steps): the driver reduces each passing warp's
+// published values where five shuffles were five warp syncs, a pass over the
+// block each. The lanes' steps themselves, lane by lane, on the warp's 32
+// values as one vector; the results into the lanes' published slots, where
+// each lane reads its own. The kinds: cg::reduce's butterfly (step m = 1, 2,
+// .. 2^(lg-1): v = op(v, v of lane ^ m), a lane past the block's last thread
+// giving the caller's own value, as __shfl_xor_sync does), and the loops of
+// shuffles the pass finds in user code (Lower::shuffleLoops): the butterfly
+// the other way (m = 2^(lg-1) .. 1), and `v = op(v, __shfl_down_sync(mask, v,
+// d))` for d = 2^(lg-1) .. 1 (a lane whose source lane + d is past 31 or past
+// the block's last thread gets its own value: op(v, v)).
 enum { __VGPU_RI32 = 1, __VGPU_RU32, __VGPU_RF32, __VGPU_RI64, __VGPU_RU64, __VGPU_RF64 };
-enum { __VGPU_RADD, __VGPU_RMIN, __VGPU_RMAX, __VGPU_RAND, __VGPU_ROR, __VGPU_RXOR };
+// (RFMAX, RFMIN: fmaxf / fminf, IEEE maxNum / minNum, on floating types only)
+enum { __VGPU_RADD, __VGPU_RMIN, __VGPU_RMAX, __VGPU_RAND, __VGPU_ROR, __VGPU_RXOR, __VGPU_RFMAX, __VGPU_RFMIN };
+enum { __VGPU_KXOR_UP, __VGPU_KXOR_DOWN, __VGPU_KSHFL_DOWN };
 template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
 {
 	typedef decltype(a < b) M;	// a lane mask, a word as wide as an element
@@ -1309,7 +1316,11 @@ template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
 		// zeros as the scalar operators give them
 		const M lt = a < b, ka = O == __VGPU_RMIN ? lt : ~lt;
 		return (V)((ka & (M)a) | (~ka & (M)b));
-	} else if constexpr (O == __VGPU_RAND)
+	} else if constexpr (O == __VGPU_RFMAX)
+		return __builtin_elementwise_max(a, b);
+	else if constexpr (O == __VGPU_RFMIN)
+		return __builtin_elementwise_min(a, b);
+	else if constexpr (O == __VGPU_RAND)
 		return a & b;
 	else if constexpr (O == __VGPU_ROR)
 		return a | b;
@@ -1319,9 +1330,21 @@ template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
 #define __VGPU_X8(m, b) (b) ^ (m), ((b) + 1) ^ (m), ((b) + 2) ^ (m), ((b) + 3) ^ (m), ((b) + 4) ^ (m), \
 	((b) + 5) ^ (m), ((b) + 6) ^ (m), ((b) + 7) ^ (m)
 #define __VGPU_X32(m) __VGPU_X8(m, 0), __VGPU_X8(m, 8), __VGPU_X8(m, 16), __VGPU_X8(m, 24)
+// lane l + d, or l where that is past 31
+#define __VGPU_D1(d, l) ((l) + (d) < 32 ? (l) + (d) : (l))
+#define __VGPU_D8(d, b) __VGPU_D1(d, b), __VGPU_D1(d, (b) + 1), __VGPU_D1(d, (b) + 2), __VGPU_D1(d, (b) + 3), \
+	__VGPU_D1(d, (b) + 4), __VGPU_D1(d, (b) + 5), __VGPU_D1(d, (b) + 6), __VGPU_D1(d, (b) + 7)
+#define __VGPU_D32(d) __VGPU_D8(d, 0), __VGPU_D8(d, 8), __VGPU_D8(d, 16), __VGPU_D8(d, 24)
+// one step on a whole warp's 32 values: by xor m, or down by m
+template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wstep(V v, unsigned kind)
+{
+	if (kind == __VGPU_KSHFL_DOWN)
+		return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_D32(M)));
+	return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(M)));
+}
 // (the lanes' values from the half they write, c->wx; the results into the
 // half they read after the sync, whole block or a group alike: no flip)
-template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsigned *group, unsigned lg)
+template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsigned *group, unsigned lg, unsigned kind)
 {
 	typedef T V __attribute__((ext_vector_type(32)));
 	typedef unsigned W __attribute__((ext_vector_type(32)));
@@ -1341,20 +1364,29 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 			__builtin_memcpy(&hi, &wx[c->wx][1][b], sizeof(hi));
 			v = (V)(__builtin_convertvector(lo, W2) | __builtin_convertvector(hi, W2) << 32);
 		}
-		if (lanes == 32) {
+		if (lanes == 32 && kind == __VGPU_KXOR_UP) {
 			// steps m = 1, 2, 4, 8, 16 as far as the tile goes
-			if (lg > 0) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(1)));
-			if (lg > 1) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(2)));
-			if (lg > 2) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(4)));
-			if (lg > 3) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(8)));
-			if (lg > 4) v = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(16)));
+			if (lg > 0) v = __vgpu_wstep<O, 1>(v, kind);
+			if (lg > 1) v = __vgpu_wstep<O, 2>(v, kind);
+			if (lg > 2) v = __vgpu_wstep<O, 4>(v, kind);
+			if (lg > 3) v = __vgpu_wstep<O, 8>(v, kind);
+			if (lg > 4) v = __vgpu_wstep<O, 16>(v, kind);
+		} else if (lanes == 32) {
+			// steps m = 2^(lg-1) .. 1
+			if (lg > 4) v = __vgpu_wstep<O, 16>(v, kind);
+			if (lg > 3) v = __vgpu_wstep<O, 8>(v, kind);
+			if (lg > 2) v = __vgpu_wstep<O, 4>(v, kind);
+			if (lg > 1) v = __vgpu_wstep<O, 2>(v, kind);
+			if (lg > 0) v = __vgpu_wstep<O, 1>(v, kind);
 		} else {
 			// the block's last, partial warp: lane by lane
 			T a[32], t[32];
 			__builtin_memcpy(a, &v, sizeof(a));
-			for (unsigned m = 1; m < (1u << lg); m <<= 1) {
+			for (unsigned i = 0; i < lg; i++) {
+				const unsigned m = kind == __VGPU_KXOR_UP ? 1u << i : 1u << (lg - 1 - i);
 				for (unsigned l = 0; l < 32; l++) {
-					const V x = a[l], y = a[(l ^ m) < lanes ? l ^ m : l];
+					const unsigned s = kind == __VGPU_KSHFL_DOWN ? l + m : l ^ m;
+					const V x = a[l], y = a[s < lanes ? s : l];
 					t[l] = __vgpu_rop<O>(x, y)[0];
 				}
 				__builtin_memcpy(a, t, sizeof(a));
@@ -1371,6 +1403,9 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 		__builtin_memcpy(&wx[c->wx ^ 1][0][b], &lo, sizeof(lo));
 	}
 }
+#undef __VGPU_D32
+#undef __VGPU_D8
+#undef __VGPU_D1
 #undef __VGPU_X32
 #undef __VGPU_X8
 // the reduction at a reduce state (inlined into the kernel's driver, where
@@ -1378,12 +1413,12 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 // kernel's warp syncs reduce, the others compiled out)
 __VGPU_FN void __vgpu_ctx_reduce(__vgpu_ctx *c, unsigned state, const unsigned *group)
 {
-	const unsigned code = state >> 20 & 0x1ffu, k = code & 63u;
+	const unsigned code = state >> 20 & 0x7ffu, k = code & 63u;
 	const unsigned long long kinds = __vgpu_reduce_kinds();
 #define __VGPU_RK(ty, op, T)				\
 	case ty | op << 3:				\
 		if (kinds >> (ty | op << 3) & 1)	\
-			__vgpu_wred<T, op>(c, group, code >> 6); \
+			__vgpu_wred<T, op>(c, group, code >> 6 & 7u, code >> 9); \
 		break;
 #define __VGPU_RK3(op)					\
 	__VGPU_RK(__VGPU_RI32, op, int) __VGPU_RK(__VGPU_RU32, op, unsigned)	\
@@ -1394,9 +1429,32 @@ __VGPU_FN void __vgpu_ctx_reduce(__vgpu_ctx *c, unsigned state, const unsigned *
 	__VGPU_RK(__VGPU_RF32, __VGPU_RADD, float) __VGPU_RK(__VGPU_RF32, __VGPU_RMIN, float)
 	__VGPU_RK(__VGPU_RF32, __VGPU_RMAX, float) __VGPU_RK(__VGPU_RF64, __VGPU_RADD, double)
 	__VGPU_RK(__VGPU_RF64, __VGPU_RMIN, double) __VGPU_RK(__VGPU_RF64, __VGPU_RMAX, double)
+	__VGPU_RK(__VGPU_RF32, __VGPU_RFMAX, float) __VGPU_RK(__VGPU_RF32, __VGPU_RFMIN, float)
+	__VGPU_RK(__VGPU_RF64, __VGPU_RFMAX, double) __VGPU_RK(__VGPU_RF64, __VGPU_RFMIN, double)
 	}
 #undef __VGPU_RK3
 #undef __VGPU_RK
+}
+// A loop of shuffles in the user's code that the pass finds (Lower::
+// shuffleLoops: `for (o = 16; o > 0; o >>= 1) v = op(v, __shfl_down_sync(
+// mask, v, o))`, or the butterfly with __shfl_xor_sync) becomes this: one
+// warp sync at which the driver runs the loop's steps on each passing warp's
+// 32 values (__vgpu_ctx_reduce, @code as cg::reduce's, with the kind of
+// steps), where each shuffle was a warp sync and a pass over the block's
+// threads. @v: the value's bits (8 bytes where @code's type has them). The
+// exchange's halves as cg::reduce uses them: the result from the half taken
+// before the sync.
+extern "C" __device__ __attribute__((used)) unsigned long long __vgpu_warp_steps(unsigned mask, unsigned long long v,
+										  unsigned code)
+{
+	const unsigned lin = __vgpu_lin(), h = __vgpu_ctxp()->wx;
+	const bool wide = (code & 7u) >= __VGPU_RI64;
+	__vgpu_wx[h][0][lin] = (unsigned)v;
+	if (wide)
+		__vgpu_wx[h][1][lin] = (unsigned)(v >> 32);
+	__vgpu_ctxp()->want[lin] = mask;
+	__vgpu_warp_sync_reduce(code);
+	return __vgpu_wx[h ^ 1][0][lin] | (wide ? (unsigned long long)__vgpu_wx[h ^ 1][1][lin] << 32 : 0);
 }
 
 // Before the region after a barrier or warp sync runs: the votes of

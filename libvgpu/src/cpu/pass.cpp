@@ -10,6 +10,9 @@
  * __global__):
  *  1. every helper that uses threadIdx, a barrier or a warp function is
  *     inlined into K (recursion through them is refused with a message);
+ *     the shuffles last: a loop of them reducing a value across a warp
+ *     first becomes one warp sync whose steps the driver runs
+ *     (shuffleLoops);
  *  2. body(ctx, x, y, z, lin, params...) = K with the builtins replaced by
  *     its arguments and `extern __shared__` arrays by ctx->dsmem;
  *  3. K without barriers: __vgpu_blocks_K = cuda.h's driver
@@ -76,6 +79,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Analysis/CallGraph.h"
+#include "llvm/Analysis/ConstantFolding.h"
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
@@ -102,6 +106,7 @@
 #include "llvm/Transforms/Scalar/LoopDeletion.h"
 #include "llvm/Transforms/Scalar/LoopPassManager.h"
 #include "llvm/Transforms/Scalar/SROA.h"
+#include "llvm/Transforms/Utils/Mem2Reg.h"
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/Transforms/InstCombine/InstCombine.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
@@ -260,7 +265,9 @@ struct Lower {
 		}
 	}
 
-	bool inlineAll(Function &K)
+	/* (@keepShfl: the calls of cuda.h's __shfl_down_sync and __shfl_xor_sync
+	 * stay calls, for shuffleLoops) */
+	bool inlineAll(Function &K, bool keepShfl = false)
 	{
 		for (int round = 0; round < 64; round++) {
 			SmallVector<CallBase *, 16> calls;
@@ -269,6 +276,8 @@ struct Lower {
 				if (!cb)
 					continue;
 				Function *callee = cb->getCalledFunction();
+				if (keepShfl && shflKind(callee) >= 0)
+					continue;
 				/* and what is always inlined anyway (__forceinline__, vgpu_cuda.h's
 				 * helpers): done later, argument promotion would first turn
 				 * __ldg(&x[i]) into a load at the call without the thread
@@ -785,7 +794,7 @@ struct Lower {
 			const bool warp = ballot || red || ci->getCalledFunction() == fWarp;
 			unsigned code = 0;
 			if (red) {
-				code = (unsigned)cast<ConstantInt>(ci->getArgOperand(0))->getZExtValue() & 0x1ffu;
+				code = (unsigned)cast<ConstantInt>(ci->getArgOperand(0))->getZExtValue() & 0x7ffu;
 				reduceKinds |= 1ull << (code & 63u);
 			}
 			(warp ? nw : nb)++;
@@ -2884,6 +2893,238 @@ struct Lower {
 		}
 	}
 
+	/* cuda.h's kinds of shuffle steps (its __VGPU_K*), the types and operations of its reductions (__VGPU_R*) */
+	enum { K_XOR_UP, K_XOR_DOWN, K_SHFL_DOWN };
+	enum { R_I32 = 1, R_U32, R_F32, R_I64, R_U64, R_F64 };
+	enum { R_ADD, R_MIN, R_MAX, R_AND, R_OR, R_XOR, R_FMAX, R_FMIN };
+
+	/* @f is cuda.h's __shfl_down_sync<T> (K_SHFL_DOWN) or __shfl_xor_sync<T> (K_XOR_DOWN), else -1 */
+	static int shflKind(const Function *f)
+	{
+		if (!f)
+			return -1;
+		StringRef n = f->getName();	/* (static in cuda.h: _ZL) */
+		if (!n.consume_front("_ZL") && !n.consume_front("_Z"))
+			return -1;
+		return n.startswith("16__shfl_down_syncI") ? K_SHFL_DOWN : n.startswith("15__shfl_xor_syncI") ? K_XOR_DOWN : -1;
+	}
+
+	/* the reduction code (type | op << 3) of v' = @X(@v, @r) or X(r, v), else -1 */
+	int reduceOp(Instruction *X, Value *v, Value *r)
+	{
+		if (X->getNumOperands() < 2)
+			return -1;
+		Value *a = X->getOperand(0), *b = X->getOperand(1);
+		if (!((a == v && b == r) || (a == r && b == v)))
+			return -1;
+		Type *T = v->getType();
+		const bool f32 = T->isFloatTy(), f64 = T->isDoubleTy(), i32 = T->isIntegerTy(32), i64 = T->isIntegerTy(64);
+		const int fty = f32 ? R_F32 : f64 ? R_F64 : 0, uty = i32 ? R_U32 : i64 ? R_U64 : 0,
+			  sty = i32 ? R_I32 : i64 ? R_I64 : 0;
+		int op = -1, ty = 0;
+		if (auto *bo = dyn_cast<BinaryOperator>(X)) {
+			switch (bo->getOpcode()) {
+			case Instruction::FAdd: op = R_ADD, ty = fty; break;
+			case Instruction::Add: op = R_ADD, ty = uty; break;
+			case Instruction::And: op = R_AND, ty = uty; break;
+			case Instruction::Or: op = R_OR, ty = uty; break;
+			case Instruction::Xor: op = R_XOR, ty = uty; break;
+			default: break;
+			}
+		} else if (auto *II = dyn_cast<IntrinsicInst>(X)) {
+			switch (II->getIntrinsicID()) {
+			case Intrinsic::maxnum: op = R_FMAX, ty = fty; break;
+			case Intrinsic::minnum: op = R_FMIN, ty = fty; break;
+			case Intrinsic::smax: op = R_MAX, ty = sty; break;
+			case Intrinsic::smin: op = R_MIN, ty = sty; break;
+			case Intrinsic::umax: op = R_MAX, ty = uty; break;
+			case Intrinsic::umin: op = R_MIN, ty = uty; break;
+			default: break;
+			}
+		} else if (auto *ci = dyn_cast<CallInst>(X); ci && ci->getCalledFunction() && ci->arg_size() == 2) {
+			StringRef n = ci->getCalledFunction()->getName();
+			if (n == "fmaxf" || n == "fmax")
+				op = R_FMAX, ty = fty;
+			else if (n == "fminf" || n == "fmin")
+				op = R_FMIN, ty = fty;
+		}
+		/* the driver computes op(v, r): maxNum and minNum may give
+		 * either zero of +0 and -0 by the operands' order */
+		if ((op == R_FMAX || op == R_FMIN) && a != v)
+			return -1;
+		return op >= 0 && ty ? ty | op << 3 : -1;
+	}
+
+	/*
+	 * A warp's reduction by a loop of shuffles, as CUDA code writes it
+	 * (`for (o = 16; o > 0; o >>= 1) v += __shfl_down_sync(mask, v, o)`,
+	 * or v = fmaxf(v, __shfl_xor_sync(mask, v, o)), o from 16 down or from
+	 * 1 up), is one warp sync where each trip was one (a pass over the
+	 * block's threads each): cuda.h's __vgpu_warp_steps publishes v, and
+	 * the driver runs the loop's steps on each warp's 32 values as vectors,
+	 * each lane getting what its own trips would have made, bit for bit
+	 * (the same operations in the same order; a lane whose source is past
+	 * the warp or the block gets its own value, as the shuffle gives it).
+	 * Found in @K after inlining with the shuffles kept as calls (the
+	 * loop then nothing but the two variables, the call, the operation,
+	 * the offset's step and its test): the offsets by running the step and
+	 * the test on constants, at most 5 trips, powers of two down to 1 (or
+	 * from 1 up, for xor); width 32; the mask the same in every trip; the
+	 * value a 4- or 8-byte integer, float or double, the operation +, &,
+	 * |, ^, integer min and max, fmaxf, fminf. Returns whether any.
+	 */
+	static bool keptShfl(Function &K)
+	{
+		for (Instruction &I : instructions(K))
+			if (auto *cb = dyn_cast<CallBase>(&I); cb && shflKind(cb->getCalledFunction()) >= 0)
+				return true;
+		return false;
+	}
+
+	bool shuffleLoops(Function &K)
+	{
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(K);
+		const DataLayout &DL = M.getDataLayout();
+		Function *fSteps = get("__vgpu_warp_steps");
+		unsigned found = 0;
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			/* (the block before: where the loop is entered from, made a block of its own below) */
+			BasicBlock *pre = L->getLoopPredecessor(), *H = L->getHeader(), *latch = L->getLoopLatch(),
+				   *exiting = L->getExitingBlock(), *exit = L->getExitBlock();
+			if (!fSteps || !L->getSubLoops().empty() || !pre || !latch || !exiting || !exit ||
+			    (exiting != H && exiting != latch))
+				continue;
+			CallInst *call = nullptr;
+			unsigned other = 0;
+			for (BasicBlock *b : L->blocks())
+				for (Instruction &I : *b)
+					if (auto *ci = dyn_cast<CallInst>(&I); ci && shflKind(ci->getCalledFunction()) >= 0)
+						other += call ? 1 : 0, call = call ? call : ci;
+			if (!call || other || call->arg_size() != 4)
+				continue;
+			const int kind0 = shflKind(call->getCalledFunction());
+			auto *Pv = dyn_cast<PHINode>(call->getArgOperand(1));
+			auto *Po = dyn_cast<PHINode>(call->getArgOperand(2));
+			auto *w = dyn_cast<ConstantInt>(call->getArgOperand(3));
+			if (!Pv || !Po || Pv->getParent() != H || Po->getParent() != H || !w || w->getZExtValue() != 32 ||
+			    !L->isLoopInvariant(call->getArgOperand(0)) || !Po->getType()->isIntegerTy(32))
+				continue;
+			/* tested before the trip's call (the header, not also the latch) or after it */
+			const bool headTest = exiting == H && H != latch;
+			unsigned nphi = 0;
+			for (PHINode &P : H->phis())
+				(void)P, nphi++;
+			auto *X = dyn_cast<Instruction>(Pv->getIncomingValueForBlock(latch));
+			auto *U = dyn_cast<BinaryOperator>(Po->getIncomingValueForBlock(latch));
+			auto *c0 = dyn_cast<ConstantInt>(Po->getIncomingValueForBlock(pre));
+			auto *bi = dyn_cast<BranchInst>(exiting->getTerminator());
+			auto *cmp = bi && bi->isConditional() ? dyn_cast<ICmpInst>(bi->getCondition()) : nullptr;
+			if (nphi != 2 || !X || !L->contains(X) || !U || !c0 || !cmp || U->getOperand(0) != Po ||
+			    !isa<ConstantInt>(U->getOperand(1)) || !isa<ConstantInt>(cmp->getOperand(1)) ||
+			    (cmp->getOperand(0) != Po && cmp->getOperand(0) != U) ||
+			    (headTest && cmp->getOperand(0) != Po))
+				continue;
+			const int rcode = reduceOp(X, Pv, call);
+			if (rcode < 0)
+				continue;
+			/* nothing else in the loop; the call and the operation run every trip */
+			bool clean = true;
+			for (BasicBlock *b : L->blocks())
+				for (Instruction &I : *b)
+					clean = clean && (&I == call || &I == X || &I == U || &I == cmp || &I == Pv || &I == Po ||
+							  isa<BranchInst>(&I) || isa<DbgInfoIntrinsic>(&I));
+			DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
+			if (!clean || !DT.dominates(call->getParent(), latch) || !DT.dominates(X->getParent(), latch))
+				continue;
+			/* the offsets: the test and the step on constants */
+			const bool stayTrue = L->contains(bi->getSuccessor(0));
+			auto eval = [&](Instruction *I, Constant *a) {
+				return ConstantFoldBinaryOpOperands(I->getOpcode(), a, cast<Constant>(I->getOperand(1)), DL);
+			};
+			auto stays = [&](Constant *a) {
+				Constant *t = ConstantFoldCompareInstOperands(cmp->getPredicate(), a, cast<Constant>(cmp->getOperand(1)), DL);
+				auto *ti = dyn_cast_or_null<ConstantInt>(t);
+				return ti ? (int)(ti->isOne() == stayTrue) : -1;
+			};
+			std::vector<uint64_t> offs;
+			Constant *o = c0;
+			bool ok = true;
+			for (int trip = 0; ok && trip < 6; trip++) {
+				if (headTest) {
+					const int s2 = stays(o);
+					if (s2 <= 0) {
+						ok = s2 == 0;
+						break;
+					}
+				}
+				auto *oi = dyn_cast<ConstantInt>(o);
+				if (!oi) {
+					ok = false;
+					break;
+				}
+				offs.push_back(oi->getZExtValue());
+				Constant *next = eval(U, o);
+				if (!next) {
+					ok = false;
+					break;
+				}
+				if (!headTest) {
+					const int s2 = stays(cmp->getOperand(0) == U ? next : o);
+					if (s2 <= 0) {
+						ok = s2 == 0;
+						break;
+					}
+				}
+				o = next;
+			}
+			const unsigned n = offs.size();
+			bool down = n >= 1 && n <= 5, up = down && kind0 == K_XOR_DOWN;
+			for (unsigned i = 0; ok && i < n; i++) {
+				down = down && offs[i] == 1ull << (n - 1 - i);
+				up = up && offs[i] == 1ull << i;
+			}
+			if (!ok || !(down || up) || offs.size() > 5)
+				continue;
+			const int kind = up ? K_XOR_UP : kind0;
+			/* the value left after the loop: Pv where the header tests, X where the latch does */
+			Value *last = headTest ? (Value *)Pv : (Value *)X;
+			for (Instruction *I : { (Instruction *)Pv, X, (Instruction *)U, (Instruction *)Po, (Instruction *)call })
+				for (User *u : I->users())
+					if (auto *UI = dyn_cast<Instruction>(u); UI && !L->contains(UI) && I != last)
+						ok = false;
+			for (PHINode &P : exit->phis())
+				ok = ok && P.getIncomingValueForBlock(exiting) == last;
+			if (!ok)
+				continue;
+			/* the loop goes; on the way in, its steps as one warp sync */
+			Value *v0 = Pv->getIncomingValueForBlock(pre);
+			pre = SplitEdge(pre, H, &DT, &LI);
+			IRBuilder<> b(pre->getTerminator());
+			Type *T = Pv->getType(), *i64 = b.getInt64Ty();
+			Value *bits = b.CreateZExt(b.CreateBitCast(v0, b.getIntNTy(DL.getTypeSizeInBits(T))), i64);
+			const unsigned code = (unsigned)rcode | (n << 6) | ((unsigned)kind << 9);
+			Value *r = b.CreateCall(fSteps, { call->getArgOperand(0), bits, b.getInt32(code) });
+			Value *res = b.CreateBitCast(b.CreateTrunc(r, b.getIntNTy(DL.getTypeSizeInBits(T))), T);
+			for (PHINode &P : exit->phis())
+				P.setIncomingBlock(P.getBasicBlockIndex(exiting), pre);
+			std::vector<Use *> uses;
+			for (Use &u : last->uses())
+				if (auto *UI = dyn_cast<Instruction>(u.getUser()); UI && !L->contains(UI))
+					uses.push_back(&u);
+			for (Use *u : uses)
+				u->set(res);
+			pre->getTerminator()->setSuccessor(0, exit);
+			DT.recalculate(K);
+			found++;
+		}
+		if (!found)
+			return false;
+		EliminateUnreachableBlocks(K);
+		FAM.invalidate(K, PreservedAnalyses::none());
+		return true;
+	}
+
 	/* K's loops and what differs between its threads (divergence()), for K as it is now */
 	LoopInfo &loopsOf(Function &K, std::set<Value *> &div, std::set<BasicBlock *> &divBlocks)
 	{
@@ -3091,8 +3332,22 @@ struct Lower {
 	/* kernel @K lowered to its block driver __vgpu_blocks_<K>; its line of the kernel table onto @table */
 	void lowerKernel(Function *K, std::string &table)
 	{
-		if (!inlineAll(*K))
+		if (!inlineAll(*K, true))
 			return;
+		if (keptShfl(*K)) {
+			/* the shuffles' loops in SSA form, their calls kept (only
+			 * that: the cleanup below runs on the code inlined whole) */
+			FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+			FunctionPassManager FPM;
+			FPM.addPass(PromotePass());
+			FAM.invalidate(*K, PreservedAnalyses::none());
+			FPM.run(*K, FAM);
+			shuffleLoops(*K);
+			if (!inlineAll(*K))
+				return;
+			/* (what the analyses knew of K before the shuffles went in) */
+			FAM.invalidate(*K, PreservedAnalyses::none());
+		}
 		cleanup(*K);
 		if (auto b = bounds.find(K); b != bounds.end())
 			boundTrips(*K, b->second);
