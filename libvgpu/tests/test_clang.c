@@ -677,10 +677,9 @@ static const char src[] =
 "}\n"
 "\n"
 "/* strided loops whose distance to the bound passes 2^31 and 2^32 in few\n"
-"   trips (large steps): the block's vote of the largest distance, coded in\n"
-"   32 bits, bounds every thread's trips (64-bit and 32-bit indices; a\n"
-"   start that is not the thread's index plus a block value: a vote; one\n"
-"   that is: the first thread's own count) */\n"
+"   trips (large steps): the block's most trips bound every thread's (64-bit\n"
+"   and 32-bit indices; a start that is not the thread's index plus a block\n"
+"   value: a vote; one that is: the first thread's own count) */\n"
 "extern \"C\" __global__ void wstride(unsigned long long n, int lo, long long b, int *out)\n"
 "{\n"
 "	const unsigned t = threadIdx.x;\n"
@@ -697,6 +696,20 @@ static const char src[] =
 "	out[4 * t + 1] = s1;\n"
 "	out[4 * t + 2] = c2;\n"
 "	out[4 * t + 3] = c3;\n"
+"}\n"
+"\n"
+"/* a strided loop that ends near the index type's end: the block's trips\n"
+"   give threads 2 and 3 one past their last, whose index is past the bound;\n"
+"   one trip more (a count rounded up) would wrap it into range */\n"
+"extern \"C\" __global__ void wrapstride(unsigned long long n, unsigned long long s, int *out)\n"
+"{\n"
+"	int c = 0, z = 0;\n"
+"	for (unsigned long long i = threadIdx.x; i < n; i += s) {\n"
+"		c++;\n"
+"		z += i < 4;\n"
+"	}\n"
+"	out[2 * threadIdx.x] = c;\n"
+"	out[2 * threadIdx.x + 1] = z;\n"
 "}\n"
 "\n"
 "/* several values the same in every thread live across barriers (loop\n"
@@ -2136,6 +2149,27 @@ static void t_wstride(void)
 	vgpu_buffer_free(O);
 }
 
+static void t_wrapstride(void)
+{
+	/* 43740578 trips (a count coded in 32 bits with 24 significant ones
+	 * would round up); s divides 2^64 - 2, so threads 2 and 3 end a trip
+	 * before threads 0 and 1 */
+	const unsigned long long s = (0ull - 2) / 43740578ull, n = 0ull - s;
+	int out[8], bad = 0;
+	vgpu_buffer *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_u64(n), vgpu_arg_u64(s), vgpu_arg_buf(O) };
+
+	if (launch("wrapstride", 1, 4, 0, a, 3) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 4 && !bad; t++) {
+		int want[2] = { (int)((n - t - 1) / s + 1), 1 };
+
+		bad = expect_row("wrapstride", t, &out[2 * t], want, 2);
+	}
+	tap_ok(!bad, "dialect: a strided loop ending near 2^64: no thread runs a trip whose index wrapped");
+	vgpu_buffer_free(O);
+}
+
 static void t_rstride(const int *in)
 {
 	enum { B = 64, N = 150 };
@@ -2545,6 +2579,7 @@ int main(void)
 	t_bstride();
 	t_rstride(in);
 	t_wstride();
+	t_wrapstride();
 	t_uniforms(in);
 	t_ballotvote(in);
 	t_divballot(in);

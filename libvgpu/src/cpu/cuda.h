@@ -262,35 +262,14 @@ __VGPU_FN int __vgpu_sync_count(int pred, int op)
 __VGPU_FN int __syncthreads_count(int pred) { return __vgpu_sync_count(pred, 0); }
 __VGPU_FN int __syncthreads_and(int pred) { return __vgpu_sync_count(pred, 1); }
 __VGPU_FN int __syncthreads_or(int pred) { return __vgpu_sync_count(pred, 2); }
-// the pass's block maximum at the head of a strided loop: the largest
-// distance v any thread has to the loop's bound. The tally is 32 bits (the
-// largest code + 1): a code is v itself below 2^31, above it an exponent and
-// the 24 leading bits of v, so that codes keep v's order and the bound
-// decoded from the largest is at least every v (by less than v / 2^23: a
-// loop of 2^32 trips or more runs whole, its few spare trips skipped by
-// every thread's own test)
-__VGPU_FN unsigned __vgpu_vmax_code(unsigned long long v)
-{
-	if (v < 1ull << 31)
-		return (unsigned)v;
-	const unsigned e = 40 - __builtin_clzll(v);	// v >> e: 24 bits, the top one set
-	return (1u << 31) + (e << 24) + (unsigned)((v >> e) - (1u << 23));
-}
-__VGPU_FN unsigned long long __vgpu_vmax_bound(unsigned code)
-{
-	if (code < 1u << 31)
-		return code;
-	code -= 1u << 31;
-	const unsigned long long m = (code & 0xffffffu) + (1u << 23);
-	return ((m + 1) << (code >> 24)) - 1;		// 2^64 - 1 where that wraps
-}
-extern "C" __device__ __attribute__((used)) unsigned long long __vgpu_vote_max(unsigned long long v)
+// the pass's block maximum at the head of a strided loop (the most trips any
+// thread has): the largest v + 1, less one
+extern "C" __device__ __attribute__((used)) unsigned __vgpu_vote_max(unsigned v)
 {
 	__vgpu_ctx *c = __vgpu_ctxp();
-	const unsigned code = __vgpu_vmax_code(v);
-	c->vmax = c->vmax > code + 1 ? c->vmax : code + 1;
+	c->vmax = c->vmax > v + 1 ? c->vmax : v + 1;
 	__vgpu_barrier();
-	return __vgpu_vmax_bound(c->vsum);
+	return c->vsum;
 }
 __VGPU_FN void __threadfence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 __VGPU_FN void __threadfence_block(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

@@ -2799,18 +2799,17 @@ struct Lower {
 			step = recompute(step, pre->getTerminator(), done);
 		}
 		Type *T = P->getType();
-		/* trips = start < n ? (n - start - 1) / step + 1 : 0 (step < 1 counts
-		 * as 1), from the distance n - start (unsigned, 64 bits: exact for
-		 * either sign and any width), divided once after the vote, not a
-		 * division a thread (the vectoriser leaves those scalar: a
-		 * 768-element row was 2.5x slower than the loop left alone). The
-		 * vote's bound may exceed the block's largest distance (above 2^31:
-		 * cuda.h's __vgpu_vote_max); a 32-bit counter stops at 2^32 - 1 */
+		/* trips = start < n ? (n - start - 1) / step + 1 : 0 (no overflow near the
+		 * type's end), at most 2^32 - 2 (step < 1 counts as 1). An index of 32
+		 * bits: the block's largest distance n - start (it fits in 32 bits
+		 * unsigned), divided once after the vote, not a division a thread
+		 * (the vectoriser leaves those scalar: a 768-element row was 2.5x
+		 * slower than the loop left alone) */
 		IRBuilder<> b(pre->getTerminator());
-		Type *i64 = b.getInt64Ty();
 		Value *one = ConstantInt::get(T, 1);
 		Value *st = b.CreateSelect(b.CreateICmpSLT(step, one), one, step);
 		Value *in = b.CreateICmp(cmp->getPredicate(), start, n);
+		Value *trips;
 		CallInst *most = nullptr;
 		/* the first thread's trips, where it has the most (startBase, a
 		 * signed bound): no vote, no barrier before the loop. A thread that
@@ -2820,15 +2819,22 @@ struct Lower {
 		Value *from = first ? base : start;
 		if (first)
 			in = b.CreateICmp(cmp->getPredicate(), base, n);
-		Value *d = b.CreateSelect(in, b.CreateZExt(b.CreateSub(n, from), i64), b.getInt64(0));
-		Value *m = first ? d : (most = b.CreateCall(vmax, { d }));
-		Value *t = b.CreateAdd(b.CreateUDiv(b.CreateSub(m, b.getInt64(1)), b.CreateZExt(st, i64)), b.getInt64(1));
-		t = b.CreateSelect(b.CreateICmpEQ(m, b.getInt64(0)), b.getInt64(0), t);
-		if (unsigned w = T->getIntegerBitWidth(); w < 64) {
-			Value *lim = b.getInt64((1ull << w) - 1);
-			t = b.CreateSelect(b.CreateICmpUGT(t, lim), lim, t);
+		if (T->getIntegerBitWidth() <= 32) {
+			Type *i64 = b.getInt64Ty();
+			Value *d = b.CreateZExt(b.CreateSelect(in, b.CreateSub(n, from), ConstantInt::get(T, 0)), i64);
+			Value *lim = b.getInt64(0xfffffffeu);
+			Value *dl = b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(d, lim), lim, d), b.getInt32Ty());
+			Value *m = b.CreateZExt(first ? dl : (most = b.CreateCall(vmax, { dl })), i64);
+			Value *t = b.CreateAdd(b.CreateUDiv(b.CreateSub(m, b.getInt64(1)), b.CreateZExt(st, i64)), b.getInt64(1));
+			trips = b.CreateTrunc(b.CreateSelect(b.CreateICmpEQ(m, b.getInt64(0)), b.getInt64(0), t), T);
+		} else {
+			Value *d = b.CreateSub(b.CreateSub(n, from), one);
+			Value *t = b.CreateAdd(sgn ? b.CreateSDiv(d, st) : b.CreateUDiv(d, st), one);
+			t = b.CreateSelect(in, t, ConstantInt::get(T, 0));
+			Value *lim = ConstantInt::get(T, 0xfffffffeu);
+			Value *tl = b.CreateTrunc(b.CreateSelect(b.CreateICmpUGT(t, lim), lim, t), b.getInt32Ty());
+			trips = b.CreateZExt(first ? tl : (most = b.CreateCall(vmax, { tl })), T);
 		}
-		Value *trips = b.CreateTrunc(t, T);
 		/* the counter k and the new head: k < trips (the same in every
 		 * thread), then a guard on the thread's own index; the body's end
 		 * and the skip path meet in one latch, so that k's update lies
