@@ -99,7 +99,7 @@ static bool fission_env(void)
 	return vgpu_env_bool("VGPU_CPU_FISSION", &on) ? true : on;
 }
 
-/* the first 8 bytes of the SHA-256 of @s (cache keys) */
+/* the first 8 bytes of the SHA-256 of @n bytes at @p (cache keys); of string @s */
 unsigned long long vgpu_cpu_hash_bytes(const void *p, size_t n)
 {
 	struct vgpu_sha256 c;

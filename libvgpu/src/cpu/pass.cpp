@@ -847,17 +847,25 @@ struct Lower {
 		return ok;
 	}
 
-	/* a copy of recomputable @v's instructions before @at */
-	static Value *recompute(Value *v, Instruction *at, std::map<Value *, Value *> &done)
+	/* a copy of recomputable @v's instructions before @at, @done mapping
+	 * what is copied already (and, into another function, its arguments).
+	 * @moved: the copy leaves the code it came from (another function,
+	 * computed for every thread where the original had its tests): no
+	 * poison-generating flags, no debug location */
+	static Value *recompute(Value *v, Instruction *at, std::map<Value *, Value *> &done, bool moved = false)
 	{
+		if (auto it = done.find(v); it != done.end())
+			return it->second;
 		auto *I = dyn_cast<Instruction>(v);
 		if (!I || isa<AllocaInst>(I))	/* a variable: read again, not copied */
 			return v;
-		if (auto it = done.find(v); it != done.end())
-			return it->second;
 		Instruction *N = I->clone();
 		for (unsigned i = 0; i < N->getNumOperands(); i++)
-			N->setOperand(i, recompute(I->getOperand(i), at, done));
+			N->setOperand(i, recompute(I->getOperand(i), at, done, moved));
+		if (moved) {
+			N->dropPoisonGeneratingFlags();
+			N->setDebugLoc(DebugLoc());
+		}
 		N->insertBefore(at);
 		N->setName(I->getName() + ".re");
 		done[v] = N;
@@ -1983,24 +1991,21 @@ struct Lower {
 	struct ExtInward : SCEVRewriteVisitor<ExtInward> {
 		const Loop *L;
 		ExtInward(ScalarEvolution &SE, const Loop *L) : SCEVRewriteVisitor(SE), L(L) {}
-		const SCEV *visitSignExtendExpr(const SCEVSignExtendExpr *E)
+		/* @E's operand visited, then extended (signed or not) as a
+		 * recurrence of L where it is one */
+		const SCEV *inward(const SCEVIntegralCastExpr *E, bool sign)
 		{
+			auto ext = [&](const SCEV *x) {
+				return sign ? SE.getSignExtendExpr(x, E->getType()) : SE.getZeroExtendExpr(x, E->getType());
+			};
 			const SCEV *op = visit(E->getOperand());
 			if (auto *ar = dyn_cast<SCEVAddRecExpr>(op); ar && ar->getLoop() == L && ar->isAffine())
-				return SE.getAddRecExpr(SE.getSignExtendExpr(ar->getStart(), E->getType()),
-							SE.getSignExtendExpr(ar->getStepRecurrence(SE), E->getType()), L,
+				return SE.getAddRecExpr(ext(ar->getStart()), ext(ar->getStepRecurrence(SE)), L,
 							SCEV::FlagAnyWrap);
-			return SE.getSignExtendExpr(op, E->getType());
+			return ext(op);
 		}
-		const SCEV *visitZeroExtendExpr(const SCEVZeroExtendExpr *E)
-		{
-			const SCEV *op = visit(E->getOperand());
-			if (auto *ar = dyn_cast<SCEVAddRecExpr>(op); ar && ar->getLoop() == L && ar->isAffine())
-				return SE.getAddRecExpr(SE.getZeroExtendExpr(ar->getStart(), E->getType()),
-							SE.getZeroExtendExpr(ar->getStepRecurrence(SE), E->getType()), L,
-							SCEV::FlagAnyWrap);
-			return SE.getZeroExtendExpr(op, E->getType());
-		}
+		const SCEV *visitSignExtendExpr(const SCEVSignExtendExpr *E) { return inward(E, true); }
+		const SCEV *visitZeroExtendExpr(const SCEVZeroExtendExpr *E) { return inward(E, false); }
 	};
 
 	void markAhead(Function &K)
@@ -2106,25 +2111,6 @@ struct Lower {
 		return ok;
 	}
 
-	/* @v's instructions copied before @at, @vm mapping what is copied already (and the arguments) */
-	static Value *copyBefore(Value *v, Instruction *at, std::map<Value *, Value *> &vm)
-	{
-		if (auto it = vm.find(v); it != vm.end())
-			return it->second;
-		auto *I = dyn_cast<Instruction>(v);
-		if (!I)
-			return v;
-		Instruction *N = I->clone();
-		for (unsigned i = 0; i < N->getNumOperands(); i++)
-			N->setOperand(i, copyBefore(I->getOperand(i), at, vm));
-		/* computed for every thread now, not under the access's own tests */
-		N->dropPoisonGeneratingFlags();
-		N->setDebugLoc(DebugLoc());
-		N->insertBefore(at);
-		vm[v] = N;
-		return N;
-	}
-
 	/*
 	 * The prefetch function of region @R: its marks' addresses, for the
 	 * thread it is called for, computed at its start and prefetched (null
@@ -2161,7 +2147,7 @@ struct Lower {
 			if (!prefetchable(ci->getArgOperand(0), budget, memo))
 				continue;
 			IRBuilder<> b(ret);
-			b.CreateCall(pre, { copyBefore(ci->getArgOperand(0), ret, vm),
+			b.CreateCall(pre, { recompute(ci->getArgOperand(0), ret, vm, true),
 					    b.getInt32(cast<ConstantInt>(ci->getArgOperand(1))->getZExtValue()), b.getInt32(3),
 					    b.getInt32(1) });
 			widest = std::max<uint64_t>(widest, cast<ConstantInt>(ci->getArgOperand(2))->getZExtValue());
