@@ -84,6 +84,77 @@ static const char src[] =
 "	ou[t] = u;\n"
 "}\n"
 "\n"
+"/* warp scans by __shfl_up_sync under the lane's test (one warp sync each,\n"
+" * the driver runs their steps): the lane as threadIdx.x & 31 or % 32, the test\n"
+" * as an if, a conditional expression, reversed; +, fmax, ^; 5 and 3\n"
+" * steps. Launched 1-D (48: a partial warp) and 2-D (rows of 32, and rows of\n"
+" * 12, where threadIdx.x & 31 is not the lane) */\n"
+"extern \"C\" __global__ void shflscan(const int *in, unsigned *ou, float *of, double *od, int *oi, long long *ol)\n"
+"{\n"
+"	const int t = threadIdx.y * blockDim.x + threadIdx.x;\n"
+"	const unsigned lane = threadIdx.x & 31;\n"
+"	unsigned u = (unsigned)in[t] * 2654435761u;\n"
+"	float f = in[t] * 0.37f;\n"
+"	double d = in[t] * 0.5 - 3.0;\n"
+"	int i = in[t] ^ t;\n"
+"	long long l = ((long long)in[t] << 33) + t;\n"
+"	for (unsigned o = 1; o < 32; o <<= 1) {\n"
+"		const unsigned up = __shfl_up_sync(0xffffffffu, u, o);\n"
+"		if (lane >= o)\n"
+"			u += up;\n"
+"	}\n"
+"	for (int o = 1; o <= 16; o *= 2) {\n"
+"		const float up = __shfl_up_sync(0xffffffffu, f, o);\n"
+"		f = (int)(threadIdx.x % 32) >= o ? f + up : f;\n"
+"	}\n"
+"	for (int o = 1; o < 32; o <<= 1) {\n"
+"		double up = __shfl_up_sync(0xffffffffu, d, o);\n"
+"		if (o <= (int)lane)\n"
+"			d = fmax(d, up);\n"
+"	}\n"
+"	for (int o = 1; o < 8; o <<= 1) {\n"
+"		int up = __shfl_up_sync(0xffffffffu, i, o);\n"
+"		if (lane >= o)\n"
+"			i ^= up;\n"
+"	}\n"
+"	for (int o = 1; o < 32; o <<= 1) {\n"
+"		long long up = __shfl_up_sync(0xffffffffu, l, o);\n"
+"		if (lane >= o)\n"
+"			l += up;\n"
+"	}\n"
+"	ou[t] = u;\n"
+"	of[t] = f;\n"
+"	od[t] = d;\n"
+"	oi[t] = i;\n"
+"	ol[t] = l;\n"
+"}\n"
+"\n"
+"/* the same steps on what is not the lane, without a test, and past a\n"
+" * continue (cleanup code): no warp scan (a shuffle a step) */\n"
+"extern \"C\" __global__ void shflscan2(const int *in, unsigned *ou)\n"
+"{\n"
+"	const int t = threadIdx.x;\n"
+"	const unsigned lane = threadIdx.x & 31;\n"
+"	unsigned u = (unsigned)in[t], w = u ^ 0x5555u;\n"
+"	int i = in[t] ^ t;\n"
+"	for (int o = 1; o < 8; o <<= 1) {\n"
+"		const int up = __shfl_up_sync(0xffffffffu, i, o);\n"
+"		if (lane < o)\n"
+"			continue;\n"
+"		i = max(i, up);\n"
+"	}\n"
+"	for (int o = 1; o < 32; o <<= 1) {\n"
+"		const unsigned up = __shfl_up_sync(0xffffffffu, u, o);\n"
+"		if (t >= o)\n"
+"			u += up;\n"
+"	}\n"
+"	for (int o = 1; o < 32; o <<= 1)\n"
+"		w += __shfl_up_sync(0xffffffffu, w, o);\n"
+"	ou[3 * t] = u;\n"
+"	ou[3 * t + 1] = w;\n"
+"	ou[3 * t + 2] = (unsigned)i;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void vote(const int *in, int *out)\n"
 "{\n"
 "	int t = threadIdx.x, v = in[t];\n"
@@ -970,6 +1041,121 @@ static void t_shflloops(const int *in)
 	vgpu_buffer_free(D);
 	vgpu_buffer_free(L);
 	vgpu_buffer_free(U);
+}
+
+/* a warp scan's step "if (g >= m) v = op(v, __shfl_up_sync(mask, v, m))" on the
+ * warp of @lanes lanes from thread @base, g of thread lin being @gexp (the
+ * shuffle gives lane l the value of lane l - m, or its own below m) */
+#define SCAN_STEP(T, v, base, lanes, m, gexp, op)				\
+	do {									\
+		T n_[32];							\
+		for (int j_ = 0; j_ < (lanes); j_++) {				\
+			const long long lin = (base) + j_;			\
+			const T a = v[j_], b = v[j_ >= (m) ? j_ - (m) : j_];	\
+			(void)lin;						\
+			n_[j_] = (gexp) >= (m) ? (op) : a;			\
+		}								\
+		memcpy(v, n_, sizeof(T) * (lanes));				\
+	} while (0)
+
+static void lowering(const char *name, char how[128]);
+
+static void t_shflscan(const int *in)
+{
+	enum { N = 64 };
+	static const unsigned shapes[3][2] = { { 48, 1 }, { 32, 2 }, { 12, 4 } };
+	unsigned ou[N], uu[3 * N];
+	float of[N];
+	double od[N];
+	int oi[N], bad = 0;
+	long long ol[N];
+	char how[128];
+	vgpu_buffer *I = buf(in, N * 4), *U = buf(NULL, sizeof(uu)), *F = buf(NULL, sizeof(of)),
+		    *D = buf(NULL, sizeof(od)), *Ii = buf(NULL, sizeof(oi)), *L = buf(NULL, sizeof(ol));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(U), vgpu_arg_buf(F), vgpu_arg_buf(D), vgpu_arg_buf(Ii),
+				vgpu_arg_buf(L) };
+
+	for (int k = 0; k < 3 && !bad; k++) {
+		const unsigned bx = shapes[k][0], by = shapes[k][1], n = bx * by;
+
+		if (launch2("shflscan", 1, bx, by, 0, a, 6) || get(U, ou, sizeof(ou)) || get(F, of, sizeof(of)) ||
+		    get(D, od, sizeof(od)) || get(Ii, oi, sizeof(oi)) || get(L, ol, sizeof(ol))) {
+			bad = 1;
+			break;
+		}
+		for (unsigned w = 0; w < n && !bad; w += 32) {
+			const int c = n - w < 32 ? (int)(n - w) : 32;
+			unsigned u[32];
+			float f[32];
+			double d[32];
+			int i[32];
+			long long l[32];
+
+			for (int j = 0; j < c; j++) {
+				const int t = (int)w + j;
+
+				u[j] = (unsigned)in[t] * 2654435761u;
+				f[j] = in[t] * 0.37f;
+				d[j] = in[t] * 0.5 - 3.0;
+				i[j] = in[t] ^ t;
+				l[j] = ((long long)in[t] << 33) + t;
+			}
+			/* g: threadIdx.x & 31 */
+			for (int m = 1; m < 32; m <<= 1) {
+				SCAN_STEP(unsigned, u, w, c, m, (int)(lin % bx & 31), a + b);
+				SCAN_STEP(float, f, w, c, m, (int)(lin % bx & 31), a + b);
+				SCAN_STEP(double, d, w, c, m, (int)(lin % bx & 31), fmax(a, b));
+				SCAN_STEP(long long, l, w, c, m, (int)(lin % bx & 31), a + b);
+			}
+			for (int m = 1; m < 8; m <<= 1)
+				SCAN_STEP(int, i, w, c, m, (int)(lin % bx & 31), a ^ b);
+			for (int j = 0; j < c && !bad; j++) {
+				const int t = (int)w + j;
+
+				if (ou[t] != u[j] || memcmp(&of[t], &f[j], 4) || od[t] != d[j] || oi[t] != i[j] ||
+				    ol[t] != l[j]) {
+					tap_diag("shflscan %ux%u thread %d: %#x %a %g %d %lld vs %#x %a %g %d %lld", bx, by, t,
+						 ou[t], of[t], od[t], oi[t], ol[t], u[j], f[j], d[j], i[j], l[j]);
+					bad = 1;
+				}
+			}
+		}
+	}
+	tap_ok(!bad, "dialect: warp scans by __shfl_up_sync under the lane's test (unsigned +, float +, double fmax, "
+		     "int ^ over 3 steps, long long +) in blocks of 48, 32x2 and 12x4, bit for bit");
+	lowering("shflscan", how);
+	/* (as shuffles: 9 regions, 8 warp syncs) */
+	tap_ok(strstr(how, "regions: 6 (0 barriers, 5 warp syncs)") != NULL,
+	       "dialect: vgpu_kernel_info: each scan one warp sync: \"%s\"", how);
+	bad = launch("shflscan2", 1, 48, 0, a, 2) || get(U, uu, sizeof(uu));
+	for (unsigned w = 0; w < 48 && !bad; w += 32) {
+		const int c = 48 - w < 32 ? (int)(48 - w) : 32;
+		unsigned u[32], v[32];
+		int i[32];
+
+		for (int j = 0; j < c; j++)
+			u[j] = (unsigned)in[w + j], v[j] = u[j] ^ 0x5555u, i[j] = in[w + j] ^ (int)(w + j);
+		for (int m = 1; m < 32; m <<= 1) {
+			SCAN_STEP(unsigned, u, w, c, m, lin, a + b);
+			SCAN_STEP(unsigned, v, w, c, m, 32, a + b);
+		}
+		for (int m = 1; m < 8; m <<= 1)
+			SCAN_STEP(int, i, w, c, m, (int)(lin & 31), a > b ? a : b);
+		for (int j = 0; j < c && !bad; j++)
+			if (uu[3 * (w + j)] != u[j] || uu[3 * (w + j) + 1] != v[j] || uu[3 * (w + j) + 2] != (unsigned)i[j]) {
+				tap_diag("shflscan2 thread %d: %#x %#x %d vs %#x %#x %d", w + j, uu[3 * (w + j)],
+					 uu[3 * (w + j) + 1], (int)uu[3 * (w + j) + 2], u[j], v[j], i[j]);
+				bad = 1;
+			}
+	}
+	tap_ok(!bad, "dialect: the same steps under a test of threadIdx.x, without a test, and an int max "
+		     "past a continue, shuffle by shuffle");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(U);
+	vgpu_buffer_free(F);
+	vgpu_buffer_free(D);
+	vgpu_buffer_free(Ii);
+	vgpu_buffer_free(L);
 }
 
 static void t_shflwide(const int *in)
@@ -2555,6 +2741,7 @@ int main(void)
 	t_phiexit(in);
 	t_shflwide(in);
 	t_shflloops(in);
+	t_shflscan(in);
 	t_vote(in);
 	t_wred(in);
 	t_tiles(in);

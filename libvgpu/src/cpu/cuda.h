@@ -1280,11 +1280,13 @@ __VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
 // shuffles the pass finds in user code (Lower::shuffleLoops): the butterfly
 // the other way (m = 2^(lg-1) .. 1), and `v = op(v, __shfl_down_sync(mask, v,
 // d))` for d = 2^(lg-1) .. 1 (a lane whose source lane + d is past 31 or past
-// the block's last thread gets its own value: op(v, v)).
+// the block's last thread gets its own value: op(v, v)), and a warp scan,
+// `if (lane >= d) v = op(v, __shfl_up_sync(mask, v, d))` for d = 1 ..
+// 2^(lg-1) with lane = threadIdx.x & 31 (a lane below d keeps v).
 enum { __VGPU_RI32 = 1, __VGPU_RU32, __VGPU_RF32, __VGPU_RI64, __VGPU_RU64, __VGPU_RF64 };
 // (RFMAX, RFMIN: fmaxf / fminf, IEEE maxNum / minNum, on floating types only)
 enum { __VGPU_RADD, __VGPU_RMIN, __VGPU_RMAX, __VGPU_RAND, __VGPU_ROR, __VGPU_RXOR, __VGPU_RFMAX, __VGPU_RFMIN };
-enum { __VGPU_KXOR_UP, __VGPU_KXOR_DOWN, __VGPU_KSHFL_DOWN };
+enum { __VGPU_KXOR_UP, __VGPU_KXOR_DOWN, __VGPU_KSHFL_DOWN, __VGPU_KSCAN_UP };
 template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
 {
 	typedef decltype(a < b) M;	// a lane mask, a word as wide as an element
@@ -1314,12 +1316,30 @@ template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
 #define __VGPU_D8(d, b) __VGPU_D1(d, b), __VGPU_D1(d, (b) + 1), __VGPU_D1(d, (b) + 2), __VGPU_D1(d, (b) + 3), \
 	__VGPU_D1(d, (b) + 4), __VGPU_D1(d, (b) + 5), __VGPU_D1(d, (b) + 6), __VGPU_D1(d, (b) + 7)
 #define __VGPU_D32(d) __VGPU_D8(d, 0), __VGPU_D8(d, 8), __VGPU_D8(d, 16), __VGPU_D8(d, 24)
+// lane l - d, or l where that is below 0
+#define __VGPU_U1(d, l) ((l) >= (d) ? (l) - (d) : (l))
+#define __VGPU_U8(d, b) __VGPU_U1(d, b), __VGPU_U1(d, (b) + 1), __VGPU_U1(d, (b) + 2), __VGPU_U1(d, (b) + 3), \
+	__VGPU_U1(d, (b) + 4), __VGPU_U1(d, (b) + 5), __VGPU_U1(d, (b) + 6), __VGPU_U1(d, (b) + 7)
+#define __VGPU_U32(d) __VGPU_U8(d, 0), __VGPU_U8(d, 8), __VGPU_U8(d, 16), __VGPU_U8(d, 24)
 // one step on a whole warp's 32 values: by xor m, or down by m
 template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wstep(V v, unsigned kind)
 {
 	if (kind == __VGPU_KSHFL_DOWN)
 		return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_D32(M)));
 	return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(M)));
+}
+// a scan's step on a whole warp's 32 values: lanes from M on op(v, v of
+// lane - M), the lanes below M keep v (a choice on the bits: op(v, v) is
+// not v for +)
+template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wscan(V v)
+{
+	typedef decltype(v < v) K;	// a lane mask, a word as wide as an element
+	typedef int I __attribute__((ext_vector_type(32)));
+	const I lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+			 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
+	const K up = __builtin_convertvector(lane >= (int)M, K);
+	const V r = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_U32(M)));
+	return (V)((up & (K)r) | (~up & (K)v));
 }
 // (the lanes' values from the half they write, c->wx; the results into the
 // half they read after the sync, whole block or a group alike: no flip)
@@ -1343,14 +1363,23 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 			__builtin_memcpy(&hi, &wx[c->wx][1][b], sizeof(hi));
 			v = (V)(__builtin_convertvector(lo, W2) | __builtin_convertvector(hi, W2) << 32);
 		}
-		if (lanes == 32 && kind == __VGPU_KXOR_UP) {
+		if (kind == __VGPU_KSCAN_UP && (c->bdim[1] * c->bdim[2] == 1 || c->bdim[0] % 32 == 0)) {
+			// threadIdx.x & 31 is the lane: steps d = 1 .. 2^(lg-1); a
+			// source is a lower lane, so a partial warp's lanes past the
+			// block's end (values never published) reach no lane
+			if (lg > 0) v = __vgpu_wscan<O, 1>(v);
+			if (lg > 1) v = __vgpu_wscan<O, 2>(v);
+			if (lg > 2) v = __vgpu_wscan<O, 4>(v);
+			if (lg > 3) v = __vgpu_wscan<O, 8>(v);
+			if (lg > 4) v = __vgpu_wscan<O, 16>(v);
+		} else if (lanes == 32 && kind == __VGPU_KXOR_UP) {
 			// steps m = 1, 2, 4, 8, 16 as far as the tile goes
 			if (lg > 0) v = __vgpu_wstep<O, 1>(v, kind);
 			if (lg > 1) v = __vgpu_wstep<O, 2>(v, kind);
 			if (lg > 2) v = __vgpu_wstep<O, 4>(v, kind);
 			if (lg > 3) v = __vgpu_wstep<O, 8>(v, kind);
 			if (lg > 4) v = __vgpu_wstep<O, 16>(v, kind);
-		} else if (lanes == 32) {
+		} else if (lanes == 32 && kind != __VGPU_KSCAN_UP) {
 			// steps m = 2^(lg-1) .. 1
 			if (lg > 4) v = __vgpu_wstep<O, 16>(v, kind);
 			if (lg > 3) v = __vgpu_wstep<O, 8>(v, kind);
@@ -1362,11 +1391,17 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 			T a[32], t[32];
 			__builtin_memcpy(a, &v, sizeof(a));
 			for (unsigned i = 0; i < lg; i++) {
-				const unsigned m = kind == __VGPU_KXOR_UP ? 1u << i : 1u << (lg - 1 - i);
+				const bool fromLow = kind == __VGPU_KXOR_UP || kind == __VGPU_KSCAN_UP;
+				const unsigned m = fromLow ? 1u << i : 1u << (lg - 1 - i);
 				for (unsigned l = 0; l < 32; l++) {
-					const unsigned s = kind == __VGPU_KSHFL_DOWN ? l + m : l ^ m;
+					const unsigned s = kind == __VGPU_KSHFL_DOWN ? l + m : kind == __VGPU_KSCAN_UP ? l - m : l ^ m;
 					const V x = a[l], y = a[s < lanes ? s : l];
-					t[l] = __vgpu_rop<O>(x, y)[0];
+					// a scan's test is on threadIdx.x & 31, here not the
+					// lane (rows of threads not whole warps)
+					if (kind == __VGPU_KSCAN_UP && ((b + l) % c->bdim[0] & 31) < m)
+						t[l] = a[l];
+					else
+						t[l] = __vgpu_rop<O>(x, y)[0];
 				}
 				__builtin_memcpy(a, t, sizeof(a));
 			}
@@ -1382,6 +1417,9 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 		__builtin_memcpy(&wx[c->wx ^ 1][0][b], &lo, sizeof(lo));
 	}
 }
+#undef __VGPU_U32
+#undef __VGPU_U8
+#undef __VGPU_U1
 #undef __VGPU_D32
 #undef __VGPU_D8
 #undef __VGPU_D1

@@ -10,9 +10,9 @@
  * __global__):
  *  1. every helper that uses threadIdx, a barrier or a warp function is
  *     inlined into K (recursion through them is refused with a message);
- *     the shuffles last: a loop of them reducing a value across a warp
- *     first becomes one warp sync whose steps the driver runs
- *     (shuffleLoops);
+ *     the shuffles last: a loop of them reducing or scanning a value
+ *     across a warp first becomes one warp sync whose steps the driver
+ *     runs (shuffleLoops);
  *  2. body(ctx, x, y, z, lin, params...) = K with the builtins replaced by
  *     its arguments and `extern __shared__` arrays by ctx->dsmem;
  *  3. K without barriers: __vgpu_blocks_K = cuda.h's driver
@@ -2886,11 +2886,12 @@ struct Lower {
 	}
 
 	/* cuda.h's kinds of shuffle steps (its __VGPU_K*), the types and operations of its reductions (__VGPU_R*) */
-	enum { K_XOR_UP, K_XOR_DOWN, K_SHFL_DOWN };
+	enum { K_XOR_UP, K_XOR_DOWN, K_SHFL_DOWN, K_SHFL_UP };
 	enum { R_I32 = 1, R_U32, R_F32, R_I64, R_U64, R_F64 };
 	enum { R_ADD, R_MIN, R_MAX, R_AND, R_OR, R_XOR, R_FMAX, R_FMIN };
 
-	/* @f is cuda.h's __shfl_down_sync<T> (K_SHFL_DOWN) or __shfl_xor_sync<T> (K_XOR_DOWN), else -1 */
+	/* @f is cuda.h's __shfl_down_sync<T> (K_SHFL_DOWN), __shfl_xor_sync<T> (K_XOR_DOWN) or
+	 * __shfl_up_sync<T> (K_SHFL_UP), else -1 */
 	static int shflKind(const Function *f)
 	{
 		if (!f)
@@ -2898,7 +2899,8 @@ struct Lower {
 		StringRef n = f->getName();	/* (static in cuda.h: _ZL) */
 		if (!n.consume_front("_ZL") && !n.consume_front("_Z"))
 			return -1;
-		return n.startswith("16__shfl_down_syncI") ? K_SHFL_DOWN : n.startswith("15__shfl_xor_syncI") ? K_XOR_DOWN : -1;
+		return n.startswith("16__shfl_down_syncI") ? K_SHFL_DOWN : n.startswith("15__shfl_xor_syncI") ? K_XOR_DOWN :
+		       n.startswith("14__shfl_up_syncI") ? K_SHFL_UP : -1;
 	}
 
 	/* the reduction code (type | op << 3) of v' = @X(@v, @r) or X(r, v), else -1 */
@@ -2947,11 +2949,109 @@ struct Lower {
 		return op >= 0 && ty ? ty | op << 3 : -1;
 	}
 
+	/* @g is threadIdx.x & 31 or threadIdx.x % 32 (a lane where the block's
+	 * rows are whole warps or it has one row); its instructions onto @chain */
+	static bool laneOfX(Value *g, SmallVectorImpl<Instruction *> &chain)
+	{
+		auto *bo = dyn_cast<BinaryOperator>(g);
+		auto *k = bo ? dyn_cast<ConstantInt>(bo->getOperand(1)) : nullptr;
+		const unsigned op = bo ? bo->getOpcode() : 0;
+		if (!k || !bo->getType()->isIntegerTy(32) ||
+		    !((op == Instruction::And && k->getZExtValue() == 31) ||
+		      ((op == Instruction::URem || op == Instruction::SRem) && k->getZExtValue() == 32)))
+			return false;
+		/* (threadIdx.x < 1024: srem is urem) */
+		auto *ci = dyn_cast<CallInst>(bo->getOperand(0));
+		if (!ci || !ci->getCalledFunction() || ci->getCalledFunction()->getName() != "__vgpu_tid_x")
+			return false;
+		chain.push_back(bo);
+		chain.push_back(ci);
+		return true;
+	}
+
+	/*
+	 * A warp scan's step (`if (lane >= d) v += __shfl_up_sync(mask, v,
+	 * d)`): @X, the value at the end of a trip, is op(@Pv, shuffled) where
+	 * the lane (laneOfX) is at least the offset @Po, else @Pv; a select, or
+	 * a phi where the two ways of a branch on that test meet (each way
+	 * straight there or through a block of nothing but the operation).
+	 * @A gets the operation, @keep the test and the lane's instructions in
+	 * @L.
+	 */
+	bool scanStep(Loop *L, DominatorTree &DT, PHINode *Pv, PHINode *Po, Instruction *X, Instruction *&A,
+		      SmallVectorImpl<Instruction *> &keep)
+	{
+		/* @c tests lane >= Po (@ge) or lane < Po */
+		auto laneTest = [&](Value *c, bool &ge) {
+			auto *ic = dyn_cast<ICmpInst>(c);
+			if (!ic)
+				return false;
+			Value *a = ic->getOperand(0);
+			CmpInst::Predicate p = ic->getPredicate();
+			if (ic->getOperand(1) != Po) {
+				if (a != Po)
+					return false;
+				a = ic->getOperand(1);
+				p = ICmpInst::getSwappedPredicate(p);
+			}
+			SmallVector<Instruction *, 2> chain;
+			if (!laneOfX(a, chain))
+				return false;
+			if (p == ICmpInst::ICMP_UGE || p == ICmpInst::ICMP_SGE)
+				ge = true;
+			else if (p == ICmpInst::ICMP_ULT || p == ICmpInst::ICMP_SLT)
+				ge = false;
+			else
+				return false;
+			keep.push_back(ic);
+			for (Instruction *I : chain)
+				if (L->contains(I))
+					keep.push_back(I);
+			return true;
+		};
+		bool ge = false;
+		Value *stepped = nullptr, *kept = nullptr;
+		if (auto *sel = dyn_cast<SelectInst>(X)) {
+			if (!laneTest(sel->getCondition(), ge))
+				return false;
+			stepped = ge ? sel->getTrueValue() : sel->getFalseValue();
+			kept = ge ? sel->getFalseValue() : sel->getTrueValue();
+		} else if (auto *P = dyn_cast<PHINode>(X); P && P->getNumIncomingValues() == 2) {
+			BasicBlock *E = P->getParent();
+			DomTreeNode *n = DT.getNode(E);
+			BasicBlock *D = n && n->getIDom() ? n->getIDom()->getBlock() : nullptr;
+			auto *br = D ? dyn_cast<BranchInst>(D->getTerminator()) : nullptr;
+			if (!br || !br->isConditional() || !L->contains(D) || !laneTest(br->getCondition(), ge))
+				return false;
+			/* the block each way enters E from */
+			BasicBlock *from[2];
+			for (unsigned i = 0; i < 2; i++) {
+				BasicBlock *s = br->getSuccessor(i);
+				from[i] = s == E ? D : s;
+				if (s == E)
+					continue;
+				auto *j = dyn_cast<BranchInst>(s->getTerminator());
+				if (s->getSinglePredecessor() != D || !j || j->isConditional() || j->getSuccessor(0) != E)
+					return false;
+			}
+			if (from[0] == from[1] || P->getBasicBlockIndex(from[0]) < 0 || P->getBasicBlockIndex(from[1]) < 0)
+				return false;
+			stepped = P->getIncomingValueForBlock(from[ge ? 0 : 1]);
+			kept = P->getIncomingValueForBlock(from[ge ? 1 : 0]);
+		} else
+			return false;
+		A = dyn_cast<Instruction>(stepped);
+		return kept == Pv && A && L->contains(A);
+	}
+
 	/*
 	 * A warp's reduction by a loop of shuffles, as CUDA code writes it
 	 * (`for (o = 16; o > 0; o >>= 1) v += __shfl_down_sync(mask, v, o)`,
 	 * or v = fmaxf(v, __shfl_xor_sync(mask, v, o)), o from 16 down or from
-	 * 1 up), is one warp sync where each trip was one (a pass over the
+	 * 1 up), and a warp's inclusive scan (`for (o = 1; o < 32; o <<= 1)
+	 * { t = __shfl_up_sync(mask, v, o); if (lane >= o) v += t; }`, lane
+	 * threadIdx.x & 31 or % 32: scanStep), is one warp sync where each
+	 * trip was one (a pass over the
 	 * block's threads each): cuda.h's __vgpu_warp_steps publishes v, and
 	 * the driver runs the loop's steps on each warp's 32 values as vectors,
 	 * each lane getting what its own trips would have made, bit for bit
@@ -2959,9 +3059,10 @@ struct Lower {
 	 * the warp or the block gets its own value, as the shuffle gives it).
 	 * Found in @K after inlining with the shuffles kept as calls (the
 	 * loop then nothing but the two variables, the call, the operation,
-	 * the offset's step and its test): the offsets by running the step and
-	 * the test on constants, at most 5 trips, powers of two down to 1 (or
-	 * from 1 up, for xor); width 32; the mask the same in every trip; the
+	 * the offset's step and its test; a scan's lane and test): the offsets
+	 * by running the step and the test on constants, at most 5 trips,
+	 * powers of two down to 1 (or from 1 up, for xor; from 1 up, for a
+	 * scan); width 32; the mask the same in every trip; the
 	 * value a 4- or 8-byte integer, float or double, the operation +, &,
 	 * |, ^, integer min and max, fmaxf, fminf. Returns whether any.
 	 */
@@ -3017,16 +3118,22 @@ struct Lower {
 			    (cmp->getOperand(0) != Po && cmp->getOperand(0) != U) ||
 			    (headTest && cmp->getOperand(0) != Po))
 				continue;
-			const int rcode = reduceOp(X, Pv, call);
+			/* (a scan's step: the operation A under the lane's test, X the value either way) */
+			DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
+			Instruction *A = X;
+			SmallVector<Instruction *, 4> keep;
+			if (kind0 == K_SHFL_UP && !scanStep(L, DT, Pv, Po, X, A, keep))
+				continue;
+			const int rcode = reduceOp(A, Pv, call);
 			if (rcode < 0)
 				continue;
 			/* nothing else in the loop; the call and the operation run every trip */
 			bool clean = true;
 			for (BasicBlock *b : L->blocks())
 				for (Instruction &I : *b)
-					clean = clean && (&I == call || &I == X || &I == U || &I == cmp || &I == Pv || &I == Po ||
-							  isa<BranchInst>(&I) || isa<DbgInfoIntrinsic>(&I));
-			DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(K);
+					clean = clean && (&I == call || &I == X || &I == A || &I == U || &I == cmp || &I == Pv ||
+							  &I == Po || is_contained(keep, &I) || isa<BranchInst>(&I) ||
+							  isa<DbgInfoIntrinsic>(&I));
 			if (!clean || !DT.dominates(call->getParent(), latch) || !DT.dominates(X->getParent(), latch))
 				continue;
 			/* the offsets: the test and the step on constants */
@@ -3071,17 +3178,19 @@ struct Lower {
 				o = next;
 			}
 			const unsigned n = offs.size();
-			bool down = n >= 1 && n <= 5, up = down && kind0 == K_XOR_DOWN;
+			bool down = n >= 1 && n <= 5, up = down && (kind0 == K_XOR_DOWN || kind0 == K_SHFL_UP);
 			for (unsigned i = 0; ok && i < n; i++) {
 				down = down && offs[i] == 1ull << (n - 1 - i);
 				up = up && offs[i] == 1ull << i;
 			}
-			if (!ok || !(down || up) || offs.size() > 5)
+			/* (a scan's offsets from 1 up) */
+			if (!ok || !(down || up) || offs.size() > 5 || (kind0 == K_SHFL_UP && !up))
 				continue;
-			const int kind = up ? K_XOR_UP : kind0;
+			const int kind = kind0 == K_SHFL_UP ? K_SHFL_UP : up ? K_XOR_UP : kind0;
 			/* the value left after the loop: Pv where the header tests, X where the latch does */
 			Value *last = headTest ? (Value *)Pv : (Value *)X;
-			for (Instruction *I : { (Instruction *)Pv, X, (Instruction *)U, (Instruction *)Po, (Instruction *)call })
+			keep.append({ (Instruction *)Pv, X, A, (Instruction *)U, (Instruction *)Po, (Instruction *)call });
+			for (Instruction *I : keep)
 				for (User *u : I->users())
 					if (auto *UI = dyn_cast<Instruction>(u); UI && !L->contains(UI) && I != last)
 						ok = false;
