@@ -825,11 +825,27 @@ static bool tassign(const struct fx *x, int i)
 static bool fx_modified(const struct fx *x, int n, int a, int e, int except)
 {
 	for (int i = a; i < e; i++) {
+		int j = i + 1;
+
 		if (i == except || x->t[i].kind != FT_ID || !tsame(x, i, n))
 			continue;
 		if (tis(x, i - 1, ".") || tis(x, i - 1, "->") || tis(x, i - 1, "::"))
 			continue;
-		if (tassign(x, i + 1) || tis(x, i - 1, "++") || tis(x, i - 1, "--") ||
+		/* a member of it (a struct by value), subscripted or not: `p.a +=`,
+		 * `p.v[i] =`, `p.in.x++` modify it; `p->a =` and `p[i] =` do not */
+		if (tis(x, j, ".") && tid(x, j + 1)) {
+			for (;;) {
+				if (tis(x, j, ".") && tid(x, j + 1))
+					j += 2;
+				else if (tis(x, j, "[") && (j = tmatch(x, j, e)) >= 0)
+					j++;
+				else
+					break;
+			}
+			if (j < 0)
+				return true;	/* unbalanced: assume the worst */
+		}
+		if (tassign(x, j) || tis(x, i - 1, "++") || tis(x, i - 1, "--") ||
 		    (tis(x, i - 1, "&") && !tis(x, i + 1, "[") && !tis(x, i + 1, "->")))
 			return true;
 		if (x->refs && (tis(x, i - 1, "(") || tis(x, i - 1, ",")) &&
