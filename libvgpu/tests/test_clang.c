@@ -709,6 +709,21 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = acc * 1000 + cnt;\n"
 "}\n"
 "\n"
+"/* a grid-stride loop streaming through memory (its trips prefetched four\n"
+" * ahead, every line of a row: past the buffers' ends on the last trips):\n"
+" * each thread's sum in its own order, odd values only, and a store a trip */\n"
+"extern \"C\" __global__ void gsum(const unsigned *in, unsigned *copy, unsigned *out, int n)\n"
+"{\n"
+"	unsigned acc = 7;\n"
+"	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) {\n"
+"		const unsigned v = in[i];\n"
+"		if (v & 1)\n"
+"			acc = acc * 31 + v;\n"
+"		copy[i] = v ^ acc;\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = acc;\n"
+"}\n"
+"\n"
 "/* a block-stride loop over a row whose body calls expf (run as a block-\n"
 "   uniform loop: the calls vectorise across the threads) */\n"
 "extern \"C\" __global__ void bstride(const float *x, float *out, int h)\n"
@@ -2267,6 +2282,61 @@ static void t_gstride(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_gsum(void)
+{
+	static const struct { unsigned g, b; int n; } cf[] = {
+		{ 3, 48, 3 * 48 * 7 + 17 },	/* odd block, last trip partial */
+		{ 2, 256, 300 },		/* most threads one trip or none */
+		{ 5, 33, 4099 },		/* a partial warp, 25 trips */
+	};
+	enum { NMAX = 4099, TMAX = 512 };
+	static unsigned in[NMAX], copy[NMAX], out[TMAX];
+	int bad = 0;
+	char how[128];
+	vgpu_buffer *I, *Y, *O;
+
+	for (int i = 0; i < NMAX; i++)
+		in[i] = (unsigned)t_rand();
+	I = buf(in, sizeof(in));
+	Y = buf(NULL, sizeof(copy));
+	O = buf(NULL, sizeof(out));
+	for (size_t c = 0; c < sizeof(cf) / sizeof(cf[0]) && !bad; c++) {
+		const unsigned T = cf[c].g * cf[c].b;
+		struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(Y), vgpu_arg_buf(O), vgpu_arg_i32(cf[c].n) };
+
+		if (launch("gsum", cf[c].g, cf[c].b, 0, a, 4) || get(O, out, sizeof(out)) || get(Y, copy, sizeof(copy)))
+			bad = 1;
+		for (unsigned t = 0; t < T && !bad; t++) {
+			unsigned acc = 7;
+
+			for (int i = (int)t; i < cf[c].n && !bad; i += (int)T) {
+				if (in[i] & 1)
+					acc = acc * 31 + in[i];
+				if (copy[i] != (in[i] ^ acc)) {
+					tap_diag("gsum %ux%u: element %d: %u, want %u", cf[c].g, cf[c].b, i, copy[i],
+						 in[i] ^ acc);
+					bad = 1;
+				}
+			}
+			if (out[t] != acc) {
+				tap_diag("gsum %ux%u: thread %u: %u, want %u", cf[c].g, cf[c].b, t, out[t], acc);
+				bad = 1;
+			}
+		}
+	}
+	tap_ok(!bad, "dialect: a grid-stride loop streaming through memory (odd blocks, partial warps, divergent lanes)");
+	lowering("gsum", how);
+	/* (its text is 131 bytes: vgpu_kernel_info keeps 127) */
+	tap_ok(strstr(how, "1 at strided loops") != NULL && strstr(how, ", 1 prefetc") != NULL,
+	       "dialect: vgpu_kernel_info: a grid-stride loop that prefetches: \"%s\"", how);
+	lowering("bstride", how);
+	tap_ok(strstr(how, " prefetching") == NULL,
+	       "dialect: vgpu_kernel_info: a block-stride loop left to the hardware's prefetchers: \"%s\"", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(Y);
+	vgpu_buffer_free(O);
+}
+
 static void t_bstride(void)
 {
 	enum { G = 2, B = 96, H = 250 };
@@ -2764,6 +2834,7 @@ int main(void)
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();
+	t_gsum();
 	t_rstride(in);
 	t_wstride();
 	t_wrapstride();

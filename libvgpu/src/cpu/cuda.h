@@ -166,6 +166,7 @@ __device__ unsigned __vgpu_chunked(void);	// the region has a __vgpu_region_chun
 __device__ unsigned __vgpu_region_prefetch(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// prefetches
 						// what the region's thread will touch a loop trip ahead
 __device__ unsigned __vgpu_prefetch_step(void);	// threads a cache line spans there (0: nothing to prefetch)
+__device__ unsigned __vgpu_prefetch_dense(void);	// every cache line of a row, not a few
 __device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
 __device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
 __device__ unsigned __vgpu_peel_xk(void);	// another y
@@ -1031,10 +1032,12 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 // trip ahead (the pass: __vgpu_region_prefetch), for one thread a cache line
 // (@xe / 2 threads apart in a long row, its ends and middle: the hardware's
 // prefetchers follow the stream its loads start; a call every 16 threads
-// of 256 cost more than the short region it ran beside gained)
+// of 256 cost more than the short region it ran beside gained), every line
+// where the pass says dense (a grid-stride loop's trips, four ahead: the
+// ends and middle of a row's 1 KiB left most of its lines to wait)
 #define __VGPU_PREFETCH(L, xe)                                                          \
 	if (const int __ps = __vgpu_prefetch_step()) {                                  \
-		const int __st = __ps > (xe) / 2 ? __ps : (xe) / 2;                     \
+		const int __st = __vgpu_prefetch_dense() || __ps > (xe) / 2 ? __ps : (xe) / 2; \
 		for (int x = 0; x < (xe); x += __st)                                    \
 			__vgpu_region_prefetch(&(L), x, y, z, lin + x);                 \
 		if (((xe) - 1) % __st)                                                  \

@@ -53,9 +53,10 @@
  *     tests (regionMain); one with padded shared indices (s[x + (x >> 5)])
  *     runs 32 threads at a time through a copy where x >> 5 is their
  *     first one's (regionChunk). Global accesses in a loop with barriers
- *     that stride a page or more per trip are prefetched a trip ahead
- *     (markAhead, regionPrefetch: the drivers call a region's prefetch
- *     function for a few threads of each row).
+ *     that stride a page or more per trip are prefetched a trip ahead,
+ *     four trips and every line of a row where a trip is one region (a
+ *     grid-stride loop) (markAhead, regionPrefetch: the drivers call a
+ *     region's prefetch function for a few threads of each row).
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -1488,7 +1489,8 @@ struct Lower {
 			removeUnreachableBlocks(*R);
 			/* its marks out first: the copies below must not see them */
 			unsigned pstep = 0;
-			Function *pf = regionPrefetch(R, pstep);
+			bool pdense = false;
+			Function *pf = regionPrefetch(R, pstep, pdense);
 			/* the block's last thread keeps the uniform values for all
 			 * (region_allu) unless it may return for good here while
 			 * others go on to a barrier (then it stores none): where
@@ -1548,6 +1550,7 @@ struct Lower {
 			setConstCalls(A, "__vgpu_peel_y0", edge[2]);
 			setConstCalls(A, "__vgpu_peel_yk", edge[3]);
 			setConstCalls(A, "__vgpu_prefetch_step", pstep);
+			setConstCalls(A, "__vgpu_prefetch_dense", pdense);
 			setConstCalls(A, "__vgpu_nuniform", uniform);
 			fall.push_back(A);
 			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
@@ -1973,16 +1976,30 @@ struct Lower {
 	 * threads of each row, one per cache line (cuda.h's __VGPU_PREFETCH),
 	 * before the row runs. A prefetch never faults: a mark whose address
 	 * would not be used, or lies past the end, costs its instruction only.
+	 *
+	 * A grid-stride loop (`i += blockDim.x * gridDim.x`, a strided loop
+	 * whose trips cutUniformLoops made regions) is the same case with
+	 * short trips: each reads a row's few lines (1 KiB of floats for 256
+	 * threads), the next trip's a grid of blocks further on, and the
+	 * region waited for them (reduce_shfl: three quarters of the image's
+	 * samples on its one load). A stride made of gridDim counts as a
+	 * parameter's; one of blockDim alone steps along a row, which the
+	 * hardware follows. In a loop whose trip is one region (its only
+	 * barrier, no loop inside) the marks are PF_AHEAD_SHORT trips ahead
+	 * and the drivers prefetch every line of the row (one trip ahead and
+	 * a row's ends and middle only: reduce_lastblock 15 -> 14 ms; four
+	 * ahead, every line: 5 ms, one worker).
 	 */
-	Function *fMark = nullptr;	/* __vgpu_prefetch_mark(address, is a store, bytes) */
+	Function *fMark = nullptr;	/* __vgpu_prefetch_mark(address, is a store, bytes, a short trip's) */
 	unsigned prefetching = 0;	/* the kernel's regions with a prefetch function */
 
 	/* a constant stride per trip below a page stays with the hardware's
 	 * prefetchers, which follow a stream within a page (a block-stride
 	 * loop's next elements, a tile's next columns) */
 	enum : uint64_t { PF_MIN_STEP = 4096 };
-	/* trips ahead; marks per region */
-	enum : unsigned { PF_AHEAD = 1, PF_MAX = 8 };
+	/* trips ahead (of a loop whose trip is one region: PF_AHEAD_SHORT);
+	 * marks per region */
+	enum : unsigned { PF_AHEAD = 1, PF_AHEAD_SHORT = 4, PF_MAX = 8 };
 
 	/* a scalar evolution with the loop's recurrences taken out of their
 	 * extensions: sext({a,+,s}) as {sext(a),+,sext(s)}, as if the index
@@ -2021,17 +2038,40 @@ struct Lower {
 			const SCEV *step;
 			bool write;
 			uint64_t size;
+			bool shortTrip;
 		};
 		std::vector<Acc> todo;
-		auto notParam = [](const SCEV *e) {
+		/* a stride's values: the parameters, and the context's fields below
+		 * the threads' states (the block's and grid's sizes); gridDim or a
+		 * parameter in it (a stride of blockDim alone steps through a row) */
+		auto notParam = [&](const SCEV *e) {
 			auto *u = dyn_cast<SCEVUnknown>(e);
-			return u && !isa<Argument>(u->getValue());
+			if (!u || isa<Argument>(u->getValue()))
+				return false;
+			auto *ld = dyn_cast<LoadInst>(u->getValue());
+			APInt off;
+			return !ld || !ctxLoad(ld, off) || !off.ult(CTX_STATE_OFF);
+		};
+		auto gridOrParam = [&](const SCEV *e) {
+			auto *u = dyn_cast<SCEVUnknown>(e);
+			if (!u)
+				return false;
+			if (isa<Argument>(u->getValue()))
+				return true;
+			auto *ld = dyn_cast<LoadInst>(u->getValue());
+			APInt off;
+			return ld && ctxLoad(ld, off) && off.uge(CTX_GDIM_OFF) && off.ult(CTX_GDIM_OFF + 12);
 		};
 		for (Loop *L : LI.getLoopsInPreorder()) {
 			bool bar, asmCall;
 			callsIn(L, bar, asmCall);
 			if (!bar || asmCall)
 				continue;
+			unsigned syncs = 0;
+			for (BasicBlock *bb : L->blocks())
+				for (Instruction &I : *bb)
+					syncs += isSync(I);
+			const bool shortTrip = syncs == 1 && L->isInnermost();
 			for (BasicBlock *bb : L->blocks()) {
 				if (LI.getLoopFor(bb) != L)
 					continue;
@@ -2052,9 +2092,9 @@ struct Lower {
 					const SCEV *s = ar->getStepRecurrence(SE);
 					if (auto *c = dyn_cast<SCEVConstant>(s); c && c->getAPInt().abs().ult(PF_MIN_STEP))
 						continue;
-					if (SCEVExprContains(s, notParam))
+					if (SCEVExprContains(s, notParam) || (!isa<SCEVConstant>(s) && !SCEVExprContains(s, gridOrParam)))
 						continue;
-					todo.push_back({ &I, p, s, isa<StoreInst>(&I), DL().getTypeStoreSize(t) });
+					todo.push_back({ &I, p, s, isa<StoreInst>(&I), DL().getTypeStoreSize(t), shortTrip });
 				}
 			}
 		}
@@ -2062,7 +2102,7 @@ struct Lower {
 			return;
 		if (!fMark) {
 			Type *ptr = PointerType::get(C, 0), *i32 = Type::getInt32Ty(C);
-			fMark = Function::Create(FunctionType::get(Type::getVoidTy(C), { ptr, i32, i32 }, false),
+			fMark = Function::Create(FunctionType::get(Type::getVoidTy(C), { ptr, i32, i32, i32 }, false),
 						 GlobalValue::ExternalLinkage, "__vgpu_prefetch_mark", M);
 			fMark->addFnAttr(Attribute::NoUnwind);
 			fMark->addFnAttr(Attribute::WillReturn);
@@ -2070,11 +2110,12 @@ struct Lower {
 		}
 		SCEVExpander X(SE, DL(), "pf");
 		for (Acc &a : todo) {
-			const SCEV *d = SE.getMulExpr(a.step, SE.getConstant(a.step->getType(), PF_AHEAD));
+			const SCEV *d = SE.getMulExpr(a.step, SE.getConstant(a.step->getType(),
+									 a.shortTrip ? PF_AHEAD_SHORT : PF_AHEAD));
 			Value *off = X.expandCodeFor(d, d->getType(), a.I);
 			IRBuilder<> b(a.I);
 			b.CreateCall(fMark, { b.CreateGEP(b.getInt8Ty(), a.ptr, off, "ahead"), b.getInt32(a.write),
-					      b.getInt32((uint32_t)std::min<uint64_t>(a.size, 64)) });
+					      b.getInt32((uint32_t)std::min<uint64_t>(a.size, 64)), b.getInt32(a.shortTrip) });
 		}
 		X.clear();
 		FAM.invalidate(K, PreservedAnalyses::none());
@@ -2115,11 +2156,13 @@ struct Lower {
 	 * The prefetch function of region @R: its marks' addresses, for the
 	 * thread it is called for, computed at its start and prefetched (null
 	 * where none can be computed there); the marks leave @R. @step: the
-	 * threads one cache line spans for the widest access marked.
+	 * threads one cache line spans for the widest access marked; @dense:
+	 * a mark of a short trip's (the drivers prefetch every line of a row).
 	 */
-	Function *regionPrefetch(Function *R, unsigned &step)
+	Function *regionPrefetch(Function *R, unsigned &step, bool &dense)
 	{
 		step = 0;
+		dense = false;
 		std::vector<CallInst *> marks;
 		for (Instruction &I : instructions(R))
 			if (auto *ci = dyn_cast<CallInst>(&I); ci && fMark && ci->getCalledFunction() == fMark)
@@ -2151,6 +2194,7 @@ struct Lower {
 					    b.getInt32(cast<ConstantInt>(ci->getArgOperand(1))->getZExtValue()), b.getInt32(3),
 					    b.getInt32(1) });
 			widest = std::max<uint64_t>(widest, cast<ConstantInt>(ci->getArgOperand(2))->getZExtValue());
+			dense = dense || cast<ConstantInt>(ci->getArgOperand(3))->getZExtValue();
 			n++;
 		}
 		dropCopy(S);
