@@ -543,6 +543,61 @@ int main(void)
 		if (mp)
 			vgpu_module_unload(mp);
 	}
+	{	/* other ways a thread changes its by-value struct parameter: through
+		 * parentheses, a reference helper taking a member, a member function,
+		 * a local reference to it or to a member (the g++ path once missed
+		 * them and shared one p across the block's threads) */
+		static const char *const how[][2] = {
+			{ "sparen", "(p).a += threadIdx.x;" },
+			{ "srefarg", "addr(p.a, threadIdx.x);" },
+			{ "smethod", "p.inc(threadIdx.x);" },
+			{ "slocalref", "P &r = p; r.a += threadIdx.x;" },
+			{ "smemberref", "int &r = p.a; r += threadIdx.x;" },
+		};
+		int bad = 0;
+
+		for (unsigned k = 0; k < sizeof(how) / sizeof(how[0]); k++) {
+			char sv[1024];
+			struct { int a; int b; } p = { 5, 7 };
+			vgpu_module *mp = NULL;
+			vgpu_kernel *kp = NULL;
+			vgpu_buffer *B = NULL;
+			struct vgpu_launch_cfg cfg = { .size = sizeof(cfg), .grid = { 2, 1, 1 }, .block = { 64, 1, 1 } };
+			int o[128] = { 0 }, wrong = 128;
+
+			snprintf(sv, sizeof(sv),
+				 "struct P { int a; int b; __device__ void inc(int d) { a += d; } };\n"
+				 "__device__ void addr(int &r, int d) { r += d; }\n"
+				 "extern \"C\" __global__ void %s(P p, int *o)\n"
+				 "{\n"
+				 "	__shared__ int s[64];\n"
+				 "	s[threadIdx.x] = p.b;\n"
+				 "	__syncthreads();\n"
+				 "	%s\n"
+				 "	__syncthreads();\n"
+				 "	o[blockIdx.x * blockDim.x + threadIdx.x] = p.a * 1000 + s[(threadIdx.x + 1) %% 64];\n"
+				 "}\n", how[k][0], how[k][1]);
+			if (!vgpu_module_compile(s, sv, 0, NULL, &mp) && !vgpu_kernel_get(mp, how[k][0], &kp) &&
+			    !vgpu_buffer_alloc(s, sizeof(o), &B)) {
+				struct vgpu_arg a[] = { vgpu_arg_bytes(&p, sizeof(p)), vgpu_arg_buf(B) };
+
+				if (!vgpu_launch(kp, &cfg, a, 2) && !vgpu_buffer_read(B, 0, o, sizeof(o))) {
+					wrong = 0;
+					for (int t = 0; t < 128; t++)
+						wrong += o[t] != (5 + t % 64) * 1000 + 7;
+				}
+			}
+			if (wrong)
+				tap_diag("%s: %d of 128 wrong", how[k][0], wrong);
+			bad += wrong != 0;
+			if (B)
+				vgpu_buffer_free(B);
+			if (mp)
+				vgpu_module_unload(mp);
+		}
+		tap_ok(bad == 0, "fission: a by-value struct changed as (p).a, through a reference argument, a member "
+		       "function, a local reference stays each thread's own (%d of 5 kernels wrong)", bad);
+	}
 	{	/* two modules loaded at once, a kernel of the same name: each its own code */
 		static const char s1[] = "extern \"C\" __global__ void same(int *o) { o[0] = 1; }\n";
 		static const char s2[] = "extern \"C\" __global__ void same(int *o) { o[0] = 2; }\n";

@@ -831,6 +831,12 @@ static bool fx_modified(const struct fx *x, int n, int a, int e, int except)
 			continue;
 		if (tis(x, i - 1, ".") || tis(x, i - 1, "->") || tis(x, i - 1, "::"))
 			continue;
+		/* bound to a reference (`T &r = p;`, `int &r = p.a;`): changed through it */
+		if (tis(x, i - 1, "=") && tid(x, i - 2) && (tis(x, i - 3, "&") || tis(x, i - 3, "&&")))
+			return true;
+		/* `(p).a =`: as p.a */
+		if (tis(x, i - 1, "(") && tis(x, i + 1, ")") && (tis(x, i + 2, ".") || tassign(x, i + 2)))
+			j = i + 2;
 		/* a member of it (a struct by value), subscripted or not: `p.a +=`,
 		 * `p.v[i] =`, `p.in.x++` modify it; `p->a =` and `p[i] =` do not */
 		if (tis(x, j, ".") && tid(x, j + 1)) {
@@ -844,12 +850,16 @@ static bool fx_modified(const struct fx *x, int n, int a, int e, int except)
 			}
 			if (j < 0)
 				return true;	/* unbalanced: assume the worst */
+			/* a member function called on it (`p.inc()`) may change it */
+			if (tis(x, j, "("))
+				return true;
 		}
 		if (tassign(x, j) || tis(x, i - 1, "++") || tis(x, i - 1, "--") ||
 		    (tis(x, i - 1, "&") && !tis(x, i + 1, "[") && !tis(x, i + 1, "->")))
 			return true;
+		/* an argument, or a member of it (`f(p.a)`), where a function takes a reference */
 		if (x->refs && (tis(x, i - 1, "(") || tis(x, i - 1, ",")) &&
-		    (tis(x, i + 1, ")") || tis(x, i + 1, ",")))
+		    (tis(x, j, ")") || tis(x, j, ",")))
 			return true;
 	}
 	return false;
