@@ -818,6 +818,30 @@ static const char src[] =
 "	out[blockIdx.x * n + t] = acc + a + b + c + d;\n"
 "}\n"
 "\n"
+"/* a 1-D block with 4 or more uniform values and bounds tests on the\n"
+"   thread's element (`if (i < n)`) in regions between barriers: the driver\n"
+"   runs the block's last row (threads up to the last, the last on its\n"
+"   own) as a thread loop of its own, which gets the copy without the\n"
+"   tests where they hold for all its threads; odd blocks, a partial last\n"
+"   block */\n"
+"extern \"C\" __global__ void lastrow(const int *x, int *y, int n, int m, int q)\n"
+"{\n"
+"	__shared__ int s[256];\n"
+"	const int t = threadIdx.x, i = blockIdx.x * blockDim.x + t;\n"
+"	const int a = x[m] * 3 + q, b = q - x[q], c = m ^ x[m + q], d = a + b * c;\n"
+"	const int v = i < n ? x[i] : -1;\n"
+"	s[t] = v;\n"
+"	__syncthreads();\n"
+"	const int w = s[(t + 1) % blockDim.x];\n"
+"	__syncthreads();\n"
+"	if (i < n)\n"
+"		y[i] = v * a + w * b - c + d;\n"
+"	s[t] = w ^ a;\n"
+"	__syncthreads();\n"
+"	if (i < n)\n"
+"		y[i] += s[blockDim.x - 1 - t] * d + c;\n"
+"}\n"
+"\n"
 "/* warps of a block in branches of their own, each with its ballots, a\n"
 " * __syncthreads after: odd warps a ballot and an __any_sync, even warps a\n"
 " * loop as long as any lane still has a bit to count (trips per warp); then\n"
@@ -2509,6 +2533,57 @@ static void t_uniforms(const int *in)
 	       "dialect: vgpu_kernel_info: at least 4 uniform values live across the barriers: \"%s\"", how);
 }
 
+/* lastrow's answer for element @i of a launch of blocks of @bx threads */
+static int lastrow_ref(const int *x, unsigned bx, int n, int m, int q, int i)
+{
+	const int a = x[m] * 3 + q, b = q - x[q], c = m ^ x[m + q], d = a + b * c;
+	const int t = i % (int)bx, g = i - t;
+	const int t1 = (t + 1) % (int)bx, tr = (int)bx - 1 - t, tr1 = (tr + 1) % (int)bx;
+	const int w = g + t1 < n ? x[g + t1] : -1, wr = g + tr1 < n ? x[g + tr1] : -1;
+
+	return x[i] * a + w * b - c + d + (wr ^ a) * d + c;
+}
+
+static void t_lastrow(void)
+{
+	static const unsigned shapes[] = { 97, 255, 33, 256 };
+	enum { G = 3, M = 5, Q = 9 };
+	int x[3 * 256], y[3 * 256];
+
+	for (int i = 0; i < 3 * 256; i++)
+		x[i] = (int)((i * 2654435761u) >> 20) % 2001 - 1000;
+	for (unsigned k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		const unsigned bx = shapes[k];
+		const int n = (int)(G * bx) - (int)(bx / 3) - 1;
+		vgpu_buffer *X = buf(x, sizeof(x)), *Y = buf(NULL, sizeof(y));
+		struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(Y), vgpu_arg_i32(n), vgpu_arg_i32(M),
+					vgpu_arg_i32(Q) };
+		int bad = 0;
+
+		if (launch("lastrow", G, bx, 0, a, 5) || get(Y, y, sizeof(y)))
+			bad = 1;
+		for (int i = 0; i < (int)(G * bx) && !bad; i++) {
+			const int want = i < n ? lastrow_ref(x, bx, n, M, Q, i) : 0;
+
+			if (y[i] != want) {
+				tap_diag("lastrow block of %u, element %d: %d, want %d", bx, i, y[i], want);
+				bad = 1;
+			}
+		}
+		tap_ok(!bad, "dialect: uniform values, `if (i < n)` between barriers, 1-D block of %u, partial last block", bx);
+		vgpu_buffer_free(X);
+		vgpu_buffer_free(Y);
+	}
+	{
+		char how[128];
+
+		lowering("lastrow", how);
+		tap_ok(strstr(how, "4 uniform values") || strstr(how, "5 uniform values") ||
+			       strstr(how, "6 uniform values") || strstr(how, "7 uniform values"),
+		       "dialect: vgpu_kernel_info: lastrow keeps 4 or more uniform values: \"%s\"", how);
+	}
+}
+
 /* the ballots of divballot for thread @t of block @b (inputs as it reads them) */
 static void divballot_ref(const int *in, int b, int t, int o[3])
 {
@@ -2839,6 +2914,7 @@ int main(void)
 	t_wstride();
 	t_wrapstride();
 	t_uniforms(in);
+	t_lastrow();
 	t_ballotvote(in);
 	t_divballot(in);
 	t_boundloop(in);

@@ -79,6 +79,7 @@
  */
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/CallGraph.h"
 #include "llvm/Analysis/ConstantFolding.h"
 #include "llvm/Analysis/PostDominators.h"
@@ -114,6 +115,7 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LCSSA.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
 #include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/LowerAtomic.h"
 #include "llvm/Transforms/Utils/LowerSwitch.h"
@@ -3881,6 +3883,16 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 			bool want;
 		};
 		std::vector<std::pair<Loop *, std::vector<Guard>>> todo;
+		/* thread loops with a preheader and dedicated exits, as the
+		 * vectoriser makes them anyway right after: the row loop of a
+		 * region_allu driver's last row (threads up to the block's last,
+		 * run apart: the only row of a 1-D block) came here without them,
+		 * so its tests stayed masks while the copy made for the other
+		 * rows never ran */
+		bool simplified = false;
+		for (Loop *L : LI.getLoopsInPreorder())
+			if (L->isInnermost() && parallelGroups(L) && !L->isLoopSimplifyForm())
+				simplified |= simplifyLoop(L, &DT, &LI, &SE, &FAM.getResult<AssumptionAnalysis>(F), nullptr, false);
 		for (Loop *L : LI.getLoopsInPreorder()) {
 			if (!L->isInnermost() || !parallelGroups(L) || !L->getLoopPreheader() || !L->getExitBlock() ||
 			    !L->getExitingBlock() || !L->isLoopSimplifyForm())
@@ -3919,7 +3931,7 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 			if (!gs.empty() && size <= 4000)
 				todo.push_back({ L, gs });
 		}
-		bool changed = false;
+		bool changed = simplified;
 		for (auto &[L, gs] : todo) {
 			BasicBlock *PH = L->getLoopPreheader();
 			Instruction *at = PH->getTerminator();
