@@ -1311,25 +1311,22 @@ template <int O, class V> __VGPU_FN V __vgpu_rop(V a, V b)
 	else
 		return a ^ b;
 }
-#define __VGPU_X8(m, b) (b) ^ (m), ((b) + 1) ^ (m), ((b) + 2) ^ (m), ((b) + 3) ^ (m), ((b) + 4) ^ (m), \
-	((b) + 5) ^ (m), ((b) + 6) ^ (m), ((b) + 7) ^ (m)
-#define __VGPU_X32(m) __VGPU_X8(m, 0), __VGPU_X8(m, 8), __VGPU_X8(m, 16), __VGPU_X8(m, 24)
+// a shuffle's 32 source lanes, lane l's from F(m, l)
+#define __VGPU_L8(F, m, b) F(m, b), F(m, (b) + 1), F(m, (b) + 2), F(m, (b) + 3), F(m, (b) + 4), \
+	F(m, (b) + 5), F(m, (b) + 6), F(m, (b) + 7)
+#define __VGPU_L32(F, m) __VGPU_L8(F, m, 0), __VGPU_L8(F, m, 8), __VGPU_L8(F, m, 16), __VGPU_L8(F, m, 24)
+// lane l ^ m
+#define __VGPU_X1(m, l) ((l) ^ (m))
 // lane l + d, or l where that is past 31
 #define __VGPU_D1(d, l) ((l) + (d) < 32 ? (l) + (d) : (l))
-#define __VGPU_D8(d, b) __VGPU_D1(d, b), __VGPU_D1(d, (b) + 1), __VGPU_D1(d, (b) + 2), __VGPU_D1(d, (b) + 3), \
-	__VGPU_D1(d, (b) + 4), __VGPU_D1(d, (b) + 5), __VGPU_D1(d, (b) + 6), __VGPU_D1(d, (b) + 7)
-#define __VGPU_D32(d) __VGPU_D8(d, 0), __VGPU_D8(d, 8), __VGPU_D8(d, 16), __VGPU_D8(d, 24)
 // lane l - d, or l where that is below 0
 #define __VGPU_U1(d, l) ((l) >= (d) ? (l) - (d) : (l))
-#define __VGPU_U8(d, b) __VGPU_U1(d, b), __VGPU_U1(d, (b) + 1), __VGPU_U1(d, (b) + 2), __VGPU_U1(d, (b) + 3), \
-	__VGPU_U1(d, (b) + 4), __VGPU_U1(d, (b) + 5), __VGPU_U1(d, (b) + 6), __VGPU_U1(d, (b) + 7)
-#define __VGPU_U32(d) __VGPU_U8(d, 0), __VGPU_U8(d, 8), __VGPU_U8(d, 16), __VGPU_U8(d, 24)
 // one step on a whole warp's 32 values: by xor m, or down by m
 template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wstep(V v, unsigned kind)
 {
 	if (kind == __VGPU_KSHFL_DOWN)
-		return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_D32(M)));
-	return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_X32(M)));
+		return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_L32(__VGPU_D1, M)));
+	return __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_L32(__VGPU_X1, M)));
 }
 // a scan's step on a whole warp's 32 values: lanes from M on op(v, v of
 // lane - M), the lanes below M keep v (a choice on the bits: op(v, v) is
@@ -1341,7 +1338,7 @@ template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wscan(V v)
 	const I lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 			 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
 	const K up = __builtin_convertvector(lane >= (int)M, K);
-	const V r = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_U32(M)));
+	const V r = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_L32(__VGPU_U1, M)));
 	return (V)((up & (K)r) | (~up & (K)v));
 }
 // (the lanes' values from the half they write, c->wx; the results into the
@@ -1420,14 +1417,11 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 		__builtin_memcpy(&wx[c->wx ^ 1][0][b], &lo, sizeof(lo));
 	}
 }
-#undef __VGPU_U32
-#undef __VGPU_U8
 #undef __VGPU_U1
-#undef __VGPU_D32
-#undef __VGPU_D8
 #undef __VGPU_D1
-#undef __VGPU_X32
-#undef __VGPU_X8
+#undef __VGPU_X1
+#undef __VGPU_L32
+#undef __VGPU_L8
 // the reduction at a reduce state (inlined into the kernel's driver, where
 // the pass sets __vgpu_reduce_kinds: bit type | op << 3 for each kind the
 // kernel's warp syncs reduce, the others compiled out)
