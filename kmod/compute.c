@@ -17,6 +17,20 @@
  * whichever lease or read comes first after a period ends. The clock is read
  * under the lock too, so that every time stored is at most "now" of whoever
  * holds it next.
+ *
+ * Turns (VGPU_COMPUTE_TURN): sessions that ask for them take a device one at
+ * a time, across guests and processes, as libvgpu's in-process ledger makes
+ * the sessions of one process do. A session's lease window then holds only
+ * its own work, so what it measures and is charged is its own time, and the
+ * CPU as a device runs one guest's kernels at a time as a GPU would. The
+ * turn is the session's from a grant to its next lease or return, or until
+ * it lapses (a holder that stopped launching). A holder that leases again
+ * while another session waits hands the device over: it is told BUSY for
+ * VGPU_COMPUTE_HANDOVER_NS unless no one took the device. Waiters
+ * (VGPU_COMPUTE_WAIT) sleep on vgpu_turn_wq until their device's turn
+ * generation changes or the holder's turn lapses; whoever of them takes the
+ * lock first has the device (no queue: the guests' budgets, not the order
+ * of turns, decide the shares).
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -33,6 +47,33 @@ static_assert(VGPU_CM_SHARE_ONE == VGPU_SHARE_ONE);
 static DEFINE_SPINLOCK(vgpu_compute_lock);
 /* every budget of every guest, for the weighted arbitration */
 static LIST_HEAD(vgpu_compute_budgets);
+
+/**
+ * struct vgpu_compute_turn - who has a device (VGPU_COMPUTE_TURN leases)
+ * @owner: the holding session's lease slots (its identity here), or NULL
+ * @until: the owner's turn lapses then
+ * @yielder: the session that last handed the device over
+ * @yield_until: it may not take the device back before then, unless
+ *	another took it (which clears @yielder)
+ * @asked_until: a session was told BUSY without sleeping: it is taken to
+ *	wait until then (it asks again)
+ * @waiters: sessions sleeping for this device now
+ * @gen: changes whenever the device is let go (the waiters' condition)
+ *
+ * All under vgpu_compute_lock but @gen, which waiters also read without it.
+ */
+struct vgpu_compute_turn {
+	const void *owner;
+	u64 until;
+	const void *yielder;
+	u64 yield_until;
+	u64 asked_until;
+	unsigned int waiters;
+	unsigned int gen;
+};
+
+static struct vgpu_compute_turn vgpu_turns[VGPU_COMPUTE_MAX_DEVICES];
+static DECLARE_WAIT_QUEUE_HEAD(vgpu_turn_wq);
 
 /**
  * struct vgpu_compute_budget - a guest's budget on one device
@@ -259,13 +300,18 @@ static void vgpu_lease_settle(struct vgpu_compute_budget *b,
 /* are @cl's fields valid for a lease (@lease) or a return? */
 static bool vgpu_compute_args_valid(const struct vgpu_compute_lease *cl, bool lease)
 {
-	if (cl->flags || cl->__reserved ||
-	    cl->device >= VGPU_COMPUTE_MAX_DEVICES)
+	if (cl->__reserved || cl->device >= VGPU_COMPUTE_MAX_DEVICES)
 		return false;
-	if (lease)
-		return cl->request_ns &&
-		       cl->request_ns <= (u64)VGPU_COMPUTE_PERIOD_MAX_US * NSEC_PER_USEC;
-	return !cl->request_ns;
+	if (!lease)
+		return !cl->flags && !cl->request_ns;
+	if (cl->flags & ~(VGPU_COMPUTE_TURN | VGPU_COMPUTE_WAIT))
+		return false;
+	if ((cl->flags & VGPU_COMPUTE_WAIT) &&
+	    (!(cl->flags & VGPU_COMPUTE_TURN) || !cl->wait_ns ||
+	     cl->wait_ns > VGPU_COMPUTE_WAIT_MAX_NS))
+		return false;
+	return cl->request_ns &&
+	       cl->request_ns <= (u64)VGPU_COMPUTE_PERIOD_MAX_US * NSEC_PER_USEC;
 }
 
 /*
@@ -284,7 +330,7 @@ static void vgpu_compute_report(struct vgpu_guest *g,
 		return;
 	trace_vgpu_compute_lease(g->id, cl->device, cl->request_ns,
 				 cl->granted_ns, cl->budget_ns);
-	if (!cl->granted_ns) {
+	if (!cl->granted_ns && !(cl->flags & VGPU_COMPUTE_BUSY)) {
 		atomic64_inc(&vgpu_nr_limit_hits);
 		trace_vgpu_compute_throttle(g->id, cl->device, cl->wait_ns);
 		if (ntf)
@@ -292,12 +338,66 @@ static void vgpu_compute_report(struct vgpu_guest *g,
 	}
 }
 
+/* ------------------------------------------------------------------------ */
+/* turns                                                                    */
+
+/* @me lets @t go (if it has it): waiters may take it. vgpu_compute_lock held. */
+static void vgpu_turn_release(struct vgpu_compute_turn *t, const void *me)
+{
+	lockdep_assert_held(&vgpu_compute_lock);
+	if (t->owner != me)
+		return;
+	t->owner = NULL;
+	WRITE_ONCE(t->gen, t->gen + 1);
+	if (t->waiters)
+		wake_up_all(&vgpu_turn_wq);
+}
+
+/*
+ * May @me take @t now? Else the time its wait ends at the latest (the
+ * holder's turn lapses, or the hand-over's). A holder asking again while
+ * another session waits hands the device over. vgpu_compute_lock held.
+ */
+static u64 vgpu_turn_busy(struct vgpu_compute_turn *t, const void *me, u64 now)
+{
+	lockdep_assert_held(&vgpu_compute_lock);
+	if (t->owner && t->owner != me && now < t->until)
+		return t->until;
+	if (t->yielder == me && now < t->yield_until)
+		return t->yield_until;
+	if (t->owner == me && (t->waiters || now < t->asked_until)) {
+		vgpu_turn_release(t, me);
+		t->yielder = me;
+		t->yield_until = now + VGPU_COMPUTE_HANDOVER_NS;
+		return t->yield_until;
+	}
+	return 0;
+}
+
+/* @me was granted @granted ns: the turn is its own. vgpu_compute_lock held. */
+static void vgpu_turn_hold(struct vgpu_compute_turn *t, const void *me, u64 now,
+			   u64 granted, u64 period_ns)
+{
+	lockdep_assert_held(&vgpu_compute_lock);
+	if (t->owner != me)
+		WRITE_ONCE(t->gen, t->gen + 1);
+	t->owner = me;
+	/* a kernel may run far past a small grant: a period at least */
+	t->until = now + max(2 * granted, period_ns) + NSEC_PER_MSEC;
+	t->yielder = NULL;
+}
+
 /**
  * vgpu_compute_ioctl - VGPU_IOC_COMPUTE_LEASE and VGPU_IOC_COMPUTE_RETURN
  * @g: the session's guest
- * @slots: the session's lease slots, allocated here at the first call
+ * @slots: the session's lease slots, allocated here at the first call (the
+ *	array is also the session's identity in turns)
  * @cl: the argument, copied in; outputs filled
  * @lease: LEASE (settle and grant) or RETURN (settle)
+ *
+ * A VGPU_COMPUTE_WAIT lease told BUSY sleeps here, without the lock, and
+ * tries again when the device is let go; what the session's previous lease
+ * used is settled once, before.
  *
  * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
  */
@@ -307,8 +407,12 @@ int vgpu_compute_ioctl(struct vgpu_guest *g,
 {
 	struct vgpu_compute_lease_slot *slot, *new_slots = NULL;
 	struct vgpu_compute_budget *b, *spare = NULL;
-	u64 now, granted = 0, settled, wait = 0;
-	bool ntf = false;
+	bool turn = cl->flags & VGPU_COMPUTE_TURN;
+	u64 now, granted = 0, settled = 0, wait = 0, deadline = 0;
+	struct vgpu_compute_turn *t;
+	unsigned int gen;
+	bool ntf = false, first = true;
+	long ret;
 
 	if (!vgpu_compute_args_valid(cl, lease))
 		return -EINVAL;
@@ -327,23 +431,60 @@ int vgpu_compute_ioctl(struct vgpu_guest *g,
 			return -ENOMEM;
 		}
 	}
+	t = &vgpu_turns[cl->device];
 
 	spin_lock(&vgpu_compute_lock);
+again:
 	now = ktime_get_ns();
-	if (!*slots) {
-		*slots = new_slots;
-		new_slots = NULL;
+	if (first) {
+		if (!*slots) {
+			*slots = new_slots;
+			new_slots = NULL;
+		}
+		if (cl->flags & VGPU_COMPUTE_WAIT)
+			deadline = now + cl->wait_ns;
 	}
 	slot = &(*slots)[cl->device];
 	b = vgpu_budget_get(g, cl->device, &spare, now);
 	vgpu_budget_roll(b, now);
 
-	settled = slot->granted;
-	if (slot->granted || cl->used_ns)
-		vgpu_lease_settle(b, slot, cl->used_ns);
-	g->compute.fallback_ns += cl->fallback_ns;
+	if (first) {
+		settled = slot->granted;
+		if (slot->granted || cl->used_ns)
+			vgpu_lease_settle(b, slot, cl->used_ns);
+		g->compute.fallback_ns += cl->fallback_ns;
+		vgpu_compute_consumed(g, cl->used_ns, false);
+		first = false;
+	}
 
-	if (lease) {
+	cl->flags &= ~VGPU_COMPUTE_BUSY;
+	if (!lease) {
+		vgpu_turn_release(t, *slots);
+	} else if (turn && (wait = vgpu_turn_busy(t, *slots, now))) {
+		/* not a refusal: the guest is not throttled, only waits */
+		b->cb.last_ask = now;
+		if (now < deadline) {
+			gen = t->gen;
+			t->waiters++;
+			spin_unlock(&vgpu_compute_lock);
+			ret = wait_event_interruptible_hrtimeout(vgpu_turn_wq,
+				READ_ONCE(t->gen) != gen,
+				ns_to_ktime(min(wait, deadline) - now));
+			spin_lock(&vgpu_compute_lock);
+			t->waiters--;
+			if (ret != -ERESTARTSYS)
+				goto again;
+			now = ktime_get_ns();
+			wait = max(wait, now + 1);
+		} else {
+			/* it asks again: a waiter the holder hands over to */
+			t->asked_until = max(t->asked_until,
+					     wait + VGPU_COMPUTE_HANDOVER_NS);
+		}
+		cl->flags |= VGPU_COMPUTE_BUSY;
+		wait -= now;
+		slot->granted = 0;
+	} else {
 		u64 throttled;
 
 		granted = vgpu_cb_grant(&b->cb, cl->request_ns, now, &wait,
@@ -351,6 +492,7 @@ int vgpu_compute_ioctl(struct vgpu_guest *g,
 					VGPU_BUDGET_IT(b));
 		if (!granted) {
 			g->compute.throttled_ns += throttled;
+			vgpu_compute_consumed(g, 0, true);
 			if (time_after_eq(jiffies, g->compute.ntf_next)) {
 				g->compute.ntf_next = jiffies + HZ;
 				ntf = true;
@@ -358,12 +500,16 @@ int vgpu_compute_ioctl(struct vgpu_guest *g,
 		}
 		slot->granted = granted;
 		slot->gen = b->cb.gen;
+		if (turn && granted)
+			vgpu_turn_hold(t, *slots, now, granted, b->cb.period_ns);
+		else
+			/* refused, or not taking turns: the device is free */
+			vgpu_turn_release(t, *slots);
 	}
 	cl->granted_ns = granted;
 	cl->wait_ns = wait;
 	cl->period_ns = b->cb.period_ns;
 	cl->budget_ns = vgpu_cb_left(&b->cb);
-	vgpu_compute_consumed(g, cl->used_ns, lease && !granted);
 	spin_unlock(&vgpu_compute_lock);
 
 	kfree(new_slots);
@@ -400,6 +546,12 @@ void vgpu_compute_session_release(struct vgpu_guest *g,
 		vgpu_compute_consumed(g, granted, false);
 		trace_vgpu_compute_return(g->id, i, granted, granted,
 					  vgpu_cb_left(&b->cb));
+	}
+	/* its turns end with it: waiters may take the devices */
+	for (i = 0; i < VGPU_COMPUTE_MAX_DEVICES; i++) {
+		vgpu_turn_release(&vgpu_turns[i], slots);
+		if (vgpu_turns[i].yielder == slots)
+			vgpu_turns[i].yielder = NULL;
 	}
 	spin_unlock(&vgpu_compute_lock);
 	kfree(slots);

@@ -294,7 +294,8 @@ static int vgpu_ioctl_version(struct vgpu_session *s, void *arg,
 	v->api_version = VGPU_API_VERSION;
 	v->nr_resources = VGPU_RES_NR;
 	v->caps = VGPU_CAP_CONTEXTS | VGPU_CAP_MEMORY | VGPU_CAP_PIN |
-		  VGPU_CAP_USAGE | VGPU_CAP_NETLINK | VGPU_CAP_COMPUTE;
+		  VGPU_CAP_USAGE | VGPU_CAP_NETLINK | VGPU_CAP_COMPUTE |
+		  VGPU_CAP_COMPUTE_TURNS;
 	v->max_contexts = READ_ONCE(vgpu_max_contexts);
 	v->max_charges = READ_ONCE(vgpu_max_charges);
 	v->max_pins = READ_ONCE(vgpu_max_pins);

@@ -24,7 +24,7 @@
 #include <linux/ioctl.h>
 
 /** VGPU_API_VERSION - version reported by VGPU_IOC_VERSION */
-#define VGPU_API_VERSION	2
+#define VGPU_API_VERSION	3
 
 /** VGPU_ARG_SIZE_MAX - the largest @size an ioctl argument may declare */
 #define VGPU_ARG_SIZE_MAX	4096
@@ -93,6 +93,8 @@ enum {
 #define VGPU_CAP_NETLINK	(1ULL << 4)
 /** VGPU_CAP_COMPUTE - VGPU_IOC_COMPUTE_LEASE / VGPU_IOC_COMPUTE_RETURN (API 2) */
 #define VGPU_CAP_COMPUTE	(1ULL << 5)
+/** VGPU_CAP_COMPUTE_TURNS - VGPU_COMPUTE_TURN and VGPU_COMPUTE_WAIT leases (API 3) */
+#define VGPU_CAP_COMPUTE_TURNS	(1ULL << 6)
 
 /**
  * struct vgpu_version - VGPU_IOC_VERSION: what the module supports
@@ -284,7 +286,8 @@ struct vgpu_usage {
 /**
  * struct vgpu_compute_lease - VGPU_IOC_COMPUTE_LEASE / VGPU_IOC_COMPUTE_RETURN
  * @size: sizeof(struct vgpu_compute_lease)
- * @flags: must be 0
+ * @flags: in (LEASE): VGPU_COMPUTE_TURN, VGPU_COMPUTE_WAIT (with TURN);
+ *	0 for RETURN. out: the flags given, and VGPU_COMPUTE_BUSY
  * @device: in: device index, below VGPU_COMPUTE_MAX_DEVICES
  * @__reserved: must be 0
  * @request_ns: in (LEASE): device time wanted, 1 ns..1 s; must be 0
@@ -296,8 +299,11 @@ struct vgpu_usage {
  *	its last report (work it ran on the CPU as a fallback); counted apart,
  *	never against the share.
  * @granted_ns: out (LEASE): device time granted, 0..@request_ns
- * @wait_ns: out (LEASE): when @granted_ns is 0, nanoseconds until the next
- *	refill; else 0
+ * @wait_ns: in (LEASE with VGPU_COMPUTE_WAIT): the longest the call may
+ *	sleep for the device, 1 ns..VGPU_COMPUTE_WAIT_MAX_NS (ignored
+ *	without it). out (LEASE): when @granted_ns is 0, nanoseconds until
+ *	the next refill, or with VGPU_COMPUTE_BUSY until the holder's turn
+ *	lapses at the latest; else 0
  * @period_ns: out: the guest's period
  * @budget_ns: out: budget the guest has left in this period on @device
  *	after this call (negative while in debt)
@@ -315,7 +321,24 @@ struct vgpu_usage {
  * Closing the file settles every lease as fully used (work may still be
  * running on the device).
  *
- * EINVAL: flags, reserved, device or @request_ns out of range. ENOTCONN:
+ * Turns (VGPU_COMPUTE_TURN): sessions that lease with it take @device one at
+ * a time, whatever their guest or process, so that the time each measures
+ * is its own work alone (a GPU time-slices contexts; the CPU as a device
+ * would run two guests' kernels at once, each slower). A turn lasts from a
+ * grant until the holder's next lease or return, or until it lapses: twice
+ * the grant or a period, whichever is longer, and 1 ms. While another
+ * session holds the turn the answer is 0 with @granted_ns 0,
+ * VGPU_COMPUTE_BUSY and @wait_ns; the lease held before was settled all
+ * the same (not a refusal: no limit hit, no throttled time). A holder that
+ * leases again while another session waits for the device hands it over
+ * (BUSY for it, up to VGPU_COMPUTE_HANDOVER_NS, while a waiter takes the
+ * device). With VGPU_COMPUTE_WAIT the call sleeps (interruptibly) while the
+ * device is busy, at most @wait_ns in all; a signal or the end of the wait
+ * ends it with the BUSY answer, never an error. Sessions that lease without
+ * VGPU_COMPUTE_TURN do not take part in turns.
+ *
+ * EINVAL: flags (unknown bits, WAIT without TURN, any on RETURN), reserved,
+ * device, @request_ns or (with WAIT) @wait_ns out of range. ENOTCONN:
  * session not attached.
  */
 struct vgpu_compute_lease {
@@ -331,6 +354,17 @@ struct vgpu_compute_lease {
 	__aligned_u64 period_ns;
 	__s64 budget_ns;
 };
+/** VGPU_COMPUTE_TURN - lease flag: take turns on the device (API 3) */
+#define VGPU_COMPUTE_TURN	(1U << 0)
+/** VGPU_COMPUTE_WAIT - lease flag: sleep while another session's turn lasts */
+#define VGPU_COMPUTE_WAIT	(1U << 1)
+/** VGPU_COMPUTE_BUSY - out: nothing granted, another session holds the turn */
+#define VGPU_COMPUTE_BUSY	(1U << 8)
+/** VGPU_COMPUTE_WAIT_MAX_NS - longest sleep of one VGPU_COMPUTE_WAIT lease, 1 s */
+#define VGPU_COMPUTE_WAIT_MAX_NS	1000000000ULL
+/** VGPU_COMPUTE_HANDOVER_NS - a handed-over turn waits this long for a waiter, 5 ms */
+#define VGPU_COMPUTE_HANDOVER_NS	5000000ULL
+
 #define VGPU_IOC_COMPUTE_LEASE	_IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_LEASE, struct vgpu_compute_lease)
 #define VGPU_IOC_COMPUTE_RETURN	_IOWR(VGPU_TYPE, VGPU_CMD_COMPUTE_RETURN, struct vgpu_compute_lease)
 
