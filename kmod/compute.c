@@ -36,6 +36,7 @@
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "vgpu.h"
@@ -57,6 +58,9 @@ static LIST_HEAD(vgpu_compute_budgets);
  *	another took it (which clears @yielder)
  * @asked_until: a session was told BUSY without sleeping: it is taken to
  *	wait until then (it asks again)
+ * @keep_until: the owner keeps the device (leases again without handing
+ *	over) until then: a turn is at least turn_min_us or half
+ *	the owner's period, whichever is shorter
  * @waiters: sessions sleeping for this device now
  * @gen: changes whenever the device is let go (the waiters' condition)
  *
@@ -68,9 +72,22 @@ struct vgpu_compute_turn {
 	const void *yielder;
 	u64 yield_until;
 	u64 asked_until;
+	u64 keep_until;
 	unsigned int waiters;
 	unsigned int gen;
 };
+
+/*
+ * Each hand-over leaves the device idle for a moment (the waiter wakes, its
+ * lease returns, its first launch starts), which no guest is charged and
+ * every guest loses: a turn lasts at least turn_min_us (or half the
+ * holder's period, whichever is shorter, so that a short period's guests
+ * still take turns within it) before its holder hands over.
+ */
+static unsigned int vgpu_turn_min_us = 20000;
+module_param_named(turn_min_us, vgpu_turn_min_us, uint, 0644);
+MODULE_PARM_DESC(turn_min_us,
+		 "shortest compute turn before a hand-over, us (default 20000, at most 1000000)");
 
 static struct vgpu_compute_turn vgpu_turns[VGPU_COMPUTE_MAX_DEVICES];
 static DECLARE_WAIT_QUEUE_HEAD(vgpu_turn_wq);
@@ -365,7 +382,8 @@ static u64 vgpu_turn_busy(struct vgpu_compute_turn *t, const void *me, u64 now)
 		return t->until;
 	if (t->yielder == me && now < t->yield_until)
 		return t->yield_until;
-	if (t->owner == me && (t->waiters || now < t->asked_until)) {
+	if (t->owner == me && now >= t->keep_until &&
+	    (t->waiters || now < t->asked_until)) {
 		vgpu_turn_release(t, me);
 		t->yielder = me;
 		t->yield_until = now + VGPU_COMPUTE_HANDOVER_NS;
@@ -374,13 +392,29 @@ static u64 vgpu_turn_busy(struct vgpu_compute_turn *t, const void *me, u64 now)
 	return 0;
 }
 
+/*
+ * Would @b's lease be refused now (no budget, nothing to borrow)? Such a
+ * session does not wait for the device: it waits for its refill, and the
+ * holder is not made to hand over to it. vgpu_compute_lock held.
+ */
+static bool vgpu_budget_spent(struct vgpu_compute_budget *b, u64 now)
+{
+	lockdep_assert_held(&vgpu_compute_lock);
+	return b->cb.limited && b->cb.budget <= 0 &&
+	       !vgpu_cb_may_borrow(&b->cb, now, vgpu_budget_next,
+				   VGPU_BUDGET_IT(b));
+}
+
 /* @me was granted @granted ns: the turn is its own. vgpu_compute_lock held. */
 static void vgpu_turn_hold(struct vgpu_compute_turn *t, const void *me, u64 now,
 			   u64 granted, u64 period_ns)
 {
 	lockdep_assert_held(&vgpu_compute_lock);
-	if (t->owner != me)
+	if (t->owner != me) {
 		WRITE_ONCE(t->gen, t->gen + 1);
+		t->keep_until = now + min3(period_ns / 2, (u64)VGPU_COMPUTE_WAIT_MAX_NS,
+					   (u64)READ_ONCE(vgpu_turn_min_us) * NSEC_PER_USEC);
+	}
 	t->owner = me;
 	/* a kernel may run far past a small grant: a period at least */
 	t->until = now + max(2 * granted, period_ns) + NSEC_PER_MSEC;
@@ -460,7 +494,8 @@ again:
 	cl->flags &= ~VGPU_COMPUTE_BUSY;
 	if (!lease) {
 		vgpu_turn_release(t, *slots);
-	} else if (turn && (wait = vgpu_turn_busy(t, *slots, now))) {
+	} else if (turn && !vgpu_budget_spent(b, now) &&
+		   (wait = vgpu_turn_busy(t, *slots, now))) {
 		/* not a refusal: the guest is not throttled, only waits */
 		b->cb.last_ask = now;
 		if (now < deadline) {
@@ -476,17 +511,26 @@ again:
 				goto again;
 			now = ktime_get_ns();
 			wait = max(wait, now + 1);
-		} else {
-			/* it asks again: a waiter the holder hands over to */
+		} else if (!(cl->flags & VGPU_COMPUTE_WAIT)) {
+			/*
+			 * It polls: a waiter the holder hands over to if it
+			 * asks again within a hand-over (one that sleeps is
+			 * counted in @waiters meanwhile; one that stopped
+			 * asking must not keep the holder off its device).
+			 */
 			t->asked_until = max(t->asked_until,
-					     wait + VGPU_COMPUTE_HANDOVER_NS);
+					     now + VGPU_COMPUTE_HANDOVER_NS);
 		}
 		cl->flags |= VGPU_COMPUTE_BUSY;
 		wait -= now;
 		slot->granted = 0;
 	} else {
+		bool handed = turn && t->yielder && t->yielder != *slots;
 		u64 throttled;
 
+		/* the device was handed over, and another took it (or passed) */
+		if (handed)
+			t->yielder = NULL;
 		granted = vgpu_cb_grant(&b->cb, cl->request_ns, now, &wait,
 					&throttled, vgpu_budget_next,
 					VGPU_BUDGET_IT(b));
@@ -500,11 +544,18 @@ again:
 		}
 		slot->granted = granted;
 		slot->gen = b->cb.gen;
-		if (turn && granted)
+		if (turn && granted) {
 			vgpu_turn_hold(t, *slots, now, granted, b->cb.period_ns);
-		else
+		} else {
 			/* refused, or not taking turns: the device is free */
 			vgpu_turn_release(t, *slots);
+			if (handed && !t->owner) {
+				/* the one that handed it over may take it back */
+				WRITE_ONCE(t->gen, t->gen + 1);
+				if (t->waiters)
+					wake_up_all(&vgpu_turn_wq);
+			}
+		}
 	}
 	cl->granted_ns = granted;
 	cl->wait_ns = wait;

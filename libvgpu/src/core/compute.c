@@ -213,13 +213,18 @@ void vgpu_compute_fallback(vgpu_session *s, uint64_t ns)
 	s->st.compute_fallback_ns += ns;
 }
 
-/* Settle what was measured and ask for a new lease. */
-static int lease(vgpu_session *s, struct vgpu_ledger_lease *a)
+/*
+ * Settle what was measured and ask for a new lease; with the module's turns
+ * it may sleep up to @wait_ns (0: the ledger's default) while another
+ * process's session has the device.
+ */
+static int lease(vgpu_session *s, struct vgpu_ledger_lease *a, uint64_t wait_ns)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
+	a->wait_max_ns = wait_ns;
 	a->request_ns = c->slice_ns ? c->slice_ns : MIN_SLICE_NS * 10;
 	a->used_ns = c->used_ns;
 	a->fallback_ns = c->fallback_ns;
@@ -262,7 +267,11 @@ VGPU_HOT int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
 		return 0;
 	}
 	for (;;) {
-		ret = lease(s, &a);
+		uint64_t t0 = vgpu_now_ns();
+
+		/* (a timeout already past sleeps 1 ns: then -ETIME below) */
+		ret = lease(s, &a, timeout_ns <= 0 ? 0 :
+				   waited < (uint64_t)timeout_ns ? (uint64_t)timeout_ns - waited : 1);
 		if (ret)
 			return vgpu_seterr(s, ret, "compute lease: %s", strerror(-ret));
 		if (a.granted_ns) {
@@ -271,10 +280,12 @@ VGPU_HOT int vgpu_compute_begin(vgpu_session *s, int64_t timeout_ns, bool *cpu)
 			return 0;
 		}
 		if (a.busy) {
-			/* another session of this process holds the device: not
-			 * throttled; woken when it lets go */
-			uint64_t w = a.wait_ns, t0;
+			/* another session holds the device (of this process, or
+			 * the module's turns: the lease slept for it already):
+			 * not throttled; woken when it lets go */
+			uint64_t w = a.wait_ns;
 
+			waited += vgpu_now_ns() - t0;
 			if (timeout_ns > 0) {
 				if (waited >= (uint64_t)timeout_ns)
 					return vgpu_seterr(s, -ETIME, "the device stayed busy with other guests' work past the launch's timeout");
@@ -327,14 +338,17 @@ static void lease_return(vgpu_session *s)
 /*
  * The session synchronised explicitly: its work is done. If another session
  * of this process waits for the device, hand it over now (the next launch
- * leases again) rather than when this session's hold lapses.
+ * leases again) rather than when this session's hold lapses. With the
+ * module's turns it is not told whether one waits: it always hands over
+ * (a return now and a lease at the next launch, an ioctl each).
  */
 void vgpu_compute_idle(vgpu_session *s)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 
 	if (s->ledger && c->on && c->left_ns && !c->async_since &&
-	    vgpu_ledger_compute_wanted(s->ledger, lease_device(s)))
+	    (vgpu_ledger_compute_kernel_turns(s->ledger) ||
+	     vgpu_ledger_compute_wanted(s->ledger, lease_device(s))))
 		lease_return(s);
 }
 

@@ -47,11 +47,15 @@ struct vgpu_ledger_lease {
 	uint64_t request_ns;		/* in: 0 for a return */
 	uint64_t used_ns;		/* in: measured on the lease held */
 	uint64_t fallback_ns;		/* in: CPU time instead, since the last report */
+	uint64_t wait_max_ns;		/* in: with the module's turns, the longest the
+					 * lease may sleep while another process's session
+					 * has the device (0: 100 ms) */
 	uint64_t granted_ns;		/* out */
 	uint64_t wait_ns;		/* out: to the refill, when nothing granted */
 	uint64_t period_ns;		/* out */
-	bool busy;			/* out: in-process, another session holds the
-					 * device: not a refusal, ask again after
+	bool busy;			/* out: another session holds the device (in
+					 * this process, or the module's turns): not a
+					 * refusal, ask again after
 					 * vgpu_ledger_compute_wait(wait_ns) */
 	bool unlimited;			/* out: no cap or weight in force (granted in full) */
 };
@@ -67,6 +71,7 @@ int vgpu_ledger_compute_lease(struct vgpu_lib_ledger *l, int device, struct vgpu
 	VGPU_INTERNAL;
 void vgpu_ledger_compute_wait(struct vgpu_lib_ledger *l, int device, uint64_t ns) VGPU_INTERNAL;
 bool vgpu_ledger_compute_wanted(struct vgpu_lib_ledger *l, int device) VGPU_INTERNAL;
+bool vgpu_ledger_compute_kernel_turns(struct vgpu_lib_ledger *l) VGPU_INTERNAL;
 int vgpu_ledger_compute_get(struct vgpu_lib_ledger *l, struct vgpu_ledger_compute *c) VGPU_INTERNAL;
 int vgpu_ledger_compute_set(struct vgpu_lib_ledger *l, uint32_t limit_pct, uint32_t period_us,
 			    uint32_t weight) VGPU_INTERNAL;

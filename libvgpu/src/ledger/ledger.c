@@ -65,6 +65,7 @@ struct vgpu_lib_ledger {
 	struct charge *ch;		/* in-process handles: index + 1 */
 	uint32_t nch;
 	struct cslot *cslot;		/* in-process leases, per device, lazily */
+	bool turns;			/* the module takes turns (VGPU_CAP_COMPUTE_TURNS) */
 };
 
 static pthread_mutex_t books_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -119,6 +120,7 @@ static int kernel_open(struct vgpu_lib_ledger *l, const char *guest, char *why, 
 	}
 	l->fd = fd;
 	l->guest_id = at.guest_id;
+	l->turns = ver.caps & VGPU_CAP_COMPUTE_TURNS;
 	return 0;
 }
 
@@ -622,7 +624,9 @@ void vgpu_ledger_compute_wait(struct vgpu_lib_ledger *l, int device, uint64_t ns
 	uint64_t end;
 
 	if (l->fd >= 0 || device < 0 || device >= VGPU_COMPUTE_MAX_DEVICES) {
-		vgpu_sleep_ns(ns);
+		/* the module's turns: the lease slept there already */
+		if (!l->turns)
+			vgpu_sleep_ns(ns);
 		return;
 	}
 	pthread_once(&cdev_once, cdev_init);
@@ -641,6 +645,15 @@ void vgpu_ledger_compute_wait(struct vgpu_lib_ledger *l, int device, uint64_t ns
 			cdev[device].wait_end = vgpu_now_ns();
 	}
 	pthread_mutex_unlock(&books_lock);
+}
+
+/*
+ * Does @l take turns on its devices with sessions of other processes (the
+ * module's VGPU_COMPUTE_TURN)? It is not told when they wait.
+ */
+bool vgpu_ledger_compute_kernel_turns(struct vgpu_lib_ledger *l)
+{
+	return l->fd >= 0 && l->turns;
 }
 
 /* Does @l hold @device while another session of this process waits for it? */
@@ -776,6 +789,9 @@ static void compute_close(struct vgpu_lib_ledger *l)
 	pthread_mutex_unlock(&books_lock);
 }
 
+/* how long a lease sleeps in the module for the device unless told (wait_max_ns) */
+#define TURN_WAIT_NS	(100ull * 1000000)
+
 int vgpu_ledger_compute_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_lease *a)
 {
 	if (device < 0 || device >= VGPU_COMPUTE_MAX_DEVICES)
@@ -786,12 +802,21 @@ int vgpu_ledger_compute_lease(struct vgpu_lib_ledger *l, int device, struct vgpu
 			.used_ns = a->used_ns, .fallback_ns = a->fallback_ns,
 		};
 
+		/* turns with the other processes' sessions: sleep in the kernel
+		 * while another has the device, woken when it lets go */
+		if (l->turns && a->request_ns) {
+			k.flags = VGPU_COMPUTE_TURN | VGPU_COMPUTE_WAIT;
+			k.wait_ns = a->wait_max_ns ? a->wait_max_ns : TURN_WAIT_NS;
+			if (k.wait_ns > VGPU_COMPUTE_WAIT_MAX_NS)
+				k.wait_ns = VGPU_COMPUTE_WAIT_MAX_NS;
+		}
 		if (ioctl(l->fd, a->request_ns ? VGPU_IOC_COMPUTE_LEASE : VGPU_IOC_COMPUTE_RETURN,
 			  &k) < 0)
 			return -errno;
 		a->granted_ns = k.granted_ns;
 		a->wait_ns = k.wait_ns;
 		a->period_ns = k.period_ns;
+		a->busy = k.flags & VGPU_COMPUTE_BUSY;
 		a->unlimited = k.budget_ns == INT64_MAX;
 		return 0;
 	}
