@@ -23,10 +23,11 @@
  * the sessions of one process do. A session's lease window then holds only
  * its own work, so what it measures and is charged is its own time, and the
  * CPU as a device runs one guest's kernels at a time as a GPU would. The
- * turn is the session's from a grant to its next lease or return, or until
- * it lapses (a holder that stopped launching). A holder that leases again
- * while another session waits hands the device over: it is told BUSY for
- * VGPU_COMPUTE_HANDOVER_NS unless no one took the device. Waiters
+ * turn is the session's from a grant through its next leases until it
+ * returns, is refused or closes, or until it lapses (a holder that stopped
+ * launching). A holder that leases again while another session waits hands
+ * the device over once its turn is turn_min_us old: it is told BUSY until
+ * another session passes (VGPU_COMPUTE_HANDOVER_NS at most). Waiters
  * (VGPU_COMPUTE_WAIT) sleep on vgpu_turn_wq until their device's turn
  * generation changes or the holder's turn lapses; whoever of them takes the
  * lock first has the device (no queue: the guests' budgets, not the order

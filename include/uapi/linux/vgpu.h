@@ -324,17 +324,22 @@ struct vgpu_usage {
  * Turns (VGPU_COMPUTE_TURN): sessions that lease with it take @device one at
  * a time, whatever their guest or process, so that the time each measures
  * is its own work alone (a GPU time-slices contexts; the CPU as a device
- * would run two guests' kernels at once, each slower). A turn lasts from a
- * grant until the holder's next lease or return, or until it lapses: twice
- * the grant or a period, whichever is longer, and 1 ms. While another
- * session holds the turn the answer is 0 with @granted_ns 0,
- * VGPU_COMPUTE_BUSY and @wait_ns; the lease held before was settled all
- * the same (not a refusal: no limit hit, no throttled time). A holder that
- * leases again while another session waits for the device hands it over
- * (BUSY for it, up to VGPU_COMPUTE_HANDOVER_NS, while a waiter takes the
- * device). With VGPU_COMPUTE_WAIT the call sleeps (interruptibly) while the
- * device is busy, at most @wait_ns in all; a signal or the end of the wait
- * ends it with the BUSY answer, never an error. Sessions that lease without
+ * would run two guests' kernels at once, each slower). The turn is the
+ * holder's from a grant on, through its next leases, until it returns, is
+ * refused, closes, or lets the turn lapse (no lease for twice its last grant
+ * or a period, whichever is longer, and 1 ms). While another session holds
+ * the turn the answer is 0 with @granted_ns 0, VGPU_COMPUTE_BUSY and
+ * @wait_ns; the lease held before was settled all the same (not a refusal:
+ * no limit hit, no throttled time). A holder that leases again while another
+ * session waits for the device (sleeping with VGPU_COMPUTE_WAIT, or told
+ * BUSY less than VGPU_COMPUTE_HANDOVER_NS ago) hands it over once its turn
+ * has lasted the module parameter turn_min_us (at most half its period): it
+ * is told BUSY itself until another session takes the device, at most
+ * VGPU_COMPUTE_HANDOVER_NS. A session whose lease would be refused (no
+ * budget left) does not wait for a turn: it is refused. With
+ * VGPU_COMPUTE_WAIT the call sleeps (interruptibly) while the device is
+ * busy, at most @wait_ns in all; a signal or the end of the wait ends it
+ * with the BUSY answer, never an error. Sessions that lease without
  * VGPU_COMPUTE_TURN do not take part in turns.
  *
  * EINVAL: flags (unknown bits, WAIT without TURN, any on RETURN), reserved,
