@@ -59,9 +59,10 @@ static LIST_HEAD(vgpu_compute_budgets);
  *	another took it (which clears @yielder)
  * @asked_until: a session was told BUSY without sleeping: it is taken to
  *	wait until then (it asks again)
- * @keep_until: the owner keeps the device (leases again without handing
- *	over) until then: a turn is at least turn_min_us or half
- *	the owner's period, whichever is shorter
+ * @since: the owner's turn began then
+ * @keep_ns: the owner keeps the device (leases again without handing over)
+ *	for this long at least: turn_min_us or half its period, whichever is
+ *	shorter (less while several sessions wait: vgpu_turn_busy())
  * @waiters: sessions sleeping for this device now
  * @gen: changes whenever the device is let go (the waiters' condition)
  *
@@ -73,7 +74,8 @@ struct vgpu_compute_turn {
 	const void *yielder;
 	u64 yield_until;
 	u64 asked_until;
-	u64 keep_until;
+	u64 since;
+	u64 keep_ns;
 	unsigned int waiters;
 	unsigned int gen;
 };
@@ -82,8 +84,9 @@ struct vgpu_compute_turn {
  * Each hand-over leaves the device idle for a moment (the waiter wakes, its
  * lease returns, its first launch starts), which no guest is charged and
  * every guest loses: a turn lasts at least turn_min_us (or half the
- * holder's period, whichever is shorter, so that a short period's guests
- * still take turns within it) before its holder hands over.
+ * holder's period, whichever is shorter, divided among the sessions that
+ * sleep for the device: a round of turns fits half a period) before its
+ * holder hands over.
  */
 static unsigned int vgpu_turn_min_us = 20000;
 module_param_named(turn_min_us, vgpu_turn_min_us, uint, 0644);
@@ -383,8 +386,9 @@ static u64 vgpu_turn_busy(struct vgpu_compute_turn *t, const void *me, u64 now)
 		return t->until;
 	if (t->yielder == me && now < t->yield_until)
 		return t->yield_until;
-	if (t->owner == me && now >= t->keep_until &&
-	    (t->waiters || now < t->asked_until)) {
+	/* a round of n waiters' turns fits half the holder's period */
+	if (t->owner == me && (t->waiters || now < t->asked_until) &&
+	    now - t->since >= t->keep_ns / (t->waiters ? t->waiters : 1)) {
 		vgpu_turn_release(t, me);
 		t->yielder = me;
 		t->yield_until = now + VGPU_COMPUTE_HANDOVER_NS;
@@ -413,8 +417,9 @@ static void vgpu_turn_hold(struct vgpu_compute_turn *t, const void *me, u64 now,
 	lockdep_assert_held(&vgpu_compute_lock);
 	if (t->owner != me) {
 		WRITE_ONCE(t->gen, t->gen + 1);
-		t->keep_until = now + min3(period_ns / 2, (u64)VGPU_COMPUTE_WAIT_MAX_NS,
-					   (u64)READ_ONCE(vgpu_turn_min_us) * NSEC_PER_USEC);
+		t->since = now;
+		t->keep_ns = min3(period_ns / 2, (u64)VGPU_COMPUTE_WAIT_MAX_NS,
+				  (u64)READ_ONCE(vgpu_turn_min_us) * NSEC_PER_USEC);
 	}
 	t->owner = me;
 	/* a kernel may run far past a small grant: a period at least */

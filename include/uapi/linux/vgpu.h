@@ -333,7 +333,8 @@ struct vgpu_usage {
  * no limit hit, no throttled time). A holder that leases again while another
  * session waits for the device (sleeping with VGPU_COMPUTE_WAIT, or told
  * BUSY less than VGPU_COMPUTE_HANDOVER_NS ago) hands it over once its turn
- * has lasted the module parameter turn_min_us (at most half its period): it
+ * has lasted the module parameter turn_min_us (at most half its period,
+ * divided among the sessions sleeping for the device when several do): it
  * is told BUSY itself until another session takes the device, at most
  * VGPU_COMPUTE_HANDOVER_NS. A session whose lease would be refused (no
  * budget left) does not wait for a turn: it is refused. With
