@@ -73,6 +73,7 @@ static const struct env_var vars[] = {
 	  .what = "a period of 10000 to 1000000 microseconds" },
 	{ .name = "VGPU_COMPUTE_WEIGHT", .kind = ENV_UINT, .min = 0, .max = 10000,
 	  .what = "a GPU time weight of 0 (none) to 10000" },
+	{ .name = "VGPU_COMPUTE_TURNS", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	{ .name = "VGPU_CPU_THREADS", .kind = ENV_UINT, .min = 0, .max = 1024,
 	  .what = "0 (one per core) to 1024 threads" },
 	{ .name = "VGPU_CPU_STACK_KB", .kind = ENV_UINT, .min = 8, .max = 65536,

@@ -120,7 +120,10 @@ static int kernel_open(struct vgpu_lib_ledger *l, const char *guest, char *why, 
 	}
 	l->fd = fd;
 	l->guest_id = at.guest_id;
+	/* VGPU_COMPUTE_TURNS=0: concurrent work wanted (MPS), no turns */
 	l->turns = ver.caps & VGPU_CAP_COMPUTE_TURNS;
+	if (l->turns)
+		vgpu_env_bool("VGPU_COMPUTE_TURNS", &l->turns);
 	return 0;
 }
 
