@@ -59,6 +59,8 @@ static LIST_HEAD(vgpu_compute_budgets);
  *	another took it (which clears @yielder)
  * @asked_until: a session was told BUSY without sleeping: it is taken to
  *	wait until then (it asks again)
+ * @asker: the session told so last; its ask is answered when it takes the
+ *	device (which clears @asked_until) or closes
  * @since: the owner's turn began then
  * @keep_ns: the owner keeps the device (leases again without handing over)
  *	for this long at least: turn_min_us or half its period, whichever is
@@ -74,6 +76,7 @@ struct vgpu_compute_turn {
 	const void *yielder;
 	u64 yield_until;
 	u64 asked_until;
+	const void *asker;
 	u64 since;
 	u64 keep_ns;
 	unsigned int waiters;
@@ -425,6 +428,11 @@ static void vgpu_turn_hold(struct vgpu_compute_turn *t, const void *me, u64 now,
 	/* a kernel may run far past a small grant: a period at least */
 	t->until = now + max(2 * granted, period_ns) + NSEC_PER_MSEC;
 	t->yielder = NULL;
+	/* its own ask is answered: it must not hand the device to itself */
+	if (t->asker == me) {
+		t->asker = NULL;
+		t->asked_until = 0;
+	}
 }
 
 /**
@@ -526,6 +534,7 @@ again:
 			 */
 			t->asked_until = max(t->asked_until,
 					     now + VGPU_COMPUTE_HANDOVER_NS);
+			t->asker = *slots;
 		}
 		cl->flags |= VGPU_COMPUTE_BUSY;
 		wait -= now;
@@ -609,6 +618,10 @@ void vgpu_compute_session_release(struct vgpu_guest *g,
 		vgpu_turn_release(&vgpu_turns[i], slots);
 		if (vgpu_turns[i].yielder == slots)
 			vgpu_turns[i].yielder = NULL;
+		if (vgpu_turns[i].asker == slots) {
+			vgpu_turns[i].asker = NULL;
+			vgpu_turns[i].asked_until = 0;
+		}
 	}
 	spin_unlock(&vgpu_compute_lock);
 	kfree(slots);
