@@ -5,7 +5,10 @@
  * unused time given back, overrun carried as debt, weights sharing a device
  * in proportion and giving an idle guest's time to the others, a limit
  * changed at run time, a lease held by a SIGKILLed process, the netlink
- * settings and figures, and the rate-limited THROTTLED event.
+ * settings and figures, the rate-limited THROTTLED event, and turns
+ * (VGPU_COMPUTE_TURN, API 3): one session at a time on a device, BUSY not a
+ * refusal, WAIT woken by a return or close and ended by its time or a
+ * signal, hand-over, lapse, a budget refusal holding nothing.
  *
  * Device time is simulated: a loop reports each lease as fully used the
  * moment it gets it, so the kernel's arithmetic alone decides the shares.
@@ -16,6 +19,17 @@
 
 #define MS	1000000ULL
 #define MAX_GUESTS 8
+
+/*
+ * Turns are per device index and module-wide, so each test takes devices of
+ * its own (TD_*): what one test left (a recent ask) cannot decide another's.
+ */
+enum { TD_CONTRACT = 40, TD_EXCL, TD_EXCL2, TD_WAKE, TD_HANDOVER, TD_LAPSE,
+       TD_CLOSE, TD_SIGNAL, TD_BUDGET, TD_OWNASK };
+
+#define TURN		VGPU_COMPUTE_TURN
+#define TURN_WAIT	(VGPU_COMPUTE_TURN | VGPU_COMPUTE_WAIT)
+#define SEC		(1000 * MS)
 
 static __u64 now_ns(void)
 {
@@ -43,6 +57,20 @@ static int v_lease(int fd, __u32 device, __u64 request, __u64 used,
 	return vioctl(fd, VGPU_IOC_COMPUTE_LEASE, out);
 }
 
+/* A lease with @flags and (for VGPU_COMPUTE_WAIT) @wait_ns. */
+static int t_lease(int fd, __u32 device, __u64 request, __u64 used,
+		   __u32 flags, __u64 wait_ns, struct vgpu_compute_lease *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->flags = flags;
+	out->device = device;
+	out->request_ns = request;
+	out->used_ns = used;
+	out->wait_ns = wait_ns;
+	return vioctl(fd, VGPU_IOC_COMPUTE_LEASE, out);
+}
+
 static int v_return(int fd, __u32 device, __u64 used, __u64 fallback,
 		    struct vgpu_compute_lease *out)
 {
@@ -58,6 +86,7 @@ FIXTURE(compute) {
 	struct vgpu_nl nl;
 	long long ids[MAX_GUESTS];
 	int nr;
+	long turn_min_saved;	/* turn_min_us to restore, or -1 */
 };
 
 FIXTURE_SETUP(compute)
@@ -67,6 +96,7 @@ FIXTURE_SETUP(compute)
 	int fd;
 
 	self->nr = 0;
+	self->turn_min_saved = -1;
 	if (why)
 		SETUP_SKIP("%s", why);
 	fd = vgpu_open();
@@ -77,8 +107,12 @@ FIXTURE_SETUP(compute)
 		SETUP_SKIP("module without VGPU_CAP_COMPUTE");
 }
 
+static long turn_min_us_rw(long set);
+
 FIXTURE_TEARDOWN(compute)
 {
+	if (self->turn_min_saved >= 0)
+		turn_min_us_rw(self->turn_min_saved);
 	while (self->nr > 0)
 		nl_del_id(&self->nl, self->ids[--self->nr]);
 	vgpu_nl_close(&self->nl);
@@ -149,8 +183,9 @@ TEST_F(compute, version_and_contract)
 	fd = vgpu_open();
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, v_version(fd, &v));
-	EXPECT_LE(2, v.api_version);
+	EXPECT_LE(3, v.api_version);
 	EXPECT_TRUE(v.caps & VGPU_CAP_COMPUTE);
+	EXPECT_TRUE(v.caps & VGPU_CAP_COMPUTE_TURNS);
 	/* not attached */
 	EXPECT_EQ(-ENOTCONN, v_lease(fd, 0, MS, 0, &l));
 	EXPECT_EQ(-ENOTCONN, v_return(fd, 0, 0, 0, &l));
@@ -166,9 +201,20 @@ TEST_F(compute, version_and_contract)
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l);
 	l.request_ns = MS;
-	l.flags = 1;
+	l.flags = 1U << 2;				/* unknown */
+	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_LEASE, &l));
+	l.flags = VGPU_COMPUTE_BUSY;			/* an answer, not a request */
+	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_LEASE, &l));
+	l.flags = VGPU_COMPUTE_WAIT;			/* WAIT without TURN */
+	l.wait_ns = MS;
+	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_LEASE, &l));
+	l.flags = VGPU_COMPUTE_TURN | VGPU_COMPUTE_WAIT;
+	l.wait_ns = 0;					/* a wait of nothing */
+	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_LEASE, &l));
+	l.wait_ns = VGPU_COMPUTE_WAIT_MAX_NS + 1;	/* one past the longest */
 	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_LEASE, &l));
 	l.flags = 0;
+	l.wait_ns = 0;
 	l.__reserved = 1;
 	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_LEASE, &l));
 	l.__reserved = 0;
@@ -177,7 +223,26 @@ TEST_F(compute, version_and_contract)
 	/* RETURN asks for nothing */
 	l.size = sizeof(l);
 	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_RETURN, &l));
+	/* RETURN takes no flags, TURN included */
+	l.request_ns = 0;
+	l.flags = VGPU_COMPUTE_TURN;
+	EXPECT_EQ(-EINVAL, vioctl(fd, VGPU_IOC_COMPUTE_RETURN, &l));
+	l.flags = 0;
 	EXPECT_EQ(-EFAULT, vioctl(fd, VGPU_IOC_COMPUTE_LEASE, NULL));
+
+	/* the edges that are taken: TURN with any wait_ns (ignored without
+	 * WAIT), WAIT of exactly the longest; the device is free: granted,
+	 * the flags given come back, without BUSY */
+	ASSERT_EQ(0, t_lease(fd, TD_CONTRACT, MS, 0, TURN, ~0ULL, &l));
+	EXPECT_EQ(MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	ASSERT_EQ(0, t_lease(fd, TD_CONTRACT, MS, MS, TURN_WAIT,
+			     VGPU_COMPUTE_WAIT_MAX_NS, &l));
+	EXPECT_EQ(MS, l.granted_ns);
+	EXPECT_EQ(TURN_WAIT, l.flags);
+	EXPECT_EQ(0, l.wait_ns);
+	ASSERT_EQ(0, v_return(fd, TD_CONTRACT, MS, 0, &l));
+	EXPECT_EQ(2 * MS, consumed(self, id));
 
 	/* no limit, no weight: granted in full, use counted */
 	ASSERT_EQ(0, v_lease(fd, 3, 7 * MS, 0, &l));
@@ -185,9 +250,608 @@ TEST_F(compute, version_and_contract)
 	EXPECT_EQ(0, l.wait_ns);
 	EXPECT_EQ(100 * MS, l.period_ns);	/* the default period */
 	ASSERT_EQ(0, v_return(fd, 3, 5 * MS, 2 * MS, &l));
-	EXPECT_EQ(5 * MS, consumed(self, id));
-	EXPECT_EQ(5 * MS, v_used(fd, VGPU_RES_COMPUTE));
+	EXPECT_EQ(7 * MS, consumed(self, id));
+	EXPECT_EQ(7 * MS, v_used(fd, VGPU_RES_COMPUTE));
 	close(fd);
+}
+
+/* ---- turns ------------------------------------------------------------------ */
+
+/* the longest a turn granted @granted ns in a period of @period ns lasts */
+static __u64 turn_bound(__u64 granted, __u64 period)
+{
+	return (2 * granted > period ? 2 * granted : period) + MS;
+}
+
+#define TURN_MIN_US	"/sys/module/vgpu/parameters/turn_min_us"
+
+/*
+ * The module parameter turn_min_us: its value, or -errno (-ENOENT: a module
+ * without it); with @set >= 0 it is written first.
+ */
+static long turn_min_us_rw(long set)
+{
+	char buf[32];
+	long v = -1;
+	FILE *f;
+
+	if (set >= 0) {
+		f = fopen(TURN_MIN_US, "w");
+		if (!f)
+			return -errno;
+		fprintf(f, "%ld\n", set);
+		if (fclose(f))
+			return -errno;
+	}
+	f = fopen(TURN_MIN_US, "r");
+	if (!f)
+		return -errno;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 10);
+	fclose(f);
+	return v < 0 ? -EINVAL : v;
+}
+
+/*
+ * How long a holder of a @period_ns guest keeps the device before it hands
+ * over: turn_min_us, at most half the period (0 on a module without it).
+ */
+static __u64 turn_keep(__u64 period_ns)
+{
+	long us = turn_min_us_rw(-1);
+	__u64 keep = us > 0 ? (__u64)us * 1000 : 0;
+
+	if (keep > SEC)
+		keep = SEC;
+	return keep < period_ns / 2 ? keep : period_ns / 2;
+}
+
+/* the guest's compute limit hits and throttled ns, by netlink */
+static void hits(FIXTURE_DATA(compute) *self, long long id, __u64 *limit_hits,
+		 __u64 *throttled)
+{
+	struct vgpu_nl_guest g;
+
+	*limit_hits = *throttled = ~0ULL;
+	if (nl_get_id(&self->nl, id, &g))
+		return;
+	*limit_hits = g.res[VGPU_RES_COMPUTE].limit_hits;
+	*throttled = g.throttled;
+}
+
+/* A TURN|WAIT lease in a thread, timed. */
+struct waiter {
+	int fd;
+	__u32 device;
+	__u64 used, wait_ns;
+	struct vgpu_compute_lease l;
+	int ret, done;
+	__u64 elapsed;
+};
+
+static void *waiter_thread(void *p)
+{
+	struct waiter *w = p;
+	__u64 t0 = now_ns();
+
+	w->ret = t_lease(w->fd, w->device, 5 * MS, w->used, TURN_WAIT,
+			 w->wait_ns, &w->l);
+	w->elapsed = now_ns() - t0;
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST_F(compute, turns_exclusive)
+{
+	struct vgpu_compute_lease l;
+	__u64 hits0, thr0, hits1, thr1;
+	long long ga, gb;
+	int a, b, c;
+
+	/* periods of 1 s: no turn lapses while the test looks */
+	ga = cguest(self, "xa", 0, 1000000, 0);
+	gb = cguest(self, "xb", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gb);
+	a = session_open(ga);
+	b = session_open(gb);
+	c = session_open(gb);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+
+	ASSERT_EQ(0, t_lease(a, TD_EXCL, 5 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	EXPECT_EQ(0, l.wait_ns);
+
+	/* another guest's session: busy, told until when at the latest; not
+	 * a refusal */
+	hits(self, gb, &hits0, &thr0);
+	ASSERT_EQ(0, t_lease(b, TD_EXCL, 5 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(0, l.granted_ns);
+	EXPECT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+	EXPECT_LT(0, l.wait_ns);
+	EXPECT_GE(turn_bound(5 * MS, SEC), l.wait_ns);
+	EXPECT_EQ(SEC, l.period_ns);
+	EXPECT_EQ(0, v_used(b, VGPU_RES_COMPUTE));
+	hits(self, gb, &hits1, &thr1);
+	EXPECT_EQ(hits0, hits1);
+	EXPECT_EQ(thr0, thr1);
+
+	/* without TURN: no part in turns, granted, and A keeps its turn */
+	ASSERT_EQ(0, v_lease(c, TD_EXCL, 5 * MS, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(0, l.flags);
+	ASSERT_EQ(0, v_return(c, TD_EXCL, MS, 0, &l));
+	ASSERT_EQ(0, t_lease(b, TD_EXCL, 5 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(VGPU_COMPUTE_BUSY, l.flags & VGPU_COMPUTE_BUSY);
+	EXPECT_EQ(0, l.granted_ns);
+
+	/* another device index is another turn */
+	ASSERT_EQ(0, t_lease(b, TD_EXCL2, 5 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+
+	/* A returns: the device is B's */
+	ASSERT_EQ(0, v_return(a, TD_EXCL, 2 * MS, 0, &l));
+	ASSERT_EQ(0, t_lease(b, TD_EXCL, 5 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	/* and stays B's while no one else asks: its asks were answered */
+	ASSERT_EQ(0, t_lease(b, TD_EXCL, 5 * MS, 5 * MS, TURN, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	ASSERT_EQ(0, t_lease(a, TD_EXCL, 5 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+
+	/* B leasing without TURN lets the turn go */
+	ASSERT_EQ(0, v_lease(b, TD_EXCL, 5 * MS, 5 * MS, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	ASSERT_EQ(0, t_lease(a, TD_EXCL, 5 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+
+	EXPECT_EQ(2 * MS, consumed(self, ga));
+	EXPECT_EQ(MS + 10 * MS, consumed(self, gb));
+	close(a);
+	close(b);
+	close(c);
+}
+
+TEST_F(compute, turns_wait_wakes)
+{
+	struct waiter w = { .device = TD_WAKE, .wait_ns = 500 * MS };
+	struct vgpu_compute_lease l;
+	long long ga, gb;
+	pthread_t th;
+	__u64 t0, took;
+	int a;
+
+	ga = cguest(self, "wa", 0, 1000000, 0);
+	gb = cguest(self, "wb", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gb);
+	a = session_open(ga);
+	w.fd = session_open(gb);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, w.fd);
+
+	/* A's turn would last a second: B wakes because A returns */
+	ASSERT_EQ(0, t_lease(a, TD_WAKE, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(5 * MS, l.granted_ns);
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
+	sleep_ns(50 * MS);
+	ASSERT_EQ(0, v_return(a, TD_WAKE, MS, 0, &l));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	TH_LOG("woken after %llu ms", (unsigned long long)(w.elapsed / MS));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(5 * MS, w.l.granted_ns);
+	EXPECT_EQ(TURN_WAIT, w.l.flags);
+	EXPECT_GT(400 * MS, w.elapsed);
+
+	/* B holds now: A's wait ends at its end, busy, rc 0 */
+	t0 = now_ns();
+	ASSERT_EQ(0, t_lease(a, TD_WAKE, 5 * MS, 0, TURN_WAIT, 200 * MS, &l));
+	took = now_ns() - t0;
+	TH_LOG("a 200 ms wait took %llu ms", (unsigned long long)(took / MS));
+	EXPECT_EQ(0, l.granted_ns);
+	EXPECT_EQ(TURN_WAIT | VGPU_COMPUTE_BUSY, l.flags);
+	EXPECT_LE(195 * MS, took);
+	EXPECT_LT(0, l.wait_ns);
+	EXPECT_GE(turn_bound(5 * MS, SEC), l.wait_ns);
+	close(a);
+	close(w.fd);
+}
+
+TEST_F(compute, turns_handover)
+{
+	struct vgpu_compute_lease l;
+	long long ga, gb;
+	int a, b, i;
+
+	ga = cguest(self, "ha", 0, 1000000, 0);
+	gb = cguest(self, "hb", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gb);
+	a = session_open(ga);
+	b = session_open(gb);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+
+	ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(10 * MS, l.granted_ns);
+	/* within its minimum turn A keeps the device, asked or not */
+	if (turn_keep(SEC) >= 10 * MS) {
+		ASSERT_EQ(0, t_lease(b, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+		ASSERT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+		ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+		if (l.granted_ns) {
+			EXPECT_EQ(TURN, l.flags);
+		} else {
+			/* handed over to B already: back to A, a new turn */
+			TH_LOG("the VM passed the minimum turn between two calls");
+			ASSERT_EQ(0, t_lease(b, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+			ASSERT_EQ(TURN, l.flags);
+			ASSERT_EQ(0, v_return(b, TD_HANDOVER, 0, 0, &l));
+			ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+			ASSERT_EQ(TURN, l.flags);
+		}
+	}
+	sleep_ns(turn_keep(SEC) + 10 * MS);
+
+	/* B asks (a poller counts for 5 ms: a slow VM may pass them between
+	 * two calls, so up to 5 tries): A leasing again hands the device
+	 * over, its lease settled */
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, t_lease(b, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+		ASSERT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+		ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, i ? 0 : 4 * MS,
+				     TURN, 0, &l));
+		if (l.flags & VGPU_COMPUTE_BUSY)
+			break;
+	}
+	TH_LOG("handed over at try %d", i + 1);
+	ASSERT_GT(5, i);
+	EXPECT_EQ(0, l.granted_ns);
+	EXPECT_LT(0, l.wait_ns);
+	EXPECT_GE(VGPU_COMPUTE_HANDOVER_NS, l.wait_ns);
+	EXPECT_EQ(4 * MS, consumed(self, ga));
+
+	/* B takes it; A is busy until B lets it go */
+	ASSERT_EQ(0, t_lease(b, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(10 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+	EXPECT_GE(turn_bound(10 * MS, SEC), l.wait_ns);
+	ASSERT_EQ(0, v_return(b, TD_HANDOVER, 3 * MS, 0, &l));
+	ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+	EXPECT_EQ(10 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	/* no one asks now: A keeps the device lease after lease */
+	ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 10 * MS, TURN, 0, &l));
+	EXPECT_EQ(10 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	EXPECT_EQ(14 * MS, consumed(self, ga));
+	EXPECT_EQ(3 * MS, consumed(self, gb));
+
+	/* a session sleeping for the device is a waiter too: A hands over
+	 * and the sleeper takes the device at once */
+	{
+		struct waiter w = { .fd = b, .device = TD_HANDOVER,
+				    .wait_ns = 1000 * MS };
+		pthread_t th;
+
+		ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
+		sleep_ns(turn_keep(SEC) + 50 * MS);
+		ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
+		EXPECT_EQ(0, l.granted_ns);
+		EXPECT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+		EXPECT_GE(VGPU_COMPUTE_HANDOVER_NS, l.wait_ns);
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		TH_LOG("the sleeper took the device after %llu ms",
+		       (unsigned long long)(w.elapsed / MS));
+		EXPECT_EQ(0, w.ret);
+		EXPECT_EQ(5 * MS, w.l.granted_ns);
+		EXPECT_EQ(TURN_WAIT, w.l.flags);
+		EXPECT_GT(800 * MS, w.elapsed);
+	}
+	close(a);
+	close(b);
+}
+
+TEST_F(compute, turns_lapse)
+{
+	struct vgpu_compute_lease l;
+	long long ga, gb;
+	int a, b;
+
+	/* A: periods of 10 ms, a 1 ms grant: its turn lapses after 11 ms */
+	ga = cguest(self, "la", 0, VGPU_COMPUTE_PERIOD_MIN_US, 0);
+	gb = cguest(self, "lb", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gb);
+	a = session_open(ga);
+	b = session_open(gb);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+
+	ASSERT_EQ(0, t_lease(a, TD_LAPSE, MS, 0, TURN, 0, &l));
+	ASSERT_EQ(MS, l.granted_ns);
+	ASSERT_EQ(0, t_lease(b, TD_LAPSE, MS, 0, TURN, 0, &l));
+	/* a slow VM may already be past the lapse */
+	if (l.flags & VGPU_COMPUTE_BUSY) {
+		EXPECT_GE(turn_bound(MS, 10 * MS), l.wait_ns);
+	} else {
+		TH_LOG("B granted at once: the VM took > 11 ms");
+		ASSERT_EQ(0, v_return(b, TD_LAPSE, 0, 0, &l));
+	}
+	sleep_ns(turn_bound(MS, 10 * MS) + 20 * MS);
+	/* A never returned: B is granted all the same, and A is busy now */
+	ASSERT_EQ(0, t_lease(b, TD_LAPSE, MS, 0, TURN, 0, &l));
+	EXPECT_EQ(MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	ASSERT_EQ(0, t_lease(a, TD_LAPSE, MS, MS, TURN, 0, &l));
+	EXPECT_EQ(0, l.granted_ns);
+	EXPECT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+	EXPECT_GE(turn_bound(MS, SEC), l.wait_ns);
+	EXPECT_EQ(MS, consumed(self, ga));
+	close(a);
+	close(b);
+}
+
+TEST_F(compute, turns_close_releases)
+{
+	struct waiter w = { .device = TD_CLOSE, .wait_ns = 1000 * MS };
+	struct vgpu_compute_lease l;
+	int a, pipefd[2], status;
+	long long ga, gb;
+	pthread_t th;
+	pid_t pid;
+	char ch;
+
+	ga = cguest(self, "ca", 0, 1000000, 0);
+	gb = cguest(self, "cb", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gb);
+
+	/* close(): A's turn (a second long) ends, B's wait with it */
+	a = session_open(ga);
+	w.fd = session_open(gb);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, t_lease(a, TD_CLOSE, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(5 * MS, l.granted_ns);
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
+	sleep_ns(100 * MS);
+	close(a);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	TH_LOG("close: woken after %llu ms", (unsigned long long)(w.elapsed / MS));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(5 * MS, w.l.granted_ns);
+	EXPECT_EQ(TURN_WAIT, w.l.flags);
+	EXPECT_GT(800 * MS, w.elapsed);
+	EXPECT_EQ(5 * MS, consumed(self, ga));	/* settled as used at close */
+	close(w.fd);
+
+	/* a SIGKILLed holder: the same */
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int cfd = session_open(ga);
+
+		close(pipefd[0]);
+		if (cfd < 0 || t_lease(cfd, TD_CLOSE, 5 * MS, 0, TURN, 0, &l) ||
+		    l.granted_ns != 5 * MS)
+			_exit(1);
+		if (write(pipefd[1], "x", 1) != 1)
+			_exit(2);
+		pause();
+		_exit(3);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &ch, 1));
+	close(pipefd[0]);
+	w.fd = session_open(gb);
+	ASSERT_LE(0, w.fd);
+	w.done = 0;
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
+	sleep_ns(100 * MS);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	TH_LOG("SIGKILL: woken after %llu ms", (unsigned long long)(w.elapsed / MS));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(5 * MS, w.l.granted_ns);
+	EXPECT_EQ(TURN_WAIT, w.l.flags);
+	EXPECT_GT(800 * MS, w.elapsed);
+	EXPECT_EQ(10 * MS, consumed(self, ga));
+	close(w.fd);
+}
+
+/*
+ * A session's ask ends when it takes the device, or closes: it never makes
+ * the holder hand over to itself, or to no one. With turn_min_us 0 (no
+ * minimum turn hiding it) within the 5 ms a poller counts.
+ */
+TEST_F(compute, turns_own_ask)
+{
+	struct vgpu_compute_lease l;
+	long long ga, gb;
+	int a, b, c;
+	long saved;
+
+	saved = turn_min_us_rw(-1);
+	if (saved == -ENOENT)
+		SKIP(return, "module without turn_min_us");
+	ASSERT_LE(0, saved);
+	self->turn_min_saved = saved;
+	ASSERT_EQ(0, turn_min_us_rw(0));
+
+	ga = cguest(self, "oa", 0, 1000000, 0);
+	gb = cguest(self, "ob", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gb);
+	a = session_open(ga);
+	b = session_open(gb);
+	c = session_open(gb);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+
+	/* B asks, A returns, B takes the device and keeps it */
+	ASSERT_EQ(0, t_lease(a, TD_OWNASK, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(5 * MS, l.granted_ns);
+	ASSERT_EQ(0, t_lease(b, TD_OWNASK, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+	ASSERT_EQ(0, v_return(a, TD_OWNASK, 0, 0, &l));
+	ASSERT_EQ(0, t_lease(b, TD_OWNASK, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(5 * MS, l.granted_ns);
+	ASSERT_EQ(0, t_lease(b, TD_OWNASK, 5 * MS, 5 * MS, TURN, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+
+	/* C asks and closes: B keeps the device */
+	ASSERT_EQ(0, t_lease(c, TD_OWNASK, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+	close(c);
+	ASSERT_EQ(0, t_lease(b, TD_OWNASK, 5 * MS, 5 * MS, TURN, 0, &l));
+	EXPECT_EQ(5 * MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+
+	/* A asks: now B hands over */
+	ASSERT_EQ(0, t_lease(a, TD_OWNASK, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+	ASSERT_EQ(0, t_lease(b, TD_OWNASK, 5 * MS, 5 * MS, TURN, 0, &l));
+	if (l.granted_ns) {
+		TH_LOG("the VM passed A's 5 ms between two calls");
+	} else {
+		EXPECT_EQ(TURN | VGPU_COMPUTE_BUSY, l.flags);
+	}
+	close(a);
+	close(b);
+}
+
+static volatile sig_atomic_t nr_sigs;
+
+static void on_sig(int sig)
+{
+	(void)sig;
+	nr_sigs++;
+}
+
+TEST_F(compute, turns_signal)
+{
+	struct vgpu_compute_lease l;
+	struct sigaction sa = { .sa_handler = on_sig };
+	long long ga, gs;
+	pthread_t th;
+	int a, round, i;
+
+	ga = cguest(self, "sa", 0, 1000000, 0);
+	gs = cguest(self, "ss", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gs);
+	a = session_open(ga);
+	ASSERT_LE(0, a);
+
+	/* without SA_RESTART, then with it: the same answer, no restart */
+	for (round = 0; round < 2; round++) {
+		struct waiter w = { .device = TD_SIGNAL, .wait_ns = 1000 * MS,
+				    .used = (round + 1) * 3 * MS };
+
+		/* A's turn renewed: it does not lapse while B waits */
+		ASSERT_EQ(0, t_lease(a, TD_SIGNAL, 5 * MS, 0, TURN, 0, &l));
+		ASSERT_EQ(5 * MS, l.granted_ns);
+		sa.sa_flags = round ? SA_RESTART : 0;
+		ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+		w.fd = session_open(gs);
+		ASSERT_LE(0, w.fd);
+		/* a lease without TURN, held: the waiting lease settles it */
+		ASSERT_EQ(0, v_lease(w.fd, TD_SIGNAL, 20 * MS, 0, &l));
+		ASSERT_EQ(20 * MS, l.granted_ns);
+		nr_sigs = 0;
+		ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
+		/* signalled until it returns: one may come before it sleeps */
+		for (i = 0; i < 9 && !__atomic_load_n(&w.done, __ATOMIC_ACQUIRE); i++) {
+			sleep_ns(100 * MS);
+			pthread_kill(th, SIGUSR1);
+		}
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		TH_LOG("%s: %d signals, returned after %llu ms",
+		       round ? "SA_RESTART" : "no SA_RESTART", (int)nr_sigs,
+		       (unsigned long long)(w.elapsed / MS));
+		EXPECT_EQ(0, w.ret);
+		EXPECT_EQ(0, w.l.granted_ns);
+		EXPECT_EQ(TURN_WAIT | VGPU_COMPUTE_BUSY, w.l.flags);
+		EXPECT_LT(0, w.l.wait_ns);
+		EXPECT_LE(1, nr_sigs);
+		EXPECT_GT(900 * MS, w.elapsed);
+		/* the held lease settled once, as reported */
+		EXPECT_EQ(w.used, v_used(w.fd, VGPU_RES_COMPUTE) -
+				  (round ? 3 * MS : 0));
+		/* and nothing is held any more: the close settles nothing */
+		close(w.fd);
+		EXPECT_EQ((round ? 3 * MS : 0) + w.used, consumed(self, gs));
+	}
+	close(a);
+}
+
+TEST_F(compute, turns_budget_refusal)
+{
+	struct vgpu_compute_lease l;
+	__u64 hits0, thr0, hits1, thr1;
+	long long gs, gb;
+	int s, b;
+
+	/* S: 10 % of 1 s, 100 ms a period */
+	gs = cguest(self, "bs", 10, 1000000, 0);
+	gb = cguest(self, "bb", 0, 1000000, 0);
+	ASSERT_LT(0, gs);
+	ASSERT_LT(0, gb);
+	s = session_open(gs);
+	b = session_open(gb);
+	ASSERT_LE(0, s);
+	ASSERT_LE(0, b);
+
+	/* S holds the turn, spends its budget and is refused: no turn */
+	ASSERT_EQ(0, t_lease(s, TD_BUDGET, 100 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(100 * MS, l.granted_ns);
+	hits(self, gs, &hits0, &thr0);
+	ASSERT_EQ(0, t_lease(s, TD_BUDGET, MS, 100 * MS, TURN, 0, &l));
+	EXPECT_EQ(0, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);		/* refused, not busy */
+	EXPECT_LT(0, l.wait_ns);
+	hits(self, gs, &hits1, &thr1);
+	EXPECT_EQ(hits0 + 1, hits1);
+	EXPECT_LT(thr0, thr1);
+	ASSERT_EQ(0, t_lease(b, TD_BUDGET, MS, 0, TURN, 0, &l));
+	EXPECT_EQ(MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+
+	/* while B holds, S (spent) is refused, not told busy, and B, past
+	 * its minimum turn, is not made to hand over to it */
+	sleep_ns(turn_keep(SEC) + 10 * MS);
+	ASSERT_EQ(0, t_lease(s, TD_BUDGET, MS, 0, TURN, 0, &l));
+	EXPECT_EQ(0, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	ASSERT_EQ(0, t_lease(b, TD_BUDGET, MS, MS, TURN, 0, &l));
+	EXPECT_EQ(MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+
+	/* a refused session that did not hold the turn takes none either */
+	ASSERT_EQ(0, v_return(b, TD_BUDGET, MS, 0, &l));
+	ASSERT_EQ(0, t_lease(s, TD_BUDGET, MS, 0, TURN, 0, &l));
+	EXPECT_EQ(0, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	ASSERT_EQ(0, t_lease(b, TD_BUDGET, MS, 0, TURN, 0, &l));
+	EXPECT_EQ(MS, l.granted_ns);
+	EXPECT_EQ(TURN, l.flags);
+	close(s);
+	close(b);
 }
 
 /* ---- netlink settings ------------------------------------------------------ */
