@@ -140,13 +140,13 @@ FIXTURE_VARIANT_ADD(contract, usage) {
 FIXTURE_VARIANT_ADD(contract, compute_lease) {
 	.cmd = VGPU_IOC_COMPUTE_LEASE, .size = sizeof(struct vgpu_compute_lease),
 	.attach = true, .out = true, .reserved_off = RSV(vgpu_compute_lease),
-	.bad_flag = 1, .fill = fill_lease,
+	.bad_flag = 1U << 2, .fill = fill_lease,	/* after TURN and WAIT */
 };
 
 FIXTURE_VARIANT_ADD(contract, compute_return) {
 	.cmd = VGPU_IOC_COMPUTE_RETURN, .size = sizeof(struct vgpu_compute_lease),
 	.attach = true, .out = true, .reserved_off = RSV(vgpu_compute_lease),
-	.bad_flag = 1, .fill = fill_none,
+	.bad_flag = 1, .fill = fill_none,	/* RETURN takes no flag, TURN neither */
 };
 
 FIXTURE_SETUP(contract)
