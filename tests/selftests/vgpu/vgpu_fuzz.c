@@ -207,6 +207,29 @@ static void fill_pin(struct vgpu_pin *p)
 	p->flags = chance(50) ? VGPU_PIN_WRITE : 0;
 }
 
+/*
+ * Mostly valid leases and returns on a few devices, turns and short waits
+ * among them, so that sessions contend for turns, sleep for them and are
+ * closed, replaced or SIGKILLed while they hold or wait.
+ */
+static void fill_lease(struct vgpu_compute_lease *cl, bool lease)
+{
+	static const __u32 flags[] = {
+		0, VGPU_COMPUTE_TURN, VGPU_COMPUTE_TURN | VGPU_COMPUTE_WAIT,
+		VGPU_COMPUTE_WAIT, VGPU_COMPUTE_BUSY,
+	};
+
+	cl->device = chance(95) ? rn(3) : rn(VGPU_COMPUTE_MAX_DEVICES + 2);
+	cl->used_ns = chance(90) ? rn(5000000) : rnd();
+	cl->fallback_ns = chance(90) ? 0 : rn(5000000);
+	if (!lease)
+		return;
+	cl->flags = flags[chance(90) ? rn(3) : rn(5)];
+	cl->request_ns = chance(95) ? 1 + rn(10000000) : rnd();
+	/* a wait of 0 or past 1 s is refused: mostly a few ms */
+	cl->wait_ns = chance(95) ? rn(20000000) : rnd();
+}
+
 static void ioctl_op(void)
 {
 	static __thread char big[2 * VGPU_ARG_SIZE_MAX];
@@ -218,6 +241,7 @@ static void ioctl_op(void)
 		struct vgpu_mem_charge mc;
 		struct vgpu_pin p;
 		struct vgpu_usage u;
+		struct vgpu_compute_lease cl;
 		char raw[512];
 	} arg;
 	unsigned long cmd;
@@ -252,6 +276,11 @@ static void ioctl_op(void)
 	case VGPU_IOC_PIN:
 		fill_pin(&arg.p);
 		size = sizeof(arg.p);
+		break;
+	case VGPU_IOC_COMPUTE_LEASE:
+	case VGPU_IOC_COMPUTE_RETURN:
+		fill_lease(&arg.cl, cmd == VGPU_IOC_COMPUTE_LEASE);
+		size = sizeof(arg.cl);
 		break;
 	case VGPU_IOC_CTX_DESTROY:
 	case VGPU_IOC_MEM_UNCHARGE:
