@@ -6,7 +6,8 @@
 # CPU-backend sessions (the CPU's run time is their device time) of guests
 # with compute caps 10/90 and 30/70 made with vgpuctl, leases from the
 # module: bench/gpu/compute_share cpu --kernel, in a TCG VM (2 vCPUs: each
-# guest's thread has a vCPU). Then several processes at once (two of guest
+# guest's thread has a vCPU), without the module's compute turns
+# (VGPU_COMPUTE_TURNS=0) and with them. Then several processes at once (two of guest
 # cs-g2, then one each of cs-g0 and cs-g2, 5 s): "overlap" lines hold what
 # the module charged each guest against the device time its processes
 # measured and reported (equal: nothing lost or counted twice). Builds what
@@ -34,8 +35,13 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/vgpu ] && break; sleep 0.2; done
 "$CTL" guest add cs-free && "$CTL" guest add cs-g0 compute 10 && "$CTL" guest add cs-g1 compute 90 &&
 "$CTL" guest add cs-g2 compute 30 && "$CTL" guest add cs-g3 compute 70 || exit 1
 echo "# vm: $(nproc) vCPUs, kernel $(uname -r)"
-VGPU_CPU_THREADS=1 timeout 600 "$BUILD/bench/gpu/compute_share" cpu --kernel
-rc=$?
+# without turns first (each guest's session on its own vCPU at once), then
+# with the module's turns (libvgpu's default): the same shares, one VM
+rc=0
+for turns in 0 1; do
+	echo "# VGPU_COMPUTE_TURNS=$turns (turn_min_us $(cat /sys/module/vgpu/parameters/turn_min_us))"
+	VGPU_COMPUTE_TURNS=$turns VGPU_CPU_THREADS=1 timeout 600 "$BUILD/bench/gpu/compute_share" cpu --kernel || rc=1
+done
 # several processes leasing from the module at once: what it charged each
 # guest against what the processes measured (and reported) themselves
 consumed() { "$CTL" -j guest show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"]["compute"]["current"])'; }
