@@ -39,7 +39,7 @@ run "$demo" vm-small 1048576 quota || fail=1
 say "vm-small with work that fits its quota (64K floats)"
 run "$demo" vm-small 65536 none || fail=1
 
-say "GPU time: both guests keep the device busy for 6 s at once; compute 60 % and 20 % of each 100 ms"
+say "GPU time: both guests launch for 6 s at once, taking the device in turns; compute 60 % and 20 % of each 100 ms"
 "$demo" vm-large 4096 share 6 > /tmp/share-large 2>&1 &
 large=$!
 "$demo" vm-small 4096 share 6 > /tmp/share-small 2>&1 &

@@ -7,8 +7,8 @@
 # kernel of build/kernels, libvgpu, the tools and the example, then boots that
 # kernel in a VM (scripts/demo-in-vm.sh): two guests with different quotas run
 # real kernels through libvgpu; the small one is refused at its memory quota,
-# once failing cleanly and once falling back; both keep the device busy at
-# once and get their GPU time shares by their compute limits: 'vgpuctl guest
+# once failing cleanly and once falling back; both launch at once, taking
+# the device in turns, and get their GPU time shares by their compute limits: 'vgpuctl guest
 # list' shows the share the kernel measured for each meanwhile, and each
 # prints the device time its sessions measured; the books are printed.
 #
