@@ -445,7 +445,9 @@ static void vgpu_turn_hold(struct vgpu_compute_turn *t, const void *me, u64 now,
  *
  * A VGPU_COMPUTE_WAIT lease told BUSY sleeps here, without the lock, and
  * tries again when the device is let go; what the session's previous lease
- * used is settled once, before.
+ * used is settled once, before. A lease another call of the session was
+ * granted meanwhile stays the session's (BUSY), or counts as used when
+ * this call's grant or refusal takes its slot.
  *
  * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
  */
@@ -538,11 +540,24 @@ again:
 		}
 		cl->flags |= VGPU_COMPUTE_BUSY;
 		wait -= now;
-		slot->granted = 0;
 	} else {
 		bool handed = turn && t->yielder && t->yielder != *slots;
 		u64 throttled;
 
+		/*
+		 * Another call of this session (a thread sharing its file) was
+		 * granted a lease while this one slept: the session's next
+		 * report settles the lease granted here, so that one counts as
+		 * used, as at close, rather than being lost unsettled.
+		 */
+		if (slot->granted) {
+			u64 other = slot->granted;
+
+			vgpu_lease_settle(b, slot, other);
+			vgpu_compute_consumed(g, other, false);
+			trace_vgpu_compute_return(g->id, cl->device, other, other,
+						  vgpu_cb_left(&b->cb));
+		}
 		/* the device was handed over, and another took it (or passed) */
 		if (handed)
 			t->yielder = NULL;

@@ -8,12 +8,14 @@
  * settings and figures, the rate-limited THROTTLED event, and turns
  * (VGPU_COMPUTE_TURN, API 3): one session at a time on a device, BUSY not a
  * refusal, WAIT woken by a return or close and ended by its time or a
- * signal, hand-over, lapse, a budget refusal holding nothing.
+ * signal, hand-over, lapse, a budget refusal holding nothing, a lease of
+ * one thread kept while another thread of the session sleeps.
  *
  * Device time is simulated: a loop reports each lease as fully used the
  * moment it gets it, so the kernel's arithmetic alone decides the shares.
  */
 #include <pthread.h>
+#include <sys/syscall.h>
 
 #include "vgpu_test.h"
 
@@ -25,7 +27,7 @@
  * its own (TD_*): what one test left (a recent ask) cannot decide another's.
  */
 enum { TD_CONTRACT = 40, TD_EXCL, TD_EXCL2, TD_WAKE, TD_HANDOVER, TD_LAPSE,
-       TD_CLOSE, TD_SIGNAL, TD_BUDGET, TD_OWNASK };
+       TD_CLOSE, TD_SIGNAL, TD_BUDGET, TD_OWNASK, TD_SAME };
 
 #define TURN		VGPU_COMPUTE_TURN
 #define TURN_WAIT	(VGPU_COMPUTE_TURN | VGPU_COMPUTE_WAIT)
@@ -325,7 +327,7 @@ struct waiter {
 	__u32 device;
 	__u64 used, wait_ns;
 	struct vgpu_compute_lease l;
-	int ret, done;
+	int ret, done, tid;
 	__u64 elapsed;
 };
 
@@ -333,6 +335,8 @@ static void *waiter_thread(void *p)
 {
 	struct waiter *w = p;
 	__u64 t0 = now_ns();
+
+	__atomic_store_n(&w->tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
 
 	w->ret = t_lease(w->fd, w->device, 5 * MS, w->used, TURN_WAIT,
 			 w->wait_ns, &w->l);
@@ -797,6 +801,86 @@ TEST_F(compute, turns_signal)
 		close(w.fd);
 		EXPECT_EQ((round ? 3 * MS : 0) + w.used, consumed(self, gs));
 	}
+	close(a);
+}
+
+/* Wait (2 s at most) until @w's thread sleeps (in its lease, once started). */
+static void waiter_asleep(struct waiter *w)
+{
+	char path[64], buf[256], *st;
+	int i, tid;
+	FILE *f;
+
+	for (i = 0; i < 200; i++, sleep_ns(10 * MS)) {
+		tid = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE);
+		if (!tid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		f = fopen(path, "r");
+		if (!f)
+			return;
+		st = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (st && st[1] == ' ' && st[2] == 'S')
+			return;
+	}
+}
+
+/*
+ * Two threads of one session: a lease granted to one while the other
+ * sleeps in a WAIT lease is the session's still; the sleeper, answered BUSY
+ * or granted, does not drop it unsettled (it counts as used, as at close).
+ */
+TEST_F(compute, turns_same_session)
+{
+	struct waiter w = { .device = TD_SAME, .wait_ns = 200 * MS };
+	struct vgpu_compute_lease l;
+	long long ga, gb;
+	pthread_t th;
+	int a;
+
+	ga = cguest(self, "ma", 0, 1000000, 0);
+	gb = cguest(self, "mb", 0, 1000000, 0);
+	ASSERT_LT(0, ga);
+	ASSERT_LT(0, gb);
+	a = session_open(ga);
+	ASSERT_LE(0, a);
+
+	/* the sleeper's wait ends BUSY: the other thread's lease is held */
+	ASSERT_EQ(0, t_lease(a, TD_SAME, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(5 * MS, l.granted_ns);
+	w.fd = session_open(gb);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
+	waiter_asleep(&w);
+	sleep_ns(20 * MS);
+	ASSERT_EQ(0, v_lease(w.fd, TD_SAME, 10 * MS, 0, &l));
+	EXPECT_EQ(10 * MS, l.granted_ns);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(TURN_WAIT | VGPU_COMPUTE_BUSY, w.l.flags);
+	close(w.fd);		/* settles the 10 ms lease as used */
+	EXPECT_EQ(10 * MS, consumed(self, gb));
+
+	/* the sleeper is granted: the lease it replaces counts as used */
+	ASSERT_EQ(0, t_lease(a, TD_SAME, 5 * MS, 0, TURN, 0, &l));
+	ASSERT_EQ(5 * MS, l.granted_ns);
+	w.fd = session_open(gb);
+	ASSERT_LE(0, w.fd);
+	w.wait_ns = 1000 * MS;
+	w.done = w.tid = 0;
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
+	waiter_asleep(&w);
+	sleep_ns(20 * MS);
+	ASSERT_EQ(0, v_lease(w.fd, TD_SAME, 10 * MS, 0, &l));
+	EXPECT_EQ(10 * MS, l.granted_ns);
+	ASSERT_EQ(0, v_return(a, TD_SAME, 0, 0, &l));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(5 * MS, w.l.granted_ns);
+	EXPECT_EQ(TURN_WAIT, w.l.flags);
+	close(w.fd);		/* and its own 5 ms */
+	EXPECT_EQ(10 * MS + 10 * MS + 5 * MS, consumed(self, gb));
 	close(a);
 }
 
