@@ -147,7 +147,8 @@ static bool compute_before(CUstream s, bool ptsz)
 			cp.left_ns = a.granted_ns;
 			break;
 		}
-		if (a.busy) {	/* a libvgpu session of this process has the device */
+		if (a.busy) {	/* another session has the device (of this process,
+				 * or the module's turns: the lease slept there) */
 			vgpu_ledger_compute_wait(l, cp.dev, a.wait_ns);
 			continue;
 		}

@@ -302,8 +302,10 @@ struct vgpu_usage {
  * @wait_ns: in (LEASE with VGPU_COMPUTE_WAIT): the longest the call may
  *	sleep for the device, 1 ns..VGPU_COMPUTE_WAIT_MAX_NS (ignored
  *	without it). out (LEASE): when @granted_ns is 0, nanoseconds until
- *	the next refill, or with VGPU_COMPUTE_BUSY until the holder's turn
- *	lapses at the latest; else 0
+ *	the next refill, or with VGPU_COMPUTE_BUSY a hint: until the
+ *	holder's turn lapses, or (to the holder that handed over) until the
+ *	hand-over ends; the device may come free earlier, or later when
+ *	another session takes it (at least 1 ns); else 0
  * @period_ns: out: the guest's period
  * @budget_ns: out: budget the guest has left in this period on @device
  *	after this call (negative while in debt)
@@ -331,8 +333,9 @@ struct vgpu_usage {
  * the turn the answer is 0 with @granted_ns 0, VGPU_COMPUTE_BUSY and
  * @wait_ns; the lease held before was settled all the same (not a refusal:
  * no limit hit, no throttled time). A holder that leases again while another
- * session waits for the device (sleeping with VGPU_COMPUTE_WAIT, or told
- * BUSY less than VGPU_COMPUTE_HANDOVER_NS ago) hands it over once its turn
+ * session waits for the device (sleeping with VGPU_COMPUTE_WAIT, or, without
+ * it, told BUSY less than VGPU_COMPUTE_HANDOVER_NS ago and not served since)
+ * hands it over once its turn
  * has lasted the module parameter turn_min_us (at most half its period,
  * divided among the sessions sleeping for the device when several do): it
  * is told BUSY itself until another session takes the device, at most
@@ -341,7 +344,8 @@ struct vgpu_usage {
  * VGPU_COMPUTE_WAIT the call sleeps (interruptibly) while the device is
  * busy, at most @wait_ns in all; a signal or the end of the wait ends it
  * with the BUSY answer, never an error. Sessions that lease without
- * VGPU_COMPUTE_TURN do not take part in turns.
+ * VGPU_COMPUTE_TURN do not take part in turns (a holder that does gives its
+ * turn up).
  *
  * EINVAL: flags (unknown bits, WAIT without TURN, any on RETURN), reserved,
  * device, @request_ns or (with WAIT) @wait_ns out of range. ENOTCONN:
