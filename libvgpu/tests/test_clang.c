@@ -658,6 +658,51 @@ static const char src[] =
 "	o[5] = q[x + (x + 3) / 32];\n"
 "}\n"
 "\n"
+"/* a Blelloch scan of n elements (padded indices; strides that change every\n"
+" * step: the sweeps' thread loops narrowed to the guard's bound, their\n"
+" * accesses not affine in the thread) in a block of n / 2 to n threads (odd\n"
+" * sizes, partial warps), then a stride given at launch under a divergent\n"
+" * test */\n"
+"#define VP(i) ((i) + ((i) >> 5))\n"
+"extern \"C\" __global__ void vstride(const int *in, int *out, int n, int k)\n"
+"{\n"
+"	__shared__ int s[512 + 16], r[4 * 256];\n"
+"	const int t = threadIdx.x, b = blockDim.x;\n"
+"	for (int i = t; i < n; i += b)\n"
+"		s[VP(i)] = in[(i + 7 * blockIdx.x) & 127];\n"
+"	for (int i = t; i < 4 * b; i += b)\n"
+"		r[i] = -1;\n"
+"	int off = 1;\n"
+"	for (int d = n >> 1; d > 0; d >>= 1) {\n"
+"		__syncthreads();\n"
+"		if (t < d) {\n"
+"			int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;\n"
+"			s[VP(bi)] += s[VP(ai)];\n"
+"		}\n"
+"		off *= 2;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	if (t == 0)\n"
+"		s[VP(n - 1)] = 0;\n"
+"	for (int d = 1; d < n; d *= 2) {\n"
+"		off >>= 1;\n"
+"		__syncthreads();\n"
+"		if (t < d) {\n"
+"			int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;\n"
+"			int v = s[VP(ai)];\n"
+"			s[VP(ai)] = s[VP(bi)];\n"
+"			s[VP(bi)] += v;\n"
+"		}\n"
+"	}\n"
+"	__syncthreads();\n"
+"	if (t % 3 != 1)\n"
+"		r[t * k] = 2 * s[VP(t)] + t;\n"
+"	__syncthreads();\n"
+"	for (int i = t; i < n; i += b)\n"
+"		out[2 * 512 * blockIdx.x + i] = s[VP(i)];\n"
+"	out[2 * 512 * blockIdx.x + 512 + t] = r[t * k];\n"
+"}\n"
+"\n"
 "/* the halves of each warp shuffling in the two sides of a branch, in a loop\n"
 " * every thread runs alike: the groups run apart, each with its own counter */\n"
 "extern \"C\" __global__ void halfwarps(const int *in, int *out, int m)\n"
@@ -2213,6 +2258,54 @@ static void t_padidx(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_vstride(const int *in)
+{
+	/* n, threads, k */
+	static const int shape[][3] = { { 512, 256, 1 }, { 128, 100, 3 }, { 64, 37, 2 }, { 32, 16, 4 }, { 256, 200, 4 } };
+	enum { G = 3 };
+	static int out[G * 2 * 512];
+	int bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+
+	for (unsigned c = 0; c < sizeof(shape) / sizeof(shape[0]) && !bad; c++) {
+		const int n = shape[c][0], b = shape[c][1], k = shape[c][2];
+		struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(n), vgpu_arg_i32(k) };
+
+		if (launch("vstride", G, (unsigned)b, 0, a, 4) || get(O, out, sizeof(out))) {
+			bad = 1;
+			break;
+		}
+		for (int g = 0; g < G && !bad; g++) {
+			int scan[512], acc = 0;
+
+			for (int i = 0; i < n; i++) {
+				scan[i] = acc;
+				acc += in[(i + 7 * g) & 127];
+			}
+			for (int i = 0; i < n && !bad; i++)
+				if (out[2 * 512 * g + i] != scan[i]) {
+					tap_diag("vstride n %d block %d element %d: %d, want %d", n, g, i,
+						 out[2 * 512 * g + i], scan[i]);
+					bad = 1;
+				}
+			for (int t = 0; t < b && !bad; t++) {
+				/* r[t * k] is thread t's, written where t % 3 != 1 */
+				const int w = t % 3 != 1 ? 2 * scan[t] + t : -1;
+
+				if (out[2 * 512 * g + 512 + t] != w) {
+					tap_diag("vstride n %d block %d thread %d: %d, want %d", n, g, t,
+						 out[2 * 512 * g + 512 + t], w);
+					bad = 1;
+				}
+			}
+		}
+	}
+	tap_ok(!bad, "dialect: a padded Blelloch scan (strides changing every step) in blocks of 256, 100, 37, 16, 200 threads, "
+	       "and a stride given at launch under a divergent test");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_halfwarps(const int *in)
 {
 	enum { B = 64, M = 5 };
@@ -2906,6 +2999,7 @@ int main(void)
 	t_halfwarps(in);
 	t_xhalves(in);
 	t_padidx(in);
+	t_vstride(in);
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();
