@@ -1017,6 +1017,40 @@ static const char src[] =
 "	int w = __reduce_add_sync(0xffffffff, in[threadIdx.x]);\n"
 "	if (threadIdx.x % 32 == 0)\n"
 "		atomicAdd(&out[2], w);\n"
+"}\n"
+"\n"
+"/* vote_ballot's shape: a warp-stride loop over a grid (its index kept per\n"
+" * thread: warp syncs in it) with a ballot, an __any_sync skip and, in the\n"
+" * lanes' divergent branch, an __activemask-aggregated atomic handing out\n"
+" * list slots; partial warps name only their lanes. The lanes of a branch\n"
+" * run 32 at a time after a warp sync */\n"
+"extern \"C\" __global__ void warpsel(const int *in, int n, unsigned *bits, int *rank, int *list, int *count)\n"
+"{\n"
+"	const int lin = threadIdx.y * blockDim.x + threadIdx.x, lane = lin & 31;\n"
+"	const int per = blockDim.x * blockDim.y, wpb = (per + 31) >> 5;\n"
+"	const int lanes = per - (lin & ~31) < 32 ? per - (lin & ~31) : 32;\n"
+"	const unsigned full = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;\n"
+"	const int warp = blockIdx.x * wpb + (lin >> 5), warps = gridDim.x * wpb;\n"
+"	for (int base = warp * 32; base < n; base += warps * 32) {\n"
+"		const int i = base + lane;\n"
+"		const bool hit = i < n && in[i] % 3 == 1;\n"
+"		const unsigned b = __ballot_sync(full, hit);\n"
+"		if (lane == 0)\n"
+"			bits[base / 32] = b;\n"
+"		if (!__any_sync(full, hit))\n"
+"			continue;\n"
+"		if (hit) {\n"
+"			const unsigned active = __activemask();\n"
+"			const int leader = __ffs(active) - 1;\n"
+"			int slot = 0;\n"
+"			if (lane == leader)\n"
+"				slot = atomicAdd(count, __popc(active));\n"
+"			slot = __shfl_sync(active, slot, leader);\n"
+"			const int r = __popc(active & ((1u << lane) - 1));\n"
+"			rank[i] = r + 100 * __popc(active);\n"
+"			list[slot + r] = i;\n"
+"		}\n"
+"	}\n"
 "}\n";
 
 static vgpu_session *s;
@@ -2787,6 +2821,101 @@ static void t_ballotvote(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	const int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* warpsel on @G blocks of @bx x @by threads over @n samples: the bitmap, each
+ * hit's rank among its warp's hits (and their count), the list as a set */
+static int warpsel_run(const int *in, unsigned G, unsigned bx, unsigned by, int n)
+{
+	const int per = (int)(bx * by), wpb = (per + 31) / 32, warps = (int)G * wpb;
+	const int words = (n + 31) / 32;
+	unsigned *bits = calloc(words, 4), *wbits = calloc(words, 4);
+	int *rank = malloc(n * 4), *wrank = malloc(n * 4), *list = malloc(n * 4), *wlist = malloc(n * 4);
+	int count = 0, nw = 0, bad = 0, *data = malloc(n * 4);
+	vgpu_buffer *I, *B = buf(NULL, words * 4), *R, *L = buf(NULL, n * 4), *C = buf(NULL, 4);
+
+	for (int i = 0; i < n; i++) {
+		rank[i] = wrank[i] = -1;
+		data[i] = in[i % 128] + i;
+	}
+	I = buf(data, n * 4);
+	R = buf(rank, n * 4);
+	/* the reference: each warp's existing lanes, trip by trip */
+	for (int w = 0; w < warps; w++) {
+		const int lanes = per - (w % wpb) * 32 < 32 ? per - (w % wpb) * 32 : 32;
+		for (int base = w * 32; base < n; base += warps * 32) {
+			unsigned b = 0;
+			for (int l = 0; l < lanes; l++) {
+				const int i = base + l;
+				b |= (unsigned)(i < n && data[i] % 3 == 1) << l;
+			}
+			wbits[base / 32] = b;
+			for (int l = 0, r = 0; l < lanes; l++)
+				if (b >> l & 1) {
+					wrank[base + l] = r++ + 100 * __builtin_popcount(b);
+					wlist[nw++] = base + l;
+				}
+		}
+	}
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_i32(n), vgpu_arg_buf(B), vgpu_arg_buf(R),
+				vgpu_arg_buf(L), vgpu_arg_buf(C) };
+	if (launch2("warpsel", G, bx, by, 0, a, 6) || get(B, bits, words * 4) || get(R, rank, n * 4) ||
+	    get(C, &count, 4))
+		bad = 1;
+	if (!bad && (count != nw || (count > 0 && get(L, list, count * 4)))) {
+		tap_diag("warpsel %ux%u: %d listed, want %d", bx, by, count, nw);
+		bad = 1;
+	}
+	for (int i = 0; i < words && !bad; i++)
+		if (bits[i] != wbits[i]) {
+			tap_diag("warpsel %ux%u: word %d %#x, want %#x", bx, by, i, bits[i], wbits[i]);
+			bad = 1;
+		}
+	for (int i = 0; i < n && !bad; i++)
+		if (rank[i] != wrank[i]) {
+			tap_diag("warpsel %ux%u: sample %d rank %d, want %d", bx, by, i, rank[i], wrank[i]);
+			bad = 1;
+		}
+	if (!bad) {
+		qsort(list, count, 4, cmp_int);
+		qsort(wlist, nw, 4, cmp_int);
+		for (int k = 0; k < count && !bad; k++)
+			if (list[k] != wlist[k]) {
+				tap_diag("warpsel %ux%u: list[%d] %d, want %d", bx, by, k, list[k], wlist[k]);
+				bad = 1;
+			}
+	}
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(B);
+	vgpu_buffer_free(R);
+	vgpu_buffer_free(L);
+	vgpu_buffer_free(C);
+	free(bits);
+	free(wbits);
+	free(rank);
+	free(wrank);
+	free(list);
+	free(wlist);
+	free(data);
+	return bad;
+}
+
+static void t_warpsel(const int *in)
+{
+	/* whole warps in a row (32 at a time), a partial last warp (80 threads:
+	 * lane by lane), rows of one warp in a 2-D block; n no multiple of 32.
+	 * (Its stride, through (per + 31) >> 5, is not one the pass marks:
+	 * vote_ballot's, gridDim.x * blockDim.x, is: "3 prefetching") */
+	tap_ok(!warpsel_run(in, 5, 96, 1, 50000 + 13), "dialect: a warp-stride loop of ballots with an __activemask-aggregated atomic, blocks of 96");
+	tap_ok(!warpsel_run(in, 3, 80, 1, 9000 + 7), "dialect: the same, blocks of 80 (a partial warp)");
+	tap_ok(!warpsel_run(in, 4, 32, 3, 20000 + 29), "dialect: the same, blocks of 32x3");
+}
+
 static void t_boundloop(const int *in)
 {
 	enum { B = 128 };
@@ -3011,6 +3140,7 @@ int main(void)
 	t_lastrow();
 	t_ballotvote(in);
 	t_divballot(in);
+	t_warpsel(in);
 	t_boundloop(in);
 	t_oddarrays(in);
 	t_shvotes(in);

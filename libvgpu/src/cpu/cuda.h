@@ -136,7 +136,8 @@ struct __vgpu_ctx {
 	unsigned vtrue, vn, vmax;
 };
 // pass.cpp reads these fields at fixed offsets
-static_assert(__builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
+static_assert(__builtin_offsetof(__vgpu_ctx, frame) == 8 &&
+	      __builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
 	      __builtin_offsetof(__vgpu_ctx, gdim) == 576 &&
 	      __builtin_offsetof(__vgpu_ctx, state) == 592 && __builtin_offsetof(__vgpu_ctx, vtrue) == 764 &&
 	      __builtin_offsetof(__vgpu_ctx, wx) == 740 && __builtin_offsetof(__vgpu_ctx, xo) == 28 &&
@@ -1127,6 +1128,15 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 			continue;
 		const unsigned first = w * 32, end = first + 32 < n ? first + 32 : n;
 		unsigned x = first % bx, y = first / bx % by, z = first / (bx * by);
+		// the lines the warp's lanes touch a trip ahead (a loop with warp
+		// syncs in it: the block stays in groups), for the group's first
+		// lane of each line's lanes
+		if (const unsigned ps = __vgpu_prefetch_step() < 32 ? __vgpu_prefetch_step() : 32; ps && bx % 32 == 0)
+			for (unsigned j = 0; j < 32; j += ps)
+				if (const unsigned m = c->gmask[w] & (0xffffffffu >> (32 - ps) << j)) {
+					const unsigned k = __builtin_ctz(m);
+					__vgpu_region_prefetch(&l, x + k, y, z, first + k);
+				}
 		// a whole warp in one row of the block: every lane runs, no
 		// state to test, x follows the lane; the uniform values stored
 		// by the last lane for the warp (as region_allu does for the
@@ -1137,6 +1147,19 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_sel(__vgpu_ctx *c)
 			for (unsigned j = 0; j < 31; j++)
 				st[first + j] = __vgpu_region(__vgpu_uniform_last() ? &ls : &l, x + j, y, z, first + j);
 			st[first + 31] = __vgpu_region(&l, x + 31, y, z, first + 31);
+			continue;
+		}
+		// a group's partial warp after a warp sync (the lanes of a
+		// divergent branch), in a row: the 32 lanes behind their bits
+		// of the group's mask, x following the lane, a loop the
+		// vectoriser takes (lane by lane, each testing its state and
+		// stepping x, y, z, it stayed scalar)
+		if (__vgpu_whole_warps() && bx % 32 == 0) {
+			const unsigned gm = c->gmask[w];
+			__VGPU_THREAD_LOOP
+			for (unsigned j = 0; j < 32; j++)
+				if (gm >> j & 1)
+					st[first + j] = __vgpu_region(&l, x + j, y, z, first + j);
 			continue;
 		}
 		__VGPU_THREAD_LOOP

@@ -88,6 +88,7 @@
 #include "llvm/Analysis/Utils/Local.h"
 #include "llvm/Analysis/VectorUtils.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/MemorySSA.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
@@ -148,7 +149,7 @@ enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4
 enum { NUNI = 32 };
 /* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads, xo; bid,
  * bdim and gdim up to state, which the block's index and size fill */
-enum : uint64_t { CTX_NTHREADS_OFF = 24, CTX_XO_OFF = 28, CTX_BID_OFF = 552, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
+enum : uint64_t { CTX_FRAME_OFF = 8, CTX_NTHREADS_OFF = 24, CTX_XO_OFF = 28, CTX_BID_OFF = 552, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
 /* the vote counts at its end (vtrue, vn, vmax), and its size */
 enum : uint64_t { CTX_VOTES_OFF = 764, CTX_SIZE = 776 };
 
@@ -1555,9 +1556,11 @@ struct Lower {
 			setConstCalls(A, "__vgpu_prefetch_dense", pdense);
 			setConstCalls(A, "__vgpu_nuniform", uniform);
 			fall.push_back(A);
-			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r), { { ph, R } },
+			Function *S = instantiate(tSel, K.getName() + ".sel" + Twine(r),
+						  { { ph, R }, { get("__vgpu_region_prefetch"), pf ? pf : R } },
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(S, "__vgpu_nuniform", uniform);
+			setConstCalls(S, "__vgpu_prefetch_step", pstep);
 			setConstCalls(S, "__vgpu_uniform_last", !leavesEarly);
 			/* whole warps at once only after a warp sync (a warp's branch
 			 * of shuffles): a third copy of every region's body made
@@ -2126,7 +2129,7 @@ struct Lower {
 	/* whether @v can be computed at a region's start for any thread: from
 	 * its arguments, the context's fields (the uniform values too) and
 	 * constants, by arithmetic that cannot trap */
-	bool prefetchable(Value *v, unsigned &budget, std::map<Value *, bool> &memo)
+	bool prefetchable(Value *v, unsigned &budget, std::map<Value *, bool> &memo, MemorySSA *MSSA = nullptr)
 	{
 		if (isa<Constant>(v) || isa<Argument>(v))
 			return true;
@@ -2143,15 +2146,35 @@ struct Lower {
 		bool ok;
 		APInt off;
 		if (auto *L = dyn_cast<LoadInst>(I))
-			ok = ctxLoad(L, off) && off.ult(CTX_STATE_OFF);
+			ok = (ctxLoad(L, off) && off.ult(CTX_STATE_OFF)) || frameLoad(L, MSSA);
 		else if (auto *cb = dyn_cast<CallBase>(I))
 			ok = isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent();
 		else
 			ok = !I->mayReadOrWriteMemory();
 		for (unsigned i = 0; ok && i < I->getNumOperands(); i++)
-			ok = prefetchable(I->getOperand(i), budget, memo);
+			ok = prefetchable(I->getOperand(i), budget, memo, MSSA);
 		memo[v] = ok;
 		return ok;
+	}
+
+	/*
+	 * Whether @L reads a thread's slot in the frame (a value live across
+	 * warp syncs: a warp-stride loop's index) as the region found it: no
+	 * store of the region before it (@MSSA: its clobber is the region's
+	 * entry). At the region's start the slot holds that value already:
+	 * the index of a loop with warp syncs in it, kept per thread, is
+	 * prefetched from there (vote_ballot's next 32 samples).
+	 */
+	bool frameLoad(LoadInst *L, MemorySSA *MSSA)
+	{
+		if (!MSSA || L->isVolatile() || L->isAtomic())
+			return false;
+		auto *fl = dyn_cast<LoadInst>(getUnderlyingObject(L->getPointerOperand(), 8));
+		APInt off;
+		if (!fl || !ctxLoad(fl, off) || off != CTX_FRAME_OFF)
+			return false;
+		MemoryAccess *ma = MSSA->getWalker()->getClobberingMemoryAccess(L);
+		return MSSA->isLiveOnEntryDef(ma);
 	}
 
 	/*
@@ -2174,6 +2197,16 @@ struct Lower {
 		Function *S = ssaCopy(R, ".pfs");
 		for (CallInst *ci : marks)
 			ci->eraseFromParent();
+		/* a slot's value stored and read again in the region (a loop's
+		 * index: `i += stride` then `x[i]`) forwarded, so that the mark
+		 * reads the slot as the region found it (frameLoad) */
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		{
+			FunctionPassManager FPM;
+			FPM.addPass(EarlyCSEPass(true));
+			FPM.run(*S, FAM);
+		}
+		MemorySSA &MSSA = FAM.getResult<MemorySSAAnalysis>(*S).getMSSA();
 		Function *P = Function::Create(R->getFunctionType(), GlobalValue::InternalLinkage, R->getName() + ".pf", M);
 		P->addFnAttr(Attribute::NoUnwind);
 		ReturnInst *ret = ReturnInst::Create(C, ConstantInt::get(Type::getInt32Ty(C), 0), BasicBlock::Create(C, "", P));
@@ -2189,7 +2222,7 @@ struct Lower {
 				continue;
 			unsigned budget = 48;
 			std::map<Value *, bool> memo;
-			if (!prefetchable(ci->getArgOperand(0), budget, memo))
+			if (!prefetchable(ci->getArgOperand(0), budget, memo, &MSSA))
 				continue;
 			IRBuilder<> b(ret);
 			b.CreateCall(pre, { recompute(ci->getArgOperand(0), ret, vm, true),
