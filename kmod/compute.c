@@ -365,6 +365,15 @@ static void vgpu_compute_report(struct vgpu_guest *g,
 /* ------------------------------------------------------------------------ */
 /* turns                                                                    */
 
+/* @t may be taken (again): its waiters look. vgpu_compute_lock held. */
+static void vgpu_turn_wake(struct vgpu_compute_turn *t)
+{
+	lockdep_assert_held(&vgpu_compute_lock);
+	WRITE_ONCE(t->gen, t->gen + 1);
+	if (t->waiters)
+		wake_up_all(&vgpu_turn_wq);
+}
+
 /* @me lets @t go (if it has it): waiters may take it. vgpu_compute_lock held. */
 static void vgpu_turn_release(struct vgpu_compute_turn *t, const void *me)
 {
@@ -372,9 +381,17 @@ static void vgpu_turn_release(struct vgpu_compute_turn *t, const void *me)
 	if (t->owner != me)
 		return;
 	t->owner = NULL;
-	WRITE_ONCE(t->gen, t->gen + 1);
-	if (t->waiters)
-		wake_up_all(&vgpu_turn_wq);
+	vgpu_turn_wake(t);
+}
+
+/* @me's ask for @t, if it is the one asking, is over. vgpu_compute_lock held. */
+static void vgpu_turn_forget_ask(struct vgpu_compute_turn *t, const void *me)
+{
+	lockdep_assert_held(&vgpu_compute_lock);
+	if (t->asker == me) {
+		t->asker = NULL;
+		t->asked_until = 0;
+	}
 }
 
 /*
@@ -429,10 +446,7 @@ static void vgpu_turn_hold(struct vgpu_compute_turn *t, const void *me, u64 now,
 	t->until = now + max(2 * granted, period_ns) + NSEC_PER_MSEC;
 	t->yielder = NULL;
 	/* its own ask is answered: it must not hand the device to itself */
-	if (t->asker == me) {
-		t->asker = NULL;
-		t->asked_until = 0;
-	}
+	vgpu_turn_forget_ask(t, me);
 }
 
 /**
@@ -581,9 +595,7 @@ again:
 			vgpu_turn_release(t, *slots);
 			if (handed && !t->owner) {
 				/* the one that handed it over may take it back */
-				WRITE_ONCE(t->gen, t->gen + 1);
-				if (t->waiters)
-					wake_up_all(&vgpu_turn_wq);
+				vgpu_turn_wake(t);
 			}
 		}
 	}
@@ -633,10 +645,7 @@ void vgpu_compute_session_release(struct vgpu_guest *g,
 		vgpu_turn_release(&vgpu_turns[i], slots);
 		if (vgpu_turns[i].yielder == slots)
 			vgpu_turns[i].yielder = NULL;
-		if (vgpu_turns[i].asker == slots) {
-			vgpu_turns[i].asker = NULL;
-			vgpu_turns[i].asked_until = 0;
-		}
+		vgpu_turn_forget_ask(&vgpu_turns[i], slots);
 	}
 	spin_unlock(&vgpu_compute_lock);
 	kfree(slots);
