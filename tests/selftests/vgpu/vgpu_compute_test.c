@@ -321,6 +321,33 @@ static void hits(FIXTURE_DATA(compute) *self, long long id, __u64 *limit_hits,
 	*throttled = g.throttled;
 }
 
+/*
+ * The turns tests' pair of guests, "<t>a" (compute cap @cap_a, 0: none;
+ * periods of @period_a_us) and "<t>b" (no cap, periods of 1 s: no turn
+ * lapses while a test looks), and a session of each (@b NULL: none of B
+ * yet). 0, or -1 with nothing left open.
+ */
+static int turn_pair(FIXTURE_DATA(compute) *self, char t, __u64 cap_a,
+		     __u32 period_a_us, long long *ga, long long *gb, int *a,
+		     int *b)
+{
+	char tag[3] = { t, 'a', 0 };
+
+	*ga = cguest(self, tag, cap_a, period_a_us, 0);
+	tag[1] = 'b';
+	*gb = cguest(self, tag, 0, 1000000, 0);
+	if (*ga <= 0 || *gb <= 0)
+		return -1;
+	*a = session_open(*ga);
+	if (*a < 0)
+		return -1;
+	if (b && (*b = session_open(*gb)) < 0) {
+		close(*a);
+		return -1;
+	}
+	return 0;
+}
+
 /* A TURN|WAIT lease in a thread, timed. */
 struct waiter {
 	int fd;
@@ -352,16 +379,8 @@ TEST_F(compute, turns_exclusive)
 	long long ga, gb;
 	int a, b, c;
 
-	/* periods of 1 s: no turn lapses while the test looks */
-	ga = cguest(self, "xa", 0, 1000000, 0);
-	gb = cguest(self, "xb", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gb);
-	a = session_open(ga);
-	b = session_open(gb);
+	ASSERT_EQ(0, turn_pair(self, 'x', 0, 1000000, &ga, &gb, &a, &b));
 	c = session_open(gb);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
 	ASSERT_LE(0, c);
 
 	ASSERT_EQ(0, t_lease(a, TD_EXCL, 5 * MS, 0, TURN, 0, &l));
@@ -432,14 +451,7 @@ TEST_F(compute, turns_wait_wakes)
 	__u64 t0, took;
 	int a;
 
-	ga = cguest(self, "wa", 0, 1000000, 0);
-	gb = cguest(self, "wb", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gb);
-	a = session_open(ga);
-	w.fd = session_open(gb);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, turn_pair(self, 'w', 0, 1000000, &ga, &gb, &a, &w.fd));
 
 	/* A's turn would last a second: B wakes because A returns */
 	ASSERT_EQ(0, t_lease(a, TD_WAKE, 5 * MS, 0, TURN, 0, &l));
@@ -474,14 +486,7 @@ TEST_F(compute, turns_handover)
 	long long ga, gb;
 	int a, b, i;
 
-	ga = cguest(self, "ha", 0, 1000000, 0);
-	gb = cguest(self, "hb", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gb);
-	a = session_open(ga);
-	b = session_open(gb);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
+	ASSERT_EQ(0, turn_pair(self, 'h', 0, 1000000, &ga, &gb, &a, &b));
 
 	ASSERT_EQ(0, t_lease(a, TD_HANDOVER, 10 * MS, 0, TURN, 0, &l));
 	ASSERT_EQ(10 * MS, l.granted_ns);
@@ -572,14 +577,8 @@ TEST_F(compute, turns_lapse)
 	int a, b;
 
 	/* A: periods of 10 ms, a 1 ms grant: its turn lapses after 11 ms */
-	ga = cguest(self, "la", 0, VGPU_COMPUTE_PERIOD_MIN_US, 0);
-	gb = cguest(self, "lb", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gb);
-	a = session_open(ga);
-	b = session_open(gb);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
+	ASSERT_EQ(0, turn_pair(self, 'l', 0, VGPU_COMPUTE_PERIOD_MIN_US,
+			       &ga, &gb, &a, &b));
 
 	ASSERT_EQ(0, t_lease(a, TD_LAPSE, MS, 0, TURN, 0, &l));
 	ASSERT_EQ(MS, l.granted_ns);
@@ -615,16 +614,8 @@ TEST_F(compute, turns_close_releases)
 	pid_t pid;
 	char ch;
 
-	ga = cguest(self, "ca", 0, 1000000, 0);
-	gb = cguest(self, "cb", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gb);
-
 	/* close(): A's turn (a second long) ends, B's wait with it */
-	a = session_open(ga);
-	w.fd = session_open(gb);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, turn_pair(self, 'c', 0, 1000000, &ga, &gb, &a, &w.fd));
 	ASSERT_EQ(0, t_lease(a, TD_CLOSE, 5 * MS, 0, TURN, 0, &l));
 	ASSERT_EQ(5 * MS, l.granted_ns);
 	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &w));
@@ -695,15 +686,8 @@ TEST_F(compute, turns_own_ask)
 	self->turn_min_saved = saved;
 	ASSERT_EQ(0, turn_min_us_rw(0));
 
-	ga = cguest(self, "oa", 0, 1000000, 0);
-	gb = cguest(self, "ob", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gb);
-	a = session_open(ga);
-	b = session_open(gb);
+	ASSERT_EQ(0, turn_pair(self, 'o', 0, 1000000, &ga, &gb, &a, &b));
 	c = session_open(gb);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
 	ASSERT_LE(0, c);
 
 	/* B asks, A returns, B takes the device and keeps it */
@@ -755,12 +739,7 @@ TEST_F(compute, turns_signal)
 	pthread_t th;
 	int a, round, i;
 
-	ga = cguest(self, "sa", 0, 1000000, 0);
-	gs = cguest(self, "ss", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gs);
-	a = session_open(ga);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, turn_pair(self, 's', 0, 1000000, &ga, &gs, &a, NULL));
 
 	/* without SA_RESTART, then with it: the same answer, no restart */
 	for (round = 0; round < 2; round++) {
@@ -839,12 +818,7 @@ TEST_F(compute, turns_same_session)
 	pthread_t th;
 	int a;
 
-	ga = cguest(self, "ma", 0, 1000000, 0);
-	gb = cguest(self, "mb", 0, 1000000, 0);
-	ASSERT_LT(0, ga);
-	ASSERT_LT(0, gb);
-	a = session_open(ga);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, turn_pair(self, 'm', 0, 1000000, &ga, &gb, &a, NULL));
 
 	/* the sleeper's wait ends BUSY: the other thread's lease is held */
 	ASSERT_EQ(0, t_lease(a, TD_SAME, 5 * MS, 0, TURN, 0, &l));
@@ -892,14 +866,7 @@ TEST_F(compute, turns_budget_refusal)
 	int s, b;
 
 	/* S: 10 % of 1 s, 100 ms a period */
-	gs = cguest(self, "bs", 10, 1000000, 0);
-	gb = cguest(self, "bb", 0, 1000000, 0);
-	ASSERT_LT(0, gs);
-	ASSERT_LT(0, gb);
-	s = session_open(gs);
-	b = session_open(gb);
-	ASSERT_LE(0, s);
-	ASSERT_LE(0, b);
+	ASSERT_EQ(0, turn_pair(self, 'b', 10, 1000000, &gs, &gb, &s, &b));
 
 	/* S holds the turn, spends its budget and is refused: no turn */
 	ASSERT_EQ(0, t_lease(s, TD_BUDGET, 100 * MS, 0, TURN, 0, &l));
