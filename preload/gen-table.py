@@ -63,11 +63,18 @@ def main():
         if stem != base and newest != base:
             stem, n = base, None  # renamed (cuGraphInstantiate -> ...WithFlags)
         names = {}
-        for i, ver in enumerate(reversed(plain)):
-            if i == 0:
-                names[ver] = newest
-            elif n is not None and n - i >= 1:
-                names[ver] = stem if n - i == 1 else f"{stem}_v{n - i}"
+        if base not in current and len(plain) > 1 and f"{base}_v2" in declared:
+            # no macro names the newest ABI: its signature changed, so the
+            # plain name stays the oldest (cuCtxSynchronize(void), then
+            # cuCtxSynchronize_v2(CUcontext) at 13000): numbered up
+            for i, ver in enumerate(plain):
+                names[ver] = base if i == 0 else f"{base}_v{i + 1}"
+        else:
+            for i, ver in enumerate(reversed(plain)):
+                if i == 0:
+                    names[ver] = newest
+                elif n is not None and n - i >= 1:
+                    names[ver] = stem if n - i == 1 else f"{stem}_v{n - i}"
         syms = []
         for ver, suf in sorted(variants[base]):
             older = [p for p in plain if p <= ver]
