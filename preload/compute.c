@@ -14,7 +14,14 @@
  *    reported with the request for the next lease;
  *  - with no budget the launching thread waits for the refill (other threads
  *    launching meanwhile wait behind it), so a graph launch is throttled like
- *    any other work.
+ *    any other work;
+ *  - when the program synchronises its context (cuCtxSynchronize: e.g.
+ *    cudaDeviceSynchronize) and nothing was launched meanwhile, its device is
+ *    idle: the window is reported and, where others may wait for the device
+ *    (the module's turns), the lease is returned, as libvgpu does at
+ *    vgpu_session_sync. Else a process that synchronised and went on with
+ *    host work kept its turn until it lapsed (up to its guest's period + the
+ *    grant: other guests' processes stalled a second with periods of 1 s).
  * Launches into a capturing stream run nothing now (their graph's launch is
  * what is counted) and are passed through untouched, never synchronised.
  * Without a compute limit (in-process, no cap or weight) the launch path
@@ -39,6 +46,7 @@ static struct {
 	uint64_t next_check;	/* when off: when to ask the ledger again */
 	uint64_t left_ns, used_ns, slice_ns, est_ns;
 	uint64_t async_since, async_n;
+	uint64_t launches;	/* counted launches queued, ever */
 	int dev;
 } cp = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -61,25 +69,50 @@ static void sleep_ns(uint64_t ns)
 typedef CUresult (*sync_t)(void);
 typedef CUresult (*capturing_t)(CUstream, CUstreamCaptureStatus *);
 
+/* the context is idle: the window of queued launches is over now */
+static void window_done_locked(void)
+{
+	uint64_t w;
+
+	if (!cp.async_since)
+		return;
+	w = now_ns() - cp.async_since;
+	cp.used_ns += w;
+	cp.est_ns = w / (cp.async_n ? cp.async_n : 1);
+	cp.async_since = 0;
+	cp.async_n = 0;
+}
+
 /* the window of queued launches is over once the context is idle */
 static void settle_locked(void)
 {
 	static sync_t sync;
-	uint64_t w;
+	bool idle;
 
 	if (!cp.async_since)
 		return;
 	if (!sync)
 		sync = (sync_t)pl_cu_sym("cuCtxSynchronize");
 	pl_depth++;
-	if (sync && sync() == CUDA_SUCCESS) {
-		w = now_ns() - cp.async_since;
-		cp.used_ns += w;
-		cp.est_ns = w / (cp.async_n ? cp.async_n : 1);
-	}
+	idle = sync && sync() == CUDA_SUCCESS;
 	pl_depth--;
-	cp.async_since = 0;
-	cp.async_n = 0;
+	if (idle) {
+		window_done_locked();
+	} else {
+		cp.async_since = 0;
+		cp.async_n = 0;
+	}
+}
+
+/* what was measured goes back with the lease; none is held after */
+static void return_locked(struct vgpu_lib_ledger *l)
+{
+	struct vgpu_ledger_lease a;
+
+	memset(&a, 0, sizeof(a));
+	a.used_ns = cp.used_ns;
+	vgpu_ledger_compute_lease(l, cp.dev, &a);
+	cp.used_ns = cp.left_ns = 0;
 }
 
 static bool capturing(CUstream s, bool ptsz)
@@ -168,6 +201,7 @@ static void compute_after(CUresult r)
 	if (!cp.async_since)
 		cp.async_since = now_ns();
 	cp.async_n++;
+	cp.launches++;
 	if (!cp.est_ns)
 		cp.left_ns = 0;	/* no estimate yet: the first launch is measured alone */
 	else
@@ -179,17 +213,91 @@ static void compute_after(CUresult r)
 void pl_compute_fini(void)
 {
 	struct vgpu_lib_ledger *l = pl.active ? pl_ledger() : NULL;
-	struct vgpu_ledger_lease a;
 
 	if (!l || !cp.on)
 		return;
 	pthread_mutex_lock(&cp.lock);
 	settle_locked();
-	memset(&a, 0, sizeof(a));
-	a.used_ns = cp.used_ns;
-	vgpu_ledger_compute_lease(l, cp.dev, &a);
-	cp.used_ns = cp.left_ns = 0;
+	return_locked(l);
 	pthread_mutex_unlock(&cp.lock);
+}
+
+/*
+ * The program synchronised its context (cuCtxSynchronize returned success)
+ * and had queued @launches counted launches when it began: if none came
+ * since, the device is idle. Hand it over where another may want it.
+ */
+static void compute_synced(uint64_t launches)
+{
+	struct vgpu_lib_ledger *l = pl_ledger();
+
+	if (!l)
+		return;
+	pthread_mutex_lock(&cp.lock);
+	if (cp.launches == launches) {
+		window_done_locked();
+		if (cp.on && cp.left_ns &&
+		    (vgpu_ledger_compute_kernel_turns(l) || vgpu_ledger_compute_wanted(l, cp.dev)))
+			return_locked(l);
+	}
+	pthread_mutex_unlock(&cp.lock);
+}
+
+/* before a context synchronisation: the launches counted so far, if the
+ * synchronisation may hand the device over (accounting on) */
+static bool sync_begin(uint64_t *launches)
+{
+	if (!pl_accounting() || !__atomic_load_n(&cp.on, __ATOMIC_RELAXED))
+		return false;
+	pthread_mutex_lock(&cp.lock);
+	*launches = cp.launches;
+	pthread_mutex_unlock(&cp.lock);
+	return true;
+}
+
+typedef CUresult (*get_current_t)(CUcontext *);
+
+PL_HOOK(cuCtxSynchronize, CUresult, (void))
+{
+	uint64_t launches = 0;
+	bool counted;
+	CUresult r;
+
+	if (!PL_REAL(cuCtxSynchronize))
+		return CUDA_ERROR_NOT_FOUND;
+	counted = sync_begin(&launches);
+	pl_depth++;
+	r = real_cuCtxSynchronize();
+	pl_depth--;
+	if (counted && r == CUDA_SUCCESS)
+		compute_synced(launches);
+	return r;
+}
+
+/* CUDA 13's ABI of cuCtxSynchronize (cuGetProcAddress at 13000): @ctx NULL
+ * is the current context; another context's idleness says nothing of the
+ * launches counted (which went to the current one) */
+PL_HOOK(cuCtxSynchronize_v2, CUresult, (CUcontext ctx))
+{
+	static get_current_t get_current;
+	uint64_t launches = 0;
+	CUcontext cur = NULL;
+	bool counted;
+	CUresult r;
+
+	if (!PL_REAL(cuCtxSynchronize_v2))
+		return CUDA_ERROR_NOT_FOUND;
+	counted = sync_begin(&launches);
+	if (counted && !get_current)
+		get_current = (get_current_t)pl_cu_sym("cuCtxGetCurrent");
+	pl_depth++;
+	if (counted && ctx && (!get_current || get_current(&cur) || cur != ctx))
+		counted = false;
+	r = real_cuCtxSynchronize_v2(ctx);
+	pl_depth--;
+	if (counted && r == CUDA_SUCCESS)
+		compute_synced(launches);
+	return r;
 }
 
 #define LAUNCH_BODY(name, stream, ptsz, call)					\

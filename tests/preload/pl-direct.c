@@ -14,6 +14,10 @@
  *   pin BYTES     primary context + BYTES of cuMemHostAlloc, "ready", wait
  *   burn MS [capture]  launch (3 kernels, 1 graph, ...) for MS ms, synchronise:
  *                 "launches=N ms=T"; with "capture" into a capturing stream
+ *   burst N       N launches, cuCtxSynchronize, "synced", then host work
+ *                 until a line on stdin (the device stays idle)
+ *   first         one launch and cuCtxSynchronize: "first_ms=T", the time
+ *                 it took (how long the device was kept from this process)
  */
 #define _GNU_SOURCE
 #include <cuda.h>
@@ -123,6 +127,31 @@ static int piece(int argc, char **argv)
 		if (!r)
 			pause();
 		return r != 0;
+	}
+	if (!strcmp(argv[1], "burst") || !strcmp(argv[1], "first")) {
+		struct timespec t0, t1;
+		char line[16];
+		CUmodule m;
+		CUfunction fn;
+
+		if (cuModuleLoadData(&m, "image") || cuModuleGetFunction(&fn, m, "k"))
+			return 1;
+		if (argv[1][0] == 'f')
+			n = 1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (size_t i = 0; i < n; i++)
+			if (cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL))
+				return 1;
+		if (cuCtxSynchronize())
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (argv[1][0] == 'f') {
+			printf("first_ms=%.0f\n", (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+			return 0;
+		}
+		printf("synced\n");
+		fflush(stdout);
+		return !fgets(line, sizeof(line), stdin);
 	}
 	if (!strcmp(argv[1], "burn")) {	/* launch for N ms (wall), then how many ran */
 		struct timespec t0, t1;
