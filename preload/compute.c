@@ -223,6 +223,29 @@ void pl_compute_fini(void)
 }
 
 /*
+ * The GPU time this process's guest was charged, with what this process
+ * measured and has not reported yet (for tests in the process; the device
+ * time its leases cover, where its work's completions say how much of the
+ * device it had: on a power-limited GPU the work done in that time depends
+ * on the clocks). Returns 0, or a negative errno.
+ */
+PL_EXPORT int vgpu_preload_compute_ns(uint64_t *consumed_ns)
+{
+	struct vgpu_lib_ledger *l = pl.active ? pl_ledger() : NULL;
+	struct vgpu_ledger_compute c;
+	int ret;
+
+	if (!l)
+		return -ENODATA;
+	pthread_mutex_lock(&cp.lock);
+	ret = vgpu_ledger_compute_get(l, &c);
+	if (!ret)
+		*consumed_ns = c.consumed_ns + cp.used_ns;
+	pthread_mutex_unlock(&cp.lock);
+	return ret;
+}
+
+/*
  * The program synchronised its context (cuCtxSynchronize returned success)
  * and had queued @launches counted launches when it began: if none came
  * since, the device is idle. Hand it over where another may want it.

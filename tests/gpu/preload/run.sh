@@ -101,14 +101,22 @@ python3 - "$J" <<'PY' | tee -a "$J" || fail=1
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if '"per_s"' in l]
 bad = 0
+# The check is the GPU time the capped guest was charged per second of its
+# loop: what vgpu enforces. The work it did against the uncapped process's is
+# reported beside it: the uncapped loop holds the H200 at its power limit
+# (700 W, SM ~1470 MHz) while the capped one leaves it idle 70 % of the time
+# (~1900 MHz), so its work per second of GPU time is higher (session 14,
+# Documentation/benchmarks.md).
 for mode in ("eager", "graph"):
-    a = [r["per_s"] for r in rows if r["mode"] == mode and r["cap"] is None]
-    b = [r["per_s"] for r in rows if r["mode"] == mode and r["cap"] == 30]
-    ok = bool(a and b) and abs(b[0] / a[0] - 0.30) <= 0.02
+    a = [r for r in rows if r["mode"] == mode and r["cap"] is None]
+    b = [r for r in rows if r["mode"] == mode and r["cap"] == 30]
+    share = b[0].get("time_share") if b else None
+    ok = share is not None and abs(share - 0.30) <= 0.02
     bad += not ok
-    print(json.dumps({"check": f"compute {mode}: capped at 30 % does 30 +- 2 % of the uncapped work",
-                      "ok": ok, "ratio": round(b[0] / a[0], 4) if a and b else None,
-                      "uncapped_per_s": a, "capped_per_s": b}))
+    print(json.dumps({"check": f"compute {mode}: capped at 30 %, charged 30 +- 2 % of the loop's time",
+                      "ok": ok, "time_share": round(share, 4) if share is not None else None,
+                      "work_ratio": round(b[0]["per_s"] / a[0]["per_s"], 4) if a and b else None,
+                      "uncapped": a, "capped": b}))
 sys.exit(1 if bad else 0)
 PY
 }
