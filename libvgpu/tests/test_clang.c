@@ -516,6 +516,41 @@ static const char src[] =
 "		out[blockIdx.x * 256 + ty * 16 + tx] = acc + b1 + b2 + b3;\n"
 "}\n"
 "\n"
+"/* a 2.5-D stencil's tile of 32 x 4 threads, nx not a multiple of 32 and\n"
+" * ny short of the tile (a partial tile at the grid's edge): rows 1 and 2\n"
+" * run threads 1 .. 30 as one masked vector loop, their first and last\n"
+" * threads once every row has run, with the values kept per thread across\n"
+" * the barriers (below, cur, above) */\n"
+"extern \"C\" __global__ void halo32(const int *in, int *out, int nx, int ny, int nz)\n"
+"{\n"
+"	__shared__ int t[6][34];\n"
+"	const int tx = threadIdx.x, ty = threadIdx.y;\n"
+"	const int x = blockIdx.x * 32 + tx, y = ty;\n"
+"	const bool inside = x < nx && y < ny;\n"
+"	const int xy = y * nx + x, slice = nx * ny;\n"
+"	int below = 0, cur = inside ? in[xy] : 0, above = inside && nz > 1 ? in[slice + xy] : 0;\n"
+"	for (int z = 0; z < nz; z++) {\n"
+"		const int *p = in + z * slice;\n"
+"		t[ty + 1][tx + 1] = cur;\n"
+"		if (tx == 0)\n"
+"			t[ty + 1][0] = x > 0 && y < ny ? p[xy - 1] : -7;\n"
+"		if (tx == 31)\n"
+"			t[ty + 1][33] = x + 1 < nx && y < ny ? p[xy + 1] : -9;\n"
+"		if (ty == 0)\n"
+"			t[0][tx + 1] = -3 * tx;\n"
+"		if (ty == 3)\n"
+"			t[5][tx + 1] = 11 + x;\n"
+"		__syncthreads();\n"
+"		if (inside)\n"
+"			out[z * slice + xy] = 3 * cur + t[ty + 1][tx] + 2 * t[ty + 1][tx + 2] + 5 * t[ty][tx + 1] +\n"
+"					      7 * t[ty + 2][tx + 1] + 13 * below + 17 * above;\n"
+"		__syncthreads();\n"
+"		below = cur;\n"
+"		cur = above;\n"
+"		above = inside && z + 2 < nz ? in[(z + 2) * slice + xy] : 0;\n"
+"	}\n"
+"}\n"
+"\n"
 "/* a column of a 2.5-D stencil marched along z: each trip reads the plane\n"
 " * above and writes one, `plane` ints apart (the pass prefetches a trip\n"
 " * ahead: past the buffers' ends on the last trips, and before their start\n"
@@ -2081,6 +2116,70 @@ static void t_halo(const int *in)
 	vgpu_buffer_free(O);
 }
 
+/* halo32's output for the grid nx x ny x nz of @u, in plain C */
+static int halo32_want(const int *u, int nx, int ny, int nz, int x, int y, int z)
+{
+	const int slice = nx * ny, x0 = x / 32 * 32, tx = x - x0;
+#define U(xx, yy, zz) u[(zz) * slice + (yy) * nx + (xx)]
+	const int cur = U(x, y, z), below = z > 0 ? U(x, y, z - 1) : 0, above = z + 1 < nz ? U(x, y, z + 1) : 0;
+	/* the tile's cell at column c (0 .. 33) of row r (0 .. 5) */
+	int t[3][3];
+	for (int dy = -1; dy <= 1; dy++)
+		for (int dx = -1; dx <= 1; dx++) {
+			const int r = y + 1 + dy, c = tx + 1 + dx, xc = x0 + c - 1, yr = r - 1;
+			int v;
+			if (r == 0)
+				v = -3 * (c - 1);
+			else if (r == 5)
+				v = 11 + xc;
+			else if (c == 0)
+				v = x0 > 0 && yr < ny ? U(x0 - 1, yr, z) : -7;
+			else if (c == 33)
+				v = x0 + 32 < nx && yr < ny ? U(x0 + 32, yr, z) : -9;
+			else
+				v = xc < nx && yr < ny ? U(xc, yr, z) : 0;
+			t[dy + 1][dx + 1] = v;
+		}
+#undef U
+	return 3 * cur + t[1][0] + 2 * t[1][2] + 5 * t[0][1] + 7 * t[2][1] + 13 * below + 17 * above;
+}
+
+static void t_halo32(const int *in)
+{
+	/* two blocks, the second 13 columns inside; one block of 31; 3 rows of 4 */
+	static const int shapes[2][3] = { { 45, 3, 5 }, { 31, 3, 2 } };
+	enum { MAXN = 45 * 3 * 5 };
+	int u[MAXN], out[MAXN], bad = 0;
+	char how[128];
+
+	for (int i = 0; i < MAXN; i++)
+		u[i] = in[i % 128] + i;
+	for (int k = 0; k < 2 && !bad; k++) {
+		const int nx = shapes[k][0], ny = shapes[k][1], nz = shapes[k][2], n = nx * ny * nz;
+		vgpu_buffer *I = buf(u, n * 4), *O = buf(NULL, n * 4);
+		struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(nx), vgpu_arg_i32(ny),
+					vgpu_arg_i32(nz) };
+
+		if (launch2("halo32", (nx + 31) / 32, 32, 4, 0, a, 5) || get(O, out, n * 4))
+			bad = 1;
+		for (int i = 0; i < n && !bad; i++) {
+			const int x = i % nx, y = i / nx % ny, z = i / (nx * ny);
+			const int want = halo32_want(u, nx, ny, nz, x, y, z);
+
+			if (out[i] != want) {
+				tap_diag("halo32 %dx%dx%d: cell (%d, %d, %d): %d, want %d", nx, ny, nz, x, y, z, out[i],
+					 want);
+				bad = 1;
+			}
+		}
+		vgpu_buffer_free(I);
+		vgpu_buffer_free(O);
+	}
+	tap_ok(!bad, "dialect: a 2.5-D halo tile of 32 x 4, partial at the grid's edge, values per thread across its barriers");
+	lowering("halo32", how);
+	tap_ok(strstr(how, " peeled") != NULL, "dialect: vgpu_kernel_info: halo32's edge threads run apart: \"%s\"", how);
+}
+
 static void t_march(const int *in)
 {
 	enum { G = 2, P = G * 64, NZ = 6 };
@@ -3104,6 +3203,7 @@ int main(void)
 	t_wrows(in);
 	t_narrow(in);
 	t_halo(in);
+	t_halo32(in);
 	t_march(in);
 	t_phiexit(in);
 	t_shflwide(in);
