@@ -861,6 +861,11 @@ __VGPU_UNSUPPORTED("cudaGetParameterBuffer (dynamic parallelism)") __device__ vo
 // between the kernel's pointers. The pass drops the pragma's "vectorize"
 // request: whether to vectorise stays the cost model's choice.
 #define __VGPU_THREAD_LOOP _Pragma("clang loop vectorize(assume_safety)")
+// the same for a loop whose trip count is no multiple of the vector width
+// (a row's threads but its first and last): the vectoriser masks the last
+// vector instead of leaving a scalar tail
+#define __VGPU_THREAD_LOOP_MASKED \
+	_Pragma("clang loop vectorize(assume_safety) vectorize_predicate(enable)")
 // a block without barriers: one loop over its threads
 __VGPU_TMPL void __vgpu_tmpl_threads(__vgpu_ctx *c)
 {
@@ -985,10 +990,12 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 	}
 // threads [@a, @b) of row @y, the thread loop; the way out they all
 // take stored once, the last thread's (was a store every vector of threads)
-#define __VGPU_ROW(F, L, a, b, rx)                                      \
+#define __VGPU_ROW(F, L, a, b, rx) __VGPU_ROW_P(F, L, a, b, rx, __VGPU_THREAD_LOOP)
+// ... with the pragma @P on its loop
+#define __VGPU_ROW_P(F, L, a, b, rx, P)                                 \
 	{                                                               \
 		unsigned __last = 0xfffffffdu;                          \
-		__VGPU_THREAD_LOOP                                      \
+		P                                                       \
 		for (int x = (a); x < (b); x++) {                       \
 			const unsigned s = F(&(L), (x), y, z, lin + (x));   \
 			if (one == 0xfffffffeu)                         \
@@ -1009,22 +1016,35 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 		__VGPU_ROW(__vgpu_region_chunk, L, xo, xo + 32 < (xe) ? xo + 32 : (xe), rx) \
 	}
 
-// row @y, threads [0, @xe), on context @L: through __vgpu_region_main, the
-// region without the work of its edge tests (the pass: __vgpu_peel), the
-// threads that no such test names; through the whole region the others (the
-// first and last of the row, every thread of a row named by y)
+// whether row @y of a region with edge tests (the pass: __vgpu_peel) runs
+// its threads but the first and last through __vgpu_region_main, the region
+// without the work of those tests: not a row a test of y names, nor one whose
+// other named x is not its last thread
+#define __VGPU_PEELED(xe)                                                                       \
+	(__vgpu_peel() && !(__vgpu_peel_y0() && y == 0) && (unsigned)y != __vgpu_peel_yk() &&   \
+	 !(__vgpu_peel_xk() != 0xffffffffu && __vgpu_peel_xk() + 1 < (unsigned)(xe)) && (xe) >= 2)
+
+// row @y, threads [0, @xe), on context @L: a peeled row's threads that no
+// edge test names (__VGPU_EDGES_LATE runs its first and last once every
+// row has run: right after the row's vector loop, their loads of the
+// values kept per thread waited for its masked stores to the same lines);
+// every thread of the others through the whole region
 #define __VGPU_EDGES(L, xe, rx)                                                                 \
 	if (__vgpu_chunked()) {                                                                 \
 		__VGPU_CHUNKS(L, xe, rx)                                                        \
-	} else if (!__vgpu_peel() || (__vgpu_peel_y0() && y == 0) || (unsigned)y == __vgpu_peel_yk() ||  \
-	    (__vgpu_peel_xk() != 0xffffffffu && __vgpu_peel_xk() + 1 < (unsigned)(xe)) || (xe) < 2) { \
+	} else if (!__VGPU_PEELED(xe)) {                                                        \
 		__VGPU_ROW(__vgpu_region, L, 0, xe, rx)                                         \
 	} else {                                                                                \
 		const int a = __vgpu_peel_x0() ? 1 : 0;                                         \
 		const int b = __vgpu_peel_xk() + 1 == (unsigned)(xe) ? (xe) - 1 : (xe);         \
-		if (a)                                                                          \
+		__VGPU_ROW_P(__vgpu_region_main, L, a, b, rx, __VGPU_THREAD_LOOP_MASKED)         \
+	}
+// the first and last thread of a peeled row, through the whole region
+#define __VGPU_EDGES_LATE(L, xe, rx)                                                            \
+	if (!__vgpu_chunked() && __VGPU_PEELED(xe)) {                                           \
+		const int b = __vgpu_peel_xk() + 1 == (unsigned)(xe) ? (xe) - 1 : (xe);         \
+		if (__vgpu_peel_x0())                                                           \
 			__VGPU_RUN(__vgpu_region, L, 0, rx)                                     \
-		__VGPU_ROW(__vgpu_region_main, L, a, b, rx)                                     \
 		if (b < (xe))                                                                   \
 			__VGPU_RUN(__vgpu_region, L, b, rx)                                     \
 	}
@@ -1065,6 +1085,12 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 			__VGPU_PREFETCH(l, bx)
 			__VGPU_EDGES(l, xe, 1)
 		}
+	if (__vgpu_peel()) {
+		lin = 0;
+		for (int z = 0; z < bz; z++)
+			for (int y = 0; y < by; y++, lin += bx)
+				__VGPU_EDGES_LATE(l, xe, 1)
+	}
 	if (xe < bx) {
 		const unsigned s = __vgpu_region(&l, bx - 1, by - 1, bz - 1, lin - 1);
 		if (one == 0xfffffffdu)
@@ -1097,14 +1123,24 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 			const int end = last && xe == bx ? bx - 1 : xe;
 			__VGPU_PREFETCH(l, bx)
 			__VGPU_EDGES(ls, end, 0)
-			if (last) {
-				const unsigned s = __vgpu_region(&l, bx - 1, y, z, lin + bx - 1);
-				if (one == 0xfffffffeu)
-					st[lin + bx - 1] = s;
-				if (one == 0xfffffffdu)
-					c->rexit = s;
-			}
 		}
+	if (__vgpu_peel()) {
+		lin = 0;
+		for (int z = 0; z < bz; z++)
+			for (int y = 0; y < by; y++, lin += bx) {
+				const int end = z == bz - 1 && y == by - 1 && xe == bx ? bx - 1 : xe;
+				__VGPU_EDGES_LATE(ls, end, 0)
+			}
+	}
+	// the block's last thread, after all the others: its uniform values stand
+	{
+		const int y = by - 1, z = bz - 1;
+		const unsigned s = __vgpu_region(&l, bx - 1, y, z, lin - 1);
+		if (one == 0xfffffffeu)
+			st[lin - 1] = s;
+		if (one == 0xfffffffdu)
+			c->rexit = s;
+	}
 	__vgpu_ctx_votes(c, &l, &ls);
 	return __vgpu_ctx_region_end(c, st, one == 0xfffffffdu ? c->rexit : one);
 }
