@@ -168,6 +168,9 @@ __device__ unsigned __vgpu_region_prefetch(__vgpu_ctx *, unsigned, unsigned, uns
 						// what the region's thread will touch a loop trip ahead
 __device__ unsigned __vgpu_prefetch_step(void);	// threads a cache line spans there (0: nothing to prefetch)
 __device__ unsigned __vgpu_prefetch_dense(void);	// every cache line of a row, not a few
+__device__ void __vgpu_block_prefetch(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// prefetches
+						// what a thread of the block in ctx->bid will touch first
+__device__ unsigned __vgpu_block_prefetch_step(void);	// threads a cache line spans (0: nothing to prefetch)
 __device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
 __device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
 __device__ unsigned __vgpu_peel_xk(void);	// another y
@@ -919,12 +922,40 @@ __VGPU_FN void __vgpu_ctx_block(__vgpu_ctx *c, unsigned long long b)
 	c->bid[2] = b / ((unsigned long long)c->gdim[0] * c->gdim[1]);
 }
 
+// The lines block @b (of a chunk ending at @end) will touch first, before
+// the block ahead of it runs (the pass: __vgpu_block_prefetch, the kernel's
+// global accesses at addresses computed from the thread's index, the
+// parameters and the block's coordinates alone), a call per cache line of
+// each row. For blocks of more than one row: a 16x16 tile reads 64 bytes
+// from each of 16 rows a matrix's row apart, which the hardware prefetchers
+// do not follow, and a block of such rows waited for every one; the rows
+// of a 1-D block are the next block's neighbours, a stream they follow.
+// Leaves @c's block coordinates at @b's.
+#define __VGPU_AHEAD_BLOCKS 1
+__VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, unsigned long long b, unsigned long long end)
+{
+	const int ps = (int)__vgpu_block_prefetch_step();
+	const int bx = c->bdim[0], by = c->bdim[1], bz = c->bdim[2];
+	if (!ps || b >= end || by * bz == 1)
+		return;
+	__vgpu_ctx_block(c, b);
+	int lin = 0;
+	for (int z = 0; z < bz; z++)
+		for (int y = 0; y < by; y++, lin += bx) {
+			for (int x = 0; x < bx; x += ps)
+				__vgpu_block_prefetch(c, x, y, z, lin + x);
+			if (bx > ps && (bx - 1) % ps)
+				__vgpu_block_prefetch(c, bx - 1, y, z, lin + bx - 1);
+		}
+}
+
 __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned long long first,
 				     unsigned long long count)
 {
 	__vgpu_ctx c;
 	__vgpu_ctx_init(&c, E, dsm);
 	for (unsigned long long b = first; b < first + count; b++) {
+		__vgpu_ctx_ahead(&c, b + __VGPU_AHEAD_BLOCKS, first + count);
 		__vgpu_ctx_block(&c, b);
 		__vgpu_threads(&c);
 	}
@@ -1632,6 +1663,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 		c.want[t] = 0;
 	c.vote[0] = c.vote[1] = c.vote[2] = 0;
 	for (unsigned long long b = first; b < first + count; b++) {
+		__vgpu_ctx_ahead(&c, b + __VGPU_AHEAD_BLOCKS, first + count);
 		__vgpu_ctx_block(&c, b);
 		for (unsigned w = 0; w < 32; w++)
 			c.gmask[w] = full[w];

@@ -56,7 +56,11 @@
  *     that stride a page or more per trip are prefetched a trip ahead,
  *     four trips and every line of a row where a trip is one region (a
  *     grid-stride loop) (markAhead, regionPrefetch: the drivers call a
- *     region's prefetch function for a few threads of each row).
+ *     region's prefetch function for a few threads of each row). The
+ *     kernel's global accesses at addresses made of the thread's index,
+ *     the parameters and the block's coordinates are prefetched for the
+ *     next block's rows before a block runs, in blocks of several rows
+ *     (blockPrefetch; cuda.h's __vgpu_ctx_ahead), in both lowerings.
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -1997,6 +2001,8 @@ struct Lower {
 	 */
 	Function *fMark = nullptr;	/* __vgpu_prefetch_mark(address, is a store, bytes, a short trip's) */
 	unsigned prefetching = 0;	/* the kernel's regions with a prefetch function */
+	Function *blockPf = nullptr;	/* the kernel's block prefetch (blockPrefetch) */
+	unsigned blockPfStep = 0;
 
 	/* a constant stride per trip below a page stays with the hardware's
 	 * prefetchers, which follow a stream within a page (a block-stride
@@ -2243,6 +2249,95 @@ struct Lower {
 	}
 
 	/*
+	 * Prefetching the block ahead. A 2-D tile's block reads a few cache
+	 * lines from each of its rows, a matrix's row apart (a 16x16 tile of
+	 * floats: 64 bytes from each of 16 rows), and the next block the lines
+	 * beside them: no stream the hardware's prefetchers follow, so every
+	 * block waited for its rows (backprop_layer: most of its two kernels'
+	 * time on their first loads). The kernel's global accesses whose
+	 * address the thread's index, the parameters and the block's
+	 * coordinates make (not in a loop over loaded values, not through
+	 * memory) are prefetched by a function of their own, for one thread
+	 * of the block the context names; the drivers call it for a thread a
+	 * cache line of each row of the block ahead before running a block
+	 * (cuda.h's __vgpu_ctx_ahead; blocks of more than one row only). Made
+	 * from the body @B before it is cut into regions (@regions: its resume
+	 * argument taken as 0), so that one function sees every region's
+	 * accesses; @pl: the parameters' loads from the context. @step: the
+	 * threads a cache line spans for the widest access (0: none).
+	 */
+	Function *blockPrefetch(Function *B, bool regions, const std::vector<ParamLoad> &pl, unsigned &step)
+	{
+		step = 0;
+		Type *i32 = Type::getInt32Ty(C), *ptr = PointerType::get(C, 0), *vt = Type::getVoidTy(C);
+		ValueToValueMapTy VM;
+		if (regions)
+			VM[B->getArg(5)] = ConstantInt::get(i32, 0);
+		Function *S0 = CloneFunction(B, VM);
+		S0->setName(B->getName() + ".bpc");
+		Function *S = ssaCopy(S0, "s");
+		dropCopy(S0);
+		SmallVector<Type *, 16> ps;
+		for (Argument &A : S->args())
+			ps.push_back(A.getType());
+		Function *P = Function::Create(FunctionType::get(vt, ps, false), GlobalValue::InternalLinkage,
+					       B->getName() + ".bpf", M);
+		P->addFnAttr(Attribute::NoUnwind);
+		P->addFnAttr(Attribute::AlwaysInline);
+		ReturnInst *ret = ReturnInst::Create(C, BasicBlock::Create(C, "", P));
+		std::map<Value *, Value *> vm;
+		for (unsigned i = 0; i < S->arg_size(); i++)
+			vm[S->getArg(i)] = P->getArg(i);
+		Function *pre = Intrinsic::getDeclaration(&M, Intrinsic::prefetch, { ptr });
+		unsigned n = 0;
+		uint64_t widest = 0;
+		std::set<Value *> seen;
+		for (Instruction &I : instructions(S)) {
+			Value *p;
+			Type *t;
+			if (auto *ld = dyn_cast<LoadInst>(&I); ld && ld->isSimple())
+				p = ld->getPointerOperand(), t = ld->getType();
+			else if (auto *st = dyn_cast<StoreInst>(&I); st && st->isSimple())
+				p = st->getPointerOperand(), t = st->getValueOperand()->getType();
+			else
+				continue;
+			/* a parameter's memory (arguments 0-4: the context, the thread) */
+			auto *A = dyn_cast<Argument>(getUnderlyingObject(p, 16));
+			if (!A || A->getArgNo() < 5 || A->hasByValAttr() || n >= PF_MAX || !seen.insert(p).second)
+				continue;
+			unsigned budget = 48;
+			std::map<Value *, bool> memo;
+			if (!prefetchable(p, budget, memo))
+				continue;
+			IRBuilder<> b(ret);
+			b.CreateCall(pre, { recompute(p, ret, vm, true), b.getInt32(isa<StoreInst>(&I)), b.getInt32(3),
+					    b.getInt32(1) });
+			widest = std::max<uint64_t>(widest, DL().getTypeStoreSize(t));
+			n++;
+		}
+		dropCopy(S);
+		/* the drivers' call: (ctx, x, y, z, lin), the parameters loaded here */
+		Function *W = Function::Create(FunctionType::get(vt, { ptr, i32, i32, i32, i32 }, false),
+					       GlobalValue::InternalLinkage, B->getName() + ".bpw", M);
+		W->addFnAttr(Attribute::NoUnwind);
+		W->addFnAttr(Attribute::AlwaysInline);
+		IRBuilder<> wb(BasicBlock::Create(C, "", W));
+		if (n) {
+			SmallVector<Value *, 16> a;
+			for (unsigned i = 0; i < 5; i++)
+				a.push_back(W->getArg(i));
+			std::vector<Value *> pv = loadParams(wb, W->getArg(0), pl);
+			a.append(pv.begin(), pv.end());
+			wb.CreateCall(P, a);
+			step = 64 / std::max<uint64_t>(std::min<uint64_t>(widest, 64), 1);
+		} else {
+			P->eraseFromParent();
+		}
+		wb.CreateRetVoid();
+		return W;
+	}
+
+	/*
 	 * Whether every thread running region @R leaves it the same way (its
 	 * ways out are constant states): each branch that chooses between
 	 * them tests values the same in every thread (constants, the kernel's
@@ -2414,7 +2509,9 @@ struct Lower {
 	void makeBarrierDriver(Function &K, Function *D, uint64_t frame, uint64_t stride)
 	{
 		Function *N = instantiate(get("__vgpu_tmpl_barrier"), "__vgpu_blocks_" + K.getName(),
-					  { { get("__vgpu_dispatch"), D } }, GlobalValue::ExternalLinkage);
+					  { { get("__vgpu_dispatch"), D }, { get("__vgpu_block_prefetch"), blockPf } },
+					  GlobalValue::ExternalLinkage);
+		setConstCalls(N, "__vgpu_block_prefetch_step", blockPfStep);
 		setConstCalls(N, "__vgpu_frame_bytes", frame);
 		setConstCalls(N, "__vgpu_frame_stride", stride);
 		setConstCalls(N, "__vgpu_reduce_kinds", reduceKinds);
@@ -3540,11 +3637,14 @@ struct Lower {
 		std::vector<ParamLoad> pl = paramLoads(*K);
 		nargs = pl.empty() ? 0 : pl.back().src + 1;
 		Function *B = makeBody(*K, hasBar);
+		blockPf = blockPrefetch(B, hasBar, pl, blockPfStep);
 		if (!hasBar) {
 			Function *T = instantiate(get("__vgpu_tmpl_threads"), K->getName() + ".threads",
 						  { { get("__vgpu_body"), B } }, GlobalValue::InternalLinkage, &pl);
-			instantiate(get("__vgpu_tmpl_simple"), "__vgpu_blocks_" + K->getName(),
-				    { { get("__vgpu_threads"), T } }, GlobalValue::ExternalLinkage);
+			Function *N = instantiate(get("__vgpu_tmpl_simple"), "__vgpu_blocks_" + K->getName(),
+						  { { get("__vgpu_threads"), T }, { get("__vgpu_block_prefetch"), blockPf } },
+						  GlobalValue::ExternalLinkage);
+			setConstCalls(N, "__vgpu_block_prefetch_step", blockPfStep);
 		} else {
 			if (!lowerRegions(*K, B, how, pl, cuts - std::min(cuts, strided), strided))
 				return;
@@ -3554,6 +3654,8 @@ struct Lower {
 						      "__vgpu_split_" + K->getName());
 			sg->setVisibility(GlobalValue::DefaultVisibility);
 		}
+		if (blockPfStep)
+			how += ", block prefetch";
 		std::string dem = demangle(K->getName().str());
 		table += K->getName().str() + '\t' + dem + '\t' + how + '\n';
 	}
