@@ -395,6 +395,49 @@ static const char src[] =
 "		out[5 * n + t] = hist[t];\n"
 "}\n"
 "\n"
+"/* a tiled product with register blocking (sgemm_tile's shape, unsigned, in\n"
+" * an order the result depends on): the k loop's 24 constant trips under\n"
+" * `#pragma unroll 4` are unrolled whole, not cut into regions; a divergent\n"
+" * test in it; rows of 24 threads (not whole warps), blocks of 192 */\n"
+"extern \"C\" __global__ void ktile(const unsigned *a, const unsigned *b, unsigned *d, int n)\n"
+"{\n"
+"	__shared__ unsigned As[24][25];\n"
+"	__shared__ unsigned Bs[24][24];\n"
+"	const int gx = (n + 23) / 24;\n"
+"	const int tx = threadIdx.x, ty = threadIdx.y;\n"
+"	const int col = blockIdx.x % gx * 24 + tx, row0 = blockIdx.x / gx * 24;\n"
+"	unsigned acc[3];\n"
+"#pragma unroll\n"
+"	for (int r = 0; r < 3; r++)\n"
+"		acc[r] = r;\n"
+"	for (int k0 = 0; k0 < n; k0 += 24) {\n"
+"#pragma unroll\n"
+"		for (int r = 0; r < 3; r++) {\n"
+"			const int lr = ty + r * 8;\n"
+"			As[lr][tx] = row0 + lr < n && k0 + tx < n ? a[(row0 + lr) * n + k0 + tx] : 0u;\n"
+"			Bs[lr][tx] = k0 + lr < n && col < n ? b[(k0 + lr) * n + col] : 0u;\n"
+"		}\n"
+"		__syncthreads();\n"
+"#pragma unroll 4\n"
+"		for (int k = 0; k < 24; k++) {\n"
+"			const unsigned bv = Bs[k][tx];\n"
+"#pragma unroll\n"
+"			for (int r = 0; r < 3; r++) {\n"
+"				acc[r] = acc[r] * 3u + As[ty + r * 8][k] * bv;\n"
+"				if ((tx + k) % 5 == 0)\n"
+"					acc[r] ^= bv >> 3;\n"
+"			}\n"
+"		}\n"
+"		__syncthreads();\n"
+"	}\n"
+"#pragma unroll\n"
+"	for (int r = 0; r < 3; r++) {\n"
+"		const int row = row0 + ty + r * 8;\n"
+"		if (row < n && col < n)\n"
+"			d[row * n + col] = acc[r];\n"
+"	}\n"
+"}\n"
+"\n"
 "/* after the block's last barrier one thread sums the tile alone (the\n"
 "   others return): its loop is not a loop every thread runs */\n"
 "/* regions with work for a row's leading threads only (run for those and\n"
@@ -2014,6 +2057,52 @@ static void t_uloop(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_ktile(void)
+{
+	enum { NMAX = 61 };
+	static unsigned a[NMAX * NMAX], b[NMAX * NMAX], d[NMAX * NMAX];
+	const int sizes[] = { 37, 61 };
+	int bad = 0;
+	char how[128];
+
+	for (int i = 0; i < NMAX * NMAX; i++)
+		a[i] = t_rand(), b[i] = t_rand();
+	for (int si = 0; si < 2 && !bad; si++) {
+		const int n = sizes[si], gx = (n + 23) / 24;
+		vgpu_buffer *A = buf(a, sizeof(a)), *B = buf(b, sizeof(b)), *D = buf(NULL, sizeof(d));
+		struct vgpu_arg arg[] = { vgpu_arg_buf(A), vgpu_arg_buf(B), vgpu_arg_buf(D), vgpu_arg_i32(n) };
+
+		if (launch2("ktile", gx * gx, 24, 8, 0, arg, 4) || get(D, d, sizeof(d)))
+			bad = 1;
+		for (int row = 0; row < n && !bad; row++)
+			for (int col = 0; col < n && !bad; col++) {
+				const int tx = col % 24;
+				unsigned acc = row % 24 / 8;
+
+				for (int k0 = 0; k0 < n; k0 += 24)
+					for (int k = 0; k < 24; k++) {
+						const unsigned av = k0 + k < n ? a[row * n + k0 + k] : 0u;
+						const unsigned bv = k0 + k < n ? b[(k0 + k) * n + col] : 0u;
+
+						acc = acc * 3u + av * bv;
+						if ((tx + k) % 5 == 0)
+							acc ^= bv >> 3;
+					}
+				if (d[row * n + col] != acc) {
+					tap_diag("ktile n %d (%d, %d): %u, want %u", n, row, col, d[row * n + col], acc);
+					bad = 1;
+				}
+			}
+		vgpu_buffer_free(A);
+		vgpu_buffer_free(B);
+		vgpu_buffer_free(D);
+	}
+	tap_ok(!bad, "dialect: a tiled product with register blocking, its k loop of 24 trips unrolled whole (n 37, 61; rows of 24 threads, a divergent test)");
+	lowering("ktile", how);
+	tap_ok(strstr(how, "uniform loops") == NULL,
+	       "dialect: vgpu_kernel_info: the k loop of constant trips is unrolled whole, not cut: \"%s\"", how);
+}
+
 static void t_tailloop(const int *in)
 {
 	enum { B = 128, G = 3 };
@@ -3353,6 +3442,7 @@ int main(void)
 	t_shapes(in);
 	t_uloop(in);
 	t_tailloop(in);
+	t_ktile();
 	t_privptr(in);
 	t_halfwarps(in);
 	t_xhalves(in);

@@ -43,7 +43,8 @@
  *     loads. Slots are a constant 1040 threads apart (one base address per
  *     element size) while the frame is small; a per-thread array lives
  *     element-major. Loops every thread runs alike are cut at their head
- *     (cutUniformLoops): one vectorised region an iteration; a grid-stride
+ *     (cutUniformLoops): one vectorised region an iteration, or, with a few
+ *     constant trips, unrolled whole (unrollWorthIt); a grid-stride
  *     loop first becomes one (uniformStrided: a block maximum of the trips
  *     bounds a uniform counter, each thread's body guarded by its index).
  *     A region whose work is for a row's leading threads only (if (tid <
@@ -3458,6 +3459,40 @@ struct Lower {
 	}
 
 	/*
+	 * Whether uniform loop @L, which LLVM would not unroll whole (a `#pragma
+	 * unroll 8` over a GEMM tile's 32 k steps), is unrolled whole instead of
+	 * cut: a constant trip count of at most 64 and at most 4096 of the
+	 * front end's instructions unrolled. Cut, each trip was a region whose
+	 * thread loop loaded and stored every per-thread accumulator (sgemm_tile:
+	 * 4 FMAs, 4 loads, 4 stores and 4 broadcasts a vector of threads and k
+	 * step); whole, the thread loop around the unrolled body keeps them in
+	 * vector registers. Longer loops (nbody_tile's 128 bodies of a tile,
+	 * 4902 instructions) stay cut: whole, they measured no faster.
+	 */
+	static bool unrollWorthIt(Loop *L, ScalarEvolution &SE, LoopInfo &LI)
+	{
+		const uint64_t trips = SE.getSmallConstantTripCount(L);	/* the header's runs: one more than the trips */
+		return trips && trips <= 65 && unrolledSize(L, SE, LI) <= 4096;
+	}
+	/* loop @L to be unrolled whole by LLVM: its unroll hints (a count) replaced by unroll.full */
+	static void unrollWhole(Loop *L)
+	{
+		LLVMContext &C = L->getHeader()->getContext();
+		SmallVector<Metadata *, 4> ops{ nullptr };
+		if (MDNode *id = L->getLoopID())
+			for (unsigned i = 1; i < id->getNumOperands(); i++) {
+				auto *op = dyn_cast<MDNode>(id->getOperand(i));
+				auto *name = op && op->getNumOperands() ? dyn_cast<MDString>(op->getOperand(0)) : nullptr;
+				if (!name || !name->getString().startswith("llvm.loop.unroll."))
+					ops.push_back(id->getOperand(i));
+			}
+		ops.push_back(MDNode::get(C, MDString::get(C, "llvm.loop.unroll.full")));
+		MDNode *NL = MDNode::getDistinct(C, ops);
+		NL->replaceOperandWith(0, NL);
+		L->setLoopID(NL);
+	}
+
+	/*
 	 * A loop that every thread of a block runs the same number of times
 	 * (reached by all of them, left on conditions that are the same in
 	 * all), with no barrier in it, gets one at its head: each iteration is
@@ -3467,7 +3502,8 @@ struct Lower {
 	 * loop around a whole inner loop stays scalar. Loops that LLVM will
 	 * unroll whole (a constant trip count and a small body: a 5x5 filter)
 	 * are left alone: their unrolled body vectorises across the threads
-	 * as it is. Returns how many loops got one.
+	 * as it is; so are those unrollWorthIt takes, marked to be unrolled
+	 * whole. Returns how many loops got one.
 	 */
 	unsigned cutUniformLoopsNow(Function &K)
 	{
@@ -3488,7 +3524,11 @@ struct Lower {
 				auto *br = dyn_cast<BranchInst>(e->getTerminator());
 				ok = ok && br && br->isConditional() && !div.count(br->getCondition()) && !divBlocks.count(e);
 			}
-			const bool small = unrollsWhole(L, SE, LI);
+			bool small = unrollsWhole(L, SE, LI);
+			if (!bar && ok && !exiting.empty() && !small && unrollWorthIt(L, SE, LI)) {
+				unrollWhole(L);
+				small = true;
+			}
 			if (!bar && ok && !exiting.empty() && !small) {
 				cut.push_back(L);
 				return;
