@@ -148,6 +148,19 @@ enum : unsigned {
 	ST_REDUCE = 0x80000u,	/* flag, with ST_WARP: cg::reduce's, its code in bits 20..28 */
 };
 
+/* @I a simple (not volatile, not atomic) load or store: its address @p and
+ * the type it accesses @t */
+bool simpleAccess(Instruction &I, Value *&p, Type *&t)
+{
+	if (auto *ld = dyn_cast<LoadInst>(&I); ld && ld->isSimple())
+		p = ld->getPointerOperand(), t = ld->getType();
+	else if (auto *st = dyn_cast<StoreInst>(&I); st && st->isSimple())
+		p = st->getPointerOperand(), t = st->getValueOperand()->getType();
+	else
+		return false;
+	return true;
+}
+
 /* field indices of struct __vgpu_ctx (cuda_cpu.h) */
 enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4, CTX_UOUT = 5 };
 /* uniform values live across barriers: at most this many, 8 bytes each */
@@ -2090,11 +2103,7 @@ struct Lower {
 				for (Instruction &I : *bb) {
 					Value *p;
 					Type *t;
-					if (auto *ld = dyn_cast<LoadInst>(&I); ld && ld->isSimple())
-						p = ld->getPointerOperand(), t = ld->getType();
-					else if (auto *st = dyn_cast<StoreInst>(&I); st && st->isSimple())
-						p = st->getPointerOperand(), t = st->getValueOperand()->getType();
-					else
+					if (!simpleAccess(I, p, t))
 						continue;
 					if (!isa<Argument>(getUnderlyingObject(p, 16)) || !SE.isSCEVable(p->getType()))
 						continue;
@@ -2296,11 +2305,7 @@ struct Lower {
 		for (Instruction &I : instructions(S)) {
 			Value *p;
 			Type *t;
-			if (auto *ld = dyn_cast<LoadInst>(&I); ld && ld->isSimple())
-				p = ld->getPointerOperand(), t = ld->getType();
-			else if (auto *st = dyn_cast<StoreInst>(&I); st && st->isSimple())
-				p = st->getPointerOperand(), t = st->getValueOperand()->getType();
-			else
+			if (!simpleAccess(I, p, t))
 				continue;
 			/* a parameter's memory (arguments 0-4: the context, the thread) */
 			auto *A = dyn_cast<Argument>(getUnderlyingObject(p, 16));
