@@ -1008,6 +1008,30 @@ static const char src[] =
 "	out[t] = __syncthreads_count(v > 0);\n"
 "}\n"
 "\n"
+"/* neighbours chosen by tests (pathfinder's clamped l and r; each a load at\n"
+" * t + sext or zext of an i1, made two masked loads and a blend), lanes that\n"
+" * skip the work in a pattern, a pyramid shrinking by one a step */\n"
+"extern \"C\" __global__ void chosen(const int *in, int *out, int lo, int hi, int steps)\n"
+"{\n"
+"	__shared__ int p[256], q[256];\n"
+"	int t = threadIdx.x;\n"
+"	p[t] = in[(blockIdx.x * blockDim.x + t) % 128] & 0xffff;\n"
+"	__syncthreads();\n"
+"	for (int i = 0; i < steps; i++) {\n"
+"		int v = p[t];\n"
+"		if ((t & 3) != 1 && t >= i) {\n"
+"			int l = t - 1 < lo ? t : t - 1;\n"
+"			int r = t + 1 > hi ? t : t + 1;\n"
+"			v = min(min(p[l], p[t]), p[r]) + (t ^ i) + p[t + (t < hi)] % 7;\n"
+"		}\n"
+"		q[t] = v;\n"
+"		__syncthreads();\n"
+"		p[t] = q[t];\n"
+"		__syncthreads();\n"
+"	}\n"
+"	out[blockIdx.x * blockDim.x + t] = p[t];\n"
+"}\n"
+"\n"
 "/* loops of a few trips a thread, as few as __launch_bounds__' block size\n"
 " * makes them (unrolled whole, each trip behind its test), after a barrier;\n"
 " * a launch of more threads than the bound is refused */\n"
@@ -3327,6 +3351,55 @@ static void t_tileahead(const int *in)
 	       "dialect: vgpu_kernel_info: \"%s\", \"%s\"", hu, hc);
 }
 
+static int chosen_run(const int *in, unsigned G, unsigned B, int lo, int hi, int steps)
+{
+	int *o = malloc(G * B * sizeof(int)), p[256], q[256], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, G * B * sizeof(int));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(lo), vgpu_arg_i32(hi),
+				vgpu_arg_i32(steps) };
+
+	if (!o || launch("chosen", G, B, 0, a, 5) || get(O, o, G * B * sizeof(int)))
+		bad = 1;
+	for (unsigned g = 0; g < G && !bad; g++) {
+		for (int t = 0; t < (int)B; t++)
+			p[t] = in[(g * B + t) % 128] & 0xffff;
+		for (int i = 0; i < steps; i++) {
+			for (int t = 0; t < (int)B; t++) {
+				int v = p[t];
+
+				if ((t & 3) != 1 && t >= i) {
+					int l = t - 1 < lo ? t : t - 1, r = t + 1 > hi ? t : t + 1;
+					int m = p[l] < p[t] ? p[l] : p[t];
+
+					v = (m < p[r] ? m : p[r]) + (t ^ i) + p[t + (t < hi)] % 7;
+				}
+				q[t] = v;
+			}
+			memcpy(p, q, B * sizeof(int));
+		}
+		for (int t = 0; t < (int)B && !bad; t++)
+			if (o[g * B + t] != p[t]) {
+				tap_diag("chosen %u threads, lo %d hi %d: block %u thread %d: %d, want %d", B, lo, hi, g, t,
+					 o[g * B + t], p[t]);
+				bad = 1;
+			}
+	}
+	free(o);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+	return bad;
+}
+
+static void t_chosen(const int *in)
+{
+	/* the whole block, a narrower range, odd sizes and a partial warp */
+	int bad = chosen_run(in, 2, 256, 0, 255, 20) || chosen_run(in, 3, 256, 5, 250, 9) ||
+		  chosen_run(in, 2, 37, 0, 36, 6) || chosen_run(in, 3, 100, 3, 64, 11) || chosen_run(in, 1, 7, 2, 4, 3);
+
+	tap_ok(!bad, "dialect: loads at neighbours chosen by tests (t - 1 < lo ? t : t - 1, t + (t < hi)), "
+	       "divergent lanes, blocks of 256, 37, 100 and 7 threads");
+}
+
 static void t_refused(void)
 {
 	static const struct {
@@ -3464,6 +3537,7 @@ int main(void)
 	t_oddarrays(in);
 	t_shvotes(in);
 	t_tileahead(in);
+	t_chosen(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);
