@@ -256,7 +256,10 @@ static void compute_synced(uint64_t launches)
 
 	if (!l)
 		return;
-	pthread_mutex_lock(&cp.lock);
+	/* busy: another thread leases or launches (or waits for its
+	 * refill, which a synchronisation must not wait for): not idle */
+	if (pthread_mutex_trylock(&cp.lock))
+		return;
 	if (cp.launches == launches) {
 		window_done_locked();
 		if (cp.on && cp.left_ns &&
@@ -267,12 +270,13 @@ static void compute_synced(uint64_t launches)
 }
 
 /* before a context synchronisation: the launches counted so far, if the
- * synchronisation may hand the device over (accounting on) */
+ * synchronisation may hand the device over (accounting on, and no other
+ * thread in the launch path: one waiting for its refill holds the lock) */
 static bool sync_begin(uint64_t *launches)
 {
-	if (!pl_accounting() || !__atomic_load_n(&cp.on, __ATOMIC_RELAXED))
+	if (!pl_accounting() || !__atomic_load_n(&cp.on, __ATOMIC_RELAXED) ||
+	    pthread_mutex_trylock(&cp.lock))
 		return false;
-	pthread_mutex_lock(&cp.lock);
 	*launches = cp.launches;
 	pthread_mutex_unlock(&cp.lock);
 	return true;
