@@ -269,20 +269,25 @@ static void compute_synced(uint64_t launches)
 	pthread_mutex_unlock(&cp.lock);
 }
 
-/* before a context synchronisation: the launches counted so far, if the
- * synchronisation may hand the device over (accounting on, and no other
- * thread in the launch path: one waiting for its refill holds the lock) */
-static bool sync_begin(uint64_t *launches)
+/* before a synchronisation of context @ctx (NULL: the current one): the
+ * launches counted so far, if the synchronisation may hand the device over
+ * (accounting on; the context the launches went to, the current one: another
+ * context's idleness says nothing of them; and no other thread in the launch
+ * path: one waiting for its refill holds the lock) */
+static bool sync_begin(CUcontext ctx, uint64_t *launches)
 {
-	if (!pl_accounting() || !__atomic_load_n(&cp.on, __ATOMIC_RELAXED) ||
-	    pthread_mutex_trylock(&cp.lock))
+	uint64_t cur;
+
+	if (!pl_accounting() || !__atomic_load_n(&cp.on, __ATOMIC_RELAXED))
+		return false;
+	if (ctx && (pl_cur_dev(&cur), cur != (uint64_t)(uintptr_t)ctx))
+		return false;
+	if (pthread_mutex_trylock(&cp.lock))
 		return false;
 	*launches = cp.launches;
 	pthread_mutex_unlock(&cp.lock);
 	return true;
 }
-
-typedef CUresult (*get_current_t)(CUcontext *);
 
 PL_HOOK(cuCtxSynchronize, CUresult, (void))
 {
@@ -292,7 +297,7 @@ PL_HOOK(cuCtxSynchronize, CUresult, (void))
 
 	if (!PL_REAL(cuCtxSynchronize))
 		return CUDA_ERROR_NOT_FOUND;
-	counted = sync_begin(&launches);
+	counted = sync_begin(NULL, &launches);
 	pl_depth++;
 	r = real_cuCtxSynchronize();
 	pl_depth--;
@@ -301,25 +306,17 @@ PL_HOOK(cuCtxSynchronize, CUresult, (void))
 	return r;
 }
 
-/* CUDA 13's ABI of cuCtxSynchronize (cuGetProcAddress at 13000): @ctx NULL
- * is the current context; another context's idleness says nothing of the
- * launches counted (which went to the current one) */
+/* CUDA 13's ABI of cuCtxSynchronize (cuGetProcAddress at 13000) */
 PL_HOOK(cuCtxSynchronize_v2, CUresult, (CUcontext ctx))
 {
-	static get_current_t get_current;
 	uint64_t launches = 0;
-	CUcontext cur = NULL;
 	bool counted;
 	CUresult r;
 
 	if (!PL_REAL(cuCtxSynchronize_v2))
 		return CUDA_ERROR_NOT_FOUND;
-	counted = sync_begin(&launches);
-	if (counted && !get_current)
-		get_current = (get_current_t)pl_cu_sym("cuCtxGetCurrent");
+	counted = sync_begin(ctx, &launches);
 	pl_depth++;
-	if (counted && ctx && (!get_current || get_current(&cur) || cur != ctx))
-		counted = false;
 	r = real_cuCtxSynchronize_v2(ctx);
 	pl_depth--;
 	if (counted && r == CUDA_SUCCESS)
