@@ -26,11 +26,15 @@
  * what is counted) and are passed through untouched, never synchronised.
  * Without a compute limit (in-process, no cap or weight) the launch path
  * costs a clock read; the ledger is asked again every 50 ms.
+ * VGPU_PRELOAD_TRACE=PATH writes the leases, windows and waits at exit
+ * (tr_add()).
  */
 #define _GNU_SOURCE
 #define __CUDA_API_VERSION_INTERNAL 1
 #include <cuda.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,6 +53,63 @@ static struct {
 	uint64_t launches;	/* counted launches queued, ever */
 	int dev;
 } cp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * VGPU_PRELOAD_TRACE=PATH: every lease asked, window measured and wait for
+ * the refill, kept in memory (the slow paths only, under cp.lock) and written
+ * to PATH at exit, one line each:
+ *   L t0 t1 request used granted wait busy consumed   a lease asked
+ *   W start end launches estimate synced            a window measured (synced:
+ *                                                    0 its synchronisation failed)
+ *   S t0 t1 wait                                     a sleep for the refill
+ *   B t0 t1 wait                                     a wait for another session
+ *   R t0 t1 used                                     a lease returned at a sync
+ * (times in ns on CLOCK_MONOTONIC).
+ */
+struct tr_ev {
+	char k;
+	uint64_t t0, t1, a, b, c, d, e, f;
+};
+#define TR_MAX	(1u << 17)
+static struct { int state; struct tr_ev *ev; unsigned n; } tr;	/* state: 0 unknown, 1 off, 2 on */
+
+static bool tr_on(void)
+{
+	if (!tr.state) {
+		const char *p = getenv("VGPU_PRELOAD_TRACE");
+
+		tr.ev = p && *p ? calloc(TR_MAX, sizeof(*tr.ev)) : NULL;
+		tr.state = tr.ev ? 2 : 1;
+	}
+	return tr.state == 2;
+}
+
+static void tr_add(char k, uint64_t t0, uint64_t t1, uint64_t a, uint64_t b, uint64_t c,
+		   uint64_t d, uint64_t e, uint64_t f)
+{
+	if (!tr_on() || tr.n >= TR_MAX)
+		return;
+	tr.ev[tr.n++] = (struct tr_ev){ k, t0, t1, a, b, c, d, e, f };
+}
+
+static void tr_write(void)
+{
+	const char *p = getenv("VGPU_PRELOAD_TRACE");
+	FILE *f;
+
+	if (tr.state != 2 || !p || !(f = fopen(p, "we")))
+		return;
+	for (unsigned i = 0; i < tr.n; i++) {
+		struct tr_ev *e = &tr.ev[i];
+
+		fprintf(f, "%c %llu %llu %llu %llu %llu %llu %llu %llu\n", e->k,
+			(unsigned long long)e->t0, (unsigned long long)e->t1,
+			(unsigned long long)e->a, (unsigned long long)e->b,
+			(unsigned long long)e->c, (unsigned long long)e->d,
+			(unsigned long long)e->e, (unsigned long long)e->f);
+	}
+	fclose(f);
+}
 
 static uint64_t now_ns(void)
 {
@@ -79,6 +140,7 @@ static void window_done_locked(void)
 	w = now_ns() - cp.async_since;
 	cp.used_ns += w;
 	cp.est_ns = w / (cp.async_n ? cp.async_n : 1);
+	tr_add('W', cp.async_since, cp.async_since + w, cp.async_n, cp.est_ns, 1, 0, 0, 0);
 	cp.async_since = 0;
 	cp.async_n = 0;
 }
@@ -99,6 +161,7 @@ static void settle_locked(void)
 	if (idle) {
 		window_done_locked();
 	} else {
+		tr_add('W', cp.async_since, now_ns(), cp.async_n, cp.est_ns, 0, 0, 0, 0);
 		cp.async_since = 0;
 		cp.async_n = 0;
 	}
@@ -108,10 +171,12 @@ static void settle_locked(void)
 static void return_locked(struct vgpu_lib_ledger *l)
 {
 	struct vgpu_ledger_lease a;
+	uint64_t t0 = now_ns();
 
 	memset(&a, 0, sizeof(a));
 	a.used_ns = cp.used_ns;
 	vgpu_ledger_compute_lease(l, cp.dev, &a);
+	tr_add('R', t0, now_ns(), cp.used_ns, 0, 0, 0, 0, 0);
 	cp.used_ns = cp.left_ns = 0;
 }
 
@@ -164,10 +229,21 @@ static bool compute_before(CUstream s, bool ptsz)
 		return false;
 	}
 	for (;;) {
+		uint64_t t0 = now_ns();
+		int ret;
+
 		memset(&a, 0, sizeof(a));
 		a.request_ns = cp.slice_ns ? cp.slice_ns : MIN_SLICE_NS * 10;
 		a.used_ns = cp.used_ns;
-		if (vgpu_ledger_compute_lease(l, cp.dev, &a)) {
+		ret = vgpu_ledger_compute_lease(l, cp.dev, &a);
+		if (tr_on()) {
+			struct vgpu_ledger_compute c = { 0 };
+
+			vgpu_ledger_compute_get(l, &c);
+			tr_add('L', t0, now_ns(), a.request_ns, a.used_ns, a.granted_ns, a.wait_ns,
+			       a.busy, c.consumed_ns);
+		}
+		if (ret) {
 			/* the ledger failed: count nothing rather than stop the program */
 			cp.on = false;
 			__atomic_store_n(&cp.next_check, now_ns() + FREE_LEASE_NS, __ATOMIC_RELAXED);
@@ -182,10 +258,14 @@ static bool compute_before(CUstream s, bool ptsz)
 		}
 		if (a.busy) {	/* another session has the device (of this process,
 				 * or the module's turns: the lease slept there) */
+			t0 = now_ns();
 			vgpu_ledger_compute_wait(l, cp.dev, a.wait_ns);
+			tr_add('B', t0, now_ns(), a.wait_ns, 0, 0, 0, 0, 0);
 			continue;
 		}
+		t0 = now_ns();
 		sleep_ns(a.wait_ns + 1000);	/* throttled: the refill */
+		tr_add('S', t0, now_ns(), a.wait_ns, 0, 0, 0, 0, 0);
 	}
 out:
 	pthread_mutex_unlock(&cp.lock);
@@ -219,6 +299,7 @@ void pl_compute_fini(void)
 	pthread_mutex_lock(&cp.lock);
 	settle_locked();
 	return_locked(l);
+	tr_write();
 	pthread_mutex_unlock(&cp.lock);
 }
 
