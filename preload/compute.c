@@ -12,6 +12,10 @@
  *  - when the lease is spent, the context is synchronised once and the window
  *    from the first launch queued to that completion is the time used,
  *    reported with the request for the next lease;
+ *  - when no launch came for QUIET_NS (2 ms) with a window open, the
+ *    watcher thread synchronises the context, and if still none came the
+ *    window ends there (watch()): host work between two launches is not
+ *    charged as GPU time; it never synchronises while a stream captures;
  *  - with no budget the launching thread waits for the refill (other threads
  *    launching meanwhile wait behind it), so a graph launch is throttled like
  *    any other work;
@@ -25,9 +29,9 @@
  * Launches into a capturing stream run nothing now (their graph's launch is
  * what is counted) and are passed through untouched, never synchronised.
  * Without a compute limit (in-process, no cap or weight) the launch path
- * costs a clock read; the ledger is asked again every 50 ms.
- * VGPU_PRELOAD_TRACE=PATH writes the leases, windows and waits at exit
- * (tr_add()).
+ * costs a clock read; the ledger is asked again every 50 ms, and no watcher
+ * is started. VGPU_PRELOAD_TRACE=PATH writes the leases, windows and waits
+ * at exit (tr_add()).
  */
 #define _GNU_SOURCE
 #define __CUDA_API_VERSION_INTERNAL 1
@@ -43,6 +47,11 @@
 
 #define FREE_LEASE_NS	(50ull * 1000000)
 #define MIN_SLICE_NS	(200ull * 1000)
+/* no counted launch for this long, a window open and its work due: the
+ * watcher looks whether the device is idle (see watch()) */
+#define QUIET_NS	(2ull * 1000000)
+/* a synchronisation that took longer waited for the device */
+#define WAITED_NS	(100ull * 1000)
 
 static struct {
 	pthread_mutex_t lock;
@@ -51,16 +60,34 @@ static struct {
 	uint64_t left_ns, used_ns, slice_ns, est_ns;
 	uint64_t async_since, async_n;
 	uint64_t launches;	/* counted launches queued, ever */
+	uint64_t last_ns;	/* when the last one was queued */
+	unsigned int inflight;	/* counted launches between compute_before and _after */
+	CUcontext ctx;		/* the context of the window's first launch */
 	int dev;
+	/* the watcher: started with the first window; cond: a window opened */
+	pthread_cond_t cond;
+	bool watching, watcher_waits, stop;
 } cp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * Stream captures of every thread begun and not ended. A context's
+ * synchronisation while any stream of its device captures invalidates that
+ * capture (whatever the capture modes), so the watcher looks only while none
+ * is underway; cap_lock is held across its synchronisation and across a
+ * capture's begin, so that none begins meanwhile.
+ */
+static pthread_mutex_t cap_lock = PTHREAD_MUTEX_INITIALIZER;
+static int captures;
 
 /*
  * VGPU_PRELOAD_TRACE=PATH: every lease asked, window measured and wait for
  * the refill, kept in memory (the slow paths only, under cp.lock) and written
  * to PATH at exit, one line each:
  *   L t0 t1 request used granted wait busy consumed   a lease asked
- *   W start end launches estimate synced            a window measured (synced:
- *                                                    0 its synchronisation failed)
+ *   W start end launches estimate how               a window measured (how: 0 the
+ *                                                    synchronisation failed, 1 it
+ *                                                    waited for the device, 2 the
+ *                                                    watcher found it idle)
  *   S t0 t1 wait                                     a sleep for the refill
  *   B t0 t1 wait                                     a wait for another session
  *   R t0 t1 used                                     a lease returned at a sync
@@ -129,20 +156,38 @@ static void sleep_ns(uint64_t ns)
 
 typedef CUresult (*sync_t)(void);
 typedef CUresult (*capturing_t)(CUstream, CUstreamCaptureStatus *);
+typedef CUresult (*ctx_t)(CUcontext);
+
+/*
+ * The context is idle since @end at the latest: the window of queued launches
+ * is over. @how: WIN_SYNC the device was synchronised at @end (a lease's end,
+ * the program's synchronisation, the watcher waiting for the device);
+ * WIN_IDLE the watcher found it idle already (the window holds up to
+ * QUIET_NS of idle device: it never raises the estimate, which would push
+ * the watcher's next look later each time).
+ */
+enum { WIN_FAILED, WIN_SYNC, WIN_IDLE };
+
+static void window_end_locked(uint64_t end, int how)
+{
+	uint64_t w, per;
+
+	if (!cp.async_since)
+		return;
+	w = end > cp.async_since ? end - cp.async_since : 0;
+	cp.used_ns += w;
+	per = w / (cp.async_n ? cp.async_n : 1);
+	if (how != WIN_IDLE || !cp.est_ns || per < cp.est_ns)
+		cp.est_ns = per;
+	tr_add('W', cp.async_since, end, cp.async_n, cp.est_ns, how, 0, 0, 0);
+	cp.async_since = 0;
+	cp.async_n = 0;
+}
 
 /* the context is idle: the window of queued launches is over now */
 static void window_done_locked(void)
 {
-	uint64_t w;
-
-	if (!cp.async_since)
-		return;
-	w = now_ns() - cp.async_since;
-	cp.used_ns += w;
-	cp.est_ns = w / (cp.async_n ? cp.async_n : 1);
-	tr_add('W', cp.async_since, cp.async_since + w, cp.async_n, cp.est_ns, 1, 0, 0, 0);
-	cp.async_since = 0;
-	cp.async_n = 0;
+	window_end_locked(now_ns(), WIN_SYNC);
 }
 
 /* the window of queued launches is over once the context is idle */
@@ -161,7 +206,7 @@ static void settle_locked(void)
 	if (idle) {
 		window_done_locked();
 	} else {
-		tr_add('W', cp.async_since, now_ns(), cp.async_n, cp.est_ns, 0, 0, 0, 0);
+		tr_add('W', cp.async_since, now_ns(), cp.async_n, cp.est_ns, WIN_FAILED, 0, 0, 0);
 		cp.async_since = 0;
 		cp.async_n = 0;
 	}
@@ -268,18 +313,151 @@ static bool compute_before(CUstream s, bool ptsz)
 		tr_add('S', t0, now_ns(), a.wait_ns, 0, 0, 0, 0, 0);
 	}
 out:
+	cp.inflight++;
 	pthread_mutex_unlock(&cp.lock);
 	return true;
+}
+
+/*
+ * The watcher: a window is measured on the host's clock up to the
+ * synchronisation that ends it, so a program that queued a launch and went on
+ * with host work (PyTorch's first matmul: ~90 ms of cuBLAS set-up on the
+ * H200 machine between two launches of one window, charged whole, a debt
+ * that throttled the next 200 ms) was charged that host work as GPU time.
+ * When no counted launch came for QUIET_NS and the window's work is due
+ * (its launches at the last window's time each), this thread synchronises
+ * the window's context, outside the lock; if still no launch came nor is
+ * being queued (compute_before to _after, cp.inflight), the window ends at
+ * that synchronisation's return: it is charged the device's time and at most
+ * QUIET_NS and a wake-up of what the host did after. A launch that came
+ * meanwhile keeps the window open (it ends later, as before). Its clock is
+ * the device's completion, never an estimate: a kernel longer than its
+ * estimate holds the synchronisation until it is done.
+ */
+static void *watch(void *arg)
+{
+	static sync_t sync;
+	static ctx_t set;
+	CUcontext mine = NULL;
+
+	(void)arg;
+	if (!sync)
+		sync = (sync_t)pl_cu_sym("cuCtxSynchronize");
+	if (!set)
+		set = (ctx_t)pl_cu_sym("cuCtxSetCurrent");
+	pthread_mutex_lock(&cp.lock);
+	while (!cp.stop && sync && set) {
+		uint64_t now = now_ns(), due, n, t0 = 0, t;
+		CUcontext ctx;
+		struct timespec ts;
+		bool ok, busy;
+
+		if (!cp.async_since) {
+			cp.watcher_waits = true;
+			pthread_cond_wait(&cp.cond, &cp.lock);
+			cp.watcher_waits = false;
+			continue;
+		}
+		due = cp.last_ns + QUIET_NS;
+		if (cp.async_since + cp.async_n * cp.est_ns > due)
+			due = cp.async_since + cp.async_n * cp.est_ns;
+		if (cp.inflight && due < now + QUIET_NS)
+			due = now + QUIET_NS;
+		if (now < due) {
+			ts.tv_sec = (time_t)(due / 1000000000ull);
+			ts.tv_nsec = (long)(due % 1000000000ull);
+			pthread_cond_timedwait(&cp.cond, &cp.lock, &ts);
+			continue;
+		}
+		n = cp.launches;
+		ctx = cp.ctx;
+		pthread_mutex_unlock(&cp.lock);
+		pthread_mutex_lock(&cap_lock);
+		busy = __atomic_load_n(&captures, __ATOMIC_RELAXED) > 0;
+		ok = !busy && ctx && (ctx == mine || !set(ctx));
+		if (ok) {
+			mine = ctx;
+			t0 = now_ns();
+			pl_depth++;
+			ok = sync() == CUDA_SUCCESS;
+			pl_depth--;
+		}
+		pthread_mutex_unlock(&cap_lock);
+		t = now_ns();
+		pthread_mutex_lock(&cp.lock);
+		if (cp.launches != n || cp.inflight || cp.ctx != ctx)
+			continue;	/* a launch came: the window goes on */
+		if (busy) {
+			/* a capture is underway: look again later */
+			cp.last_ns = t;
+			continue;
+		}
+		if (ok) {
+			/* waited for the device, or found it idle */
+			window_end_locked(t, t - t0 > WAITED_NS ? WIN_SYNC : WIN_IDLE);
+		} else {
+			/* the synchronisation failed: the lease's end will look
+			 * (settle_locked); this thread again after a new launch,
+			 * or in FREE_LEASE_NS */
+			cp.last_ns = t + FREE_LEASE_NS;
+		}
+	}
+	pthread_mutex_unlock(&cp.lock);
+	return NULL;
+}
+
+static void watch_child(void)
+{
+	pthread_mutex_init(&cp.lock, NULL);
+	cp.watching = false;
+	cp.watcher_waits = false;
+}
+
+/* a window opens: start the watcher or wake it */
+static void watch_start_locked(void)
+{
+	pthread_condattr_t a;
+	pthread_attr_t ta;
+	pthread_t t;
+
+	if (cp.watching) {
+		if (cp.watcher_waits)
+			pthread_cond_signal(&cp.cond);
+		return;
+	}
+	cp.watching = true;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&cp.cond, &a);
+	pthread_condattr_destroy(&a);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&ta, 64 * 1024);
+	if (pthread_create(&t, &ta, watch, NULL))
+		cp.watching = false;	/* tried again at the next window */
+	else
+		pthread_atfork(NULL, NULL, watch_child);
+	pthread_attr_destroy(&ta);
 }
 
 /* after a launch was queued: its estimate comes off the lease */
 static void compute_after(CUresult r)
 {
-	if (r != CUDA_SUCCESS)
-		return;
 	pthread_mutex_lock(&cp.lock);
-	if (!cp.async_since)
-		cp.async_since = now_ns();
+	cp.inflight--;
+	if (r != CUDA_SUCCESS) {
+		pthread_mutex_unlock(&cp.lock);
+		return;
+	}
+	cp.last_ns = now_ns();
+	if (!cp.async_since) {
+		uint64_t ctx;
+
+		cp.async_since = cp.last_ns;
+		pl_cur_dev(&ctx);
+		cp.ctx = (CUcontext)(uintptr_t)ctx;
+		watch_start_locked();
+	}
 	cp.async_n++;
 	cp.launches++;
 	if (!cp.est_ns)
@@ -297,6 +475,9 @@ void pl_compute_fini(void)
 	if (!l || !cp.on)
 		return;
 	pthread_mutex_lock(&cp.lock);
+	cp.stop = true;
+	if (cp.watcher_waits)
+		pthread_cond_signal(&cp.cond);
 	settle_locked();
 	return_locked(l);
 	tr_write();
@@ -484,4 +665,90 @@ PL_HOOK(cuGraphLaunch, CUresult, (CUgraphExec hGraphExec, CUstream hStream))
 PL_HOOK(cuGraphLaunch_ptsz, CUresult, (CUgraphExec hGraphExec, CUstream hStream))
 {
 	LAUNCH_BODY(cuGraphLaunch_ptsz, hStream, true, real_cuGraphLaunch_ptsz(hGraphExec, hStream));
+}
+
+/* captures: counted for the watcher (see cap_lock) */
+static void capture_begun(CUresult r)
+{
+	if (r == CUDA_SUCCESS)
+		__atomic_add_fetch(&captures, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&cap_lock);
+}
+
+/* a capture's end ends it, also an invalidated one's; an error else
+ * (a stream not capturing) counts nothing. Never below 0. */
+static CUresult capture_ended(CUresult r)
+{
+	int n = __atomic_load_n(&captures, __ATOMIC_RELAXED);
+
+	if (r == CUDA_SUCCESS || r == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED)
+		while (n > 0 && !__atomic_compare_exchange_n(&captures, &n, n - 1, false,
+							     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	return r;
+}
+
+#define CAPTURE_BODY(name, call)						\
+	do {									\
+		CUresult r;							\
+		if (!PL_REAL(name))						\
+			return CUDA_ERROR_NOT_FOUND;				\
+		pthread_mutex_lock(&cap_lock);					\
+		r = call;							\
+		capture_begun(r);						\
+		return r;							\
+	} while (0)
+
+PL_HOOK(cuStreamBeginCapture, CUresult, (CUstream hStream))
+{
+	CAPTURE_BODY(cuStreamBeginCapture, real_cuStreamBeginCapture(hStream));
+}
+
+PL_HOOK(cuStreamBeginCapture_ptsz, CUresult, (CUstream hStream))
+{
+	CAPTURE_BODY(cuStreamBeginCapture_ptsz, real_cuStreamBeginCapture_ptsz(hStream));
+}
+
+PL_HOOK(cuStreamBeginCapture_v2, CUresult, (CUstream hStream, CUstreamCaptureMode mode))
+{
+	CAPTURE_BODY(cuStreamBeginCapture_v2, real_cuStreamBeginCapture_v2(hStream, mode));
+}
+
+PL_HOOK(cuStreamBeginCapture_v2_ptsz, CUresult, (CUstream hStream, CUstreamCaptureMode mode))
+{
+	CAPTURE_BODY(cuStreamBeginCapture_v2_ptsz, real_cuStreamBeginCapture_v2_ptsz(hStream, mode));
+}
+
+PL_HOOK(cuStreamBeginCaptureToGraph, CUresult, (CUstream hStream, CUgraph hGraph,
+					       const CUgraphNode *dependencies,
+					       const CUgraphEdgeData *dependencyData,
+					       size_t numDependencies, CUstreamCaptureMode mode))
+{
+	CAPTURE_BODY(cuStreamBeginCaptureToGraph,
+		     real_cuStreamBeginCaptureToGraph(hStream, hGraph, dependencies, dependencyData,
+						      numDependencies, mode));
+}
+
+PL_HOOK(cuStreamBeginCaptureToGraph_ptsz, CUresult, (CUstream hStream, CUgraph hGraph,
+						    const CUgraphNode *dependencies,
+						    const CUgraphEdgeData *dependencyData,
+						    size_t numDependencies, CUstreamCaptureMode mode))
+{
+	CAPTURE_BODY(cuStreamBeginCaptureToGraph_ptsz,
+		     real_cuStreamBeginCaptureToGraph_ptsz(hStream, hGraph, dependencies,
+							   dependencyData, numDependencies, mode));
+}
+
+PL_HOOK(cuStreamEndCapture, CUresult, (CUstream hStream, CUgraph *phGraph))
+{
+	if (!PL_REAL(cuStreamEndCapture))
+		return CUDA_ERROR_NOT_FOUND;
+	return capture_ended(real_cuStreamEndCapture(hStream, phGraph));
+}
+
+PL_HOOK(cuStreamEndCapture_ptsz, CUresult, (CUstream hStream, CUgraph *phGraph))
+{
+	if (!PL_REAL(cuStreamEndCapture_ptsz))
+		return CUDA_ERROR_NOT_FOUND;
+	return capture_ended(real_cuStreamEndCapture_ptsz(hStream, phGraph));
 }

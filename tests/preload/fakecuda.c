@@ -18,7 +18,10 @@
  * FAKECUDA_KERNEL_US (default 1000) after the work queued before it (a
  * launch waits while 20 ms of work is queued), and cuCtxSynchronize sleeps
  * until the device is idle. The stream 0xca97 is
- * "capturing" (cuStreamIsCapturing).
+ * "capturing" (cuStreamIsCapturing). cuStreamBeginCapture_v2 and
+ * cuStreamEndCapture keep a capture underway as the driver does: a
+ * cuCtxSynchronize meanwhile fails (CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED)
+ * and invalidates it (its end: CUDA_ERROR_STREAM_CAPTURE_INVALIDATED).
  *
  * libvgpu's own CUDA backend loads too (VGPU_CUDA_LIBRARY=this library): the
  * device's attributes, modules (any image loads; every function name is
@@ -798,11 +801,45 @@ EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, u
 
 EXPORT CUresult cuGraphLaunch(CUgraphExec g, CUstream s) { (void)g; return launch(s); }
 
+static int capturing_now, capture_invalidated;
+
+EXPORT CUresult cuStreamBeginCapture_v2(CUstream s, CUstreamCaptureMode mode)
+{
+	(void)s; (void)mode;
+	pthread_mutex_lock(&lock);
+	capturing_now++;
+	pthread_mutex_unlock(&lock);
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamEndCapture(CUstream s, CUgraph *g)
+{
+	CUresult r;
+
+	(void)s;
+	*g = NULL;
+	pthread_mutex_lock(&lock);
+	if (!capturing_now) {
+		pthread_mutex_unlock(&lock);
+		return CUDA_ERROR_ILLEGAL_STATE;
+	}
+	r = capture_invalidated ? CUDA_ERROR_STREAM_CAPTURE_INVALIDATED : CUDA_SUCCESS;
+	if (!--capturing_now)
+		capture_invalidated = 0;
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
 EXPORT CUresult cuCtxSynchronize(void)
 {
 	uint64_t until, now = mono_ns();
 
 	pthread_mutex_lock(&lock);
+	if (capturing_now) {
+		capture_invalidated = 1;
+		pthread_mutex_unlock(&lock);
+		return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+	}
 	until = busy_until;
 	pthread_mutex_unlock(&lock);
 	if (until > now) {
@@ -1065,6 +1102,8 @@ static const struct {
 	E("cuDeviceGetUuid", 11040, 0, cuDeviceGetUuid_v2),
 	E("cuCtxGetCurrent", 4000, 0, cuCtxGetCurrent),
 	E("cuCtxSetCurrent", 4000, 0, cuCtxSetCurrent),
+	E("cuStreamBeginCapture", 10010, 0, cuStreamBeginCapture_v2),
+	E("cuStreamEndCapture", 10000, 0, cuStreamEndCapture),
 	E("cuCtxGetDevice", 2000, 0, cuCtxGetDevice),
 	E("cuCtxCreate", 2000, 0, cuCtxCreate),
 	E("cuCtxCreate", 3020, 0, cuCtxCreate_v2),

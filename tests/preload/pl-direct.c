@@ -18,6 +18,13 @@
  *                 until a line on stdin (the device stays idle)
  *   first         one launch and cuCtxSynchronize: "first_ms=T", the time
  *                 it took (how long the device was kept from this process)
+ *   sparse N [US] one launch, cuCtxSynchronize; then N times: one launch
+ *                 (of US us in the double: FAKECUDA_KERNEL_US), 30 ms of
+ *                 host work; cuCtxSynchronize: "charged_ms=T", the GPU time
+ *                 the guest was charged for the N (vgpu_preload_compute_ns)
+ *   capture       one launch and cuCtxSynchronize, one more launch, then a
+ *                 capture of 20 ms with nothing launched (the preload must
+ *                 not synchronise meanwhile): "capture=R", its end's result
  */
 #define _GNU_SOURCE
 #include <cuda.h>
@@ -152,6 +159,47 @@ static int piece(int argc, char **argv)
 		printf("synced\n");
 		fflush(stdout);
 		return !fgets(line, sizeof(line), stdin);
+	}
+	if (!strcmp(argv[1], "capture")) {
+		struct timespec host = { 0, 20 * 1000000 };
+		CUstream s = (CUstream)0x5;
+		CUmodule m;
+		CUfunction fn;
+		CUgraph g;
+
+		if (cuModuleLoadData(&m, "image") || cuModuleGetFunction(&fn, m, "k") ||
+		    cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL) || cuCtxSynchronize() ||
+		    cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL) ||
+		    cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL))
+			return 1;
+		nanosleep(&host, NULL);
+		printf("capture=%d\n", cuStreamEndCapture(s, &g));
+		return cuCtxSynchronize() != CUDA_SUCCESS;
+	}
+	if (!strcmp(argv[1], "sparse")) {
+		int (*charged)(uint64_t *) = (int (*)(uint64_t *))dlsym(RTLD_DEFAULT, "vgpu_preload_compute_ns");
+		struct timespec host = { 0, 30 * 1000000 };
+		uint64_t c0, c1;
+		CUmodule m;
+		CUfunction fn;
+
+		if (!charged || cuModuleLoadData(&m, "image") || cuModuleGetFunction(&fn, m, "k"))
+			return 1;
+		/* one launch and its synchronisation first: the estimate is known */
+		if (cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL) || cuCtxSynchronize() ||
+		    charged(&c0))
+			return 1;
+		if (argc > 3)
+			setenv("FAKECUDA_KERNEL_US", argv[3], 1);
+		for (size_t i = 0; i < n; i++) {
+			if (cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL))
+				return 1;
+			nanosleep(&host, NULL);
+		}
+		if (cuCtxSynchronize() || charged(&c1))
+			return 1;
+		printf("charged_ms=%.1f\n", (c1 - c0) / 1e6);
+		return 0;
 	}
 	if (!strcmp(argv[1], "burn")) {	/* launch for N ms (wall), then how many ran */
 		struct timespec t0, t1;
