@@ -97,6 +97,9 @@ timeout 120 "$RUN" --guest gpu --in-process --mem 64G -- python3 "$HERE/compute_
 	sed 's/^{/{"cap":null,/' | tee -a "$J"
 timeout 120 "$RUN" --guest gpu --in-process --mem 64G --compute 30 -- python3 "$HERE/compute_cap.py" 2 |
 	sed 's/^{/{"cap":30,/' | tee -a "$J"
+timeout 120 "$RUN" --guest gpu --in-process --mem 64G --compute 30 -- python3 "$HERE/capture_window.py" \
+	>"$OUTDIR/cw.out" 2>"$OUTDIR/cw.err"
+echo "rc=$?"; cat "$OUTDIR/cw.out"; tail -5 "$OUTDIR/cw.err"; grade "$OUTDIR/cw.out"
 python3 - "$J" <<'PY' | tee -a "$J" || fail=1
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if '"per_s"' in l]
