@@ -67,6 +67,7 @@ static struct {
 	/* the watcher: started with the first window; cond: a window opened */
 	pthread_cond_t cond;
 	bool watching, watcher_waits, stop;
+	bool watcher_syncs;	/* the watcher is in its synchronisation */
 } cp = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
@@ -371,6 +372,7 @@ static void *watch(void *arg)
 		}
 		n = cp.launches;
 		ctx = cp.ctx;
+		cp.watcher_syncs = true;
 		pthread_mutex_unlock(&cp.lock);
 		pthread_mutex_lock(&cap_lock);
 		busy = __atomic_load_n(&captures, __ATOMIC_RELAXED) > 0;
@@ -385,6 +387,11 @@ static void *watch(void *arg)
 		pthread_mutex_unlock(&cap_lock);
 		t = now_ns();
 		pthread_mutex_lock(&cp.lock);
+		cp.watcher_syncs = false;
+		if (cp.stop) {
+			pthread_cond_broadcast(&cp.cond);	/* pl_compute_fini waits */
+			break;
+		}
 		if (cp.launches != n || cp.inflight || cp.ctx != ctx)
 			continue;	/* a launch came: the window goes on */
 		if (busy) {
@@ -478,6 +485,15 @@ void pl_compute_fini(void)
 	cp.stop = true;
 	if (cp.watcher_waits)
 		pthread_cond_signal(&cp.cond);
+	/* the watcher in the driver while the process's exit tears it down:
+	 * wait (bounded: a hung device must not hang the exit) for it to leave */
+	if (cp.watcher_syncs) {
+		uint64_t until = now_ns() + 1000000000ull;
+		struct timespec ts = { (time_t)(until / 1000000000ull), (long)(until % 1000000000ull) };
+
+		while (cp.watcher_syncs && pthread_cond_timedwait(&cp.cond, &cp.lock, &ts) != ETIMEDOUT)
+			;
+	}
 	settle_locked();
 	return_locked(l);
 	tr_write();
