@@ -16,14 +16,18 @@
  *    watcher thread synchronises the context, and if still none came the
  *    window ends there (watch()): host work between two launches is not
  *    charged as GPU time; it never synchronises while a stream captures;
+ *    the device idle, the lease goes back as at a synchronisation (below),
+ *    so a process that went on with host work without synchronising hands
+ *    the module's turn over too;
  *  - with no budget the launching thread waits for the refill (other threads
  *    launching meanwhile wait behind it), so a graph launch is throttled like
  *    any other work;
  *  - when the program synchronises its context (cuCtxSynchronize: e.g.
  *    cudaDeviceSynchronize) and nothing was launched meanwhile, its device is
  *    idle: the window is reported and, where others may wait for the device
- *    (the module's turns), the lease is returned, as libvgpu does at
- *    vgpu_session_sync. Else a process that synchronised and went on with
+ *    (the module's turns), the lease is returned (hand_over_locked), as
+ *    libvgpu does at vgpu_session_sync; never while another thread's launch
+ *    holds a lease granted and not yet queued (cp.inflight). Else a process that synchronised and went on with
  *    host work kept its turn until it lapsed (up to its guest's period + the
  *    grant: other guests' processes stalled a second with periods of 1 s).
  * Launches into a capturing stream run nothing now (their graph's launch is
@@ -226,6 +230,20 @@ static void return_locked(struct vgpu_lib_ledger *l)
 	cp.used_ns = cp.left_ns = 0;
 }
 
+/*
+ * The device is idle and no launch is on its way (none between
+ * compute_before and _after: a lease granted to another thread is not handed
+ * back under it): where another may wait for the device (the module's turns;
+ * another session of this process waiting), the lease goes back now rather
+ * than when the turn lapses.
+ */
+static void hand_over_locked(struct vgpu_lib_ledger *l)
+{
+	if (l && cp.on && cp.left_ns && !cp.inflight &&
+	    (vgpu_ledger_compute_kernel_turns(l) || vgpu_ledger_compute_wanted(l, cp.dev)))
+		return_locked(l);
+}
+
 static bool capturing(CUstream s, bool ptsz)
 {
 	static capturing_t f, fp;
@@ -340,6 +358,8 @@ static void *watch(void *arg)
 	static sync_t sync;
 	static ctx_t set;
 	CUcontext mine = NULL;
+	/* started by a counted launch: the ledger is there */
+	struct vgpu_lib_ledger *l = pl_ledger();
 
 	(void)arg;
 	if (!sync)
@@ -400,8 +420,10 @@ static void *watch(void *arg)
 			continue;
 		}
 		if (ok) {
-			/* waited for the device, or found it idle */
+			/* waited for the device, or found it idle: the program
+			 * went on with host work, the device may go to another */
 			window_end_locked(t, t - t0 > WAITED_NS ? WIN_SYNC : WIN_IDLE);
+			hand_over_locked(l);
 		} else {
 			/* the synchronisation failed: the lease's end will look
 			 * (settle_locked); this thread again after a new launch,
@@ -540,9 +562,7 @@ static void compute_synced(uint64_t launches)
 		return;
 	if (cp.launches == launches) {
 		window_done_locked();
-		if (cp.on && cp.left_ns &&
-		    (vgpu_ledger_compute_kernel_turns(l) || vgpu_ledger_compute_wanted(l, cp.dev)))
-			return_locked(l);
+		hand_over_locked(l);
 	}
 	pthread_mutex_unlock(&cp.lock);
 }

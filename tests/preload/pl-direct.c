@@ -16,8 +16,11 @@
  *                 "launches=N ms=T"; with "capture" into a capturing stream
  *   burst N       N launches, cuCtxSynchronize, "synced", then host work
  *                 until a line on stdin (the device stays idle)
- *   first         one launch and cuCtxSynchronize: "first_ms=T", the time
- *                 it took (how long the device was kept from this process)
+ *   queue N       N launches, no synchronisation, "queued", then host work
+ *                 until a line on stdin (the device goes idle unsynchronised)
+ *   first [wait]  one launch and cuCtxSynchronize: "first_ms=T", the time
+ *                 it took (how long the device was kept from this process);
+ *                 with "wait", "ready" and a line on stdin before the launch
  *   sparse N [US] one launch, cuCtxSynchronize; then N times: one launch
  *                 (of US us in the double: FAKECUDA_KERNEL_US), 30 ms of
  *                 host work; cuCtxSynchronize: "charged_ms=T", the GPU time
@@ -135,7 +138,7 @@ static int piece(int argc, char **argv)
 			pause();
 		return r != 0;
 	}
-	if (!strcmp(argv[1], "burst") || !strcmp(argv[1], "first")) {
+	if (!strcmp(argv[1], "burst") || !strcmp(argv[1], "first") || !strcmp(argv[1], "queue")) {
 		struct timespec t0, t1;
 		char line[16];
 		CUmodule m;
@@ -145,18 +148,24 @@ static int piece(int argc, char **argv)
 			return 1;
 		if (argv[1][0] == 'f')
 			n = 1;
+		if (argv[1][0] == 'f' && argc > 2 && !strcmp(argv[2], "wait")) {
+			printf("ready\n");
+			fflush(stdout);
+			if (!fgets(line, sizeof(line), stdin))
+				return 1;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (size_t i = 0; i < n; i++)
 			if (cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL))
 				return 1;
-		if (cuCtxSynchronize())
+		if (argv[1][0] != 'q' && cuCtxSynchronize())
 			return 1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (argv[1][0] == 'f') {
 			printf("first_ms=%.0f\n", (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 			return 0;
 		}
-		printf("synced\n");
+		printf(argv[1][0] == 'q' ? "queued\n" : "synced\n");
 		fflush(stdout);
 		return !fgets(line, sizeof(line), stdin);
 	}
