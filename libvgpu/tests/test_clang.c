@@ -781,6 +781,33 @@ static const char src[] =
 "	out[2 * 512 * blockIdx.x + 512 + t] = r[t * k];\n"
 "}\n"
 "\n"
+"/* loops that read and write __shared__ memory only at addresses that do not\n"
+" * step with the thread (a permutation, a compare-exchange of padded indices\n"
+" * with the partner t ^ j) under divergent tests, in blocks of odd sizes: such\n"
+" * thread loops stay scalar */\n"
+"extern \"C\" __global__ void shscatter(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[2 * 544];\n"
+"	const int t = threadIdx.x, b = blockDim.x;\n"
+"	for (int i = t; i < 2 * b; i += b)\n"
+"		s[VP(i)] = in[(i + 3 * blockIdx.x) & 127];\n"
+"	__syncthreads();\n"
+"	if (t % 5 != 2)\n"
+"		s[VP(t * 7 % b + b)] += 3 * s[VP(t * 3 % b)] + t;\n"
+"	for (int j = 1; j < b; j <<= 1) {\n"
+"		__syncthreads();\n"
+"		const int p = t ^ j;\n"
+"		if (p > t && p < b && s[VP(t)] > s[VP(p)]) {\n"
+"			const int v = s[VP(t)];\n"
+"			s[VP(t)] = s[VP(p)];\n"
+"			s[VP(p)] = v;\n"
+"		}\n"
+"	}\n"
+"	__syncthreads();\n"
+"	for (int i = t; i < 2 * b; i += b)\n"
+"		out[2 * 512 * blockIdx.x + i] = s[VP(i)];\n"
+"}\n"
+"\n"
 "/* the halves of each warp shuffling in the two sides of a branch, in a loop\n"
 " * every thread runs alike: the groups run apart, each with its own counter */\n"
 "extern \"C\" __global__ void halfwarps(const int *in, int *out, int m)\n"
@@ -2589,6 +2616,56 @@ static void t_vstride(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_shscatter(const int *in)
+{
+	/* block sizes: none a multiple of 3 or 7, so t * 3 % b and t * 7 % b permute the threads */
+	static const int shape[] = { 256, 100, 37, 34, 250 };
+	enum { G = 3 };
+	static int out[G * 2 * 512];
+	int bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	for (unsigned c = 0; c < sizeof(shape) / sizeof(shape[0]) && !bad; c++) {
+		const int b = shape[c];
+
+		if (launch("shscatter", G, (unsigned)b, 0, a, 2) || get(O, out, sizeof(out))) {
+			bad = 1;
+			break;
+		}
+		for (int g = 0; g < G && !bad; g++) {
+			int sh[2 * 512];
+
+			for (int i = 0; i < 2 * b; i++)
+				sh[i] = in[(i + 3 * g) & 127];
+			for (int t = 0; t < b; t++)
+				if (t % 5 != 2)
+					sh[t * 7 % b + b] += 3 * sh[t * 3 % b] + t;
+			for (int j = 1; j < b; j <<= 1)
+				for (int t = 0; t < b; t++) {
+					const int p = t ^ j;
+
+					if (p > t && p < b && sh[t] > sh[p]) {
+						const int v = sh[t];
+
+						sh[t] = sh[p];
+						sh[p] = v;
+					}
+				}
+			for (int i = 0; i < 2 * b && !bad; i++)
+				if (out[2 * 512 * g + i] != sh[i]) {
+					tap_diag("shscatter %d threads block %d element %d: %d, want %d", b, g, i,
+						 out[2 * 512 * g + i], sh[i]);
+					bad = 1;
+				}
+		}
+	}
+	tap_ok(!bad, "dialect: stores to shared memory at addresses not stepping with the thread (a permutation, "
+	       "t ^ j exchanges) under divergent tests, blocks of 256, 100, 37, 34, 250 threads");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_halfwarps(const int *in)
 {
 	enum { B = 64, M = 5 };
@@ -3521,6 +3598,7 @@ int main(void)
 	t_xhalves(in);
 	t_padidx(in);
 	t_vstride(in);
+	t_shscatter(in);
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();
