@@ -491,6 +491,36 @@ static const char src[] =
 "	}\n"
 "}\n"
 "\n"
+"/* regions with work for a warp's (a tile's) first lane only: `(x & 31) ==\n"
+" * 0`, `x % 16 != 0` on its false side, a tile's thread_rank() == 0 (the\n"
+" * linear index) beside a bound test (run for every 32nd or 16th thread of\n"
+" * a row, the leading ones and the block's last; atomics count twice a\n"
+" * thread run twice) */\n"
+"extern \"C\" __global__ void lanes0(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int hits[4];\n"
+"	cg::thread_block_tile<32> tile = cg::tiled_partition<32>(cg::this_thread_block());\n"
+"	const int t = threadIdx.y * blockDim.x + threadIdx.x;\n"
+"	if (t < 4)\n"
+"		hits[t] = 0;\n"
+"	__syncthreads();\n"
+"	if ((threadIdx.x & 31) == 0)\n"
+"		atomicAdd(&hits[0], in[t % 128] + t);\n"
+"	__syncthreads();\n"
+"	if ((int)threadIdx.x % 16 != 0)\n"
+"		;\n"
+"	else\n"
+"		atomicAdd(&hits[1], 1 + t);\n"
+"	__syncthreads();\n"
+"	if (tile.thread_rank() == 0)\n"
+"		atomicAdd(&hits[2], t + 3);\n"
+"	if (threadIdx.x < 3)\n"
+"		atomicAdd(&hits[3], 1);\n"
+"	__syncthreads();\n"
+"	if (t < 4)\n"
+"		out[4 * blockIdx.x + t] = hits[t];\n"
+"}\n"
+"\n"
 "/* the same per row of a 2-D block */\n"
 "extern \"C\" __global__ void narrow2d(int *out)\n"
 "{\n"
@@ -2218,6 +2248,43 @@ static void t_narrow(const int *in)
 	vgpu_buffer_free(O2);
 }
 
+static void t_lanes0(const int *in)
+{
+	enum { G = 3 };
+	static const unsigned shape[][2] = { { 256, 1 }, { 100, 1 }, { 65, 1 }, { 33, 1 }, { 64, 2 }, { 48, 2 }, { 96, 3 } };
+	int out[4 * G], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+	char how[128];
+
+	for (unsigned k = 0; k < sizeof(shape) / sizeof(shape[0]) && !bad; k++) {
+		const unsigned bx = shape[k][0], by = shape[k][1];
+		int want[4] = { 0 };
+
+		for (int t = 0; t < (int)(bx * by); t++) {
+			const int x = t % (int)bx;
+			want[0] += (x & 31) == 0 ? in[t % 128] + t : 0;
+			want[1] += x % 16 == 0 ? 1 + t : 0;
+			want[2] += t % 32 == 0 ? t + 3 : 0;
+			want[3] += x < 3;
+		}
+		if (launch2("lanes0", G, bx, by, 0, a, 2) || get(O, out, sizeof(out)))
+			bad = 1;
+		for (int g = 0; g < G && !bad; g++)
+			for (int i = 0; i < 4; i++)
+				if (out[4 * g + i] != want[i]) {
+					tap_diag("lanes0 %ux%u block %d count %d: %d, want %d", bx, by, g, i, out[4 * g + i], want[i]);
+					bad = 1;
+				}
+	}
+	tap_ok(!bad, "dialect: regions with work for a warp's first lane only (x & 31, x %% 16 on the false side, a tile's rank beside a bound; partial warps, rows not whole warps)");
+	lowering("lanes0", how);
+	tap_ok(strstr(how, "3 narrowed") != NULL,
+	       "dialect: vgpu_kernel_info: those regions run every 32nd or 16th thread: \"%s\"", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_halo(const int *in)
 {
 	enum { G = 2 };
@@ -3570,6 +3637,7 @@ int main(void)
 	t_boolslot(in);
 	t_wrows(in);
 	t_narrow(in);
+	t_lanes0(in);
 	t_halo(in);
 	t_halo32(in);
 	t_march(in);

@@ -159,6 +159,8 @@ __device__ unsigned __vgpu_region(__vgpu_ctx *, unsigned, unsigned, unsigned, un
 __device__ unsigned __vgpu_region_limit(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// threads of a row
 						// past which the region does nothing but reach its way
 						// out (0xffffffff: all may do more; the pass knows)
+__device__ unsigned __vgpu_region_step(void);	// with it, the threads past it that also work: every
+						// step-th of a row (a warp's first lane; 0: none)
 __device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region for
 						// threads no edge test names (threadIdx.x == 0, ...)
 __device__ unsigned __vgpu_region_chunk(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region
@@ -1047,6 +1049,16 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 		__VGPU_ROW(__vgpu_region_chunk, L, xo, xo + 32 < (xe) ? xo + 32 : (xe), rx) \
 	}
 
+// a narrowed region's threads of row @y past its leading ones [0, @xe) that
+// work too (__vgpu_region_step: a warp's first lane, `lane == 0`), up to
+// @b (the block's last thread runs apart): one thread every step, where
+// a masked store of one lane in every vector of threads was a scatter
+// (the rows' length a multiple of the step: x and the linear index alike)
+#define __VGPU_STEPPED(L, xe, b, rx)                                            \
+	if (stp && (xe) < bx)                                                   \
+		for (int x = ((xe) + (int)stp - 1) / (int)stp * (int)stp; x < (b); x += (int)stp) \
+			__VGPU_RUN(__vgpu_region, L, x, rx)
+
 // whether row @y of a region with edge tests (the pass: __vgpu_peel) runs
 // its threads but the first and last through __vgpu_region_main, the region
 // without the work of those tests: not a row a test of y names, nor one whose
@@ -1109,12 +1121,13 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 	const unsigned one = __vgpu_region_exit();
 	// a region with work for a row's leading threads only (if (tid < d)):
 	// those, then the block's last thread for its uniform values and way out
-	const unsigned lim = __vgpu_region_limit(&l, 0, 0, 0, 0);
-	const int xe = lim < (unsigned)bx ? (int)lim : bx;
+	const unsigned lim = __vgpu_region_limit(&l, 0, 0, 0, 0), stp = __vgpu_region_step();
+	const int xe = lim < (unsigned)bx && (!stp || bx % stp == 0) ? (int)lim : bx;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			__VGPU_PREFETCH(l, bx)
 			__VGPU_EDGES(l, xe, 1)
+			__VGPU_STEPPED(l, xe, bx - (z == bz - 1 && y == by - 1), 1)
 		}
 	if (__vgpu_peel()) {
 		lin = 0;
@@ -1146,14 +1159,15 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 	unsigned *st = l.state;
 	int lin = 0;
 	const unsigned one = __vgpu_region_exit();
-	const unsigned lim = __vgpu_region_limit(&l, 0, 0, 0, 0);
-	const int xe = lim < (unsigned)bx ? (int)lim : bx;
+	const unsigned lim = __vgpu_region_limit(&l, 0, 0, 0, 0), stp = __vgpu_region_step();
+	const int xe = lim < (unsigned)bx && (!stp || bx % stp == 0) ? (int)lim : bx;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			const bool last = z == bz - 1 && y == by - 1;
 			const int end = last && xe == bx ? bx - 1 : xe;
 			__VGPU_PREFETCH(l, bx)
 			__VGPU_EDGES(ls, end, 0)
+			__VGPU_STEPPED(ls, xe, bx - last, 0)
 		}
 	if (__vgpu_peel()) {
 		lin = 0;

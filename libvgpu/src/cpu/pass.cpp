@@ -49,7 +49,8 @@
  *     bounds a uniform counter, each thread's body guarded by its index).
  *     A region whose work is for a row's leading threads only (if (tid <
  *     d): tree reductions, scans) runs those and the block's last thread
- *     (regionLimit); one whose halo its tile's edge threads load (tx == 0,
+ *     (regionLimit), and one whose work is for a warp's first lane (lane
+ *     == 0) every 32nd thread too; one whose halo its tile's edge threads load (tx == 0,
  *     tx == BX - 1) runs the other threads through a copy without those
  *     tests (regionMain); one with padded shared indices (s[x + (x >> 5)])
  *     runs 32 threads at a time through a copy where x >> 5 is their
@@ -1542,7 +1543,8 @@ struct Lower {
 			const uint64_t one = exits.size() == 1 ? *exits.begin() : uexit ? ST_UNIFORM : ST_MIXED;
 			/* the leading threads only, when that is all that works here
 			 * (the others' states are the last one's: not when mixed) */
-			Function *lim = one != ST_MIXED ? regionLimit(R) : nullptr;
+			unsigned lstep = 0;
+			Function *lim = one != ST_MIXED ? regionLimit(R, lstep) : nullptr;
 			/* or the threads at a row's or tile's edges apart */
 			uint32_t edge[4] = { 0, 0xffffffffu, 0, 0xffffffffu };
 			Function *main = lim ? nullptr : regionMain(R, edge);
@@ -1565,6 +1567,7 @@ struct Lower {
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(A, "__vgpu_region_exit", one);
 			setConstCalls(A, "__vgpu_region_limit", 0xffffffffu);
+			setConstCalls(A, "__vgpu_region_step", lim ? lstep : 0);
 			setConstCalls(A, "__vgpu_peel", main != nullptr);
 			setConstCalls(A, "__vgpu_chunked", chunk != nullptr);
 			setConstCalls(A, "__vgpu_peel_x0", edge[0]);
@@ -1629,9 +1632,17 @@ struct Lower {
 	 * more: write memory other than its own variables, call what may,
 	 * branch on the thread's index or on memory a thread may write. Null
 	 * when no path has such a test.
+	 * Also a test that names a warp's (a tile's) first lane, `(t & M) == 0`
+	 * with M + 1 a power of two and t the thread's x or linear index (`lane
+	 * == 0`, `tile.thread_rank() == 0`, `tid % 32 == 0`): the work is for
+	 * the threads whose t is a multiple of M + 1, the bound met on the path
+	 * nothing; @step is the smallest such M + 1 (0: no such test), and the
+	 * drivers run those threads too, stepping by it (rows whose length it
+	 * divides, so that x and the linear index step alike).
 	 */
-	Function *regionLimit(Function *R)
+	Function *regionLimit(Function *R, unsigned &step)
 	{
+		using namespace PatternMatch;
 		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
 		Function *L = ssaCopy(R, ".lim");
 		auto drop = [&]() { return dropCopy(L); };
@@ -1701,6 +1712,24 @@ struct Lower {
 			Value *a = ic ? ic->getOperand(0) : nullptr, *D = ic ? ic->getOperand(1) : nullptr;
 			auto isX = [&](Value *v) { return stripExt(v) == X; };
 			CmpInst::Predicate p = ic ? ic->getPredicate() : CmpInst::BAD_ICMP_PREDICATE;
+			/* (t & M) == 0 or != 0: a warp's or tile's first lanes */
+			const APInt *M = nullptr;
+			Value *t = nullptr;
+			if (!isBad && ic && ic->isEquality() && match(D, m_Zero()) &&
+			    match(a, m_And(m_Value(t), m_APInt(M))) && M->getBitWidth() <= 64 &&
+			    M->getZExtValue() > 0 && M->getZExtValue() < 1024 && isPowerOf2_64(M->getZExtValue() + 1) &&
+			    (stripExt(t) == X || stripExt(t) == L->getArg(4)) &&
+			    br->getSuccessor(0) != br->getSuccessor(1)) {
+				const bool eq = p == CmpInst::ICMP_EQ;
+				BasicBlock *W = br->getSuccessor(eq ? 0 : 1), *S = br->getSuccessor(eq ? 1 : 0);
+				const unsigned st = (unsigned)M->getZExtValue() + 1;
+				step = step && step < st ? step : st;
+				W->removePredecessor(BB);
+				BranchInst::Create(S, br);
+				br->eraseFromParent();
+				tests++;
+				continue;
+			}
 			if (ic && !isX(a) && isX(D)) {
 				std::swap(a, D);
 				p = CmpInst::getSwappedPredicate(p);
