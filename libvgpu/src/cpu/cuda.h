@@ -1270,12 +1270,36 @@ __VGPU_FN unsigned __vgpu_warp_lanes(const __vgpu_ctx *c, unsigned w)
 // The lanes of warp w at warp sync s (*at) and whether one of them waits for
 // a lane of w that is elsewhere (neither at s nor returned): then the group
 // cannot pass s yet.
+// A whole warp's 32 states (or masks) as one vector, and which lanes a
+// test of them holds for as bits: the driver's steps for a block in groups
+// read each warp so, where a loop lane by lane was most of their time (a
+// tile's branch of its own, `if (warp == 0) { .. cg::reduce .. }`: 8 warps
+// of 32 states read four times a block).
+typedef unsigned __vgpu_w32 __attribute__((ext_vector_type(32)));
+typedef bool __vgpu_wb32 __attribute__((ext_vector_type(32)));
+__VGPU_FN __vgpu_w32 __vgpu_warp_load(const unsigned *p)
+{
+	__vgpu_w32 v;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+template <class M> __VGPU_FN unsigned __vgpu_warp_bits(M m)
+{
+	return __builtin_bit_cast(unsigned, __builtin_convertvector(m, __vgpu_wb32));
+}
+
 __VGPU_FN bool __vgpu_warp_blocked(const __vgpu_ctx *c, unsigned w, unsigned s, unsigned *at)
 {
 	const unsigned lanes = __vgpu_warp_lanes(c, w);
 	const unsigned *st = c->state + w * 32, *want = c->want + w * 32;
 	unsigned here = 0, gone = 0, wants = 0;
-	for (unsigned j = 0; j < lanes; j++) {
+	if (lanes == 32) {
+		const __vgpu_w32 v = __vgpu_warp_load(st);
+		here = __vgpu_warp_bits(v == s);
+		gone = __vgpu_warp_bits(v == 0xffffffffu);
+		wants = __builtin_reduce_or(v == s ? __vgpu_warp_load(want) : (__vgpu_w32)0);
+	}
+	for (unsigned j = 0; lanes < 32 && j < lanes; j++) {
 		if (st[j] == s) {
 			here |= 1u << j;
 			wants |= want[j];
@@ -1301,7 +1325,14 @@ __VGPU_FN unsigned __vgpu_pick(const __vgpu_ctx *c, bool *ready)
 		const unsigned lanes = __vgpu_warp_lanes(c, w);
 		const unsigned *st = c->state + w * 32;
 		unsigned left = 0;	// lanes at a warp sync not yet looked at
-		for (unsigned j = 0; j < lanes; j++) {
+		if (lanes == 32) {
+			const __vgpu_w32 v = __vgpu_warp_load(st);
+			const auto live = v != 0xffffffffu, ws = (v & 0x10000u) != 0;
+			left = __vgpu_warp_bits(live & ws);
+			const unsigned b = __builtin_reduce_min((live & !ws) ? v : (__vgpu_w32)0xffffffffu);
+			bar = b < bar ? b : bar;
+		}
+		for (unsigned j = 0; lanes < 32 && j < lanes; j++) {
 			const unsigned s = st[j];
 			if (s == 0xffffffffu)
 				continue;
