@@ -811,6 +811,51 @@ static const char src[] =
 "	out[2 * 512 * blockIdx.x + 512 + t] = r[t * k];\n"
 "}\n"
 "\n"
+"/* the same scan over a constant 256 elements (n / 2 = 128 threads' work):\n"
+" * loops with barriers and constant trips, unrolled whole before they are\n"
+" * cut (each level's offset a constant), in blocks of 128, 200 (threads past\n"
+" * every level's bound), 100 and 37 (partial levels: the threads the bound\n"
+" * names but the block lacks) threads; a second up-sweep counts with a shift\n"
+" * by 4 of the padded index */\n"
+"#define VP4(i) ((i) + ((i) >> 4))\n"
+"extern \"C\" __global__ void vconst(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[256 + 8], q[256 + 16];\n"
+"	const int t = threadIdx.x, b = blockDim.x;\n"
+"	for (int i = t; i < 256; i += b) {\n"
+"		s[VP(i)] = in[(i + 5 * blockIdx.x) & 127];\n"
+"		q[VP4(i)] = in[(i + 3 * blockIdx.x) & 127] - i;\n"
+"	}\n"
+"	int off = 1;\n"
+"	for (int d = 256 >> 1; d > 0; d >>= 1) {\n"
+"		__syncthreads();\n"
+"		if (t < d) {\n"
+"			int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;\n"
+"			s[VP(bi)] += s[VP(ai)];\n"
+"			q[VP4(bi)] += q[VP4(ai)] ^ t;\n"
+"		}\n"
+"		off *= 2;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	if (t == 0)\n"
+"		s[VP(255)] = 0;\n"
+"	for (int d = 1; d < 256; d *= 2) {\n"
+"		off >>= 1;\n"
+"		__syncthreads();\n"
+"		if (t < d) {\n"
+"			int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;\n"
+"			int v = s[VP(ai)];\n"
+"			s[VP(ai)] = s[VP(bi)];\n"
+"			s[VP(bi)] += v;\n"
+"		}\n"
+"	}\n"
+"	__syncthreads();\n"
+"	for (int i = t; i < 256; i += b) {\n"
+"		out[512 * blockIdx.x + i] = s[VP(i)];\n"
+"		out[512 * blockIdx.x + 256 + i] = q[VP4(i)];\n"
+"	}\n"
+"}\n"
+"\n"
 "/* loops that read and write __shared__ memory only at addresses that do not\n"
 " * step with the thread (a permutation, a compare-exchange of padded indices\n"
 " * with the partner t ^ j) under divergent tests, in blocks of odd sizes: such\n"
@@ -2683,6 +2728,61 @@ static void t_vstride(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_vconst(const int *in)
+{
+	static const int shape[] = { 128, 200, 100, 37 };
+	enum { G = 3 };
+	static int out[G * 512];
+	int bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	for (unsigned c = 0; c < sizeof(shape) / sizeof(shape[0]) && !bad; c++) {
+		const int b = shape[c];
+
+		if (launch("vconst", G, (unsigned)b, 0, a, 2) || get(O, out, sizeof(out))) {
+			bad = 1;
+			break;
+		}
+		for (int g = 0; g < G && !bad; g++) {
+			/* the block's threads run each level (a level's threads touch disjoint elements) */
+			int s[256], q[256], off = 1;
+
+			for (int i = 0; i < 256; i++) {
+				s[i] = in[(i + 5 * g) & 127];
+				q[i] = in[(i + 3 * g) & 127] - i;
+			}
+			for (int d = 128; d > 0; d >>= 1, off *= 2)
+				for (int t = 0; t < d && t < b; t++) {
+					const int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;
+
+					s[bi] += s[ai];
+					q[bi] += q[ai] ^ t;
+				}
+			s[255] = 0;
+			for (int d = 1; d < 256; d *= 2) {
+				off >>= 1;
+				for (int t = 0; t < d && t < b; t++) {
+					const int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1, v = s[ai];
+
+					s[ai] = s[bi];
+					s[bi] += v;
+				}
+			}
+			for (int i = 0; i < 512 && !bad; i++)
+				if (out[512 * g + i] != (i < 256 ? s[i] : q[i - 256])) {
+					tap_diag("vconst block of %d, block %d element %d: %d, want %d", b, g, i, out[512 * g + i],
+						 i < 256 ? s[i] : q[i - 256]);
+					bad = 1;
+				}
+		}
+	}
+	tap_ok(!bad, "dialect: a padded Blelloch scan of constant size (loops with barriers unrolled whole; shifts by 5 "
+	       "and 4) in blocks of 128, 200, 100, 37 threads");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_shscatter(const int *in)
 {
 	/* block sizes: none a multiple of 3 or 7, so t * 3 % b and t * 7 % b permute the threads */
@@ -3666,6 +3766,7 @@ int main(void)
 	t_xhalves(in);
 	t_padidx(in);
 	t_vstride(in);
+	t_vconst(in);
 	t_shscatter(in);
 	t_tilevote(in);
 	t_gstride(in);
