@@ -2728,109 +2728,110 @@ static void t_vstride(const int *in)
 	vgpu_buffer_free(O);
 }
 
-static void t_vconst(const int *in)
+/*
+ * Kernel @k (in, out) on @G blocks of each of the @n block sizes in @shape,
+ * every block writing @len ints: @want fills what block @g of @b threads
+ * must write and says how many of them to compare. Nonzero, with a
+ * diagnostic, at the first wrong one.
+ */
+static int blocks_check(const char *k, const int *in, const int *shape, unsigned n, int G, int len,
+			int (*want)(const int *in, int b, int g, int *w))
 {
-	static const int shape[] = { 128, 200, 100, 37 };
-	enum { G = 3 };
-	static int out[G * 512];
-	int bad = 0;
-	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	const size_t bytes = (size_t)G * (size_t)len * sizeof(int);
+	int *out = malloc(bytes), *w = malloc((size_t)len * sizeof(int)), bad = !out || !w;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, bytes);
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
 
-	for (unsigned c = 0; c < sizeof(shape) / sizeof(shape[0]) && !bad; c++) {
-		const int b = shape[c];
-
-		if (launch("vconst", G, (unsigned)b, 0, a, 2) || get(O, out, sizeof(out))) {
+	for (unsigned c = 0; c < n && !bad; c++) {
+		if (launch(k, (unsigned)G, (unsigned)shape[c], 0, a, 2) || get(O, out, bytes)) {
 			bad = 1;
 			break;
 		}
 		for (int g = 0; g < G && !bad; g++) {
-			/* the block's threads run each level (a level's threads touch disjoint elements) */
-			int s[256], q[256], off = 1;
+			const int m = want(in, shape[c], g, w);
 
-			for (int i = 0; i < 256; i++) {
-				s[i] = in[(i + 5 * g) & 127];
-				q[i] = in[(i + 3 * g) & 127] - i;
-			}
-			for (int d = 128; d > 0; d >>= 1, off *= 2)
-				for (int t = 0; t < d && t < b; t++) {
-					const int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;
-
-					s[bi] += s[ai];
-					q[bi] += q[ai] ^ t;
-				}
-			s[255] = 0;
-			for (int d = 1; d < 256; d *= 2) {
-				off >>= 1;
-				for (int t = 0; t < d && t < b; t++) {
-					const int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1, v = s[ai];
-
-					s[ai] = s[bi];
-					s[bi] += v;
-				}
-			}
-			for (int i = 0; i < 512 && !bad; i++)
-				if (out[512 * g + i] != (i < 256 ? s[i] : q[i - 256])) {
-					tap_diag("vconst block of %d, block %d element %d: %d, want %d", b, g, i, out[512 * g + i],
-						 i < 256 ? s[i] : q[i - 256]);
+			for (int i = 0; i < m && !bad; i++)
+				if (out[len * g + i] != w[i]) {
+					tap_diag("%s: block of %d threads, block %d element %d: %d, want %d", k, shape[c], g, i,
+						 out[len * g + i], w[i]);
 					bad = 1;
 				}
 		}
 	}
-	tap_ok(!bad, "dialect: a padded Blelloch scan of constant size (loops with barriers unrolled whole; shifts by 5 "
-	       "and 4) in blocks of 128, 200, 100, 37 threads");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
+	free(out);
+	free(w);
+	return bad;
+}
+
+/* the block's threads run each level (a level's threads touch disjoint elements) */
+static int vconst_want(const int *in, int b, int g, int *w)
+{
+	int *s = w, *q = w + 256, off = 1;
+
+	for (int i = 0; i < 256; i++) {
+		s[i] = in[(i + 5 * g) & 127];
+		q[i] = in[(i + 3 * g) & 127] - i;
+	}
+	for (int d = 128; d > 0; d >>= 1, off *= 2)
+		for (int t = 0; t < d && t < b; t++) {
+			const int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;
+
+			s[bi] += s[ai];
+			q[bi] += q[ai] ^ t;
+		}
+	s[255] = 0;
+	for (int d = 1; d < 256; d *= 2) {
+		off >>= 1;
+		for (int t = 0; t < d && t < b; t++) {
+			const int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1, v = s[ai];
+
+			s[ai] = s[bi];
+			s[bi] += v;
+		}
+	}
+	return 512;
+}
+
+static void t_vconst(const int *in)
+{
+	static const int shape[] = { 128, 200, 100, 37 };
+
+	tap_ok(!blocks_check("vconst", in, shape, 4, 3, 512, vconst_want),
+	       "dialect: a padded Blelloch scan of constant size (loops with barriers unrolled whole; shifts by 5 "
+	       "and 4) in blocks of 128, 200, 100, 37 threads");
+}
+
+static int shscatter_want(const int *in, int b, int g, int *sh)
+{
+	for (int i = 0; i < 2 * b; i++)
+		sh[i] = in[(i + 3 * g) & 127];
+	for (int t = 0; t < b; t++)
+		if (t % 5 != 2)
+			sh[t * 7 % b + b] += 3 * sh[t * 3 % b] + t;
+	for (int j = 1; j < b; j <<= 1)
+		for (int t = 0; t < b; t++) {
+			const int p = t ^ j;
+
+			if (p > t && p < b && sh[t] > sh[p]) {
+				const int v = sh[t];
+
+				sh[t] = sh[p];
+				sh[p] = v;
+			}
+		}
+	return 2 * b;
 }
 
 static void t_shscatter(const int *in)
 {
 	/* block sizes: none a multiple of 3 or 7, so t * 3 % b and t * 7 % b permute the threads */
 	static const int shape[] = { 256, 100, 37, 34, 250 };
-	enum { G = 3 };
-	static int out[G * 2 * 512];
-	int bad = 0;
-	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
-	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
 
-	for (unsigned c = 0; c < sizeof(shape) / sizeof(shape[0]) && !bad; c++) {
-		const int b = shape[c];
-
-		if (launch("shscatter", G, (unsigned)b, 0, a, 2) || get(O, out, sizeof(out))) {
-			bad = 1;
-			break;
-		}
-		for (int g = 0; g < G && !bad; g++) {
-			int sh[2 * 512];
-
-			for (int i = 0; i < 2 * b; i++)
-				sh[i] = in[(i + 3 * g) & 127];
-			for (int t = 0; t < b; t++)
-				if (t % 5 != 2)
-					sh[t * 7 % b + b] += 3 * sh[t * 3 % b] + t;
-			for (int j = 1; j < b; j <<= 1)
-				for (int t = 0; t < b; t++) {
-					const int p = t ^ j;
-
-					if (p > t && p < b && sh[t] > sh[p]) {
-						const int v = sh[t];
-
-						sh[t] = sh[p];
-						sh[p] = v;
-					}
-				}
-			for (int i = 0; i < 2 * b && !bad; i++)
-				if (out[2 * 512 * g + i] != sh[i]) {
-					tap_diag("shscatter %d threads block %d element %d: %d, want %d", b, g, i,
-						 out[2 * 512 * g + i], sh[i]);
-					bad = 1;
-				}
-		}
-	}
-	tap_ok(!bad, "dialect: stores to shared memory at addresses not stepping with the thread (a permutation, "
+	tap_ok(!blocks_check("shscatter", in, shape, 5, 3, 2 * 512, shscatter_want),
+	       "dialect: stores to shared memory at addresses not stepping with the thread (a permutation, "
 	       "t ^ j exchanges) under divergent tests, blocks of 256, 100, 37, 34, 250 threads");
-	vgpu_buffer_free(I);
-	vgpu_buffer_free(O);
 }
 
 static void t_halfwarps(const int *in)
