@@ -27,9 +27,10 @@
  *    idle: the window is reported and, where others may wait for the device
  *    (the module's turns), the lease is returned (hand_over_locked), as
  *    libvgpu does at vgpu_session_sync; never while another thread's launch
- *    holds a lease granted and not yet queued (cp.inflight). Else a process that synchronised and went on with
- *    host work kept its turn until it lapsed (up to its guest's period + the
- *    grant: other guests' processes stalled a second with periods of 1 s).
+ *    holds a lease granted and not yet queued (cp.inflight). Else a process
+ *    that synchronised and went on with host work kept its turn until it
+ *    lapsed (up to its guest's period + the grant: other guests' processes
+ *    stalled a second with periods of 1 s).
  * Launches into a capturing stream run nothing now (their graph's launch is
  * what is counted) and are passed through untouched, never synchronised.
  * Without a compute limit (in-process, no cap or weight) the launch path
@@ -159,9 +160,10 @@ static void sleep_ns(uint64_t ns)
 		;
 }
 
-typedef CUresult (*sync_t)(void);
 typedef CUresult (*capturing_t)(CUstream, CUstreamCaptureStatus *);
 typedef CUresult (*ctx_t)(CUcontext);
+/* hooked below: the driver's own, for the synchronisations of the books */
+PL_FWD(cuCtxSynchronize, CUresult, (void));
 
 /*
  * The context is idle since @end at the latest: the window of queued launches
@@ -169,7 +171,8 @@ typedef CUresult (*ctx_t)(CUcontext);
  * the program's synchronisation, the watcher waiting for the device);
  * WIN_IDLE the watcher found it idle already (the window holds up to
  * QUIET_NS of idle device: it never raises the estimate, which would push
- * the watcher's next look later each time).
+ * the watcher's next look later each time); WIN_FAILED the synchronisation
+ * failed: the window is dropped, nothing charged.
  */
 enum { WIN_FAILED, WIN_SYNC, WIN_IDLE };
 
@@ -179,42 +182,29 @@ static void window_end_locked(uint64_t end, int how)
 
 	if (!cp.async_since)
 		return;
-	w = end > cp.async_since ? end - cp.async_since : 0;
-	cp.used_ns += w;
-	per = w / (cp.async_n ? cp.async_n : 1);
-	if (how != WIN_IDLE || !cp.est_ns || per < cp.est_ns)
-		cp.est_ns = per;
+	if (how != WIN_FAILED) {
+		w = end > cp.async_since ? end - cp.async_since : 0;
+		cp.used_ns += w;
+		per = w / (cp.async_n ? cp.async_n : 1);
+		if (how != WIN_IDLE || !cp.est_ns || per < cp.est_ns)
+			cp.est_ns = per;
+	}
 	tr_add('W', cp.async_since, end, cp.async_n, cp.est_ns, how, 0, 0, 0);
 	cp.async_since = 0;
 	cp.async_n = 0;
 }
 
-/* the context is idle: the window of queued launches is over now */
-static void window_done_locked(void)
-{
-	window_end_locked(now_ns(), WIN_SYNC);
-}
-
 /* the window of queued launches is over once the context is idle */
 static void settle_locked(void)
 {
-	static sync_t sync;
 	bool idle;
 
 	if (!cp.async_since)
 		return;
-	if (!sync)
-		sync = (sync_t)pl_cu_sym("cuCtxSynchronize");
 	pl_depth++;
-	idle = sync && sync() == CUDA_SUCCESS;
+	idle = PL_REAL(cuCtxSynchronize) && real_cuCtxSynchronize() == CUDA_SUCCESS;
 	pl_depth--;
-	if (idle) {
-		window_done_locked();
-	} else {
-		tr_add('W', cp.async_since, now_ns(), cp.async_n, cp.est_ns, WIN_FAILED, 0, 0, 0);
-		cp.async_since = 0;
-		cp.async_n = 0;
-	}
+	window_end_locked(now_ns(), idle ? WIN_SYNC : WIN_FAILED);
 }
 
 /* what was measured goes back with the lease; none is held after */
@@ -355,19 +345,16 @@ out:
  */
 static void *watch(void *arg)
 {
-	static sync_t sync;
 	static ctx_t set;
 	CUcontext mine = NULL;
 	/* started by a counted launch: the ledger is there */
 	struct vgpu_lib_ledger *l = pl_ledger();
 
 	(void)arg;
-	if (!sync)
-		sync = (sync_t)pl_cu_sym("cuCtxSynchronize");
 	if (!set)
 		set = (ctx_t)pl_cu_sym("cuCtxSetCurrent");
 	pthread_mutex_lock(&cp.lock);
-	while (!cp.stop && sync && set) {
+	while (!cp.stop && PL_REAL(cuCtxSynchronize) && set) {
 		uint64_t now = now_ns(), due, n, t0 = 0, t;
 		CUcontext ctx;
 		struct timespec ts;
@@ -401,7 +388,7 @@ static void *watch(void *arg)
 			mine = ctx;
 			t0 = now_ns();
 			pl_depth++;
-			ok = sync() == CUDA_SUCCESS;
+			ok = real_cuCtxSynchronize() == CUDA_SUCCESS;
 			pl_depth--;
 		}
 		pthread_mutex_unlock(&cap_lock);
@@ -561,7 +548,7 @@ static void compute_synced(uint64_t launches)
 	if (pthread_mutex_trylock(&cp.lock))
 		return;
 	if (cp.launches == launches) {
-		window_done_locked();
+		window_end_locked(now_ns(), WIN_SYNC);	/* idle: the window is over */
 		hand_over_locked(l);
 	}
 	pthread_mutex_unlock(&cp.lock);
