@@ -4292,18 +4292,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 					else if (!st && isa<StoreInst>(I))
 						scatter = true;
 				}
-			if (!scatter || keep)
-				continue;
-			LLVMContext &C = F.getContext();
-			SmallVector<Metadata *, 4> ops{ nullptr };
-			if (MDNode *id = L->getLoopID())
-				for (unsigned i = 1; i < id->getNumOperands(); i++)
-					ops.push_back(id->getOperand(i));
-			ops.push_back(MDNode::get(C, { MDString::get(C, "llvm.loop.vectorize.width"),
-						       ConstantAsMetadata::get(ConstantInt::get(Type::getInt32Ty(C), 1)) }));
-			MDNode *NL = MDNode::getDistinct(C, ops);
-			NL->replaceOperandWith(0, NL);
-			L->setLoopID(NL);
+			if (scatter && !keep)
+				addStringMetadataToLoop(L, "llvm.loop.vectorize.width", 1);
 		}
 	}
 
