@@ -3465,6 +3465,27 @@ struct Lower {
 				}
 	}
 
+	/* whether every thread runs loop @L alike: it has exits, each a branch on
+	 * a value the same in every thread (not in @div, its block not in
+	 * @divBlocks), no inline assembly, and it is not one of the device
+	 * runtime's own loops (over a warp's lanes: the user's code is the thing
+	 * to cut); *@bar: whether it holds a barrier or warp sync */
+	bool uniformLoop(Loop *L, const std::set<Value *> &div, const std::set<BasicBlock *> &divBlocks, bool &bar)
+	{
+		bool asmCall;
+		callsIn(L, bar, asmCall);
+		if (asmCall || divBlocks.count(L->getHeader()) || runtimeLoop(L))
+			return false;
+		SmallVector<BasicBlock *, 4> exiting;
+		L->getExitingBlocks(exiting);
+		for (BasicBlock *e : exiting) {
+			auto *br = dyn_cast<BranchInst>(e->getTerminator());
+			if (!br || !br->isConditional() || div.count(br->getCondition()) || divBlocks.count(e))
+				return false;
+		}
+		return !exiting.empty();
+	}
+
 	unsigned cutUniformLoops(Function &K, unsigned &strided)
 	{
 		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
@@ -3554,22 +3575,14 @@ struct Lower {
 		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(K);
 		std::vector<Loop *> cut;
 		std::function<void(Loop *)> visit = [&](Loop *L) {
-			/* not the device runtime's own loops (over a warp's lanes: the user's code is the thing to cut) */
-			bool bar, asmCall;
-			callsIn(L, bar, asmCall);
-			bool ok = !asmCall && !divBlocks.count(L->getHeader()) && !runtimeLoop(L);
-			SmallVector<BasicBlock *, 4> exiting;
-			L->getExitingBlocks(exiting);
-			for (BasicBlock *e : exiting) {
-				auto *br = dyn_cast<BranchInst>(e->getTerminator());
-				ok = ok && br && br->isConditional() && !div.count(br->getCondition()) && !divBlocks.count(e);
-			}
+			bool bar;
+			const bool ok = uniformLoop(L, div, divBlocks, bar);
 			bool small = unrollsWhole(L, SE, LI);
-			if (!bar && ok && !exiting.empty() && !small && unrollWorthIt(L, SE, LI)) {
+			if (!bar && ok && !small && unrollWorthIt(L, SE, LI)) {
 				unrollWhole(L);
 				small = true;
 			}
-			if (!bar && ok && !exiting.empty() && !small) {
+			if (!bar && ok && !small) {
 				cut.push_back(L);
 				return;
 			}
@@ -3730,19 +3743,11 @@ struct Lower {
 		const TargetTransformInfo &TTI = FAM.getResult<TargetIRAnalysis>(K);
 		std::vector<Loop *> todo;
 		for (Loop *L : LI.getLoopsInPreorder()) {
-			bool bar, asmCall;
-			callsIn(L, bar, asmCall);
-			if (!bar || asmCall || !L->isInnermost() || runtimeLoop(L) || divBlocks.count(L->getHeader()))
+			bool bar;
+			if (!uniformLoop(L, div, divBlocks, bar) || !bar || !L->isInnermost())
 				continue;
-			SmallVector<BasicBlock *, 4> exiting;
-			L->getExitingBlocks(exiting);
-			bool ok = !exiting.empty();
-			for (BasicBlock *e : exiting) {
-				auto *br = dyn_cast<BranchInst>(e->getTerminator());
-				ok = ok && br && br->isConditional() && !div.count(br->getCondition()) && !divBlocks.count(e);
-			}
 			const unsigned trips = SE.getSmallConstantTripCount(L);
-			if (ok && trips >= 2 && trips <= 17 && paddedIn(L) && unrolledSize(L, SE, LI) <= 2048)
+			if (trips >= 2 && trips <= 17 && paddedIn(L) && unrolledSize(L, SE, LI) <= 2048)
 				todo.push_back(L);
 		}
 		unsigned done = 0;
