@@ -182,6 +182,46 @@ static void early_handover(void)
 			vgpu_session_close(t[i].r.s);
 }
 
+/*
+ * A capped guest alone (in-process ledger, leases of 10 ms), kernels of
+ * @kus: its leases end without draining the device - each waits for its
+ * mark before its last kernels (0.2 ms of short ones, the last launch of
+ * longer ones) and leases again while they run; their time is read later.
+ * Every kernel is charged and nothing twice, as with turns.
+ */
+static void alone_overlaps(const char *kus)
+{
+	const uint64_t k_ns = strtoull(kus, NULL, 0) * 1000;
+	struct turn_arg t = { .ms = 300 };
+	struct vgpu_stats st0, st1;
+	uint64_t t0, t1, charged = 0;
+	int ret;
+
+	setenv("FAKECUDA_KERNEL_US", kus, 1);
+	ret = rig_open(&t.r, "cd-alone", 100);
+	ret = ret ?: launch_async(&t.r, 1) ?: vgpu_session_sync(t.r.s, -1);
+	st0 = stats(&t.r);
+	t0 = t_now_ns();
+	if (!ret) {
+		turns(&t);
+		ret = t.ret;
+	}
+	t1 = t_now_ns();
+	st1 = stats(&t.r);
+	charged = st1.compute_ns - st0.compute_ns;
+	tap_ok(!ret && st1.compute_overlapped_leases > st0.compute_overlapped_leases &&
+	       st1.compute_early_handovers == st0.compute_early_handovers &&
+	       charged >= t.launches * k_ns && charged <= t1 - t0,
+	       "cuda over the double: a guest alone, kernels of %s us, ends its leases without "
+	       "draining the device, nothing lost (%d; %llu of %llu leases overlapped; %.3f ms charged "
+	       "for %llu kernels, %.3f ms on the host)", kus, ret,
+	       (unsigned long long)(st1.compute_overlapped_leases - st0.compute_overlapped_leases),
+	       (unsigned long long)(st1.compute_leases - st0.compute_leases), charged / 1e6,
+	       (unsigned long long)t.launches, (t1 - t0) / 1e6);
+	if (t.r.s)
+		vgpu_session_close(t.r.s);
+}
+
 int main(void)
 {
 	const char *lib = getenv("VGPU_CUDA_LIBRARY");
@@ -202,6 +242,10 @@ int main(void)
 		tap_skip(why, "cuda over the double: another session's queued work is not charged");
 		tap_skip(why, "cuda over the double: launches after the application changed the context");
 		tap_skip(why, "cuda over the double: turns of short kernels hand over early, nothing lost");
+		tap_skip(why, "cuda over the double: a guest alone, kernels of 20 us, ends its leases "
+			 "without draining the device");
+		tap_skip(why, "cuda over the double: a guest alone, kernels of 2000 us, ends its leases "
+			 "without draining the device");
 		return tap_done();
 	}
 
@@ -266,5 +310,7 @@ int main(void)
 	other_context(&a);
 	vgpu_session_close(a.s);
 	early_handover();
+	alone_overlaps("20");
+	alone_overlaps("2000");
 	return tap_done();
 }

@@ -829,7 +829,10 @@ int vgpu_ledger_set_compute(vgpu_session *sess, uint32_t limit_pct, uint32_t per
  *	the backend has none and the host's clock measured them)
  * @compute_early_handovers: leases of short kernels that handed the device
  *	to another session of the process while their last ~0.2 ms of work
- *	still ran (its time read later, at the session's next window)
+ *	still ran (its time read later, with a later lease)
+ * @compute_overlapped_leases: leases of a session nobody waited for that
+ *	ended without draining the device: the next lease's work queued
+ *	behind their last kernels (in-process ledger, CUDA and HIP)
  *
  * The compute fields follow the first version of the struct: a caller
  * built without them passes the shorter size and gets the rest.
@@ -865,6 +868,7 @@ struct vgpu_stats {
 	uint64_t compute_refusals;
 	uint64_t compute_device_windows;
 	uint64_t compute_early_handovers;
+	uint64_t compute_overlapped_leases;
 };
 
 /** vgpu_stats_get - copy the session's counters */

@@ -38,8 +38,21 @@
  * work still runs. The next session's work queues behind it on the device
  * (the device's scheduler does not switch contexts for another's work in
  * less than a time slice, which is longer). The rest of the window, mark 2
- * to mark 1, is read at the session's next window or synchronisation and
- * reported with its next lease: charged one turn late, never lost.
+ * to mark 1, is read later (before marks 1 and 2 are recorded again: at the
+ * next window's hand-over mark, its end, or a synchronisation) and reported
+ * with a later lease: charged a lease late, never lost.
+ *
+ * Not draining a lease's end: the same mark lets a session that nobody waits
+ * for keep the device busy across its leases. Its lease's end drained the
+ * device's queue: the device idled while the synchronisation returned, the
+ * next lease was taken and the next launch reached it, time no one was
+ * charged and a busy guest lost. Alone, it marks mark 2 before the launches of its lease's last EARLY_NS, or
+ * before its last launch where kernels are longer, waits for that mark only
+ * and leases again while the rest runs; its next window's work queues behind
+ * it (compute_overlapped_leases counts these). Not with the module's turns,
+ * which do not say whether another process waits; and should a waiter come
+ * before the end of a lease of longer kernels, that end drains as before, so
+ * that no waiter's window holds a long kernel of this session's.
  *
  * With no budget left the launch waits for the refill (bounded by the
  * launch's timeout: -ETIME), or, when the policy allows VGPU_FALLBACK_QUOTA
@@ -126,18 +139,27 @@ static void tail_settle(vgpu_session *s)
 /*
  * The lease of a window with a hand-over mark is spent: mark its end, wait
  * for the hand-over mark only and account the window up to it (0); the rest
- * is read later (tail_settle). Else (a timer failed) -EIO: synchronise.
+ * is read later (tail_settle). Else (a timer failed, or a waiter came for a
+ * window of long kernels) an error: synchronise.
  */
 static int early_end(vgpu_session *s)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 	uint64_t w;
 
+	bool wanted = vgpu_ledger_compute_wanted(s->ledger, lease_device(s));
+
 	c->early = EARLY_NOT_YET;
+	/* a waiter came meanwhile: not past a long kernel of this window */
+	if (wanted && c->est_ns > EARLY_NS / 4)
+		return -EAGAIN;
 	if (s->gpu.ops->timer_mark(s->gpu.ctx, 1) || s->gpu.ops->timer_read(s->gpu.ctx, 0, 2, &w))
 		return -EIO;
 	s->st.compute_device_windows++;
-	s->st.compute_early_handovers++;
+	if (wanted)
+		s->st.compute_early_handovers++;
+	else
+		s->st.compute_overlapped_leases++;
 	c->tail = true;
 	c->tail_n = c->async_n - c->early_n;
 	window_done(s, w, c->early_n);
@@ -151,13 +173,14 @@ static int early_end(vgpu_session *s)
 int vgpu_compute_sync(vgpu_session *s, int64_t timeout_ns)
 {
 	struct vgpu_sess_compute *c = &s->cp;
-	bool marked = c->async_since && c->timed && !s->gpu.ops->timer_mark(s->gpu.ctx, 1);
-	int ret = s->gpu.ops->synchronize(s->gpu.ctx, timeout_ns);
+	bool marked;
+	int ret;
 
-	if (!ret) {
+	tail_settle(s);		/* before mark 1 is recorded again */
+	marked = c->async_since && c->timed && !s->gpu.ops->timer_mark(s->gpu.ctx, 1);
+	ret = s->gpu.ops->synchronize(s->gpu.ctx, timeout_ns);
+	if (!ret)
 		synced(s, marked);
-		tail_settle(s);
-	}
 	return ret;
 }
 
@@ -166,9 +189,31 @@ VGPU_HOT void vgpu_compute_open(vgpu_session *s)
 {
 	struct vgpu_sess_compute *c = &s->cp;
 
-	if (!c->async_since) {
-		tail_settle(s);		/* before marks 1 and 2 are recorded again */
+	/* the last window's tail (marks 2 to 1) may still run: read later */
+	if (!c->async_since)
 		c->timed = s->gpu.ops->timer_mark && !s->gpu.ops->timer_mark(s->gpu.ctx, 0);
+}
+
+/*
+ * The lease's last EARLY_NS of short kernels (or its last launch of longer
+ * ones) is queued next: mark where its end may stop waiting (see above)?
+ */
+static void early_mark(vgpu_session *s)
+{
+	struct vgpu_sess_compute *c = &s->cp;
+	bool brief = c->est_ns <= EARLY_NS / 4;
+	bool wanted;
+
+	if (c->left_ns > (brief ? EARLY_NS : c->est_ns))
+		return;
+	c->early = EARLY_NOT_WANTED;
+	wanted = vgpu_ledger_compute_wanted(s->ledger, lease_device(s));
+	if (wanted ? !brief : vgpu_ledger_compute_kernel_turns(s->ledger))
+		return;
+	tail_settle(s);		/* before mark 2 is recorded again */
+	if (!s->gpu.ops->timer_mark(s->gpu.ctx, 2)) {
+		c->early = EARLY_MARKED;
+		c->early_n = c->async_n;
 	}
 }
 
@@ -195,16 +240,8 @@ VGPU_HOT void vgpu_compute_async(vgpu_session *s, uint64_t t0)
 		c->left_ns = 0;
 	else
 		c->left_ns -= c->est_ns < c->left_ns ? c->est_ns : c->left_ns;
-	/* the lease's last EARLY_NS of short kernels: hand over at them? */
-	if (c->timed && c->on && c->early == EARLY_NOT_YET && c->left_ns <= EARLY_NS &&
-	    c->est_ns && c->est_ns <= EARLY_NS / 4) {
-		c->early = EARLY_NOT_WANTED;
-		if (vgpu_ledger_compute_wanted(s->ledger, lease_device(s)) &&
-		    !s->gpu.ops->timer_mark(s->gpu.ctx, 2)) {
-			c->early = EARLY_MARKED;
-			c->early_n = c->async_n;
-		}
-	}
+	if (c->timed && c->on && c->early == EARLY_NOT_YET && c->est_ns)
+		early_mark(s);
 }
 
 void vgpu_compute_fallback(vgpu_session *s, uint64_t ns)
