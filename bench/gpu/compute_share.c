@@ -2,7 +2,7 @@
 /*
  * compute_share - GPU time shares through libvgpu, measured in one run.
  *
- *   compute_share cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--period-us US]
+ *   compute_share cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--overhead] [--period-us US]
  *   compute_share cuda|cpu --kernel --one GUEST SECONDS
  *
  * Achieved share = work a guest completes per second under sharing / work it
@@ -33,6 +33,7 @@
  * kernel's launch rate depends on the thread's CPU and drifts over seconds.
  * --config NAME runs that configuration alone ("settle": the settle run), no
  * overhead;
+ * --overhead runs only the launch cost and the throughput with a 100 % cap;
  * --period-us sets the guests' period (default 100 ms).
  *
  * The ledger is libvgpu's in-process one (set with vgpu_ledger_set_compute)
@@ -576,6 +577,7 @@ static void overhead(void)
 	struct rig off, on;
 	double t_off[11], t_on[11], lr[11], r_off[5], r_on[5], pr[5];
 	const int launches = 20000;
+	struct vgpu_stats st0, st1;
 
 	if (rig_open(&off, "cs-off") || rig_open(&on, "cs-on"))
 		exit(1);
@@ -607,10 +609,23 @@ static void overhead(void)
 	/* saturating throughput, 50 us kernels */
 	calibrate(&off, 50);
 	on.n = off.n;
+	st0.size = st1.size = sizeof(st0);
+	vgpu_stats_get(on.s, &st0);
 	for (int rep = 0; rep < 5; rep++) {
 		r_off[rep] = alone_rate(&off, quick ? 0.2 : 0.5);
 		r_on[rep] = alone_rate(&on, quick ? 0.2 : 0.5);
 	}
+	vgpu_stats_get(on.s, &st1);
+	/* where the 100 % cap's launches lost time, if they did */
+	printf("overhead on(100%%): n %d, %.1f us a launch; leases %llu (refused %llu, throttled %.3f ms), "
+	       "overlapped %llu, device windows %llu, charged %.1f ms of %.1f s\n", on.n,
+	       1e6 / bench_median(r_on, 5),
+	       (unsigned long long)(st1.compute_leases - st0.compute_leases),
+	       (unsigned long long)(st1.compute_refusals - st0.compute_refusals),
+	       (st1.compute_throttled_ns - st0.compute_throttled_ns) / 1e6,
+	       (unsigned long long)(st1.compute_overlapped_leases - st0.compute_overlapped_leases),
+	       (unsigned long long)(st1.compute_device_windows - st0.compute_device_windows),
+	       (st1.compute_ns - st0.compute_ns) / 1e6, 5 * (quick ? 0.2 : 0.5));
 	for (int rep = 0; rep < 5; rep++)
 		pr[rep] = r_on[rep] / r_off[rep];
 	printf("overhead throughput_per_s off %.0f on(100%%) %.0f ratio %.4f (pairs:", bench_median(r_off, 5),
@@ -661,7 +676,7 @@ int main(int argc, char **argv)
 	const char *kn[2] = { "tiny", "long" };
 
 	if (argc < 2 || (strcmp(argv[1], "cuda") && strcmp(argv[1], "cpu"))) {
-		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--period-us US] [--one GUEST SECONDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s cuda|cpu [--kernel] [--quick] [--warm] [--tiny|--long] [--config NAME] [--overhead] [--period-us US] [--one GUEST SECONDS]\n", argv[0]);
 		return 2;
 	}
 	backend = !strcmp(argv[1], "cuda") ? VGPU_BACKEND_CUDA : VGPU_BACKEND_CPU;
@@ -687,6 +702,11 @@ int main(int argc, char **argv)
 	for (int i = 2; i + 2 < argc; i++)
 		if (!strcmp(argv[i], "--one"))
 			return one(argv[i + 1], atof(argv[i + 2]));
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--overhead")) {	/* the cost of accounting only */
+			overhead();
+			return 0;
+		}
 	for (int k = 0; k < 2; k++) {
 		struct rig r;
 		double alone;
