@@ -830,9 +830,9 @@ int vgpu_ledger_set_compute(vgpu_session *sess, uint32_t limit_pct, uint32_t per
  * @compute_early_handovers: leases of short kernels that handed the device
  *	to another session of the process while their last ~0.2 ms of work
  *	still ran (its time read later, with a later lease)
- * @compute_overlapped_leases: leases of a session nobody waited for that
- *	ended without draining the device: the next lease's work queued
- *	behind their last kernels (in-process ledger, CUDA and HIP)
+ * @compute_overlapped_leases: leases of short kernels of a session nobody
+ *	waited for that ended without draining the device: the next lease's
+ *	work queued behind their last ~0.2 ms (in-process ledger, CUDA, HIP)
  *
  * The compute fields follow the first version of the struct: a caller
  * built without them passes the shorter size and gets the rest.
