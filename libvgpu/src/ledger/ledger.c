@@ -586,13 +586,31 @@ static uint64_t cdev_other(struct vgpu_lib_ledger *l, int device, uint64_t now)
 	return 0;
 }
 
+/*
+ * @l holds @device and lets it go: if another session waits (while it waits
+ * and HANDOVER_NS after, asking again), the device is kept for it for
+ * HANDOVER_NS, so that @l's next lease does not take it back before the
+ * waiter wakes. Returns whether one did. books_lock held.
+ */
+static bool cdev_hand_over(struct vgpu_lib_ledger *l, int device, uint64_t now)
+{
+	if (cdev[device].owner != l || !cdev[device].waiter || cdev[device].waiter == l ||
+	    now >= cdev[device].wait_end + HANDOVER_NS) {
+		cdev_release(l, device);
+		return false;
+	}
+	cdev[device].next = cdev[device].waiter;
+	cdev[device].next_until = now + HANDOVER_NS;
+	cdev[device].waiter = NULL;
+	cdev_release(l, device);
+	cdev_wake_all();
+	return true;
+}
+
 /* May @l take @device now? Else *wait set. books_lock held. */
 static bool cdev_take(struct vgpu_lib_ledger *l, int device, uint64_t now, uint64_t *wait)
 {
 	uint64_t other = cdev_other(l, device, now);
-	/* a waiter is there while it waits and HANDOVER_NS after (asking again) */
-	bool yield = cdev[device].owner == l && cdev[device].waiter && cdev[device].waiter != l &&
-		     now < cdev[device].wait_end + HANDOVER_NS;
 
 	if (other) {
 		/* woken when the holder lets go, at the latest when its hold lapses */
@@ -601,17 +619,11 @@ static bool cdev_take(struct vgpu_lib_ledger *l, int device, uint64_t now, uint6
 		*wait = other - now;
 		return false;
 	}
-	if (yield) {
-		/* hand over: the waiter has HANDOVER_NS to take the device */
-		cdev[device].next = cdev[device].waiter;
-		cdev[device].next_until = now + HANDOVER_NS;
-		cdev[device].waiter = NULL;
-		cdev_release(l, device);
-		cdev_wake_all();
+	if (cdev_hand_over(l, device, now)) {
+		/* the waiter has HANDOVER_NS to take the device */
 		*wait = HANDOVER_NS;
 		return false;
 	}
-	cdev_release(l, device);
 	if (cdev[device].next == l)
 		cdev[device].next = NULL;
 	return true;
@@ -735,7 +747,7 @@ static int ip_lease(struct vgpu_lib_ledger *l, int device, struct vgpu_ledger_le
 		return 0;
 	}
 	if (!a->request_ns)
-		cdev_release(l, device);
+		cdev_hand_over(l, device, now);
 	if (a->request_ns) {
 		__u64 throttled, wait;
 
@@ -898,6 +910,16 @@ int vgpu_ledger_compute_set(struct vgpu_lib_ledger *l, uint32_t limit_pct, uint3
 		vgpu_cb_set(&c->cb, vgpu_cb_cap_share(b->cpct), b->cweight, b->cperiod_us, now,
 			    cb_next, CB_IT(d));
 	}
+	/*
+	 * No longer limited: the guest's sessions lease no more (a pseudo-lease
+	 * each), so a device one of them holds would stay another's wait until
+	 * the hold lapsed (up to a period and more: a 100 % cap set on the other
+	 * session just then lost 20 % of its next 0.5 s on the H200). Let it go.
+	 */
+	if (!b->cpct && !b->cweight)
+		for (int d = 0; d < VGPU_COMPUTE_MAX_DEVICES; d++)
+			if (cdev[d].owner && cdev[d].owner->book == b)
+				cdev_release(cdev[d].owner, d);
 	pthread_mutex_unlock(&books_lock);
 	return 0;
 }
