@@ -109,7 +109,7 @@ struct __vgpu_ctx {
 	char *frame;		// per-thread state live across barriers
 	void *dsmem;		// dynamic shared memory
 	unsigned nthreads;
-	unsigned xo;		// the first thread of the 32 that __vgpu_region_chunk runs
+	unsigned xo;		// the first thread of those __vgpu_region_chunk runs
 	unsigned long long uin[32];	// values the same in every thread, live across barriers:
 	unsigned long long *uout;	// read from uin, written to *uout (= ures), copied back per
 					// region; a pointer, so that the drivers' local copy of the
@@ -164,8 +164,8 @@ __device__ unsigned __vgpu_region_step(void);	// with it, the threads past it th
 __device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region for
 						// threads no edge test names (threadIdx.x == 0, ...)
 __device__ unsigned __vgpu_region_chunk(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region
-						// for threads ctx->xo .. ctx->xo + 31 of a row (x >> 5 known)
-__device__ unsigned __vgpu_chunked(void);	// the region has a __vgpu_region_chunk
+						// for threads ctx->xo .. of a row (x >> 5 known)
+__device__ unsigned __vgpu_chunked(void);	// the threads a __vgpu_region_chunk runs (0: none)
 __device__ unsigned __vgpu_region_prefetch(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// prefetches
 						// what the region's thread will touch a loop trip ahead
 __device__ unsigned __vgpu_prefetch_step(void);	// threads a cache line spans there (0: nothing to prefetch)
@@ -1039,14 +1039,15 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 			c->rexit = __last;                              \
 	}
 
-// row @y, threads [0, @xe), on context @L, 32 at a time through
-// __vgpu_region_chunk: the region where (x + C) >> 5 (C a multiple of 32)
-// is (xo + C) >> 5, the same for the 32 (a padded index, x + (x >> 5),
-// was a scatter or gather for every vector of threads)
+// row @y, threads [0, @xe), on context @L, W = __vgpu_chunked() (16 or 32)
+// at a time through __vgpu_region_chunk: the region where (x + C) >> 5 (C a
+// multiple of 32) is (xo + C) >> 5, the same for the 32, or (2^k * x + C)
+// >> s for the W the pass found (a padded index, x + (x >> 5), was a
+// scatter or gather for every vector of threads)
 #define __VGPU_CHUNKS(L, xe, rx)                                                \
-	for (int xo = 0; xo < (xe); xo += 32) {                                 \
+	for (int xo = 0, __w = (int)__vgpu_chunked(); xo < (xe); xo += __w) {  \
 		(L).xo = xo;                                                    \
-		__VGPU_ROW(__vgpu_region_chunk, L, xo, xo + 32 < (xe) ? xo + 32 : (xe), rx) \
+		__VGPU_ROW(__vgpu_region_chunk, L, xo, xo + __w < (xe) ? xo + __w : (xe), rx) \
 	}
 
 // a narrowed region's threads of row @y past its leading ones [0, @xe) that

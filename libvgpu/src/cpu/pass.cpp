@@ -1554,7 +1554,8 @@ struct Lower {
 			uint32_t edge[4] = { 0, 0xffffffffu, 0, 0xffffffffu };
 			Function *main = lim ? nullptr : regionMain(R, edge);
 			/* or 32 threads at a time, for their padded indices */
-			Function *chunk = main ? nullptr : regionChunk(R);
+			unsigned cwidth = 32;
+			Function *chunk = main ? nullptr : regionChunk(R, cwidth);
 			std::map<Function *, Function *> repl = { { ph, R }, { get("__vgpu_region_main"), main ? main : R },
 								   { get("__vgpu_region_chunk"), chunk ? chunk : R } };
 			repl[get("__vgpu_region_prefetch")] = pf ? pf : R;
@@ -1574,7 +1575,7 @@ struct Lower {
 			setConstCalls(A, "__vgpu_region_limit", 0xffffffffu);
 			setConstCalls(A, "__vgpu_region_step", lim ? lstep : 0);
 			setConstCalls(A, "__vgpu_peel", main != nullptr);
-			setConstCalls(A, "__vgpu_chunked", chunk != nullptr);
+			setConstCalls(A, "__vgpu_chunked", chunk ? cwidth : 0);
 			setConstCalls(A, "__vgpu_peel_x0", edge[0]);
 			setConstCalls(A, "__vgpu_peel_xk", edge[1]);
 			setConstCalls(A, "__vgpu_peel_y0", edge[2]);
@@ -1957,6 +1958,28 @@ struct Lower {
 		return false;
 	}
 
+	/* @v as the thread's index @X times 2^k (X, its zero or sign
+	 * extension, shl by k or mul by 2^k of such): k, or -1 */
+	static int scaledX(Value *v, Argument *X, unsigned depth = 4)
+	{
+		if (v == X)
+			return 0;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || !depth)
+			return -1;
+		if (isa<ZExtInst>(I) || isa<SExtInst>(I))
+			return scaledX(I->getOperand(0), X, depth - 1);
+		auto *k = dyn_cast<ConstantInt>(I->getOperand(I->getNumOperands() - 1));
+		if (!k || k->getValue().getActiveBits() > 21)
+			return -1;
+		int in = scaledX(I->getOperand(0), X, depth - 1), e = -1;
+		if (I->getOpcode() == Instruction::Shl)
+			e = (int)k->getZExtValue();
+		else if (I->getOpcode() == Instruction::Mul && k->getValue().isPowerOf2())
+			e = (int)k->getValue().logBase2();
+		return in < 0 || e < 0 || in + e > 20 ? -1 : in + e;
+	}
+
 	/*
 	 * Padded indices. `s[i + (i >> 5)]` (shared arrays padded against bank
 	 * conflicts, i = threadIdx.x + C) is a scatter or a gather for every
@@ -1965,56 +1988,81 @@ struct Lower {
 	 * 32) and C a multiple of 32, (x + C) >> s with s >= 5 is (xo + C) >> s,
 	 * the same for all of them, exactly (logical or arithmetic shift, or an
 	 * unsigned division by such a power of two: the 32 values x + C stay
-	 * in one aligned group of 32 and never wrap). Returned: a copy of @R
-	 * with those shifts on xo, read from the context, where the drivers
-	 * set it before each 32 threads of a row (__VGPU_CHUNKS); null when
-	 * @R has none.
+	 * in one aligned group of 32 and never wrap). The same holds for
+	 * (2^k * x + C) >> s over W = 2^(t - k) threads from a multiple of W,
+	 * t = min(s, 5 + k) > k, where C mod 2^t < 2^k: their values 2^k * x + C
+	 * stay in one aligned group of 2^t (a Blelloch scan's level with
+	 * offset o: indices 2o * x + o - 1 and 2o * x + 2o - 1, W = 16 / o;
+	 * (2x + 1) >> 5 folded to x >> 4: k = 0, W = 16). The thread's index
+	 * is below 1024, 2^k * x below 2^30 (k <= 20): nothing wraps. Returned:
+	 * a copy of @R with those shifts on xo, read from the context, where
+	 * the drivers set it before each W threads of a row (__VGPU_CHUNKS;
+	 * @width: W, the smallest of the shifts', at least 16: groups of 8 or 4
+	 * threads cost more in chunk steps than they gained); null when @R has
+	 * none.
 	 */
-	Function *regionChunk(Function *R)
+	Function *regionChunk(Function *R, unsigned &width)
 	{
 		Function *N = ssaCopy(R, ".chunk");
 		Argument *X = N->getArg(1);
-		Value *xo = nullptr;
-		unsigned done = 0;
-		std::vector<Instruction *> shifts;
-		for (Instruction &I : instructions(*N))
-			if (I.getOpcode() == Instruction::LShr || I.getOpcode() == Instruction::AShr ||
-			    I.getOpcode() == Instruction::UDiv)
-				shifts.push_back(&I);
-		for (Instruction *I : shifts) {
-			auto *k = dyn_cast<ConstantInt>(I->getOperand(1));
+		struct Shift {
+			Instruction *I;
+			Value *a;	/* 2^k * x, k, C */
+			int k;
+			APInt cv;
+		};
+		std::vector<Shift> found;
+		width = 32;
+		for (Instruction &I : instructions(*N)) {
+			if (I.getOpcode() != Instruction::LShr && I.getOpcode() != Instruction::AShr &&
+			    I.getOpcode() != Instruction::UDiv)
+				continue;
+			auto *k = dyn_cast<ConstantInt>(I.getOperand(1));
 			if (!k)
 				continue;
 			const APInt &kv = k->getValue();
-			const bool shift = I->getOpcode() != Instruction::UDiv;
-			if (shift ? kv.ult(5) || kv.uge(kv.getBitWidth()) : !kv.isPowerOf2() || kv.ult(32))
+			const bool shift = I.getOpcode() != Instruction::UDiv;
+			if (shift ? kv.uge(kv.getBitWidth()) : !kv.isPowerOf2())
 				continue;
-			/* x + C or x - C (C a constant multiple of 32), x: the
-			 * thread's index (or its zero or sign extension) */
-			Value *e = I->getOperand(0), *a = e;
+			const unsigned s = shift ? (unsigned)kv.getZExtValue() : kv.logBase2();
+			/* 2^k * x + C, - C or | C (C below 2^k: the or an add) */
+			Value *e = I.getOperand(0), *a = e;
 			APInt cv(e->getType()->getIntegerBitWidth(), 0);
+			bool orC = false;
 			if (auto *add = dyn_cast<BinaryOperator>(e);
-			    add && (add->getOpcode() == Instruction::Add || add->getOpcode() == Instruction::Sub))
+			    add && (add->getOpcode() == Instruction::Add || add->getOpcode() == Instruction::Sub ||
+				    add->getOpcode() == Instruction::Or))
 				if (auto *ck = dyn_cast<ConstantInt>(add->getOperand(1))) {
 					a = add->getOperand(0);
-					cv = add->getOpcode() == Instruction::Add ? ck->getValue() : -ck->getValue();
+					cv = add->getOpcode() == Instruction::Sub ? -ck->getValue() : ck->getValue();
+					orC = add->getOpcode() == Instruction::Or;
 				}
-			if (stripExt(a) != X || cv.countTrailingZeros() < 5 || !padded(I, X))
+			const int kx = scaledX(a, X);
+			if (kx < 0 || (unsigned)kx >= s || (orC && cv.getActiveBits() > (unsigned)kx))
 				continue;
-			IRBuilder<> b(I);
-			if (!xo) {
-				IRBuilder<> e0(&*N->getEntryBlock().getFirstInsertionPt());
-				xo = e0.CreateLoad(e0.getInt32Ty(), e0.CreateConstGEP1_64(e0.getInt8Ty(), N->getArg(0), CTX_XO_OFF), "xo");
-			}
-			Value *base = a == X ? xo : isa<ZExtInst>(a) ? b.CreateZExt(xo, a->getType()) : b.CreateSExt(xo, a->getType());
-			Value *v = b.CreateBinOp((Instruction::BinaryOps)I->getOpcode(), b.CreateAdd(base, ConstantInt::get(C, cv)),
-						 I->getOperand(1));
-			I->replaceAllUsesWith(v);
-			I->eraseFromParent();
-			done++;
+			const unsigned t = std::min<unsigned>(s, 5 + kx);
+			if (t - kx < 2 || cv.zextOrTrunc(64).getZExtValue() % (1ull << t) >= (1ull << kx) ||
+			    !padded(&I, X))
+				continue;
+			found.push_back({ &I, a, kx, cv });
+			width = std::min(width, 1u << (t - kx));
 		}
-		if (!done)
+		if (found.empty() || width < 16)
 			return dropCopy(N);
+		IRBuilder<> e0(&*N->getEntryBlock().getFirstInsertionPt());
+		Value *xo = e0.CreateLoad(e0.getInt32Ty(), e0.CreateConstGEP1_64(e0.getInt8Ty(), N->getArg(0), CTX_XO_OFF), "xo");
+		for (Shift &f : found) {
+			IRBuilder<> b(f.I);
+			Type *ty = f.I->getType();
+			/* xo in the shift's type (below 1024: either extension) */
+			Value *base = b.CreateZExtOrTrunc(xo, ty);
+			if (f.k)
+				base = b.CreateShl(base, f.k);
+			Value *v = b.CreateBinOp((Instruction::BinaryOps)f.I->getOpcode(), b.CreateAdd(base, ConstantInt::get(C, f.cv)),
+						 f.I->getOperand(1));
+			f.I->replaceAllUsesWith(v);
+			f.I->eraseFromParent();
+		}
 		MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager().clear(*N, N->getName());
 		return N;
 	}
@@ -4284,6 +4332,9 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 				continue;
 			PredicatedScalarEvolution PSE(SE, *L);
 			bool scatter = false, keep = false;
+			/* stores of a constant stride S (|S| > 1): each residue of
+			 * its elements mod S they cover, by the first such store */
+			std::map<int64_t, std::pair<const SCEV *, std::set<int64_t>>> strided;
 			for (BasicBlock *BB : L->blocks())
 				for (Instruction &I : *BB) {
 					Value *p = getLoadStorePointerOperand(&I);
@@ -4296,7 +4347,27 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 						keep = true;
 					else if (!st && isa<StoreInst>(I))
 						scatter = true;
+					else if (st && isa<StoreInst>(I)) {
+						auto &g = strided[*st];
+						const SCEV *ps = SE.getSCEV(p);
+						const uint64_t sz = F.getParent()->getDataLayout().getTypeStoreSize(getLoadStoreType(&I));
+						if (!g.first)
+							g.first = ps;
+						auto *d = dyn_cast<SCEVConstant>(SE.getMinusSCEV(ps, g.first));
+						if (!d || d->getAPInt().getSExtValue() % (int64_t)sz)
+							scatter = true;
+						else {
+							const int64_t n = std::abs(*st);
+							g.second.insert(((d->getAPInt().getSExtValue() / (int64_t)sz) % n + n) % n);
+						}
+					}
 				}
+			/* an interleaved store group with gaps: LLVM 16 makes it a
+			 * scatter (a Blelloch up-sweep's s[2x + 1] += s[2x] by 16
+			 * threads, regionChunk) */
+			for (auto &g : strided)
+				if (g.second.second.size() != (size_t)std::abs(g.first))
+					scatter = true;
 			if (scatter && !keep)
 				addStringMetadataToLoop(L, "llvm.loop.vectorize.width", 1);
 		}
