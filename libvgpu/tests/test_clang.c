@@ -963,6 +963,54 @@ static const char src[] =
 "	out[blockIdx.x * blockDim.x + threadIdx.x] = s + 1000.f * cnt;\n"
 "}\n"
 "\n"
+"/* layernorm_cg's shape: block-stride loops around barriers, with uniform\n"
+"   values enough that the block's last thread keeps them for all; a trip\n"
+"   region's last thread runs in the vector loop with the others, a copy of\n"
+"   the region storing those values after it. Per-thread float sums in\n"
+"   order, a count under a divergent test, the block's sum by thread 0 in\n"
+"   thread order, a second loop using it, the row's end missing threads */\n"
+"extern \"C\" __global__ void lnstride(const float *x, float *y, float *st, int *cn, int h, float eps)\n"
+"{\n"
+"	__shared__ float sh[512], tot[2];\n"
+"	const float *row = x + (size_t)blockIdx.x * h;\n"
+"	float s = 0.f;\n"
+"	int cnt = 0;\n"
+"	for (int c = threadIdx.x; c < h; c += blockDim.x) {\n"
+"		s += row[c];\n"
+"		if (row[c] > 2.f)\n"
+"			cnt += c;\n"
+"	}\n"
+"	sh[threadIdx.x] = s;\n"
+"	__syncthreads();\n"
+"	if (threadIdx.x == 0) {\n"
+"		float t = 0.f;\n"
+"		for (unsigned i = 0; i < blockDim.x; i++)\n"
+"			t += sh[i];\n"
+"		tot[0] = t / h;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	const float mean = tot[0];\n"
+"	float sq = 0.f;\n"
+"	for (int c = threadIdx.x; c < h; c += blockDim.x) {\n"
+"		const float d = row[c] - mean;\n"
+"		sq += d * d;\n"
+"	}\n"
+"	sh[threadIdx.x] = sq;\n"
+"	__syncthreads();\n"
+"	if (threadIdx.x == 0) {\n"
+"		float t = 0.f;\n"
+"		for (unsigned i = 0; i < blockDim.x; i++)\n"
+"			t += sh[i];\n"
+"		tot[1] = 1.f / sqrtf(t / h + eps);\n"
+"	}\n"
+"	__syncthreads();\n"
+"	const float r = tot[1];\n"
+"	for (int c = threadIdx.x; c < h; c += blockDim.x)\n"
+"		y[(size_t)blockIdx.x * h + c] = (row[c] - mean) * r;\n"
+"	st[blockIdx.x * blockDim.x + threadIdx.x] = s + sq;\n"
+"	cn[blockIdx.x * blockDim.x + threadIdx.x] = cnt;\n"
+"}\n"
+"\n"
 "/* block-stride loops of cheap arithmetic, also run as block-uniform loops:\n"
 "   one starting at the block's end (the first thread has the fewest trips,\n"
 "   the block's most not its), one whose index is read after it, a\n"
@@ -3017,6 +3065,81 @@ static void t_bstride(void)
 	vgpu_buffer_free(O);
 }
 
+static void t_lnstride(void)
+{
+	enum { G = 3, HM = 800, BM = 512 };
+	static const int cf[][2] = { { 256, 700 }, { 256, 768 }, { 255, 700 }, { 37, 300 }, { 96, 250 },
+				     { 33, 40 }, { 100, 7 }, { 512, 513 } };
+	static float x[G * HM], y[G * HM], st[G * BM];
+	static int cn[G * BM];
+	int bad = 0;
+
+	for (int i = 0; i < G * HM; i++)
+		x[i] = t_frand() * 4.f;
+	vgpu_buffer *X = buf(x, sizeof(x)), *Y = buf(NULL, sizeof(y)), *S = buf(NULL, sizeof(st)),
+		    *N = buf(NULL, sizeof(cn));
+	for (unsigned k = 0; k < sizeof(cf) / sizeof(cf[0]) && !bad; k++) {
+		const int B = cf[k][0], H = cf[k][1];
+		const float eps = 1e-5f;
+		struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(Y), vgpu_arg_buf(S), vgpu_arg_buf(N),
+					vgpu_arg_i32(H), vgpu_arg_f32(eps) };
+
+		if (launch("lnstride", G, (unsigned)B, 0, a, 6) || get(Y, y, sizeof(y)) || get(S, st, sizeof(st)) ||
+		    get(N, cn, sizeof(cn))) {
+			bad = 1;
+			break;
+		}
+		for (int g = 0; g < G && !bad; g++) {
+			const float *row = x + g * H;
+			float s[BM], sq[BM], t = 0.f;
+			int cnt[BM];
+			for (int i = 0; i < B; i++) {
+				s[i] = 0.f;
+				cnt[i] = 0;
+				for (int c = i; c < H; c += B) {
+					s[i] += row[c];
+					if (row[c] > 2.f)
+						cnt[i] += c;
+				}
+				t += s[i];
+			}
+			const float mean = t / H;
+			t = 0.f;
+			for (int i = 0; i < B; i++) {
+				sq[i] = 0.f;
+				for (int c = i; c < H; c += B) {
+					const float d = row[c] - mean;
+					sq[i] = fmaf(d, d, sq[i]);	/* contracted, as nvcc's default */
+				}
+				t += sq[i];
+			}
+			const float r = 1.f / sqrtf(t / H + eps);
+			for (int c = 0; c < H && !bad; c++)
+				if (memcmp(&y[g * H + c], &(float){ (row[c] - mean) * r }, 4)) {
+					tap_diag("lnstride %dx%d h %d: y[%d] %a, want %a", G, B, H, c, y[g * H + c],
+						 (row[c] - mean) * r);
+					bad = 1;
+				}
+			for (int i = 0; i < B && !bad; i++)
+				if (memcmp(&st[g * B + i], &(float){ s[i] + sq[i] }, 4) || cn[g * B + i] != cnt[i]) {
+					tap_diag("lnstride %dx%d h %d: thread %d: %a %d, want %a %d", G, B, H, i, st[g * B + i],
+						 cn[g * B + i], s[i] + sq[i], cnt[i]);
+					bad = 1;
+				}
+		}
+	}
+	tap_ok(!bad, "dialect: layernorm-shaped block-stride loops around barriers, bit for bit (blocks of 256, 255, "
+		     "37, 96, 33, 100, 512 threads; rows not a multiple of the block, shorter than it; a divergent count)");
+	char how[128];
+	lowering("lnstride", how);
+	tap_ok(strstr(how, "3 at strided loops") != NULL,
+	       "dialect: vgpu_kernel_info: layernorm's three block-stride loops block-uniform: \"%s\"", how);
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(Y);
+	vgpu_buffer_free(S);
+	vgpu_buffer_free(N);
+}
+
 static void t_wstride(void)
 {
 	enum { B = 40 };
@@ -3772,6 +3895,7 @@ int main(void)
 	t_tilevote(in);
 	t_gstride(in);
 	t_bstride();
+	t_lnstride();
 	t_gsum();
 	t_rstride(in);
 	t_wstride();

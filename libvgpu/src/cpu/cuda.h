@@ -166,6 +166,9 @@ __device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigne
 __device__ unsigned __vgpu_region_chunk(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region
 						// for threads ctx->xo .. of a row (x >> 5 known)
 __device__ unsigned __vgpu_chunked(void);	// the threads a __vgpu_region_chunk runs (0: none)
+__device__ unsigned __vgpu_region_uni(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region's
+						// uniform values and way out only (no other effect)
+__device__ unsigned __vgpu_uni(void);	// the region has a __vgpu_region_uni
 __device__ unsigned __vgpu_region_prefetch(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// prefetches
 						// what the region's thread will touch a loop trip ahead
 __device__ unsigned __vgpu_prefetch_step(void);	// threads a cache line spans there (0: nothing to prefetch)
@@ -1150,6 +1153,11 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_all(__vgpu_ctx *c)
 // block's last store them into a local sink, which the optimiser deletes;
 // the last one stores them for the block (every thread's are the same). A
 // store per value and vector of threads was most of a short region's time.
+// Where the pass could make a copy of the region that computes only those
+// values and the way out (__vgpu_uni: they come from the uniform values,
+// parameters and constants alone), every thread runs in the row's vector
+// loop and that copy stores them after: the thread split off had left the
+// vector loop a tail (255 threads: 3 x 64, 7 x 8, 7 scalar, then the last)
 __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 {
 	__vgpu_ctx l = *c, ls = *c;
@@ -1165,7 +1173,7 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
 			const bool last = z == bz - 1 && y == by - 1;
-			const int end = last && xe == bx ? bx - 1 : xe;
+			const int end = last && xe == bx && !__vgpu_uni() ? bx - 1 : xe;
 			__VGPU_PREFETCH(l, bx)
 			__VGPU_EDGES(ls, end, 0)
 			__VGPU_STEPPED(ls, xe, bx - last, 0)
@@ -1181,7 +1189,8 @@ __VGPU_TMPL unsigned __vgpu_tmpl_region_allu(__vgpu_ctx *c)
 	// the block's last thread, after all the others: its uniform values stand
 	{
 		const int y = by - 1, z = bz - 1;
-		const unsigned s = __vgpu_region(&l, bx - 1, y, z, lin - 1);
+		const unsigned s = __vgpu_uni() ? __vgpu_region_uni(&l, bx - 1, y, z, lin - 1)
+						: __vgpu_region(&l, bx - 1, y, z, lin - 1);
 		if (one == 0xfffffffeu)
 			st[lin - 1] = s;
 		if (one == 0xfffffffdu)

@@ -1569,6 +1569,9 @@ struct Lower {
 			 * right edge of a peeled row): keeping the uniforms costs nothing */
 			const bool apart = lim || (main && edge[1] != 0xffffffffu);
 			Function *tAll = uniform && !leavesEarly && (uniform >= 4 || apart) ? tAllU : tAll1;
+			/* the block's last thread in the row's vector loop, a copy for the uniform values after */
+			Function *uni = tAll == tAllU && !apart && !main && !chunk ? regionUni(R) : nullptr;
+			repl[get("__vgpu_region_uni")] = uni ? uni : R;
 			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), repl,
 						  GlobalValue::InternalLinkage, &pl);
 			setConstCalls(A, "__vgpu_region_exit", one);
@@ -1576,6 +1579,7 @@ struct Lower {
 			setConstCalls(A, "__vgpu_region_step", lim ? lstep : 0);
 			setConstCalls(A, "__vgpu_peel", main != nullptr);
 			setConstCalls(A, "__vgpu_chunked", chunk ? cwidth : 0);
+			setConstCalls(A, "__vgpu_uni", uni != nullptr);
 			setConstCalls(A, "__vgpu_peel_x0", edge[0]);
 			setConstCalls(A, "__vgpu_peel_xk", edge[1]);
 			setConstCalls(A, "__vgpu_peel_y0", edge[2]);
@@ -1617,6 +1621,89 @@ struct Lower {
 		MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager().clear(*F, F->getName());
 		F->eraseFromParent();
 		return nullptr;
+	}
+
+	/*
+	 * A copy of region @R that computes only the uniform values it stores
+	 * to ctx->uout and its way out, or null where those may depend on more
+	 * than the uniform values read from the context, the kernel's
+	 * parameters and constants (the thread's index, its slots, other
+	 * memory, a call): with every other store gone and what fed only those
+	 * deleted, nothing else may be left. The driver (region_allu) then runs
+	 * the block's last thread in the row's vector loop with the others and
+	 * this copy once after it, for the values all threads have alike: the
+	 * thread split off had left the vector loop a tail (255 threads of a
+	 * 256-thread block: 3 x 64, 7 x 8 and 7 scalar trips, then the last).
+	 */
+	Function *regionUni(Function *R)
+	{
+		FunctionAnalysisManager &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		Function *U = ssaCopy(R, ".uni");
+		const DataLayout &DL = M.getDataLayout();
+		const uint64_t uoutOff = DL.getStructLayout(ctxType())->getElementOffset(CTX_UOUT);
+		const uint64_t argsOff = DL.getStructLayout(ctxType())->getElementOffset(CTX_ARGS);
+		auto ctxField = [&](const Value *v, uint64_t want) {
+			auto *ld = dyn_cast<LoadInst>(v);
+			APInt off;
+			return ld && ctxLoad(ld, off) && off == want;
+		};
+		std::vector<Instruction *> dead;
+		for (Instruction &I : instructions(*U)) {
+			if (auto *st = dyn_cast<StoreInst>(&I)) {
+				if (!st->isSimple())
+					return dropCopy(U);
+				if (!ctxField(getUnderlyingObject(st->getPointerOperand()), uoutOff))
+					dead.push_back(st);
+			} else if (auto *cb = dyn_cast<CallBase>(&I)) {
+				if (!isa<DbgInfoIntrinsic>(cb) && !cb->isLifetimeStartOrEnd() &&
+				    (cb->mayWriteToMemory() || cb->mayHaveSideEffects()))
+					return dropCopy(U);
+			} else if (I.mayWriteToMemory() || (I.mayHaveSideEffects() && !isa<LoadInst>(I))) {
+				return dropCopy(U);
+			}
+		}
+		for (Instruction *I : dead)
+			I->eraseFromParent();
+		FAM.clear(*U, U->getName());
+		{
+			FunctionPassManager FPM;
+			FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
+			FPM.addPass(EarlyCSEPass());
+			FPM.addPass(InstCombinePass());
+			FPM.addPass(SimplifyCFGPass());
+			FPM.addPass(ADCEPass());
+			FPM.addPass(SimplifyCFGPass());
+			FPM.run(*U, FAM);
+		}
+		/* what is left: loads from the context (its uniform values, its
+		 * pointers) and of the parameters (ctx->args[i], then the value) */
+		for (Instruction &I : instructions(*U)) {
+			for (Value *op : I.operands())
+				if (auto *A = dyn_cast<Argument>(op); A && A->getArgNo() >= 1 && A->getArgNo() <= 4)
+					return dropCopy(U);
+			if (auto *ld = dyn_cast<LoadInst>(&I)) {
+				APInt off;
+				const Value *o = getUnderlyingObject(ld->getPointerOperand());
+				auto *gv = dyn_cast<GlobalVariable>(o);
+				const Value *o2 = isa<LoadInst>(o) ? getUnderlyingObject(cast<LoadInst>(o)->getPointerOperand()) : nullptr;
+				if (!ld->isSimple() ||
+				    !(ctxLoad(ld, off) || (gv && gv->isConstant()) || ctxField(o, argsOff) ||
+				      (o2 && ctxField(o2, argsOff))))
+					return dropCopy(U);
+				/* the context's pointers themselves (frame, shared memory) read nothing per thread here;
+				 * a load through them is not one of the above */
+			} else if (auto *cb = dyn_cast<CallBase>(&I)) {
+				if (!isa<DbgInfoIntrinsic>(cb) && !cb->isLifetimeStartOrEnd() &&
+				    !(isa<IntrinsicInst>(cb) && !cb->mayReadOrWriteMemory()))
+					return dropCopy(U);
+			} else if (isa<StoreInst>(&I)) {
+				if (!ctxField(getUnderlyingObject(cast<StoreInst>(&I)->getPointerOperand()), uoutOff))
+					return dropCopy(U);
+			} else if (isa<AllocaInst>(&I) || I.mayReadOrWriteMemory()) {
+				return dropCopy(U);
+			}
+		}
+		return U;
 	}
 
 	/* @v without a zero or sign extension */
