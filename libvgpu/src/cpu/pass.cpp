@@ -168,6 +168,26 @@ bool simpleAccess(Instruction &I, Value *&p, Type *&t)
 	return true;
 }
 
+/*
+ * A copy of a region cut down by deleting instructions (@F's analyses
+ * cleared first): the scalar clean-up that leaves only what the deleted
+ * code did not need, and with @again a last CFG pass over what ADCE left.
+ */
+void tidyCut(Function &F, FunctionAnalysisManager &FAM, bool again)
+{
+	FunctionPassManager FPM;
+
+	FAM.clear(F, F.getName());
+	FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
+	FPM.addPass(EarlyCSEPass());
+	FPM.addPass(InstCombinePass());
+	FPM.addPass(SimplifyCFGPass());
+	FPM.addPass(ADCEPass());
+	if (again)
+		FPM.addPass(SimplifyCFGPass());
+	FPM.run(F, FAM);
+}
+
 /* field indices of struct __vgpu_ctx (cuda_cpu.h) */
 enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4, CTX_UOUT = 5 };
 /* uniform values live across barriers: at most this many, 8 bytes each */
@@ -1664,17 +1684,7 @@ struct Lower {
 		}
 		for (Instruction *I : dead)
 			I->eraseFromParent();
-		FAM.clear(*U, U->getName());
-		{
-			FunctionPassManager FPM;
-			FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
-			FPM.addPass(EarlyCSEPass());
-			FPM.addPass(InstCombinePass());
-			FPM.addPass(SimplifyCFGPass());
-			FPM.addPass(ADCEPass());
-			FPM.addPass(SimplifyCFGPass());
-			FPM.run(*U, FAM);
-		}
+		tidyCut(*U, FAM, true);
 		/* what is left: loads from the context (its uniform values, its
 		 * pointers) and of the parameters (ctx->args[i], then the value) */
 		for (Instruction &I : instructions(*U)) {
@@ -1893,16 +1903,7 @@ struct Lower {
 		}
 		for (Instruction *I : dead)
 			I->eraseFromParent();
-		FAM.clear(*L, L->getName());	/* its blocks changed */
-		{
-			FunctionPassManager FPM;
-			FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
-			FPM.addPass(EarlyCSEPass());
-			FPM.addPass(InstCombinePass());
-			FPM.addPass(SimplifyCFGPass());
-			FPM.addPass(ADCEPass());
-			FPM.run(*L, FAM);
-		}
+		tidyCut(*L, FAM, false);	/* its blocks changed */
 		/* what is left: the tests' bounds on paths every thread takes alike */
 		bool some = false;
 		for (Instruction &I : instructions(*L)) {
