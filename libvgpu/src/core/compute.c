@@ -78,7 +78,8 @@
 /* What of a lease is left to run after an early hand-over (see above). */
 #define EARLY_NS	(200ull * 1000)
 
-enum { EARLY_NOT_YET, EARLY_MARKED, EARLY_NOT_WANTED };
+/* a window's hand-over mark: not looked for yet, recorded, none this window */
+enum { EARLY_NOT_YET, EARLY_MARKED, EARLY_NONE };
 
 static int lease_device(vgpu_session *s)
 {
@@ -202,7 +203,7 @@ static void early_mark(vgpu_session *s)
 
 	if (c->left_ns > EARLY_NS || c->est_ns > EARLY_NS / 4)
 		return;
-	c->early = EARLY_NOT_WANTED;
+	c->early = EARLY_NONE;
 	/* (with the module, a waiter in another process is not seen) */
 	if (vgpu_ledger_compute_kernel_turns(s->ledger))
 		return;
