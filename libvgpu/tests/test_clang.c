@@ -1339,6 +1339,61 @@ static const char src[] =
 "	}\n"
 "	if (ty == 0 && j < cols)\n"
 "		part[(size_t)blockIdx.y * cols + j] = prod[0][tx] + 1;\n"
+"}\n"
+"\n"
+"/* a block sum whose last step is one warp's: shuffles in a branch whole warps\n"
+" * take or skip (threadIdx.x < 32: whole warps only where warps lie in one\n"
+" * row), a value set in it, a divisor and an atomic only its threads may touch */\n"
+"extern \"C\" __global__ void wbranch(const int *in, const int *div, int *out, int *count, int *wsum)\n"
+"{\n"
+"	__shared__ int part[32];\n"
+"	const unsigned n = blockDim.x * blockDim.y, t = threadIdx.x + blockDim.x * threadIdx.y;\n"
+"	const unsigned lane = t & 31, warp = t >> 5, nw = (n + 31) / 32;\n"
+"	const int *blk = in + blockIdx.x * n;\n"
+"	int v = blk[t];\n"
+"	for (int o = 16; o > 0; o >>= 1)\n"
+"		v += __shfl_xor_sync(0xffffffffu, v, o);\n"
+"	if (lane == 0)\n"
+"		part[warp] = v;\n"
+"	__syncthreads();\n"
+"	int r = (int)t;\n"
+"	if (threadIdx.x < 32) {\n"
+"		int w = lane < nw ? part[lane] : 0;\n"
+"		w += blk[t] / div[blockIdx.x * n + t];\n"
+"		for (int o = 16; o > 0; o >>= 1)\n"
+"			w += __shfl_xor_sync(0xffffffffu, w, o);\n"
+"		r = w;\n"
+"		if (lane == 0) {\n"
+"			atomicAdd(count, 1);\n"
+"			wsum[blockIdx.x * nw + warp] = w;\n"
+"		}\n"
+"	}\n"
+"	out[blockIdx.x * n + t] = r;\n"
+"}\n"
+"\n"
+"/* the same with cooperative groups: the first tile reduces the tiles' sums */\n"
+"extern \"C\" __global__ void wbranch_cg(const int *in, int *out, int *count)\n"
+"{\n"
+"	__shared__ int part[33];\n"
+"	cg::thread_block b = cg::this_thread_block();\n"
+"	cg::thread_block_tile<32> tile = cg::tiled_partition<32>(b);\n"
+"	const unsigned t = b.thread_rank(), n = b.size();\n"
+"	int v = cg::reduce(tile, in[blockIdx.x * n + t], cg::plus<int>());\n"
+"	if (tile.thread_rank() == 0)\n"
+"		part[tile.meta_group_rank()] = v;\n"
+"	b.sync();\n"
+"	int r = -(int)t;\n"
+"	if (tile.meta_group_rank() == 0) {\n"
+"		int w = tile.thread_rank() < tile.meta_group_size() ? part[tile.thread_rank()] : 0;\n"
+"		w = cg::reduce(tile, w, cg::plus<int>());\n"
+"		if (tile.thread_rank() == 0) {\n"
+"			part[32] = w;\n"
+"			atomicAdd(count, 1);\n"
+"		}\n"
+"		r = w + (int)tile.thread_rank();\n"
+"	}\n"
+"	b.sync();\n"
+"	out[blockIdx.x * n + t] = r + part[32];\n"
 "}\n";
 
 static vgpu_session *s;
@@ -3768,6 +3823,133 @@ static void t_chosen(const int *in)
 	       "divergent lanes, blocks of 256, 37, 100 and 7 threads");
 }
 
+/* wbranch on @G blocks of @bx x @by (whole warps: threadIdx.x < 32 splits
+ * none); the divisor is 0 for the threads that skip the branch */
+static int wbranch_run(const int *in, unsigned G, unsigned bx, unsigned by)
+{
+	const int n = (int)(bx * by), tot = (int)G * n, nw = (n + 31) / 32;
+	int *x = malloc(tot * 4), *d = malloc(tot * 4), *o = malloc(tot * 4), count = 0, want = 0, bad = 0;
+	int *ws = malloc(G * nw * 4);
+	vgpu_buffer *X, *D, *O = buf(NULL, tot * 4), *C = buf(&count, 4), *W;
+
+	for (unsigned i = 0; i < G * nw; i++)
+		ws[i] = -1;
+	W = buf(ws, G * nw * 4);
+
+	for (int i = 0; i < tot; i++) {
+		x[i] = in[i % 128] + i % 7;
+		d[i] = (i % n) % (int)bx < 32 ? 1 + i % 5 : 0;
+	}
+	X = buf(x, tot * 4);
+	D = buf(d, tot * 4);
+	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(D), vgpu_arg_buf(O), vgpu_arg_buf(C), vgpu_arg_buf(W) };
+	if (launch2("wbranch", G, bx, by, 0, a, 5) || get(O, o, tot * 4) || get(C, &count, 4) ||
+	    get(W, ws, G * nw * 4))
+		bad = 1;
+	for (unsigned g = 0; g < G && !bad; g++) {
+		const int *bk = x + g * n, *dk = d + g * n;
+		int sum = 0;
+		for (int t = 0; t < n; t++)
+			sum += bk[t];
+		for (int w = 0; w < nw && !bad; w++) {
+			const int first = w * 32;
+			int quot = 0;
+			if (first % (int)bx >= 32) {
+				if (ws[g * nw + w] != -1) {
+					tap_diag("wbranch %ux%u: block %u warp %d skips the branch but stored %d", bx, by, g, w,
+						 ws[g * nw + w]);
+					bad = 1;
+				}
+				continue;
+			}
+			want++;
+			for (int l = 0; l < 32; l++)
+				quot += bk[first + l] / dk[first + l];
+			if (ws[g * nw + w] != sum + quot) {
+				tap_diag("wbranch %ux%u: block %u warp %d stored %d, want %d", bx, by, g, w, ws[g * nw + w],
+					 sum + quot);
+				bad = 1;
+			}
+			for (int l = 0; l < 32 && !bad; l++)
+				if (o[g * n + first + l] != sum + quot) {
+					tap_diag("wbranch %ux%u: block %u thread %d: %d, want %d", bx, by, g, first + l,
+						 o[g * n + first + l], sum + quot);
+					bad = 1;
+				}
+		}
+		for (int t = 0; t < n && !bad; t++)
+			if (t % (int)bx >= 32 && o[g * n + t] != t) {
+				tap_diag("wbranch %ux%u: block %u thread %d (skips): %d", bx, by, g, t, o[g * n + t]);
+				bad = 1;
+			}
+	}
+	if (!bad && count != want) {
+		tap_diag("wbranch %ux%u: the atomic counted %d warps, want %d", bx, by, count, want);
+		bad = 1;
+	}
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(D);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(C);
+	vgpu_buffer_free(W);
+	free(x);
+	free(d);
+	free(o);
+	free(ws);
+	return bad;
+}
+
+static int wbranch_cg_run(const int *in, unsigned G, unsigned bx)
+{
+	const int n = (int)bx, tot = (int)G * n;
+	int *o = malloc(tot * 4), *x = malloc(tot * 4), count = 0, bad = 0;
+	vgpu_buffer *X, *O = buf(NULL, tot * 4), *C = buf(&count, 4);
+
+	for (int i = 0; i < tot; i++)
+		x[i] = in[(i * 5) % 128] - i % 11;
+	X = buf(x, tot * 4);
+	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(O), vgpu_arg_buf(C) };
+	if (launch("wbranch_cg", G, bx, 0, a, 3) || get(O, o, tot * 4) || get(C, &count, 4))
+		bad = 1;
+	for (unsigned g = 0; g < G && !bad; g++) {
+		int sum = 0;
+		for (int t = 0; t < n; t++)
+			sum += x[g * n + t];
+		for (int t = 0; t < n && !bad; t++) {
+			const int want = (t < 32 ? sum + t : -t) + sum;
+			if (o[g * n + t] != want) {
+				tap_diag("wbranch_cg %u: block %u thread %d: %d, want %d", bx, g, t, o[g * n + t], want);
+				bad = 1;
+			}
+		}
+	}
+	if (!bad && count != (int)G) {
+		tap_diag("wbranch_cg %u: the atomic counted %d, want %u", bx, count, G);
+		bad = 1;
+	}
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(C);
+	free(x);
+	free(o);
+	return bad;
+}
+
+static void t_wbranch(const int *in)
+{
+	char how[128], how_cg[128];
+
+	lowering("wbranch", how);
+	lowering("wbranch_cg", how_cg);
+	tap_ok(strstr(how, "1 warp branch for all") && strstr(how_cg, "1 warp branch for all"),
+	       "dialect: a warp's branch around shuffles is run by every warp (lowering: %s; %s)", how, how_cg);
+	tap_ok(!wbranch_run(in, 7, 256, 1) && !wbranch_run(in, 5, 64, 2) && !wbranch_run(in, 4, 96, 1),
+	       "dialect: warp 0's shuffles, the divisor, the value and the atomic of its branch alone (blocks of 256, 64x2, 96)");
+	tap_ok(!wbranch_run(in, 5, 16, 4), "dialect: the same branch in blocks of 16x4 (warps over two rows: taken as before)");
+	tap_ok(!wbranch_cg_run(in, 6, 256) && !wbranch_cg_run(in, 3, 64) && !wbranch_cg_run(in, 2, 32),
+	       "dialect: the first tile's cg::reduce of the tiles' sums (blocks of 256, 64, 32)");
+}
+
 static void t_refused(void)
 {
 	static const struct {
@@ -3910,6 +4092,7 @@ int main(void)
 	t_shvotes(in);
 	t_tileahead(in);
 	t_chosen(in);
+	t_wbranch(in);
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);
