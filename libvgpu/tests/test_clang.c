@@ -1394,6 +1394,32 @@ static const char src[] =
 "	}\n"
 "	b.sync();\n"
 "	out[blockIdx.x * n + t] = r + part[32];\n"
+"}\n"
+"\n"
+"/* the same by hand in a 2-D block: the first warp of x + blockDim.x * y */\n"
+"extern \"C\" __global__ void wbranch2d(const int *in, int *out, int *count)\n"
+"{\n"
+"	__shared__ int part[33];\n"
+"	const unsigned t = threadIdx.x + blockDim.x * threadIdx.y, n = blockDim.x * blockDim.y;\n"
+"	int v = in[blockIdx.x * n + t];\n"
+"	for (int o = 16; o > 0; o >>= 1)\n"
+"		v += __shfl_xor_sync(0xffffffffu, v, o);\n"
+"	if ((t & 31) == 0)\n"
+"		part[t >> 5] = v;\n"
+"	__syncthreads();\n"
+"	int r = -(int)t;\n"
+"	if (t >> 5 == 0) {\n"
+"		int w = t < (n + 31) / 32 ? part[t] : 0;\n"
+"		for (int o = 16; o > 0; o >>= 1)\n"
+"			w += __shfl_xor_sync(0xffffffffu, w, o);\n"
+"		if (t == 0) {\n"
+"			part[32] = w;\n"
+"			atomicAdd(count, 1);\n"
+"		}\n"
+"		r = w + (int)t;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * n + t] = r + part[32];\n"
 "}\n";
 
 static vgpu_session *s;
@@ -3899,9 +3925,9 @@ static int wbranch_run(const int *in, unsigned G, unsigned bx, unsigned by)
 	return bad;
 }
 
-static int wbranch_cg_run(const int *in, unsigned G, unsigned bx)
+static int wbranch_cg_run(const int *in, const char *k, unsigned G, unsigned bx, unsigned by)
 {
-	const int n = (int)bx, tot = (int)G * n;
+	const int n = (int)(bx * by), tot = (int)G * n;
 	int *o = malloc(tot * 4), *x = malloc(tot * 4), count = 0, bad = 0;
 	vgpu_buffer *X, *O = buf(NULL, tot * 4), *C = buf(&count, 4);
 
@@ -3909,7 +3935,7 @@ static int wbranch_cg_run(const int *in, unsigned G, unsigned bx)
 		x[i] = in[(i * 5) % 128] - i % 11;
 	X = buf(x, tot * 4);
 	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(O), vgpu_arg_buf(C) };
-	if (launch("wbranch_cg", G, bx, 0, a, 3) || get(O, o, tot * 4) || get(C, &count, 4))
+	if (launch2(k, G, bx, by, 0, a, 3) || get(O, o, tot * 4) || get(C, &count, 4))
 		bad = 1;
 	for (unsigned g = 0; g < G && !bad; g++) {
 		int sum = 0;
@@ -3918,13 +3944,13 @@ static int wbranch_cg_run(const int *in, unsigned G, unsigned bx)
 		for (int t = 0; t < n && !bad; t++) {
 			const int want = (t < 32 ? sum + t : -t) + sum;
 			if (o[g * n + t] != want) {
-				tap_diag("wbranch_cg %u: block %u thread %d: %d, want %d", bx, g, t, o[g * n + t], want);
+				tap_diag("%s %ux%u: block %u thread %d: %d, want %d", k, bx, by, g, t, o[g * n + t], want);
 				bad = 1;
 			}
 		}
 	}
 	if (!bad && count != (int)G) {
-		tap_diag("wbranch_cg %u: the atomic counted %d, want %u", bx, count, G);
+		tap_diag("%s %ux%u: the atomic counted %d, want %u", k, bx, by, count, G);
 		bad = 1;
 	}
 	vgpu_buffer_free(X);
@@ -3946,8 +3972,13 @@ static void t_wbranch(const int *in)
 	tap_ok(!wbranch_run(in, 7, 256, 1) && !wbranch_run(in, 5, 64, 2) && !wbranch_run(in, 4, 96, 1),
 	       "dialect: warp 0's shuffles, the divisor, the value and the atomic of its branch alone (blocks of 256, 64x2, 96)");
 	tap_ok(!wbranch_run(in, 5, 16, 4), "dialect: the same branch in blocks of 16x4 (warps over two rows: taken as before)");
-	tap_ok(!wbranch_cg_run(in, 6, 256) && !wbranch_cg_run(in, 3, 64) && !wbranch_cg_run(in, 2, 32),
-	       "dialect: the first tile's cg::reduce of the tiles' sums (blocks of 256, 64, 32)");
+	tap_ok(!wbranch_cg_run(in, "wbranch_cg", 6, 256, 1) && !wbranch_cg_run(in, "wbranch_cg", 3, 64, 1) &&
+	       !wbranch_cg_run(in, "wbranch_cg", 2, 32, 1) && !wbranch_cg_run(in, "wbranch_cg", 3, 16, 8),
+	       "dialect: the first tile's cg::reduce of the tiles' sums (blocks of 256, 64, 32, 16x8)");
+	lowering("wbranch2d", how);
+	tap_ok(strstr(how, "1 warp branch for all") && !wbranch_cg_run(in, "wbranch2d", 4, 16, 4) &&
+	       !wbranch_cg_run(in, "wbranch2d", 3, 8, 8) && !wbranch_cg_run(in, "wbranch2d", 2, 128, 1),
+	       "dialect: warp 0 of x + blockDim.x * y, blocks of 16x4, 8x8, 128 (lowering: %s)", how);
 }
 
 static void t_refused(void)

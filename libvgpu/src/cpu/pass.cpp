@@ -113,6 +113,7 @@
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/IR/PatternMatch.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
@@ -2850,11 +2851,15 @@ struct Lower {
 	 * (constants, parameters, the context's block fields) and the thread's
 	 * index past its low five bits (lin >> 5, lin / 64, tid < 32, lin & ~31
 	 * and what is computed from those). Through threadIdx (x beyond its low
-	 * bits, y, z) only where a warp lies in one row of the block: @rows is
-	 * set, and the caller makes that a condition at run time.
+	 * bits, y, z) only where a warp lies in one row of the block (@rows gets
+	 * WU_ROWS), through x + blockDim.x * y (a 2-D block's linear index) only
+	 * where it is the linear index or warps lie in one slice of z
+	 * (WU_SLICES): the caller tests blockDim for those at run time.
 	 */
-	bool warpUniform(Value *v, bool &rows, unsigned depth = 0)
+	enum { WU_ROWS = 1, WU_SLICES = 2 };
+	bool warpUniform(Value *v, unsigned &rows, unsigned depth = 0)
 	{
+		using namespace PatternMatch;
 		if (isa<Constant>(v))
 			return true;
 		if (auto *A = dyn_cast<Argument>(v))
@@ -2862,18 +2867,41 @@ struct Lower {
 		auto *I = dyn_cast<Instruction>(v);
 		if (!I || depth > 16)
 			return false;
-		/* the thread's index (lin, or x: then rows), through extensions */
-		auto tid = [&](Value *t, bool &r) {
+		/* the thread's index (lin, or x: then rows), through extensions;
+		 * x + blockDim.x * y as in a 2-D block's linear index is lin */
+		auto call = [&](Value *t, Function *f) {
 			while (isa<ZExtInst>(t) || isa<SExtInst>(t))
 				t = cast<Instruction>(t)->getOperand(0);
 			auto *cb = dyn_cast<CallInst>(t);
-			Function *f = cb ? cb->getCalledFunction() : nullptr;
-			if (f && f == fTid[0])
-				r = true;
-			return f && (f == fLin || f == fTid[0]);
+			return cb && f && cb->getCalledFunction() == f;
+		};
+		auto bdimx = [&](Value *t) {
+			APInt off;
+			auto *L = dyn_cast<LoadInst>(t);
+			return L && ctxLoad(L, off) && off == CTX_BID_OFF + 12;
+		};
+		auto tid = [&](Value *t, unsigned &r) {
+			while (isa<ZExtInst>(t) || isa<SExtInst>(t))
+				t = cast<Instruction>(t)->getOperand(0);
+			if (call(t, fLin))
+				return true;
+			if (call(t, fTid[0])) {
+				r |= WU_ROWS;
+				return true;
+			}
+			Value *a, *b, *m, *n;
+			if (!match(t, m_Add(m_Value(a), m_Value(b))))
+				return false;
+			for (int k = 0; k < 2; k++, std::swap(a, b))
+				if (call(a, fTid[0]) && match(b, m_Mul(m_Value(m), m_Value(n))) &&
+				    ((bdimx(m) && call(n, fTid[1])) || (bdimx(n) && call(m, fTid[1])))) {
+					r |= WU_SLICES;
+					return true;
+				}
+			return false;
 		};
 		auto *c1 = I->getNumOperands() == 2 ? dyn_cast<ConstantInt>(I->getOperand(1)) : nullptr;
-		bool r = false;
+		unsigned r = 0;
 		if (c1 && tid(I->getOperand(0), r)) {
 			const APInt &k = c1->getValue();
 			bool ok = false;
@@ -2907,11 +2935,11 @@ struct Lower {
 				break;
 			}
 			if (ok)
-				rows = rows || r;
+				rows |= r;
 			return ok;
 		}
 		if (auto *cb = dyn_cast<CallInst>(I); cb && (cb->getCalledFunction() == fTid[1] || cb->getCalledFunction() == fTid[2])) {
-			rows = true;
+			rows |= WU_ROWS;
 			return true;
 		}
 		if (auto *L = dyn_cast<LoadInst>(I)) {
@@ -2980,7 +3008,7 @@ struct Lower {
 					BasicBlock *T = br->getSuccessor(side), *F = br->getSuccessor(1 - side);
 					if (T == F || T->getSinglePredecessor() != &BB || !PDT.dominates(F, T))
 						continue;
-					bool rows = false;
+					unsigned rows = 0;
 					if (!warpUniform(br->getCondition(), rows))
 						continue;
 					if (predicateBranch(br, side, rows, DT)) {
@@ -2996,7 +3024,7 @@ struct Lower {
 		return done;
 	}
 
-	bool predicateBranch(BranchInst *br, unsigned side, bool rows, DominatorTree &DT)
+	bool predicateBranch(BranchInst *br, unsigned side, unsigned rows, DominatorTree &DT)
 	{
 		BasicBlock *BB = br->getParent(), *T = br->getSuccessor(side), *F = br->getSuccessor(1 - side);
 		/* the blocks from T up to F: acyclic, no way out but F */
@@ -3098,9 +3126,14 @@ struct Lower {
 			auto dim = [&](unsigned d) {
 				return b.CreateLoad(b.getInt32Ty(), b.CreateConstGEP1_64(b.getInt8Ty(), ctx, CTX_BID_OFF + 12 + 4 * d));
 			};
-			Value *x32 = b.CreateICmpEQ(b.CreateAnd(dim(0), 31), b.getInt32(0));
-			Value *flat = b.CreateAnd(b.CreateICmpEQ(dim(1), b.getInt32(1)), b.CreateICmpEQ(dim(2), b.getInt32(1)));
-			all = b.CreateOr(x32, flat);
+			auto one = [&](Value *v) { return b.CreateICmpEQ(v, b.getInt32(1)); };
+			auto by32 = [&](Value *v) { return b.CreateICmpEQ(b.CreateAnd(v, 31), b.getInt32(0)); };
+			/* x, y, z: warps in one row, or a 1-D block; x + blockDim.x * y:
+			 * warps in one slice of z, or a 2-D block */
+			if (rows & WU_ROWS)
+				all = b.CreateOr(by32(dim(0)), b.CreateAnd(one(dim(1)), one(dim(2))));
+			if (rows & WU_SLICES)
+				all = b.CreateAnd(all, b.CreateOr(by32(b.CreateMul(dim(0), dim(1))), one(dim(2))));
 		}
 		br->setCondition(side == 0 ? b.CreateOr(all, cond) : b.CreateAnd(b.CreateNot(all), cond));
 		return true;
