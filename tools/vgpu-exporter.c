@@ -696,6 +696,8 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* subscribed before it answers: an event after the first answer is counted */
+	events_check();
 	if (listen_spec || !textfile) {
 		lfd = listen_on(listen_spec ? listen_spec : DEFAULT_LISTEN);
 		if (lfd < 0)
