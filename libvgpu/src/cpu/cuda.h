@@ -138,6 +138,7 @@ struct __vgpu_ctx {
 // pass.cpp reads these fields at fixed offsets
 static_assert(__builtin_offsetof(__vgpu_ctx, frame) == 8 &&
 	      __builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
+	      __builtin_offsetof(__vgpu_ctx, bdim) == 564 &&
 	      __builtin_offsetof(__vgpu_ctx, gdim) == 576 &&
 	      __builtin_offsetof(__vgpu_ctx, state) == 592 && __builtin_offsetof(__vgpu_ctx, vtrue) == 764 &&
 	      __builtin_offsetof(__vgpu_ctx, wx) == 740 && __builtin_offsetof(__vgpu_ctx, xo) == 28 &&

@@ -199,7 +199,7 @@ enum { CTX_ARGS = 0, CTX_FRAME = 1, CTX_DSMEM = 2, CTX_NTHREADS = 3, CTX_UIN = 4
 enum { NUNI = 32 };
 /* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads, xo; bid,
  * bdim and gdim up to state, which the block's index and size fill */
-enum : uint64_t { CTX_FRAME_OFF = 8, CTX_NTHREADS_OFF = 24, CTX_XO_OFF = 28, CTX_BID_OFF = 552, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
+enum : uint64_t { CTX_FRAME_OFF = 8, CTX_NTHREADS_OFF = 24, CTX_XO_OFF = 28, CTX_BID_OFF = 552, CTX_BDIM_OFF = 564, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
 /* the vote counts at its end (vtrue, vn, vmax), and its size */
 enum : uint64_t { CTX_VOTES_OFF = 764, CTX_SIZE = 776 };
 
@@ -289,6 +289,14 @@ struct Lower {
 		return !L->isVolatile() && !L->isAtomic() &&
 		       ((A && A->getArgNo() == 0 && !kernelSet.count(const_cast<Function *>(A->getParent()))) ||
 			(cc && cc->getCalledFunction() == fCtx));
+	}
+
+	/* whether @L reads a field of the context the same in every thread of
+	 * the block: its size, its index, the grid's size */
+	bool blockField(const LoadInst *L) const
+	{
+		APInt off;
+		return ctxLoad(L, off) && off.ult(CTX_STATE_OFF) && (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
 	}
 
 	bool isIntrinsic(const Function *f) const
@@ -381,10 +389,13 @@ struct Lower {
 		return M.getFunction(name);
 	}
 
+	/* (what the analyses knew of @F is dropped first: the lowering changes
+	 * its blocks between clean-ups) */
 	void cleanup(Function &F)
 	{
 		FunctionAnalysisManager &FAM =
 			MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		FAM.invalidate(F, PreservedAnalyses::none());
 		FunctionPassManager FPM;
 		FPM.addPass(SROAPass(SROAOptions::ModifyCFG));
 		FPM.addPass(EarlyCSEPass());
@@ -889,8 +900,7 @@ struct Lower {
 			memo[v] = ok;	/* its operand is the variable itself */
 			return ok;
 		} else if (auto *L = dyn_cast<LoadInst>(I)) {
-			APInt off;
-			ok = ctxLoad(L, off) && off.ult(CTX_STATE_OFF) && (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
+			ok = blockField(L);
 		} else if (auto *cb = dyn_cast<CallBase>(I)) {
 			ok = isa<IntrinsicInst>(cb) && cb->doesNotAccessMemory() && !cb->isConvergent();
 		} else {
@@ -2878,7 +2888,7 @@ struct Lower {
 		auto bdimx = [&](Value *t) {
 			APInt off;
 			auto *L = dyn_cast<LoadInst>(t);
-			return L && ctxLoad(L, off) && off == CTX_BID_OFF + 12;
+			return L && ctxLoad(L, off) && off == CTX_BDIM_OFF;
 		};
 		auto tid = [&](Value *t, unsigned &r) {
 			while (isa<ZExtInst>(t) || isa<SExtInst>(t))
@@ -2942,10 +2952,8 @@ struct Lower {
 			rows |= WU_ROWS;
 			return true;
 		}
-		if (auto *L = dyn_cast<LoadInst>(I)) {
-			APInt off;
-			return ctxLoad(L, off) && off.ult(CTX_STATE_OFF) && (off.uge(CTX_BID_OFF) || off == CTX_NTHREADS_OFF);
-		}
+		if (auto *L = dyn_cast<LoadInst>(I))
+			return blockField(L);
 		if (!isa<BinaryOperator>(I) && !isa<CmpInst>(I) && !isa<CastInst>(I) && !isa<SelectInst>(I) &&
 		    !isa<FreezeInst>(I))
 			return false;
@@ -3057,8 +3065,7 @@ struct Lower {
 				if (I.isTerminator() || isa<PHINode>(I) || I.mayHaveSideEffects() || I.mayReadOrWriteMemory() ||
 				    isSafeToSpeculativelyExecute(&I))
 					continue;
-				if (I.getOpcode() != Instruction::UDiv && I.getOpcode() != Instruction::SDiv &&
-				    I.getOpcode() != Instruction::URem && I.getOpcode() != Instruction::SRem)
+				if (!I.isIntDivRem())
 					return false;
 			}
 		if (!warp)
@@ -3077,8 +3084,7 @@ struct Lower {
 				if (auto *II = dyn_cast<IntrinsicInst>(I);
 				    II && (II->isAssumeLikeIntrinsic() || II->getIntrinsicID() == Intrinsic::experimental_noalias_scope_decl))
 					continue;
-				if (I->getOpcode() == Instruction::UDiv || I->getOpcode() == Instruction::SDiv ||
-				    I->getOpcode() == Instruction::URem || I->getOpcode() == Instruction::SRem) {
+				if (I->isIntDivRem()) {
 					IRBuilder<> db(I);
 					Value *d = I->getOperand(1);
 					I->setOperand(1, db.CreateSelect(guard, d, ConstantInt::get(d->getType(), 1)));
@@ -3090,11 +3096,8 @@ struct Lower {
 				Type *t;
 				if (simpleAccess(*I, p, t) && runtimeMemory(p))
 					continue;
-				/* the runtime's own calls of the warp functions' plumbing stay */
-				if (auto *cb = dyn_cast<CallBase>(I); cb && cb->getCalledFunction() &&
-				    (cb->getCalledFunction() == fLin || cb->getCalledFunction() == fCtx ||
-				     cb->getCalledFunction() == fTid[0] || cb->getCalledFunction() == fTid[1] ||
-				     cb->getCalledFunction() == fTid[2]))
+				/* the runtime's own builtins (thread index, context) stay */
+				if (auto *cb = dyn_cast<CallBase>(I); cb && isIntrinsic(cb->getCalledFunction()))
 					continue;
 				Instruction *then = SplitBlockAndInsertIfThen(guard, I, false);
 				BasicBlock *tail = I->getParent();
@@ -3124,7 +3127,7 @@ struct Lower {
 		if (rows) {
 			Value *ctx = b.CreateCall(fCtx);
 			auto dim = [&](unsigned d) {
-				return b.CreateLoad(b.getInt32Ty(), b.CreateConstGEP1_64(b.getInt8Ty(), ctx, CTX_BID_OFF + 12 + 4 * d));
+				return b.CreateLoad(b.getInt32Ty(), b.CreateConstGEP1_64(b.getInt8Ty(), ctx, CTX_BDIM_OFF + 4 * d));
 			};
 			auto one = [&](Value *v) { return b.CreateICmpEQ(v, b.getInt32(1)); };
 			auto by32 = [&](Value *v) { return b.CreateICmpEQ(b.CreateAnd(v, 31), b.getInt32(0)); };
@@ -4200,7 +4203,6 @@ struct Lower {
 				done++;
 		}
 		if (done) {
-			FAM.invalidate(K, PreservedAnalyses::none());
 			cleanup(K);
 			FAM.invalidate(K, PreservedAnalyses::none());
 		}
@@ -4223,16 +4225,11 @@ struct Lower {
 			shuffleLoops(*K);
 			if (!inlineAll(*K))
 				return;
-			/* (what the analyses knew of K before the shuffles went in) */
-			FAM.invalidate(*K, PreservedAnalyses::none());
 		}
 		cleanup(*K);
 		warpBranches = predicateWarpBranches(*K);
-		if (warpBranches) {
-			/* (its blocks changed under what the analyses knew) */
-			MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager().invalidate(*K, PreservedAnalyses::none());
+		if (warpBranches)
 			cleanup(*K);
-		}
 		if (auto b = bounds.find(K); b != bounds.end())
 			boundTrips(*K, b->second);
 		unrollBarrierLoops(*K);
