@@ -1420,6 +1420,39 @@ static const char src[] =
 "	}\n"
 "	__syncthreads();\n"
 "	out[blockIdx.x * n + t] = r + part[32];\n"
+"}\n"
+"\n"
+"/* two elements a thread a block apart, an offset every thread reads\n"
+" * (scan_blelloch's add_offsets): a loop per stream */\n"
+"extern \"C\" __global__ void streams(int *out, const int *sums, int n)\n"
+"{\n"
+"	const int i = blockIdx.x * 512 + threadIdx.x;\n"
+"	const int off = sums[blockIdx.x];\n"
+"	if (i < n)\n"
+"		out[i] += off;\n"
+"	if (i + 256 < n)\n"
+"		out[i + 256] += off;\n"
+"}\n"
+"\n"
+"/* the second stream written first and read back for the first (d = 256,\n"
+" * unknown to the compiler): one loop */\n"
+"extern \"C\" __global__ void streams_back(const int *in, int *out, int d)\n"
+"{\n"
+"	const int i = blockIdx.x * 512 + threadIdx.x;\n"
+"	out[i + 256] = in[i] * 3;\n"
+"	out[i] = out[i + d] + 1;\n"
+"}\n"
+"\n"
+"/* four items a thread staged in shared memory (warp_scan's tiles) */\n"
+"extern \"C\" __global__ void streams4(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int tile[4 * 128];\n"
+"	const int base = blockIdx.x * 512, t = threadIdx.x;\n"
+"	for (int j = 0; j < 4; j++)\n"
+"		tile[j * 128 + t] = in[base + j * 128 + t];\n"
+"	__syncthreads();\n"
+"	for (int j = 0; j < 4; j++)\n"
+"		out[base + j * 128 + t] = tile[(j * 128 + t + 1) % 512] - j;\n"
 "}\n";
 
 static vgpu_session *s;
@@ -3981,6 +4014,83 @@ static void t_wbranch(const int *in)
 	       "dialect: warp 0 of x + blockDim.x * y, blocks of 16x4, 8x8, 128 (lowering: %s)", how);
 }
 
+/*
+ * Thread loops split per stream (VgpuThreadLoopPass::splitStreams): the
+ * offsets added in blocks of 256 and in blocks of one thread whose offset
+ * array is the output itself (thread 0 reads out[b] before adding it to
+ * out[b] and out[b + 256]: a second loop that read it again would add
+ * twice its first sum); a thread reading back its second stream's store
+ * for its first; four items staged in shared memory.
+ */
+static void t_streams(void)
+{
+	enum { G = 6, N = G * 512 - 100 };
+	int *o = malloc(G * 512 * sizeof(int)), *want = malloc(N * sizeof(int)), *in = malloc(G * 512 * sizeof(int));
+	int sums[G], bad = 0;
+	vgpu_buffer *O, *S, *I;
+
+	for (int i = 0; i < G * 512; i++)
+		in[i] = (i * 7919) % 1000 - 500;
+	O = buf(in, N * sizeof(int));
+	for (int g = 0; g < G; g++)
+		sums[g] = 1000 * (g + 1);
+	S = buf(sums, sizeof(sums));
+	struct vgpu_arg a[] = { vgpu_arg_buf(O), vgpu_arg_buf(S), vgpu_arg_i32(N) };
+	bad = launch("streams", G, 256, 0, a, 3) || get(O, o, N * sizeof(int));
+	for (int i = 0; i < N && !bad; i++)
+		if (o[i] != in[i] + sums[i / 512]) {
+			tap_diag("streams: out[%d] = %d, want %d", i, o[i], in[i] + sums[i / 512]);
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: two elements a thread a block apart plus the block's offset (a loop per stream)");
+	/* one thread a block, the offsets being the output: out[b] is read first */
+	memcpy(want, in, N * sizeof(int));
+	for (int g = 0; g < G; g++) {
+		const int b = g * 512, off = want[g];
+		want[b] += off;
+		if (b + 256 < N)
+			want[b + 256] += off;
+	}
+	vgpu_buffer_free(O);
+	O = buf(in, N * sizeof(int));
+	struct vgpu_arg a1[] = { vgpu_arg_buf(O), vgpu_arg_buf(O), vgpu_arg_i32(N) };
+	bad = launch("streams", G, 1, 0, a1, 3) || get(O, o, N * sizeof(int));
+	for (int i = 0; i < N && !bad; i++)
+		if (o[i] != want[i]) {
+			tap_diag("streams, offsets in the output: out[%d] = %d, want %d", i, o[i], want[i]);
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: the same in blocks of one thread whose offsets are the output (read once, before its stores)");
+	I = buf(in, G * 512 * sizeof(int));
+	vgpu_buffer_free(O);
+	O = buf(NULL, G * 512 * sizeof(int));
+	struct vgpu_arg a2[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(256) };
+	bad = launch("streams_back", G, 256, 0, a2, 3) || get(O, o, N * sizeof(int));
+	for (int i = 0; i < N && !bad; i++) {
+		const int x = i % 512 < 256 ? in[i] * 3 + 1 : in[i - 256] * 3;
+		if (o[i] != x) {
+			tap_diag("streams_back: out[%d] = %d, want %d", i, o[i], x);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: a thread's first stream read back from its second (no split)");
+	bad = launch("streams4", G, 128, 0, a2, 2) || get(O, o, N * sizeof(int));
+	for (int i = 0; i < N && !bad; i++) {
+		const int b = i / 512 * 512, k = i % 512, x = in[b + (k + 1) % 512] - k / 128;
+		if (o[i] != x) {
+			tap_diag("streams4: out[%d] = %d, want %d", i, o[i], x);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: four items a thread staged in shared memory, 128 apart");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(S);
+	free(o);
+	free(want);
+	free(in);
+}
+
 static void t_refused(void)
 {
 	static const struct {
@@ -4124,6 +4234,7 @@ int main(void)
 	t_tileahead(in);
 	t_chosen(in);
 	t_wbranch(in);
+	t_streams();
 	t_refused();
 	vgpu_module_unload(m);
 	vgpu_session_close(s);

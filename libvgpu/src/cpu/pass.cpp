@@ -91,6 +91,7 @@
  */
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/Analysis/AliasAnalysis.h"
 #include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/CallGraph.h"
 #include "llvm/Analysis/ConstantFolding.h"
@@ -2167,6 +2168,11 @@ struct Lower {
 			f.I->replaceAllUsesWith(v);
 			f.I->eraseFromParent();
 		}
+		/* its stores marked: the drivers' loop over W threads at a time
+		 * is no stream to split (VgpuThreadLoopPass::splitStreams) */
+		for (Instruction &I : instructions(*N))
+			if (isa<StoreInst>(I))
+				I.setMetadata("vgpu.chunk", MDNode::get(C, {}));
 		MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager().clear(*N, N->getName());
 		return N;
 	}
@@ -4689,13 +4695,369 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		const bool guarded = any && versionGuards(F, FAM);
 		if (guarded)
 			FAM.invalidate(F, PreservedAnalyses::none());
+		const bool streams = any && splitStreams(F, FAM);
+		if (streams)
+			FAM.invalidate(F, PreservedAnalyses::none());
 		if (any)
 			keepScattersScalar(F, FAM);
-		if (guarded)
+		if (guarded || streams)
 			return PreservedAnalyses::none();
 		if (!sw && !split)
 			return PreservedAnalyses::allInSet<CFGAnalyses>();
 		return PreservedAnalyses::none();
+	}
+
+	/* whether @I's accesses are in the access groups @groups (parallelGroups) */
+	static bool inAccessGroup(Instruction *I, MDNode *groups)
+	{
+		MDNode *ag = I->getMetadata(LLVMContext::MD_access_group);
+		auto has = [&](const Metadata *g) { return g == groups || is_contained(groups->operands(), g); };
+		return ag && (ag->getNumOperands() ? any_of(ag->operands(), [&](const MDOperand &g) { return has(g.get()); })
+						   : has(ag));
+	}
+
+	/* the body of loop @L in the thread's order (a chain of blocks from
+	 * the header to the latch), or empty; @out: its values used after it
+	 * (the driver's way out of the region, the last thread's) */
+	static std::vector<Instruction *> straightBody(Loop *L, std::vector<Instruction *> &out)
+	{
+		std::vector<Instruction *> body;
+		BasicBlock *BB = L->getHeader();
+		for (unsigned n = 0; n < 64; n++) {
+			for (Instruction &I : *BB) {
+				body.push_back(&I);
+				if (any_of(I.users(), [&](User *U) { return !L->contains(cast<Instruction>(U)); }))
+					out.push_back(&I);
+			}
+			if (BB == L->getLoopLatch())
+				return body.size() <= 2000 ? body : std::vector<Instruction *>{};
+			auto *br = dyn_cast<BranchInst>(BB->getTerminator());
+			if (!br || br->isConditional() || !L->contains(br->getSuccessor(0)))
+				return {};
+			BB = br->getSuccessor(0);
+		}
+		return {};
+	}
+
+	/* where a thread of loop @L accesses @ptr (a value of type @access):
+	 * the array, the element's index (its SCEV: one element a thread) and
+	 * size; false if not so */
+	static bool threadElement(Loop *L, Value *ptr, Type *access, ScalarEvolution &SE, const DataLayout &DL,
+				  const SCEV *&base, const SCEV *&idx, uint64_t &size)
+	{
+		auto *gep = dyn_cast<GetElementPtrInst>(ptr);
+		if (!gep || !L->isLoopInvariant(gep->getPointerOperand()))
+			return false;
+		Type *T = gep->getSourceElementType();
+		Value *i = gep->getOperand(gep->getNumOperands() - 1);
+		if (gep->getNumIndices() == 2) {	/* an array's element: [N x T], 0, i */
+			auto *c0 = dyn_cast<ConstantInt>(gep->getOperand(1));
+			if (!c0 || !c0->isZero() || !isa<ArrayType>(T))
+				return false;
+			T = cast<ArrayType>(T)->getElementType();
+		} else if (gep->getNumIndices() != 1)
+			return false;
+		size = DL.getTypeAllocSize(T);
+		if (size != DL.getTypeStoreSize(access))
+			return false;
+		/* the thread's index of 32 bits, widened (only which stream a
+		 * store is in hangs on it, not what the split does) */
+		const SCEV *x = SE.getSCEV(i);
+		while (isa<SCEVZeroExtendExpr>(x) || isa<SCEVSignExtendExpr>(x))
+			x = cast<SCEVCastExpr>(x)->getOperand(0);
+		auto *ar = dyn_cast<SCEVAddRecExpr>(x);
+		if (!ar || ar->getLoop() != L || !ar->isAffine() || !ar->getStepRecurrence(SE)->isOne())
+			return false;
+		base = SE.getSCEV(gep->getPointerOperand());
+		idx = ar;
+		return true;
+	}
+
+	/* the stores of @body by stream, or none: an array's stores more than
+	 * 512 bytes from the ones before them start a stream; the first
+	 * stream of every array goes to the first loop, the second to the
+	 * second, ... A store goes by its own place, or (@byLoad, a store to
+	 * shared memory at a padded index: s[t + (t >> 5)]) by the first load
+	 * its value comes from that steps with the thread (in[b + t]) */
+	static std::vector<std::vector<StoreInst *>> streamsOf(Loop *L, const std::vector<Instruction *> &body,
+							       ScalarEvolution &SE, const DataLayout &DL, bool byLoad)
+	{
+		struct Elt {
+			StoreInst *st;
+			const SCEV *idx;
+			int64_t off;	/* bytes from the array's first access */
+		};
+		std::vector<std::pair<const SCEV *, std::vector<Elt>>> arrays;
+		std::vector<StoreInst *> same;	/* every thread's one value to one place */
+		for (Instruction *I : body) {
+			auto *II = dyn_cast<IntrinsicInst>(I);
+			if (!I->mayWriteToMemory() ||
+			    (II && (II->isAssumeLikeIntrinsic() || II->getIntrinsicID() == Intrinsic::prefetch)))
+				continue;
+			auto *st = dyn_cast<StoreInst>(I);
+			const SCEV *base = nullptr, *idx;
+			uint64_t size;
+			if (!st || !st->isSimple())
+				return {};
+			if (uniformStore(L, st)) {	/* the last loop keeps it */
+				same.push_back(st);
+				continue;
+			}
+			if (!byLoad) {
+				if (!threadElement(L, st->getPointerOperand(), st->getValueOperand()->getType(), SE, DL, base, idx,
+						   size))
+					return {};
+			} else {
+				/* the loads the value comes from, nearest first */
+				std::vector<Value *> work{ st->getValueOperand() };
+				std::set<Value *> seen;
+				for (size_t k = 0; k < work.size() && !base; k++) {
+					auto *V = dyn_cast<Instruction>(work[k]);
+					if (!V || !L->contains(V) || !seen.insert(V).second)
+						continue;
+					if (auto *ld = dyn_cast<LoadInst>(V); ld && ld->isSimple() &&
+					    threadElement(L, ld->getPointerOperand(), ld->getType(), SE, DL, base, idx, size))
+						break;
+					base = nullptr;
+					for (Value *op : V->operands())
+						work.push_back(op);
+				}
+				if (!base)
+					return {};
+			}
+			auto it = find_if(arrays, [&](auto &a) { return a.first == base; });
+			if (it == arrays.end()) {
+				arrays.push_back({ base, { { st, idx, 0 } } });
+				continue;
+			}
+			auto *d = dyn_cast<SCEVConstant>(SE.getMinusSCEV(idx, it->second.front().idx));
+			if (!d)
+				return {};
+			it->second.push_back({ st, idx, d->getAPInt().getSExtValue() * (int64_t)size });
+		}
+		std::vector<std::vector<StoreInst *>> groups;
+		for (auto &[base, elts] : arrays) {
+			stable_sort(elts, [](const Elt &a, const Elt &b) { return a.off < b.off; });
+			unsigned g = 0;
+			for (size_t k = 0; k < elts.size(); k++) {
+				if (k && elts[k].off - elts[k - 1].off > 512)
+					g++;
+				if (g >= 4)
+					return {};
+				if (groups.size() <= g)
+					groups.resize(g + 1);
+				groups[g].push_back(elts[k].st);
+			}
+		}
+		if (groups.size() < 2)
+			return {};
+		groups.back().insert(groups.back().end(), same.begin(), same.end());
+		return groups;
+	}
+
+	/* whether the stores of @groups may run apart, a loop each, in their
+	 * order, the values @out used after the loop coming from the first */
+	static bool streamsApart(Loop *L, const std::vector<Instruction *> &body, const std::vector<Instruction *> &out,
+				 const std::vector<std::vector<StoreInst *>> &groups, AAResults &AA)
+	{
+		std::map<Instruction *, unsigned> copy, pos;
+		for (unsigned g = 0; g < groups.size(); g++)
+			for (StoreInst *s : groups[g])
+				copy[s] = g;
+		for (unsigned i = 0; i < body.size(); i++)
+			pos[body[i]] = i;
+		/* the memory reads each store's value and address come from, and
+		 * those of the values used after the loop: the copies that need them */
+		std::map<Instruction *, std::set<unsigned>> need;
+		std::vector<std::pair<Instruction *, unsigned>> roots(copy.begin(), copy.end());
+		for (Instruction *I : out)
+			roots.push_back({ I, 0 });
+		for (auto &[s, g] : roots) {
+			std::set<Instruction *> seen;
+			std::vector<Value *> work;
+			if (auto *st = dyn_cast<StoreInst>(s))
+				work = { st->getValueOperand(), st->getPointerOperand() };
+			else
+				work = { s };
+			while (!work.empty()) {
+				auto *I = dyn_cast<Instruction>(work.back());
+				work.pop_back();
+				if (!I || !L->contains(I) || !seen.insert(I).second)
+					continue;
+				if (I->mayReadFromMemory())
+					need[I].insert(g);
+				for (Value *op : I->operands())
+					work.push_back(op);
+			}
+		}
+		for (Instruction *I : body)
+			if (I->mayReadFromMemory() && !need.count(I) && !isa<IntrinsicInst>(I) && isa<CallBase>(I))
+				return false;
+		/* a read of one copy and a store of another whose order changes */
+		for (auto &[s, g] : copy)
+			for (auto &[I, cs] : need)
+				for (unsigned c : cs)
+					if (((c < g && pos[I] > pos[s]) || (c > g && pos[I] < pos[s])) &&
+					    (!isa<LoadInst>(I) ||
+					     isModSet(AA.getModRefInfo(s, MemoryLocation::get(cast<LoadInst>(I))))))
+						return false;
+		/* two stores of different copies whose order changes */
+		for (auto &[a, ga] : copy)
+			for (auto &[b, gb] : copy)
+				if (ga < gb && pos[a] > pos[b] &&
+				    !AA.isNoAlias(MemoryLocation::get(cast<StoreInst>(a)), MemoryLocation::get(cast<StoreInst>(b))))
+					return false;
+		return true;
+	}
+
+	/*
+	 * The loads of straight-line thread loop @L (@body) from one place for
+	 * every thread (add_offsets' sums[blockIdx.x]) that no store of the
+	 * thread before them may write, read once before it: the loop is
+	 * parallel (another thread's store there would be a race) and runs at
+	 * least once (its latch is its exit). A split loop's later copies read
+	 * them too, after the earlier copies' stores, which AA cannot tell
+	 * apart from them (two pointer parameters).
+	 */
+	static bool hoistInvariantLoads(Loop *L, const std::vector<Instruction *> &body, AAResults &AA)
+	{
+		/* every access of the body is one of the loop's parallel ones (splitStreams) */
+		Instruction *at = L->getLoopPreheader()->getTerminator();
+		bool moved = false;
+		for (size_t k = 0; k < body.size(); k++) {
+			auto *ld = dyn_cast<LoadInst>(body[k]);
+			bool inv = false;
+			if (!ld || !ld->isSimple() || !L->makeLoopInvariant(ld->getPointerOperand(), inv, at))
+				continue;
+			if (none_of(make_range(body.begin(), body.begin() + k), [&](Instruction *I) {
+				    return I->mayWriteToMemory() && isModSet(AA.getModRefInfo(I, MemoryLocation::get(ld)));
+			    })) {
+				ld->moveBefore(at);
+				moved = true;
+			}
+		}
+		return moved;
+	}
+
+	/*
+	 * A thread loop whose threads each store two or more elements a block
+	 * apart (`out[i] += off; out[i + 256] += off`: scan_blelloch's and
+	 * warp_scan's add_offsets; CUB-style items, `for (j ..) tile[j *
+	 * THREADS + t] = in[base + j * THREADS + t]` unrolled) runs as one loop
+	 * per such stream, one after the other. Vectorised, one loop
+	 * interleaved the streams, and memory ran them slower than one: a copy
+	 * of 16 M ints on the EPYC of the benchmarks, 512 a block, one worker,
+	 * 0.67x of OpenMP with two elements a thread, 0.92x with one. The loop
+	 * is parallel (its access groups: no thread depends on another), so
+	 * each copy may keep one stream's stores, in the thread's order, as
+	 * long as no read that a store of one copy comes from, nor another
+	 * store, moves across a store of another copy that may touch it (AA,
+	 * within the thread). A stream: an array's stores within 512 bytes of
+	 * each other, by their own index (one element a thread) or, for stores
+	 * to a padded shared index (s[t + (t >> 5)]), by the load their value
+	 * comes from; stores of one value to one place (ctx->uout) stay with
+	 * the last copy. Only straight-line loops of the parallel accesses
+	 * alone, not the drivers' loops over 32 threads of a chunk (the
+	 * streams interleave by 32 there all the same: split, scan_blelloch's
+	 * staging took 1.35x the time); 2 to 4 streams. Reads of one place for
+	 * every thread (sums[blockIdx.x]) are read once before the loop
+	 * (hoistInvariantLoads), where a later copy would have read them after
+	 * an earlier one's stores that AA cannot tell apart.
+	 */
+	static bool splitStreams(Function &F, FunctionAnalysisManager &FAM)
+	{
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
+		DominatorTree &DT = FAM.getResult<DominatorTreeAnalysis>(F);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+		AAResults &AA = FAM.getResult<AAManager>(F);
+		const DataLayout &DL = F.getParent()->getDataLayout();
+		std::vector<std::pair<Loop *, std::vector<std::vector<StoreInst *>>>> todo;
+		bool formed = false;
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			/* the guards' two versions of a thread loop share its exit (versionGuards) */
+			if (L->isInnermost() && parallelGroups(L) && !L->hasDedicatedExits())
+				formed |= formDedicatedExitBlocks(L, &DT, &LI, nullptr, true);
+			BasicBlock *PH = L->getLoopPreheader(), *Exit = L->getExitBlock();
+			if (!L->isInnermost() || !parallelGroups(L) || !PH || !Exit || L->getExitingBlock() != L->getLoopLatch() ||
+			    !L->isLoopSimplifyForm() || !Exit->getSinglePredecessor())
+				continue;
+			std::vector<Instruction *> out, body = straightBody(L, out);
+			/* a chunk's loop over 32 threads (__VGPU_CHUNKS, its stores
+			 * marked by regionChunk) interleaves the streams all the same:
+			 * split, scan_blelloch's loads of two halves into padded
+			 * shared memory took 1.35x the time */
+			if (any_of(body, [](Instruction *I) { return I->hasMetadata("vgpu.chunk"); }))
+				body.clear();
+			/* only the loop's parallel accesses (not a lowered shared atomic's) */
+			MDNode *par = parallelGroups(L);
+			if (any_of(body, [&](Instruction *I) {
+				    auto *II = dyn_cast<IntrinsicInst>(I);
+				    return I->mayReadOrWriteMemory() && !inAccessGroup(I, par) &&
+					   !(II && (II->isAssumeLikeIntrinsic() || II->getIntrinsicID() == Intrinsic::prefetch ||
+						    II->getIntrinsicID() == Intrinsic::experimental_noalias_scope_decl));
+			    }))
+				body.clear();
+			if (body.empty())
+				continue;
+			/* two stores or more: the loads of one place first (the
+			 * parameters' pointers among them, where the thread's stores
+			 * may alias the argument array for AA) */
+			if (count_if(body, [](Instruction *I) { return isa<StoreInst>(I); }) >= 2 &&
+			    hoistInvariantLoads(L, body, AA)) {
+				formed = true;
+				out.clear();
+				body = straightBody(L, out);
+			}
+			auto groups = streamsOf(L, body, SE, DL, false);
+			if (groups.empty())
+				groups = streamsOf(L, body, SE, DL, true);
+			if (!groups.empty() && streamsApart(L, body, out, groups, AA))
+				todo.push_back({ L, groups });
+		}
+		for (auto &[L, groups] : todo) {
+			/* an empty preheader of its own, the copies' model (the
+			 * preheader may be the row loop's header, phis and all) */
+			SplitBlock(L->getLoopPreheader(), L->getLoopPreheader()->getTerminator(), &DT, &LI);
+			/* copies 1 .. n-1 after the loop, one after the other: the
+			 * loop -> Mid -> copy 1 -> ... -> Exit */
+			BasicBlock *Exit = L->getExitBlock(), *Mid = SplitEdge(L->getExitingBlock(), Exit, &DT, &LI);
+			BasicBlock *last = Mid;	/* the block the next copy comes after */
+			std::vector<std::unique_ptr<ValueToValueMapTy>> maps;
+			for (unsigned k = 1; k < groups.size(); k++) {
+				maps.push_back(std::make_unique<ValueToValueMapTy>());
+				SmallVector<BasicBlock *, 16> blocks;
+				/* placed before Exit, dominated by the block before it */
+				Loop *NL = cloneLoopWithPreheader(Exit, last, L, *maps.back(), ".s" + Twine(k), &LI, &DT, blocks);
+				remapInstructionsInBlocks(blocks, *maps.back());
+				BasicBlock *NPH = NL->getLoopPreheader(), *NE = NL->getExitingBlock();
+				/* the copy's way out was Mid (the original's exit edge, cloned): now Exit */
+				cast<BranchInst>(NE->getTerminator())->replaceSuccessorWith(Mid, Exit);
+				last->getTerminator()->setSuccessor(0, NPH);
+				/* Exit's phis came from the block before the copy */
+				Exit->replacePhiUsesWith(last, NE);
+				DT.recalculate(F);
+				BasicBlock *NMid = SplitEdge(NE, Exit, &DT, &LI);
+				last = NMid;
+			}
+			/* each loop keeps its stream's stores: the others' dropped,
+			 * all found before any goes (a map forgets an erased key) */
+			std::vector<Instruction *> drops;
+			for (unsigned g = 0; g < groups.size(); g++)
+				for (StoreInst *s : groups[g])
+					for (unsigned k = 0; k < groups.size(); k++)
+						if (k != g)
+							drops.push_back(k ? cast<Instruction>((*maps[k - 1])[s]) : s);
+			for (Instruction *s : drops) {
+				WeakTrackingVH v = s->getOperand(0), p = s->getOperand(1);
+				s->eraseFromParent();
+				for (WeakTrackingVH *h : { &v, &p })
+					if (*h)
+						RecursivelyDeleteTriviallyDeadInstructions(*h);
+			}
+		}
+		if (!todo.empty())
+			DT.recalculate(F);
+		return formed || !todo.empty();
 	}
 
 	/*
