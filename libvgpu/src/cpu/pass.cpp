@@ -3088,7 +3088,7 @@ struct Lower {
 				if (isSync(*I) || isa<DbgInfoIntrinsic>(I) || I->isTerminator() || isa<PHINode>(I))
 					continue;
 				if (auto *II = dyn_cast<IntrinsicInst>(I);
-				    II && (II->isAssumeLikeIntrinsic() || II->getIntrinsicID() == Intrinsic::experimental_noalias_scope_decl))
+				    II && II->isAssumeLikeIntrinsic())
 					continue;
 				if (I->isIntDivRem()) {
 					IRBuilder<> db(I);
@@ -4707,6 +4707,13 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		return PreservedAnalyses::none();
 	}
 
+	/* whether @I touches memory for hints only (assume-like intrinsics, prefetches) */
+	static bool memoryHint(const Instruction *I)
+	{
+		auto *II = dyn_cast<IntrinsicInst>(I);
+		return II && (II->isAssumeLikeIntrinsic() || II->getIntrinsicID() == Intrinsic::prefetch);
+	}
+
 	/* whether @I's accesses are in the access groups @groups (parallelGroups) */
 	static bool inAccessGroup(Instruction *I, MDNode *groups)
 	{
@@ -4790,9 +4797,7 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		std::vector<std::pair<const SCEV *, std::vector<Elt>>> arrays;
 		std::vector<StoreInst *> same;	/* every thread's one value to one place */
 		for (Instruction *I : body) {
-			auto *II = dyn_cast<IntrinsicInst>(I);
-			if (!I->mayWriteToMemory() ||
-			    (II && (II->isAssumeLikeIntrinsic() || II->getIntrinsicID() == Intrinsic::prefetch)))
+			if (!I->mayWriteToMemory() || memoryHint(I))
 				continue;
 			auto *st = dyn_cast<StoreInst>(I);
 			const SCEV *base = nullptr, *idx;
@@ -4947,7 +4952,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 	 * per such stream, one after the other. Vectorised, one loop
 	 * interleaved the streams, and memory ran them slower than one: a copy
 	 * of 16 M ints on the EPYC of the benchmarks, 512 a block, one worker,
-	 * 0.67x of OpenMP with two elements a thread, 0.92x with one. The loop
+	 * 0.63-0.65x of OpenMP with two elements a thread (0.80-0.87x split),
+	 * 0.85-0.93x with one. The loop
 	 * is parallel (its access groups: no thread depends on another), so
 	 * each copy may keep one stream's stores, in the thread's order, as
 	 * long as no read that a store of one copy comes from, nor another
@@ -4974,11 +4980,12 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		std::vector<std::pair<Loop *, std::vector<std::vector<StoreInst *>>>> todo;
 		bool formed = false;
 		for (Loop *L : LI.getLoopsInPreorder()) {
+			MDNode *par = parallelGroups(L);
 			/* the guards' two versions of a thread loop share its exit (versionGuards) */
-			if (L->isInnermost() && parallelGroups(L) && !L->hasDedicatedExits())
+			if (L->isInnermost() && par && !L->hasDedicatedExits())
 				formed |= formDedicatedExitBlocks(L, &DT, &LI, nullptr, true);
 			BasicBlock *PH = L->getLoopPreheader(), *Exit = L->getExitBlock();
-			if (!L->isInnermost() || !parallelGroups(L) || !PH || !Exit || L->getExitingBlock() != L->getLoopLatch() ||
+			if (!L->isInnermost() || !par || !PH || !Exit || L->getExitingBlock() != L->getLoopLatch() ||
 			    !L->isLoopSimplifyForm() || !Exit->getSinglePredecessor())
 				continue;
 			std::vector<Instruction *> out, body = straightBody(L, out);
@@ -4989,12 +4996,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 			if (any_of(body, [](Instruction *I) { return I->hasMetadata("vgpu.chunk"); }))
 				body.clear();
 			/* only the loop's parallel accesses (not a lowered shared atomic's) */
-			MDNode *par = parallelGroups(L);
 			if (any_of(body, [&](Instruction *I) {
-				    auto *II = dyn_cast<IntrinsicInst>(I);
-				    return I->mayReadOrWriteMemory() && !inAccessGroup(I, par) &&
-					   !(II && (II->isAssumeLikeIntrinsic() || II->getIntrinsicID() == Intrinsic::prefetch ||
-						    II->getIntrinsicID() == Intrinsic::experimental_noalias_scope_decl));
+				    return I->mayReadOrWriteMemory() && !inAccessGroup(I, par) && !memoryHint(I);
 			    }))
 				body.clear();
 			if (body.empty())
