@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "common.h"
+#include "../../tests/gpu/half.h"
 
 static const char src[] =
 "#include <cooperative_groups.h>\n"
@@ -2137,6 +2138,47 @@ static void t_rounding(void)
 	vgpu_buffer_free(O);
 }
 
+/* half precision (tests/gpu/half.h: the same kernel and reference on CUDA) */
+static void t_half(void)
+{
+	float a[HALF_THREADS], b[HALF_THREADS];
+	unsigned short out[HALF_THREADS * HALF_OUT];
+	struct vgpu_compile_opts o = { .size = sizeof(o), .name = "half.cu" };
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { HALF_THREADS, 1, 1 } };
+	vgpu_module *hm = NULL;
+	vgpu_kernel *k = NULL;
+	vgpu_buffer *A = NULL, *B = NULL, *O = NULL;
+	char why[200] = "";
+	int ret;
+
+	half_inputs(a, b);
+	ret = vgpu_module_compile(s, half_src, 0, &o, &hm);
+	ret = ret ?: vgpu_kernel_get(hm, "halfops", &k);
+	if (!ret && (!(A = buf(a, sizeof(a))) || !(B = buf(b, sizeof(b))) || !(O = buf(NULL, sizeof(out)))))
+		ret = -ENOMEM;
+	if (!ret) {
+		struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(B), vgpu_arg_buf(O) };
+
+		ret = vgpu_launch(k, &c, args, 3);
+	}
+	ret = ret ?: get(O, out, sizeof(out));
+	if (ret)
+		snprintf(why, sizeof(why), "%d: %.150s", ret, vgpu_last_error(s));
+	tap_ok(!ret && !half_check(a, b, out, why, sizeof(why)),
+	       "dialect: half precision (cuda_fp16.h, cuda_bf16.h): arithmetic, fma, sqrt, directed and integer conversions, "
+	       "pairs and their operators, a shuffle of a half2, a shared atomicAdd, bit-exact against rounding by search");
+	if (why[0])
+		tap_diag("halfops: %s", why);
+	if (A)
+		vgpu_buffer_free(A);
+	if (B)
+		vgpu_buffer_free(B);
+	if (O)
+		vgpu_buffer_free(O);
+	if (hm)
+		vgpu_module_unload(hm);
+}
+
 static void t_intrin(void)
 {
 	unsigned in[64], out[768];
@@ -4107,8 +4149,6 @@ static void t_refused(void)
 		{ "dynamic parallelism",
 		  "__global__ void c(float *p) {}\nextern \"C\" __global__ void k(float *p)\n{\n\tc<<<1, 1>>>(p);\n}\n",
 		  "__global__ function" },
-		{ "half precision",
-		  "#include <cuda_fp16.h>\nextern \"C\" __global__ void k(float *p)\n{\n}\n", "half precision" },
 		/* refused by the lowering pass (pass.cpp), located through line tables */
 		{ "recursion through a helper with a barrier",
 		  "__device__ int rec(int n)\n{\n\t__syncthreads();\n\treturn n ? rec(n - 1) + 1 : 0;\n}\n"
@@ -4124,7 +4164,7 @@ static void t_refused(void)
 		  "extern \"C\" __global__ void k(float *p)\n{\n\tp[threadIdx.x] = twice(p[threadIdx.x]);\n}\n",
 		  "'helper(float)' is declared but not defined" },
 	};
-	static const int line[] = { 3, 3, 4, 4, 1, 4, 3, 4 };
+	static const int line[] = { 3, 3, 4, 4, 4, 3, 4 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct vgpu_compile_opts o = { .size = sizeof(o), .name = "user_kernels.cu" };
@@ -4201,6 +4241,7 @@ int main(void)
 	t_fastmath();
 	t_puremath();
 	t_rounding();
+	t_half();
 	t_intrin();
 	t_misc();
 	t_dynshm_template(in);

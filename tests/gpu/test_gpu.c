@@ -31,6 +31,8 @@
 /* the dialect corpus (one source, every backend) and its buffer helper, dialect_buf */
 #define DIALECT_OK(cond, ...) tap_ok(cond, __VA_ARGS__)
 #include "dialect.h"
+/* the half-precision kernel and its reference (test_clang runs it on the CPU) */
+#include "half.h"
 
 #define MiB (1024ull * 1024)
 
@@ -1014,6 +1016,56 @@ static void test_launch_fallback(void)
 
 
 
+/* Half precision (cuda_fp16.h, cuda_bf16.h) on CUDA: the kernel of half.h
+ * against its reference, the bits test_clang expects of the CPU backend */
+static void test_half(void)
+{
+	const char *name = "cuda: half precision (tests/gpu/half.h), bit-exact against rounding by search";
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { HALF_THREADS, 1, 1 },
+				     .timeout_ms = -1 };
+	float a[HALF_THREADS], b[HALF_THREADS];
+	unsigned short out[HALF_THREADS * HALF_OUT];
+	char why[200] = "";
+	vgpu_session *s = NULL;
+	vgpu_module *m = NULL;
+	vgpu_kernel *k = NULL;
+	vgpu_buffer *ba = NULL, *bb = NULL, *bo = NULL;
+	int ret;
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	half_inputs(a, b);
+	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
+	ret = ret ?: vgpu_module_compile(s, half_src, 0, NULL, &m);
+	ret = ret ?: vgpu_kernel_get(m, "halfops", &k);
+	if (!ret && (!(ba = dialect_buf(s, a, sizeof(a))) || !(bb = dialect_buf(s, b, sizeof(b))) ||
+		     !(bo = dialect_buf(s, NULL, sizeof(out)))))
+		ret = -ENOMEM;
+	if (!ret) {
+		struct vgpu_arg args[] = { vgpu_arg_buf(ba), vgpu_arg_buf(bb), vgpu_arg_buf(bo) };
+
+		ret = vgpu_launch(k, &c, args, 3);
+	}
+	ret = ret ?: vgpu_buffer_read(bo, 0, out, sizeof(out));
+	if (ret)
+		snprintf(why, sizeof(why), "%.190s", s ? vgpu_last_error(s) : strerror(-ret));
+	const int bad = ret ? 1 : half_check(a, b, out, why, sizeof(why));
+
+	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
+	if (ba)
+		vgpu_buffer_free(ba);
+	if (bb)
+		vgpu_buffer_free(bb);
+	if (bo)
+		vgpu_buffer_free(bo);
+	if (m)
+		vgpu_module_unload(m);
+	if (s)
+		vgpu_session_close(s);
+}
+
 /* Shuffles at the edges of width groups on CUDA, against PTX's shfl.sync
  * rule (a xor into an earlier group reads it, into a later one gives the
  * caller's own value; down and up stay in their group). test_clang checks
@@ -1333,6 +1385,7 @@ int main(int argc, char **argv)
 	test_quota_and_books();
 	test_dialect();
 	test_shfl_edges();
+	test_half();
 	test_fault();
 	test_hip();
 

@@ -177,7 +177,7 @@ int vgpu_cpu_clang_target_id(char *buf, size_t len)
 /*
  * Headers a kernel source may include (what NVRTC provides or programs
  * include for device code): their declarations are all in cuda.h, so these
- * are empty; half precision is refused by name.
+ * are empty; cuda_fp16.h and cuda_bf16.h read cuda.h's half-precision sections.
  */
 static const char *const std_headers[] = {
 	"cuda_runtime.h", "cuda_runtime_api.h", "cuda.h", "device_launch_parameters.h",
@@ -206,7 +206,9 @@ static int write_file(const char *dir, const char *name, const char *text, size_
 static int write_headers(const char *dir)
 {
 	static const char empty[] = "/* provided by libvgpu's CPU backend (cuda.h) */\n";
-	static const char half[] = "#error \"half precision (cuda_fp16.h) is not supported by libvgpu's CPU backend\"\n";
+	/* half precision: the last sections of cuda.h (vgpu_cuda.h) */
+	static const char fp16[] = "#define __VGPU_WANT_FP16 1\n#include \"vgpu_cuda.h\"\n";
+	static const char bf16[] = "#define __VGPU_WANT_BF16 1\n#include \"vgpu_cuda.h\"\n";
 	char sub[4200];
 	int ret;
 
@@ -218,9 +220,9 @@ static int write_headers(const char *dir)
 		if (ret)
 			return ret;
 	}
-	ret = write_file(dir, "cuda_fp16.h", half, sizeof(half) - 1);
+	ret = write_file(dir, "cuda_fp16.h", fp16, sizeof(fp16) - 1);
 	if (!ret)
-		ret = write_file(dir, "cuda_bf16.h", half, sizeof(half) - 1);
+		ret = write_file(dir, "cuda_bf16.h", bf16, sizeof(bf16) - 1);
 	return ret;
 }
 

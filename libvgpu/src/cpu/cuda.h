@@ -7,6 +7,11 @@
 // declared below: the builtin variables, barriers and warp syncs become loops
 // over the threads of a block cut at the barriers; the __vgpu_tmpl_*
 // functions are the drivers it clones per kernel.
+//
+// cuda_fp16.h and cuda_bf16.h include this file again for its last
+// sections (half precision): the rest is read once.
+#ifndef __VGPU_CUDA_H
+#define __VGPU_CUDA_H 1
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wmacro-redefined"
 #define __CUDACC__ 1
@@ -1963,3 +1968,421 @@ template <unsigned N, class T> __VGPU_FN T exclusive_scan(const thread_block_til
 }
 } // namespace cooperative_groups
 #undef __VGPU_MF
+#endif // __VGPU_CUDA_H
+
+// ---- half precision: cuda_fp16.h (__half, __half2) and cuda_bf16.h ----------
+// (__nv_bfloat16, __nv_bfloat162). Each header the kernel includes defines
+// its __VGPU_WANT_* and includes this file again: the sections below are
+// all that the second time reads. A value is its 16 bits; arithmetic is
+// done in float and rounded to the 16-bit format once (round to nearest
+// even), which gives the correctly rounded result for +, -, *, / and sqrt
+// (float's 24 bits are at least twice the formats' 11 and 8, plus two), as
+// the GPU's half instructions do; fma is done in double. The math functions
+// (hexp, h2sin, ...) are float's, rounded. Nothing is contracted: a product
+// and a sum CUDA may fuse into an fma (__hmul then __hadd, not their _rn
+// forms) are rounded each.
+#if (defined(__VGPU_WANT_FP16) || defined(__VGPU_WANT_BF16)) && !defined(__VGPU_H16_COMMON)
+#define __VGPU_H16_COMMON 1
+// the 16 bits next to @h's magnitude toward +inf (@up) or -inf: a rounding
+// to nearest made directed (the bits of a NaN are kept)
+__VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned short inf)
+{
+	const unsigned short mag = h & 0x7fffu, neg = h & 0x8000u;
+	if (mag > inf)
+		return h;
+	if (mag == 0)
+		return up ? 1 : 0x8001u;	// the smallest subnormal of that sign
+	return (up == !neg) ? (unsigned short)(h + 1) : (unsigned short)(h - 1);
+}
+#define __VGPU_H16_ROUNDED(name, T, H, tof, fromf)							\
+	__VGPU_FN H name##_rn(T a) { return fromf((float)a); }						\
+	__VGPU_FN H name##_rz(T a)									\
+	{												\
+		H r = fromf((float)a);									\
+		const float b = tof(r);									\
+		if (__builtin_fabsf(b) > __builtin_fabsf((float)a))					\
+			r.__x = __vgpu_h16_step(r.__x, b < 0, H::__inf);					\
+		return r;										\
+	}												\
+	__VGPU_FN H name##_rd(T a)									\
+	{												\
+		H r = fromf((float)a);									\
+		if (tof(r) > (float)a)									\
+			r.__x = __vgpu_h16_step(r.__x, false, H::__inf);				\
+		return r;										\
+	}												\
+	__VGPU_FN H name##_ru(T a)									\
+	{												\
+		H r = fromf((float)a);									\
+		if (tof(r) < (float)a)									\
+			r.__x = __vgpu_h16_step(r.__x, true, H::__inf);					\
+		return r;										\
+	}
+
+// the operations __half and __nv_bfloat16 share (cuda_fp16.h and
+// cuda_bf16.h overload the same names), for the 16-bit type H, its pair H2,
+// and the conversions tof (H to float) and fromf (float to H, rounded)
+#define __VGPU_H16_OPS(H, H2, tof, fromf)								\
+	__VGPU_FN H __hadd(H a, H b) { return fromf(tof(a) + tof(b)); }					\
+	__VGPU_FN H __hsub(H a, H b) { return fromf(tof(a) - tof(b)); }					\
+	__VGPU_FN H __hmul(H a, H b) { return fromf(tof(a) * tof(b)); }					\
+	__VGPU_FN H __hdiv(H a, H b) { return fromf(tof(a) / tof(b)); }					\
+	__VGPU_FN H __hadd_rn(H a, H b) { return __hadd(a, b); }					\
+	__VGPU_FN H __hsub_rn(H a, H b) { return __hsub(a, b); }					\
+	__VGPU_FN H __hmul_rn(H a, H b) { return __hmul(a, b); }					\
+	__VGPU_FN H __hfma(H a, H b, H c)								\
+	{												\
+		return fromf((float)((double)tof(a) * (double)tof(b) + (double)tof(c)));		\
+	}												\
+	__VGPU_FN H __hneg(H a) { H r; r.__x = a.__x ^ 0x8000u; return r; }				\
+	__VGPU_FN H __habs(H a) { H r; r.__x = a.__x & 0x7fffu; return r; }				\
+	__VGPU_FN H __vgpu_sat(H a)									\
+	{												\
+		const float f = tof(a);									\
+		return f > 0.0f ? (f < 1.0f ? a : fromf(1.0f)) : fromf(0.0f);				\
+	}												\
+	__VGPU_FN H __hadd_sat(H a, H b) { return __vgpu_sat(__hadd(a, b)); }				\
+	__VGPU_FN H __hsub_sat(H a, H b) { return __vgpu_sat(__hsub(a, b)); }				\
+	__VGPU_FN H __hmul_sat(H a, H b) { return __vgpu_sat(__hmul(a, b)); }				\
+	__VGPU_FN H __hfma_sat(H a, H b, H c) { return __vgpu_sat(__hfma(a, b, c)); }			\
+	__VGPU_FN bool __heq(H a, H b) { return tof(a) == tof(b); }					\
+	__VGPU_FN bool __hne(H a, H b) { return tof(a) < tof(b) || tof(a) > tof(b); }			\
+	__VGPU_FN bool __hlt(H a, H b) { return tof(a) < tof(b); }					\
+	__VGPU_FN bool __hle(H a, H b) { return tof(a) <= tof(b); }					\
+	__VGPU_FN bool __hgt(H a, H b) { return tof(a) > tof(b); }					\
+	__VGPU_FN bool __hge(H a, H b) { return tof(a) >= tof(b); }					\
+	__VGPU_FN bool __hequ(H a, H b) { return !(tof(a) < tof(b) || tof(a) > tof(b)); }		\
+	__VGPU_FN bool __hneu(H a, H b) { return !(tof(a) == tof(b)); }					\
+	__VGPU_FN bool __hltu(H a, H b) { return !(tof(a) >= tof(b)); }					\
+	__VGPU_FN bool __hleu(H a, H b) { return !(tof(a) > tof(b)); }					\
+	__VGPU_FN bool __hgtu(H a, H b) { return !(tof(a) <= tof(b)); }					\
+	__VGPU_FN bool __hgeu(H a, H b) { return !(tof(a) < tof(b)); }					\
+	__VGPU_FN bool __hisnan(H a) { return (a.__x & 0x7fffu) > H::__inf; }				\
+	__VGPU_FN int __hisinf(H a)									\
+	{												\
+		return (a.__x & 0x7fffu) == H::__inf ? (a.__x & 0x8000u ? -1 : 1) : 0;			\
+	}												\
+	/* max/min: a NaN loses to a number (fmaxf); _nan: a NaN wins */				\
+	__VGPU_FN H __hmax(H a, H b) { return fromf(__builtin_fmaxf(tof(a), tof(b))); }		\
+	__VGPU_FN H __hmin(H a, H b) { return fromf(__builtin_fminf(tof(a), tof(b))); }		\
+	__VGPU_FN H __hmax_nan(H a, H b) { return __hisnan(a) ? a : __hisnan(b) ? b : __hmax(a, b); }	\
+	__VGPU_FN H __hmin_nan(H a, H b) { return __hisnan(a) ? a : __hisnan(b) ? b : __hmin(a, b); }	\
+	__VGPU_FN H hsqrt(H a) { return fromf(__builtin_sqrtf(tof(a))); }				\
+	__VGPU_FN H hrsqrt(H a) { return fromf(1.0f / __builtin_sqrtf(tof(a))); }			\
+	__VGPU_FN H hrcp(H a) { return fromf(1.0f / tof(a)); }						\
+	__VGPU_FN H hexp(H a) { return fromf(expf(tof(a))); }						\
+	__VGPU_FN H hexp2(H a) { return fromf(exp2f(tof(a))); }					\
+	__VGPU_FN H hexp10(H a) { return fromf(exp10f(tof(a))); }					\
+	__VGPU_FN H hlog(H a) { return fromf(logf(tof(a))); }						\
+	__VGPU_FN H hlog2(H a) { return fromf(log2f(tof(a))); }					\
+	__VGPU_FN H hlog10(H a) { return fromf(log10f(tof(a))); }					\
+	__VGPU_FN H hsin(H a) { return fromf(sinf(tof(a))); }						\
+	__VGPU_FN H hcos(H a) { return fromf(cosf(tof(a))); }						\
+	__VGPU_FN H htanh(H a) { return fromf(tanhf(tof(a))); }					\
+	__VGPU_FN H hceil(H a) { return fromf(__builtin_ceilf(tof(a))); }				\
+	__VGPU_FN H hfloor(H a) { return fromf(__builtin_floorf(tof(a))); }				\
+	__VGPU_FN H htrunc(H a) { return fromf(__builtin_truncf(tof(a))); }				\
+	__VGPU_FN H hrint(H a) { return fromf(__builtin_rintf(tof(a))); }				\
+	__VGPU_FN H operator+(const H &a, const H &b) { return __hadd(a, b); }				\
+	__VGPU_FN H operator-(const H &a, const H &b) { return __hsub(a, b); }				\
+	__VGPU_FN H operator*(const H &a, const H &b) { return __hmul(a, b); }				\
+	__VGPU_FN H operator/(const H &a, const H &b) { return __hdiv(a, b); }				\
+	__VGPU_FN H &operator+=(H &a, const H &b) { return a = __hadd(a, b); }				\
+	__VGPU_FN H &operator-=(H &a, const H &b) { return a = __hsub(a, b); }				\
+	__VGPU_FN H &operator*=(H &a, const H &b) { return a = __hmul(a, b); }				\
+	__VGPU_FN H &operator/=(H &a, const H &b) { return a = __hdiv(a, b); }				\
+	__VGPU_FN H operator+(const H &a) { return a; }							\
+	__VGPU_FN H operator-(const H &a) { return __hneg(a); }						\
+	__VGPU_FN H &operator++(H &a) { return a = __hadd(a, fromf(1.0f)); }				\
+	__VGPU_FN H &operator--(H &a) { return a = __hsub(a, fromf(1.0f)); }				\
+	__VGPU_FN H operator++(H &a, int) { H o = a; ++a; return o; }					\
+	__VGPU_FN H operator--(H &a, int) { H o = a; --a; return o; }					\
+	__VGPU_FN bool operator==(const H &a, const H &b) { return __heq(a, b); }			\
+	__VGPU_FN bool operator!=(const H &a, const H &b) { return __hneu(a, b); }			\
+	__VGPU_FN bool operator<(const H &a, const H &b) { return __hlt(a, b); }			\
+	__VGPU_FN bool operator<=(const H &a, const H &b) { return __hle(a, b); }			\
+	__VGPU_FN bool operator>(const H &a, const H &b) { return __hgt(a, b); }			\
+	__VGPU_FN bool operator>=(const H &a, const H &b) { return __hge(a, b); }			\
+	/* pairs: each half on its own; the _b comparisons are both halves' */				\
+	__VGPU_FN H2 __vgpu_h2(H x, H y) { H2 r; r.x = x; r.y = y; return r; }				\
+	__VGPU_FN H2 __hadd2(H2 a, H2 b) { return __vgpu_h2(__hadd(a.x, b.x), __hadd(a.y, b.y)); }	\
+	__VGPU_FN H2 __hsub2(H2 a, H2 b) { return __vgpu_h2(__hsub(a.x, b.x), __hsub(a.y, b.y)); }	\
+	__VGPU_FN H2 __hmul2(H2 a, H2 b) { return __vgpu_h2(__hmul(a.x, b.x), __hmul(a.y, b.y)); }	\
+	__VGPU_FN H2 __h2div(H2 a, H2 b) { return __vgpu_h2(__hdiv(a.x, b.x), __hdiv(a.y, b.y)); }	\
+	__VGPU_FN H2 __hadd2_rn(H2 a, H2 b) { return __hadd2(a, b); }					\
+	__VGPU_FN H2 __hsub2_rn(H2 a, H2 b) { return __hsub2(a, b); }					\
+	__VGPU_FN H2 __hmul2_rn(H2 a, H2 b) { return __hmul2(a, b); }					\
+	__VGPU_FN H2 __hfma2(H2 a, H2 b, H2 c) { return __vgpu_h2(__hfma(a.x, b.x, c.x), __hfma(a.y, b.y, c.y)); } \
+	__VGPU_FN H2 __hneg2(H2 a) { return __vgpu_h2(__hneg(a.x), __hneg(a.y)); }			\
+	__VGPU_FN H2 __habs2(H2 a) { return __vgpu_h2(__habs(a.x), __habs(a.y)); }			\
+	__VGPU_FN H2 __hadd2_sat(H2 a, H2 b) { return __vgpu_h2(__hadd_sat(a.x, b.x), __hadd_sat(a.y, b.y)); } \
+	__VGPU_FN H2 __hsub2_sat(H2 a, H2 b) { return __vgpu_h2(__hsub_sat(a.x, b.x), __hsub_sat(a.y, b.y)); } \
+	__VGPU_FN H2 __hmul2_sat(H2 a, H2 b) { return __vgpu_h2(__hmul_sat(a.x, b.x), __hmul_sat(a.y, b.y)); } \
+	__VGPU_FN H2 __hfma2_sat(H2 a, H2 b, H2 c)							\
+	{												\
+		return __vgpu_h2(__hfma_sat(a.x, b.x, c.x), __hfma_sat(a.y, b.y, c.y));			\
+	}												\
+	__VGPU_FN H2 __hmax2(H2 a, H2 b) { return __vgpu_h2(__hmax(a.x, b.x), __hmax(a.y, b.y)); }	\
+	__VGPU_FN H2 __hmin2(H2 a, H2 b) { return __vgpu_h2(__hmin(a.x, b.x), __hmin(a.y, b.y)); }	\
+	__VGPU_FN H2 __hmax2_nan(H2 a, H2 b) { return __vgpu_h2(__hmax_nan(a.x, b.x), __hmax_nan(a.y, b.y)); } \
+	__VGPU_FN H2 __hmin2_nan(H2 a, H2 b) { return __vgpu_h2(__hmin_nan(a.x, b.x), __hmin_nan(a.y, b.y)); } \
+	__VGPU_FN H2 __heq2(H2 a, H2 b) { return __vgpu_h2(fromf(__heq(a.x, b.x) ? 1.0f : 0.0f), fromf(__heq(a.y, b.y) ? 1.0f : 0.0f)); } \
+	__VGPU_FN H2 __hne2(H2 a, H2 b) { return __vgpu_h2(fromf(__hne(a.x, b.x) ? 1.0f : 0.0f), fromf(__hne(a.y, b.y) ? 1.0f : 0.0f)); } \
+	__VGPU_FN H2 __hlt2(H2 a, H2 b) { return __vgpu_h2(fromf(__hlt(a.x, b.x) ? 1.0f : 0.0f), fromf(__hlt(a.y, b.y) ? 1.0f : 0.0f)); } \
+	__VGPU_FN H2 __hle2(H2 a, H2 b) { return __vgpu_h2(fromf(__hle(a.x, b.x) ? 1.0f : 0.0f), fromf(__hle(a.y, b.y) ? 1.0f : 0.0f)); } \
+	__VGPU_FN H2 __hgt2(H2 a, H2 b) { return __vgpu_h2(fromf(__hgt(a.x, b.x) ? 1.0f : 0.0f), fromf(__hgt(a.y, b.y) ? 1.0f : 0.0f)); } \
+	__VGPU_FN H2 __hge2(H2 a, H2 b) { return __vgpu_h2(fromf(__hge(a.x, b.x) ? 1.0f : 0.0f), fromf(__hge(a.y, b.y) ? 1.0f : 0.0f)); } \
+	__VGPU_FN H2 __hisnan2(H2 a) { return __vgpu_h2(fromf(__hisnan(a.x) ? 1.0f : 0.0f), fromf(__hisnan(a.y) ? 1.0f : 0.0f)); } \
+	__VGPU_FN bool __hbeq2(H2 a, H2 b) { return __heq(a.x, b.x) && __heq(a.y, b.y); }		\
+	__VGPU_FN bool __hbne2(H2 a, H2 b) { return __hne(a.x, b.x) && __hne(a.y, b.y); }		\
+	__VGPU_FN bool __hblt2(H2 a, H2 b) { return __hlt(a.x, b.x) && __hlt(a.y, b.y); }		\
+	__VGPU_FN bool __hble2(H2 a, H2 b) { return __hle(a.x, b.x) && __hle(a.y, b.y); }		\
+	__VGPU_FN bool __hbgt2(H2 a, H2 b) { return __hgt(a.x, b.x) && __hgt(a.y, b.y); }		\
+	__VGPU_FN bool __hbge2(H2 a, H2 b) { return __hge(a.x, b.x) && __hge(a.y, b.y); }		\
+	__VGPU_FN bool __hbequ2(H2 a, H2 b) { return __hequ(a.x, b.x) && __hequ(a.y, b.y); }		\
+	__VGPU_FN bool __hbneu2(H2 a, H2 b) { return __hneu(a.x, b.x) && __hneu(a.y, b.y); }		\
+	__VGPU_FN bool __hbltu2(H2 a, H2 b) { return __hltu(a.x, b.x) && __hltu(a.y, b.y); }		\
+	__VGPU_FN bool __hbleu2(H2 a, H2 b) { return __hleu(a.x, b.x) && __hleu(a.y, b.y); }		\
+	__VGPU_FN bool __hbgtu2(H2 a, H2 b) { return __hgtu(a.x, b.x) && __hgtu(a.y, b.y); }		\
+	__VGPU_FN bool __hbgeu2(H2 a, H2 b) { return __hgeu(a.x, b.x) && __hgeu(a.y, b.y); }		\
+	__VGPU_FN H2 h2sqrt(H2 a) { return __vgpu_h2(hsqrt(a.x), hsqrt(a.y)); }			\
+	__VGPU_FN H2 h2rsqrt(H2 a) { return __vgpu_h2(hrsqrt(a.x), hrsqrt(a.y)); }			\
+	__VGPU_FN H2 h2rcp(H2 a) { return __vgpu_h2(hrcp(a.x), hrcp(a.y)); }				\
+	__VGPU_FN H2 h2exp(H2 a) { return __vgpu_h2(hexp(a.x), hexp(a.y)); }				\
+	__VGPU_FN H2 h2exp2(H2 a) { return __vgpu_h2(hexp2(a.x), hexp2(a.y)); }			\
+	__VGPU_FN H2 h2exp10(H2 a) { return __vgpu_h2(hexp10(a.x), hexp10(a.y)); }			\
+	__VGPU_FN H2 h2log(H2 a) { return __vgpu_h2(hlog(a.x), hlog(a.y)); }				\
+	__VGPU_FN H2 h2log2(H2 a) { return __vgpu_h2(hlog2(a.x), hlog2(a.y)); }			\
+	__VGPU_FN H2 h2log10(H2 a) { return __vgpu_h2(hlog10(a.x), hlog10(a.y)); }			\
+	__VGPU_FN H2 h2sin(H2 a) { return __vgpu_h2(hsin(a.x), hsin(a.y)); }				\
+	__VGPU_FN H2 h2cos(H2 a) { return __vgpu_h2(hcos(a.x), hcos(a.y)); }				\
+	__VGPU_FN H2 h2tanh(H2 a) { return __vgpu_h2(htanh(a.x), htanh(a.y)); }			\
+	__VGPU_FN H2 h2ceil(H2 a) { return __vgpu_h2(hceil(a.x), hceil(a.y)); }			\
+	__VGPU_FN H2 h2floor(H2 a) { return __vgpu_h2(hfloor(a.x), hfloor(a.y)); }			\
+	__VGPU_FN H2 h2trunc(H2 a) { return __vgpu_h2(htrunc(a.x), htrunc(a.y)); }			\
+	__VGPU_FN H2 h2rint(H2 a) { return __vgpu_h2(hrint(a.x), hrint(a.y)); }			\
+	__VGPU_FN H2 operator+(const H2 &a, const H2 &b) { return __hadd2(a, b); }			\
+	__VGPU_FN H2 operator-(const H2 &a, const H2 &b) { return __hsub2(a, b); }			\
+	__VGPU_FN H2 operator*(const H2 &a, const H2 &b) { return __hmul2(a, b); }			\
+	__VGPU_FN H2 operator/(const H2 &a, const H2 &b) { return __h2div(a, b); }			\
+	__VGPU_FN H2 &operator+=(H2 &a, const H2 &b) { return a = __hadd2(a, b); }			\
+	__VGPU_FN H2 &operator-=(H2 &a, const H2 &b) { return a = __hsub2(a, b); }			\
+	__VGPU_FN H2 &operator*=(H2 &a, const H2 &b) { return a = __hmul2(a, b); }			\
+	__VGPU_FN H2 &operator/=(H2 &a, const H2 &b) { return a = __h2div(a, b); }			\
+	__VGPU_FN H2 operator+(const H2 &a) { return a; }						\
+	__VGPU_FN H2 operator-(const H2 &a) { return __hneg2(a); }					\
+	__VGPU_FN bool operator==(const H2 &a, const H2 &b) { return __hbeq2(a, b); }			\
+	__VGPU_FN bool operator!=(const H2 &a, const H2 &b) { return __hbneu2(a, b); }			\
+	__VGPU_FN bool operator<(const H2 &a, const H2 &b) { return __hblt2(a, b); }			\
+	__VGPU_FN bool operator<=(const H2 &a, const H2 &b) { return __hble2(a, b); }			\
+	__VGPU_FN bool operator>(const H2 &a, const H2 &b) { return __hbgt2(a, b); }			\
+	__VGPU_FN bool operator>=(const H2 &a, const H2 &b) { return __hbge2(a, b); }			\
+	/* atomics: a compare-and-swap loop on the 16 bits (of the pair's 32) */			\
+	__VGPU_FN H atomicAdd(H *p, H v)								\
+	{												\
+		unsigned short o = __atomic_load_n(&p->__x, __ATOMIC_RELAXED);				\
+		H of, nf;										\
+		do {											\
+			of.__x = o;									\
+			nf = __hadd(of, v);								\
+		} while (!__atomic_compare_exchange_n(&p->__x, &o, nf.__x, true, __VGPU_SC, __ATOMIC_RELAXED)); \
+		return of;										\
+	}												\
+	__VGPU_FN H2 atomicAdd(H2 *p, H2 v)								\
+	{												\
+		unsigned *const w = (unsigned *)p;							\
+		unsigned o = __atomic_load_n(w, __ATOMIC_RELAXED), n;					\
+		H2 of, nf;										\
+		do {											\
+			__builtin_memcpy(&of, &o, 4);							\
+			nf = __hadd2(of, v);								\
+			__builtin_memcpy(&n, &nf, 4);							\
+		} while (!__atomic_compare_exchange_n(w, &o, n, true, __VGPU_SC, __ATOMIC_RELAXED));	\
+		return of;										\
+	}
+
+// the 16-bit type H (bits of format F: float from bits F##_f, bits from
+// float F##_b) and its pair H2, with their raw forms
+#define __VGPU_H16_TYPE(H, H2, RAW, RAW2, F, INF)							\
+	struct RAW { unsigned short x; };								\
+	struct RAW2 { unsigned short x, y; };								\
+	struct __attribute__((aligned(2))) H {								\
+		unsigned short __x;									\
+		static constexpr unsigned short __inf = INF;						\
+		H() = default;										\
+		__device__ constexpr H(const RAW &r) : __x(r.x) {}					\
+		__device__ H &operator=(const RAW &r) { __x = r.x; return *this; }			\
+		__device__ constexpr operator RAW() const { return RAW{__x}; }				\
+		__device__ H(float f) : __x(F##_b(f)) {}						\
+		__device__ H(double d) : __x(F##_d(d)) {}						\
+		__device__ H(short v) : __x(F##_b((float)v)) {}						\
+		__device__ H(unsigned short v) : __x(F##_b((float)v)) {}				\
+		__device__ H(int v) : __x(F##_b((float)v)) {}						\
+		__device__ H(unsigned v) : __x(F##_b((float)v)) {}					\
+		__device__ H(long v) : __x(F##_b((float)v)) {}						\
+		__device__ H(unsigned long v) : __x(F##_b((float)v)) {}				\
+		__device__ H(long long v) : __x(F##_b((float)v)) {}					\
+		__device__ H(unsigned long long v) : __x(F##_b((float)v)) {}				\
+		__device__ H &operator=(float f) { __x = F##_b(f); return *this; }			\
+		__device__ H &operator=(double d) { __x = F##_d(d); return *this; }			\
+		__device__ H &operator=(short v) { return *this = (float)v; }				\
+		__device__ H &operator=(unsigned short v) { return *this = (float)v; }			\
+		__device__ H &operator=(int v) { return *this = (float)v; }				\
+		__device__ H &operator=(unsigned v) { return *this = (float)v; }			\
+		__device__ H &operator=(long v) { return *this = (float)v; }				\
+		__device__ H &operator=(unsigned long v) { return *this = (float)v; }			\
+		__device__ H &operator=(long long v) { return *this = (float)v; }			\
+		__device__ H &operator=(unsigned long long v) { return *this = (float)v; }		\
+		__device__ operator float() const { return F##_f(__x); }				\
+		__device__ explicit operator bool() const { return (__x & 0x7fffu) != 0; }		\
+		__device__ explicit operator short() const { return __vgpu_f2i<short>(F##_f(__x), 0); } \
+		__device__ explicit operator unsigned short() const { return __vgpu_f2i<unsigned short>(F##_f(__x), 0); } \
+		__device__ explicit operator int() const { return __vgpu_f2i<int>(F##_f(__x), 0); }	\
+		__device__ explicit operator unsigned() const { return __vgpu_f2i<unsigned>(F##_f(__x), 0); } \
+		__device__ explicit operator long long() const { return __vgpu_f2i<long long>(F##_f(__x), 0); } \
+		__device__ explicit operator unsigned long long() const				\
+		{											\
+			return __vgpu_f2i<unsigned long long>(F##_f(__x), 0);				\
+		}											\
+	};												\
+	struct __attribute__((aligned(4))) H2 {								\
+		H x, y;											\
+		H2() = default;										\
+		__device__ constexpr H2(const H &a, const H &b) : x(a), y(b) {}				\
+		__device__ constexpr H2(const RAW2 &r) : x(RAW{r.x}), y(RAW{r.y}) {}			\
+		__device__ H2 &operator=(const RAW2 &r) { x = RAW{r.x}; y = RAW{r.y}; return *this; }	\
+		__device__ constexpr operator RAW2() const { return RAW2{x.__x, y.__x}; }		\
+	};
+
+// float to integer type T as the GPU's conversions: rounded by @mode (0
+// toward zero, 1 to nearest even, 2 down, 3 up), out-of-range values
+// clamped, NaN 0
+template <class T> __VGPU_FN T __vgpu_f2i(float f, int mode)
+{
+	if (__builtin_isnan(f))
+		return 0;
+	const float r = mode == 1 ? __builtin_rintf(f) : mode == 2 ? __builtin_floorf(f) : mode == 3 ? __builtin_ceilf(f)
+											    : __builtin_truncf(f);
+	constexpr T lo = T(0) < T(-1) ? T(0) : T(T(1) << (sizeof(T) * 8 - 1)), hi = T(~lo);
+	if (r <= (float)lo)
+		return lo;
+	if (r >= (float)hi)
+		return hi;
+	return (T)r;
+}
+// the integer conversions of @H's format (prefix P: __half2int_rz, __int2half_rn, ...)
+#define __VGPU_H16_INT1(H, P, S, T)									\
+	__VGPU_FN T __##P##2##S##_rz(H h) { return __vgpu_f2i<T>((float)h, 0); }			\
+	__VGPU_FN T __##P##2##S##_rn(H h) { return __vgpu_f2i<T>((float)h, 1); }			\
+	__VGPU_FN T __##P##2##S##_rd(H h) { return __vgpu_f2i<T>((float)h, 2); }			\
+	__VGPU_FN T __##P##2##S##_ru(H h) { return __vgpu_f2i<T>((float)h, 3); }			\
+	__VGPU_H16_ROUNDED(__##S##2##P, T, H, __vgpu_tof, __vgpu_##P##_from)
+#define __VGPU_H16_INTS(H, P)										\
+	__VGPU_H16_INT1(H, P, short, short)								\
+	__VGPU_H16_INT1(H, P, ushort, unsigned short)							\
+	__VGPU_H16_INT1(H, P, int, int)									\
+	__VGPU_H16_INT1(H, P, uint, unsigned)								\
+	__VGPU_H16_INT1(H, P, ll, long long)								\
+	__VGPU_H16_INT1(H, P, ull, unsigned long long)
+#endif
+
+#if defined(__VGPU_WANT_FP16) && !defined(__VGPU_FP16_DONE)
+#define __VGPU_FP16_DONE 1
+// IEEE binary16 through clang's _Float16 (F16C's conversions where the CPU has them)
+__VGPU_FN float __vgpu_fp16_f(unsigned short x) { return (float)__builtin_bit_cast(_Float16, x); }
+__VGPU_FN unsigned short __vgpu_fp16_b(float f) { return __builtin_bit_cast(unsigned short, (_Float16)f); }
+__VGPU_FN unsigned short __vgpu_fp16_d(double d) { return __builtin_bit_cast(unsigned short, (_Float16)d); }
+__VGPU_H16_TYPE(__half, __half2, __half_raw, __half2_raw, __vgpu_fp16, 0x7c00u)
+typedef __half half;
+typedef __half2 half2;
+__VGPU_FN float __vgpu_tof(__half h) { return __vgpu_fp16_f(h.__x); }
+__VGPU_FN __half __vgpu_half_from(float f) { return __half_raw{__vgpu_fp16_b(f)}; }
+__VGPU_H16_OPS(__half, __half2, __vgpu_tof, __vgpu_half_from)
+__VGPU_H16_ROUNDED(__float2half, float, __half, __vgpu_tof, __vgpu_half_from)
+__VGPU_H16_INTS(__half, half)
+__VGPU_FN __half __float2half(float f) { return __vgpu_half_from(f); }
+__VGPU_FN __half __double2half(double d) { return __half_raw{__vgpu_fp16_d(d)}; }
+__VGPU_FN float __half2float(__half h) { return __vgpu_tof(h); }
+__VGPU_FN short __half_as_short(__half h) { return (short)h.__x; }
+__VGPU_FN unsigned short __half_as_ushort(__half h) { return h.__x; }
+__VGPU_FN __half __short_as_half(short v) { return __half_raw{(unsigned short)v}; }
+__VGPU_FN __half __ushort_as_half(unsigned short v) { return __half_raw{v}; }
+__VGPU_FN __half2 make_half2(__half x, __half y) { return __half2(x, y); }
+__VGPU_FN __half2 __halves2half2(__half x, __half y) { return __half2(x, y); }
+__VGPU_FN __half2 __half2half2(__half x) { return __half2(x, x); }
+__VGPU_FN __half2 __float2half2_rn(float f) { return __half2half2(__float2half_rn(f)); }
+__VGPU_FN __half2 __floats2half2_rn(float a, float b) { return __half2(__float2half_rn(a), __float2half_rn(b)); }
+__VGPU_FN __half2 __float22half2_rn(float2 f) { return __floats2half2_rn(f.x, f.y); }
+__VGPU_FN float2 __half22float2(__half2 h) { return float2{__vgpu_tof(h.x), __vgpu_tof(h.y)}; }
+__VGPU_FN float __low2float(__half2 h) { return __vgpu_tof(h.x); }
+__VGPU_FN float __high2float(__half2 h) { return __vgpu_tof(h.y); }
+__VGPU_FN __half __low2half(__half2 h) { return h.x; }
+__VGPU_FN __half __high2half(__half2 h) { return h.y; }
+__VGPU_FN __half2 __low2half2(__half2 h) { return __half2(h.x, h.x); }
+__VGPU_FN __half2 __high2half2(__half2 h) { return __half2(h.y, h.y); }
+__VGPU_FN __half2 __lowhigh2highlow(__half2 h) { return __half2(h.y, h.x); }
+__VGPU_FN __half2 __lows2half2(__half2 a, __half2 b) { return __half2(a.x, b.x); }
+__VGPU_FN __half2 __highs2half2(__half2 a, __half2 b) { return __half2(a.y, b.y); }
+#define CUDART_INF_FP16 __ushort_as_half((unsigned short)0x7c00u)
+#define CUDART_NAN_FP16 __ushort_as_half((unsigned short)0x7fffu)
+#define CUDART_MIN_DENORM_FP16 __ushort_as_half((unsigned short)0x0001u)
+#define CUDART_MAX_NORMAL_FP16 __ushort_as_half((unsigned short)0x7bffu)
+#define CUDART_NEG_ZERO_FP16 __ushort_as_half((unsigned short)0x8000u)
+#define CUDART_ZERO_FP16 __ushort_as_half((unsigned short)0x0000u)
+#define CUDART_ONE_FP16 __ushort_as_half((unsigned short)0x3c00u)
+#endif
+
+#if defined(__VGPU_WANT_BF16) && !defined(__VGPU_BF16_DONE)
+#define __VGPU_BF16_DONE 1
+// bfloat16: float's upper 16 bits, rounded to nearest even (a NaN stays a quiet NaN)
+__VGPU_FN float __vgpu_bf16_f(unsigned short x) { return __builtin_bit_cast(float, (unsigned)x << 16); }
+__VGPU_FN unsigned short __vgpu_bf16_b(float f)
+{
+	const unsigned u = __builtin_bit_cast(unsigned, f);
+	if ((u & 0x7fffffffu) > 0x7f800000u)
+		return (unsigned short)((u >> 16) | 0x40u);
+	return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+}
+__VGPU_FN unsigned short __vgpu_bf16_d(double d) { return __vgpu_bf16_b((float)d); }
+__VGPU_H16_TYPE(__nv_bfloat16, __nv_bfloat162, __nv_bfloat16_raw, __nv_bfloat162_raw, __vgpu_bf16, 0x7f80u)
+typedef __nv_bfloat16 nv_bfloat16;
+typedef __nv_bfloat162 nv_bfloat162;
+__VGPU_FN float __vgpu_tof(__nv_bfloat16 h) { return __vgpu_bf16_f(h.__x); }
+__VGPU_FN __nv_bfloat16 __vgpu_bfloat16_from(float f) { return __nv_bfloat16_raw{__vgpu_bf16_b(f)}; }
+__VGPU_H16_OPS(__nv_bfloat16, __nv_bfloat162, __vgpu_tof, __vgpu_bfloat16_from)
+__VGPU_H16_ROUNDED(__float2bfloat16, float, __nv_bfloat16, __vgpu_tof, __vgpu_bfloat16_from)
+__VGPU_H16_INTS(__nv_bfloat16, bfloat16)
+__VGPU_FN __nv_bfloat16 __float2bfloat16(float f) { return __vgpu_bfloat16_from(f); }
+__VGPU_FN __nv_bfloat16 __double2bfloat16(double d) { return __nv_bfloat16_raw{__vgpu_bf16_d(d)}; }
+__VGPU_FN float __bfloat162float(__nv_bfloat16 h) { return __vgpu_tof(h); }
+__VGPU_FN short __bfloat16_as_short(__nv_bfloat16 h) { return (short)h.__x; }
+__VGPU_FN unsigned short __bfloat16_as_ushort(__nv_bfloat16 h) { return h.__x; }
+__VGPU_FN __nv_bfloat16 __short_as_bfloat16(short v) { return __nv_bfloat16_raw{(unsigned short)v}; }
+__VGPU_FN __nv_bfloat16 __ushort_as_bfloat16(unsigned short v) { return __nv_bfloat16_raw{v}; }
+__VGPU_FN __nv_bfloat162 make_bfloat162(__nv_bfloat16 x, __nv_bfloat16 y) { return __nv_bfloat162(x, y); }
+__VGPU_FN __nv_bfloat162 __halves2bfloat162(__nv_bfloat16 x, __nv_bfloat16 y) { return __nv_bfloat162(x, y); }
+__VGPU_FN __nv_bfloat162 __bfloat162bfloat162(__nv_bfloat16 x) { return __nv_bfloat162(x, x); }
+__VGPU_FN __nv_bfloat162 __float2bfloat162_rn(float f) { return __bfloat162bfloat162(__float2bfloat16_rn(f)); }
+__VGPU_FN __nv_bfloat162 __floats2bfloat162_rn(float a, float b)
+{
+	return __nv_bfloat162(__float2bfloat16_rn(a), __float2bfloat16_rn(b));
+}
+__VGPU_FN __nv_bfloat162 __float22bfloat162_rn(float2 f) { return __floats2bfloat162_rn(f.x, f.y); }
+__VGPU_FN float2 __bfloat1622float2(__nv_bfloat162 h) { return float2{__vgpu_tof(h.x), __vgpu_tof(h.y)}; }
+__VGPU_FN float __low2float(__nv_bfloat162 h) { return __vgpu_tof(h.x); }
+__VGPU_FN float __high2float(__nv_bfloat162 h) { return __vgpu_tof(h.y); }
+__VGPU_FN __nv_bfloat16 __low2bfloat16(__nv_bfloat162 h) { return h.x; }
+__VGPU_FN __nv_bfloat16 __high2bfloat16(__nv_bfloat162 h) { return h.y; }
+__VGPU_FN __nv_bfloat162 __low2bfloat162(__nv_bfloat162 h) { return __nv_bfloat162(h.x, h.x); }
+__VGPU_FN __nv_bfloat162 __high2bfloat162(__nv_bfloat162 h) { return __nv_bfloat162(h.y, h.y); }
+__VGPU_FN __nv_bfloat162 __lowhigh2highlow(__nv_bfloat162 h) { return __nv_bfloat162(h.y, h.x); }
+__VGPU_FN __nv_bfloat162 __lows2bfloat162(__nv_bfloat162 a, __nv_bfloat162 b) { return __nv_bfloat162(a.x, b.x); }
+__VGPU_FN __nv_bfloat162 __highs2bfloat162(__nv_bfloat162 a, __nv_bfloat162 b) { return __nv_bfloat162(a.y, b.y); }
+#define CUDART_INF_BF16 __ushort_as_bfloat16((unsigned short)0x7f80u)
+#define CUDART_NAN_BF16 __ushort_as_bfloat16((unsigned short)0x7fffu)
+#define CUDART_MIN_DENORM_BF16 __ushort_as_bfloat16((unsigned short)0x0001u)
+#define CUDART_MAX_NORMAL_BF16 __ushort_as_bfloat16((unsigned short)0x7f7fu)
+#define CUDART_NEG_ZERO_BF16 __ushort_as_bfloat16((unsigned short)0x8000u)
+#define CUDART_ZERO_BF16 __ushort_as_bfloat16((unsigned short)0x0000u)
+#define CUDART_ONE_BF16 __ushort_as_bfloat16((unsigned short)0x3f80u)
+#endif
