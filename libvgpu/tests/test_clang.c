@@ -298,6 +298,21 @@ static const char src[] =
 "	out[10 * t + 9] = __frcp_rn(y);\n"
 "}\n"
 "\n"
+"/* calls through function pointers (a variable, a __device__ table) beside a barrier */\n"
+"__device__ float fp_twice(float x) { return 2.f * x; }\n"
+"__device__ float fp_neg(float x) { return -x; }\n"
+"typedef float (*fp_op)(float);\n"
+"__device__ fp_op fp_table[2] = { fp_twice, fp_neg };\n"
+"extern \"C\" __global__ void fnptr(const float *in, float *out, int w)\n"
+"{\n"
+"	__shared__ float s[64];\n"
+"	const int t = threadIdx.x;\n"
+"	const fp_op f = w ? fp_twice : fp_neg;\n"
+"	s[t] = f(in[t]) + 10.f * fp_table[t & 1](in[t]);\n"
+"	__syncthreads();\n"
+"	out[t] = s[63 - t];\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void intrin(const unsigned *in, unsigned *out)\n"
 "{\n"
 "	int t = threadIdx.x;\n"
@@ -2177,6 +2192,34 @@ static void t_half(void)
 		vgpu_buffer_free(O);
 	if (hm)
 		vgpu_module_unload(hm);
+}
+
+static void t_fnptr(const int *in)
+{
+	float x[64], out[64];
+	int bad = 0;
+
+	for (int t = 0; t < 64; t++)
+		x[t] = (float)in[t];
+	vgpu_buffer *X = buf(x, sizeof(x)), *O = buf(NULL, sizeof(out));
+
+	for (int w = 0; w < 2 && !bad; w++) {
+		struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(O), vgpu_arg_i32(w) };
+
+		if (launch("fnptr", 1, 64, 0, a, 3) || get(O, out, sizeof(out))) {
+			bad = 1;
+			break;
+		}
+		for (int t = 0; t < 64; t++) {
+			const float v = x[63 - t], e = (w ? 2.f * v : -v) + 10.f * ((63 - t) & 1 ? -v : 2.f * v);
+
+			if (out[t] != e && !bad++)
+				tap_diag("fnptr w=%d t=%d: %g, want %g", w, t, out[t], e);
+		}
+	}
+	tap_ok(!bad, "dialect: calls through function pointers (a variable, a __device__ table) beside a barrier");
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(O);
 }
 
 static void t_intrin(void)
@@ -4150,6 +4193,13 @@ static void t_refused(void)
 		  "__global__ void c(float *p) {}\nextern \"C\" __global__ void k(float *p)\n{\n\tc<<<1, 1>>>(p);\n}\n",
 		  "__global__ function" },
 		/* refused by the lowering pass (pass.cpp), located through line tables */
+		{ "inline PTX assembly",
+		  "extern \"C\" __global__ void k(unsigned *p)\n{\n\tunsigned l;\n\tasm volatile(\"mov.u32 %0, %%laneid;\" : \"=r\"(l));\n\tp[0] = l;\n}\n",
+		  "inline assembly (asm) is not supported" },
+		{ "a helper that reads threadIdx called through a pointer",
+		  "__device__ float f(float x) { return x + threadIdx.x; }\n"
+		  "extern \"C\" __global__ void k(float *p)\n{\n\tfloat (*g)(float) = f;\n\tp[0] = g(p[0]);\n}\n",
+		  "'f(float)' uses threadIdx, a barrier or a warp function and is taken by address" },
 		{ "recursion through a helper with a barrier",
 		  "__device__ int rec(int n)\n{\n\t__syncthreads();\n\treturn n ? rec(n - 1) + 1 : 0;\n}\n"
 		  "extern \"C\" __global__ void k(int *p)\n{\n\tp[threadIdx.x] = rec(p[0]);\n}\n",
@@ -4164,7 +4214,7 @@ static void t_refused(void)
 		  "extern \"C\" __global__ void k(float *p)\n{\n\tp[threadIdx.x] = twice(p[threadIdx.x]);\n}\n",
 		  "'helper(float)' is declared but not defined" },
 	};
-	static const int line[] = { 3, 3, 4, 4, 4, 3, 4 };
+	static const int line[] = { 3, 3, 4, 4, 4, 4, 4, 3, 4 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct vgpu_compile_opts o = { .size = sizeof(o), .name = "user_kernels.cu" };
@@ -4242,6 +4292,7 @@ int main(void)
 	t_puremath();
 	t_rounding();
 	t_half();
+	t_fnptr(in);
 	t_intrin();
 	t_misc();
 	t_dynshm_template(in);

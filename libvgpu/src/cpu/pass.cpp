@@ -258,12 +258,19 @@ struct Lower {
 		failed = true;
 	}
 
+	/* whether @v calls @f directly (never true of an indirect call or
+	 * inline assembly, whose callee is no function, nor for a builtin @f the
+	 * module does not use: null) */
+	static bool calls(const Value *v, const Function *f)
+	{
+		auto *cb = dyn_cast_or_null<CallBase>(v);
+		return f && cb && cb->getCalledFunction() == f;
+	}
+
 	/* whether @I calls a barrier or a warp sync */
 	bool isSync(const Instruction &I) const
 	{
-		auto *cb = dyn_cast<CallBase>(&I);
-		return cb && (cb->getCalledFunction() == fBar || cb->getCalledFunction() == fWarp ||
-			      cb->getCalledFunction() == fBallot || cb->getCalledFunction() == fRed);
+		return calls(&I, fBar) || calls(&I, fWarp) || calls(&I, fBallot) || calls(&I, fRed);
 	}
 
 	/* the allocas of @F, in order */
@@ -286,10 +293,9 @@ struct Lower {
 		off = APInt(64, 0);
 		const Value *base = L->getPointerOperand()->stripAndAccumulateConstantOffsets(M.getDataLayout(), off, true);
 		auto *A = dyn_cast<Argument>(base);
-		auto *cc = dyn_cast<CallInst>(base);
 		return !L->isVolatile() && !L->isAtomic() &&
 		       ((A && A->getArgNo() == 0 && !kernelSet.count(const_cast<Function *>(A->getParent()))) ||
-			(cc && cc->getCalledFunction() == fCtx));
+			calls(base, fCtx));
 	}
 
 	/* whether @L reads a field of the context the same in every thread of
@@ -329,6 +335,52 @@ struct Lower {
 		}
 	}
 
+	/*
+	 * What has no meaning on the CPU, refused at the user's line before
+	 * anything is lowered: inline assembly (PTX, the GPU's instruction set:
+	 * the x86 assembler would only say "invalid register name"; the calls
+	 * go, so that it does not), and a helper that uses threadIdx, a barrier
+	 * or a warp function (needInline) whose address is taken: those are
+	 * inlined into each kernel, and a call through a pointer would reach a
+	 * body whose builtins are left undefined (the image failed to load with
+	 * "undefined symbol: __vgpu_barrier").
+	 */
+	void refuseUnlowerable()
+	{
+		std::vector<CallBase *> asms;
+		for (Function *F : userFns)
+			for (Instruction &I : instructions(F))
+				if (auto *cb = dyn_cast<CallBase>(&I); cb && cb->isInlineAsm()) {
+					error(*F, "inline assembly (asm) is not supported by libvgpu's CPU backend "
+						  "(it is PTX, the GPU's instruction set)", cb->getDebugLoc());
+					asms.push_back(cb);
+				}
+		for (CallBase *cb : asms) {
+			cb->replaceAllUsesWith(PoisonValue::get(cb->getType()));
+			cb->eraseFromParent();
+		}
+		for (Function *F : needInline) {
+			if (!userFns.count(F) || kernelSet.count(F))	/* (a kernel's address: its launch) */
+				continue;
+			for (Use &U : F->uses()) {
+				auto *cb = dyn_cast<CallBase>(U.getUser());
+				if (cb && cb->isCallee(&U))
+					continue;
+				auto *I = dyn_cast<Instruction>(U.getUser());
+				DebugLoc at = I ? I->getDebugLoc() : DebugLoc();
+				if (!at && F->getSubprogram())
+					at = DILocation::get(C, F->getSubprogram()->getLine(), 0, F->getSubprogram());
+				error(I ? *I->getFunction() : *F,
+				      Twine("'") + demangle(F->getName().str()) +
+					      "' uses threadIdx, a barrier or a warp function and is taken by address: "
+					      "the CPU backend inlines such functions into each kernel and cannot call "
+					      "them through a pointer",
+				      at);
+				break;
+			}
+		}
+	}
+
 	/* (@keepShfl: the calls of cuda.h's __shfl_down_sync and __shfl_xor_sync
 	 * stay calls, for shuffleLoops) */
 	bool inlineAll(Function &K, bool keepShfl = false)
@@ -349,8 +401,8 @@ struct Lower {
 				if (callee && !callee->isDeclaration() &&
 				    (needInline.count(callee) || callee->hasFnAttribute(Attribute::AlwaysInline)))
 					calls.push_back(cb);
-				else if (!callee && !cb->isInlineAsm())
-					; /* indirect call: checked below */
+				/* an indirect call stays: what it may reach is no helper
+				 * of this kind (refuseUnlowerable) */
 			}
 			if (calls.empty())
 				return true;
@@ -885,7 +937,7 @@ struct Lower {
 		if (isa<Constant>(v) || isa<Argument>(v))
 			return true;
 		auto *I = dyn_cast<Instruction>(v);
-		if (auto *cc = dyn_cast_or_null<CallInst>(I); cc && cc->getCalledFunction() == fCtx)
+		if (calls(I, fCtx))
 			return true;	/* the context pointer, in the kernel before its body is made */
 		if (!I || isa<PHINode>(I) || isa<AllocaInst>(I) || I->isTerminator() || I->mayHaveSideEffects() || I->isEHPad())
 			return false;
@@ -2954,7 +3006,7 @@ struct Lower {
 				rows |= r;
 			return ok;
 		}
-		if (auto *cb = dyn_cast<CallInst>(I); cb && (cb->getCalledFunction() == fTid[1] || cb->getCalledFunction() == fTid[2])) {
+		if (calls(I, fTid[1]) || calls(I, fTid[2])) {
 			rows |= WU_ROWS;
 			return true;
 		}
@@ -2976,8 +3028,8 @@ struct Lower {
 		const Value *o = getUnderlyingObject(p, 16);
 		if (auto *L = dyn_cast<LoadInst>(o))
 			o = getUnderlyingObject(L->getPointerOperand(), 16);
-		if (auto *cb = dyn_cast<CallInst>(o))
-			return cb->getCalledFunction() == fCtx;
+		if (isa<CallBase>(o))
+			return calls(o, fCtx);
 		if (auto *G = dyn_cast<GlobalVariable>(o))
 			return G->getName().contains("__vgpu_w");
 		return false;
@@ -3065,7 +3117,7 @@ struct Lower {
 		for (BasicBlock *X : region)
 			for (Instruction &I : *X) {
 				auto *cb = dyn_cast<CallBase>(&I);
-				if (cb && cb->getCalledFunction() == fBar)
+				if (calls(cb, fBar))
 					return false;
 				warp = warp || (cb && isSync(I));
 				if (I.isTerminator() || isa<PHINode>(I) || I.mayHaveSideEffects() || I.mayReadOrWriteMemory() ||
@@ -3262,9 +3314,9 @@ struct Lower {
 		auto seed = [&](Instruction &I) {
 			if (auto *cb = dyn_cast<CallBase>(&I)) {
 				Function *f = cb->getCalledFunction();
-				if (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin)
+				if (f && (f == fTid[0] || f == fTid[1] || f == fTid[2] || f == fLin))
 					return true;
-				if (f == fCtx || f == fBar || f == fWarp || f == fBallot || f == fRed || pureCall(cb))
+				if (isIntrinsic(f) || pureCall(cb))
 					return false;
 				return !cb->onlyReadsMemory() || cb->isConvergent();
 			}
@@ -3409,8 +3461,7 @@ struct Lower {
 		auto isTid = [&](Value *v) {
 			if (auto *c = dyn_cast<CastInst>(v); c && (isa<ZExtInst>(c) || isa<TruncInst>(c) || isa<SExtInst>(c)))
 				v = c->getOperand(0);
-			auto *cb = dyn_cast<CallInst>(v);
-			return cb && (cb->getCalledFunction() == fTid[0] || cb->getCalledFunction() == fLin);
+			return calls(v, fTid[0]) || calls(v, fLin);
 		};
 		if (isTid(start))
 			return ConstantInt::get(start->getType(), 0);
@@ -4409,6 +4460,7 @@ struct Lower {
 		pureMath();
 		std::vector<Function *> kernels = findKernels();
 		findNeedInline();
+		refuseUnlowerable();
 		std::string table;
 		for (Function *K : kernels)
 			lowerKernel(K, table);
