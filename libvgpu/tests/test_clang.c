@@ -1201,6 +1201,12 @@ static const char src[] =
 "/* loops of a few trips a thread, as few as __launch_bounds__' block size\n"
 " * makes them (unrolled whole, each trip behind its test), after a barrier;\n"
 " * a launch of more threads than the bound is refused */\n"
+"/* CUDA 12's three-argument form (the third: blocks of a cluster) */\n"
+"extern \"C\" __global__ void __launch_bounds__(64, 2, 1) bounds3(int *out)\n"
+"{\n"
+"	out[threadIdx.x] = threadIdx.x * 3;\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void __launch_bounds__(128) boundloop(const int *in, int *out)\n"
 "{\n"
 "	__shared__ int s[128];\n"
@@ -3756,6 +3762,13 @@ static void t_boundloop(const int *in)
 	tap_ok(!bad, "dialect: loops of at most 3 and 7 trips a thread under __launch_bounds__(128)");
 	tap_ok(launch("boundloop", 1, 2 * B, 0, a, 2) == -EINVAL,
 	       "dialect: a block of 256 threads for __launch_bounds__(128) is refused (-EINVAL)");
+	struct vgpu_arg a3[] = { vgpu_arg_buf(O) };
+
+	bad = launch("bounds3", 1, 64, 0, a3, 1) || get(O, out, 64 * 4);
+	for (int t = 0; t < 64 && !bad; t++)
+		bad = out[t] != 3 * t;
+	tap_ok(!bad && launch("bounds3", 1, 128, 0, a3, 1) == -EINVAL,
+	       "dialect: __launch_bounds__(64, 2, 1) (CUDA 12's three arguments): 64 threads run, 128 are refused");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }

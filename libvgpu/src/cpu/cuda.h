@@ -32,7 +32,11 @@
 #define __noinline__ __attribute__((noinline))
 // the block size a kernel promises (its first argument) for the pass too: a
 // launch of more threads is refused, as on a GPU
-#define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__), annotate("vgpu.bounds", __VA_ARGS__)))
+// (clang's attribute takes the first two: CUDA 12's third, the blocks of a
+// cluster, means nothing on the CPU)
+#define __VGPU_LB2(a, b, ...) a, b
+#define __launch_bounds__(...) \
+	__attribute__((launch_bounds(__VGPU_LB2(__VA_ARGS__, 0, 0)), annotate("vgpu.bounds", __VA_ARGS__)))
 #define __restrict__ __restrict
 #define __align__(n) __attribute__((aligned(n)))
 #define __builtin_align__(n) __attribute__((aligned(n)))
