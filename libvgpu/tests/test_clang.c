@@ -313,6 +313,31 @@ static const char src[] =
 "	out[t] = s[63 - t];\n"
 "}\n"
 "\n"
+"/* copies into shared memory: cooperative_groups/memcpy_async.h, cuda_pipeline.h */\n"
+"#include <cooperative_groups/memcpy_async.h>\n"
+"#include <cuda_pipeline.h>\n"
+"extern \"C\" __global__ void cgcopy(const int *in, int *out)\n"
+"{\n"
+"	namespace cg = cooperative_groups;\n"
+"	__shared__ int s[256], p[256];\n"
+"	__shared__ int4 q[64];\n"
+"	const cg::thread_block b = cg::this_thread_block();\n"
+"	const cg::thread_block_tile<32> w = cg::tiled_partition<32>(b);\n"
+"	const int t = threadIdx.x, base = blockIdx.x * 256;\n"
+"	p[t] = -1;\n"
+"	__syncthreads();\n"
+"	cg::memcpy_async(b, s, in + base, 256 * sizeof(int));\n"
+"	cg::memcpy_async(w, p + (t & ~31), 32, in + base + (t & ~31), 16);\n"
+"	cg::wait(b);\n"
+"	cg::wait_prior<0>(w);\n"
+"	if (t % 4 == 0)\n"
+"		__pipeline_memcpy_async(&q[t / 4], in + base + t, 16, t % 8 ? 0 : 4);\n"
+"	__pipeline_commit();\n"
+"	__pipeline_wait_prior(0);\n"
+"	__syncthreads();\n"
+"	out[base + t] = s[255 - t] * 1000000 + p[t] * 1000 + ((const int *)q)[t];\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void intrin(const unsigned *in, unsigned *out)\n"
 "{\n"
 "	int t = threadIdx.x;\n"
@@ -2225,6 +2250,33 @@ static void t_fnptr(const int *in)
 	}
 	tap_ok(!bad, "dialect: calls through function pointers (a variable, a __device__ table) beside a barrier");
 	vgpu_buffer_free(X);
+	vgpu_buffer_free(O);
+}
+
+static void t_cgcopy(void)
+{
+	int in[512], out[512], bad = 0;
+
+	for (int i = 0; i < 512; i++)
+		in[i] = (int)(t_rand() % 1999) - 999;
+	vgpu_buffer *I = buf(in, sizeof(in)), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("cgcopy", 2, 256, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int i = 0; i < 512 && !bad; i++) {
+		const int base = i / 256 * 256, t = i % 256;
+		const int p = (t & 31) < 16 ? in[i] : -1, q = (t / 4) % 2 == 0 && t % 4 == 3 ? 0 : in[i];
+		const int e = in[base + 255 - t] * 1000000 + p * 1000 + q;
+
+		if (out[i] != e) {
+			tap_diag("cgcopy %d: %d, want %d", i, out[i], e);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: cg::memcpy_async by a block and by tiles (bytes, counts), cg::wait, wait_prior, "
+	       "__pipeline_memcpy_async with zero fill");
+	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
 
@@ -4306,6 +4358,7 @@ int main(void)
 	t_rounding();
 	t_half();
 	t_fnptr(in);
+	t_cgcopy();
 	t_intrin();
 	t_misc();
 	t_dynshm_template(in);

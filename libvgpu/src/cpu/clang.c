@@ -183,6 +183,7 @@ static const char *const std_headers[] = {
 	"cuda_runtime.h", "cuda_runtime_api.h", "cuda.h", "device_launch_parameters.h",
 	"device_functions.h", "vector_types.h", "vector_functions.h", "math_constants.h",
 	"cooperative_groups.h", "cooperative_groups/reduce.h", "cooperative_groups/scan.h",
+	"cooperative_groups/memcpy_async.h", "cuda_pipeline.h", "cuda_pipeline_primitives.h",
 	"sm_20_atomic_functions.h", "sm_60_atomic_functions.h", "stdio.h", "stdlib.h",
 	"stdint.h", "stddef.h", "math.h", "assert.h", "limits.h", "float.h", "string.h",
 	"cstdio", "cstdlib", "cstdint", "cstddef", "cmath", "cassert", "climits", "cfloat",

@@ -1970,8 +1970,37 @@ template <unsigned N, class T> __VGPU_FN T exclusive_scan(const thread_block_til
 {
 	return exclusive_scan(g, v, plus<T>());
 }
+
+// cooperative_groups/memcpy_async.h: every thread of the group calls it; the
+// group's first thread copies at once (a GPU copies in the background), and
+// wait() is the group's sync, after which all of it sees the copy
+template <class G> __VGPU_FN void memcpy_async(const G &g, void *dst, const void *src, size_t bytes)
+{
+	if (g.thread_rank() == 0)
+		__builtin_memcpy(dst, src, bytes);
+}
+template <class G, class T>
+__VGPU_FN void memcpy_async(const G &g, T *dst, size_t dst_count, const T *src, size_t src_count)
+{
+	memcpy_async(g, (void *)dst, (const void *)src, (src_count < dst_count ? src_count : dst_count) * sizeof(T));
+}
+template <class G> __VGPU_FN void wait(const G &g) { g.sync(); }
+template <unsigned N, class G> __VGPU_FN void wait_prior(const G &g) { g.sync(); }
 } // namespace cooperative_groups
 #undef __VGPU_MF
+
+// cuda_pipeline.h: a thread's asynchronous copy into shared memory (4, 8 or
+// 16 bytes, the last @zfill of them zeros) done when it is issued; its
+// commits and waits have nothing to wait for (other threads see it after a
+// barrier, as on a GPU)
+__VGPU_FN void __pipeline_memcpy_async(void *dst, const void *src, size_t size_and_align, size_t zfill = 0)
+{
+	const size_t n = zfill < size_and_align ? size_and_align - zfill : 0;
+	__builtin_memcpy(dst, src, n);
+	__builtin_memset((char *)dst + n, 0, size_and_align - n);
+}
+__VGPU_FN void __pipeline_commit(void) {}
+__VGPU_FN void __pipeline_wait_prior(size_t) {}
 #endif // __VGPU_CUDA_H
 
 // ---- half precision: cuda_fp16.h (__half, __half2) and cuda_bf16.h ----------
