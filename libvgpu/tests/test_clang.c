@@ -338,6 +338,18 @@ static const char src[] =
 "	out[base + t] = s[255 - t] * 1000000 + p[t] * 1000 + ((const int *)q)[t];\n"
 "}\n"
 "\n"
+"/* a warp split by a predicate and by a label (cooperative groups of CUDA 11) */\n"
+"extern \"C\" __global__ void cgpart(const int *in, int *out)\n"
+"{\n"
+"	namespace cg = cooperative_groups;\n"
+"	const cg::thread_block_tile<32> w = cg::tiled_partition<32>(cg::this_thread_block());\n"
+"	const int v = in[threadIdx.x];\n"
+"	const cg::coalesced_group g = cg::binary_partition(w, v & 1);\n"
+"	const cg::coalesced_group h = cg::labeled_partition(w, v & 3);\n"
+"	out[threadIdx.x] = g.size() * 1000000 + g.thread_rank() * 10000 + h.size() * 100 + h.thread_rank();\n"
+"	out[64 + threadIdx.x] = g.shfl(v, 0);\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void intrin(const unsigned *in, unsigned *out)\n"
 "{\n"
 "	int t = threadIdx.x;\n"
@@ -2276,6 +2288,38 @@ static void t_cgcopy(void)
 	}
 	tap_ok(!bad, "dialect: cg::memcpy_async by a block and by tiles (bytes, counts), cg::wait, wait_prior, "
 	       "__pipeline_memcpy_async with zero fill");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_cgpart(const int *in)
+{
+	int out[128], bad = 0;
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("cgpart", 1, 64, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int t = 0; t < 64 && !bad; t++) {
+		int gs = 0, gr = 0, hs = 0, hr = 0, first = 0;
+
+		for (int l = t & ~31; l < (t & ~31) + 32; l++) {
+			const int same = (in[l] & 1) == (in[t] & 1), label = (in[l] & 3) == (in[t] & 3);
+
+			gs += same;
+			gr += same && l < t;
+			hs += label;
+			hr += label && l < t;
+			if (same && gs == 1)	/* the part's lowest lane */
+				first = in[l];
+		}
+		if (out[t] != gs * 1000000 + gr * 10000 + hs * 100 + hr || out[64 + t] != first) {
+			tap_diag("cgpart thread %d: %d %d, want %d %d", t, out[t], out[64 + t],
+				 gs * 1000000 + gr * 10000 + hs * 100 + hr, first);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: cg::binary_partition and cg::labeled_partition of a warp tile: sizes, ranks, a shuffle in the part");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
@@ -4359,6 +4403,7 @@ int main(void)
 	t_half();
 	t_fnptr(in);
 	t_cgcopy();
+	t_cgpart(in);
 	t_intrin();
 	t_misc();
 	t_dynshm_template(in);

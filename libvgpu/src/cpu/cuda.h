@@ -1845,6 +1845,7 @@ public:
 	// taking part are known there, not before it)
 	__VGPU_MF int all(int pred) const { return __all_sync(lanes(), pred); }
 	template <class T> __VGPU_MF unsigned match_any(T v) const { return (__match_any_sync(lanes(), v) >> base()); }
+	__VGPU_MF unsigned __vgpu_mask(void) const { return lanes(); }	// its lanes in the warp
 };
 template <unsigned N, class P> __VGPU_FN thread_block_tile<N> tiled_partition(const P &) { return thread_block_tile<N>(); }
 
@@ -1892,8 +1893,20 @@ public:
 	}
 	__VGPU_MF int any(int pred) const { return __ballot_sync(mask_, pred) != 0; }
 	__VGPU_MF int all(int pred) const { return __ballot_sync(mask_, pred) == mask_; }
+	__VGPU_MF unsigned __vgpu_mask(void) const { return mask_; }
 };
 __VGPU_FN coalesced_group coalesced_threads(void) { return coalesced_group(__activemask()); }
+// a tile of at most 32 threads or a coalesced group split by a predicate
+// (binary_partition) or a label (labeled_partition): the lanes that agree
+template <class G> __VGPU_FN coalesced_group binary_partition(const G &g, bool pred)
+{
+	const unsigned all = g.__vgpu_mask(), yes = __ballot_sync(all, pred);
+	return coalesced_group(pred ? yes : all & ~yes);
+}
+template <class G, class L> __VGPU_FN coalesced_group labeled_partition(const G &g, L label)
+{
+	return coalesced_group(__match_any_sync(g.__vgpu_mask(), label));
+}
 
 // <cooperative_groups/reduce.h>
 template <class T> struct plus { __device__ T operator()(T a, T b) const { return a + b; } };
