@@ -2300,6 +2300,33 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 		__device__ constexpr operator RAW2() const { return RAW2{x.__x, y.__x}; }		\
 	};
 
+// the functions whose names say the format (P: half or bfloat16; P2: half2
+// or bfloat162): conversions from float (@from) and double (bits from @d),
+// bit casts, pairs
+#define __VGPU_H16_NAMES(H, H2, P, P2, from, d)								\
+	__VGPU_FN H __float2##P(float f) { return from(f); }						\
+	__VGPU_FN H __double2##P(double v) { H r; r.__x = d(v); return r; }				\
+	__VGPU_FN float __##P##2float(H h) { return __vgpu_tof(h); }					\
+	__VGPU_FN short __##P##_as_short(H h) { return (short)h.__x; }					\
+	__VGPU_FN unsigned short __##P##_as_ushort(H h) { return h.__x; }				\
+	__VGPU_FN H __short_as_##P(short v) { H r; r.__x = (unsigned short)v; return r; }		\
+	__VGPU_FN H __ushort_as_##P(unsigned short v) { H r; r.__x = v; return r; }			\
+	__VGPU_FN H2 make_##P2(H x, H y) { return H2(x, y); }						\
+	__VGPU_FN H2 __halves2##P2(H x, H y) { return H2(x, y); }					\
+	__VGPU_FN H2 __##P##2##P2(H x) { return H2(x, x); }						\
+	__VGPU_FN H2 __float2##P2##_rn(float f) { return __##P##2##P2(from(f)); }			\
+	__VGPU_FN H2 __floats2##P2##_rn(float a, float b) { return H2(from(a), from(b)); }		\
+	__VGPU_FN H2 __float22##P2##_rn(float2 f) { return H2(from(f.x), from(f.y)); }		\
+	__VGPU_FN float2 __##P2##2float2(H2 h) { return float2{__vgpu_tof(h.x), __vgpu_tof(h.y)}; }	\
+	__VGPU_FN float __low2float(H2 h) { return __vgpu_tof(h.x); }					\
+	__VGPU_FN float __high2float(H2 h) { return __vgpu_tof(h.y); }					\
+	__VGPU_FN H __low2##P(H2 h) { return h.x; }							\
+	__VGPU_FN H __high2##P(H2 h) { return h.y; }							\
+	__VGPU_FN H2 __low2##P2(H2 h) { return H2(h.x, h.x); }						\
+	__VGPU_FN H2 __high2##P2(H2 h) { return H2(h.y, h.y); }					\
+	__VGPU_FN H2 __lowhigh2highlow(H2 h) { return H2(h.y, h.x); }					\
+	__VGPU_FN H2 __lows2##P2(H2 a, H2 b) { return H2(a.x, b.x); }					\
+	__VGPU_FN H2 __highs2##P2(H2 a, H2 b) { return H2(a.y, b.y); }
 // float to integer type T as the GPU's conversions: rounded by @mode (0
 // toward zero, 1 to nearest even, 2 down, 3 up), out-of-range values
 // clamped, NaN 0
@@ -2346,29 +2373,7 @@ __VGPU_FN __half __vgpu_half_from(float f) { return __half_raw{__vgpu_fp16_b(f)}
 __VGPU_H16_OPS(__half, __half2, __vgpu_tof, __vgpu_half_from)
 __VGPU_H16_ROUNDED(__float2half, float, __half, __vgpu_tof, __vgpu_half_from)
 __VGPU_H16_INTS(__half, half)
-__VGPU_FN __half __float2half(float f) { return __vgpu_half_from(f); }
-__VGPU_FN __half __double2half(double d) { return __half_raw{__vgpu_fp16_d(d)}; }
-__VGPU_FN float __half2float(__half h) { return __vgpu_tof(h); }
-__VGPU_FN short __half_as_short(__half h) { return (short)h.__x; }
-__VGPU_FN unsigned short __half_as_ushort(__half h) { return h.__x; }
-__VGPU_FN __half __short_as_half(short v) { return __half_raw{(unsigned short)v}; }
-__VGPU_FN __half __ushort_as_half(unsigned short v) { return __half_raw{v}; }
-__VGPU_FN __half2 make_half2(__half x, __half y) { return __half2(x, y); }
-__VGPU_FN __half2 __halves2half2(__half x, __half y) { return __half2(x, y); }
-__VGPU_FN __half2 __half2half2(__half x) { return __half2(x, x); }
-__VGPU_FN __half2 __float2half2_rn(float f) { return __half2half2(__float2half_rn(f)); }
-__VGPU_FN __half2 __floats2half2_rn(float a, float b) { return __half2(__float2half_rn(a), __float2half_rn(b)); }
-__VGPU_FN __half2 __float22half2_rn(float2 f) { return __floats2half2_rn(f.x, f.y); }
-__VGPU_FN float2 __half22float2(__half2 h) { return float2{__vgpu_tof(h.x), __vgpu_tof(h.y)}; }
-__VGPU_FN float __low2float(__half2 h) { return __vgpu_tof(h.x); }
-__VGPU_FN float __high2float(__half2 h) { return __vgpu_tof(h.y); }
-__VGPU_FN __half __low2half(__half2 h) { return h.x; }
-__VGPU_FN __half __high2half(__half2 h) { return h.y; }
-__VGPU_FN __half2 __low2half2(__half2 h) { return __half2(h.x, h.x); }
-__VGPU_FN __half2 __high2half2(__half2 h) { return __half2(h.y, h.y); }
-__VGPU_FN __half2 __lowhigh2highlow(__half2 h) { return __half2(h.y, h.x); }
-__VGPU_FN __half2 __lows2half2(__half2 a, __half2 b) { return __half2(a.x, b.x); }
-__VGPU_FN __half2 __highs2half2(__half2 a, __half2 b) { return __half2(a.y, b.y); }
+__VGPU_H16_NAMES(__half, __half2, half, half2, __vgpu_half_from, __vgpu_fp16_d)
 #define CUDART_INF_FP16 __ushort_as_half((unsigned short)0x7c00u)
 #define CUDART_NAN_FP16 __ushort_as_half((unsigned short)0x7fffu)
 #define CUDART_MIN_DENORM_FP16 __ushort_as_half((unsigned short)0x0001u)
@@ -2398,32 +2403,7 @@ __VGPU_FN __nv_bfloat16 __vgpu_bfloat16_from(float f) { return __nv_bfloat16_raw
 __VGPU_H16_OPS(__nv_bfloat16, __nv_bfloat162, __vgpu_tof, __vgpu_bfloat16_from)
 __VGPU_H16_ROUNDED(__float2bfloat16, float, __nv_bfloat16, __vgpu_tof, __vgpu_bfloat16_from)
 __VGPU_H16_INTS(__nv_bfloat16, bfloat16)
-__VGPU_FN __nv_bfloat16 __float2bfloat16(float f) { return __vgpu_bfloat16_from(f); }
-__VGPU_FN __nv_bfloat16 __double2bfloat16(double d) { return __nv_bfloat16_raw{__vgpu_bf16_d(d)}; }
-__VGPU_FN float __bfloat162float(__nv_bfloat16 h) { return __vgpu_tof(h); }
-__VGPU_FN short __bfloat16_as_short(__nv_bfloat16 h) { return (short)h.__x; }
-__VGPU_FN unsigned short __bfloat16_as_ushort(__nv_bfloat16 h) { return h.__x; }
-__VGPU_FN __nv_bfloat16 __short_as_bfloat16(short v) { return __nv_bfloat16_raw{(unsigned short)v}; }
-__VGPU_FN __nv_bfloat16 __ushort_as_bfloat16(unsigned short v) { return __nv_bfloat16_raw{v}; }
-__VGPU_FN __nv_bfloat162 make_bfloat162(__nv_bfloat16 x, __nv_bfloat16 y) { return __nv_bfloat162(x, y); }
-__VGPU_FN __nv_bfloat162 __halves2bfloat162(__nv_bfloat16 x, __nv_bfloat16 y) { return __nv_bfloat162(x, y); }
-__VGPU_FN __nv_bfloat162 __bfloat162bfloat162(__nv_bfloat16 x) { return __nv_bfloat162(x, x); }
-__VGPU_FN __nv_bfloat162 __float2bfloat162_rn(float f) { return __bfloat162bfloat162(__float2bfloat16_rn(f)); }
-__VGPU_FN __nv_bfloat162 __floats2bfloat162_rn(float a, float b)
-{
-	return __nv_bfloat162(__float2bfloat16_rn(a), __float2bfloat16_rn(b));
-}
-__VGPU_FN __nv_bfloat162 __float22bfloat162_rn(float2 f) { return __floats2bfloat162_rn(f.x, f.y); }
-__VGPU_FN float2 __bfloat1622float2(__nv_bfloat162 h) { return float2{__vgpu_tof(h.x), __vgpu_tof(h.y)}; }
-__VGPU_FN float __low2float(__nv_bfloat162 h) { return __vgpu_tof(h.x); }
-__VGPU_FN float __high2float(__nv_bfloat162 h) { return __vgpu_tof(h.y); }
-__VGPU_FN __nv_bfloat16 __low2bfloat16(__nv_bfloat162 h) { return h.x; }
-__VGPU_FN __nv_bfloat16 __high2bfloat16(__nv_bfloat162 h) { return h.y; }
-__VGPU_FN __nv_bfloat162 __low2bfloat162(__nv_bfloat162 h) { return __nv_bfloat162(h.x, h.x); }
-__VGPU_FN __nv_bfloat162 __high2bfloat162(__nv_bfloat162 h) { return __nv_bfloat162(h.y, h.y); }
-__VGPU_FN __nv_bfloat162 __lowhigh2highlow(__nv_bfloat162 h) { return __nv_bfloat162(h.y, h.x); }
-__VGPU_FN __nv_bfloat162 __lows2bfloat162(__nv_bfloat162 a, __nv_bfloat162 b) { return __nv_bfloat162(a.x, b.x); }
-__VGPU_FN __nv_bfloat162 __highs2bfloat162(__nv_bfloat162 a, __nv_bfloat162 b) { return __nv_bfloat162(a.y, b.y); }
+__VGPU_H16_NAMES(__nv_bfloat16, __nv_bfloat162, bfloat16, bfloat162, __vgpu_bfloat16_from, __vgpu_bf16_d)
 #define CUDART_INF_BF16 __ushort_as_bfloat16((unsigned short)0x7f80u)
 #define CUDART_NAN_BF16 __ushort_as_bfloat16((unsigned short)0x7fffu)
 #define CUDART_MIN_DENORM_BF16 __ushort_as_bfloat16((unsigned short)0x0001u)
