@@ -2065,6 +2065,19 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 		return r;										\
 	}
 
+// the arithmetic operators of T (a 16-bit type or its pair) by its functions
+#define __VGPU_H16_ARITH(T, add, sub, mul, div, neg)							\
+	__VGPU_FN T operator+(const T &a, const T &b) { return add(a, b); }				\
+	__VGPU_FN T operator-(const T &a, const T &b) { return sub(a, b); }				\
+	__VGPU_FN T operator*(const T &a, const T &b) { return mul(a, b); }				\
+	__VGPU_FN T operator/(const T &a, const T &b) { return div(a, b); }				\
+	__VGPU_FN T &operator+=(T &a, const T &b) { return a = add(a, b); }				\
+	__VGPU_FN T &operator-=(T &a, const T &b) { return a = sub(a, b); }				\
+	__VGPU_FN T &operator*=(T &a, const T &b) { return a = mul(a, b); }				\
+	__VGPU_FN T &operator/=(T &a, const T &b) { return a = div(a, b); }				\
+	__VGPU_FN T operator+(const T &a) { return a; }							\
+	__VGPU_FN T operator-(const T &a) { return neg(a); }
+
 // the operations __half and __nv_bfloat16 share (cuda_fp16.h and
 // cuda_bf16.h overload the same names), for the 16-bit type H, its pair H2,
 // and the conversions tof (H to float) and fromf (float to H, rounded)
@@ -2129,16 +2142,7 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_FN H hfloor(H a) { return fromf(__builtin_floorf(tof(a))); }				\
 	__VGPU_FN H htrunc(H a) { return fromf(__builtin_truncf(tof(a))); }				\
 	__VGPU_FN H hrint(H a) { return fromf(__builtin_rintf(tof(a))); }				\
-	__VGPU_FN H operator+(const H &a, const H &b) { return __hadd(a, b); }				\
-	__VGPU_FN H operator-(const H &a, const H &b) { return __hsub(a, b); }				\
-	__VGPU_FN H operator*(const H &a, const H &b) { return __hmul(a, b); }				\
-	__VGPU_FN H operator/(const H &a, const H &b) { return __hdiv(a, b); }				\
-	__VGPU_FN H &operator+=(H &a, const H &b) { return a = __hadd(a, b); }				\
-	__VGPU_FN H &operator-=(H &a, const H &b) { return a = __hsub(a, b); }				\
-	__VGPU_FN H &operator*=(H &a, const H &b) { return a = __hmul(a, b); }				\
-	__VGPU_FN H &operator/=(H &a, const H &b) { return a = __hdiv(a, b); }				\
-	__VGPU_FN H operator+(const H &a) { return a; }							\
-	__VGPU_FN H operator-(const H &a) { return __hneg(a); }						\
+	__VGPU_H16_ARITH(H, __hadd, __hsub, __hmul, __hdiv, __hneg)					\
 	__VGPU_FN H &operator++(H &a) { return a = __hadd(a, fromf(1.0f)); }				\
 	__VGPU_FN H &operator--(H &a) { return a = __hsub(a, fromf(1.0f)); }				\
 	__VGPU_FN H operator++(H &a, int) { H o = a; ++a; return o; }					\
@@ -2207,16 +2211,7 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_FN H2 h2floor(H2 a) { return __vgpu_h2(hfloor(a.x), hfloor(a.y)); }			\
 	__VGPU_FN H2 h2trunc(H2 a) { return __vgpu_h2(htrunc(a.x), htrunc(a.y)); }			\
 	__VGPU_FN H2 h2rint(H2 a) { return __vgpu_h2(hrint(a.x), hrint(a.y)); }			\
-	__VGPU_FN H2 operator+(const H2 &a, const H2 &b) { return __hadd2(a, b); }			\
-	__VGPU_FN H2 operator-(const H2 &a, const H2 &b) { return __hsub2(a, b); }			\
-	__VGPU_FN H2 operator*(const H2 &a, const H2 &b) { return __hmul2(a, b); }			\
-	__VGPU_FN H2 operator/(const H2 &a, const H2 &b) { return __h2div(a, b); }			\
-	__VGPU_FN H2 &operator+=(H2 &a, const H2 &b) { return a = __hadd2(a, b); }			\
-	__VGPU_FN H2 &operator-=(H2 &a, const H2 &b) { return a = __hsub2(a, b); }			\
-	__VGPU_FN H2 &operator*=(H2 &a, const H2 &b) { return a = __hmul2(a, b); }			\
-	__VGPU_FN H2 &operator/=(H2 &a, const H2 &b) { return a = __h2div(a, b); }			\
-	__VGPU_FN H2 operator+(const H2 &a) { return a; }						\
-	__VGPU_FN H2 operator-(const H2 &a) { return __hneg2(a); }					\
+	__VGPU_H16_ARITH(H2, __hadd2, __hsub2, __hmul2, __h2div, __hneg2)				\
 	__VGPU_FN bool operator==(const H2 &a, const H2 &b) { return __hbeq2(a, b); }			\
 	__VGPU_FN bool operator!=(const H2 &a, const H2 &b) { return __hbneu2(a, b); }			\
 	__VGPU_FN bool operator<(const H2 &a, const H2 &b) { return __hblt2(a, b); }			\
