@@ -2352,6 +2352,17 @@ template <class T> __VGPU_FN T __vgpu_f2i(float f, int mode)
 	__VGPU_H16_INT1(H, P, uint, unsigned)								\
 	__VGPU_H16_INT1(H, P, ll, long long)								\
 	__VGPU_H16_INT1(H, P, ull, unsigned long long)
+// everything of one 16-bit format H (its pair H2; bits from float F##_b,
+// from double F##_d, float from bits F##_f; INF: the infinity's bits; P,
+// P2: the names' half/half2 or bfloat16/bfloat162)
+#define __VGPU_H16_FORMAT(H, H2, F, INF, P, P2)							\
+	__VGPU_H16_TYPE(H, H2, H##_raw, H2##_raw, F, INF)						\
+	__VGPU_FN float __vgpu_tof(H h) { return F##_f(h.__x); }					\
+	__VGPU_FN H __vgpu_##P##_from(float f) { return H##_raw{F##_b(f)}; }				\
+	__VGPU_H16_OPS(H, H2, __vgpu_tof, __vgpu_##P##_from)						\
+	__VGPU_H16_ROUNDED(__float2##P, float, H, __vgpu_tof, __vgpu_##P##_from)			\
+	__VGPU_H16_INTS(H, P)										\
+	__VGPU_H16_NAMES(H, H2, P, P2, __vgpu_##P##_from, F##_d)
 #endif
 
 #if defined(__VGPU_WANT_FP16) && !defined(__VGPU_FP16_DONE)
@@ -2360,15 +2371,9 @@ template <class T> __VGPU_FN T __vgpu_f2i(float f, int mode)
 __VGPU_FN float __vgpu_fp16_f(unsigned short x) { return (float)__builtin_bit_cast(_Float16, x); }
 __VGPU_FN unsigned short __vgpu_fp16_b(float f) { return __builtin_bit_cast(unsigned short, (_Float16)f); }
 __VGPU_FN unsigned short __vgpu_fp16_d(double d) { return __builtin_bit_cast(unsigned short, (_Float16)d); }
-__VGPU_H16_TYPE(__half, __half2, __half_raw, __half2_raw, __vgpu_fp16, 0x7c00u)
+__VGPU_H16_FORMAT(__half, __half2, __vgpu_fp16, 0x7c00u, half, half2)
 typedef __half half;
 typedef __half2 half2;
-__VGPU_FN float __vgpu_tof(__half h) { return __vgpu_fp16_f(h.__x); }
-__VGPU_FN __half __vgpu_half_from(float f) { return __half_raw{__vgpu_fp16_b(f)}; }
-__VGPU_H16_OPS(__half, __half2, __vgpu_tof, __vgpu_half_from)
-__VGPU_H16_ROUNDED(__float2half, float, __half, __vgpu_tof, __vgpu_half_from)
-__VGPU_H16_INTS(__half, half)
-__VGPU_H16_NAMES(__half, __half2, half, half2, __vgpu_half_from, __vgpu_fp16_d)
 #endif
 
 #if defined(__VGPU_WANT_BF16) && !defined(__VGPU_BF16_DONE)
@@ -2383,13 +2388,7 @@ __VGPU_FN unsigned short __vgpu_bf16_b(float f)
 	return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
 }
 __VGPU_FN unsigned short __vgpu_bf16_d(double d) { return __vgpu_bf16_b((float)d); }
-__VGPU_H16_TYPE(__nv_bfloat16, __nv_bfloat162, __nv_bfloat16_raw, __nv_bfloat162_raw, __vgpu_bf16, 0x7f80u)
+__VGPU_H16_FORMAT(__nv_bfloat16, __nv_bfloat162, __vgpu_bf16, 0x7f80u, bfloat16, bfloat162)
 typedef __nv_bfloat16 nv_bfloat16;
 typedef __nv_bfloat162 nv_bfloat162;
-__VGPU_FN float __vgpu_tof(__nv_bfloat16 h) { return __vgpu_bf16_f(h.__x); }
-__VGPU_FN __nv_bfloat16 __vgpu_bfloat16_from(float f) { return __nv_bfloat16_raw{__vgpu_bf16_b(f)}; }
-__VGPU_H16_OPS(__nv_bfloat16, __nv_bfloat162, __vgpu_tof, __vgpu_bfloat16_from)
-__VGPU_H16_ROUNDED(__float2bfloat16, float, __nv_bfloat16, __vgpu_tof, __vgpu_bfloat16_from)
-__VGPU_H16_INTS(__nv_bfloat16, bfloat16)
-__VGPU_H16_NAMES(__nv_bfloat16, __nv_bfloat162, bfloat16, bfloat162, __vgpu_bfloat16_from, __vgpu_bf16_d)
 #endif
