@@ -2065,6 +2065,9 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 		return r;										\
 	}
 
+// a math function of the 16-bit type H (@name: float's @f, rounded) and of its pair H2
+#define __VGPU_H16_MATH(H, tof, fromf, name, f) __VGPU_FN H name(H a) { return fromf(f(tof(a))); }
+#define __VGPU_H16_MATH2(H2, name, f) __VGPU_FN H2 name(H2 a) { return __vgpu_h2(f(a.x), f(a.y)); }
 // the arithmetic operators of T (a 16-bit type or its pair) by its functions
 #define __VGPU_H16_ARITH(T, add, sub, mul, div, neg)							\
 	__VGPU_FN T operator+(const T &a, const T &b) { return add(a, b); }				\
@@ -2126,22 +2129,22 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_FN H __hmin(H a, H b) { return fromf(__builtin_fminf(tof(a), tof(b))); }		\
 	__VGPU_FN H __hmax_nan(H a, H b) { return __hisnan(a) ? a : __hisnan(b) ? b : __hmax(a, b); }	\
 	__VGPU_FN H __hmin_nan(H a, H b) { return __hisnan(a) ? a : __hisnan(b) ? b : __hmin(a, b); }	\
-	__VGPU_FN H hsqrt(H a) { return fromf(__builtin_sqrtf(tof(a))); }				\
+	__VGPU_H16_MATH(H, tof, fromf, hsqrt, __builtin_sqrtf)						\
+	__VGPU_H16_MATH(H, tof, fromf, hexp, expf)							\
+	__VGPU_H16_MATH(H, tof, fromf, hexp2, exp2f)							\
+	__VGPU_H16_MATH(H, tof, fromf, hexp10, exp10f)							\
+	__VGPU_H16_MATH(H, tof, fromf, hlog, logf)							\
+	__VGPU_H16_MATH(H, tof, fromf, hlog2, log2f)							\
+	__VGPU_H16_MATH(H, tof, fromf, hlog10, log10f)							\
+	__VGPU_H16_MATH(H, tof, fromf, hsin, sinf)							\
+	__VGPU_H16_MATH(H, tof, fromf, hcos, cosf)							\
+	__VGPU_H16_MATH(H, tof, fromf, htanh, tanhf)							\
+	__VGPU_H16_MATH(H, tof, fromf, hceil, __builtin_ceilf)						\
+	__VGPU_H16_MATH(H, tof, fromf, hfloor, __builtin_floorf)					\
+	__VGPU_H16_MATH(H, tof, fromf, htrunc, __builtin_truncf)					\
+	__VGPU_H16_MATH(H, tof, fromf, hrint, __builtin_rintf)						\
 	__VGPU_FN H hrsqrt(H a) { return fromf(1.0f / __builtin_sqrtf(tof(a))); }			\
 	__VGPU_FN H hrcp(H a) { return fromf(1.0f / tof(a)); }						\
-	__VGPU_FN H hexp(H a) { return fromf(expf(tof(a))); }						\
-	__VGPU_FN H hexp2(H a) { return fromf(exp2f(tof(a))); }					\
-	__VGPU_FN H hexp10(H a) { return fromf(exp10f(tof(a))); }					\
-	__VGPU_FN H hlog(H a) { return fromf(logf(tof(a))); }						\
-	__VGPU_FN H hlog2(H a) { return fromf(log2f(tof(a))); }					\
-	__VGPU_FN H hlog10(H a) { return fromf(log10f(tof(a))); }					\
-	__VGPU_FN H hsin(H a) { return fromf(sinf(tof(a))); }						\
-	__VGPU_FN H hcos(H a) { return fromf(cosf(tof(a))); }						\
-	__VGPU_FN H htanh(H a) { return fromf(tanhf(tof(a))); }					\
-	__VGPU_FN H hceil(H a) { return fromf(__builtin_ceilf(tof(a))); }				\
-	__VGPU_FN H hfloor(H a) { return fromf(__builtin_floorf(tof(a))); }				\
-	__VGPU_FN H htrunc(H a) { return fromf(__builtin_truncf(tof(a))); }				\
-	__VGPU_FN H hrint(H a) { return fromf(__builtin_rintf(tof(a))); }				\
 	__VGPU_H16_ARITH(H, __hadd, __hsub, __hmul, __hdiv, __hneg)					\
 	__VGPU_FN H &operator++(H &a) { return a = __hadd(a, fromf(1.0f)); }				\
 	__VGPU_FN H &operator--(H &a) { return a = __hsub(a, fromf(1.0f)); }				\
@@ -2195,22 +2198,22 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_FN bool __hbleu2(H2 a, H2 b) { return __hleu(a.x, b.x) && __hleu(a.y, b.y); }		\
 	__VGPU_FN bool __hbgtu2(H2 a, H2 b) { return __hgtu(a.x, b.x) && __hgtu(a.y, b.y); }		\
 	__VGPU_FN bool __hbgeu2(H2 a, H2 b) { return __hgeu(a.x, b.x) && __hgeu(a.y, b.y); }		\
-	__VGPU_FN H2 h2sqrt(H2 a) { return __vgpu_h2(hsqrt(a.x), hsqrt(a.y)); }			\
-	__VGPU_FN H2 h2rsqrt(H2 a) { return __vgpu_h2(hrsqrt(a.x), hrsqrt(a.y)); }			\
-	__VGPU_FN H2 h2rcp(H2 a) { return __vgpu_h2(hrcp(a.x), hrcp(a.y)); }				\
-	__VGPU_FN H2 h2exp(H2 a) { return __vgpu_h2(hexp(a.x), hexp(a.y)); }				\
-	__VGPU_FN H2 h2exp2(H2 a) { return __vgpu_h2(hexp2(a.x), hexp2(a.y)); }			\
-	__VGPU_FN H2 h2exp10(H2 a) { return __vgpu_h2(hexp10(a.x), hexp10(a.y)); }			\
-	__VGPU_FN H2 h2log(H2 a) { return __vgpu_h2(hlog(a.x), hlog(a.y)); }				\
-	__VGPU_FN H2 h2log2(H2 a) { return __vgpu_h2(hlog2(a.x), hlog2(a.y)); }			\
-	__VGPU_FN H2 h2log10(H2 a) { return __vgpu_h2(hlog10(a.x), hlog10(a.y)); }			\
-	__VGPU_FN H2 h2sin(H2 a) { return __vgpu_h2(hsin(a.x), hsin(a.y)); }				\
-	__VGPU_FN H2 h2cos(H2 a) { return __vgpu_h2(hcos(a.x), hcos(a.y)); }				\
-	__VGPU_FN H2 h2tanh(H2 a) { return __vgpu_h2(htanh(a.x), htanh(a.y)); }			\
-	__VGPU_FN H2 h2ceil(H2 a) { return __vgpu_h2(hceil(a.x), hceil(a.y)); }			\
-	__VGPU_FN H2 h2floor(H2 a) { return __vgpu_h2(hfloor(a.x), hfloor(a.y)); }			\
-	__VGPU_FN H2 h2trunc(H2 a) { return __vgpu_h2(htrunc(a.x), htrunc(a.y)); }			\
-	__VGPU_FN H2 h2rint(H2 a) { return __vgpu_h2(hrint(a.x), hrint(a.y)); }			\
+	__VGPU_H16_MATH2(H2, h2sqrt, hsqrt)								\
+	__VGPU_H16_MATH2(H2, h2rsqrt, hrsqrt)								\
+	__VGPU_H16_MATH2(H2, h2rcp, hrcp)								\
+	__VGPU_H16_MATH2(H2, h2exp, hexp)								\
+	__VGPU_H16_MATH2(H2, h2exp2, hexp2)								\
+	__VGPU_H16_MATH2(H2, h2exp10, hexp10)								\
+	__VGPU_H16_MATH2(H2, h2log, hlog)								\
+	__VGPU_H16_MATH2(H2, h2log2, hlog2)								\
+	__VGPU_H16_MATH2(H2, h2log10, hlog10)								\
+	__VGPU_H16_MATH2(H2, h2sin, hsin)								\
+	__VGPU_H16_MATH2(H2, h2cos, hcos)								\
+	__VGPU_H16_MATH2(H2, h2tanh, htanh)								\
+	__VGPU_H16_MATH2(H2, h2ceil, hceil)								\
+	__VGPU_H16_MATH2(H2, h2floor, hfloor)								\
+	__VGPU_H16_MATH2(H2, h2trunc, htrunc)								\
+	__VGPU_H16_MATH2(H2, h2rint, hrint)								\
 	__VGPU_H16_ARITH(H2, __hadd2, __hsub2, __hmul2, __h2div, __hneg2)				\
 	__VGPU_FN bool operator==(const H2 &a, const H2 &b) { return __hbeq2(a, b); }			\
 	__VGPU_FN bool operator!=(const H2 &a, const H2 &b) { return __hbneu2(a, b); }			\
