@@ -2081,6 +2081,15 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_FN T operator+(const T &a) { return a; }							\
 	__VGPU_FN T operator-(const T &a) { return neg(a); }
 
+// ... and its comparisons (!= is unordered, as float's)
+#define __VGPU_H16_CMP(T, eq, ne, lt, le, gt, ge)							\
+	__VGPU_FN bool operator==(const T &a, const T &b) { return eq(a, b); }				\
+	__VGPU_FN bool operator!=(const T &a, const T &b) { return ne(a, b); }				\
+	__VGPU_FN bool operator<(const T &a, const T &b) { return lt(a, b); }				\
+	__VGPU_FN bool operator<=(const T &a, const T &b) { return le(a, b); }				\
+	__VGPU_FN bool operator>(const T &a, const T &b) { return gt(a, b); }				\
+	__VGPU_FN bool operator>=(const T &a, const T &b) { return ge(a, b); }
+
 // the operations __half and __nv_bfloat16 share (cuda_fp16.h and
 // cuda_bf16.h overload the same names), for the 16-bit type H, its pair H2,
 // and the conversions tof (H to float) and fromf (float to H, rounded)
@@ -2150,12 +2159,7 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_FN H &operator--(H &a) { return a = __hsub(a, fromf(1.0f)); }				\
 	__VGPU_FN H operator++(H &a, int) { H o = a; ++a; return o; }					\
 	__VGPU_FN H operator--(H &a, int) { H o = a; --a; return o; }					\
-	__VGPU_FN bool operator==(const H &a, const H &b) { return __heq(a, b); }			\
-	__VGPU_FN bool operator!=(const H &a, const H &b) { return __hneu(a, b); }			\
-	__VGPU_FN bool operator<(const H &a, const H &b) { return __hlt(a, b); }			\
-	__VGPU_FN bool operator<=(const H &a, const H &b) { return __hle(a, b); }			\
-	__VGPU_FN bool operator>(const H &a, const H &b) { return __hgt(a, b); }			\
-	__VGPU_FN bool operator>=(const H &a, const H &b) { return __hge(a, b); }			\
+	__VGPU_H16_CMP(H, __heq, __hneu, __hlt, __hle, __hgt, __hge)					\
 	/* pairs: each half on its own; the _b comparisons are both halves' */				\
 	__VGPU_FN H2 __vgpu_h2(H x, H y) { H2 r; r.x = x; r.y = y; return r; }				\
 	__VGPU_FN H2 __hadd2(H2 a, H2 b) { return __vgpu_h2(__hadd(a.x, b.x), __hadd(a.y, b.y)); }	\
@@ -2215,12 +2219,7 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_H16_MATH2(H2, h2trunc, htrunc)								\
 	__VGPU_H16_MATH2(H2, h2rint, hrint)								\
 	__VGPU_H16_ARITH(H2, __hadd2, __hsub2, __hmul2, __h2div, __hneg2)				\
-	__VGPU_FN bool operator==(const H2 &a, const H2 &b) { return __hbeq2(a, b); }			\
-	__VGPU_FN bool operator!=(const H2 &a, const H2 &b) { return __hbneu2(a, b); }			\
-	__VGPU_FN bool operator<(const H2 &a, const H2 &b) { return __hblt2(a, b); }			\
-	__VGPU_FN bool operator<=(const H2 &a, const H2 &b) { return __hble2(a, b); }			\
-	__VGPU_FN bool operator>(const H2 &a, const H2 &b) { return __hbgt2(a, b); }			\
-	__VGPU_FN bool operator>=(const H2 &a, const H2 &b) { return __hbge2(a, b); }			\
+	__VGPU_H16_CMP(H2, __hbeq2, __hbneu2, __hblt2, __hble2, __hbgt2, __hbge2)			\
 	/* atomics: a compare-and-swap loop on the 16 bits (of the pair's 32) */			\
 	__VGPU_FN H atomicAdd(H *p, H v)								\
 	{												\
