@@ -2227,6 +2227,66 @@ static void t_half(void)
 	       "pairs and their operators, a shuffle of a half2, a shared atomicAdd, bit-exact against rounding by search");
 	if (why[0])
 		tap_diag("halfops: %s", why);
+	/* every name of both headers' families, compiled (the arithmetic above checks their values) */
+	static const char names[] =
+		"#include <cuda_fp16.h>\n"
+		"#include <cuda_bf16.h>\n"
+		"template <class H> __device__ float all1(H a, H b)\n"
+		"{\n"
+		"	H r = __hadd(a, b) + __hsub(a, b) + __hmul(a, b) + __hdiv(a, b) + __hadd_rn(a, b) + __hsub_rn(a, b) +\n"
+		"		__hmul_rn(a, b) + __hadd_sat(a, b) + __hsub_sat(a, b) + __hmul_sat(a, b) + __hmax(a, b) + __hmin(a, b) +\n"
+		"		__hmax_nan(a, b) + __hmin_nan(a, b) + __hfma(a, b, a) + __hfma_sat(a, b, a) + __hneg(a) + __habs(a) + hsqrt(a)\n"
+		"		+ hrsqrt(a) + hrcp(a) + hexp(a) + hexp2(a) + hexp10(a) + hlog(a) + hlog2(a) + hlog10(a) + hsin(a) + hcos(a) +\n"
+		"		htanh(a) + hceil(a) + hfloor(a) + htrunc(a) + hrint(a);\n"
+		"	r++; ++r; r--; --r; r += a; r -= a; r *= b; r /= b; r = -r + +r;\n"
+		"	return (float)r + (__heq(a, b) + __hne(a, b) + __hlt(a, b) + __hle(a, b) + __hgt(a, b) + __hge(a, b) +\n"
+		"		__hequ(a, b) + __hneu(a, b) + __hltu(a, b) + __hleu(a, b) + __hgtu(a, b) + __hgeu(a, b) + __hisnan(a) +\n"
+		"		__hisinf(a) + (a == b) + (a != b) + (a < b) + (a <= b) + (a > b) + (a >= b));\n"
+		"}\n"
+		"template <class H2> __device__ float all2(H2 a, H2 b)\n"
+		"{\n"
+		"	H2 r = __hadd2(a, b) + __hsub2(a, b) + __hmul2(a, b) + __h2div(a, b) + __hadd2_rn(a, b) + __hsub2_rn(a, b) + __hmul2_rn(a, b)\n"
+		"		+ __hfma2(a, b, a) + __hneg2(a) + __habs2(a) + __hadd2_sat(a, b) + __hsub2_sat(a, b) + __hmul2_sat(a, b)\n"
+		"		+ __hfma2_sat(a, b, a) + __hmax2(a, b) + __hmin2(a, b) + __hmax2_nan(a, b) + __hmin2_nan(a, b)\n"
+		"		+ __heq2(a, b) + __hne2(a, b) + __hlt2(a, b) + __hle2(a, b) + __hgt2(a, b) + __hge2(a, b) + __hisnan2(a);\n"
+		"	r = h2sqrt(r) + h2rsqrt(r) + h2rcp(r) + h2exp(r) + h2exp2(r) + h2exp10(r) + h2log(r) + h2log2(r);\n"
+		"	r = h2log10(r) + h2sin(r) + h2cos(r) + h2tanh(r) + h2ceil(r) + h2floor(r) + h2trunc(r) + h2rint(r);\n"
+		"	r += a; r -= a; r *= b; r /= b; r = -r + +r;\n"
+		"	return (float)r.x + (__hbeq2(a, b) + __hbne2(a, b) + __hblt2(a, b) + __hble2(a, b) + __hbgt2(a, b) + __hbge2(a, b)\n"
+		"		+ __hbequ2(a, b) + __hbneu2(a, b) + __hbltu2(a, b) + __hbleu2(a, b) + __hbgtu2(a, b) + __hbgeu2(a, b));\n"
+		"}\n"
+		"__device__ float pairs_all(float *o)\n"
+		"{\n"
+		"	return all2(__floats2half2_rn(o[1], o[2]), __floats2half2_rn(o[3], o[4])) + all2(__floats2bfloat162_rn(o[1], o[2]), __floats2bfloat162_rn(o[3], o[4]))\n"
+		"		+ all1(__float2half(o[1]), __float2half(o[2])) + all1(__float2bfloat16(o[1]), __float2bfloat16(o[2]));\n"
+		"}\n"
+		"extern \"C\" __global__ void names(float *o)\n"
+		"{\n"
+		"	__half h = __float2half(1.f) + __double2half(2.0) + __short_as_half(__half_as_short(__ushort_as_half(__half_as_ushort(__float2half_rz(3.f)))));\n"
+		"	half2 p = make_half2(h, h) + __halves2half2(h, h) + __half2half2(h) + __float2half2_rn(1.f) + __floats2half2_rn(1.f, 2.f) + __float22half2_rn(make_float2(1.f, 2.f));\n"
+		"	p = __low2half2(p) + __high2half2(p) + __lowhigh2highlow(p) + __lows2half2(p, p) + __highs2half2(p, p);\n"
+		"	float2 f = __half22float2(p);\n"
+		"	o[0] = __half2float(h) + __low2float(p) + __high2float(p) + f.x + __half2float(__low2half(p)) + __half2float(__high2half(p));\n"
+		"	__nv_bfloat16 b = __float2bfloat16(1.f) + __double2bfloat16(2.0) + __short_as_bfloat16(__bfloat16_as_short(__ushort_as_bfloat16(__bfloat16_as_ushort(__float2bfloat16_ru(3.f)))));\n"
+		"	__nv_bfloat162 q = make_bfloat162(b, b) + __halves2bfloat162(b, b) + __bfloat162bfloat162(b) + __float2bfloat162_rn(1.f) + __floats2bfloat162_rn(1.f, 2.f) + __float22bfloat162_rn(make_float2(1.f, 2.f));\n"
+		"	q = __low2bfloat162(q) + __high2bfloat162(q) + __lowhigh2highlow(q) + __lows2bfloat162(q, q) + __highs2bfloat162(q, q);\n"
+		"	float2 g = __bfloat1622float2(q);\n"
+		"	o[1] = __bfloat162float(b) + __low2float(q) + __high2float(q) + g.y + __bfloat162float(__low2bfloat16(q)) + __bfloat162float(__high2bfloat16(q));\n"
+		"	atomicAdd((__half2 *)o + 4, p);\n"
+		"	atomicAdd((__nv_bfloat16 *)o + 10, b);\n"
+		"	atomicAdd((__nv_bfloat162 *)o + 6, q);\n"
+		"	o[2] = pairs_all(o) + (float)__half2int_rz(h) + __half2float(__int2half_rd(3)) + (float)__bfloat162uint_ru(b) + __bfloat162float(__ull2bfloat16_rn(5ull)) + __half2float(hexp(h)) + __bfloat162float(h2sqrt(q).x);\n"
+		"}\n";
+	vgpu_module *nm = NULL;
+
+	ret = vgpu_module_compile(s, names, 0, &o, &nm);
+	tap_ok(ret == 0, "dialect: cuda_fp16.h and cuda_bf16.h: the arithmetic, comparisons, math functions and operators of both "
+	       "formats and their pairs, atomicAdd, the conversions (a sample of the integer ones), bit casts and pair "
+	       "functions compile");
+	if (ret)
+		tap_diag("%.400s", vgpu_last_error(s));
+	if (nm)
+		vgpu_module_unload(nm);
 	if (A)
 		vgpu_buffer_free(A);
 	if (B)
