@@ -2065,9 +2065,21 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 		return r;										\
 	}
 
-// a math function of the 16-bit type H (@name: float's @f, rounded) and of its pair H2
+// a math function of the 16-bit type H (@name: float's @f, rounded)
 #define __VGPU_H16_MATH(H, tof, fromf, name, f) __VGPU_FN H name(H a) { return fromf(f(tof(a))); }
-#define __VGPU_H16_MATH2(H2, name, f) __VGPU_FN H2 name(H2 a) { return __vgpu_h2(f(a.x), f(a.y)); }
+// a function of a pair by one of its halves' (@f of each half), with one to
+// three operands; a comparison of pairs as 1.0 or 0.0 in each half, or true
+// when it holds for both halves
+#define __VGPU_H16_PAIR1(H2, name, f) __VGPU_FN H2 name(H2 a) { return __vgpu_h2(f(a.x), f(a.y)); }
+#define __VGPU_H16_PAIR2(H2, name, f) __VGPU_FN H2 name(H2 a, H2 b) { return __vgpu_h2(f(a.x, b.x), f(a.y, b.y)); }
+#define __VGPU_H16_PAIR3(H2, name, f)									\
+	__VGPU_FN H2 name(H2 a, H2 b, H2 c) { return __vgpu_h2(f(a.x, b.x, c.x), f(a.y, b.y, c.y)); }
+#define __VGPU_H16_PAIRCMP(H2, fromf, name, f)								\
+	__VGPU_FN H2 name(H2 a, H2 b)									\
+	{												\
+		return __vgpu_h2(fromf(f(a.x, b.x) ? 1.0f : 0.0f), fromf(f(a.y, b.y) ? 1.0f : 0.0f));	\
+	}
+#define __VGPU_H16_PAIRALL(H2, name, f) __VGPU_FN bool name(H2 a, H2 b) { return f(a.x, b.x) && f(a.y, b.y); }
 // the arithmetic operators of T (a 16-bit type or its pair) by its functions
 #define __VGPU_H16_ARITH(T, add, sub, mul, div, neg)							\
 	__VGPU_FN T operator+(const T &a, const T &b) { return add(a, b); }				\
@@ -2162,62 +2174,59 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_H16_CMP(H, __heq, __hneu, __hlt, __hle, __hgt, __hge)					\
 	/* pairs: each half on its own; the _b comparisons are both halves' */				\
 	__VGPU_FN H2 __vgpu_h2(H x, H y) { H2 r; r.x = x; r.y = y; return r; }				\
-	__VGPU_FN H2 __hadd2(H2 a, H2 b) { return __vgpu_h2(__hadd(a.x, b.x), __hadd(a.y, b.y)); }	\
-	__VGPU_FN H2 __hsub2(H2 a, H2 b) { return __vgpu_h2(__hsub(a.x, b.x), __hsub(a.y, b.y)); }	\
-	__VGPU_FN H2 __hmul2(H2 a, H2 b) { return __vgpu_h2(__hmul(a.x, b.x), __hmul(a.y, b.y)); }	\
-	__VGPU_FN H2 __h2div(H2 a, H2 b) { return __vgpu_h2(__hdiv(a.x, b.x), __hdiv(a.y, b.y)); }	\
+	__VGPU_H16_PAIR2(H2, __hadd2, __hadd)								\
+	__VGPU_H16_PAIR2(H2, __hsub2, __hsub)								\
+	__VGPU_H16_PAIR2(H2, __hmul2, __hmul)								\
+	__VGPU_H16_PAIR2(H2, __h2div, __hdiv)								\
 	__VGPU_FN H2 __hadd2_rn(H2 a, H2 b) { return __hadd2(a, b); }					\
 	__VGPU_FN H2 __hsub2_rn(H2 a, H2 b) { return __hsub2(a, b); }					\
 	__VGPU_FN H2 __hmul2_rn(H2 a, H2 b) { return __hmul2(a, b); }					\
-	__VGPU_FN H2 __hfma2(H2 a, H2 b, H2 c) { return __vgpu_h2(__hfma(a.x, b.x, c.x), __hfma(a.y, b.y, c.y)); } \
-	__VGPU_FN H2 __hneg2(H2 a) { return __vgpu_h2(__hneg(a.x), __hneg(a.y)); }			\
-	__VGPU_FN H2 __habs2(H2 a) { return __vgpu_h2(__habs(a.x), __habs(a.y)); }			\
-	__VGPU_FN H2 __hadd2_sat(H2 a, H2 b) { return __vgpu_h2(__hadd_sat(a.x, b.x), __hadd_sat(a.y, b.y)); } \
-	__VGPU_FN H2 __hsub2_sat(H2 a, H2 b) { return __vgpu_h2(__hsub_sat(a.x, b.x), __hsub_sat(a.y, b.y)); } \
-	__VGPU_FN H2 __hmul2_sat(H2 a, H2 b) { return __vgpu_h2(__hmul_sat(a.x, b.x), __hmul_sat(a.y, b.y)); } \
-	__VGPU_FN H2 __hfma2_sat(H2 a, H2 b, H2 c)							\
-	{												\
-		return __vgpu_h2(__hfma_sat(a.x, b.x, c.x), __hfma_sat(a.y, b.y, c.y));			\
-	}												\
-	__VGPU_FN H2 __hmax2(H2 a, H2 b) { return __vgpu_h2(__hmax(a.x, b.x), __hmax(a.y, b.y)); }	\
-	__VGPU_FN H2 __hmin2(H2 a, H2 b) { return __vgpu_h2(__hmin(a.x, b.x), __hmin(a.y, b.y)); }	\
-	__VGPU_FN H2 __hmax2_nan(H2 a, H2 b) { return __vgpu_h2(__hmax_nan(a.x, b.x), __hmax_nan(a.y, b.y)); } \
-	__VGPU_FN H2 __hmin2_nan(H2 a, H2 b) { return __vgpu_h2(__hmin_nan(a.x, b.x), __hmin_nan(a.y, b.y)); } \
-	__VGPU_FN H2 __heq2(H2 a, H2 b) { return __vgpu_h2(fromf(__heq(a.x, b.x) ? 1.0f : 0.0f), fromf(__heq(a.y, b.y) ? 1.0f : 0.0f)); } \
-	__VGPU_FN H2 __hne2(H2 a, H2 b) { return __vgpu_h2(fromf(__hne(a.x, b.x) ? 1.0f : 0.0f), fromf(__hne(a.y, b.y) ? 1.0f : 0.0f)); } \
-	__VGPU_FN H2 __hlt2(H2 a, H2 b) { return __vgpu_h2(fromf(__hlt(a.x, b.x) ? 1.0f : 0.0f), fromf(__hlt(a.y, b.y) ? 1.0f : 0.0f)); } \
-	__VGPU_FN H2 __hle2(H2 a, H2 b) { return __vgpu_h2(fromf(__hle(a.x, b.x) ? 1.0f : 0.0f), fromf(__hle(a.y, b.y) ? 1.0f : 0.0f)); } \
-	__VGPU_FN H2 __hgt2(H2 a, H2 b) { return __vgpu_h2(fromf(__hgt(a.x, b.x) ? 1.0f : 0.0f), fromf(__hgt(a.y, b.y) ? 1.0f : 0.0f)); } \
-	__VGPU_FN H2 __hge2(H2 a, H2 b) { return __vgpu_h2(fromf(__hge(a.x, b.x) ? 1.0f : 0.0f), fromf(__hge(a.y, b.y) ? 1.0f : 0.0f)); } \
+	__VGPU_H16_PAIR3(H2, __hfma2, __hfma)								\
+	__VGPU_H16_PAIR1(H2, __hneg2, __hneg)								\
+	__VGPU_H16_PAIR1(H2, __habs2, __habs)								\
+	__VGPU_H16_PAIR2(H2, __hadd2_sat, __hadd_sat)							\
+	__VGPU_H16_PAIR2(H2, __hsub2_sat, __hsub_sat)							\
+	__VGPU_H16_PAIR2(H2, __hmul2_sat, __hmul_sat)							\
+	__VGPU_H16_PAIR3(H2, __hfma2_sat, __hfma_sat)							\
+	__VGPU_H16_PAIR2(H2, __hmax2, __hmax)								\
+	__VGPU_H16_PAIR2(H2, __hmin2, __hmin)								\
+	__VGPU_H16_PAIR2(H2, __hmax2_nan, __hmax_nan)							\
+	__VGPU_H16_PAIR2(H2, __hmin2_nan, __hmin_nan)							\
+	__VGPU_H16_PAIRCMP(H2, fromf, __heq2, __heq)							\
+	__VGPU_H16_PAIRCMP(H2, fromf, __hne2, __hne)							\
+	__VGPU_H16_PAIRCMP(H2, fromf, __hlt2, __hlt)							\
+	__VGPU_H16_PAIRCMP(H2, fromf, __hle2, __hle)							\
+	__VGPU_H16_PAIRCMP(H2, fromf, __hgt2, __hgt)							\
+	__VGPU_H16_PAIRCMP(H2, fromf, __hge2, __hge)							\
 	__VGPU_FN H2 __hisnan2(H2 a) { return __vgpu_h2(fromf(__hisnan(a.x) ? 1.0f : 0.0f), fromf(__hisnan(a.y) ? 1.0f : 0.0f)); } \
-	__VGPU_FN bool __hbeq2(H2 a, H2 b) { return __heq(a.x, b.x) && __heq(a.y, b.y); }		\
-	__VGPU_FN bool __hbne2(H2 a, H2 b) { return __hne(a.x, b.x) && __hne(a.y, b.y); }		\
-	__VGPU_FN bool __hblt2(H2 a, H2 b) { return __hlt(a.x, b.x) && __hlt(a.y, b.y); }		\
-	__VGPU_FN bool __hble2(H2 a, H2 b) { return __hle(a.x, b.x) && __hle(a.y, b.y); }		\
-	__VGPU_FN bool __hbgt2(H2 a, H2 b) { return __hgt(a.x, b.x) && __hgt(a.y, b.y); }		\
-	__VGPU_FN bool __hbge2(H2 a, H2 b) { return __hge(a.x, b.x) && __hge(a.y, b.y); }		\
-	__VGPU_FN bool __hbequ2(H2 a, H2 b) { return __hequ(a.x, b.x) && __hequ(a.y, b.y); }		\
-	__VGPU_FN bool __hbneu2(H2 a, H2 b) { return __hneu(a.x, b.x) && __hneu(a.y, b.y); }		\
-	__VGPU_FN bool __hbltu2(H2 a, H2 b) { return __hltu(a.x, b.x) && __hltu(a.y, b.y); }		\
-	__VGPU_FN bool __hbleu2(H2 a, H2 b) { return __hleu(a.x, b.x) && __hleu(a.y, b.y); }		\
-	__VGPU_FN bool __hbgtu2(H2 a, H2 b) { return __hgtu(a.x, b.x) && __hgtu(a.y, b.y); }		\
-	__VGPU_FN bool __hbgeu2(H2 a, H2 b) { return __hgeu(a.x, b.x) && __hgeu(a.y, b.y); }		\
-	__VGPU_H16_MATH2(H2, h2sqrt, hsqrt)								\
-	__VGPU_H16_MATH2(H2, h2rsqrt, hrsqrt)								\
-	__VGPU_H16_MATH2(H2, h2rcp, hrcp)								\
-	__VGPU_H16_MATH2(H2, h2exp, hexp)								\
-	__VGPU_H16_MATH2(H2, h2exp2, hexp2)								\
-	__VGPU_H16_MATH2(H2, h2exp10, hexp10)								\
-	__VGPU_H16_MATH2(H2, h2log, hlog)								\
-	__VGPU_H16_MATH2(H2, h2log2, hlog2)								\
-	__VGPU_H16_MATH2(H2, h2log10, hlog10)								\
-	__VGPU_H16_MATH2(H2, h2sin, hsin)								\
-	__VGPU_H16_MATH2(H2, h2cos, hcos)								\
-	__VGPU_H16_MATH2(H2, h2tanh, htanh)								\
-	__VGPU_H16_MATH2(H2, h2ceil, hceil)								\
-	__VGPU_H16_MATH2(H2, h2floor, hfloor)								\
-	__VGPU_H16_MATH2(H2, h2trunc, htrunc)								\
-	__VGPU_H16_MATH2(H2, h2rint, hrint)								\
+	__VGPU_H16_PAIRALL(H2, __hbeq2, __heq)								\
+	__VGPU_H16_PAIRALL(H2, __hbne2, __hne)								\
+	__VGPU_H16_PAIRALL(H2, __hblt2, __hlt)								\
+	__VGPU_H16_PAIRALL(H2, __hble2, __hle)								\
+	__VGPU_H16_PAIRALL(H2, __hbgt2, __hgt)								\
+	__VGPU_H16_PAIRALL(H2, __hbge2, __hge)								\
+	__VGPU_H16_PAIRALL(H2, __hbequ2, __hequ)							\
+	__VGPU_H16_PAIRALL(H2, __hbneu2, __hneu)							\
+	__VGPU_H16_PAIRALL(H2, __hbltu2, __hltu)							\
+	__VGPU_H16_PAIRALL(H2, __hbleu2, __hleu)							\
+	__VGPU_H16_PAIRALL(H2, __hbgtu2, __hgtu)							\
+	__VGPU_H16_PAIRALL(H2, __hbgeu2, __hgeu)							\
+	__VGPU_H16_PAIR1(H2, h2sqrt, hsqrt)								\
+	__VGPU_H16_PAIR1(H2, h2rsqrt, hrsqrt)								\
+	__VGPU_H16_PAIR1(H2, h2rcp, hrcp)								\
+	__VGPU_H16_PAIR1(H2, h2exp, hexp)								\
+	__VGPU_H16_PAIR1(H2, h2exp2, hexp2)								\
+	__VGPU_H16_PAIR1(H2, h2exp10, hexp10)								\
+	__VGPU_H16_PAIR1(H2, h2log, hlog)								\
+	__VGPU_H16_PAIR1(H2, h2log2, hlog2)								\
+	__VGPU_H16_PAIR1(H2, h2log10, hlog10)								\
+	__VGPU_H16_PAIR1(H2, h2sin, hsin)								\
+	__VGPU_H16_PAIR1(H2, h2cos, hcos)								\
+	__VGPU_H16_PAIR1(H2, h2tanh, htanh)								\
+	__VGPU_H16_PAIR1(H2, h2ceil, hceil)								\
+	__VGPU_H16_PAIR1(H2, h2floor, hfloor)								\
+	__VGPU_H16_PAIR1(H2, h2trunc, htrunc)								\
+	__VGPU_H16_PAIR1(H2, h2rint, hrint)								\
 	__VGPU_H16_ARITH(H2, __hadd2, __hsub2, __hmul2, __h2div, __hneg2)				\
 	__VGPU_H16_CMP(H2, __hbeq2, __hbneu2, __hblt2, __hble2, __hbgt2, __hbge2)			\
 	/* atomics: a compare-and-swap loop on the 16 bits (of the pair's 32) */			\
