@@ -1016,54 +1016,61 @@ static void test_launch_fallback(void)
 
 
 
+/* Kernel @k of @src on CUDA, one block of @threads, its arguments @n
+ * buffers made from @arg[i] (@len[i] bytes; NULL: not written), the last read back
+ * into @out: 0 or -errno, what went wrong in @why */
+static int cuda_one_block(const char *src, const char *k, unsigned threads, int n, const void *const *arg,
+			  const size_t *len, void *out, char *why, size_t wlen)
+{
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { threads, 1, 1 },
+				     .timeout_ms = -1 };
+	struct vgpu_arg a[4];
+	vgpu_buffer *b[4] = { NULL };
+	vgpu_session *s = NULL;
+	vgpu_module *m = NULL;
+	vgpu_kernel *kk = NULL;
+	int ret = n <= 4 ? open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0) : -EINVAL;
+
+	ret = ret ?: vgpu_module_compile(s, src, 0, NULL, &m);
+	ret = ret ?: vgpu_kernel_get(m, k, &kk);
+	for (int i = 0; !ret && i < n; i++) {
+		if (!(b[i] = dialect_buf(s, arg[i], len[i])))
+			ret = -ENOMEM;
+		a[i] = vgpu_arg_buf(b[i]);
+	}
+	ret = ret ?: vgpu_launch(kk, &c, a, n);
+	ret = ret ?: vgpu_buffer_read(b[n - 1], 0, out, len[n - 1]);
+	if (ret)
+		snprintf(why, wlen, "%.190s", s ? vgpu_last_error(s) : strerror(-ret));
+	for (int i = 0; i < n; i++)
+		if (b[i])
+			vgpu_buffer_free(b[i]);
+	if (m)
+		vgpu_module_unload(m);
+	if (s)
+		vgpu_session_close(s);
+	return ret;
+}
+
 /* Half precision (cuda_fp16.h, cuda_bf16.h) on CUDA: the kernel of half.h
  * against its reference, the bits test_clang expects of the CPU backend */
 static void test_half(void)
 {
 	const char *name = "cuda: half precision (tests/gpu/half.h), bit-exact against rounding by search";
-	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { HALF_THREADS, 1, 1 },
-				     .timeout_ms = -1 };
 	float a[HALF_THREADS], b[HALF_THREADS];
 	unsigned short out[HALF_THREADS * HALF_OUT];
 	char why[200] = "";
-	vgpu_session *s = NULL;
-	vgpu_module *m = NULL;
-	vgpu_kernel *k = NULL;
-	vgpu_buffer *ba = NULL, *bb = NULL, *bo = NULL;
-	int ret;
 
 	if (cuda_skip[0]) {
 		tap_skip(cuda_skip, "%s", name);
 		return;
 	}
 	half_inputs(a, b);
-	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
-	ret = ret ?: vgpu_module_compile(s, half_src, 0, NULL, &m);
-	ret = ret ?: vgpu_kernel_get(m, "halfops", &k);
-	if (!ret && (!(ba = dialect_buf(s, a, sizeof(a))) || !(bb = dialect_buf(s, b, sizeof(b))) ||
-		     !(bo = dialect_buf(s, NULL, sizeof(out)))))
-		ret = -ENOMEM;
-	if (!ret) {
-		struct vgpu_arg args[] = { vgpu_arg_buf(ba), vgpu_arg_buf(bb), vgpu_arg_buf(bo) };
-
-		ret = vgpu_launch(k, &c, args, 3);
-	}
-	ret = ret ?: vgpu_buffer_read(bo, 0, out, sizeof(out));
-	if (ret)
-		snprintf(why, sizeof(why), "%.190s", s ? vgpu_last_error(s) : strerror(-ret));
+	const int ret = cuda_one_block(half_src, "halfops", HALF_THREADS, 3, (const void *[]){ a, b, NULL },
+				       (const size_t[]){ sizeof(a), sizeof(b), sizeof(out) }, out, why, sizeof(why));
 	const int bad = ret ? 1 : half_check(a, b, out, why, sizeof(why));
 
 	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
-	if (ba)
-		vgpu_buffer_free(ba);
-	if (bb)
-		vgpu_buffer_free(bb);
-	if (bo)
-		vgpu_buffer_free(bo);
-	if (m)
-		vgpu_module_unload(m);
-	if (s)
-		vgpu_session_close(s);
 }
 
 /* Shuffles at the edges of width groups on CUDA, against PTX's shfl.sync
@@ -1083,12 +1090,8 @@ static void test_shfl_edges(void)
 		"	out[4 * t + 3] = __shfl_down_sync(0xffffffffu, v, 3, 8) + 5 * __shfl_up_sync(0xffffffffu, v, 2, 16);\n"
 		"}\n";
 	const char *name = "cuda: __shfl_xor/down/up_sync at the edges of width groups (PTX shfl.sync rule)";
-	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { 64, 1, 1 }, .timeout_ms = -1 };
-	int in[64], out[64 * 4], bad = 0, ret;
-	vgpu_session *s = NULL;
-	vgpu_module *m = NULL;
-	vgpu_kernel *k = NULL;
-	vgpu_buffer *bi = NULL, *bo = NULL;
+	int in[64], out[64 * 4], bad = 0;
+	char why[200] = "";
 
 	if (cuda_skip[0]) {
 		tap_skip(cuda_skip, "%s", name);
@@ -1096,19 +1099,8 @@ static void test_shfl_edges(void)
 	}
 	for (int t = 0; t < 64; t++)
 		in[t] = (int)(rnd() % 1000);
-	ret = open_sess(&s, VGPU_BACKEND_CUDA, 0, VGPU_UNLIMITED, 0);
-	ret = ret ?: vgpu_module_compile(s, src, 0, NULL, &m);
-	ret = ret ?: vgpu_kernel_get(m, "shfl_edges", &k);
-	if (!ret && !(bi = dialect_buf(s, in, sizeof(in))))
-		ret = -ENOMEM;
-	if (!ret && !(bo = dialect_buf(s, NULL, sizeof(out))))
-		ret = -ENOMEM;
-	if (!ret) {
-		struct vgpu_arg a[] = { vgpu_arg_buf(bi), vgpu_arg_buf(bo) };
-
-		ret = vgpu_launch(k, &c, a, 2);
-	}
-	ret = ret ?: vgpu_buffer_read(bo, 0, out, sizeof(out));
+	const int ret = cuda_one_block(src, "shfl_edges", 64, 2, (const void *[]){ in, NULL },
+				       (const size_t[]){ sizeof(in), sizeof(out) }, out, why, sizeof(why));
 	for (int t = 0; !ret && t < 64; t++) {
 		/* lane j of lane l's warp, if its group of w is l's or an earlier one */
 #define BFLY(m, w) ({ int l_ = t & 31, j_ = l_ ^ (m); in[(j_ & ~((w) - 1)) <= (l_ & ~((w) - 1)) ? t - l_ + j_ : t]; })
@@ -1119,15 +1111,7 @@ static void test_shfl_edges(void)
 		       out[4 * t + 2] != BFLY(4, 32) - BFLY(5, 4) || out[4 * t + 3] != dn + 5 * up;
 #undef BFLY
 	}
-	tap_ok(!ret && !bad, "%s%s%s", name, ret ? ": " : "", ret ? (s ? vgpu_last_error(s) : strerror(-ret)) : "");
-	if (bi)
-		vgpu_buffer_free(bi);
-	if (bo)
-		vgpu_buffer_free(bo);
-	if (m)
-		vgpu_module_unload(m);
-	if (s)
-		vgpu_session_close(s);
+	tap_ok(!ret && !bad, "%s%s%s", name, ret ? ": " : "", why);
 }
 
 static void test_dialect(void)
