@@ -564,19 +564,46 @@ __VGPU_RND(rd, 3)
 __VGPU_FN float __frsqrt_rn(float a) { return 1.0f / sqrtf(a); }
 
 // conversions
-__VGPU_FN int __float2int_rn(float f) { return (int)__builtin_rintf(f); }
-__VGPU_FN int __float2int_rz(float f) { return (int)f; }
-__VGPU_FN int __float2int_ru(float f) { return (int)__builtin_ceilf(f); }
-__VGPU_FN int __float2int_rd(float f) { return (int)__builtin_floorf(f); }
-__VGPU_FN unsigned __float2uint_rn(float f) { return (unsigned)__builtin_rintf(f); }
-__VGPU_FN unsigned __float2uint_rz(float f) { return (unsigned)f; }
-__VGPU_FN unsigned __float2uint_ru(float f) { return (unsigned)__builtin_ceilf(f); }
-__VGPU_FN unsigned __float2uint_rd(float f) { return (unsigned)__builtin_floorf(f); }
-__VGPU_FN long long __float2ll_rn(float f) { return (long long)__builtin_rintf(f); }
-__VGPU_FN long long __float2ll_rz(float f) { return (long long)f; }
-__VGPU_FN int __double2int_rn(double f) { return (int)__builtin_rint(f); }
-__VGPU_FN int __double2int_rz(double f) { return (int)f; }
-__VGPU_FN long long __double2ll_rn(double f) { return (long long)__builtin_rint(f); }
+// float or double @f to integer type T as the GPU's cvt.rni/rzi/rmi/rpi:
+// rounded by @mode (0 toward zero, 1 to nearest even, 2 down, 3 up),
+// out-of-range values clamped to T's range (a C cast is undefined there:
+// x86's cvttss2si gives INT_MIN for 3e9f, NaN and -3e9f alike). NaN gives 0
+// from float (and the half formats, converted through it) to types of 32
+// bits or fewer, and T's sign bit alone from double or to 64-bit types
+// (0x80000000 from double to int and unsigned; seen on an H200, CUDA 13)
+template <class T, class F> __VGPU_FN T __vgpu_f2i(F f, int mode)
+{
+	if (__builtin_isnan(f))
+		return sizeof(F) == 4 && sizeof(T) <= 4 ? T(0) : T(T(1) << (sizeof(T) * 8 - 1));
+	F r;
+	if constexpr (sizeof(F) == 4)
+		r = mode == 1 ? __builtin_rintf(f) : mode == 2 ? __builtin_floorf(f) : mode == 3 ? __builtin_ceilf(f)
+											 : __builtin_truncf(f);
+	else
+		r = mode == 1 ? __builtin_rint(f) : mode == 2 ? __builtin_floor(f) : mode == 3 ? __builtin_ceil(f)
+										       : __builtin_trunc(f);
+	constexpr T lo = T(0) < T(-1) ? T(0) : T(T(1) << (sizeof(T) * 8 - 1)), hi = T(~lo);
+	if (r <= (F)lo)
+		return lo;
+	if (r >= (F)hi)
+		return hi;
+	return (T)r;
+}
+// __float2int_rn ... __double2ull_ru: source P (float, double), target S
+#define __VGPU_F2I(P, F, S, T)										\
+	__VGPU_FN T __##P##2##S##_rz(F f) { return __vgpu_f2i<T>(f, 0); }				\
+	__VGPU_FN T __##P##2##S##_rn(F f) { return __vgpu_f2i<T>(f, 1); }				\
+	__VGPU_FN T __##P##2##S##_rd(F f) { return __vgpu_f2i<T>(f, 2); }				\
+	__VGPU_FN T __##P##2##S##_ru(F f) { return __vgpu_f2i<T>(f, 3); }
+#define __VGPU_F2IS(P, F)										\
+	__VGPU_F2I(P, F, int, int)									\
+	__VGPU_F2I(P, F, uint, unsigned)								\
+	__VGPU_F2I(P, F, ll, long long)									\
+	__VGPU_F2I(P, F, ull, unsigned long long)
+__VGPU_F2IS(float, float)
+__VGPU_F2IS(double, double)
+#undef __VGPU_F2IS
+#undef __VGPU_F2I
 __VGPU_FN float __double2float_rn(double d) { return (float)d; }
 __VGPU_FN float __int2float_rn(int i) { return (float)i; }
 __VGPU_FN float __uint2float_rn(unsigned i) { return (float)i; }
@@ -2333,22 +2360,6 @@ __VGPU_FN unsigned short __vgpu_h16_step(unsigned short h, bool up, unsigned sho
 	__VGPU_FN H2 __lowhigh2highlow(H2 h) { return H2(h.y, h.x); }					\
 	__VGPU_FN H2 __lows2##P2(H2 a, H2 b) { return H2(a.x, b.x); }					\
 	__VGPU_FN H2 __highs2##P2(H2 a, H2 b) { return H2(a.y, b.y); }
-// float to integer type T as the GPU's conversions: rounded by @mode (0
-// toward zero, 1 to nearest even, 2 down, 3 up), out-of-range values
-// clamped, NaN 0
-template <class T> __VGPU_FN T __vgpu_f2i(float f, int mode)
-{
-	if (__builtin_isnan(f))
-		return 0;
-	const float r = mode == 1 ? __builtin_rintf(f) : mode == 2 ? __builtin_floorf(f) : mode == 3 ? __builtin_ceilf(f)
-											    : __builtin_truncf(f);
-	constexpr T lo = T(0) < T(-1) ? T(0) : T(T(1) << (sizeof(T) * 8 - 1)), hi = T(~lo);
-	if (r <= (float)lo)
-		return lo;
-	if (r >= (float)hi)
-		return hi;
-	return (T)r;
-}
 // the integer conversions of @H's format (prefix P: __half2int_rz, __int2half_rn, ...)
 #define __VGPU_H16_INT1(H, P, S, T)									\
 	__VGPU_FN T __##P##2##S##_rz(H h) { return __vgpu_f2i<T>((float)h, 0); }			\

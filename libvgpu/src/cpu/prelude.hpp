@@ -169,8 +169,12 @@ static inline int __float_as_int(float f) { int i; memcpy(&i, &f, 4); return i; 
 static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
 static inline unsigned __float_as_uint(float f) { unsigned i; memcpy(&i, &f, 4); return i; }
 static inline float __uint_as_float(unsigned i) { float f; memcpy(&f, &i, 4); return f; }
-static inline int __float2int_rn(float f) { return (int)nearbyintf(f); }
-static inline int __float2int_rz(float f) { return (int)f; }
+/* as the GPU's cvt (and the clang path's cuda.h): clamped, NaN 0 */
+static inline int __float2int_rz(float f)
+{
+	return f != f ? 0 : f >= 2147483648.0f ? 2147483647 : f <= -2147483648.0f ? (-2147483647 - 1) : (int)f;
+}
+static inline int __float2int_rn(float f) { return __float2int_rz(nearbyintf(f)); }
 static inline int __popc(unsigned x) { return __builtin_popcount(x); }
 static inline int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 static inline int __clz(int x) { return x ? __builtin_clz((unsigned)x) : 32; }
