@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "common.h"
+#include "../../tests/gpu/convert.h"
 #include "../../tests/gpu/half.h"
 
 static const char src[] =
@@ -2196,32 +2197,70 @@ static void t_rounding(void)
 	vgpu_buffer_free(O);
 }
 
+/*
+ * Kernel @k of @src (module name @file) on one block of @threads, its
+ * arguments @n buffers made from @arg[i] (@len[i] bytes; NULL: zeroed), the
+ * last read back into @out: 0 or -errno, what went wrong in @why. The
+ * CPU side of test_gpu's cuda_one_block, for the files both runners share.
+ */
+static int one_block(const char *src, const char *file, const char *k, unsigned threads, int n,
+		     const void *const *arg, const size_t *len, void *out, char *why, size_t wlen)
+{
+	struct vgpu_compile_opts o = { .size = sizeof(o), .name = file };
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { threads, 1, 1 } };
+	struct vgpu_arg a[4];
+	vgpu_buffer *b[4] = { NULL };
+	vgpu_module *m = NULL;
+	vgpu_kernel *kk = NULL;
+	int ret = n <= 4 ? vgpu_module_compile(s, src, 0, &o, &m) : -EINVAL;
+
+	ret = ret ?: vgpu_kernel_get(m, k, &kk);
+	for (int i = 0; !ret && i < n; i++) {
+		if (!(b[i] = buf(arg[i], len[i])))
+			ret = -ENOMEM;
+		a[i] = vgpu_arg_buf(b[i]);
+	}
+	ret = ret ?: vgpu_launch(kk, &c, a, n);
+	ret = ret ?: get(b[n - 1], out, len[n - 1]);
+	if (ret)
+		snprintf(why, wlen, "%d: %.150s", ret, vgpu_last_error(s));
+	for (int i = 0; i < n; i++)
+		if (b[i])
+			vgpu_buffer_free(b[i]);
+	if (m)
+		vgpu_module_unload(m);
+	return ret;
+}
+
+/* float and double to integers (tests/gpu/convert.h: the same kernel and reference on CUDA) */
+static void t_conv(void)
+{
+	float f[CONV_THREADS];
+	double d[CONV_THREADS];
+	unsigned long long out[CONV_THREADS * CONV_OUT];
+	char why[200] = "";
+	int ret;
+
+	conv_inputs(f, d);
+	ret = one_block(conv_src, "convert.cu", "convs", CONV_THREADS, 3, (const void *[]){ f, d, NULL },
+			(const size_t[]){ sizeof(f), sizeof(d), sizeof(out) }, out, why, sizeof(why));
+	tap_ok(!ret && !conv_check(f, d, out, why, sizeof(why)),
+	       "dialect: __float2int_rn ... __double2ull_ru round as asked, clamp to the target's range, give NaN as the GPU's cvt does");
+	if (why[0])
+		tap_diag("convs: %s", why);
+}
+
 /* half precision (tests/gpu/half.h: the same kernel and reference on CUDA) */
 static void t_half(void)
 {
 	float a[HALF_THREADS], b[HALF_THREADS];
 	unsigned short out[HALF_THREADS * HALF_OUT];
-	struct vgpu_compile_opts o = { .size = sizeof(o), .name = "half.cu" };
-	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 1, 1, 1 }, .block = { HALF_THREADS, 1, 1 } };
-	vgpu_module *hm = NULL;
-	vgpu_kernel *k = NULL;
-	vgpu_buffer *A = NULL, *B = NULL, *O = NULL;
 	char why[200] = "";
 	int ret;
 
 	half_inputs(a, b);
-	ret = vgpu_module_compile(s, half_src, 0, &o, &hm);
-	ret = ret ?: vgpu_kernel_get(hm, "halfops", &k);
-	if (!ret && (!(A = buf(a, sizeof(a))) || !(B = buf(b, sizeof(b))) || !(O = buf(NULL, sizeof(out)))))
-		ret = -ENOMEM;
-	if (!ret) {
-		struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(B), vgpu_arg_buf(O) };
-
-		ret = vgpu_launch(k, &c, args, 3);
-	}
-	ret = ret ?: get(O, out, sizeof(out));
-	if (ret)
-		snprintf(why, sizeof(why), "%d: %.150s", ret, vgpu_last_error(s));
+	ret = one_block(half_src, "half.cu", "halfops", HALF_THREADS, 3, (const void *[]){ a, b, NULL },
+			(const size_t[]){ sizeof(a), sizeof(b), sizeof(out) }, out, why, sizeof(why));
 	tap_ok(!ret && !half_check(a, b, out, why, sizeof(why)),
 	       "dialect: half precision (cuda_fp16.h, cuda_bf16.h): arithmetic, fma, sqrt, directed and integer conversions, "
 	       "pairs and their operators, a shuffle of a half2, a shared atomicAdd, bit-exact against rounding by search");
@@ -2277,6 +2316,7 @@ static void t_half(void)
 		"	atomicAdd((__nv_bfloat162 *)o + 6, q);\n"
 		"	o[2] = pairs_all(o) + (float)__half2int_rz(h) + __half2float(__int2half_rd(3)) + (float)__bfloat162uint_ru(b) + __bfloat162float(__ull2bfloat16_rn(5ull)) + __half2float(hexp(h)) + __bfloat162float(h2sqrt(q).x);\n"
 		"}\n";
+	struct vgpu_compile_opts o = { .size = sizeof(o), .name = "half.cu" };
 	vgpu_module *nm = NULL;
 
 	ret = vgpu_module_compile(s, names, 0, &o, &nm);
@@ -2287,14 +2327,6 @@ static void t_half(void)
 		tap_diag("%.400s", vgpu_last_error(s));
 	if (nm)
 		vgpu_module_unload(nm);
-	if (A)
-		vgpu_buffer_free(A);
-	if (B)
-		vgpu_buffer_free(B);
-	if (O)
-		vgpu_buffer_free(O);
-	if (hm)
-		vgpu_module_unload(hm);
 }
 
 static void t_fnptr(const int *in)
@@ -4461,6 +4493,7 @@ int main(void)
 	t_puremath();
 	t_rounding();
 	t_half();
+	t_conv();
 	t_fnptr(in);
 	t_cgcopy();
 	t_cgpart(in);

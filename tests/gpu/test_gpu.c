@@ -32,6 +32,7 @@
 #define DIALECT_OK(cond, ...) tap_ok(cond, __VA_ARGS__)
 #include "dialect.h"
 /* the half-precision kernel and its reference (test_clang runs it on the CPU) */
+#include "convert.h"
 #include "half.h"
 
 #define MiB (1024ull * 1024)
@@ -1073,6 +1074,29 @@ static void test_half(void)
 	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
 }
 
+/* The float and double to integer intrinsics on CUDA: the kernel of
+ * convert.h against its reference, the integers test_clang expects of the
+ * CPU backend */
+static void test_conv(void)
+{
+	const char *name = "cuda: __float2int_rn ... __double2ull_ru (tests/gpu/convert.h): rounding, clamping, NaN";
+	float f[CONV_THREADS];
+	double d[CONV_THREADS];
+	unsigned long long out[CONV_THREADS * CONV_OUT];
+	char why[200] = "";
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	conv_inputs(f, d);
+	const int ret = cuda_one_block(conv_src, "convs", CONV_THREADS, 3, (const void *[]){ f, d, NULL },
+				       (const size_t[]){ sizeof(f), sizeof(d), sizeof(out) }, out, why, sizeof(why));
+	const int bad = ret ? 1 : conv_check(f, d, out, why, sizeof(why));
+
+	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
+}
+
 /* Shuffles at the edges of width groups on CUDA, against PTX's shfl.sync
  * rule (a xor into an earlier group reads it, into a later one gives the
  * caller's own value; down and up stay in their group). test_clang checks
@@ -1370,6 +1394,7 @@ int main(int argc, char **argv)
 	test_dialect();
 	test_shfl_edges();
 	test_half();
+	test_conv();
 	test_fault();
 	test_hip();
 
