@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "../../tests/gpu/convert.h"
+#include "../../tests/gpu/cudastd.h"
 #include "../../tests/gpu/half.h"
 
 static const char src[] =
@@ -2248,6 +2249,37 @@ static void t_conv(void)
 	       "dialect: __float2int_rn ... __double2ull_ru round as asked, clamp to the target's range, give NaN as the GPU's cvt does");
 	if (why[0])
 		tap_diag("convs: %s", why);
+}
+
+/* libcu++ (tests/gpu/cudastd.h: the same kernel and reference on CUDA) */
+static void t_cudastd(void)
+{
+	float x[CSTD_THREADS];
+	long long out[CSTD_THREADS * CSTD_OUT];
+	char why[200] = "";
+	vgpu_module *m = NULL;
+	int ret;
+
+	cstd_inputs(x);
+	ret = one_block(cstd_src, "cudastd.cu", "cstd", CSTD_THREADS, 2, (const void *[]){ x, NULL },
+			(const size_t[]){ sizeof(x), sizeof(out) }, out, why, sizeof(why));
+	tap_ok(!ret && !cstd_check(x, out, why, sizeof(why)),
+	       "dialect: <cuda/std/...> and <cuda/atomic>: limits, type traits, pair, bit, array, function objects, "
+	       "cmath, atomic_ref with a thread scope, as on CUDA");
+	if (why[0])
+		tap_diag("cstd: %s", why);
+	/* a libcu++ header this path lacks: refused, naming it and the user's line */
+	static const char other[] = "#include <cuda/std/complex>\nextern \"C\" __global__ void k(float *o) { o[0] = 1; }\n";
+	struct vgpu_compile_opts o = { .size = sizeof(o), .name = "complex.cu" };
+
+	ret = vgpu_module_compile(s, other, 0, &o, &m);
+	tap_ok(ret < 0 && strstr(vgpu_last_error(s), "complex.cu:1") && !strstr(vgpu_last_error(s), "vgpu-cc-") &&
+	       strstr(vgpu_last_error(s), "<cuda/std/complex> is not provided by libvgpu's CPU backend"),
+	       "dialect: <cuda/std/complex> is refused by name, at the user's line (%d)", ret);
+	if (ret >= 0 || strstr(vgpu_last_error(s), "vgpu-cc-"))
+		tap_diag("%.300s", vgpu_last_error(s));
+	if (m)
+		vgpu_module_unload(m);
 }
 
 /* half precision (tests/gpu/half.h: the same kernel and reference on CUDA) */
@@ -4494,6 +4526,7 @@ int main(void)
 	t_rounding();
 	t_half();
 	t_conv();
+	t_cudastd();
 	t_fnptr(in);
 	t_cgcopy();
 	t_cgpart(in);

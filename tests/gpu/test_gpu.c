@@ -33,6 +33,7 @@
 #include "dialect.h"
 /* the half-precision kernel and its reference (test_clang runs it on the CPU) */
 #include "convert.h"
+#include "cudastd.h"
 #include "half.h"
 
 #define MiB (1024ull * 1024)
@@ -1097,6 +1098,28 @@ static void test_conv(void)
 	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
 }
 
+/* libcu++ on CUDA (NVRTC with the toolkit's headers): the kernel of
+ * cudastd.h against its reference, what test_clang expects of the CPU
+ * backend's own subset */
+static void test_cudastd(void)
+{
+	const char *name = "cuda: <cuda/std/...> and <cuda/atomic> (tests/gpu/cudastd.h)";
+	float x[CSTD_THREADS];
+	long long out[CSTD_THREADS * CSTD_OUT];
+	char why[200] = "";
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	cstd_inputs(x);
+	const int ret = cuda_one_block(cstd_src, "cstd", CSTD_THREADS, 2, (const void *[]){ x, NULL },
+				       (const size_t[]){ sizeof(x), sizeof(out) }, out, why, sizeof(why));
+	const int bad = ret ? 1 : cstd_check(x, out, why, sizeof(why));
+
+	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
+}
+
 /* Shuffles at the edges of width groups on CUDA, against PTX's shfl.sync
  * rule (a xor into an earlier group reads it, into a later one gives the
  * caller's own value; down and up stay in their group). test_clang checks
@@ -1395,6 +1418,7 @@ int main(int argc, char **argv)
 	test_shfl_edges();
 	test_half();
 	test_conv();
+	test_cudastd();
 	test_fault();
 	test_hip();
 

@@ -204,26 +204,58 @@ static int write_file(const char *dir, const char *name, const char *text, size_
 	return ret;
 }
 
+/* the subdirectories of the headers, parents first */
+static const char *const header_dirs[] = { "cooperative_groups", "cuda", "cuda/std" };
+
+/* headers that read a section of cuda.h (vgpu_cuda.h) */
+#define CUDA_STD "#define __VGPU_WANT_CUDA_STD 1\n#include \"vgpu_cuda.h\"\n"
+static const struct {
+	const char *name, *text;
+} section_headers[] = {
+	/* half precision: the last sections */
+	{ "cuda_fp16.h", "#define __VGPU_WANT_FP16 1\n#include \"vgpu_cuda.h\"\n" },
+	{ "cuda_bf16.h", "#define __VGPU_WANT_BF16 1\n#include \"vgpu_cuda.h\"\n" },
+	/* libcu++'s common part: one section, whichever of them is included */
+	{ "cuda/std/cstdint", CUDA_STD }, { "cuda/std/cstddef", CUDA_STD }, { "cuda/std/climits", CUDA_STD },
+	{ "cuda/std/cfloat", CUDA_STD }, { "cuda/std/cassert", CUDA_STD }, { "cuda/std/cstdlib", CUDA_STD },
+	{ "cuda/std/cmath", CUDA_STD }, { "cuda/std/limits", CUDA_STD }, { "cuda/std/type_traits", CUDA_STD },
+	{ "cuda/std/utility", CUDA_STD }, { "cuda/std/functional", CUDA_STD }, { "cuda/std/bit", CUDA_STD },
+	{ "cuda/std/array", CUDA_STD }, { "cuda/std/atomic", CUDA_STD }, { "cuda/atomic", CUDA_STD },
+	{ "cuda/functional", CUDA_STD },
+};
+#undef CUDA_STD
+
+/* libcu++ headers NVRTC has and this path does not: a refusal naming them */
+static const char *const refused_headers[] = {
+	"cuda/std/complex", "cuda/std/tuple", "cuda/std/span", "cuda/std/optional", "cuda/std/variant",
+	"cuda/std/chrono", "cuda/std/ratio", "cuda/std/iterator", "cuda/std/barrier", "cuda/std/latch",
+	"cuda/std/semaphore", "cuda/std/mdspan", "cuda/std/numeric", "cuda/std/cstring", "cuda/barrier",
+	"cuda/pipeline", "cuda/memory_resource", "cuda/annotated_ptr", "cuda/stream_ref",
+};
+
 static int write_headers(const char *dir)
 {
 	static const char empty[] = "/* provided by libvgpu's CPU backend (cuda.h) */\n";
-	/* half precision: the last sections of cuda.h (vgpu_cuda.h) */
-	static const char fp16[] = "#define __VGPU_WANT_FP16 1\n#include \"vgpu_cuda.h\"\n";
-	static const char bf16[] = "#define __VGPU_WANT_BF16 1\n#include \"vgpu_cuda.h\"\n";
-	char sub[4200];
-	int ret;
+	char path[4200];
+	int ret = 0;
 
-	snprintf(sub, sizeof(sub), "%s/cooperative_groups", dir);
-	if (mkdir(sub, 0700))
-		return -errno;
-	for (size_t i = 0; i < sizeof(std_headers) / sizeof(std_headers[0]); i++) {
-		ret = write_file(dir, std_headers[i], empty, sizeof(empty) - 1);
-		if (ret)
-			return ret;
+	for (size_t i = 0; i < sizeof(header_dirs) / sizeof(header_dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, header_dirs[i]);
+		if (mkdir(path, 0700))
+			return -errno;
 	}
-	ret = write_file(dir, "cuda_fp16.h", fp16, sizeof(fp16) - 1);
-	if (!ret)
-		ret = write_file(dir, "cuda_bf16.h", bf16, sizeof(bf16) - 1);
+	for (size_t i = 0; !ret && i < sizeof(std_headers) / sizeof(std_headers[0]); i++)
+		ret = write_file(dir, std_headers[i], empty, sizeof(empty) - 1);
+	for (size_t i = 0; !ret && i < sizeof(section_headers) / sizeof(section_headers[0]); i++)
+		ret = write_file(dir, section_headers[i].name, section_headers[i].text, strlen(section_headers[i].text));
+	for (size_t i = 0; !ret && i < sizeof(refused_headers) / sizeof(refused_headers[0]); i++) {
+		char text[300];
+		int n = snprintf(text, sizeof(text),
+				 "#error \"<%s> is not provided by libvgpu's CPU backend (its cuda/std headers: "
+				 "libvgpu/README.md)\"\n", refused_headers[i]);
+
+		ret = write_file(dir, refused_headers[i], text, (size_t)n);
+	}
 	return ret;
 }
 
@@ -289,13 +321,22 @@ static void cl_files_remove(const char *dir)
 		snprintf(rm, sizeof(rm), "%s/%s", dir, std_headers[i]);
 		unlink(rm);
 	}
-	for (const char *const *n = (const char *const[]){ "cuda_fp16.h", "cuda_bf16.h", "vgpu_cuda.h",
-							   "k.cu", "k.o", "k.so", NULL }; *n; n++) {
+	for (size_t i = 0; i < sizeof(section_headers) / sizeof(section_headers[0]); i++) {
+		snprintf(rm, sizeof(rm), "%s/%s", dir, section_headers[i].name);
+		unlink(rm);
+	}
+	for (size_t i = 0; i < sizeof(refused_headers) / sizeof(refused_headers[0]); i++) {
+		snprintf(rm, sizeof(rm), "%s/%s", dir, refused_headers[i]);
+		unlink(rm);
+	}
+	for (const char *const *n = (const char *const[]){ "vgpu_cuda.h", "k.cu", "k.o", "k.so", NULL }; *n; n++) {
 		snprintf(rm, sizeof(rm), "%s/%s", dir, *n);
 		unlink(rm);
 	}
-	snprintf(rm, sizeof(rm), "%s/cooperative_groups", dir);
-	rmdir(rm);
+	for (size_t i = sizeof(header_dirs) / sizeof(header_dirs[0]); i-- > 0;) {
+		snprintf(rm, sizeof(rm), "%s/%s", dir, header_dirs[i]);
+		rmdir(rm);
+	}
 	rmdir(dir);
 }
 
@@ -408,8 +449,17 @@ static int run_cc1(const struct vgpu_bk_source *s, const struct cl_files *f, con
 	}
 	if (ign.p)
 		vgpu_sb_add(lg, ign.p, ign.n);
-	if (out)
-		vgpu_sb_str(lg, out);
+	/* clang's messages name the headers as the user wrote them
+	 * (`cuda/std/complex:1:2`, `vgpu_cuda.h:...`), not in this compile's
+	 * temporary directory */
+	for (const char *p = out, *q; p && *p; p = q + strlen(f->dir) + 1) {
+		q = strstr(p, f->dir);
+		if (!q || q[strlen(f->dir)] != '/') {
+			vgpu_sb_str(lg, p);
+			break;
+		}
+		vgpu_sb_add(lg, p, (size_t)(q - p));
+	}
 	if (ret != 0) {
 		vgpu_bk_seterr("cpu: %s: the CUDA front end refused the source (exit %d)", fname, ret);
 		ret = -ENOEXEC;

@@ -56,6 +56,13 @@ typedef __UINT16_TYPE__ uint16_t;
 typedef __UINT32_TYPE__ uint32_t;
 typedef __UINT64_TYPE__ uint64_t;
 typedef long clock_t;
+// <cstdint>'s and <cstddef>'s names in std:: too, as NVRTC has them (its
+// std:: has no math functions: std::sqrt fails there, and here)
+namespace std {
+using ::int8_t; using ::int16_t; using ::int32_t; using ::int64_t;
+using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t;
+using ::intptr_t; using ::uintptr_t; using ::size_t; using ::ptrdiff_t;
+}
 #define NULL nullptr
 #define INT_MAX __INT_MAX__
 #define INT_MIN (-__INT_MAX__ - 1)
@@ -2413,4 +2420,520 @@ __VGPU_FN unsigned short __vgpu_bf16_d(double d) { return __vgpu_bf16_b((float)d
 __VGPU_H16_FORMAT(__nv_bfloat16, __nv_bfloat162, __vgpu_bf16, 0x7f80u, bfloat16, bfloat162)
 typedef __nv_bfloat16 nv_bfloat16;
 typedef __nv_bfloat162 nv_bfloat162;
+#endif
+
+#if defined(__VGPU_WANT_CUDA_STD) && !defined(__VGPU_CUDA_STD_DONE)
+#define __VGPU_CUDA_STD_DONE 1
+// <cuda/std/...> (libcu++, which NVRTC gets from the toolkit): the common
+// part, whichever of these headers a source includes - cstdint, cstddef,
+// climits, cfloat, cassert, cstdlib, cmath, limits, type_traits, utility,
+// functional, bit, array, atomic, and <cuda/atomic>. Written for this
+// backend from the C++ standard's definitions; other cuda/std headers
+// (complex, tuple, span, ...) stop the compile with #error naming them.
+#define __VGPU_SD __host__ __device__ inline constexpr
+namespace cuda {
+namespace std {
+// cstdint, cstddef
+using ::int8_t; using ::int16_t; using ::int32_t; using ::int64_t;
+using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t;
+using ::intptr_t; using ::uintptr_t; using ::size_t; using ::ptrdiff_t;
+typedef long long intmax_t;
+typedef unsigned long long uintmax_t;
+typedef decltype(nullptr) nullptr_t;
+
+// type_traits
+template <class T, T v> struct integral_constant {
+	static constexpr T value = v;
+	typedef T value_type;
+	typedef integral_constant type;
+	__VGPU_SD operator T() const { return v; }
+	__VGPU_SD T operator()() const { return v; }
+};
+template <bool B> using bool_constant = integral_constant<bool, B>;
+typedef bool_constant<true> true_type;
+typedef bool_constant<false> false_type;
+template <class A, class B> struct is_same : false_type {};
+template <class A> struct is_same<A, A> : true_type {};
+template <bool C, class T = void> struct enable_if {};
+template <class T> struct enable_if<true, T> { typedef T type; };
+template <bool C, class A, class B> struct conditional { typedef A type; };
+template <class A, class B> struct conditional<false, A, B> { typedef B type; };
+template <class T> struct type_identity { typedef T type; };
+template <class T> struct remove_const { typedef T type; };
+template <class T> struct remove_const<const T> { typedef T type; };
+template <class T> struct remove_volatile { typedef T type; };
+template <class T> struct remove_volatile<volatile T> { typedef T type; };
+template <class T> struct remove_cv { typedef typename remove_volatile<typename remove_const<T>::type>::type type; };
+template <class T> struct remove_reference { typedef T type; };
+template <class T> struct remove_reference<T &> { typedef T type; };
+template <class T> struct remove_reference<T &&> { typedef T type; };
+template <class T> struct remove_cvref { typedef typename remove_cv<typename remove_reference<T>::type>::type type; };
+template <class T> struct remove_pointer { typedef T type; };
+template <class T> struct remove_pointer<T *> { typedef T type; };
+template <class T> struct remove_pointer<T *const> { typedef T type; };
+template <class T> struct remove_pointer<T *volatile> { typedef T type; };
+template <class T> struct remove_pointer<T *const volatile> { typedef T type; };
+template <class T> struct remove_extent { typedef T type; };
+template <class T> struct remove_extent<T[]> { typedef T type; };
+template <class T, size_t N> struct remove_extent<T[N]> { typedef T type; };
+template <class T> struct add_const { typedef const T type; };
+template <class T> struct add_volatile { typedef volatile T type; };
+template <class T> struct add_cv { typedef const volatile T type; };
+template <class T> struct add_pointer { typedef typename remove_reference<T>::type *type; };
+template <class T> struct add_lvalue_reference { typedef T &type; };
+template <> struct add_lvalue_reference<void> { typedef void type; };
+template <class T> struct add_rvalue_reference { typedef T &&type; };
+template <> struct add_rvalue_reference<void> { typedef void type; };
+template <class T> typename add_rvalue_reference<T>::type declval() noexcept;
+template <class T> struct is_const : false_type {};
+template <class T> struct is_const<const T> : true_type {};
+template <class T> struct is_volatile : false_type {};
+template <class T> struct is_volatile<volatile T> : true_type {};
+template <class T> struct is_void : is_same<void, typename remove_cv<T>::type> {};
+template <class T> struct is_null_pointer : is_same<nullptr_t, typename remove_cv<T>::type> {};
+template <class T> struct __vgpu_integral : false_type {};
+#define __VGPU_INTEGRAL(T) template <> struct __vgpu_integral<T> : true_type {};
+__VGPU_INTEGRAL(bool) __VGPU_INTEGRAL(char) __VGPU_INTEGRAL(signed char) __VGPU_INTEGRAL(unsigned char)
+__VGPU_INTEGRAL(wchar_t) __VGPU_INTEGRAL(char16_t) __VGPU_INTEGRAL(char32_t) __VGPU_INTEGRAL(short)
+__VGPU_INTEGRAL(unsigned short) __VGPU_INTEGRAL(int) __VGPU_INTEGRAL(unsigned) __VGPU_INTEGRAL(long)
+__VGPU_INTEGRAL(unsigned long) __VGPU_INTEGRAL(long long) __VGPU_INTEGRAL(unsigned long long)
+__VGPU_INTEGRAL(__int128) __VGPU_INTEGRAL(unsigned __int128)
+#undef __VGPU_INTEGRAL
+template <class T> struct is_integral : __vgpu_integral<typename remove_cv<T>::type> {};
+template <class T> struct is_floating_point
+	: bool_constant<is_same<float, typename remove_cv<T>::type>::value ||
+			is_same<double, typename remove_cv<T>::type>::value ||
+			is_same<long double, typename remove_cv<T>::type>::value> {};
+template <class T> struct is_arithmetic : bool_constant<is_integral<T>::value || is_floating_point<T>::value> {};
+template <class T> struct is_fundamental
+	: bool_constant<is_arithmetic<T>::value || is_void<T>::value || is_null_pointer<T>::value> {};
+template <class T, bool = is_arithmetic<T>::value> struct is_signed : bool_constant<T(-1) < T(0)> {};
+template <class T> struct is_signed<T, false> : false_type {};
+template <class T, bool = is_arithmetic<T>::value> struct is_unsigned : bool_constant<T(0) < T(-1)> {};
+template <class T> struct is_unsigned<T, false> : false_type {};
+template <class T> struct __vgpu_pointer : false_type {};
+template <class T> struct __vgpu_pointer<T *> : true_type {};
+template <class T> struct is_pointer : __vgpu_pointer<typename remove_cv<T>::type> {};
+template <class T> struct is_lvalue_reference : false_type {};
+template <class T> struct is_lvalue_reference<T &> : true_type {};
+template <class T> struct is_rvalue_reference : false_type {};
+template <class T> struct is_rvalue_reference<T &&> : true_type {};
+template <class T> struct is_reference : bool_constant<is_lvalue_reference<T>::value || is_rvalue_reference<T>::value> {};
+template <class T> struct is_array : false_type {};
+template <class T> struct is_array<T[]> : true_type {};
+template <class T, size_t N> struct is_array<T[N]> : true_type {};
+template <class T> struct is_function : bool_constant<!is_const<const T>::value && !is_reference<T>::value> {};
+template <class T> struct is_enum : bool_constant<__is_enum(T)> {};
+template <class T> struct is_union : bool_constant<__is_union(T)> {};
+template <class T> struct is_class : bool_constant<__is_class(T)> {};
+template <class T> struct is_empty : bool_constant<__is_empty(T)> {};
+template <class T> struct is_pod : bool_constant<__is_pod(T)> {};
+template <class T> struct is_trivial : bool_constant<__is_trivial(T)> {};
+template <class T> struct is_trivially_copyable : bool_constant<__is_trivially_copyable(T)> {};
+template <class T> struct is_standard_layout : bool_constant<__is_standard_layout(T)> {};
+template <class B, class D> struct is_base_of : bool_constant<__is_base_of(B, D)> {};
+template <class F, class T> struct is_convertible : bool_constant<__is_convertible_to(F, T)> {};
+template <class T, class... A> struct is_constructible : bool_constant<__is_constructible(T, A...)> {};
+template <class T, class U> struct is_assignable : bool_constant<__is_assignable(T, U)> {};
+template <class T> struct is_scalar
+	: bool_constant<is_arithmetic<T>::value || is_enum<T>::value || is_pointer<T>::value ||
+			is_null_pointer<T>::value> {};
+template <class T> struct alignment_of : integral_constant<size_t, alignof(T)> {};
+template <class T> struct underlying_type { typedef __underlying_type(T) type; };
+template <class T> struct decay {
+	typedef typename remove_reference<T>::type U;
+	typedef typename conditional<is_array<U>::value, typename remove_extent<U>::type *,
+				     typename conditional<is_function<U>::value, U *, typename remove_cv<U>::type>::type>::type type;
+};
+template <class... T> struct common_type {};
+template <class T> struct common_type<T> : common_type<T, T> {};
+template <class A, class B> struct common_type<A, B> {
+	typedef typename decay<decltype(true ? declval<A>() : declval<B>())>::type type;
+};
+template <class A, class B, class C, class... R> struct common_type<A, B, C, R...>
+	: common_type<typename common_type<A, B>::type, C, R...> {};
+template <class T> struct __vgpu_sign { typedef T s, u; };
+#define __VGPU_SIGN(S, U) template <> struct __vgpu_sign<S> { typedef S s; typedef U u; }; \
+	template <> struct __vgpu_sign<U> { typedef S s; typedef U u; };
+__VGPU_SIGN(signed char, unsigned char) __VGPU_SIGN(short, unsigned short) __VGPU_SIGN(int, unsigned)
+__VGPU_SIGN(long, unsigned long) __VGPU_SIGN(long long, unsigned long long)
+#undef __VGPU_SIGN
+template <> struct __vgpu_sign<char> { typedef signed char s; typedef unsigned char u; };
+template <class T> struct make_unsigned { typedef typename __vgpu_sign<typename remove_cv<T>::type>::u type; };
+template <class T> struct make_signed { typedef typename __vgpu_sign<typename remove_cv<T>::type>::s type; };
+template <class...> using void_t = void;
+template <class... B> struct conjunction : true_type {};
+template <class B, class... R> struct conjunction<B, R...> : conditional<bool(B::value), conjunction<R...>, B>::type {};
+template <class... B> struct disjunction : false_type {};
+template <class B, class... R> struct disjunction<B, R...> : conditional<bool(B::value), B, disjunction<R...>>::type {};
+template <class B> struct negation : bool_constant<!bool(B::value)> {};
+template <class F, class... A> struct invoke_result { typedef decltype(declval<F>()(declval<A>()...)) type; };
+__VGPU_SD bool is_constant_evaluated() noexcept { return __builtin_is_constant_evaluated(); }
+#define __VGPU_T(N) template <class T> using N##_t = typename N<T>::type;
+__VGPU_T(remove_const) __VGPU_T(remove_volatile) __VGPU_T(remove_cv) __VGPU_T(remove_reference)
+__VGPU_T(remove_cvref) __VGPU_T(remove_pointer) __VGPU_T(remove_extent) __VGPU_T(add_const)
+__VGPU_T(add_volatile) __VGPU_T(add_cv) __VGPU_T(add_pointer) __VGPU_T(add_lvalue_reference)
+__VGPU_T(add_rvalue_reference) __VGPU_T(decay) __VGPU_T(make_unsigned) __VGPU_T(make_signed)
+__VGPU_T(underlying_type) __VGPU_T(type_identity)
+#undef __VGPU_T
+template <bool C, class T = void> using enable_if_t = typename enable_if<C, T>::type;
+template <bool C, class A, class B> using conditional_t = typename conditional<C, A, B>::type;
+template <class... T> using common_type_t = typename common_type<T...>::type;
+template <class F, class... A> using invoke_result_t = typename invoke_result<F, A...>::type;
+#define __VGPU_V(N) template <class T> inline constexpr bool N##_v = N<T>::value;
+__VGPU_V(is_const) __VGPU_V(is_volatile) __VGPU_V(is_void) __VGPU_V(is_null_pointer) __VGPU_V(is_integral)
+__VGPU_V(is_floating_point) __VGPU_V(is_arithmetic) __VGPU_V(is_fundamental) __VGPU_V(is_signed)
+__VGPU_V(is_unsigned) __VGPU_V(is_pointer) __VGPU_V(is_lvalue_reference) __VGPU_V(is_rvalue_reference)
+__VGPU_V(is_reference) __VGPU_V(is_array) __VGPU_V(is_function) __VGPU_V(is_enum) __VGPU_V(is_union)
+__VGPU_V(is_class) __VGPU_V(is_empty) __VGPU_V(is_pod) __VGPU_V(is_trivial) __VGPU_V(is_trivially_copyable)
+__VGPU_V(is_standard_layout) __VGPU_V(is_scalar) __VGPU_V(negation)
+#undef __VGPU_V
+template <class A, class B> inline constexpr bool is_same_v = is_same<A, B>::value;
+template <class B, class D> inline constexpr bool is_base_of_v = is_base_of<B, D>::value;
+template <class F, class T> inline constexpr bool is_convertible_v = is_convertible<F, T>::value;
+template <class T, class... A> inline constexpr bool is_constructible_v = is_constructible<T, A...>::value;
+template <class T, class U> inline constexpr bool is_assignable_v = is_assignable<T, U>::value;
+template <class... B> inline constexpr bool conjunction_v = conjunction<B...>::value;
+template <class... B> inline constexpr bool disjunction_v = disjunction<B...>::value;
+template <class T> inline constexpr size_t alignment_of_v = alignof(T);
+
+// utility
+template <class T> __VGPU_SD typename remove_reference<T>::type &&move(T &&t) noexcept
+{
+	return static_cast<typename remove_reference<T>::type &&>(t);
+}
+template <class T> __VGPU_SD T &&forward(typename remove_reference<T>::type &t) noexcept { return static_cast<T &&>(t); }
+template <class T> __VGPU_SD T &&forward(typename remove_reference<T>::type &&t) noexcept { return static_cast<T &&>(t); }
+template <class T> __VGPU_SD void swap(T &a, T &b) noexcept
+{
+	T t = move(a);
+	a = move(b);
+	b = move(t);
+}
+template <class T, size_t N> __VGPU_SD void swap(T (&a)[N], T (&b)[N]) noexcept
+{
+	for (size_t i = 0; i < N; i++)
+		swap(a[i], b[i]);
+}
+template <class T, class U = T> __VGPU_SD T exchange(T &o, U &&v)
+{
+	T old = move(o);
+	o = forward<U>(v);
+	return old;
+}
+template <class A, class B> struct pair {
+	typedef A first_type;
+	typedef B second_type;
+	A first;
+	B second;
+	__VGPU_SD pair() : first(), second() {}
+	__VGPU_SD pair(const A &a, const B &b) : first(a), second(b) {}
+	template <class U, class V> __VGPU_SD pair(const pair<U, V> &p) : first(p.first), second(p.second) {}
+	__VGPU_SD void swap(pair &o) { cuda::std::swap(first, o.first); cuda::std::swap(second, o.second); }
+};
+template <class A, class B> __VGPU_SD pair<typename decay<A>::type, typename decay<B>::type> make_pair(A &&a, B &&b)
+{
+	return pair<typename decay<A>::type, typename decay<B>::type>(forward<A>(a), forward<B>(b));
+}
+template <class A, class B> __VGPU_SD bool operator==(const pair<A, B> &x, const pair<A, B> &y)
+{
+	return x.first == y.first && x.second == y.second;
+}
+template <class A, class B> __VGPU_SD bool operator!=(const pair<A, B> &x, const pair<A, B> &y) { return !(x == y); }
+template <class A, class B> __VGPU_SD bool operator<(const pair<A, B> &x, const pair<A, B> &y)
+{
+	return x.first < y.first || (!(y.first < x.first) && x.second < y.second);
+}
+
+// cmath, cstdlib: cuda.h's functions (their float overloads too)
+#define __VGPU_U1(fn) using ::fn; using ::fn##f;
+__VGPU_U1(sqrt) __VGPU_U1(cbrt) __VGPU_U1(exp) __VGPU_U1(exp2) __VGPU_U1(expm1) __VGPU_U1(log)
+__VGPU_U1(log2) __VGPU_U1(log10) __VGPU_U1(log1p) __VGPU_U1(sin) __VGPU_U1(cos) __VGPU_U1(tan)
+__VGPU_U1(asin) __VGPU_U1(acos) __VGPU_U1(atan) __VGPU_U1(sinh) __VGPU_U1(cosh) __VGPU_U1(tanh)
+__VGPU_U1(asinh) __VGPU_U1(acosh) __VGPU_U1(atanh) __VGPU_U1(fabs) __VGPU_U1(floor) __VGPU_U1(ceil)
+__VGPU_U1(trunc) __VGPU_U1(round) __VGPU_U1(rint) __VGPU_U1(nearbyint) __VGPU_U1(erf) __VGPU_U1(erfc)
+__VGPU_U1(tgamma) __VGPU_U1(lgamma) __VGPU_U1(logb) __VGPU_U1(pow) __VGPU_U1(atan2) __VGPU_U1(fmod)
+__VGPU_U1(fmin) __VGPU_U1(fmax) __VGPU_U1(hypot) __VGPU_U1(copysign) __VGPU_U1(remainder) __VGPU_U1(fdim)
+__VGPU_U1(nextafter) __VGPU_U1(fma) __VGPU_U1(ldexp) __VGPU_U1(frexp) __VGPU_U1(modf) __VGPU_U1(lround)
+__VGPU_U1(llround) __VGPU_U1(lrint)
+#undef __VGPU_U1
+using ::abs; using ::labs; using ::llabs; using ::isnan; using ::isinf; using ::isfinite; using ::signbit;
+
+// algorithm's min and max (NVRTC's libcu++ has them with its other headers;
+// not clamp, nor <cuda/std/algorithm>)
+template <class T> __VGPU_SD const T &min(const T &a, const T &b) { return b < a ? b : a; }
+template <class T> __VGPU_SD const T &max(const T &a, const T &b) { return a < b ? b : a; }
+
+// functional: the operator objects (the void forms deduce their types)
+#define __VGPU_FOBJ(N, R, E)										\
+	template <class T = void> struct N {								\
+		__VGPU_SD R operator()(const T &a, const T &b) const { return E; }			\
+	};												\
+	template <> struct N<void> {									\
+		template <class A, class B> __VGPU_SD auto operator()(A &&a, B &&b) const -> decltype(E) { return E; } \
+	};
+__VGPU_FOBJ(plus, T, a + b) __VGPU_FOBJ(minus, T, a - b) __VGPU_FOBJ(multiplies, T, a * b)
+__VGPU_FOBJ(divides, T, a / b) __VGPU_FOBJ(modulus, T, a % b) __VGPU_FOBJ(equal_to, bool, a == b)
+__VGPU_FOBJ(not_equal_to, bool, a != b) __VGPU_FOBJ(less, bool, a < b) __VGPU_FOBJ(greater, bool, a > b)
+__VGPU_FOBJ(less_equal, bool, a <= b) __VGPU_FOBJ(greater_equal, bool, a >= b)
+__VGPU_FOBJ(logical_and, bool, a && b) __VGPU_FOBJ(logical_or, bool, a || b)
+__VGPU_FOBJ(bit_and, T, a & b) __VGPU_FOBJ(bit_or, T, a | b) __VGPU_FOBJ(bit_xor, T, a ^ b)
+#undef __VGPU_FOBJ
+template <class T = void> struct negate { __VGPU_SD T operator()(const T &a) const { return -a; } };
+template <class T = void> struct logical_not { __VGPU_SD bool operator()(const T &a) const { return !a; } };
+struct identity {
+	template <class T> __VGPU_SD T &&operator()(T &&t) const noexcept { return forward<T>(t); }
+};
+
+// limits
+enum float_round_style { round_indeterminate = -1, round_toward_zero, round_to_nearest, round_toward_infinity,
+			 round_toward_neg_infinity };
+enum float_denorm_style { denorm_indeterminate = -1, denorm_absent, denorm_present };
+template <class T> struct numeric_limits {
+	static constexpr bool is_specialized = false;
+};
+template <class T> struct numeric_limits<const T> : numeric_limits<T> {};
+template <class T> struct numeric_limits<volatile T> : numeric_limits<T> {};
+template <class T> struct numeric_limits<const volatile T> : numeric_limits<T> {};
+template <class T> struct __vgpu_int_limits {
+	static constexpr bool is_specialized = true, is_signed = T(-1) < T(0), is_integer = true, is_exact = true,
+			      has_infinity = false, has_quiet_NaN = false, has_signaling_NaN = false,
+			      has_denorm_loss = false, is_iec559 = false, is_bounded = true, is_modulo = !is_signed,
+			      traps = false, tinyness_before = false;
+	static constexpr float_denorm_style has_denorm = denorm_absent;
+	static constexpr float_round_style round_style = round_toward_zero;
+	static constexpr int digits = (int)sizeof(T) * 8 - is_signed, digits10 = digits * 301 / 1000,
+			     max_digits10 = 0, radix = 2, min_exponent = 0, min_exponent10 = 0, max_exponent = 0,
+			     max_exponent10 = 0;
+	static __VGPU_SD T max() noexcept { return T(~0ull >> (64 - digits)); }
+	static __VGPU_SD T min() noexcept { return is_signed ? T(-max() - 1) : T(0); }
+	static __VGPU_SD T lowest() noexcept { return min(); }
+	static __VGPU_SD T epsilon() noexcept { return T(0); }
+	static __VGPU_SD T round_error() noexcept { return T(0); }
+	static __VGPU_SD T infinity() noexcept { return T(0); }
+	static __VGPU_SD T quiet_NaN() noexcept { return T(0); }
+	static __VGPU_SD T signaling_NaN() noexcept { return T(0); }
+	static __VGPU_SD T denorm_min() noexcept { return T(0); }
+};
+#define __VGPU_NL_INT(T) template <> struct numeric_limits<T> : __vgpu_int_limits<T> {};
+__VGPU_NL_INT(char) __VGPU_NL_INT(signed char) __VGPU_NL_INT(unsigned char) __VGPU_NL_INT(wchar_t)
+__VGPU_NL_INT(char16_t) __VGPU_NL_INT(char32_t) __VGPU_NL_INT(short) __VGPU_NL_INT(unsigned short)
+__VGPU_NL_INT(int) __VGPU_NL_INT(unsigned) __VGPU_NL_INT(long) __VGPU_NL_INT(unsigned long)
+__VGPU_NL_INT(long long) __VGPU_NL_INT(unsigned long long)
+#undef __VGPU_NL_INT
+template <> struct numeric_limits<bool> : __vgpu_int_limits<bool> {
+	static constexpr int digits = 1, digits10 = 0;
+	static constexpr bool is_modulo = false;
+	static __VGPU_SD bool max() noexcept { return true; }
+	static __VGPU_SD bool min() noexcept { return false; }
+	static __VGPU_SD bool lowest() noexcept { return false; }
+};
+// float and double from the compiler's predefined macros (F: FLT or DBL; S: f or nothing)
+#define __VGPU_NL_FLOAT(T, F, S)									\
+	template <> struct numeric_limits<T> {								\
+		static constexpr bool is_specialized = true, is_signed = true, is_integer = false,	\
+				      is_exact = false, has_infinity = true, has_quiet_NaN = true,	\
+				      has_signaling_NaN = true, has_denorm_loss = false, is_iec559 = true, \
+				      is_bounded = true, is_modulo = false, traps = false,		\
+				      tinyness_before = false;						\
+		static constexpr float_denorm_style has_denorm = denorm_present;			\
+		static constexpr float_round_style round_style = round_to_nearest;			\
+		static constexpr int digits = __##F##_MANT_DIG__, digits10 = __##F##_DIG__,		\
+				     max_digits10 = 2 + digits * 301 / 1000, radix = 2,		\
+				     min_exponent = __##F##_MIN_EXP__, min_exponent10 = __##F##_MIN_10_EXP__, \
+				     max_exponent = __##F##_MAX_EXP__, max_exponent10 = __##F##_MAX_10_EXP__; \
+		static __VGPU_SD T min() noexcept { return __##F##_MIN__; }					\
+		static __VGPU_SD T max() noexcept { return __##F##_MAX__; }					\
+		static __VGPU_SD T lowest() noexcept { return -__##F##_MAX__; }				\
+		static __VGPU_SD T epsilon() noexcept { return __##F##_EPSILON__; }				\
+		static __VGPU_SD T round_error() noexcept { return T(0.5); }					\
+		static __VGPU_SD T infinity() noexcept { return __builtin_huge_val##S(); }			\
+		static __VGPU_SD T quiet_NaN() noexcept { return __builtin_nan##S(""); }			\
+		static __VGPU_SD T signaling_NaN() noexcept { return __builtin_nans##S(""); }			\
+		static __VGPU_SD T denorm_min() noexcept { return __##F##_DENORM_MIN__; }			\
+	};
+__VGPU_NL_FLOAT(float, FLT, f)
+__VGPU_NL_FLOAT(double, DBL, )
+#undef __VGPU_NL_FLOAT
+
+// bit
+template <class To, class From> __VGPU_SD To bit_cast(const From &f) noexcept { return __builtin_bit_cast(To, f); }
+template <class T> __VGPU_SD int popcount(T x) noexcept
+{
+	return sizeof(T) <= 4 ? __builtin_popcount((unsigned)x) : __builtin_popcountll((unsigned long long)x);
+}
+template <class T> __VGPU_SD int countl_zero(T x) noexcept
+{
+	return x == 0 ? (int)sizeof(T) * 8
+		      : __builtin_clzll((unsigned long long)x) - (64 - (int)sizeof(T) * 8);
+}
+template <class T> __VGPU_SD int countr_zero(T x) noexcept
+{
+	return x == 0 ? (int)sizeof(T) * 8 : __builtin_ctzll((unsigned long long)x);
+}
+template <class T> __VGPU_SD int countl_one(T x) noexcept { return countl_zero(T(~x)); }
+template <class T> __VGPU_SD int countr_one(T x) noexcept { return countr_zero(T(~x)); }
+template <class T> __VGPU_SD bool has_single_bit(T x) noexcept { return x != 0 && (x & (x - 1)) == 0; }
+template <class T> __VGPU_SD int bit_width(T x) noexcept { return (int)sizeof(T) * 8 - countl_zero(x); }
+template <class T> __VGPU_SD T bit_floor(T x) noexcept { return x == 0 ? T(0) : T(T(1) << (bit_width(x) - 1)); }
+template <class T> __VGPU_SD T bit_ceil(T x) noexcept { return x <= 1 ? T(1) : T(T(1) << bit_width(T(x - 1))); }
+template <class T> __VGPU_SD T rotl(T x, int s) noexcept
+{
+	constexpr int n = (int)sizeof(T) * 8;
+	const int r = ((s % n) + n) % n;
+	return r == 0 ? x : T((x << r) | (x >> (n - r)));
+}
+template <class T> __VGPU_SD T rotr(T x, int s) noexcept { return rotl(x, -s); }
+
+// array
+template <class T, size_t N> struct array {
+	typedef T value_type;
+	typedef size_t size_type;
+	typedef T *iterator;
+	typedef const T *const_iterator;
+	T __elems[N ? N : 1];
+	__VGPU_SD T &operator[](size_t i) { return __elems[i]; }
+	__VGPU_SD const T &operator[](size_t i) const { return __elems[i]; }
+	__VGPU_SD T &front() { return __elems[0]; }
+	__VGPU_SD const T &front() const { return __elems[0]; }
+	__VGPU_SD T &back() { return __elems[N - 1]; }
+	__VGPU_SD const T &back() const { return __elems[N - 1]; }
+	__VGPU_SD T *data() { return __elems; }
+	__VGPU_SD const T *data() const { return __elems; }
+	__VGPU_SD T *begin() { return __elems; }
+	__VGPU_SD const T *begin() const { return __elems; }
+	__VGPU_SD T *end() { return __elems + N; }
+	__VGPU_SD const T *end() const { return __elems + N; }
+	__VGPU_SD size_t size() const { return N; }
+	__VGPU_SD bool empty() const { return N == 0; }
+	__VGPU_SD void fill(const T &v)
+	{
+		for (size_t i = 0; i < N; i++)
+			__elems[i] = v;
+	}
+};
+
+// atomic: memory orders, atomic_ref and atomic (the operations as cuda.h's atomics, seq_cst by default)
+enum memory_order { memory_order_relaxed = __ATOMIC_RELAXED, memory_order_consume = __ATOMIC_CONSUME,
+		    memory_order_acquire = __ATOMIC_ACQUIRE, memory_order_release = __ATOMIC_RELEASE,
+		    memory_order_acq_rel = __ATOMIC_ACQ_REL, memory_order_seq_cst = __ATOMIC_SEQ_CST };
+__device__ inline void atomic_thread_fence(memory_order o) noexcept { __atomic_thread_fence(o); }
+#define __VGPU_ATOMIC_BODY(CONST, P)									\
+	__device__ T load(memory_order o = memory_order_seq_cst) const noexcept				\
+	{												\
+		T r;											\
+		__atomic_load(P, &r, o);								\
+		return r;										\
+	}												\
+	__device__ void store(T v, memory_order o = memory_order_seq_cst) CONST noexcept { __atomic_store(P, &v, o); } \
+	__device__ operator T() const noexcept { return load(); }					\
+	__device__ T operator=(T v) CONST noexcept { store(v); return v; }				\
+	__device__ T exchange(T v, memory_order o = memory_order_seq_cst) CONST noexcept		\
+	{												\
+		T r;											\
+		__atomic_exchange(P, &v, &r, o);							\
+		return r;										\
+	}												\
+	__device__ bool compare_exchange_strong(T &e, T v, memory_order o = memory_order_seq_cst) CONST noexcept \
+	{												\
+		return __atomic_compare_exchange(P, &e, &v, false, o,					\
+						   o == memory_order_acq_rel ? memory_order_acquire	\
+						   : o == memory_order_release ? memory_order_relaxed : o); \
+	}												\
+	__device__ bool compare_exchange_weak(T &e, T v, memory_order o = memory_order_seq_cst) CONST noexcept \
+	{												\
+		return compare_exchange_strong(e, v, o);						\
+	}												\
+	__device__ T fetch_add(T v, memory_order o = memory_order_seq_cst) CONST noexcept		\
+	{												\
+		if constexpr (is_floating_point<T>::value) {						\
+			T e = load(memory_order_relaxed);						\
+			for (T n = e + v; !__atomic_compare_exchange(P, &e, &n, false, o, memory_order_relaxed);) \
+				n = e + v;								\
+			return e;									\
+		} else {										\
+			return __atomic_fetch_add(P, v, o);						\
+		}											\
+	}												\
+	__device__ T fetch_sub(T v, memory_order o = memory_order_seq_cst) CONST noexcept { return fetch_add(T(-v), o); } \
+	__device__ T fetch_and(T v, memory_order o = memory_order_seq_cst) CONST noexcept { return __atomic_fetch_and(P, v, o); } \
+	__device__ T fetch_or(T v, memory_order o = memory_order_seq_cst) CONST noexcept { return __atomic_fetch_or(P, v, o); } \
+	__device__ T fetch_xor(T v, memory_order o = memory_order_seq_cst) CONST noexcept { return __atomic_fetch_xor(P, v, o); } \
+	__device__ T operator+=(T v) CONST noexcept { return fetch_add(v) + v; }			\
+	__device__ T operator-=(T v) CONST noexcept { return fetch_sub(v) - v; }			\
+	__device__ T operator&=(T v) CONST noexcept { return fetch_and(v) & v; }			\
+	__device__ T operator|=(T v) CONST noexcept { return fetch_or(v) | v; }				\
+	__device__ T operator^=(T v) CONST noexcept { return fetch_xor(v) ^ v; }			\
+	__device__ T operator++() CONST noexcept { return fetch_add(T(1)) + T(1); }			\
+	__device__ T operator--() CONST noexcept { return fetch_sub(T(1)) - T(1); }			\
+	__device__ T operator++(int) CONST noexcept { return fetch_add(T(1)); }				\
+	__device__ T operator--(int) CONST noexcept { return fetch_sub(T(1)); }				\
+	static constexpr bool is_always_lock_free = sizeof(T) <= 8;
+template <class T> struct atomic_ref {
+	T *__ptr;
+	__device__ explicit atomic_ref(T &r) noexcept : __ptr(&r) {}
+	__device__ atomic_ref(const atomic_ref &) noexcept = default;
+	__VGPU_ATOMIC_BODY(const, __ptr)
+};
+template <class T> struct atomic {
+	T __v;
+	atomic() noexcept = default;
+	__VGPU_SD atomic(T v) noexcept : __v(v) {}
+	atomic(const atomic &) = delete;
+	__VGPU_ATOMIC_BODY(, const_cast<T *>(&__v))
+};
+#undef __VGPU_ATOMIC_BODY
+} // namespace std
+
+// cuda::atomic_ref's and cuda::atomic's fetch_min and fetch_max (not std's: NVRTC's libcu++ has them on cuda:: only)
+#define __VGPU_ATOMIC_MINMAX(CONST, P)									\
+	__device__ T fetch_min(T v, std::memory_order o = std::memory_order_seq_cst) CONST noexcept	\
+	{												\
+		T e = this->load(std::memory_order_relaxed);						\
+		while (v < e && !__atomic_compare_exchange(P, &e, &v, false, o, std::memory_order_relaxed)) \
+			;										\
+		return e;										\
+	}												\
+	__device__ T fetch_max(T v, std::memory_order o = std::memory_order_seq_cst) CONST noexcept	\
+	{												\
+		T e = this->load(std::memory_order_relaxed);						\
+		while (e < v && !__atomic_compare_exchange(P, &e, &v, false, o, std::memory_order_relaxed)) \
+			;										\
+		return e;										\
+	}
+
+// <cuda/atomic>: thread scopes (the CPU's atomics are for every scope)
+enum thread_scope { thread_scope_system, thread_scope_device, thread_scope_block, thread_scope_thread };
+template <class T, thread_scope S = thread_scope_system> struct atomic_ref : std::atomic_ref<T> {
+	using std::atomic_ref<T>::atomic_ref;
+	using std::atomic_ref<T>::operator=;
+	__VGPU_ATOMIC_MINMAX(const, this->__ptr)
+};
+template <class T, thread_scope S = thread_scope_system> struct atomic : std::atomic<T> {
+	using std::atomic<T>::atomic;
+	using std::atomic<T>::operator=;
+	__VGPU_ATOMIC_MINMAX(, const_cast<T *>(&this->__v))
+};
+#undef __VGPU_ATOMIC_MINMAX
+__device__ inline void atomic_thread_fence(std::memory_order o, thread_scope = thread_scope_system) noexcept
+{
+	__atomic_thread_fence(o);
+}
+// <cuda/functional>'s maximum and minimum
+template <class T = void> struct maximum { __VGPU_SD T operator()(const T &a, const T &b) const { return a < b ? b : a; } };
+template <class T = void> struct minimum { __VGPU_SD T operator()(const T &a, const T &b) const { return b < a ? b : a; } };
+template <> struct maximum<void> {	// the common type of both
+	template <class A, class B> __VGPU_SD std::common_type_t<A, B> operator()(const A &a, const B &b) const
+	{
+		return a < b ? b : a;
+	}
+};
+template <> struct minimum<void> {
+	template <class A, class B> __VGPU_SD std::common_type_t<A, B> operator()(const A &a, const B &b) const
+	{
+		return b < a ? b : a;
+	}
+};
+} // namespace cuda
+#undef __VGPU_SD
 #endif
