@@ -590,6 +590,32 @@ static const char src[] =
 "		out[blockIdx.x] = c;\n"
 "}\n"
 "\n"
+"/* the same by the linear index: block.thread_rank() (<, ==, <=) and\n"
+" * threadIdx.x + blockDim.x * threadIdx.y written out; x <= that index, so\n"
+" * each row's leading threads hold the working ones (37 is in row 0 or\n"
+" * past it: then all run) */\n"
+"extern \"C\" __global__ void narrowlin(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[4];\n"
+"	cg::thread_block b = cg::this_thread_block();\n"
+"	const unsigned r = b.thread_rank();\n"
+"	if (threadIdx.x + blockDim.x * threadIdx.y < 4)\n"
+"		s[threadIdx.x + blockDim.x * threadIdx.y] = 0;\n"
+"	b.sync();\n"
+"	if (r == 0)\n"
+"		atomicAdd(&s[0], in[0] + 1);\n"
+"	if (r < 5)\n"
+"		atomicAdd(&s[1], (int)r + in[r]);\n"
+"	b.sync();\n"
+"	if (r == 37)\n"
+"		atomicAdd(&s[2], 37 + in[3]);\n"
+"	if (r <= 9)\n"
+"		atomicAdd(&s[3], 1);\n"
+"	b.sync();\n"
+"	if (r < 4)\n"
+"		out[4 * blockIdx.x + r] = s[r];\n"
+"}\n"
+"\n"
 "/* a halo tile: the apron loaded by the tile's edge threads (tx == 0,\n"
 " * tx == 15, ty == 0, ty == 15); with 17 columns tx == 15 is inside a row */\n"
 "extern \"C\" __global__ void halo(const int *in, int *out)\n"
@@ -2797,8 +2823,42 @@ static void t_lanes0(const int *in)
 	}
 	tap_ok(!bad, "dialect: regions with work for a warp's first lane only (x & 31, x %% 16 on the false side, a tile's rank beside a bound; partial warps, rows not whole warps)");
 	lowering("lanes0", how);
-	tap_ok(strstr(how, "3 narrowed") != NULL,
+	/* and the two of `t < 4`, t = threadIdx.y * blockDim.x + threadIdx.x */
+	tap_ok(strstr(how, "5 narrowed") != NULL,
 	       "dialect: vgpu_kernel_info: those regions run every 32nd or 16th thread: \"%s\"", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
+static void t_narrowlin(const int *in)
+{
+	enum { G = 3 };
+	static const unsigned shape[][2] = { { 256, 1 }, { 64, 4 }, { 16, 8 }, { 48, 3 }, { 8, 2 } };
+	int out[4 * G], bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+	char how[128];
+
+	for (unsigned k = 0; k < sizeof(shape) / sizeof(shape[0]) && !bad; k++) {
+		const int n = (int)(shape[k][0] * shape[k][1]);
+		int want[4] = { in[0] + 1, 0, n > 37 ? 37 + in[3] : 0, n < 10 ? n : 10 };
+
+		for (int r = 0; r < 5 && r < n; r++)
+			want[1] += r + in[r];
+		if (launch2("narrowlin", G, shape[k][0], shape[k][1], 0, a, 2) || get(O, out, sizeof(out)))
+			bad = 1;
+		for (int g = 0; g < G && !bad; g++)
+			for (int i = 0; i < 4; i++)
+				if (out[4 * g + i] != want[i]) {
+					tap_diag("narrowlin %ux%u block %d value %d: %d, want %d", shape[k][0], shape[k][1], g, i,
+						 out[4 * g + i], want[i]);
+					bad = 1;
+				}
+	}
+	tap_ok(!bad, "dialect: regions with work for the leading threads by the linear index (thread_rank() <, ==, <=; x + blockDim.x * y), 1-D and 2-D blocks");
+	lowering("narrowlin", how);
+	tap_ok(strstr(how, "4 narrowed") != NULL,
+	       "dialect: vgpu_kernel_info: those regions run each row's leading threads: \"%s\"", how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }
@@ -4508,6 +4568,7 @@ int main(void)
 	t_wrows(in);
 	t_narrow(in);
 	t_lanes0(in);
+	t_narrowlin(in);
 	t_halo(in);
 	t_halo32(in);
 	t_march(in);

@@ -1882,7 +1882,28 @@ struct Lower {
 			auto *br = dyn_cast<BranchInst>(T);
 			auto *ic = br && br->isConditional() ? dyn_cast<ICmpInst>(br->getCondition()) : nullptr;
 			Value *a = ic ? ic->getOperand(0) : nullptr, *D = ic ? ic->getOperand(1) : nullptr;
-			auto isX = [&](Value *v) { return stripExt(v) == X; };
+			/* x, or the linear index (block.thread_rank(), or x +
+			 * blockDim.x * y written out): x <= lin, so the threads
+			 * whose lin is below a bound have x below it too, and the
+			 * rows' leading threads cover them */
+			auto isX = [&](Value *v) {
+				v = stripExt(v);
+				if (v == X || v == L->getArg(4))
+					return true;
+				auto bdimx = [&](Value *t) {
+					APInt off;
+					auto *ld = dyn_cast<LoadInst>(t);
+					return ld && ctxLoad(ld, off) && off == CTX_BDIM_OFF;
+				};
+				Value *a, *b, *m, *n;
+				if (!match(v, m_Add(m_Value(a), m_Value(b))))
+					return false;
+				for (int k = 0; k < 2; k++, std::swap(a, b))
+					if (stripExt(a) == X && match(stripExt(b), m_Mul(m_Value(m), m_Value(n))) &&
+					    ((bdimx(m) && stripExt(n) == L->getArg(2)) || (bdimx(n) && stripExt(m) == L->getArg(2))))
+						return true;
+				return false;
+			};
 			CmpInst::Predicate p = ic ? ic->getPredicate() : CmpInst::BAD_ICMP_PREDICATE;
 			/* (t & M) == 0 or != 0: a warp's or tile's first lanes */
 			const APInt *M = nullptr;
