@@ -2863,6 +2863,30 @@ static void t_narrowlin(const int *in)
 	vgpu_buffer_free(O);
 }
 
+/* vgpu_kernel_lowering: the whole text, where vgpu_kernel_info's field cuts it */
+static void t_lowering_text(void)
+{
+	struct vgpu_kernel_info ki = { .size = sizeof(ki) };
+	vgpu_kernel *k = NULL;
+	char full[1024], small[8];
+	int n = -1, n2 = -1, bad;
+
+	bad = vgpu_kernel_get(m, "halo", &k) || vgpu_kernel_info(k, &ki);
+	if (!bad) {
+		n = vgpu_kernel_lowering(k, NULL, 0);
+		n2 = vgpu_kernel_lowering(k, full, sizeof(full));
+		bad = n < (int)sizeof(ki.lowering) || n2 != n || (int)strlen(full) != n ||
+		      strncmp(full, ki.lowering, sizeof(ki.lowering) - 1) || strlen(ki.lowering) != sizeof(ki.lowering) - 1 ||
+		      !strstr(full, "peeled, block prefetch");
+	}
+	tap_ok(!bad, "api: vgpu_kernel_lowering gives the whole text (%d characters: \"%s\"), vgpu_kernel_info its first 127",
+	       n, bad ? "" : full);
+	bad = !k || vgpu_kernel_lowering(k, small, sizeof(small)) != n || strlen(small) != sizeof(small) - 1 ||
+	      strncmp(small, full, sizeof(small) - 1) || vgpu_kernel_lowering(k, NULL, 4) != -EINVAL ||
+	      vgpu_kernel_lowering(NULL, full, sizeof(full)) != -EINVAL;
+	tap_ok(!bad, "api: vgpu_kernel_lowering cuts to the buffer as snprintf does; -EINVAL for no kernel or a NULL buffer");
+}
+
 static void t_halo(const int *in)
 {
 	enum { G = 2 };
@@ -4570,6 +4594,7 @@ int main(void)
 	t_lanes0(in);
 	t_narrowlin(in);
 	t_halo(in);
+	t_lowering_text();
 	t_halo32(in);
 	t_march(in);
 	t_phiexit(in);

@@ -356,7 +356,7 @@ struct test_result {
 	int omp_ok, dev_ok;
 	int backend;		/* enum vgpu_backend_kind the session got */
 	char omp_msg[600], dev_msg[600];
-	char lowering[160];
+	char lowering[640];
 };
 
 static const char *const stage_names[] = { "", "session", "setup", "compile", "kernel lookup",
@@ -393,13 +393,13 @@ static void test_child(const struct corpus_case *c, size_t n, struct test_result
 		goto out;
 	}
 	for (int i = 0; r.kernels[i] && i < 8; i++) {
-		struct vgpu_kernel_info ki = { .size = sizeof(ki) };
+		char how[512];
 
-		if (!vgpu_kernel_info(r.kernels[i], &ki) && ki.lowering[0]) {
+		if (vgpu_kernel_lowering(r.kernels[i], how, sizeof(how)) > 0) {
 			size_t len = strlen(res->lowering);
 
 			snprintf(res->lowering + len, sizeof(res->lowering) - len, "%s%s",
-				 len ? "; " : "", ki.lowering);
+				 len ? "; " : "", how);
 		}
 	}
 	if (c->upload(&r)) {

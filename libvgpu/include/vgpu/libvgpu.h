@@ -623,7 +623,7 @@ enum vgpu_sig_source {
  * @sig_source: enum vgpu_sig_source
  * @param_sizes: bytes of each of the first 32 parameters (0: unknown)
  * @lowering: how the backend runs the kernel, NUL-terminated ("" if it does
- *	not say); the CPU backend: "loops" (one loop over a block's threads),
+ *	not say), its first 127 characters (all: vgpu_kernel_lowering); the CPU backend: "loops" (one loop over a block's threads),
  *	"regions: ..." (cut at its barriers and warp syncs, clang path), "split"
  *	or "fibers" (g++ path)
  */
@@ -640,6 +640,15 @@ struct vgpu_kernel_info {
 
 /** vgpu_kernel_info - what is known of a kernel's signature */
 int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info);
+
+/**
+ * vgpu_kernel_lowering - how the backend runs @k, the whole text
+ * (vgpu_kernel_info's @lowering holds its first 127 characters): into @buf,
+ * NUL-terminated and cut to @len - 1 characters as snprintf does; @buf may
+ * be NULL when @len is 0. Returns the text's length (0: the backend does not
+ * say), or -EINVAL (not a kernel, @buf NULL with @len > 0).
+ */
+int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len);
 
 /**
  * vgpu_module_global - size of a `__device__` or `__constant__` variable of

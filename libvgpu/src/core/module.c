@@ -552,6 +552,14 @@ VGPU_EXPORT int vgpu_kernel_get(vgpu_module *m, const char *name, vgpu_kernel **
 	return 0;
 }
 
+/* the backend's text of how @k runs, "" where it says nothing */
+static void kernel_lowering(vgpu_kernel *k, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (k->mod->bk->ops->kernel_lowering)
+		k->mod->bk->ops->kernel_lowering(k->mod->bk->ctx, k->mod->bkmod, k->fn, k->name, buf, len);
+}
+
 VGPU_EXPORT int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info)
 {
 	struct vgpu_kernel_info o;
@@ -567,11 +575,21 @@ VGPU_EXPORT int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info)
 		o.param_types[i] = k->info->params[i].type;
 		o.param_sizes[i] = k->info->params[i].size;
 	}
-	if (k->mod->bk->ops->kernel_lowering)
-		k->mod->bk->ops->kernel_lowering(k->mod->bk->ctx, k->mod->bkmod, k->fn, k->name,
-						 o.lowering, sizeof(o.lowering));
+	kernel_lowering(k, o.lowering, sizeof(o.lowering));
 	memcpy(info, &o, o.size);
 	return 0;
+}
+
+VGPU_EXPORT int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len)
+{
+	char how[1024] = "";
+
+	if (!k || k->magic != VGPU_MAGIC_KERNEL || (!buf && len))
+		return -EINVAL;
+	kernel_lowering(k, how, sizeof(how));
+	if (len)
+		snprintf(buf, len, "%s", how);
+	return (int)strlen(how);
 }
 
 /* ---- __device__ / __constant__ variables ------------------------------------- */
