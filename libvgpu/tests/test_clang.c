@@ -2792,75 +2792,83 @@ static void t_narrow(const int *in)
 	vgpu_buffer_free(O2);
 }
 
-static void t_lanes0(const int *in)
+/* the expected four values of lanes0 and narrowlin for a bx x by block */
+static void want_lanes0(const int *in, unsigned bx, unsigned by, int want[4])
+{
+	for (int t = 0; t < (int)(bx * by); t++) {
+		const int x = t % (int)bx;
+		want[0] += (x & 31) == 0 ? in[t % 128] + t : 0;
+		want[1] += x % 16 == 0 ? 1 + t : 0;
+		want[2] += t % 32 == 0 ? t + 3 : 0;
+		want[3] += x < 3;
+	}
+}
+
+static void want_narrowlin(const int *in, unsigned bx, unsigned by, int want[4])
+{
+	const int n = (int)(bx * by);
+
+	want[0] = in[0] + 1;
+	for (int r = 0; r < 5 && r < n; r++)
+		want[1] += r + in[r];
+	want[2] = n > 37 ? 37 + in[3] : 0;
+	want[3] = n < 10 ? n : 10;
+}
+
+/*
+ * Kernel @name(in, out), four values a block, in blocks of each of @nshapes
+ * shapes against @want's; 0 when all equal. @how: its lowering.
+ */
+static int four_by_shape(const char *name, const int *in, const unsigned (*shape)[2], size_t nshapes,
+			 void (*want_fn)(const int *, unsigned, unsigned, int[4]), char how[128])
 {
 	enum { G = 3 };
-	static const unsigned shape[][2] = { { 256, 1 }, { 100, 1 }, { 65, 1 }, { 33, 1 }, { 64, 2 }, { 48, 2 }, { 96, 3 } };
 	int out[4 * G], bad = 0;
 	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
 	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
-	char how[128];
 
-	for (unsigned k = 0; k < sizeof(shape) / sizeof(shape[0]) && !bad; k++) {
+	for (size_t k = 0; k < nshapes && !bad; k++) {
 		const unsigned bx = shape[k][0], by = shape[k][1];
 		int want[4] = { 0 };
 
-		for (int t = 0; t < (int)(bx * by); t++) {
-			const int x = t % (int)bx;
-			want[0] += (x & 31) == 0 ? in[t % 128] + t : 0;
-			want[1] += x % 16 == 0 ? 1 + t : 0;
-			want[2] += t % 32 == 0 ? t + 3 : 0;
-			want[3] += x < 3;
-		}
-		if (launch2("lanes0", G, bx, by, 0, a, 2) || get(O, out, sizeof(out)))
+		want_fn(in, bx, by, want);
+		if (launch2(name, G, bx, by, 0, a, 2) || get(O, out, sizeof(out)))
 			bad = 1;
 		for (int g = 0; g < G && !bad; g++)
 			for (int i = 0; i < 4; i++)
 				if (out[4 * g + i] != want[i]) {
-					tap_diag("lanes0 %ux%u block %d count %d: %d, want %d", bx, by, g, i, out[4 * g + i], want[i]);
-					bad = 1;
-				}
-	}
-	tap_ok(!bad, "dialect: regions with work for a warp's first lane only (x & 31, x %% 16 on the false side, a tile's rank beside a bound; partial warps, rows not whole warps)");
-	lowering("lanes0", how);
-	/* and the two of `t < 4`, t = threadIdx.y * blockDim.x + threadIdx.x */
-	tap_ok(strstr(how, "5 narrowed") != NULL,
-	       "dialect: vgpu_kernel_info: those regions run every 32nd or 16th thread: \"%s\"", how);
-	vgpu_buffer_free(I);
-	vgpu_buffer_free(O);
-}
-
-static void t_narrowlin(const int *in)
-{
-	enum { G = 3 };
-	static const unsigned shape[][2] = { { 256, 1 }, { 64, 4 }, { 16, 8 }, { 48, 3 }, { 8, 2 } };
-	int out[4 * G], bad = 0;
-	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
-	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
-	char how[128];
-
-	for (unsigned k = 0; k < sizeof(shape) / sizeof(shape[0]) && !bad; k++) {
-		const int n = (int)(shape[k][0] * shape[k][1]);
-		int want[4] = { in[0] + 1, 0, n > 37 ? 37 + in[3] : 0, n < 10 ? n : 10 };
-
-		for (int r = 0; r < 5 && r < n; r++)
-			want[1] += r + in[r];
-		if (launch2("narrowlin", G, shape[k][0], shape[k][1], 0, a, 2) || get(O, out, sizeof(out)))
-			bad = 1;
-		for (int g = 0; g < G && !bad; g++)
-			for (int i = 0; i < 4; i++)
-				if (out[4 * g + i] != want[i]) {
-					tap_diag("narrowlin %ux%u block %d value %d: %d, want %d", shape[k][0], shape[k][1], g, i,
+					tap_diag("%s %ux%u block %d value %d: %d, want %d", name, bx, by, g, i,
 						 out[4 * g + i], want[i]);
 					bad = 1;
 				}
 	}
-	tap_ok(!bad, "dialect: regions with work for the leading threads by the linear index (thread_rank() <, ==, <=; x + blockDim.x * y), 1-D and 2-D blocks");
-	lowering("narrowlin", how);
-	tap_ok(strstr(how, "4 narrowed") != NULL,
-	       "dialect: vgpu_kernel_info: those regions run each row's leading threads: \"%s\"", how);
+	lowering(name, how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
+	return bad;
+}
+
+static void t_lanes0(const int *in)
+{
+	static const unsigned shape[][2] = { { 256, 1 }, { 100, 1 }, { 65, 1 }, { 33, 1 }, { 64, 2 }, { 48, 2 }, { 96, 3 } };
+	char how[128];
+
+	tap_ok(!four_by_shape("lanes0", in, shape, sizeof(shape) / sizeof(shape[0]), want_lanes0, how),
+	       "dialect: regions with work for a warp's first lane only (x & 31, x %% 16 on the false side, a tile's rank beside a bound; partial warps, rows not whole warps)");
+	/* and the two of `t < 4`, t = threadIdx.y * blockDim.x + threadIdx.x */
+	tap_ok(strstr(how, "5 narrowed") != NULL,
+	       "dialect: vgpu_kernel_info: those regions run every 32nd or 16th thread: \"%s\"", how);
+}
+
+static void t_narrowlin(const int *in)
+{
+	static const unsigned shape[][2] = { { 256, 1 }, { 64, 4 }, { 16, 8 }, { 48, 3 }, { 8, 2 } };
+	char how[128];
+
+	tap_ok(!four_by_shape("narrowlin", in, shape, sizeof(shape) / sizeof(shape[0]), want_narrowlin, how),
+	       "dialect: regions with work for the leading threads by the linear index (thread_rank() <, ==, <=; x + blockDim.x * y), 1-D and 2-D blocks");
+	tap_ok(strstr(how, "4 narrowed") != NULL,
+	       "dialect: vgpu_kernel_info: those regions run each row's leading threads: \"%s\"", how);
 }
 
 /* vgpu_kernel_lowering: the whole text, where vgpu_kernel_info's field cuts it */
