@@ -16,6 +16,8 @@
 
 #include "common.h"
 #include "../../tests/gpu/convert.h"
+#include "../../tests/gpu/cucomplex.h"
+#include "../../tests/gpu/cvtdot.h"
 #include "../../tests/gpu/cudastd.h"
 #include "../../tests/gpu/half.h"
 
@@ -2306,6 +2308,43 @@ static void t_cudastd(void)
 		tap_diag("%.300s", vgpu_last_error(s));
 	if (m)
 		vgpu_module_unload(m);
+}
+
+/* rounded conversions to float and double, __dp4a/__dp2a (tests/gpu/cvtdot.h: the same on CUDA) */
+static void t_cvtdot(void)
+{
+	long long v[CVT_THREADS];
+	double d[CVT_THREADS];
+	unsigned long long out[CVT_THREADS * CVT_OUT];
+	char why[200] = "";
+	int ret;
+
+	cvt_inputs(v, d);
+	ret = one_block(cvt_src, "cvtdot.cu", "cvtdot", CVT_THREADS, 3, (const void *[]){ v, d, NULL },
+			(const size_t[]){ sizeof(v), sizeof(d), sizeof(out) }, out, why, sizeof(why));
+	tap_ok(!ret && !cvt_check(v, d, out, why, sizeof(why)),
+	       "dialect: __int2float_rz ... __ull2double_ru, __double2float_rd/ru/rz round as asked; __dp4a, __dp2a_lo/_hi "
+	       "(signed, unsigned, vectors)");
+	if (why[0])
+		tap_diag("cvtdot: %s", why);
+}
+
+/* cuComplex.h (tests/gpu/cucomplex.h: the same kernel and reference on CUDA) */
+static void t_cplx(void)
+{
+	float x[4 * CPLX_THREADS];
+	double y[4 * CPLX_THREADS], out[CPLX_THREADS * CPLX_OUT];
+	char why[200] = "";
+	int ret;
+
+	cplx_inputs(x, y);
+	ret = one_block(cplx_src, "cucomplex.cu", "cplx", CPLX_THREADS, 3, (const void *[]){ x, y, NULL },
+			(const size_t[]){ sizeof(x), sizeof(y), sizeof(out) }, out, why, sizeof(why));
+	tap_ok(!ret && !cplx_check(x, y, out, why, sizeof(why)),
+	       "dialect: <cuComplex.h>: float and double complex arithmetic, quotients and magnitudes without "
+	       "overflow or underflow at the range's ends, the complex fma");
+	if (why[0])
+		tap_diag("cplx: %s", why);
 }
 
 /* half precision (tests/gpu/half.h: the same kernel and reference on CUDA) */
@@ -4621,6 +4660,8 @@ int main(void)
 	t_half();
 	t_conv();
 	t_cudastd();
+	t_cplx();
+	t_cvtdot();
 	t_fnptr(in);
 	t_cgcopy();
 	t_cgpart(in);

@@ -34,6 +34,8 @@
 /* the half-precision kernel and its reference (test_clang runs it on the CPU) */
 #include "convert.h"
 #include "cudastd.h"
+#include "cucomplex.h"
+#include "cvtdot.h"
 #include "half.h"
 
 #define MiB (1024ull * 1024)
@@ -1120,6 +1122,49 @@ static void test_cudastd(void)
 	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
 }
 
+/* rounded conversions and byte dot products on CUDA: the kernel of
+ * cvtdot.h against its reference, as test_clang checks the CPU backend */
+static void test_cvtdot(void)
+{
+	const char *name = "cuda: __int2float_rz ... __double2float_ru, __dp4a, __dp2a (tests/gpu/cvtdot.h)";
+	long long v[CVT_THREADS];
+	double d[CVT_THREADS];
+	unsigned long long out[CVT_THREADS * CVT_OUT];
+	char why[200] = "";
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	cvt_inputs(v, d);
+	const int ret = cuda_one_block(cvt_src, "cvtdot", CVT_THREADS, 3, (const void *[]){ v, d, NULL },
+				       (const size_t[]){ sizeof(v), sizeof(d), sizeof(out) }, out, why, sizeof(why));
+	const int bad = ret ? 1 : cvt_check(v, d, out, why, sizeof(why));
+
+	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
+}
+
+/* cuComplex.h on CUDA (NVRTC with the toolkit's header): the kernel of
+ * cucomplex.h against its reference, as test_clang checks the CPU backend */
+static void test_cplx(void)
+{
+	const char *name = "cuda: <cuComplex.h> (tests/gpu/cucomplex.h)";
+	float x[4 * CPLX_THREADS];
+	double y[4 * CPLX_THREADS], out[CPLX_THREADS * CPLX_OUT];
+	char why[200] = "";
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	cplx_inputs(x, y);
+	const int ret = cuda_one_block(cplx_src, "cplx", CPLX_THREADS, 3, (const void *[]){ x, y, NULL },
+				       (const size_t[]){ sizeof(x), sizeof(y), sizeof(out) }, out, why, sizeof(why));
+	const int bad = ret ? 1 : cplx_check(x, y, out, why, sizeof(why));
+
+	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
+}
+
 /* Shuffles at the edges of width groups on CUDA, against PTX's shfl.sync
  * rule (a xor into an earlier group reads it, into a later one gives the
  * caller's own value; down and up stay in their group). test_clang checks
@@ -1419,6 +1464,8 @@ int main(int argc, char **argv)
 	test_half();
 	test_conv();
 	test_cudastd();
+	test_cplx();
+	test_cvtdot();
 	test_fault();
 	test_hip();
 

@@ -177,7 +177,8 @@ int vgpu_cpu_clang_target_id(char *buf, size_t len)
 /*
  * Headers a kernel source may include (what NVRTC provides or programs
  * include for device code): their declarations are all in cuda.h, so these
- * are empty; cuda_fp16.h and cuda_bf16.h read cuda.h's half-precision sections.
+ * are empty; those below them (section_headers) read a section of cuda.h
+ * that only they enable: half precision, complex numbers, libcu++.
  */
 static const char *const std_headers[] = {
 	"cuda_runtime.h", "cuda_runtime_api.h", "cuda.h", "device_launch_parameters.h",
@@ -212,9 +213,10 @@ static const char *const header_dirs[] = { "cooperative_groups", "cuda", "cuda/s
 static const struct {
 	const char *name, *text;
 } section_headers[] = {
-	/* half precision: the last sections */
+	/* half precision, complex numbers: sections of their own */
 	{ "cuda_fp16.h", "#define __VGPU_WANT_FP16 1\n#include \"vgpu_cuda.h\"\n" },
 	{ "cuda_bf16.h", "#define __VGPU_WANT_BF16 1\n#include \"vgpu_cuda.h\"\n" },
+	{ "cuComplex.h", "#define __VGPU_WANT_CUCOMPLEX 1\n#include \"vgpu_cuda.h\"\n" },
 	/* libcu++'s common part: one section, whichever of them is included */
 	{ "cuda/std/cstdint", CUDA_STD }, { "cuda/std/cstddef", CUDA_STD }, { "cuda/std/climits", CUDA_STD },
 	{ "cuda/std/cfloat", CUDA_STD }, { "cuda/std/cassert", CUDA_STD }, { "cuda/std/cstdlib", CUDA_STD },

@@ -611,11 +611,40 @@ __VGPU_F2IS(float, float)
 __VGPU_F2IS(double, double)
 #undef __VGPU_F2IS
 #undef __VGPU_F2I
-__VGPU_FN float __double2float_rn(double d) { return (float)d; }
-__VGPU_FN float __int2float_rn(int i) { return (float)i; }
-__VGPU_FN float __uint2float_rn(unsigned i) { return (float)i; }
+// an integer or double @v to floating type F as the GPU's cvt.rn/rz/rm/rp:
+// the nearest value (@mode 1), moved one step toward zero (0), down (2) or
+// up (3) where it lies past @v on the other side (every integer, float and
+// double converts back exactly into __int128 or double for the test)
+template <class F, class V> __VGPU_FN F __vgpu_cvtf(V v, int mode)
+{
+	const F n = (F)v;
+	if (mode == 1 || n != n)
+		return n;
+	int c;	// the sign of n - v
+	if constexpr (sizeof(V) == 8 && V(0.5) != V(0))
+		c = (double)n < v ? -1 : (double)n > v;
+	else
+		c = (__int128)n < (__int128)v ? -1 : (__int128)n > (__int128)v;
+	const bool down = mode == 2 ? c > 0 : mode == 0 && c > 0 && v > V(0);
+	const bool up = mode == 3 ? c < 0 : mode == 0 && c < 0 && v < V(0);
+	return down ? __vgpu_next(n, F(-__builtin_inf())) : up ? __vgpu_next(n, F(__builtin_inf())) : n;
+}
+// __int2float_rn ... __double2float_ru: source P, target S
+#define __VGPU_CVT(P, V, S, F)										\
+	__VGPU_FN F __##P##2##S##_rz(V v) { return __vgpu_cvtf<F>(v, 0); }				\
+	__VGPU_FN F __##P##2##S##_rn(V v) { return __vgpu_cvtf<F>(v, 1); }				\
+	__VGPU_FN F __##P##2##S##_rd(V v) { return __vgpu_cvtf<F>(v, 2); }				\
+	__VGPU_FN F __##P##2##S##_ru(V v) { return __vgpu_cvtf<F>(v, 3); }
+__VGPU_CVT(int, int, float, float)
+__VGPU_CVT(uint, unsigned, float, float)
+__VGPU_CVT(ll, long long, float, float)
+__VGPU_CVT(ull, unsigned long long, float, float)
+__VGPU_CVT(ll, long long, double, double)
+__VGPU_CVT(ull, unsigned long long, double, double)
+__VGPU_CVT(double, double, float, float)
+#undef __VGPU_CVT
 __VGPU_FN double __int2double_rn(int i) { return (double)i; }
-__VGPU_FN float __ll2float_rn(long long i) { return (float)i; }
+__VGPU_FN double __uint2double_rn(unsigned i) { return (double)i; }
 __VGPU_FN int __float_as_int(float f) { int i; __builtin_memcpy(&i, &f, 4); return i; }
 __VGPU_FN float __int_as_float(int i) { float f; __builtin_memcpy(&f, &i, 4); return f; }
 __VGPU_FN unsigned __float_as_uint(float f) { unsigned i; __builtin_memcpy(&i, &f, 4); return i; }
@@ -627,6 +656,40 @@ __VGPU_FN int __double2loint(double d) { return (int)__double_as_longlong(d); }
 __VGPU_FN double __hiloint2double(int hi, int lo) { return __longlong_as_double(((long long)hi << 32) | (unsigned)lo); }
 
 // ---- integer intrinsics -------------------------------------------------------
+// dot products of bytes (__dp4a) and of 16-bit halves with bytes (__dp2a_lo:
+// @b's bytes 0 and 1, _hi: 2 and 3), plus @c, wrapping at 32 bits as the
+// GPU's dp4a/dp2a; signed (int, char4, short2) or unsigned
+template <class E, class H> __VGPU_FN unsigned __vgpu_dp(unsigned a, unsigned b, unsigned c, int pairs, int hi)
+{
+	unsigned r = c;
+	for (int k = 0; k < 4 && k < 2 * pairs; k++) {
+		const int ea = pairs == 4 ? (int)(E)(a >> 8 * k) : (int)(H)(a >> 16 * k);
+		r += (unsigned)(ea * (int)(E)(b >> 8 * (k + 2 * hi)));
+	}
+	return r;
+}
+#define __VGPU_DP(T, E, H, V4, H2)									\
+	__VGPU_FN T __dp4a(T a, T b, T c) { return (T)__vgpu_dp<E, H>(a, b, c, 4, 0); }			\
+	__VGPU_FN T __dp2a_lo(T a, T b, T c) { return (T)__vgpu_dp<E, H>(a, b, c, 1, 0); }		\
+	__VGPU_FN T __dp2a_hi(T a, T b, T c) { return (T)__vgpu_dp<E, H>(a, b, c, 1, 1); }		\
+	__VGPU_FN unsigned __vgpu_bits(V4 v)								\
+	{												\
+		unsigned u;										\
+		__builtin_memcpy(&u, &v, 4);								\
+		return u;										\
+	}												\
+	__VGPU_FN unsigned __vgpu_bits(H2 v)								\
+	{												\
+		unsigned u;										\
+		__builtin_memcpy(&u, &v, 4);								\
+		return u;										\
+	}												\
+	__VGPU_FN T __dp4a(V4 a, V4 b, T c) { return __dp4a((T)__vgpu_bits(a), (T)__vgpu_bits(b), c); }	\
+	__VGPU_FN T __dp2a_lo(H2 a, V4 b, T c) { return __dp2a_lo((T)__vgpu_bits(a), (T)__vgpu_bits(b), c); } \
+	__VGPU_FN T __dp2a_hi(H2 a, V4 b, T c) { return __dp2a_hi((T)__vgpu_bits(a), (T)__vgpu_bits(b), c); }
+__VGPU_DP(int, signed char, short, char4, short2)
+__VGPU_DP(unsigned, unsigned char, unsigned short, uchar4, ushort2)
+#undef __VGPU_DP
 __VGPU_FN int __popc(unsigned x) { return __builtin_popcount(x); }
 __VGPU_FN int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 __VGPU_FN int __clz(int x) { return x ? __builtin_clz((unsigned)x) : 32; }
@@ -2936,4 +2999,62 @@ template <> struct minimum<void> {
 };
 } // namespace cuda
 #undef __VGPU_SD
+#endif
+
+// ---- cuComplex.h: single and double precision complex numbers ---------------
+// cuFloatComplex is float2 and cuDoubleComplex double2, as in CUDA (x the
+// real part). Division scales both operands by 1 / (|re| + |im|) of the
+// divisor and the magnitude divides by the larger part, so that neither
+// overflows nor underflows where the result is representable; the complex
+// fma takes its four products in CUDA's order, each fused.
+#if defined(__VGPU_WANT_CUCOMPLEX) && !defined(__VGPU_CUCOMPLEX_DONE)
+#define __VGPU_CUCOMPLEX_DONE 1
+template <class C, class T> __VGPU_FN C __vgpu_cdiv(C a, C b)
+{
+	const T s = fabs(b.x) + fabs(b.y), k = T(1) / s;
+	const T ar = a.x * k, ai = a.y * k, br = b.x * k, bi = b.y * k;
+	const T q = T(1) / (br * br + bi * bi);
+	return C{(ar * br + ai * bi) * q, (ai * br - ar * bi) * q};
+}
+template <class C, class T> __VGPU_FN T __vgpu_cabs(C a)
+{
+	T v = fabs(a.x), w = fabs(a.y);
+	if (v < w) {
+		const T t = v;
+		v = w;
+		w = t;
+	}
+	// 0, infinities and the largest finite values: their sum (no 0 / 0 below)
+	const T big = sizeof(T) == 4 ? T(3.402823466e38) : T(1.7976931348623157e308);
+	if (v == T(0) || v > big || w > big)
+		return v + w;
+	const T q = w / v;
+	return v * sqrt(T(1) + q * q);
+}
+#define __VGPU_CPLX(C, T, S, MK)										\
+	typedef T##2 C;												\
+	__VGPU_FN T cuCreal##S(C a) { return a.x; }								\
+	__VGPU_FN T cuCimag##S(C a) { return a.y; }								\
+	__VGPU_FN C MK(T r, T i) { return C{r, i}; }								\
+	__VGPU_FN C cuConj##S(C a) { return C{a.x, -a.y}; }							\
+	__VGPU_FN C cuCadd##S(C a, C b) { return C{a.x + b.x, a.y + b.y}; }					\
+	__VGPU_FN C cuCsub##S(C a, C b) { return C{a.x - b.x, a.y - b.y}; }					\
+	__VGPU_FN C cuCmul##S(C a, C b) { return C{a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x}; }		\
+	__VGPU_FN C cuCdiv##S(C a, C b) { return __vgpu_cdiv<C, T>(a, b); }					\
+	__VGPU_FN T cuCabs##S(C a) { return __vgpu_cabs<C, T>(a); }						\
+	__VGPU_FN C cuCfma##S(C x, C y, C d)									\
+	{													\
+		T r = __vgpu_fmat(x.x, y.x, d.x), i = __vgpu_fmat(x.y, y.x, d.y);				\
+		return C{__vgpu_fmat(-x.y, y.y, r), __vgpu_fmat(x.x, y.y, i)};				\
+	}
+__VGPU_CPLX(cuFloatComplex, float, f, make_cuFloatComplex)
+__VGPU_CPLX(cuDoubleComplex, double, , make_cuDoubleComplex)
+#undef __VGPU_CPLX
+typedef cuFloatComplex cuComplex;
+__VGPU_FN cuComplex make_cuComplex(float r, float i) { return cuComplex{r, i}; }
+__VGPU_FN cuDoubleComplex cuComplexFloatToDouble(cuFloatComplex c) { return cuDoubleComplex{c.x, c.y}; }
+__VGPU_FN cuFloatComplex cuComplexDoubleToFloat(cuDoubleComplex c)
+{
+	return cuFloatComplex{(float)c.x, (float)c.y};
+}
 #endif
