@@ -18,6 +18,7 @@
 #include "../../tests/gpu/convert.h"
 #include "../../tests/gpu/cucomplex.h"
 #include "../../tests/gpu/cvtdot.h"
+#include "../../tests/gpu/mathx.h"
 #include "../../tests/gpu/cudastd.h"
 #include "../../tests/gpu/half.h"
 
@@ -2308,6 +2309,23 @@ static void t_cudastd(void)
 		tap_diag("%.300s", vgpu_last_error(s));
 	if (m)
 		vgpu_module_unload(m);
+}
+
+/* CUDA's math past the C library's (tests/gpu/mathx.h: the same kernel and reference on CUDA) */
+static void t_mathx(void)
+{
+	double in[5 * MX_THREADS], out[MX_THREADS * MX_OUT];
+	char why[200] = "";
+	int ret;
+
+	mx_inputs(in);
+	ret = one_block(mx_src, "mathx.cu", "mathx", MX_THREADS, 2, (const void *[]){ in, NULL },
+			(const size_t[]){ sizeof(in), sizeof(out) }, out, why, sizeof(why));
+	tap_ok(!ret && !mx_check(in, out, why, sizeof(why)),
+	       "dialect: erfinv, erfcinv, normcdfinv; sinpi/cospi exact at integers and halves; norm3d, rnorm3d, norm4d, "
+	       "rnorm, rhypot past float's and double's range; j0, y1, jn, ilogb, scalbn, remquo, llrint");
+	if (why[0])
+		tap_diag("mathx: %s", why);
 }
 
 /* rounded conversions to float and double, __dp4a/__dp2a (tests/gpu/cvtdot.h: the same on CUDA) */
@@ -4662,6 +4680,7 @@ int main(void)
 	t_cudastd();
 	t_cplx();
 	t_cvtdot();
+	t_mathx();
 	t_fnptr(in);
 	t_cgcopy();
 	t_cgpart(in);

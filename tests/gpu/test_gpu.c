@@ -36,6 +36,7 @@
 #include "cudastd.h"
 #include "cucomplex.h"
 #include "cvtdot.h"
+#include "mathx.h"
 #include "half.h"
 
 #define MiB (1024ull * 1024)
@@ -1122,6 +1123,26 @@ static void test_cudastd(void)
 	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
 }
 
+/* CUDA's math functions past the C library's: the kernel of mathx.h
+ * against its reference, as test_clang checks the CPU backend */
+static void test_mathx(void)
+{
+	const char *name = "cuda: erfinv, sinpi/cospi, norm3d, Bessel, remquo ... (tests/gpu/mathx.h)";
+	double in[5 * MX_THREADS], out[MX_THREADS * MX_OUT];
+	char why[200] = "";
+
+	if (cuda_skip[0]) {
+		tap_skip(cuda_skip, "%s", name);
+		return;
+	}
+	mx_inputs(in);
+	const int ret = cuda_one_block(mx_src, "mathx", MX_THREADS, 2, (const void *[]){ in, NULL },
+				       (const size_t[]){ sizeof(in), sizeof(out) }, out, why, sizeof(why));
+	const int bad = ret ? 1 : mx_check(in, out, why, sizeof(why));
+
+	tap_ok(!bad, "%s%s%s", name, why[0] ? ": " : "", why);
+}
+
 /* rounded conversions and byte dot products on CUDA: the kernel of
  * cvtdot.h against its reference, as test_clang checks the CPU backend */
 static void test_cvtdot(void)
@@ -1466,6 +1487,7 @@ int main(int argc, char **argv)
 	test_cudastd();
 	test_cplx();
 	test_cvtdot();
+	test_mathx();
 	test_fault();
 	test_hip();
 

@@ -411,6 +411,30 @@ __device__ long lrint(double) throw();
 __device__ long lrintf(float) throw();
 __device__ void sincos(double, double *, double *) throw();
 __device__ void sincosf(float, float *, float *) throw();
+__device__ long long llrint(double) throw();
+__device__ long long llrintf(float) throw();
+__device__ int ilogb(double) throw();
+__device__ int ilogbf(float) throw();
+__device__ double scalbn(double, int) throw();
+__device__ float scalbnf(float, int) throw();
+__device__ double scalbln(double, long) throw();
+__device__ float scalblnf(float, long) throw();
+__device__ double nan(const char *) throw();
+__device__ float nanf(const char *) throw();
+__device__ double remquo(double, double, int *) throw();
+__device__ float remquof(float, float, int *) throw();
+__device__ double j0(double) throw();
+__device__ float j0f(float) throw();
+__device__ double j1(double) throw();
+__device__ float j1f(float) throw();
+__device__ double jn(int, double) throw();
+__device__ float jnf(int, float) throw();
+__device__ double y0(double) throw();
+__device__ float y0f(float) throw();
+__device__ double y1(double) throw();
+__device__ float y1f(float) throw();
+__device__ double yn(int, double) throw();
+__device__ float ynf(int, float) throw();
 __device__ int abs(int) throw();
 __device__ long labs(long) throw();
 __device__ long long llabs(long long) throw();
@@ -444,13 +468,141 @@ __VGPU_FN float rsqrtf(float x) { return 1.0f / sqrtf(x); }
 __VGPU_FN double rsqrt(double x) { return 1.0 / sqrt(x); }
 __VGPU_FN float rcbrtf(float x) { return 1.0f / cbrtf(x); }
 __VGPU_FN double rcbrt(double x) { return 1.0 / cbrt(x); }
-__VGPU_FN float sinpif(float x) { return sinf((float)M_PI * x); }
-__VGPU_FN float cospif(float x) { return cosf((float)M_PI * x); }
-__VGPU_FN double sinpi(double x) { return sin(M_PI * x); }
-__VGPU_FN double cospi(double x) { return cos(M_PI * x); }
-__VGPU_FN void sincospif(float x, float *s, float *c) { sincosf((float)M_PI * x, s, c); }
+// sin(pi x) and cos(pi x) exactly where they are 0 or +-1 (x an integer or
+// half of one, however large): x reduced by an even integer, exactly, into
+// [-1, 1], then to sin(pi t) with |t| <= 1/2 (cos(pi r) = sin(pi (1/2 - |r|)))
+template <class T> __VGPU_FN T __vgpu_sinpi_t(T t)
+{
+	return t == T(0) ? t : sizeof(T) == 4 ? (T)sin(M_PI * (double)t) : (T)sin(M_PI * t);
+}
+template <class T> __VGPU_FN T __vgpu_pired(T x)
+{
+	return x - T(2) * __builtin_rint(x * T(0.5));	// exact: |result| <= 1
+}
+template <class T> __VGPU_FN T __vgpu_sinpi(T x)
+{
+	if (!__builtin_isfinite(x))
+		return x - x;	// NaN
+	const T r = __vgpu_pired(x), a = __builtin_fabs(r);
+	const T s = __vgpu_sinpi_t(a > T(0.5) ? T(1) - a : a);	// sin(pi a) = sin(pi (1 - a))
+	return s == T(0) ? __builtin_copysign(T(0), x) : r < T(0) ? -s : s;
+}
+template <class T> __VGPU_FN T __vgpu_cospi(T x)
+{
+	if (!__builtin_isfinite(x))
+		return x - x;
+	return __vgpu_sinpi_t(T(0.5) - __builtin_fabs(__vgpu_pired(x)));
+}
+__VGPU_FN float sinpif(float x) { return __vgpu_sinpi(x); }
+__VGPU_FN float cospif(float x) { return __vgpu_cospi(x); }
+__VGPU_FN double sinpi(double x) { return __vgpu_sinpi(x); }
+__VGPU_FN double cospi(double x) { return __vgpu_cospi(x); }
+__VGPU_FN void sincospif(float x, float *s, float *c) { *s = sinpif(x); *c = cospif(x); }
+__VGPU_FN void sincospi(double x, double *s, double *c) { *s = sinpi(x); *c = cospi(x); }
 __VGPU_FN float normcdff(float x) { return 0.5f * erfcf(-x * 0.70710678118654752f); }
 __VGPU_FN double normcdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752); }
+// Euclidean norms without overflow or underflow in the squares: scaled by
+// the largest magnitude; r...: 1 / the norm
+template <class T> __VGPU_FN T __vgpu_norm(int n, const T *v)
+{
+	T m = T(0), s = T(0);
+	for (int i = 0; i < n; i++) {
+		if (__builtin_isinf(v[i]))
+			return __builtin_inf();
+		m = __builtin_fabs(v[i]) > m || m != m ? __builtin_fabs(v[i]) : m;
+	}
+	if (m == T(0) || m != m)
+		return m;
+	for (int i = 0; i < n; i++)
+		s += (v[i] / m) * (v[i] / m);
+	return m * (sizeof(T) == 4 ? (T)sqrtf((float)s) : (T)sqrt((double)s));
+}
+__VGPU_FN float normf(int n, const float *v) { return __vgpu_norm(n, v); }
+__VGPU_FN double norm(int n, const double *v) { return __vgpu_norm(n, v); }
+__VGPU_FN float rnormf(int n, const float *v) { return 1.0f / normf(n, v); }
+__VGPU_FN double rnorm(int n, const double *v) { return 1.0 / norm(n, v); }
+#define __VGPU_NORMN(T, S, N, P, E)									\
+	__VGPU_FN T norm##N##d##S P									\
+	{												\
+		const T v[] = E;									\
+		return __vgpu_norm(N, v);								\
+	}												\
+	__VGPU_FN T rnorm##N##d##S P									\
+	{												\
+		const T v[] = E;									\
+		return T(1) / __vgpu_norm(N, v);							\
+	}
+#define __VGPU_ABC { a, b, c }
+#define __VGPU_ABCD { a, b, c, d }
+__VGPU_NORMN(float, f, 3, (float a, float b, float c), __VGPU_ABC)
+__VGPU_NORMN(double, , 3, (double a, double b, double c), __VGPU_ABC)
+__VGPU_NORMN(float, f, 4, (float a, float b, float c, float d), __VGPU_ABCD)
+__VGPU_NORMN(double, , 4, (double a, double b, double c, double d), __VGPU_ABCD)
+#undef __VGPU_ABC
+#undef __VGPU_ABCD
+#undef __VGPU_NORMN
+__VGPU_FN float rhypotf(float x, float y) { return 1.0f / hypotf(x, y); }
+__VGPU_FN double rhypot(double x, double y) { return 1.0 / hypot(x, y); }
+// the inverse error functions, in double: Winitzki's closed form to 2e-3,
+// then Halley steps to the last bits, on erf near 0 and on erfc in the
+// tails (the operand as 1 - y, 1 - z or 2 - z: exact there), so that no
+// step subtracts two values near 1; normcdfinv(p) = -sqrt(2) erfcinv(2p)
+__VGPU_FN double __vgpu_winitzki(double l)	// l = log(1 - y^2)
+{
+	const double a = 0.147, t = 2.0 / (M_PI * a) + 0.5 * l;
+	return sqrt(sqrt(t * t - l / a) - t);
+}
+// erf(x) = y, |y| < 1/2
+__VGPU_FN double __vgpu_erfinv_mid(double y)
+{
+	if (y == 0.0)
+		return y;
+	double x = __builtin_copysign(__vgpu_winitzki(log1p(-y * y)), y);
+	for (int i = 0; i < 4; i++) {
+		const double f = erf(x) - y, g = 1.1283791670955126 * exp(-x * x);	// f', 2/sqrt(pi)
+		if (f == 0.0)
+			break;
+		const double q = f / g;
+		x -= q / (1.0 + x * q);	// Halley: f'' = -2x f'
+	}
+	return x;
+}
+// erfc(x) = w, 0 < w <= 1/2: x > 0
+__VGPU_FN double __vgpu_erfcinv_tail(double w)
+{
+	double x = __vgpu_winitzki(log(w) + log(2.0 - w));
+	for (int i = 0; i < 4; i++) {
+		const double f = erfc(x) - w, g = -1.1283791670955126 * exp(-x * x);
+		if (f == 0.0 || g == 0.0)
+			break;
+		const double q = f / g;
+		x -= q / (1.0 + x * q);
+	}
+	return x;
+}
+__VGPU_FN double erfinv(double y)
+{
+	if (!(y > -1.0 && y < 1.0))
+		return y == 1.0 ? __builtin_inf() : y == -1.0 ? -__builtin_inf() : __builtin_nan("");
+	if (__builtin_fabs(y) < 0.5)
+		return __vgpu_erfinv_mid(y);
+	const double x = __vgpu_erfcinv_tail(1.0 - __builtin_fabs(y));
+	return y > 0 ? x : -x;
+}
+__VGPU_FN double erfcinv(double z)
+{
+	if (!(z > 0.0 && z < 2.0))
+		return z == 0.0 ? __builtin_inf() : z == 2.0 ? -__builtin_inf() : __builtin_nan("");
+	if (z <= 0.5)
+		return __vgpu_erfcinv_tail(z);
+	if (z < 1.5)
+		return __vgpu_erfinv_mid(1.0 - z);	// erfcinv(z) = erfinv(1 - z)
+	return -__vgpu_erfcinv_tail(2.0 - z);
+}
+__VGPU_FN double normcdfinv(double p) { return -1.4142135623730951 * erfcinv(2.0 * p); }
+__VGPU_FN float erfinvf(float y) { return (float)erfinv(y); }
+__VGPU_FN float erfcinvf(float z) { return (float)erfcinv(z); }
+__VGPU_FN float normcdfinvf(float p) { return (float)normcdfinv(p); }
 __VGPU_FN float saturatef(float x) { return x < 0.f ? 0.f : x > 1.f ? 1.f : x; }
 __VGPU_FN float __saturatef(float x) { return saturatef(x); }
 __VGPU_FN float fdividef(float a, float b) { return a / b; }
