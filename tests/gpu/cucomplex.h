@@ -106,43 +106,32 @@ static int cplx_check(const float *x, const double *y, const double *o, char *wh
 		const int exact = t < CPLX_EDGE;
 		/* a quotient's parts: to within ulps of its magnitude (one part may cancel) */
 		const cplx_ld qs = sqrtl((ar * ar + ai * ai) / nb);
-		/* expected: exact (ulps 0), within ulps of scale (0: of the value), or not checked (-1) */
-		const struct {
-			cplx_ld want;
-			double ulps;
-			cplx_ld scale;
-		} e[CPLX_FOUT] = {
-			{ sr, exact ? 0 : -1, 0 }, { ai - bi, exact ? 0 : -1, 0 }, { mr, exact ? 0 : -1, 0 },
-			{ mi, exact ? 0 : -1, 0 }, { (ar * br + ai * bi) / nb, 4, qs }, { (ai * br - ar * bi) / nb, 4, qs },
-			{ sqrtl(ar * ar + ai * ai), 3, 0 }, { mr + sr, exact ? 0 : -1, 0 }, { mi + si, exact ? 0 : -1, 0 },
-			{ -bi, 0, 0 }, { br, 0, 0 }, { sqrtl(br * br + bi * bi), 3, 0 },
-		};
 		const cplx_ld ur = yn[0], ui = yn[1], vr = yn[2], vi = yn[3], nv = vr * vr + vi * vi;
 		const cplx_ld wr = ur * vr + ui * vi, wi = ui * vr - ur * vi;
 		const cplx_ld fr = ur * vr - ui * vi + ur, fi = ur * vi + ui * vr + ui;
 		const cplx_ld rs = sqrtl((ur * ur + ui * ui) / nv);
+		const double F = FLT_EPSILON, D = DBL_EPSILON;
+		/* expected: exact (ulps 0), within ulps of the type's epsilon times
+		 * scale (0: the value), or not checked (ulps -1); floats, then doubles */
 		const struct {
 			cplx_ld want;
-			double ulps;
+			double eps, ulps;
 			cplx_ld scale;
-		} f[CPLX_DOUT] = {
-			{ wr, exact ? 0 : -1, 0 }, { wi - (ui + vi), exact ? 0 : -1, 0 }, { wr / nv, 4, rs },
-			{ wi / nv, 4, rs }, { sqrtl(fr * fr + fi * fi) + sqrtl(nv), exact ? 4 : -1, 0 },
+		} e[CPLX_OUT] = {
+			{ sr, F, exact ? 0 : -1, 0 }, { ai - bi, F, exact ? 0 : -1, 0 }, { mr, F, exact ? 0 : -1, 0 },
+			{ mi, F, exact ? 0 : -1, 0 }, { (ar * br + ai * bi) / nb, F, 4, qs },
+			{ (ai * br - ar * bi) / nb, F, 4, qs }, { sqrtl(ar * ar + ai * ai), F, 3, 0 },
+			{ mr + sr, F, exact ? 0 : -1, 0 }, { mi + si, F, exact ? 0 : -1, 0 }, { -bi, F, 0, 0 },
+			{ br, F, 0, 0 }, { sqrtl(br * br + bi * bi), F, 3, 0 },
+			{ wr, D, exact ? 0 : -1, 0 }, { wi - (ui + vi), D, exact ? 0 : -1, 0 }, { wr / nv, D, 4, rs },
+			{ wi / nv, D, 4, rs }, { sqrtl(fr * fr + fi * fi) + sqrtl(nv), D, exact ? 4 : -1, 0 },
 		};
 
-		for (int k = 0; k < CPLX_FOUT; k++) {
+		for (int k = 0; k < CPLX_OUT; k++) {
 			const double g = o[CPLX_OUT * t + k];
 
-			if (e[k].ulps >= 0 && !cplx_near(g, e[k].want, FLT_EPSILON, e[k].ulps, e[k].scale)) {
-				snprintf(why, len, "thread %d, float %d: %.9g, expected %.9Lg", t, k, g, e[k].want);
-				return -1;
-			}
-		}
-		for (int k = 0; k < CPLX_DOUT; k++) {
-			const double g = o[CPLX_OUT * t + CPLX_FOUT + k];
-
-			if (f[k].ulps >= 0 && !cplx_near(g, f[k].want, DBL_EPSILON, f[k].ulps, f[k].scale)) {
-				snprintf(why, len, "thread %d, double %d: %.17g, expected %.17Lg", t, k, g, f[k].want);
+			if (e[k].ulps >= 0 && !cplx_near(g, e[k].want, e[k].eps, e[k].ulps, e[k].scale)) {
+				snprintf(why, len, "thread %d, value %d: %.17g, expected %.17Lg", t, k, g, e[k].want);
 				return -1;
 			}
 		}
