@@ -57,11 +57,14 @@ typedef __UINT32_TYPE__ uint32_t;
 typedef __UINT64_TYPE__ uint64_t;
 typedef long clock_t;
 // <cstdint>'s and <cstddef>'s names in std:: too, as NVRTC has them (its
-// std:: has no math functions: std::sqrt fails there, and here)
+// std:: has no math functions: std::sqrt fails there, and here); the same
+// list in cuda::std (<cuda/std/cstdint>)
+#define __VGPU_STDINT_USING											\
+	using ::int8_t; using ::int16_t; using ::int32_t; using ::int64_t;				\
+	using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t;				\
+	using ::intptr_t; using ::uintptr_t; using ::size_t; using ::ptrdiff_t;
 namespace std {
-using ::int8_t; using ::int16_t; using ::int32_t; using ::int64_t;
-using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t;
-using ::intptr_t; using ::uintptr_t; using ::size_t; using ::ptrdiff_t;
+__VGPU_STDINT_USING
 }
 #define NULL nullptr
 #define INT_MAX __INT_MAX__
@@ -383,16 +386,18 @@ __VGPU_AT3(unsigned, atomicDec, unsigned, __vgpu_atomic_incdec(p, v, false))
 
 // ---- math: the C library's functions, and CUDA's names for them ------------------
 extern "C" {
+// the C library's functions of one and of two arguments (each X(name):
+// these declarations, and <cuda/std/cmath>'s names)
+#define __VGPU_MATH1(X)												\
+	X(sqrt) X(cbrt) X(exp) X(exp2) X(expm1) X(log) X(log2) X(log10) X(log1p) X(sin) X(cos) X(tan)	\
+	X(asin) X(acos) X(atan) X(sinh) X(cosh) X(tanh) X(asinh) X(acosh) X(atanh) X(fabs) X(floor)	\
+	X(ceil) X(trunc) X(round) X(rint) X(nearbyint) X(erf) X(erfc) X(tgamma) X(lgamma) X(logb)
+#define __VGPU_MATH2(X)												\
+	X(pow) X(atan2) X(fmod) X(fmin) X(fmax) X(hypot) X(copysign) X(remainder) X(fdim) X(nextafter)
 #define __VGPU_M1(fn) __device__ double fn(double) throw(); __device__ float fn##f(float) throw();
 #define __VGPU_M2(fn) __device__ double fn(double, double) throw(); __device__ float fn##f(float, float) throw();
-__VGPU_M1(sqrt) __VGPU_M1(cbrt) __VGPU_M1(exp) __VGPU_M1(exp2) __VGPU_M1(expm1) __VGPU_M1(log)
-__VGPU_M1(log2) __VGPU_M1(log10) __VGPU_M1(log1p) __VGPU_M1(sin) __VGPU_M1(cos) __VGPU_M1(tan)
-__VGPU_M1(asin) __VGPU_M1(acos) __VGPU_M1(atan) __VGPU_M1(sinh) __VGPU_M1(cosh) __VGPU_M1(tanh)
-__VGPU_M1(asinh) __VGPU_M1(acosh) __VGPU_M1(atanh) __VGPU_M1(fabs) __VGPU_M1(floor) __VGPU_M1(ceil)
-__VGPU_M1(trunc) __VGPU_M1(round) __VGPU_M1(rint) __VGPU_M1(nearbyint) __VGPU_M1(erf) __VGPU_M1(erfc)
-__VGPU_M1(tgamma) __VGPU_M1(lgamma) __VGPU_M1(logb) __VGPU_M1(exp10)
-__VGPU_M2(pow) __VGPU_M2(atan2) __VGPU_M2(fmod) __VGPU_M2(fmin) __VGPU_M2(fmax) __VGPU_M2(hypot)
-__VGPU_M2(copysign) __VGPU_M2(remainder) __VGPU_M2(fdim) __VGPU_M2(nextafter)
+__VGPU_MATH1(__VGPU_M1) __VGPU_M1(exp10)
+__VGPU_MATH2(__VGPU_M2)
 #undef __VGPU_M1
 #undef __VGPU_M2
 __device__ double fma(double, double, double) throw();
@@ -773,7 +778,7 @@ template <class F, class V> __VGPU_FN F __vgpu_cvtf(V v, int mode)
 	if (mode == 1 || n != n)
 		return n;
 	int c;	// the sign of n - v
-	if constexpr (sizeof(V) == 8 && V(0.5) != V(0))
+	if constexpr (__is_floating_point(V))
 		c = (double)n < v ? -1 : (double)n > v;
 	else
 		c = (__int128)n < (__int128)v ? -1 : (__int128)n > (__int128)v;
@@ -824,21 +829,9 @@ template <class E, class H> __VGPU_FN unsigned __vgpu_dp(unsigned a, unsigned b,
 	__VGPU_FN T __dp4a(T a, T b, T c) { return (T)__vgpu_dp<E, H>(a, b, c, 4, 0); }			\
 	__VGPU_FN T __dp2a_lo(T a, T b, T c) { return (T)__vgpu_dp<E, H>(a, b, c, 1, 0); }		\
 	__VGPU_FN T __dp2a_hi(T a, T b, T c) { return (T)__vgpu_dp<E, H>(a, b, c, 1, 1); }		\
-	__VGPU_FN unsigned __vgpu_bits(V4 v)								\
-	{												\
-		unsigned u;										\
-		__builtin_memcpy(&u, &v, 4);								\
-		return u;										\
-	}												\
-	__VGPU_FN unsigned __vgpu_bits(H2 v)								\
-	{												\
-		unsigned u;										\
-		__builtin_memcpy(&u, &v, 4);								\
-		return u;										\
-	}												\
-	__VGPU_FN T __dp4a(V4 a, V4 b, T c) { return __dp4a((T)__vgpu_bits(a), (T)__vgpu_bits(b), c); }	\
-	__VGPU_FN T __dp2a_lo(H2 a, V4 b, T c) { return __dp2a_lo((T)__vgpu_bits(a), (T)__vgpu_bits(b), c); } \
-	__VGPU_FN T __dp2a_hi(H2 a, V4 b, T c) { return __dp2a_hi((T)__vgpu_bits(a), (T)__vgpu_bits(b), c); }
+	__VGPU_FN T __dp4a(V4 a, V4 b, T c) { return __dp4a(__builtin_bit_cast(T, a), __builtin_bit_cast(T, b), c); } \
+	__VGPU_FN T __dp2a_lo(H2 a, V4 b, T c) { return __dp2a_lo(__builtin_bit_cast(T, a), __builtin_bit_cast(T, b), c); } \
+	__VGPU_FN T __dp2a_hi(H2 a, V4 b, T c) { return __dp2a_hi(__builtin_bit_cast(T, a), __builtin_bit_cast(T, b), c); }
 __VGPU_DP(int, signed char, short, char4, short2)
 __VGPU_DP(unsigned, unsigned char, unsigned short, uchar4, ushort2)
 #undef __VGPU_DP
@@ -2649,9 +2642,7 @@ typedef __nv_bfloat162 nv_bfloat162;
 namespace cuda {
 namespace std {
 // cstdint, cstddef
-using ::int8_t; using ::int16_t; using ::int32_t; using ::int64_t;
-using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t;
-using ::intptr_t; using ::uintptr_t; using ::size_t; using ::ptrdiff_t;
+__VGPU_STDINT_USING
 typedef long long intmax_t;
 typedef unsigned long long uintmax_t;
 typedef decltype(nullptr) nullptr_t;
@@ -2862,15 +2853,9 @@ template <class A, class B> __VGPU_SD bool operator<(const pair<A, B> &x, const 
 
 // cmath, cstdlib: cuda.h's functions (their float overloads too)
 #define __VGPU_U1(fn) using ::fn; using ::fn##f;
-__VGPU_U1(sqrt) __VGPU_U1(cbrt) __VGPU_U1(exp) __VGPU_U1(exp2) __VGPU_U1(expm1) __VGPU_U1(log)
-__VGPU_U1(log2) __VGPU_U1(log10) __VGPU_U1(log1p) __VGPU_U1(sin) __VGPU_U1(cos) __VGPU_U1(tan)
-__VGPU_U1(asin) __VGPU_U1(acos) __VGPU_U1(atan) __VGPU_U1(sinh) __VGPU_U1(cosh) __VGPU_U1(tanh)
-__VGPU_U1(asinh) __VGPU_U1(acosh) __VGPU_U1(atanh) __VGPU_U1(fabs) __VGPU_U1(floor) __VGPU_U1(ceil)
-__VGPU_U1(trunc) __VGPU_U1(round) __VGPU_U1(rint) __VGPU_U1(nearbyint) __VGPU_U1(erf) __VGPU_U1(erfc)
-__VGPU_U1(tgamma) __VGPU_U1(lgamma) __VGPU_U1(logb) __VGPU_U1(pow) __VGPU_U1(atan2) __VGPU_U1(fmod)
-__VGPU_U1(fmin) __VGPU_U1(fmax) __VGPU_U1(hypot) __VGPU_U1(copysign) __VGPU_U1(remainder) __VGPU_U1(fdim)
-__VGPU_U1(nextafter) __VGPU_U1(fma) __VGPU_U1(ldexp) __VGPU_U1(frexp) __VGPU_U1(modf) __VGPU_U1(lround)
-__VGPU_U1(llround) __VGPU_U1(lrint)
+__VGPU_MATH1(__VGPU_U1) __VGPU_MATH2(__VGPU_U1)
+__VGPU_U1(fma) __VGPU_U1(ldexp) __VGPU_U1(frexp) __VGPU_U1(modf) __VGPU_U1(lround) __VGPU_U1(llround)
+__VGPU_U1(lrint)
 #undef __VGPU_U1
 using ::abs; using ::labs; using ::llabs; using ::isnan; using ::isinf; using ::isfinite; using ::signbit;
 
@@ -3176,9 +3161,8 @@ template <class C, class T> __VGPU_FN T __vgpu_cabs(C a)
 		v = w;
 		w = t;
 	}
-	// 0, infinities and the largest finite values: their sum (no 0 / 0 below)
-	const T big = sizeof(T) == 4 ? T(3.402823466e38) : T(1.7976931348623157e308);
-	if (v == T(0) || v > big || w > big)
+	// 0 or an infinity (w <= v): their sum (no 0 / 0 or inf / inf below)
+	if (v == T(0) || __builtin_isinf(v))
 		return v + w;
 	const T q = w / v;
 	return v * sqrt(T(1) + q * q);
