@@ -1791,6 +1791,27 @@ struct Lower {
 		return isa<ZExtInst>(v) || isa<SExtInst>(v) ? cast<CastInst>(v)->getOperand(0) : v;
 	}
 
+	/* whether @t is x + blockDim.x * y (either way round, each), a 2-D
+	 * block's linear index written out, x and y as @isX and @isY find
+	 * them (@extMul: the product also under a zero or sign extension) */
+	template <class FX, class FY> bool linear2d(Value *t, FX isX, FY isY, bool extMul)
+	{
+		using namespace PatternMatch;
+		auto bdimx = [&](Value *v) {
+			APInt off;
+			auto *ld = dyn_cast<LoadInst>(v);
+			return ld && ctxLoad(ld, off) && off == CTX_BDIM_OFF;
+		};
+		Value *a, *b, *m, *n;
+		if (!match(t, m_Add(m_Value(a), m_Value(b))))
+			return false;
+		for (int k = 0; k < 2; k++, std::swap(a, b))
+			if (isX(a) && match(extMul ? stripExt(b) : b, m_Mul(m_Value(m), m_Value(n))) &&
+			    ((bdimx(m) && isY(n)) || (bdimx(n) && isY(m))))
+				return true;
+		return false;
+	}
+
 	/*
 	 * Thread-range narrowing. A region whose work is under `if (tid < d)`
 	 * (d the same in every thread: tree reductions, scans) or `if (tid ==
@@ -1888,21 +1909,9 @@ struct Lower {
 			 * rows' leading threads cover them */
 			auto isX = [&](Value *v) {
 				v = stripExt(v);
-				if (v == X || v == L->getArg(4))
-					return true;
-				auto bdimx = [&](Value *t) {
-					APInt off;
-					auto *ld = dyn_cast<LoadInst>(t);
-					return ld && ctxLoad(ld, off) && off == CTX_BDIM_OFF;
-				};
-				Value *a, *b, *m, *n;
-				if (!match(v, m_Add(m_Value(a), m_Value(b))))
-					return false;
-				for (int k = 0; k < 2; k++, std::swap(a, b))
-					if (stripExt(a) == X && match(stripExt(b), m_Mul(m_Value(m), m_Value(n))) &&
-					    ((bdimx(m) && stripExt(n) == L->getArg(2)) || (bdimx(n) && stripExt(m) == L->getArg(2))))
-						return true;
-				return false;
+				return v == X || v == L->getArg(4) ||
+				       linear2d(v, [&](Value *a) { return stripExt(a) == X; },
+						[&](Value *y) { return stripExt(y) == L->getArg(2); }, true);
 			};
 			CmpInst::Predicate p = ic ? ic->getPredicate() : CmpInst::BAD_ICMP_PREDICATE;
 			/* (t & M) == 0 or != 0: a warp's or tile's first lanes */
@@ -2964,11 +2973,6 @@ struct Lower {
 			auto *cb = dyn_cast<CallInst>(t);
 			return cb && f && cb->getCalledFunction() == f;
 		};
-		auto bdimx = [&](Value *t) {
-			APInt off;
-			auto *L = dyn_cast<LoadInst>(t);
-			return L && ctxLoad(L, off) && off == CTX_BDIM_OFF;
-		};
 		auto tid = [&](Value *t, unsigned &r) {
 			while (isa<ZExtInst>(t) || isa<SExtInst>(t))
 				t = cast<Instruction>(t)->getOperand(0);
@@ -2978,16 +2982,11 @@ struct Lower {
 				r |= WU_ROWS;
 				return true;
 			}
-			Value *a, *b, *m, *n;
-			if (!match(t, m_Add(m_Value(a), m_Value(b))))
+			if (!linear2d(t, [&](Value *a) { return call(a, fTid[0]); },
+				      [&](Value *y) { return call(y, fTid[1]); }, false))
 				return false;
-			for (int k = 0; k < 2; k++, std::swap(a, b))
-				if (call(a, fTid[0]) && match(b, m_Mul(m_Value(m), m_Value(n))) &&
-				    ((bdimx(m) && call(n, fTid[1])) || (bdimx(n) && call(m, fTid[1])))) {
-					r |= WU_SLICES;
-					return true;
-				}
-			return false;
+			r |= WU_SLICES;
+			return true;
 		};
 		auto *c1 = I->getNumOperands() == 2 ? dyn_cast<ConstantInt>(I->getOperand(1)) : nullptr;
 		unsigned r = 0;
