@@ -315,30 +315,30 @@ static int cl_files_init(struct cl_files *f, const char *pass)
 }
 
 /* the files of @dir gone, and @dir (what cl_files_init and write_sources made) */
-static void cl_files_remove(const char *dir)
+/* remove @dir/@name (a file, or with @isdir an empty directory) */
+static void cl_remove_in(const char *dir, const char *name, int isdir)
 {
 	char rm[4200];
 
-	for (size_t i = 0; i < sizeof(std_headers) / sizeof(std_headers[0]); i++) {
-		snprintf(rm, sizeof(rm), "%s/%s", dir, std_headers[i]);
-		unlink(rm);
-	}
-	for (size_t i = 0; i < sizeof(section_headers) / sizeof(section_headers[0]); i++) {
-		snprintf(rm, sizeof(rm), "%s/%s", dir, section_headers[i].name);
-		unlink(rm);
-	}
-	for (size_t i = 0; i < sizeof(refused_headers) / sizeof(refused_headers[0]); i++) {
-		snprintf(rm, sizeof(rm), "%s/%s", dir, refused_headers[i]);
-		unlink(rm);
-	}
-	for (const char *const *n = (const char *const[]){ "vgpu_cuda.h", "k.cu", "k.o", "k.so", NULL }; *n; n++) {
-		snprintf(rm, sizeof(rm), "%s/%s", dir, *n);
-		unlink(rm);
-	}
-	for (size_t i = sizeof(header_dirs) / sizeof(header_dirs[0]); i-- > 0;) {
-		snprintf(rm, sizeof(rm), "%s/%s", dir, header_dirs[i]);
+	snprintf(rm, sizeof(rm), "%s/%s", dir, name);
+	if (isdir)
 		rmdir(rm);
-	}
+	else
+		unlink(rm);
+}
+
+static void cl_files_remove(const char *dir)
+{
+	for (size_t i = 0; i < sizeof(std_headers) / sizeof(std_headers[0]); i++)
+		cl_remove_in(dir, std_headers[i], 0);
+	for (size_t i = 0; i < sizeof(section_headers) / sizeof(section_headers[0]); i++)
+		cl_remove_in(dir, section_headers[i].name, 0);
+	for (size_t i = 0; i < sizeof(refused_headers) / sizeof(refused_headers[0]); i++)
+		cl_remove_in(dir, refused_headers[i], 0);
+	for (const char *const *n = (const char *const[]){ "vgpu_cuda.h", "k.cu", "k.o", "k.so", NULL }; *n; n++)
+		cl_remove_in(dir, *n, 0);
+	for (size_t i = sizeof(header_dirs) / sizeof(header_dirs[0]); i-- > 0;)
+		cl_remove_in(dir, header_dirs[i], 1);
 	rmdir(dir);
 }
 
@@ -454,9 +454,11 @@ static int run_cc1(const struct vgpu_bk_source *s, const struct cl_files *f, con
 	/* clang's messages name the headers as the user wrote them
 	 * (`cuda/std/complex:1:2`, `vgpu_cuda.h:...`), not in this compile's
 	 * temporary directory */
-	for (const char *p = out, *q; p && *p; p = q + strlen(f->dir) + 1) {
+	const size_t dlen = strlen(f->dir);
+
+	for (const char *p = out, *q; p && *p; p = q + dlen + 1) {
 		q = strstr(p, f->dir);
-		if (!q || q[strlen(f->dir)] != '/') {
+		if (!q || q[dlen] != '/') {
 			vgpu_sb_str(lg, p);
 			break;
 		}
