@@ -396,7 +396,7 @@ extern "C" {
 	X(pow) X(atan2) X(fmod) X(fmin) X(fmax) X(hypot) X(copysign) X(remainder) X(fdim) X(nextafter)
 #define __VGPU_M1(fn) __device__ double fn(double) throw(); __device__ float fn##f(float) throw();
 #define __VGPU_M2(fn) __device__ double fn(double, double) throw(); __device__ float fn##f(float, float) throw();
-__VGPU_MATH1(__VGPU_M1) __VGPU_M1(exp10)
+__VGPU_MATH1(__VGPU_M1) __VGPU_M1(exp10) __VGPU_M1(j0) __VGPU_M1(j1) __VGPU_M1(y0) __VGPU_M1(y1)
 __VGPU_MATH2(__VGPU_M2)
 #undef __VGPU_M1
 #undef __VGPU_M2
@@ -428,16 +428,8 @@ __device__ double nan(const char *) throw();
 __device__ float nanf(const char *) throw();
 __device__ double remquo(double, double, int *) throw();
 __device__ float remquof(float, float, int *) throw();
-__device__ double j0(double) throw();
-__device__ float j0f(float) throw();
-__device__ double j1(double) throw();
-__device__ float j1f(float) throw();
 __device__ double jn(int, double) throw();
 __device__ float jnf(int, float) throw();
-__device__ double y0(double) throw();
-__device__ float y0f(float) throw();
-__device__ double y1(double) throw();
-__device__ float y1f(float) throw();
 __device__ double yn(int, double) throw();
 __device__ float ynf(int, float) throw();
 __device__ int abs(int) throw();
