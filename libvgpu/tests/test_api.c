@@ -25,6 +25,42 @@ static int has(const char *hay, const char *needle)
 	return hay && strstr(hay, needle) != NULL;
 }
 
+/* the kernel's THP mode: 1 always or madvise, 0 never, -1 none (no THP) */
+static int thp_mode(void)
+{
+	char line[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	return strstr(line, "[never]") ? 0 : strchr(line, '[') ? 1 : -1;
+}
+
+/* the THPeligible field of the mapping holding @addr in /proc/self/smaps (-1: not found) */
+static int vma_thp_eligible(unsigned long long addr)
+{
+	char line[512];
+	int in = 0, r = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (r < 0 && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+		int v;
+
+		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = addr >= lo && addr < hi;
+		else if (in && sscanf(line, "THPeligible: %d", &v) == 1)
+			r = v;
+	}
+	fclose(f);
+	return r;
+}
+
 int main(void)
 {
 	struct vgpu_launch_cfg cfg = { .size = sizeof(cfg), .grid = { 4, 1, 1 }, .block = { 64, 1, 1 } };
@@ -302,6 +338,45 @@ int main(void)
 		tap_ok(vgpu_stats_prometheus(s, NULL, 0) == ret, "api: Prometheus length query");
 	}
 	CHECK_ERR(vgpu_fallback_text(s, 9, text, 10), -EINVAL, "api: fallback text of an unknown reason is EINVAL");
+
+	/* CPU buffers of 2 MiB or more: aligned to 2 MiB, in huge pages where THP allows */
+	{
+		static const char addr_src[] =
+			"extern \"C\" __global__ void addr(const char *p, unsigned long long *out)\n"
+			"{ out[0] = (unsigned long long)p; }\n";
+		struct vgpu_launch_cfg one = { .size = sizeof(one), .grid = { 1, 1, 1 }, .block = { 1, 1, 1 } };
+		vgpu_module *am = NULL;
+		vgpu_kernel *ak = NULL;
+		vgpu_buffer *big = NULL, *out = NULL;
+		unsigned long long at = 0;
+		int thp = thp_mode();
+
+		ret = vgpu_module_compile(s2, addr_src, 0, NULL, &am);
+		if (!ret)
+			ret = vgpu_kernel_get(am, "addr", &ak);
+		if (!ret)
+			ret = vgpu_buffer_alloc(s2, 6u << 20, &big);
+		if (!ret)
+			ret = vgpu_buffer_alloc(s2, 8, &out);
+		if (!ret) {
+			struct vgpu_arg a[2] = { vgpu_arg_buf(big), vgpu_arg_buf(out) };
+
+			ret = vgpu_launch(ak, &one, a, 2);
+		}
+		if (!ret)
+			ret = vgpu_buffer_read(out, 0, &at, sizeof(at));
+		tap_ok(ret == 0 && at && at % (2u << 20) == 0, "api: a 6 MiB CPU buffer is 2 MiB aligned (%#llx)", at);
+		if (thp < 0)
+			tap_skip("no THP in this kernel", "api: a 6 MiB CPU buffer's pages may be huge");
+		else if (thp == 0)
+			tap_skip("THP is 'never' here", "api: a 6 MiB CPU buffer's pages may be huge");
+		else
+			tap_ok(at && vma_thp_eligible(at) == 1,
+			       "api: a 6 MiB CPU buffer's pages may be huge (THPeligible in smaps)");
+		vgpu_buffer_free(out);
+		vgpu_buffer_free(big);
+		vgpu_module_unload(am);
+	}
 
 	vgpu_stream_destroy(st);
 	vgpu_buffer_free(b);
