@@ -26,9 +26,11 @@
 #include <omp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,13 +54,29 @@ struct arena_blk {
 	struct arena_blk *next;
 };
 
+/*
+ * The plain C and OpenMP sides' arrays: those of 2 MiB or more in
+ * transparent huge pages, as the CPU backend's device memory is
+ * (cpu/runtime.c's cpu_mem_alloc), so that a ratio compares the code and
+ * not the page size (with 4 KiB pages under THP 'madvise' the OpenMP side
+ * of the streaming kernels was up to 1.9x slower on the benchmarks' EPYC:
+ * Documentation/benchmarks.md, session 22)
+ */
+#define CORPUS_HUGE_PAGE ((size_t)2 << 20)
+
 void *corpus_alloc(struct corpus_run *r, size_t bytes)
 {
 	size_t hdr = 64, total = hdr + ((bytes + 63) & ~(size_t)63);
-	struct arena_blk *b = aligned_alloc(64, total ? total : 64);
+	const bool huge = total >= CORPUS_HUGE_PAGE;
+	struct arena_blk *b;
 
+	if (huge)
+		total = (total + CORPUS_HUGE_PAGE - 1) & ~(CORPUS_HUGE_PAGE - 1);
+	b = aligned_alloc(huge ? CORPUS_HUGE_PAGE : 64, total);
 	if (!b)
 		return NULL;
+	if (huge)
+		(void)madvise(b, total, MADV_HUGEPAGE);
 	memset(b, 0, total);
 	b->next = r->arena;
 	r->arena = b;
