@@ -463,14 +463,14 @@ static int cpu_mem_info(void *ctx, uint64_t *free_bytes, uint64_t *total)
 
 /*
  * Device memory of 2 MiB or more is asked for in transparent huge pages
- * (aligned to one, madvise: the default THP mode only gives them on
+ * (aligned to one, and madvise: THP's `madvise` mode gives them only on
  * request), as a GPU's allocator maps device memory in large pages. A
  * kernel's block reads and writes its rows in a burst between barriers and
  * then computes: a new 4 KiB page every 2 KiB block of scan_blelloch was a
  * TLB miss each, which the hardware had no stream to walk ahead of
  * (rdtsc around its regions, one worker, 16 Mi ints: the block's load
- * 630 -> 216 cycles, its store 543 -> 145). Where THP is off, madvise
- * fails and the pages are small, as before.
+ * 630 -> 216 cycles, its store 543 -> 145). Where THP is off (`never`,
+ * or not built: madvise fails) the pages stay small, as before.
  */
 #define CPU_HUGE_PAGE (2u << 20)
 
