@@ -59,8 +59,9 @@ struct arena_blk {
  * transparent huge pages, as the CPU backend's device memory is
  * (cpu/runtime.c's cpu_mem_alloc), so that a ratio compares the code and
  * not the page size (with 4 KiB pages under THP 'madvise' the OpenMP side
- * of the streaming kernels was up to 1.9x slower on the benchmarks' EPYC:
- * Documentation/benchmarks.md, session 22)
+ * of layernorm_cg, black_scholes and reduce_shfl was 9-24 % slower on one
+ * pinned thread on the benchmarks' EPYC: Documentation/benchmarks.md,
+ * session 22)
  */
 #define CORPUS_HUGE_PAGE ((size_t)2 << 20)
 
