@@ -468,8 +468,10 @@ static int cpu_mem_info(void *ctx, uint64_t *free_bytes, uint64_t *total)
  * kernel's block reads and writes its rows in a burst between barriers and
  * then computes: a new 4 KiB page every 2 KiB block of scan_blelloch was a
  * TLB miss each, which the hardware had no stream to walk ahead of
- * (rdtsc around its regions, one worker, 16 Mi ints: the block's load
- * 630 -> 216 cycles, its store 543 -> 145). Where THP is off (`never`,
+ * (rdtsc around its regions, one worker, 16 Mi ints, a build that also
+ * prefetched four blocks ahead: the block's load 630 -> 216 cycles, its
+ * store 543 -> 145; without huge pages that prefetch had changed them
+ * little, 766 -> 630 and 582 -> 543). Where THP is off (`never`,
  * or not built: madvise fails) the pages stay small, as before.
  */
 #define CPU_HUGE_PAGE (2u << 20)
