@@ -256,6 +256,9 @@ struct vgpu_backend_ops {
 	 * @buf (vgpu_kernel_info's @lowering). 0 or -ENOENT. */
 	int (*kernel_lowering)(void *ctx, void *mod, void *fn, const char *name, char *buf,
 			       size_t len);
+	/* Optional: where kernel @fn's time went, as text into @buf
+	 * (vgpu_kernel_profile): its length, or -ENODATA (not counted). */
+	int (*kernel_profile)(void *ctx, void *mod, void *fn, char *buf, size_t len);
 	int (*launch)(void *ctx, void *fn, const struct vgpu_bk_launch *l);
 
 	/*

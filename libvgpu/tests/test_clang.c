@@ -2952,6 +2952,115 @@ static void t_lowering_text(void)
 	tap_ok(!bad, "api: vgpu_kernel_lowering cuts to the buffer as snprintf does; -EINVAL for no kernel or a NULL buffer");
 }
 
+/* the region profile source: its barriers' lines are what the profile names */
+static const char prof_src[] =
+	"extern \"C\" __global__ void prof3(const int *in, int *out)\n"	/* line 1 */
+	"{\n"
+	"	__shared__ int s[128];\n"
+	"	const int t = threadIdx.x;\n"
+	"	s[t] = in[t];\n"
+	"	__syncthreads();\n"						/* 6 */
+	"	int v = s[127 - t];\n"
+	"	__syncthreads();\n"						/* 8 */
+	"	s[t] = v + 1;\n"
+	"	__syncthreads();\n"						/* 10 */
+	"	out[blockIdx.x * 128 + t] = s[(t + 1) % 128] * 2;\n"
+	"}\n"
+	"extern \"C\" __global__ void prof0(int *out) { out[blockIdx.x * 128 + threadIdx.x] = 7; }\n";
+
+/* the runs and share of the line of profile @text that starts with @head; 0 when it parses */
+static int prof_line(const char *text, const char *head, unsigned long long *runs, double *share)
+{
+	const char *l = strstr(text, head);
+	double cyc;
+
+	return !l || sscanf(l + strlen(head), " %llu runs, %lf cycles a run, %lf %%", runs, &cyc, share) != 3;
+}
+
+/* the share of the blocks' own line of profile @text (-1: none) */
+static double prof_own(const char *text)
+{
+	const char *l = strstr(text, "the blocks' own");
+	double cyc, share;
+
+	return l && sscanf(strchr(l, ':') + 1, " %lf cycles a block, %lf %%", &cyc, &share) == 2 ? share : -1;
+}
+
+/* vgpu_kernel_profile: per region (labelled by the user's lines) its runs, cycles, share */
+static void t_profile(const int *in)
+{
+	struct vgpu_compile_opts co = { .size = sizeof(co), .name = "prof.cu" };
+	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 5, 1, 1 }, .block = { 128, 1, 1 } };
+	vgpu_module *pm = NULL, *pm2 = NULL;
+	vgpu_kernel *k3 = NULL, *k0 = NULL, *kn = NULL;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, 5 * 128 * 4);
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+	char text[4096], err[512] = "";
+	int out[5 * 128], bad, n = -1;
+	unsigned long long runs[4] = { 0 }, r0 = 0;
+	double share[4] = { 0 }, s0 = 0, sum = 0;
+
+#if !defined(__x86_64__)
+	tap_skip("the region profile counts the TSC: x86-64 only", "api: vgpu_kernel_profile");
+	return;
+#endif
+	setenv("VGPU_CPU_PROFILE", "1", 1);
+	bad = vgpu_module_compile(s, prof_src, 0, &co, &pm) || vgpu_kernel_get(pm, "prof3", &k3) ||
+	      vgpu_kernel_get(pm, "prof0", &k0);
+	unsetenv("VGPU_CPU_PROFILE");
+	for (int i = 0; i < 3 && !bad; i++)
+		bad = vgpu_launch(k3, &c, a, 2);
+	bad = bad || get(O, out, sizeof(out));
+	for (int b = 0; b < 5 && !bad; b++)
+		for (int t = 0; t < 128; t++)
+			bad |= out[b * 128 + t] != (in[127 - (t + 1) % 128] + 1) * 2;
+	if (!bad) {
+		n = vgpu_kernel_profile(k3, text, sizeof(text));
+		bad = n <= 0 || (int)strlen(text) != n || !strstr(text, "3 launches, 15 blocks") ||
+		      prof_line(text, "region 0 prof.cu:1 the kernel's start:", &runs[0], &share[0]) ||
+		      prof_line(text, "region 1 prof.cu:6 after a barrier:", &runs[1], &share[1]) ||
+		      prof_line(text, "region 2 prof.cu:8 after a barrier:", &runs[2], &share[2]) ||
+		      prof_line(text, "region 3 prof.cu:10 after a barrier:", &runs[3], &share[3]) ||
+		      strstr(text, "region 4");
+		for (int i = 0; i < 4 && !bad; i++) {
+			bad |= runs[i] != 15;
+			sum += share[i];
+		}
+		sum += prof_own(text);	/* a 1-D block: no prefetch line */
+		bad |= prof_own(text) < 0 || sum < 99.5 || sum > 100.5 || strstr(text, "prefetched") != NULL;
+	}
+	tap_ok(!bad, "api: vgpu_kernel_profile: four regions named by the source's lines, 15 runs each over 3 launches of 5 blocks, shares adding to 100 %% with the blocks' own");
+	for (const char *l = n > 0 ? text : vgpu_last_error(s); *l;) {
+		const size_t k = strcspn(l, "\n");
+
+		tap_diag("%.*s", (int)k, l);
+		l += k + (l[k] != 0);
+	}
+	a[0] = vgpu_arg_buf(O);
+	c.grid.x = 4;
+	bad = !k0 || vgpu_launch(k0, &c, a, 1) || vgpu_kernel_profile(k0, text, sizeof(text)) <= 0 ||
+	      !strstr(text, "1 launches, 4 blocks") || prof_line(text, "region 0:", &r0, &s0) || r0 != 4 ||
+	      prof_own(text) < 0 || s0 + prof_own(text) < 99.5 || s0 + prof_own(text) > 100.5 || strstr(text, "region 1");
+	tap_ok(!bad, "api: vgpu_kernel_profile of a kernel without barriers: one region, the whole block, 4 runs");
+	/* got without the switch: nothing counted, and the error says how to get it */
+	bad = vgpu_module_compile(s, prof_src, 0, &co, &pm2) || vgpu_kernel_get(pm2, "prof3", &kn) ||
+	      vgpu_launch(kn, &c, a, 2);
+	if (!bad) {
+		bad = vgpu_kernel_profile(kn, text, sizeof(text)) != -ENODATA;
+		snprintf(err, sizeof(err), "%s", vgpu_last_error(s));
+		bad |= !strstr(err, "prof3") || !strstr(err, "VGPU_CPU_PROFILE=1");
+	}
+	bad |= vgpu_kernel_profile(NULL, text, sizeof(text)) != -EINVAL || (k3 && vgpu_kernel_profile(k3, NULL, 4) != -EINVAL) ||
+	       (k3 && vgpu_kernel_profile(k3, NULL, 0) != n);
+	tap_ok(!bad, "api: vgpu_kernel_profile: -ENODATA without VGPU_CPU_PROFILE (\"%s\"), -EINVAL for no kernel or a NULL buffer", err);
+	if (pm)
+		vgpu_module_unload(pm);
+	if (pm2)
+		vgpu_module_unload(pm2);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_halo(const int *in)
 {
 	enum { G = 2 };
@@ -4660,6 +4769,7 @@ int main(void)
 	t_narrowlin(in);
 	t_halo(in);
 	t_lowering_text();
+	t_profile(in);
 	t_halo32(in);
 	t_march(in);
 	t_phiexit(in);

@@ -83,6 +83,7 @@ int main(void)
 		{ "VGPU_CPU_STACK_KB", "4" },
 		{ "VGPU_CPU_FISSION", "sometimes" },
 		{ "VGPU_CPU_KEEP_TMP", "please" },
+		{ "VGPU_CPU_PROFILE", "often" },
 		{ "VGPU_CUDA_NO_NVML", "sure" },
 		{ "VGPU_CUDA_STAGING", "8,x" },
 		{ "VGPU_CUDA_STAGING", "1,2,3,4" },

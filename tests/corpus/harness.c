@@ -523,6 +523,27 @@ struct bench_row {
 	int ok;
 };
 
+/* with VGPU_CPU_PROFILE=1: where each kernel's time went, region by region
+ * (vgpu_kernel_profile), as comment lines */
+static void print_profile(struct corpus_run *r)
+{
+	char text[8192];
+
+	for (int i = 0; r->kernels[i] && i < 8; i++) {
+		const char *l = text;
+
+		if (vgpu_kernel_profile(r->kernels[i], text, sizeof(text)) <= 0)
+			continue;
+		printf("# %s kernel %d profile:\n", r->c->name, i);
+		while (*l) {
+			const size_t k = strcspn(l, "\n");
+
+			printf("#   %.*s\n", (int)k, l);
+			l += k + (l[k] != 0);
+		}
+	}
+}
+
 static int bench_one(const struct corpus_case *c, struct bench_row *row)
 {
 	size_t n = opt_n ? opt_n : c->n_bench;
@@ -602,6 +623,7 @@ static int bench_one(const struct corpus_case *c, struct bench_row *row)
 	m2 = c->check(&r, 1);
 	if (m2)
 		printf("# %s: OpenMP WRONG: %s\n", c->name, m2);
+	print_profile(&r);
 	row->omp_ms = median(t_omp, reps) * 1e3;
 	row->vg_ms = median(t_vg, reps) * 1e3;
 	row->ratio = row->omp_ms / row->vg_ms;

@@ -651,6 +651,27 @@ int vgpu_kernel_info(vgpu_kernel *k, struct vgpu_kernel_info *info);
 int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len);
 
 /**
+ * vgpu_kernel_profile - where @k's time went on the CPU backend, region by
+ * region: with VGPU_CPU_PROFILE=1 in the environment when @k was got
+ * (vgpu_kernel_get; clang path, x86-64), the drivers count each region's runs
+ * (a region: the code between two of the kernel's barriers or warp syncs, or
+ * a loop's trip the lowering cut; vgpu_kernel_lowering) and the TSC cycles
+ * they took, from all launches of @k since. The text: a first line with the
+ * launches and blocks, then per region "region N FILE:LINE WHAT: R runs, C
+ * cycles a run, S %" (where the region starts in the source given to
+ * vgpu_module_compile), "diverged groups: ..." for the runs of threads
+ * that took different ways, then the next block's prefetch and the blocks'
+ * own time outside their regions; shares of the blocks' whole time. Into
+ * @buf as vgpu_kernel_lowering does. Returns the text's length, -EINVAL
+ * (not a kernel, @buf NULL with @len > 0),
+ * -EOPNOTSUPP (a backend without the profile: the GPUs', whose profilers
+ * are nsys and rocprof) or -ENODATA (not counted: VGPU_CPU_PROFILE was not
+ * set, the g++ path, not x86-64; vgpu_last_error says which). The counting
+ * costs two TSC reads a region; a debugging switch, not for production.
+ */
+int vgpu_kernel_profile(vgpu_kernel *k, char *buf, size_t len);
+
+/**
  * vgpu_module_global - size of a `__device__` or `__constant__` variable of
  * the module, in *@bytes. @name is its name in the source; variables at
  * global namespace scope (in a namespace: its mangled symbol). -ENOENT: no

@@ -80,6 +80,7 @@ static const struct env_var vars[] = {
 	  .what = "8 to 65536 KiB" },
 	{ .name = "VGPU_CPU_FISSION", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	{ .name = "VGPU_CPU_KEEP_TMP", .kind = ENV_BOOL, .what = BOOL_WHAT },
+	{ .name = "VGPU_CPU_PROFILE", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	{ .name = "VGPU_CPU_MARCH", .kind = ENV_STRING },
 	{ .name = "VGPU_CXX", .kind = ENV_STRING },
 	{ .name = "VGPU_CPU_CC", .kind = ENV_WORD, .words = cpu_cc_words, .what = "g++ or clang" },

@@ -592,6 +592,25 @@ VGPU_EXPORT int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len)
 	return (int)strlen(how);
 }
 
+VGPU_EXPORT int vgpu_kernel_profile(vgpu_kernel *k, char *buf, size_t len)
+{
+	char text[8192];
+	int n;
+
+	if (!k || k->magic != VGPU_MAGIC_KERNEL || (!buf && len))
+		return -EINVAL;
+	if (!k->mod->bk->ops->kernel_profile)
+		return vgpu_seterr(k->mod->sess, -EOPNOTSUPP, "kernel '%s': the %s backend keeps no region profile",
+				   k->name, k->mod->bk->ops->name);
+	vgpu_bk_clearerr();
+	n = k->mod->bk->ops->kernel_profile(k->mod->bk->ctx, k->mod->bkmod, k->fn, text, sizeof(text));
+	if (n < 0)
+		return vgpu_seterr(k->mod->sess, n, "kernel '%s': %s", k->name, vgpu_bk_err(k->mod->bk));
+	if (len)
+		snprintf(buf, len, "%s", text);
+	return (int)strlen(text);
+}
+
 /* ---- __device__ / __constant__ variables ------------------------------------- */
 
 static int global_find(vgpu_module *m, struct vgpu_bk *bk, void *bkmod, const char *name,

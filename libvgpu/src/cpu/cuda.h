@@ -115,12 +115,13 @@ __VGPU_STDINT_USING
 #define CUDART_NAN_F __builtin_nanf("")
 
 // ---- what libvgpu and the pass share ------------------------------------
-// struct vgpu_cpu_exec of src/cpu/backend.c
+// struct vgpu_cpu_exec of src/cpu/runtime.c
 struct __vgpu_exec {
 	unsigned int grid[3];
 	unsigned int block[3];
 	void *const *args;
 	void (*barrier)(void);
+	unsigned long long *prof;	// null, or the region profile's counters (__VGPU_PROF_*)
 };
 // The per-block context. Its first four fields are read by the pass.
 struct __vgpu_ctx {
@@ -1198,16 +1199,73 @@ __VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, unsigned long long b, unsigned lo
 		}
 }
 
+// The region profile (VGPU_CPU_PROFILE; libvgpu's vgpu_kernel_profile):
+// where E->prof is set, the drivers count each region's runs and the ticks
+// they took (the TSC on x86-64: what a region costs is a few dozen cycles,
+// below what a clock call resolves), per region of the dispatcher (the
+// pass's __vgpu_regions_<kernel> names where each starts), in a local table
+// added to E->prof once per chunk of blocks: [2 * i] ticks, [2 * i + 1]
+// runs; slot __VGPU_PROF_MASKED: the runs of diverged groups (a warp's
+// branch with shuffles, some threads returned); __VGPU_PROF_AHEAD: the
+// next block's prefetch (__vgpu_ctx_ahead); __VGPU_PROF_BLOCK: whole
+// blocks, from that prefetch to the block's last region (what is in
+// neither is the block's own cost: its coordinates, states); a region past
+// the slots counts in the last. A kernel without barriers is one region,
+// its thread loop.
+#define __VGPU_PROF_SLOTS 67
+#define __VGPU_PROF_MASKED (__VGPU_PROF_SLOTS - 3)
+#define __VGPU_PROF_AHEAD (__VGPU_PROF_SLOTS - 2)
+#define __VGPU_PROF_BLOCK (__VGPU_PROF_SLOTS - 1)
+// (x86-64 only: libvgpu sets no E->prof elsewhere)
+#if defined(__x86_64__)
+#define __VGPU_PROF_TICKS() (prof ? __builtin_readcyclecounter() : 0ull)
+#else
+#define __VGPU_PROF_TICKS() 0ull
+#endif
+// region @r's slot (the last but one for those past it)
+#define __VGPU_PROF_SLOT(r) ((r) < __VGPU_PROF_MASKED - 1 ? (r) : __VGPU_PROF_MASKED - 1)
+#define __VGPU_PROF_ADD(slot, t0)                                       \
+	if (prof) {                                                     \
+		pl[2 * (slot)] += __VGPU_PROF_TICKS() - (t0);           \
+		pl[2 * (slot) + 1]++;                                   \
+	}
+#define __VGPU_PROF_BEGIN                                                                       \
+	unsigned long long *const prof = E->prof, pl[2 * __VGPU_PROF_SLOTS];                   \
+	if (prof)                                                                               \
+		for (unsigned i = 0; i < 2 * __VGPU_PROF_SLOTS; i++)                            \
+			pl[i] = 0;
+#define __VGPU_PROF_END                                                                         \
+	if (prof)                                                                               \
+		for (unsigned i = 0; i < 2 * __VGPU_PROF_SLOTS; i++)                            \
+			if (pl[i])                                                              \
+				__atomic_fetch_add(&prof[i], pl[i], __ATOMIC_RELAXED);
+
+// the next block's prefetch (timed for the profile where there is one),
+// then block @b's coordinates
+#define __VGPU_BLOCK_ENTER                                                      \
+	if (__vgpu_block_prefetch_step() && c.bdim[1] * c.bdim[2] != 1 &&      \
+	    b + __VGPU_AHEAD_BLOCKS < first + count) {                          \
+		const unsigned long long ta = __VGPU_PROF_TICKS();              \
+		__vgpu_ctx_ahead(&c, b + __VGPU_AHEAD_BLOCKS, first + count);   \
+		__VGPU_PROF_ADD(__VGPU_PROF_AHEAD, ta)                          \
+	}                                                                       \
+	__vgpu_ctx_block(&c, b);
+
 __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned long long first,
 				     unsigned long long count)
 {
 	__vgpu_ctx c;
 	__vgpu_ctx_init(&c, E, dsm);
+	__VGPU_PROF_BEGIN
 	for (unsigned long long b = first; b < first + count; b++) {
-		__vgpu_ctx_ahead(&c, b + __VGPU_AHEAD_BLOCKS, first + count);
-		__vgpu_ctx_block(&c, b);
+		const unsigned long long tb = __VGPU_PROF_TICKS();
+		__VGPU_BLOCK_ENTER
+		const unsigned long long t0 = __VGPU_PROF_TICKS();
 		__vgpu_threads(&c);
+		__VGPU_PROF_ADD(0u, t0)
+		__VGPU_PROF_ADD(__VGPU_PROF_BLOCK, tb)
 	}
+	__VGPU_PROF_END
 }
 
 // the state all @n threads are in (@st), 0xfffffffe if they are in different
@@ -1961,19 +2019,23 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	for (unsigned t = 0; t < n; t++)
 		c.want[t] = 0;
 	c.vote[0] = c.vote[1] = c.vote[2] = 0;
+	__VGPU_PROF_BEGIN
 	for (unsigned long long b = first; b < first + count; b++) {
-		__vgpu_ctx_ahead(&c, b + __VGPU_AHEAD_BLOCKS, first + count);
-		__vgpu_ctx_block(&c, b);
+		const unsigned long long tb = __VGPU_PROF_TICKS();
+		__VGPU_BLOCK_ENTER
 		for (unsigned w = 0; w < 32; w++)
 			c.gmask[w] = full[w];
 		unsigned r = 0;
 		for (;;) {
 			if (r != 0xfffffffeu) {
+				const unsigned long long t0 = __VGPU_PROF_TICKS();
+				const unsigned r0 = r & 0xffffu;
 				if (r & 0x80000u)
 					__vgpu_ctx_reduce(&c, r, 0);
 				else
 					__vgpu_resume(&c, r, 0);
 				r = __vgpu_dispatch(r, &c, 0);
+				__VGPU_PROF_ADD(__VGPU_PROF_SLOT(r0), t0)
 				if (r == 0xffffffffu)
 					break;
 				continue;
@@ -1987,12 +2049,14 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			// together (a warp's branch with shuffles, the block waiting
 			// at a barrier)
 			for (unsigned s = pick; s != 0xffffffffu; s = __vgpu_group_again(&c)) {
+				const unsigned long long t0 = __VGPU_PROF_TICKS();
 				if (s & 0x80000u)
 					__vgpu_ctx_reduce(&c, s, c.gmask);
 				else
 					__vgpu_resume(&c, s, c.gmask);
 				c.sel = s;
 				__vgpu_dispatch(s, &c, 1);
+				__VGPU_PROF_ADD(__VGPU_PROF_MASKED, t0)
 			}
 			// unpark; once every thread is at one barrier again (a warp's
 			// branch done), back to whole regions (not at a warp sync:
@@ -2006,7 +2070,9 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 					c.gmask[w] = full[w];
 			}
 		}
+		__VGPU_PROF_ADD(__VGPU_PROF_BLOCK, tb)
 	}
+	__VGPU_PROF_END
 	free(c.frame);
 	free(c.state);
 	free(c.want);

@@ -230,12 +230,13 @@ struct Lower {
 	 * rather than given to clang as a DebugLoc: clang maps those back to
 	 * files it can open, and the user's module name is not one.
 	 */
-	static std::string where(const DebugLoc &dl)
+	static std::string where(const DebugLoc &dl, bool column = true)
 	{
 		for (DILocation *l = dl.get(); l; l = l->getInlinedAt())
 			if (!l->getFilename().endswith("vgpu_cuda.h") && l->getLine())
-				return (l->getFilename() + ":" + Twine(l->getLine()) + ":" +
-					Twine(l->getColumn()) + ": ").str();
+				return column ? (l->getFilename() + ":" + Twine(l->getLine()) + ":" +
+						 Twine(l->getColumn()) + ": ").str()
+					      : (l->getFilename() + ":" + Twine(l->getLine()) + " ").str();
 		return "";
 	}
 
@@ -782,6 +783,7 @@ struct Lower {
 		BasicBlock *bb;
 		bool warp;
 		unsigned state;
+		std::string label;	/* where the region after it starts, for the profile (regionTable) */
 	};
 
 	/*
@@ -918,9 +920,15 @@ struct Lower {
 			}
 			(warp ? nw : nb)++;
 			barIdx[mid] = bl.size();
+			const char *kind = red		  ? "after a cg::reduce"
+					   : ballot	  ? "after a warp vote"
+					   : warp	  ? "after a warp sync"
+					   : ci->getMetadata("vgpu.cut") ? "a loop's trip"
+									  : "after a barrier";
 			bl.push_back({ mid, warp,
 				       (unsigned)bl.size() + 1 + (warp ? ST_WARP : 0) + (ballot ? ST_BALLOT : 0) +
-					       (red ? ST_REDUCE | code << 20 : 0) });
+					       (red ? ST_REDUCE | code << 20 : 0),
+				       where(ci->getDebugLoc(), false) + kind });
 		}
 		return bl;
 	}
@@ -2786,6 +2794,27 @@ struct Lower {
 		return D;
 	}
 
+	/*
+	 * Where each region of kernel @K starts, a line per region in the
+	 * dispatcher's order ("k.cu:22 after a barrier"), exported as
+	 * __vgpu_regions_<K>: the labels of the region profile (cuda.h's
+	 * __VGPU_PROF_*, VGPU_CPU_PROFILE) that libvgpu's vgpu_kernel_profile
+	 * prints beside each region's cycles.
+	 */
+	void regionTable(Function &K, const std::vector<Bar> &bl)
+	{
+		std::string t;
+		if (DISubprogram *sp = K.getSubprogram())
+			t += (sp->getFilename() + ":" + Twine(sp->getLine()) + " ").str();
+		t += "the kernel's start\n";
+		for (const Bar &b : bl)
+			t += b.label + "\n";
+		Constant *tc = ConstantDataArray::getString(C, t);
+		auto *g = new GlobalVariable(M, tc->getType(), true, GlobalValue::ExternalLinkage, tc,
+					     "__vgpu_regions_" + K.getName());
+		g->setVisibility(GlobalValue::DefaultVisibility);
+	}
+
 	/* the block driver of kernel @K over dispatcher @D, with @frame bytes per thread, slots @stride threads apart (0: the block's size) */
 	void makeBarrierDriver(Function &K, Function *D, uint64_t frame, uint64_t stride)
 	{
@@ -2845,6 +2874,7 @@ struct Lower {
 		unsigned narrowed = 0, peeled = 0, chunked = 0;
 		cloneRegions(K, B, bl, pl, uni.size(), fall, fsel, narrowed, peeled, chunked);
 		makeBarrierDriver(K, makeDispatch(K, fall, fsel), frame, stride);
+		regionTable(K, bl);
 		how = "regions: " + std::to_string(bl.size() + 1) + " (" + std::to_string(nb) +
 		      " barriers" + (cuts ? ", " + std::to_string(cuts) + " at uniform loops" : "") +
 		      (strided ? ", " + std::to_string(strided) + " at strided loops" : "") + ", " +
@@ -4115,8 +4145,12 @@ struct Lower {
 			fBar->addFnAttr(Attribute::Convergent);
 			fBar->addFnAttr(Attribute::NoUnwind);
 		}
-		for (Loop *L : cut)
-			CallInst::Create(fBar, "", &*L->getHeader()->getFirstInsertionPt());
+		/* marked, and placed at the loop's line, for the region profile's labels */
+		for (Loop *L : cut) {
+			CallInst *ci = CallInst::Create(fBar, "", &*L->getHeader()->getFirstInsertionPt());
+			ci->setMetadata("vgpu.cut", MDNode::get(C, {}));
+			ci->setDebugLoc(L->getStartLoc());
+		}
 		if (!cut.empty())
 			FAM.invalidate(K, PreservedAnalyses::none());
 		return cut.size();
@@ -4357,7 +4391,7 @@ struct Lower {
 			if (blocks) {
 				auto *A = GlobalAlias::create("__vgpu_blocks_" + id, blocks);
 				A->setVisibility(GlobalValue::DefaultVisibility);
-				for (const char *pre : { "__vgpu_split_", "__vgpu_bounds_" })
+				for (const char *pre : { "__vgpu_split_", "__vgpu_bounds_", "__vgpu_regions_" })
 					if (GlobalVariable *sp = M.getGlobalVariable((pre + K->getName()).str())) {
 						auto *SA = GlobalAlias::create(pre + id, sp);
 						SA->setVisibility(GlobalValue::DefaultVisibility);

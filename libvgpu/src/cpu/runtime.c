@@ -22,6 +22,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 #include "core/env.h"
 #include "core/io.h"
@@ -45,13 +48,20 @@ extern char **environ;
 #define CPU_MAX_BLOCK	1024
 #define CPU_MAX_SHARED	(1u << 20)
 
-/* Must match struct __vgpu_exec of prelude.hpp. */
+/* Must match struct __vgpu_exec of prelude.hpp and cuda.h (prof: the clang path's). */
 struct vgpu_cpu_exec {
 	unsigned int grid[3];
 	unsigned int block[3];
 	void *const *args;
 	void (*barrier)(void);
+	unsigned long long *prof;
 };
+
+/* the region profile's slots (cuda.h's __VGPU_PROF_SLOTS, ..._MASKED, _AHEAD, _BLOCK) */
+#define CPU_PROF_SLOTS	67
+#define CPU_PROF_MASKED	(CPU_PROF_SLOTS - 3)
+#define CPU_PROF_AHEAD	(CPU_PROF_SLOTS - 2)
+#define CPU_PROF_BLOCK	(CPU_PROF_SLOTS - 1)
 
 typedef void (*blocks_fn)(const struct vgpu_cpu_exec *, void *, uint64_t, uint64_t);
 typedef void (*thread_fn)(const struct vgpu_cpu_exec *, void *, uint64_t, unsigned, unsigned,
@@ -62,6 +72,11 @@ struct cpu_fn {
 	blocks_fn blocks;
 	thread_fn thread;
 	unsigned max_threads;	/* __launch_bounds__' block size (clang path), 0: none */
+	/* the region profile (VGPU_CPU_PROFILE when the kernel was got, clang
+	 * path, x86-64): ticks and runs per slot, the drivers add theirs */
+	unsigned long long *prof;
+	const char *regions;	/* the image's __vgpu_regions_<kernel>: a label per region */
+	_Atomic unsigned long long prof_launches, prof_blocks;
 	char name[VGPU_KNAME_MAX];
 };
 
@@ -657,6 +672,7 @@ static void cpu_module_unload(void *ctx, void *mod)
 		struct cpu_fn *f = m->fns;
 
 		m->fns = f->next;
+		free(f->prof);
 		free(f);
 	}
 	dlclose(m->dl);
@@ -717,6 +733,34 @@ static int table_lookup(void *dl, const char *name, char *sym, size_t len)
 	return -ENOENT;
 }
 
+/* the fewest TSC cycles between two reads back to back (what the profile's
+ * counts have in them beside the region: a VM may trap the read) */
+static unsigned long long tsc_read_cost(void)
+{
+	unsigned long long best = ~0ull;
+
+#if defined(__x86_64__)
+	for (int i = 0; i < 64; i++) {
+		const unsigned long long a = __rdtsc(), b = __rdtsc();
+
+		best = b - a < best ? b - a : best;
+	}
+#endif
+	return best == ~0ull ? 0 : best;
+}
+
+/* VGPU_CPU_PROFILE: the drivers count each region's cycles (x86-64: the TSC) */
+static bool cpu_profiling(void)
+{
+#if defined(__x86_64__)
+	bool on = false;
+
+	return !vgpu_env_bool("VGPU_CPU_PROFILE", &on) && on;
+#else
+	return false;
+#endif
+}
+
 static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 {
 	struct cpu_module *m = mod;
@@ -741,6 +785,8 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 	*(void **)&f->blocks = dlsym(m->dl, sym);
 	snprintf(sym, sizeof(sym), "__vgpu_bounds_%s", idx >= 0 ? m->names.lowered[idx] : name);
 	bounds = dlsym(m->dl, sym);
+	snprintf(sym, sizeof(sym), "__vgpu_regions_%s", idx >= 0 ? m->names.lowered[idx] : name);
+	f->regions = dlsym(m->dl, sym);
 	snprintf(sym, sizeof(sym), "__vgpu_thread_%s", idx >= 0 ? m->names.lowered[idx] : name);
 	*(void **)&f->thread = dlsym(m->dl, sym);
 	if (!f->blocks && !f->thread) {
@@ -751,6 +797,8 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 			*(void **)&f->blocks = dlsym(m->dl, s2);
 			snprintf(s2, sizeof(s2), "__vgpu_bounds_%s", mangled);
 			bounds = dlsym(m->dl, s2);
+			snprintf(s2, sizeof(s2), "__vgpu_regions_%s", mangled);
+			f->regions = dlsym(m->dl, s2);
 		}
 	}
 	f->max_threads = bounds ? *bounds : 0;
@@ -759,11 +807,87 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 		vgpu_bk_seterr("cpu: no kernel named '%s' in the module", name);
 		return -ENOENT;
 	}
+	/* the drivers count only on the clang path (its image has the kernel
+	 * table) and with the TSC (cuda.h) */
+	if (cpu_profiling() && !f->thread && dlsym(m->dl, "__vgpu_kernel_table")) {
+		f->prof = calloc(2 * CPU_PROF_SLOTS, sizeof(*f->prof));
+		if (!f->prof) {
+			free(f);
+			return -ENOMEM;
+		}
+	}
 	strcpy(f->name, name);
 	f->next = m->fns;
 	m->fns = f;
 	*fnp = f;
 	return 0;
+}
+
+/*
+ * The region profile of @fnp since it was got: per region (the labels the
+ * image has, else "region N"), its runs, the ticks a run took and its share
+ * of all; the diverged groups' runs after them. -ENODATA where it was not
+ * counted (VGPU_CPU_PROFILE unset when the kernel was got, the g++ path, no
+ * TSC).
+ */
+static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t len)
+{
+	struct cpu_fn *f = fnp;
+	unsigned long long total = 0, in = 0, p[2 * CPU_PROF_SLOTS];
+	const char *lab = f->regions;
+	size_t at = 0;
+	unsigned last = 0;
+
+	(void)ctx;
+	(void)mod;
+	if (!f->prof) {
+		vgpu_bk_seterr("no region profile (VGPU_CPU_PROFILE=1 was not set when the kernel was got, "
+			       "or not the clang path on x86-64)");
+		return -ENODATA;
+	}
+	for (unsigned i = 0; i < 2 * CPU_PROF_SLOTS; i++)
+		p[i] = __atomic_load_n(&f->prof[i], __ATOMIC_RELAXED);
+	for (unsigned i = 0; i <= CPU_PROF_AHEAD; i++) {
+		in += p[2 * i];
+		if (p[2 * i + 1] && i < CPU_PROF_MASKED)
+			last = i;
+	}
+	/* the shares: of the blocks' whole time */
+	total = p[2 * CPU_PROF_BLOCK] > in ? p[2 * CPU_PROF_BLOCK] : in;
+#define PUT(...)                                                                \
+	do {                                                                    \
+		int n_ = snprintf(buf + at, at < len ? len - at : 0, __VA_ARGS__); \
+		at += n_ > 0 ? (size_t)n_ : 0;                                  \
+	} while (0)
+	PUT("%llu launches, %llu blocks; TSC cycles (each run's count has one TSC read in it, %llu here)\n",
+	    (unsigned long long)atomic_load(&f->prof_launches), (unsigned long long)atomic_load(&f->prof_blocks),
+	    tsc_read_cost());
+	for (unsigned i = 0; i < CPU_PROF_MASKED; i++) {
+		const char *nl = lab ? strchr(lab, '\n') : NULL;
+		const unsigned long long runs = p[2 * i + 1], t = p[2 * i];
+
+		if (!nl && i > last)
+			break;
+		PUT("region %u%s%.*s: %llu runs, %.0f cycles a run, %.1f %%\n", i, nl ? " " : "",
+		    nl ? (int)(nl - lab) : 0, nl ? lab : "", runs, runs ? (double)t / (double)runs : 0.0,
+		    total ? 100.0 * (double)t / (double)total : 0.0);
+		if (i == CPU_PROF_MASKED - 1 && nl && nl[1])
+			PUT("(the regions past it count in it)\n");
+		lab = nl ? nl + 1 : NULL;
+	}
+	if (p[2 * CPU_PROF_MASKED + 1])
+		PUT("diverged groups: %llu runs, %.0f cycles a run, %.1f %%\n", p[2 * CPU_PROF_MASKED + 1],
+		    (double)p[2 * CPU_PROF_MASKED] / (double)p[2 * CPU_PROF_MASKED + 1],
+		    total ? 100.0 * (double)p[2 * CPU_PROF_MASKED] / (double)total : 0.0);
+	if (p[2 * CPU_PROF_AHEAD + 1])
+		PUT("the next block's lines prefetched: %llu times, %.0f cycles each, %.1f %%\n",
+		    p[2 * CPU_PROF_AHEAD + 1], (double)p[2 * CPU_PROF_AHEAD] / (double)p[2 * CPU_PROF_AHEAD + 1],
+		    total ? 100.0 * (double)p[2 * CPU_PROF_AHEAD] / (double)total : 0.0);
+	if (p[2 * CPU_PROF_BLOCK + 1])
+		PUT("the blocks' own (coordinates, states; the TSC reads around the regions): %.0f cycles a block, %.1f %%\n",
+		    (double)(total - in) / (double)p[2 * CPU_PROF_BLOCK + 1], 100.0 * (double)(total - in) / (double)total);
+#undef PUT
+	return (int)at;
 }
 
 /*
@@ -917,6 +1041,7 @@ static int cpu_launch(void *ctx, void *fnp, const struct vgpu_bk_launch *l)
 	memcpy(job.E.block, l->block, sizeof(job.E.block));
 	job.E.args = l->args;
 	job.E.barrier = cpu_barrier;
+	job.E.prof = fn->prof;
 	job.fn = fn;
 	job.barrier = fn->thread != NULL;
 	job.nblocks = (uint64_t)l->grid[0] * l->grid[1] * l->grid[2];
@@ -933,6 +1058,10 @@ static int cpu_launch(void *ctx, void *fnp, const struct vgpu_bk_launch *l)
 	}
 	atomic_store(&job.next, 0);
 	job.ctx = c;
+	if (fn->prof) {
+		atomic_fetch_add(&fn->prof_launches, 1);
+		atomic_fetch_add(&fn->prof_blocks, job.nblocks);
+	}
 	vgpu_workers_run(c->pool, use, work_fn, &job);
 	if (atomic_load(&job.error)) {
 		vgpu_bk_seterr("cpu: launch failed: %s", strerror(-atomic_load(&job.error)));
@@ -970,5 +1099,6 @@ const struct vgpu_backend_ops vgpu_backend_cpu = {
 	.function_sig = cpu_function_sig,
 	.global_get = cpu_global_get,
 	.kernel_lowering = cpu_kernel_lowering,
+	.kernel_profile = cpu_kernel_profile,
 	.launch = cpu_launch,
 };
