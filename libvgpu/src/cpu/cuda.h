@@ -1165,11 +1165,29 @@ __VGPU_FN void __vgpu_ctx_init(__vgpu_ctx *c, const __vgpu_exec *E, void *dsm)
 	}
 }
 
+// block @b's coordinates: a chunk's first block's (divisions), the others
+// by __vgpu_ctx_next from it
 __VGPU_FN void __vgpu_ctx_block(__vgpu_ctx *c, unsigned long long b)
 {
 	c->bid[0] = b % c->gdim[0];
 	c->bid[1] = (b / c->gdim[0]) % c->gdim[1];
 	c->bid[2] = b / ((unsigned long long)c->gdim[0] * c->gdim[1]);
+}
+
+// @bid stepped to the next block's coordinates (x first, as the blocks'
+// numbers go). The drivers did __vgpu_ctx_block's three 64-bit divisions
+// for every block, and again for the next one's prefetch (blocks of 16x16
+// threads with almost no work, one worker: 15.4 -> 13.3 ns a block without
+// barriers, 22.6 -> 20.5 ns with one)
+__VGPU_FN void __vgpu_ctx_next(unsigned *bid, const unsigned *gdim)
+{
+	if (++bid[0] < gdim[0])
+		return;
+	bid[0] = 0;
+	if (++bid[1] < gdim[1])
+		return;
+	bid[1] = 0;
+	bid[2]++;
 }
 
 // The lines block @b (of a chunk ending at @end) will touch first, before
@@ -1180,15 +1198,15 @@ __VGPU_FN void __vgpu_ctx_block(__vgpu_ctx *c, unsigned long long b)
 // from each of 16 rows a matrix's row apart, which the hardware prefetchers
 // do not follow, and a block of such rows waited for every one; the rows
 // of a 1-D block are the next block's neighbours, a stream they follow.
-// Leaves @c's block coordinates at @b's.
-#define __VGPU_AHEAD_BLOCKS 1
-__VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, unsigned long long b, unsigned long long end)
+// @bid: @b's coordinates; they are left in @c's.
+__VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, const unsigned *bid, unsigned long long b, unsigned long long end)
 {
 	const int ps = (int)__vgpu_block_prefetch_step();
 	const int bx = c->bdim[0], by = c->bdim[1], bz = c->bdim[2];
 	if (!ps || b >= end || by * bz == 1)
 		return;
-	__vgpu_ctx_block(c, b);
+	for (int d = 0; d < 3; d++)
+		c->bid[d] = bid[d];
 	int lin = 0;
 	for (int z = 0; z < bz; z++)
 		for (int y = 0; y < by; y++, lin += bx) {
@@ -1240,16 +1258,27 @@ __VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, unsigned long long b, unsigned lo
 			if (pl[i])                                                              \
 				__atomic_fetch_add(&prof[i], pl[i], __ATOMIC_RELAXED);
 
-// the next block's prefetch (timed for the profile where there is one),
-// then block @b's coordinates
+// the drivers' walk over their chunk's blocks [first, first + count) in
+// context c: cur the block's coordinates, nxt the next one's (whose lines
+// __vgpu_ctx_ahead prefetches first)
+#define __VGPU_BLOCKS_BEGIN                                     \
+	unsigned cur[3], nxt[3];                                \
+	__vgpu_ctx_block(&c, first);                            \
+	for (int d = 0; d < 3; d++)                             \
+		cur[d] = nxt[d] = c.bid[d];                     \
+	__vgpu_ctx_next(nxt, c.gdim);
 #define __VGPU_BLOCK_ENTER                                                      \
-	if (__vgpu_block_prefetch_step() && c.bdim[1] * c.bdim[2] != 1 &&      \
-	    b + __VGPU_AHEAD_BLOCKS < first + count) {                          \
+	if (__vgpu_block_prefetch_step() && c.bdim[1] * c.bdim[2] != 1 && b + 1 < first + count) { \
 		const unsigned long long ta = __VGPU_PROF_TICKS();              \
-		__vgpu_ctx_ahead(&c, b + __VGPU_AHEAD_BLOCKS, first + count);   \
+		__vgpu_ctx_ahead(&c, nxt, b + 1, first + count);                \
 		__VGPU_PROF_ADD(__VGPU_PROF_AHEAD, ta)                          \
 	}                                                                       \
-	__vgpu_ctx_block(&c, b);
+	for (int d = 0; d < 3; d++)                             \
+		c.bid[d] = cur[d];
+#define __VGPU_BLOCK_LEAVE                                      \
+	for (int d = 0; d < 3; d++)                             \
+		cur[d] = nxt[d];                                \
+	__vgpu_ctx_next(nxt, c.gdim);
 
 __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned long long first,
 				     unsigned long long count)
@@ -1257,6 +1286,7 @@ __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned lo
 	__vgpu_ctx c;
 	__vgpu_ctx_init(&c, E, dsm);
 	__VGPU_PROF_BEGIN
+	__VGPU_BLOCKS_BEGIN
 	for (unsigned long long b = first; b < first + count; b++) {
 		const unsigned long long tb = __VGPU_PROF_TICKS();
 		__VGPU_BLOCK_ENTER
@@ -1264,6 +1294,7 @@ __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned lo
 		__vgpu_threads(&c);
 		__VGPU_PROF_ADD(0u, t0)
 		__VGPU_PROF_ADD(__VGPU_PROF_BLOCK, tb)
+		__VGPU_BLOCK_LEAVE
 	}
 	__VGPU_PROF_END
 }
@@ -2020,6 +2051,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 		c.want[t] = 0;
 	c.vote[0] = c.vote[1] = c.vote[2] = 0;
 	__VGPU_PROF_BEGIN
+	__VGPU_BLOCKS_BEGIN
 	for (unsigned long long b = first; b < first + count; b++) {
 		const unsigned long long tb = __VGPU_PROF_TICKS();
 		__VGPU_BLOCK_ENTER
@@ -2071,6 +2103,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			}
 		}
 		__VGPU_PROF_ADD(__VGPU_PROF_BLOCK, tb)
+		__VGPU_BLOCK_LEAVE
 	}
 	__VGPU_PROF_END
 	free(c.frame);
