@@ -859,7 +859,7 @@ static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t
 		int n_ = snprintf(buf + at, at < len ? len - at : 0, __VA_ARGS__); \
 		at += n_ > 0 ? (size_t)n_ : 0;                                  \
 	} while (0)
-	PUT("%llu launches, %llu blocks; TSC cycles (each run's count has one TSC read in it, %llu here)\n",
+	PUT("%llu launches, %llu blocks; TSC cycles (a count holds a TSC read, %llu cycles back to back here)\n",
 	    (unsigned long long)atomic_load(&f->prof_launches), (unsigned long long)atomic_load(&f->prof_blocks),
 	    tsc_read_cost());
 	for (unsigned i = 0; i < CPU_PROF_MASKED; i++) {
