@@ -2989,7 +2989,9 @@ static double prof_own(const char *text)
 /* vgpu_kernel_profile: per region (labelled by the user's lines) its runs, cycles, share */
 static void t_profile(const int *in)
 {
-	struct vgpu_compile_opts co = { .size = sizeof(co), .name = "prof.cu" };
+	static const char *const popt[] = { "-D__VGPU_PROFILE" };
+	struct vgpu_compile_opts co = { .size = sizeof(co), .name = "prof.cu" },
+				 cp = { .size = sizeof(cp), .name = "prof.cu", .options = popt, .nr_options = 1 };
 	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { 5, 1, 1 }, .block = { 128, 1, 1 } };
 	vgpu_module *pm = NULL, *pm2 = NULL;
 	vgpu_kernel *k3 = NULL, *k0 = NULL, *kn = NULL;
@@ -3004,10 +3006,8 @@ static void t_profile(const int *in)
 	tap_skip("the region profile counts the TSC: x86-64 only", "api: vgpu_kernel_profile");
 	return;
 #endif
-	setenv("VGPU_CPU_PROFILE", "1", 1);
-	bad = vgpu_module_compile(s, prof_src, 0, &co, &pm) || vgpu_kernel_get(pm, "prof3", &k3) ||
+	bad = vgpu_module_compile(s, prof_src, 0, &cp, &pm) || vgpu_kernel_get(pm, "prof3", &k3) ||
 	      vgpu_kernel_get(pm, "prof0", &k0);
-	unsetenv("VGPU_CPU_PROFILE");
 	for (int i = 0; i < 3 && !bad; i++)
 		bad = vgpu_launch(k3, &c, a, 2);
 	bad = bad || get(O, out, sizeof(out));
@@ -3042,17 +3042,17 @@ static void t_profile(const int *in)
 	      !strstr(text, "1 launches, 4 blocks") || prof_line(text, "region 0:", &r0, &s0) || r0 != 4 ||
 	      prof_own(text) < 0 || s0 + prof_own(text) < 99.5 || s0 + prof_own(text) > 100.5 || strstr(text, "region 1");
 	tap_ok(!bad, "api: vgpu_kernel_profile of a kernel without barriers: one region, the whole block, 4 runs");
-	/* got without the switch: nothing counted, and the error says how to get it */
+	/* compiled without it: nothing counted, and the error says how to get it */
 	bad = vgpu_module_compile(s, prof_src, 0, &co, &pm2) || vgpu_kernel_get(pm2, "prof3", &kn) ||
 	      vgpu_launch(kn, &c, a, 2);
 	if (!bad) {
 		bad = vgpu_kernel_profile(kn, text, sizeof(text)) != -ENODATA;
 		snprintf(err, sizeof(err), "%s", vgpu_last_error(s));
-		bad |= !strstr(err, "prof3") || !strstr(err, "VGPU_CPU_PROFILE=1");
+		bad |= !strstr(err, "prof3") || !strstr(err, "VGPU_CPU_PROFILE=1") || !strstr(err, "-D__VGPU_PROFILE");
 	}
 	bad |= vgpu_kernel_profile(NULL, text, sizeof(text)) != -EINVAL || (k3 && vgpu_kernel_profile(k3, NULL, 4) != -EINVAL) ||
 	       (k3 && vgpu_kernel_profile(k3, NULL, 0) != n);
-	tap_ok(!bad, "api: vgpu_kernel_profile: -ENODATA without VGPU_CPU_PROFILE (\"%s\"), -EINVAL for no kernel or a NULL buffer", err);
+	tap_ok(!bad, "api: vgpu_kernel_profile: -ENODATA for a module compiled without the profile (\"%s\"), -EINVAL for no kernel or a NULL buffer", err);
 	if (pm)
 		vgpu_module_unload(pm);
 	if (pm2)

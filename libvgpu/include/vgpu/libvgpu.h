@@ -652,8 +652,9 @@ int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len);
 
 /**
  * vgpu_kernel_profile - where @k's time went on the CPU backend, region by
- * region: with VGPU_CPU_PROFILE=1 in the environment when @k was got
- * (vgpu_kernel_get; clang path, x86-64), the drivers count each region's runs
+ * region: in a module compiled with VGPU_CPU_PROFILE=1 in the process's
+ * environment or the option -D__VGPU_PROFILE (clang path, x86-64), the
+ * drivers count each region's runs
  * (a region: the code between two of the kernel's barriers or warp syncs, or
  * a loop's trip the lowering cut; vgpu_kernel_lowering) and the TSC cycles
  * they took, from all launches of @k since. The text: a first line with the
@@ -665,9 +666,9 @@ int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len);
  * @buf as vgpu_kernel_lowering does. Returns the text's length, -EINVAL
  * (not a kernel, @buf NULL with @len > 0),
  * -EOPNOTSUPP (a backend without the profile: the GPUs', whose profilers
- * are nsys and rocprof) or -ENODATA (not counted: VGPU_CPU_PROFILE was not
- * set, the g++ path, not x86-64; vgpu_last_error says which). The counting
- * costs two TSC reads a region; a debugging switch, not for production.
+ * are nsys and rocprof) or -ENODATA (not counted: a module compiled without
+ * the profile, the g++ path, not x86-64). The counting costs two TSC reads a
+ * region; a debugging switch, not for production.
  */
 int vgpu_kernel_profile(vgpu_kernel *k, char *buf, size_t len);
 

@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/env.h"
 #include "core/io.h"
 #include "cpu/cpu.h"
 
@@ -108,6 +109,7 @@ static char cl_ident[8192];
 static char cl_cpu[128];
 static char *cl_features;	/* "-target-feature\0+avx2\0..." as argv words, NUL separated */
 static int cl_nfeatures;
+static bool cl_profile;		/* VGPU_CPU_PROFILE: images count their regions' cycles */
 
 /*
  * The CPU to generate code for: VGPU_CPU_MARCH, or the host's as the clang
@@ -148,6 +150,7 @@ static void clang_ident_init(void)
 		}
 	}
 	cl_features = f.p;
+	cl_profile = !vgpu_env_bool("VGPU_CPU_PROFILE", &cl_profile) && cl_profile;
 	/* the pass by its contents (a rebuilt pass of the same size within the
 	 * same second, or one copied with its time kept, is another pass) */
 	pass_path(pass, sizeof(pass));
@@ -155,9 +158,10 @@ static void clang_ident_init(void)
 		passh = vgpu_cpu_hash_bytes(img, ilen);
 		free(img);
 	}
-	snprintf(cl_ident, sizeof(cl_ident), "%s clang-path-%d cpu:%s features:%d pass:%016llx prelude:%016llx devsig:%016llx",
+	snprintf(cl_ident, sizeof(cl_ident), "%s clang-path-%d cpu:%s features:%d pass:%016llx prelude:%016llx devsig:%016llx%s",
 		 ver ? ver : "?", CLANG_PATH_VERSION, cl_cpu, cl_nfeatures, passh,
-		 vgpu_cpu_hash(vgpu_cpu_cuda_prelude), vgpu_cpu_hash(vgpu_devsig_prelude));
+		 vgpu_cpu_hash(vgpu_cpu_cuda_prelude), vgpu_cpu_hash(vgpu_devsig_prelude),
+		 cl_profile ? " profile" : "");
 	for (int i = 0, off = 0; i < cl_nfeatures; i++) {
 		size_t n = strlen(cl_ident);
 
@@ -424,6 +428,8 @@ static int cc1_argv(const struct vgpu_bk_source *s, const struct cl_files *f, co
 	argv[argc++] = "-include";
 	argv[argc++] = f->pre;
 	argv[argc++] = f->inc;
+	if (cl_profile)
+		argv[argc++] = "-D__VGPU_PROFILE";	/* cuda.h: the region profile */
 	argc = add_options(s, argv, argc, 240, ign);
 	argv[argc++] = "-emit-obj";
 	argv[argc++] = "-o";

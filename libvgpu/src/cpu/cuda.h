@@ -1217,46 +1217,54 @@ __VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, const unsigned *bid, unsigned lon
 		}
 }
 
-// The region profile (VGPU_CPU_PROFILE; libvgpu's vgpu_kernel_profile):
-// where E->prof is set, the drivers count each region's runs and the ticks
-// they took (the TSC on x86-64: what a region costs is a few dozen cycles,
-// below what a clock call resolves), per region of the dispatcher (the
-// pass's __vgpu_regions_<kernel> names where each starts), in a local table
-// added to E->prof once per chunk of blocks: [2 * i] ticks, [2 * i + 1]
-// runs; slot __VGPU_PROF_MASKED: the runs of diverged groups (a warp's
-// branch with shuffles, some threads returned); __VGPU_PROF_AHEAD: the
-// next block's prefetch (__vgpu_ctx_ahead); __VGPU_PROF_BLOCK: whole
-// blocks, from that prefetch to the block's last region (what is in
-// neither is the block's own cost: its coordinates, states); a region past
-// the slots counts in the last. A kernel without barriers is one region,
-// its thread loop.
+// The region profile (libvgpu's vgpu_kernel_profile), in an image compiled
+// with __VGPU_PROFILE (VGPU_CPU_PROFILE=1, or the option -D__VGPU_PROFILE;
+// x86-64), which says so by exporting __vgpu_profiled; other images have
+// none of it (it cost a block with barriers 5 ns when it was a branch on
+// E->prof). The drivers count each region's runs and the TSC cycles they
+// took (what a region costs is a few dozen cycles, below what a clock call
+// resolves), per region of the dispatcher (the pass's
+// __vgpu_regions_<kernel> names where each starts), in a local table added
+// to E->prof once per chunk of blocks: [2 * i] ticks, [2 * i + 1] runs;
+// slot __VGPU_PROF_MASKED: the runs of diverged groups (a warp's branch with
+// shuffles, some threads returned); __VGPU_PROF_AHEAD: the next block's
+// prefetch (__vgpu_ctx_ahead); __VGPU_PROF_BLOCK: whole blocks, from that
+// prefetch to the block's last region (what is in neither is the block's
+// own cost: its coordinates, states); a region past the slots counts in the
+// last. A kernel without barriers is one region, its thread loop.
 #define __VGPU_PROF_SLOTS 67
 #define __VGPU_PROF_MASKED (__VGPU_PROF_SLOTS - 3)
 #define __VGPU_PROF_AHEAD (__VGPU_PROF_SLOTS - 2)
 #define __VGPU_PROF_BLOCK (__VGPU_PROF_SLOTS - 1)
-// (x86-64 only: libvgpu sets no E->prof elsewhere)
-#if defined(__x86_64__)
-#define __VGPU_PROF_TICKS() (prof ? __builtin_readcyclecounter() : 0ull)
-#else
-#define __VGPU_PROF_TICKS() 0ull
-#endif
+#if defined(__VGPU_PROFILE) && defined(__x86_64__)
+extern "C" __device__ __attribute__((used, visibility("default"))) const int __vgpu_profiled = 1;
+// @t: the TSC now; @v: state @r's region
+#define __VGPU_PROF_T(t) const unsigned long long t = __builtin_readcyclecounter();
+#define __VGPU_PROF_R(v, r) const unsigned v = (r) & 0xffffu;
 // region @r's slot (the last but one for those past it)
 #define __VGPU_PROF_SLOT(r) ((r) < __VGPU_PROF_MASKED - 1 ? (r) : __VGPU_PROF_MASKED - 1)
+// a run of @slot since @t0
 #define __VGPU_PROF_ADD(slot, t0)                                       \
-	if (prof) {                                                     \
-		pl[2 * (slot)] += __VGPU_PROF_TICKS() - (t0);           \
+	{                                                               \
+		pl[2 * (slot)] += __builtin_readcyclecounter() - (t0);  \
 		pl[2 * (slot) + 1]++;                                   \
 	}
-#define __VGPU_PROF_BEGIN                                                                       \
-	unsigned long long *const prof = E->prof, pl[2 * __VGPU_PROF_SLOTS];                   \
-	if (prof)                                                                               \
-		for (unsigned i = 0; i < 2 * __VGPU_PROF_SLOTS; i++)                            \
-			pl[i] = 0;
-#define __VGPU_PROF_END                                                                         \
-	if (prof)                                                                               \
-		for (unsigned i = 0; i < 2 * __VGPU_PROF_SLOTS; i++)                            \
-			if (pl[i])                                                              \
-				__atomic_fetch_add(&prof[i], pl[i], __ATOMIC_RELAXED);
+#define __VGPU_PROF_BEGIN                                                       \
+	unsigned long long pl[2 * __VGPU_PROF_SLOTS];                           \
+	for (unsigned i = 0; i < 2 * __VGPU_PROF_SLOTS; i++)                    \
+		pl[i] = 0;
+#define __VGPU_PROF_END                                                         \
+	if (E->prof)                                                            \
+		for (unsigned i = 0; i < 2 * __VGPU_PROF_SLOTS; i++)            \
+			if (pl[i])                                              \
+				__atomic_fetch_add(&E->prof[i], pl[i], __ATOMIC_RELAXED);
+#else
+#define __VGPU_PROF_T(t)
+#define __VGPU_PROF_R(v, r)
+#define __VGPU_PROF_ADD(slot, t0)
+#define __VGPU_PROF_BEGIN
+#define __VGPU_PROF_END
+#endif
 
 // the drivers' walk over their chunk's blocks [first, first + count) in
 // context c: cur the block's coordinates, nxt the next one's (whose lines
@@ -1269,7 +1277,7 @@ __VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, const unsigned *bid, unsigned lon
 	__vgpu_ctx_next(nxt, c.gdim);
 #define __VGPU_BLOCK_ENTER                                                      \
 	if (__vgpu_block_prefetch_step() && c.bdim[1] * c.bdim[2] != 1 && b + 1 < first + count) { \
-		const unsigned long long ta = __VGPU_PROF_TICKS();              \
+		__VGPU_PROF_T(ta)                                               \
 		__vgpu_ctx_ahead(&c, nxt, b + 1, first + count);                \
 		__VGPU_PROF_ADD(__VGPU_PROF_AHEAD, ta)                          \
 	}                                                                       \
@@ -1288,9 +1296,9 @@ __VGPU_TMPL void __vgpu_tmpl_simple(const __vgpu_exec *E, void *dsm, unsigned lo
 	__VGPU_PROF_BEGIN
 	__VGPU_BLOCKS_BEGIN
 	for (unsigned long long b = first; b < first + count; b++) {
-		const unsigned long long tb = __VGPU_PROF_TICKS();
+		__VGPU_PROF_T(tb)
 		__VGPU_BLOCK_ENTER
-		const unsigned long long t0 = __VGPU_PROF_TICKS();
+		__VGPU_PROF_T(t0)
 		__vgpu_threads(&c);
 		__VGPU_PROF_ADD(0u, t0)
 		__VGPU_PROF_ADD(__VGPU_PROF_BLOCK, tb)
@@ -2053,15 +2061,15 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 	__VGPU_PROF_BEGIN
 	__VGPU_BLOCKS_BEGIN
 	for (unsigned long long b = first; b < first + count; b++) {
-		const unsigned long long tb = __VGPU_PROF_TICKS();
+		__VGPU_PROF_T(tb)
 		__VGPU_BLOCK_ENTER
 		for (unsigned w = 0; w < 32; w++)
 			c.gmask[w] = full[w];
 		unsigned r = 0;
 		for (;;) {
 			if (r != 0xfffffffeu) {
-				const unsigned long long t0 = __VGPU_PROF_TICKS();
-				const unsigned r0 = r & 0xffffu;
+				__VGPU_PROF_T(t0)
+				__VGPU_PROF_R(r0, r)
 				if (r & 0x80000u)
 					__vgpu_ctx_reduce(&c, r, 0);
 				else
@@ -2081,7 +2089,7 @@ __VGPU_TMPL void __vgpu_tmpl_barrier(const __vgpu_exec *E, void *dsm, unsigned l
 			// together (a warp's branch with shuffles, the block waiting
 			// at a barrier)
 			for (unsigned s = pick; s != 0xffffffffu; s = __vgpu_group_again(&c)) {
-				const unsigned long long t0 = __VGPU_PROF_TICKS();
+				__VGPU_PROF_T(t0)
 				if (s & 0x80000u)
 					__vgpu_ctx_reduce(&c, s, c.gmask);
 				else

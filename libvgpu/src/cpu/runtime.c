@@ -749,18 +749,6 @@ static unsigned long long tsc_read_cost(void)
 	return best == ~0ull ? 0 : best;
 }
 
-/* VGPU_CPU_PROFILE: the drivers count each region's cycles (x86-64: the TSC) */
-static bool cpu_profiling(void)
-{
-#if defined(__x86_64__)
-	bool on = false;
-
-	return !vgpu_env_bool("VGPU_CPU_PROFILE", &on) && on;
-#else
-	return false;
-#endif
-}
-
 static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 {
 	struct cpu_module *m = mod;
@@ -807,9 +795,8 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 		vgpu_bk_seterr("cpu: no kernel named '%s' in the module", name);
 		return -ENOENT;
 	}
-	/* the drivers count only on the clang path (its image has the kernel
-	 * table) and with the TSC (cuda.h) */
-	if (cpu_profiling() && !f->thread && dlsym(m->dl, "__vgpu_kernel_table")) {
+	/* an image compiled with the region profile (cuda.h's __VGPU_PROFILE) */
+	if (!f->thread && dlsym(m->dl, "__vgpu_profiled")) {
 		f->prof = calloc(2 * CPU_PROF_SLOTS, sizeof(*f->prof));
 		if (!f->prof) {
 			free(f);
@@ -826,9 +813,9 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
 /*
  * The region profile of @fnp since it was got: per region (the labels the
  * image has, else "region N"), its runs, the ticks a run took and its share
- * of all; the diverged groups' runs after them. -ENODATA where it was not
- * counted (VGPU_CPU_PROFILE unset when the kernel was got, the g++ path, no
- * TSC).
+ * of the blocks' time; the diverged groups', the prefetches' and the blocks'
+ * own after them. -ENODATA where it was not counted (an image compiled
+ * without __VGPU_PROFILE: VGPU_CPU_PROFILE unset, the g++ path, not x86-64).
  */
 static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t len)
 {
@@ -841,8 +828,8 @@ static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t
 	(void)ctx;
 	(void)mod;
 	if (!f->prof) {
-		vgpu_bk_seterr("no region profile (VGPU_CPU_PROFILE=1 was not set when the kernel was got, "
-			       "or not the clang path on x86-64)");
+		vgpu_bk_seterr("no region profile (its module was compiled without VGPU_CPU_PROFILE=1 or "
+			       "-D__VGPU_PROFILE, or not on the clang path on x86-64)");
 		return -ENODATA;
 	}
 	for (unsigned i = 0; i < 2 * CPU_PROF_SLOTS; i++)
