@@ -1177,8 +1177,9 @@ __VGPU_FN void __vgpu_ctx_block(__vgpu_ctx *c, unsigned long long b)
 // @bid stepped to the next block's coordinates (x first, as the blocks'
 // numbers go). The drivers did __vgpu_ctx_block's three 64-bit divisions
 // for every block, and again for the next one's prefetch (blocks of 16x16
-// threads with almost no work, one worker: 15.5 -> 13.7 ns a block without
-// barriers, 30.7 -> 25.6 ns with one)
+// threads with almost no work, one worker: 15.3-15.5 -> 11.8-13.8 ns a block
+// without barriers; with one, that series moves between ~25.5 and ~30 ns
+// from run to run of one build and did not resolve a change)
 __VGPU_FN void __vgpu_ctx_next(unsigned *bid, const unsigned *gdim)
 {
 	if (++bid[0] < gdim[0])
