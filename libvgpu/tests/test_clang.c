@@ -2968,6 +2968,18 @@ static const char prof_src[] =
 	"}\n"
 	"extern \"C\" __global__ void prof0(int *out) { out[blockIdx.x * 128 + threadIdx.x] = 7; }\n";
 
+/* 70 barriers: more regions than the profile has slots */
+static const char prof_many_src[] =
+	"#define B2 s[threadIdx.x] = v; __syncthreads(); v += s[63 - threadIdx.x]; __syncthreads();\n"
+	"#define B10 B2 B2 B2 B2 B2\n"
+	"extern \"C\" __global__ void many(int *out)\n"
+	"{\n"
+	"	__shared__ int s[64];\n"
+	"	int v = threadIdx.x;\n"
+	"	B10 B10 B10 B10 B10 B10 B10\n"
+	"	out[threadIdx.x] = v;\n"
+	"}\n";
+
 /* the runs and share of the line of profile @text that starts with @head; 0 when it parses */
 static int prof_line(const char *text, const char *head, unsigned long long *runs, double *share)
 {
@@ -3042,6 +3054,46 @@ static void t_profile(const int *in)
 	      !strstr(text, "1 launches, 4 blocks") || prof_line(text, "region 0:", &r0, &s0) || r0 != 4 ||
 	      prof_own(text) < 0 || s0 + prof_own(text) < 99.5 || s0 + prof_own(text) > 100.5 || strstr(text, "region 1");
 	tap_ok(!bad, "api: vgpu_kernel_profile of a kernel without barriers: one region, the whole block, 4 runs");
+	{	/* 71 regions, labels longer than the library's first buffer */
+		char name[160], head[200], *big = NULL;
+		struct vgpu_compile_opts cm = cp;
+		struct vgpu_launch_cfg c1 = { .size = sizeof(c1), .grid = { 3, 1, 1 }, .block = { 64, 1, 1 } };
+		vgpu_module *mm = NULL;
+		vgpu_kernel *km = NULL;
+		int nm = -1, want[64];
+		unsigned long long rn = 0;
+		double sh;
+
+		memset(name, 'n', 120);
+		snprintf(name + 120, sizeof(name) - 120, ".cu");
+		cm.name = name;
+		snprintf(head, sizeof(head), "region 63 %s:7 after a barrier:", name);
+		bad = vgpu_module_compile(s, prof_many_src, 0, &cm, &mm) || vgpu_kernel_get(mm, "many", &km) ||
+		      vgpu_launch(km, &c1, a, 1) || get(O, out, 64 * 4);
+		for (int t = 0; t < 64; t++) {	/* v += v of thread 63 - t, 35 times */
+			int v = t, w = 63 - t;
+
+			for (int r = 0; r < 35; r++) {
+				const int nv = v + w, nw = w + v;
+
+				v = nv;
+				w = nw;
+			}
+			want[t] = v;
+			bad |= !bad && out[t] != want[t];
+		}
+		if (!bad) {
+			nm = vgpu_kernel_profile(km, NULL, 0);
+			big = nm > 0 ? malloc((size_t)nm + 1) : NULL;
+			bad = nm <= 4096 || !big || vgpu_kernel_profile(km, big, (size_t)nm + 1) != nm ||
+			      (int)strlen(big) != nm || prof_line(big, head, &rn, &sh) || rn != 3 * 8 ||
+			      !strstr(big, "(the regions past it count in it)") || strstr(big, "region 64");
+		}
+		tap_ok(!bad, "api: vgpu_kernel_profile of 71 regions: %d characters whole, the 64th slot counting the last 8 (24 runs)", nm);
+		free(big);
+		if (mm)
+			vgpu_module_unload(mm);
+	}
 	/* compiled without it: nothing counted, and the error says how to get it */
 	bad = vgpu_module_compile(s, prof_src, 0, &co, &pm2) || vgpu_kernel_get(pm2, "prof3", &kn) ||
 	      vgpu_launch(kn, &c, a, 2);

@@ -594,21 +594,30 @@ VGPU_EXPORT int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len)
 
 VGPU_EXPORT int vgpu_kernel_profile(vgpu_kernel *k, char *buf, size_t len)
 {
-	char text[8192];
+	const struct vgpu_backend_ops *ops;
+	char small[4096], *text = small;
 	int n;
 
 	if (!k || k->magic != VGPU_MAGIC_KERNEL || (!buf && len))
 		return -EINVAL;
-	if (!k->mod->bk->ops->kernel_profile)
+	ops = k->mod->bk->ops;
+	if (!ops->kernel_profile)
 		return vgpu_seterr(k->mod->sess, -EOPNOTSUPP, "kernel '%s': the %s backend keeps no region profile",
-				   k->name, k->mod->bk->ops->name);
+				   k->name, ops->name);
 	vgpu_bk_clearerr();
-	n = k->mod->bk->ops->kernel_profile(k->mod->bk->ctx, k->mod->bkmod, k->fn, text, sizeof(text));
+	n = ops->kernel_profile(k->mod->bk->ctx, k->mod->bkmod, k->fn, small, sizeof(small));
+	/* a kernel of many regions: the whole text, then cut as asked */
+	if (n >= (int)sizeof(small) && (text = malloc((size_t)n + 1)))
+		n = ops->kernel_profile(k->mod->bk->ctx, k->mod->bkmod, k->fn, text, (size_t)n + 1);
+	if (!text)
+		return vgpu_seterr(k->mod->sess, -ENOMEM, "kernel '%s': no memory for its profile", k->name);
 	if (n < 0)
-		return vgpu_seterr(k->mod->sess, n, "kernel '%s': %s", k->name, vgpu_bk_err(k->mod->bk));
-	if (len)
+		n = vgpu_seterr(k->mod->sess, n, "kernel '%s': %s", k->name, vgpu_bk_err(k->mod->bk));
+	else if (len)
 		snprintf(buf, len, "%s", text);
-	return (int)strlen(text);
+	if (text != small)
+		free(text);
+	return n;
 }
 
 /* ---- __device__ / __constant__ variables ------------------------------------- */

@@ -72,8 +72,8 @@ struct cpu_fn {
 	blocks_fn blocks;
 	thread_fn thread;
 	unsigned max_threads;	/* __launch_bounds__' block size (clang path), 0: none */
-	/* the region profile (VGPU_CPU_PROFILE when the kernel was got, clang
-	 * path, x86-64): ticks and runs per slot, the drivers add theirs */
+	/* the region profile (an image compiled with cuda.h's __VGPU_PROFILE):
+	 * ticks and runs per slot, the drivers add theirs; NULL: none */
 	unsigned long long *prof;
 	const char *regions;	/* the image's __vgpu_regions_<kernel>: a label per region */
 	_Atomic unsigned long long prof_launches, prof_blocks;
@@ -872,7 +872,8 @@ static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t
 		    total ? 100.0 * (double)p[2 * CPU_PROF_AHEAD] / (double)total : 0.0);
 	if (p[2 * CPU_PROF_BLOCK + 1])
 		PUT("the blocks' own (coordinates, states; the TSC reads around the regions): %.0f cycles a block, %.1f %%\n",
-		    (double)(total - in) / (double)p[2 * CPU_PROF_BLOCK + 1], 100.0 * (double)(total - in) / (double)total);
+		    (double)(total - in) / (double)p[2 * CPU_PROF_BLOCK + 1],
+		    total ? 100.0 * (double)(total - in) / (double)total : 0.0);
 #undef PUT
 	return (int)at;
 }
