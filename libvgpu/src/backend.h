@@ -192,6 +192,8 @@ struct vgpu_bk_init {
 	unsigned int cpu_threads;		/* CPU backend; 0 = cores */
 };
 
+struct vgpu_sbuf;
+
 struct vgpu_backend_ops {
 	const char *name;		/* "cuda", "hip", "cpu": also part of cache keys */
 	int kind;			/* enum vgpu_backend_kind */
@@ -256,9 +258,9 @@ struct vgpu_backend_ops {
 	 * @buf (vgpu_kernel_info's @lowering). 0 or -ENOENT. */
 	int (*kernel_lowering)(void *ctx, void *mod, void *fn, const char *name, char *buf,
 			       size_t len);
-	/* Optional: where kernel @fn's time went, as text into @buf
-	 * (vgpu_kernel_profile): its length, or -ENODATA (not counted). */
-	int (*kernel_profile)(void *ctx, void *mod, void *fn, char *buf, size_t len);
+	/* Optional: where kernel @fn's time went, as text appended to @out
+	 * (vgpu_kernel_profile): 0, -ENODATA (not counted) or -ENOMEM. */
+	int (*kernel_profile)(void *ctx, void *mod, void *fn, struct vgpu_sbuf *out);
 	int (*launch)(void *ctx, void *fn, const struct vgpu_bk_launch *l);
 
 	/*

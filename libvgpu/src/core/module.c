@@ -595,8 +595,8 @@ VGPU_EXPORT int vgpu_kernel_lowering(vgpu_kernel *k, char *buf, size_t len)
 VGPU_EXPORT int vgpu_kernel_profile(vgpu_kernel *k, char *buf, size_t len)
 {
 	const struct vgpu_backend_ops *ops;
-	char small[4096], *text = small;
-	int n;
+	struct vgpu_sbuf text = { 0 };
+	int ret;
 
 	if (!k || k->magic != VGPU_MAGIC_KERNEL || (!buf && len))
 		return -EINVAL;
@@ -605,19 +605,17 @@ VGPU_EXPORT int vgpu_kernel_profile(vgpu_kernel *k, char *buf, size_t len)
 		return vgpu_seterr(k->mod->sess, -EOPNOTSUPP, "kernel '%s': the %s backend keeps no region profile",
 				   k->name, ops->name);
 	vgpu_bk_clearerr();
-	n = ops->kernel_profile(k->mod->bk->ctx, k->mod->bkmod, k->fn, small, sizeof(small));
-	/* a kernel of many regions: the whole text, then cut as asked */
-	if (n >= (int)sizeof(small) && (text = malloc((size_t)n + 1)))
-		n = ops->kernel_profile(k->mod->bk->ctx, k->mod->bkmod, k->fn, text, (size_t)n + 1);
-	if (!text)
-		return vgpu_seterr(k->mod->sess, -ENOMEM, "kernel '%s': no memory for its profile", k->name);
-	if (n < 0)
-		n = vgpu_seterr(k->mod->sess, n, "kernel '%s': %s", k->name, vgpu_bk_err(k->mod->bk));
+	ret = ops->kernel_profile(k->mod->bk->ctx, k->mod->bkmod, k->fn, &text);
+	if (ret == -ENOMEM)
+		vgpu_seterr(k->mod->sess, ret, "kernel '%s': no memory for its profile", k->name);
+	else if (ret < 0)
+		vgpu_seterr(k->mod->sess, ret, "kernel '%s': %s", k->name, vgpu_bk_err(k->mod->bk));
 	else if (len)
-		snprintf(buf, len, "%s", text);
-	if (text != small)
-		free(text);
-	return n;
+		snprintf(buf, len, "%s", text.p ? text.p : "");
+	if (!ret)
+		ret = text.p ? (int)text.n : 0;
+	free(text.p);
+	return ret;
 }
 
 /* ---- __device__ / __constant__ variables ------------------------------------- */

@@ -817,12 +817,11 @@ static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
  * own after them. -ENODATA where it was not counted (an image compiled
  * without __VGPU_PROFILE: VGPU_CPU_PROFILE unset, the g++ path, not x86-64).
  */
-static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t len)
+static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, struct vgpu_sbuf *out)
 {
 	struct cpu_fn *f = fnp;
 	unsigned long long total = 0, in = 0, p[2 * CPU_PROF_SLOTS];
 	const char *lab = f->regions;
-	size_t at = 0;
 	unsigned last = 0;
 
 	(void)ctx;
@@ -841,12 +840,7 @@ static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t
 	}
 	/* the shares: of the blocks' whole time */
 	total = p[2 * CPU_PROF_BLOCK] > in ? p[2 * CPU_PROF_BLOCK] : in;
-#define PUT(...)                                                                \
-	do {                                                                    \
-		int n_ = snprintf(buf + at, at < len ? len - at : 0, __VA_ARGS__); \
-		at += n_ > 0 ? (size_t)n_ : 0;                                  \
-	} while (0)
-	PUT("%llu launches, %llu blocks; TSC cycles (a count holds a TSC read, %llu cycles back to back here)\n",
+	vgpu_sb_printf(out, "%llu launches, %llu blocks; TSC cycles (a count holds a TSC read, %llu cycles back to back here)\n",
 	    (unsigned long long)atomic_load(&f->prof_launches), (unsigned long long)atomic_load(&f->prof_blocks),
 	    tsc_read_cost());
 	for (unsigned i = 0; i < CPU_PROF_MASKED; i++) {
@@ -855,27 +849,26 @@ static int cpu_kernel_profile(void *ctx, void *mod, void *fnp, char *buf, size_t
 
 		if (!nl && i > last)
 			break;
-		PUT("region %u%s%.*s: %llu runs, %.0f cycles a run, %.1f %%\n", i, nl ? " " : "",
+		vgpu_sb_printf(out, "region %u%s%.*s: %llu runs, %.0f cycles a run, %.1f %%\n", i, nl ? " " : "",
 		    nl ? (int)(nl - lab) : 0, nl ? lab : "", runs, runs ? (double)t / (double)runs : 0.0,
 		    total ? 100.0 * (double)t / (double)total : 0.0);
 		if (i == CPU_PROF_MASKED - 1 && nl && nl[1])
-			PUT("(the regions past it count in it)\n");
+			vgpu_sb_printf(out, "(the regions past it count in it)\n");
 		lab = nl ? nl + 1 : NULL;
 	}
 	if (p[2 * CPU_PROF_MASKED + 1])
-		PUT("diverged groups: %llu runs, %.0f cycles a run, %.1f %%\n", p[2 * CPU_PROF_MASKED + 1],
+		vgpu_sb_printf(out, "diverged groups: %llu runs, %.0f cycles a run, %.1f %%\n", p[2 * CPU_PROF_MASKED + 1],
 		    (double)p[2 * CPU_PROF_MASKED] / (double)p[2 * CPU_PROF_MASKED + 1],
 		    total ? 100.0 * (double)p[2 * CPU_PROF_MASKED] / (double)total : 0.0);
 	if (p[2 * CPU_PROF_AHEAD + 1])
-		PUT("the next block's lines prefetched: %llu times, %.0f cycles each, %.1f %%\n",
+		vgpu_sb_printf(out, "the next block's lines prefetched: %llu times, %.0f cycles each, %.1f %%\n",
 		    p[2 * CPU_PROF_AHEAD + 1], (double)p[2 * CPU_PROF_AHEAD] / (double)p[2 * CPU_PROF_AHEAD + 1],
 		    total ? 100.0 * (double)p[2 * CPU_PROF_AHEAD] / (double)total : 0.0);
 	if (p[2 * CPU_PROF_BLOCK + 1])
-		PUT("the blocks' own (coordinates, states; the TSC reads around the regions): %.0f cycles a block, %.1f %%\n",
+		vgpu_sb_printf(out, "the blocks' own (coordinates, states; the TSC reads around the regions): %.0f cycles a block, %.1f %%\n",
 		    (double)(total - in) / (double)p[2 * CPU_PROF_BLOCK + 1],
 		    total ? 100.0 * (double)(total - in) / (double)total : 0.0);
-#undef PUT
-	return (int)at;
+return out->oom ? -ENOMEM : 0;
 }
 
 /*
