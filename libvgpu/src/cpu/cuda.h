@@ -1191,21 +1191,21 @@ __VGPU_FN void __vgpu_ctx_next(unsigned *bid, const unsigned *gdim)
 	bid[2]++;
 }
 
-// The lines block @b (of a chunk ending at @end) will touch first, before
-// the block ahead of it runs (the pass: __vgpu_block_prefetch, the kernel's
+// The lines the next block will touch first, before the block ahead of it
+// runs (the pass: __vgpu_block_prefetch, the kernel's
 // global accesses at addresses computed from the thread's index, the
 // parameters and the block's coordinates alone), a call per cache line of
 // each row. For blocks of more than one row: a 16x16 tile reads 64 bytes
 // from each of 16 rows a matrix's row apart, which the hardware prefetchers
 // do not follow, and a block of such rows waited for every one; the rows
 // of a 1-D block are the next block's neighbours, a stream they follow.
-// @bid: @b's coordinates; they are left in @c's.
-__VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, const unsigned *bid, unsigned long long b, unsigned long long end)
+// @bid: its coordinates; they are left in @c's. Called where it applies
+// (__VGPU_BLOCK_ENTER: a kernel with a block prefetch, blocks of more than
+// one row, a next block in the chunk).
+__VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, const unsigned *bid)
 {
 	const int ps = (int)__vgpu_block_prefetch_step();
 	const int bx = c->bdim[0], by = c->bdim[1], bz = c->bdim[2];
-	if (!ps || b >= end || by * bz == 1)
-		return;
 	for (int d = 0; d < 3; d++)
 		c->bid[d] = bid[d];
 	int lin = 0;
@@ -1221,8 +1221,8 @@ __VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, const unsigned *bid, unsigned lon
 // The region profile (libvgpu's vgpu_kernel_profile), in an image compiled
 // with __VGPU_PROFILE (VGPU_CPU_PROFILE=1, or the option -D__VGPU_PROFILE;
 // x86-64), which says so by exporting __vgpu_profiled; other images have
-// none of it (it cost a block with barriers 5 ns when it was a branch on
-// E->prof). The drivers count each region's runs and the TSC cycles they
+// none of it (as a branch on E->prof, a block with barriers measured 5 ns
+// slower, within that benchmark's swings, but a cost all the same). The drivers count each region's runs and the TSC cycles they
 // took (what a region costs is a few dozen cycles, below what a clock call
 // resolves), per region of the dispatcher (the pass's
 // __vgpu_regions_<kernel> names where each starts), in a local table added
@@ -1279,7 +1279,7 @@ extern "C" __device__ __attribute__((used, visibility("default"))) const int __v
 #define __VGPU_BLOCK_ENTER                                                      \
 	if (__vgpu_block_prefetch_step() && c.bdim[1] * c.bdim[2] != 1 && b + 1 < first + count) { \
 		__VGPU_PROF_T(ta)                                               \
-		__vgpu_ctx_ahead(&c, nxt, b + 1, first + count);                \
+		__vgpu_ctx_ahead(&c, nxt);                                      \
 		__VGPU_PROF_ADD(__VGPU_PROF_AHEAD, ta)                          \
 	}                                                                       \
 	for (int d = 0; d < 3; d++)                             \
