@@ -769,6 +769,34 @@ static const char src[] =
 "		out[row] = s;\n"
 "}\n"
 "\n"
+"/* a block scan whose second warp scan (of the warp totals, 8-byte sums)\n"
+" * sits under a branch on the thread: warp 0's alone */\n"
+"extern \"C\" __global__ void wscan0(const int *in, long long *out)\n"
+"{\n"
+"	__shared__ long long part[32];\n"
+"	const unsigned lane = threadIdx.x & 31, warp = threadIdx.x >> 5;\n"
+"	long long v = (long long)in[threadIdx.x % 128] << 20 | threadIdx.x;\n"
+"	for (unsigned d = 1; d < 32; d <<= 1) {\n"
+"		const long long up = __shfl_up_sync(0xffffffffu, v, d);\n"
+"		if (lane >= d)\n"
+"			v += up;\n"
+"	}\n"
+"	if (lane == 31)\n"
+"		part[warp] = v;\n"
+"	__syncthreads();\n"
+"	if (warp == 0) {\n"
+"		long long t = lane < blockDim.x / 32 ? part[lane] : 0;\n"
+"		for (unsigned d = 1; d < 32; d <<= 1) {\n"
+"			const long long up = __shfl_up_sync(0xffffffffu, t, d);\n"
+"			if (lane >= d)\n"
+"				t += up;\n"
+"		}\n"
+"		part[lane] = t;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * blockDim.x + threadIdx.x] = v + (warp ? part[warp - 1] : 0);\n"
+"}\n"
+"\n"
 "extern \"C\" __global__ void tailloop(const int *in, int *out, int n)\n"
 "{\n"
 "	__shared__ int tile[256];\n"
@@ -3312,6 +3340,41 @@ static void t_phiexit(const int *in)
 	vgpu_buffer_free(O);
 }
 
+/* inclusive scan of the block: the values and their sums as wscan0 makes them */
+static void t_wscan0(const int *in)
+{
+	enum { B = 256, G = 2 };
+	long long out[G * B], run = 0;
+	int bad = 0;
+	vgpu_buffer *I = buf(in, 128 * 4), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+	char how[128];
+
+	if (launch("wscan0", G, B, 0, a, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int i = 0; i < G * B && !bad; i++) {
+		const int t = i % B;
+
+		run = (t ? run : 0) + ((long long)in[t % 128] * (1 << 20) | t);
+		if (out[i] != run) {
+			tap_diag("wscan0 thread %d of block %d: %lld, want %lld", t, i / B, out[i], run);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: a block scan, its second warp scan (8-byte) under a branch on the thread");
+	/* kept per thread: v and t (8 bytes each), not the exchange's half
+	 * (read after the scan's sync, it made every lane's result a gather:
+	 * 32 bytes per thread) */
+	lowering("wscan0", how);
+	const char *bp = strstr(how, " bytes per thread");
+	while (bp && bp > how && bp[-1] >= '0' && bp[-1] <= '9')
+		bp--;
+	tap_ok(bp && atoi(bp) <= 16,
+	       "dialect: vgpu_kernel_info: the warp scans' values alone kept per thread (16 bytes): \"%s\"", how);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 static void t_wrows(const int *in)
 {
 	enum { B = 128, G = 2, L = 70 };
@@ -3341,8 +3404,8 @@ static void t_wrows(const int *in)
 	}
 	tap_ok(!bad, "dialect: a warp per row: warp-stride loop, then a shuffle tree");
 	lowering("wrows", how);
-	tap_ok(strstr(how, "1 uniform values") != NULL,
-	       "dialect: vgpu_kernel_info: the shuffle loop's counter after a warp-stride loop is one value per block: \"%s\"",
+	tap_ok(strstr(how, "1 warp syncs), 0 bytes per thread") != NULL,
+	       "dialect: vgpu_kernel_info: the shuffle loop after a warp-stride loop is one warp sync, nothing kept per thread: \"%s\"",
 	       how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
@@ -4816,6 +4879,7 @@ int main(void)
 	t_shfl(in);
 	t_boolslot(in);
 	t_wrows(in);
+	t_wscan0(in);
 	t_narrow(in);
 	t_lanes0(in);
 	t_narrowlin(in);

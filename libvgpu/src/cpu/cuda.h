@@ -899,6 +899,16 @@ __VGPU_FN void __brkpt(void) { abort(); }
 // 8-byte slots made every exchange a scatter and a gather across the
 // threads.
 static __shared__ unsigned __vgpu_wx[2][2][1024 + 32];
+// a warp reduction's results (cg::reduce, the shuffle loops the pass finds),
+// low and high words: the driver writes a passing warp's there and each lane
+// reads its own right after the sync, at an address no half of the exchange
+// names. (Read from the half the lanes did not write, the half taken before
+// the sync was a value each thread kept across it wherever the reduction
+// sat under a branch on the thread, and the lanes' reads a gather:
+// warp_scan's second warp scan, under `if (warp == 0)`.) The driver writes
+// a warp's results only when it passes, after all its lanes have read those
+// of the reduction before.
+static __shared__ unsigned __vgpu_wr[2][1024 + 32];
 // a ballot's bits, once per warp: the driver counts them (of the lanes that
 // take part) when the lanes of a ballot pass its warp sync (its own,
 // __vgpu_warp_sync_ballot, whose resume state the pass marks) and gives
@@ -1770,7 +1780,7 @@ __VGPU_FN unsigned __vgpu_group_again(__vgpu_ctx *c)
 // tile, the kind of shuffle steps): the driver reduces each passing warp's
 // published values where five shuffles were five warp syncs, a pass over the
 // block each. The lanes' steps themselves, lane by lane, on the warp's 32
-// values as one vector; the results into the lanes' published slots, where
+// values as one vector; the results into the reductions' slots, where
 // each lane reads its own. The kinds: cg::reduce's butterfly (step m = 1, 2,
 // .. 2^(lg-1): v = op(v, v of lane ^ m), a lane past the block's last thread
 // giving the caller's own value, as __shfl_xor_sync does), and the loops of
@@ -1835,8 +1845,8 @@ template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wscan(V v)
 	const V r = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_L32(__VGPU_U1, M)));
 	return (V)((up & (K)r) | (~up & (K)v));
 }
-// (the lanes' values from the half they write, c->wx; the results into the
-// half they read after the sync, whole block or a group alike: no flip)
+// (the lanes' values from the half they write, c->wx; the results into
+// __vgpu_wr, whole block or a group alike: no flip)
 template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsigned *group, unsigned lg, unsigned kind)
 {
 	typedef T V __attribute__((ext_vector_type(32)));
@@ -1906,9 +1916,9 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 		} else {
 			lo = __builtin_convertvector((W2)v, W);
 			hi = __builtin_convertvector((W2)v >> 32, W);
-			__builtin_memcpy(&wx[c->wx ^ 1][1][b], &hi, sizeof(hi));
+			__builtin_memcpy(&__vgpu_wr[1][b], &hi, sizeof(hi));
 		}
-		__builtin_memcpy(&wx[c->wx ^ 1][0][b], &lo, sizeof(lo));
+		__builtin_memcpy(&__vgpu_wr[0][b], &lo, sizeof(lo));
 	}
 }
 #undef __VGPU_U1
@@ -1949,9 +1959,9 @@ __VGPU_FN void __vgpu_ctx_reduce(__vgpu_ctx *c, unsigned state, const unsigned *
 // warp sync at which the driver runs the loop's steps on each passing warp's
 // 32 values (__vgpu_ctx_reduce, @code as cg::reduce's, with the kind of
 // steps), where each shuffle was a warp sync and a pass over the block's
-// threads. @v: the value's bits (8 bytes where @code's type has them). The
-// exchange's halves as cg::reduce uses them: the result from the half taken
-// before the sync.
+// threads. @v: the value's bits (8 bytes where @code's type has them).
+// Published and read as cg::reduce does: into the half of the exchange the
+// lanes write, the result from __vgpu_wr.
 extern "C" __device__ __attribute__((used)) unsigned long long __vgpu_warp_steps(unsigned mask, unsigned long long v,
 										  unsigned code)
 {
@@ -1962,7 +1972,7 @@ extern "C" __device__ __attribute__((used)) unsigned long long __vgpu_warp_steps
 		__vgpu_wx[h][1][lin] = (unsigned)(v >> 32);
 	__vgpu_ctxp()->want[lin] = mask;
 	__vgpu_warp_sync_reduce(code);
-	return __vgpu_wx[h ^ 1][0][lin] | (wide ? (unsigned long long)__vgpu_wx[h ^ 1][1][lin] << 32 : 0);
+	return __vgpu_wr[0][lin] | (wide ? (unsigned long long)__vgpu_wr[1][lin] << 32 : 0);
 }
 
 // Before the region after a barrier or warp sync runs: the votes of
@@ -2293,17 +2303,14 @@ template <unsigned N, class T, class Op> __VGPU_FN T reduce(const thread_block_t
 	if constexpr (N > 1 && ty && o >= 0 && (o < __VGPU_RAND || (ty != __VGPU_RF32 && ty != __VGPU_RF64))) {
 		constexpr unsigned lg = N == 2 ? 1 : N == 4 ? 2 : N == 8 ? 3 : N == 16 ? 4 : 5;
 		const unsigned lin = __vgpu_lin(), lane = lin & 31u;
-		// the exchange's halves as a shuffle uses them (the driver flips
-		// none here): the value into the half lanes write, the result
-		// from the half they read, so that neither touches what the
-		// lanes after this one in the region still read or write (the
-		// half taken before the sync: read again after it, as
-		// __vgpu_warp_get does, layernorm_cg ran 13 % slower)
-		const unsigned h = __vgpu_ctxp()->wx;
+		// the value into the half of the exchange lanes write, the
+		// result from the reductions' own slots (__vgpu_wr), so that
+		// neither touches what the lanes after this one in the region
+		// still read or write
 		__vgpu_warp_publish(__vgpu_ctxp(), lin, v);
 		__vgpu_ctxp()->want[lin] = N == 32 ? 0xffffffffu : ((1u << (N & 31)) - 1) << (lane & ~(N - 1));
 		__vgpu_warp_sync_reduce((unsigned)ty | (unsigned)o << 3 | lg << 6);
-		return __vgpu_warp_value<T>(__vgpu_wx[h ^ 1][0][lin], sizeof(T) > 4 ? __vgpu_wx[h ^ 1][1][lin] : 0);
+		return __vgpu_warp_value<T>(__vgpu_wr[0][lin], sizeof(T) > 4 ? __vgpu_wr[1][lin] : 0);
 	}
 	for (unsigned m = 1; m < N; m <<= 1)
 		v = op(v, g.shfl_xor(v, m));

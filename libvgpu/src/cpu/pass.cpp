@@ -1605,6 +1605,13 @@ struct Lower {
 			 *tSel = get("__vgpu_tmpl_region_sel");
 		Function *ph = get("__vgpu_region");
 		const unsigned nregions = bl.size() + 1;
+		/* the threshold below was measured when each warp reduction
+		 * carried the exchange's half across its sync as a uniform value
+		 * (cuda.h reads its result from __vgpu_wr now): they count still,
+		 * softmax_rows' two ran 1.1-1.2x slower without tAllU */
+		size_t reduces = 0;
+		for (const Bar &b : bl)
+			reduces += (b.state & ST_REDUCE) != 0;
 		for (unsigned r = 0; r < nregions; r++) {
 			ValueToValueMapTy VM;
 			VM[B->getArg(5)] = ConstantInt::get(Type::getInt32Ty(C), r);
@@ -1665,7 +1672,7 @@ struct Lower {
 			/* the block's last thread runs apart anyway (narrowed, or the
 			 * right edge of a peeled row): keeping the uniforms costs nothing */
 			const bool apart = lim || (main && edge[1] != 0xffffffffu);
-			Function *tAll = uniform && !leavesEarly && (uniform >= 4 || apart) ? tAllU : tAll1;
+			Function *tAll = uniform && !leavesEarly && (uniform + reduces >= 4 || apart) ? tAllU : tAll1;
 			/* the block's last thread in the row's vector loop, a copy for the uniform values after */
 			Function *uni = tAll == tAllU && !apart && !main && !chunk ? regionUni(R) : nullptr;
 			repl[get("__vgpu_region_uni")] = uni ? uni : R;
