@@ -769,6 +769,18 @@ static const char src[] =
 "		out[row] = s;\n"
 "}\n"
 "\n"
+"/* float4 and int4 per thread, two, three and four components of each\n"
+" * used (the vectoriser's loads of 16 threads' vectors, taken apart) */\n"
+"extern \"C\" __global__ void aos4(const float4 *a, const int4 *b, float *o0, int *o1, float *o2)\n"
+"{\n"
+"	const int t = blockIdx.x * blockDim.x + threadIdx.x;\n"
+"	const float4 u = a[t];\n"
+"	const int4 v = b[t];\n"
+"	o0[t] = u.x * 3.0f - u.w;\n"
+"	o1[t] = v.y - v.z * 7 + v.w;\n"
+"	o2[t] = u.x * v.x + u.y * v.y + u.z * v.z + u.w * v.w;\n"
+"}\n"
+"\n"
 "/* a block scan whose second warp scan (of the warp totals, 8-byte sums)\n"
 " * sits under a branch on the thread: warp 0's alone */\n"
 "extern \"C\" __global__ void wscan0(const int *in, long long *out)\n"
@@ -3340,6 +3352,44 @@ static void t_phiexit(const int *in)
 	vgpu_buffer_free(O);
 }
 
+static void t_aos4(const int *in)
+{
+	enum { B = 256, G = 2, N = B * G };
+	float a[4 * N], o0[N], o2[N];
+	int b[4 * N], o1[N], bad = 0;
+	vgpu_buffer *A = buf(NULL, sizeof(a)), *Bb = buf(NULL, sizeof(b)), *O0 = buf(NULL, sizeof(o0)),
+		    *O1 = buf(NULL, sizeof(o1)), *O2 = buf(NULL, sizeof(o2));
+	struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(Bb), vgpu_arg_buf(O0), vgpu_arg_buf(O1),
+				   vgpu_arg_buf(O2) };
+
+	/* small integers: every product and sum exact, fused or not */
+	for (int i = 0; i < 4 * N; i++) {
+		a[i] = (float)(in[i % 128] / 10 + i % 7);
+		b[i] = in[(i * 5 + 3) % 128] / 20 - i % 5;
+	}
+	if (!A || !Bb || vgpu_buffer_write(A, 0, a, sizeof(a)) || vgpu_buffer_write(Bb, 0, b, sizeof(b)) ||
+	    launch("aos4", G, B, 0, args, 5) || get(O0, o0, sizeof(o0)) || get(O1, o1, sizeof(o1)) ||
+	    get(O2, o2, sizeof(o2)))
+		bad = 1;
+	for (int t = 0; t < N && !bad; t++) {
+		const float *u = a + 4 * t;
+		const int *v = b + 4 * t;
+		const float w0 = u[0] * 3.0f - u[3], w2 = u[0] * v[0] + u[1] * v[1] + u[2] * v[2] + u[3] * v[3];
+		const int w1 = v[1] - v[2] * 7 + v[3];
+
+		if (o0[t] != w0 || o1[t] != w1 || o2[t] != w2) {
+			tap_diag("aos4 thread %d: %g %d %g, want %g %d %g", t, o0[t], o1[t], o2[t], w0, w1, w2);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: float4 and int4 loads per thread, two, three and four components used");
+	vgpu_buffer_free(A);
+	vgpu_buffer_free(Bb);
+	vgpu_buffer_free(O0);
+	vgpu_buffer_free(O1);
+	vgpu_buffer_free(O2);
+}
+
 /* inclusive scan of the block: the values and their sums as wscan0 makes them */
 static void t_wscan0(const int *in)
 {
@@ -4880,6 +4930,7 @@ int main(void)
 	t_boolslot(in);
 	t_wrows(in);
 	t_wscan0(in);
+	t_aos4(in);
 	t_narrow(in);
 	t_lanes0(in);
 	t_narrowlin(in);

@@ -84,11 +84,14 @@
  *     (VgpuSplatMemPass), a gather or scatter of one address in every lane
  *     (a value the same in a row of threads, read or written under a
  *     condition that differs between them) becomes one scalar access
- *     under a test of its mask.
+ *     under a test of its mask, and (VgpuTransposePass) the components the
+ *     vectoriser takes out of 16 threads' float4 / int4 loads one by one
+ *     become a two-step transpose.
  * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
  * how\n"): runtime.c finds template kernels by name there, and "how" says
  * which lowering each got.
  */
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Analysis/AliasAnalysis.h"
@@ -5582,6 +5585,103 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 	}
 };
 
+/*
+ * After the vectoriser, the four components of a thread loop's float4 (int4)
+ * loads. Sixteen threads' float4s are one <64 x float> load, and each
+ * component the vectoriser takes out of it (x: lanes 0, 4, .., 60) is a
+ * shuffle that X86 lowers on its own: three permutes from four registers,
+ * twelve for the four, per operand (gemv_warp's `a.x * x.x + ...`: 24
+ * permutes for 16 threads, most of its loop). Taken together they are a
+ * transpose in two steps: each pair of registers gives its threads' (x, y)
+ * and (z, w) pairs, two permutes of two registers; each component then one
+ * permute of two of those: eight for the four, seven for three, five for
+ * two. Shuffles only: the values and their order are the same.
+ */
+struct VgpuTransposePass : PassInfoMixin<VgpuTransposePass> {
+	enum : unsigned { F = 4, N = 16 };	/* components; threads (a register of 32-bit lanes) */
+
+	/* which component @sv takes out of its <64 x T> operand, or -1 */
+	static int component(ShuffleVectorInst *sv)
+	{
+		auto *in = dyn_cast<FixedVectorType>(sv->getOperand(0)->getType());
+		auto *out = dyn_cast<FixedVectorType>(sv->getType());
+		if (!in || !out || in->getNumElements() != F * N || out->getNumElements() != N ||
+		    in->getElementType()->getScalarSizeInBits() != 32 || !isa<UndefValue>(sv->getOperand(1)))
+			return -1;
+		ArrayRef<int> m = sv->getShuffleMask();
+		const int k = m[0];
+		if (k < 0 || k >= (int)F)
+			return -1;
+		for (unsigned i = 0; i < N; i++)
+			if (m[i] != k + (int)(F * i))
+				return -1;
+		return k;
+	}
+
+	PreservedAnalyses run(Function &Fn, FunctionAnalysisManager &)
+	{
+		MapVector<Value *, std::array<SmallVector<ShuffleVectorInst *, 2>, F>> groups;
+		for (Instruction &I : instructions(Fn))
+			if (auto *sv = dyn_cast<ShuffleVectorInst>(&I); sv && isa<Instruction>(sv->getOperand(0)))
+				if (int k = component(sv); k >= 0)
+					groups[sv->getOperand(0)][k].push_back(sv);
+		bool changed = false;
+		for (auto &[v, comp] : groups) {
+			unsigned used = 0;
+			for (unsigned k = 0; k < F; k++)
+				used += !comp[k].empty();
+			if (used < 2)	/* one component: X86's own three permutes */
+				continue;
+			auto *def = cast<Instruction>(v);
+			IRBuilder<> b(def->getParent(), isa<PHINode>(def) ? def->getParent()->getFirstInsertionPt() :
+									    std::next(def->getIterator()));
+			/* the four registers: threads 4j .. 4j + 3 each */
+			Value *q[F];
+			for (unsigned j = 0; j < F; j++) {
+				SmallVector<int, N> m;
+				for (unsigned i = 0; i < N; i++)
+					m.push_back((int)(j * N + i));
+				q[j] = b.CreateShuffleVector(v, m);
+			}
+			/* step one, half h of registers 2p and 2p + 1: their eight
+			 * threads' components 2h and 2h + 1, thread by thread */
+			Value *pair[2][2] = {};
+			auto half = [&](unsigned p, unsigned h) {
+				if (pair[p][h])
+					return pair[p][h];
+				SmallVector<int, N> m;
+				for (unsigned r = 0; r < 2; r++)
+					for (unsigned t = 0; t < N / F; t++)
+						for (unsigned c = 0; c < 2; c++)
+							m.push_back((int)(r * N + t * F + 2 * h + c));
+				return pair[p][h] = b.CreateShuffleVector(q[2 * p], q[2 * p + 1], m);
+			};
+			/* step two, component k: every other lane of both pairs' half
+			 * (the shuffles it replaces go after: the builder's place
+			 * may be one of them) */
+			Value *xs[F] = {};
+			for (unsigned k = 0; k < F; k++) {
+				if (comp[k].empty())
+					continue;
+				const unsigned h = k / 2, c = k % 2;
+				Value *lo = half(0, h), *hi = half(1, h);
+				SmallVector<int, N> m;
+				for (unsigned r = 0; r < 2; r++)
+					for (unsigned t = 0; t < N / 2; t++)
+						m.push_back((int)(r * N + 2 * t + c));
+				xs[k] = b.CreateShuffleVector(lo, hi, m);
+			}
+			for (unsigned k = 0; k < F; k++)
+				for (ShuffleVectorInst *sv : comp[k]) {
+					sv->replaceAllUsesWith(xs[k]);
+					sv->eraseFromParent();
+				}
+			changed = true;
+		}
+		return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+	}
+};
+
 } // namespace
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
@@ -5593,6 +5693,7 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
 				 [](FunctionPassManager &FPM, OptimizationLevel) { FPM.addPass(VgpuThreadLoopPass()); });
 			 PB.registerOptimizerLastEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
 				 MPM.addPass(createModuleToFunctionPassAdaptor(VgpuSplatMemPass()));
+				 MPM.addPass(createModuleToFunctionPassAdaptor(VgpuTransposePass()));
 				 MPM.addPass(createModuleToFunctionPassAdaptor(VgpuEmptyLoopPass()));
 			 });
 		 } };
