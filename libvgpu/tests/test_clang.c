@@ -3359,6 +3359,7 @@ static void t_aos4(const int *in)
 	int b[4 * N], o1[N], bad = 0;
 	vgpu_buffer *A = buf(NULL, sizeof(a)), *Bb = buf(NULL, sizeof(b)), *O0 = buf(NULL, sizeof(o0)),
 		    *O1 = buf(NULL, sizeof(o1)), *O2 = buf(NULL, sizeof(o2));
+	vgpu_buffer *bufs[] = { A, Bb, O0, O1, O2 };
 	struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(Bb), vgpu_arg_buf(O0), vgpu_arg_buf(O1),
 				   vgpu_arg_buf(O2) };
 
@@ -3383,11 +3384,8 @@ static void t_aos4(const int *in)
 		}
 	}
 	tap_ok(!bad, "dialect: float4 and int4 loads per thread, two, three and four components used");
-	vgpu_buffer_free(A);
-	vgpu_buffer_free(Bb);
-	vgpu_buffer_free(O0);
-	vgpu_buffer_free(O1);
-	vgpu_buffer_free(O2);
+	for (unsigned i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		vgpu_buffer_free(bufs[i]);
 }
 
 /* inclusive scan of the block: the values and their sums as wscan0 makes them */
