@@ -5610,12 +5610,7 @@ struct VgpuTransposePass : PassInfoMixin<VgpuTransposePass> {
 			return -1;
 		ArrayRef<int> m = sv->getShuffleMask();
 		const int k = m[0];
-		if (k < 0 || k >= (int)F)
-			return -1;
-		for (unsigned i = 0; i < N; i++)
-			if (m[i] != k + (int)(F * i))
-				return -1;
-		return k;
+		return k >= 0 && k < (int)F && m == ArrayRef<int>(createStrideMask(k, F, N)) ? k : -1;
 	}
 
 	PreservedAnalyses run(Function &Fn, FunctionAnalysisManager &)
@@ -5637,12 +5632,8 @@ struct VgpuTransposePass : PassInfoMixin<VgpuTransposePass> {
 									    std::next(def->getIterator()));
 			/* the four registers: threads 4j .. 4j + 3 each */
 			Value *q[F];
-			for (unsigned j = 0; j < F; j++) {
-				SmallVector<int, N> m;
-				for (unsigned i = 0; i < N; i++)
-					m.push_back((int)(j * N + i));
-				q[j] = b.CreateShuffleVector(v, m);
-			}
+			for (unsigned j = 0; j < F; j++)
+				q[j] = b.CreateShuffleVector(v, createSequentialMask(j * N, N, 0));
 			/* step one, half h of registers 2p and 2p + 1: their eight
 			 * threads' components 2h and 2h + 1, thread by thread */
 			Value *pair[2][2] = {};
@@ -5656,20 +5647,15 @@ struct VgpuTransposePass : PassInfoMixin<VgpuTransposePass> {
 							m.push_back((int)(r * N + t * F + 2 * h + c));
 				return pair[p][h] = b.CreateShuffleVector(q[2 * p], q[2 * p + 1], m);
 			};
-			/* step two, component k: every other lane of both pairs' half
-			 * (the shuffles it replaces go after: the builder's place
-			 * may be one of them) */
+			/* step two, component k: every other lane of both pairs' half,
+			 * lanes c, c + 2, .. of the two (the shuffles it replaces go
+			 * after: the builder's place may be one of them) */
 			Value *xs[F] = {};
 			for (unsigned k = 0; k < F; k++) {
 				if (comp[k].empty())
 					continue;
 				const unsigned h = k / 2, c = k % 2;
-				Value *lo = half(0, h), *hi = half(1, h);
-				SmallVector<int, N> m;
-				for (unsigned r = 0; r < 2; r++)
-					for (unsigned t = 0; t < N / 2; t++)
-						m.push_back((int)(r * N + 2 * t + c));
-				xs[k] = b.CreateShuffleVector(lo, hi, m);
+				xs[k] = b.CreateShuffleVector(half(0, h), half(1, h), createStrideMask(c, 2, N));
 			}
 			for (unsigned k = 0; k < F; k++)
 				for (ShuffleVectorInst *sv : comp[k]) {
