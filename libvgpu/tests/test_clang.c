@@ -3357,19 +3357,19 @@ static void t_aos4(const int *in)
 	enum { B = 256, G = 2, N = B * G };
 	float a[4 * N], o0[N], o2[N];
 	int b[4 * N], o1[N], bad = 0;
-	vgpu_buffer *A = buf(NULL, sizeof(a)), *Bb = buf(NULL, sizeof(b)), *O0 = buf(NULL, sizeof(o0)),
-		    *O1 = buf(NULL, sizeof(o1)), *O2 = buf(NULL, sizeof(o2));
-	vgpu_buffer *bufs[] = { A, Bb, O0, O1, O2 };
-	struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(Bb), vgpu_arg_buf(O0), vgpu_arg_buf(O1),
-				   vgpu_arg_buf(O2) };
 
 	/* small integers: every product and sum exact, fused or not */
 	for (int i = 0; i < 4 * N; i++) {
 		a[i] = (float)(in[i % 128] / 10 + i % 7);
 		b[i] = in[(i * 5 + 3) % 128] / 20 - i % 5;
 	}
-	if (!A || !Bb || vgpu_buffer_write(A, 0, a, sizeof(a)) || vgpu_buffer_write(Bb, 0, b, sizeof(b)) ||
-	    launch("aos4", G, B, 0, args, 5) || get(O0, o0, sizeof(o0)) || get(O1, o1, sizeof(o1)) ||
+	vgpu_buffer *A = buf(a, sizeof(a)), *Bb = buf(b, sizeof(b)), *O0 = buf(NULL, sizeof(o0)),
+		    *O1 = buf(NULL, sizeof(o1)), *O2 = buf(NULL, sizeof(o2));
+	vgpu_buffer *bufs[] = { A, Bb, O0, O1, O2 };
+	struct vgpu_arg args[] = { vgpu_arg_buf(A), vgpu_arg_buf(Bb), vgpu_arg_buf(O0), vgpu_arg_buf(O1),
+				   vgpu_arg_buf(O2) };
+
+	if (launch("aos4", G, B, 0, args, 5) || get(O0, o0, sizeof(o0)) || get(O1, o1, sizeof(o1)) ||
 	    get(O2, o2, sizeof(o2)))
 		bad = 1;
 	for (int t = 0; t < N && !bad; t++) {
@@ -3414,10 +3414,10 @@ static void t_wscan0(const int *in)
 	 * (read after the scan's sync, it made every lane's result a gather:
 	 * 32 bytes per thread) */
 	lowering("wscan0", how);
-	const char *bp = strstr(how, " bytes per thread");
-	while (bp && bp > how && bp[-1] >= '0' && bp[-1] <= '9')
-		bp--;
-	tap_ok(bp && atoi(bp) <= 16,
+	const char *bp = strstr(how, "), ");
+	int bytes = -1;
+
+	tap_ok(bp && sscanf(bp + 3, "%d bytes per thread", &bytes) == 1 && bytes >= 0 && bytes <= 16,
 	       "dialect: vgpu_kernel_info: the warp scans' values alone kept per thread (16 bytes): \"%s\"", how);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
