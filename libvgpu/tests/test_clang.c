@@ -781,6 +781,36 @@ static const char src[] =
 "	o2[t] = u.x * v.x + u.y * v.y + u.z * v.z + u.w * v.w;\n"
 "}\n"
 "\n"
+"/* interleaved stores with gaps in __shared__ memory, the gaps read\n"
+" * before: s2[2t + 1] += s2[2t] (a Blelloch level) and a stride of 3 with\n"
+" * two gaps; h's gap is written (as a short) between its load and the\n"
+" * group's store, so its value is not the one loaded */\n"
+"extern \"C\" __global__ void gapfill(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s2[512], s3[768], h[512];\n"
+"	const int t = threadIdx.x;\n"
+"	for (int i = t; i < 768; i += 256)\n"
+"		s3[i] = in[(i * 7) % 128] + i;\n"
+"	for (int i = t; i < 512; i += 256) {\n"
+"		s2[i] = in[i % 128] - i;\n"
+"		h[i] = in[(i * 3) % 128] * 65536 + i;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	s2[2 * t + 1] += s2[2 * t];\n"
+"	s3[3 * t + 2] = s3[3 * t] * 2 - s3[3 * t + 1];\n"
+"	__syncthreads();\n"
+"	const int a = h[2 * t];\n"
+"	((short *)h)[4 * t] = (short)(t * 3);\n"
+"	h[2 * t + 1] = a + 1;\n"
+"	__syncthreads();\n"
+"	for (int i = t; i < 768; i += 256)\n"
+"		out[i] = s3[i];\n"
+"	for (int i = t; i < 512; i += 256) {\n"
+"		out[768 + i] = s2[i];\n"
+"		out[1280 + i] = h[i];\n"
+"	}\n"
+"}\n"
+"\n"
 "/* a block scan whose second warp scan (of the warp totals, 8-byte sums)\n"
 " * sits under a branch on the thread: warp 0's alone */\n"
 "extern \"C\" __global__ void wscan0(const int *in, long long *out)\n"
@@ -3388,6 +3418,45 @@ static void t_aos4(const int *in)
 		vgpu_buffer_free(bufs[i]);
 }
 
+/* gapfill's three arrays against the same steps in C */
+static void t_gapfill(const int *in)
+{
+	enum { B = 256, N = 768 + 512 + 512 };
+	int out[N], s2[512], s3[768], h[512], bad = 0;
+
+	for (int i = 0; i < 768; i++)
+		s3[i] = in[(i * 7) % 128] + i;
+	for (int i = 0; i < 512; i++) {
+		s2[i] = in[i % 128] - i;
+		h[i] = (int)((unsigned)in[(i * 3) % 128] * 65536u + (unsigned)i);
+	}
+	for (int t = 0; t < B; t++) {
+		const int a = h[2 * t];
+		const short lo = (short)(t * 3);
+
+		s2[2 * t + 1] += s2[2 * t];
+		s3[3 * t + 2] = s3[3 * t] * 2 - s3[3 * t + 1];
+		memcpy(&h[2 * t], &lo, sizeof(lo));
+		h[2 * t + 1] = a + 1;
+	}
+	vgpu_buffer *I = buf(in, 128 * sizeof(int)), *O = buf(NULL, sizeof(out));
+	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
+
+	if (launch("gapfill", 1, B, 0, args, 2) || get(O, out, sizeof(out)))
+		bad = 1;
+	for (int i = 0; i < N && !bad; i++) {
+		const int want = i < 768 ? s3[i] : i < 1280 ? s2[i - 768] : h[i - 1280];
+
+		if (out[i] != want) {
+			tap_diag("gapfill element %d: %d, want %d", i, out[i], want);
+			bad = 1;
+		}
+	}
+	tap_ok(!bad, "dialect: strided __shared__ stores with gaps, the gaps loaded before or written between");
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+}
+
 /* inclusive scan of the block: the values and their sums as wscan0 makes them */
 static void t_wscan0(const int *in)
 {
@@ -4929,6 +4998,7 @@ int main(void)
 	t_wrows(in);
 	t_wscan0(in);
 	t_aos4(in);
+	t_gapfill(in);
 	t_narrow(in);
 	t_lanes0(in);
 	t_narrowlin(in);

@@ -187,6 +187,7 @@ __device__ unsigned __vgpu_region_main(__vgpu_ctx *, unsigned, unsigned, unsigne
 __device__ unsigned __vgpu_region_chunk(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region
 						// for threads ctx->xo .. of a row (x >> 5 known)
 __device__ unsigned __vgpu_chunked(void);	// the threads a __vgpu_region_chunk runs (0: none)
+__device__ unsigned __vgpu_chunk_loop(void);	// a whole chunk's W threads stay a loop (not unrolled)
 __device__ unsigned __vgpu_region_uni(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// the region's
 						// uniform values and way out only (no other effect)
 __device__ unsigned __vgpu_uni(void);	// the region has a __vgpu_region_uni
@@ -1403,10 +1404,20 @@ __VGPU_FN unsigned __vgpu_ctx_region_end(__vgpu_ctx *c, unsigned *st, unsigned o
 // left the vectoriser a trip count it could not know: run-time checks and a
 // scalar tail per chunk; scan_blelloch's staging region 382 -> 274 cycles a
 // block, its write-out 201 -> 115, one worker)
+// Where the pass says (__vgpu_chunk_loop: accesses at 2^k * x, k >= 1, a
+// Blelloch level's s[2x + A] and s[2x + A + 1]) that loop stays one for the
+// vectoriser, which makes the pairs one load and store (with the
+// addresses the pass widens to 64 bits): unrolled whole first, its 16
+// threads were scalar code (scan_blelloch's widest down-sweep 336 -> 84
+// cycles a block, profiled); unit strides unroll (its staging region, the
+// loop kept, 307 -> 440-520: a guard test and an epilogue per chunk).
+#define __VGPU_CHUNK_LOOP _Pragma("clang loop vectorize(assume_safety) unroll(disable)")
 #define __VGPU_CHUNKS(L, xe, rx)                                                \
 	for (int xo = 0, __w = (int)__vgpu_chunked(); xo < (xe); xo += __w) {  \
 		(L).xo = xo;                                                    \
-		if (xo + __w <= (xe))                                           \
+		if (xo + __w <= (xe) && __vgpu_chunk_loop())                    \
+			__VGPU_ROW_P(__vgpu_region_chunk, L, xo, xo + __w, rx, __VGPU_CHUNK_LOOP) \
+		else if (xo + __w <= (xe))                                      \
 			__VGPU_ROW(__vgpu_region_chunk, L, xo, xo + __w, rx)    \
 		else                                                            \
 			__VGPU_ROW(__vgpu_region_chunk, L, xo, xe, rx)          \

@@ -1662,7 +1662,8 @@ struct Lower {
 			Function *main = lim ? nullptr : regionMain(R, edge);
 			/* or 32 threads at a time, for their padded indices */
 			unsigned cwidth = 32;
-			Function *chunk = main ? nullptr : regionChunk(R, cwidth);
+			bool cloop = false;
+			Function *chunk = main ? nullptr : regionChunk(R, cwidth, cloop);
 			std::map<Function *, Function *> repl = { { ph, R }, { get("__vgpu_region_main"), main ? main : R },
 								   { get("__vgpu_region_chunk"), chunk ? chunk : R } };
 			repl[get("__vgpu_region_prefetch")] = pf ? pf : R;
@@ -1686,6 +1687,7 @@ struct Lower {
 			setConstCalls(A, "__vgpu_region_step", lim ? lstep : 0);
 			setConstCalls(A, "__vgpu_peel", main != nullptr);
 			setConstCalls(A, "__vgpu_chunked", chunk ? cwidth : 0);
+			setConstCalls(A, "__vgpu_chunk_loop", chunk && cloop);
 			setConstCalls(A, "__vgpu_uni", uni != nullptr);
 			setConstCalls(A, "__vgpu_peel_x0", edge[0]);
 			setConstCalls(A, "__vgpu_peel_xk", edge[1]);
@@ -2204,9 +2206,11 @@ struct Lower {
 	 * the drivers set it before each W threads of a row (__VGPU_CHUNKS;
 	 * @width: W, the smallest of the shifts', at least 16: groups of 8 or 4
 	 * threads cost more in chunk steps than they gained); null when @R has
-	 * none.
+	 * none. @strided: whether an access of the copy steps 2^k threads apart,
+	 * k >= 1 (then the drivers keep the chunk's W threads a loop for the
+	 * vectoriser's interleaved groups, cuda.h __VGPU_CHUNK_LOOP).
 	 */
-	Function *regionChunk(Function *R, unsigned &width)
+	Function *regionChunk(Function *R, unsigned &width, bool &strided)
 	{
 		Function *N = ssaCopy(R, ".chunk");
 		Argument *X = N->getArg(1);
@@ -2267,6 +2271,25 @@ struct Lower {
 						 f.I->getOperand(1));
 			f.I->replaceAllUsesWith(v);
 			f.I->eraseFromParent();
+		}
+		/* an access at 2^k * x + ..., k >= 1 */
+		strided = false;
+		for (Instruction &I : instructions(*N)) {
+			auto *gep = dyn_cast_or_null<GetElementPtrInst>(getLoadStorePointerOperand(&I));
+			for (unsigned i = 1; gep && !strided && i < gep->getNumOperands(); i++) {
+				SmallVector<std::pair<Value *, unsigned>, 8> terms = { { gep->getOperand(i), 4u } };
+				while (!terms.empty() && !strided) {
+					auto [v, d] = terms.pop_back_val();
+					if (auto *c = dyn_cast<CastInst>(v); c && (isa<ZExtInst>(c) || isa<SExtInst>(c)))
+						v = c->getOperand(0);
+					auto *bo = dyn_cast<BinaryOperator>(v);
+					if (d && bo && (bo->getOpcode() == Instruction::Add || bo->getOpcode() == Instruction::Sub)) {
+						terms.push_back({ bo->getOperand(0), d - 1 });
+						terms.push_back({ bo->getOperand(1), d - 1 });
+					} else
+						strided = scaledX(v, X) >= 1;
+				}
+			}
 		}
 		/* its stores marked: the drivers' loop over W threads at a time
 		 * is no stream to split (VgpuThreadLoopPass::splitStreams) */
@@ -4571,6 +4594,12 @@ struct VgpuCpuPass : PassInfoMixin<VgpuCpuPass> {
  *  - a thread loop with bounds tests on values that step with the thread
  *    (`if (i < n)`) gets a copy without them, run where they hold for
  *    every thread of the loop (versionGuards);
+ *  - addresses at the zero extension of an i32 index that IndVarSimplify
+ *    left become i64 where that makes them step with the loop
+ *    (widenAddresses), and a strided store group in __shared__ memory with
+ *    gaps the thread loaded gets those values stored back (a Blelloch
+ *    up-sweep's s[2x + 1] += s[2x]: completeStoreGroups), so that the
+ *    vectoriser makes interleaved loads and stores of them;
  *  - a thread loop that only gathers and scatters in __shared__ memory (a
  *    Blelloch scan's sweeps) stays scalar (keepScattersScalar).
  */
@@ -4814,9 +4843,16 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		const bool streams = any && splitStreams(F, FAM);
 		if (streams)
 			FAM.invalidate(F, PreservedAnalyses::none());
+		bool widened = any && widenAddresses(F, FAM);
+		if (widened)
+			FAM.invalidate(F, PreservedAnalyses::none());
+		if (any && completeStoreGroups(F, FAM)) {
+			FAM.invalidate(F, PreservedAnalyses::none());
+			widened = true;
+		}
 		if (any)
 			keepScattersScalar(F, FAM);
-		if (guarded || streams)
+		if (guarded || streams || widened)
 			return PreservedAnalyses::none();
 		if (!sw && !split)
 			return PreservedAnalyses::allInSet<CFGAnalyses>();
@@ -5236,14 +5272,214 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 					}
 				}
 			/* an interleaved store group with gaps: LLVM 16 makes it a
-			 * scatter (a Blelloch up-sweep's s[2x + 1] += s[2x] by 16
-			 * threads, regionChunk) */
+			 * scatter (one completeStoreGroups found no loads to fill) */
 			for (auto &g : strided)
 				if (g.second.second.size() != (size_t)std::abs(g.first))
 					scatter = true;
 			if (scatter && !keep)
 				addStringMetadataToLoop(L, "llvm.loop.vectorize.width", 1);
 		}
+	}
+
+	/*
+	 * @E (i32), whose zero extension a thread loop's address takes, as the
+	 * same value computed in i64: adds, shifts and multiplications by a
+	 * constant that do not wrap unsigned (nuw) distribute the extension
+	 * exactly; a truncated i64 value known below 2^32 is itself; anything
+	 * else is extended where it is. Null where @E has nothing to widen.
+	 */
+	static Value *widenIndex(Value *E, Instruction *at, ScalarEvolution &SE, unsigned depth = 6)
+	{
+		Type *i64 = Type::getInt64Ty(E->getContext());
+		if (auto *k = dyn_cast<ConstantInt>(E))
+			return ConstantInt::get(i64, k->getValue().zext(64));
+		auto *I = dyn_cast<Instruction>(E);
+		if (auto *t = dyn_cast_or_null<TruncInst>(I); t && t->getSrcTy() == i64 &&
+		    SE.getUnsignedRangeMax(SE.getSCEV(t->getOperand(0))).ult(APInt(64, 1).shl(32)))
+			return t->getOperand(0);
+		auto *bo = dyn_cast_or_null<BinaryOperator>(I);
+		if (!bo || !depth)
+			return nullptr;
+		const unsigned op = bo->getOpcode();
+		if (op != Instruction::Add && !((op == Instruction::Shl || op == Instruction::Mul) &&
+						 isa<ConstantInt>(bo->getOperand(1))))
+			return nullptr;
+		/* no unsigned wrap: said (nuw), or by the operands' ranges */
+		if (!bo->hasNoUnsignedWrap()) {
+			const ConstantRange a = SE.getUnsignedRange(SE.getSCEV(bo->getOperand(0))).zeroExtend(64),
+					    b = SE.getUnsignedRange(SE.getSCEV(bo->getOperand(1))).zeroExtend(64);
+			const ConstantRange r = op == Instruction::Add ? a.add(b) : op == Instruction::Mul ? a.multiply(b) : a.shl(b);
+			if (r.isFullSet() || r.getUnsignedMax().uge(APInt(64, 1).shl(32)))
+				return nullptr;
+		}
+		Value *w[2];
+		for (int i = 0; i < 2; i++)
+			if (!(w[i] = widenIndex(bo->getOperand(i), at, SE, depth - 1)))
+				w[i] = new ZExtInst(bo->getOperand(i), i64, bo->getOperand(i)->getName() + ".w", at);
+		/* below 2^32 each: neither wraps in 64 bits */
+		auto *n = BinaryOperator::Create((Instruction::BinaryOps)op, w[0], w[1], bo->getName() + ".w", at);
+		n->setHasNoUnsignedWrap();
+		n->setHasNoSignedWrap();
+		return n;
+	}
+
+	/*
+	 * A thread loop's addresses at the zero extension of an i32 index, in
+	 * i64. IndVarSimplify widens most; what it left (a chunk's loop of W
+	 * threads, regionChunk: `s[2x + A]` and `s[2x + A + 1]` in i32, A the
+	 * chunk's padding) the vectoriser cannot step or group: SCEV keeps
+	 * zext(2x + A + 1) whole, the two are no constant apart, and the
+	 * interleaved pair was gathers and scatters (keepScattersScalar then
+	 * left it scalar). Widened, they are one <32 x i32> load and store.
+	 */
+	static bool widenAddresses(Function &F, FunctionAnalysisManager &FAM)
+	{
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+		bool changed = false;
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			if (!L->isInnermost() || !parallelGroups(L))
+				continue;
+			for (BasicBlock *BB : L->blocks())
+				for (Instruction &I : *BB) {
+					auto *gep = dyn_cast_or_null<GetElementPtrInst>(getLoadStorePointerOperand(&I));
+					if (!gep || !L->contains(gep))
+						continue;
+					const unsigned last = gep->getNumOperands() - 1;
+					auto *z = dyn_cast<ZExtInst>(gep->getOperand(last));
+					if (!z || !z->getSrcTy()->isIntegerTy(32) || !z->getType()->isIntegerTy(64))
+						continue;
+					/* only where that makes the address step with the
+					 * loop: a gather's indices stay 32-bit (widened, one
+					 * vpgatherdd was two vpgatherqd) */
+					if (isa<SCEVAddRecExpr>(SE.getSCEV(z)))
+						continue;
+					Value *w = widenIndex(z->getOperand(0), gep, SE);
+					if (!w)
+						continue;
+					auto *ar = dyn_cast<SCEVAddRecExpr>(SE.getSCEV(w));
+					if (ar && ar->getLoop() == L) {
+						gep->setOperand(last, w);
+						changed = true;
+					} else
+						RecursivelyDeleteTriviallyDeadInstructions(w);
+				}
+		}
+		return changed;
+	}
+
+	/*
+	 * A thread loop's interleaved store group with gaps, in __shared__
+	 * memory, filled where the thread loaded the gap in the same block: the
+	 * value loaded is stored back, and the group is whole (a Blelloch
+	 * up-sweep's s[2x + A + 1] += s[2x + A]: one <32 x i32> store where it
+	 * was a scatter, or scalar code by keepScattersScalar). Sound in a
+	 * thread loop: its iterations are independent (the access groups the
+	 * vectoriser trusts already), so no other thread writes a location
+	 * this one reads, and nothing in this one writes it between the load
+	 * and the store (checked: only the group's other members, a constant
+	 * and nonzero distance away, may be stored to in between).
+	 */
+	static bool completeStoreGroups(Function &F, FunctionAnalysisManager &FAM)
+	{
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+		const DataLayout &DL = F.getParent()->getDataLayout();
+		bool changed = false;
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			if (!L->isInnermost() || !parallelGroups(L))
+				continue;
+			PredicatedScalarEvolution PSE(SE, *L);
+			auto distance = [&](Value *a, Value *b) -> std::optional<int64_t> {
+				auto *d = dyn_cast<SCEVConstant>(SE.getMinusSCEV(SE.getSCEV(a), SE.getSCEV(b)));
+				if (!d || d->getAPInt().getSignificantBits() > 32)
+					return std::nullopt;
+				return d->getAPInt().getSExtValue();
+			};
+			for (BasicBlock *BB : L->blocks()) {
+				std::vector<StoreInst *> added;
+				for (Instruction &I : *BB) {
+					auto *st = dyn_cast<StoreInst>(&I);
+					if (!st || !st->isSimple() || std::find(added.begin(), added.end(), st) != added.end() ||
+					    !sharedAddress(st->getPointerOperand()))
+						continue;
+					Type *T = st->getValueOperand()->getType();
+					const int64_t sz = (int64_t)DL.getTypeStoreSize(T);
+					std::optional<int64_t> stride = getPtrStride(PSE, T, st->getPointerOperand(), L,
+										    ValueToValueMap(), true, false);
+					if (!stride || std::abs(*stride) < 2 || std::abs(*stride) > 8 || sz != (int64_t)DL.getTypeAllocSize(T))
+						continue;
+					const int64_t n = std::abs(*stride);
+					/* the group's members in this block: stores of T a
+					 * constant distance from st, every one before the
+					 * last is at its offset (residue) */
+					std::set<int64_t> have;
+					StoreInst *lastSt = st;
+					for (Instruction &J : *BB)
+						if (auto *o = dyn_cast<StoreInst>(&J); o && o->isSimple() &&
+											o->getValueOperand()->getType() == T)
+							if (auto d = distance(o->getPointerOperand(), st->getPointerOperand());
+							    d && *d % sz == 0 && std::abs(*d / sz) < n) {
+								have.insert(*d / sz);
+								if (lastSt->comesBefore(o))
+									lastSt = o;
+							}
+					if (have.size() == (size_t)n)
+						continue;
+					/* the span the group covers: n consecutive slots from
+					 * its lowest member, or up to its highest */
+					const int64_t lo = *have.begin(), hi = *have.rbegin();
+					if (hi - lo >= n)
+						continue;
+					/* the slots of a window of n from hi - n + 1 .. lo not
+					 * stored: each from a load in this block before the
+					 * last store, with only the group's stores after it */
+					bool ok = false;
+					std::vector<std::pair<int64_t, LoadInst *>> fill;
+					for (int64_t w = hi - n + 1; !ok && w <= lo; w++) {
+						ok = true;
+						fill.clear();
+						for (int64_t r = w; ok && r < w + n; r++) {
+							if (have.count(r))
+								continue;
+							LoadInst *src = nullptr;
+							for (Instruction &J : *BB) {
+								if (&J == lastSt)
+									break;
+								auto *ld = dyn_cast<LoadInst>(&J);
+								if (ld && ld->isSimple() && ld->getType() == T)
+									if (auto d = distance(ld->getPointerOperand(), st->getPointerOperand());
+									    d && *d == r * sz)
+										src = ld;
+							}
+							ok = src != nullptr;
+							for (Instruction *J = src ? src->getNextNode() : nullptr; ok && J != lastSt;
+							     J = J->getNextNode()) {
+								if (!J->mayWriteToMemory())
+									continue;
+								auto *o = dyn_cast<StoreInst>(J);
+								auto d = o ? distance(o->getPointerOperand(), src->getPointerOperand())
+									   : std::nullopt;
+								ok = o && d && std::abs(*d) >= sz;
+							}
+							if (ok)
+								fill.push_back({ r, src });
+						}
+					}
+					if (!ok || fill.empty())
+						continue;
+					for (auto &[r, src] : fill) {
+						auto *ns = new StoreInst(src, src->getPointerOperand(), false, src->getAlign(),
+									 lastSt->getNextNode());
+						ns->copyMetadata(*lastSt, { LLVMContext::MD_access_group, LLVMContext::MD_tbaa,
+									    LLVMContext::MD_alias_scope, LLVMContext::MD_noalias });
+						added.push_back(ns);
+					}
+					changed = true;
+				}
+			}
+		}
+		return changed;
 	}
 
 	/* the instructions of the blocks that @S alone leads to from @BB (in @L) */
