@@ -579,6 +579,33 @@ static const char src[] =
 "		out[4 * blockIdx.x + t] = hits[t];\n"
 "}\n"
 "\n"
+"/* work under a conjunction of tests, one of them on the thread (a bound,\n"
+" * a warp's first lane), or under its negation taken to skip: as a\n"
+" * predicated warp branch leaves `if (warp == 0 && lane == 0)` */\n"
+"extern \"C\" __global__ void narrowand(const int *in, int *out, int k)\n"
+"{\n"
+"	__shared__ int s[4];\n"
+"	const int t = threadIdx.x;\n"
+"	const bool first = (t & 31) == 0, low = t < 64;\n"
+"	if (t < 4)\n"
+"		s[t] = 0;\n"
+"	__syncthreads();\n"
+"	if (t < k && in[t % 128] > 0)\n"
+"		atomicAdd(&s[1], 1);\n"
+"	__syncthreads();\n"
+"	if (!first || !low)\n"
+"		;\n"
+"	else\n"
+"		atomicAdd(&s[2], t + 1);\n"
+"	__syncthreads();\n"
+"	if (first && in[t % 128] < 0)\n"
+"		atomicAdd(&s[3], t);\n"
+"	__syncthreads();\n"
+"	if (t == 0)\n"
+"		for (int i = 1; i < 4; i++)\n"
+"			out[blockIdx.x * 3 + i - 1] = s[i];\n"
+"}\n"
+"\n"
 "/* the same per row of a 2-D block */\n"
 "extern \"C\" __global__ void narrow2d(int *out)\n"
 "{\n"
@@ -2914,6 +2941,31 @@ static void t_narrow(const int *in)
 	lowering("narrow2d", how);
 	tap_ok(strstr(how, "narrowed") != NULL,
 	       "dialect: vgpu_kernel_info: per row: \"%s\"", how);
+	int out3[3 * G], w3[3] = { 0, 0, 0 }, nar = 0;
+	const int k3 = 100;
+	vgpu_buffer *O3 = buf(NULL, sizeof(out3));
+	struct vgpu_arg a3[] = { vgpu_arg_buf(I), vgpu_arg_buf(O3), vgpu_arg_i32(k3) };
+
+	for (int t = 0; t < B; t++) {
+		w3[0] += t < k3 && in[t % 128] > 0;
+		w3[1] += (t & 31) == 0 && t < 64 ? t + 1 : 0;
+		w3[2] += (t & 31) == 0 && in[t % 128] < 0 ? t : 0;
+	}
+	bad = launch("narrowand", G, B, 0, a3, 3) || get(O3, out3, sizeof(out3));
+	for (int g = 0; g < G && !bad; g++)
+		for (int i = 0; i < 3 && !bad; i++)
+			if (out3[3 * g + i] != w3[i]) {
+				tap_diag("narrowand block %d value %d: %d, want %d", g, i, out3[3 * g + i], w3[i]);
+				bad = 1;
+			}
+	tap_ok(!bad, "dialect: work under a conjunction with a test on the thread, or skipped under its negation");
+	lowering("narrowand", how);
+	const char *nw = strstr(how, " narrowed");
+	while (nw && nw > how && nw[-1] >= '0' && nw[-1] <= '9')
+		nw--;
+	nar = nw ? atoi(nw) : 0;
+	tap_ok(nar == 5, "dialect: vgpu_kernel_info: each of the five regions narrowed: \"%s\"", how);
+	vgpu_buffer_free(O3);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 	vgpu_buffer_free(O2);

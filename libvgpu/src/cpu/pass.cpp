@@ -1852,6 +1852,11 @@ struct Lower {
 	 * nothing; @step is the smallest such M + 1 (0: no such test), and the
 	 * drivers run those threads too, stepping by it (rows whose length it
 	 * divides, so that x and the linear index step alike).
+	 * Either test may be one of a conjunction the work needs (`t < d &&
+	 * in[t] > 0`), or the branch may skip on its negation (`if (!first ||
+	 * !low) ; else ...`, what predicateWarpBranches leaves of `if (warp ==
+	 * 0) { ...; if (lane == 0) ... }`): a thread past the test fails the
+	 * conjunction too.
 	 */
 	Function *regionLimit(Function *R, unsigned &step)
 	{
@@ -1934,16 +1939,75 @@ struct Lower {
 						[&](Value *y) { return stripExt(y) == L->getArg(2); }, true);
 			};
 			CmpInst::Predicate p = ic ? ic->getPredicate() : CmpInst::BAD_ICMP_PREDICATE;
-			/* (t & M) == 0 or != 0: a warp's or tile's first lanes */
+			/* `(t & M) == 0`, M + 1 a power of two, t x or the linear index */
+			auto stepTest = [&](Value *a, Value *D, const APInt *&M) {
+				Value *t = nullptr;
+				return match(D, m_Zero()) && match(a, m_And(m_Value(t), m_APInt(M))) && M->getBitWidth() <= 64 &&
+				       M->getZExtValue() > 0 && M->getZExtValue() < 1024 &&
+				       isPowerOf2_64(M->getZExtValue() + 1) && (stripExt(t) == X || stripExt(t) == L->getArg(4));
+			};
+			/* a branch on a conjunction of tests whose work is where they
+			 * all hold, or on its negation (`warp == 0 && lane == 0`, as a
+			 * predicated warp branch leaves it: skipped where either
+			 * fails): one of them stands for the branch, a bound before a
+			 * warp's first lanes, oriented so that the work is where it
+			 * holds (@conjW: the work's successor) */
+			int conjW = -1;
 			const APInt *M = nullptr;
-			Value *t = nullptr;
-			if (!isBad && ic && ic->isEquality() && match(D, m_Zero()) &&
-			    match(a, m_And(m_Value(t), m_APInt(M))) && M->getBitWidth() <= 64 &&
-			    M->getZExtValue() > 0 && M->getZExtValue() < 1024 && isPowerOf2_64(M->getZExtValue() + 1) &&
-			    (stripExt(t) == X || stripExt(t) == L->getArg(4)) &&
+			if (br && br->isConditional() && !ic && !isBad && br->getSuccessor(0) != br->getSuccessor(1))
+				for (int w = 0; w < 2 && conjW < 0; w++) {
+					SmallVector<std::pair<Value *, bool>, 8> todo = { { br->getCondition(), w == 1 } };
+					ICmpInst *bound = nullptr, *lane = nullptr;
+					CmpInst::Predicate bp = CmpInst::BAD_ICMP_PREDICATE;
+					bool bswap = false;
+					for (unsigned n = 0; !todo.empty() && n < 16; n++) {
+						auto [v, neg] = todo.pop_back_val();
+						Value *x, *y;
+						if (match(v, m_Not(m_Value(x)))) {
+							todo.push_back({ x, !neg });
+						} else if ((!neg && match(v, m_LogicalAnd(m_Value(x), m_Value(y)))) ||
+							   (neg && match(v, m_LogicalOr(m_Value(x), m_Value(y))))) {
+							todo.push_back({ x, neg });
+							todo.push_back({ y, neg });
+						} else if (auto *c = dyn_cast<ICmpInst>(v)) {
+							const CmpInst::Predicate cp = neg ? c->getInversePredicate() : c->getPredicate();
+							Value *ca = c->getOperand(0), *cd = c->getOperand(1);
+							const bool sw = !isX(ca) && isX(cd);
+							const CmpInst::Predicate sp = sw ? CmpInst::getSwappedPredicate(cp) : cp;
+							const APInt *cm = nullptr;
+							if (isX(sw ? cd : ca) && !varies.count(sw ? ca : cd) &&
+							    (sp == CmpInst::ICMP_ULT || sp == CmpInst::ICMP_SLT || sp == CmpInst::ICMP_ULE ||
+							     sp == CmpInst::ICMP_SLE || sp == CmpInst::ICMP_EQ) && !bound) {
+								bound = c;
+								bp = sp;
+								bswap = sw;
+							} else if (cp == CmpInst::ICMP_EQ && stepTest(ca, cd, cm) && !lane) {
+								lane = c;
+								M = cm;
+							}
+						}
+					}
+					if (bound) {
+						ic = bound;
+						a = bswap ? bound->getOperand(1) : bound->getOperand(0);
+						D = bswap ? bound->getOperand(0) : bound->getOperand(1);
+						p = bp;
+						conjW = w;
+						M = nullptr;
+					} else if (lane) {
+						ic = lane;
+						a = lane->getOperand(0);
+						D = lane->getOperand(1);
+						p = CmpInst::ICMP_EQ;
+						conjW = w;
+					}
+				}
+			/* (t & M) == 0 or != 0: a warp's or tile's first lanes */
+			if (!isBad && ic && ic->isEquality() && (conjW < 0 || M) && (conjW >= 0 || stepTest(a, D, M)) &&
 			    br->getSuccessor(0) != br->getSuccessor(1)) {
 				const bool eq = p == CmpInst::ICMP_EQ;
-				BasicBlock *W = br->getSuccessor(eq ? 0 : 1), *S = br->getSuccessor(eq ? 1 : 0);
+				const int wi = conjW >= 0 ? conjW : eq ? 0 : 1;
+				BasicBlock *W = br->getSuccessor(wi), *S = br->getSuccessor(1 - wi);
 				const unsigned st = (unsigned)M->getZExtValue() + 1;
 				step = step && step < st ? step : st;
 				W->removePredecessor(BB);
@@ -1952,7 +2016,7 @@ struct Lower {
 				tests++;
 				continue;
 			}
-			if (ic && !isX(a) && isX(D)) {
+			if (ic && conjW < 0 && !isX(a) && isX(D)) {
 				std::swap(a, D);
 				p = CmpInst::getSwappedPredicate(p);
 			}
@@ -1966,7 +2030,9 @@ struct Lower {
 			case CmpInst::ICMP_UGT: case CmpInst::ICMP_SGT: case CmpInst::ICMP_NE: work = false; plusOne = true; break;
 			default: test = false;
 			}
-			BasicBlock *W = test ? br->getSuccessor(work ? 0 : 1) : nullptr, *S = test ? br->getSuccessor(work ? 1 : 0) : nullptr;
+			const int wi = conjW >= 0 ? conjW : work ? 0 : 1;
+			test = test && (conjW < 0 || work);
+			BasicBlock *W = test ? br->getSuccessor(wi) : nullptr, *S = test ? br->getSuccessor(1 - wi) : nullptr;
 			test = test && W != S;
 			if (!isBad && test) {
 				const bool sgn = CmpInst::isSigned(p);
