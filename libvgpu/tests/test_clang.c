@@ -2953,11 +2953,7 @@ static void t_narrow(const int *in)
 	}
 	bad = launch("narrowand", G, B, 0, a3, 3) || get(O3, out3, sizeof(out3));
 	for (int g = 0; g < G && !bad; g++)
-		for (int i = 0; i < 3 && !bad; i++)
-			if (out3[3 * g + i] != w3[i]) {
-				tap_diag("narrowand block %d value %d: %d, want %d", g, i, out3[3 * g + i], w3[i]);
-				bad = 1;
-			}
+		bad = expect_row("narrowand block", g, out3 + 3 * g, w3, 3);
 	tap_ok(!bad, "dialect: work under a conjunction with a test on the thread, or skipped under its negation");
 	lowering("narrowand", how);
 	const char *nw = strstr(how, " narrowed");
@@ -3494,16 +3490,12 @@ static void t_gapfill(const int *in)
 	vgpu_buffer *I = buf(in, 128 * sizeof(int)), *O = buf(NULL, sizeof(out));
 	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
 
-	if (launch("gapfill", 1, B, 0, args, 2) || get(O, out, sizeof(out)))
-		bad = 1;
-	for (int i = 0; i < N && !bad; i++) {
-		const int want = i < 768 ? s3[i] : i < 1280 ? s2[i - 768] : h[i - 1280];
+	int want[N];
 
-		if (out[i] != want) {
-			tap_diag("gapfill element %d: %d, want %d", i, out[i], want);
-			bad = 1;
-		}
-	}
+	memcpy(want, s3, sizeof(s3));
+	memcpy(want + 768, s2, sizeof(s2));
+	memcpy(want + 1280, h, sizeof(h));
+	bad = launch("gapfill", 1, B, 0, args, 2) || get(O, out, sizeof(out)) || expect_row("gapfill", 0, out, want, N);
 	tap_ok(!bad, "dialect: strided __shared__ stores with gaps, the gaps loaded before or written between");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
