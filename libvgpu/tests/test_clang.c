@@ -811,16 +811,19 @@ static const char src[] =
 "/* interleaved stores with gaps in __shared__ memory, the gaps read\n"
 " * before: s2[2t + 1] += s2[2t] (a Blelloch level) and a stride of 3 with\n"
 " * two gaps; h's gap is written (as a short) between its load and the\n"
-" * group's store, so its value is not the one loaded */\n"
+" * group's store, and w's by an 8-byte store from the slot below: their\n"
+" * values are not the ones loaded */\n"
 "extern \"C\" __global__ void gapfill(const int *in, int *out)\n"
 "{\n"
 "	__shared__ int s2[512], s3[768], h[512];\n"
+"	__shared__ __align__(8) int w[512];\n"
 "	const int t = threadIdx.x;\n"
 "	for (int i = t; i < 768; i += 256)\n"
 "		s3[i] = in[(i * 7) % 128] + i;\n"
 "	for (int i = t; i < 512; i += 256) {\n"
 "		s2[i] = in[i % 128] - i;\n"
 "		h[i] = in[(i * 3) % 128] * 65536 + i;\n"
+"		w[i] = in[(i * 5) % 128] - 7 * i;\n"
 "	}\n"
 "	__syncthreads();\n"
 "	s2[2 * t + 1] += s2[2 * t];\n"
@@ -830,11 +833,16 @@ static const char src[] =
 "	((short *)h)[4 * t] = (short)(t * 3);\n"
 "	h[2 * t + 1] = a + 1;\n"
 "	__syncthreads();\n"
+"	const int b = w[2 * t + 1];\n"
+"	*(long long *)&w[2 * t] = (long long)(t * 3);\n"
+"	w[2 * t] = b + 1;\n"
+"	__syncthreads();\n"
 "	for (int i = t; i < 768; i += 256)\n"
 "		out[i] = s3[i];\n"
 "	for (int i = t; i < 512; i += 256) {\n"
 "		out[768 + i] = s2[i];\n"
 "		out[1280 + i] = h[i];\n"
+"		out[1792 + i] = w[i];\n"
 "	}\n"
 "}\n"
 "\n"
@@ -3469,14 +3477,15 @@ static void t_aos4(const int *in)
 /* gapfill's three arrays against the same steps in C */
 static void t_gapfill(const int *in)
 {
-	enum { B = 256, N = 768 + 512 + 512 };
-	int out[N], s2[512], s3[768], h[512], bad = 0;
+	enum { B = 256, N = 768 + 512 + 512 + 512 };
+	int out[N], s2[512], s3[768], h[512], w[512], bad = 0;
 
 	for (int i = 0; i < 768; i++)
 		s3[i] = in[(i * 7) % 128] + i;
 	for (int i = 0; i < 512; i++) {
 		s2[i] = in[i % 128] - i;
 		h[i] = (int)((unsigned)in[(i * 3) % 128] * 65536u + (unsigned)i);
+		w[i] = in[(i * 5) % 128] - 7 * i;
 	}
 	for (int t = 0; t < B; t++) {
 		const int a = h[2 * t];
@@ -3487,6 +3496,13 @@ static void t_gapfill(const int *in)
 		memcpy(&h[2 * t], &lo, sizeof(lo));
 		h[2 * t + 1] = a + 1;
 	}
+	for (int t = 0; t < B; t++) {
+		const int b = w[2 * t + 1];
+		const long long q = (long long)(t * 3);
+
+		memcpy(&w[2 * t], &q, sizeof(q));
+		w[2 * t] = b + 1;
+	}
 	vgpu_buffer *I = buf(in, 128 * sizeof(int)), *O = buf(NULL, sizeof(out));
 	struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) };
 
@@ -3495,8 +3511,9 @@ static void t_gapfill(const int *in)
 	memcpy(want, s3, sizeof(s3));
 	memcpy(want + 768, s2, sizeof(s2));
 	memcpy(want + 1280, h, sizeof(h));
+	memcpy(want + 1792, w, sizeof(w));
 	bad = launch("gapfill", 1, B, 0, args, 2) || get(O, out, sizeof(out)) || expect_row("gapfill", 0, out, want, N);
-	tap_ok(!bad, "dialect: strided __shared__ stores with gaps, the gaps loaded before or written between");
+	tap_ok(!bad, "dialect: strided __shared__ stores with gaps, the gaps loaded before or written between (2 or 8 bytes)");
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(O);
 }

@@ -5443,8 +5443,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 	 * thread loop: its iterations are independent (the access groups the
 	 * vectoriser trusts already), so no other thread writes a location
 	 * this one reads, and nothing in this one writes it between the load
-	 * and the store (checked: only the group's other members, a constant
-	 * and nonzero distance away, may be stored to in between).
+	 * and the store (checked: stores in between must be a constant
+	 * distance away with no byte of the slot in theirs).
 	 */
 	static bool completeStoreGroups(Function &F, FunctionAnalysisManager &FAM)
 	{
@@ -5526,7 +5526,10 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 								auto *o = dyn_cast<StoreInst>(J);
 								auto d = o ? distance(o->getPointerOperand(), src->getPointerOperand())
 									   : std::nullopt;
-								ok = o && d && std::abs(*d) >= sz;
+								/* its bytes [d, d + its size) clear of the slot's [0, sz) */
+								ok = o && d &&
+								     (*d >= sz ||
+								      *d + (int64_t)DL.getTypeStoreSize(o->getValueOperand()->getType()) <= 0);
 							}
 							if (ok)
 								fill.push_back({ r, src });
@@ -5537,8 +5540,10 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 					for (auto &[r, src] : fill) {
 						auto *ns = new StoreInst(src, src->getPointerOperand(), false, src->getAlign(),
 									 lastSt->getNextNode());
-						ns->copyMetadata(*lastSt, { LLVMContext::MD_access_group, LLVMContext::MD_tbaa,
-									    LLVMContext::MD_alias_scope, LLVMContext::MD_noalias });
+						/* the slot's own type and scopes (the load's), the loop's access group */
+						ns->copyMetadata(*src, { LLVMContext::MD_tbaa, LLVMContext::MD_alias_scope,
+									 LLVMContext::MD_noalias });
+						ns->copyMetadata(*lastSt, { LLVMContext::MD_access_group });
 						added.push_back(ns);
 					}
 					changed = true;
