@@ -2002,9 +2002,10 @@ struct Lower {
 						conjW = w;
 					}
 				}
-			/* (t & M) == 0 or != 0: a warp's or tile's first lanes */
-			if (!isBad && ic && ic->isEquality() && (conjW < 0 || M) && (conjW >= 0 || stepTest(a, D, M)) &&
-			    br->getSuccessor(0) != br->getSuccessor(1)) {
+			/* (t & M) == 0 or != 0: a warp's or tile's first lanes (a
+			 * conjunction's: its lane test chosen above, M set) */
+			const bool laneTest = conjW >= 0 ? M != nullptr : ic && stepTest(a, D, M);
+			if (!isBad && ic && ic->isEquality() && laneTest && br->getSuccessor(0) != br->getSuccessor(1)) {
 				const bool eq = p == CmpInst::ICMP_EQ;
 				const int wi = conjW >= 0 ? conjW : eq ? 0 : 1;
 				BasicBlock *W = br->getSuccessor(wi), *S = br->getSuccessor(1 - wi);
@@ -2346,8 +2347,7 @@ struct Lower {
 				SmallVector<std::pair<Value *, unsigned>, 8> terms = { { gep->getOperand(i), 4u } };
 				while (!terms.empty() && !strided) {
 					auto [v, d] = terms.pop_back_val();
-					if (auto *c = dyn_cast<CastInst>(v); c && (isa<ZExtInst>(c) || isa<SExtInst>(c)))
-						v = c->getOperand(0);
+					v = stripExt(v);
 					auto *bo = dyn_cast<BinaryOperator>(v);
 					if (d && bo && (bo->getOpcode() == Instruction::Add || bo->getOpcode() == Instruction::Sub)) {
 						terms.push_back({ bo->getOperand(0), d - 1 });
@@ -4909,16 +4909,15 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		const bool streams = any && splitStreams(F, FAM);
 		if (streams)
 			FAM.invalidate(F, PreservedAnalyses::none());
-		bool widened = any && widenAddresses(F, FAM);
+		const bool widened = any && widenAddresses(F, FAM);
 		if (widened)
 			FAM.invalidate(F, PreservedAnalyses::none());
-		if (any && completeStoreGroups(F, FAM)) {
+		const bool filled = any && completeStoreGroups(F, FAM);
+		if (filled)
 			FAM.invalidate(F, PreservedAnalyses::none());
-			widened = true;
-		}
 		if (any)
 			keepScattersScalar(F, FAM);
-		if (guarded || streams || widened)
+		if (guarded || streams || widened || filled)
 			return PreservedAnalyses::none();
 		if (!sw && !split)
 			return PreservedAnalyses::allInSet<CFGAnalyses>();
@@ -5477,8 +5476,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 						continue;
 					const int64_t n = std::abs(*stride);
 					/* the group's members in this block: stores of T a
-					 * constant distance from st, every one before the
-					 * last is at its offset (residue) */
+					 * constant distance of fewer than n slots from st, by
+					 * that distance in slots; the last of them */
 					std::set<int64_t> have;
 					StoreInst *lastSt = st;
 					for (Instruction &J : *BB)
@@ -5497,9 +5496,16 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 					const int64_t lo = *have.begin(), hi = *have.rbegin();
 					if (hi - lo >= n)
 						continue;
+					/* the last load of T at each slot before the last store */
+					std::map<int64_t, LoadInst *> loaded;
+					for (Instruction *J = &BB->front(); J != lastSt; J = J->getNextNode())
+						if (auto *ld = dyn_cast<LoadInst>(J); ld && ld->isSimple() && ld->getType() == T)
+							if (auto d = distance(ld->getPointerOperand(), st->getPointerOperand());
+							    d && *d % sz == 0)
+								loaded[*d / sz] = ld;
 					/* the slots of a window of n from hi - n + 1 .. lo not
-					 * stored: each from a load in this block before the
-					 * last store, with only the group's stores after it */
+					 * stored: each from its load, with no store to its
+					 * bytes after it */
 					bool ok = false;
 					std::vector<std::pair<int64_t, LoadInst *>> fill;
 					for (int64_t w = hi - n + 1; !ok && w <= lo; w++) {
@@ -5508,16 +5514,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 						for (int64_t r = w; ok && r < w + n; r++) {
 							if (have.count(r))
 								continue;
-							LoadInst *src = nullptr;
-							for (Instruction &J : *BB) {
-								if (&J == lastSt)
-									break;
-								auto *ld = dyn_cast<LoadInst>(&J);
-								if (ld && ld->isSimple() && ld->getType() == T)
-									if (auto d = distance(ld->getPointerOperand(), st->getPointerOperand());
-									    d && *d == r * sz)
-										src = ld;
-							}
+							auto it = loaded.find(r);
+							LoadInst *src = it == loaded.end() ? nullptr : it->second;
 							ok = src != nullptr;
 							for (Instruction *J = src ? src->getNextNode() : nullptr; ok && J != lastSt;
 							     J = J->getNextNode()) {
