@@ -114,6 +114,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
@@ -1579,6 +1580,22 @@ struct Lower {
 			b.bb->front().eraseFromParent();	/* the call */
 			ReturnInst::Create(C, ConstantInt::get(i32, b.state), b.bb);
 		}
+		/* the slots the uniform values go to are the lowering's own: no
+		 * access of the kernel's reaches them. Said as an alias scope, so
+		 * that a loop of threads that all store the same value (total =
+		 * s[last]) keeps one store after it and reads s[last] once, where
+		 * it stored and loaded again per thread */
+		MDNode *uscope = nullptr;
+		if (!uni.empty()) {
+			MDBuilder mb(C);
+			MDNode *dom = mb.createAnonymousAliasScopeDomain("vgpu.uniforms");
+			uscope = MDNode::get(C, { mb.createAnonymousAliasScope(dom, "uout") });
+			for (BasicBlock &BB : *B)
+				for (Instruction &I : BB)
+					if (I.mayReadOrWriteMemory())
+						I.setMetadata(LLVMContext::MD_noalias,
+							      MDNode::concatenate(I.getMetadata(LLVMContext::MD_noalias), uscope));
+		}
 		/* a thread that returns for good stores nothing: what it saw may be
 		 * stale for the threads that go on (it returned early) */
 		for (BasicBlock &BB : *B)
@@ -1590,7 +1607,8 @@ struct Lower {
 					rb.CreateLoad(ptr, rb.CreateStructGEP(ctxType(), B->getArg(0), CTX_UOUT));
 				for (unsigned k = 0; k < uni.size(); k++) {
 					Value *dst = rb.CreateConstGEP1_32(rb.getInt64Ty(), uout, k);
-					rb.CreateStore(slotWord(rb, rb.CreateLoad(uni[k]->getAllocatedType(), uni[k])), dst);
+					rb.CreateStore(slotWord(rb, rb.CreateLoad(uni[k]->getAllocatedType(), uni[k])), dst)
+						->setMetadata(LLVMContext::MD_alias_scope, uscope);
 				}
 			}
 		oldEntry->getTerminator()->eraseFromParent();
