@@ -846,6 +846,29 @@ static const char src[] =
 "	}\n"
 "}\n"
 "\n"
+"/* values the same in every thread, each thread loading them from\n"
+" * __shared__ memory, live across barriers: one, then five (the\n"
+" * lowering keeps them per block, not per thread); threads past n leave\n"
+" * first and store none */\n"
+"extern \"C\" __global__ void unishared(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int s[256];\n"
+"	const int t = threadIdx.x;\n"
+"	if (t >= n)\n"
+"		return;\n"
+"	s[t] = in[t % 128] * (t + 1);\n"
+"	__syncthreads();\n"
+"	const int last = s[n - 1];\n"
+"	__syncthreads();\n"
+"	s[t] += last;\n"
+"	__syncthreads();\n"
+"	const int a = s[0], b = s[n / 2], c = s[n - 1], d = s[1], e = s[n - 2];\n"
+"	__syncthreads();\n"
+"	s[t] = a - b + c * 3 - d + e + last - t;\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * 256 + t] = s[n - 1 - t] + (int)blockIdx.x;\n"
+"}\n"
+"\n"
 "/* a block scan whose second warp scan (of the warp totals, 8-byte sums)\n"
 " * sits under a branch on the thread: warp 0's alone */\n"
 "extern \"C\" __global__ void wscan0(const int *in, long long *out)\n"
@@ -3474,6 +3497,43 @@ static void t_aos4(const int *in)
 		vgpu_buffer_free(bufs[i]);
 }
 
+/* unishared for n threads of 256 against the same steps in C */
+static void t_unishared(const int *in)
+{
+	enum { B = 256, G = 2 };
+	static const int ns[] = { 256, 200 };
+	int bad = 0;
+
+	for (unsigned k = 0; k < sizeof(ns) / sizeof(ns[0]) && !bad; k++) {
+		const int n = ns[k];
+		int out[G * B], want[B], s[B];
+		vgpu_buffer *I = buf(in, 128 * sizeof(int)), *O = buf(NULL, sizeof(out));
+		struct vgpu_arg args[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(n) };
+
+		for (int t = 0; t < n; t++)
+			s[t] = in[t % 128] * (t + 1);
+		const int last = s[n - 1];
+		for (int t = 0; t < n; t++)
+			s[t] += last;
+		const int a = s[0], b = s[n / 2], c = s[n - 1], d = s[1], e = s[n - 2];
+		for (int t = 0; t < n; t++)
+			s[t] = a - b + c * 3 - d + e + last - t;
+		bad = launch("unishared", G, B, 0, args, 3) || get(O, out, sizeof(out));
+		for (int g = 0; g < G && !bad; g++) {
+			for (int t = 0; t < n; t++)
+				want[t] = s[n - 1 - t] + g;
+			bad = expect_row("unishared block", g, out + g * B, want, n);
+		}
+		vgpu_buffer_free(I);
+		vgpu_buffer_free(O);
+	}
+	tap_ok(!bad, "dialect: values every thread loads from __shared__ live across barriers (one, five; threads leaving first)");
+	char how[128];
+	lowering("unishared", how);
+	tap_ok(strstr(how, " 0 bytes per thread and ") != NULL,
+	       "dialect: vgpu_kernel_info: those values kept once per block: \"%s\"", how);
+}
+
 /* gapfill's three arrays against the same steps in C */
 static void t_gapfill(const int *in)
 {
@@ -5060,6 +5120,7 @@ int main(void)
 	t_wscan0(in);
 	t_aos4(in);
 	t_gapfill(in);
+	t_unishared(in);
 	t_narrow(in);
 	t_lanes0(in);
 	t_narrowlin(in);
