@@ -38,6 +38,11 @@
  *     reduction's last step) is run by every warp, its memory accesses
  *     under its condition (predicateWarpBranches): the block then stays
  *     together at its warp syncs instead of parting into groups.
+ *     Values the same in every thread live across barriers are kept once
+ *     per block (ctx->uin on entry, *ctx->uout at a region's ways out);
+ *     those stores are in an alias scope of their own that the kernel's
+ *     accesses are marked as not touching (wireResume), so LICM sinks a
+ *     thread loop's stores of one value and hoists the load it came from.
  *     A value computed from the thread index, the parameters and the
  *     block's coordinates alone is computed again in each region that uses
  *     it rather than kept per thread, so that regions index with affine
