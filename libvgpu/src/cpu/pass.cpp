@@ -40,9 +40,10 @@
  *     together at its warp syncs instead of parting into groups.
  *     Values the same in every thread live across barriers are kept once
  *     per block (ctx->uin on entry, *ctx->uout at a region's ways out);
- *     those stores are in an alias scope of their own that the kernel's
- *     accesses are marked as not touching (wireResume), so LICM sinks a
- *     thread loop's stores of one value and hoists the load it came from.
+ *     the stores of those read from the kernel's memory are in an alias
+ *     scope of their own that the kernel's accesses are marked as not
+ *     touching (wireResume), so LICM sinks a thread loop's stores of one
+ *     value and hoists the load it came from.
  *     A value computed from the thread index, the parameters and the
  *     block's coordinates alone is computed again in each region that uses
  *     it rather than kept per thread, so that regions index with affine
@@ -1589,9 +1590,26 @@ struct Lower {
 		 * access of the kernel's reaches them. Said as an alias scope, so
 		 * that a loop of threads that all store the same value (total =
 		 * s[last]) keeps one store after it and reads s[last] once, where
-		 * it stored and loaded again per thread */
+		 * it stored and loaded again per thread. Only for the values read
+		 * from the kernel's memory (what LICM then hoists): sinking the
+		 * stores of counters alone gained nothing and left gemv_warp's and
+		 * sgemm_tile's loops (the same instructions) 1.07-1.12x slower */
+		std::vector<bool> loaded(uni.size(), false);
+		bool anyLoaded = false;
+		for (unsigned k = 0; k < uni.size(); k++)
+			for (User *U : uni[k]->users())
+				if (auto *st = dyn_cast<StoreInst>(U); st && st->getPointerOperand() == uni[k]) {
+					Value *v = st->getValueOperand();
+					if (auto *c = dyn_cast<CastInst>(v))
+						v = c->getOperand(0);
+					auto *ld = dyn_cast<LoadInst>(v);
+					/* (not the value the region read from ctx->uin, nor an alloca's) */
+					const Value *o = ld ? getUnderlyingObject(ld->getPointerOperand()) : nullptr;
+					if (o && !isa<AllocaInst>(o) && !isa<Argument>(o) && !runtimeMemory(ld->getPointerOperand()))
+						anyLoaded = loaded[k] = true;
+				}
 		MDNode *uscope = nullptr;
-		if (!uni.empty()) {
+		if (anyLoaded) {
 			MDBuilder mb(C);
 			MDNode *dom = mb.createAnonymousAliasScopeDomain("vgpu.uniforms");
 			uscope = MDNode::get(C, { mb.createAnonymousAliasScope(dom, "uout") });
@@ -1613,7 +1631,7 @@ struct Lower {
 				for (unsigned k = 0; k < uni.size(); k++) {
 					Value *dst = rb.CreateConstGEP1_32(rb.getInt64Ty(), uout, k);
 					rb.CreateStore(slotWord(rb, rb.CreateLoad(uni[k]->getAllocatedType(), uni[k])), dst)
-						->setMetadata(LLVMContext::MD_alias_scope, uscope);
+						->setMetadata(LLVMContext::MD_alias_scope, loaded[k] ? uscope : nullptr);
 				}
 			}
 		oldEntry->getTerminator()->eraseFromParent();
