@@ -1068,6 +1068,52 @@ static const char src[] =
 "	}\n"
 "}\n"
 "\n"
+"/* scan_blelloch's shape over 8-byte values: a helper with barriers scans 512\n"
+" * padded elements of a block of 256 in place; each level's pair s[VP(ai)],\n"
+" * s[VP(bi)] a constant apart in the chunks' copies (rebaseSiblings) */\n"
+"__device__ long long vpscan(long long *s)\n"
+"{\n"
+"	const int t = threadIdx.x;\n"
+"	int off = 1;\n"
+"	for (int d = 256; d > 0; d >>= 1) {\n"
+"		__syncthreads();\n"
+"		if (t < d) {\n"
+"			int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;\n"
+"			s[VP(bi)] += s[VP(ai)];\n"
+"		}\n"
+"		off *= 2;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	const long long total = s[VP(511)];\n"
+"	__syncthreads();\n"
+"	if (t == 0)\n"
+"		s[VP(511)] = 0;\n"
+"	for (int d = 1; d < 512; d *= 2) {\n"
+"		off >>= 1;\n"
+"		__syncthreads();\n"
+"		if (t < d) {\n"
+"			int ai = off * (2 * t + 1) - 1, bi = off * (2 * t + 2) - 1;\n"
+"			long long v = s[VP(ai)];\n"
+"			s[VP(ai)] = s[VP(bi)];\n"
+"			s[VP(bi)] += v;\n"
+"		}\n"
+"	}\n"
+"	__syncthreads();\n"
+"	return total;\n"
+"}\n"
+"extern \"C\" __global__ void vpairs(const int *in, int *out)\n"
+"{\n"
+"	__shared__ long long s[VP(512)];\n"
+"	const int t = threadIdx.x;\n"
+"	s[VP(t)] = in[(t + 3 * blockIdx.x) & 127] * 3000000019LL;\n"
+"	s[VP(t + 256)] = in[(t + 256 + 3 * blockIdx.x) & 127] * 3000000019LL - t;\n"
+"	const long long total = vpscan(s);\n"
+"	out[600 * blockIdx.x + t] = (int)(s[VP(t)] % 1000003);\n"
+"	out[600 * blockIdx.x + 256 + t] = (int)(s[VP(t + 256)] % 1000003);\n"
+"	if (t == 0)\n"
+"		out[600 * blockIdx.x + 512] = (int)(total % 1000003);\n"
+"}\n"
+"\n"
 "/* loops that read and write __shared__ memory only at addresses that do not\n"
 " * step with the thread (a permutation, a compare-exchange of padded indices\n"
 " * with the partner t ^ j) under divergent tests, in blocks of odd sizes: such\n"
@@ -3887,6 +3933,31 @@ static void t_vconst(const int *in)
 	       "and 4) in blocks of 128, 200, 100, 37 threads");
 }
 
+/* vpairs: the exclusive scan of block @g's 512 values, mod 1000003, and their total */
+static int vpairs_want(const int *in, int b, int g, int *w)
+{
+	long long acc = 0;
+
+	(void)b;
+	for (int i = 0; i < 512; i++) {
+		const long long v = in[(i + 3 * g) & 127] * 3000000019LL - (i >= 256 ? i - 256 : 0);
+
+		w[i] = (int)(acc % 1000003);
+		acc += v;
+	}
+	w[512] = (int)(acc % 1000003);
+	return 513;
+}
+
+static void t_vpairs(const int *in)
+{
+	static const int shape[] = { 256 };
+
+	tap_ok(!blocks_check("vpairs", in, shape, 1, 5, 600, vpairs_want),
+	       "dialect: scan_blelloch's shape over 8-byte values (a helper with barriers, padded pairs a constant "
+	       "apart) in blocks of 256 threads");
+}
+
 static int shscatter_want(const int *in, int b, int g, int *sh)
 {
 	for (int i = 0; i < 2 * b; i++)
@@ -5164,6 +5235,7 @@ int main(void)
 	t_padidx(in);
 	t_vstride(in);
 	t_vconst(in);
+	t_vpairs(in);
 	t_shscatter(in);
 	t_tilevote(in);
 	t_gstride(in);

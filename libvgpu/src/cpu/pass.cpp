@@ -4703,10 +4703,13 @@ struct VgpuCpuPass : PassInfoMixin<VgpuCpuPass> {
  *    every thread of the loop (versionGuards);
  *  - addresses at the zero extension of an i32 index that IndVarSimplify
  *    left become i64 where that makes them step with the loop
- *    (widenAddresses), and a strided store group in __shared__ memory with
- *    gaps the thread loaded gets those values stored back (a Blelloch
- *    up-sweep's s[2x + 1] += s[2x]: completeStoreGroups), so that the
- *    vectoriser makes interleaved loads and stores of them;
+ *    (widenAddresses); two accesses of a block to one __shared__ variable
+ *    at extended i32 indices a constant apart become one address and a
+ *    constant offset from it (rebaseSiblings: a Blelloch level's pair,
+ *    one padded index a thread); and a strided store group in __shared__
+ *    memory with gaps the thread loaded gets those values stored back (a
+ *    Blelloch up-sweep's s[2x + 1] += s[2x]: completeStoreGroups), so that
+ *    the vectoriser makes interleaved loads and stores of them;
  *  - a thread loop that only gathers and scatters in __shared__ memory (a
  *    Blelloch scan's sweeps) stays scalar (keepScattersScalar).
  */
@@ -4952,6 +4955,9 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 			FAM.invalidate(F, PreservedAnalyses::none());
 		const bool widened = any && widenAddresses(F, FAM);
 		if (widened)
+			FAM.invalidate(F, PreservedAnalyses::none());
+		const bool rebased = any && rebaseSiblings(F, FAM);
+		if (rebased)
 			FAM.invalidate(F, PreservedAnalyses::none());
 		const bool filled = any && completeStoreGroups(F, FAM);
 		if (filled)
@@ -5471,6 +5477,96 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 						RecursivelyDeleteTriviallyDeadInstructions(w);
 				}
 		}
+		return changed;
+	}
+
+	/*
+	 * Sibling accesses at sign- or zero-extended i32 indices. A Blelloch
+	 * level's s[PAD(ai)] and s[PAD(bi)] (bi = ai + offset, both padding
+	 * terms alike) are s[ext(i)] and s[ext(j)] of i32 sums that SCEV finds
+	 * a constant apart, but not once extended: the adds lost the no-wrap
+	 * flag that lets it take the extension through them. The thread loop
+	 * computed both padded indices, each with its shift, add and
+	 * extension, and the vectoriser saw no constant distance between the
+	 * two. Where two simple accesses of one block are at gep inbounds T,
+	 * B, ext(i) and gep inbounds T, B, ext(j) (one base B, a __shared__
+	 * variable smaller than 2^31 bytes, one kind of extension) and j - i is
+	 * a constant c in i32 (|c| <= 64: the pairs met), the second is put at
+	 * the first's address plus c elements; only before the first
+	 * instruction of the block that may not return. Exact: the first
+	 * access ran whenever the second runs, so in a run with defined
+	 * behaviour both addresses lie in B's variable, less than 2^31 bytes
+	 * apart, and two extended indices whose i32 values differ by c (mod
+	 * 2^32) then differ by exactly c. scan_blelloch's levels with offsets
+	 * 2 to 8 (scalar thread loops) compute one padded index a thread.
+	 */
+	static bool rebaseSiblings(Function &F, FunctionAnalysisManager &FAM)
+	{
+		LoopInfo &LI = FAM.getResult<LoopAnalysis>(F);
+		ScalarEvolution &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+		const DataLayout &DL = F.getParent()->getDataLayout();
+		Type *i8 = Type::getInt8Ty(F.getContext());
+		/* the extended i32 index of @g into a small __shared__ variable, or null */
+		auto index = [&](GetElementPtrInst *g) -> CastInst * {
+			if (!g || !g->isInBounds() || g->getNumIndices() != 1 || !sharedAddress(g))
+				return nullptr;
+			const Value *o = getUnderlyingObject(g);
+			if (auto *II = dyn_cast<IntrinsicInst>(o); II && II->getIntrinsicID() == Intrinsic::threadlocal_address)
+				o = II->getArgOperand(0);
+			if (DL.getTypeAllocSize(cast<GlobalVariable>(o)->getValueType()).getFixedValue() >= (1ull << 31))
+				return nullptr;
+			auto *x = dyn_cast<CastInst>(g->getOperand(1));
+			return x && (isa<SExtInst>(x) || isa<ZExtInst>(x)) && x->getSrcTy()->isIntegerTy(32) ? x : nullptr;
+		};
+		bool changed = false;
+		std::vector<WeakTrackingVH> dead;	/* the addresses replaced (their extensions too, once unused) */
+		for (Loop *L : LI.getLoopsInPreorder()) {
+			if (!L->isInnermost() || !parallelGroups(L))
+				continue;
+			for (BasicBlock *BB : L->blocks()) {
+				std::vector<GetElementPtrInst *> seen;	/* the addresses of the accesses so far */
+				for (Instruction &I : *BB) {
+					if (!isGuaranteedToTransferExecutionToSuccessor(&I))
+						break;
+					auto *ld = dyn_cast<LoadInst>(&I);
+					auto *st = dyn_cast<StoreInst>(&I);
+					if (!(ld && ld->isSimple()) && !(st && st->isSimple()))
+						continue;
+					auto *g = dyn_cast<GetElementPtrInst>(getLoadStorePointerOperand(&I));
+					CastInst *x = index(g);
+					if (!x)
+						continue;
+					GetElementPtrInst *to = nullptr;
+					int64_t c = 0;
+					for (GetElementPtrInst *a : seen) {
+						auto *ax = cast<CastInst>(a->getOperand(1));
+						if (a == g || a->getPointerOperand() != g->getPointerOperand() ||
+						    a->getSourceElementType() != g->getSourceElementType() || ax->getOpcode() != x->getOpcode())
+							continue;
+						auto *d = dyn_cast<SCEVConstant>(
+							SE.getMinusSCEV(SE.getSCEV(x->getOperand(0)), SE.getSCEV(ax->getOperand(0))));
+						if (d && !d->isZero() && std::abs(d->getAPInt().getSExtValue()) <= 64) {
+							to = a;
+							c = d->getAPInt().getSExtValue();
+							break;
+						}
+					}
+					if (!to) {
+						seen.push_back(g);
+						continue;
+					}
+					const int64_t es = (int64_t)DL.getTypeAllocSize(g->getSourceElementType());
+					auto *n = GetElementPtrInst::CreateInBounds(
+						i8, to, { ConstantInt::get(DL.getIndexType(g->getType()), c * es) }, g->getName() + ".sib", &I);
+					I.setOperand(ld ? 0 : 1, n);
+					dead.push_back(g);
+					changed = true;
+				}
+			}
+		}
+		for (WeakTrackingVH &v : dead)
+			if (auto *I = dyn_cast_or_null<Instruction>(v))
+				RecursivelyDeleteTriviallyDeadInstructions(I);
 		return changed;
 	}
 
