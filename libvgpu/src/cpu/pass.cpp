@@ -4744,15 +4744,16 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		return true;
 	}
 
-	/* whether @p points into a __shared__ variable (thread-local, see Lower::makeBody) */
-	static bool sharedAddress(Value *p)
+	/* the __shared__ variable @p points into (thread-local, see Lower::makeBody), or null */
+	static const GlobalVariable *sharedVariable(Value *p)
 	{
 		const Value *o = getUnderlyingObject(p);
 		if (auto *II = dyn_cast<IntrinsicInst>(o); II && II->getIntrinsicID() == Intrinsic::threadlocal_address)
 			o = II->getArgOperand(0);
 		auto *G = dyn_cast<GlobalVariable>(o);
-		return G && G->isThreadLocal();
+		return G && G->isThreadLocal() ? G : nullptr;
 	}
+	static bool sharedAddress(Value *p) { return sharedVariable(p) != nullptr; }
 
 	/*
 	 * Atomics on __shared__ memory become plain read-modify-writes: the
@@ -5508,12 +5509,8 @@ struct VgpuThreadLoopPass : PassInfoMixin<VgpuThreadLoopPass> {
 		Type *i8 = Type::getInt8Ty(F.getContext());
 		/* the extended i32 index of @g into a small __shared__ variable, or null */
 		auto index = [&](GetElementPtrInst *g) -> CastInst * {
-			if (!g || !g->isInBounds() || g->getNumIndices() != 1 || !sharedAddress(g))
-				return nullptr;
-			const Value *o = getUnderlyingObject(g);
-			if (auto *II = dyn_cast<IntrinsicInst>(o); II && II->getIntrinsicID() == Intrinsic::threadlocal_address)
-				o = II->getArgOperand(0);
-			if (DL.getTypeAllocSize(cast<GlobalVariable>(o)->getValueType()).getFixedValue() >= (1ull << 31))
+			const GlobalVariable *G = g && g->isInBounds() && g->getNumIndices() == 1 ? sharedVariable(g) : nullptr;
+			if (!G || DL.getTypeAllocSize(G->getValueType()).getFixedValue() >= (1ull << 31))
 				return nullptr;
 			auto *x = dyn_cast<CastInst>(g->getOperand(1));
 			return x && (isa<SExtInst>(x) || isa<ZExtInst>(x)) && x->getSrcTy()->isIntegerTy(32) ? x : nullptr;
