@@ -1111,6 +1111,40 @@ static const char src[] =
 "		out[600 * blockIdx.x + 512] = (int)(total % 1000003);\n"
 "}\n"
 "\n"
+"/* a warp's last lane, or one lane of 32, stores its value; threads read the\n"
+" * value of their warp, of the warp before, of their eight, under tests that\n"
+" * differ between them, and one lane of 16 reads the input (vectorised: loads\n"
+" * and stores of one address, or of one lane, among those of several) */\n"
+"extern \"C\" __global__ void vlanes(const int *in, int *out)\n"
+"{\n"
+"	__shared__ unsigned w[64], q[64];\n"
+"	const int t = threadIdx.x, warp = t >> 5;\n"
+"	unsigned *o = (unsigned *)out + 400 * blockIdx.x;\n"
+"	const unsigned v = in[(t + 7 * blockIdx.x) & 127] + t;\n"
+"	for (int i = t; i < 64; i += blockDim.x) {\n"
+"		w[i] = 1000 + i;\n"
+"		q[i] = 2000 + i;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	if ((t & 31) == 31)\n"
+"		w[warp] = v;\n"
+"	if (((t + 5) & 31) == 0)\n"
+"		w[32 + warp] = 3 * v;\n"
+"	if ((t & 7) == 3)\n"
+"		q[t >> 3] = 5 * v;\n"
+"	__syncthreads();\n"
+"	const unsigned a = warp ? w[warp - 1] : 0;\n"
+"	const unsigned b = t % 3 ? w[32 + (t >> 4) / 2] : 1;\n"
+"	const unsigned c = t % 5 ? q[t >> 3] : 2;\n"
+"	const unsigned d = (t & 15) == 9 ? in[t * 5 & 127] : 3;\n"
+"	const unsigned e = t & 1 ? q[(t + 5) >> 4] : 4;\n"
+"	o[128 + t] = a + 3 * b + 5 * c + 7 * d + 11 * e;\n"
+"	for (int i = t; i < 64; i += blockDim.x) {\n"
+"		o[i] = w[i];\n"
+"		o[64 + i] = q[i];\n"
+"	}\n"
+"}\n"
+"\n"
 "/* loops that read and write __shared__ memory only at addresses that do not\n"
 " * step with the thread (a permutation, a compare-exchange of padded indices\n"
 " * with the partner t ^ j) under divergent tests, in blocks of odd sizes: such\n"
@@ -3955,6 +3989,47 @@ static void t_vpairs(const int *in)
 	       "apart) in blocks of 256 threads");
 }
 
+/* vlanes: the warps' and eights' stored values (as the kernel's w and q), then each thread's sum */
+static int vlanes_want(const int *in, int b, int g, int *o)
+{
+	unsigned w[64], q[64], v[256], *r = (unsigned *)o;
+
+	for (int i = 0; i < 64; i++) {
+		w[i] = 1000 + (unsigned)i;
+		q[i] = 2000 + (unsigned)i;
+	}
+	for (int t = 0; t < b; t++) {
+		v[t] = (unsigned)in[(t + 7 * g) & 127] + (unsigned)t;
+		if ((t & 31) == 31)
+			w[t >> 5] = v[t];
+		if (((t + 5) & 31) == 0)
+			w[32 + (t >> 5)] = 3 * v[t];
+		if ((t & 7) == 3)
+			q[t >> 3] = 5 * v[t];
+	}
+	for (int t = 0; t < b; t++) {
+		const unsigned a = t >> 5 ? w[(t >> 5) - 1] : 0, bb = t % 3 ? w[32 + (t >> 5)] : 1,
+			       c = t % 5 ? q[t >> 3] : 2, d = (t & 15) == 9 ? (unsigned)in[t * 5 & 127] : 3,
+			       e = t & 1 ? q[(t + 5) >> 4] : 4;
+
+		r[128 + t] = a + 3 * bb + 5 * c + 7 * d + 11 * e;
+	}
+	for (int i = 0; i < 64; i++) {
+		r[i] = w[i];
+		r[64 + i] = q[i];
+	}
+	return 128 + b;
+}
+
+static void t_vlanes(const int *in)
+{
+	static const int shape[] = { 256, 200, 96, 37, 19 };
+
+	tap_ok(!blocks_check("vlanes", in, shape, 5, 3, 400, vlanes_want),
+	       "dialect: one lane of 32 stores, threads read their warp's value and their eight's under "
+	       "divergent tests, one lane of 16 reads, in blocks of 256, 200, 96, 37, 19 threads");
+}
+
 static int shscatter_want(const int *in, int b, int g, int *sh)
 {
 	for (int i = 0; i < 2 * b; i++)
@@ -5233,6 +5308,7 @@ int main(void)
 	t_vstride(in);
 	t_vconst(in);
 	t_vpairs(in);
+	t_vlanes(in);
 	t_shscatter(in);
 	t_tilevote(in);
 	t_gstride(in);

@@ -89,8 +89,10 @@
  *     nothing but scope declarations lose them and are deleted; before it
  *     (VgpuSplatMemPass), a gather or scatter of one address in every lane
  *     (a value the same in a row of threads, read or written under a
- *     condition that differs between them) becomes one scalar access
- *     under a test of its mask, and (VgpuTransposePass) the components the
+ *     condition that differs between them, or a warp's, made from the
+ *     thread index) becomes one scalar access under a test of its mask, as
+ *     does one whose mask has at most one lane (a warp's last lane), and
+ *     (VgpuTransposePass) the components the
  *     vectoriser takes out of 16 threads' float4 / int4 loads one by one
  *     become a two-step transpose.
  * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
@@ -128,6 +130,7 @@
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
+#include "llvm/Support/KnownBits.h"
 #include "llvm/Support/ModRef.h"
 #include "llvm/Transforms/Scalar/ADCE.h"
 #include "llvm/Transforms/Scalar/EarlyCSE.h"
@@ -5949,16 +5952,208 @@ struct VgpuEmptyLoopPass : PassInfoMixin<VgpuEmptyLoopPass> {
  * mask, broadcast, the inactive lanes keeping the pass-through; a scatter
  * stores the highest active lane's value (overlapping lanes of a scatter are
  * ordered from the lowest to the highest).
+ *
+ * The lanes name one address also where the vector of addresses is not a
+ * splat but is made from the thread loop's index so that they cannot
+ * differ: a vector of VF consecutive thread indices b + j whose first b is
+ * a multiple of VF (the vectoriser's induction: it starts at <0, 1, ..>
+ * and steps by VF, or is the scalar resume value, a multiple of the main
+ * loop's VF, or'ed with <0, 1, ..>), shifted right by at least log2(VF):
+ * `warp_total[warp - 1]` with warp = threadIdx.x >> 5 (warp_scan read a
+ * 16-lane gather of one address per 16 threads there). And a gather or
+ * scatter whose mask has at most one lane set - a test that one lane of a
+ * warp or a row passes, `(x & 31) == 31` or `x == c`, of VF consecutive
+ * indices - is that lane's scalar access under a test of the mask
+ * (`if (lane == 31) warp_total[warp] = v`: a 16-lane scatter of at most
+ * one element). A gather or scatter costs about the same whatever its mask
+ * (~14 TSC cycles on the benchmarks' EPYC), a scalar access and its test a
+ * few.
  */
 struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
-	static Value *splatAddress(IntrinsicInst *II)
+	enum { DEPTH = 8 };
+
+	/* @c's lanes c0, c0 + 1, ..: c0's trailing zero bits into @tz */
+	static bool stepConstant(Value *c, unsigned &tz)
+	{
+		auto *cv = dyn_cast<ConstantDataVector>(c);
+		if (!cv || !cv->getElementType()->isIntegerTy())
+			return false;
+		const APInt c0 = cv->getElementAsAPInt(0);
+		for (unsigned j = 1; j < cv->getNumElements(); j++)
+			if (cv->getElementAsAPInt(j) != c0 + j)
+				return false;
+		tz = c0.isZero() ? 64 : c0.countTrailingZeros();
+		return true;
+	}
+
+	/* whether @v's lanes are b, b + 1, .. (modulo 2^width): b's known
+	 * trailing zero bits into @tz */
+	static bool stepLanes(Value *v, unsigned &tz, const DataLayout &DL, unsigned depth = 0)
+	{
+		if (stepConstant(v, tz))
+			return true;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || depth > DEPTH)
+			return false;
+		using namespace PatternMatch;
+		const unsigned lg = Log2_32_Ceil(cast<FixedVectorType>(v->getType())->getNumElements());
+		Value *x, *y;
+		unsigned t;
+		/* the trailing zero bits known of a splat's value, or -1 */
+		auto splatTz = [&](Value *s) -> int {
+			Value *e = getSplatValue(s);
+			return e ? (int)computeKnownBits(e, DL).countMinTrailingZeros() : -1;
+		};
+		/* a splat plus steps, either way round */
+		if (match(I, m_Add(m_Value(x), m_Value(y)))) {
+			for (int k = 0; k < 2; k++, std::swap(x, y))
+				if (const int st = splatTz(y); st >= 0 && stepLanes(x, t, DL, depth + 1)) {
+					tz = std::min(t, (unsigned)st);
+					return true;
+				}
+			return false;
+		}
+		/* splat(b) | <0, 1, ..>, b's low bits known clear (the epilogue's
+		 * induction from the main loop's resume value) */
+		if (match(I, m_Or(m_Value(x), m_Value(y)))) {
+			for (int k = 0; k < 2; k++, std::swap(x, y))
+				if (const int st = splatTz(y); st >= (int)lg && stepConstant(x, t) && t >= 64) {
+					tz = st;
+					return true;
+				}
+			return false;
+		}
+		/* the vectoriser's induction: start steps, latch adds a splat */
+		if (auto *phi = dyn_cast<PHINode>(I); phi && phi->getNumIncomingValues() == 2) {
+			for (unsigned k = 0; k < 2; k++) {
+				Value *st = phi->getIncomingValue(k), *nx = phi->getIncomingValue(1 - k);
+				Value *a, *b;
+				if (!stepConstant(st, t) || !match(nx, m_Add(m_Value(a), m_Value(b))))
+					continue;
+				if (b == phi)
+					std::swap(a, b);
+				const int s = a == phi ? splatTz(b) : -1;
+				if (s < 0)
+					continue;
+				tz = std::min(t, (unsigned)s);
+				return true;
+			}
+			return false;
+		}
+		/* the same lanes in another width: narrower always, wider where b
+		 * is a multiple of 2^lg (no lane wraps) */
+		if (isa<ZExtInst>(I) || isa<SExtInst>(I) || isa<TruncInst>(I)) {
+			if (!stepLanes(I->getOperand(0), t, DL, depth + 1) || (!isa<TruncInst>(I) && t < lg))
+				return false;
+			tz = std::min(t, I->getType()->getScalarSizeInBits());
+			return true;
+		}
+		return false;
+	}
+
+	/* whether @v is the same in every lane */
+	static bool sameLanes(Value *v, const DataLayout &DL, unsigned depth = 0)
+	{
+		if (!v->getType()->isVectorTy() || getSplatValue(v))
+			return true;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || depth > DEPTH || isa<PHINode>(I))
+			return false;
+		using namespace PatternMatch;
+		const unsigned vf = cast<FixedVectorType>(I->getType())->getNumElements();
+		Value *x;
+		const APInt *sh;
+		unsigned tz;
+		/* (b + j) >> s, b a multiple of VF and 2^s >= VF: one value */
+		if ((match(I, m_LShr(m_Value(x), m_APInt(sh))) || match(I, m_AShr(m_Value(x), m_APInt(sh)))) &&
+		    sh->getZExtValue() >= Log2_32_Ceil(vf) && stepLanes(x, tz, DL) && tz >= Log2_32_Ceil(vf))
+			return true;
+		/* lane by lane of operands the same in every lane (a scalar one
+		 * is; not a cast that regroups the bits into lanes) */
+		if (auto *c = dyn_cast<CastInst>(I); c && !(c->getSrcTy()->isVectorTy() &&
+							    cast<FixedVectorType>(c->getSrcTy())->getNumElements() == vf))
+			return false;
+		if (isa<BinaryOperator>(I) || isa<CastInst>(I) || isa<GetElementPtrInst>(I) || isa<SelectInst>(I) ||
+		    isa<CmpInst>(I)) {
+			for (Value *op : I->operands())
+				if (!sameLanes(op, DL, depth + 1))
+					return false;
+			return true;
+		}
+		return false;
+	}
+
+	/* whether at most one lane of the mask @m is set */
+	static bool oneLane(Value *m, const DataLayout &DL, unsigned depth = 0)
+	{
+		using namespace PatternMatch;
+		if (depth > DEPTH)
+			return false;
+		Value *x, *y;
+		const APInt *c;
+		unsigned tz;
+		ICmpInst::Predicate pred;
+		/* VF consecutive indices: one equals c, and one has each value
+		 * of its low bits where the mask of those has 2^k >= VF */
+		if (match(m, m_ICmp(pred, m_Value(x), m_APInt(c))) && pred == ICmpInst::ICMP_EQ) {
+			const unsigned vf = cast<FixedVectorType>(m->getType())->getNumElements();
+			const APInt *low;
+			if (match(x, m_And(m_Value(y), m_APInt(low))) && low->isMask() &&
+			    low->countTrailingOnes() >= Log2_32_Ceil(vf))
+				x = y;
+			return stepLanes(x, tz, DL);
+		}
+		if (match(m, m_LogicalAnd(m_Value(x), m_Value(y))))
+			return oneLane(x, DL, depth + 1) || oneLane(y, DL, depth + 1);
+		return false;
+	}
+
+	/* lane @l (an integer) of @v, computed from scalars where @v is made
+	 * lane by lane of splats and steps (an address from the thread
+	 * index), else taken out of the vector (through memory, on x86) */
+	static Value *laneOf(IRBuilder<> &B, Value *v, Value *l, const DataLayout &DL, unsigned depth = 0)
+	{
+		if (!v->getType()->isVectorTy())
+			return v;
+		if (Value *s = getSplatValue(v))
+			return s;
+		unsigned tz;
+		auto *I = dyn_cast<Instruction>(v);
+		if (v->getType()->isIntOrIntVectorTy() && stepLanes(v, tz, DL))
+			return B.CreateAdd(B.CreateExtractElement(v, (uint64_t)0),
+					   B.CreateZExtOrTrunc(l, v->getType()->getScalarType()));
+		if (!I || depth > DEPTH ||
+		    !(isa<BinaryOperator>(I) || isa<CastInst>(I) || isa<GetElementPtrInst>(I)) ||
+		    (isa<CastInst>(I) && !I->getOperand(0)->getType()->isVectorTy()))
+			return B.CreateExtractElement(v, l);
+		Instruction *c = I->clone();
+		c->mutateType(I->getType()->getScalarType());
+		for (Use &u : c->operands())
+			u.set(laneOf(B, u.get(), l, DL, depth + 1));
+		if (auto *g = dyn_cast<GetElementPtrInst>(c))	/* its result type from scalar operands */
+			c->mutateType(GetElementPtrInst::getGEPReturnType(g->getSourceElementType(),
+									   g->getPointerOperand(),
+									   SmallVector<Value *, 4>(g->indices())));
+		return B.Insert(c);
+	}
+
+	/* how a gather or scatter's lanes name their addresses */
+	enum Kind { MANY, SPLAT, SAME, ONE };
+
+	/* @II's kind; a splat's address into @p */
+	static Kind addresses(IntrinsicInst *II, Value *&p)
 	{
 		const Intrinsic::ID id = II->getIntrinsicID();
-		if (id == Intrinsic::masked_gather)
-			return getSplatValue(II->getArgOperand(0));
-		if (id == Intrinsic::masked_scatter)
-			return getSplatValue(II->getArgOperand(1));
-		return nullptr;
+		if (id != Intrinsic::masked_gather && id != Intrinsic::masked_scatter)
+			return MANY;
+		const bool gather = id == Intrinsic::masked_gather;
+		Value *ptrs = II->getArgOperand(gather ? 0 : 1);
+		const DataLayout &DL = II->getModule()->getDataLayout();
+		if ((p = getSplatValue(ptrs)))
+			return SPLAT;
+		if (sameLanes(ptrs, DL))
+			return SAME;
+		return oneLane(II->getArgOperand(gather ? 2 : 3), DL) ? ONE : MANY;
 	}
 
 	static void copyMemMD(Instruction *to, Instruction *from)
@@ -5970,19 +6165,30 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 				to->setMetadata(k, md);
 	}
 
-	static void lower(IntrinsicInst *II, Value *p)
+	/* @p: the address (SPLAT), else taken from the vector of addresses */
+	static void lower(IntrinsicInst *II, Kind k, Value *p)
 	{
 		const bool gather = II->getIntrinsicID() == Intrinsic::masked_gather;
 		/* gather(ptrs, align, mask, passthru), scatter(val, ptrs, align, mask) */
-		Value *mask = II->getArgOperand(gather ? 2 : 3);
+		Value *mask = II->getArgOperand(gather ? 2 : 3), *ptrs = II->getArgOperand(gather ? 0 : 1);
 		const Align al(cast<ConstantInt>(II->getArgOperand(gather ? 1 : 2))->getZExtValue());
 		auto *VT = cast<FixedVectorType>(gather ? II->getType() : II->getArgOperand(0)->getType());
+		const unsigned n = VT->getNumElements();
 		IRBuilder<> B(II);
 		Value *any = B.CreateOrReduce(mask);
 
 		Instruction *then = SplitBlockAndInsertIfThen(any, II, false);
 		BasicBlock *head = then->getParent()->getSinglePredecessor();
 		B.SetInsertPoint(then);
+		const DataLayout &DL = II->getModule()->getDataLayout();
+		Value *lane = nullptr;	/* ONE's: the lowest active lane, the only one */
+		if (k == SAME)
+			p = B.CreateExtractElement(ptrs, (uint64_t)0);
+		else if (k == ONE)
+			p = laneOf(B, ptrs,
+				   lane = B.CreateBinaryIntrinsic(Intrinsic::cttz, B.CreateBitCast(mask, B.getIntNTy(n)),
+								  B.getTrue()),
+				   DL);
 		if (gather) {
 			Value *pass = II->getArgOperand(3);
 			LoadInst *ld = B.CreateAlignedLoad(VT->getElementType(), p, al);
@@ -5997,9 +6203,8 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 			II->replaceAllUsesWith(r);
 		} else {
 			Value *val = II->getArgOperand(0);
-			Value *s = getSplatValue(val);
+			Value *s = lane ? laneOf(B, val, lane, DL) : getSplatValue(val);
 			if (!s) {	/* the highest active lane's */
-				const unsigned n = VT->getNumElements();
 				Value *bits = B.CreateBitCast(mask, B.getIntNTy(n));
 				Value *lz = B.CreateBinaryIntrinsic(Intrinsic::ctlz, bits, B.getTrue());
 				s = B.CreateExtractElement(val, B.CreateSub(B.getIntN(n, n - 1), lz));
@@ -6011,15 +6216,17 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 
 	PreservedAnalyses run(Function &F, FunctionAnalysisManager &)
 	{
-		SmallVector<std::pair<IntrinsicInst *, Value *>, 8> work;
+		SmallVector<std::tuple<IntrinsicInst *, Kind, Value *>, 8> work;
 		for (Instruction &I : instructions(F))
-			if (auto *II = dyn_cast<IntrinsicInst>(&I))
-				if (Value *p = splatAddress(II))
-					work.push_back({ II, p });
+			if (auto *II = dyn_cast<IntrinsicInst>(&I)) {
+				Value *p = nullptr;
+				if (Kind k = addresses(II, p); k != MANY)
+					work.push_back({ II, k, p });
+			}
 		if (work.empty())
 			return PreservedAnalyses::all();
-		for (auto &[II, p] : work)
-			lower(II, p);
+		for (auto &[II, k, p] : work)
+			lower(II, k, p);
 		return PreservedAnalyses::none();
 	}
 };
