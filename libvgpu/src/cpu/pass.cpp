@@ -5954,20 +5954,28 @@ struct VgpuEmptyLoopPass : PassInfoMixin<VgpuEmptyLoopPass> {
  * ordered from the lowest to the highest).
  *
  * The lanes name one address also where the vector of addresses is not a
- * splat but is made from the thread loop's index so that they cannot
- * differ: a vector of VF consecutive thread indices b + j whose first b is
- * a multiple of VF (the vectoriser's induction: it starts at <0, 1, ..>
- * and steps by VF, or is the scalar resume value, a multiple of the main
- * loop's VF, or'ed with <0, 1, ..>), shifted right by at least log2(VF):
- * `warp_total[warp - 1]` with warp = threadIdx.x >> 5 (warp_scan read a
- * 16-lane gather of one address per 16 threads there). And a gather or
- * scatter whose mask has at most one lane set - a test that one lane of a
- * warp or a row passes, `(x & 31) == 31` or `x == c`, of VF consecutive
- * indices - is that lane's scalar access under a test of the mask
- * (`if (lane == 31) warp_total[warp] = v`: a 16-lane scatter of at most
- * one element). A gather or scatter costs about the same whatever its mask
+ * splat but is made from an induction of the loop so that they cannot
+ * differ: VF consecutive indices b + j whose first b is a multiple of VF
+ * (the vectoriser's induction of the thread loop: it starts at <0, 1, ..>,
+ * or in the epilogue at the main loop's resume value, a multiple of its VF,
+ * or'ed with <0, 1, ..>, and steps by VF), shifted right by at least
+ * log2(VF), then combined lane by lane with splats and such values:
+ * `warp_total[warp - 1]` and `warp_total[warp]` with warp = threadIdx.x >>
+ * 5 (warp_scan: a 16-lane gather of one address per 16 threads, and a
+ * scatter of at most one lane). And a gather or scatter whose mask has at
+ * most one lane set - a test that one of VF consecutive indices passes,
+ * `(x & M) == C` with M + 1 a power of two >= VF or `x == C`, or a
+ * conjunction with one - is that lane's scalar access under a test of the
+ * mask (`if (lane == 0) y[row] = sum` with row = (blockIdx.x * blockDim.x +
+ * threadIdx.x) >> 5, not known to be one address a vector: spmv_csr_warp).
+ * Its address (and a scatter's value) is computed for that lane by scalar
+ * copies of the lane-wise operations it is made of, from the induction's
+ * first lane plus the lane's number; what is made otherwise is taken out of
+ * the vector. A gather or scatter costs about the same whatever its mask
  * (~14 TSC cycles on the benchmarks' EPYC), a scalar access and its test a
- * few.
+ * few. (warpUniform and regionChunk prove the same of a warp's shifted index
+ * before the vectoriser, on the scalar thread loop; these read the vector
+ * code the vectoriser made of it.)
  */
 struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 	enum { DEPTH = 8 };
@@ -5982,8 +5990,16 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 		for (unsigned j = 1; j < cv->getNumElements(); j++)
 			if (cv->getElementAsAPInt(j) != c0 + j)
 				return false;
-		tz = c0.isZero() ? 64 : c0.countTrailingZeros();
+		tz = c0.countTrailingZeros();	/* the width where c0 is 0 */
 		return true;
+	}
+
+	/* whether cast @c maps lane j of its operand to lane j (not a
+	 * bitcast that regroups the bits into other lanes) */
+	static bool laneWise(CastInst *c)
+	{
+		auto *from = dyn_cast<FixedVectorType>(c->getSrcTy());
+		return from && from->getNumElements() == cast<FixedVectorType>(c->getType())->getNumElements();
 	}
 
 	/* whether @v's lanes are b, b + 1, .. (modulo 2^width): b's known
@@ -6017,18 +6033,21 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 		 * induction from the main loop's resume value) */
 		if (match(I, m_Or(m_Value(x), m_Value(y)))) {
 			for (int k = 0; k < 2; k++, std::swap(x, y))
-				if (const int st = splatTz(y); st >= (int)lg && stepConstant(x, t) && t >= 64) {
+				if (const int st = splatTz(y);
+				    st >= (int)lg && stepConstant(x, t) && t == x->getType()->getScalarSizeInBits()) {
 					tz = st;
 					return true;
 				}
 			return false;
 		}
-		/* the vectoriser's induction: start steps, latch adds a splat */
+		/* the vectoriser's induction: it starts with steps, its latch
+		 * adds a splat (each value the start plus splats) */
 		if (auto *phi = dyn_cast<PHINode>(I); phi && phi->getNumIncomingValues() == 2) {
 			for (unsigned k = 0; k < 2; k++) {
 				Value *st = phi->getIncomingValue(k), *nx = phi->getIncomingValue(1 - k);
 				Value *a, *b;
-				if (!stepConstant(st, t) || !match(nx, m_Add(m_Value(a), m_Value(b))))
+				if (isa<PHINode>(st) || !stepLanes(st, t, DL, depth + 1) ||
+				    !match(nx, m_Add(m_Value(a), m_Value(b))))
 					continue;
 				if (b == phi)
 					std::swap(a, b);
@@ -6040,10 +6059,14 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 			}
 			return false;
 		}
-		/* the same lanes in another width: narrower always, wider where b
-		 * is a multiple of 2^lg (no lane wraps) */
+		/* the same lanes in another width: narrower always (modulo its
+		 * width), wider where b is a multiple of 2^lg (no lane wraps) and,
+		 * sign-extended, where b's lanes have a bit above those lg (no
+		 * lane crosses the sign) */
 		if (isa<ZExtInst>(I) || isa<SExtInst>(I) || isa<TruncInst>(I)) {
-			if (!stepLanes(I->getOperand(0), t, DL, depth + 1) || (!isa<TruncInst>(I) && t < lg))
+			const unsigned w = I->getOperand(0)->getType()->getScalarSizeInBits();
+			if (!stepLanes(I->getOperand(0), t, DL, depth + 1) || (!isa<TruncInst>(I) && t < lg) ||
+			    (isa<SExtInst>(I) && w <= lg))
 				return false;
 			tz = std::min(t, I->getType()->getScalarSizeInBits());
 			return true;
@@ -6065,13 +6088,13 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 		const APInt *sh;
 		unsigned tz;
 		/* (b + j) >> s, b a multiple of VF and 2^s >= VF: one value */
+		const unsigned lg = Log2_32_Ceil(vf);
 		if ((match(I, m_LShr(m_Value(x), m_APInt(sh))) || match(I, m_AShr(m_Value(x), m_APInt(sh)))) &&
-		    sh->getZExtValue() >= Log2_32_Ceil(vf) && stepLanes(x, tz, DL) && tz >= Log2_32_Ceil(vf))
+		    sh->uge(lg) && stepLanes(x, tz, DL) && tz >= lg)
 			return true;
 		/* lane by lane of operands the same in every lane (a scalar one
-		 * is; not a cast that regroups the bits into lanes) */
-		if (auto *c = dyn_cast<CastInst>(I); c && !(c->getSrcTy()->isVectorTy() &&
-							    cast<FixedVectorType>(c->getSrcTy())->getNumElements() == vf))
+		 * is) */
+		if (auto *c = dyn_cast<CastInst>(I); c && !laneWise(c))
 			return false;
 		if (isa<BinaryOperator>(I) || isa<CastInst>(I) || isa<GetElementPtrInst>(I) || isa<SelectInst>(I) ||
 		    isa<CmpInst>(I)) {
@@ -6096,45 +6119,54 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 		/* VF consecutive indices: one equals c, and one has each value
 		 * of its low bits where the mask of those has 2^k >= VF */
 		if (match(m, m_ICmp(pred, m_Value(x), m_APInt(c))) && pred == ICmpInst::ICMP_EQ) {
-			const unsigned vf = cast<FixedVectorType>(m->getType())->getNumElements();
+			const unsigned lg = Log2_32_Ceil(cast<FixedVectorType>(m->getType())->getNumElements());
 			const APInt *low;
-			if (match(x, m_And(m_Value(y), m_APInt(low))) && low->isMask() &&
-			    low->countTrailingOnes() >= Log2_32_Ceil(vf))
+			if (match(x, m_And(m_Value(y), m_APInt(low))) && low->isMask() && low->countTrailingOnes() >= lg)
 				x = y;
-			return stepLanes(x, tz, DL);
+			/* (distinct where 2^width >= VF) */
+			return x->getType()->getScalarSizeInBits() >= lg && stepLanes(x, tz, DL);
 		}
 		if (match(m, m_LogicalAnd(m_Value(x), m_Value(y))))
 			return oneLane(x, DL, depth + 1) || oneLane(y, DL, depth + 1);
 		return false;
 	}
 
-	/* lane @l (an integer) of @v, computed from scalars where @v is made
-	 * lane by lane of splats and steps (an address from the thread
-	 * index), else taken out of the vector (through memory, on x86) */
-	static Value *laneOf(IRBuilder<> &B, Value *v, Value *l, const DataLayout &DL, unsigned depth = 0)
+	/* lane @l (an integer) of @v: a splat's value, an induction's (or a
+	 * constant's) first lane plus l, a scalar copy of a lane-wise
+	 * operation on its operands' lanes l, else taken out of the vector
+	 * (through memory, on x86); @done: the lanes computed so far */
+	static Value *scalarLane(IRBuilder<> &B, Value *v, Value *l, const DataLayout &DL,
+				 DenseMap<Value *, Value *> &done, unsigned depth = 0)
 	{
 		if (!v->getType()->isVectorTy())
 			return v;
 		if (Value *s = getSplatValue(v))
 			return s;
+		if (Value *r = done.lookup(v))
+			return r;
 		unsigned tz;
 		auto *I = dyn_cast<Instruction>(v);
-		if (v->getType()->isIntOrIntVectorTy() && stepLanes(v, tz, DL))
-			return B.CreateAdd(B.CreateExtractElement(v, (uint64_t)0),
-					   B.CreateZExtOrTrunc(l, v->getType()->getScalarType()));
-		if (!I || depth > DEPTH ||
-		    !(isa<BinaryOperator>(I) || isa<CastInst>(I) || isa<GetElementPtrInst>(I)) ||
-		    (isa<CastInst>(I) && !I->getOperand(0)->getType()->isVectorTy()))
-			return B.CreateExtractElement(v, l);
-		Instruction *c = I->clone();
-		c->mutateType(I->getType()->getScalarType());
-		for (Use &u : c->operands())
-			u.set(laneOf(B, u.get(), l, DL, depth + 1));
-		if (auto *g = dyn_cast<GetElementPtrInst>(c))	/* its result type from scalar operands */
-			c->mutateType(GetElementPtrInst::getGEPReturnType(g->getSourceElementType(),
-									   g->getPointerOperand(),
-									   SmallVector<Value *, 4>(g->indices())));
-		return B.Insert(c);
+		auto *c = dyn_cast_or_null<CastInst>(I);
+		Value *r;
+		if ((isa<Constant>(v) && stepConstant(v, tz)) ||
+		    (isa<PHINode>(v) && v->getType()->isIntOrIntVectorTy() && stepLanes(v, tz, DL)))
+			r = B.CreateAdd(B.CreateExtractElement(v, (uint64_t)0),
+					B.CreateZExtOrTrunc(l, v->getType()->getScalarType()));
+		else if (I && depth <= DEPTH && (isa<BinaryOperator>(I) || isa<GetElementPtrInst>(I) || (c && laneWise(c)))) {
+			Instruction *n = I->clone();
+			for (Use &u : n->operands())
+				u.set(scalarLane(B, u.get(), l, DL, done, depth + 1));
+			if (auto *g = dyn_cast<GetElementPtrInst>(n))	/* its type from its scalar operands */
+				n->mutateType(GetElementPtrInst::getGEPReturnType(g->getSourceElementType(),
+										   g->getPointerOperand(),
+										   SmallVector<Value *, 4>(g->indices())));
+			else
+				n->mutateType(I->getType()->getScalarType());
+			r = B.Insert(n);
+		} else
+			r = B.CreateExtractElement(v, l);
+		done[v] = r;
+		return r;
 	}
 
 	/* how a gather or scatter's lanes name their addresses */
@@ -6182,13 +6214,14 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 		B.SetInsertPoint(then);
 		const DataLayout &DL = II->getModule()->getDataLayout();
 		Value *lane = nullptr;	/* ONE's: the lowest active lane, the only one */
-		if (k == SAME)
+		DenseMap<Value *, Value *> done;
+		if (k == SAME)	/* lane 0: its address is the others' (poison with them) */
 			p = B.CreateExtractElement(ptrs, (uint64_t)0);
 		else if (k == ONE)
-			p = laneOf(B, ptrs,
-				   lane = B.CreateBinaryIntrinsic(Intrinsic::cttz, B.CreateBitCast(mask, B.getIntNTy(n)),
-								  B.getTrue()),
-				   DL);
+			p = scalarLane(B, ptrs,
+				       lane = B.CreateBinaryIntrinsic(Intrinsic::cttz,
+								      B.CreateBitCast(mask, B.getIntNTy(n)), B.getTrue()),
+				       DL, done);
 		if (gather) {
 			Value *pass = II->getArgOperand(3);
 			LoadInst *ld = B.CreateAlignedLoad(VT->getElementType(), p, al);
@@ -6203,7 +6236,7 @@ struct VgpuSplatMemPass : PassInfoMixin<VgpuSplatMemPass> {
 			II->replaceAllUsesWith(r);
 		} else {
 			Value *val = II->getArgOperand(0);
-			Value *s = lane ? laneOf(B, val, lane, DL) : getSplatValue(val);
+			Value *s = lane ? scalarLane(B, val, lane, DL, done) : getSplatValue(val);
 			if (!s) {	/* the highest active lane's */
 				Value *bits = B.CreateBitCast(mask, B.getIntNTy(n));
 				Value *lz = B.CreateBinaryIntrinsic(Intrinsic::ctlz, bits, B.getTrue());
