@@ -5958,20 +5958,22 @@ struct VgpuEmptyLoopPass : PassInfoMixin<VgpuEmptyLoopPass> {
  * differ: VF consecutive indices b + j whose first b is a multiple of VF
  * (the vectoriser's induction of the thread loop: it starts at <0, 1, ..>,
  * or in the epilogue at the main loop's resume value, a multiple of its VF,
- * or'ed with <0, 1, ..>, and steps by VF), shifted right by at least
+ * or'ed with <0, 1, ..>, and adds a splat, a multiple of VF, each trip),
+ * shifted right by at least
  * log2(VF), then combined lane by lane with splats and such values:
  * `warp_total[warp - 1]` and `warp_total[warp]` with warp = threadIdx.x >>
  * 5 (warp_scan: a 16-lane gather of one address per 16 threads, and a
  * scatter of at most one lane). And a gather or scatter whose mask has at
- * most one lane set - a test that one of VF consecutive indices passes,
- * `(x & M) == C` with M + 1 a power of two >= VF or `x == C`, or a
- * conjunction with one - is that lane's scalar access under a test of the
+ * most one lane set - a test that one of VF consecutive indices (of a type
+ * of at least log2(VF) bits) passes, `(x & M) == C` with M + 1 a power of
+ * two >= VF or `x == C`, or a conjunction with one - is that lane's scalar
+ * access under a test of the
  * mask (`if (lane == 0) y[row] = sum` with row = (blockIdx.x * blockDim.x +
  * threadIdx.x) >> 5, not known to be one address a vector: spmv_csr_warp).
  * Its address (and a scatter's value) is computed for that lane by scalar
- * copies of the lane-wise operations it is made of, from the induction's
- * first lane plus the lane's number; what is made otherwise is taken out of
- * the vector. A gather or scatter costs about the same whatever its mask
+ * copies of the binary operations, address computations and casts that
+ * keep lanes it is made of, from the induction's first lane plus the
+ * lane's number; what is made otherwise is taken out of the vector. A gather or scatter costs about the same whatever its mask
  * (~14 TSC cycles on the benchmarks' EPYC), a scalar access and its test a
  * few. (warpUniform and regionChunk prove the same of a warp's shifted index
  * before the vectoriser, on the scalar thread loop; these read the vector
