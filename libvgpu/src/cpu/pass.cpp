@@ -91,10 +91,9 @@
  *     (a value the same in a row of threads, read or written under a
  *     condition that differs between them, or a warp's, made from the
  *     thread index) becomes one scalar access under a test of its mask, as
- *     does one whose mask has at most one lane (a warp's last lane), and
- *     (VgpuTransposePass) the components the
- *     vectoriser takes out of 16 threads' float4 / int4 loads one by one
- *     become a two-step transpose.
+ *     does one whose mask has at most one lane (a warp's first lane), and
+ *     (VgpuTransposePass) the components the vectoriser takes out of 16
+ *     threads' float4 / int4 loads one by one become a two-step transpose.
  * The image lists its kernels in __vgpu_kernel_table ("mangled\tdemangled\t
  * how\n"): runtime.c finds template kernels by name there, and "how" says
  * which lowering each got.
@@ -5959,23 +5958,23 @@ struct VgpuEmptyLoopPass : PassInfoMixin<VgpuEmptyLoopPass> {
  * (the vectoriser's induction of the thread loop: it starts at <0, 1, ..>,
  * or in the epilogue at the main loop's resume value, a multiple of its VF,
  * or'ed with <0, 1, ..>, and adds a splat, a multiple of VF, each trip),
- * shifted right by at least
- * log2(VF), then combined lane by lane with splats and such values:
- * `warp_total[warp - 1]` and `warp_total[warp]` with warp = threadIdx.x >>
- * 5 (warp_scan: a 16-lane gather of one address per 16 threads, and a
- * scatter of at most one lane). And a gather or scatter whose mask has at
- * most one lane set - a test that one of VF consecutive indices (of a type
- * of at least log2(VF) bits) passes, `(x & M) == C` with M + 1 a power of
- * two >= VF or `x == C`, or a conjunction with one - is that lane's scalar
- * access under a test of the
- * mask (`if (lane == 0) y[row] = sum` with row = (blockIdx.x * blockDim.x +
+ * shifted right by at least log2(VF), then combined lane by lane with
+ * splats and such values: `warp_total[warp - 1]` and `warp_total[warp]`
+ * with warp = threadIdx.x >> 5 (warp_scan: a 16-lane gather of one address
+ * per 16 threads, and a scatter of at most one lane). And a gather or
+ * scatter whose mask has at most one lane set - a test that one of VF
+ * consecutive indices (of a type of at least log2(VF) bits) passes, `(x &
+ * M) == C` with M + 1 a power of two >= VF or `x == C`, or a conjunction
+ * with one - is that lane's scalar access under a test of the mask (`if
+ * (lane == 0) y[row] = sum` with row = (blockIdx.x * blockDim.x +
  * threadIdx.x) >> 5, not known to be one address a vector: spmv_csr_warp).
  * Its address (and a scatter's value) is computed for that lane by scalar
  * copies of the binary operations, address computations and casts that
  * keep lanes it is made of, from the induction's first lane plus the
- * lane's number; what is made otherwise is taken out of the vector. A gather or scatter costs about the same whatever its mask
- * (~14 TSC cycles on the benchmarks' EPYC), a scalar access and its test a
- * few. (warpUniform and regionChunk prove the same of a warp's shifted index
+ * lane's number; what is made otherwise is taken out of the vector. A
+ * gather or scatter costs about the same whatever its mask (~14 TSC cycles
+ * on the benchmarks' EPYC), a scalar access and its test a few.
+ * (warpUniform and regionChunk prove the same of a warp's shifted index
  * before the vectoriser, on the scalar thread loop; these read the vector
  * code the vectoriser made of it.)
  */
