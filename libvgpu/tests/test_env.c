@@ -80,6 +80,7 @@ int main(void)
 		{ "VGPU_POOL", "sometimes" },
 		{ "VGPU_CPU_THREADS", "many" },
 		{ "VGPU_CPU_THREADS", "2000" },
+		{ "VGPU_SPIN_US", "200000" },
 		{ "VGPU_CPU_STACK_KB", "4" },
 		{ "VGPU_CPU_FISSION", "sometimes" },
 		{ "VGPU_CPU_KEEP_TMP", "please" },

@@ -6,7 +6,9 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/tap.h"
 #include "core/workers.h"
@@ -38,6 +40,16 @@ static void part(void *arg, unsigned int i)
 		atomic_fetch_add_explicit(&j->sum, 1, memory_order_relaxed);
 }
 
+/* worker 1 sleeps a while: the caller is done first and waits for it */
+static void slow_part(void *arg, unsigned int i)
+{
+	struct job *j = arg;
+
+	if (i == 1)
+		usleep(2000);
+	atomic_fetch_add(&j->calls[i], 1);
+}
+
 static int calls_are(struct job *j, unsigned int n)
 {
 	for (unsigned int i = 0; i < N; i++)
@@ -46,13 +58,60 @@ static int calls_are(struct job *j, unsigned int n)
 	return 1;
 }
 
+/* jobs of 1 and 2 workers alternating, host pauses of 0-300 us between them */
+static int mixed(struct vgpu_workers *w, unsigned int seed)
+{
+	struct job j;
+
+	for (int r = 0; r < 300; r++) {
+		unsigned int n = 1 + (seed >> 7) % 2;
+
+		seed = seed * 1103515245u + 12345u;
+		memset(&j, 0, sizeof(j));
+		vgpu_workers_run(w, n, part, &j);
+		if (!calls_are(&j, n))
+			return 0;
+		if ((seed >> 9) % 3)
+			usleep((seed >> 11) % 300);
+	}
+	return 1;
+}
+
+/* a pool of @n workers spinning @spin (a VGPU_SPIN_US value) between jobs */
+static void spinning(unsigned int n, const char *spin)
+{
+	struct vgpu_workers *w;
+	struct job j;
+	int ok = 1;
+
+	setenv("VGPU_SPIN_US", spin, 1);
+	if (vgpu_workers_create(&w, n, NULL, NULL)) {
+		tap_ok(0, "a pool of %u workers, VGPU_SPIN_US=%s", n, spin);
+		return;
+	}
+	for (int r = 0; r < 200 && ok; r++) {
+		memset(&j, 0, sizeof(j));
+		vgpu_workers_run(w, n, part, &j);
+		ok = calls_are(&j, n) && atomic_load(&j.sum) == (long)n * 100000L;
+	}
+	tap_ok(ok, "VGPU_SPIN_US=%s, %u workers: 200 jobs back to back, each complete", spin, n);
+	tap_ok(mixed(w, 7), "VGPU_SPIN_US=%s: 300 jobs of 1 or 2 workers, pauses between", spin);
+	memset(&j, 0, sizeof(j));
+	vgpu_workers_run(w, n, slow_part, &j);
+	tap_ok(calls_are(&j, n), "VGPU_SPIN_US=%s: the caller waits for a worker that sleeps", spin);
+	vgpu_workers_destroy(w);	/* its threads spin now, or sleep: joined either way */
+	unsetenv("VGPU_SPIN_US");
+}
+
 int main(void)
 {
 	struct vgpu_workers *w;
 	struct job j;
 	int ok = 1, ret;
 
+	setenv("VGPU_SPIN_US", "0", 1);	/* the first pool's workers sleep between jobs */
 	ret = vgpu_workers_create(&w, N, start, NULL);
+	unsetenv("VGPU_SPIN_US");
 	tap_ok(ret == 0 && w && vgpu_workers_size(w) == N, "a pool of %d workers (%d)", N, ret);
 	if (ret)
 		return tap_done();
@@ -84,6 +143,21 @@ int main(void)
 		ok = ok && atomic_load(&started[i]) == 1;
 	tap_ok(ok, "the start hook ran once on each thread, not on the caller");
 	tap_ok(vgpu_workers_create(&w, 0, NULL, NULL) < 0 && !w, "a pool of 0 workers is refused");
+	/* two workers spin where there are two cores; on one they sleep */
+	spinning(2, "0");
+	spinning(2, "100000");
+	spinning(2, "20");
+	spinning(N, "50");
+	setenv("VGPU_SPIN_US", "lots", 1);
+	ret = vgpu_workers_create(&w, 2, NULL, NULL);
+	tap_ok(ret == 0, "a VGPU_SPIN_US that does not parse: the default (%d)", ret);
+	if (!ret) {
+		memset(&j, 0, sizeof(j));
+		vgpu_workers_run(w, 2, part, &j);
+		tap_ok(calls_are(&j, 2), "and its pool runs jobs");
+		vgpu_workers_destroy(w);
+	}
+	unsetenv("VGPU_SPIN_US");
 	vgpu_workers_destroy(NULL);
 	return tap_done();
 }

@@ -76,6 +76,8 @@ static const struct env_var vars[] = {
 	{ .name = "VGPU_COMPUTE_TURNS", .kind = ENV_BOOL, .what = BOOL_WHAT },
 	{ .name = "VGPU_CPU_THREADS", .kind = ENV_UINT, .min = 0, .max = 1024,
 	  .what = "0 (one per core) to 1024 threads" },
+	{ .name = "VGPU_SPIN_US", .kind = ENV_UINT, .min = 0, .max = 100000,
+	  .what = "0 (sleep at once) to 100000 microseconds" },
 	{ .name = "VGPU_CPU_STACK_KB", .kind = ENV_UINT, .min = 8, .max = 65536,
 	  .what = "8 to 65536 KiB" },
 	{ .name = "VGPU_CPU_FISSION", .kind = ENV_BOOL, .what = BOOL_WHAT },

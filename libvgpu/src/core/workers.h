@@ -4,6 +4,8 @@
  * taking part as worker 0: the CPU backend runs a launch's blocks on it, the
  * CUDA backend its staged copies. The job's own state (what to do next, its
  * errors) stays with the caller; the pool only starts the workers and waits.
+ * Idle workers, and the caller waiting for them, spin VGPU_SPIN_US (default
+ * 200 us; not in a pool of more workers than cores) before they sleep.
  */
 #ifndef VGPU_WORKERS_H
 #define VGPU_WORKERS_H
@@ -33,6 +35,9 @@ unsigned int vgpu_workers_size(const struct vgpu_workers *pool) VGPU_INTERNAL;
  */
 void vgpu_workers_run(struct vgpu_workers *pool, unsigned int n, vgpu_work_fn *fn,
 		      void *arg) VGPU_INTERNAL;
+
+/* vgpu_cores - the cores this thread may run on (at least 1) */
+unsigned int vgpu_cores(void) VGPU_INTERNAL;
 
 /* vgpu_workers_destroy - stop and join the threads (NULL: nothing) */
 void vgpu_workers_destroy(struct vgpu_workers *pool) VGPU_INTERNAL;

@@ -364,16 +364,6 @@ static int cpu_probe(void)
 	return 1;
 }
 
-static unsigned ncores(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-
-	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
-		n = CPU_COUNT(&set);
-	return n > 0 ? (unsigned)n : 1;
-}
-
 static int cpu_device_props(int index, struct vgpu_bk_devprops *p)
 {
 	FILE *f;
@@ -398,7 +388,7 @@ static int cpu_device_props(int index, struct vgpu_bk_devprops *p)
 		fclose(f);
 	}
 	p->total_mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-	p->multiprocessors = ncores();
+	p->multiprocessors = vgpu_cores();
 	p->max_threads_per_block = CPU_MAX_BLOCK;
 	p->max_shared_per_block = CPU_MAX_SHARED;
 	p->warp_size = 1;
@@ -444,7 +434,7 @@ static int cpu_ctx_create(const struct vgpu_bk_init *init, void **ctx, uint64_t 
 	}
 	if (!n) {
 		/* checked by vgpu_session_open (core/env.c); 0: one per core */
-		n = !vgpu_env_uint("VGPU_CPU_THREADS", 0, 1024, &v) && v ? (unsigned)v : ncores();
+		n = !vgpu_env_uint("VGPU_CPU_THREADS", 0, 1024, &v) && v ? (unsigned)v : vgpu_cores();
 	}
 	if (n > 1024)
 		n = 1024;
