@@ -2,7 +2,9 @@
 /*
  * libvgpu CPU backend vs hand-written OpenMP C, same process, same data:
  * saxpy, vector add, sum reduction (shared memory + __syncthreads) on
- * 2^24 floats by default (BENCH_LOG2N). Each repeat runs both, interleaved,
+ * 2^24 floats by default (BENCH_LOG2N), and the cost of a launch: 200 saxpy
+ * launches in a row of one 256-thread block per worker against 200 OpenMP
+ * loops over as many floats (what a host loop of small kernels pays). Each repeat runs both, interleaved,
  * so that both see the same machine; warm-up runs are excluded; medians are
  * compared. Prints ratios = OpenMP time / libvgpu time (higher is better for
  * libvgpu; 1.0 = as fast). Exit status 0 unless something failed to run or
@@ -79,6 +81,7 @@ static const char src[] =
 
 #define RED_BLOCKS 256
 #define BLOCK 256
+#define LAUNCHES 200
 
 int main(void)
 {
@@ -95,7 +98,7 @@ int main(void)
 	float *x, *y, *z, *tmp, partial[RED_BLOCKS];
 	double *t_omp = calloc((size_t)reps, sizeof(double));
 	double *t_vg = calloc((size_t)reps, sizeof(double));
-	double r_saxpy, r_vadd, r_sum, r_chunk;
+	double r_saxpy, r_vadd, r_sum, r_chunk, r_launch;
 	int bad = 0;
 
 	if (!t_omp || !t_vg || reps < 1)
@@ -246,6 +249,48 @@ int main(void)
 			       m_omp * 1e3, m_vg * 1e3, r_chunk, verdict(r_chunk, 0.5));
 		}
 	}
+
+	/* launch: 200 small saxpys in a row (a = 2, -2, ...: y unchanged overall) */
+	size_t small = (size_t)props.multiprocessors * BLOCK;
+
+	if (small > n)
+		small = n;
+	cfg.grid.x = (uint32_t)((small + BLOCK - 1) / BLOCK);
+	for (int r = -warm; r < reps; r++) {
+		double t0 = now_s();
+
+		for (int i = 0; i < LAUNCHES; i++)
+			omp_saxpy(small, (i & 1) ? -2.0f : 2.0f, x, y);
+		double t1 = now_s();
+
+		for (int i = 0; i < LAUNCHES; i++) {
+			struct vgpu_arg args[] = { vgpu_arg_i32((int32_t)small),
+						   vgpu_arg_f32((i & 1) ? -2.0f : 2.0f),
+						   vgpu_arg_buf(bx), vgpu_arg_buf(by) };
+
+			TRY(s, vgpu_launch(k_saxpy, &cfg, args, 4));
+		}
+		double t2 = now_s();
+
+		if (r >= 0) {
+			t_omp[r] = (t1 - t0) / LAUNCHES;
+			t_vg[r] = (t2 - t1) / LAUNCHES;
+		}
+	}
+	TRY(s, vgpu_buffer_read(by, 0, tmp, small * sizeof(float)));
+	for (size_t i = 0; i < small; i++)
+		if (fabsf(tmp[i] - y[i]) > 1e-5f * (1.0f + fabsf(y[i]))) {
+			printf("# launch: WRONG at %zu: libvgpu %g, OpenMP %g\n", i, tmp[i], y[i]);
+			bad = 1;
+			break;
+		}
+	m_omp = median(t_omp, reps);
+	m_vg = median(t_vg, reps);
+	r_launch = m_omp / m_vg;
+	printf("launch: openmp %.2f us, libvgpu %.2f us, ratio %.2fx [a loop or a launch of %u blocks, %d in a row; VGPU_SPIN_US=%s, GOMP_SPINCOUNT=%s]\n",
+	       m_omp * 1e6, m_vg * 1e6, r_launch, cfg.grid.x, LAUNCHES,
+	       getenv("VGPU_SPIN_US") ? getenv("VGPU_SPIN_US") : "(default)",
+	       getenv("GOMP_SPINCOUNT") ? getenv("GOMP_SPINCOUNT") : "(default)");
 
 	vgpu_buffer_free(bx);
 	vgpu_buffer_free(by);

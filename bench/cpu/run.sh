@@ -48,9 +48,14 @@ ln -sf "$build/corpus/corpus" "$out/corpus"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-bench-cpu.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 export VGPU_CACHE_DIR=$scratch/cache VGPU_BACKEND=cpu
-# OpenMP threads sleep between loops instead of spinning, so they do not
-# steal the cores from libvgpu's pool while libvgpu's half of a repeat runs.
-export OMP_WAIT_POLICY=passive
+# Both runtimes' threads wait for the next loop or launch the same way:
+# spinning about 200 us, then sleeping. libgomp's default (300000 spins,
+# ~6 ms on the EPYC VM) would steal the cores from libvgpu's pool while
+# libvgpu's half of a repeat runs; a passive OpenMP (no spin) would pay a
+# wake-up per parallel region that libvgpu's launches do not (nw_wavefront's
+# 255 loops: 2.4x its time). 10000 spins of libgomp's pause loop: ~200 us
+# on the EPYC VM (20 ns a pause).
+export GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000} VGPU_SPIN_US=${VGPU_SPIN_US:-200}
 export POCL_CACHE_DIR=$scratch/pocl
 
 echo "# bench/cpu on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews ratios: both sides of a ratio run interleaved to share it)"
@@ -68,7 +73,7 @@ run() { # name, timeout, arguments
 		echo "# $name: exit status $rc$([ $rc -eq 124 ] && echo ' (timed out)')"
 		status=1
 	fi
-	results+=("$(grep -E '^(saxpy|vadd|reduction|reduction-chunked|matmul|barrier|cache|corpus)[: ]' "$out/$name.out")")
+	results+=("$(grep -E '^(saxpy|vadd|reduction|reduction-chunked|launch|matmul|barrier|cache|corpus)[: ]' "$out/$name.out")")
 }
 only=${BENCH_ONLY:-}
 [ -z "$only" ] || [ "$only" = vec ] && run bench_vec 600
