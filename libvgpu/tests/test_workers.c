@@ -50,6 +50,14 @@ static void slow_part(void *arg, unsigned int i)
 	atomic_fetch_add(&j->calls[i], 1);
 }
 
+/* a part without work: the jobs follow each other as fast as they can */
+static void part_quick(void *arg, unsigned int i)
+{
+	struct job *j = arg;
+
+	atomic_fetch_add(&j->calls[i], 1);
+}
+
 static int calls_are(struct job *j, unsigned int n)
 {
 	for (unsigned int i = 0; i < N; i++)
@@ -77,6 +85,23 @@ static int mixed(struct vgpu_workers *w, unsigned int seed)
 	return 1;
 }
 
+/* jobs of 1 to the pool's @n workers at random: workers left out of a job while others spin */
+static int partial(struct vgpu_workers *w, unsigned int n, unsigned int seed)
+{
+	struct job j;
+
+	for (int r = 0; r < 2000; r++) {
+		unsigned int k = 1 + (seed >> 8) % n;
+
+		seed = seed * 1103515245u + 12345u;
+		memset(&j, 0, sizeof(j));
+		vgpu_workers_run(w, k, part_quick, &j);
+		if (!calls_are(&j, k))
+			return 0;
+	}
+	return 1;
+}
+
 /* a pool of @n workers spinning @spin (a VGPU_SPIN_US value) between jobs */
 static void spinning(unsigned int n, const char *spin)
 {
@@ -96,6 +121,7 @@ static void spinning(unsigned int n, const char *spin)
 	}
 	tap_ok(ok, "VGPU_SPIN_US=%s, %u workers: 200 jobs back to back, each complete", spin, n);
 	tap_ok(mixed(w, 7), "VGPU_SPIN_US=%s: 300 jobs of 1 or 2 workers, pauses between", spin);
+	tap_ok(partial(w, n, 11), "VGPU_SPIN_US=%s: 2000 jobs of 1 to %u workers in a row", spin, n);
 	memset(&j, 0, sizeof(j));
 	vgpu_workers_run(w, n, slow_part, &j);
 	tap_ok(calls_are(&j, n), "VGPU_SPIN_US=%s: the caller waits for a worker that sleeps", spin);
@@ -109,6 +135,7 @@ int main(void)
 	struct job j;
 	int ok = 1, ret;
 
+	alarm(120);	/* a lost wake-up hangs: fail instead */
 	setenv("VGPU_SPIN_US", "0", 1);	/* the first pool's workers sleep between jobs */
 	ret = vgpu_workers_create(&w, N, start, NULL);
 	unsetenv("VGPU_SPIN_US");
@@ -144,10 +171,14 @@ int main(void)
 	tap_ok(ok, "the start hook ran once on each thread, not on the caller");
 	tap_ok(vgpu_workers_create(&w, 0, NULL, NULL) < 0 && !w, "a pool of 0 workers is refused");
 	/* two workers spin where there are two cores; on one they sleep */
+	if (vgpu_cores() < 2)
+		tap_diag("one core: the pools below never spin (a pool larger than the cores does not)");
 	spinning(2, "0");
 	spinning(2, "100000");
 	spinning(2, "20");
 	spinning(N, "50");
+	/* as many workers as cores (at most N): spinning, jobs of a few of them */
+	spinning(vgpu_cores() < N ? (vgpu_cores() < 2 ? 2 : vgpu_cores()) : N, "1000");
 	setenv("VGPU_SPIN_US", "lots", 1);
 	ret = vgpu_workers_create(&w, 2, NULL, NULL);
 	tap_ok(ret == 0, "a VGPU_SPIN_US that does not parse: the default (%d)", ret);

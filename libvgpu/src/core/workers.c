@@ -12,6 +12,9 @@
  * what OpenMP runtimes do between parallel regions (libgomp spins
  * GOMP_SPINCOUNT times). A pool of more workers than the cores we may run
  * on does not spin: a spinning worker would take the core from one with work.
+ * (Each pool decides alone: the pools of several sessions of a process may
+ * together spin on more threads than cores, each for at most its spin time
+ * after a job of its own.)
  *
  * Locking: a job is published as one word, @job (a sequence number and
  * how many workers take part), bumped under @m after the job's function and
@@ -70,38 +73,43 @@ static inline void relax(void)
 }
 
 /*
- * Spin while (*@v == @old) == @eq, for at most the pool's spin time (the
- * clock read every 64 pauses); the value last read.
+ * Spin while (*@v == @old) == @eq and the clock (read every 64 pauses) is
+ * before @end; the value last read.
  */
-static uint64_t spin(const struct vgpu_workers *w, _Atomic uint64_t *v, uint64_t old, bool eq)
+static uint64_t spin(_Atomic uint64_t *v, uint64_t old, bool eq, uint64_t end)
 {
-	uint64_t x = atomic_load_explicit(v, memory_order_acquire), end = 0;
+	uint64_t x = atomic_load_explicit(v, memory_order_acquire);
 
-	for (unsigned int i = 0; (x == old) == eq && w->spin_ns; i++) {
+	for (unsigned int i = 1; (x == old) == eq; i++) {
 		relax();
-		if (!(i & 63)) {
-			uint64_t now = vgpu_now_ns();
-
-			if (!end)
-				end = now + w->spin_ns;
-			else if (now >= end)
-				break;
-		}
+		if (!(i & 63) && vgpu_now_ns() >= end)
+			break;
 		x = atomic_load_explicit(v, memory_order_acquire);
 	}
 	return x;
 }
 
+/* the end of a spin that starts now (0: none) */
+static uint64_t spin_end(const struct vgpu_workers *w)
+{
+	return w->spin_ns ? vgpu_now_ns() + w->spin_ns : 0;
+}
+
+/*
+ * A worker spins for the pool's spin time after a job it took part in (and
+ * after it started), not after one it was left out of: a loop of launches of
+ * a few blocks keeps only their workers spinning, the others sleep.
+ */
 static void *worker_main(void *p)
 {
 	struct vgpu_worker_thread *t = p;
 	struct vgpu_workers *w = t->pool;
-	uint64_t seen = 0, job;
+	uint64_t seen = 0, job, end;
 
 	if (w->start)
 		w->start(w->start_arg, t->idx);
-	for (;; seen = job) {
-		job = spin(w, &w->job, seen, true);
+	for (end = spin_end(w);; seen = job) {
+		job = end ? spin(&w->job, seen, true, end) : seen;
 		if (job == seen) {
 			pthread_mutex_lock(&w->m);
 			w->sleepers++;
@@ -121,6 +129,7 @@ static void *worker_main(void *p)
 				pthread_cond_signal(&w->done);
 			pthread_mutex_unlock(&w->m);
 		}
+		end = spin_end(w);
 	}
 	return NULL;
 }
@@ -214,7 +223,8 @@ void vgpu_workers_run(struct vgpu_workers *w, unsigned int n, vgpu_work_fn *fn, 
 		pthread_mutex_unlock(&w->m);
 	}
 	fn(arg, 0);
-	if (n > 1 && spin(w, &w->running, 0, false)) {
+	if (n > 1 && (!w->spin_ns ? atomic_load_explicit(&w->running, memory_order_acquire) :
+		      spin(&w->running, 0, false, spin_end(w)))) {
 		pthread_mutex_lock(&w->m);
 		w->waiting = true;
 		while (atomic_load_explicit(&w->running, memory_order_acquire))
