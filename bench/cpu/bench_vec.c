@@ -4,11 +4,12 @@
  * saxpy, vector add, sum reduction (shared memory + __syncthreads) on
  * 2^24 floats by default (BENCH_LOG2N), and the cost of a launch: 200 saxpy
  * launches in a row of one 256-thread block per worker against 200 OpenMP
- * loops over as many floats (what a host loop of small kernels pays). Each repeat runs both, interleaved,
- * so that both see the same machine; warm-up runs are excluded; medians are
- * compared. Prints ratios = OpenMP time / libvgpu time (higher is better for
- * libvgpu; 1.0 = as fast). Exit status 0 unless something failed to run or
- * gave a wrong answer; a ratio below target is reported, not failed.
+ * loops over as many floats (what a host loop of small kernels pays). Each
+ * repeat runs both, interleaved, so that both see the same machine; warm-up
+ * runs are excluded; medians are compared. Prints ratios = OpenMP time /
+ * libvgpu time (higher is better for libvgpu; 1.0 = as fast). Exit status 0
+ * unless something failed to run or gave a wrong answer; a ratio below target
+ * is reported, not failed.
  */
 #define _GNU_SOURCE
 #include <math.h>

@@ -2,7 +2,7 @@
 /*
  * The worker pool (workers.h).
  *
- * Between jobs a worker first spins on the job counter for a while
+ * Between jobs a worker first spins on the job word for a while
  * (VGPU_SPIN_US) and only then sleeps on the condition variable, and the
  * caller likewise spins before it sleeps waiting for the workers to finish:
  * a launch that follows another within that time, the common case of a
