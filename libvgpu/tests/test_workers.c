@@ -177,8 +177,10 @@ int main(void)
 	spinning(2, "100000");
 	spinning(2, "20");
 	spinning(N, "50");
-	/* as many workers as cores (at most N): spinning, jobs of a few of them */
-	spinning(vgpu_cores() < N ? (vgpu_cores() < 2 ? 2 : vgpu_cores()) : N, "1000");
+	/* as many workers as cores (2 to N): spinning, jobs of a few of them */
+	const unsigned int cores = vgpu_cores();
+
+	spinning(cores < 2 ? 2 : cores > N ? N : cores, "1000");
 	setenv("VGPU_SPIN_US", "lots", 1);
 	ret = vgpu_workers_create(&w, 2, NULL, NULL);
 	tap_ok(ret == 0, "a VGPU_SPIN_US that does not parse: the default (%d)", ret);

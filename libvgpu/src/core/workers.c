@@ -74,16 +74,16 @@ static inline void relax(void)
 
 /*
  * Spin while (*@v == @old) == @eq and the clock (read every 64 pauses) is
- * before @end; the value last read.
+ * before @end (0: no spin); the value last read.
  */
 static uint64_t spin(_Atomic uint64_t *v, uint64_t old, bool eq, uint64_t end)
 {
 	uint64_t x = atomic_load_explicit(v, memory_order_acquire);
 
-	for (unsigned int i = 1; (x == old) == eq; i++) {
-		relax();
+	for (unsigned int i = 0; (x == old) == eq && end; i++) {
 		if (!(i & 63) && vgpu_now_ns() >= end)
 			break;
+		relax();
 		x = atomic_load_explicit(v, memory_order_acquire);
 	}
 	return x;
@@ -109,7 +109,7 @@ static void *worker_main(void *p)
 	if (w->start)
 		w->start(w->start_arg, t->idx);
 	for (end = spin_end(w);; seen = job) {
-		job = end ? spin(&w->job, seen, true, end) : seen;
+		job = spin(&w->job, seen, true, end);
 		if (job == seen) {
 			pthread_mutex_lock(&w->m);
 			w->sleepers++;
@@ -223,8 +223,7 @@ void vgpu_workers_run(struct vgpu_workers *w, unsigned int n, vgpu_work_fn *fn, 
 		pthread_mutex_unlock(&w->m);
 	}
 	fn(arg, 0);
-	if (n > 1 && (!w->spin_ns ? atomic_load_explicit(&w->running, memory_order_acquire) :
-		      spin(&w->running, 0, false, spin_end(w)))) {
+	if (n > 1 && spin(&w->running, 0, false, spin_end(w))) {
 		pthread_mutex_lock(&w->m);
 		w->waiting = true;
 		while (atomic_load_explicit(&w->running, memory_order_acquire))
