@@ -921,7 +921,7 @@ static void stg_params(int *threads, size_t *chunk, size_t *min)
 	/* the machine's CPUs, not vgpu_cores(): a worker waits on its slots'
 	 * DMA as much as it copies, so a pool larger than a restricted
 	 * affinity copies faster (H200 host, 4 of 16 CPUs, 256 MiB pageable
-	 * writes: 12 workers 31-34 GB/s, 3 workers 24-25) */
+	 * writes: 12 workers 27-34 GB/s, 3 workers 21-25; benchmarks.md) */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	long t = ncpu * 3 / 4, ck = 2048, mn = 4096;
 	uint64_t v[3];
