@@ -723,9 +723,10 @@ static int table_lookup(void *dl, const char *name, char *sym, size_t len)
 	return -ENOENT;
 }
 
-/* the fewest TSC cycles between two reads back to back (what the profile's
- * counts have in them beside the region: a VM may trap the read) */
-static unsigned long long tsc_read_cost(void)
+static unsigned long long tsc_cost;
+static pthread_once_t tsc_cost_once = PTHREAD_ONCE_INIT;
+
+static void tsc_measure(void)
 {
 	unsigned long long best = ~0ull;
 
@@ -736,7 +737,17 @@ static unsigned long long tsc_read_cost(void)
 		best = b - a < best ? b - a : best;
 	}
 #endif
-	return best == ~0ull ? 0 : best;
+	tsc_cost = best == ~0ull ? 0 : best;
+}
+
+/* the fewest TSC cycles between two reads back to back (what the profile's
+ * counts have in them beside the region: a VM may trap the read), measured
+ * once a process: the profile's text, asked for its length and then for
+ * itself, must come out the same both times */
+static unsigned long long tsc_read_cost(void)
+{
+	pthread_once(&tsc_cost_once, tsc_measure);
+	return tsc_cost;
 }
 
 static int cpu_function_get(void *ctx, void *mod, const char *name, void **fnp)
