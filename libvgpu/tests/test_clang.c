@@ -1717,6 +1717,26 @@ static const char src[] =
 "	out[blockIdx.x * n + t] = r + part[32];\n"
 "}\n"
 "\n"
+"/* warps 1 and 2 alone reduce their own values, a cg::reduce and a loop of\n"
+" * shuffles (a sum, an xor): every warp runs the branch, the others'\n"
+" * reductions skipped */\n"
+"extern \"C\" __global__ void wbranch_mid(const int *in, int *out)\n"
+"{\n"
+"	cg::thread_block b = cg::this_thread_block();\n"
+"	cg::thread_block_tile<32> tile = cg::tiled_partition<32>(b);\n"
+"	const unsigned t = b.thread_rank(), n = b.size(), w = tile.meta_group_rank();\n"
+"	const int x = in[blockIdx.x * n + t];\n"
+"	int r = -(int)t;\n"
+"	if (w - 1 < 2) {	/* warps 1 and 2 */\n"
+"		const int s = cg::reduce(tile, x, cg::plus<int>());\n"
+"		int m = x;\n"
+"		for (int o = 16; o > 0; o >>= 1)\n"
+"			m ^= __shfl_xor_sync(0xffffffffu, m, o);\n"
+"		r = s * 3 + m;\n"
+"	}\n"
+"	out[blockIdx.x * n + t] = r;\n"
+"}\n"
+"\n"
 "/* two elements a thread a block apart, an offset every thread reads\n"
 " * (scan_blelloch's add_offsets): a loop per stream */\n"
 "extern \"C\" __global__ void streams(int *out, const int *sums, int n)\n"
@@ -5066,6 +5086,43 @@ static int wbranch_cg_run(const int *in, const char *k, unsigned G, unsigned bx,
 	return bad;
 }
 
+/* wbranch_mid in @G blocks of @n threads against the host's sums and xors */
+static int wbranch_mid_run(const int *in, unsigned G, unsigned n)
+{
+	const int tot = (int)(G * n);
+	int *o = malloc(tot * 4), *x = malloc(tot * 4), bad = 0;
+	vgpu_buffer *X, *O = buf(NULL, tot * 4);
+
+	for (int i = 0; i < tot; i++)
+		x[i] = in[(i * 7) % 128] - i % 13;
+	X = buf(x, tot * 4);
+	struct vgpu_arg a[] = { vgpu_arg_buf(X), vgpu_arg_buf(O) };
+	if (launch("wbranch_mid", G, n, 0, a, 2) || get(O, o, tot * 4))
+		bad = 1;
+	for (unsigned g = 0; g < G && !bad; g++)
+		for (unsigned t = 0; t < n && !bad; t++) {
+			const unsigned w = t / 32, first = g * n + w * 32;
+			int want = -(int)t;
+			if (w == 1 || w == 2) {
+				int s = 0, m = 0;
+				for (unsigned l = 0; l < 32; l++) {
+					s += x[first + l];
+					m ^= x[first + l];
+				}
+				want = s * 3 + m;
+			}
+			if (o[g * n + t] != want) {
+				tap_diag("wbranch_mid %u threads: block %u thread %u: %d, want %d", n, g, t, o[g * n + t], want);
+				bad = 1;
+			}
+		}
+	vgpu_buffer_free(X);
+	vgpu_buffer_free(O);
+	free(x);
+	free(o);
+	return bad;
+}
+
 static void t_wbranch(const int *in)
 {
 	char how[128], how_cg[128];
@@ -5084,6 +5141,11 @@ static void t_wbranch(const int *in)
 	tap_ok(strstr(how, "1 warp branch for all") && !wbranch_cg_run(in, "wbranch2d", 4, 16, 4) &&
 	       !wbranch_cg_run(in, "wbranch2d", 3, 8, 8) && !wbranch_cg_run(in, "wbranch2d", 2, 128, 1),
 	       "dialect: warp 0 of x + blockDim.x * y, blocks of 16x4, 8x8, 128 (lowering: %s)", how);
+	lowering("wbranch_mid", how);
+	tap_ok(strstr(how, "1 warp branch for all") && !wbranch_mid_run(in, 5, 256) && !wbranch_mid_run(in, 3, 64) &&
+	       !wbranch_mid_run(in, 4, 96) && !wbranch_mid_run(in, 2, 32),
+	       "dialect: warps 1 and 2 reduce in a branch every warp runs (blocks of 256, 64, 96, 32; lowering: %s)",
+	       how);
 }
 
 /*
