@@ -1719,7 +1719,7 @@ static const char src[] =
 "\n"
 "/* warps 1 and 2 alone reduce their own values, a cg::reduce and a loop of\n"
 " * shuffles (a sum, an xor): every warp runs the branch, the others'\n"
-" * reductions skipped */\n"
+" * results discarded */\n"
 "extern \"C\" __global__ void wbranch_mid(const int *in, int *out)\n"
 "{\n"
 "	cg::thread_block b = cg::this_thread_block();\n"

@@ -160,8 +160,7 @@ static_assert(__builtin_offsetof(__vgpu_ctx, frame) == 8 &&
 	      __builtin_offsetof(__vgpu_ctx, nthreads) == 24 && __builtin_offsetof(__vgpu_ctx, bid) == 552 &&
 	      __builtin_offsetof(__vgpu_ctx, bdim) == 564 &&
 	      __builtin_offsetof(__vgpu_ctx, gdim) == 576 &&
-	      __builtin_offsetof(__vgpu_ctx, state) == 592 && __builtin_offsetof(__vgpu_ctx, want) == 600 &&
-	      __builtin_offsetof(__vgpu_ctx, vtrue) == 764 &&
+	      __builtin_offsetof(__vgpu_ctx, state) == 592 && __builtin_offsetof(__vgpu_ctx, vtrue) == 764 &&
 	      __builtin_offsetof(__vgpu_ctx, wx) == 740 && __builtin_offsetof(__vgpu_ctx, xo) == 28 &&
 	      sizeof(__vgpu_ctx) == 776, "struct __vgpu_ctx changed: update pass.cpp's CTX_*_OFF");
 extern "C" {
@@ -1870,11 +1869,6 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 		if (group && !group[w])
 			continue;
 		const unsigned b = w * 32, lanes = c->nthreads - b < 32 ? c->nthreads - b : 32;
-		// a warp whose lanes wait for none: it skips the branch of the
-		// reduction, which every warp runs (the pass's
-		// predicateWarpBranches); its results are never used
-		if (lanes == 32 && !__builtin_reduce_or(__vgpu_warp_load(c->want + b)))
-			continue;
 		W lo, hi;
 		__builtin_memcpy(&lo, &wx[c->wx][0][b], sizeof(lo));
 		V v;

@@ -213,8 +213,6 @@ enum { NUNI = 32 };
 /* byte offsets in struct __vgpu_ctx (cuda.h checks them): nthreads, xo; bid,
  * bdim and gdim up to state, which the block's index and size fill */
 enum : uint64_t { CTX_FRAME_OFF = 8, CTX_NTHREADS_OFF = 24, CTX_XO_OFF = 28, CTX_BID_OFF = 552, CTX_BDIM_OFF = 564, CTX_GDIM_OFF = 576, CTX_STATE_OFF = 592 };
-/* the pointer to the lanes' masks at a warp sync (want) */
-enum : uint64_t { CTX_WANT_OFF = 600 };
 /* the vote counts at its end (vtrue, vn, vmax), and its size */
 enum : uint64_t { CTX_VOTES_OFF = 764, CTX_SIZE = 776 };
 
@@ -3235,9 +3233,7 @@ struct Lower {
 	 * warp_sum(v); if (lane == 0) out = v; }`: a block reduction's last
 	 * step) is run by every warp, the user's memory accesses and calls in
 	 * it under its condition, the values it sets chosen by it where its
-	 * paths meet; the lanes of a warp that skips it say at its warp syncs
-	 * that they wait for no lane (want 0), and the driver's reductions
-	 * pass such warps by. The block then reaches its warp syncs together: the
+	 * paths meet. The block then reaches its warp syncs together: the
 	 * driver had parted it into groups there (the warp that works, then
 	 * the rest at the barrier after), ~170 ns a block reduction on the
 	 * EPYC of the benchmarks against ~20 ns for the other warps'
@@ -3348,20 +3344,8 @@ struct Lower {
 					continue;
 				Value *p;
 				Type *t;
-				if (simpleAccess(*I, p, t) && runtimeMemory(p)) {
-					/* a lane's mask at a warp sync: none in a warp that
-					 * skips the branch, so that the driver's reduction
-					 * of the warp's values (__vgpu_wred) passes it by */
-					auto *st = dyn_cast<StoreInst>(I);
-					auto *L = dyn_cast<LoadInst>(getUnderlyingObject(p, 16));
-					APInt off;
-					if (st && L && ctxLoad(L, off) && off == CTX_WANT_OFF) {
-						IRBuilder<> sb(st);
-						Value *v = st->getValueOperand();
-						st->setOperand(0, sb.CreateSelect(guard, v, Constant::getNullValue(v->getType())));
-					}
+				if (simpleAccess(*I, p, t) && runtimeMemory(p))
 					continue;
-				}
 				/* the runtime's own builtins (thread index, context) stay */
 				if (auto *cb = dyn_cast<CallBase>(I); cb && isIntrinsic(cb->getCalledFunction()))
 					continue;
