@@ -90,6 +90,33 @@ static const char src[] =
 "	ou[t] = u;\n"
 "}\n"
 "\n"
+"/* loops of shuffles taking a minimum or a maximum of integers: cuda.h's\n"
+" * max and min, and the user's own conditional expression (a compare and\n"
+" * a branch where the pass finds them); blocks of 48 */\n"
+"extern \"C\" __global__ void shflimax(const int *in, int *out)\n"
+"{\n"
+"	int v = in[threadIdx.x] * 37 - 900;\n"
+"	for (int o = 16; o > 0; o >>= 1)\n"
+"		v = max(v, __shfl_xor_sync(0xffffffffu, v, o));\n"
+"	out[threadIdx.x] = v;\n"
+"}\n"
+"extern \"C\" __global__ void shflumin(const int *in, unsigned *out)\n"
+"{\n"
+"	unsigned v = (unsigned)in[threadIdx.x] * 2654435761u;\n"
+"	for (int o = 16; o > 0; o >>= 1)\n"
+"		v = min(__shfl_down_sync(0xffffffffu, v, o), v);\n"
+"	out[threadIdx.x] = v;\n"
+"}\n"
+"extern \"C\" __global__ void shfllmax(const int *in, long long *out)\n"
+"{\n"
+"	long long v = ((long long)in[threadIdx.x] << 32) - threadIdx.x * 5;\n"
+"	for (int o = 1; o < 32; o <<= 1) {\n"
+"		const long long w = __shfl_xor_sync(0xffffffffu, v, o);\n"
+"		v = w > v ? w : v;\n"
+"	}\n"
+"	out[threadIdx.x] = v;\n"
+"}\n"
+"\n"
 "/* warp scans by __shfl_up_sync under the lane's test (one warp sync each,\n"
 " * the driver runs their steps): the lane as threadIdx.x & 31 or % 32, the test\n"
 " * as an if, a conditional expression, reversed; +, fmax, ^; 5 and 3\n"
@@ -1826,6 +1853,63 @@ static int get(vgpu_buffer *b, void *p, size_t n)
 		memcpy(v, n_, sizeof(T) * (lanes));				\
 	} while (0)
 
+static void lowering(const char *name, char how[128]);
+
+/* integer minima and maxima by loops of shuffles: one warp sync each (no
+ * value kept across it: the counter's loop gone), bit for bit */
+static void t_shflminmax(const int *in)
+{
+	enum { B = 48 };
+	int oi[B], vi[B];
+	unsigned ou[B], vu[B];
+	long long ol[B], vl[B];
+	char hi[128], hu[128], hl[128];
+	int bad = 0;
+	vgpu_buffer *I = buf(in, B * 4), *OI = buf(NULL, sizeof(oi)), *OU = buf(NULL, sizeof(ou)),
+		    *OL = buf(NULL, sizeof(ol));
+	struct vgpu_arg ai[] = { vgpu_arg_buf(I), vgpu_arg_buf(OI) }, au[] = { vgpu_arg_buf(I), vgpu_arg_buf(OU) },
+			al[] = { vgpu_arg_buf(I), vgpu_arg_buf(OL) };
+
+	if (launch("shflimax", 1, B, 0, ai, 2) || launch("shflumin", 1, B, 0, au, 2) ||
+	    launch("shfllmax", 1, B, 0, al, 2) || get(OI, oi, sizeof(oi)) || get(OU, ou, sizeof(ou)) ||
+	    get(OL, ol, sizeof(ol)))
+		bad = 1;
+	for (int w = 0; w < B && !bad; w += 32) {
+		const int n = B - w < 32 ? B - w : 32;
+
+		for (int j = 0; j < n; j++) {
+			vi[j] = in[w + j] * 37 - 900;
+			vu[j] = (unsigned)in[w + j] * 2654435761u;
+			vl[j] = ((long long)in[w + j] << 32) - (w + j) * 5;
+		}
+		for (int m = 16; m > 0; m >>= 1) {
+			SHFL_STEP(int, vi, n, m, 0, a < b ? b : a);
+			SHFL_STEP(unsigned, vu, n, m, 1, b < a ? b : a);
+		}
+		for (int m = 1; m < 32; m <<= 1)
+			SHFL_STEP(long long, vl, n, m, 0, b > a ? b : a);
+		for (int j = 0; j < n && !bad; j++)
+			if (oi[w + j] != vi[j] || ou[w + j] != vu[j] || ol[w + j] != vl[j]) {
+				tap_diag("shflminmax thread %d: %d %#x %lld vs %d %#x %lld", w + j, oi[w + j], ou[w + j],
+					 ol[w + j], vi[j], vu[j], vl[j]);
+				bad = 1;
+			}
+	}
+	lowering("shflimax", hi);
+	lowering("shflumin", hu);
+	lowering("shfllmax", hl);
+	tap_ok(!bad, "dialect: loops of shuffles with max() of int, min() of unsigned, a conditional expression of "
+		     "long long, over a warp and a partial one");
+	tap_ok(strstr(hi, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
+	       strstr(hu, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
+	       strstr(hl, "1 warp syncs), 0 bytes per thread and 0 uniform"),
+	       "dialect: each of those loops is one warp sync whose steps the driver runs (lowering: %s)", hi);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(OI);
+	vgpu_buffer_free(OU);
+	vgpu_buffer_free(OL);
+}
+
 static void t_shflloops(const int *in)
 {
 	enum { B = 48 };
@@ -1893,7 +1977,6 @@ static void t_shflloops(const int *in)
 		memcpy(v, n_, sizeof(T) * (lanes));				\
 	} while (0)
 
-static void lowering(const char *name, char how[128]);
 
 static void t_shflscan(const int *in)
 {
@@ -5337,6 +5420,7 @@ int main(void)
 	t_phiexit(in);
 	t_shflwide(in);
 	t_shflloops(in);
+	t_shflminmax(in);
 	t_shflscan(in);
 	t_vote(in);
 	t_wred(in);

@@ -3809,19 +3809,74 @@ struct Lower {
 		       n.startswith("14__shfl_up_syncI") ? K_SHFL_UP : -1;
 	}
 
-	/* the reduction code (type | op << 3) of v' = @X(@v, @r) or X(r, v), else -1 */
-	int reduceOp(Instruction *X, Value *v, Value *r)
+	/*
+	 * An integer minimum or maximum as the code of `a < b ? b : a` before
+	 * SimplifyCFG (cuda.h's min and max inlined, a user's own): @X a phi
+	 * of @v and @r from the two sides of a branch on their comparison,
+	 * the sides empty. The reduction code's op and whether signed, else -1;
+	 * the comparison onto @keep.
+	 */
+	static int minMaxDiamond(Instruction *X, Value *v, Value *r, bool &sgn, SmallVectorImpl<Instruction *> &keep)
 	{
-		if (X->getNumOperands() < 2)
+		auto *P = dyn_cast<PHINode>(X);
+		if (!P || P->getNumIncomingValues() != 2 || !P->getType()->isIntegerTy())
 			return -1;
-		Value *a = X->getOperand(0), *b = X->getOperand(1);
-		if (!((a == v && b == r) || (a == r && b == v)))
+		BasicBlock *b0 = P->getIncomingBlock(0), *b1 = P->getIncomingBlock(1);
+		BasicBlock *h = b0->getSinglePredecessor();
+		auto *br = h ? dyn_cast<BranchInst>(h->getTerminator()) : nullptr;
+		auto *cmp = br && br->isConditional() ? dyn_cast<ICmpInst>(br->getCondition()) : nullptr;
+		if (!cmp || b1->getSinglePredecessor() != h || b0 == b1 ||
+		    !((br->getSuccessor(0) == b0 && br->getSuccessor(1) == b1) ||
+		      (br->getSuccessor(0) == b1 && br->getSuccessor(1) == b0)))
 			return -1;
+		/* the sides: nothing but their branch to the phi's block */
+		for (BasicBlock *b : { b0, b1 })
+			if (b->size() != 1 || b->getSingleSuccessor() != P->getParent())
+				return -1;
+		Value *t = P->getIncomingValueForBlock(br->getSuccessor(0));
+		Value *f = P->getIncomingValueForBlock(br->getSuccessor(1));
+		Value *c0 = cmp->getOperand(0), *c1 = cmp->getOperand(1);
+		if (!((t == v && f == r) || (t == r && f == v)))
+			return -1;
+		/* c0 pred c1 ? c0 : c1 */
+		CmpInst::Predicate pr = cmp->getPredicate();
+		if (t == c1 && f == c0)
+			pr = CmpInst::getSwappedPredicate(pr);
+		else if (!(t == c0 && f == c1))
+			return -1;
+		sgn = ICmpInst::isSigned(pr);
+		int op = -1;
+		switch (pr) {
+		case CmpInst::ICMP_SGT: case CmpInst::ICMP_SGE: case CmpInst::ICMP_UGT: case CmpInst::ICMP_UGE:
+			op = R_MAX;
+			break;
+		case CmpInst::ICMP_SLT: case CmpInst::ICMP_SLE: case CmpInst::ICMP_ULT: case CmpInst::ICMP_ULE:
+			op = R_MIN;
+			break;
+		default:
+			return -1;
+		}
+		keep.push_back(cmp);
+		return op;
+	}
+
+	/* the reduction code (type | op << 3) of v' = @X(@v, @r) or X(r, v), else
+	 * -1; a minimum's or maximum's comparison onto @keep */
+	int reduceOp(Instruction *X, Value *v, Value *r, SmallVectorImpl<Instruction *> &keep)
+	{
 		Type *T = v->getType();
 		const bool f32 = T->isFloatTy(), f64 = T->isDoubleTy(), i32 = T->isIntegerTy(32), i64 = T->isIntegerTy(64);
 		const int fty = f32 ? R_F32 : f64 ? R_F64 : 0, uty = i32 ? R_U32 : i64 ? R_U64 : 0,
 			  sty = i32 ? R_I32 : i64 ? R_I64 : 0;
 		int op = -1, ty = 0;
+		bool sgn = false;
+		if ((op = minMaxDiamond(X, v, r, sgn, keep)) >= 0)
+			return (sgn ? sty : uty) ? (sgn ? sty : uty) | op << 3 : -1;
+		if (X->getNumOperands() < 2)
+			return -1;
+		Value *a = X->getOperand(0), *b = X->getOperand(1);
+		if (!((a == v && b == r) || (a == r && b == v)))
+			return -1;
 		if (auto *bo = dyn_cast<BinaryOperator>(X)) {
 			switch (bo->getOpcode()) {
 			case Instruction::FAdd: op = R_ADD, ty = fty; break;
@@ -4030,7 +4085,7 @@ struct Lower {
 			SmallVector<Instruction *, 4> keep;
 			if (kind0 == K_SHFL_UP && !scanStep(L, DT, Pv, Po, X, A, keep))
 				continue;
-			const int rcode = reduceOp(A, Pv, call);
+			const int rcode = reduceOp(A, Pv, call, keep);
 			if (rcode < 0)
 				continue;
 			/* nothing else in the loop; the call and the operation run every trip */
