@@ -116,6 +116,18 @@ static const char src[] =
 "	}\n"
 "	out[threadIdx.x] = v;\n"
 "}\n"
+"/* a warp's running maximum: the scan's step under the lane's test */\n"
+"extern \"C\" __global__ void shflsmax(const int *in, int *out)\n"
+"{\n"
+"	const int lane = threadIdx.x & 31;\n"
+"	int v = in[threadIdx.x] * 41 - 1000;\n"
+"	for (int d = 1; d < 32; d <<= 1) {\n"
+"		const int t = __shfl_up_sync(0xffffffffu, v, d);\n"
+"		if (lane >= d)\n"
+"			v = max(v, t);\n"
+"	}\n"
+"	out[threadIdx.x] = v;\n"
+"}\n"
 "\n"
 "/* warp scans by __shfl_up_sync under the lane's test (one warp sync each,\n"
 " * the driver runs their steps): the lane as threadIdx.x & 31 or % 32, the test\n"
@@ -1860,19 +1872,19 @@ static void lowering(const char *name, char how[128]);
 static void t_shflminmax(const int *in)
 {
 	enum { B = 48 };
-	int oi[B], vi[B];
+	int oi[B], vi[B], os[B], vs[B];
 	unsigned ou[B], vu[B];
 	long long ol[B], vl[B];
-	char hi[128], hu[128], hl[128];
+	char hi[128], hu[128], hl[128], hs[128];
 	int bad = 0;
 	vgpu_buffer *I = buf(in, B * 4), *OI = buf(NULL, sizeof(oi)), *OU = buf(NULL, sizeof(ou)),
-		    *OL = buf(NULL, sizeof(ol));
+		    *OL = buf(NULL, sizeof(ol)), *OS = buf(NULL, sizeof(os));
 	struct vgpu_arg ai[] = { vgpu_arg_buf(I), vgpu_arg_buf(OI) }, au[] = { vgpu_arg_buf(I), vgpu_arg_buf(OU) },
-			al[] = { vgpu_arg_buf(I), vgpu_arg_buf(OL) };
+			al[] = { vgpu_arg_buf(I), vgpu_arg_buf(OL) }, as[] = { vgpu_arg_buf(I), vgpu_arg_buf(OS) };
 
 	if (launch("shflimax", 1, B, 0, ai, 2) || launch("shflumin", 1, B, 0, au, 2) ||
-	    launch("shfllmax", 1, B, 0, al, 2) || get(OI, oi, sizeof(oi)) || get(OU, ou, sizeof(ou)) ||
-	    get(OL, ol, sizeof(ol)))
+	    launch("shfllmax", 1, B, 0, al, 2) || launch("shflsmax", 1, B, 0, as, 2) || get(OI, oi, sizeof(oi)) ||
+	    get(OU, ou, sizeof(ou)) || get(OL, ol, sizeof(ol)) || get(OS, os, sizeof(os)))
 		bad = 1;
 	for (int w = 0; w < B && !bad; w += 32) {
 		const int n = B - w < 32 ? B - w : 32;
@@ -1881,7 +1893,11 @@ static void t_shflminmax(const int *in)
 			vi[j] = in[w + j] * 37 - 900;
 			vu[j] = (unsigned)in[w + j] * 2654435761u;
 			vl[j] = ((long long)in[w + j] << 32) - (w + j) * 5;
+			vs[j] = in[w + j] * 41 - 1000;
 		}
+		for (int d = 1; d < 32; d <<= 1)
+			for (int j = n - 1; j >= d; j--)	/* from the top: lane j - d still holds the step's input */
+				vs[j] = vs[j - d] > vs[j] ? vs[j - d] : vs[j];
 		for (int m = 16; m > 0; m >>= 1) {
 			SHFL_STEP(int, vi, n, m, 0, a < b ? b : a);
 			SHFL_STEP(unsigned, vu, n, m, 1, b < a ? b : a);
@@ -1889,25 +1905,28 @@ static void t_shflminmax(const int *in)
 		for (int m = 1; m < 32; m <<= 1)
 			SHFL_STEP(long long, vl, n, m, 0, b > a ? b : a);
 		for (int j = 0; j < n && !bad; j++)
-			if (oi[w + j] != vi[j] || ou[w + j] != vu[j] || ol[w + j] != vl[j]) {
-				tap_diag("shflminmax thread %d: %d %#x %lld vs %d %#x %lld", w + j, oi[w + j], ou[w + j],
-					 ol[w + j], vi[j], vu[j], vl[j]);
+			if (oi[w + j] != vi[j] || ou[w + j] != vu[j] || ol[w + j] != vl[j] || os[w + j] != vs[j]) {
+				tap_diag("shflminmax thread %d: %d %#x %lld %d vs %d %#x %lld %d", w + j, oi[w + j], ou[w + j],
+					 ol[w + j], os[w + j], vi[j], vu[j], vl[j], vs[j]);
 				bad = 1;
 			}
 	}
 	lowering("shflimax", hi);
 	lowering("shflumin", hu);
 	lowering("shfllmax", hl);
+	lowering("shflsmax", hs);
 	tap_ok(!bad, "dialect: loops of shuffles with max() of int, min() of unsigned, a conditional expression of "
-		     "long long, over a warp and a partial one");
+		     "long long, a running max() by __shfl_up_sync, over a warp and a partial one");
 	tap_ok(strstr(hi, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
 	       strstr(hu, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
-	       strstr(hl, "1 warp syncs), 0 bytes per thread and 0 uniform"),
+	       strstr(hl, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
+	       strstr(hs, "1 warp syncs), 0 bytes per thread and 0 uniform"),
 	       "dialect: each of those loops is one warp sync whose steps the driver runs (lowering: %s)", hi);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(OI);
 	vgpu_buffer_free(OU);
 	vgpu_buffer_free(OL);
+	vgpu_buffer_free(OS);
 }
 
 static void t_shflloops(const int *in)

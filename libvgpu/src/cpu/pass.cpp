@@ -3935,7 +3935,8 @@ struct Lower {
 	 * d)`): @X, the value at the end of a trip, is op(@Pv, shuffled) where
 	 * the lane (laneOfX) is at least the offset @Po, else @Pv; a select, or
 	 * a phi where the two ways of a branch on that test meet (each way
-	 * straight there or through a block of nothing but the operation).
+	 * straight there or through a block of nothing but the operation, or
+	 * of an integer max() or min(): its compare and two empty ways).
 	 * @A gets the operation, @keep the test and the lane's instructions in
 	 * @L.
 	 */
@@ -3992,7 +3993,22 @@ struct Lower {
 				if (s == E)
 					continue;
 				auto *j = dyn_cast<BranchInst>(s->getTerminator());
-				if (s->getSinglePredecessor() != D || !j || j->isConditional() || j->getSuccessor(0) != E)
+				if (s->getSinglePredecessor() != D || !j)
+					return false;
+				/* an integer max() or min() there: its compare's two
+				 * empty ways meet in a block that goes on to E (the
+				 * operation, a phi there: minMaxDiamond) */
+				if (j->isConditional()) {
+					BasicBlock *a = j->getSuccessor(0), *b = j->getSuccessor(1);
+					BasicBlock *m = a->getSingleSuccessor();
+					if (a == b || !m || b->getSingleSuccessor() != m || a->size() != 1 || b->size() != 1 ||
+					    a->getSinglePredecessor() != s || b->getSinglePredecessor() != s ||
+					    m->getSingleSuccessor() != E || pred_size(m) != 2)
+						return false;
+					from[i] = m;
+					continue;
+				}
+				if (j->getSuccessor(0) != E)
 					return false;
 			}
 			if (from[0] == from[1] || P->getBasicBlockIndex(from[0]) < 0 || P->getBasicBlockIndex(from[1]) < 0)
