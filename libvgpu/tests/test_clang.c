@@ -109,7 +109,7 @@ static const char src[] =
 "}\n"
 "extern \"C\" __global__ void shfllmax(const int *in, long long *out)\n"
 "{\n"
-"	long long v = ((long long)in[threadIdx.x] << 32) - threadIdx.x * 5;\n"
+"	long long v = in[threadIdx.x] * 4294967296ll - threadIdx.x * 5;\n"
 "	for (int o = 1; o < 32; o <<= 1) {\n"
 "		const long long w = __shfl_xor_sync(0xffffffffu, v, o);\n"
 "		v = w > v ? w : v;\n"
@@ -1892,7 +1892,7 @@ static void t_shflminmax(const int *in)
 		for (int j = 0; j < n; j++) {
 			vi[j] = in[w + j] * 37 - 900;
 			vu[j] = (unsigned)in[w + j] * 2654435761u;
-			vl[j] = ((long long)in[w + j] << 32) - (w + j) * 5;
+			vl[j] = in[w + j] * 4294967296ll - (w + j) * 5;
 			vs[j] = in[w + j] * 41 - 1000;
 		}
 		for (int d = 1; d < 32; d <<= 1)
@@ -1917,11 +1917,15 @@ static void t_shflminmax(const int *in)
 	lowering("shflsmax", hs);
 	tap_ok(!bad, "dialect: loops of shuffles with max() of int, min() of unsigned, a conditional expression of "
 		     "long long, a running max() by __shfl_up_sync, over a warp and a partial one");
-	tap_ok(strstr(hi, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
-	       strstr(hu, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
-	       strstr(hl, "1 warp syncs), 0 bytes per thread and 0 uniform") &&
-	       strstr(hs, "1 warp syncs), 0 bytes per thread and 0 uniform"),
-	       "dialect: each of those loops is one warp sync whose steps the driver runs (lowering: %s)", hi);
+	const char *lw[] = { hi, hu, hl, hs }, *ln[] = { "shflimax", "shflumin", "shfllmax", "shflsmax" };
+
+	bad = 0;
+	for (int i = 0; i < 4; i++)
+		if (!strstr(lw[i], "1 warp syncs), 0 bytes per thread and 0 uniform")) {
+			tap_diag("%s lowering: %s", ln[i], lw[i]);
+			bad = 1;
+		}
+	tap_ok(!bad, "dialect: each of those loops is one warp sync whose steps the driver runs (lowering: %s)", hi);
 	vgpu_buffer_free(I);
 	vgpu_buffer_free(OI);
 	vgpu_buffer_free(OU);

@@ -4041,7 +4041,9 @@ struct Lower {
 	 * powers of two down to 1 (or from 1 up, for xor; from 1 up, for a
 	 * scan); width 32; the mask the same in every trip; the
 	 * value a 4- or 8-byte integer, float or double, the operation +, &,
-	 * |, ^, integer min and max, fmaxf, fminf. Returns whether any.
+	 * |, ^, integer min and max (an intrinsic, or a compare and its two
+	 * empty ways meeting in a phi: minMaxDiamond), fmaxf, fminf. Returns
+	 * whether any.
 	 */
 	static bool keptShfl(Function &K)
 	{

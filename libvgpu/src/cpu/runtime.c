@@ -743,7 +743,7 @@ static void tsc_measure(void)
 /* the fewest TSC cycles between two reads back to back (what the profile's
  * counts have in them beside the region: a VM may trap the read), measured
  * once a process: the profile's text, asked for its length and then for
- * itself, must come out the same both times */
+ * itself with no launch between, must come out the same both times */
 static unsigned long long tsc_read_cost(void)
 {
 	pthread_once(&tsc_cost_once, tsc_measure);
