@@ -89,6 +89,12 @@ static uint64_t spin(_Atomic uint64_t *v, uint64_t old, bool eq, uint64_t end)
 	return x;
 }
 
+/* the workers of job word @job (0: stop) */
+static inline unsigned int job_workers(uint64_t job)
+{
+	return (unsigned int)(job & ((1u << JOB_SHIFT) - 1));
+}
+
 /* the end of a spin that starts now (0: none) */
 static uint64_t spin_end(const struct vgpu_workers *w)
 {
@@ -118,9 +124,9 @@ static void *worker_main(void *p)
 			w->sleepers--;
 			pthread_mutex_unlock(&w->m);
 		}
-		if (!(job & ((1u << JOB_SHIFT) - 1)))
+		if (!job_workers(job))
 			break;
-		if (t->idx >= (job & ((1u << JOB_SHIFT) - 1)))
+		if (t->idx >= job_workers(job))
 			continue;
 		w->fn(w->arg, t->idx);
 		if (atomic_fetch_sub_explicit(&w->running, 1, memory_order_acq_rel) == 1) {

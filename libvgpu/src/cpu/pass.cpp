@@ -3870,8 +3870,10 @@ struct Lower {
 			  sty = i32 ? R_I32 : i64 ? R_I64 : 0;
 		int op = -1, ty = 0;
 		bool sgn = false;
-		if ((op = minMaxDiamond(X, v, r, sgn, keep)) >= 0)
-			return (sgn ? sty : uty) ? (sgn ? sty : uty) | op << 3 : -1;
+		if ((op = minMaxDiamond(X, v, r, sgn, keep)) >= 0) {
+			ty = sgn ? sty : uty;
+			return ty ? ty | op << 3 : -1;
+		}
 		if (X->getNumOperands() < 2)
 			return -1;
 		Value *a = X->getOperand(0), *b = X->getOperand(1);
