@@ -1681,7 +1681,8 @@ struct Lower {
 			 * radix_digits 1.1x; then black_scholes 1.2x, backprop_layer
 			 * 1.1x: the thread split off leaves the row's vector loop a
 			 * scalar tail). With fewer, only where that thread runs
-			 * apart anyway (below: `apart`) */
+			 * apart anyway (below: `apart`) or a copy of the region
+			 * computes them after the row (`uni`) */
 			std::set<uint64_t> exits;	/* ST_MIXED: one not known here */
 			for (BasicBlock &BB : *R)
 				if (auto *ret = dyn_cast<ReturnInst>(BB.getTerminator())) {
@@ -1719,9 +1720,16 @@ struct Lower {
 			/* the block's last thread runs apart anyway (narrowed, or the
 			 * right edge of a peeled row): keeping the uniforms costs nothing */
 			const bool apart = lim || (main && edge[1] != 0xffffffffu);
-			Function *tAll = uniform && !leavesEarly && (uniform + reduces >= 4 || apart) ? tAllU : tAll1;
-			/* the block's last thread in the row's vector loop, a copy for the uniform values after */
-			Function *uni = tAll == tAllU && !apart && !main && !chunk ? regionUni(R) : nullptr;
+			/* the block's last thread in the row's vector loop, a copy
+			 * for the uniform values after, wherever the region allows
+			 * one: with 1 to 3 values too (the threshold above was
+			 * measured before such copies, against a scalar tail), as
+			 * region_all stored a loop's counters in every vector of
+			 * threads beside its work (one worker, alternated: jacobi3d
+			 * 3-10 %, sobel_uchar4 and conv2d_const ~8 % faster; the
+			 * others within the noise) */
+			Function *uni = uniform && !leavesEarly && !apart && !main && !chunk ? regionUni(R) : nullptr;
+			Function *tAll = uniform && !leavesEarly && (uniform + reduces >= 4 || apart || uni) ? tAllU : tAll1;
 			repl[get("__vgpu_region_uni")] = uni ? uni : R;
 			Function *A = instantiate(tAll, K.getName() + ".all" + Twine(r), repl,
 						  GlobalValue::InternalLinkage, &pl);
