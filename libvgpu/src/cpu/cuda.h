@@ -1858,6 +1858,33 @@ template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wscan(V v)
 }
 // (the lanes' values from the half they write, c->wx; the results into
 // __vgpu_wr, whole block or a group alike: no flip)
+// the block's last, partial warp (or a scan in rows that are not whole
+// warps), lane by lane; apart and cold: inlined, its index vectors for every
+// step were hoisted above __vgpu_wred's loop over the warps and computed at
+// each reduction of every block, whole warps or not (~11 % of layernorm_cg's
+// kernel time). The warp's 32 values @a, in place.
+template <class T, int O>
+static __device__ __attribute__((noinline, cold)) void __vgpu_wred_lanes(const __vgpu_ctx *c, T *a, unsigned b,
+									unsigned lanes, unsigned lg, unsigned kind)
+{
+	typedef T V __attribute__((ext_vector_type(32)));
+	T t[32];
+	for (unsigned i = 0; i < lg; i++) {
+		const bool fromLow = kind == __VGPU_KXOR_UP || kind == __VGPU_KSCAN_UP;
+		const unsigned m = fromLow ? 1u << i : 1u << (lg - 1 - i);
+		for (unsigned l = 0; l < 32; l++) {
+			const unsigned s = kind == __VGPU_KSHFL_DOWN ? l + m : kind == __VGPU_KSCAN_UP ? l - m : l ^ m;
+			const V x = a[l], y = a[s < lanes ? s : l];
+			// a scan's test is on threadIdx.x & 31, here not the
+			// lane (rows of threads not whole warps)
+			if (kind == __VGPU_KSCAN_UP && ((b + l) % c->bdim[0] & 31) < m)
+				t[l] = a[l];
+			else
+				t[l] = __vgpu_rop<O>(x, y)[0];
+		}
+		__builtin_memcpy(a, t, sizeof(t));
+	}
+}
 template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsigned *group, unsigned lg, unsigned kind)
 {
 	typedef T V __attribute__((ext_vector_type(32)));
@@ -1902,24 +1929,9 @@ template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsign
 			if (lg > 1) v = __vgpu_wstep<O, 2>(v, kind);
 			if (lg > 0) v = __vgpu_wstep<O, 1>(v, kind);
 		} else {
-			// the block's last, partial warp: lane by lane
-			T a[32], t[32];
+			T a[32];
 			__builtin_memcpy(a, &v, sizeof(a));
-			for (unsigned i = 0; i < lg; i++) {
-				const bool fromLow = kind == __VGPU_KXOR_UP || kind == __VGPU_KSCAN_UP;
-				const unsigned m = fromLow ? 1u << i : 1u << (lg - 1 - i);
-				for (unsigned l = 0; l < 32; l++) {
-					const unsigned s = kind == __VGPU_KSHFL_DOWN ? l + m : kind == __VGPU_KSCAN_UP ? l - m : l ^ m;
-					const V x = a[l], y = a[s < lanes ? s : l];
-					// a scan's test is on threadIdx.x & 31, here not the
-					// lane (rows of threads not whole warps)
-					if (kind == __VGPU_KSCAN_UP && ((b + l) % c->bdim[0] & 31) < m)
-						t[l] = a[l];
-					else
-						t[l] = __vgpu_rop<O>(x, y)[0];
-				}
-				__builtin_memcpy(a, t, sizeof(a));
-			}
+			__vgpu_wred_lanes<T, O>(c, a, b, lanes, lg, kind);
 			__builtin_memcpy(&v, a, sizeof(a));
 		}
 		if constexpr (sizeof(T) == 4) {
