@@ -116,6 +116,47 @@ static const char src[] =
 "	}\n"
 "	out[threadIdx.x] = v;\n"
 "}\n"
+"/* barriers that order nothing go (the last one here: only global memory\n"
+" * after it), the others stay; blocks of 64 */\n"
+"extern \"C\" __global__ void idlebar(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int s[64];\n"
+"	const int t = threadIdx.x;\n"
+"	int v = in[t];\n"
+"	for (int i = 1; i < (int)(blockDim.x >> 4); i++) {\n"
+"		s[t] = v;\n"
+"		__syncthreads();\n"
+"		v += s[(t + i) & 63];\n"
+"		__syncthreads();	/* the next trip's store */\n"
+"	}\n"
+"	s[t] = v;\n"
+"	__syncthreads();\n"
+"	v = s[63 - t];\n"
+"	__syncthreads();	/* idle */\n"
+"	out[t] = v * 3 + in[(t + 1) & 63];\n"
+"}\n"
+"/* each of these stays but one of the two in a row: a vote's, the store\n"
+" * to one dynamic shared array and the read of another (the same memory),\n"
+" * global memory written and read by another thread */\n"
+"extern \"C\" __global__ void keepbar(const int *in, int *out)\n"
+"{\n"
+"	extern __shared__ int da[];\n"
+"	extern __shared__ int db[];\n"
+"	__shared__ int s[64];\n"
+"	const int t = threadIdx.x;\n"
+"	const int n = __syncthreads_count(in[t] > 0);\n"
+"	s[t] = in[t] + n;\n"
+"	__syncthreads();\n"
+"	__syncthreads();\n"
+"	int v = s[63 - t];\n"
+"	da[t] = v;\n"
+"	__syncthreads();\n"
+"	v += db[(t + 1) & 63];\n"
+"	out[t] = v;\n"
+"	__syncthreads();\n"
+"	v += out[(t + 5) & 63];\n"
+"	out[64 + t] = v;\n"
+"}\n"
 "/* a warp's running maximum: the scan's step under the lane's test */\n"
 "extern \"C\" __global__ void shflsmax(const int *in, int *out)\n"
 "{\n"
@@ -2966,6 +3007,45 @@ static void lowering(const char *name, char how[128])
 		snprintf(how, 128, "%s", ki.lowering);
 }
 
+/* idle barriers dropped, bit for bit; the ones that order an access kept */
+static void t_idlebar(const int *in)
+{
+	vgpu_buffer *I = buf(in, 64 * 4), *O = buf(NULL, 64 * 4), *K = buf(NULL, 128 * 4);
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O) }, ak[] = { vgpu_arg_buf(I), vgpu_arg_buf(K) };
+	int out[64], ko[128], v[64], w[64], sh[64], n = 0, bad = 0;
+	char hi[128], hk[128];
+
+	if (launch("idlebar", 1, 64, 0, a, 2) || launch("keepbar", 1, 64, 64 * 4, ak, 2) || get(O, out, sizeof(out)) ||
+	    get(K, ko, sizeof(ko)))
+		bad = 1;
+	for (int t = 0; t < 64; t++)
+		v[t] = in[t];
+	for (int i = 1; i < 4; i++) {
+		memcpy(sh, v, sizeof(sh));
+		for (int t = 0; t < 64; t++)
+			v[t] += sh[(t + i) & 63];
+	}
+	for (int t = 0; t < 64 && !bad; t++)
+		bad |= out[t] != v[63 - t] * 3 + in[(t + 1) & 63];
+	for (int t = 0; t < 64; t++)
+		n += in[t] > 0;
+	for (int t = 0; t < 64; t++)
+		w[t] = in[63 - t] + n + in[63 - ((t + 1) & 63)] + n;
+	for (int t = 0; t < 64 && !bad; t++)
+		bad |= ko[t] != w[t] || ko[64 + t] != w[t] + w[(t + 5) & 63];
+	lowering("idlebar", hi);
+	lowering("keepbar", hk);
+	tap_ok(!bad, "dialect: barriers that order nothing dropped, those that order shared, dynamic shared or global "
+		     "memory or count a vote kept: results bit for bit");
+	bad = !strstr(hi, "(3 barriers") || !strstr(hk, "(4 barriers");
+	if (bad)
+		tap_diag("idlebar: %s; keepbar: %s", hi, hk);
+	tap_ok(!bad, "dialect: of idlebar's 4 barriers 3 stay, of keepbar's 5 (one a vote's) 4 (lowering: %s)", hk);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(K);
+}
+
 /* kernel @name's strided loop ran as a block-uniform loop (its lowering line says so) */
 static void strided_loop(const char *name)
 {
@@ -3321,6 +3401,8 @@ static const char prof_src[] =
 	"extern \"C\" __global__ void prof0(int *out) { out[blockIdx.x * 128 + threadIdx.x] = 7; }\n";
 
 /* 70 barriers: more regions than the profile has slots */
+/* 70 barriers, each ordering an access to s (the last one: the store to s
+ * after it; without, it orders nothing and the pass drops it) */
 static const char prof_many_src[] =
 	"#define B2 s[threadIdx.x] = v; __syncthreads(); v += s[63 - threadIdx.x]; __syncthreads();\n"
 	"#define B10 B2 B2 B2 B2 B2\n"
@@ -3329,6 +3411,7 @@ static const char prof_many_src[] =
 	"	__shared__ int s[64];\n"
 	"	int v = threadIdx.x;\n"
 	"	B10 B10 B10 B10 B10 B10 B10\n"
+	"	s[threadIdx.x] = v;\n"
 	"	out[threadIdx.x] = v;\n"
 	"}\n";
 
@@ -5444,6 +5527,7 @@ int main(void)
 	t_shflwide(in);
 	t_shflloops(in);
 	t_shflminmax(in);
+	t_idlebar(in);
 	t_shflscan(in);
 	t_vote(in);
 	t_wred(in);

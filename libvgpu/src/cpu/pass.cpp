@@ -33,7 +33,11 @@
  *     branch) the driver runs the group at a warp sync first, then the lowest
  *     barrier (__vgpu_tmpl_region_sel, __vgpu_tmpl_barrier). Barriers may
  *     thus sit in loops with break/continue, in conditions, in helpers, after
- *     an early return: no fibers. A branch that whole warps take or skip
+ *     an early return: no fibers. A __syncthreads() that orders no
+ *     access (between the syncs around it, no thread touches memory that
+ *     another side writes: a reduction's last read of its scratch before
+ *     global work) is dropped first (dropIdleBarriers): one region fewer.
+ *     A branch that whole warps take or skip
  *     together around warp functions (`if (warp == 0)`: a block
  *     reduction's last step) is run by every warp, its memory accesses
  *     under its condition (predicateWarpBranches): the block then stays
@@ -3400,6 +3404,157 @@ struct Lower {
 		return true;
 	}
 
+	/*
+	 * __syncthreads() calls that order nothing go before the kernel is
+	 * cut (dropIdleBarriers): between the syncs before such a barrier and
+	 * the syncs after it (barriers, warp syncs, the kernel's start and
+	 * end bound the walk both ways, loops included), no access on one side
+	 * may touch what the other side writes. A block reduction's last read
+	 * of its result before the next one reuses the scratch (`v = s[T];
+	 * __syncthreads();` then only global memory) is one: the barrier cost
+	 * a region, a pass over the block's threads and its dispatch. Memory
+	 * by what an address is made from: a thread's own alloca (private,
+	 * never shared); a __shared__ variable (one each; all dynamic ones
+	 * one); the kernel's pointer parameters and non-constant globals
+	 * (global memory: a parameter never points into the block's
+	 * __shared__ variables); anything else (a loaded pointer, a phi of
+	 * two, the context's votes and warp exchange) unknown, which a write
+	 * may not touch at all. A call that is not pure, a fence or inline
+	 * assembly keeps the barrier.
+	 */
+	enum { MEM_GLOBAL = 1, MEM_SHARED = 2, MEM_UNKNOWN = 3 };
+	struct MemUse {
+		unsigned kind;
+		const Value *obj;	/* the __shared__ variable (MEM_SHARED) */
+		bool write;
+	};
+	/* the memory @p addresses, for dropIdleBarriers: 0 for a thread's own */
+	unsigned memKind(Function &K, Value *p, const Value *&obj)
+	{
+		const Value *o = getUnderlyingObject(p, 32);
+		if (auto *II = dyn_cast<IntrinsicInst>(o); II && II->getIntrinsicID() == Intrinsic::threadlocal_address)
+			o = getUnderlyingObject(II->getArgOperand(0), 32);
+		obj = nullptr;
+		if (isa<AllocaInst>(o))
+			return 0;
+		if (auto *A = dyn_cast<Argument>(o); A && A->getParent() == &K)
+			return MEM_GLOBAL;
+		if (auto *G = dyn_cast<GlobalVariable>(o)) {
+			if (std::find(dynShared.begin(), dynShared.end(), G) != dynShared.end()) {
+				obj = dynShared.front();
+				return MEM_SHARED;
+			}
+			if (G->getName().startswith("__vgpu_"))
+				return MEM_UNKNOWN;	/* the warp exchange, the runtime's */
+			if (G->isThreadLocal()) {
+				obj = G;
+				return MEM_SHARED;
+			}
+			return G->isConstant() ? 0 : MEM_GLOBAL;
+		}
+		return MEM_UNKNOWN;
+	}
+	/* the memory uses from barrier @B back (@back) or on to the syncs
+	 * around it, into @out; false where one cannot be told (a call) */
+	bool barrierSide(Function &K, Instruction *B, bool back, std::vector<MemUse> &out)
+	{
+		std::set<BasicBlock *> seen;
+		/* a block and where to start in it (null: at its end going back, at its start going on) */
+		std::vector<std::pair<BasicBlock *, Instruction *>> work{ { B->getParent(), back ? B->getPrevNode() : B->getNextNode() } };
+		bool first = true;
+		while (!work.empty()) {
+			auto [BB, I] = work.back();
+			work.pop_back();
+			if (!first && !I)
+				I = back ? BB->getTerminator() : &BB->front();
+			first = false;
+			for (; I; I = back ? I->getPrevNode() : I->getNextNode()) {
+				if (isSync(*I))
+					break;
+				if (auto *cb = dyn_cast<CallBase>(I)) {
+					if (isa<DbgInfoIntrinsic>(cb) || cb->isLifetimeStartOrEnd())
+						continue;
+					if (auto *II = dyn_cast<IntrinsicInst>(cb);
+					    II && (II->getIntrinsicID() == Intrinsic::experimental_noalias_scope_decl ||
+						   II->getIntrinsicID() == Intrinsic::assume ||
+						   II->getIntrinsicID() == Intrinsic::threadlocal_address))
+						continue;
+					Function *f = cb->getCalledFunction();
+					if ((f && isIntrinsic(f)) || (!cb->isInlineAsm() && pureCall(cb)))
+						continue;
+					return false;
+				}
+				if (!I->mayReadOrWriteMemory())
+					continue;
+				Value *p;
+				if (auto *ld = dyn_cast<LoadInst>(I); ld && blockField(ld))
+					continue;	/* the block's size, index, the grid's: never written */
+				if (auto *rmw = dyn_cast<AtomicRMWInst>(I))
+					p = rmw->getPointerOperand();
+				else if (auto *cx = dyn_cast<AtomicCmpXchgInst>(I))
+					p = cx->getPointerOperand();
+				else if (auto *ld = dyn_cast<LoadInst>(I))
+					p = ld->getPointerOperand();
+				else if (auto *st = dyn_cast<StoreInst>(I))
+					p = st->getPointerOperand();
+				else
+					return false;	/* a fence, va_arg */
+				const Value *obj;
+				if (const unsigned k = memKind(K, p, obj))
+					out.push_back({ k, obj, !isa<LoadInst>(I) });
+			}
+			if (I)
+				continue;	/* a sync ends this way */
+			if (back) {
+				for (BasicBlock *pb : predecessors(BB))
+					if (seen.insert(pb).second)
+						work.push_back({ pb, nullptr });
+			} else {
+				for (BasicBlock *sb : successors(BB))
+					if (seen.insert(sb).second)
+						work.push_back({ sb, nullptr });
+			}
+		}
+		return true;
+	}
+	static bool memConflict(const MemUse &w, const MemUse &a)
+	{
+		if (w.kind == MEM_UNKNOWN || a.kind == MEM_UNKNOWN)
+			return true;
+		return w.kind == a.kind && (w.kind == MEM_GLOBAL || w.obj == a.obj);
+	}
+	/* one at a time: two barriers with nothing between them are each
+	 * idle while the other stands */
+	unsigned dropIdleBarriers(Function &K)
+	{
+		unsigned n = 0;
+		for (Instruction *I = fBar ? idleBarrier(K) : nullptr; I; I = idleBarrier(K)) {
+			I->eraseFromParent();
+			n++;
+		}
+		return n;
+	}
+	Instruction *idleBarrier(Function &K)
+	{
+		for (Instruction &I : instructions(K)) {
+			if (!calls(&I, fBar) || I.getMetadata("vgpu.cut"))
+				continue;
+			std::vector<MemUse> before, after;
+			if (!barrierSide(K, &I, true, before) || !barrierSide(K, &I, false, after))
+				continue;
+			bool conflict = false;
+			for (const MemUse &x : before)
+				for (const MemUse &y : after)
+					conflict = conflict || ((x.write || y.write) && memConflict(x, y));
+			for (const auto *side : { &before, &after })
+				for (const MemUse &u : *side)
+					conflict = conflict || (u.write && u.kind == MEM_UNKNOWN);
+			if (!conflict)
+				return &I;
+		}
+		return nullptr;
+	}
+
 	bool hasBarrier(Function &K)
 	{
 		for (Instruction &I : instructions(K))
@@ -4568,6 +4723,7 @@ struct Lower {
 			cleanup(*K);
 		if (auto b = bounds.find(K); b != bounds.end())
 			boundTrips(*K, b->second);
+		dropIdleBarriers(*K);
 		unrollBarrierLoops(*K);
 		unsigned strided = 0;
 		const unsigned cuts = cutUniformLoops(*K, strided);
