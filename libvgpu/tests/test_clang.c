@@ -135,6 +135,31 @@ static const char src[] =
 "	__syncthreads();	/* idle */\n"
 "	out[t] = v * 3 + in[(t + 1) & 63];\n"
 "}\n"
+"/* barriers that order what threads that do not reach them did: a warp's\n"
+" * branch with a warp sync, an early return (blocks of 64, n = 32) */\n"
+"extern \"C\" __global__ void keepws(int *out, int n)\n"
+"{\n"
+"	__shared__ int s[32];\n"
+"	const int t = threadIdx.x;\n"
+"	if (t >= n) {\n"
+"		s[t - n] = t * 7 + (int)blockIdx.x;\n"
+"		__syncwarp();\n"
+"	}\n"
+"	__syncthreads();\n"
+"	if (t < 32)\n"
+"		out[blockIdx.x * 32 + t] = s[t];\n"
+"}\n"
+"extern \"C\" __global__ void keepret(int *out, int n)\n"
+"{\n"
+"	__shared__ int s[32];\n"
+"	const int t = threadIdx.x;\n"
+"	if (t >= n) {\n"
+"		s[t - n] = t * 5 + (int)blockIdx.x;\n"
+"		return;\n"
+"	}\n"
+"	__syncthreads();\n"
+"	out[blockIdx.x * 32 + t] = s[t];\n"
+"}\n"
 "/* each of these stays but one of the two in a row: a vote's, the store\n"
 " * to one dynamic shared array and the read of another (the same memory),\n"
 " * global memory written and read by another thread */\n"
@@ -3033,10 +3058,25 @@ static void t_idlebar(const int *in)
 		w[t] = in[63 - t] + n + in[63 - ((t + 1) & 63)] + n;
 	for (int t = 0; t < 64 && !bad; t++)
 		bad |= ko[t] != w[t] || ko[64 + t] != w[t] + w[(t + 5) & 63];
+	{	/* 4 blocks: __shared__ memory outlives a block on its worker */
+		vgpu_buffer *W = buf(NULL, 4 * 32 * 4), *R = buf(NULL, 4 * 32 * 4);
+		struct vgpu_arg aw[] = { vgpu_arg_buf(W), vgpu_arg_i32(32) }, ar[] = { vgpu_arg_buf(R), vgpu_arg_i32(32) };
+		int ow[128], orr[128];
+
+		if (launch("keepws", 4, 64, 0, aw, 2) || launch("keepret", 4, 64, 0, ar, 2) || get(W, ow, sizeof(ow)) ||
+		    get(R, orr, sizeof(orr)))
+			bad = 1;
+		for (int b = 0; b < 4 && !bad; b++)
+			for (int t = 0; t < 32; t++)
+				bad |= ow[b * 32 + t] != (t + 32) * 7 + b || orr[b * 32 + t] != (t + 32) * 5 + b;
+		vgpu_buffer_free(W);
+		vgpu_buffer_free(R);
+	}
 	lowering("idlebar", hi);
 	lowering("keepbar", hk);
 	tap_ok(!bad, "dialect: barriers that order nothing dropped, those that order shared, dynamic shared or global "
-		     "memory or count a vote kept: results bit for bit");
+		     "memory, count a vote, or follow a warp's branch with a warp sync or an early return kept: results "
+		     "bit for bit");
 	bad = !strstr(hi, "(3 barriers") || !strstr(hk, "(4 barriers");
 	if (bad)
 		tap_diag("idlebar: %s; keepbar: %s", hi, hk);
@@ -3400,9 +3440,9 @@ static const char prof_src[] =
 	"}\n"
 	"extern \"C\" __global__ void prof0(int *out) { out[blockIdx.x * 128 + threadIdx.x] = 7; }\n";
 
-/* 70 barriers: more regions than the profile has slots */
-/* 70 barriers, each ordering an access to s (the last one: the store to s
- * after it; without, it orders nothing and the pass drops it) */
+/* 70 barriers, more regions than the profile has slots, each ordering an
+ * access to s (the last one: the store to s after it; without, it orders
+ * nothing and the pass drops it) */
 static const char prof_many_src[] =
 	"#define B2 s[threadIdx.x] = v; __syncthreads(); v += s[63 - threadIdx.x]; __syncthreads();\n"
 	"#define B10 B2 B2 B2 B2 B2\n"

@@ -34,9 +34,10 @@
  *     barrier (__vgpu_tmpl_region_sel, __vgpu_tmpl_barrier). Barriers may
  *     thus sit in loops with break/continue, in conditions, in helpers, after
  *     an early return: no fibers. A __syncthreads() that orders no
- *     access (between the syncs around it, no thread touches memory that
- *     another side writes: a reduction's last read of its scratch before
- *     global work) is dropped first (dropIdleBarriers): one region fewer.
+ *     access (from the barriers before it to those after it, every thread
+ *     going through it, no thread touches memory that the other side
+ *     writes: a reduction's last read of its scratch before global work)
+ *     is dropped first (dropIdleBarriers): one region fewer.
  *     A branch that whole warps take or skip
  *     together around warp functions (`if (warp == 0)`: a block
  *     reduction's last step) is run by every warp, its memory accesses
@@ -3406,10 +3407,12 @@ struct Lower {
 
 	/*
 	 * __syncthreads() calls that order nothing go before the kernel is
-	 * cut (dropIdleBarriers): between the syncs before such a barrier and
-	 * the syncs after it (barriers, warp syncs, the kernel's start and
-	 * end bound the walk both ways, loops included), no access on one side
-	 * may touch what the other side writes. A block reduction's last read
+	 * cut (dropIdleBarriers): between the barriers before such a barrier
+	 * and those after it (or the kernel's start and end; loops included),
+	 * no access on one side may touch what the other side writes. Every
+	 * thread of the side before must go on to it: a warp sync on either
+	 * side (its group may run apart), a path that leaves before it (an
+	 * early return, a barrier of its own) keep it. A block reduction's last read
 	 * of its result before the next one reuses the scratch (`v = s[T];
 	 * __syncthreads();` then only global memory) is one: the barrier cost
 	 * a region, a pass over the block's threads and its dispatch. Memory
@@ -3444,8 +3447,8 @@ struct Lower {
 				obj = dynShared.front();
 				return MEM_SHARED;
 			}
-			if (G->getName().startswith("__vgpu_"))
-				return MEM_UNKNOWN;	/* the warp exchange, the runtime's */
+			if (G->getName().contains("__vgpu_"))
+				return MEM_UNKNOWN;	/* the runtime's (the warp exchange: _ZL9__vgpu_wx) */
 			if (G->isThreadLocal()) {
 				obj = G;
 				return MEM_SHARED;
@@ -3469,8 +3472,11 @@ struct Lower {
 				I = back ? BB->getTerminator() : &BB->front();
 			first = false;
 			for (; I; I = back ? I->getPrevNode() : I->getNextNode()) {
-				if (isSync(*I))
+				if (isSync(*I)) {
+					if (!calls(I, fBar))
+						return false;	/* a warp sync: its group runs apart */
 					break;
+				}
 				if (auto *cb = dyn_cast<CallBase>(I)) {
 					if (isa<DbgInfoIntrinsic>(cb) || cb->isLifetimeStartOrEnd())
 						continue;
@@ -3504,7 +3510,7 @@ struct Lower {
 					out.push_back({ k, obj, !isa<LoadInst>(I) });
 			}
 			if (I)
-				continue;	/* a sync ends this way */
+				continue;	/* a barrier ends this way */
 			if (back) {
 				for (BasicBlock *pb : predecessors(BB))
 					if (seen.insert(pb).second)
@@ -3515,6 +3521,15 @@ struct Lower {
 						work.push_back({ sb, nullptr });
 			}
 		}
+		/* going back: every thread of what was walked goes on to B, none
+		 * leaves it (a return, another barrier on a path of its own) with
+		 * accesses B used to order ahead of what follows it */
+		if (back)
+			for (BasicBlock *b : seen)
+				if (b != B->getParent())
+					for (BasicBlock *sb : successors(b))
+						if (sb != B->getParent() && !seen.count(sb))
+							return false;
 		return true;
 	}
 	static bool memConflict(const MemUse &w, const MemUse &a)
