@@ -1856,8 +1856,6 @@ template <int O, unsigned M, class V> __VGPU_FN V __vgpu_wscan(V v)
 	const V r = __vgpu_rop<O>(v, (V)__builtin_shufflevector(v, v, __VGPU_L32(__VGPU_U1, M)));
 	return (V)((up & (K)r) | (~up & (K)v));
 }
-// (the lanes' values from the half they write, c->wx; the results into
-// __vgpu_wr, whole block or a group alike: no flip)
 // the block's last, partial warp (or a scan in rows that are not whole
 // warps), lane by lane; apart and cold: inlined, its index vectors for every
 // step were hoisted above __vgpu_wred's loop over the warps and computed at
@@ -1885,6 +1883,8 @@ static __device__ __attribute__((noinline, cold)) void __vgpu_wred_lanes(const _
 		__builtin_memcpy(a, t, sizeof(t));
 	}
 }
+// (the lanes' values from the half they write, c->wx; the results into
+// __vgpu_wr, whole block or a group alike: no flip)
 template <class T, int O> __VGPU_FN void __vgpu_wred(__vgpu_ctx *c, const unsigned *group, unsigned lg, unsigned kind)
 {
 	typedef T V __attribute__((ext_vector_type(32)));
