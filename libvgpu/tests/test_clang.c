@@ -1741,6 +1741,37 @@ static const char src[] =
 "		part[(size_t)blockIdx.y * cols + j] = prod[0][tx] + 1;\n"
 "}\n"
 "\n"
+"/* 1-D blocks whose next block the drivers prefetch too: a row of 256\n"
+" * threads reading and writing one element each (a call per cache line of\n"
+" * the row), and a block reading and writing one element at its index only\n"
+" * (one call a row) */\n"
+"extern \"C\" __global__ void rowrev(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int t[256];\n"
+"	const int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+"	t[threadIdx.x] = i < n ? in[i] : -1;\n"
+"	__syncthreads();\n"
+"	if (i < n)\n"
+"		out[i] = t[blockDim.x - 1 - threadIdx.x] + (int)blockIdx.x;\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void blockone(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int v;\n"
+"	if (threadIdx.x == 0)\n"
+"		v = in[blockIdx.x];\n"
+"	__syncthreads();\n"
+"	if (threadIdx.x == blockDim.x - 1)\n"
+"		out[blockIdx.x] = v + (int)blockDim.x;\n"
+"}\n"
+"\n"
+"/* a digit count's layout, a line a thread (not prefetched for 1-D blocks) */\n"
+"extern \"C\" __global__ void spreadst(const int *in, int *out)\n"
+"{\n"
+"	if (threadIdx.x < 16)\n"
+"		out[threadIdx.x * gridDim.x + blockIdx.x] = in[blockIdx.x * blockDim.x + threadIdx.x];\n"
+"}\n"
+"\n"
 "/* a block sum whose last step is one warp's: shuffles in a branch whole warps\n"
 " * take or skip (threadIdx.x < 32: whole warps only where warps lie in one\n"
 " * row), a value set in it, a divisor and an atomic only its threads may touch */\n"
@@ -5138,7 +5169,7 @@ out:
 static void t_tileahead(const int *in)
 {
 	/* 16x16 (backprop_layer's), odd sizes, a partial warp, rows of two
-	 * cache lines and more, 1-D blocks (not prefetched); 37 x 45 and
+	 * cache lines and more, 1-D blocks; 37 x 45 and
 	 * 61 x 50 elements */
 	static const unsigned shapes[][2] = { { 16, 16 }, { 17, 5 }, { 8, 3 }, { 33, 2 }, { 32, 16 }, { 3, 7 }, { 16, 1 } };
 	int bad = 0;
@@ -5152,6 +5183,65 @@ static void t_tileahead(const int *in)
 	lowering("tilecols", hc);
 	tap_ok(strstr(hu, "block prefetch") && strstr(hc, "block prefetch"),
 	       "dialect: vgpu_kernel_info: \"%s\", \"%s\"", hu, hc);
+}
+
+/* rowrev and blockone over 37 blocks (a partial last one for rowrev), as
+ * many as a worker's chunk holds: each block but the last prefetches the
+ * next */
+static void t_rowahead(const int *in)
+{
+	enum { G = 37, N = G * 256 - 100 };
+	int *x = malloc(N * sizeof(int)), *o = malloc(N * sizeof(int)), ob[G], bad = !x || !o;
+	vgpu_buffer *I = buf(NULL, N * sizeof(int)), *O = buf(NULL, N * sizeof(int)), *OB = buf(NULL, sizeof(ob));
+	vgpu_buffer *OS = buf(NULL, 16 * G * sizeof(int));
+	int os[16 * G];
+	char hr[128], hb[128], hs[128];
+
+	for (int i = 0; i < N && !bad; i++)
+		x[i] = in[i % 128] ^ i;
+	if (!bad && vgpu_buffer_write(I, 0, x, N * sizeof(int)))
+		bad = 1;
+	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
+	struct vgpu_arg ab[] = { vgpu_arg_buf(I), vgpu_arg_buf(OB) }, as[] = { vgpu_arg_buf(I), vgpu_arg_buf(OS) };
+	if (bad || launch("rowrev", G, 256, 0, a, 3) || launch("blockone", G, 128, 0, ab, 2) ||
+	    launch("spreadst", G, 64, 0, as, 2) || get(O, o, N * sizeof(int)) || get(OB, ob, sizeof(ob)) ||
+	    get(OS, os, sizeof(os)))
+		bad = 1;
+	for (int i = 0; i < N && !bad; i++) {
+		const int b = i / 256, src = b * 256 + 255 - i % 256;
+		const int want = (src < N ? x[src] : -1) + b;
+
+		if (o[i] != want) {
+			tap_diag("rowrev: out[%d] = %d, want %d", i, o[i], want);
+			bad = 1;
+		}
+	}
+	for (int b = 0; b < G && !bad; b++)
+		if (ob[b] != x[b] + 128) {
+			tap_diag("blockone: out[%d] = %d, want %d", b, ob[b], x[b] + 128);
+			bad = 1;
+		}
+	for (int t = 0; t < 16 && !bad; t++)
+		for (int b = 0; b < G && !bad; b++)
+			if (os[t * G + b] != x[b * 64 + t]) {
+				tap_diag("spreadst: out[%d] = %d, want %d", t * G + b, os[t * G + b], x[b * 64 + t]);
+				bad = 1;
+			}
+	tap_ok(!bad, "dialect: 1-D blocks with the block ahead prefetched: a row of elements reversed through "
+	       "__shared__ memory, a partial last block; one element a block, read by one thread, written by another; a line a thread");
+	lowering("rowrev", hr);
+	lowering("blockone", hb);
+	lowering("spreadst", hs);
+	/* blockone's line ends at "block prefetch (on": the field holds 127 characters */
+	tap_ok(strstr(hr, "block prefetch") && !strstr(hr, "prefetch (") && strstr(hb, "block prefetch (on") &&
+	       strstr(hs, "block prefetch (blocks of rows)"),
+	       "dialect: vgpu_kernel_info: \"%s\", \"%s\", \"%s\"", hr, hb, hs);
+	vgpu_buffer_free(I);
+	vgpu_buffer_free(O);
+	vgpu_buffer_free(OB);
+	vgpu_buffer_free(OS);
+	free(x);
+	free(o);
 }
 
 static int chosen_run(const int *in, unsigned G, unsigned B, int lo, int hi, int steps)
@@ -5620,6 +5710,7 @@ int main(void)
 	t_oddarrays(in);
 	t_shvotes(in);
 	t_tileahead(in);
+	t_rowahead(in);
 	t_chosen(in);
 	t_wbranch(in);
 	t_streams();

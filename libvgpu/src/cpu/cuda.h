@@ -198,6 +198,7 @@ __device__ unsigned __vgpu_prefetch_dense(void);	// every cache line of a row, n
 __device__ void __vgpu_block_prefetch(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// prefetches
 						// what a thread of the block in ctx->bid will touch first
 __device__ unsigned __vgpu_block_prefetch_step(void);	// threads a cache line spans (0: nothing to prefetch)
+__device__ unsigned __vgpu_block_prefetch_1d(void);	// for blocks of one row too
 __device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
 __device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
 __device__ unsigned __vgpu_peel_xk(void);	// another y
@@ -1206,13 +1207,16 @@ __VGPU_FN void __vgpu_ctx_next(unsigned *bid, const unsigned *gdim)
 // runs (the pass: __vgpu_block_prefetch, the kernel's
 // global accesses at addresses computed from the thread's index, the
 // parameters and the block's coordinates alone), a call per cache line of
-// each row. For blocks of more than one row: a 16x16 tile reads 64 bytes
-// from each of 16 rows a matrix's row apart, which the hardware prefetchers
-// do not follow, and a block of such rows waited for every one; the rows
-// of a 1-D block are the next block's neighbours, a stream they follow.
+// each row (one call a row where no address moves along the row: a step of
+// 1024). A 16x16 tile reads 64 bytes from each of 16 rows a matrix's row
+// apart, which the hardware prefetchers do not follow, and a block of such
+// rows waited for every one. A 1-D block's accesses are the next block's
+// neighbours, but a block with barriers reads and writes them in a few
+// streams of a KiB or two each, its shared-memory work in between
+// (scan_blelloch: 2 KiB in, 2 KiB out), and waited for them too.
 // @bid: its coordinates; they are left in @c's. Called where it applies
-// (__VGPU_BLOCK_ENTER: a kernel with a block prefetch, blocks of more than
-// one row, a next block in the chunk).
+// (__VGPU_BLOCK_ENTER: a kernel with a block prefetch, a next block in the
+// chunk, a block of several rows or a prefetch for 1-D blocks too).
 __VGPU_FN void __vgpu_ctx_ahead(__vgpu_ctx *c, const unsigned *bid)
 {
 	const int ps = (int)__vgpu_block_prefetch_step();
@@ -1288,7 +1292,8 @@ extern "C" __device__ __attribute__((used, visibility("default"))) const int __v
 		cur[d] = nxt[d] = c.bid[d];                     \
 	__vgpu_ctx_next(nxt, c.gdim);
 #define __VGPU_BLOCK_ENTER                                                      \
-	if (__vgpu_block_prefetch_step() && c.bdim[1] * c.bdim[2] != 1 && b + 1 < first + count) { \
+	if (__vgpu_block_prefetch_step() && (__vgpu_block_prefetch_1d() || c.bdim[1] * c.bdim[2] != 1) && \
+	    b + 1 < first + count) {                                            \
 		__VGPU_PROF_T(ta)                                               \
 		__vgpu_ctx_ahead(&c, nxt);                                      \
 		__VGPU_PROF_ADD(__VGPU_PROF_AHEAD, ta)                          \

@@ -78,8 +78,8 @@
  *     region's prefetch function for a few threads of each row). The
  *     kernel's global accesses at addresses made of the thread's index,
  *     the parameters and the block's coordinates are prefetched for the
- *     next block's rows before a block runs, in blocks of several rows
- *     (blockPrefetch; cuda.h's __vgpu_ctx_ahead), in both lowerings.
+ *     next block's rows before a block runs (blockPrefetch; cuda.h's
+ *     __vgpu_ctx_ahead), in both lowerings.
  *  5. __shared__ variables are thread-local (a worker runs one block at a
  *     time), their address taken once per body entry (hoisted out of the
  *     thread loops), not a __tls_get_addr call per access.
@@ -2455,6 +2455,7 @@ struct Lower {
 	unsigned prefetching = 0;	/* the kernel's regions with a prefetch function */
 	Function *blockPf = nullptr;	/* the kernel's block prefetch (blockPrefetch) */
 	unsigned blockPfStep = 0;
+	bool blockPf1d = false;	/* ... for 1-D blocks too (blockPrefetch) */
 
 	/* a constant stride per trip below a page stays with the hardware's
 	 * prefetchers, which follow a stream within a page (a block-stride
@@ -2463,6 +2464,9 @@ struct Lower {
 	/* trips ahead (of a loop whose trip is one region: PF_AHEAD_SHORT);
 	 * marks per region */
 	enum : unsigned { PF_AHEAD = 1, PF_AHEAD_SHORT = 4, PF_MAX = 8 };
+	/* the block prefetch's step where no address moves along a row: one
+	 * call a row (blockDim.x is at most 1024) */
+	enum : unsigned { BLOCK_PF_ROW = 1024 };
 
 	/* a scalar evolution with the loop's recurrences taken out of their
 	 * extensions: sext({a,+,s}) as {sext(a),+,sext(s)}, as if the index
@@ -2696,6 +2700,21 @@ struct Lower {
 		return P;
 	}
 
+	/* whether @v is made of the thread's x or linear index (a body's
+	 * arguments 1 and 4) */
+	static bool ofX(Value *v, unsigned depth = 8)
+	{
+		if (auto *A = dyn_cast<Argument>(v))
+			return A->getArgNo() == 1 || A->getArgNo() == 4;
+		auto *I = dyn_cast<Instruction>(v);
+		if (!I || !depth)
+			return false;
+		for (Value *op : I->operands())
+			if (ofX(op, depth - 1))
+				return true;
+		return false;
+	}
+
 	/*
 	 * Prefetching the block ahead. A 2-D tile's block reads a few cache
 	 * lines from each of its rows, a matrix's row apart (a 16x16 tile of
@@ -2708,15 +2727,23 @@ struct Lower {
 	 * memory) are prefetched by a function of their own, for one thread
 	 * of the block the context names; the drivers call it for a thread a
 	 * cache line of each row of the block ahead before running a block
-	 * (cuda.h's __vgpu_ctx_ahead; blocks of more than one row only). Made
+	 * (cuda.h's __vgpu_ctx_ahead), or once a row where no address is made
+	 * of the thread's x or linear index (the block's own elements). Made
 	 * from the body @B before it is cut into regions (@regions: its resume
 	 * argument taken as 0), so that one function sees every region's
 	 * accesses; @pl: the parameters' loads from the context. @step: the
-	 * threads a cache line spans for the widest access (0: none).
+	 * threads a cache line spans for the widest access (0: none;
+	 * BLOCK_PF_ROW: one a row). @oneRow: for blocks of one row too, unless
+	 * an address is the thread's x times a value that is no constant
+	 * (counts[threadIdx.x * gridDim.x + blockIdx.x]: a line a thread, most
+	 * of them behind a test that fails; radix_digits 2.6 % slower with
+	 * them prefetched).
 	 */
-	Function *blockPrefetch(Function *B, bool regions, const std::vector<ParamLoad> &pl, unsigned &step)
+	Function *blockPrefetch(Function *B, bool regions, const std::vector<ParamLoad> &pl, unsigned &step,
+				bool &oneRow)
 	{
 		step = 0;
+		oneRow = false;
 		Type *i32 = Type::getInt32Ty(C), *ptr = PointerType::get(C, 0), *vt = Type::getVoidTy(C);
 		ValueToValueMapTy VM;
 		if (regions)
@@ -2739,6 +2766,7 @@ struct Lower {
 		Function *pre = Intrinsic::getDeclaration(&M, Intrinsic::prefetch, { ptr });
 		unsigned n = 0;
 		uint64_t widest = 0;
+		bool alongRow = false, spread = false;
 		std::set<Value *> seen;
 		for (Instruction &I : instructions(S)) {
 			Value *p;
@@ -2753,6 +2781,19 @@ struct Lower {
 			std::map<Value *, bool> memo;
 			if (!prefetchable(p, budget, memo))
 				continue;
+			/* made of the thread's x or linear index (arguments 1, 4)?
+			 * times a value that is no constant: a line a thread */
+			for (auto &[v, ok] : memo) {
+				auto *J = dyn_cast<Instruction>(v);
+				if (!J || !ok)
+					continue;
+				for (Value *op : J->operands())
+					if (auto *A = dyn_cast<Argument>(op))
+						alongRow |= A->getArgNo() == 1 || A->getArgNo() == 4;
+				if (J->getOpcode() == Instruction::Mul || J->getOpcode() == Instruction::Shl)
+					for (unsigned k = 0; k < 2; k++)
+						spread |= ofX(J->getOperand(k)) && !isa<Constant>(J->getOperand(1 - k));
+			}
 			IRBuilder<> b(ret);
 			b.CreateCall(pre, { recompute(p, ret, vm, true), b.getInt32(isa<StoreInst>(&I)), b.getInt32(3),
 					    b.getInt32(1) });
@@ -2773,7 +2814,8 @@ struct Lower {
 			std::vector<Value *> pv = loadParams(wb, W->getArg(0), pl);
 			a.append(pv.begin(), pv.end());
 			wb.CreateCall(P, a);
-			step = 64 / std::max<uint64_t>(std::min<uint64_t>(widest, 64), 1);
+			step = alongRow ? 64 / std::max<uint64_t>(std::min<uint64_t>(widest, 64), 1) : BLOCK_PF_ROW;
+			oneRow = !spread;
 		} else {
 			P->eraseFromParent();
 		}
@@ -2977,6 +3019,7 @@ struct Lower {
 					  { { get("__vgpu_dispatch"), D }, { get("__vgpu_block_prefetch"), blockPf } },
 					  GlobalValue::ExternalLinkage);
 		setConstCalls(N, "__vgpu_block_prefetch_step", blockPfStep);
+		setConstCalls(N, "__vgpu_block_prefetch_1d", blockPf1d);
 		setConstCalls(N, "__vgpu_frame_bytes", frame);
 		setConstCalls(N, "__vgpu_frame_stride", stride);
 		setConstCalls(N, "__vgpu_reduce_kinds", reduceKinds);
@@ -4749,7 +4792,7 @@ struct Lower {
 		std::vector<ParamLoad> pl = paramLoads(*K);
 		nargs = pl.empty() ? 0 : pl.back().src + 1;
 		Function *B = makeBody(*K, hasBar);
-		blockPf = blockPrefetch(B, hasBar, pl, blockPfStep);
+		blockPf = blockPrefetch(B, hasBar, pl, blockPfStep, blockPf1d);
 		if (!hasBar) {
 			Function *T = instantiate(get("__vgpu_tmpl_threads"), K->getName() + ".threads",
 						  { { get("__vgpu_body"), B } }, GlobalValue::InternalLinkage, &pl);
@@ -4757,6 +4800,7 @@ struct Lower {
 						  { { get("__vgpu_threads"), T }, { get("__vgpu_block_prefetch"), blockPf } },
 						  GlobalValue::ExternalLinkage);
 			setConstCalls(N, "__vgpu_block_prefetch_step", blockPfStep);
+			setConstCalls(N, "__vgpu_block_prefetch_1d", blockPf1d);
 		} else {
 			if (!lowerRegions(*K, B, how, pl, cuts - std::min(cuts, strided), strided))
 				return;
@@ -4767,7 +4811,9 @@ struct Lower {
 			sg->setVisibility(GlobalValue::DefaultVisibility);
 		}
 		if (blockPfStep)
-			how += ", block prefetch";
+			how += blockPfStep == BLOCK_PF_ROW ? ", block prefetch (once a row)" :
+				!blockPf1d		   ? ", block prefetch (blocks of rows)" :
+							     ", block prefetch";
 		std::string dem = demangle(K->getName().str());
 		table += K->getName().str() + '\t' + dem + '\t' + how + '\n';
 	}
