@@ -197,7 +197,7 @@ __device__ unsigned __vgpu_prefetch_step(void);	// threads a cache line spans th
 __device__ unsigned __vgpu_prefetch_dense(void);	// every cache line of a row, not a few
 __device__ void __vgpu_block_prefetch(__vgpu_ctx *, unsigned, unsigned, unsigned, unsigned);	// prefetches
 						// what a thread of the block in ctx->bid will touch first
-__device__ unsigned __vgpu_block_prefetch_step(void);	// threads a cache line spans (0: nothing to prefetch)
+__device__ unsigned __vgpu_block_prefetch_step(void);	// threads a cache line spans (0: nothing to prefetch; 1024: one call a row)
 __device__ unsigned __vgpu_block_prefetch_1d(void);	// for blocks of one row too
 __device__ unsigned __vgpu_peel(void);		// the region has such tests: x 0 named,
 __device__ unsigned __vgpu_peel_x0(void);	// another x named (0xffffffff: none), y 0,
