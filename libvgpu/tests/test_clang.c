@@ -1741,37 +1741,6 @@ static const char src[] =
 "		part[(size_t)blockIdx.y * cols + j] = prod[0][tx] + 1;\n"
 "}\n"
 "\n"
-"/* 1-D blocks whose next block the drivers prefetch too: a row of 256\n"
-" * threads reading and writing one element each (a call per cache line of\n"
-" * the row), and a block reading and writing one element at its index only\n"
-" * (one call a row) */\n"
-"extern \"C\" __global__ void rowrev(const int *in, int *out, int n)\n"
-"{\n"
-"	__shared__ int t[256];\n"
-"	const int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
-"	t[threadIdx.x] = i < n ? in[i] : -1;\n"
-"	__syncthreads();\n"
-"	if (i < n)\n"
-"		out[i] = t[blockDim.x - 1 - threadIdx.x] + (int)blockIdx.x;\n"
-"}\n"
-"\n"
-"extern \"C\" __global__ void blockone(const int *in, int *out)\n"
-"{\n"
-"	__shared__ int v;\n"
-"	if (threadIdx.x == 0)\n"
-"		v = in[blockIdx.x];\n"
-"	__syncthreads();\n"
-"	if (threadIdx.x == blockDim.x - 1)\n"
-"		out[blockIdx.x] = v + (int)blockDim.x;\n"
-"}\n"
-"\n"
-"/* a digit count's layout, a line a thread (not prefetched for 1-D blocks) */\n"
-"extern \"C\" __global__ void spreadst(const int *in, int *out)\n"
-"{\n"
-"	if (threadIdx.x < 16)\n"
-"		out[threadIdx.x * gridDim.x + blockIdx.x] = in[blockIdx.x * blockDim.x + threadIdx.x];\n"
-"}\n"
-"\n"
 "/* a block sum whose last step is one warp's: shuffles in a branch whole warps\n"
 " * take or skip (threadIdx.x < 32: whole warps only where warps lie in one\n"
 " * row), a value set in it, a divisor and an atomic only its threads may touch */\n"
@@ -1910,18 +1879,25 @@ static vgpu_session *s;
 static vgpu_module *m;
 
 /* kernel @k on @grid blocks of @bx x @by threads */
-static int launch2(const char *k, unsigned grid, unsigned bx, unsigned by, unsigned shm, struct vgpu_arg *a, int n)
+/* kernel @k of module @mod over @grid blocks of @bx x @by threads */
+static int launch_in(vgpu_module *mod, const char *k, unsigned grid, unsigned bx, unsigned by, unsigned shm,
+		     struct vgpu_arg *a, int n)
 {
 	struct vgpu_launch_cfg c = { .size = sizeof(c), .grid = { grid, 1, 1 },
 				     .block = { bx, by, 1 }, .shared_bytes = shm };
 	vgpu_kernel *kk;
-	int ret = vgpu_kernel_get(m, k, &kk);
+	int ret = vgpu_kernel_get(mod, k, &kk);
 
 	if (!ret)
 		ret = vgpu_launch(kk, &c, a, n);
 	if (ret)
 		tap_diag("%s: %s", k, vgpu_last_error(s));
 	return ret;
+}
+
+static int launch2(const char *k, unsigned grid, unsigned bx, unsigned by, unsigned shm, struct vgpu_arg *a, int n)
+{
+	return launch_in(m, k, grid, bx, by, shm, a, n);
 }
 
 static int launch(const char *k, unsigned grid, unsigned block, unsigned shm, struct vgpu_arg *a, int n)
@@ -5185,63 +5161,157 @@ static void t_tileahead(const int *in)
 	       "dialect: vgpu_kernel_info: \"%s\", \"%s\"", hu, hc);
 }
 
-/* rowrev and blockone over 37 blocks (a partial last one for rowrev), as
- * many as a worker's chunk holds: each block but the last prefetches the
- * next */
+/* 1-D blocks whose next block the drivers prefetch too (t_rowahead) */
+static const char rowahead_src[] =
+"/* 1-D blocks whose next block the drivers prefetch too: a row of 256\n"
+" * threads reading and writing one element each (a call per cache line of\n"
+" * the row), and a block reading and writing one element at its index only\n"
+" * (one call a row) */\n"
+"extern \"C\" __global__ void rowrev(const int *in, int *out, int n)\n"
+"{\n"
+"	__shared__ int t[256];\n"
+"	const int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+"	t[threadIdx.x] = i < n ? in[i] : -1;\n"
+"	__syncthreads();\n"
+"	if (i < n)\n"
+"		out[i] = t[blockDim.x - 1 - threadIdx.x] + (int)blockIdx.x;\n"
+"}\n"
+"\n"
+"extern \"C\" __global__ void blockone(const int *in, int *out)\n"
+"{\n"
+"	__shared__ int v;\n"
+"	if (threadIdx.x == 0)\n"
+"		v = in[blockIdx.x];\n"
+"	__syncthreads();\n"
+"	if (threadIdx.x == blockDim.x - 1)\n"
+"		out[blockIdx.x] = v + (int)blockDim.x;\n"
+"}\n"
+"\n"
+"/* a digit count's layout, a line a thread (not prefetched for 1-D blocks) */\n"
+"extern \"C\" __global__ void spreadst(const int *in, int *out)\n"
+"{\n"
+"	if (threadIdx.x < 16)\n"
+"		out[threadIdx.x * gridDim.x + blockIdx.x] = in[blockIdx.x * blockDim.x + threadIdx.x];\n"
+"}\n";
+
+/* the times profile @text says the next block's lines were prefetched (0: no such line) */
+static unsigned long long prof_ahead(const char *text)
+{
+	const char *l = strstr(text, "the next block's lines prefetched:");
+	unsigned long long n = 0;
+
+	return l && sscanf(strchr(l, ':') + 1, " %llu times", &n) == 1 ? n : 0;
+}
+
+/* rowrev, blockone and spreadst over 4096 blocks (a partial last one for
+ * rowrev), compiled as the tree runs them and again with the region profile.
+ * In a worker's chunk of blocks (1/16 of its share, at least one block)
+ * each block but the last prefetches the next: with chunks of two or more
+ * blocks (up to 128 workers) the profile counts from half the blocks to all
+ * but one for rowrev and blockone, none for spreadst */
 static void t_rowahead(const int *in)
 {
-	enum { G = 37, N = G * 256 - 100 };
-	int *x = malloc(N * sizeof(int)), *o = malloc(N * sizeof(int)), ob[G], bad = !x || !o;
-	vgpu_buffer *I = buf(NULL, N * sizeof(int)), *O = buf(NULL, N * sizeof(int)), *OB = buf(NULL, sizeof(ob));
-	vgpu_buffer *OS = buf(NULL, 16 * G * sizeof(int));
-	int os[16 * G];
-	char hr[128], hb[128], hs[128];
+	static const char *const popt[] = { "-D__VGPU_PROFILE" };
+	static const char *const names[] = { "rowrev", "blockone", "spreadst" };
+	enum { G = 4096, N = G * 256 - 100 };
+	int *x = malloc(N * sizeof(int)), *o = malloc(N * sizeof(int)), *ob = malloc(G * sizeof(int)),
+	    *os = malloc(16 * G * sizeof(int)), bad = !x || !o || !ob || !os;
+	vgpu_buffer *I = buf(NULL, N * sizeof(int));
+	char how[3][512] = { "", "", "" }, text[4096];
+	unsigned long long ahead[3] = { 0, 0, 0 };
 
 	for (int i = 0; i < N && !bad; i++)
 		x[i] = in[i % 128] ^ i;
 	if (!bad && vgpu_buffer_write(I, 0, x, N * sizeof(int)))
 		bad = 1;
-	struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
-	struct vgpu_arg ab[] = { vgpu_arg_buf(I), vgpu_arg_buf(OB) }, as[] = { vgpu_arg_buf(I), vgpu_arg_buf(OS) };
-	if (bad || launch("rowrev", G, 256, 0, a, 3) || launch("blockone", G, 128, 0, ab, 2) ||
-	    launch("spreadst", G, 64, 0, as, 2) || get(O, o, N * sizeof(int)) || get(OB, ob, sizeof(ob)) ||
-	    get(OS, os, sizeof(os)))
-		bad = 1;
-	for (int i = 0; i < N && !bad; i++) {
-		const int b = i / 256, src = b * 256 + 255 - i % 256;
-		const int want = (src < N ? x[src] : -1) + b;
+	for (int pass = 0; pass < 2; pass++) {
+		struct vgpu_compile_opts co = { .size = sizeof(co), .name = "rowahead.cu",
+						.options = pass ? popt : NULL, .nr_options = (unsigned)pass };
+		const char *what = pass ? "with the region profile" : "as the tree runs them";
+		vgpu_buffer *O = buf(NULL, N * sizeof(int)), *OB = buf(NULL, G * sizeof(int)),
+			    *OS = buf(NULL, 16 * G * sizeof(int));
+		struct vgpu_arg a[] = { vgpu_arg_buf(I), vgpu_arg_buf(O), vgpu_arg_i32(N) };
+		struct vgpu_arg ab[] = { vgpu_arg_buf(I), vgpu_arg_buf(OB) }, as[] = { vgpu_arg_buf(I), vgpu_arg_buf(OS) };
+		vgpu_module *rm = NULL;
+		vgpu_kernel *k = NULL;
+		int pbad = bad;
 
-		if (o[i] != want) {
-			tap_diag("rowrev: out[%d] = %d, want %d", i, o[i], want);
-			bad = 1;
+#if !defined(__x86_64__)
+		if (pass) {
+			tap_skip("the region profile counts the TSC: x86-64 only",
+				 "dialect: 1-D blocks: the next block's lines prefetched at run time");
+			vgpu_buffer_free(O);
+			vgpu_buffer_free(OB);
+			vgpu_buffer_free(OS);
+			break;
 		}
-	}
-	for (int b = 0; b < G && !bad; b++)
-		if (ob[b] != x[b] + 128) {
-			tap_diag("blockone: out[%d] = %d, want %d", b, ob[b], x[b] + 128);
-			bad = 1;
+#endif
+		if (!pbad && vgpu_module_compile(s, rowahead_src, 0, &co, &rm)) {
+			tap_diag("rowahead.cu %s: %s", what, vgpu_last_error(s));
+			pbad = 1;
 		}
-	for (int t = 0; t < 16 && !bad; t++)
-		for (int b = 0; b < G && !bad; b++)
-			if (os[t * G + b] != x[b * 64 + t]) {
-				tap_diag("spreadst: out[%d] = %d, want %d", t * G + b, os[t * G + b], x[b * 64 + t]);
-				bad = 1;
+		if (pbad || launch_in(rm, "rowrev", G, 256, 1, 0, a, 3) || launch_in(rm, "blockone", G, 128, 1, 0, ab, 2) ||
+		    launch_in(rm, "spreadst", G, 64, 1, 0, as, 2) || get(O, o, N * sizeof(int)) ||
+		    get(OB, ob, G * sizeof(int)) || get(OS, os, 16 * G * sizeof(int)))
+			pbad = 1;
+		for (int i = 0; i < N && !pbad; i++) {
+			const int b = i / 256, src = b * 256 + 255 - i % 256;
+			const int want = (src < N ? x[src] : -1) + b;
+
+			if (o[i] != want) {
+				tap_diag("rowrev %s: out[%d] = %d, want %d", what, i, o[i], want);
+				pbad = 1;
 			}
-	tap_ok(!bad, "dialect: 1-D blocks with the block ahead prefetched: a row of elements reversed through "
-	       "__shared__ memory, a partial last block; one element a block, read by one thread, written by another; a line a thread");
-	lowering("rowrev", hr);
-	lowering("blockone", hb);
-	lowering("spreadst", hs);
-	/* blockone's line ends at "block prefetch (on": the field holds 127 characters */
-	tap_ok(strstr(hr, "block prefetch") && !strstr(hr, "prefetch (") && strstr(hb, "block prefetch (on") &&
-	       strstr(hs, "block prefetch (blocks of rows)"),
-	       "dialect: vgpu_kernel_info: \"%s\", \"%s\", \"%s\"", hr, hb, hs);
+		}
+		for (int b = 0; b < G && !pbad; b++)
+			if (ob[b] != x[b] + 128) {
+				tap_diag("blockone %s: out[%d] = %d, want %d", what, b, ob[b], x[b] + 128);
+				pbad = 1;
+			}
+		for (int t = 0; t < 16 && !pbad; t++)
+			for (int b = 0; b < G && !pbad; b++)
+				if (os[t * G + b] != x[b * 64 + t]) {
+					tap_diag("spreadst %s: out[%d] = %d, want %d", what, t * G + b, os[t * G + b],
+						 x[b * 64 + t]);
+					pbad = 1;
+				}
+		if (!pass) {
+			tap_ok(!pbad, "dialect: 1-D blocks with the block ahead prefetched: a row of elements reversed "
+			       "through __shared__ memory, a partial last block; one element a block, read by one thread, "
+			       "written by another; a line a thread");
+			for (int i = 0; i < 3 && rm; i++)
+				if (vgpu_kernel_get(rm, names[i], &k) || vgpu_kernel_lowering(k, how[i], sizeof(how[i])) <= 0)
+					how[i][0] = 0;
+			tap_ok(strstr(how[0], "block prefetch") && !strstr(how[0], "prefetch (") &&
+			       strstr(how[1], "block prefetch (once a row)") &&
+			       strstr(how[2], "block prefetch (blocks of rows)"),
+			       "dialect: vgpu_kernel_lowering: \"%s\", \"%s\", \"%s\"", how[0], how[1], how[2]);
+		} else {
+			for (int i = 0; i < 3 && !pbad; i++) {
+				int n = vgpu_kernel_get(rm, names[i], &k) ? -1 : vgpu_kernel_profile(k, text, sizeof(text));
+
+				if (n <= 0 || !strstr(text, "1 launches, 4096 blocks")) {
+					tap_diag("%s: profile %d: %s", names[i], n, n > 0 ? text : vgpu_last_error(s));
+					pbad = 1;
+				}
+				ahead[i] = prof_ahead(text);
+			}
+			tap_ok(!pbad && ahead[0] >= G / 2 && ahead[0] <= G - 1 && ahead[1] >= G / 2 &&
+			       ahead[1] <= G - 1 && ahead[2] == 0,
+			       "dialect: 1-D blocks: the next block's lines prefetched at run time: rowrev %llu and "
+			       "blockone %llu times of 4096 blocks, spreadst %llu", ahead[0], ahead[1], ahead[2]);
+		}
+		if (rm)
+			vgpu_module_unload(rm);
+		vgpu_buffer_free(O);
+		vgpu_buffer_free(OB);
+		vgpu_buffer_free(OS);
+	}
 	vgpu_buffer_free(I);
-	vgpu_buffer_free(O);
-	vgpu_buffer_free(OB);
-	vgpu_buffer_free(OS);
 	free(x);
 	free(o);
+	free(ob);
+	free(os);
 }
 
 static int chosen_run(const int *in, unsigned G, unsigned B, int lo, int hi, int steps)
